@@ -1,0 +1,3 @@
+module github.com/tailor-ml/tailor
+
+go 1.26

@@ -1,0 +1,219 @@
+// Package tensor is the small dense array type that the rest of Tailor
+// passes around: a shape and a contiguous row-major []float32.
+//
+// It holds just what the tutorial needs — scaling uint8 images to float32,
+// Max, Min, Mean and Argmax along the last axis, numpy-style shape printing —
+// and leaves the heavy arithmetic to the kernels behind the layers.
+package tensor
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Shape is the size of each axis, outermost first, like numpy's shape.
+type Shape []int
+
+// Size is the number of elements a tensor of this shape holds.
+func (s Shape) Size() int {
+	n := 1
+	for _, d := range s {
+		n *= d
+	}
+	return n
+}
+
+// String prints the shape as numpy does: (60000, 28, 28), (10,) and ().
+func (s Shape) String() string {
+	var b strings.Builder
+	b.WriteByte('(')
+	for i, d := range s {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Itoa(d))
+	}
+	if len(s) == 1 {
+		b.WriteByte(',')
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
+// Equal reports whether two shapes have the same axes.
+func (s Shape) Equal(t Shape) bool {
+	if len(s) != len(t) {
+		return false
+	}
+	for i := range s {
+		if s[i] != t[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Tensor is a dense float32 array. Data holds Shape.Size() elements in
+// row-major order.
+type Tensor struct {
+	Shape Shape
+	Data  []float32
+}
+
+// New returns a zero tensor of the given shape.
+func New(shape ...int) *Tensor {
+	s := Shape(append([]int(nil), shape...))
+	for _, d := range s {
+		if d < 0 {
+			panic(fmt.Sprintf("tensor: negative dimension in %v", s))
+		}
+	}
+	return &Tensor{Shape: s, Data: make([]float32, s.Size())}
+}
+
+// FromSlice wraps data (not copied) in a tensor of the given shape. It
+// returns an error when the sizes disagree.
+func FromSlice(data []float32, shape ...int) (*Tensor, error) {
+	s := Shape(append([]int(nil), shape...))
+	if s.Size() != len(data) {
+		return nil, fmt.Errorf("tensor: %d values do not fill shape %v", len(data), s)
+	}
+	return &Tensor{Shape: s, Data: data}, nil
+}
+
+// FromUint8 converts bytes (for example image pixels) to float32,
+// multiplying each by scale: FromUint8(px, 1.0/255, n, 28, 28) is the
+// tutorial's train_images / 255.0.
+func FromUint8(data []uint8, scale float32, shape ...int) (*Tensor, error) {
+	s := Shape(append([]int(nil), shape...))
+	if s.Size() != len(data) {
+		return nil, fmt.Errorf("tensor: %d values do not fill shape %v", len(data), s)
+	}
+	t := &Tensor{Shape: s, Data: make([]float32, len(data))}
+	for i, v := range data {
+		t.Data[i] = float32(v) * scale
+	}
+	return t, nil
+}
+
+// Len is the size of the first axis (the batch), or 0 for a scalar.
+func (t *Tensor) Len() int {
+	if len(t.Shape) == 0 {
+		return 0
+	}
+	return t.Shape[0]
+}
+
+// Row returns the i-th element along the first axis as a slice of Data.
+func (t *Tensor) Row(i int) []float32 {
+	n := t.Shape[1:].Size()
+	return t.Data[i*n : (i+1)*n]
+}
+
+// Slice returns rows [lo, hi) of the first axis as a tensor sharing Data.
+func (t *Tensor) Slice(lo, hi int) *Tensor {
+	n := t.Shape[1:].Size()
+	s := append(Shape{hi - lo}, t.Shape[1:]...)
+	return &Tensor{Shape: s, Data: t.Data[lo*n : hi*n]}
+}
+
+// Clone returns a deep copy.
+func (t *Tensor) Clone() *Tensor {
+	return &Tensor{Shape: append(Shape(nil), t.Shape...), Data: append([]float32(nil), t.Data...)}
+}
+
+// Max returns the largest element (0 for an empty tensor).
+func (t *Tensor) Max() float32 { return Max(t.Data) }
+
+// Min returns the smallest element (0 for an empty tensor).
+func (t *Tensor) Min() float32 { return Min(t.Data) }
+
+// Mean returns the arithmetic mean in float64, summed exactly enough that
+// the tutorial's train mean prints as numpy does (72.94035223214286).
+func (t *Tensor) Mean() float64 { return Mean(t.Data) }
+
+// Argmax returns, for each row along the last axis, the index of its
+// largest element (the first one on ties), like numpy's argmax(axis=-1).
+func (t *Tensor) Argmax() []int {
+	if len(t.Shape) == 0 {
+		return []int{0}
+	}
+	n := t.Shape[len(t.Shape)-1]
+	if n == 0 {
+		return nil
+	}
+	out := make([]int, len(t.Data)/n)
+	for i := range out {
+		out[i] = Argmax(t.Data[i*n : (i+1)*n])
+	}
+	return out
+}
+
+// Number is the element types the reductions accept.
+type Number interface {
+	~uint8 | ~int | ~int32 | ~int64 | ~float32 | ~float64
+}
+
+// Max returns the largest element of xs.
+func Max[T Number](xs []T) T {
+	if len(xs) == 0 {
+		var z T
+		return z
+	}
+	m := xs[0]
+	for _, v := range xs[1:] {
+		if v > m {
+			m = v
+		}
+	}
+	return m
+}
+
+// Min returns the smallest element of xs.
+func Min[T Number](xs []T) T {
+	if len(xs) == 0 {
+		var z T
+		return z
+	}
+	m := xs[0]
+	for _, v := range xs[1:] {
+		if v < m {
+			m = v
+		}
+	}
+	return m
+}
+
+// Mean returns the arithmetic mean of xs as float64 (0 for empty input).
+// It sums pairwise, as numpy does, so float32 data loses no precision that
+// numpy keeps.
+func Mean[T Number](xs []T) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	return pairwiseSum(xs) / float64(len(xs))
+}
+
+func pairwiseSum[T Number](xs []T) float64 {
+	if len(xs) <= 128 {
+		var s float64
+		for _, v := range xs {
+			s += float64(v)
+		}
+		return s
+	}
+	h := len(xs) / 2
+	return pairwiseSum(xs[:h]) + pairwiseSum(xs[h:])
+}
+
+// Argmax returns the index of the largest element of xs (the first on ties).
+func Argmax[T Number](xs []T) int {
+	best := 0
+	for i, v := range xs {
+		if v > xs[best] {
+			best = i
+		}
+	}
+	return best
+}
