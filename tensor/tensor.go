@@ -217,3 +217,18 @@ func Argmax[T Number](xs []T) int {
 	}
 	return best
 }
+
+// Resize gives t the shape, reusing the storage of Data when it is large
+// enough, so that a layer's buffers are allocated once, on the first (or
+// largest) batch, and never again. The contents are unspecified afterwards.
+func (t *Tensor) Resize(shape ...int) {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	t.Shape = append(t.Shape[:0], shape...)
+	if cap(t.Data) < n {
+		t.Data = make([]float32, n)
+	}
+	t.Data = t.Data[:n]
+}

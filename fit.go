@@ -1,0 +1,488 @@
+package tailor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"time"
+
+	"github.com/tailor-ml/tailor/internal/progbar"
+	"github.com/tailor-ml/tailor/tensor"
+)
+
+// Verbosity chooses how Fit and Evaluate report progress.
+type Verbosity int
+
+// The verbosity levels, as Keras's verbose argument has them.
+const (
+	// VerboseAuto draws a progress bar on a terminal and prints one line
+	// per epoch elsewhere (Keras's "auto").
+	VerboseAuto Verbosity = iota
+	// Silent prints nothing (verbose=0).
+	Silent
+	// ProgressBar draws the bar, updated in place (verbose=1).
+	ProgressBar
+	// OneLinePerEpoch prints one line per epoch (verbose=2).
+	OneLinePerEpoch
+)
+
+// FitOptions are Fit's arguments beyond the data. The zero value trains
+// one epoch with Keras's defaults.
+type FitOptions struct {
+	// Epochs is the number of passes over the data (default 1).
+	Epochs int
+	// InitialEpoch is the epoch to start from, for resuming (default 0).
+	InitialEpoch int
+	// BatchSize is the number of examples per step (default 32).
+	BatchSize int
+	// NoShuffle keeps the examples in order; by default they are shuffled
+	// before every epoch.
+	NoShuffle bool
+	// Seed seeds the shuffling; the same seed gives the same order.
+	Seed uint64
+	// ValidationSplit holds out the last fraction of x and y, taken before
+	// shuffling as Keras does, and evaluates on it after every epoch.
+	ValidationSplit float64
+	// ValidationX and ValidationY, when set, are evaluated after every
+	// epoch instead.
+	ValidationX, ValidationY *tensor.Tensor
+	// Verbose chooses the progress output; Out is where it goes (default
+	// standard output).
+	Verbose Verbosity
+	Out     io.Writer
+	// Callbacks are called around epochs and batches.
+	Callbacks []Callback
+}
+
+// History records the loss and metrics of every epoch, as Keras's
+// History.history does: History["loss"][i] is epoch i's training loss, and
+// validation figures carry a "val_" prefix.
+type History struct {
+	Epochs  []int
+	History map[string][]float64
+	// Seconds is the wall time of each epoch.
+	Seconds []float64
+}
+
+// Logs maps a figure's name (loss, accuracy, val_loss, ...) to its value.
+type Logs map[string]float64
+
+// Callback is notified as Fit progresses. Embed NopCallback to implement
+// only the methods you need. An error stops training and is returned by Fit.
+type Callback interface {
+	OnTrainBegin(m *Model) error
+	OnEpochBegin(m *Model, epoch int) error
+	OnBatchEnd(m *Model, epoch, batch int, loss float64) error
+	OnEpochEnd(m *Model, epoch int, logs Logs) error
+	OnTrainEnd(m *Model, logs Logs) error
+}
+
+// NopCallback implements Callback doing nothing.
+type NopCallback struct{}
+
+// OnTrainBegin does nothing.
+func (NopCallback) OnTrainBegin(*Model) error { return nil }
+
+// OnEpochBegin does nothing.
+func (NopCallback) OnEpochBegin(*Model, int) error { return nil }
+
+// OnBatchEnd does nothing.
+func (NopCallback) OnBatchEnd(*Model, int, int, float64) error { return nil }
+
+// OnEpochEnd does nothing.
+func (NopCallback) OnEpochEnd(*Model, int, Logs) error { return nil }
+
+// OnTrainEnd does nothing.
+func (NopCallback) OnTrainEnd(*Model, Logs) error { return nil }
+
+func (o *FitOptions) defaults() {
+	if o.Epochs == 0 {
+		o.Epochs = 1
+	}
+	if o.BatchSize == 0 {
+		o.BatchSize = 32
+	}
+	if o.Out == nil {
+		o.Out = os.Stdout
+	}
+}
+
+// isTerminal reports whether w is a character device, such as a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func (v Verbosity) resolve(w io.Writer) Verbosity {
+	if v != VerboseAuto {
+		return v
+	}
+	if isTerminal(w) {
+		return ProgressBar
+	}
+	return OneLinePerEpoch
+}
+
+// checkData validates a dataset against the model and the loss.
+func (m *Model) checkData(what string, x, y *tensor.Tensor) error {
+	if x == nil || x.Len() == 0 {
+		return fmt.Errorf("tailor: %s: no examples", what)
+	}
+	if !x.Shape[1:].Equal(m.inputShape) {
+		return fmt.Errorf("tailor: %s: examples of shape %v, the model expects %v", what, x.Shape[1:], m.inputShape)
+	}
+	if y == nil {
+		return nil
+	}
+	if y.Len() != x.Len() {
+		return fmt.Errorf("tailor: %s: %d examples but %d targets", what, x.Len(), y.Len())
+	}
+	out := append(tensor.Shape{x.Len()}, m.OutputShape()...)
+	if err := m.loss.CheckTargets(y, out); err != nil {
+		return fmt.Errorf("tailor: %s: %w", what, err)
+	}
+	return nil
+}
+
+// Fit trains the model on x (N, ...) and targets y for opts.Epochs epochs
+// and returns the per-epoch history. Cancelling ctx stops training after
+// the current batch; Fit then returns the history so far and ctx's error.
+func (m *Model) Fit(ctx context.Context, x, y *tensor.Tensor, opts FitOptions) (*History, error) {
+	if !m.compiled {
+		return nil, errors.New("tailor: Fit before Compile")
+	}
+	opts.defaults()
+	if opts.BatchSize < 0 || opts.Epochs < 0 {
+		return nil, fmt.Errorf("tailor: Fit: batch size %d and epochs %d must be positive", opts.BatchSize, opts.Epochs)
+	}
+	if err := m.ensureBuilt(x); err != nil {
+		return nil, err
+	}
+	if err := m.checkData("training data", x, y); err != nil {
+		return nil, err
+	}
+	valX, valY := opts.ValidationX, opts.ValidationY
+	if opts.ValidationSplit != 0 {
+		if !(opts.ValidationSplit > 0 && opts.ValidationSplit < 1) {
+			return nil, fmt.Errorf("tailor: validation split %v, want a fraction in (0, 1)", opts.ValidationSplit)
+		}
+		n := x.Len()
+		split := int(float64(n) * (1 - opts.ValidationSplit))
+		if split == 0 || split == n {
+			return nil, fmt.Errorf("tailor: validation split %v of %d examples leaves one side empty", opts.ValidationSplit, n)
+		}
+		x, valX = x.Slice(0, split), x.Slice(split, n)
+		y, valY = y.Slice(0, split), y.Slice(split, n)
+	}
+	if (valX == nil) != (valY == nil) {
+		return nil, errors.New("tailor: validation data needs both ValidationX and ValidationY")
+	}
+	if valX != nil {
+		if err := m.checkData("validation data", valX, valY); err != nil {
+			return nil, err
+		}
+	}
+
+	verbose := opts.Verbose.resolve(opts.Out)
+	n := x.Len()
+	steps := (n + opts.BatchSize - 1) / opts.BatchSize
+	perm := make([]int, n)
+	hist := &History{History: map[string][]float64{}}
+	m.stopTraining = false
+	for _, cb := range opts.Callbacks {
+		if err := cb.OnTrainBegin(m); err != nil {
+			return hist, err
+		}
+	}
+	var logs Logs
+	values := make([]progbar.Value, 1+len(m.metrics))
+	for epoch := opts.InitialEpoch; epoch < opts.Epochs && !m.stopTraining; epoch++ {
+		for _, cb := range opts.Callbacks {
+			if err := cb.OnEpochBegin(m, epoch); err != nil {
+				return hist, err
+			}
+		}
+		for i := range perm {
+			perm[i] = i
+		}
+		if !opts.NoShuffle {
+			rng := rand.New(rand.NewPCG(opts.Seed, uint64(epoch)))
+			rng.Shuffle(n, func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+		}
+		var bar *progbar.Bar
+		if verbose != Silent {
+			fmt.Fprintf(opts.Out, "Epoch %d/%d\n", epoch+1, opts.Epochs)
+			bar = progbar.New(opts.Out, steps, verbose == ProgressBar)
+		}
+		start := time.Now()
+		for _, mt := range m.metrics {
+			mt.Reset()
+		}
+		var lossSum float64
+		seen := 0
+		for step := 0; step < steps; step++ {
+			if err := ctx.Err(); err != nil {
+				return hist, err
+			}
+			idx := perm[step*opts.BatchSize : min((step+1)*opts.BatchSize, n)]
+			m.gather(x, y, idx)
+			l := m.trainStep(&m.xb, &m.yb)
+			lossSum += l
+			seen += len(idx)
+			if math.IsNaN(l) || math.IsInf(l, 0) {
+				return hist, fmt.Errorf("tailor: the loss became %v at epoch %d, step %d: lower the learning rate or check the data", l, epoch+1, step+1)
+			}
+			for _, cb := range opts.Callbacks {
+				if err := cb.OnBatchEnd(m, epoch, step, l/float64(len(idx))); err != nil {
+					return hist, err
+				}
+			}
+			if bar != nil {
+				m.fillValues(values, lossSum/float64(seen))
+				bar.Update(step+1, values)
+			}
+		}
+		logs = Logs{"loss": lossSum / float64(n)}
+		for _, mt := range m.metrics {
+			logs[mt.Name()] = mt.Result()
+		}
+		m.fillValues(values, logs["loss"])
+		shown := values
+		if valX != nil {
+			vl, vm, err := m.evaluate(ctx, valX, valY, 256)
+			if err != nil {
+				return hist, err
+			}
+			logs["val_loss"] = vl
+			shown = append(shown[:len(values):len(values)], progbar.Value{Name: "val_loss", Value: vl})
+			for _, mt := range m.metrics {
+				logs["val_"+mt.Name()] = vm[mt.Name()]
+				shown = append(shown, progbar.Value{Name: "val_" + mt.Name(), Value: vm[mt.Name()]})
+			}
+		}
+		secs := time.Since(start).Seconds()
+		if bar != nil {
+			bar.Finish(shown)
+		}
+		hist.Epochs = append(hist.Epochs, epoch)
+		hist.Seconds = append(hist.Seconds, secs)
+		for k, v := range logs {
+			hist.History[k] = append(hist.History[k], v)
+		}
+		for _, cb := range opts.Callbacks {
+			if err := cb.OnEpochEnd(m, epoch, logs); err != nil {
+				return hist, err
+			}
+		}
+	}
+	for _, cb := range opts.Callbacks {
+		if err := cb.OnTrainEnd(m, logs); err != nil {
+			return hist, err
+		}
+	}
+	return hist, nil
+}
+
+func (m *Model) fillValues(values []progbar.Value, loss float64) {
+	values[0] = progbar.Value{Name: "loss", Value: loss}
+	for i, mt := range m.metrics {
+		values[i+1] = progbar.Value{Name: mt.Name(), Value: mt.Result()}
+	}
+}
+
+// gather copies the examples idx of x and y into the batch buffers.
+func (m *Model) gather(x, y *tensor.Tensor, idx []int) {
+	gatherRows(&m.xb, x, idx)
+	gatherRows(&m.yb, y, idx)
+}
+
+func gatherRows(dst, src *tensor.Tensor, idx []int) {
+	row := src.Shape[1:].Size()
+	dst.Shape = append(append(dst.Shape[:0], len(idx)), src.Shape[1:]...)
+	if cap(dst.Data) < len(idx)*row {
+		dst.Data = make([]float32, len(idx)*row)
+	}
+	dst.Data = dst.Data[:len(idx)*row]
+	for i, j := range idx {
+		copy(dst.Data[i*row:(i+1)*row], src.Data[j*row:(j+1)*row])
+	}
+}
+
+// TrainOnBatch runs one optimisation step on the batch (x, y) and returns
+// its mean loss, as Keras's train_on_batch does.
+func (m *Model) TrainOnBatch(x, y *tensor.Tensor) (float64, error) {
+	if !m.compiled {
+		return 0, errors.New("tailor: TrainOnBatch before Compile")
+	}
+	if err := m.ensureBuilt(x); err != nil {
+		return 0, err
+	}
+	if err := m.checkData("batch", x, y); err != nil {
+		return 0, err
+	}
+	return m.trainStep(x, y) / float64(x.Len()), nil
+}
+
+// trainStep is one step of training: forward through every layer, the
+// loss and its gradient, backward through every layer, the optimizer's
+// update and the metrics. It returns the batch's summed loss and allocates
+// nothing once the buffers have grown to the batch size.
+func (m *Model) trainStep(x, y *tensor.Tensor) float64 {
+	h := x
+	for _, l := range m.layers {
+		h = l.Forward(h, true)
+	}
+	m.grad.Resize(h.Shape...)
+	var loss float64
+	last := len(m.layers) - 1
+	var g *tensor.Tensor
+	if m.logits != nil {
+		loss = m.softmax.ComputeSoftmax(h, y, &m.grad)
+		g = m.logits.BackwardLogits(&m.grad, m.needDx[last])
+		last--
+	} else {
+		loss = m.loss.Compute(h, y, &m.grad)
+		g = &m.grad
+	}
+	for i := last; i >= 0; i-- {
+		g = m.layers[i].Backward(g, m.needDx[i])
+	}
+	m.optimizer.Apply(m.params)
+	for _, mt := range m.metrics {
+		mt.Update(h, y)
+	}
+	return loss
+}
+
+// EvaluateOptions are Evaluate's arguments beyond the data.
+type EvaluateOptions struct {
+	// BatchSize is the number of examples per forward pass (default 256;
+	// the figures do not depend on it).
+	BatchSize int
+	// Verbose and Out are as for Fit; the default prints nothing.
+	Verbose Verbosity
+	Out     io.Writer
+}
+
+// Evaluate returns the mean loss over x and y and the value of every
+// compiled metric, keyed by name, as Keras's evaluate does.
+func (m *Model) Evaluate(ctx context.Context, x, y *tensor.Tensor, opts EvaluateOptions) (loss float64, scores Logs, err error) {
+	if !m.compiled {
+		return 0, nil, errors.New("tailor: Evaluate before Compile")
+	}
+	if err := m.ensureBuilt(x); err != nil {
+		return 0, nil, err
+	}
+	if err := m.checkData("evaluation data", x, y); err != nil {
+		return 0, nil, err
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 256
+	}
+	start := time.Now()
+	loss, scores, err = m.evaluate(ctx, x, y, opts.BatchSize)
+	if err != nil {
+		return 0, nil, err
+	}
+	if opts.Verbose != VerboseAuto && opts.Verbose != Silent {
+		out := opts.Out
+		if out == nil {
+			out = os.Stdout
+		}
+		steps := (x.Len() + opts.BatchSize - 1) / opts.BatchSize
+		values := []progbar.Value{{Name: "loss", Value: loss}}
+		for _, mt := range m.metrics {
+			values = append(values, progbar.Value{Name: mt.Name(), Value: scores[mt.Name()]})
+		}
+		progbar.Line(out, steps, time.Since(start), values)
+	}
+	return loss, scores, nil
+}
+
+func (m *Model) evaluate(ctx context.Context, x, y *tensor.Tensor, batch int) (float64, Logs, error) {
+	for _, mt := range m.metrics {
+		mt.Reset()
+	}
+	var lossSum float64
+	for lo := 0; lo < x.Len(); lo += batch {
+		if err := ctx.Err(); err != nil {
+			return 0, nil, err
+		}
+		hi := min(lo+batch, x.Len())
+		xb, yb := x.Slice(lo, hi), y.Slice(lo, hi)
+		h := m.forward(xb)
+		lossSum += m.loss.Compute(h, yb, nil)
+		for _, mt := range m.metrics {
+			mt.Update(h, yb)
+		}
+	}
+	scores := Logs{}
+	for _, mt := range m.metrics {
+		scores[mt.Name()] = mt.Result()
+	}
+	return lossSum / float64(x.Len()), scores, nil
+}
+
+// forward runs the layers in inference mode.
+func (m *Model) forward(x *tensor.Tensor) *tensor.Tensor {
+	h := x
+	for _, l := range m.layers {
+		h = l.Forward(h, false)
+	}
+	return h
+}
+
+// PredictOptions are Predict's arguments beyond the data.
+type PredictOptions struct {
+	// BatchSize is the number of examples per forward pass (default 256;
+	// the output does not depend on it).
+	BatchSize int
+}
+
+// Predict returns the model's outputs for x (N, ...): for the tutorial's
+// model, an (N, 10) tensor of class probabilities.
+func (m *Model) Predict(ctx context.Context, x *tensor.Tensor, opts PredictOptions) (*tensor.Tensor, error) {
+	if err := m.ensureBuilt(x); err != nil {
+		return nil, err
+	}
+	if x == nil || len(x.Shape) == 0 || !x.Shape[1:].Equal(m.inputShape) {
+		var got tensor.Shape
+		if x != nil && len(x.Shape) > 0 {
+			got = x.Shape[1:]
+		}
+		return nil, fmt.Errorf("tailor: Predict: examples of shape %v, the model expects %v", got, m.inputShape)
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 256
+	}
+	outShape := append(tensor.Shape{x.Len()}, m.OutputShape()...)
+	out := tensor.New(outShape...)
+	row := m.OutputShape().Size()
+	for lo := 0; lo < x.Len(); lo += opts.BatchSize {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		hi := min(lo+opts.BatchSize, x.Len())
+		h := m.forward(x.Slice(lo, hi))
+		copy(out.Data[lo*row:hi*row], h.Data)
+	}
+	return out, nil
+}
+
+// PredictClasses returns the most probable class of every example: the
+// argmax of Predict along its last axis.
+func (m *Model) PredictClasses(ctx context.Context, x *tensor.Tensor, opts PredictOptions) ([]int, error) {
+	p, err := m.Predict(ctx, x, opts)
+	if err != nil {
+		return nil, err
+	}
+	return p.Argmax(), nil
+}

@@ -1,0 +1,199 @@
+// Package losses holds the objectives a model minimises, under their Keras
+// names: SparseCategoricalCrossentropy (integer labels) and
+// CategoricalCrossentropy (one-hot labels), both on probabilities as the
+// tutorial uses them.
+package losses
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/tailor-ml/tailor/tensor"
+)
+
+// epsilon is Keras's backend.epsilon(): probabilities are clipped to
+// [epsilon, 1−epsilon] before their logarithm is taken.
+const epsilon = 1e-7
+
+// Loss measures how far a batch of predictions is from its targets.
+type Loss interface {
+	// Name is the Keras name, e.g. "sparse_categorical_crossentropy".
+	Name() string
+	// CheckTargets reports whether y can serve as targets for predictions
+	// of shape pred (batch axis included), naming the first bad value.
+	CheckTargets(y *tensor.Tensor, pred tensor.Shape) error
+	// Compute returns the sum over the batch of the per-example losses of
+	// pred (B, C) against target and, when grad is not nil, writes into it
+	// the gradient of the batch's mean loss with respect to pred.
+	Compute(pred, target, grad *tensor.Tensor) float64
+}
+
+// SoftmaxLoss is implemented by losses that can differentiate straight
+// through a softmax: when the model's last layer ends in softmax, its
+// gradient with respect to the logits, (p − onehot)/B, is exact and stable
+// where the product of the two separate gradients is not.
+type SoftmaxLoss interface {
+	Loss
+	// ComputeSoftmax is Compute for probabilities probs produced by a
+	// softmax, writing the gradient with respect to the softmax's input.
+	ComputeSoftmax(probs, target, dlogits *tensor.Tensor) float64
+}
+
+// crossEntropy returns −log(q_y/Σq) for one row of probabilities p and its
+// target distribution (or class), where q = clip(p, ε, 1−ε). This is what
+// Keras computes for from_logits=False, and its gradient is
+// ∂/∂p_k = [p_k not clipped]·(−t_k/q_k + Σt/Σq).
+func crossEntropy(p []float32, t func(j int) float32, grad []float32, scale float32) float64 {
+	var sumQ, sumT, loss float64
+	for j, v := range p {
+		q := min(max(float64(v), epsilon), 1-epsilon)
+		sumQ += q
+		if tj := t(j); tj != 0 {
+			sumT += float64(tj)
+			loss -= float64(tj) * math.Log(q)
+		}
+	}
+	loss += sumT * math.Log(sumQ)
+	if grad != nil {
+		for j, v := range p {
+			q := float64(v)
+			if q < epsilon || q > 1-epsilon {
+				grad[j] = 0
+				continue
+			}
+			grad[j] = scale * float32(-float64(t(j))/q+sumT/sumQ)
+		}
+	}
+	return loss
+}
+
+// SparseCategoricalCrossentropyLoss is cross-entropy against integer class
+// labels (stored as float32 values 0, 1, ..., C−1).
+type SparseCategoricalCrossentropyLoss struct{}
+
+// SparseCategoricalCrossentropy returns the loss the tutorial compiles
+// with: labels are class indices, predictions are probabilities.
+func SparseCategoricalCrossentropy() SparseCategoricalCrossentropyLoss {
+	return SparseCategoricalCrossentropyLoss{}
+}
+
+// Name returns "sparse_categorical_crossentropy".
+func (SparseCategoricalCrossentropyLoss) Name() string { return "sparse_categorical_crossentropy" }
+
+// CheckTargets requires one integer label in [0, C) per example.
+func (SparseCategoricalCrossentropyLoss) CheckTargets(y *tensor.Tensor, pred tensor.Shape) error {
+	if y.Shape.Size() != y.Len() || y.Len() != pred[0] {
+		return fmt.Errorf("sparse_categorical_crossentropy: targets of shape %v, want (%d,) class indices", y.Shape, pred[0])
+	}
+	classes := pred[len(pred)-1]
+	for i, v := range y.Data {
+		if v != float32(int(v)) || v < 0 || int(v) >= classes {
+			return fmt.Errorf("sparse_categorical_crossentropy: target %d is %v, want an integer class in [0, %d)", i, v, classes)
+		}
+	}
+	return nil
+}
+
+// Compute returns Σ −log(p[y]/Σp) (with Keras's clipping) and its gradient.
+func (SparseCategoricalCrossentropyLoss) Compute(pred, target, grad *tensor.Tensor) float64 {
+	b, c := pred.Len(), pred.Shape[len(pred.Shape)-1]
+	scale := 1 / float32(b)
+	var sum float64
+	for i := 0; i < b; i++ {
+		y := int(target.Data[i])
+		var g []float32
+		if grad != nil {
+			g = grad.Data[i*c : i*c+c]
+		}
+		sum += crossEntropy(pred.Data[i*c:i*c+c], func(j int) float32 { return oneHot(j, y) }, g, scale)
+	}
+	return sum
+}
+
+// ComputeSoftmax returns the same loss with the gradient (p − onehot)/B
+// with respect to the logits of the softmax that produced probs.
+func (l SparseCategoricalCrossentropyLoss) ComputeSoftmax(probs, target, dlogits *tensor.Tensor) float64 {
+	b, c := probs.Len(), probs.Shape[len(probs.Shape)-1]
+	scale := 1 / float32(b)
+	var sum float64
+	for i := 0; i < b; i++ {
+		y := int(target.Data[i])
+		p, d := probs.Data[i*c:i*c+c], dlogits.Data[i*c:i*c+c]
+		sum -= math.Log(min(max(float64(p[y]), epsilon), 1-epsilon))
+		for j, v := range p {
+			d[j] = (v - oneHot(j, y)) * scale
+		}
+	}
+	return sum
+}
+
+func oneHot(j, y int) float32 {
+	if j == y {
+		return 1
+	}
+	return 0
+}
+
+// CategoricalCrossentropyLoss is cross-entropy against one-hot (or soft)
+// target distributions.
+type CategoricalCrossentropyLoss struct{}
+
+// CategoricalCrossentropy returns cross-entropy for one-hot targets of the
+// predictions' shape.
+func CategoricalCrossentropy() CategoricalCrossentropyLoss { return CategoricalCrossentropyLoss{} }
+
+// Name returns "categorical_crossentropy".
+func (CategoricalCrossentropyLoss) Name() string { return "categorical_crossentropy" }
+
+// CheckTargets requires targets of the predictions' shape with
+// non-negative entries.
+func (CategoricalCrossentropyLoss) CheckTargets(y *tensor.Tensor, pred tensor.Shape) error {
+	if !y.Shape.Equal(pred) {
+		return fmt.Errorf("categorical_crossentropy: targets of shape %v, want %v (one-hot)", y.Shape, pred)
+	}
+	for i, v := range y.Data {
+		if !(v >= 0) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("categorical_crossentropy: target value %d is %v, want a finite probability", i, v)
+		}
+	}
+	return nil
+}
+
+// Compute returns Σ −Σ_j t_j·log(p_j/Σp) (with Keras's clipping) and its
+// gradient.
+func (CategoricalCrossentropyLoss) Compute(pred, target, grad *tensor.Tensor) float64 {
+	b, c := pred.Len(), pred.Shape[len(pred.Shape)-1]
+	scale := 1 / float32(b)
+	var sum float64
+	for i := 0; i < b; i++ {
+		t := target.Data[i*c : i*c+c]
+		var g []float32
+		if grad != nil {
+			g = grad.Data[i*c : i*c+c]
+		}
+		sum += crossEntropy(pred.Data[i*c:i*c+c], func(j int) float32 { return t[j] }, g, scale)
+	}
+	return sum
+}
+
+// ComputeSoftmax returns the loss with its gradient with respect to the
+// softmax's logits, (p·Σt − t)/B, which is (p − t)/B for one-hot targets.
+func (CategoricalCrossentropyLoss) ComputeSoftmax(probs, target, dlogits *tensor.Tensor) float64 {
+	b, c := probs.Len(), probs.Shape[len(probs.Shape)-1]
+	scale := 1 / float32(b)
+	var sum float64
+	for i := 0; i < b; i++ {
+		p, t, d := probs.Data[i*c:i*c+c], target.Data[i*c:i*c+c], dlogits.Data[i*c:i*c+c]
+		var sumT float32
+		for j, v := range p {
+			sumT += t[j]
+			if t[j] != 0 {
+				sum -= float64(t[j]) * math.Log(min(max(float64(v), epsilon), 1-epsilon))
+			}
+		}
+		for j, v := range p {
+			d[j] = (v*sumT - t[j]) * scale
+		}
+	}
+	return sum
+}

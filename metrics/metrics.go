@@ -1,0 +1,91 @@
+// Package metrics holds what a model reports besides its loss: Accuracy,
+// accumulated over batches during Fit and Evaluate, and AccuracyScore, the
+// one-shot comparison of two label slices that scikit-learn's
+// accuracy_score performs.
+package metrics
+
+import (
+	"fmt"
+
+	"github.com/tailor-ml/tailor/tensor"
+)
+
+// Metric accumulates a figure over the batches of an epoch.
+type Metric interface {
+	// Name is the key under which Fit reports the metric, e.g. "accuracy".
+	Name() string
+	// Reset clears the accumulated state.
+	Reset()
+	// Update adds a batch of predictions (B, C) and their targets.
+	Update(pred, target *tensor.Tensor)
+	// Result is the figure over everything since Reset.
+	Result() float64
+}
+
+// AccuracyMetric counts predictions whose most probable class is the
+// target's. Targets are class indices (B,) as with sparse cross-entropy, or
+// one-hot rows (B, C) — the same resolution Keras applies to "accuracy".
+type AccuracyMetric struct {
+	correct, total int
+}
+
+// Accuracy returns a new accuracy metric.
+func Accuracy() *AccuracyMetric { return &AccuracyMetric{} }
+
+// Name returns "accuracy".
+func (a *AccuracyMetric) Name() string { return "accuracy" }
+
+// Reset clears the counts.
+func (a *AccuracyMetric) Reset() { a.correct, a.total = 0, 0 }
+
+// Update counts the batch's correct predictions.
+func (a *AccuracyMetric) Update(pred, target *tensor.Tensor) {
+	b := pred.Len()
+	c := pred.Shape[len(pred.Shape)-1]
+	sparse := target.Shape.Size() == target.Len()
+	for i := 0; i < b; i++ {
+		p := tensor.Argmax(pred.Data[i*c : i*c+c])
+		var y int
+		if sparse {
+			y = int(target.Data[i])
+		} else {
+			y = tensor.Argmax(target.Data[i*c : i*c+c])
+		}
+		if p == y {
+			a.correct++
+		}
+	}
+	a.total += b
+}
+
+// Result returns the fraction correct, 0 before any update.
+func (a *AccuracyMetric) Result() float64 {
+	if a.total == 0 {
+		return 0
+	}
+	return float64(a.correct) / float64(a.total)
+}
+
+// Label is the integer types AccuracyScore compares.
+type Label interface {
+	~uint8 | ~int | ~int32 | ~int64
+}
+
+// AccuracyScore returns the fraction of positions where yTrue and yPred
+// agree, like sklearn.metrics.accuracy_score. It is an error for the two
+// to differ in length or be empty.
+func AccuracyScore[T, U Label](yTrue []T, yPred []U) (float64, error) {
+	if len(yTrue) != len(yPred) {
+		return 0, fmt.Errorf("accuracy score: %d true labels but %d predictions", len(yTrue), len(yPred))
+	}
+	if len(yTrue) == 0 {
+		return 0, fmt.Errorf("accuracy score: no labels")
+	}
+	n := 0
+	for i := range yTrue {
+		if int64(yTrue[i]) == int64(yPred[i]) {
+			n++
+		}
+	}
+	return float64(n) / float64(len(yTrue)), nil
+}

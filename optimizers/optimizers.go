@@ -1,0 +1,155 @@
+// Package optimizers holds the update rules that turn gradients into new
+// weights, under their Keras names and with Keras's defaults: Adam and SGD.
+//
+// An optimizer keeps its per-weight state (moments, velocities) in buffers
+// it allocates on the first step and reuses after, indexed by the position
+// of the parameter in the list it is given; the list must not change
+// between steps.
+package optimizers
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/tailor-ml/tailor/internal/kernels"
+	"github.com/tailor-ml/tailor/layers"
+)
+
+// Optimizer updates trainable parameters from their gradients.
+type Optimizer interface {
+	// Name is the Keras class name, e.g. "Adam".
+	Name() string
+	// Apply performs one update step on every trainable parameter.
+	Apply(params []*layers.Param)
+	// LearningRate is the rate the next step will use.
+	LearningRate() float64
+	// SetLearningRate changes the rate, as callbacks such as
+	// ReduceLROnPlateau do.
+	SetLearningRate(lr float64)
+	// Config is the optimizer's configuration with Keras's key names.
+	Config() map[string]any
+}
+
+// AdamOptimizer implements Adam (Kingma & Ba) as Keras does, with ε added
+// to √v outside the bias correction.
+type AdamOptimizer struct {
+	lr, beta1, beta2, epsilon float64
+	iterations                int64
+	m, v                      [][]float32
+}
+
+// Adam returns Adam with Keras's defaults: learning rate 0.001, β1 0.9,
+// β2 0.999, ε 1e-7.
+func Adam() *AdamOptimizer {
+	return &AdamOptimizer{lr: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7}
+}
+
+// AdamWith returns Adam with the given hyperparameters. It is an error for
+// them to lie outside lr > 0, 0 ≤ β < 1, ε > 0.
+func AdamWith(lr, beta1, beta2, epsilon float64) (*AdamOptimizer, error) {
+	if !(lr > 0) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(epsilon > 0) {
+		return nil, fmt.Errorf("adam: want learning_rate > 0, 0 ≤ beta_1, beta_2 < 1 and epsilon > 0; got %g, %g, %g, %g", lr, beta1, beta2, epsilon)
+	}
+	return &AdamOptimizer{lr: lr, beta1: beta1, beta2: beta2, epsilon: epsilon}, nil
+}
+
+// Name returns "Adam".
+func (a *AdamOptimizer) Name() string { return "Adam" }
+
+// LearningRate returns the base learning rate.
+func (a *AdamOptimizer) LearningRate() float64 { return a.lr }
+
+// SetLearningRate changes the base learning rate.
+func (a *AdamOptimizer) SetLearningRate(lr float64) { a.lr = lr }
+
+// Iterations is the number of steps taken so far.
+func (a *AdamOptimizer) Iterations() int64 { return a.iterations }
+
+// Apply performs one Adam step:
+//
+//	t = t + 1;  lr_t = lr·√(1−β2ᵗ)/(1−β1ᵗ)
+//	m = β1·m + (1−β1)·g;  v = β2·v + (1−β2)·g²;  w = w − lr_t·m/(√v + ε)
+func (a *AdamOptimizer) Apply(params []*layers.Param) {
+	if a.m == nil {
+		a.m, a.v = stateFor(params), stateFor(params)
+	}
+	a.iterations++
+	t := float64(a.iterations)
+	lrT := a.lr * math.Sqrt(1-math.Pow(a.beta2, t)) / (1 - math.Pow(a.beta1, t))
+	for i, p := range params {
+		if !p.Trainable() {
+			continue
+		}
+		kernels.AdamUpdate(p.Value.Data, p.Grad.Data, a.m[i], a.v[i], float32(lrT), float32(a.beta1), float32(a.beta2), float32(a.epsilon))
+	}
+}
+
+// Config returns learning_rate, beta_1, beta_2 and epsilon.
+func (a *AdamOptimizer) Config() map[string]any {
+	return map[string]any{"name": "Adam", "learning_rate": a.lr, "beta_1": a.beta1, "beta_2": a.beta2, "epsilon": a.epsilon}
+}
+
+// SGDOptimizer is stochastic gradient descent with optional (Nesterov)
+// momentum.
+type SGDOptimizer struct {
+	lr, momentum float64
+	nesterov     bool
+	velocity     [][]float32
+}
+
+// SGD returns plain gradient descent with Keras's default learning rate
+// 0.01. Use SGDWith for momentum.
+func SGD() *SGDOptimizer { return &SGDOptimizer{lr: 0.01} }
+
+// SGDWith returns SGD with the given learning rate and momentum, Nesterov's
+// variant when nesterov is true. It is an error for lr ≤ 0 or momentum
+// outside [0, 1).
+func SGDWith(lr, momentum float64, nesterov bool) (*SGDOptimizer, error) {
+	if !(lr > 0) || !(momentum >= 0 && momentum < 1) {
+		return nil, fmt.Errorf("sgd: want learning_rate > 0 and 0 ≤ momentum < 1; got %g, %g", lr, momentum)
+	}
+	return &SGDOptimizer{lr: lr, momentum: momentum, nesterov: nesterov}, nil
+}
+
+// Name returns "SGD".
+func (s *SGDOptimizer) Name() string { return "SGD" }
+
+// LearningRate returns the learning rate.
+func (s *SGDOptimizer) LearningRate() float64 { return s.lr }
+
+// SetLearningRate changes the learning rate.
+func (s *SGDOptimizer) SetLearningRate(lr float64) { s.lr = lr }
+
+// Apply performs one step: v = μ·v − lr·g, then w = w + v, or with
+// Nesterov w = w + μ·v − lr·g.
+func (s *SGDOptimizer) Apply(params []*layers.Param) {
+	if s.velocity == nil && s.momentum != 0 {
+		s.velocity = stateFor(params)
+	}
+	for i, p := range params {
+		if !p.Trainable() {
+			continue
+		}
+		var vel []float32
+		if s.velocity != nil {
+			vel = s.velocity[i]
+		}
+		kernels.SGDUpdate(p.Value.Data, p.Grad.Data, vel, float32(s.lr), float32(s.momentum), s.nesterov)
+	}
+}
+
+// Config returns learning_rate, momentum and nesterov.
+func (s *SGDOptimizer) Config() map[string]any {
+	return map[string]any{"name": "SGD", "learning_rate": s.lr, "momentum": s.momentum, "nesterov": s.nesterov}
+}
+
+// stateFor allocates one zero buffer per trainable parameter.
+func stateFor(params []*layers.Param) [][]float32 {
+	st := make([][]float32, len(params))
+	for i, p := range params {
+		if p.Trainable() {
+			st[i] = make([]float32, len(p.Value.Data))
+		}
+	}
+	return st
+}

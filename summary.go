@@ -1,0 +1,78 @@
+package tailor
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Summary writes the model's layers, output shapes and parameter counts in
+// Keras's classic format, building the model first if its input shape is
+// declared:
+//
+//	Model: "sequential"
+//	_________________________________________________________________
+//	 Layer (type)                Output Shape              Param #
+//	=================================================================
+//	 flatten (Flatten)           (None, 784)               0
+//	...
+//	Total params: 101,770
+func (m *Model) Summary(w io.Writer) error {
+	if err := m.ensureBuilt(nil); err != nil {
+		return err
+	}
+	const width = 65
+	cols := [...]int{29, 55, 65} // Keras's positions .45, .85, 1 of 65
+	var b strings.Builder
+	row := func(fields ...string) {
+		line, start := " ", 0
+		for i, f := range fields {
+			room := cols[i] - start // Keras cuts each field to fit its column
+			if i < len(fields)-1 {
+				room -= 2
+			}
+			line += f[:min(len(f), room)]
+			line += strings.Repeat(" ", max(cols[i]-len(line), 0))
+			start = cols[i]
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	fmt.Fprintf(&b, "Model: %q\n", m.name)
+	b.WriteString(strings.Repeat("_", width) + "\n")
+	row("Layer (type)", "Output Shape", "Param #")
+	b.WriteString(strings.Repeat("=", width) + "\n")
+	for i, l := range m.layers {
+		n := 0
+		for _, p := range l.Params() {
+			n += len(p.Value.Data)
+		}
+		shape := "(None, " + strings.TrimPrefix(m.outputShapes[i].String(), "(")
+		shape = strings.Replace(shape, ",)", ")", 1)
+		row(fmt.Sprintf("%s (%s)", l.Name(), l.Type()), shape, fmt.Sprint(n))
+		b.WriteString(strings.Repeat(" ", width) + "\n") // Keras 2.9+ spaces its rows
+	}
+	b.WriteString(strings.Repeat("=", width) + "\n")
+	trainable, frozen := m.CountParams()
+	fmt.Fprintf(&b, "Total params: %s\n", commas(trainable+frozen))
+	fmt.Fprintf(&b, "Trainable params: %s\n", commas(trainable))
+	fmt.Fprintf(&b, "Non-trainable params: %s\n", commas(frozen))
+	b.WriteString(strings.Repeat("_", width) + "\n")
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("tailor: writing the summary: %w", err)
+	}
+	return nil
+}
+
+// commas formats n with thousands separators: 101770 → "101,770".
+func commas(n int) string {
+	s := fmt.Sprint(n)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
