@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tailor-ml/tailor/internal/progbar"
+	"github.com/tailor-ml/tailor/layers"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -234,6 +235,7 @@ func (m *Model) Fit(ctx context.Context, x, y *tensor.Tensor, opts FitOptions) (
 			}
 			idx := perm[step*opts.BatchSize : min((step+1)*opts.BatchSize, n)]
 			m.gather(x, y, idx)
+			m.seedStep(opts.Seed, uint64(epoch*steps+step))
 			l := m.trainStep(&m.xb, &m.yb)
 			lossSum += l
 			seen += len(idx)
@@ -313,6 +315,15 @@ func gatherRows(dst, src *tensor.Tensor, idx []int) {
 	dst.Data = dst.Data[:len(idx)*row]
 	for i, j := range idx {
 		copy(dst.Data[i*row:(i+1)*row], src.Data[j*row:(j+1)*row])
+	}
+}
+
+// seedStep reseeds the stochastic layers for one training step.
+func (m *Model) seedStep(seed, step uint64) {
+	for _, l := range m.layers {
+		if s, ok := l.(layers.Stochastic); ok {
+			s.SeedStep(seed, step)
+		}
 	}
 }
 

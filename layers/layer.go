@@ -48,6 +48,15 @@ type InputShaper interface {
 	InputShape() tensor.Shape
 }
 
+// Stochastic is implemented by layers that draw random numbers in training
+// (Dropout, augmentation). Before every training step the model calls
+// SeedStep with the Fit seed and the global step number; the layer reseeds
+// its generator from them (and its name), so a run is reproducible and can
+// resume at any step without saving generator state.
+type Stochastic interface {
+	SeedStep(seed, step uint64)
+}
+
 // Param is one weight tensor of a layer and its gradient.
 type Param struct {
 	// Name is the weight's name within its layer: "kernel", "bias", ...
