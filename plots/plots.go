@@ -1,0 +1,287 @@
+// Package plots draws the two pictures the Fashion-MNIST tutorial shows
+// with matplotlib, as PNG images:
+//
+//   - Imshow is plt.imshow(img); plt.colorbar(); plt.title(...): one image,
+//     nearest-neighbour pixels in the viridis colormap, axes ticked at pixel
+//     centres with the origin at the upper left, and a colour bar on the
+//     right.
+//   - Grid is the tutorial's 5×5 subplot grid: each image in the binary
+//     colormap (white at its minimum, black at its maximum), no ticks, and
+//     its class name below it.
+//
+// Layouts follow matplotlib's defaults at 100 dpi (figure 6.4×4.8 in, subplot
+// margins, tick and label sizes and pads, colour bar 1/20 as wide as it is
+// tall), with the Go Regular font standing in for DejaVu Sans. Everything is
+// drawn with the standard library and golang.org/x/image; writing the PNG
+// somewhere is the caller's job, and SavePNG does it atomically for a file.
+package plots
+
+import (
+	"errors"
+	"fmt"
+	"image/color"
+	"image/png"
+	"io"
+	"math"
+)
+
+// Image is a grayscale image of H rows by W columns. Pixels holds its H*W
+// values row by row, top row first. Values may be on any scale (raw 0..255
+// bytes or 0..1 floats); NaN pixels are drawn as background.
+type Image struct {
+	Pixels []float32
+	H, W   int
+}
+
+// Validate reports whether the image is non-empty and Pixels has H*W values.
+func (img Image) Validate() error {
+	if img.H <= 0 || img.W <= 0 {
+		return fmt.Errorf("plots: image is %d×%d: height and width must be positive", img.H, img.W)
+	}
+	if len(img.Pixels) != img.H*img.W {
+		return fmt.Errorf("plots: image is %d×%d but has %d pixels, want %d", img.H, img.W, len(img.Pixels), img.H*img.W)
+	}
+	return nil
+}
+
+// dataRange is the min and max of the image's finite pixels, or 0 and 1
+// when it has none.
+func (img Image) dataRange() (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, p := range img.Pixels {
+		v := float64(p)
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			continue
+		}
+		lo, hi = math.Min(lo, v), math.Max(hi, v)
+	}
+	if lo > hi {
+		return 0, 1
+	}
+	return lo, hi
+}
+
+// Default figure size: matplotlib's 6.4×4.8 inches at 100 dpi.
+const (
+	DefaultWidth  = 640
+	DefaultHeight = 480
+)
+
+// ImshowOptions controls Imshow. The zero value is matplotlib's default:
+// a 640×480 figure, viridis, the colour range autoscaled to the data, no
+// title.
+type ImshowOptions struct {
+	// Title is drawn centred above the image, like plt.title.
+	Title string
+	// Min and Max are the values drawn as the colormap's two ends (vmin and
+	// vmax). If both are zero the range is the data's min and max, as
+	// matplotlib autoscales; otherwise Min must not exceed Max. Values
+	// outside the range take the end colours.
+	Min, Max float64
+	// Width and Height are the PNG's size in pixels; zero means
+	// DefaultWidth or DefaultHeight. Text keeps its size (10 pt at 100 dpi),
+	// as it does when a matplotlib figure grows.
+	Width, Height int
+	// Colormap colours the image and the colour bar; nil means Viridis.
+	Colormap *Colormap
+}
+
+// Imshow writes img as a PNG figure: the image with nearest-neighbour
+// pixels, x and y axes ticked at pixel centres (0, 5, 10, ... for a 28×28
+// image, y growing downwards), a colour bar with ticks on the right, and
+// the title, if any, above.
+func Imshow(w io.Writer, img Image, opts ImshowOptions) error {
+	if err := img.Validate(); err != nil {
+		return err
+	}
+	fw, fh := opts.Width, opts.Height
+	if fw < 0 || fh < 0 {
+		return fmt.Errorf("plots: figure size %d×%d is negative", fw, fh)
+	}
+	if fw == 0 {
+		fw = DefaultWidth
+	}
+	if fh == 0 {
+		fh = DefaultHeight
+	}
+	lo, hi := opts.Min, opts.Max
+	switch {
+	case math.IsNaN(lo) || math.IsNaN(hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0):
+		return fmt.Errorf("plots: colour range [%v, %v] is not finite", lo, hi)
+	case lo == 0 && hi == 0:
+		lo, hi = img.dataRange()
+	case lo > hi:
+		return fmt.Errorf("plots: colour range Min %v exceeds Max %v", lo, hi)
+	}
+	cmap := opts.Colormap
+	if cmap == nil {
+		cmap = Viridis
+	}
+	norm := normalizer(lo, hi)
+
+	// The axes box of a default subplot; the colour bar takes the right
+	// 15% of it after a 5% gap (matplotlib's fraction=0.15, pad=0.05).
+	axX0, axX1 := subplotLeft*float64(fw), subplotRight*float64(fw)
+	axY0, axY1 := (1-subplotTop)*float64(fh), (1-subplotBottom)*float64(fh)
+	axW, axH := axX1-axX0, axY1-axY0
+	parentW := axW * (1 - 0.15 - 0.05)
+
+	// The image keeps square pixels, anchored right and centred vertically
+	// in what is left of the axes box, as imshow's aspect="equal" does.
+	s := math.Min(parentW/float64(img.W), axH/float64(img.H))
+	iw, ih := s*float64(img.W), s*float64(img.H)
+	ix1 := int(math.Round(axX0 + parentW))
+	ix0 := int(math.Round(axX0 + parentW - iw))
+	iy0 := int(math.Round(axY0 + (axH-ih)/2))
+	iy1 := int(math.Round(axY0 + (axH+ih)/2))
+	cbH := axH
+	cbW := math.Min(cbH/20, 0.15*axW)
+	cx0 := int(math.Round(axX0 + 0.85*axW))
+	cx1 := int(math.Round(axX0 + 0.85*axW + cbW))
+	cy0, cy1 := int(math.Round(axY0)), int(math.Round(axY1))
+	if ix1-ix0 < 1 || iy1-iy0 < 1 || cx1-cx0 < 1 {
+		return fmt.Errorf("plots: figure %d×%d is too small to draw a %d×%d image", fw, fh, img.H, img.W)
+	}
+
+	tickFace, err := newFace(tickFontPt)
+	if err != nil {
+		return err
+	}
+	defer tickFace.Close()
+	titleFace, err := newFace(titleFontPt)
+	if err != nil {
+		return err
+	}
+	defer titleFace.Close()
+
+	c := newCanvas(fw, fh)
+	c.raster(img, norm, cmap, ix0, iy0, ix1, iy1)
+	c.frame(ix0, iy0, ix1, iy1)
+	tickLen := int(math.Round(pt(tickLenPt)))
+	pad := pt(tickPadPt)
+
+	// x axis below the image: data coordinate v is column v's centre.
+	dw, dh := float64(ix1-ix0), float64(iy1-iy0)
+	xt := autoTicks(-0.5, float64(img.W)-0.5, dw, false)
+	for i, label := range tickLabels(xt) {
+		x := float64(ix0) + (xt[i]+0.5)*dw/float64(img.W)
+		px := min(int(x), ix1-1)
+		c.fill(px, iy1+1, px+1, iy1+1+tickLen, color.Black)
+		c.text(tickFace, label, x, float64(iy1+1+tickLen)+pad, alignCenter, alignTop)
+	}
+	// y axis on the left, growing downwards (origin="upper").
+	yt := autoTicks(-0.5, float64(img.H)-0.5, dh, true)
+	for i, label := range tickLabels(yt) {
+		y := float64(iy0) + (yt[i]+0.5)*dh/float64(img.H)
+		py := min(int(y), iy1-1)
+		c.fill(ix0-1-tickLen, py, ix0-1, py+1, color.Black)
+		c.text(tickFace, label, float64(ix0-1-tickLen)-pad, y, alignRight, alignMiddle)
+	}
+
+	// Colour bar: vmin at the bottom, vmax at the top, ticks on the right.
+	cbLo, cbHi := nonsingular(lo, hi)
+	ch := float64(cy1 - cy0)
+	for py := cy0; py < cy1; py++ {
+		t := (float64(cy1-py) - 0.5) / ch
+		c.fill(cx0, py, cx1, py+1, cmap.At(t))
+	}
+	c.frame(cx0, cy0, cx1, cy1)
+	ct := autoTicks(cbLo, cbHi, ch, true)
+	for i, label := range tickLabels(ct) {
+		y := float64(cy1) - (ct[i]-cbLo)/(cbHi-cbLo)*ch
+		py := max(cy0, min(int(y), cy1-1))
+		c.fill(cx1+1, py, cx1+1+tickLen, py+1, color.Black)
+		c.text(tickFace, label, float64(cx1+1+tickLen)+pad, y, alignLeft, alignMiddle)
+	}
+
+	if opts.Title != "" {
+		c.text(titleFace, opts.Title, float64(ix0+ix1)/2, float64(iy0-1)-pt(titlePadPt), alignCenter, alignBaseline)
+	}
+	return encode(w, c)
+}
+
+// Grid writes imgs as a PNG grid of cols columns and as many rows as they
+// need, like the tutorial's plt.subplot(5, 5, i+1) loop: each image in the
+// Binary colormap scaled to its own min and max (white to black), framed,
+// without ticks, and with labels[i], if labels is not nil, centred below
+// it. Each grid cell gets 200×200 pixels of figure, so 25 images in 5
+// columns make matplotlib's figsize=(10, 10) at 100 dpi: 1000×1000.
+func Grid(w io.Writer, imgs []Image, labels []string, cols int) error {
+	if len(imgs) == 0 {
+		return errors.New("plots: grid has no images")
+	}
+	if cols <= 0 {
+		return fmt.Errorf("plots: grid needs at least one column, got %d", cols)
+	}
+	if labels != nil && len(labels) != len(imgs) {
+		return fmt.Errorf("plots: grid has %d images but %d labels", len(imgs), len(labels))
+	}
+	for i, img := range imgs {
+		if err := img.Validate(); err != nil {
+			return fmt.Errorf("plots: grid image %d: %w", i, err)
+		}
+	}
+	rows := (len(imgs) + cols - 1) / cols
+	fw, fh := 200*cols, 200*rows
+
+	labelFace, err := newFace(labelFontPt)
+	if err != nil {
+		return err
+	}
+	defer labelFace.Close()
+
+	// matplotlib's GridSpec: cells of equal size with wspace and hspace
+	// (fractions of a cell) between them inside the subplot margins.
+	totW := (subplotRight - subplotLeft) * float64(fw)
+	totH := (subplotTop - subplotBottom) * float64(fh)
+	cellW := totW / (float64(cols) + subplotWSpace*float64(cols-1))
+	cellH := totH / (float64(rows) + subplotHSpace*float64(rows-1))
+	c := newCanvas(fw, fh)
+	for i, img := range imgs {
+		r, k := i/cols, i%cols
+		x := subplotLeft*float64(fw) + float64(k)*cellW*(1+subplotWSpace)
+		y := (1-subplotTop)*float64(fh) + float64(r)*cellH*(1+subplotHSpace)
+		s := math.Min(cellW/float64(img.W), cellH/float64(img.H))
+		iw, ih := s*float64(img.W), s*float64(img.H)
+		ix0 := int(math.Round(x + (cellW-iw)/2))
+		iy0 := int(math.Round(y + (cellH-ih)/2))
+		ix1 := max(ix0+1, int(math.Round(x+(cellW+iw)/2)))
+		iy1 := max(iy0+1, int(math.Round(y+(cellH+ih)/2)))
+		lo, hi := img.dataRange()
+		c.raster(img, normalizer(lo, hi), Binary, ix0, iy0, ix1, iy1)
+		c.frame(ix0, iy0, ix1, iy1)
+		if labels != nil && labels[i] != "" {
+			c.text(labelFace, labels[i], float64(ix0+ix1)/2, float64(iy1+1)+pt(labelPadPt), alignCenter, alignTop)
+		}
+	}
+	return encode(w, c)
+}
+
+// normalizer maps [lo, hi] linearly onto [0, 1]; with lo == hi every value
+// maps to 0, as matplotlib's Normalize does.
+func normalizer(lo, hi float64) func(float64) float64 {
+	if hi <= lo {
+		return func(float64) float64 { return 0 }
+	}
+	return func(v float64) float64 { return (v - lo) / (hi - lo) }
+}
+
+// nonsingular widens an empty range the way matplotlib's colour bar does
+// (transforms.nonsingular with expander 0.1), so a constant image still
+// gets a ticked bar.
+func nonsingular(lo, hi float64) (float64, float64) {
+	if hi-lo > 1e-12*math.Max(math.Abs(lo), math.Abs(hi)) && hi > lo {
+		return lo, hi
+	}
+	if lo == 0 && hi == 0 {
+		return -0.1, 0.1
+	}
+	return lo - 0.1*math.Abs(lo), hi + 0.1*math.Abs(hi)
+}
+
+func encode(w io.Writer, c *canvas) error {
+	if err := png.Encode(w, c.img); err != nil {
+		return fmt.Errorf("plots: encode PNG: %w", err)
+	}
+	return nil
+}
