@@ -1,0 +1,39 @@
+# Tailor's two set-up commands:
+#   make tutorial   runs the TensorFlow Fashion-MNIST tutorial end to end
+#   make test       runs every test
+# Both fetch what they need: the dataset comes from Debian's
+# dataset-fashion-mnist package where apt-get is available (as root), and
+# Tailor downloads and verifies it otherwise.
+
+GO ?= go
+BIN := bin/tailor
+DATA := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+
+.PHONY: all build data tutorial test bench clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/tailor
+
+# data installs Debian's copy of Fashion-MNIST when it is missing and this
+# is a Debian machine we may administer; elsewhere tailor downloads it.
+data:
+	@if [ ! -f $(DATA) ] && command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q dataset-fashion-mnist; \
+	fi
+
+tutorial: build data
+	mkdir -p out
+	$(BIN) tutorial --out out
+
+test: data
+	$(GO) test ./...
+	$(GO) test -tags purego ./internal/kernels
+	$(GO) test -race ./internal/kernels
+
+bench: build
+	$(BIN) bench
+
+clean:
+	rm -rf bin out
