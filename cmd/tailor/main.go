@@ -1,0 +1,123 @@
+// Command tailor runs the TensorFlow Fashion-MNIST tutorial, and more, with
+// Tailor: explore the data, plot images, print model summaries, train,
+// evaluate and benchmark.
+//
+// Usage:
+//
+//	tailor <command> [flags]
+//
+// Run "tailor help" for the commands and "tailor <command> --help" for
+// their flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// command is one subcommand of tailor.
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, env *env, args []string) error
+}
+
+// env is what a command reads and writes besides its flags.
+type env struct {
+	stdout, stderr io.Writer
+}
+
+func commands() []command {
+	return []command{
+		{"tutorial", "run the TensorFlow Fashion-MNIST tutorial from top to bottom", runTutorial},
+		{"data", "explore the dataset: shapes, dtype, min, max, mean, labels", runData},
+		{"show", "plot one image with a colour bar as a PNG", runShow},
+		{"summary", "print a model's Keras-style summary", runSummary},
+		{"train", "train a model, evaluate it and predict", runTrain},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, &env{stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:]))
+}
+
+// run executes the command line args and returns the exit status.
+func run(ctx context.Context, e *env, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(e.stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, e, args[1:])
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.Is(err, errUsage):
+			return 2
+		default:
+			fmt.Fprintf(e.stderr, "tailor %s: %v\n", c.name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(e.stderr, "tailor: unknown command %q\n\n", args[0])
+	usage(e.stderr)
+	return 2
+}
+
+// errUsage reports bad flags, which the flag package has already described.
+var errUsage = errors.New("usage")
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Tailor: Keras-style neural networks in pure Go.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Usage: tailor <command> [flags]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, `Run "tailor <command> --help" for a command's flags.`)
+}
+
+// newFlags returns a flag set for a command, printing its usage to e.stderr.
+func newFlags(e *env, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet("tailor "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: tailor %s %s\n\nFlags:\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses args, turning flag errors into errUsage.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "unexpected arguments: %v\n", fs.Args())
+		fs.Usage()
+		return errUsage
+	}
+	return nil
+}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/tailor-ml/tailor/datasets/fashionmnist"
+	"github.com/tailor-ml/tailor/plots"
+)
+
+func runShow(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "show", "[--index N] [--split train|test] [--scaled] -o out.png")
+	index := fs.Int("index", 0, "which image to plot")
+	split := fs.String("split", "train", "train or test")
+	scaled := fs.Bool("scaled", false, "plot the pixels divided by 255, as after the tutorial's preprocessing")
+	out := fs.String("o", "", "the PNG file to write (required)")
+	dir := fs.String("data", "", "directory holding the Fashion-MNIST IDX files")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		fmt.Fprintln(fs.Output(), "-o out.png is required")
+		fs.Usage()
+		return errUsage
+	}
+	if *split != "train" && *split != "test" {
+		return fmt.Errorf("--split %q: want train or test", *split)
+	}
+	train, test, err := loadData(ctx, e, *dir)
+	if err != nil {
+		return err
+	}
+	d := train
+	if *split == "test" {
+		d = test
+	}
+	if *index < 0 || *index >= d.N {
+		return fmt.Errorf("--index %d: the %s split has images 0 to %d", *index, *split, d.N-1)
+	}
+	if err := saveImshow(*out, d, *index, *scaled); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote %s (%s image %d: %s)\n", *out, *split, *index, fashionmnist.ClassNames()[d.Labels[*index]])
+	return nil
+}
+
+// saveImshow writes image i of d with a colour bar, titled with its class,
+// as plt.imshow + plt.colorbar do.
+func saveImshow(path string, d *fashionmnist.Dataset, i int, scaled bool) error {
+	px := d.Image(i)
+	img := plots.Image{Pixels: make([]float32, len(px)), H: d.Rows, W: d.Cols}
+	scale := float32(1)
+	if scaled {
+		scale = 1.0 / 255
+	}
+	for j, v := range px {
+		img.Pixels[j] = float32(v) * scale
+	}
+	return plots.SavePNG(path, func(w io.Writer) error {
+		return plots.Imshow(w, img, plots.ImshowOptions{Title: fashionmnist.ClassNames()[d.Labels[i]]})
+	})
+}

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/datasets/fashionmnist"
+	"github.com/tailor-ml/tailor/internal/atomicfile"
+	"github.com/tailor-ml/tailor/losses"
+	"github.com/tailor-ml/tailor/metrics"
+	"github.com/tailor-ml/tailor/models"
+	"github.com/tailor-ml/tailor/optimizers"
+	"github.com/tailor-ml/tailor/tensor"
+)
+
+// trainReport is what --json writes.
+type trainReport struct {
+	Model            string        `json:"model"`
+	Seed             uint64        `json:"seed"`
+	BatchSize        int           `json:"batch_size"`
+	TrainExamples    int           `json:"train_examples"`
+	Epochs           []epochReport `json:"epochs"`
+	TrainAccuracy    float64       `json:"train_accuracy"`
+	TestLoss         float64       `json:"test_loss"`
+	TestAccuracy     float64       `json:"test_accuracy"`
+	PerClassAccuracy []float64     `json:"per_class_accuracy"`
+	TrainSeconds     float64       `json:"train_seconds"`
+}
+
+type epochReport struct {
+	Epoch    int     `json:"epoch"`
+	Loss     float64 `json:"loss"`
+	Accuracy float64 `json:"accuracy"`
+	Seconds  float64 `json:"seconds"`
+}
+
+func joinNames() string { return strings.Join(models.Names(), ", ") }
+
+func runTrain(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "train", "[--model mlp] [--epochs 10] [--batch-size 32] [--seed 1] [--train-limit N] [--json FILE] [--data DIR]")
+	name := fs.String("model", "mlp", "the model: one of "+joinNames())
+	epochs := fs.Int("epochs", 10, "passes over the training data")
+	batch := fs.Int("batch-size", 32, "examples per training step")
+	seed := fs.Uint64("seed", 1, "seed of the initial weights and the shuffling")
+	limit := fs.Int("train-limit", 0, "train on the first N training images only (0: all)")
+	valSplit := fs.Float64("validation-split", 0, "hold out this last fraction of the training data for validation")
+	jsonPath := fs.String("json", "", "write the figures as JSON to this file")
+	dir := fs.String("data", "", "directory holding the Fashion-MNIST IDX files")
+	quiet := fs.Bool("quiet", false, "print no progress, only the results")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *epochs <= 0 || *batch <= 0 || *limit < 0 {
+		return fmt.Errorf("--epochs %d, --batch-size %d and --train-limit %d must be positive", *epochs, *batch, *limit)
+	}
+	model, err := models.New(*name)
+	if err != nil {
+		return err
+	}
+	trainSet, testSet, err := loadData(ctx, e, *dir)
+	if err != nil {
+		return err
+	}
+	x, y := images(trainSet, 1.0/255)
+	if *limit > 0 && *limit < x.Len() {
+		x, y = x.Slice(0, *limit), y.Slice(0, *limit)
+	}
+	testX, testY := images(testSet, 1.0/255)
+
+	if err := model.SetSeed(*seed); err != nil {
+		return err
+	}
+	if err := model.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy(), metrics.Accuracy()); err != nil {
+		return err
+	}
+	out := e.stdout
+	if err := model.Summary(out); err != nil {
+		return err
+	}
+	verbose := tailor.VerboseAuto
+	if *quiet {
+		verbose = tailor.Silent
+	}
+	start := time.Now()
+	hist, err := model.Fit(ctx, x, y, tailor.FitOptions{
+		Epochs: *epochs, BatchSize: *batch, Seed: *seed, ValidationSplit: *valSplit,
+		Verbose: verbose, Out: out,
+	})
+	if err != nil {
+		return err
+	}
+	trainSeconds := time.Since(start).Seconds()
+
+	testLoss, scores, err := model.Evaluate(ctx, testX, testY, tailor.EvaluateOptions{Verbose: tailor.OneLinePerEpoch, Out: out})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nTest accuracy: %.4f\n", scores["accuracy"])
+	probs, err := model.Predict(ctx, testX, tailor.PredictOptions{})
+	if err != nil {
+		return err
+	}
+	classes := probs.Argmax()
+	score, err := metrics.AccuracyScore(testSet.Labels, classes)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "accuracy_score(test_labels, predicted classes): %.4f\n", score)
+	perClass := perClassAccuracy(testSet.Labels, classes)
+	printPerClass(out, perClass)
+	for _, i := range []int{0, 1} {
+		printPrediction(out, probs, testSet.Labels, i)
+	}
+
+	if *jsonPath != "" {
+		rep := trainReport{
+			Model: *name, Seed: *seed, BatchSize: *batch, TrainExamples: x.Len(),
+			TrainAccuracy: last(hist.History["accuracy"]), TestLoss: testLoss, TestAccuracy: scores["accuracy"],
+			PerClassAccuracy: perClass, TrainSeconds: trainSeconds,
+		}
+		for i, ep := range hist.Epochs {
+			rep.Epochs = append(rep.Epochs, epochReport{Epoch: ep + 1, Loss: hist.History["loss"][i], Accuracy: hist.History["accuracy"][i], Seconds: hist.Seconds[i]})
+		}
+		if err := writeJSON(*jsonPath, rep); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func last(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	return xs[len(xs)-1]
+}
+
+// perClassAccuracy returns, for each class, the fraction of its examples
+// predicted correctly.
+func perClassAccuracy(labels []uint8, predicted []int) []float64 {
+	n := len(fashionmnist.ClassNames())
+	right, total := make([]int, n), make([]int, n)
+	for i, l := range labels {
+		total[l]++
+		if predicted[i] == int(l) {
+			right[l]++
+		}
+	}
+	acc := make([]float64, n)
+	for c := range acc {
+		if total[c] > 0 {
+			acc[c] = float64(right[c]) / float64(total[c])
+		}
+	}
+	return acc
+}
+
+func printPerClass(w io.Writer, acc []float64) {
+	fmt.Fprintln(w, "Per-class test accuracy:")
+	for c, a := range acc {
+		fmt.Fprintf(w, "  %d %-12s %.4f\n", c, fashionmnist.ClassNames()[c], a)
+	}
+}
+
+// printPrediction prints the tutorial's look at one prediction: the
+// probabilities, their argmax and the true label.
+func printPrediction(w io.Writer, probs *tensor.Tensor, labels []uint8, i int) {
+	p := probs.Row(i)
+	names := fashionmnist.ClassNames()
+	best := tensor.Argmax(p)
+	fmt.Fprintf(w, "\npredictions[%d]: %s\n", i, formatFloats(p))
+	fmt.Fprintf(w, "np.argmax(predictions[%d]): %d (%s)\n", i, best, names[best])
+	fmt.Fprintf(w, "test_labels[%d]: %d (%s)\n", i, labels[i], names[labels[i]])
+}
+
+// formatFloats prints probabilities as numpy does in scientific mode.
+func formatFloats(xs []float32) string {
+	parts := make([]string, len(xs))
+	for i, v := range xs {
+		parts[i] = fmt.Sprintf("%.8e", v)
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}
+
+// writeJSON writes v as indented JSON to path, atomically.
+func writeJSON(path string, v any) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	})
+}
