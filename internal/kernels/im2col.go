@@ -1,0 +1,146 @@
+package kernels
+
+import "fmt"
+
+// ConvGeom is the geometry of a 2-D window (convolution kernel or pooling
+// window) sliding over a batch of channels-last (NHWC) images: each image is
+// H×W×C, the window KH×KW moves by SH rows and SW columns, the image is
+// padded with PadTop rows above and PadLeft columns to its left (and as many
+// below and to the right as the output needs), and the output is OH×OW.
+type ConvGeom struct {
+	H, W, C         int
+	KH, KW          int
+	SH, SW          int
+	PadTop, PadLeft int
+	OH, OW          int
+}
+
+// NewConvGeom returns the geometry of a kh×kw window with strides (sh, sw)
+// over h×w×c images, padded as Keras pads: with same false ("valid") there
+// is no padding and OH = ⌊(h−kh)/sh⌋+1; with same true OH = ⌈h/sh⌉ and the
+// padding needed, max((OH−1)·sh+kh−h, 0), is split with the odd row at the
+// bottom (likewise for columns). It returns an error when the window does not
+// fit.
+func NewConvGeom(h, w, c, kh, kw, sh, sw int, same bool) (ConvGeom, error) {
+	g := ConvGeom{H: h, W: w, C: c, KH: kh, KW: kw, SH: sh, SW: sw}
+	if h <= 0 || w <= 0 || c <= 0 || kh <= 0 || kw <= 0 || sh <= 0 || sw <= 0 {
+		return g, fmt.Errorf("window %d×%d with strides %d×%d over %d×%d×%d images: every size must be positive", kh, kw, sh, sw, h, w, c)
+	}
+	if same {
+		g.OH, g.OW = (h+sh-1)/sh, (w+sw-1)/sw
+		g.PadTop = max((g.OH-1)*sh+kh-h, 0) / 2
+		g.PadLeft = max((g.OW-1)*sw+kw-w, 0) / 2
+		return g, nil
+	}
+	if kh > h || kw > w {
+		return g, fmt.Errorf("window %d×%d does not fit in %d×%d images with valid padding", kh, kw, h, w)
+	}
+	g.OH, g.OW = (h-kh)/sh+1, (w-kw)/sw+1
+	return g, nil
+}
+
+// InSize is the number of values in one input image, H·W·C.
+func (g *ConvGeom) InSize() int { return g.H * g.W * g.C }
+
+// PatchSize is the number of values under one window, KH·KW·C: the row
+// length of Im2col's matrix.
+func (g *ConvGeom) PatchSize() int { return g.KH * g.KW * g.C }
+
+// Pixels is the number of output positions per image, OH·OW.
+func (g *ConvGeom) Pixels() int { return g.OH * g.OW }
+
+// Im2col unfolds the n images x (n, H, W, C) into cols, an (n·OH·OW) ×
+// (KH·KW·C) matrix: row (b, oy, ox) holds the window whose top-left corner
+// is at input row oy·SH−PadTop and column ox·SW−PadLeft, in (ki, kj, c)
+// order, with zeros where it hangs over the border. A convolution with a
+// (KH, KW, C, F) kernel is then the product cols · kernel, the kernel read
+// as a (KH·KW·C) × F matrix.
+func Im2col(cols, x []float32, n int, g *ConvGeom) {
+	k := g.PatchSize()
+	rowLen := g.KW * g.C // one kernel row of a window, contiguous in x when inside
+	_ = cols[n*g.Pixels()*k-1]
+	_ = x[n*g.InSize()-1]
+	r := 0
+	for b := 0; b < n; b++ {
+		img := x[b*g.InSize() : (b+1)*g.InSize()]
+		for oy := 0; oy < g.OH; oy++ {
+			iy0 := oy*g.SH - g.PadTop
+			for ox := 0; ox < g.OW; ox++ {
+				ix0 := ox*g.SW - g.PadLeft
+				row := cols[r*k : r*k+k]
+				r++
+				inside := ix0 >= 0 && ix0+g.KW <= g.W
+				for ki := 0; ki < g.KH; ki++ {
+					dst := row[ki*rowLen : ki*rowLen+rowLen]
+					iy := iy0 + ki
+					if iy < 0 || iy >= g.H {
+						clear(dst)
+						continue
+					}
+					src := img[iy*g.W*g.C:]
+					if inside {
+						copy(dst, src[ix0*g.C:ix0*g.C+rowLen])
+						continue
+					}
+					for kj := 0; kj < g.KW; kj++ {
+						d := dst[kj*g.C : kj*g.C+g.C]
+						if ix := ix0 + kj; ix >= 0 && ix < g.W {
+							copy(d, src[ix*g.C:ix*g.C+g.C])
+						} else {
+							clear(d)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// Col2im is the adjoint of Im2col: it overwrites dx (n, H, W, C) with the
+// sum, over every window, of the matching row of cols, dropping the entries
+// that fell on the padding. It turns the gradient with respect to the
+// unfolded matrix into the gradient with respect to the images.
+func Col2im(dx, cols []float32, n int, g *ConvGeom) {
+	k := g.PatchSize()
+	rowLen := g.KW * g.C
+	_ = cols[n*g.Pixels()*k-1]
+	dx = dx[:n*g.InSize()]
+	clear(dx)
+	r := 0
+	for b := 0; b < n; b++ {
+		img := dx[b*g.InSize() : (b+1)*g.InSize()]
+		for oy := 0; oy < g.OH; oy++ {
+			iy0 := oy*g.SH - g.PadTop
+			for ox := 0; ox < g.OW; ox++ {
+				ix0 := ox*g.SW - g.PadLeft
+				row := cols[r*k : r*k+k]
+				r++
+				for ki := 0; ki < g.KH; ki++ {
+					iy := iy0 + ki
+					if iy < 0 || iy >= g.H {
+						continue
+					}
+					src := row[ki*rowLen : ki*rowLen+rowLen]
+					dst := img[iy*g.W*g.C : (iy+1)*g.W*g.C]
+					if ix0 >= 0 && ix0+g.KW <= g.W {
+						addTo(dst[ix0*g.C:ix0*g.C+rowLen], src)
+						continue
+					}
+					for kj := 0; kj < g.KW; kj++ {
+						if ix := ix0 + kj; ix >= 0 && ix < g.W {
+							addTo(dst[ix*g.C:ix*g.C+g.C], src[kj*g.C:kj*g.C+g.C])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// addTo sets dst[i] += src[i].
+func addTo(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] += v
+	}
+}

@@ -1,0 +1,82 @@
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func TestColumnMoments(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	const m, n = 50, 3
+	x := randSlice(rng, m*n)
+	for i := range x {
+		x[i] = 100 + x[i] // a large mean must not cost precision
+	}
+	mean, variance := make([]float32, n), make([]float32, n)
+	ColumnMoments(mean, variance, make([]float64, n), x, m, n)
+	for j := 0; j < n; j++ {
+		var s, ss float64
+		for i := 0; i < m; i++ {
+			s += float64(x[i*n+j])
+		}
+		mu := s / m
+		for i := 0; i < m; i++ {
+			d := float64(x[i*n+j]) - mu
+			ss += d * d
+		}
+		if math.Abs(float64(mean[j])-mu) > 1e-4 || math.Abs(float64(variance[j])-ss/m) > 1e-4 {
+			t.Errorf("column %d: mean %v var %v, want %v %v", j, mean[j], variance[j], mu, ss/m)
+		}
+	}
+}
+
+// TestBatchNormBackward compares the closed form with finite differences of
+// L = Σ dy·BN(x).
+func TestBatchNormBackward(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	const m, n, eps = 7, 3, 1e-3
+	x := randSlice(rng, m*n)
+	gamma, beta := randSlice(rng, n), randSlice(rng, n)
+	dy := randSlice(rng, m*n)
+	forward := func(x []float32) (loss float64, xhat, invStd []float32) {
+		mean, variance := make([]float32, n), make([]float32, n)
+		ColumnMoments(mean, variance, make([]float64, n), x, m, n)
+		invStd, shift := make([]float32, n), make([]float32, n)
+		for j := range invStd {
+			invStd[j] = float32(1 / math.Sqrt(float64(variance[j])+eps))
+			shift[j] = -mean[j] * invStd[j]
+		}
+		xhat = make([]float32, m*n)
+		ScaleShiftColumns(xhat, x, m, n, invStd, shift)
+		y := make([]float32, m*n)
+		ScaleShiftColumns(y, xhat, m, n, gamma, beta)
+		return dot(y, dy), xhat, invStd
+	}
+	_, xhat, invStd := forward(x)
+	dx := make([]float32, m*n)
+	dgamma, dbeta := make([]float32, n), make([]float32, n)
+	BatchNormBackward(dx, dy, xhat, m, n, gamma, invStd, dgamma, dbeta, make([]float64, 2*n))
+	const h = 1e-2
+	for i := range x {
+		old := x[i]
+		x[i] = old + h
+		lp, _, _ := forward(x)
+		x[i] = old - h
+		lm, _, _ := forward(x)
+		x[i] = old
+		if num := (lp - lm) / (2 * h); math.Abs(num-float64(dx[i])) > 1e-2*(1+math.Abs(num)) {
+			t.Errorf("dx[%d] = %v, numerically %v", i, dx[i], num)
+		}
+	}
+	for j := 0; j < n; j++ {
+		var sb, sg float64
+		for i := 0; i < m; i++ {
+			sb += float64(dy[i*n+j])
+			sg += float64(dy[i*n+j]) * float64(xhat[i*n+j])
+		}
+		if math.Abs(sb-float64(dbeta[j])) > 1e-5 || math.Abs(sg-float64(dgamma[j])) > 1e-5 {
+			t.Errorf("column %d: dβ %v dγ %v, want %v %v", j, dbeta[j], dgamma[j], sb, sg)
+		}
+	}
+}
