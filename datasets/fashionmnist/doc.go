@@ -15,10 +15,11 @@
 // If none does, LoadData downloads the missing files into the cache from
 // the mirrors Keras and Zalando publish, unless Options.NoDownload is set.
 //
-// Every file is checked against the SHA-256 of the published data (computed
-// over the decompressed bytes, so any compression will do), whether it was
-// downloaded or found on disk. Hashing costs about 0.1 s on top of the
-// 0.3 s it takes to decompress the training images, and in exchange LoadData
-// cannot be fooled by a corrupt file or by MNIST digits, whose files have the
-// same names, shapes and label range.
+// Every file is checked against the SHA-256 of the published data, computed
+// over the decompressed bytes so any compression will do, whether it was
+// downloaded or found on disk. Hashing the 55 MB costs about 0.03 s on CPUs
+// with SHA instructions (some 0.15 s without), next to the 0.3 s it takes to
+// decompress the training images; in exchange LoadData cannot be fooled by a
+// corrupt file or by MNIST digits, whose files have the same names, shapes
+// and label range.
 package fashionmnist

@@ -90,6 +90,8 @@ type Dataset struct {
 	// ClassNames.
 	Labels []uint8
 
+	// N is the number of images; Rows and Cols are the height and width
+	// of each, 28 for the real data.
 	N, Rows, Cols int
 }
 
