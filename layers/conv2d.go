@@ -1,0 +1,251 @@
+package layers
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/tailor-ml/tailor/activations"
+	"github.com/tailor-ml/tailor/internal/kernels"
+	"github.com/tailor-ml/tailor/tensor"
+)
+
+// Padding is how a sliding window treats the border, as Keras names it.
+type Padding string
+
+const (
+	// Valid places windows only where they fit inside the input: an H-row
+	// input gives ⌊(H−k)/s⌋+1 rows. It is Keras's default.
+	Valid Padding = "valid"
+	// Same pads the input with zeros so that the output has ⌈H/s⌉ rows,
+	// the odd row or column of padding going below or to the right.
+	Same Padding = "same"
+)
+
+func (p Padding) validate() error {
+	if p != Valid && p != Same {
+		return fmt.Errorf("padding %q, want %q or %q", string(p), Valid, Same)
+	}
+	return nil
+}
+
+// orDefault returns p, or Valid when p is empty.
+func (p Padding) orDefault() Padding {
+	if p == "" {
+		return Valid
+	}
+	return p
+}
+
+// Conv2DOptions are Conv2D's keyword arguments; the zero value is Keras's
+// default.
+type Conv2DOptions struct {
+	// Strides is the step of the window down and across, (1, 1) when zero.
+	Strides [2]int
+	// Padding is Valid (the default) or Same.
+	Padding Padding
+	// Activation is applied to the output ("" or "linear" for none).
+	Activation activations.Activation
+	// NoBias drops the bias, as use_bias=False does.
+	NoBias bool
+	// InputShape declares the model's input shape (H, W, C), or (H, W) for
+	// one-channel images, as Keras's input_shape argument does.
+	InputShape []int
+}
+
+// Conv2DLayer is a 2-D convolution over channels-last images:
+//
+//	y[b, i, j, f] = activation(bias[f] + Σ_{di, dj, c} x[b, i·sh+di−pt, j·sw+dj−pl, c] · kernel[di, dj, c, f])
+//
+// x is (B, H, W, C) — or (B, H, W), read as one channel — the kernel is
+// (KH, KW, C, F), the bias (F) and y (B, OH, OW, F), with the window
+// positions and padding of kernels.NewConvGeom. (Strictly, this is a
+// cross-correlation, as in every deep-learning library.)
+//
+// The convolution is computed as a matrix product: the windows of a block
+// of images are unfolded into the rows of a matrix (im2col), which is then
+// multiplied by the kernel read as a (KH·KW·C) × F matrix.
+type Conv2DLayer struct {
+	named
+	filters    int
+	kernelSize [2]int
+	strides    [2]int
+	padding    Padding
+	activation activations.Activation
+	useBias    bool
+	inputShape tensor.Shape
+
+	g            kernels.ConvGeom
+	direct       bool // 1×1 kernel, stride 1: the input is its own im2col matrix
+	kernel, bias *Param
+	x            *tensor.Tensor // the last input, kept for the kernel gradient
+	cols         tensor.Tensor  // unfolded windows of the whole batch, (B·OH·OW, KH·KW·C)
+	dcols        tensor.Tensor  // their gradient, one block of images at a time
+	out, dz, dx  tensor.Tensor
+}
+
+// Conv2D returns a 2-D convolution layer with the given number of filters
+// and kernel size (rows, columns), with Keras's defaults unless opts says
+// otherwise: strides 1, valid padding, no activation, a glorot_uniform
+// kernel and a zero bias.
+func Conv2D(filters int, kernelSize [2]int, opts ...Conv2DOptions) *Conv2DLayer {
+	var o Conv2DOptions
+	if len(opts) > 0 {
+		o = opts[len(opts)-1]
+	}
+	if o.Strides == [2]int{} {
+		o.Strides = [2]int{1, 1}
+	}
+	return &Conv2DLayer{
+		filters: filters, kernelSize: kernelSize, strides: o.Strides,
+		padding: o.Padding.orDefault(), activation: o.Activation, useBias: !o.NoBias,
+		inputShape: append(tensor.Shape(nil), o.InputShape...),
+	}
+}
+
+// Type returns "Conv2D".
+func (c *Conv2DLayer) Type() string { return "Conv2D" }
+
+// InputShape returns the declared input shape, or nil.
+func (c *Conv2DLayer) InputShape() tensor.Shape { return c.inputShape }
+
+// Activation returns the layer's activation.
+func (c *Conv2DLayer) Activation() activations.Activation { return c.activation }
+
+// Build creates the kernel (KH, KW, C, F) and bias (F) for inputs of shape
+// (H, W, C) or (H, W), and returns (OH, OW, F).
+func (c *Conv2DLayer) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, error) {
+	if c.filters <= 0 {
+		return nil, fmt.Errorf("conv2d %q: filters must be positive, got %d", c.name, c.filters)
+	}
+	if err := c.activation.Validate(); err != nil {
+		return nil, fmt.Errorf("conv2d %q: %w", c.name, err)
+	}
+	if err := c.padding.validate(); err != nil {
+		return nil, fmt.Errorf("conv2d %q: %w", c.name, err)
+	}
+	h, w, ch, err := imageShape(in)
+	if err != nil {
+		return nil, fmt.Errorf("conv2d %q: %w", c.name, err)
+	}
+	kh, kw := c.kernelSize[0], c.kernelSize[1]
+	c.g, err = kernels.NewConvGeom(h, w, ch, kh, kw, c.strides[0], c.strides[1], c.padding == Same)
+	if err != nil {
+		return nil, fmt.Errorf("conv2d %q: %w", c.name, err)
+	}
+	c.direct = kh == 1 && kw == 1 && c.strides == [2]int{1, 1}
+	c.kernel = newParam("kernel", kh, kw, ch, c.filters)
+	glorotUniform(c.kernel.Value.Data, kh*kw*ch, kh*kw*c.filters, rng)
+	c.bias = nil
+	if c.useBias {
+		c.bias = newParam("bias", c.filters)
+	}
+	return tensor.Shape{c.g.OH, c.g.OW, c.filters}, nil
+}
+
+// imageShape reads (H, W, C), or (H, W) as one channel.
+func imageShape(in tensor.Shape) (h, w, c int, err error) {
+	switch {
+	case len(in) == 2 && in[0] > 0 && in[1] > 0:
+		return in[0], in[1], 1, nil
+	case len(in) == 3 && in[0] > 0 && in[1] > 0 && in[2] > 0:
+		return in[0], in[1], in[2], nil
+	}
+	return 0, 0, 0, fmt.Errorf("input shape %v, want images (height, width, channels) or (height, width)", in)
+}
+
+// Forward convolves x (B, H, W, C) with the kernel: y = f(im2col(x)·K + b).
+func (c *Conv2DLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	b := x.Len()
+	g := &c.g
+	m, k, f := b*g.Pixels(), g.PatchSize(), c.filters
+	c.x = x
+	c.out.Resize(b, g.OH, g.OW, f)
+	cols := x.Data
+	if !c.direct {
+		c.cols.Resize(m, k)
+		kernels.Im2col(c.cols.Data, x.Data, b, g)
+		cols = c.cols.Data
+	}
+	// most of a CNN's running time is spent in this product and the two
+	// in Backward.
+	kernels.Sgemm(false, false, m, f, k, 1, cols, k, c.kernel.Value.Data, f, 0, c.out.Data, f)
+	if c.bias != nil {
+		kernels.AddBias(c.out.Data, m, f, c.bias.Value.Data)
+	}
+	c.activation.Forward(c.out.Data, m, f)
+	return &c.out
+}
+
+// Backward takes dy (B, OH, OW, F) back through the activation, the
+// product and the unfolding.
+func (c *Conv2DLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+	b := dy.Len()
+	g := &c.g
+	m, k, f := b*g.Pixels(), g.PatchSize(), c.filters
+	// in the forward pass this was y = act(z), so dz = act'(z)·dy.
+	c.dz.Resize(b, g.OH, g.OW, f)
+	c.activation.Backward(c.dz.Data, dy.Data, c.out.Data, m, f)
+	// z = cols·K + b, so dK = colsᵀ·dz, db = Σ_rows dz and dcols = dz·Kᵀ.
+	cols := c.x.Data
+	if !c.direct {
+		cols = c.cols.Data
+	}
+	kernels.Sgemm(true, false, k, f, m, 1, cols, k, c.dz.Data, f, 0, c.kernel.Grad.Data, f)
+	if c.bias != nil {
+		kernels.SumRows(c.bias.Grad.Data, c.dz.Data, m, f, 0)
+	}
+	if !needInputGrad {
+		return nil
+	}
+	c.dx.Resize(c.x.Shape...)
+	if c.direct {
+		kernels.Sgemm(false, true, m, k, f, 1, c.dz.Data, f, c.kernel.Value.Data, f, 0, c.dx.Data, k)
+		return &c.dx
+	}
+	// cols was im2col(x), so dx = col2im(dcols).
+	c.dcols.Resize(m, k)
+	kernels.Sgemm(false, true, m, k, f, 1, c.dz.Data, f, c.kernel.Value.Data, f, 0, c.dcols.Data, k)
+	kernels.Col2im(c.dx.Data, c.dcols.Data, b, g)
+	return &c.dx
+}
+
+// Params returns the kernel and the bias.
+func (c *Conv2DLayer) Params() []*Param {
+	if c.bias == nil {
+		return []*Param{c.kernel}
+	}
+	return []*Param{c.kernel, c.bias}
+}
+
+// Config returns filters, kernel_size, strides, padding, activation,
+// use_bias and data_format (always channels_last), and input_shape when
+// one was declared.
+func (c *Conv2DLayer) Config() map[string]any {
+	cfg := map[string]any{
+		"name": c.name, "filters": c.filters,
+		"kernel_size": []int{c.kernelSize[0], c.kernelSize[1]},
+		"strides":     []int{c.strides[0], c.strides[1]},
+		"padding":     string(c.padding), "activation": c.activation.Name(),
+		"use_bias": c.useBias, "data_format": "channels_last",
+	}
+	addInputShape(cfg, c.inputShape)
+	return cfg
+}
+
+// addInputShape records a declared input shape in a layer's config.
+func addInputShape(cfg map[string]any, in tensor.Shape) {
+	if len(in) > 0 {
+		cfg["input_shape"] = []int(append(tensor.Shape(nil), in...))
+	}
+}
+
+// resizeBatch gives t the shape (b, s...), reusing its storage when large
+// enough, as tensor.Resize does.
+func resizeBatch(t *tensor.Tensor, b int, s tensor.Shape) {
+	n := b * s.Size()
+	t.Shape = append(append(t.Shape[:0], b), s...)
+	if cap(t.Data) < n {
+		t.Data = make([]float32, n)
+	}
+	t.Data = t.Data[:n]
+}

@@ -1,0 +1,122 @@
+package layers
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/tailor-ml/tailor/internal/kernels"
+	"github.com/tailor-ml/tailor/tensor"
+)
+
+// DropoutLayer sets a random fraction rate of its inputs to zero in
+// training and scales the rest by 1/(1−rate), so that the expected output
+// equals the input ("inverted" dropout, as Keras does). At inference it
+// passes its input through unchanged.
+//
+// The mask is drawn from a PCG generator that the model reseeds before
+// every training step from the Fit seed, the step number and the layer's
+// name (see Stochastic): the same seed gives the same masks.
+type DropoutLayer struct {
+	named
+	rate float64
+
+	pcg     rand.PCG
+	in      tensor.Shape
+	active  bool           // whether the last Forward applied a mask
+	mask    tensor.Tensor  // 0 or 1/(1−rate) per element
+	out, dx tensor.Tensor
+}
+
+// Dropout returns a dropout layer that drops each input with probability
+// rate, 0 ≤ rate < 1.
+func Dropout(rate float64) *DropoutLayer { return &DropoutLayer{rate: rate} }
+
+// Type returns "Dropout".
+func (d *DropoutLayer) Type() string { return "Dropout" }
+
+// Rate returns the fraction of inputs dropped in training.
+func (d *DropoutLayer) Rate() float64 { return d.rate }
+
+// Build checks the rate; the output shape is the input shape.
+func (d *DropoutLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+	if !(d.rate >= 0 && d.rate < 1) {
+		return nil, fmt.Errorf("dropout %q: rate %v, want 0 ≤ rate < 1", d.name, d.rate)
+	}
+	d.in = append(d.in[:0], in...)
+	return append(tensor.Shape(nil), in...), nil
+}
+
+// SeedStep reseeds the mask generator for one training step.
+func (d *DropoutLayer) SeedStep(seed, step uint64) {
+	d.pcg.Seed(seed^nameHash(d.name), step)
+}
+
+// nameHash is the 64-bit FNV-1a hash of a layer's name, so that two
+// stochastic layers seeded for the same step draw different numbers.
+func nameHash(name string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(name); i++ {
+		h ^= uint64(name[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// Forward returns x at inference, and x ⊙ mask in training, with each mask
+// entry 0 with probability rate and 1/(1−rate) otherwise.
+func (d *DropoutLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	d.active = training && d.rate > 0
+	if !d.active {
+		return x
+	}
+	d.mask.Resize(len(x.Data))
+	d.fillMask(d.mask.Data)
+	d.out.Resize(x.Shape...)
+	kernels.Mul(d.out.Data, x.Data, d.mask.Data)
+	return &d.out
+}
+
+// fillMask draws the mask two entries per 64-bit draw: an entry is dropped
+// when its 32-bit half falls below rate·2³².
+func (d *DropoutLayer) fillMask(mask []float32) {
+	threshold := uint64(math.Round(d.rate * (1 << 32)))
+	scale := float32(1 / (1 - d.rate))
+	keep := func(u uint64) float32 {
+		if u < threshold {
+			return 0
+		}
+		return scale
+	}
+	i := 0
+	for ; i+1 < len(mask); i += 2 {
+		u := d.pcg.Uint64()
+		mask[i], mask[i+1] = keep(u&0xffffffff), keep(u>>32)
+	}
+	if i < len(mask) {
+		mask[i] = keep(d.pcg.Uint64() & 0xffffffff)
+	}
+}
+
+// Backward multiplies dy by the mask of the last Forward (in the forward
+// pass this was y = x ⊙ mask, so dx = dy ⊙ mask), or passes it through when
+// no mask was applied.
+func (d *DropoutLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+	if !needInputGrad {
+		return nil
+	}
+	if !d.active {
+		return dy
+	}
+	d.dx.Resize(dy.Shape...)
+	kernels.Mul(d.dx.Data, dy.Data, d.mask.Data)
+	return &d.dx
+}
+
+// Params returns nil: dropout has no weights.
+func (d *DropoutLayer) Params() []*Param { return nil }
+
+// Config returns rate.
+func (d *DropoutLayer) Config() map[string]any {
+	return map[string]any{"name": d.name, "rate": d.rate}
+}

@@ -1,0 +1,226 @@
+package layers
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/tailor-ml/tailor/internal/kernels"
+	"github.com/tailor-ml/tailor/tensor"
+)
+
+// PoolOptions are the keyword arguments of MaxPooling2D and
+// AveragePooling2D; the zero value is Keras's default.
+type PoolOptions struct {
+	// Strides is the step of the window, the pool size when zero.
+	Strides [2]int
+	// Padding is Valid (the default) or Same; padded positions never win a
+	// maximum and do not count towards an average.
+	Padding Padding
+}
+
+// pool2D is what max and average pooling share: the configuration and the
+// window geometry.
+type pool2D struct {
+	named
+	poolSize, strides [2]int
+	padding           Padding
+	g                 kernels.ConvGeom
+	in                tensor.Shape
+}
+
+func newPool2D(poolSize [2]int, opts []PoolOptions) pool2D {
+	var o PoolOptions
+	if len(opts) > 0 {
+		o = opts[len(opts)-1]
+	}
+	if o.Strides == [2]int{} {
+		o.Strides = poolSize
+	}
+	return pool2D{poolSize: poolSize, strides: o.Strides, padding: o.Padding.orDefault()}
+}
+
+func (p *pool2D) build(kind string, in tensor.Shape) (tensor.Shape, error) {
+	if err := p.padding.validate(); err != nil {
+		return nil, fmt.Errorf("%s %q: %w", kind, p.name, err)
+	}
+	h, w, c, err := imageShape(in)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: %w", kind, p.name, err)
+	}
+	p.g, err = kernels.NewConvGeom(h, w, c, p.poolSize[0], p.poolSize[1], p.strides[0], p.strides[1], p.padding == Same)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: %w", kind, p.name, err)
+	}
+	p.in = append(p.in[:0], in...)
+	if len(in) == 2 {
+		return tensor.Shape{p.g.OH, p.g.OW}, nil
+	}
+	return tensor.Shape{p.g.OH, p.g.OW, c}, nil
+}
+
+// resizeOut gives out the batch's output shape: rank-2 images stay rank 2.
+func (p *pool2D) resizeOut(out *tensor.Tensor, b int) {
+	if len(p.in) == 2 {
+		out.Resize(b, p.g.OH, p.g.OW)
+	} else {
+		out.Resize(b, p.g.OH, p.g.OW, p.g.C)
+	}
+}
+
+// Params returns nil: pooling has no weights.
+func (p *pool2D) Params() []*Param { return nil }
+
+// Config returns pool_size, strides, padding and data_format.
+func (p *pool2D) Config() map[string]any {
+	return map[string]any{
+		"name": p.name, "pool_size": []int{p.poolSize[0], p.poolSize[1]},
+		"strides": []int{p.strides[0], p.strides[1]}, "padding": string(p.padding),
+		"data_format": "channels_last",
+	}
+}
+
+// MaxPooling2DLayer takes the maximum of each channel over every window:
+// y[b, i, j, c] = max_{di, dj} x[b, i·sh+di, j·sw+dj, c], for x (B, H, W, C)
+// and y (B, OH, OW, C).
+type MaxPooling2DLayer struct {
+	pool2D
+	arg     []int32 // where in x each output's maximum came from
+	out, dx tensor.Tensor
+}
+
+// MaxPooling2D returns a max-pooling layer over windows of poolSize
+// (rows, columns), moving by the pool size and without padding unless
+// opts says otherwise.
+func MaxPooling2D(poolSize [2]int, opts ...PoolOptions) *MaxPooling2DLayer {
+	return &MaxPooling2DLayer{pool2D: newPool2D(poolSize, opts)}
+}
+
+// Type returns "MaxPooling2D".
+func (p *MaxPooling2DLayer) Type() string { return "MaxPooling2D" }
+
+// Build checks the input shape (H, W, C) or (H, W) and returns the pooled
+// one.
+func (p *MaxPooling2DLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+	return p.build("max_pooling2d", in)
+}
+
+// Forward pools x, remembering where each maximum came from.
+func (p *MaxPooling2DLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	b := x.Len()
+	p.resizeOut(&p.out, b)
+	if cap(p.arg) < len(p.out.Data) {
+		p.arg = make([]int32, len(p.out.Data))
+	}
+	p.arg = p.arg[:len(p.out.Data)]
+	kernels.MaxPool2D(p.out.Data, p.arg, x.Data, b, &p.g)
+	return &p.out
+}
+
+// Backward routes each dy to the input that was the maximum of its window;
+// every other input gets zero.
+func (p *MaxPooling2DLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+	if !needInputGrad {
+		return nil
+	}
+	b := dy.Len()
+	resizeBatch(&p.dx, b, p.in)
+	kernels.MaxPool2DBackward(p.dx.Data, dy.Data, p.arg, b, &p.g)
+	return &p.dx
+}
+
+// AveragePooling2DLayer takes the mean of each channel over every window,
+// counting only positions inside the image: for x (B, H, W, C), y is
+// (B, OH, OW, C).
+type AveragePooling2DLayer struct {
+	pool2D
+	out, dx tensor.Tensor
+}
+
+// AveragePooling2D returns an average-pooling layer over windows of
+// poolSize (rows, columns), moving by the pool size and without padding
+// unless opts says otherwise.
+func AveragePooling2D(poolSize [2]int, opts ...PoolOptions) *AveragePooling2DLayer {
+	return &AveragePooling2DLayer{pool2D: newPool2D(poolSize, opts)}
+}
+
+// Type returns "AveragePooling2D".
+func (p *AveragePooling2DLayer) Type() string { return "AveragePooling2D" }
+
+// Build checks the input shape (H, W, C) or (H, W) and returns the pooled
+// one.
+func (p *AveragePooling2DLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+	return p.build("average_pooling2d", in)
+}
+
+// Forward averages x over every window.
+func (p *AveragePooling2DLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	b := x.Len()
+	p.resizeOut(&p.out, b)
+	kernels.AvgPool2D(p.out.Data, x.Data, b, &p.g)
+	return &p.out
+}
+
+// Backward shares each dy equally among the inputs of its window.
+func (p *AveragePooling2DLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+	if !needInputGrad {
+		return nil
+	}
+	b := dy.Len()
+	resizeBatch(&p.dx, b, p.in)
+	kernels.AvgPool2DBackward(p.dx.Data, dy.Data, b, &p.g)
+	return &p.dx
+}
+
+// GlobalAveragePooling2DLayer averages each channel over all positions:
+// x (B, H, W, C) becomes y (B, C).
+type GlobalAveragePooling2DLayer struct {
+	named
+	in      tensor.Shape
+	p, c    int
+	out, dx tensor.Tensor
+}
+
+// GlobalAveragePooling2D returns a global average-pooling layer.
+func GlobalAveragePooling2D() *GlobalAveragePooling2DLayer {
+	return &GlobalAveragePooling2DLayer{}
+}
+
+// Type returns "GlobalAveragePooling2D".
+func (p *GlobalAveragePooling2DLayer) Type() string { return "GlobalAveragePooling2D" }
+
+// Build checks the input shape (H, W, C) and returns (C,).
+func (p *GlobalAveragePooling2DLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+	if len(in) != 3 || in.Size() <= 0 {
+		return nil, fmt.Errorf("global_average_pooling2d %q: input shape %v, want (height, width, channels)", p.name, in)
+	}
+	p.in = append(p.in[:0], in...)
+	p.p, p.c = in[0]*in[1], in[2]
+	return tensor.Shape{p.c}, nil
+}
+
+// Forward averages x over its H·W positions.
+func (p *GlobalAveragePooling2DLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	b := x.Len()
+	p.out.Resize(b, p.c)
+	kernels.GlobalAvgPool(p.out.Data, x.Data, b, p.p, p.c)
+	return &p.out
+}
+
+// Backward spreads dy / (H·W) over every position.
+func (p *GlobalAveragePooling2DLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+	if !needInputGrad {
+		return nil
+	}
+	b := dy.Len()
+	resizeBatch(&p.dx, b, p.in)
+	kernels.GlobalAvgPoolBackward(p.dx.Data, dy.Data, b, p.p, p.c)
+	return &p.dx
+}
+
+// Params returns nil: pooling has no weights.
+func (p *GlobalAveragePooling2DLayer) Params() []*Param { return nil }
+
+// Config returns data_format and keepdims (always false).
+func (p *GlobalAveragePooling2DLayer) Config() map[string]any {
+	return map[string]any{"name": p.name, "data_format": "channels_last", "keepdims": false}
+}

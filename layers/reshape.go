@@ -1,0 +1,84 @@
+package layers
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/tailor-ml/tailor/tensor"
+)
+
+// ReshapeLayer gives each example a new shape with the same number of
+// values: Reshape(28, 28, 1) turns (B, 28, 28) images into (B, 28, 28, 1).
+// One dimension may be −1, to be inferred. It copies nothing; its output
+// shares the input's data.
+type ReshapeLayer struct {
+	named
+	target  tensor.Shape // as given, possibly with a −1
+	in, out tensor.Shape
+	y, dx   tensor.Tensor
+}
+
+// Reshape returns a layer that reshapes each example to targetShape (batch
+// axis excluded).
+func Reshape(targetShape ...int) *ReshapeLayer {
+	return &ReshapeLayer{target: append(tensor.Shape(nil), targetShape...)}
+}
+
+// Type returns "Reshape".
+func (r *ReshapeLayer) Type() string { return "Reshape" }
+
+// Build resolves a −1 in the target shape and checks that the sizes agree.
+func (r *ReshapeLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+	size := in.Size()
+	if len(in) == 0 || size <= 0 {
+		return nil, fmt.Errorf("reshape %q: input shape %v has no elements", r.name, in)
+	}
+	out := append(tensor.Shape(nil), r.target...)
+	unknown, known := -1, 1
+	for i, d := range out {
+		switch {
+		case d == -1 && unknown < 0:
+			unknown = i
+		case d <= 0:
+			return nil, fmt.Errorf("reshape %q: target shape %v: dimensions must be positive, with at most one −1", r.name, r.target)
+		default:
+			known *= d
+		}
+	}
+	if unknown >= 0 {
+		if size%known != 0 {
+			return nil, fmt.Errorf("reshape %q: cannot reshape %v (%d values) to %v", r.name, in, size, r.target)
+		}
+		out[unknown] = size / known
+	}
+	if out.Size() != size {
+		return nil, fmt.Errorf("reshape %q: cannot reshape %v (%d values) to %v (%d values)", r.name, in, size, out, out.Size())
+	}
+	r.in, r.out = append(tensor.Shape(nil), in...), out
+	return append(tensor.Shape(nil), out...), nil
+}
+
+// Forward views x (B, in...) as (B, target...).
+func (r *ReshapeLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	r.y.Shape = append(append(r.y.Shape[:0], x.Len()), r.out...)
+	r.y.Data = x.Data
+	return &r.y
+}
+
+// Backward views dy with the input's shape again.
+func (r *ReshapeLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+	if !needInputGrad {
+		return nil
+	}
+	r.dx.Shape = append(append(r.dx.Shape[:0], dy.Len()), r.in...)
+	r.dx.Data = dy.Data
+	return &r.dx
+}
+
+// Params returns nil: Reshape has no weights.
+func (r *ReshapeLayer) Params() []*Param { return nil }
+
+// Config returns target_shape, as given (with its −1, if any).
+func (r *ReshapeLayer) Config() map[string]any {
+	return map[string]any{"name": r.name, "target_shape": []int(append(tensor.Shape(nil), r.target...))}
+}
