@@ -12,6 +12,7 @@ import (
 
 	"github.com/tailor-ml/tailor/internal/progbar"
 	"github.com/tailor-ml/tailor/layers"
+	"github.com/tailor-ml/tailor/metrics"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -38,6 +39,15 @@ type FitOptions struct {
 	Epochs int
 	// InitialEpoch is the epoch to start from, for resuming (default 0).
 	InitialEpoch int
+	// Resume, when not nil, continues a Fit that stopped part-way, from
+	// the Progress the model reported then (see Model.Progress); it
+	// overrides InitialEpoch. The epoch Resume.Epoch starts at step
+	// Resume.Step, skipping the batches already done — the shuffled order
+	// depends only on Seed and the epoch, and stochastic layers are
+	// reseeded from the global step, so the rest come exactly as they
+	// would have — with the loss and metric sums it had. OnEpochBegin is
+	// not called again for an epoch already begun (Step > 0).
+	Resume *Progress
 	// BatchSize is the number of examples per step (default 32).
 	BatchSize int
 	// NoShuffle keeps the examples in order; by default they are shuffled
@@ -71,6 +81,59 @@ type History struct {
 
 // Logs maps a figure's name (loss, accuracy, val_loss, ...) to its value.
 type Logs map[string]float64
+
+// Progress is how far Fit has got: the epoch under way and the number of
+// its batches done, with the running sums behind the epoch's reported loss
+// and metrics. Once an epoch has ended (just before OnEpochEnd) it is
+// {Epoch: next, Step: 0}. Model.Progress returns it and FitOptions.Resume
+// continues from it; together with the weights and the optimizer's state
+// it is all a checkpoint needs for training to resume bit for bit.
+type Progress struct {
+	Epoch int `json:"epoch"`
+	Step  int `json:"step"`
+	// Seen is the number of examples in those batches, LossSum their
+	// summed loss.
+	Seen    int     `json:"seen"`
+	LossSum float64 `json:"loss_sum"`
+	// Metrics holds each compiled metric's running state
+	// (metrics.Stateful), in compile order; nil for a metric without one,
+	// whose figure for a resumed epoch then covers only the batches run
+	// after resuming. Nil when Step is 0.
+	Metrics [][]float64 `json:"metrics,omitempty"`
+}
+
+// Progress returns how far the running or last Fit got. After Fit returns
+// because ctx was cancelled, it is the position to resume from.
+func (m *Model) Progress() Progress {
+	p := m.progress
+	if p.Step == 0 {
+		p.Metrics = nil
+		return p
+	}
+	if p.Metrics == nil { // mid-epoch: the metrics hold the epoch's state
+		p.Metrics = make([][]float64, len(m.metrics))
+		for i, mt := range m.metrics {
+			if s, ok := mt.(metrics.Stateful); ok {
+				p.Metrics[i] = s.State()
+			}
+		}
+	}
+	return p
+}
+
+// resumeAt checks that r fits this training set: the same number of steps
+// per epoch and the same batch size.
+func (m *Model) resumeAt(r *Progress, steps, batch, n int) error {
+	switch {
+	case r.Epoch < 0 || r.Step < 0 || r.Step > steps:
+		return fmt.Errorf("tailor: cannot resume at epoch %d, step %d: an epoch has %d steps", r.Epoch+1, r.Step, steps)
+	case r.Seen != min(r.Step*batch, n):
+		return fmt.Errorf("tailor: cannot resume: %d examples were seen in %d steps, but %d steps of batch size %d over %d examples make %d; the batch size or the data changed", r.Seen, r.Step, r.Step, batch, n, min(r.Step*batch, n))
+	case r.Metrics != nil && len(r.Metrics) != len(m.metrics):
+		return fmt.Errorf("tailor: cannot resume: the progress has %d metric states, the model has %d metrics", len(r.Metrics), len(m.metrics))
+	}
+	return nil
+}
 
 // Callback is notified as Fit progresses. Embed NopCallback to implement
 // only the methods you need. An error stops training and is returned by Fit.
@@ -198,6 +261,14 @@ func (m *Model) Fit(ctx context.Context, x, y *tensor.Tensor, opts FitOptions) (
 	perm := make([]int, n)
 	hist := &History{History: map[string][]float64{}}
 	m.stopTraining = false
+	startEpoch := opts.InitialEpoch
+	if opts.Resume != nil {
+		if err := m.resumeAt(opts.Resume, steps, opts.BatchSize, n); err != nil {
+			return nil, err
+		}
+		startEpoch = opts.Resume.Epoch
+	}
+	m.progress = Progress{Epoch: startEpoch}
 	for _, cb := range opts.Callbacks {
 		if err := cb.OnTrainBegin(m); err != nil {
 			return hist, err
@@ -205,10 +276,20 @@ func (m *Model) Fit(ctx context.Context, x, y *tensor.Tensor, opts FitOptions) (
 	}
 	var logs Logs
 	values := make([]progbar.Value, 1+len(m.metrics))
-	for epoch := opts.InitialEpoch; epoch < opts.Epochs && !m.stopTraining; epoch++ {
-		for _, cb := range opts.Callbacks {
-			if err := cb.OnEpochBegin(m, epoch); err != nil {
-				return hist, err
+	for epoch := startEpoch; epoch < opts.Epochs && !m.stopTraining; epoch++ {
+		if err := ctx.Err(); err != nil {
+			return hist, err
+		}
+		resumed := opts.Resume != nil && epoch == opts.Resume.Epoch
+		first := 0 // the first step to run
+		if resumed {
+			first = opts.Resume.Step
+		}
+		if first == 0 {
+			for _, cb := range opts.Callbacks {
+				if err := cb.OnEpochBegin(m, epoch); err != nil {
+					return hist, err
+				}
 			}
 		}
 		for i := range perm {
@@ -229,10 +310,19 @@ func (m *Model) Fit(ctx context.Context, x, y *tensor.Tensor, opts FitOptions) (
 		}
 		var lossSum float64
 		seen := 0
-		for step := 0; step < steps; step++ {
-			if err := ctx.Err(); err != nil {
-				return hist, err
+		if resumed && first > 0 {
+			lossSum, seen = opts.Resume.LossSum, opts.Resume.Seen
+			for i, mt := range m.metrics {
+				s, ok := mt.(metrics.Stateful)
+				if ok && opts.Resume.Metrics != nil && opts.Resume.Metrics[i] != nil {
+					if err := s.SetState(opts.Resume.Metrics[i]); err != nil {
+						return hist, fmt.Errorf("tailor: resuming: %w", err)
+					}
+				}
 			}
+		}
+		m.progress = Progress{Epoch: epoch, Step: first, Seen: seen, LossSum: lossSum}
+		for step := first; step < steps; step++ {
 			idx := perm[step*opts.BatchSize : min((step+1)*opts.BatchSize, n)]
 			m.gather(x, y, idx)
 			m.seedStep(opts.Seed, uint64(epoch*steps+step))
@@ -242,6 +332,7 @@ func (m *Model) Fit(ctx context.Context, x, y *tensor.Tensor, opts FitOptions) (
 			if math.IsNaN(l) || math.IsInf(l, 0) {
 				return hist, fmt.Errorf("tailor: the loss became %v at epoch %d, step %d: lower the learning rate or check the data", l, epoch+1, step+1)
 			}
+			m.progress.Step, m.progress.Seen, m.progress.LossSum = step+1, seen, lossSum
 			for _, cb := range opts.Callbacks {
 				if err := cb.OnBatchEnd(m, epoch, step, l/float64(len(idx))); err != nil {
 					return hist, err
@@ -251,7 +342,14 @@ func (m *Model) Fit(ctx context.Context, x, y *tensor.Tensor, opts FitOptions) (
 				m.fillValues(values, lossSum/float64(seen))
 				bar.Update(step+1, values)
 			}
+			// Cancelling stops training here, after a whole batch, where
+			// Progress can resume it.
+			if err := ctx.Err(); err != nil {
+				return hist, err
+			}
 		}
+		// Validation reuses the metrics: keep the training state first.
+		m.progress = m.Progress()
 		logs = Logs{"loss": lossSum / float64(n)}
 		for _, mt := range m.metrics {
 			logs[mt.Name()] = mt.Result()
@@ -279,6 +377,7 @@ func (m *Model) Fit(ctx context.Context, x, y *tensor.Tensor, opts FitOptions) (
 		for k, v := range logs {
 			hist.History[k] = append(hist.History[k], v)
 		}
+		m.progress = Progress{Epoch: epoch + 1}
 		for _, cb := range opts.Callbacks {
 			if err := cb.OnEpochEnd(m, epoch, logs); err != nil {
 				return hist, err

@@ -37,6 +37,7 @@ type Model struct {
 	grad         tensor.Tensor // dLoss/dOutput for one batch
 	xb, yb       tensor.Tensor // the gathered batch
 	stopTraining bool
+	progress     Progress // how far Fit has got
 }
 
 // logitLayer is a layer ending in an activation whose gradient the loss can
@@ -229,6 +230,12 @@ func (m *Model) Compile(optimizer optimizers.Optimizer, loss losses.Loss, ms ...
 
 // Optimizer returns the compiled optimizer.
 func (m *Model) Optimizer() optimizers.Optimizer { return m.optimizer }
+
+// Loss returns the compiled loss, nil before Compile.
+func (m *Model) Loss() losses.Loss { return m.loss }
+
+// Metrics returns the compiled metrics.
+func (m *Model) Metrics() []metrics.Metric { return m.metrics }
 
 // StopTraining asks Fit to stop at the end of the current epoch, as
 // setting model.stop_training does in Keras. Callbacks call it.
