@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 
@@ -13,6 +14,13 @@ import (
 
 // loadData finds (or downloads) Fashion-MNIST, saying where on stderr.
 func loadData(ctx context.Context, e *env, dir string) (train, test *fashionmnist.Dataset, err error) {
+	if dir != "" {
+		// An explicit --data that does not exist is a mistake, not a cue
+		// to look elsewhere.
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return nil, nil, fmt.Errorf("--data %s: not a directory", dir)
+		}
+	}
 	return fashionmnist.LoadData(ctx, fashionmnist.Options{
 		Dir:  dir,
 		Logf: func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) },

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runCLI runs the command line in-process and returns its exit status,
+// standard output and standard error.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), &env{stdout: &out, stderr: &errOut}, args)
+	return code, out.String(), errOut.String()
+}
+
+func TestUsage(t *testing.T) {
+	tests := []struct {
+		args     []string
+		code     int
+		contains string
+	}{
+		{nil, 2, "Commands:"},
+		{[]string{"help"}, 0, "tutorial"},
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{[]string{"train", "--help"}, 0, "--batch-size"},
+		{[]string{"train", "--epochs", "x"}, 2, "invalid value"},
+		{[]string{"train", "--epochs", "0"}, 1, "must be positive"},
+		{[]string{"summary", "--model", "nope"}, 1, `unknown model "nope"`},
+		{[]string{"show"}, 2, "-o out.png is required"},
+		{[]string{"data", "extra"}, 2, "unexpected arguments"},
+		{[]string{"data", "--data", "/nonexistent"}, 1, "--data /nonexistent: not a directory"},
+	}
+	for _, tc := range tests {
+		code, out, errOut := runCLI(t, tc.args...)
+		if code != tc.code || !strings.Contains(out+errOut, tc.contains) {
+			t.Errorf("tailor %v: exit %d, output %q; want exit %d and %q", tc.args, code, out+errOut, tc.code, tc.contains)
+		}
+	}
+}
+
+func TestSummaryMLP(t *testing.T) {
+	code, out, _ := runCLI(t, "summary", "--model", "mlp")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{
+		" dense (Dense)               (None, 128)               100480    \n",
+		"Total params: 101,770\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestAbbreviate(t *testing.T) {
+	tests := []struct {
+		in   []uint8
+		want string
+	}{
+		{[]uint8{9, 0, 0, 3, 0, 2, 7, 2, 5, 3, 0, 5}, "[9 0 0 ... 3 0 5]"},
+		{[]uint8{1, 2, 3}, "[1 2 3]"},
+		{nil, "[]"},
+	}
+	for _, tc := range tests {
+		if got := abbreviate(tc.in); got != tc.want {
+			t.Errorf("abbreviate(%v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// The tests below use the real dataset, which .ci/run installs.
+
+func TestDataRealNumbers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the real dataset")
+	}
+	code, out, errOut := runCLI(t, "data")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"train_images.shape: (60000, 28, 28)",
+		"train_images min: 0  max: 255  mean: 72.94035223214286",
+		"train_labels: [9 0 0 ... 3 0 5]",
+		"test_images.shape: (10000, 28, 28)",
+		"  9 Ankle boot   6000",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestShowWritesPNG(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the real dataset")
+	}
+	path := filepath.Join(t.TempDir(), "img.png")
+	code, out, errOut := runCLI(t, "show", "--index", "1", "--scaled", "-o", path)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "train image 1: T-shirt/top") {
+		t.Errorf("output %q does not name the class of train image 1", out)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("not a PNG: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != 640 || b.Dy() != 480 {
+		t.Errorf("image is %v, want 640×480", b)
+	}
+	if code, _, errOut := runCLI(t, "show", "--index", "60000", "-o", path); code != 1 || !strings.Contains(errOut, "images 0 to 59999") {
+		t.Errorf("out-of-range index: exit %d, %q", code, errOut)
+	}
+}
+
+func TestTrainJSON(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the real dataset")
+	}
+	path := filepath.Join(t.TempDir(), "run.json")
+	code, out, errOut := runCLI(t, "train", "--epochs", "2", "--train-limit", "3000", "--seed", "3", "--json", path)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"Epoch 2/2", "Test accuracy:", "np.argmax(predictions[0]):", "test_labels[1]: 2 (Pullover)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	var rep trainReport
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Model != "mlp" || rep.Seed != 3 || rep.TrainExamples != 3000 || len(rep.Epochs) != 2 || len(rep.PerClassAccuracy) != 10 {
+		t.Errorf("report %+v", rep)
+	}
+	if rep.Epochs[1].Loss >= rep.Epochs[0].Loss || rep.TestAccuracy < 0.7 || rep.TestAccuracy > 1 || rep.TrainSeconds <= 0 {
+		t.Errorf("implausible figures: %+v", rep)
+	}
+}
