@@ -2,10 +2,10 @@ package optimizers
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"sort"
 
+	"github.com/tailor-ml/tailor/internal/config"
 	"github.com/tailor-ml/tailor/layers"
 )
 
@@ -14,98 +14,26 @@ import (
 // optimizers.deserialize does. Missing keys take Keras's defaults; unknown
 // keys and out-of-range values are errors.
 func FromConfig(className string, cfg map[string]any) (Optimizer, error) {
-	c := config{cfg: cfg, used: map[string]bool{"name": true}}
+	c := config.New(cfg, "name")
 	var (
 		opt Optimizer
 		err error
 	)
 	switch className {
 	case "Adam":
-		opt, err = AdamWith(c.float("learning_rate", 0.001), c.float("beta_1", 0.9), c.float("beta_2", 0.999), c.float("epsilon", 1e-7))
+		opt, err = AdamWith(c.Float("learning_rate", 0.001), c.Float("beta_1", 0.9), c.Float("beta_2", 0.999), c.Float("epsilon", 1e-7))
 	case "SGD":
-		opt, err = SGDWith(c.float("learning_rate", 0.01), c.float("momentum", 0), c.bool("nesterov"))
+		opt, err = SGDWith(c.Float("learning_rate", 0.01), c.Float("momentum", 0), c.Bool("nesterov", false))
 	default:
 		return nil, fmt.Errorf("unknown optimizer %q (want Adam or SGD)", className)
 	}
-	if c.err != nil {
-		return nil, fmt.Errorf("%s: %w", className, c.err)
+	if cerr := c.Err(); cerr != nil {
+		return nil, fmt.Errorf("%s: %w", className, cerr)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := c.unused(); err != nil {
-		return nil, fmt.Errorf("%s: %w", className, err)
-	}
 	return opt, nil
-}
-
-// config reads typed values out of a decoded JSON object, remembering the
-// first error and the keys it read.
-type config struct {
-	cfg  map[string]any
-	used map[string]bool
-	err  error
-}
-
-func (c *config) float(key string, def float64) float64 {
-	c.used[key] = true
-	v, ok := c.cfg[key]
-	if !ok {
-		return def
-	}
-	var f float64
-	switch x := v.(type) {
-	case float64:
-		f = x
-	case float32:
-		f = float64(x)
-	case int:
-		f = float64(x)
-	case interface{ Float64() (float64, error) }: // json.Number
-		var err error
-		if f, err = x.Float64(); err != nil {
-			c.fail(fmt.Errorf("%s is %v, want a number", key, v))
-		}
-	default:
-		c.fail(fmt.Errorf("%s is %v, want a number", key, v))
-	}
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		c.fail(fmt.Errorf("%s is %v, want a finite number", key, f))
-	}
-	return f
-}
-
-func (c *config) bool(key string) bool {
-	c.used[key] = true
-	v, ok := c.cfg[key]
-	if !ok {
-		return false
-	}
-	b, ok := v.(bool)
-	if !ok {
-		c.fail(fmt.Errorf("%s is %v, want true or false", key, v))
-	}
-	return b
-}
-
-func (c *config) fail(err error) {
-	if c.err == nil {
-		c.err = err
-	}
-}
-
-func (c *config) unused() error {
-	var extra []string
-	for k := range c.cfg {
-		if !c.used[k] {
-			extra = append(extra, k)
-		}
-	}
-	if len(extra) > 0 {
-		sort.Strings(extra)
-		return fmt.Errorf("unknown configuration keys %v", extra)
-	}
-	return nil
 }
 
 // State is what an optimizer remembers between steps: what a checkpoint

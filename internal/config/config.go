@@ -1,0 +1,178 @@
+// Package config reads the typed values of a layer's or an optimizer's
+// configuration — a JSON object decoded into map[string]any — back out,
+// with the checks a hostile file needs: types, ranges and unknown keys.
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+)
+
+// Reader reads values from a configuration, remembering the first error
+// and which keys were read.
+type Reader struct {
+	cfg  map[string]any
+	used map[string]bool
+	err  error
+}
+
+// New returns a Reader over cfg. The keys in ignore count as read.
+func New(cfg map[string]any, ignore ...string) *Reader {
+	r := &Reader{cfg: cfg, used: map[string]bool{}}
+	for _, k := range ignore {
+		r.used[k] = true
+	}
+	return r
+}
+
+// Has reports whether key is present.
+func (r *Reader) Has(key string) bool {
+	_, ok := r.cfg[key]
+	return ok
+}
+
+// Float returns the number under key, or def when it is absent.
+func (r *Reader) Float(key string, def float64) float64 {
+	r.used[key] = true
+	v, ok := r.cfg[key]
+	if !ok {
+		return def
+	}
+	f, ok := number(v)
+	if !ok || math.IsNaN(f) || math.IsInf(f, 0) {
+		r.Fail(fmt.Errorf("%s is %v, want a finite number", key, v))
+	}
+	return f
+}
+
+// Int returns the integer under key, or def when it is absent. It must lie
+// in [lo, hi].
+func (r *Reader) Int(key string, def, lo, hi int) int {
+	r.used[key] = true
+	v, ok := r.cfg[key]
+	if !ok {
+		return def
+	}
+	return r.toInt(key, v, lo, hi)
+}
+
+// Ints returns the list of integers under key, each in [lo, hi], or def
+// when it is absent. With n > 0 the list must have n entries; a single
+// integer stands for n copies of itself, as Keras reads kernel_size=3.
+func (r *Reader) Ints(key string, def []int, n, lo, hi int) []int {
+	r.used[key] = true
+	v, ok := r.cfg[key]
+	if !ok || v == nil {
+		return def
+	}
+	if _, isNum := number(v); isNum && n > 0 {
+		x := r.toInt(key, v, lo, hi)
+		out := make([]int, n)
+		for i := range out {
+			out[i] = x
+		}
+		return out
+	}
+	var list []any
+	switch l := v.(type) {
+	case []any:
+		list = l
+	case []int:
+		for _, x := range l {
+			list = append(list, x)
+		}
+	default:
+		r.Fail(fmt.Errorf("%s is %v, want a list of integers", key, v))
+		return def
+	}
+	if (n > 0 && len(list) != n) || len(list) > 16 {
+		r.Fail(fmt.Errorf("%s has %d entries, want %d", key, len(list), n))
+		return def
+	}
+	out := make([]int, len(list))
+	for i, x := range list {
+		out[i] = r.toInt(key, x, lo, hi)
+	}
+	return out
+}
+
+// Bool returns the boolean under key, or def when it is absent.
+func (r *Reader) Bool(key string, def bool) bool {
+	r.used[key] = true
+	v, ok := r.cfg[key]
+	if !ok {
+		return def
+	}
+	b, ok := v.(bool)
+	if !ok {
+		r.Fail(fmt.Errorf("%s is %v, want true or false", key, v))
+	}
+	return b
+}
+
+// String returns the string under key, or def when it is absent or null.
+func (r *Reader) String(key, def string) string {
+	r.used[key] = true
+	v, ok := r.cfg[key]
+	if !ok || v == nil {
+		return def
+	}
+	s, ok := v.(string)
+	if !ok {
+		r.Fail(fmt.Errorf("%s is %v, want a string", key, v))
+	}
+	return s
+}
+
+// Fail records err unless an error is already recorded.
+func (r *Reader) Fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
+}
+
+// Err returns the first error, or one naming the keys never read.
+func (r *Reader) Err() error {
+	if r.err != nil {
+		return r.err
+	}
+	var extra []string
+	for k := range r.cfg {
+		if !r.used[k] {
+			extra = append(extra, k)
+		}
+	}
+	if len(extra) > 0 {
+		sort.Strings(extra)
+		return fmt.Errorf("unknown configuration keys %q", extra)
+	}
+	return nil
+}
+
+func (r *Reader) toInt(key string, v any, lo, hi int) int {
+	f, ok := number(v)
+	if !ok || f != math.Trunc(f) || f < float64(lo) || f > float64(hi) {
+		r.Fail(fmt.Errorf("%s is %v, want an integer in [%d, %d]", key, v, lo, hi))
+		return lo
+	}
+	return int(f)
+}
+
+func number(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case float32:
+		return float64(x), true
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case json.Number:
+		f, err := x.Float64()
+		return f, err == nil
+	}
+	return 0, false
+}
