@@ -39,6 +39,7 @@ func commands() []command {
 		{"show", "plot one image with a colour bar as a PNG", runShow},
 		{"summary", "print a model's Keras-style summary", runSummary},
 		{"train", "train a model, evaluate it and predict", runTrain},
+		{"bench", "measure SGEMM, training and prediction speed", runBench},
 	}
 }
 

@@ -58,7 +58,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	if *epochs <= 0 || *batch <= 0 || *limit < 0 {
 		return fmt.Errorf("--epochs %d, --batch-size %d and --train-limit %d must be positive", *epochs, *batch, *limit)
 	}
-	model, err := models.New(*name)
+	model, err := compiled(*name, *seed)
 	if err != nil {
 		return err
 	}
@@ -72,12 +72,6 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	}
 	testX, testY := images(testSet, 1.0/255)
 
-	if err := model.SetSeed(*seed); err != nil {
-		return err
-	}
-	if err := model.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy(), metrics.Accuracy()); err != nil {
-		return err
-	}
 	out := e.stdout
 	if err := model.Summary(out); err != nil {
 		return err
