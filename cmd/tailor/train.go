@@ -11,10 +11,8 @@ import (
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/datasets/fashionmnist"
 	"github.com/tailor-ml/tailor/internal/atomicfile"
-	"github.com/tailor-ml/tailor/losses"
 	"github.com/tailor-ml/tailor/metrics"
 	"github.com/tailor-ml/tailor/models"
-	"github.com/tailor-ml/tailor/optimizers"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
