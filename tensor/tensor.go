@@ -8,6 +8,7 @@ package tensor
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -84,15 +85,30 @@ func FromSlice(data []float32, shape ...int) (*Tensor, error) {
 
 // FromUint8 converts bytes (for example image pixels) to float32,
 // multiplying each by scale: FromUint8(px, 1.0/255, n, 28, 28) is the
-// tutorial's train_images / 255.0.
+// tutorial's train_images / 255.0, bit for bit.
+//
+// numpy divides by 255.0 in float64 and rounds once to float32, whereas
+// multiplying by float32(1.0/255) rounds twice and misses by one ulp for
+// about half the byte values. So when scale is the float32 reciprocal of
+// an integer k, each byte is divided by k in float64 instead.
 func FromUint8(data []uint8, scale float32, shape ...int) (*Tensor, error) {
 	s := Shape(append([]int(nil), shape...))
 	if s.Size() != len(data) {
 		return nil, fmt.Errorf("tensor: %d values do not fill shape %v", len(data), s)
 	}
+	var table [256]float32
+	k := math.Round(1 / float64(scale))
+	divide := k >= 1 && float32(1/k) == scale
+	for v := range table {
+		if divide {
+			table[v] = float32(float64(v) / k)
+		} else {
+			table[v] = float32(float64(v) * float64(scale)) // exact, then rounded once
+		}
+	}
 	t := &Tensor{Shape: s, Data: make([]float32, len(data))}
 	for i, v := range data {
-		t.Data[i] = float32(v) * scale
+		t.Data[i] = table[v]
 	}
 	return t, nil
 }

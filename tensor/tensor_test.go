@@ -1,0 +1,284 @@
+package tensor
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func TestShapeString(t *testing.T) {
+	tests := []struct {
+		s    Shape
+		want string
+	}{
+		{Shape{60000, 28, 28}, "(60000, 28, 28)"},
+		{Shape{10}, "(10,)"},
+		{Shape{}, "()"},
+		{nil, "()"},
+		{Shape{0}, "(0,)"},
+		{Shape{3, 1}, "(3, 1)"},
+	}
+	for _, tt := range tests {
+		if got := tt.s.String(); got != tt.want {
+			t.Errorf("%#v.String() = %q, want %q", []int(tt.s), got, tt.want)
+		}
+	}
+}
+
+func TestShapeSizeEqual(t *testing.T) {
+	if got := (Shape{60000, 28, 28}).Size(); got != 47040000 {
+		t.Errorf("Size = %d", got)
+	}
+	if got := (Shape{}).Size(); got != 1 {
+		t.Errorf("scalar Size = %d, want 1", got)
+	}
+	if got := (Shape{4, 0, 2}).Size(); got != 0 {
+		t.Errorf("Size with a zero axis = %d, want 0", got)
+	}
+	for _, c := range []struct {
+		a, b Shape
+		want bool
+	}{
+		{Shape{2, 3}, Shape{2, 3}, true},
+		{Shape{2, 3}, Shape{3, 2}, false},
+		{Shape{6}, Shape{6, 1}, false},
+		{Shape{}, nil, true},
+	} {
+		if got := c.a.Equal(c.b); got != c.want {
+			t.Errorf("%v.Equal(%v) = %v", c.a, c.b, got)
+		}
+	}
+}
+
+func TestNewAndFromSlice(t *testing.T) {
+	x := New(2, 3)
+	if !x.Shape.Equal(Shape{2, 3}) || len(x.Data) != 6 || x.Len() != 2 {
+		t.Errorf("New(2, 3): shape %v, %d values, Len %d", x.Shape, len(x.Data), x.Len())
+	}
+	if s := New(); len(s.Shape) != 0 || len(s.Data) != 1 || s.Len() != 0 {
+		t.Errorf("New(): shape %v, %d values, Len %d; want a scalar", s.Shape, len(s.Data), s.Len())
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("New(2, -1) did not panic")
+			}
+		}()
+		New(2, -1)
+	}()
+
+	dims := []int{2, 2}
+	data := []float32{1, 2, 3, 4}
+	y, err := FromSlice(data, dims...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dims[0] = 7  // the shape is the tensor's own
+	data[3] = 40 // the data is not copied
+	if !y.Shape.Equal(Shape{2, 2}) || y.Data[3] != 40 {
+		t.Errorf("FromSlice: shape %v, data %v", y.Shape, y.Data)
+	}
+	if _, err := FromSlice(data, 3, 2); err == nil {
+		t.Error("FromSlice of 4 values into (3, 2) succeeded")
+	}
+}
+
+// TestFromUint8 checks the scaling against what numpy computes for
+// images / 255.0: a float64 division rounded once to float32.
+func TestFromUint8(t *testing.T) {
+	px := make([]uint8, 256)
+	for i := range px {
+		px[i] = uint8(i)
+	}
+	tests := []struct {
+		name  string
+		scale float32
+		want  func(v int) float32
+	}{
+		{"1/255", 1.0 / 255, func(v int) float32 { return float32(float64(v) / 255.0) }},
+		{"1/128", 1.0 / 128, func(v int) float32 { return float32(float64(v) / 128.0) }},
+		{"identity", 1, func(v int) float32 { return float32(v) }},
+		{"2", 2, func(v int) float32 { return float32(2 * v) }},
+		// 0.1 is taken for 1/10: numpy's x / 10.0.
+		{"0.1", 0.1, func(v int) float32 { return float32(float64(v) / 10) }},
+		{"0.3", 0.3, func(v int) float32 { return float32(float64(v) * float64(float32(0.3))) }},
+		{"-1", -1, func(v int) float32 { return float32(-v) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			x, err := FromUint8(px, tt.scale, 16, 16)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !x.Shape.Equal(Shape{16, 16}) {
+				t.Errorf("shape %v", x.Shape)
+			}
+			for v, got := range x.Data {
+				if want := tt.want(v); got != want {
+					t.Errorf("%d × %v = %v, want %v", v, tt.scale, got, want)
+				}
+			}
+		})
+	}
+	x, _ := FromUint8([]uint8{0, 51, 255}, 1.0/255, 3)
+	if x.Data[0] != 0 || x.Data[1] != 0.2 || x.Data[2] != 1 {
+		t.Errorf("[0 51 255]/255 = %v, want [0 0.2 1]", x.Data)
+	}
+	if _, err := FromUint8(px, 1, 3); err == nil {
+		t.Error("FromUint8 of 256 values into (3,) succeeded")
+	}
+}
+
+// TestMeanUint8 checks that the mean of bytes is exact: their sum is an
+// integer that float64 holds exactly, so the mean is that sum divided by
+// the count, rounded once, as numpy computes it.
+func TestMeanUint8(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{1, 3, 128, 129, 1000, 1<<20 + 17} {
+		px := make([]uint8, n)
+		var sum int64
+		for i := range px {
+			px[i] = uint8(rng.UintN(256))
+			sum += int64(px[i])
+		}
+		want := float64(sum) / float64(n)
+		if got := Mean(px); got != want {
+			t.Errorf("n=%d: Mean = %.17g, want %.17g", n, got, want)
+		}
+		x, _ := FromUint8(px, 1, n)
+		if got := x.Mean(); got != want {
+			t.Errorf("n=%d: Tensor.Mean = %.17g, want %.17g", n, got, want)
+		}
+	}
+	if got := Mean([]uint8{1, 2, 2}); got != 5.0/3 {
+		t.Errorf("Mean(1, 2, 2) = %v, want 5/3", got)
+	}
+	if got := Mean([]float32{}); got != 0 {
+		t.Errorf("Mean of nothing = %v, want 0", got)
+	}
+}
+
+// TestMeanFloat32 checks the pairwise sum: a million values of 0.1f sum
+// to 1e6·0.1f within a few ulps in float64.
+func TestMeanFloat32(t *testing.T) {
+	xs := make([]float32, 1_000_000)
+	for i := range xs {
+		xs[i] = 0.1
+	}
+	want := float64(float32(0.1))
+	if got := Mean(xs); math.Abs(got-want) > 1e-15 {
+		t.Errorf("Mean = %.17g, want %.17g", got, want)
+	}
+}
+
+func TestMaxMin(t *testing.T) {
+	x, _ := FromSlice([]float32{-3, 2.5, -7, 2.5, 0}, 5)
+	if x.Max() != 2.5 || x.Min() != -7 {
+		t.Errorf("Max %v Min %v, want 2.5 and -7", x.Max(), x.Min())
+	}
+	if Max([]uint8{3, 255, 0}) != 255 || Min([]uint8{3, 255, 0}) != 0 {
+		t.Error("Max/Min of bytes")
+	}
+	if Max([]float32(nil)) != 0 || Min([]int(nil)) != 0 {
+		t.Error("Max/Min of nothing is not 0")
+	}
+	if Max([]int{-5, -2}) != -2 {
+		t.Error("Max of negatives")
+	}
+}
+
+func TestArgmax(t *testing.T) {
+	tests := []struct {
+		name  string
+		data  []float32
+		shape []int
+		want  []int
+	}{
+		{"rows", []float32{0.1, 0.7, 0.2, 0.5, 0.1, 0.4}, []int{2, 3}, []int{1, 0}},
+		{"tie takes the first", []float32{3, 1, 3, 0, 2, 2}, []int{2, 3}, []int{0, 1}},
+		{"all equal", []float32{0, 0, 0, 0}, []int{1, 4}, []int{0}},
+		{"negative", []float32{-3, -1, -2}, []int{3}, []int{1}},
+		{"last wins alone", []float32{1, 2, 3}, []int{1, 1, 3}, []int{2}},
+		{"scalar", []float32{5}, []int{}, []int{0}},
+		{"no columns", []float32{}, []int{4, 0}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			x, err := FromSlice(tt.data, tt.shape...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := x.Argmax()
+			if len(got) != len(tt.want) {
+				t.Fatalf("Argmax = %v, want %v", got, tt.want)
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Fatalf("Argmax = %v, want %v", got, tt.want)
+				}
+			}
+		})
+	}
+	if got := Argmax([]uint8{7, 9, 9}); got != 1 {
+		t.Errorf("Argmax of bytes = %d, want 1", got)
+	}
+}
+
+func TestResize(t *testing.T) {
+	var x Tensor
+	x.Resize(4, 8)
+	if !x.Shape.Equal(Shape{4, 8}) || len(x.Data) != 32 {
+		t.Fatalf("Resize(4, 8): shape %v, %d values", x.Shape, len(x.Data))
+	}
+	base := &x.Data[0]
+	x.Resize(2, 8)
+	if !x.Shape.Equal(Shape{2, 8}) || len(x.Data) != 16 || &x.Data[0] != base {
+		t.Errorf("Resize(2, 8): shape %v, %d values, storage reused %v", x.Shape, len(x.Data), &x.Data[0] == base)
+	}
+	x.Resize(32)
+	if !x.Shape.Equal(Shape{32}) || len(x.Data) != 32 || &x.Data[0] != base {
+		t.Errorf("Resize(32): shape %v, %d values, storage reused %v", x.Shape, len(x.Data), &x.Data[0] == base)
+	}
+	x.Resize(5, 8)
+	if !x.Shape.Equal(Shape{5, 8}) || len(x.Data) != 40 {
+		t.Errorf("Resize(5, 8): shape %v, %d values", x.Shape, len(x.Data))
+	}
+	// The shape is copied, not aliased.
+	dims := []int{3, 3}
+	x.Resize(dims...)
+	dims[0] = 1
+	if !x.Shape.Equal(Shape{3, 3}) {
+		t.Errorf("Resize aliases its argument: shape %v", x.Shape)
+	}
+	// Once grown, resizing allocates nothing.
+	if n := testing.AllocsPerRun(100, func() { x.Resize(4, 8); x.Resize(2, 3) }); n != 0 {
+		t.Errorf("Resize allocates %v times", n)
+	}
+}
+
+func TestSliceRowClone(t *testing.T) {
+	x, _ := FromSlice([]float32{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, 3, 2, 2)
+	s := x.Slice(1, 3)
+	if !s.Shape.Equal(Shape{2, 2, 2}) || s.Len() != 2 || s.Data[0] != 4 || len(s.Data) != 8 {
+		t.Fatalf("Slice(1, 3): shape %v, data %v", s.Shape, s.Data)
+	}
+	s.Data[0] = 40
+	if x.Data[4] != 40 {
+		t.Error("Slice does not share the data")
+	}
+	if e := x.Slice(2, 2); e.Len() != 0 || len(e.Data) != 0 {
+		t.Errorf("empty Slice: shape %v", e.Shape)
+	}
+	if r := x.Row(2); len(r) != 4 || r[0] != 8 || r[3] != 11 {
+		t.Errorf("Row(2) = %v", r)
+	}
+	c := x.Clone()
+	c.Data[0], c.Shape[0] = 100, 9
+	if x.Data[0] != 0 || x.Shape[0] != 3 {
+		t.Error("Clone shares data or shape")
+	}
+	v, _ := FromSlice([]float32{1, 2, 3}, 3)
+	if s := v.Slice(0, 2); !s.Shape.Equal(Shape{2}) || len(s.Data) != 2 {
+		t.Errorf("Slice of a vector: shape %v", s.Shape)
+	}
+}
