@@ -84,7 +84,7 @@ func (p *pool2D) Config() map[string]any {
 // and y (B, OH, OW, C).
 type MaxPooling2DLayer struct {
 	pool2D
-	arg     []int32 // where in x each output's maximum came from
+	x       *tensor.Tensor // the last input: Backward finds the maxima in it
 	out, dx tensor.Tensor
 }
 
@@ -104,27 +104,24 @@ func (p *MaxPooling2DLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, 
 	return p.build("max_pooling2d", in)
 }
 
-// Forward pools x, remembering where each maximum came from.
+// Forward pools x.
 func (p *MaxPooling2DLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	b := x.Len()
+	p.x = x
 	p.resizeOut(&p.out, b)
-	if cap(p.arg) < len(p.out.Data) {
-		p.arg = make([]int32, len(p.out.Data))
-	}
-	p.arg = p.arg[:len(p.out.Data)]
-	kernels.MaxPool2D(p.out.Data, p.arg, x.Data, b, &p.g)
+	kernels.MaxPool2D(p.out.Data, x.Data, b, &p.g)
 	return &p.out
 }
 
-// Backward routes each dy to the input that was the maximum of its window;
-// every other input gets zero.
+// Backward routes each dy to the input that was the maximum of its window
+// (the first, on ties); every other input gets zero.
 func (p *MaxPooling2DLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
 	if !needInputGrad {
 		return nil
 	}
 	b := dy.Len()
 	resizeBatch(&p.dx, b, p.in)
-	kernels.MaxPool2DBackward(p.dx.Data, dy.Data, p.arg, b, &p.g)
+	kernels.MaxPool2DBackward(p.dx.Data, dy.Data, p.x.Data, p.out.Data, b, &p.g)
 	return &p.dx
 }
 

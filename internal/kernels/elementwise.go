@@ -5,6 +5,11 @@ import "math"
 // AddBias adds bias (length n) to every row of the m×n matrix x.
 func AddBias(x []float32, m, n int, bias []float32) {
 	bias = bias[:n]
+	if hasAVX512 && n%16 == 0 && m > 0 {
+		_ = x[m*n-1]
+		addBiasAVX512(&x[0], m, n, &bias[0])
+		return
+	}
 	for i := 0; i < m; i++ {
 		row := x[i*n : i*n+n]
 		for j, b := range bias {
@@ -39,6 +44,10 @@ func Scale(x []float32, s float32) {
 
 // Relu sets x[i] = max(x[i], 0) in place.
 func Relu(x []float32) {
+	if hasAVX512 && len(x) > 0 {
+		reluAVX512(&x[0], len(x))
+		return
+	}
 	for i, v := range x {
 		if v < 0 {
 			x[i] = 0
@@ -50,6 +59,10 @@ func Relu(x []float32) {
 // ReLU's output. dx may alias dy.
 func ReluBackward(dx, dy, y []float32) {
 	dy, y = dy[:len(dx)], y[:len(dx)]
+	if hasAVX512 && len(dx) > 0 {
+		reluBackwardAVX512(&dx[0], &dy[0], &y[0], len(dx))
+		return
+	}
 	for i := range dx {
 		if y[i] > 0 {
 			dx[i] = dy[i]

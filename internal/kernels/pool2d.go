@@ -1,14 +1,22 @@
 package kernels
 
-// MaxPool2D sets y (n, OH, OW, C) to the maximum of x (n, H, W, C) over each
-// window, ignoring the padding, and records in arg the index into x of the
-// element each maximum came from (the first one on ties), for the backward
-// pass.
-func MaxPool2D(y []float32, arg []int32, x []float32, n int, g *ConvGeom) {
+// MaxPool2D sets y (n, OH, OW, C) to the maximum of x (n, H, W, C) over
+// each window, ignoring the padding.
+func MaxPool2D(y, x []float32, n int, g *ConvGeom) {
 	c := g.C
 	_ = y[n*g.Pixels()*c-1]
-	_ = arg[n*g.Pixels()*c-1]
 	_ = x[n*g.InSize()-1]
+	if g.pool2x2() {
+		// most of the time of a 2×2 pool: one vector per 16 channels.
+		for b := 0; b < n; b++ {
+			img := x[b*g.InSize():]
+			for oy := 0; oy < g.OH; oy++ {
+				row := (b*g.OH + oy) * g.OW * c
+				maxPool2RowAVX512(&y[row], &img[2*oy*g.W*c], &img[(2*oy+1)*g.W*c], g.OW, c)
+			}
+		}
+		return
+	}
 	o := 0
 	for b := 0; b < n; b++ {
 		base := b * g.InSize()
@@ -16,26 +24,18 @@ func MaxPool2D(y []float32, arg []int32, x []float32, n int, g *ConvGeom) {
 			y0, y1 := max(oy*g.SH-g.PadTop, 0), min(oy*g.SH-g.PadTop+g.KH, g.H)
 			for ox := 0; ox < g.OW; ox++ {
 				x0, x1 := max(ox*g.SW-g.PadLeft, 0), min(ox*g.SW-g.PadLeft+g.KW, g.W)
-				yr, ar := y[o:o+c], arg[o:o+c]
+				yr := y[o : o+c]
 				o += c
 				// the window always holds at least one element: padding is
 				// smaller than the window.
 				first := base + (y0*g.W+x0)*c
 				copy(yr, x[first:first+c])
-				for j := range ar {
-					ar[j] = int32(first + j)
-				}
 				for iy := y0; iy < y1; iy++ {
 					for ix := x0; ix < x1; ix++ {
 						off := base + (iy*g.W+ix)*c
-						if off == first {
-							continue
-						}
-						xr := x[off : off+c]
-						for j, v := range xr {
+						for j, v := range x[off : off+c] {
 							if v > yr[j] {
 								yr[j] = v
-								ar[j] = int32(off + j)
 							}
 						}
 					}
@@ -45,14 +45,64 @@ func MaxPool2D(y []float32, arg []int32, x []float32, n int, g *ConvGeom) {
 	}
 }
 
+// pool2x2 reports whether the AVX-512 loops for 2×2 windows with stride 2
+// and no padding apply.
+func (g *ConvGeom) pool2x2() bool {
+	return hasAVX512 && g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 &&
+		g.PadTop == 0 && g.PadLeft == 0 && g.C%16 == 0
+}
+
 // MaxPool2DBackward overwrites dx (n, H, W, C) with the gradient of
-// MaxPool2D: each dy flows back to the element arg says was the maximum.
-func MaxPool2DBackward(dx, dy []float32, arg []int32, n int, g *ConvGeom) {
+// MaxPool2D, given its input x and output y: each dy flows back to the
+// first element of its window (in row-major order) that equals the
+// maximum, and every other element gets zero.
+func MaxPool2DBackward(dx, dy, x, y []float32, n int, g *ConvGeom) {
+	c := g.C
 	dx = dx[:n*g.InSize()]
+	_ = x[n*g.InSize()-1]
+	_ = y[n*g.Pixels()*c-1]
+	_ = dy[n*g.Pixels()*c-1]
+	if g.pool2x2() {
+		for b := 0; b < n; b++ {
+			img, dimg := x[b*g.InSize():(b+1)*g.InSize()], dx[b*g.InSize():(b+1)*g.InSize()]
+			for oy := 0; oy < g.OH; oy++ {
+				row := (b*g.OH + oy) * g.OW * c
+				r0, r1 := 2*oy*g.W*c, (2*oy+1)*g.W*c
+				maxPool2RowBackwardAVX512(&dimg[r0], &dimg[r1], &dy[row], &img[r0], &img[r1], &y[row], g.OW, c)
+				if g.W%2 == 1 { // the last column is in no window
+					clear(dimg[r0+(g.W-1)*c : r0+g.W*c])
+					clear(dimg[r1+(g.W-1)*c : r1+g.W*c])
+				}
+			}
+			if g.H%2 == 1 { // nor is the last row
+				clear(dimg[(g.H-1)*g.W*c:])
+			}
+		}
+		return
+	}
 	clear(dx)
-	arg = arg[:len(dy)]
-	for i, a := range arg {
-		dx[a] += dy[i]
+	o := 0
+	for b := 0; b < n; b++ {
+		base := b * g.InSize()
+		for oy := 0; oy < g.OH; oy++ {
+			y0, y1 := max(oy*g.SH-g.PadTop, 0), min(oy*g.SH-g.PadTop+g.KH, g.H)
+			for ox := 0; ox < g.OW; ox++ {
+				x0, x1 := max(ox*g.SW-g.PadLeft, 0), min(ox*g.SW-g.PadLeft+g.KW, g.W)
+				for j := 0; j < c; j++ {
+					m := y[o+j]
+				find:
+					for iy := y0; iy < y1; iy++ {
+						for ix := x0; ix < x1; ix++ {
+							if off := base + (iy*g.W+ix)*c + j; x[off] == m {
+								dx[off] += dy[o+j]
+								break find
+							}
+						}
+					}
+				}
+				o += c
+			}
+		}
 	}
 }
 

@@ -10,6 +10,21 @@ import (
 // their backward passes through the adjoint identity ⟨f(x)·dy⟩ for the
 // (piecewise) linear maps they are.
 func TestPool2D(t *testing.T) {
+	forEachPath(t, testPool2D)
+}
+
+// forEachPath runs test with the AVX-512 loops, when the CPU has them, and
+// with the portable ones.
+func forEachPath(t *testing.T, test func(t *testing.T)) {
+	if hasAVX512 {
+		t.Run("avx512", test)
+		defer func(v bool) { hasAVX512 = v }(hasAVX512)
+		hasAVX512 = false
+	}
+	t.Run("portable", test)
+}
+
+func testPool2D(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, tc := range convGeoms {
 		g, _ := NewConvGeom(tc.h, tc.w, tc.c, tc.kh, tc.kw, tc.sh, tc.sw, tc.same)
@@ -17,8 +32,7 @@ func TestPool2D(t *testing.T) {
 		x := randSlice(rng, n*g.InSize())
 		ymax := make([]float32, n*g.Pixels()*g.C)
 		yavg := make([]float32, len(ymax))
-		arg := make([]int32, len(ymax))
-		MaxPool2D(ymax, arg, x, n, &g)
+		MaxPool2D(ymax, x, n, &g)
 		AvgPool2D(yavg, x, n, &g)
 		for b := 0; b < n; b++ {
 			for oy := 0; oy < g.OH; oy++ {
@@ -38,8 +52,8 @@ func TestPool2D(t *testing.T) {
 							}
 						}
 						o := ((b*g.OH+oy)*g.OW+ox)*g.C + c
-						if float64(ymax[o]) != mx || x[arg[o]] != ymax[o] {
-							t.Fatalf("%+v: max %v (arg %d), want %v", tc, ymax[o], arg[o], mx)
+						if float64(ymax[o]) != mx {
+							t.Fatalf("%+v: max %v, want %v", tc, ymax[o], mx)
 						}
 						if math.Abs(float64(yavg[o])-sum/float64(cnt)) > 1e-5 {
 							t.Fatalf("%+v: avg %v, want %v", tc, yavg[o], sum/float64(cnt))
@@ -52,7 +66,7 @@ func TestPool2D(t *testing.T) {
 		// average pooling is linear; check ⟨P x, dy⟩ = ⟨x, Pᵀ dy⟩.
 		dy := randSlice(rng, len(ymax))
 		dx := randSlice(rng, len(x))
-		MaxPool2DBackward(dx, dy, arg, n, &g)
+		MaxPool2DBackward(dx, dy, x, ymax, n, &g)
 		if lhs, rhs := dot(ymax, dy), dot(x, dx); math.Abs(lhs-rhs) > 1e-4*(1+math.Abs(lhs)) {
 			t.Errorf("%+v: max pool backward: %v != %v", tc, lhs, rhs)
 		}
@@ -101,8 +115,48 @@ func BenchmarkMaxPool2D(b *testing.B) {
 	const n = 32
 	x := make([]float32, n*g.InSize())
 	y := make([]float32, n*g.Pixels()*g.C)
-	arg := make([]int32, len(y))
-	for b.Loop() {
-		MaxPool2D(y, arg, x, n, &g)
-	}
+	b.Run("forward", func(b *testing.B) {
+		for b.Loop() {
+			MaxPool2D(y, x, n, &g)
+		}
+	})
+	dx := make([]float32, len(x))
+	b.Run("backward", func(b *testing.B) {
+		for b.Loop() {
+			MaxPool2DBackward(dx, y, x, y, n, &g)
+		}
+	})
+}
+
+// TestMaxPoolTies checks that on ties the gradient goes to the first
+// maximal element of the window, in row-major order, and only to it.
+func TestMaxPoolTies(t *testing.T) {
+	forEachPath(t, func(t *testing.T) {
+		g, _ := NewConvGeom(3, 5, 16, 2, 2, 2, 2, false) // odd sizes: a row and a column in no window
+		x := make([]float32, g.InSize())
+		// window (0, 0) all zeros; window (0, 1): top-right and bottom-left 2.
+		for c := 0; c < 16; c++ {
+			x[(0*5+3)*16+c] = 2
+			x[(1*5+2)*16+c] = 2
+			x[(2*5+4)*16+c] = 7 // outside every window
+		}
+		y := make([]float32, g.Pixels()*16)
+		MaxPool2D(y, x, 1, &g)
+		dy := make([]float32, len(y))
+		for i := range dy {
+			dy[i] = 1
+		}
+		dx := randSlice(rand.New(rand.NewPCG(1, 1)), len(x))
+		MaxPool2DBackward(dx, dy, x, y, 1, &g)
+		for i, v := range dx {
+			pix := i / 16
+			want := float32(0)
+			if pix == 0 || pix == 3 { // (0,0) first of the zeros; (0,3) first of the 2s
+				want = 1
+			}
+			if v != want {
+				t.Fatalf("dx at pixel (%d, %d) = %v, want %v", pix/5, pix%5, v, want)
+			}
+		}
+	})
 }

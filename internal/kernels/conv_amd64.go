@@ -1,0 +1,29 @@
+//go:build !purego
+
+package kernels
+
+import "golang.org/x/sys/cpu"
+
+// AVX-512 loops in conv_amd64.s. Each takes raw pointers; the Go wrappers
+// in conv.go check the lengths first.
+
+// hasAVX512 reports whether the loops in conv_amd64.s can run.
+var hasAVX512 = cpu.X86.HasAVX512F
+
+//go:noescape
+func reluAVX512(x *float32, n int)
+
+//go:noescape
+func reluBackwardAVX512(dx, dy, y *float32, n int)
+
+//go:noescape
+func biasReluAVX512(x *float32, m, n int, bias *float32)
+
+//go:noescape
+func addBiasAVX512(x *float32, m, n int, bias *float32)
+
+//go:noescape
+func maxPool2RowAVX512(y, x0, x1 *float32, ow, c int)
+
+//go:noescape
+func maxPool2RowBackwardAVX512(dx0, dx1, dy, x0, x1, y *float32, ow, c int)

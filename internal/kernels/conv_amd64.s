@@ -1,0 +1,270 @@
+//go:build !purego
+
+// AVX-512 loops for the convolutional layers' elementwise work: ReLU and
+// its gradient, bias + ReLU, and 2×2 max pooling. Go does not vectorise
+// loops, and these run over every activation of a CNN, so in scalar Go
+// they cost as much as the matrix products. See conv_amd64.go for the Go
+// declarations and conv_generic.go for the portable equivalents the tests
+// compare them with. Operand order is Go's: sources first, destination
+// last; VMAXPS Y, X, D sets D = X > Y ? X : Y (so with X = 0 a NaN in Y is
+// kept, as in the scalar code).
+
+#include "textflag.h"
+
+// tailMask sets K1 to the low CX bits (CX < 16); clobbers AX.
+#define TAILMASK \
+	MOVQ  $1, AX; \
+	SHLQ  CX, AX; \
+	DECQ  AX; \
+	KMOVW AX, K1
+
+// func reluAVX512(x *float32, n int)
+TEXT ·reluAVX512(SB), NOSPLIT, $0-16
+	MOVQ   x+0(FP), DI
+	MOVQ   n+8(FP), CX
+	VPXORD Z0, Z0, Z0
+
+relu64:
+	CMPQ    CX, $64
+	JLT     relu16
+	VMAXPS  (DI), Z0, Z1
+	VMAXPS  64(DI), Z0, Z2
+	VMAXPS  128(DI), Z0, Z3
+	VMAXPS  192(DI), Z0, Z4
+	VMOVUPS Z1, (DI)
+	VMOVUPS Z2, 64(DI)
+	VMOVUPS Z3, 128(DI)
+	VMOVUPS Z4, 192(DI)
+	ADDQ    $256, DI
+	SUBQ    $64, CX
+	JMP     relu64
+
+relu16:
+	CMPQ    CX, $16
+	JLT     relutail
+	VMAXPS  (DI), Z0, Z1
+	VMOVUPS Z1, (DI)
+	ADDQ    $64, DI
+	SUBQ    $16, CX
+	JMP     relu16
+
+relutail:
+	TESTQ     CX, CX
+	JEQ       reludone
+	TAILMASK
+	VMOVUPS.Z (DI), K1, Z2
+	VMAXPS    Z2, Z0, Z1
+	VMOVUPS   Z1, K1, (DI)
+
+reludone:
+	VZEROUPPER
+	RET
+
+// func reluBackwardAVX512(dx, dy, y *float32, n int)
+// dx[i] = y[i] > 0 ? dy[i] : 0 (predicate 0x11, LT_OQ: 0 < y)
+TEXT ·reluBackwardAVX512(SB), NOSPLIT, $0-32
+	MOVQ   dx+0(FP), DI
+	MOVQ   dy+8(FP), SI
+	MOVQ   y+16(FP), DX
+	MOVQ   n+24(FP), CX
+	VPXORD Z0, Z0, Z0
+
+rb32:
+	CMPQ      CX, $32
+	JLT       rb16
+	VCMPPS    $0x11, (DX), Z0, K2
+	VCMPPS    $0x11, 64(DX), Z0, K3
+	VMOVUPS.Z (SI), K2, Z1
+	VMOVUPS.Z 64(SI), K3, Z2
+	VMOVUPS   Z1, (DI)
+	VMOVUPS   Z2, 64(DI)
+	ADDQ      $128, DI
+	ADDQ      $128, SI
+	ADDQ      $128, DX
+	SUBQ      $32, CX
+	JMP       rb32
+
+rb16:
+	CMPQ      CX, $16
+	JLT       rbtail
+	VCMPPS    $0x11, (DX), Z0, K2
+	VMOVUPS.Z (SI), K2, Z1
+	VMOVUPS   Z1, (DI)
+	ADDQ      $64, DI
+	ADDQ      $64, SI
+	ADDQ      $64, DX
+	SUBQ      $16, CX
+	JMP       rb16
+
+rbtail:
+	TESTQ     CX, CX
+	JEQ       rbdone
+	TAILMASK
+	VMOVUPS.Z (DX), K1, Z3
+	VCMPPS    $0x11, Z3, Z0, K2
+	VMOVUPS.Z (SI), K2, Z1
+	VMOVUPS   Z1, K1, (DI)
+
+rbdone:
+	VZEROUPPER
+	RET
+
+// func biasReluAVX512(x *float32, m, n int, bias *float32)
+// x[i][j] = max(x[i][j] + bias[j], 0) for the m×n matrix x; n % 16 == 0.
+TEXT ·biasReluAVX512(SB), NOSPLIT, $0-32
+	MOVQ   x+0(FP), DI
+	MOVQ   m+8(FP), BX
+	MOVQ   n+16(FP), R8
+	MOVQ   bias+24(FP), SI
+	VPXORD Z0, Z0, Z0
+	TESTQ  BX, BX
+	JEQ    brdone
+
+brrow:
+	XORQ CX, CX
+
+brcol:
+	VMOVUPS (DI)(CX*4), Z1
+	VADDPS  (SI)(CX*4), Z1, Z1
+	VMAXPS  Z1, Z0, Z1
+	VMOVUPS Z1, (DI)(CX*4)
+	ADDQ    $16, CX
+	CMPQ    CX, R8
+	JLT     brcol
+	LEAQ    (DI)(R8*4), DI
+	DECQ    BX
+	JNZ     brrow
+
+brdone:
+	VZEROUPPER
+	RET
+
+// func addBiasAVX512(x *float32, m, n int, bias *float32)
+// x[i][j] += bias[j] for the m×n matrix x; n % 16 == 0.
+TEXT ·addBiasAVX512(SB), NOSPLIT, $0-32
+	MOVQ  x+0(FP), DI
+	MOVQ  m+8(FP), BX
+	MOVQ  n+16(FP), R8
+	MOVQ  bias+24(FP), SI
+	TESTQ BX, BX
+	JEQ   abdone
+
+abrow:
+	XORQ CX, CX
+
+abcol:
+	VMOVUPS (DI)(CX*4), Z1
+	VADDPS  (SI)(CX*4), Z1, Z1
+	VMOVUPS Z1, (DI)(CX*4)
+	ADDQ    $16, CX
+	CMPQ    CX, R8
+	JLT     abcol
+	LEAQ    (DI)(R8*4), DI
+	DECQ    BX
+	JNZ     abrow
+
+abdone:
+	VZEROUPPER
+	RET
+
+// func maxPool2RowAVX512(y, x0, x1 *float32, ow, c int)
+// One output row of a 2×2, stride-2 max pool: for every ox < ow and
+// channel j, y[ox][j] = max of x0[2ox][j], x0[2ox+1][j], x1[2ox][j],
+// x1[2ox+1][j], where x0 and x1 are two consecutive input rows of c
+// channels; c % 16 == 0. The right-hand column of a window is c floats
+// (R8 bytes) after the left-hand one.
+TEXT ·maxPool2RowAVX512(SB), NOSPLIT, $0-40
+	MOVQ  y+0(FP), DI
+	MOVQ  x0+8(FP), SI
+	MOVQ  x1+16(FP), DX
+	MOVQ  ow+24(FP), BX
+	MOVQ  c+32(FP), R8
+	SHLQ  $2, R8
+	TESTQ BX, BX
+	JEQ   mpdone
+
+mppix:
+	XORQ CX, CX
+
+mpch:
+	VMOVUPS (SI), Z1
+	VMAXPS  (SI)(R8*1), Z1, Z1
+	VMOVUPS (DX), Z2
+	VMAXPS  (DX)(R8*1), Z2, Z2
+	VMAXPS  Z2, Z1, Z1
+	VMOVUPS Z1, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	ADDQ    $64, DI
+	ADDQ    $64, CX
+	CMPQ    CX, R8
+	JLT     mpch
+	ADDQ    R8, SI // skip the right-hand column
+	ADDQ    R8, DX
+	DECQ    BX
+	JNZ     mppix
+
+mpdone:
+	VZEROUPPER
+	RET
+
+// func maxPool2RowBackwardAVX512(dx0, dx1, dy, x0, x1, y *float32, ow, c int)
+// The gradient of maxPool2RowAVX512: each dy goes to the first of the four
+// window positions (top-left, top-right, bottom-left, bottom-right) whose
+// input equals the pooled maximum y, and every other position gets 0. dx0
+// and dx1 are the two input rows' gradients, written in full.
+TEXT ·maxPool2RowBackwardAVX512(SB), NOSPLIT, $0-64
+	MOVQ  dx0+0(FP), DI
+	MOVQ  dx1+8(FP), R11
+	MOVQ  dy+16(FP), R12
+	MOVQ  x0+24(FP), SI
+	MOVQ  x1+32(FP), DX
+	MOVQ  y+40(FP), R13
+	MOVQ  ow+48(FP), BX
+	MOVQ  c+56(FP), R8
+	SHLQ  $2, R8
+	TESTQ BX, BX
+	JEQ   mbdone
+
+mbpix:
+	XORQ CX, CX
+
+mbch:
+	VMOVUPS   (R13), Z0 // y
+	VMOVUPS   (R12), Z1 // dy
+	VCMPPS    $0, (SI), Z0, K1
+	VMOVUPS.Z Z1, K1, Z2
+	VMOVUPS   Z2, (DI)
+	VCMPPS    $0, (SI)(R8*1), Z0, K2
+	KANDNW    K2, K1, K2
+	KORW      K1, K2, K1
+	VMOVUPS.Z Z1, K2, Z2
+	VMOVUPS   Z2, (DI)(R8*1)
+	VCMPPS    $0, (DX), Z0, K2
+	KANDNW    K2, K1, K2
+	KORW      K1, K2, K1
+	VMOVUPS.Z Z1, K2, Z2
+	VMOVUPS   Z2, (R11)
+	VCMPPS    $0, (DX)(R8*1), Z0, K2
+	KANDNW    K2, K1, K2
+	VMOVUPS.Z Z1, K2, Z2
+	VMOVUPS   Z2, (R11)(R8*1)
+	ADDQ      $64, SI
+	ADDQ      $64, DX
+	ADDQ      $64, DI
+	ADDQ      $64, R11
+	ADDQ      $64, R12
+	ADDQ      $64, R13
+	ADDQ      $64, CX
+	CMPQ      CX, R8
+	JLT       mbch
+	ADDQ      R8, SI
+	ADDQ      R8, DX
+	ADDQ      R8, DI
+	ADDQ      R8, R11
+	DECQ      BX
+	JNZ       mbpix
+
+mbdone:
+	VZEROUPPER
+	RET
