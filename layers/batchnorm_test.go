@@ -1,0 +1,134 @@
+package layers
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/tailor-ml/tailor/tensor"
+)
+
+// TestBatchNormTrainingVersusInference shows the two modes: training
+// normalises with the batch's own statistics and moves the moving ones;
+// inference uses the moving statistics and changes nothing.
+func TestBatchNormTrainingVersusInference(t *testing.T) {
+	const c = 3
+	bn := BatchNormalization()
+	buildForTest(t, bn, tensor.Shape{4, 4, c})
+	rng := rand.New(rand.NewPCG(1, 2))
+	x := tensor.New(8, 4, 4, c)
+	for i := range x.Data {
+		ch := i % c
+		x.Data[i] = float32(5*float64(ch) + float64(ch+1)*rng.NormFloat64()) // mean 5c, std c+1
+	}
+	m := len(x.Data) / c
+	mean, variance := make([]float64, c), make([]float64, c)
+	for i, v := range x.Data {
+		mean[i%c] += float64(v) / float64(m)
+	}
+	for i, v := range x.Data {
+		d := float64(v) - mean[i%c]
+		variance[i%c] += d * d / float64(m)
+	}
+
+	// Inference before any training: moving mean 0, variance 1, so
+	// y = x/√(1+ε), whatever the batch.
+	y := bn.Forward(x, false)
+	for i, v := range y.Data {
+		if want := float64(x.Data[i]) / math.Sqrt(1+1e-3); math.Abs(float64(v)-want) > 1e-4*(1+math.Abs(want)) {
+			t.Fatalf("inference y[%d] = %v, want %v", i, v, want)
+		}
+	}
+	if mm := bn.movingMean.Value.Data; mm[0] != 0 || mm[2] != 0 {
+		t.Fatalf("inference moved the moving mean to %v", mm)
+	}
+
+	// Training: each channel of y has mean 0 and variance σ²/(σ²+ε).
+	y = bn.Forward(x, true)
+	for ch := 0; ch < c; ch++ {
+		var s, ss float64
+		for i := ch; i < len(y.Data); i += c {
+			s += float64(y.Data[i])
+		}
+		for i := ch; i < len(y.Data); i += c {
+			ss += float64(y.Data[i]) * float64(y.Data[i])
+		}
+		if mu := s / float64(m); math.Abs(mu) > 1e-4 {
+			t.Errorf("channel %d: training mean %v, want 0", ch, mu)
+		}
+		if v, want := ss/float64(m), variance[ch]/(variance[ch]+1e-3); math.Abs(v-want) > 1e-3 {
+			t.Errorf("channel %d: training variance %v, want %v", ch, v, want)
+		}
+		// moving = 0.99·initial + 0.01·batch.
+		if got, want := float64(bn.movingMean.Value.Data[ch]), 0.01*mean[ch]; math.Abs(got-want) > 1e-5 {
+			t.Errorf("channel %d: moving mean %v, want %v", ch, got, want)
+		}
+		if got, want := float64(bn.movingVar.Value.Data[ch]), 0.99+0.01*variance[ch]; math.Abs(got-want) > 1e-4 {
+			t.Errorf("channel %d: moving variance %v, want %v", ch, got, want)
+		}
+	}
+
+	// Many training steps on the same batch pull the moving statistics to
+	// the batch's; inference then matches training closely.
+	for i := 0; i < 2000; i++ {
+		bn.Forward(x, true)
+	}
+	yTrain := append([]float32(nil), bn.Forward(x, true).Data...)
+	yInfer := bn.Forward(x, false)
+	for i := range yTrain {
+		if math.Abs(float64(yTrain[i]-yInfer.Data[i])) > 1e-2 {
+			t.Fatalf("after convergence y[%d]: training %v, inference %v", i, yTrain[i], yInfer.Data[i])
+		}
+	}
+}
+
+func TestBatchNormGradients(t *testing.T) {
+	for _, training := range []bool{true, false} {
+		bn := BatchNormalization(BatchNormOptions{Momentum: 0.9})
+		buildForTest(t, bn, tensor.Shape{3, 4})
+		// Move γ, β and the moving statistics off their initial values so
+		// that every term of the gradient matters.
+		rng := rand.New(rand.NewPCG(5, 6))
+		for _, p := range bn.Params() {
+			for i := range p.Value.Data {
+				p.Value.Data[i] += float32(rng.Float64() - 0.3)
+			}
+		}
+		x := randomTensor(rng, 5, 3, 4)
+		checkGradients(t, bn, x, training, gradCheckOptions{})
+	}
+	// On a Dense-style input (B, units).
+	checkLayerGradients(t, BatchNormalization(), tensor.Shape{6}, 8, true)
+}
+
+func TestBatchNormParams(t *testing.T) {
+	bn := BatchNormalization()
+	buildForTest(t, bn, tensor.Shape{5, 5, 16})
+	want := []struct {
+		name      string
+		trainable bool
+		init      float32
+	}{{"gamma", true, 1}, {"beta", true, 0}, {"moving_mean", false, 0}, {"moving_variance", false, 1}}
+	ps := bn.Params()
+	if len(ps) != len(want) {
+		t.Fatalf("%d params, want 4", len(ps))
+	}
+	for i, w := range want {
+		p := ps[i]
+		if p.Name != w.name || p.Trainable() != w.trainable || len(p.Value.Data) != 16 || p.Value.Data[3] != w.init {
+			t.Errorf("param %d: %s trainable=%v size %d value %v, want %s %v 16 %v", i, p.Name, p.Trainable(), len(p.Value.Data), p.Value.Data[3], w.name, w.trainable, w.init)
+		}
+	}
+	bn.SetName("bn")
+	checkConfig(t, bn.Config(), map[string]any{"name": "bn", "axis": -1, "momentum": 0.99, "epsilon": 1e-3, "center": true, "scale": true})
+	for _, bad := range []*BatchNormalizationLayer{BatchNormalization(BatchNormOptions{Momentum: 1}), BatchNormalization(BatchNormOptions{Epsilon: -1})} {
+		if _, err := bad.Build(tensor.Shape{4}, nil); err == nil {
+			t.Errorf("%v: no error", bad.Config())
+		}
+	}
+}
+
+func TestBatchNormNoAllocs(t *testing.T) {
+	checkNoAllocs(t, BatchNormalization(), tensor.Shape{6, 6, 8}, 4, true)
+	checkNoAllocs(t, BatchNormalization(), tensor.Shape{6, 6, 8}, 4, false)
+}

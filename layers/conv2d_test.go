@@ -1,0 +1,213 @@
+package layers
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/tailor-ml/tailor/activations"
+	"github.com/tailor-ml/tailor/tensor"
+)
+
+func TestConv2DGradients(t *testing.T) {
+	tests := []struct {
+		name   string
+		layer  func() *Conv2DLayer
+		in     tensor.Shape
+		batch  int
+		outDim tensor.Shape
+	}{
+		{"valid", func() *Conv2DLayer { return Conv2D(3, [2]int{3, 3}) }, tensor.Shape{5, 6, 2}, 2, tensor.Shape{3, 4, 3}},
+		{"same relu", func() *Conv2DLayer {
+			return Conv2D(4, [2]int{3, 3}, Conv2DOptions{Padding: Same, Activation: activations.ReLU})
+		}, tensor.Shape{5, 5, 2}, 2, tensor.Shape{5, 5, 4}},
+		{"one channel", func() *Conv2DLayer { return Conv2D(2, [2]int{3, 2}, Conv2DOptions{Padding: Same}) }, tensor.Shape{4, 5}, 3, tensor.Shape{4, 5, 2}},
+		{"strides", func() *Conv2DLayer {
+			return Conv2D(3, [2]int{3, 3}, Conv2DOptions{Strides: [2]int{2, 2}, Padding: Same, Activation: activations.Tanh})
+		}, tensor.Shape{6, 5, 2}, 2, tensor.Shape{3, 3, 3}},
+		{"uneven strides valid", func() *Conv2DLayer {
+			return Conv2D(2, [2]int{2, 3}, Conv2DOptions{Strides: [2]int{1, 2}, NoBias: true})
+		}, tensor.Shape{4, 7, 3}, 2, tensor.Shape{3, 3, 2}},
+		{"1x1", func() *Conv2DLayer { return Conv2D(3, [2]int{1, 1}, Conv2DOptions{Activation: activations.Sigmoid}) }, tensor.Shape{3, 3, 4}, 2, tensor.Shape{3, 3, 3}},
+		{"softmax", func() *Conv2DLayer {
+			return Conv2D(3, [2]int{2, 2}, Conv2DOptions{Activation: activations.Softmax, Padding: Same})
+		}, tensor.Shape{3, 4, 2}, 2, tensor.Shape{3, 4, 3}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := tt.layer()
+			out := buildForTest(t, c, tt.in)
+			if !out.Equal(tt.outDim) {
+				t.Fatalf("output shape %v, want %v", out, tt.outDim)
+			}
+			if c.bias != nil {
+				rng := rand.New(rand.NewPCG(7, 7))
+				for i := range c.bias.Value.Data {
+					c.bias.Value.Data[i] = float32(rng.Float64() - 0.5)
+				}
+			}
+			x := randomTensor(rand.New(rand.NewPCG(3, 4)), append(tensor.Shape{tt.batch}, tt.in...)...)
+			checkGradients(t, c, x, true, gradCheckOptions{})
+		})
+	}
+}
+
+// TestConv2DForward checks a hand-computed example: a 3×3 image of
+// 1..9 and a 2×2 kernel of ones sum each 2×2 block.
+func TestConv2DForward(t *testing.T) {
+	x, _ := tensor.FromSlice([]float32{1, 2, 3, 4, 5, 6, 7, 8, 9}, 1, 3, 3)
+	for _, tt := range []struct {
+		padding Padding
+		want    []float32
+	}{
+		{Valid, []float32{12, 16, 24, 28}},
+		// same pads one column on the right and one row below.
+		{Same, []float32{12, 16, 9, 24, 28, 15, 15, 17, 9}},
+	} {
+		c := Conv2D(1, [2]int{2, 2}, Conv2DOptions{Padding: tt.padding})
+		buildForTest(t, c, tensor.Shape{3, 3})
+		for i := range c.kernel.Value.Data {
+			c.kernel.Value.Data[i] = 1
+		}
+		c.bias.Value.Data[0] = -1
+		y := c.Forward(x, false)
+		for i, w := range tt.want {
+			if y.Data[i] != w-1 {
+				t.Errorf("%s: y = %v, want %v − 1", tt.padding, y.Data, tt.want)
+				break
+			}
+		}
+	}
+}
+
+func TestConv2DBuild(t *testing.T) {
+	c := Conv2D(32, [2]int{3, 3}, Conv2DOptions{Padding: Same, Activation: activations.ReLU, InputShape: []int{28, 28}})
+	out := buildForTest(t, c, c.InputShape())
+	if !out.Equal(tensor.Shape{28, 28, 32}) {
+		t.Errorf("output shape %v, want (28, 28, 32)", out)
+	}
+	if n := len(c.kernel.Value.Data) + len(c.bias.Value.Data); n != 320 {
+		t.Errorf("%d parameters, want 320", n)
+	}
+	if s := c.kernel.Value.Shape; !s.Equal(tensor.Shape{3, 3, 1, 32}) {
+		t.Errorf("kernel shape %v, want (3, 3, 1, 32)", s)
+	}
+	// glorot_uniform: limit √(6/(9·1 + 9·32)).
+	limit := math.Sqrt(6.0 / (9 + 9*32))
+	for _, v := range c.kernel.Value.Data {
+		if math.Abs(float64(v)) > limit {
+			t.Fatalf("kernel value %v beyond the glorot limit %v", v, limit)
+		}
+	}
+	for _, bad := range []struct {
+		layer *Conv2DLayer
+		in    tensor.Shape
+	}{
+		{Conv2D(0, [2]int{3, 3}), tensor.Shape{5, 5, 1}},
+		{Conv2D(2, [2]int{3, 3}), tensor.Shape{2, 2, 1}},
+		{Conv2D(2, [2]int{3, 3}), tensor.Shape{10}},
+		{Conv2D(2, [2]int{3, 3}, Conv2DOptions{Padding: "full"}), tensor.Shape{5, 5, 1}},
+		{Conv2D(2, [2]int{3, 3}, Conv2DOptions{Activation: "swish"}), tensor.Shape{5, 5, 1}},
+		{Conv2D(2, [2]int{0, 3}), tensor.Shape{5, 5, 1}},
+	} {
+		if _, err := bad.layer.Build(bad.in, rand.New(rand.NewPCG(1, 1))); err == nil {
+			t.Errorf("%+v on %v: no error", bad.layer.Config(), bad.in)
+		}
+	}
+}
+
+func TestConv2DConfig(t *testing.T) {
+	c := Conv2D(8, [2]int{3, 5}, Conv2DOptions{Strides: [2]int{2, 1}, Padding: Same, Activation: activations.ReLU, NoBias: true, InputShape: []int{28, 28, 1}})
+	c.SetName("conv")
+	cfg := c.Config()
+	want := map[string]any{"name": "conv", "filters": 8, "kernel_size": []int{3, 5}, "strides": []int{2, 1}, "padding": "same",
+		"activation": "relu", "use_bias": false, "data_format": "channels_last", "input_shape": []int{28, 28, 1}}
+	checkConfig(t, cfg, want)
+	if cfg := Conv2D(4, [2]int{3, 3}).Config(); cfg["padding"] != "valid" || cfg["activation"] != "linear" || cfg["use_bias"] != true {
+		t.Errorf("default config %v", cfg)
+	}
+}
+
+// checkConfig compares a config with the expected keys and values.
+func checkConfig(t *testing.T, got, want map[string]any) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("config %v, want %v", got, want)
+	}
+	for k, w := range want {
+		if g, ok := got[k]; !ok || !configEqual(g, w) {
+			t.Errorf("config[%q] = %v, want %v", k, g, w)
+		}
+	}
+}
+
+func configEqual(a, b any) bool {
+	if as, ok := a.([]int); ok {
+		bs, ok := b.([]int)
+		if !ok || len(as) != len(bs) {
+			return false
+		}
+		for i := range as {
+			if as[i] != bs[i] {
+				return false
+			}
+		}
+		return true
+	}
+	return a == b
+}
+
+// checkNoAllocs runs a forward and backward pass once to size the buffers,
+// then fails if another allocates.
+func checkNoAllocs(t *testing.T, l Layer, in tensor.Shape, batch int, training bool) {
+	t.Helper()
+	buildForTest(t, l, in)
+	x := randomTensor(rand.New(rand.NewPCG(1, 1)), append(tensor.Shape{batch}, in...)...)
+	step := func() {
+		if s, ok := l.(Stochastic); ok {
+			s.SeedStep(1, 2)
+		}
+		y := l.Forward(x, training)
+		l.Backward(y, true)
+	}
+	step()
+	if a := testing.AllocsPerRun(5, step); a != 0 {
+		t.Errorf("%s: %v allocations per step", l.Type(), a)
+	}
+	// A smaller batch reuses the buffers.
+	x = x.Slice(0, batch-1)
+	if a := testing.AllocsPerRun(5, step); a != 0 {
+		t.Errorf("%s: %v allocations per step on a smaller batch", l.Type(), a)
+	}
+}
+
+func TestConv2DNoAllocs(t *testing.T) {
+	checkNoAllocs(t, Conv2D(8, [2]int{3, 3}, Conv2DOptions{Padding: Same, Activation: activations.ReLU}), tensor.Shape{12, 12, 3}, 4, true)
+	checkNoAllocs(t, Conv2D(8, [2]int{1, 1}), tensor.Shape{6, 6, 3}, 4, true)
+}
+
+func BenchmarkConv2D(b *testing.B) {
+	for _, bc := range []struct {
+		name    string
+		in      tensor.Shape
+		filters int
+	}{{"28x28x1-32", tensor.Shape{28, 28, 1}, 32}, {"14x14x32-64", tensor.Shape{14, 14, 32}, 64}} {
+		c := Conv2D(bc.filters, [2]int{3, 3}, Conv2DOptions{Padding: Same, Activation: activations.ReLU})
+		if _, err := c.Build(bc.in, rand.New(rand.NewPCG(1, 1))); err != nil {
+			b.Fatal(err)
+		}
+		x := randomTensor(rand.New(rand.NewPCG(1, 2)), append(tensor.Shape{32}, bc.in...)...)
+		b.Run(bc.name+"/forward", func(b *testing.B) {
+			for b.Loop() {
+				c.Forward(x, true)
+			}
+		})
+		b.Run(bc.name+"/backward", func(b *testing.B) {
+			y := c.Forward(x, true)
+			dy := y.Clone()
+			for b.Loop() {
+				c.Backward(dy, bc.in[2] > 1)
+			}
+		})
+	}
+}
