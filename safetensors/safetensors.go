@@ -276,8 +276,12 @@ func Read(r io.Reader, lim Limits) (*File, error) {
 		f.Tensors = append(f.Tensors, Tensor{Name: e.name, DType: "F32", Shape: e.shape, Data: data})
 	}
 	var extra [1]byte
-	if k, _ := io.ReadFull(r, extra[:]); k != 0 {
+	k, err := io.ReadFull(r, extra[:])
+	if k != 0 {
 		return nil, fmt.Errorf("safetensors: data continues after the last tensor's end, byte %d of the buffer", size)
+	}
+	if err != io.EOF { // a reader that checks what it read, as a zip entry does, says so at the end
+		return nil, fmt.Errorf("safetensors: %w", err)
 	}
 	return f, nil
 }

@@ -1,0 +1,220 @@
+package saving
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+
+	"github.com/tailor-ml/tailor"
+)
+
+// CheckpointFile is the name of the checkpoint inside a checkpoint
+// directory. It is a model file with training.json added, so Load reads it
+// too.
+const CheckpointFile = "checkpoint.tailor"
+
+// FitConfig is the part of tailor.FitOptions a checkpoint keeps: what must
+// stay the same for training to resume exactly.
+type FitConfig struct {
+	Epochs          int     `json:"epochs"`
+	BatchSize       int     `json:"batch_size"`
+	Seed            uint64  `json:"seed"`
+	NoShuffle       bool    `json:"no_shuffle,omitempty"`
+	ValidationSplit float64 `json:"validation_split,omitempty"`
+}
+
+// FitConfigOf returns the options' FitConfig, with Fit's defaults for
+// zero values.
+func FitConfigOf(o tailor.FitOptions) FitConfig {
+	c := FitConfig{Epochs: o.Epochs, BatchSize: o.BatchSize, Seed: o.Seed, NoShuffle: o.NoShuffle, ValidationSplit: o.ValidationSplit}
+	if c.Epochs == 0 {
+		c.Epochs = 1
+	}
+	if c.BatchSize == 0 {
+		c.BatchSize = 32
+	}
+	return c
+}
+
+// Apply sets the options' fields that c holds.
+func (c FitConfig) Apply(o *tailor.FitOptions) {
+	o.Epochs, o.BatchSize, o.Seed, o.NoShuffle, o.ValidationSplit = c.Epochs, c.BatchSize, c.Seed, c.NoShuffle, c.ValidationSplit
+}
+
+// Checkpoint is everything training needs to go on exactly where it
+// stopped: the model with its weights and optimizer state, how Fit was
+// called, how far it got, the history so far and the state of the
+// callbacks that keep one.
+type Checkpoint struct {
+	Model *tailor.Model
+	Meta  Meta
+	Fit   FitConfig
+	// Progress is where to resume (tailor.Model.Progress).
+	Progress tailor.Progress
+	// History holds the epochs finished so far; nil for none.
+	History *tailor.History
+	// Callbacks holds the state of stateful callbacks by a key of the
+	// caller's choosing (package callbacks uses it).
+	Callbacks map[string]json.RawMessage
+}
+
+// FitOptions returns Fit's options for resuming: ck.Fit's fields and
+// Resume set to ck.Progress. Add the data-independent rest (callbacks,
+// verbosity) before calling Fit.
+func (ck *Checkpoint) FitOptions() tailor.FitOptions {
+	var o tailor.FitOptions
+	ck.Fit.Apply(&o)
+	p := ck.Progress
+	o.Resume = &p
+	return o
+}
+
+// trainingJSON is training.json.
+type trainingJSON struct {
+	Fit       FitConfig                  `json:"fit"`
+	Progress  tailor.Progress            `json:"progress"`
+	History   historyJSON                `json:"history"`
+	Callbacks map[string]json.RawMessage `json:"callbacks,omitempty"`
+}
+
+type historyJSON struct {
+	Epochs  []int                  `json:"epochs"`
+	History map[string][]jsonFloat `json:"history"`
+	Seconds []jsonFloat            `json:"seconds"`
+}
+
+// jsonFloat is a float64 that encodes NaN and infinities, which JSON
+// lacks, as null (read back as NaN).
+type jsonFloat float64
+
+func (f jsonFloat) MarshalJSON() ([]byte, error) {
+	if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(float64(f))
+}
+
+func (f *jsonFloat) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*f = jsonFloat(math.NaN())
+		return nil
+	}
+	return json.Unmarshal(b, (*float64)(f))
+}
+
+// SaveCheckpoint writes the checkpoint to dir/checkpoint.tailor, creating
+// dir if needed, atomically: a crash leaves the previous checkpoint whole.
+func SaveCheckpoint(dir string, ck *Checkpoint) error {
+	if ck.Model == nil {
+		return errors.New("saving: checkpoint without a model")
+	}
+	tj := trainingJSON{Fit: ck.Fit, Progress: ck.Progress, Callbacks: ck.Callbacks}
+	tj.History.History = map[string][]jsonFloat{}
+	if h := ck.History; h != nil {
+		tj.History.Epochs = h.Epochs
+		for k, vs := range h.History {
+			for _, v := range vs {
+				tj.History.History[k] = append(tj.History.History[k], jsonFloat(v))
+			}
+		}
+		for _, s := range h.Seconds {
+			tj.History.Seconds = append(tj.History.Seconds, jsonFloat(s))
+		}
+	}
+	training, err := json.MarshalIndent(tj, "", "  ")
+	if err != nil {
+		return fmt.Errorf("saving the checkpoint: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("saving the checkpoint: %w", err)
+	}
+	return writeAtomic(filepath.Join(dir, CheckpointFile), func(w io.Writer) error {
+		return writeArchive(w, ck.Model, ck.Meta, append(training, '\n'))
+	})
+}
+
+// LoadCheckpoint reads dir/checkpoint.tailor. When there is none, the
+// error satisfies errors.Is(err, fs.ErrNotExist).
+func LoadCheckpoint(dir string) (*Checkpoint, error) {
+	c, err := readFile(filepath.Join(dir, CheckpointFile))
+	if err != nil {
+		return nil, err
+	}
+	if c.training == nil {
+		return nil, fmt.Errorf("loading: %s is a model file, not a checkpoint: it has no training.json", filepath.Join(dir, CheckpointFile))
+	}
+	tj, err := parseTraining(c.training)
+	if err != nil {
+		return nil, err
+	}
+	if c.model.Optimizer() == nil {
+		return nil, errors.New("loading training.json: the checkpoint's model is not compiled")
+	}
+	if p := tj.Progress; p.Metrics != nil && len(p.Metrics) != len(c.model.Metrics()) {
+		return nil, fmt.Errorf("loading training.json: %d metric states for %d metrics", len(p.Metrics), len(c.model.Metrics()))
+	}
+	for k, raw := range tj.Callbacks {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, raw); err != nil {
+			return nil, fmt.Errorf("loading training.json: callback %q: %w", k, err)
+		}
+		tj.Callbacks[k] = buf.Bytes()
+	}
+	ck := &Checkpoint{Model: c.model, Meta: c.meta, Fit: tj.Fit, Progress: tj.Progress, Callbacks: tj.Callbacks}
+	if len(tj.History.Epochs) > 0 {
+		h := &tailor.History{Epochs: tj.History.Epochs, History: map[string][]float64{}}
+		for k, vs := range tj.History.History {
+			for _, v := range vs {
+				h.History[k] = append(h.History[k], float64(v))
+			}
+		}
+		for _, s := range tj.History.Seconds {
+			h.Seconds = append(h.Seconds, float64(s))
+		}
+		ck.History = h
+	}
+	return ck, nil
+}
+
+// parseTraining decodes and checks training.json.
+func parseTraining(b []byte) (*trainingJSON, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var tj trainingJSON
+	if err := dec.Decode(&tj); err != nil {
+		return nil, fmt.Errorf("loading training.json: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("loading training.json: data after the JSON object")
+	}
+	f, p, h := tj.Fit, tj.Progress, tj.History
+	switch {
+	case f.Epochs < 0 || f.BatchSize <= 0 || !(f.ValidationSplit >= 0 && f.ValidationSplit < 1):
+		return nil, fmt.Errorf("loading training.json: fit options %+v", f)
+	case p.Epoch < 0 || p.Step < 0 || p.Seen < 0 || math.IsNaN(p.LossSum) || math.IsInf(p.LossSum, 0):
+		return nil, fmt.Errorf("loading training.json: progress %+v", p)
+	case len(h.Seconds) != 0 && len(h.Seconds) != len(h.Epochs):
+		return nil, fmt.Errorf("loading training.json: history of %d epochs has %d times", len(h.Epochs), len(h.Seconds))
+	}
+	for k, vs := range h.History {
+		if len(vs) != len(h.Epochs) {
+			return nil, fmt.Errorf("loading training.json: history of %d epochs has %d values of %s", len(h.Epochs), len(vs), k)
+		}
+	}
+	for _, s := range p.Metrics {
+		if len(s) > 64 {
+			return nil, errors.New("loading training.json: metric state too long")
+		}
+		for _, v := range s {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("loading training.json: metric state %v", s)
+			}
+		}
+	}
+	return &tj, nil
+}

@@ -1,0 +1,570 @@
+package saving
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/layers"
+	"github.com/tailor-ml/tailor/losses"
+	"github.com/tailor-ml/tailor/metrics"
+	"github.com/tailor-ml/tailor/optimizers"
+	"github.com/tailor-ml/tailor/safetensors"
+)
+
+// The format's identity. A file of a later version is refused with a
+// message saying so.
+const (
+	formatName    = "tailor.model"
+	formatVersion = 1
+)
+
+// The entries of a model file.
+const (
+	configEntry    = "config.json"
+	weightsEntry   = "model.safetensors"
+	optimizerEntry = "optimizer.safetensors"
+	trainingEntry  = "training.json"
+)
+
+// Bounds that keep a damaged or hostile file from costing much.
+const (
+	maxJSON        = 16 << 20 // config.json, training.json
+	maxLayers      = 4096
+	maxInputSize   = 1 << 26 // elements of one input example
+	minParamBudget = 1 << 22 // see checkBudget
+)
+
+// Meta is what a model file records besides the model itself: what the
+// outputs mean and how inputs must be prepared.
+type Meta struct {
+	// ClassNames names each output, indexed by class; empty when unknown.
+	ClassNames []string `json:"class_names,omitempty"`
+	// Preprocessing describes the inputs the model was trained on; nil
+	// when unknown.
+	Preprocessing *Preprocessing `json:"preprocessing,omitempty"`
+}
+
+// Preprocessing describes how raw images become the model's inputs.
+type Preprocessing struct {
+	// Rescale multiplies raw pixel values (0–255): 1/255 maps them to
+	// [0, 1], as the tutorial does.
+	Rescale float64 `json:"rescale"`
+	// Polarity is the look of the training images: PolarityLightOnDark
+	// for Fashion-MNIST's light articles on a black background.
+	Polarity string `json:"polarity,omitempty"`
+}
+
+// The polarities Preprocessing names.
+const (
+	PolarityLightOnDark = "light_on_dark"
+	PolarityDarkOnLight = "dark_on_light"
+)
+
+// FashionMNIST returns the Meta of a model trained as the tutorial trains
+// it: the ten class names given, pixels scaled by 1/255, light articles on
+// a dark background.
+func FashionMNIST(classNames []string) Meta {
+	return Meta{ClassNames: classNames, Preprocessing: &Preprocessing{Rescale: 1.0 / 255, Polarity: PolarityLightOnDark}}
+}
+
+// fileConfig is config.json.
+type fileConfig struct {
+	Format        string         `json:"format"`
+	FormatVersion int            `json:"format_version"`
+	Model         modelConfig    `json:"model"`
+	Compile       *compileConfig `json:"compile_config,omitempty"`
+	Meta
+}
+
+type modelConfig struct {
+	ClassName string `json:"class_name"`
+	Config    struct {
+		Name            string        `json:"name"`
+		Seed            uint64        `json:"seed"`
+		BuildInputShape []int         `json:"build_input_shape"`
+		Layers          []classConfig `json:"layers"`
+	} `json:"config"`
+}
+
+// classConfig is Keras's {"class_name": ..., "config": {...}}.
+type classConfig struct {
+	ClassName string         `json:"class_name"`
+	Config    map[string]any `json:"config"`
+}
+
+type compileConfig struct {
+	Optimizer classConfig `json:"optimizer"`
+	Loss      string      `json:"loss"`
+	Metrics   []string    `json:"metrics"`
+}
+
+// Save writes the model, its optimizer's state and meta to a model file at
+// path, atomically. The model must be built.
+func Save(path string, m *tailor.Model, meta Meta) error {
+	return writeAtomic(path, func(w io.Writer) error { return SaveTo(w, m, meta) })
+}
+
+// SaveTo writes the model file to w. The output depends only on the model
+// and meta: saving twice gives the same bytes.
+func SaveTo(w io.Writer, m *tailor.Model, meta Meta) error {
+	return writeArchive(w, m, meta, nil)
+}
+
+// writeArchive writes the zip, with training.json when training is not nil.
+func writeArchive(w io.Writer, m *tailor.Model, meta Meta, training []byte) error {
+	cfg, err := configOf(m, meta)
+	if err != nil {
+		return err
+	}
+	weights, err := weightTensors(m)
+	if err != nil {
+		return err
+	}
+	zw := zip.NewWriter(w)
+	entry := func(name string) (io.Writer, error) {
+		// Stored, not deflated: float weights barely compress, and stored
+		// entries keep the safetensors bytes verbatim inside the archive.
+		return zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store})
+	}
+	ew, err := entry(configEntry)
+	if err != nil {
+		return fmt.Errorf("saving: %w", err)
+	}
+	if _, err := ew.Write(cfg); err != nil {
+		return fmt.Errorf("saving: %w", err)
+	}
+	if ew, err = entry(weightsEntry); err != nil {
+		return fmt.Errorf("saving: %w", err)
+	}
+	if err := safetensors.Write(ew, weights, map[string]string{"format": "tailor"}); err != nil {
+		return fmt.Errorf("saving the weights: %w", err)
+	}
+	if opt, ok := m.Optimizer().(optimizers.Stateful); ok {
+		tensors, meta := optimizerTensors(m, opt)
+		if ew, err = entry(optimizerEntry); err != nil {
+			return fmt.Errorf("saving: %w", err)
+		}
+		if err := safetensors.Write(ew, tensors, meta); err != nil {
+			return fmt.Errorf("saving the optimizer state: %w", err)
+		}
+	}
+	if training != nil {
+		if ew, err = entry(trainingEntry); err != nil {
+			return fmt.Errorf("saving: %w", err)
+		}
+		if _, err := ew.Write(training); err != nil {
+			return fmt.Errorf("saving: %w", err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return fmt.Errorf("saving: %w", err)
+	}
+	return nil
+}
+
+// configOf returns config.json for the model.
+func configOf(m *tailor.Model, meta Meta) ([]byte, error) {
+	if !m.Built() {
+		return nil, errors.New("saving: the model is not built: build, fit or compile it with a known input shape first")
+	}
+	if err := checkClassNames(meta, m); err != nil {
+		return nil, err
+	}
+	fc := fileConfig{Format: formatName, FormatVersion: formatVersion, Meta: meta}
+	fc.Model.ClassName = "Sequential"
+	fc.Model.Config.Name = m.Name()
+	fc.Model.Config.Seed = m.Seed()
+	fc.Model.Config.BuildInputShape = append([]int{}, m.InputShape()...)
+	names := map[string]bool{}
+	for _, l := range m.Layers() {
+		if err := checkLayerName(l.Name(), names); err != nil {
+			return nil, fmt.Errorf("saving: %w", err)
+		}
+		fc.Model.Config.Layers = append(fc.Model.Config.Layers, classConfig{ClassName: l.Type(), Config: l.Config()})
+	}
+	if opt := m.Optimizer(); opt != nil {
+		cc := &compileConfig{Optimizer: classConfig{ClassName: opt.Name(), Config: opt.Config()}, Loss: m.Loss().Name(), Metrics: []string{}}
+		if _, err := lossByName(cc.Loss); err != nil {
+			return nil, fmt.Errorf("saving: %w", err)
+		}
+		if _, err := optimizers.FromConfig(opt.Name(), opt.Config()); err != nil {
+			return nil, fmt.Errorf("saving: the optimizer cannot be restored from its config: %w", err)
+		}
+		for _, mt := range m.Metrics() {
+			if _, err := metricByName(mt.Name()); err != nil {
+				return nil, fmt.Errorf("saving: %w", err)
+			}
+			cc.Metrics = append(cc.Metrics, mt.Name())
+		}
+		fc.Compile = cc
+	}
+	b, err := json.MarshalIndent(fc, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("saving: encoding config.json: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// checkLayerName requires layer names that make unambiguous weight names.
+func checkLayerName(name string, seen map[string]bool) error {
+	switch {
+	case name == "" || len(name) > 256:
+		return fmt.Errorf("layer name %q, want 1 to 256 characters", name)
+	case bytes.ContainsAny([]byte(name), "/\x00"):
+		return fmt.Errorf("layer name %q contains a slash", name)
+	case seen[name]:
+		return fmt.Errorf("two layers are named %q", name)
+	}
+	seen[name] = true
+	return nil
+}
+
+func checkClassNames(meta Meta, m *tailor.Model) error {
+	if len(meta.ClassNames) == 0 {
+		return nil
+	}
+	out := m.OutputShape()
+	if len(out) != 1 || out[0] != len(meta.ClassNames) {
+		return fmt.Errorf("saving: %d class names for outputs of shape %v", len(meta.ClassNames), out)
+	}
+	return nil
+}
+
+func lossByName(name string) (losses.Loss, error) {
+	switch name {
+	case "sparse_categorical_crossentropy":
+		return losses.SparseCategoricalCrossentropy(), nil
+	case "categorical_crossentropy":
+		return losses.CategoricalCrossentropy(), nil
+	}
+	return nil, fmt.Errorf("unknown loss %q", name)
+}
+
+func metricByName(name string) (metrics.Metric, error) {
+	switch name {
+	case "accuracy":
+		return metrics.Accuracy(), nil
+	}
+	return nil, fmt.Errorf("unknown metric %q", name)
+}
+
+// Load reads the model file at path and returns the model — built, with
+// its weights, and compiled with its optimizer and that optimizer's state
+// when it was saved compiled — and its Meta.
+func Load(path string) (*tailor.Model, Meta, error) {
+	c, err := readFile(path)
+	if err != nil {
+		return nil, Meta{}, err
+	}
+	return c.model, c.meta, nil
+}
+
+// LoadFrom reads a model file of the given size from r, as Load does.
+func LoadFrom(r io.ReaderAt, size int64) (*tailor.Model, Meta, error) {
+	c, err := read(r, size)
+	if err != nil {
+		return nil, Meta{}, err
+	}
+	return c.model, c.meta, nil
+}
+
+// contents is a model file, read and checked.
+type contents struct {
+	model    *tailor.Model
+	meta     Meta
+	training []byte // training.json, or nil
+}
+
+func readFile(path string) (*contents, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("loading: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("loading: %w", err)
+	}
+	c, err := read(f, st.Size())
+	if err != nil {
+		return nil, fmt.Errorf("%w (%s)", err, path)
+	}
+	return c, nil
+}
+
+// read reads and checks the whole archive.
+func read(r io.ReaderAt, size int64) (*contents, error) {
+	zr, err := zip.NewReader(r, size)
+	if err != nil {
+		return nil, fmt.Errorf("loading: not a Tailor model file (a zip archive): %w", err)
+	}
+	files := map[string]*zip.File{}
+	for _, f := range zr.File {
+		switch f.Name {
+		case configEntry, weightsEntry, optimizerEntry, trainingEntry:
+		default:
+			return nil, fmt.Errorf("loading: unexpected entry %q in the model file", f.Name)
+		}
+		if files[f.Name] != nil {
+			return nil, fmt.Errorf("loading: the model file holds %q twice", f.Name)
+		}
+		files[f.Name] = f
+	}
+	for _, name := range []string{configEntry, weightsEntry} {
+		if files[name] == nil {
+			return nil, fmt.Errorf("loading: the model file has no %s", name)
+		}
+	}
+
+	cfgBytes, err := readEntry(files[configEntry], maxJSON)
+	if err != nil {
+		return nil, err
+	}
+	fc, err := parseConfig(cfgBytes)
+	if err != nil {
+		return nil, err
+	}
+	weights, err := readTensors(files[weightsEntry], size)
+	if err != nil {
+		return nil, err
+	}
+	var opt *safetensors.File
+	if f := files[optimizerEntry]; f != nil {
+		if opt, err = readTensors(f, size); err != nil {
+			return nil, err
+		}
+	}
+	c := &contents{meta: fc.Meta}
+	if f := files[trainingEntry]; f != nil {
+		if c.training, err = readEntry(f, maxJSON); err != nil {
+			return nil, err
+		}
+	}
+	if c.model, err = buildModel(fc, weights, opt); err != nil {
+		return nil, err
+	}
+	if err := checkClassNames(c.meta, c.model); err != nil {
+		return nil, fmt.Errorf("loading: %w", errors.Unwrap(err))
+	}
+	return c, nil
+}
+
+// readEntry reads a whole entry of at most limit bytes, checking its
+// checksum.
+func readEntry(f *zip.File, limit int64) ([]byte, error) {
+	if f.UncompressedSize64 > uint64(limit) {
+		return nil, fmt.Errorf("loading: %s is %d bytes, more than the limit of %d", f.Name, f.UncompressedSize64, limit)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("loading %s: %w", f.Name, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("loading %s: %w", f.Name, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("loading: %s is more than %d bytes", f.Name, limit)
+	}
+	return b, nil
+}
+
+// readTensors reads a safetensors entry, checking its checksum. An entry
+// is at most as large as the file when stored, and at most 1032 times as
+// large when deflated.
+func readTensors(f *zip.File, fileSize int64) (*safetensors.File, error) {
+	if f.Method == zip.Store && f.UncompressedSize64 > uint64(fileSize) {
+		return nil, fmt.Errorf("loading: %s claims %d bytes in a %d-byte file: the file is truncated", f.Name, f.UncompressedSize64, fileSize)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("loading %s: %w", f.Name, err)
+	}
+	defer rc.Close()
+	t, err := safetensors.Read(rc, safetensors.Limits{MaxHeader: min(safetensors.DefaultMaxHeader, int64(f.UncompressedSize64))})
+	if err != nil {
+		return nil, fmt.Errorf("loading %s: %w", f.Name, err)
+	}
+	return t, nil
+}
+
+// parseConfig decodes and checks config.json.
+func parseConfig(b []byte) (*fileConfig, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	dec.DisallowUnknownFields()
+	var fc fileConfig
+	if err := dec.Decode(&fc); err != nil {
+		return nil, fmt.Errorf("loading config.json: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("loading config.json: data after the JSON object")
+	}
+	switch {
+	case fc.Format != formatName:
+		return nil, fmt.Errorf("loading config.json: format %q, want %q", fc.Format, formatName)
+	case fc.FormatVersion > formatVersion:
+		return nil, fmt.Errorf("loading config.json: format version %d is newer than this Tailor's %d: upgrade Tailor", fc.FormatVersion, formatVersion)
+	case fc.FormatVersion < 1:
+		return nil, fmt.Errorf("loading config.json: format version %d", fc.FormatVersion)
+	case fc.Model.ClassName != "Sequential":
+		return nil, fmt.Errorf("loading config.json: model class %q, want Sequential", fc.Model.ClassName)
+	case len(fc.Model.Config.Layers) == 0 || len(fc.Model.Config.Layers) > maxLayers:
+		return nil, fmt.Errorf("loading config.json: %d layers, want 1 to %d", len(fc.Model.Config.Layers), maxLayers)
+	}
+	in := fc.Model.Config.BuildInputShape
+	size := 1
+	for _, d := range in {
+		if d <= 0 || d > maxInputSize {
+			return nil, fmt.Errorf("loading config.json: input shape %v", in)
+		}
+		if size *= d; size > maxInputSize {
+			return nil, fmt.Errorf("loading config.json: input shape %v is larger than %d elements", in, maxInputSize)
+		}
+	}
+	if len(in) == 0 || len(in) > 8 {
+		return nil, fmt.Errorf("loading config.json: input shape %v, want 1 to 8 axes", in)
+	}
+	if p := fc.Preprocessing; p != nil {
+		if !(p.Rescale > 0) || p.Rescale > 1e6 {
+			return nil, fmt.Errorf("loading config.json: preprocessing rescale %v", p.Rescale)
+		}
+		switch p.Polarity {
+		case "", PolarityLightOnDark, PolarityDarkOnLight:
+		default:
+			return nil, fmt.Errorf("loading config.json: preprocessing polarity %q, want %q or %q", p.Polarity, PolarityLightOnDark, PolarityDarkOnLight)
+		}
+	}
+	return &fc, nil
+}
+
+// buildModel rebuilds the model config.json describes and gives it the
+// weights and the optimizer state.
+func buildModel(fc *fileConfig, weights, opt *safetensors.File) (*tailor.Model, error) {
+	var ls []layers.Layer
+	names := map[string]bool{}
+	for i, lc := range fc.Model.Config.Layers {
+		if lc.Config == nil {
+			return nil, fmt.Errorf("loading config.json: layer %d (%s) has no config", i, lc.ClassName)
+		}
+		l, err := layers.FromConfig(lc.ClassName, lc.Config)
+		if err != nil {
+			return nil, fmt.Errorf("loading config.json: layer %d: %w", i, err)
+		}
+		if err := checkLayerName(l.Name(), names); err != nil {
+			return nil, fmt.Errorf("loading config.json: layer %d: %w", i, err)
+		}
+		ls = append(ls, l)
+	}
+	if err := checkBudget(ls, fc.Model.Config.BuildInputShape, weights); err != nil {
+		return nil, err
+	}
+	m := tailor.Sequential(ls...)
+	if err := m.SetSeed(fc.Model.Config.Seed); err != nil {
+		return nil, fmt.Errorf("loading: %w", err)
+	}
+	if err := m.Build(fc.Model.Config.BuildInputShape...); err != nil {
+		return nil, fmt.Errorf("loading: %w", err)
+	}
+	if err := setWeights(m, weights); err != nil {
+		return nil, fmt.Errorf("loading %s: %w", weightsEntry, err)
+	}
+	if fc.Compile == nil {
+		if opt != nil {
+			return nil, fmt.Errorf("loading: the model file has an optimizer state but no compile_config")
+		}
+		return m, nil
+	}
+	cc := fc.Compile
+	if cc.Optimizer.Config == nil {
+		cc.Optimizer.Config = map[string]any{}
+	}
+	o, err := optimizers.FromConfig(cc.Optimizer.ClassName, cc.Optimizer.Config)
+	if err != nil {
+		return nil, fmt.Errorf("loading config.json: compile_config: %w", err)
+	}
+	loss, err := lossByName(cc.Loss)
+	if err != nil {
+		return nil, fmt.Errorf("loading config.json: compile_config: %w", err)
+	}
+	var ms []metrics.Metric
+	for _, name := range cc.Metrics {
+		mt, err := metricByName(name)
+		if err != nil {
+			return nil, fmt.Errorf("loading config.json: compile_config: %w", err)
+		}
+		ms = append(ms, mt)
+	}
+	if err := m.Compile(o, loss, ms...); err != nil {
+		return nil, fmt.Errorf("loading: %w", err)
+	}
+	if opt != nil {
+		if err := setOptimizerState(m, opt); err != nil {
+			return nil, fmt.Errorf("loading %s: %w", optimizerEntry, err)
+		}
+	}
+	return m, nil
+}
+
+// checkBudget refuses, before anything is allocated, a configuration that
+// asks for far more weights than the file holds. A layer's weights number
+// at most its input's last axis times the product of its units, filters
+// and kernel_size (exactly that for Dense and Conv2D, without the bias);
+// summed over the layers, that may exceed the weights in the file only by
+// a wide margin for the layers' bookkeeping. Building the layers one by
+// one to learn each one's input shape costs one extra build of a model
+// that passes.
+func checkBudget(ls []layers.Layer, in []int, weights *safetensors.File) error {
+	var held int64
+	for _, t := range weights.Tensors {
+		held += int64(len(t.Data))
+	}
+	budget := max(16*held, minParamBudget)
+	var asked int64
+	shape := append([]int(nil), in...)
+	rng := newThrowawayRNG()
+	for _, l := range ls {
+		est := int64(shape[len(shape)-1])
+		cfg := l.Config()
+		for _, key := range []string{"units", "filters", "kernel_size"} {
+			for _, v := range intsOf(cfg[key]) {
+				est *= int64(max(v, 1))
+				if est > budget {
+					break
+				}
+			}
+		}
+		if asked += est; asked > budget {
+			return fmt.Errorf("loading: layer %s asks for about %d weights but the file holds %d: config.json does not match the weights", l.Name(), est, held)
+		}
+		out, err := l.Build(shape, rng)
+		if err != nil {
+			return fmt.Errorf("loading: building layer %s: %w", l.Name(), err)
+		}
+		if len(out) == 0 {
+			return fmt.Errorf("loading: layer %s has an empty output shape", l.Name())
+		}
+		shape = out
+	}
+	return nil
+}
+
+// intsOf returns the integers in a config value: an int or a list of ints.
+func intsOf(v any) []int {
+	switch x := v.(type) {
+	case int:
+		return []int{x}
+	case []int:
+		return x
+	case [2]int:
+		return x[:]
+	}
+	return nil
+}

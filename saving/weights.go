@@ -1,0 +1,219 @@
+package saving
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+
+	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/optimizers"
+	"github.com/tailor-ml/tailor/safetensors"
+)
+
+// SaveWeights writes the model's weights alone to a safetensors file at
+// path, atomically, named layer/parameter ("dense/kernel"), as Keras's
+// save_weights does. The model must be built.
+func SaveWeights(path string, m *tailor.Model) error {
+	return writeAtomic(path, func(w io.Writer) error { return SaveWeightsTo(w, m) })
+}
+
+// SaveWeightsTo writes the model's weights to w as safetensors.
+func SaveWeightsTo(w io.Writer, m *tailor.Model) error {
+	if !m.Built() {
+		return errors.New("saving: the model is not built")
+	}
+	ts, err := weightTensors(m)
+	if err != nil {
+		return err
+	}
+	return safetensors.Write(w, ts, map[string]string{"format": "tailor"})
+}
+
+// LoadWeights sets the weights of m, which must have the architecture they
+// were saved from, from the safetensors file at path. Every weight must be
+// present with its shape and finite, and no other tensor may be; on error m
+// is unchanged. An unbuilt model whose first layer declares the input
+// shape is built first.
+func LoadWeights(path string, m *tailor.Model) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("loading weights: %w", err)
+	}
+	defer f.Close()
+	if err := LoadWeightsFrom(f, m); err != nil {
+		return fmt.Errorf("%w (%s)", err, path)
+	}
+	return nil
+}
+
+// LoadWeightsFrom reads the weights from r, as LoadWeights does.
+func LoadWeightsFrom(r io.Reader, m *tailor.Model) error {
+	if !m.Built() {
+		if err := m.Build(); err != nil {
+			return fmt.Errorf("loading weights: %w", err)
+		}
+	}
+	f, err := safetensors.Read(r, safetensors.Limits{})
+	if err != nil {
+		return fmt.Errorf("loading weights: %w", err)
+	}
+	if err := setWeights(m, f); err != nil {
+		return fmt.Errorf("loading weights: %w", err)
+	}
+	return nil
+}
+
+// weightTensors lists the model's weights as tensors named
+// layer/parameter, sharing the model's memory.
+func weightTensors(m *tailor.Model) ([]safetensors.Tensor, error) {
+	var ts []safetensors.Tensor
+	names := map[string]bool{}
+	for _, l := range m.Layers() {
+		if err := checkLayerName(l.Name(), names); err != nil {
+			return nil, fmt.Errorf("saving: %w", err)
+		}
+		for _, p := range l.Params() {
+			ts = append(ts, safetensors.Tensor{Name: l.Name() + "/" + p.Name, DType: "F32", Shape: p.Value.Shape, Data: p.Value.Data})
+		}
+	}
+	return ts, nil
+}
+
+// setWeights copies the file's tensors into the model's weights after
+// checking all of them: the same names, the same shapes, finite values.
+func setWeights(m *tailor.Model, f *safetensors.File) error {
+	byName := make(map[string]*safetensors.Tensor, len(f.Tensors))
+	for i := range f.Tensors {
+		byName[f.Tensors[i].Name] = &f.Tensors[i]
+	}
+	type pair struct {
+		dst []float32
+		src *safetensors.Tensor
+	}
+	var pairs []pair
+	for _, l := range m.Layers() {
+		for _, p := range l.Params() {
+			name := l.Name() + "/" + p.Name
+			t := byName[name]
+			if t == nil {
+				return fmt.Errorf("no weight %s (shape %v) in the file", name, p.Value.Shape)
+			}
+			delete(byName, name)
+			if !p.Value.Shape.Equal(t.Shape) {
+				return fmt.Errorf("weight %s has shape %v in the file but %v in the model", name, t.Shape, p.Value.Shape)
+			}
+			if i := nonFinite(t.Data); i >= 0 {
+				return fmt.Errorf("weight %s holds %v at index %d: the file is damaged or training diverged", name, t.Data[i], i)
+			}
+			pairs = append(pairs, pair{p.Value.Data, t})
+		}
+	}
+	for name := range byName {
+		return fmt.Errorf("the file holds %s, which the model has no weight for", name)
+	}
+	for _, p := range pairs {
+		copy(p.dst, p.src.Data)
+	}
+	return nil
+}
+
+// nonFinite returns the index of the first NaN or infinity, or -1.
+func nonFinite(xs []float32) int {
+	for i, x := range xs {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return i
+		}
+	}
+	return -1
+}
+
+// optimizerTensors lists the optimizer's per-weight buffers, named
+// slot/layer/parameter, and its step count as metadata.
+func optimizerTensors(m *tailor.Model, opt optimizers.Stateful) ([]safetensors.Tensor, map[string]string) {
+	st := opt.State()
+	meta := map[string]string{"optimizer": opt.Name(), "iterations": strconv.FormatInt(st.Iterations, 10)}
+	var ts []safetensors.Tensor
+	for _, slot := range sortedKeys(st.Slots) {
+		bufs := st.Slots[slot]
+		i := 0
+		for _, l := range m.Layers() {
+			for _, p := range l.Params() {
+				if i < len(bufs) && bufs[i] != nil {
+					ts = append(ts, safetensors.Tensor{Name: slot + "/" + l.Name() + "/" + p.Name, DType: "F32", Shape: p.Value.Shape, Data: bufs[i]})
+				}
+				i++
+			}
+		}
+	}
+	return ts, meta
+}
+
+// setOptimizerState gives the compiled optimizer the state in f.
+func setOptimizerState(m *tailor.Model, f *safetensors.File) error {
+	opt, ok := m.Optimizer().(optimizers.Stateful)
+	if !ok {
+		return fmt.Errorf("optimizer %s keeps no state", m.Optimizer().Name())
+	}
+	if name := f.Metadata["optimizer"]; name != opt.Name() {
+		return fmt.Errorf("the state is for optimizer %q, the model compiles %s", name, opt.Name())
+	}
+	iters, err := strconv.ParseInt(f.Metadata["iterations"], 10, 64)
+	if err != nil || iters < 0 {
+		return fmt.Errorf("iterations %q, want a count", f.Metadata["iterations"])
+	}
+	if len(f.Metadata) != 2 {
+		return fmt.Errorf("metadata %v, want optimizer and iterations", f.Metadata)
+	}
+	st := optimizers.State{Iterations: iters, Slots: map[string][][]float32{}}
+	params := m.Params()
+	byName := make(map[string]*safetensors.Tensor, len(f.Tensors))
+	slots := map[string]bool{}
+	for i := range f.Tensors {
+		t := &f.Tensors[i]
+		byName[t.Name] = t
+		for j := range len(t.Name) {
+			if t.Name[j] == '/' {
+				slots[t.Name[:j]] = true
+				break
+			}
+		}
+	}
+	for slot := range slots {
+		bufs := make([][]float32, len(params))
+		i := 0
+		for _, l := range m.Layers() {
+			for _, p := range l.Params() {
+				name := slot + "/" + l.Name() + "/" + p.Name
+				if t := byName[name]; t != nil {
+					if !p.Value.Shape.Equal(t.Shape) {
+						return fmt.Errorf("%s has shape %v, the weight %v", name, t.Shape, p.Value.Shape)
+					}
+					if j := nonFinite(t.Data); j >= 0 {
+						return fmt.Errorf("%s holds %v at index %d", name, t.Data[j], j)
+					}
+					bufs[i] = t.Data
+					delete(byName, name)
+				} else if p.Trainable() {
+					return fmt.Errorf("no %s in the file", name)
+				}
+				i++
+			}
+		}
+		st.Slots[slot] = bufs
+	}
+	for name := range byName {
+		return fmt.Errorf("the file holds %s, which matches no weight", name)
+	}
+	return opt.SetState(st, params)
+}
+
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
+
+// newThrowawayRNG seeds the builds whose weights are overwritten.
+func newThrowawayRNG() *rand.Rand { return rand.New(rand.NewPCG(0, 0)) }
