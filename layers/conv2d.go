@@ -169,10 +169,15 @@ func (c *Conv2DLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	// most of a CNN's running time is spent in this product and the two
 	// in Backward.
 	kernels.Sgemm(false, false, m, f, k, 1, cols, k, c.kernel.Value.Data, f, 0, c.out.Data, f)
-	if c.bias != nil {
+	switch {
+	case c.bias != nil && c.activation == activations.ReLU:
+		kernels.BiasRelu(c.out.Data, m, f, c.bias.Value.Data)
+	case c.bias != nil:
 		kernels.AddBias(c.out.Data, m, f, c.bias.Value.Data)
+		fallthrough
+	default:
+		c.activation.Forward(c.out.Data, m, f)
 	}
-	c.activation.Forward(c.out.Data, m, f)
 	return &c.out
 }
 

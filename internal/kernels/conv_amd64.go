@@ -27,3 +27,12 @@ func maxPool2RowAVX512(y, x0, x1 *float32, ow, c int)
 
 //go:noescape
 func maxPool2RowBackwardAVX512(dx0, dx1, dy, x0, x1, y *float32, ow, c int)
+
+//go:noescape
+func addToAVX512(dst, src *float32, n int)
+
+//go:noescape
+func sumRowsAVX512(out, x *float32, m, n int)
+
+//go:noescape
+func adamAVX512(p, grad, m, v *float32, n int, c *[6]float32)

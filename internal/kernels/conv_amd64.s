@@ -268,3 +268,169 @@ mbch:
 mbdone:
 	VZEROUPPER
 	RET
+
+// func addToAVX512(dst, src *float32, n int)
+// dst[i] += src[i]
+TEXT ·addToAVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+
+at32:
+	CMPQ    CX, $32
+	JLT     at16
+	VMOVUPS (DI), Z1
+	VMOVUPS 64(DI), Z2
+	VADDPS  (SI), Z1, Z1
+	VADDPS  64(SI), Z2, Z2
+	VMOVUPS Z1, (DI)
+	VMOVUPS Z2, 64(DI)
+	ADDQ    $128, DI
+	ADDQ    $128, SI
+	SUBQ    $32, CX
+	JMP     at32
+
+at16:
+	CMPQ    CX, $16
+	JLT     attail
+	VMOVUPS (DI), Z1
+	VADDPS  (SI), Z1, Z1
+	VMOVUPS Z1, (DI)
+	ADDQ    $64, DI
+	ADDQ    $64, SI
+	SUBQ    $16, CX
+
+attail:
+	TESTQ     CX, CX
+	JEQ       atdone
+	TAILMASK
+	VMOVUPS.Z (DI), K1, Z1
+	VMOVUPS.Z (SI), K1, Z2
+	VADDPS    Z2, Z1, Z1
+	VMOVUPS   Z1, K1, (DI)
+
+atdone:
+	VZEROUPPER
+	RET
+
+// func sumRowsAVX512(out, x *float32, m, n int)
+// out[j] = Σ_i x[i][j] for the m×n matrix x, n % 16 == 0, summing each
+// column in row order as the scalar loop does. Columns go in blocks of 64
+// (four accumulators); a narrower last block is loaded under zero masks.
+TEXT ·sumRowsAVX512(SB), NOSPLIT, $0-32
+	MOVQ out+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ m+16(FP), R9
+	MOVQ n+24(FP), R8
+	MOVQ R8, R10
+	SHLQ $2, R10 // row stride in bytes
+	XORQ R11, R11 // column of the block
+
+srblock:
+	// K1..K4: which of the block's four 16-column vectors exist.
+	MOVQ  R8, AX
+	SUBQ  R11, AX // columns left
+	MOVQ  $0xffff, BX
+	XORQ  DX, DX
+	KMOVW BX, K1
+	CMPQ  AX, $16
+	CMOVQLE DX, BX
+	KMOVW BX, K2
+	CMPQ  AX, $32
+	CMOVQLE DX, BX
+	KMOVW BX, K3
+	CMPQ  AX, $48
+	CMOVQLE DX, BX
+	KMOVW BX, K4
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	LEAQ   (SI)(R11*4), CX // the block's first row
+	MOVQ   R9, BX
+
+srrow:
+	TESTQ     BX, BX
+	JEQ       srstore
+	VMOVUPS.Z (CX), K1, Z4
+	VMOVUPS.Z 64(CX), K2, Z5
+	VMOVUPS.Z 128(CX), K3, Z6
+	VMOVUPS.Z 192(CX), K4, Z7
+	VADDPS    Z4, Z0, Z0
+	VADDPS    Z5, Z1, Z1
+	VADDPS    Z6, Z2, Z2
+	VADDPS    Z7, Z3, Z3
+	ADDQ      R10, CX
+	DECQ      BX
+	JMP       srrow
+
+srstore:
+	LEAQ    (DI)(R11*4), CX
+	VMOVUPS Z0, K1, (CX)
+	VMOVUPS Z1, K2, 64(CX)
+	VMOVUPS Z2, K3, 128(CX)
+	VMOVUPS Z3, K4, 192(CX)
+	ADDQ    $64, R11
+	CMPQ    R11, R8
+	JLT     srblock
+	VZEROUPPER
+	RET
+
+// func adamAVX512(p, grad, m, v *float32, n int, c *[6]float32)
+// One Adam step, c = (lrT, β1, 1−β1, β2, 1−β2, ε), operation for operation
+// as AdamUpdate's scalar loop (no fused multiply-adds), so both give the
+// same bits:
+//	m = β1·m + (1−β1)·g;  v = β2·v + ((1−β2)·g)·g;  p −= (lrT·m) / (√v + ε)
+TEXT ·adamAVX512(SB), NOSPLIT, $0-48
+	MOVQ         p+0(FP), DI
+	MOVQ         grad+8(FP), SI
+	MOVQ         m+16(FP), DX
+	MOVQ         v+24(FP), BX
+	MOVQ         n+32(FP), CX
+	MOVQ         c+40(FP), R8
+	VBROADCASTSS (R8), Z10
+	VBROADCASTSS 4(R8), Z11
+	VBROADCASTSS 8(R8), Z12
+	VBROADCASTSS 12(R8), Z13
+	VBROADCASTSS 16(R8), Z14
+	VBROADCASTSS 20(R8), Z15
+	MOVQ         $0xffff, AX
+	KMOVW        AX, K1
+
+adamloop:
+	CMPQ CX, $16
+	JGE  adamfull
+	TESTQ CX, CX
+	JEQ  adamdone
+	TAILMASK
+
+adamfull:
+	VMOVUPS.Z (SI), K1, Z0 // g
+	VMOVUPS.Z (DX), K1, Z1 // m
+	VMOVUPS.Z (BX), K1, Z2 // v
+	VMULPS    Z11, Z1, Z1
+	VMULPS    Z12, Z0, Z3
+	VADDPS    Z3, Z1, Z1
+	VMULPS    Z13, Z2, Z2
+	VMULPS    Z14, Z0, Z4
+	VMULPS    Z0, Z4, Z4
+	VADDPS    Z4, Z2, Z2
+	VMOVUPS   Z1, K1, (DX)
+	VMOVUPS   Z2, K1, (BX)
+	VSQRTPS   Z2, Z5
+	VADDPS    Z15, Z5, Z5
+	VMULPS    Z10, Z1, Z6
+	VDIVPS    Z5, Z6, Z6
+	VMOVUPS.Z (DI), K1, Z7
+	VSUBPS    Z6, Z7, Z7
+	VMOVUPS   Z7, K1, (DI)
+	ADDQ      $64, DI
+	ADDQ      $64, SI
+	ADDQ      $64, DX
+	ADDQ      $64, BX
+	SUBQ      $16, CX
+	JG        adamloop
+
+adamdone:
+	VZEROUPPER
+	RET

@@ -11,3 +11,6 @@ func biasReluAVX512(x *float32, m, n int, bias *float32)                    { pa
 func addBiasAVX512(x *float32, m, n int, bias *float32)                     { panic("unreachable") }
 func maxPool2RowAVX512(y, x0, x1 *float32, ow, c int)                       { panic("unreachable") }
 func maxPool2RowBackwardAVX512(dx0, dx1, dy, x0, x1, y *float32, ow, c int) { panic("unreachable") }
+func addToAVX512(dst, src *float32, n int)                                  { panic("unreachable") }
+func sumRowsAVX512(out, x *float32, m, n int)                               { panic("unreachable") }
+func adamAVX512(p, grad, m, v *float32, n int, c *[6]float32)               { panic("unreachable") }

@@ -7,7 +7,8 @@ import (
 )
 
 // TestElementwiseSIMD compares the vector loops behind Relu, ReluBackward,
-// AddBias and BiasRelu with the portable ones, on lengths that leave tails.
+// AddBias, BiasRelu, SumRows, AdamUpdate and Col2im's additions with the
+// portable ones, bit for bit, on lengths that leave tails.
 func TestElementwiseSIMD(t *testing.T) {
 	if !hasAVX512 {
 		t.Skip("no AVX-512")
@@ -31,6 +32,35 @@ func TestElementwiseSIMD(t *testing.T) {
 		ReluBackward(a, dy, y)
 		portable(func() { ReluBackward(b, dy, y) })
 		same(t, "ReluBackward", a, b)
+	}
+	for _, n := range []int{1, 15, 16, 17, 40, 100} {
+		dst, src := randSlice(rng, n), randSlice(rng, n)
+		a, b := append([]float32(nil), dst...), append([]float32(nil), dst...)
+		addTo(a, src)
+		portable(func() { addTo(b, src) })
+		same(t, "addTo", a, b)
+
+		g, m, v := randSlice(rng, n), randSlice(rng, n), randSlice(rng, n)
+		for i := range v {
+			v[i] *= v[i]
+		}
+		p := randSlice(rng, n)
+		pa, ma, va := append([]float32(nil), p...), append([]float32(nil), m...), append([]float32(nil), v...)
+		pb, mb, vb := append([]float32(nil), p...), append([]float32(nil), m...), append([]float32(nil), v...)
+		AdamUpdate(pa, g, ma, va, 0.01, 0.9, 0.999, 1e-7)
+		portable(func() { AdamUpdate(pb, g, mb, vb, 0.01, 0.9, 0.999, 1e-7) })
+		same(t, "AdamUpdate param", pa, pb)
+		same(t, "AdamUpdate m", ma, mb)
+		same(t, "AdamUpdate v", va, vb)
+	}
+	for _, n := range []int{16, 32, 48, 64, 80, 128, 144} {
+		for _, m := range []int{1, 7} {
+			x := randSlice(rng, m*n)
+			a, b := make([]float32, n), make([]float32, n)
+			SumRows(a, x, m, n, 0)
+			portable(func() { SumRows(b, x, m, n, 0) })
+			same(t, "SumRows", a, b)
+		}
 	}
 	for _, n := range []int{16, 32, 64, 10} {
 		const m = 5

@@ -22,6 +22,11 @@ func AddBias(x []float32, m, n int, bias []float32) {
 // (length n): out[j] = beta*out[j] + Σ_i x[i][j]. It is the bias gradient.
 func SumRows(out []float32, x []float32, m, n int, beta float32) {
 	out = out[:n]
+	if hasAVX512 && beta == 0 && n%16 == 0 && m > 0 {
+		_ = x[m*n-1]
+		sumRowsAVX512(&out[0], &x[0], m, n)
+		return
+	}
 	if beta == 0 {
 		clear(out)
 	} else if beta != 1 {
@@ -150,6 +155,11 @@ func SoftmaxBackward(dx, dy, y []float32, m, n int) {
 // where lrT = lr·√(1−β2ᵗ)/(1−β1ᵗ) is computed by the caller.
 func AdamUpdate(param, grad, m, v []float32, lrT, beta1, beta2, eps float32) {
 	grad, m, v = grad[:len(param)], m[:len(param)], v[:len(param)]
+	if hasAVX512 && len(param) > 0 {
+		c := [6]float32{lrT, beta1, 1 - beta1, beta2, 1 - beta2, eps}
+		adamAVX512(&param[0], &grad[0], &m[0], &v[0], len(param), &c)
+		return
+	}
 	for i, g := range grad {
 		mi := beta1*m[i] + (1-beta1)*g
 		vi := beta2*v[i] + (1-beta2)*g*g

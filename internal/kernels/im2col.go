@@ -60,6 +60,10 @@ func Im2col(cols, x []float32, n int, g *ConvGeom) {
 	rowLen := g.KW * g.C // one kernel row of a window, contiguous in x when inside
 	_ = cols[n*g.Pixels()*k-1]
 	_ = x[n*g.InSize()-1]
+	if g.C == 1 && g.KW == 3 {
+		im2col3(cols, x, n, g)
+		return
+	}
 	r := 0
 	for b := 0; b < n; b++ {
 		img := x[b*g.InSize() : (b+1)*g.InSize()]
@@ -140,7 +144,51 @@ func Col2im(dx, cols []float32, n int, g *ConvGeom) {
 // addTo sets dst[i] += src[i].
 func addTo(dst, src []float32) {
 	src = src[:len(dst)]
+	if hasAVX512 && len(dst) >= 16 {
+		addToAVX512(&dst[0], &src[0], len(dst))
+		return
+	}
 	for i, v := range src {
 		dst[i] += v
+	}
+}
+
+// im2col3 is Im2col for one-channel images and windows three columns wide,
+// the first layer of a CNN on grey images, where copying three values at a
+// time through copy costs more than the copying.
+func im2col3(cols, x []float32, n int, g *ConvGeom) {
+	k := g.PatchSize()
+	r := 0
+	for b := 0; b < n; b++ {
+		img := x[b*g.InSize() : (b+1)*g.InSize()]
+		for oy := 0; oy < g.OH; oy++ {
+			iy0 := oy*g.SH - g.PadTop
+			for ox := 0; ox < g.OW; ox++ {
+				ix0 := ox*g.SW - g.PadLeft
+				row := cols[r*k : r*k+k]
+				r++
+				for ki := 0; ki < g.KH; ki++ {
+					dst := row[ki*3 : ki*3+3]
+					iy := iy0 + ki
+					if iy < 0 || iy >= g.H {
+						dst[0], dst[1], dst[2] = 0, 0, 0
+						continue
+					}
+					src := img[iy*g.W : iy*g.W+g.W]
+					if ix0 >= 0 && ix0+3 <= g.W {
+						s := src[ix0 : ix0+3]
+						dst[0], dst[1], dst[2] = s[0], s[1], s[2]
+						continue
+					}
+					for kj := range 3 {
+						if ix := ix0 + kj; ix >= 0 && ix < g.W {
+							dst[kj] = src[ix]
+						} else {
+							dst[kj] = 0
+						}
+					}
+				}
+			}
+		}
 	}
 }
