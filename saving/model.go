@@ -174,7 +174,7 @@ func configOf(m *tailor.Model, meta Meta) ([]byte, error) {
 		return nil, errors.New("saving: the model is not built: build, fit or compile it with a known input shape first")
 	}
 	if err := checkClassNames(meta, m); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("saving: %w", err)
 	}
 	fc := fileConfig{Format: formatName, FormatVersion: formatVersion, Meta: meta}
 	fc.Model.ClassName = "Sequential"
@@ -231,7 +231,7 @@ func checkClassNames(meta Meta, m *tailor.Model) error {
 	}
 	out := m.OutputShape()
 	if len(out) != 1 || out[0] != len(meta.ClassNames) {
-		return fmt.Errorf("saving: %d class names for outputs of shape %v", len(meta.ClassNames), out)
+		return fmt.Errorf("%d class names for outputs of shape %v", len(meta.ClassNames), out)
 	}
 	return nil
 }
@@ -350,7 +350,7 @@ func read(r io.ReaderAt, size int64) (*contents, error) {
 		return nil, err
 	}
 	if err := checkClassNames(c.meta, c.model); err != nil {
-		return nil, fmt.Errorf("loading: %w", errors.Unwrap(err))
+		return nil, fmt.Errorf("loading config.json: %w", err)
 	}
 	return c, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/optimizers"
 	"github.com/tailor-ml/tailor/safetensors"
+	"github.com/tailor-ml/tailor/tensor"
 )
 
 // SaveWeights writes the model's weights alone to a safetensors file at
@@ -106,7 +107,7 @@ func setWeights(m *tailor.Model, f *safetensors.File) error {
 			}
 			delete(byName, name)
 			if !p.Value.Shape.Equal(t.Shape) {
-				return fmt.Errorf("weight %s has shape %v in the file but %v in the model", name, t.Shape, p.Value.Shape)
+				return fmt.Errorf("weight %s has shape %v in the file but %v in the model", name, tensor.Shape(t.Shape), p.Value.Shape)
 			}
 			if i := nonFinite(t.Data); i >= 0 {
 				return fmt.Errorf("weight %s holds %v at index %d: the file is damaged or training diverged", name, t.Data[i], i)
@@ -192,7 +193,7 @@ func setOptimizerState(m *tailor.Model, f *safetensors.File) error {
 				name := slot + "/" + l.Name() + "/" + p.Name
 				if t := byName[name]; t != nil {
 					if !p.Value.Shape.Equal(t.Shape) {
-						return fmt.Errorf("%s has shape %v, the weight %v", name, t.Shape, p.Value.Shape)
+						return fmt.Errorf("%s has shape %v, the weight %v", name, tensor.Shape(t.Shape), p.Value.Shape)
 					}
 					if j := nonFinite(t.Data); j >= 0 {
 						return fmt.Errorf("%s holds %v at index %d", name, t.Data[j], j)
