@@ -34,6 +34,8 @@ type Optimizer interface {
 // to √v outside the bias correction.
 type AdamOptimizer struct {
 	lr, beta1, beta2, epsilon float64
+	weightDecay               float64 // AdamW's decoupled weight decay; 0 for Adam
+	schedule                  LearningRateSchedule
 	iterations                int64
 	m, v                      [][]float32
 }
@@ -53,14 +55,44 @@ func AdamWith(lr, beta1, beta2, epsilon float64) (*AdamOptimizer, error) {
 	return &AdamOptimizer{lr: lr, beta1: beta1, beta2: beta2, epsilon: epsilon}, nil
 }
 
-// Name returns "Adam".
-func (a *AdamOptimizer) Name() string { return "Adam" }
+// AdamW returns Adam with decoupled weight decay (Loshchilov & Hutter), as
+// Keras's AdamW: before each Adam step every trainable weight is shrunk,
+// w = w − lr·weightDecay·w. Keras's defaults are lr 0.001 and weight decay
+// 0.004; β1, β2 and ε are Adam's. It is an error for lr ≤ 0 or a negative
+// weight decay.
+func AdamW(lr, weightDecay float64) (*AdamOptimizer, error) {
+	if !(lr > 0) || !(weightDecay >= 0) {
+		return nil, fmt.Errorf("adamw: want learning_rate > 0 and weight_decay ≥ 0; got %g, %g", lr, weightDecay)
+	}
+	return &AdamOptimizer{lr: lr, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: weightDecay}, nil
+}
 
-// LearningRate returns the base learning rate.
-func (a *AdamOptimizer) LearningRate() float64 { return a.lr }
+// Name returns "Adam", or "AdamW" with weight decay.
+func (a *AdamOptimizer) Name() string {
+	if a.weightDecay != 0 {
+		return "AdamW"
+	}
+	return "Adam"
+}
 
-// SetLearningRate changes the base learning rate.
-func (a *AdamOptimizer) SetLearningRate(lr float64) { a.lr = lr }
+// LearningRate returns the rate the next step will use: the schedule's for
+// that step when one is set, else the base rate.
+func (a *AdamOptimizer) LearningRate() float64 {
+	if a.schedule != nil {
+		return a.schedule.Rate(a.iterations)
+	}
+	return a.lr
+}
+
+// SetLearningRate sets a fixed learning rate, replacing any schedule.
+func (a *AdamOptimizer) SetLearningRate(lr float64) { a.lr, a.schedule = lr, nil }
+
+// SetSchedule makes every step take its learning rate from s, counting
+// steps from the optimizer's iterations; nil returns to the fixed rate.
+func (a *AdamOptimizer) SetSchedule(s LearningRateSchedule) { a.schedule = s }
+
+// Schedule returns the learning-rate schedule, or nil.
+func (a *AdamOptimizer) Schedule() LearningRateSchedule { return a.schedule }
 
 // Iterations is the number of steps taken so far.
 func (a *AdamOptimizer) Iterations() int64 { return a.iterations }
@@ -73,20 +105,33 @@ func (a *AdamOptimizer) Apply(params []*layers.Param) {
 	if a.m == nil {
 		a.m, a.v = stateFor(params), stateFor(params)
 	}
+	lr := a.LearningRate()
 	a.iterations++
 	t := float64(a.iterations)
-	lrT := a.lr * math.Sqrt(1-math.Pow(a.beta2, t)) / (1 - math.Pow(a.beta1, t))
+	lrT := lr * math.Sqrt(1-math.Pow(a.beta2, t)) / (1 - math.Pow(a.beta1, t))
 	for i, p := range params {
 		if !p.Trainable() {
 			continue
+		}
+		if a.weightDecay != 0 {
+			kernels.Scale(p.Value.Data, float32(1-lr*a.weightDecay))
 		}
 		kernels.AdamUpdate(p.Value.Data, p.Grad.Data, a.m[i], a.v[i], float32(lrT), float32(a.beta1), float32(a.beta2), float32(a.epsilon))
 	}
 }
 
-// Config returns learning_rate, beta_1, beta_2 and epsilon.
+// Config returns learning_rate, beta_1, beta_2 and epsilon, and for AdamW
+// weight_decay. With a schedule, learning_rate is the schedule's
+// {"class_name", "config"}, as Keras serialises it.
 func (a *AdamOptimizer) Config() map[string]any {
-	return map[string]any{"name": "Adam", "learning_rate": a.lr, "beta_1": a.beta1, "beta_2": a.beta2, "epsilon": a.epsilon}
+	cfg := map[string]any{"name": a.Name(), "learning_rate": a.lr, "beta_1": a.beta1, "beta_2": a.beta2, "epsilon": a.epsilon}
+	if a.weightDecay != 0 {
+		cfg["weight_decay"] = a.weightDecay
+	}
+	if a.schedule != nil {
+		cfg["learning_rate"] = scheduleConfig(a.schedule)
+	}
+	return cfg
 }
 
 // SGDOptimizer is stochastic gradient descent with optional (Nesterov)
@@ -94,6 +139,8 @@ func (a *AdamOptimizer) Config() map[string]any {
 type SGDOptimizer struct {
 	lr, momentum float64
 	nesterov     bool
+	schedule     LearningRateSchedule
+	iterations   int64 // steps taken, for the schedule
 	velocity     [][]float32
 }
 
@@ -114,11 +161,27 @@ func SGDWith(lr, momentum float64, nesterov bool) (*SGDOptimizer, error) {
 // Name returns "SGD".
 func (s *SGDOptimizer) Name() string { return "SGD" }
 
-// LearningRate returns the learning rate.
-func (s *SGDOptimizer) LearningRate() float64 { return s.lr }
+// LearningRate returns the rate the next step will use: the schedule's for
+// that step when one is set, else the fixed rate.
+func (s *SGDOptimizer) LearningRate() float64 {
+	if s.schedule != nil {
+		return s.schedule.Rate(s.iterations)
+	}
+	return s.lr
+}
 
-// SetLearningRate changes the learning rate.
-func (s *SGDOptimizer) SetLearningRate(lr float64) { s.lr = lr }
+// SetLearningRate sets a fixed learning rate, replacing any schedule.
+func (s *SGDOptimizer) SetLearningRate(lr float64) { s.lr, s.schedule = lr, nil }
+
+// SetSchedule makes every step take its learning rate from sched; nil
+// returns to the fixed rate.
+func (s *SGDOptimizer) SetSchedule(sched LearningRateSchedule) { s.schedule = sched }
+
+// Schedule returns the learning-rate schedule, or nil.
+func (s *SGDOptimizer) Schedule() LearningRateSchedule { return s.schedule }
+
+// Iterations is the number of steps taken so far.
+func (s *SGDOptimizer) Iterations() int64 { return s.iterations }
 
 // Apply performs one step: v = μ·v − lr·g, then w = w + v, or with
 // Nesterov w = w + μ·v − lr·g.
@@ -126,6 +189,8 @@ func (s *SGDOptimizer) Apply(params []*layers.Param) {
 	if s.velocity == nil && s.momentum != 0 {
 		s.velocity = stateFor(params)
 	}
+	lr := float32(s.LearningRate())
+	s.iterations++
 	for i, p := range params {
 		if !p.Trainable() {
 			continue
@@ -134,13 +199,17 @@ func (s *SGDOptimizer) Apply(params []*layers.Param) {
 		if s.velocity != nil {
 			vel = s.velocity[i]
 		}
-		kernels.SGDUpdate(p.Value.Data, p.Grad.Data, vel, float32(s.lr), float32(s.momentum), s.nesterov)
+		kernels.SGDUpdate(p.Value.Data, p.Grad.Data, vel, lr, float32(s.momentum), s.nesterov)
 	}
 }
 
 // Config returns learning_rate, momentum and nesterov.
 func (s *SGDOptimizer) Config() map[string]any {
-	return map[string]any{"name": "SGD", "learning_rate": s.lr, "momentum": s.momentum, "nesterov": s.nesterov}
+	cfg := map[string]any{"name": "SGD", "learning_rate": s.lr, "momentum": s.momentum, "nesterov": s.nesterov}
+	if s.schedule != nil {
+		cfg["learning_rate"] = scheduleConfig(s.schedule)
+	}
+	return cfg
 }
 
 // stateFor allocates one zero buffer per trainable parameter.
