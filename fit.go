@@ -204,13 +204,14 @@ func (m *Model) checkData(what string, x, y *tensor.Tensor) error {
 		return fmt.Errorf("tailor: %s: examples of shape %v, the model expects %v", what, x.Shape[1:], m.inputShape)
 	}
 	if y == nil {
-		return nil
+		return fmt.Errorf("tailor: %s: no targets", what)
 	}
 	if y.Len() != x.Len() {
 		return fmt.Errorf("tailor: %s: %d examples but %d targets", what, x.Len(), y.Len())
 	}
-	out := append(tensor.Shape{x.Len()}, m.OutputShape()...)
-	if err := m.loss.CheckTargets(y, out); err != nil {
+	// The model keeps the shape, so that TrainOnBatch allocates nothing.
+	m.predShape = append(append(m.predShape[:0], x.Len()), m.OutputShape()...)
+	if err := m.loss.CheckTargets(y, m.predShape); err != nil {
 		return fmt.Errorf("tailor: %s: %w", what, err)
 	}
 	return nil

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"strings"
-	"unicode"
 
 	"github.com/tailor-ml/tailor/activations"
 	"github.com/tailor-ml/tailor/layers"
@@ -36,6 +36,7 @@ type Model struct {
 
 	grad         tensor.Tensor // dLoss/dOutput for one batch
 	xb, yb       tensor.Tensor // the gathered batch
+	predShape    tensor.Shape  // the batch's output shape, for checking targets
 	stopTraining bool
 	progress     Progress // how far Fit has got
 }
@@ -82,19 +83,18 @@ func (m *Model) hasLayer(name string) bool {
 	return false
 }
 
-// snakeCase turns a Keras class name into its default layer name:
-// MaxPooling2D → max_pooling2d, BatchNormalization → batch_normalization.
+// snakeCase turns a Keras class name into its default layer name as
+// Keras's to_snake_case does: MaxPooling2D → max_pooling2d,
+// BatchNormalization → batch_normalization, ReLU → re_lu.
 func snakeCase(s string) string {
-	var b strings.Builder
-	rs := []rune(s)
-	for i, r := range rs {
-		if i > 0 && unicode.IsUpper(r) && i+1 < len(rs) && unicode.IsLower(rs[i+1]) {
-			b.WriteByte('_')
-		}
-		b.WriteRune(unicode.ToLower(r))
-	}
-	return b.String()
+	s = snakeWords.ReplaceAllString(s, "${1}_${2}")
+	return strings.ToLower(snakeHumps.ReplaceAllString(s, "${1}_${2}"))
 }
+
+var (
+	snakeWords = regexp.MustCompile(`(.)([A-Z][a-z0-9]+)`)
+	snakeHumps = regexp.MustCompile(`([a-z])([A-Z])`)
+)
 
 // Name returns the model's name, "sequential".
 func (m *Model) Name() string { return m.name }
@@ -197,10 +197,13 @@ func (m *Model) ensureBuilt(x *tensor.Tensor) error {
 	if m.built {
 		return nil
 	}
+	if len(m.layers) == 0 {
+		return errors.New("tailor: the model has no layers")
+	}
 	if s, ok := m.layers[0].(layers.InputShaper); ok && len(s.InputShape()) > 0 {
 		return m.Build()
 	}
-	if x == nil {
+	if x == nil || len(x.Shape) == 0 {
 		return errors.New("tailor: the model is not built and its input shape is unknown")
 	}
 	return m.Build(x.Shape[1:]...)
@@ -222,6 +225,9 @@ func (m *Model) Compile(optimizer optimizers.Optimizer, loss losses.Loss, ms ...
 		}
 	}
 	m.compiled = true
+	if len(m.layers) == 0 {
+		return nil
+	}
 	if s, ok := m.layers[0].(layers.InputShaper); ok && len(s.InputShape()) > 0 && !m.built {
 		return m.Build()
 	}

@@ -3,6 +3,7 @@ package tailor
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -24,19 +25,33 @@ func (m *Model) Summary(w io.Writer) error {
 	const width = 65
 	cols := [...]int{29, 55, 65} // Keras's positions .45, .85, 1 of 65
 	var b strings.Builder
+	// row prints fields in columns as Keras's print_row does: each field
+	// is cut to its column, less two spaces of separation before the next
+	// one, and what did not fit continues on the following lines, so that
+	// "max_pooling2d (MaxPooling2D)" prints its ")" on a line of its own.
 	row := func(fields ...string) {
-		line, start := " ", 0
-		for i, f := range fields {
-			room := cols[i] - start // Keras cuts each field to fit its column
-			if i < len(fields)-1 {
-				room -= 2
+		left := append([]string(nil), fields...)
+		for slices.ContainsFunc(left, func(f string) bool { return f != "" }) {
+			line, start := " ", 0
+			for i, f := range left {
+				space := 2
+				if i == len(cols)-1 {
+					space = 0
+				}
+				cutoff := min(cols[i]-start-space, len(f))
+				for _, end := range []string{"),", "},", "],", "',"} { // Keras breaks after these
+					if k := strings.Index(f[:cutoff], end); k >= 0 {
+						cutoff = min(cutoff, k+len(end))
+					}
+				}
+				line += f[:cutoff] + strings.Repeat(" ", space)
+				line += strings.Repeat(" ", max(cols[i]-len(line), 0))
+				left[i] = f[cutoff:]
+				start = cols[i]
 			}
-			line += f[:min(len(f), room)]
-			line += strings.Repeat(" ", max(cols[i]-len(line), 0))
-			start = cols[i]
+			b.WriteString(line)
+			b.WriteByte('\n')
 		}
-		b.WriteString(line)
-		b.WriteByte('\n')
 	}
 	fmt.Fprintf(&b, "Model: %q\n", m.name)
 	b.WriteString(strings.Repeat("_", width) + "\n")

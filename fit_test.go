@@ -1,0 +1,369 @@
+package tailor_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/activations"
+	"github.com/tailor-ml/tailor/layers"
+	"github.com/tailor-ml/tailor/losses"
+	"github.com/tailor-ml/tailor/metrics"
+	"github.com/tailor-ml/tailor/optimizers"
+	"github.com/tailor-ml/tailor/tensor"
+)
+
+func TestContextCancel(t *testing.T) {
+	x, y := blobs(100, 1)
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+
+	t.Run("before Fit", func(t *testing.T) {
+		m := newClassifier(t, 1)
+		if err := m.Build(4); err != nil {
+			t.Fatal(err)
+		}
+		before := weights(m)
+		h, err := m.Fit(cancelled, x, y, tailor.FitOptions{Verbose: tailor.Silent})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Fit error %v, want context.Canceled", err)
+		}
+		if h == nil || len(h.Epochs) != 0 {
+			t.Errorf("history %+v, want an empty one", h)
+		}
+		if !sameWeights(before, weights(m)) {
+			t.Error("a cancelled Fit trained")
+		}
+	})
+
+	t.Run("during Fit", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		counter := &batchCounter{onBatch: func(epoch, batch int) {
+			if epoch == 1 && batch == 2 {
+				cancel()
+			}
+		}}
+		m := newClassifier(t, 1)
+		h, err := m.Fit(ctx, x, y, tailor.FitOptions{Epochs: 5, BatchSize: 10, Verbose: tailor.Silent, Callbacks: []tailor.Callback{counter}})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Fit error %v, want context.Canceled", err)
+		}
+		// Training stops after the batch under way: 10 of the first
+		// epoch and 3 of the second.
+		if counter.batches != 13 {
+			t.Errorf("%d batches ran, want 13", counter.batches)
+		}
+		if h == nil || !slices.Equal(h.Epochs, []int{0}) {
+			t.Errorf("history epochs %v, want [0]", h.Epochs)
+		}
+	})
+
+	t.Run("Evaluate and Predict", func(t *testing.T) {
+		m := newClassifier(t, 1)
+		if _, _, err := m.Evaluate(cancelled, x, y, tailor.EvaluateOptions{}); !errors.Is(err, context.Canceled) {
+			t.Errorf("Evaluate error %v, want context.Canceled", err)
+		}
+		if _, err := m.Predict(cancelled, x, tailor.PredictOptions{}); !errors.Is(err, context.Canceled) {
+			t.Errorf("Predict error %v, want context.Canceled", err)
+		}
+		if _, err := m.PredictClasses(cancelled, x, tailor.PredictOptions{}); !errors.Is(err, context.Canceled) {
+			t.Errorf("PredictClasses error %v, want context.Canceled", err)
+		}
+	})
+}
+
+// TestEvaluatePredictConsistent checks that Evaluate's loss and accuracy,
+// Predict's probabilities and PredictClasses' labels tell one story.
+func TestEvaluatePredictConsistent(t *testing.T) {
+	x, y := blobs(300, 1)
+	m := newClassifier(t, 1)
+	// One epoch of 5 steps leaves a quarter of the examples wrong, so the
+	// accuracy is not trivially 1.
+	fit(t, m, x, y, tailor.FitOptions{Epochs: 1, BatchSize: 64, Seed: 1})
+	ctx := context.Background()
+	probs := predict(t, m, x, 0)
+	if !probs.Shape.Equal(tensor.Shape{300, 3}) {
+		t.Fatalf("Predict shape %v, want (300, 3)", probs.Shape)
+	}
+	classes, err := m.PredictClasses(ctx, x, tailor.PredictOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(classes, probs.Argmax()) {
+		t.Error("PredictClasses differs from the argmax of Predict")
+	}
+	var wantLoss float64
+	labels := make([]int, 300)
+	for i := range labels {
+		labels[i] = int(y.Data[i])
+		row := probs.Row(i)
+		var s float64
+		for _, p := range row {
+			s += float64(p)
+		}
+		if math.Abs(s-1) > 1e-5 {
+			t.Errorf("probabilities of example %d sum to %v", i, s)
+		}
+		wantLoss -= math.Log(float64(row[labels[i]])) / 300
+	}
+	wantAcc, err := metrics.AccuracyScore(labels, classes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wantAcc == 1 || wantAcc < 0.5 {
+		t.Fatalf("accuracy %v after one epoch: the test needs some examples right and some wrong", wantAcc)
+	}
+	for _, batch := range []int{0, 1, 7, 256, 1000} {
+		loss, scores, err := m.Evaluate(ctx, x, y, tailor.EvaluateOptions{BatchSize: batch})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if scores["accuracy"] != wantAcc {
+			t.Errorf("batch %d: Evaluate accuracy %v, PredictClasses gives %v", batch, scores["accuracy"], wantAcc)
+		}
+		if math.Abs(loss-wantLoss) > 1e-6 {
+			t.Errorf("batch %d: Evaluate loss %v, −mean log p[y] of Predict %v", batch, loss, wantLoss)
+		}
+	}
+}
+
+// TestPredictBatchSize checks that the batch size does not change a
+// single bit of the output.
+func TestPredictBatchSize(t *testing.T) {
+	x, y := blobs(300, 1)
+	m := newClassifier(t, 1)
+	fit(t, m, x, y, tailor.FitOptions{Epochs: 1, Seed: 1})
+	want := predict(t, m, x, 256)
+	for _, batch := range []int{0, 1, 7, 300, 1000} {
+		if got := predict(t, m, x, batch); !slices.Equal(got.Data, want.Data) {
+			t.Errorf("batch size %d changes the predictions", batch)
+		}
+	}
+	// And a slice of the data predicts as within the whole.
+	part := predict(t, m, x.Slice(13, 20), 3)
+	if !slices.Equal(part.Data, want.Slice(13, 20).Data) {
+		t.Error("predicting examples 13..19 alone changes them")
+	}
+}
+
+// TestTrainOnBatchMatchesFit checks Fit without shuffling against the same
+// batches fed by hand, bit for bit, and TrainOnBatch's loss against
+// Evaluate's on the batch before the step.
+func TestTrainOnBatchMatchesFit(t *testing.T) {
+	x, y := blobs(50, 1)
+	a := newClassifier(t, 5)
+	fit(t, a, x, y, tailor.FitOptions{Epochs: 2, BatchSize: 16, NoShuffle: true})
+
+	b := newClassifier(t, 5)
+	ctx := context.Background()
+	for epoch := 0; epoch < 2; epoch++ {
+		for lo := 0; lo < 50; lo += 16 {
+			hi := min(lo+16, 50)
+			xb, yb := x.Slice(lo, hi), y.Slice(lo, hi)
+			var before float64
+			if b.Built() {
+				var err error
+				if before, _, err = b.Evaluate(ctx, xb, yb, tailor.EvaluateOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			loss, err := b.TrainOnBatch(xb, yb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.Built() && before != 0 && math.Abs(loss-before) > 1e-5 {
+				t.Errorf("TrainOnBatch loss %v, Evaluate before the step %v", loss, before)
+			}
+		}
+	}
+	if !sameWeights(weights(a), weights(b)) {
+		t.Error("Fit without shuffling and TrainOnBatch over the same batches disagree")
+	}
+}
+
+func TestOtherErrors(t *testing.T) {
+	ctx := context.Background()
+	x, y := blobs(10, 1)
+	uncompiled := tailor.Sequential(layers.Dense(3, "softmax"))
+	if _, err := uncompiled.TrainOnBatch(x, y); err == nil || !strings.Contains(err.Error(), "before Compile") {
+		t.Errorf("TrainOnBatch before Compile: %v", err)
+	}
+	if _, _, err := uncompiled.Evaluate(ctx, x, y, tailor.EvaluateOptions{}); err == nil || !strings.Contains(err.Error(), "before Compile") {
+		t.Errorf("Evaluate before Compile: %v", err)
+	}
+	// Predict needs no Compile, but the right shape.
+	if p, err := uncompiled.Predict(ctx, x, tailor.PredictOptions{}); err != nil || !p.Shape.Equal(tensor.Shape{10, 3}) {
+		t.Errorf("Predict without Compile: %v, %v", p, err)
+	}
+	if _, err := uncompiled.Predict(ctx, tensor.New(10, 5), tailor.PredictOptions{}); err == nil || !strings.Contains(err.Error(), "examples of shape (5,), the model expects (4,)") {
+		t.Errorf("Predict of the wrong shape: %v", err)
+	}
+	if _, err := uncompiled.Predict(ctx, nil, tailor.PredictOptions{}); err == nil {
+		t.Error("Predict(nil) succeeded")
+	}
+	if _, err := tailor.Sequential(layers.Dense(3, "")).Predict(ctx, nil, tailor.PredictOptions{}); err == nil {
+		t.Error("Predict(nil) on an unbuilt model succeeded")
+	}
+
+	m := newClassifier(t, 1)
+	bad := y.Clone()
+	bad.Data[0] = 0.5
+	if _, _, err := m.Evaluate(ctx, x, bad, tailor.EvaluateOptions{}); err == nil || !strings.Contains(err.Error(), "evaluation data") {
+		t.Errorf("Evaluate with a bad label: %v", err)
+	}
+	if _, _, err := m.Evaluate(ctx, x, nil, tailor.EvaluateOptions{}); err == nil {
+		t.Error("Evaluate without targets succeeded")
+	}
+	if _, err := m.TrainOnBatch(x, y.Slice(0, 3)); err == nil || !strings.Contains(err.Error(), "10 examples but 3 targets") {
+		t.Errorf("TrainOnBatch with 3 targets: %v", err)
+	}
+	if err := m.Compile(nil, losses.SparseCategoricalCrossentropy()); err == nil {
+		t.Error("Compile without an optimizer succeeded")
+	}
+	if err := m.Compile(optimizers.Adam(), nil); err == nil {
+		t.Error("Compile without a loss succeeded")
+	}
+	empty := tailor.Sequential()
+	if err := empty.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy()); err != nil {
+		t.Errorf("Compile of an empty model: %v", err)
+	}
+	if err := empty.Build(4); err == nil {
+		t.Error("Build of an empty model succeeded")
+	}
+	if _, err := empty.Predict(ctx, x, tailor.PredictOptions{}); err == nil {
+		t.Error("Predict with an empty model succeeded")
+	}
+	built := tailor.Sequential(layers.Flatten(2, 2))
+	if err := built.Build(); err != nil {
+		t.Fatal(err)
+	}
+	if err := built.Build(); err == nil {
+		t.Error("building twice succeeded")
+	}
+	if err := tailor.Sequential(layers.Dense(0, "")).Build(4); err == nil || !strings.Contains(err.Error(), "building layer dense") {
+		t.Errorf("Build with a bad layer: %v", err)
+	}
+}
+
+func TestFitOutput(t *testing.T) {
+	x, y := blobs(100, 1)
+	m := newClassifier(t, 1)
+	var b strings.Builder
+	if _, err := m.Fit(context.Background(), x, y, tailor.FitOptions{Epochs: 2, Verbose: tailor.OneLinePerEpoch, Out: &b}); err != nil {
+		t.Fatal(err)
+	}
+	// 100 examples in batches of 32 make 4 steps.
+	line := `4/4 - \d+s - loss: \d\.\d{4} - accuracy: \d\.\d{4} - \d+(s|ms|us)/epoch - \d+(s|ms|us)/step`
+	want := regexp.MustCompile(`^Epoch 1/2\n` + line + `\nEpoch 2/2\n` + line + `\n$`)
+	if !want.MatchString(b.String()) {
+		t.Errorf("output %q does not match %s", b.String(), want)
+	}
+
+	b.Reset()
+	if _, err := m.Fit(context.Background(), x, y, tailor.FitOptions{Verbose: tailor.Silent, Out: &b}); err != nil {
+		t.Fatal(err)
+	}
+	if b.Len() != 0 {
+		t.Errorf("Silent printed %q", b.String())
+	}
+	// A strings.Builder is no terminal: the default is a line per epoch.
+	if _, err := m.Fit(context.Background(), x, y, tailor.FitOptions{Out: &b}); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^Epoch 1/1\n` + line + `\n$`).MatchString(b.String()) {
+		t.Errorf("default output %q", b.String())
+	}
+
+	b.Reset()
+	if _, _, err := m.Evaluate(context.Background(), x, y, tailor.EvaluateOptions{Verbose: tailor.OneLinePerEpoch, Out: &b}); err != nil {
+		t.Fatal(err)
+	}
+	if want := `^1/1 - \d+s - loss: \d\.\d{4} - accuracy: \d\.\d{4} - \d+(s|ms|us)/epoch - \d+(s|ms|us)/step\n$`; !regexp.MustCompile(want).MatchString(b.String()) {
+		t.Errorf("Evaluate output %q", b.String())
+	}
+}
+
+type stopper struct {
+	tailor.NopCallback
+	at     int
+	events []string
+}
+
+func (s *stopper) OnTrainBegin(*tailor.Model) error { s.events = append(s.events, "begin"); return nil }
+func (s *stopper) OnEpochBegin(_ *tailor.Model, epoch int) error {
+	s.events = append(s.events, "epoch "+string(rune('0'+epoch)))
+	return nil
+}
+func (s *stopper) OnEpochEnd(m *tailor.Model, epoch int, logs tailor.Logs) error {
+	if _, ok := logs["loss"]; !ok {
+		return errors.New("no loss in the logs")
+	}
+	if epoch == s.at {
+		m.StopTraining()
+	}
+	return nil
+}
+func (s *stopper) OnTrainEnd(*tailor.Model, tailor.Logs) error {
+	s.events = append(s.events, "end")
+	return nil
+}
+
+func TestCallbacks(t *testing.T) {
+	x, y := blobs(40, 1)
+	m := newClassifier(t, 1)
+	s := &stopper{at: 1}
+	h := fit(t, m, x, y, tailor.FitOptions{Epochs: 5, Callbacks: []tailor.Callback{s}})
+	if !slices.Equal(h.Epochs, []int{0, 1}) {
+		t.Errorf("epochs %v after StopTraining at epoch 1, want [0 1]", h.Epochs)
+	}
+	if want := []string{"begin", "epoch 0", "epoch 1", "end"}; !slices.Equal(s.events, want) {
+		t.Errorf("events %v, want %v", s.events, want)
+	}
+
+	s = &stopper{at: -1}
+	h = fit(t, m, x, y, tailor.FitOptions{Epochs: 4, InitialEpoch: 2, Callbacks: []tailor.Callback{s}})
+	if !slices.Equal(h.Epochs, []int{2, 3}) {
+		t.Errorf("epochs %v from InitialEpoch 2 to 4, want [2 3]", h.Epochs)
+	}
+
+	boom := errors.New("boom")
+	_, err := m.Fit(context.Background(), x, y, tailor.FitOptions{Verbose: tailor.Silent, Callbacks: []tailor.Callback{failing{err: boom}}})
+	if !errors.Is(err, boom) {
+		t.Errorf("Fit with a failing callback: %v", err)
+	}
+}
+
+type failing struct {
+	tailor.NopCallback
+	err error
+}
+
+func (f failing) OnBatchEnd(*tailor.Model, int, int, float64) error { return f.err }
+
+// TestCategoricalTargets trains with one-hot targets and
+// categorical_crossentropy, the other loss the fused softmax path serves.
+func TestCategoricalTargets(t *testing.T) {
+	x, y := blobs(300, 4)
+	oneHot := tensor.New(300, 3)
+	for i, v := range y.Data {
+		oneHot.Row(i)[int(v)] = 1
+	}
+	m := tailor.Sequential(layers.Dense(16, activations.Tanh), layers.Dense(3, activations.Softmax))
+	opt, _ := optimizers.AdamWith(0.01, 0.9, 0.999, 1e-7)
+	if err := m.Compile(opt, losses.CategoricalCrossentropy(), metrics.Accuracy()); err != nil {
+		t.Fatal(err)
+	}
+	h := fit(t, m, x, oneHot, tailor.FitOptions{Epochs: 8, Seed: 4})
+	if acc := h.History["accuracy"][7]; acc <= 0.95 {
+		t.Errorf("accuracy %v with one-hot targets, want above 0.95", acc)
+	}
+	if _, err := m.Fit(context.Background(), x, y, tailor.FitOptions{Verbose: tailor.Silent}); err == nil || !strings.Contains(err.Error(), "one-hot") {
+		t.Errorf("sparse labels for categorical_crossentropy: %v", err)
+	}
+}

@@ -1,0 +1,380 @@
+package tailor_test
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/activations"
+	"github.com/tailor-ml/tailor/layers"
+	"github.com/tailor-ml/tailor/losses"
+	"github.com/tailor-ml/tailor/metrics"
+	"github.com/tailor-ml/tailor/optimizers"
+	"github.com/tailor-ml/tailor/tensor"
+)
+
+// blobs returns n examples of 4 features in 3 classes: class k is centred
+// on 2·e_k with N(0, 0.25²) noise, so a small network separates them
+// almost perfectly.
+func blobs(n int, seed uint64) (x, y *tensor.Tensor) {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	x, y = tensor.New(n, 4), tensor.New(n)
+	for i := 0; i < n; i++ {
+		k := rng.IntN(3)
+		y.Data[i] = float32(k)
+		row := x.Row(i)
+		for j := range row {
+			row[j] = float32(0.25 * rng.NormFloat64())
+		}
+		row[k] += 2
+	}
+	return x, y
+}
+
+// newClassifier returns an unbuilt 4 → 16 → 3 classifier compiled with
+// Adam (learning rate 0.01), sparse cross-entropy and accuracy. It builds
+// from the first data it sees.
+func newClassifier(t *testing.T, seed uint64) *tailor.Model {
+	t.Helper()
+	m := tailor.Sequential(layers.Dense(16, activations.ReLU), layers.Dense(3, activations.Softmax))
+	if err := m.SetSeed(seed); err != nil {
+		t.Fatal(err)
+	}
+	opt, err := optimizers.AdamWith(0.01, 0.9, 0.999, 1e-7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(opt, losses.SparseCategoricalCrossentropy(), metrics.Accuracy()); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func fit(t *testing.T, m *tailor.Model, x, y *tensor.Tensor, opts tailor.FitOptions) *tailor.History {
+	t.Helper()
+	opts.Verbose = tailor.Silent
+	h, err := m.Fit(context.Background(), x, y, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func predict(t *testing.T, m *tailor.Model, x *tensor.Tensor, batch int) *tensor.Tensor {
+	t.Helper()
+	p, err := m.Predict(context.Background(), x, tailor.PredictOptions{BatchSize: batch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// weights copies every parameter value of m.
+func weights(m *tailor.Model) [][]float32 {
+	var w [][]float32
+	for _, p := range m.Params() {
+		w = append(w, slices.Clone(p.Value.Data))
+	}
+	return w
+}
+
+func sameWeights(a, b [][]float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !slices.Equal(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestLayerNames(t *testing.T) {
+	named := layers.Dense(4, "")
+	named.SetName("dense_1")
+	tests := []struct {
+		name   string
+		layers []layers.Layer
+		want   []string
+	}{
+		{"tutorial", []layers.Layer{layers.Flatten(28, 28), layers.Dense(128, "relu"), layers.Dense(10, "softmax")}, []string{"flatten", "dense", "dense_1"}},
+		{"three dense", []layers.Layer{layers.Dense(1, ""), layers.Dense(1, ""), layers.Dense(1, "")}, []string{"dense", "dense_1", "dense_2"}},
+		{"a name taken", []layers.Layer{named, layers.Dense(1, ""), layers.Dense(1, "")}, []string{"dense_1", "dense", "dense_2"}},
+		{"other types", []layers.Layer{fake("MaxPooling2D"), fake("MaxPooling2D"), fake("ReLU"), fake("BatchNormalization")}, []string{"max_pooling2d", "max_pooling2d_1", "re_lu", "batch_normalization"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := tailor.Sequential(tt.layers...)
+			var got []string
+			for _, l := range m.Layers() {
+				got = append(got, l.Name())
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("names %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestSeedReproducible trains two models built from the same seed on the
+// same data with the same Fit seed: their weights and predictions must be
+// identical to the bit. Another seed for either must change them.
+func TestSeedReproducible(t *testing.T) {
+	x, y := blobs(200, 1)
+	opts := tailor.FitOptions{Epochs: 3, BatchSize: 16, Seed: 7}
+	run := func(modelSeed, fitSeed uint64) (*tailor.Model, [][]float32, *tailor.History) {
+		m := newClassifier(t, modelSeed)
+		if err := m.Build(4); err != nil {
+			t.Fatal(err)
+		}
+		initial := weights(m)
+		o := opts
+		o.Seed = fitSeed
+		h := fit(t, m, x, y, o)
+		return m, initial, h
+	}
+	a, aInit, ha := run(7, 7)
+	b, bInit, hb := run(7, 7)
+	if !sameWeights(aInit, bInit) {
+		t.Fatal("SetSeed(7) twice gave different initial weights")
+	}
+	if !sameWeights(weights(a), weights(b)) {
+		t.Fatal("the same seeds gave different trained weights")
+	}
+	if sameWeights(aInit, weights(a)) {
+		t.Fatal("Fit did not change the weights")
+	}
+	if !slices.Equal(ha.History["loss"], hb.History["loss"]) || !slices.Equal(ha.History["accuracy"], hb.History["accuracy"]) {
+		t.Errorf("histories differ: %v and %v", ha.History, hb.History)
+	}
+	if pa, pb := predict(t, a, x, 0), predict(t, b, x, 0); !slices.Equal(pa.Data, pb.Data) {
+		t.Error("the same seeds gave different predictions")
+	}
+	if a.Seed() != 7 {
+		t.Errorf("Seed() = %d, want 7", a.Seed())
+	}
+
+	c, cInit, _ := run(8, 7)
+	if sameWeights(aInit, cInit) || sameWeights(weights(a), weights(c)) {
+		t.Error("SetSeed(8) gave the weights of SetSeed(7)")
+	}
+	d, _, _ := run(7, 8)
+	if sameWeights(weights(a), weights(d)) {
+		t.Error("Fit with seed 8 trained the weights that seed 7 did: the shuffle ignores the seed")
+	}
+	if err := a.SetSeed(9); err == nil {
+		t.Error("SetSeed after Build succeeded")
+	}
+}
+
+// TestTrainOnBatchAllocs checks that a training step allocates nothing
+// once the buffers have grown to the batch: forward, loss, backward,
+// optimizer and metrics.
+func TestTrainOnBatchAllocs(t *testing.T) {
+	sgd, err := optimizers.SGDWith(0.01, 0.9, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		last activations.Activation
+		opt  optimizers.Optimizer
+		loss losses.Loss
+		y    func(b int) *tensor.Tensor
+	}{
+		// Softmax with cross-entropy takes the fused gradient.
+		{"softmax sparse Adam", activations.Softmax, optimizers.Adam(), losses.SparseCategoricalCrossentropy(), func(b int) *tensor.Tensor {
+			y := tensor.New(b)
+			for i := range y.Data {
+				y.Data[i] = float32(i % 10)
+			}
+			return y
+		}},
+		// A sigmoid output goes through the loss's own gradient.
+		{"sigmoid categorical SGD", activations.Sigmoid, sgd, losses.CategoricalCrossentropy(), func(b int) *tensor.Tensor {
+			y := tensor.New(b, 10)
+			for i := 0; i < b; i++ {
+				y.Row(i)[i%10] = 1
+			}
+			return y
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			const batch = 32
+			m := tailor.Sequential(layers.Flatten(28, 28), layers.Dense(128, activations.ReLU), layers.Dense(10, tt.last))
+			if err := m.Compile(tt.opt, tt.loss, metrics.Accuracy()); err != nil {
+				t.Fatal(err)
+			}
+			x := tensor.New(batch, 28, 28)
+			rng := rand.New(rand.NewPCG(1, 1))
+			for i := range x.Data {
+				x.Data[i] = rng.Float32()
+			}
+			y := tt.y(batch)
+			var loss float64
+			step := func() {
+				if loss, err = m.TrainOnBatch(x, y); err != nil {
+					t.Fatal(err)
+				}
+			}
+			step() // the warm-up batch allocates the buffers and state
+			if n := testing.AllocsPerRun(10, step); n != 0 {
+				t.Errorf("a training step allocates %v times", n)
+			}
+			if math.IsNaN(loss) || loss <= 0 {
+				t.Errorf("loss %v", loss)
+			}
+		})
+	}
+}
+
+func TestFitLearns(t *testing.T) {
+	x, y := blobs(600, 1)
+	m := newClassifier(t, 1)
+	h := fit(t, m, x, y, tailor.FitOptions{Epochs: 10, BatchSize: 32, Seed: 1})
+	if !slices.Equal(h.Epochs, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}) || len(h.Seconds) != 10 {
+		t.Fatalf("Epochs %v, %d durations; want 0..9 and 10", h.Epochs, len(h.Seconds))
+	}
+	if keys := sortedKeys(h.History); !slices.Equal(keys, []string{"accuracy", "loss"}) {
+		t.Errorf("History keys %v, want accuracy and loss", keys)
+	}
+	loss, acc := h.History["loss"], h.History["accuracy"]
+	if len(loss) != 10 || loss[9] >= loss[0] || acc[9] <= 0.95 {
+		t.Errorf("loss %v, accuracy %v: want the loss to fall and the accuracy to end above 0.95", loss, acc)
+	}
+	tx, ty := blobs(300, 2)
+	testLoss, scores, err := m.Evaluate(context.Background(), tx, ty, tailor.EvaluateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if scores["accuracy"] <= 0.95 || testLoss > 0.2 {
+		t.Errorf("held-out accuracy %v, loss %v; want above 0.95 and below 0.2", scores["accuracy"], testLoss)
+	}
+}
+
+func sortedKeys(m map[string][]float64) []string {
+	var keys []string
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+type batchCounter struct {
+	tailor.NopCallback
+	batches int
+	onBatch func(epoch, batch int)
+}
+
+func (c *batchCounter) OnBatchEnd(_ *tailor.Model, epoch, batch int, _ float64) error {
+	c.batches++
+	if c.onBatch != nil {
+		c.onBatch(epoch, batch)
+	}
+	return nil
+}
+
+// TestValidationSplit holds out the last 20 of 100 examples, whose labels
+// contradict the first 80 (class k is labelled k+1). Trained on the first
+// 80 alone, the model fits them and gets the last 20 wrong; had any of the
+// last 20 leaked into training, or been chosen after shuffling, it could
+// do neither, nor would each epoch run 8 batches of 10.
+func TestValidationSplit(t *testing.T) {
+	x, y := blobs(100, 3)
+	for i := 80; i < 100; i++ {
+		y.Data[i] = float32((int(y.Data[i]) + 1) % 3)
+	}
+	m := newClassifier(t, 3)
+	counter := &batchCounter{}
+	const epochs = 15
+	h := fit(t, m, x, y, tailor.FitOptions{Epochs: epochs, BatchSize: 10, Seed: 3, ValidationSplit: 0.2, Callbacks: []tailor.Callback{counter}})
+	if counter.batches != 8*epochs {
+		t.Errorf("%d batches in %d epochs, want 8 per epoch (80 examples)", counter.batches, epochs)
+	}
+	if keys := sortedKeys(h.History); !slices.Equal(keys, []string{"accuracy", "loss", "val_accuracy", "val_loss"}) {
+		t.Fatalf("History keys %v", keys)
+	}
+	last := epochs - 1
+	if acc, vacc := h.History["accuracy"][last], h.History["val_accuracy"][last]; acc < 0.95 || vacc > 0.2 {
+		t.Errorf("accuracy %v and val_accuracy %v: want ≥ 0.95 on the first 80 and ≤ 0.2 on the last 20", acc, vacc)
+	}
+	// The figures are those of the last 20 examples.
+	vl, scores, err := m.Evaluate(context.Background(), x.Slice(80, 100), y.Slice(80, 100), tailor.EvaluateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vl != h.History["val_loss"][last] || scores["accuracy"] != h.History["val_accuracy"][last] {
+		t.Errorf("val_loss %v, val_accuracy %v; Evaluate on the last 20 gives %v, %v", h.History["val_loss"][last], h.History["val_accuracy"][last], vl, scores["accuracy"])
+	}
+
+	// Explicit validation data gives the same keys and figures.
+	m2 := newClassifier(t, 3)
+	h2 := fit(t, m2, x.Slice(0, 80), y.Slice(0, 80), tailor.FitOptions{Epochs: epochs, BatchSize: 10, Seed: 3, ValidationX: x.Slice(80, 100), ValidationY: y.Slice(80, 100)})
+	if !slices.Equal(h2.History["val_loss"], h.History["val_loss"]) || !slices.Equal(h2.History["loss"], h.History["loss"]) {
+		t.Errorf("ValidationX/Y gave val_loss %v, ValidationSplit %v", h2.History["val_loss"], h.History["val_loss"])
+	}
+}
+
+func TestFitErrors(t *testing.T) {
+	x, y := blobs(10, 1)
+	built := func() *tailor.Model {
+		m := newClassifier(t, 1)
+		if err := m.Build(4); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	unbuilt := func() *tailor.Model { return newClassifier(t, 1) }
+	nanX := x.Clone()
+	nanX.Data[5] = float32(math.NaN())
+	badLabel := y.Clone()
+	badLabel.Data[3] = 3
+	tests := []struct {
+		name  string
+		model func() *tailor.Model
+		x, y  *tensor.Tensor
+		opts  tailor.FitOptions
+		want  string
+	}{
+		{"before Compile", func() *tailor.Model { return tailor.Sequential(layers.Dense(3, "softmax")) }, x, y, tailor.FitOptions{}, "Fit before Compile"},
+		{"wrong input shape", built, tensor.New(10, 5), y, tailor.FitOptions{}, "examples of shape (5,), the model expects (4,)"},
+		{"label out of range", built, x, badLabel, tailor.FitOptions{}, "target 3 is 3, want an integer class in [0, 3)"},
+		{"mismatched lengths", built, x, y.Slice(0, 9), tailor.FitOptions{}, "10 examples but 9 targets"},
+		{"NaN loss", built, nanX, y, tailor.FitOptions{BatchSize: 4, NoShuffle: true}, "the loss became NaN at epoch 1, step 1"},
+		{"no targets", built, x, nil, tailor.FitOptions{}, "no targets"},
+		{"no examples", built, tensor.New(0, 4), tensor.New(0), tailor.FitOptions{}, "no examples"},
+		{"nil data", unbuilt, nil, nil, tailor.FitOptions{}, "input shape is unknown"},
+		{"scalar data", unbuilt, tensor.New(), tensor.New(), tailor.FitOptions{}, "input shape is unknown"},
+		{"negative batch", built, x, y, tailor.FitOptions{BatchSize: -1}, "batch size -1"},
+		{"split too large", built, x, y, tailor.FitOptions{ValidationSplit: 1}, "validation split 1"},
+		{"split negative", built, x, y, tailor.FitOptions{ValidationSplit: -0.2}, "validation split -0.2"},
+		{"split NaN", built, x, y, tailor.FitOptions{ValidationSplit: math.NaN()}, "validation split NaN"},
+		{"split leaves nothing", built, x, y, tailor.FitOptions{ValidationSplit: 0.95}, "leaves one side empty"},
+		{"validation x only", built, x, y, tailor.FitOptions{ValidationX: x}, "needs both ValidationX and ValidationY"},
+		{"bad validation labels", built, x, y, tailor.FitOptions{ValidationX: x, ValidationY: badLabel}, "validation data: sparse_categorical_crossentropy"},
+		{"no layers", func() *tailor.Model {
+			m := tailor.Sequential()
+			if err := m.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy()); err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}, x, y, tailor.FitOptions{}, "no layers"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := tt.opts
+			opts.Verbose = tailor.Silent
+			_, err := tt.model().Fit(context.Background(), tt.x, tt.y, opts)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Fit error %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}

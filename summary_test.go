@@ -1,0 +1,185 @@
+package tailor_test
+
+import (
+	"bufio"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/activations"
+	"github.com/tailor-ml/tailor/layers"
+	"github.com/tailor-ml/tailor/tensor"
+)
+
+// The goldens below are what Keras 2.9's print_summary prints, trailing
+// spaces included: rows padded to 65 columns, a blank row after each
+// layer, and a field too long for its column continued on the next line.
+
+func TestSummaryMLP(t *testing.T) {
+	m := tailor.Sequential(
+		layers.Flatten(28, 28),
+		layers.Dense(128, activations.ReLU),
+		layers.Dense(10, activations.Softmax),
+	)
+	want := strings.Join([]string{
+		"Model: \"sequential\"",
+		"_________________________________________________________________",
+		" Layer (type)                Output Shape              Param #   ",
+		"=================================================================",
+		" flatten (Flatten)           (None, 784)               0         ",
+		"                                                                 ",
+		" dense (Dense)               (None, 128)               100480    ",
+		"                                                                 ",
+		" dense_1 (Dense)             (None, 10)                1290      ",
+		"                                                                 ",
+		"=================================================================",
+		"Total params: 101,770",
+		"Trainable params: 101,770",
+		"Non-trainable params: 0",
+		"_________________________________________________________________",
+		"",
+	}, "\n")
+	var b strings.Builder
+	if err := m.Summary(&b); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.String(); got != want {
+		t.Errorf("Summary:\n%s\nwant:\n%s", got, want)
+	}
+	if !m.Built() {
+		t.Error("Summary did not build the model from Flatten's input shape")
+	}
+	if tr, nt := m.CountParams(); tr != 101770 || nt != 0 {
+		t.Errorf("CountParams() = %d, %d; want 101770, 0", tr, nt)
+	}
+}
+
+// fakeLayer is an identity layer of any type name and parameters, for
+// what the summary and the naming do with them.
+type fakeLayer struct {
+	typ, name string
+	params    []*layers.Param
+}
+
+func (f *fakeLayer) Type() string        { return f.typ }
+func (f *fakeLayer) Name() string        { return f.name }
+func (f *fakeLayer) SetName(name string) { f.name = name }
+func (f *fakeLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+	return in, nil
+}
+func (f *fakeLayer) Forward(x *tensor.Tensor, _ bool) *tensor.Tensor { return x }
+func (f *fakeLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+	if needInputGrad {
+		return dy
+	}
+	return nil
+}
+func (f *fakeLayer) Params() []*layers.Param { return f.params }
+func (f *fakeLayer) Config() map[string]any  { return map[string]any{"name": f.name} }
+
+func fake(typ string) *fakeLayer { return &fakeLayer{typ: typ} }
+
+// batchNorm is a fake BatchNormalization over 4 features: gamma and beta
+// trainable, the moving statistics not.
+func batchNorm() *fakeLayer {
+	p := func(name string, trainable bool) *layers.Param {
+		q := &layers.Param{Name: name, Value: tensor.New(4)}
+		if trainable {
+			q.Grad = tensor.New(4)
+		}
+		return q
+	}
+	return &fakeLayer{typ: "BatchNormalization", params: []*layers.Param{p("gamma", true), p("beta", true), p("moving_mean", false), p("moving_variance", false)}}
+}
+
+func TestSummaryLongNames(t *testing.T) {
+	m := tailor.Sequential(fake("MaxPooling2D"), batchNorm(), layers.Dense(2, ""))
+	if err := m.Build(4); err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Join([]string{
+		"Model: \"sequential\"",
+		"_________________________________________________________________",
+		" Layer (type)                Output Shape              Param #   ",
+		"=================================================================",
+		" max_pooling2d (MaxPooling2D  (None, 4)                0         ",
+		" )                                                               ",
+		"                                                                 ",
+		" batch_normalization (BatchN  (None, 4)                16        ",
+		" ormalization)                                                   ",
+		"                                                                 ",
+		" dense (Dense)               (None, 2)                 10        ",
+		"                                                                 ",
+		"=================================================================",
+		"Total params: 26",
+		"Trainable params: 18",
+		"Non-trainable params: 8",
+		"_________________________________________________________________",
+		"",
+	}, "\n")
+	var b strings.Builder
+	if err := m.Summary(&b); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.String(); got != want {
+		t.Errorf("Summary:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestSummaryErrors(t *testing.T) {
+	// No declared input shape and no data yet: nothing to summarise.
+	m := tailor.Sequential(layers.Dense(3, ""))
+	if err := m.Summary(new(strings.Builder)); err == nil {
+		t.Error("Summary of a model with an unknown input shape succeeded")
+	}
+	if err := tailor.Sequential().Summary(new(strings.Builder)); err == nil {
+		t.Error("Summary of a model without layers succeeded")
+	}
+	built := tailor.Sequential(layers.Flatten(2, 2))
+	if err := built.Summary(failingWriter{}); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Errorf("Summary to a failing writer: %v", err)
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, fmt.Errorf("disk full") }
+
+// ExampleModel_Summary prints the tutorial's model. Keras pads each row
+// with spaces to 65 columns; they are trimmed here to keep the example
+// readable (TestSummaryMLP checks them).
+func ExampleModel_Summary() {
+	model := tailor.Sequential(
+		layers.Flatten(28, 28),
+		layers.Dense(128, activations.ReLU),
+		layers.Dense(10, activations.Softmax),
+	)
+	var b strings.Builder
+	if err := model.Summary(&b); err != nil {
+		fmt.Println(err)
+		return
+	}
+	sc := bufio.NewScanner(strings.NewReader(b.String()))
+	for sc.Scan() {
+		fmt.Fprintln(os.Stdout, strings.TrimRight(sc.Text(), " "))
+	}
+	// Output:
+	// Model: "sequential"
+	// _________________________________________________________________
+	//  Layer (type)                Output Shape              Param #
+	// =================================================================
+	//  flatten (Flatten)           (None, 784)               0
+	//
+	//  dense (Dense)               (None, 128)               100480
+	//
+	//  dense_1 (Dense)             (None, 10)                1290
+	//
+	// =================================================================
+	// Total params: 101,770
+	// Trainable params: 101,770
+	// Non-trainable params: 0
+	// _________________________________________________________________
+}
