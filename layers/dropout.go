@@ -23,8 +23,8 @@ type DropoutLayer struct {
 
 	pcg     rand.PCG
 	in      tensor.Shape
-	active  bool           // whether the last Forward applied a mask
-	mask    tensor.Tensor  // 0 or 1/(1−rate) per element
+	active  bool          // whether the last Forward applied a mask
+	mask    tensor.Tensor // 0 or 1/(1−rate) per element
 	out, dx tensor.Tensor
 }
 

@@ -1,0 +1,357 @@
+package layers
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/tailor-ml/tailor/tensor"
+)
+
+// Augmentation layers, Keras's preprocessing layers: in training each
+// transforms every image of the batch at random; at inference each passes
+// its input through unchanged. They draw from a PCG generator that the
+// model reseeds before every training step from the Fit seed, the step
+// number and the layer's name (see Stochastic), so a run is reproducible.
+//
+// Images are (H, W) or (H, W, C), channels last. Each transformation moves
+// pixels and is linear in the input, so Backward sends the gradient back
+// along the same moves.
+
+// augment is what the augmentation layers share: the random generator, the
+// image geometry and the buffers.
+type augment struct {
+	named
+	inputShape tensor.Shape
+	pcg        rand.PCG
+	rng        *rand.Rand
+	in         tensor.Shape
+	h, w, c    int
+	active     bool // whether the last Forward transformed
+	out, dx    tensor.Tensor
+}
+
+func (a *augment) build(kind string, in tensor.Shape) (tensor.Shape, error) {
+	h, w, c, err := imageShape(in)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: %w", kind, a.name, err)
+	}
+	a.h, a.w, a.c = h, w, c
+	a.in = append(a.in[:0], in...)
+	a.rng = rand.New(&a.pcg)
+	return append(tensor.Shape(nil), in...), nil
+}
+
+// SeedStep reseeds the generator for one training step.
+func (a *augment) SeedStep(seed, step uint64) { a.pcg.Seed(seed^nameHash(a.name), step) }
+
+// InputShape returns the declared input shape, or nil.
+func (a *augment) InputShape() tensor.Shape { return a.inputShape }
+
+// Params returns nil: augmentation has no weights.
+func (a *augment) Params() []*Param { return nil }
+
+// RandomFlipLayer flips each image left-right and/or upside down, each
+// with probability ½, in training.
+type RandomFlipLayer struct {
+	augment
+	mode       string
+	horizontal bool
+	vertical   bool
+	flips      []uint8 // per image of the last batch: bit 0 left-right, bit 1 upside down
+}
+
+// The modes of RandomFlip, as Keras names them.
+const (
+	Horizontal            = "horizontal"
+	Vertical              = "vertical"
+	HorizontalAndVertical = "horizontal_and_vertical"
+)
+
+// RandomFlip returns a layer that flips images at random in training:
+// mode is Horizontal (left-right), Vertical (upside down) or
+// HorizontalAndVertical. Dimensions given declare the model's input shape,
+// as in RandomFlip("horizontal", 28, 28).
+func RandomFlip(mode string, inputShape ...int) *RandomFlipLayer {
+	return &RandomFlipLayer{augment: augment{inputShape: append(tensor.Shape(nil), inputShape...)}, mode: mode}
+}
+
+// Type returns "RandomFlip".
+func (f *RandomFlipLayer) Type() string { return "RandomFlip" }
+
+// Build checks the mode and the image shape; the output shape is the input
+// shape.
+func (f *RandomFlipLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+	switch f.mode {
+	case Horizontal:
+		f.horizontal, f.vertical = true, false
+	case Vertical:
+		f.horizontal, f.vertical = false, true
+	case HorizontalAndVertical:
+		f.horizontal, f.vertical = true, true
+	default:
+		return nil, fmt.Errorf("random_flip %q: mode %q, want %q, %q or %q", f.name, f.mode, Horizontal, Vertical, HorizontalAndVertical)
+	}
+	return f.build("random_flip", in)
+}
+
+// Forward flips each image of x with probability ½ per direction in
+// training, and returns x itself at inference.
+func (f *RandomFlipLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	f.active = training
+	if !training {
+		return x
+	}
+	b := x.Len()
+	if cap(f.flips) < b {
+		f.flips = make([]uint8, b)
+	}
+	f.flips = f.flips[:b]
+	for i := range f.flips {
+		u := f.rng.Uint64()
+		var fl uint8
+		if f.horizontal && u&1 != 0 {
+			fl |= 1
+		}
+		if f.vertical && u&2 != 0 {
+			fl |= 2
+		}
+		f.flips[i] = fl
+	}
+	f.out.Resize(x.Shape...)
+	f.apply(f.out.Data, x.Data)
+	return &f.out
+}
+
+// apply writes into dst each image of src flipped as f.flips says. A flip
+// is its own inverse, so Backward applies it to dy too.
+func (f *RandomFlipLayer) apply(dst, src []float32) {
+	h, w, c := f.h, f.w, f.c
+	size := h * w * c
+	for i, fl := range f.flips {
+		s, d := src[i*size:(i+1)*size], dst[i*size:(i+1)*size]
+		for y := 0; y < h; y++ {
+			sy := y
+			if fl&2 != 0 {
+				sy = h - 1 - y
+			}
+			srow, drow := s[sy*w*c:(sy+1)*w*c], d[y*w*c:(y+1)*w*c]
+			if fl&1 == 0 {
+				copy(drow, srow)
+				continue
+			}
+			for x := 0; x < w; x++ {
+				copy(drow[x*c:(x+1)*c], srow[(w-1-x)*c:(w-x)*c])
+			}
+		}
+	}
+}
+
+// Backward flips dy back: in the forward pass y was x flipped, so dx is dy
+// flipped the same way.
+func (f *RandomFlipLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+	if !needInputGrad {
+		return nil
+	}
+	if !f.active {
+		return dy
+	}
+	f.dx.Resize(dy.Shape...)
+	f.apply(f.dx.Data, dy.Data)
+	return &f.dx
+}
+
+// Config returns mode, and input_shape when one was declared.
+func (f *RandomFlipLayer) Config() map[string]any {
+	cfg := map[string]any{"name": f.name, "mode": f.mode}
+	addInputShape(cfg, f.inputShape)
+	return cfg
+}
+
+// The fill modes of RandomTranslation, as Keras names them: how the pixels
+// shifted in from beyond the border are filled.
+const (
+	// FillReflect mirrors the image about its edge: d c b a | a b c d.
+	FillReflect = "reflect"
+	// FillConstant fills with FillValue.
+	FillConstant = "constant"
+	// FillNearest repeats the edge pixel: a a a a | a b c d.
+	FillNearest = "nearest"
+	// FillWrap wraps around: a b c d | a b c d.
+	FillWrap = "wrap"
+)
+
+// TranslationOptions are RandomTranslation's keyword arguments; the zero
+// value is Keras's default.
+type TranslationOptions struct {
+	// FillMode is FillReflect (the default), FillConstant, FillNearest or
+	// FillWrap.
+	FillMode string
+	// FillValue is the value FillConstant fills with (default 0).
+	FillValue float64
+	// InputShape declares the model's input shape.
+	InputShape []int
+}
+
+// RandomTranslationLayer shifts each image by a random whole number of
+// pixels in training: up or down by up to heightFactor·H rows and left or
+// right by up to widthFactor·W columns, both drawn uniformly (Keras's
+// interpolation="nearest"). The pixels shifted in are filled as the fill
+// mode says.
+type RandomTranslationLayer struct {
+	augment
+	heightFactor, widthFactor float64
+	fillMode                  string
+	fillValue                 float32
+	shifts                    []int // per image of the last batch: rows, columns
+	rows, cols                []int // source row and column of each output pixel, −1 for the fill
+}
+
+// RandomTranslation returns a layer that shifts images at random in
+// training by up to heightFactor of their height and widthFactor of their
+// width (each in [0, 1]), with Keras's defaults unless opts says otherwise.
+func RandomTranslation(heightFactor, widthFactor float64, opts ...TranslationOptions) *RandomTranslationLayer {
+	var o TranslationOptions
+	if len(opts) > 0 {
+		o = opts[len(opts)-1]
+	}
+	if o.FillMode == "" {
+		o.FillMode = FillReflect
+	}
+	return &RandomTranslationLayer{
+		augment:      augment{inputShape: append(tensor.Shape(nil), o.InputShape...)},
+		heightFactor: heightFactor, widthFactor: widthFactor,
+		fillMode: o.FillMode, fillValue: float32(o.FillValue),
+	}
+}
+
+// Type returns "RandomTranslation".
+func (t *RandomTranslationLayer) Type() string { return "RandomTranslation" }
+
+// Build checks the factors, the fill mode and the image shape; the output
+// shape is the input shape.
+func (t *RandomTranslationLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+	if !(t.heightFactor >= 0 && t.heightFactor <= 1) || !(t.widthFactor >= 0 && t.widthFactor <= 1) {
+		return nil, fmt.Errorf("random_translation %q: factors %v and %v, want values in [0, 1]", t.name, t.heightFactor, t.widthFactor)
+	}
+	switch t.fillMode {
+	case FillReflect, FillConstant, FillNearest, FillWrap:
+	default:
+		return nil, fmt.Errorf("random_translation %q: fill mode %q, want %q, %q, %q or %q", t.name, t.fillMode, FillReflect, FillConstant, FillNearest, FillWrap)
+	}
+	out, err := t.build("random_translation", in)
+	if err != nil {
+		return nil, err
+	}
+	t.rows, t.cols = make([]int, t.h), make([]int, t.w)
+	return out, nil
+}
+
+// Forward shifts each image of x in training, and returns x itself at
+// inference.
+func (t *RandomTranslationLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	t.active = training
+	if !training {
+		return x
+	}
+	b := x.Len()
+	if cap(t.shifts) < 2*b {
+		t.shifts = make([]int, 2*b)
+	}
+	t.shifts = t.shifts[:2*b]
+	maxDy, maxDx := int(math.Round(t.heightFactor*float64(t.h))), int(math.Round(t.widthFactor*float64(t.w)))
+	for i := 0; i < b; i++ {
+		t.shifts[2*i] = t.rng.IntN(2*maxDy+1) - maxDy
+		t.shifts[2*i+1] = t.rng.IntN(2*maxDx+1) - maxDx
+	}
+	t.out.Resize(x.Shape...)
+	t.move(t.out.Data, x.Data, false)
+	return &t.out
+}
+
+// move translates every image: with backward false it gathers dst from
+// src (the forward pass); with it true it scatters src, a gradient, back
+// to the pixels dst it was gathered from, adding where several output
+// pixels read the same input pixel (at a reflected or repeated border).
+func (t *RandomTranslationLayer) move(dst, src []float32, backward bool) {
+	h, w, c := t.h, t.w, t.c
+	size := h * w * c
+	if backward {
+		clear(dst)
+	}
+	for i := 0; i < len(t.shifts)/2; i++ {
+		for y := range t.rows {
+			t.rows[y] = t.source(y-t.shifts[2*i], h)
+		}
+		for x := range t.cols {
+			t.cols[x] = t.source(x-t.shifts[2*i+1], w)
+		}
+		s, d := src[i*size:(i+1)*size], dst[i*size:(i+1)*size]
+		for y, sy := range t.rows {
+			for x, sx := range t.cols {
+				o := (y*w + x) * c
+				if sy < 0 || sx < 0 { // outside, in constant mode
+					if !backward {
+						for k := 0; k < c; k++ {
+							d[o+k] = t.fillValue
+						}
+					}
+					continue
+				}
+				in := (sy*w + sx) * c
+				if backward {
+					for k := 0; k < c; k++ {
+						d[in+k] += s[o+k]
+					}
+				} else {
+					copy(d[o:o+c], s[in:in+c])
+				}
+			}
+		}
+	}
+}
+
+// source maps a coordinate that may lie outside [0, n) to the pixel that
+// fills it, or −1 for the constant fill.
+func (t *RandomTranslationLayer) source(i, n int) int {
+	if i >= 0 && i < n {
+		return i
+	}
+	switch t.fillMode {
+	case FillConstant:
+		return -1
+	case FillNearest:
+		return min(max(i, 0), n-1)
+	case FillWrap:
+		return ((i % n) + n) % n
+	}
+	// reflect about the edge: −1 → 0, −2 → 1, n → n−1, with period 2n.
+	i = ((i % (2 * n)) + 2*n) % (2 * n)
+	if i >= n {
+		i = 2*n - 1 - i
+	}
+	return i
+}
+
+// Backward sends dy back along the shifts: in the forward pass y[p] was
+// x[source(p)], so dx[q] is the sum of dy[p] over the p that read q.
+func (t *RandomTranslationLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+	if !needInputGrad {
+		return nil
+	}
+	if !t.active {
+		return dy
+	}
+	t.dx.Resize(dy.Shape...)
+	t.move(t.dx.Data, dy.Data, true)
+	return &t.dx
+}
+
+// Config returns height_factor, width_factor, fill_mode, fill_value and
+// interpolation (always nearest), and input_shape when one was declared.
+func (t *RandomTranslationLayer) Config() map[string]any {
+	cfg := map[string]any{"name": t.name, "height_factor": t.heightFactor, "width_factor": t.widthFactor,
+		"fill_mode": t.fillMode, "fill_value": float64(t.fillValue), "interpolation": "nearest"}
+	addInputShape(cfg, t.inputShape)
+	return cfg
+}
