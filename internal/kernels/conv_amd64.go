@@ -32,7 +32,19 @@ func maxPool2RowBackwardAVX512(dx0, dx1, dy, x0, x1, y *float32, ow, c int)
 func addToAVX512(dst, src *float32, n int)
 
 //go:noescape
-func sumRowsAVX512(out, x *float32, m, n int)
+func colSumsAVX512(out, x *float32, m, w, stride int)
+
+//go:noescape
+func colSumSqDevAVX512(out, x, mean *float32, m, w, stride int)
+
+//go:noescape
+func colSumDotAVX512(sum, dot, x, y *float32, m, w, stride int)
+
+//go:noescape
+func scaleShiftColsAVX512(y, x *float32, m, n int, scale, shift *float32)
+
+//go:noescape
+func bnDxAVX512(dx, dy, xhat *float32, m, n int, gamma, invStd, dgamma, dbeta *float32, inv float32)
 
 //go:noescape
 func adamAVX512(p, grad, m, v *float32, n int, c *[6]float32)

@@ -84,3 +84,58 @@ func same(t *testing.T, what string, a, b []float32) {
 		}
 	}
 }
+
+// TestNormSIMD compares the vector batch-normalisation loops with the
+// portable ones, bit for bit, including column counts that are not
+// multiples of 64 and more rows than one block.
+func TestNormSIMD(t *testing.T) {
+	if !hasAVX512 {
+		t.Skip("no AVX-512")
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	both := func(f func()) {
+		f()
+		defer func(v bool) { hasAVX512 = v }(hasAVX512)
+		hasAVX512 = false
+		f()
+	}
+	for _, n := range []int{16, 32, 48, 64, 80, 144} {
+		for _, m := range []int{1, 3, 300, 700} {
+			x := randSlice(rng, m*n)
+			for i := range x {
+				x[i] += 3
+			}
+			var means, vars [2][]float32
+			k := 0
+			both(func() {
+				means[k], vars[k] = make([]float32, n), make([]float32, n)
+				ColumnMoments(means[k], vars[k], make([]float64, n), x, m, n)
+				k++
+			})
+			same(t, "ColumnMoments mean", means[0], means[1])
+			same(t, "ColumnMoments variance", vars[0], vars[1])
+
+			scale, shift := randSlice(rng, n), randSlice(rng, n)
+			var ys [2][]float32
+			k = 0
+			both(func() {
+				ys[k] = make([]float32, m*n)
+				ScaleShiftColumns(ys[k], x, m, n, scale, shift)
+				k++
+			})
+			same(t, "ScaleShiftColumns", ys[0], ys[1])
+
+			dy, xhat, gamma, invStd := randSlice(rng, m*n), randSlice(rng, m*n), randSlice(rng, n), randSlice(rng, n)
+			var dxs, dgs, dbs [2][]float32
+			k = 0
+			both(func() {
+				dxs[k], dgs[k], dbs[k] = make([]float32, m*n), make([]float32, n), make([]float32, n)
+				BatchNormBackward(dxs[k], dy, xhat, m, n, gamma, invStd, dgs[k], dbs[k], make([]float64, 2*n))
+				k++
+			})
+			same(t, "BatchNormBackward dx", dxs[0], dxs[1])
+			same(t, "BatchNormBackward dgamma", dgs[0], dgs[1])
+			same(t, "BatchNormBackward dbeta", dbs[0], dbs[1])
+		}
+	}
+}

@@ -24,7 +24,9 @@ func SumRows(out []float32, x []float32, m, n int, beta float32) {
 	out = out[:n]
 	if hasAVX512 && beta == 0 && n%16 == 0 && m > 0 {
 		_ = x[m*n-1]
-		sumRowsAVX512(&out[0], &x[0], m, n)
+		for j := 0; j < n; j += 64 {
+			colSumsAVX512(&out[j], &x[j], m, min(64, n-j), n)
+		}
 		return
 	}
 	if beta == 0 {

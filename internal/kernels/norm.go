@@ -1,30 +1,94 @@
 package kernels
 
+// normBlock is how many rows the column reductions of batch normalisation
+// sum in float32 before adding the partial sums into float64: long columns
+// (a batch of feature maps has tens of thousands of rows) keep float64's
+// precision while the inner loop stays in float32 vectors. Both the vector
+// and the portable loops sum in this order, so they agree bit for bit.
+const normBlock = 256
+
 // ColumnMoments sets mean[j] and variance[j] to the mean and the biased
-// variance (divided by m) of column j of the m×n matrix x, accumulating in
-// float64 over two passes so that large batches keep their precision. acc
-// is scratch of length n.
+// variance (divided by m) of column j of the m×n matrix x, over two passes
+// (the second sums squared deviations from the mean, which loses nothing to
+// cancellation). acc is scratch of length n.
 func ColumnMoments(mean, variance []float32, acc []float64, x []float32, m, n int) {
 	acc = acc[:n]
 	mean, variance = mean[:n], variance[:n]
-	clear(acc)
-	for i := 0; i < m; i++ {
-		for j, v := range x[i*n : i*n+n] {
-			acc[j] += float64(v)
+	_ = x[m*n-1]
+	var part [64]float32
+	reduce := func(f func(part []float32, i0, rows, j0, w int)) {
+		clear(acc)
+		for j0 := 0; j0 < n; j0 += 64 {
+			w := min(64, n-j0)
+			for i0 := 0; i0 < m; i0 += normBlock {
+				f(part[:w], i0, min(normBlock, m-i0), j0, w)
+				for k, v := range part[:w] {
+					acc[j0+k] += float64(v)
+				}
+			}
 		}
 	}
+	reduce(func(part []float32, i0, rows, j0, w int) { colSums(part, x[i0*n+j0:], rows, w, n) })
 	for j := range acc {
 		mean[j] = float32(acc[j] / float64(m))
 	}
-	clear(acc)
-	for i := 0; i < m; i++ {
-		for j, v := range x[i*n : i*n+n] {
-			d := float64(v - mean[j])
-			acc[j] += d * d
-		}
-	}
+	reduce(func(part []float32, i0, rows, j0, w int) {
+		colSumSqDev(part, x[i0*n+j0:], mean[j0:j0+w], rows, w, n)
+	})
 	for j := range acc {
 		variance[j] = float32(acc[j] / float64(m))
+	}
+}
+
+// colSums sets out[j] = Σ_i x[i·stride+j] for j < w = len(out) ≤ 64.
+func colSums(out, x []float32, m, w, stride int) {
+	_ = x[(m-1)*stride+w-1]
+	if hasAVX512 && w%16 == 0 {
+		colSumsAVX512(&out[0], &x[0], m, w, stride)
+		return
+	}
+	clear(out[:w])
+	for i := 0; i < m; i++ {
+		for k, v := range x[i*stride : i*stride+w] {
+			out[k] += v
+		}
+	}
+}
+
+// colSumSqDev sets out[j] = Σ_i (x[i·stride+j] − mean[j])² for j < w.
+func colSumSqDev(out, x, mean []float32, m, w, stride int) {
+	_ = x[(m-1)*stride+w-1]
+	mean = mean[:w]
+	if hasAVX512 && w%16 == 0 {
+		colSumSqDevAVX512(&out[0], &x[0], &mean[0], m, w, stride)
+		return
+	}
+	clear(out[:w])
+	for i := 0; i < m; i++ {
+		for k, v := range x[i*stride : i*stride+w] {
+			d := v - mean[k]
+			out[k] += d * d
+		}
+	}
+}
+
+// colSumDot sets sum[j] = Σ_i x[i·stride+j] and dot[j] = Σ_i
+// x[i·stride+j]·y[i·stride+j] for j < w.
+func colSumDot(sum, dot, x, y []float32, m, w, stride int) {
+	_ = x[(m-1)*stride+w-1]
+	_ = y[(m-1)*stride+w-1]
+	if hasAVX512 && w%16 == 0 {
+		colSumDotAVX512(&sum[0], &dot[0], &x[0], &y[0], m, w, stride)
+		return
+	}
+	clear(sum[:w])
+	clear(dot[:w])
+	for i := 0; i < m; i++ {
+		xr, yr := x[i*stride:i*stride+w], y[i*stride:i*stride+w]
+		for k, v := range xr {
+			sum[k] += v
+			dot[k] += v * yr[k]
+		}
 	}
 }
 
@@ -32,6 +96,14 @@ func ColumnMoments(mean, variance []float32, acc []float64, x []float32, m, n in
 // matrices x and y (which may alias).
 func ScaleShiftColumns(y, x []float32, m, n int, scale, shift []float32) {
 	scale, shift = scale[:n], shift[:n]
+	if m == 0 {
+		return
+	}
+	_, _ = x[m*n-1], y[m*n-1]
+	if hasAVX512 && n%16 == 0 {
+		scaleShiftColsAVX512(&y[0], &x[0], m, n, &scale[0], &shift[0])
+		return
+	}
 	for i := 0; i < m; i++ {
 		xr, yr := x[i*n:i*n+n], y[i*n:i*n+n]
 		for j, v := range xr {
@@ -54,11 +126,16 @@ func BatchNormBackward(dx, dy, xhat []float32, m, n int, gamma, invStd, dgamma, 
 	sb, sg := acc[:n], acc[n:2*n]
 	clear(sb)
 	clear(sg)
-	for i := 0; i < m; i++ {
-		dr, xr := dy[i*n:i*n+n], xhat[i*n:i*n+n]
-		for j, d := range dr {
-			sb[j] += float64(d)
-			sg[j] += float64(d * xr[j])
+	_, _ = dy[m*n-1], xhat[m*n-1]
+	var ps, pd [64]float32
+	for j0 := 0; j0 < n; j0 += 64 {
+		w := min(64, n-j0)
+		for i0 := 0; i0 < m; i0 += normBlock {
+			colSumDot(ps[:w], pd[:w], dy[i0*n+j0:], xhat[i0*n+j0:], min(normBlock, m-i0), w, n)
+			for k := 0; k < w; k++ {
+				sb[j0+k] += float64(ps[k])
+				sg[j0+k] += float64(pd[k])
+			}
 		}
 	}
 	for j := 0; j < n; j++ {
@@ -68,6 +145,12 @@ func BatchNormBackward(dx, dy, xhat []float32, m, n int, gamma, invStd, dgamma, 
 		return
 	}
 	inv := 1 / float32(m)
+	_ = dx[m*n-1]
+	gamma, invStd, dgamma, dbeta = gamma[:n], invStd[:n], dgamma[:n], dbeta[:n]
+	if hasAVX512 && n%16 == 0 {
+		bnDxAVX512(&dx[0], &dy[0], &xhat[0], m, n, &gamma[0], &invStd[0], &dgamma[0], &dbeta[0], inv)
+		return
+	}
 	for i := 0; i < m; i++ {
 		dr, xr, out := dy[i*n:i*n+n], xhat[i*n:i*n+n], dx[i*n:i*n+n]
 		for j, d := range dr {
