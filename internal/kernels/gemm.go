@@ -1,18 +1,30 @@
 package kernels
 
+import "unsafe"
+
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices.
 //
 // op(A) is m×k (A is k×m when transA), op(B) is k×n (B is n×k when transB)
 // and C is m×n. lda, ldb and ldc are the row strides of A, B and C. When beta
 // is 0, C is overwritten and its previous contents (even NaNs) are ignored.
 // Large products are split across the worker pool.
+//
+// Results are deterministic and do not depend on GOMAXPROCS: work is split
+// only over rows and columns of C, never over k, and every element of C is
+// reduced over k in the same order (k blocks of a size that depends only on
+// k, then the micro-kernel's sequential FMA chain) whichever part computes
+// it. They do depend on the micro-kernel (see SIMD): FMA and non-FMA paths
+// round differently.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
 	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
-	sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemm(gemmKern, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
+
+// SIMD names the SGEMM micro-kernel in use: "avx512", "avx2" or "generic".
+func SIMD() string { return gemmKern.name }
 
 func checkGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	ar, ac := m, k
@@ -43,13 +55,16 @@ func sgemmRef(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 		for j := 0; j < n; j++ {
 			var s float32
 			for p := 0; p < k; p++ {
-				av := a[i*lda+p]
+				var av, bv float32
 				if transA {
 					av = a[p*lda+i]
+				} else {
+					av = a[i*lda+p]
 				}
-				bv := b[p*ldb+j]
 				if transB {
 					bv = b[j*ldb+p]
+				} else {
+					bv = b[p*ldb+j]
 				}
 				s += av * bv
 			}
@@ -57,6 +72,329 @@ func sgemmRef(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 				c[i*ldc+j] = alpha * s
 			} else {
 				c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+			}
+		}
+	}
+}
+
+// Design (Goto/BLIS, transposed for row-major C):
+//
+// The micro-kernel computes an mr×nr tile of C (nr along the contiguous rows
+// of C, held in vector registers) as a sequence of rank-1 updates: per step p
+// it loads nr values of B's row p (one or two vectors), broadcasts the mr
+// values A[i][p] and FMAs. It reads A through two strides (row and k), so A
+// is used in place when its layout allows (plain or transposed, both are just
+// strides) and only copied when reuse is high enough to pay for a compact,
+// cache-friendly copy or when the tile is a partial edge. B is read through a
+// row stride: in place when not transposed, otherwise packed (transposed) into
+// nr-wide panels [p][nr]. Loops, outermost first:
+//
+//	k in blocks of kc (≈256, balanced)   C += alpha*A[:,kblk]*B[kblk,:]
+//	  n in blocks of ncb (B block ≈ kc×512 floats, ≈512 KiB: L2)
+//	    m in steps of mr (A micro-panel mr×kc: L1)
+//	      n in steps of nr → micro-kernel
+//
+// The k-block sizes depend only on k, and the kernel reduces each C element
+// over its k block in order, so the partition into parts (over m or n, at
+// tile boundaries) never changes results.
+
+// kernelFunc computes, for the mr×nr tile at c (row stride ldc):
+//
+//	C = alpha * Σ_{p<kc} A[i][p]*B[p][j] + beta*C   (beta ignored if flags&1)
+//
+// where A[i][p] is at a + (i*rsA + p*csA) floats and B[p][j] at b + p*ldb + j.
+// A must be readable for all kernel.mr rows. A masked kernel reads only the
+// first nr columns of B and touches only the mr×nr tile of C; an unmasked one
+// requires mr == kernel.mr and nr == kernel.nr (the driver routes partial
+// tiles through packed B and a scratch tile).
+type kernelFunc func(kc int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int, c unsafe.Pointer, ldc int, alpha, beta float32, flags, mr, nr int)
+
+const flagBeta0 = 1
+
+// gemmKernel describes one micro-kernel and its blocking.
+type gemmKernel struct {
+	name   string
+	mr, nr int
+	masked bool
+	fn     kernelFunc
+	// packT, if not nil, transposes nb 8×8 blocks: rows r<8 of src (stride
+	// ldsrc floats), columns 8q..8q+7, go to dst + (8q+c)*dstStride + r.
+	packT func(dst unsafe.Pointer, dstStride int, src unsafe.Pointer, ldsrc int, nb int)
+	kc    int // k block
+	ncb   int // n block (multiple of nr)
+}
+
+// gemmKern is the kernel Sgemm uses; tests switch it to cover every kernel
+// the CPU supports.
+var gemmKern = bestKernel()
+
+// Thresholds for packing an operand rather than reading it in place.
+// Operand packing. A is read in place except for partial edge tiles: the
+// micro-panel (mr rows × kc) stays in L1 across a B block either way, and
+// measurements found copying it never paid (its rows are long contiguous
+// streams). A non-transposed B is packed only when it is reused by many A
+// micro-panels and its rows are far apart (stride ≥ 512 floats), where
+// walking kc rows per micro-kernel call costs TLB and prefetch misses;
+// transposed B is always packed.
+var (
+	packBMinTiles  = 16
+	packBMinStride = 512
+	parallelMin    = 1 << 17 // m·n·k below which Sgemm stays on one goroutine
+)
+
+// gemmTask carries one Sgemm call; parts of C are its parallel work items.
+type gemmTask struct {
+	kern           *gemmKernel
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+	pm, pn         int // parts along m and n
+}
+
+var gemmTasks freeList[gemmTask]
+
+// packBuf holds one goroutine's packing space while it computes a part.
+type packBuf struct {
+	a, b, t []float32
+}
+
+var packBufs freeList[packBuf]
+
+func sgemm(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if k == 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	t := gemmTasks.get()
+	*t = gemmTask{kern: kern, transA: transA, transB: transB, m: m, n: n, k: k,
+		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, pm: 1, pn: 1}
+	parts := 1
+	if w := Threads(); w > 1 && m*n*k >= parallelMin {
+		tm, tn := ceilDiv(m, kern.mr), ceilDiv(n, kern.nr)
+		// Split the longer side: each part reads its share of that
+		// operand and all of the other, so this moves the least data.
+		if m >= n {
+			t.pm = min(w, tm)
+			t.pn = min(w/t.pm, tn)
+		} else {
+			t.pn = min(w, tn)
+			t.pm = min(w/t.pn, tm)
+		}
+		parts = t.pm * t.pn
+	}
+	if parts == 1 {
+		t.run(0, 1)
+	} else {
+		parallelFor(parts, true, t)
+	}
+	*t = gemmTask{}
+	gemmTasks.put(t)
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+		} else if beta != 1 {
+			for j := range row {
+				row[j] *= beta
+			}
+		}
+	}
+}
+
+// run computes parts [lo, hi) of C.
+func (t *gemmTask) run(lo, hi int) {
+	buf := packBufs.get()
+	kr := t.kern
+	tm, tn := ceilDiv(t.m, kr.mr), ceilDiv(t.n, kr.nr)
+	for q := lo; q < hi; q++ {
+		pi, pj := q/t.pn, q%t.pn
+		i0, i1 := pi*tm/t.pm*kr.mr, min((pi+1)*tm/t.pm*kr.mr, t.m)
+		j0, j1 := pj*tn/t.pn*kr.nr, min((pj+1)*tn/t.pn*kr.nr, t.n)
+		t.block(buf, i0, i1, j0, j1)
+	}
+	packBufs.put(buf)
+}
+
+// grow returns s resized to n floats, reallocating (64-byte aligned) only
+// when it is too small.
+func grow(s []float32, n int) []float32 {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	s = make([]float32, n+16)
+	off := int(uintptr(unsafe.Pointer(&s[0]))&63) / 4
+	if off != 0 {
+		off = 16 - off
+	}
+	return s[off : off+n : off+n]
+}
+
+func ptr(s []float32, i int) unsafe.Pointer { return unsafe.Pointer(&s[i]) }
+
+// block computes C[i0:i1, j0:j1]; i0 and j0 are multiples of the tile size.
+func (t *gemmTask) block(buf *packBuf, i0, i1, j0, j1 int) {
+	kr := t.kern
+	MR, NR := kr.mr, kr.nr
+	k := t.k
+	nkb := ceilDiv(k, kr.kc)
+	kcStep := ceilDiv(k, nkb)
+	kcStep = min((kcStep+7)&^7, k) // multiple of 8 keeps packing on the fast path
+	ncb := min(kr.ncb, ceilDiv(j1-j0, NR)*NR)
+	// kb is the k extent of a B block: all of k when that block still fits
+	// the L2 budget, so each C tile is finished (all k blocks) while it is
+	// in L1 instead of being reloaded once per k block; otherwise one k
+	// block. Either way every C element sees the same k blocks in order.
+	kb := kcStep
+	if k*ncb <= kr.kc*kr.ncb {
+		kb = k
+	}
+	aStride := (kcStep+15)&^15 + 16 // row stride of packed A (avoid 4 KiB aliasing)
+	buf.a = grow(buf.a, MR*max(aStride, kcStep))
+	buf.t = grow(buf.t, MR*NR)
+	mtiles := ceilDiv(i1-i0, MR)
+	packB := t.transB || (mtiles >= packBMinTiles && t.ldb >= packBMinStride)
+	if packB {
+		buf.b = grow(buf.b, kb*ncb)
+	} else if !kr.masked {
+		buf.b = grow(buf.b, kcStep*NR) // for the partial edge panel
+	}
+	for pk := 0; pk < k; pk += kb {
+		kbl := min(kb, k-pk)
+		for jb := j0; jb < j1; jb += ncb {
+			nb := min(ncb, j1-jb)
+			if packB {
+				t.packB(buf.b, pk, kbl, jb, nb)
+			}
+			for ib := i0; ib < i1; ib += MR {
+				mr := min(MR, i1-ib)
+				for pc := pk; pc < pk+kbl; pc += kcStep {
+					kc := min(kcStep, k-pc)
+					beta, flags := t.beta, 0
+					if pc > 0 {
+						beta = 1
+					}
+					if beta == 0 {
+						flags = flagBeta0
+					}
+					var ap unsafe.Pointer
+					var rsA, csA int
+					switch {
+					case mr < MR:
+						ap, rsA, csA = t.packA(buf.a, aStride, MR, ib, mr, pc, kc)
+					case t.transA:
+						ap, rsA, csA = ptr(t.a, pc*t.lda+ib), 1, t.lda
+					default:
+						ap, rsA, csA = ptr(t.a, ib*t.lda+pc), t.lda, 1
+					}
+					for jr := jb; jr < jb+nb; jr += NR {
+						nr := min(NR, jb+nb-jr)
+						var bp unsafe.Pointer
+						var ldb int
+						if packB {
+							bp, ldb = ptr(buf.b, (jr-jb)*kbl+(pc-pk)*NR), NR
+						} else if nr < NR && !kr.masked {
+							t.packB(buf.b, pc, kc, jr, nr)
+							bp, ldb = ptr(buf.b, 0), NR
+						} else {
+							bp, ldb = ptr(t.b, pc*t.ldb+jr), t.ldb
+						}
+						cp := ptr(t.c, ib*t.ldc+jr)
+						if kr.masked || (mr == MR && nr == NR) {
+							kr.fn(kc, ap, rsA, csA, bp, ldb, cp, t.ldc, t.alpha, beta, flags, mr, nr)
+							continue
+						}
+						// Partial tile, unmasked kernel: compute the full
+						// tile into scratch, then merge the valid part.
+						kr.fn(kc, ap, rsA, csA, bp, ldb, ptr(buf.t, 0), NR, 1, 0, flagBeta0, MR, NR)
+						for i := 0; i < mr; i++ {
+							crow := t.c[(ib+i)*t.ldc+jr:][:nr]
+							trow := buf.t[i*NR:][:nr]
+							for j, v := range trow {
+								if beta == 0 {
+									crow[j] = t.alpha * v
+								} else {
+									crow[j] = t.alpha*v + beta*crow[j]
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// packA copies the mr×kc micro-panel of op(A) at (ib, pc) into dst, zero
+// padding it to MR rows, and returns its address and strides. Plain A is
+// copied row by row (rows stride floats apart), transposed A as MR-wide
+// columns; both copies are contiguous loads.
+func (t *gemmTask) packA(dst []float32, stride, MR, ib, mr, pc, kc int) (unsafe.Pointer, int, int) {
+	if t.transA {
+		dst = dst[:kc*MR]
+		for p := 0; p < kc; p++ {
+			d := dst[p*MR : p*MR+MR]
+			copy(d, t.a[(pc+p)*t.lda+ib:][:mr])
+			clear(d[mr:])
+		}
+		return ptr(dst, 0), 1, MR
+	}
+	for i := 0; i < MR; i++ {
+		d := dst[i*stride:][:kc]
+		if i < mr {
+			copy(d, t.a[(ib+i)*t.lda+pc:][:kc])
+		} else {
+			clear(d)
+		}
+	}
+	return ptr(dst, 0), stride, 1
+}
+
+// packB packs B[pc:pc+kc, jb:jb+nb] (of op(B)) into nr-wide panels: panel q
+// holds columns jb+q*NR.. as dst[q*kc*NR + p*NR + j], zero padded to NR.
+func (t *gemmTask) packB(dst []float32, pc, kc, jb, nb int) {
+	NR := t.kern.nr
+	for q := 0; q*NR < nb; q++ {
+		nr := min(NR, nb-q*NR)
+		d := dst[q*kc*NR : (q+1)*kc*NR]
+		j := jb + q*NR
+		if !t.transB {
+			for p := 0; p < kc; p++ {
+				dp := d[p*NR : p*NR+NR]
+				copy(dp, t.b[(pc+p)*t.ldb+j:][:nr])
+				clear(dp[nr:])
+			}
+			continue
+		}
+		// Transposed: B is n×k, rows j.. become columns of the panel.
+		r := 0
+		if pt := t.kern.packT; pt != nil && kc >= 8 {
+			kc8 := kc &^ 7
+			for ; r+8 <= nr; r += 8 {
+				pt(ptr(d, r), NR, ptr(t.b, (j+r)*t.ldb+pc), t.ldb, kc8/8)
+				for i := r; i < r+8; i++ {
+					src := t.b[(j+i)*t.ldb+pc+kc8 : (j+i)*t.ldb+pc+kc]
+					for p, v := range src {
+						d[(kc8+p)*NR+i] = v
+					}
+				}
+			}
+		}
+		for ; r < nr; r++ {
+			src := t.b[(j+r)*t.ldb+pc:][:kc]
+			for p, v := range src {
+				d[p*NR+r] = v
+			}
+		}
+		if nr < NR {
+			for p := 0; p < kc; p++ {
+				clear(d[p*NR+nr : p*NR+NR])
 			}
 		}
 	}

@@ -3,23 +3,197 @@ package kernels
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
-// parallelFor calls body over [0,n) split into contiguous chunks, one per
-// worker, when parallel is true and more than one CPU is available. The split
-// depends only on n and GOMAXPROCS, so results are deterministic.
-func parallelFor(n int, parallel bool, body func(lo, hi int)) {
+// Parallel work in this package runs on one process-wide pool of worker
+// goroutines. The pool is started lazily on first use with GOMAXPROCS-1
+// workers (the calling goroutine is the remaining one) and grows only if
+// GOMAXPROCS is raised later; no goroutine is started per operation.
+//
+// Writing an allocation-free parallel kernel:
+//
+//	type scaleTask struct{ x []float32; s float32 }
+//
+//	func (t *scaleTask) run(lo, hi int) {
+//		for i := range t.x[lo:hi] { t.x[lo+i] *= t.s }
+//	}
+//
+//	var scaleTasks freeList[scaleTask]
+//
+//	func Scale(x []float32, s float32) {
+//		t := scaleTasks.get()
+//		t.x, t.s = x, s
+//		parallelFor(len(x), len(x) >= 1<<15, t)
+//		t.x = nil
+//		scaleTasks.put(t)
+//	}
+//
+// The task must be a pointer that outlives the call (a closure or a pointer to
+// a local would escape and allocate on every call, because the workers see
+// it); freeList recycles such descriptors without allocating once warm.
+// parallelFor returns only after every chunk has finished, so the task can be
+// reused or recycled right after it.
+
+// rangeFunc is a body for parallelFor: run processes the half-open index
+// range [lo, hi). Chunks never overlap, and each index is processed exactly
+// once.
+type rangeFunc interface{ run(lo, hi int) }
+
+// Threads reports how many parts the kernels split large work into: the
+// current GOMAXPROCS. Run with runtime.GOMAXPROCS(1) to restrict Sgemm and
+// the other kernels to the calling goroutine.
+func Threads() int { return runtime.GOMAXPROCS(0) }
+
+// parallelFor calls body.run over [0,n) split into min(GOMAXPROCS, n)
+// contiguous chunks when parallel is true, or once over [0,n) otherwise.
+// Chunk t is [t*n/w, (t+1)*n/w): the split depends only on n and GOMAXPROCS,
+// never on timing, so a body whose chunks write disjoint outputs gives
+// deterministic results. The calling goroutine works on chunks too and
+// claims any chunk no worker has started, so parallelFor never waits on a
+// busy pool and may be nested or called from many goroutines at once. It does
+// not allocate once the pool is warm.
+func parallelFor(n int, parallel bool, body rangeFunc) {
 	w := runtime.GOMAXPROCS(0)
 	if !parallel || w == 1 || n < 2 {
-		body(0, n)
+		if n > 0 {
+			body.run(0, n)
+		}
 		return
 	}
-	w = min(w, n)
-	var wg sync.WaitGroup
-	for t := 1; t < w; t++ {
-		lo, hi := t*n/w, (t+1)*n/w
-		wg.Go(func() { body(lo, hi) })
+	parts := min(w, n)
+	p := thePool.ensure(parts - 1)
+	j := p.getJob()
+	j.body, j.n, j.parts = body, n, parts
+	j.next.Store(0)
+	j.wg.Add(parts)
+	j.refs.Store(1)
+	for t := 1; t < parts; t++ {
+		j.refs.Add(1)
+		select {
+		case p.queue <- j:
+		default: // every worker is busy and the queue is full: do it here
+			j.refs.Add(-1)
+		}
 	}
-	body(0, n/w)
-	wg.Wait()
+	j.work()
+	j.wg.Wait()
+	p.release(j)
+}
+
+// job is one parallelFor call. Workers receive a pointer to it once per
+// helper wanted and claim chunks from next; refs counts the goroutines that
+// still hold the pointer, and the last one returns the job to the free list.
+type job struct {
+	body     rangeFunc
+	n, parts int
+	next     atomic.Int64
+	refs     atomic.Int32
+	wg       sync.WaitGroup
+}
+
+func (j *job) work() {
+	for {
+		t := int(j.next.Add(1) - 1)
+		if t >= j.parts {
+			return
+		}
+		j.body.run(t*j.n/j.parts, (t+1)*j.n/j.parts)
+		j.wg.Done()
+	}
+}
+
+type pool struct {
+	workers atomic.Int32
+	mu      sync.Mutex
+	queue   chan *job
+	jobs    freeList[job]
+}
+
+var thePool = pool{queue: make(chan *job, 256)}
+
+// ensure starts workers until there are at least n.
+func (p *pool) ensure(n int) *pool {
+	if int(p.workers.Load()) >= n {
+		return p
+	}
+	p.mu.Lock()
+	for int(p.workers.Load()) < n {
+		go p.worker()
+		p.workers.Add(1)
+	}
+	p.mu.Unlock()
+	return p
+}
+
+func (p *pool) worker() {
+	for {
+		j := p.spinRecv()
+		if j == nil {
+			j = <-p.queue
+		}
+		j.work()
+		p.release(j)
+	}
+}
+
+// spinWindow is how long an idle worker keeps polling for the next job
+// (yielding its P to any other runnable goroutine between polls) before it
+// parks. Waking a parked goroutine takes several microseconds, longer than
+// many of the products a training step issues back to back; a polling worker
+// picks the next one up at once.
+const spinWindow = 200 * time.Microsecond
+
+func (p *pool) spinRecv() *job {
+	start := time.Now()
+	for {
+		select {
+		case j := <-p.queue:
+			return j
+		default:
+		}
+		if time.Since(start) > spinWindow {
+			return nil
+		}
+		runtime.Gosched()
+	}
+}
+
+func (p *pool) getJob() *job { return p.jobs.get() }
+
+func (p *pool) release(j *job) {
+	if j.refs.Add(-1) == 0 {
+		j.body = nil
+		p.jobs.put(j)
+	}
+}
+
+// freeList recycles *T values. get returns a recycled value (with whatever
+// fields it had when put) or a new zero one; neither allocates once the list
+// holds enough values for the callers running at once.
+type freeList[T any] struct {
+	mu    sync.Mutex
+	items []*T
+}
+
+func (f *freeList[T]) get() *T {
+	f.mu.Lock()
+	if n := len(f.items); n > 0 {
+		x := f.items[n-1]
+		f.items[n-1] = nil
+		f.items = f.items[:n-1]
+		f.mu.Unlock()
+		return x
+	}
+	f.mu.Unlock()
+	return new(T)
+}
+
+func (f *freeList[T]) put(x *T) {
+	f.mu.Lock()
+	if len(f.items) < 64 {
+		f.items = append(f.items, x)
+	}
+	f.mu.Unlock()
 }
