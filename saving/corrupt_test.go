@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/activations"
+	"github.com/tailor-ml/tailor/layers"
 	"github.com/tailor-ml/tailor/safetensors"
 	"github.com/tailor-ml/tailor/tensor"
 )
@@ -183,10 +185,23 @@ func FuzzLoad(f *testing.F) {
 // FuzzLoadEntries fuzzes the entries of a model file and zips them with
 // valid checksums, so the fuzzer reaches the JSON and safetensors checks.
 func FuzzLoadEntries(f *testing.F) {
-	for _, m := range []*tailor.Model{trained(f), smallCNN(1)} {
-		if !m.Built() {
-			m.Build(8, 8)
-		}
+	x, y := synthetic(8, 6, 6, 1)
+	tiny := tailor.Sequential(layers.Flatten(6, 6), layers.Dense(2, activations.ReLU), layers.Dense(3, activations.Softmax))
+	compileAdam(f, tiny)
+	if _, err := tiny.Fit(context.Background(), x, y, tailor.FitOptions{BatchSize: 8, Verbose: tailor.Silent}); err != nil {
+		f.Fatal(err)
+	}
+	conv := tailor.Sequential(
+		layers.Reshape(6, 6, 1),
+		layers.Conv2D(1, [2]int{3, 3}, layers.Conv2DOptions{Padding: layers.Same}),
+		layers.BatchNormalization(),
+		layers.MaxPooling2D([2]int{2, 2}),
+		layers.AveragePooling2D([2]int{3, 3}),
+		layers.Dropout(0.5),
+		layers.GlobalAveragePooling2D(),
+	)
+	conv.Build(6, 6)
+	for _, m := range []*tailor.Model{tiny, conv} {
 		_, e := entries(f, saved(f, m, Meta{}))
 		f.Add(e[configEntry], e[weightsEntry], e[optimizerEntry])
 	}
