@@ -3,6 +3,10 @@ package kernels
 // BiasRelu sets x[i][j] = max(x[i][j] + bias[j], 0) for the m×n matrix x:
 // AddBias and Relu in one pass over x.
 func BiasRelu(x []float32, m, n int, bias []float32) {
+	splitRows(ewTask{op: opBiasRelu, a: x, b: bias, n: n}, m, n)
+}
+
+func biasRelu(x []float32, m, n int, bias []float32) {
 	bias = bias[:n]
 	if m == 0 {
 		return

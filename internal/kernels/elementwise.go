@@ -4,6 +4,10 @@ import "math"
 
 // AddBias adds bias (length n) to every row of the m×n matrix x.
 func AddBias(x []float32, m, n int, bias []float32) {
+	splitRows(ewTask{op: opAddBias, a: x, b: bias, n: n}, m, n)
+}
+
+func addBias(x []float32, m, n int, bias []float32) {
 	bias = bias[:n]
 	if hasAVX512 && n%16 == 0 && m > 0 {
 		_ = x[m*n-1]
@@ -50,7 +54,9 @@ func Scale(x []float32, s float32) {
 }
 
 // Relu sets x[i] = max(x[i], 0) in place.
-func Relu(x []float32) {
+func Relu(x []float32) { splitElems(ewTask{op: opRelu, a: x}, len(x)) }
+
+func relu(x []float32) {
 	if hasAVX512 && len(x) > 0 {
 		reluAVX512(&x[0], len(x))
 		return
@@ -66,6 +72,10 @@ func Relu(x []float32) {
 // ReLU's output. dx may alias dy.
 func ReluBackward(dx, dy, y []float32) {
 	dy, y = dy[:len(dx)], y[:len(dx)]
+	splitElems(ewTask{op: opReluBackward, a: dx, b: dy, c: y}, len(dx))
+}
+
+func reluBackward(dx, dy, y []float32) {
 	if hasAVX512 && len(dx) > 0 {
 		reluBackwardAVX512(&dx[0], &dy[0], &y[0], len(dx))
 		return
@@ -157,6 +167,10 @@ func SoftmaxBackward(dx, dy, y []float32, m, n int) {
 // where lrT = lr·√(1−β2ᵗ)/(1−β1ᵗ) is computed by the caller.
 func AdamUpdate(param, grad, m, v []float32, lrT, beta1, beta2, eps float32) {
 	grad, m, v = grad[:len(param)], m[:len(param)], v[:len(param)]
+	splitElems(ewTask{op: opAdam, a: param, b: grad, c: m, d: v, k: [4]float32{lrT, beta1, beta2, eps}}, len(param))
+}
+
+func adamUpdate(param, grad, m, v []float32, lrT, beta1, beta2, eps float32) {
 	if hasAVX512 && len(param) > 0 {
 		c := [6]float32{lrT, beta1, 1 - beta1, beta2, 1 - beta2, eps}
 		adamAVX512(&param[0], &grad[0], &m[0], &v[0], len(param), &c)

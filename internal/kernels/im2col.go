@@ -56,6 +56,15 @@ func (g *ConvGeom) Pixels() int { return g.OH * g.OW }
 // (KH, KW, C, F) kernel is then the product cols · kernel, the kernel read
 // as a (KH·KW·C) × F matrix.
 func Im2col(cols, x []float32, n int, g *ConvGeom) {
+	if n == 0 {
+		return
+	}
+	_ = cols[n*g.Pixels()*g.PatchSize()-1]
+	_ = x[n*g.InSize()-1]
+	split(ewTask{op: opIm2col, a: cols, b: x, geom: g}, n, n*g.Pixels()*g.PatchSize())
+}
+
+func im2col(cols, x []float32, n int, g *ConvGeom) {
 	k := g.PatchSize()
 	rowLen := g.KW * g.C // one kernel row of a window, contiguous in x when inside
 	_ = cols[n*g.Pixels()*k-1]
@@ -105,6 +114,15 @@ func Im2col(cols, x []float32, n int, g *ConvGeom) {
 // that fell on the padding. It turns the gradient with respect to the
 // unfolded matrix into the gradient with respect to the images.
 func Col2im(dx, cols []float32, n int, g *ConvGeom) {
+	if n == 0 {
+		return
+	}
+	_ = cols[n*g.Pixels()*g.PatchSize()-1]
+	_ = dx[n*g.InSize()-1]
+	split(ewTask{op: opCol2im, a: cols, b: dx, geom: g}, n, n*g.Pixels()*g.PatchSize())
+}
+
+func col2im(dx, cols []float32, n int, g *ConvGeom) {
 	k := g.PatchSize()
 	rowLen := g.KW * g.C
 	_ = cols[n*g.Pixels()*k-1]

@@ -100,6 +100,10 @@ func ScaleShiftColumns(y, x []float32, m, n int, scale, shift []float32) {
 		return
 	}
 	_, _ = x[m*n-1], y[m*n-1]
+	splitRows(ewTask{op: opScaleShift, a: y, b: x, c: scale, d: shift}, m, n)
+}
+
+func scaleShiftColumns(y, x []float32, m, n int, scale, shift []float32) {
 	if hasAVX512 && n%16 == 0 {
 		scaleShiftColsAVX512(&y[0], &x[0], m, n, &scale[0], &shift[0])
 		return
@@ -144,9 +148,17 @@ func BatchNormBackward(dx, dy, xhat []float32, m, n int, gamma, invStd, dgamma, 
 	if dx == nil {
 		return
 	}
-	inv := 1 / float32(m)
 	_ = dx[m*n-1]
 	gamma, invStd, dgamma, dbeta = gamma[:n], invStd[:n], dgamma[:n], dbeta[:n]
+	splitRows(ewTask{op: opBatchNormDx, a: dx, b: dy, c: xhat, d: gamma, e: invStd, f: dgamma, g: dbeta, k: [4]float32{1 / float32(m)}}, m, n)
+}
+
+// batchNormDx is the last line of BatchNormBackward over m rows, with
+// inv = 1/(the batch's row count).
+func batchNormDx(dx, dy, xhat []float32, m, n int, gamma, invStd, dgamma, dbeta []float32, inv float32) {
+	if m == 0 {
+		return
+	}
 	if hasAVX512 && n%16 == 0 {
 		bnDxAVX512(&dx[0], &dy[0], &xhat[0], m, n, &gamma[0], &invStd[0], &dgamma[0], &dbeta[0], inv)
 		return

@@ -3,6 +3,15 @@ package kernels
 // MaxPool2D sets y (n, OH, OW, C) to the maximum of x (n, H, W, C) over
 // each window, ignoring the padding.
 func MaxPool2D(y, x []float32, n int, g *ConvGeom) {
+	if n == 0 {
+		return
+	}
+	_ = y[n*g.Pixels()*g.C-1]
+	_ = x[n*g.InSize()-1]
+	split(ewTask{op: opMaxPool, a: y, b: x, geom: g}, n, n*g.InSize())
+}
+
+func maxPool2D(y, x []float32, n int, g *ConvGeom) {
 	c := g.C
 	_ = y[n*g.Pixels()*c-1]
 	_ = x[n*g.InSize()-1]
@@ -57,6 +66,17 @@ func (g *ConvGeom) pool2x2() bool {
 // first element of its window (in row-major order) that equals the
 // maximum, and every other element gets zero.
 func MaxPool2DBackward(dx, dy, x, y []float32, n int, g *ConvGeom) {
+	if n == 0 {
+		return
+	}
+	_ = dx[n*g.InSize()-1]
+	_ = x[n*g.InSize()-1]
+	_ = y[n*g.Pixels()*g.C-1]
+	_ = dy[n*g.Pixels()*g.C-1]
+	split(ewTask{op: opMaxPoolBackward, a: dx, b: dy, c: x, d: y, geom: g}, n, n*g.InSize())
+}
+
+func maxPool2DBackward(dx, dy, x, y []float32, n int, g *ConvGeom) {
 	c := g.C
 	dx = dx[:n*g.InSize()]
 	_ = x[n*g.InSize()-1]
