@@ -1,0 +1,430 @@
+package callbacks
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/activations"
+	"github.com/tailor-ml/tailor/layers"
+	"github.com/tailor-ml/tailor/losses"
+	"github.com/tailor-ml/tailor/metrics"
+	"github.com/tailor-ml/tailor/optimizers"
+	"github.com/tailor-ml/tailor/saving"
+	"github.com/tailor-ml/tailor/tensor"
+)
+
+// data is n examples of 4×4 images in two classes: bright left half or
+// bright right half.
+func data(n int, seed uint64) (x, y *tensor.Tensor) {
+	rng := rand.New(rand.NewPCG(seed, 2))
+	x, y = tensor.New(n, 4, 4), tensor.New(n)
+	for i := range n {
+		c := rng.IntN(2)
+		y.Data[i] = float32(c)
+		for j := range 16 {
+			v := 0.3 * rng.Float32()
+			if (j%4)/2 == c {
+				v += 0.6
+			}
+			x.Data[i*16+j] = v
+		}
+	}
+	return x, y
+}
+
+func model(t testing.TB, seed uint64) *tailor.Model {
+	t.Helper()
+	m := tailor.Sequential(layers.Flatten(4, 4), layers.Dense(8, activations.ReLU), layers.Dropout(0.1), layers.Dense(2, activations.Softmax))
+	m.SetSeed(seed)
+	if err := m.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy(), metrics.Accuracy()); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func weights(m *tailor.Model) []floats { return weightsOf(m) }
+
+func sameWeights(t *testing.T, a []floats, m *tailor.Model) {
+	t.Helper()
+	for i, p := range m.Params() {
+		for j, v := range p.Value.Data {
+			if math.Float32bits(v) != math.Float32bits(a[i][j]) {
+				t.Fatalf("weight %d differs at %d", i, j)
+			}
+		}
+	}
+}
+
+// feed runs early stopping through epochs whose monitored figure takes
+// the given values, as Fit would, and returns the epoch it stopped at, or
+// -1.
+func feed(t *testing.T, cb *EarlyStoppingCallback, m *tailor.Model, values ...float64) int {
+	t.Helper()
+	if err := cb.OnTrainBegin(m); err != nil {
+		t.Fatal(err)
+	}
+	for epoch, v := range values {
+		if err := cb.OnEpochEnd(m, epoch, tailor.Logs{cb.Monitor: v, "loss": 1}); err != nil {
+			t.Fatal(err)
+		}
+		if cb.StoppedEpoch() > 0 {
+			return epoch
+		}
+	}
+	return -1
+}
+
+func TestEarlyStoppingScripted(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		cb       *EarlyStoppingCallback
+		values   []float64
+		stopAt   int
+		bestEpoc int
+	}{
+		{"patience 0 stops at the first non-improvement", EarlyStopping("val_loss", 0), []float64{3, 2, 2.5, 1}, 2, 1},
+		{"patience 2", EarlyStopping("val_loss", 2), []float64{3, 2, 2.5, 2.1, 1}, 3, 1},
+		{"improvement resets", EarlyStopping("val_loss", 2), []float64{3, 2, 2.5, 1.9, 2, 2}, 5, 3},
+		{"min delta", &EarlyStoppingCallback{Monitor: "val_loss", Patience: 1, MinDelta: 0.5}, []float64{3, 2.7, 2.6}, 1, 0},
+		{"accuracy is maximised", EarlyStopping("val_accuracy", 1), []float64{0.5, 0.6, 0.55, 0.7}, 2, 1},
+		{"mode min on accuracy", &EarlyStoppingCallback{Monitor: "val_accuracy", Patience: 1, Mode: "min"}, []float64{0.5, 0.6}, 1, 0},
+		{"never stops", EarlyStopping("val_loss", 1), []float64{5, 4, 3, 2}, -1, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := model(t, 1)
+			if got := feed(t, tc.cb, m, tc.values...); got != tc.stopAt {
+				t.Errorf("stopped after epoch %d, want %d", got, tc.stopAt)
+			}
+			if tc.cb.BestEpoch() != tc.bestEpoc {
+				t.Errorf("best epoch %d, want %d", tc.cb.BestEpoch(), tc.bestEpoc)
+			}
+		})
+	}
+}
+
+func TestEarlyStoppingFit(t *testing.T) {
+	x, y := data(64, 1)
+	m := model(t, 3)
+	stop := EarlyStopping("loss", 2)
+	stop.MinDelta = 100 // nothing after the first epoch improves
+	stop.RestoreBestWeights = true
+	var log bytes.Buffer
+	stop.Log = &log
+	var afterFirst []floats
+	keep := &Lambda{EpochEnd: func(m *tailor.Model, epoch int, _ tailor.Logs) error {
+		if epoch == 0 {
+			afterFirst = weights(m)
+		}
+		return nil
+	}}
+	h, err := m.Fit(context.Background(), x, y, tailor.FitOptions{Epochs: 10, BatchSize: 16, Verbose: tailor.Silent, Callbacks: []tailor.Callback{keep, stop}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(h.Epochs, []int{0, 1, 2}) || stop.StoppedEpoch() != 2 {
+		t.Fatalf("ran epochs %v, stopped at %d", h.Epochs, stop.StoppedEpoch())
+	}
+	sameWeights(t, afterFirst, m)
+	if want := "Epoch 3: early stopping\nRestoring model weights from the end of the best epoch: 1.\n"; log.String() != want {
+		t.Errorf("log %q, want %q", log.String(), want)
+	}
+
+	// A figure that is not there is an error that says what is.
+	_, err = model(t, 3).Fit(context.Background(), x, y, tailor.FitOptions{Verbose: tailor.Silent, Callbacks: []tailor.Callback{EarlyStopping("val_loss", 1)}})
+	if err == nil || !strings.Contains(err.Error(), `"val_loss" is not among the figures [accuracy loss] (validation figures need ValidationSplit or ValidationX)`) {
+		t.Errorf("error %v", err)
+	}
+}
+
+func TestReduceLROnPlateau(t *testing.T) {
+	m := model(t, 1)
+	r := ReduceLROnPlateau("val_loss", 0.5, 2)
+	r.Cooldown = 2
+	r.MinLR = 0.0002
+	if err := r.OnTrainBegin(m); err != nil {
+		t.Fatal(err)
+	}
+	var lrs []float64
+	for epoch, v := range []float64{1, 0.9, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95, 0.8} {
+		if err := r.OnEpochEnd(m, epoch, tailor.Logs{"val_loss": v}); err != nil {
+			t.Fatal(err)
+		}
+		lrs = append(lrs, m.Optimizer().LearningRate())
+	}
+	// Two epochs without improvement halve the rate; a cooldown of two
+	// epochs follows, the second of which already counts, as in Keras;
+	// the floor holds at 0.0002.
+	want := []float64{0.001, 0.001, 0.001, 0.0005, 0.0005, 0.0005, 0.00025, 0.00025, 0.00025, 0.00025}
+	for i := range want {
+		if math.Abs(lrs[i]-want[i]) > 1e-12 {
+			t.Fatalf("rates %v, want %v", lrs, want)
+		}
+	}
+	if err := r.OnEpochEnd(m, 10, tailor.Logs{"val_loss": 0.9}); err != nil {
+		t.Fatal(err)
+	}
+	r.OnEpochEnd(m, 11, tailor.Logs{"val_loss": 0.9})
+	if lr := m.Optimizer().LearningRate(); lr != 0.0002 {
+		t.Errorf("rate %v, want the floor 0.0002", lr)
+	}
+	if err := ReduceLROnPlateau("val_loss", 2, 1).OnTrainBegin(m); err == nil {
+		t.Error("factor 2 accepted")
+	}
+}
+
+func TestReduceLROnPlateauFit(t *testing.T) {
+	x, y := data(64, 2)
+	m := model(t, 1)
+	r := ReduceLROnPlateau("loss", 0.1, 1)
+	r.MinDelta = 100
+	var lrs []float64
+	rec := &Lambda{EpochBegin: func(m *tailor.Model, _ int) error {
+		lrs = append(lrs, m.Optimizer().LearningRate())
+		return nil
+	}}
+	if _, err := m.Fit(context.Background(), x, y, tailor.FitOptions{Epochs: 4, BatchSize: 16, Verbose: tailor.Silent, Callbacks: []tailor.Callback{rec, r}}); err != nil {
+		t.Fatal(err)
+	}
+	want := []float64{1e-3, 1e-3, 1e-4, 1e-5}
+	for i := range want {
+		if math.Abs(lrs[i]-want[i]) > 1e-15 {
+			t.Fatalf("rates %v, want %v", lrs, want)
+		}
+	}
+}
+
+func TestLearningRateScheduler(t *testing.T) {
+	x, y := data(32, 3)
+	m := model(t, 1)
+	var lrs []float64
+	sched := LearningRateScheduler(func(epoch int, lr float64) float64 {
+		if epoch < 1 {
+			return lr
+		}
+		return lr * 0.5
+	})
+	rec := &Lambda{BatchEnd: func(m *tailor.Model, _, batch int, _ float64) error {
+		if batch == 0 {
+			lrs = append(lrs, m.Optimizer().LearningRate())
+		}
+		return nil
+	}}
+	if _, err := m.Fit(context.Background(), x, y, tailor.FitOptions{Epochs: 3, BatchSize: 16, Verbose: tailor.Silent, Callbacks: []tailor.Callback{sched, rec}}); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(lrs, []float64{0.001, 0.0005, 0.00025}) {
+		t.Errorf("rates %v", lrs)
+	}
+	bad := LearningRateScheduler(func(int, float64) float64 { return math.NaN() })
+	if _, err := m.Fit(context.Background(), x, y, tailor.FitOptions{Verbose: tailor.Silent, Callbacks: []tailor.Callback{bad}}); err == nil {
+		t.Error("a NaN rate was accepted")
+	}
+}
+
+func TestModelCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	m := model(t, 1)
+	c := ModelCheckpoint(filepath.Join(dir, "best-{epoch:02d}-{val_loss:.2f}.tailor"))
+	c.SaveBestOnly = true
+	if err := c.OnTrainBegin(m); err != nil {
+		t.Fatal(err)
+	}
+	for epoch, v := range []float64{0.9, 0.7, 0.8, 0.6} {
+		if err := c.OnEpochEnd(m, epoch, tailor.Logs{"val_loss": v, "loss": 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var names []string
+	files, _ := os.ReadDir(dir)
+	for _, f := range files {
+		names = append(names, f.Name())
+	}
+	if want := []string{"best-01-0.90.tailor", "best-02-0.70.tailor", "best-04-0.60.tailor"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("files %v, want %v", names, want)
+	}
+
+	// Every epoch, weights only, into one file; the last one is the model.
+	x, y := data(32, 4)
+	path := filepath.Join(dir, "last.safetensors")
+	w := ModelCheckpoint(path)
+	w.SaveWeightsOnly = true
+	if _, err := m.Fit(context.Background(), x, y, tailor.FitOptions{Epochs: 2, BatchSize: 16, Verbose: tailor.Silent, Callbacks: []tailor.Callback{w}}); err != nil {
+		t.Fatal(err)
+	}
+	other := model(t, 9)
+	if err := saving.LoadWeights(path, other); err != nil {
+		t.Fatal(err)
+	}
+	sameWeights(t, weights(m), other)
+}
+
+func TestFormatPath(t *testing.T) {
+	logs := tailor.Logs{"val_loss": 0.123456, "accuracy": 0.5}
+	for _, tc := range []struct{ path, want string }{
+		{"m.tailor", "m.tailor"},
+		{"m-{epoch}.tailor", "m-3.tailor"},
+		{"m-{epoch:03d}-{val_loss:.3f}.tailor", "m-003-0.123.tailor"},
+		{"m-{accuracy}.tailor", "m-0.5.tailor"},
+	} {
+		got, err := formatPath(tc.path, 2, logs)
+		if err != nil || got != tc.want {
+			t.Errorf("formatPath(%q) = %q, %v; want %q", tc.path, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"m-{val_acc}.tailor", "m-{epoch:.2f}", "m-{loss:!r}", "m-{val_loss:d}"} {
+		if _, err := formatPath(bad, 0, logs); err == nil {
+			t.Errorf("formatPath(%q) succeeded", bad)
+		}
+	}
+}
+
+func TestCSVLogger(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log.csv")
+	x, y := data(40, 5)
+	m := model(t, 1)
+	opts := tailor.FitOptions{Epochs: 2, BatchSize: 16, ValidationSplit: 0.2, Verbose: tailor.Silent, Callbacks: []tailor.Callback{CSVLogger(path)}}
+	h, err := m.Fit(context.Background(), x, y, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 3 || lines[0] != "epoch,accuracy,loss,val_accuracy,val_loss" {
+		t.Fatalf("csv\n%s", b)
+	}
+	if want := "1," + pyFloat(h.History["accuracy"][1]) + "," + pyFloat(h.History["loss"][1]); !strings.HasPrefix(lines[2], want) {
+		t.Errorf("row %q, want it to start %q", lines[2], want)
+	}
+	// Appending continues the file without a second header; not
+	// appending starts it afresh.
+	c := CSVLogger(path)
+	c.Append = true
+	opts.Callbacks = []tailor.Callback{c}
+	opts.Epochs = 1
+	m.Fit(context.Background(), x, y, opts)
+	if b, _ := os.ReadFile(path); strings.Count(string(b), "\n") != 4 || strings.Count(string(b), "epoch") != 1 {
+		t.Errorf("appended csv\n%s", b)
+	}
+	opts.Callbacks = []tailor.Callback{CSVLogger(path)}
+	m.Fit(context.Background(), x, y, opts)
+	if b, _ := os.ReadFile(path); strings.Count(string(b), "\n") != 2 {
+		t.Errorf("fresh csv\n%s", b)
+	}
+}
+
+func TestPyFloat(t *testing.T) {
+	tenth := 0.1
+	for v, want := range map[float64]string{
+		0: "0.0", 1: "1.0", 0.5: "0.5", 123456: "123456.0", tenth + 0.2: "0.30000000000000004",
+		1e-5: "1e-05", 0.0001: "0.0001", 1.5e16: "1.5e+16", 1e100: "1e+100", -2.5e-7: "-2.5e-07",
+		math.Inf(1): "inf", math.Inf(-1): "-inf",
+	} {
+		if got := pyFloat(v); got != want {
+			t.Errorf("pyFloat(%v) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+// TestBackupAndRestore interrupts training that uses EarlyStopping,
+// ReduceLROnPlateau and LearningRateScheduler, resumes it from the
+// checkpoint with fresh callbacks, and checks that it ends exactly as an
+// uninterrupted run does: weights, history and when it stopped.
+func TestBackupAndRestore(t *testing.T) {
+	x, y := data(60, 6)
+	opts := tailor.FitOptions{Epochs: 12, BatchSize: 16, Seed: 8, ValidationSplit: 0.25, Verbose: tailor.Silent}
+	callbacksFor := func() (*EarlyStoppingCallback, *ReduceLROnPlateauCallback, *LearningRateSchedulerCallback) {
+		stop := EarlyStopping("val_loss", 3)
+		stop.MinDelta = 0.01
+		stop.RestoreBestWeights = true
+		reduce := ReduceLROnPlateau("loss", 0.5, 1)
+		reduce.MinDelta = 0.05
+		sched := LearningRateScheduler(func(epoch int, lr float64) float64 { return lr * 0.97 })
+		return stop, reduce, sched
+	}
+
+	want := model(t, 4)
+	stop, reduce, sched := callbacksFor()
+	o := opts
+	o.Callbacks = []tailor.Callback{sched, reduce, stop}
+	wantHist, err := want.Fit(context.Background(), x, y, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	dir := t.TempDir()
+	m := model(t, 4)
+	interrupts := [][2]int{{1, 1}, {1, 2}, {3, 0}, {4, 2}}
+	for i := 0; ; i++ {
+		stop, reduce, sched := callbacksFor()
+		backup := BackupAndRestore(dir, opts, saving.Meta{ClassNames: []string{"left", "right"}}, stop, reduce)
+		o := opts
+		if i > 0 {
+			var err error
+			if m, o, err = backup.Restore(); err != nil {
+				t.Fatal(err)
+			}
+			o.Verbose = tailor.Silent
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cbs := []tailor.Callback{sched, reduce, stop}
+		if i < len(interrupts) {
+			at := interrupts[i]
+			cbs = append(cbs, &Lambda{BatchEnd: func(_ *tailor.Model, epoch, batch int, _ float64) error {
+				if epoch == at[0] && batch == at[1] {
+					cancel()
+				}
+				return nil
+			}})
+		}
+		o.Callbacks = append(cbs, backup)
+		_, err := m.Fit(ctx, x, y, o)
+		cancel()
+		if i == len(interrupts) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(filepath.Join(dir, saving.CheckpointFile)); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("the checkpoint outlived training: %v", err)
+			}
+			if stop.StoppedEpoch() == 0 {
+				t.Error("early stopping never fired; the test wants it to")
+			}
+			h := backup.History()
+			if !reflect.DeepEqual(h.Epochs, wantHist.Epochs) || !reflect.DeepEqual(h.History, wantHist.History) {
+				t.Errorf("history\n%v\nwant\n%v", h.History, wantHist.History)
+			}
+			break
+		}
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("interrupt %d: %v", i, err)
+		}
+		if err := backup.Save(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, p := range want.Params() {
+		for j, v := range p.Value.Data {
+			if math.Float32bits(v) != math.Float32bits(m.Params()[i].Value.Data[j]) {
+				t.Fatalf("weight %d differs at %d after resuming", i, j)
+			}
+		}
+	}
+	if want.Optimizer().LearningRate() != m.Optimizer().LearningRate() {
+		t.Errorf("learning rate %v, want %v", m.Optimizer().LearningRate(), want.Optimizer().LearningRate())
+	}
+
+	// No checkpoint: Restore says so.
+	if _, _, err := BackupAndRestore(t.TempDir(), opts, saving.Meta{}).Restore(); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("restore from nothing: %v", err)
+	}
+}

@@ -1,0 +1,164 @@
+package callbacks
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/tailor-ml/tailor"
+)
+
+// EarlyStoppingCallback stops training when a figure has stopped
+// improving, as Keras's EarlyStopping does.
+type EarlyStoppingCallback struct {
+	// Monitor is the figure watched, e.g. "val_loss" or "val_accuracy".
+	Monitor string
+	// MinDelta is the smallest change that counts as an improvement
+	// (default 0).
+	MinDelta float64
+	// Patience is the number of epochs without improvement after which
+	// training stops.
+	Patience int
+	// Mode is "min", "max", or "auto" (the default): accuracies are
+	// maximised, the rest minimised.
+	Mode string
+	// RestoreBestWeights, when stopping, puts back the weights of the best
+	// epoch.
+	RestoreBestWeights bool
+	// Log, when not nil, receives a line when training stops.
+	Log io.Writer
+
+	mon      monitor
+	st       earlyStoppingState
+	restored bool
+}
+
+type earlyStoppingState struct {
+	Wait         int         `json:"wait"`
+	Best         optFloat    `json:"best"`
+	BestEpoch    int         `json:"best_epoch"`
+	StoppedEpoch int         `json:"stopped_epoch"`
+	BestWeights  []floats    `json:"best_weights,omitempty"`
+}
+
+// EarlyStopping returns a callback that stops training once the figure
+// monitor has not improved for patience epochs.
+func EarlyStopping(monitor string, patience int) *EarlyStoppingCallback {
+	return &EarlyStoppingCallback{Monitor: monitor, Patience: patience}
+}
+
+// StoppedEpoch is the epoch (from 0) at which training was stopped, or 0
+// when it was not.
+func (e *EarlyStoppingCallback) StoppedEpoch() int { return e.st.StoppedEpoch }
+
+// BestEpoch is the epoch (from 0) of the best figure so far.
+func (e *EarlyStoppingCallback) BestEpoch() int { return e.st.BestEpoch }
+
+// OnTrainBegin checks the settings and starts afresh, unless SetState has
+// just restored a state.
+func (e *EarlyStoppingCallback) OnTrainBegin(*tailor.Model) error {
+	var err error
+	if e.mon, err = newMonitor(e.Monitor, e.Mode, e.MinDelta); err != nil {
+		return fmt.Errorf("early stopping: %w", err)
+	}
+	if e.Patience < 0 {
+		return fmt.Errorf("early stopping: patience %d", e.Patience)
+	}
+	if e.restored {
+		e.restored = false
+		if e.st.Best != e.st.Best { // null: none yet
+			e.st.Best = optFloat(e.mon.worst())
+		}
+		return nil
+	}
+	e.st = earlyStoppingState{Best: optFloat(e.mon.worst())}
+	return nil
+}
+
+// OnEpochBegin does nothing.
+func (e *EarlyStoppingCallback) OnEpochBegin(*tailor.Model, int) error { return nil }
+
+// OnBatchEnd does nothing.
+func (e *EarlyStoppingCallback) OnBatchEnd(*tailor.Model, int, int, float64) error { return nil }
+
+// OnEpochEnd counts the epochs without improvement and stops training
+// when there have been Patience of them.
+func (e *EarlyStoppingCallback) OnEpochEnd(m *tailor.Model, epoch int, logs tailor.Logs) error {
+	current, err := e.mon.value("early stopping", logs)
+	if err != nil {
+		return err
+	}
+	if e.RestoreBestWeights && e.st.BestWeights == nil {
+		e.st.BestWeights, e.st.BestEpoch = weightsOf(m), epoch
+	}
+	e.st.Wait++
+	if e.mon.improves(current, float64(e.st.Best)) {
+		e.st.Best, e.st.BestEpoch, e.st.Wait = optFloat(current), epoch, 0
+		if e.RestoreBestWeights {
+			e.st.BestWeights = weightsOf(m)
+		}
+		return nil
+	}
+	if e.st.Wait >= e.Patience && epoch > 0 {
+		e.st.StoppedEpoch = epoch
+		m.StopTraining()
+		if e.Log != nil {
+			fmt.Fprintf(e.Log, "Epoch %d: early stopping\n", epoch+1)
+		}
+		if e.RestoreBestWeights && e.st.BestWeights != nil {
+			if e.Log != nil {
+				fmt.Fprintf(e.Log, "Restoring model weights from the end of the best epoch: %d.\n", e.st.BestEpoch+1)
+			}
+			if err := setWeights(m, e.st.BestWeights); err != nil {
+				return fmt.Errorf("early stopping: restoring the best weights: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// OnTrainEnd does nothing.
+func (e *EarlyStoppingCallback) OnTrainEnd(*tailor.Model, tailor.Logs) error { return nil }
+
+// State returns the counters, the best figure and, with
+// RestoreBestWeights, the best weights.
+func (e *EarlyStoppingCallback) State() (json.RawMessage, error) {
+	return json.Marshal(e.st)
+}
+
+// SetState restores a state State returned.
+func (e *EarlyStoppingCallback) SetState(b json.RawMessage) error {
+	var st earlyStoppingState
+	if err := decodeState("early stopping", b, &st); err != nil {
+		return err
+	}
+	e.st, e.restored = st, true
+	return nil
+}
+
+// weightsOf copies every weight of the model.
+func weightsOf(m *tailor.Model) []floats {
+	ws := make([]floats, len(m.Params()))
+	for i, p := range m.Params() {
+		ws[i] = slices.Clone(p.Value.Data)
+	}
+	return ws
+}
+
+// setWeights copies ws back into the model's weights, if they fit.
+func setWeights(m *tailor.Model, ws []floats) error {
+	ps := m.Params()
+	if len(ps) != len(ws) {
+		return fmt.Errorf("%d saved weights for %d parameters", len(ws), len(ps))
+	}
+	for i, p := range ps {
+		if len(ws[i]) != len(p.Value.Data) {
+			return fmt.Errorf("saved weight %d has %d values for %d", i, len(ws[i]), len(p.Value.Data))
+		}
+	}
+	for i, p := range ps {
+		copy(p.Value.Data, ws[i])
+	}
+	return nil
+}
