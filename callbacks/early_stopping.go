@@ -35,11 +35,11 @@ type EarlyStoppingCallback struct {
 }
 
 type earlyStoppingState struct {
-	Wait         int         `json:"wait"`
-	Best         optFloat    `json:"best"`
-	BestEpoch    int         `json:"best_epoch"`
-	StoppedEpoch int         `json:"stopped_epoch"`
-	BestWeights  []floats    `json:"best_weights,omitempty"`
+	Wait         int      `json:"wait"`
+	Best         optFloat `json:"best"`
+	BestEpoch    int      `json:"best_epoch"`
+	StoppedEpoch int      `json:"stopped_epoch"`
+	BestWeights  []floats `json:"best_weights,omitempty"`
 }
 
 // EarlyStopping returns a callback that stops training once the figure

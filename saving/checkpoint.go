@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/internal/atomicfile"
 )
 
 // CheckpointFile is the name of the checkpoint inside a checkpoint
@@ -133,7 +134,7 @@ func SaveCheckpoint(dir string, ck *Checkpoint) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("saving the checkpoint: %w", err)
 	}
-	return writeAtomic(filepath.Join(dir, CheckpointFile), func(w io.Writer) error {
+	return atomicfile.Write(filepath.Join(dir, CheckpointFile), func(w io.Writer) error {
 		return writeArchive(w, ck.Model, ck.Meta, append(training, '\n'))
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/internal/atomicfile"
 	"github.com/tailor-ml/tailor/layers"
 	"github.com/tailor-ml/tailor/losses"
 	"github.com/tailor-ml/tailor/metrics"
@@ -34,7 +35,8 @@ const (
 
 // Bounds that keep a damaged or hostile file from costing much.
 const (
-	maxJSON        = 16 << 20 // config.json, training.json
+	maxJSON        = 16 << 20 // config.json
+	maxTraining    = 1 << 30  // training.json, which may hold a callback's copy of the weights
 	maxLayers      = 4096
 	maxInputSize   = 1 << 26 // elements of one input example
 	minParamBudget = 1 << 22 // see checkBudget
@@ -107,7 +109,7 @@ type compileConfig struct {
 // Save writes the model, its optimizer's state and meta to a model file at
 // path, atomically. The model must be built.
 func Save(path string, m *tailor.Model, meta Meta) error {
-	return writeAtomic(path, func(w io.Writer) error { return SaveTo(w, m, meta) })
+	return atomicfile.Write(path, func(w io.Writer) error { return SaveTo(w, m, meta) })
 }
 
 // SaveTo writes the model file to w. The output depends only on the model
@@ -342,7 +344,7 @@ func read(r io.ReaderAt, size int64) (*contents, error) {
 	}
 	c := &contents{meta: fc.Meta}
 	if f := files[trainingEntry]; f != nil {
-		if c.training, err = readEntry(f, maxJSON); err != nil {
+		if c.training, err = readEntry(f, maxTraining); err != nil {
 			return nil, err
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 
 	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/internal/atomicfile"
 	"github.com/tailor-ml/tailor/optimizers"
 	"github.com/tailor-ml/tailor/safetensors"
 	"github.com/tailor-ml/tailor/tensor"
@@ -21,7 +22,7 @@ import (
 // path, atomically, named layer/parameter ("dense/kernel"), as Keras's
 // save_weights does. The model must be built.
 func SaveWeights(path string, m *tailor.Model) error {
-	return writeAtomic(path, func(w io.Writer) error { return SaveWeightsTo(w, m) })
+	return atomicfile.Write(path, func(w io.Writer) error { return SaveWeightsTo(w, m) })
 }
 
 // SaveWeightsTo writes the model's weights to w as safetensors.
