@@ -90,6 +90,17 @@ func FromConfig(typ string, cfg map[string]any) (Layer, error) {
 			c.Fail(fmt.Errorf("target_shape is missing"))
 		}
 		l = Reshape(target...)
+	case "RandomFlip":
+		l = RandomFlip(c.String("mode", HorizontalAndVertical), c.Ints("input_shape", nil, 0, 1, maxDim)...)
+	case "RandomTranslation":
+		if interp := c.String("interpolation", "nearest"); interp != "nearest" {
+			c.Fail(fmt.Errorf("interpolation %q, only nearest is supported", interp))
+		}
+		l = RandomTranslation(c.Float("height_factor", 0), c.Float("width_factor", 0), TranslationOptions{
+			FillMode:   c.String("fill_mode", FillReflect),
+			FillValue:  c.Float("fill_value", 0),
+			InputShape: c.Ints("input_shape", nil, 0, 1, maxDim),
+		})
 	default:
 		return nil, fmt.Errorf("unknown layer type %q", typ)
 	}

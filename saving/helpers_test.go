@@ -54,6 +54,8 @@ func smallMLP(seed uint64) *tailor.Model {
 // smallCNN uses every layer type FromConfig knows.
 func smallCNN(seed uint64) *tailor.Model {
 	m := tailor.Sequential(
+		layers.RandomFlip(layers.Horizontal),
+		layers.RandomTranslation(0.1, 0.2, layers.TranslationOptions{FillMode: layers.FillConstant, FillValue: 0.5}),
 		layers.Reshape(8, 8, 1),
 		layers.Conv2D(4, [2]int{3, 3}, layers.Conv2DOptions{Padding: layers.Same, Activation: activations.ReLU}),
 		layers.BatchNormalization(layers.BatchNormOptions{Momentum: 0.9}),
