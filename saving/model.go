@@ -276,6 +276,16 @@ func LoadFrom(r io.ReaderAt, size int64) (*tailor.Model, Meta, error) {
 	return c.model, c.meta, nil
 }
 
+// LoadReader reads a whole model file from r, which need not seek (a pipe,
+// an HTTP body), into memory and loads it as Load does.
+func LoadReader(r io.Reader) (*tailor.Model, Meta, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, Meta{}, fmt.Errorf("loading: %w", err)
+	}
+	return LoadFrom(bytes.NewReader(b), int64(len(b)))
+}
+
 // contents is a model file, read and checked.
 type contents struct {
 	model    *tailor.Model

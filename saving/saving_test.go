@@ -145,6 +145,16 @@ func TestSaveAndLoadPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameBits(t, m, got)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if fromReader, _, err := LoadReader(f); err != nil {
+		t.Fatal(err)
+	} else {
+		sameBits(t, m, fromReader)
+	}
 	if meta.Preprocessing.Polarity != PolarityLightOnDark {
 		t.Errorf("meta %+v", meta)
 	}
