@@ -1,0 +1,37 @@
+package models
+
+import (
+	"io"
+	"testing"
+)
+
+// TestModels builds every predefined model from its declared input shape
+// and checks its parameter counts.
+func TestModels(t *testing.T) {
+	want := map[string][2]int{ // trainable, non-trainable
+		"mlp":     {101770, 0},
+		"ref-cnn": {421642, 0},
+	}
+	for _, name := range Names() {
+		m, err := New(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Summary(io.Discard); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !m.InputShape().Equal([]int{28, 28}) {
+			t.Errorf("%s: input shape %v, want (28, 28)", name, m.InputShape())
+		}
+		if !m.OutputShape().Equal([]int{10}) {
+			t.Errorf("%s: output shape %v, want (10,)", name, m.OutputShape())
+		}
+		tr, nt := m.CountParams()
+		if w, ok := want[name]; ok && (tr != w[0] || nt != w[1]) {
+			t.Errorf("%s: %d trainable and %d non-trainable parameters, want %d and %d", name, tr, nt, w[0], w[1])
+		}
+	}
+	if _, err := New("resnet"); err == nil {
+		t.Error("unknown model: no error")
+	}
+}
