@@ -219,7 +219,7 @@ func checkLayerName(name string, seen map[string]bool) error {
 	case name == "" || len(name) > 256:
 		return fmt.Errorf("layer name %q, want 1 to 256 characters", name)
 	case bytes.ContainsAny([]byte(name), "/\x00"):
-		return fmt.Errorf("layer name %q contains a slash", name)
+		return fmt.Errorf("layer name %q contains a slash or a NUL", name)
 	case seen[name]:
 		return fmt.Errorf("two layers are named %q", name)
 	}

@@ -1,0 +1,104 @@
+package optimizers
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/tailor-ml/tailor/layers"
+	"github.com/tailor-ml/tailor/tensor"
+)
+
+func TestFromConfigRoundTrip(t *testing.T) {
+	sgd, _ := SGDWith(0.05, 0.9, true)
+	adam, _ := AdamWith(0.002, 0.8, 0.99, 1e-6)
+	for _, opt := range []Optimizer{Adam(), SGD(), sgd, adam} {
+		got, err := FromConfig(opt.Name(), opt.Config())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got.Config(), opt.Config()) {
+			t.Errorf("%s: config %v, want %v", opt.Name(), got.Config(), opt.Config())
+		}
+	}
+	for _, tc := range []struct {
+		class string
+		cfg   map[string]any
+		want  string
+	}{
+		{"RMSprop", nil, `unknown optimizer "RMSprop"`},
+		{"Adam", map[string]any{"learning_rate": -1.0}, "learning_rate > 0"},
+		{"Adam", map[string]any{"learning_rate": "fast"}, "want a finite number"},
+		{"SGD", map[string]any{"momentum": 0.5, "clipnorm": 1.0}, `unknown configuration keys ["clipnorm"]`},
+		{"SGD", map[string]any{"nesterov": 1.0}, "want true or false"},
+	} {
+		if _, err := FromConfig(tc.class, tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s %v: error %v, want one containing %q", tc.class, tc.cfg, err, tc.want)
+		}
+	}
+}
+
+func params() []*layers.Param {
+	w := &layers.Param{Name: "kernel", Value: tensor.New(2, 2), Grad: tensor.New(2, 2)}
+	frozen := &layers.Param{Name: "moving_mean", Value: tensor.New(2)}
+	copy(w.Grad.Data, []float32{0.1, -0.2, 0.3, -0.4})
+	return []*layers.Param{w, frozen}
+}
+
+// TestStateRoundTrip: an optimizer given another's state takes the same
+// steps.
+func TestStateRoundTrip(t *testing.T) {
+	sgdA, _ := SGDWith(0.1, 0.9, false)
+	sgdB, _ := SGDWith(0.1, 0.9, false)
+	for _, pair := range [][2]Stateful{{Adam(), Adam()}, {sgdA, sgdB}} {
+		a, b := pair[0], pair[1]
+		pa, pb := params(), params()
+		a.Apply(pa)
+		a.Apply(pa)
+		copy(pb[0].Value.Data, pa[0].Value.Data)
+		if err := b.SetState(a.State(), pb); err != nil {
+			t.Fatal(err)
+		}
+		a.Apply(pa)
+		b.Apply(pb)
+		if !reflect.DeepEqual(pa[0].Value.Data, pb[0].Value.Data) {
+			t.Errorf("%s: %v after restoring, want %v", a.Name(), pb[0].Value.Data, pa[0].Value.Data)
+		}
+		// State is a copy.
+		st := a.State()
+		for _, bufs := range st.Slots {
+			bufs[0][0] = 42
+		}
+		for _, bufs := range a.State().Slots {
+			if bufs[0][0] == 42 {
+				t.Errorf("%s: State shares memory", a.Name())
+			}
+		}
+	}
+}
+
+func TestSetStateChecks(t *testing.T) {
+	p := params()
+	good := State{Iterations: 1, Slots: map[string][][]float32{"m": {make([]float32, 4), nil}, "v": {make([]float32, 4), nil}}}
+	for _, tc := range []struct {
+		name string
+		edit func(*State)
+		want string
+	}{
+		{"missing slot", func(s *State) { delete(s.Slots, "v") }, `no "v"`},
+		{"extra slot", func(s *State) { s.Slots["w"] = s.Slots["m"] }, "want m and v"},
+		{"short buffer", func(s *State) { s.Slots["m"] = [][]float32{make([]float32, 3), nil} }, "has 3 values, want 4"},
+		{"buffer for frozen", func(s *State) { s.Slots["m"] = [][]float32{make([]float32, 4), make([]float32, 2)} }, "non-trainable"},
+		{"count", func(s *State) { s.Slots["m"] = [][]float32{make([]float32, 4)} }, "1 buffers for 2 parameters"},
+		{"iterations", func(s *State) { s.Iterations = -1 }, "-1 iterations"},
+	} {
+		s := State{Iterations: good.Iterations, Slots: map[string][][]float32{"m": good.Slots["m"], "v": good.Slots["v"]}}
+		tc.edit(&s)
+		if err := Adam().SetState(s, p); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
+	if err := SGD().SetState(State{Slots: map[string][][]float32{"velocity": {make([]float32, 4), nil}}}, p); err == nil || !strings.Contains(err.Error(), "momentum is 0") {
+		t.Errorf("error %v", err)
+	}
+}
