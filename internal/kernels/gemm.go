@@ -80,23 +80,25 @@ func sgemmRef(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 // Design (Goto/BLIS, transposed for row-major C):
 //
 // The micro-kernel computes an mr×nr tile of C (nr along the contiguous rows
-// of C, held in vector registers) as a sequence of rank-1 updates: per step p
-// it loads nr values of B's row p (one or two vectors), broadcasts the mr
-// values A[i][p] and FMAs. It reads A through two strides (row and k), so A
-// is used in place when its layout allows (plain or transposed, both are just
-// strides) and only copied when reuse is high enough to pay for a compact,
-// cache-friendly copy or when the tile is a partial edge. B is read through a
-// row stride: in place when not transposed, otherwise packed (transposed) into
-// nr-wide panels [p][nr]. Loops, outermost first:
+// of C, held in vector registers: 8×32 with AVX-512, 6×16 with AVX2) as a
+// sequence of rank-1 updates: per step p it loads nr values of B's row p,
+// broadcasts the mr values A[i][p] and FMAs. It reads A through two strides
+// (row and k), so plain and transposed A are both used in place; only
+// partial edge tiles are copied (zero padded). It reads B through a row
+// stride: in place when not transposed, or packed into nr-wide panels
+// [p][nr] (transposed B always; plain B when reuse and row stride are large).
+// Loops, outermost first:
 //
-//	k in blocks of kc (≈256, balanced)   C += alpha*A[:,kblk]*B[kblk,:]
-//	  n in blocks of ncb (B block ≈ kc×512 floats, ≈512 KiB: L2)
-//	    m in steps of mr (A micro-panel mr×kc: L1)
-//	      n in steps of nr → micro-kernel
+//	k in blocks of kb (all of k if B's k×ncb block fits the L2 budget)
+//	  n in blocks of ncb                   (B block ≤ kc×ncb: L2)
+//	    m in steps of mr
+//	      k in blocks of kc (≤ 512, balanced: A micro-panel mr×kc in L1)
+//	        n in steps of nr → micro-kernel
 //
-// The k-block sizes depend only on k, and the kernel reduces each C element
-// over its k block in order, so the partition into parts (over m or n, at
-// tile boundaries) never changes results.
+// The first k block applies beta, later ones accumulate. The k-block sizes
+// depend only on k, and the kernel reduces each C element over a k block in
+// order, so neither the loop order nor the partition into parts (over m or
+// n, at tile boundaries) changes any result.
 
 // kernelFunc computes, for the mr×nr tile at c (row stride ldc):
 //
@@ -117,6 +119,9 @@ type gemmKernel struct {
 	mr, nr int
 	masked bool
 	fn     kernelFunc
+	// narrow, if not nil, is a masked kernel for tiles with nr ≤ nr/2 that
+	// computes every element exactly as fn does, with half the work.
+	narrow kernelFunc
 	// packT, if not nil, transposes nb 8×8 blocks: rows r<8 of src (stride
 	// ldsrc floats), columns 8q..8q+7, go to dst + (8q+c)*dstStride + r.
 	packT func(dst unsafe.Pointer, dstStride int, src unsafe.Pointer, ldsrc int, nb int)
@@ -128,7 +133,6 @@ type gemmKernel struct {
 // the CPU supports.
 var gemmKern = bestKernel()
 
-// Thresholds for packing an operand rather than reading it in place.
 // Operand packing. A is read in place except for partial edge tiles: the
 // micro-panel (mr rows × kc) stays in L1 across a B block either way, and
 // measurements found copying it never paid (its rows are long contiguous
@@ -139,7 +143,7 @@ var gemmKern = bestKernel()
 var (
 	packBMinTiles  = 16
 	packBMinStride = 512
-	parallelMin    = 1 << 17 // m·n·k below which Sgemm stays on one goroutine
+	partMinWork    = 1 << 17 // least m·n·k per parallel part
 )
 
 // gemmTask carries one Sgemm call; parts of C are its parallel work items.
@@ -171,26 +175,39 @@ func sgemm(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a 
 	*t = gemmTask{kern: kern, transA: transA, transB: transB, m: m, n: n, k: k,
 		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, pm: 1, pn: 1}
 	parts := 1
-	if w := Threads(); w > 1 && m*n*k >= parallelMin {
-		tm, tn := ceilDiv(m, kern.mr), ceilDiv(n, kern.nr)
-		// Split the longer side: each part reads its share of that
-		// operand and all of the other, so this moves the least data.
-		if m >= n {
-			t.pm = min(w, tm)
-			t.pn = min(w/t.pm, tn)
-		} else {
-			t.pn = min(w, tn)
-			t.pm = min(w/t.pn, tm)
-		}
+	if w := Threads(); w > 1 {
+		t.pm, t.pn = gemmSplit(kern, m, n, k, w)
 		parts = t.pm * t.pn
 	}
 	if parts == 1 {
 		t.run(0, 1)
 	} else {
-		parallelFor(parts, true, t)
+		parallelChunks(parts, parts, t)
 	}
 	*t = gemmTask{}
 	gemmTasks.put(t)
+}
+
+// gemmSplit picks how many parts to split C into along m and n for w
+// threads: one per thread, each of at least partMinWork multiply-adds. Each
+// part reads all of the operand along the side it is not split on (parts
+// along m re-read B, parts along n re-read A), so the longer side is split
+// first. (Splitting into more parts than threads, claimed dynamically, was
+// measured and did not pay, even on a busy machine.)
+func gemmSplit(kern *gemmKernel, m, n, k, w int) (pm, pn int) {
+	tm, tn := ceilDiv(m, kern.mr), ceilDiv(n, kern.nr)
+	p := min(w, m*n*k/partMinWork)
+	if p < 2 {
+		return 1, 1
+	}
+	if m >= n {
+		pm = min(p, tm)
+		pn = min(p/pm, tn)
+	} else {
+		pn = min(p, tn)
+		pm = min(p/pn, tm)
+	}
+	return pm, pn
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
@@ -306,6 +323,10 @@ func (t *gemmTask) block(buf *packBuf, i0, i1, j0, j1 int) {
 							bp, ldb = ptr(t.b, pc*t.ldb+jr), t.ldb
 						}
 						cp := ptr(t.c, ib*t.ldc+jr)
+						if nr <= NR/2 && kr.narrow != nil {
+							kr.narrow(kc, ap, rsA, csA, bp, ldb, cp, t.ldc, t.alpha, beta, flags, mr, nr)
+							continue
+						}
 						if kr.masked || (mr == MR && nr == NR) {
 							kr.fn(kc, ap, rsA, csA, bp, ldb, cp, t.ldc, t.alpha, beta, flags, mr, nr)
 							continue

@@ -16,6 +16,12 @@ import (
 //go:noescape
 func sgemmKernelAVX512(kc int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int, c unsafe.Pointer, ldc int, alpha, beta float32, flags, mr, nr int)
 
+// sgemmKernelAVX512N16 is the left half of the 8×32 kernel, for tiles with
+// nr ≤ 16; it computes each element exactly as the full kernel does.
+//
+//go:noescape
+func sgemmKernelAVX512N16(kc int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int, c unsafe.Pointer, ldc int, alpha, beta float32, flags, mr, nr int)
+
 // sgemmKernelAVX2 is a 6×16 tile: 12 ymm accumulators; full tiles only.
 //
 //go:noescape
@@ -27,7 +33,7 @@ func sgemmKernelAVX2(kc int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, l
 func packT8AVX(dst unsafe.Pointer, dstStride int, src unsafe.Pointer, ldsrc int, nb int)
 
 var avx512Kernel = gemmKernel{
-	name: "avx512", mr: 8, nr: 32, masked: true, fn: sgemmKernelAVX512, packT: packT8AVX,
+	name: "avx512", mr: 8, nr: 32, masked: true, fn: sgemmKernelAVX512, narrow: sgemmKernelAVX512N16, packT: packT8AVX,
 	kc: 512, ncb: 256, // A micro-panel ≤ 16 KiB (L1), B block ≤ 512 KiB (L2)
 }
 

@@ -173,6 +173,144 @@ done:
 	RET
 
 // ---------------------------------------------------------------------------
+// func sgemmKernelAVX512N16(kc int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int,
+//	c unsafe.Pointer, ldc int, alpha, beta float32, flags, mr, nr int)
+//
+// The 8×32 kernel's left half, for edge tiles with nr ≤ 16 (like n = 10):
+// same registers and the same arithmetic per element, half the work.
+
+#define ROW512N(addr, bc, acc0) \
+	VBROADCASTSS addr, bc; \
+	VFMADD231PS  Z0, bc, acc0
+
+#define STEP512N \
+	VMOVUPS.Z (BX), K1, Z0; \
+	ROW512N((SI), Z2, Z16); \
+	ROW512N((SI)(R8*1), Z3, Z18); \
+	ROW512N((SI)(R8*2), Z4, Z20); \
+	ROW512N((SI)(R9*1), Z5, Z22); \
+	ROW512N((SI)(R8*4), Z6, Z24); \
+	ROW512N((SI)(R10*1), Z7, Z26); \
+	ROW512N((SI)(R9*2), Z8, Z28); \
+	ROW512N((SI)(R11*1), Z9, Z30); \
+	ADDQ R12, SI; \
+	ADDQ R13, BX
+
+#define STORE512NB(acc0) \
+	VMULPS      Z0, acc0, acc0; \
+	VMOVUPS.Z   (DX), K1, Z2; \
+	VFMADD231PS Z1, Z2, acc0; \
+	VMOVUPS     acc0, K1, (DX)
+
+#define STORE512N(acc0) \
+	VMULPS  Z0, acc0, acc0; \
+	VMOVUPS acc0, K1, (DX)
+
+#define NEXTROWN \
+	DECQ CX; \
+	JZ   doneN; \
+	ADDQ R8, DX
+
+TEXT ·sgemmKernelAVX512N16(SB), NOSPLIT, $0-96
+	MOVQ kc+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ rsA+16(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R9
+	LEAQ (R8)(R8*4), R10
+	LEAQ (R9)(R8*4), R11
+	MOVQ csA+24(FP), R12
+	SHLQ $2, R12
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), R13
+	SHLQ $2, R13
+
+	MOVQ  nr+88(FP), CX
+	MOVQ  $1, AX
+	SHLQ  CX, AX
+	DECQ  AX
+	KMOVW AX, K1
+
+	VPXORD Z16, Z16, Z16
+	VPXORD Z18, Z18, Z18
+	VPXORD Z20, Z20, Z20
+	VPXORD Z22, Z22, Z22
+	VPXORD Z24, Z24, Z24
+	VPXORD Z26, Z26, Z26
+	VPXORD Z28, Z28, Z28
+	VPXORD Z30, Z30, Z30
+
+	MOVQ DI, CX
+	SHRQ $2, CX
+	JZ   tailN
+
+loopN:
+	STEP512N
+	STEP512N
+	STEP512N
+	STEP512N
+	DECQ CX
+	JNZ  loopN
+
+tailN:
+	ANDQ $3, DI
+	JZ   epiN
+
+loopNt:
+	STEP512N
+	DECQ DI
+	JNZ  loopNt
+
+epiN:
+	VBROADCASTSS alpha+64(FP), Z0
+	VBROADCASTSS beta+68(FP), Z1
+	MOVQ         c+48(FP), DX
+	MOVQ         ldc+56(FP), R8
+	SHLQ         $2, R8
+	MOVQ         mr+80(FP), CX
+	MOVQ         flags+72(FP), AX
+	TESTQ        $1, AX
+	JNZ          beta0N
+
+	STORE512NB(Z16)
+	NEXTROWN
+	STORE512NB(Z18)
+	NEXTROWN
+	STORE512NB(Z20)
+	NEXTROWN
+	STORE512NB(Z22)
+	NEXTROWN
+	STORE512NB(Z24)
+	NEXTROWN
+	STORE512NB(Z26)
+	NEXTROWN
+	STORE512NB(Z28)
+	NEXTROWN
+	STORE512NB(Z30)
+	JMP doneN
+
+beta0N:
+	STORE512N(Z16)
+	NEXTROWN
+	STORE512N(Z18)
+	NEXTROWN
+	STORE512N(Z20)
+	NEXTROWN
+	STORE512N(Z22)
+	NEXTROWN
+	STORE512N(Z24)
+	NEXTROWN
+	STORE512N(Z26)
+	NEXTROWN
+	STORE512N(Z28)
+	NEXTROWN
+	STORE512N(Z30)
+
+doneN:
+	VZEROUPPER
+	RET
+
+// ---------------------------------------------------------------------------
 // func sgemmKernelAVX2(kc int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int,
 //	c unsafe.Pointer, ldc int, alpha, beta float32, flags, mr, nr int)
 //

@@ -202,14 +202,14 @@ func TestSgemmLarge(t *testing.T) {
 // splits included): the blocking, packing and partition code is covered
 // whatever the production thresholds pick.
 func TestSgemmForcedPaths(t *testing.T) {
-	oldTiles, oldStride, oldMin := packBMinTiles, packBMinStride, parallelMin
-	defer func() { packBMinTiles, packBMinStride, parallelMin = oldTiles, oldStride, oldMin }()
+	oldTiles, oldStride, oldWork := packBMinTiles, packBMinStride, partMinWork
+	defer func() { packBMinTiles, packBMinStride, partMinWork = oldTiles, oldStride, oldWork }()
 	for _, k := range kernels() {
 		oldKC, oldNCB := k.kc, k.ncb
 		k.kc, k.ncb = 24, 2*k.nr
 		defer func() { k.kc, k.ncb = oldKC, oldNCB }()
 	}
-	parallelMin = 0
+	partMinWork = 1
 	for _, pack := range []bool{false, true} {
 		if pack {
 			packBMinTiles, packBMinStride = 0, 0
@@ -337,6 +337,45 @@ func TestSgemmAllocs(t *testing.T) {
 	}
 }
 
+// TestSgemmAllocsTraining runs many training steps' products with
+// GOMAXPROCS=2 and a GC now and then, as a training loop does: the pool must
+// not pile up job descriptors when its worker lags behind. The runtime may
+// allocate a semaphore record after a GC, hence a small allowance rather
+// than zero.
+func TestSgemmAllocsTraining(t *testing.T) {
+	withProcs(2, func() {
+		rng := rand.New(rand.NewPCG(14, 15))
+		var gs []*gemmCase
+		var cs [][]float32
+		for _, s := range trainingShapes[:6] {
+			g := newCase(rng, s.transA, s.transB, s.m, s.n, s.k, 1, 0, false)
+			gs = append(gs, g)
+			cs = append(cs, append([]float32(nil), g.c...))
+		}
+		step := func() {
+			for i, g := range gs {
+				g.run(cs[i])
+			}
+		}
+		for range 50 {
+			step()
+		}
+		const steps = 1000
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		for i := range steps {
+			step()
+			if i%100 == 0 {
+				runtime.GC()
+			}
+		}
+		runtime.ReadMemStats(&m1)
+		if per := float64(m1.Mallocs-m0.Mallocs) / steps; per > 0.1 {
+			t.Errorf("%.3f allocations per training step", per)
+		}
+	})
+}
+
 type sumTask struct {
 	x   []int
 	out []int
@@ -421,7 +460,10 @@ func BenchmarkParallelFor(b *testing.B) {
 	}
 }
 
-type spinTask struct{ iters int; sink []float64 }
+type spinTask struct {
+	iters int
+	sink  []float64
+}
 
 func (t *spinTask) run(lo, hi int) {
 	for i := lo; i < hi; i++ {

@@ -62,14 +62,27 @@ func parallelFor(n int, parallel bool, body rangeFunc) {
 		}
 		return
 	}
-	parts := min(w, n)
-	p := thePool.ensure(parts - 1)
+	parallelChunks(n, min(w, n), body)
+}
+
+// parallelChunks is parallelFor with an explicit number of chunks (1 ≤
+// chunks ≤ n), each claimed by whichever goroutine is free first: more
+// chunks than threads balance the load when a thread is slowed down (by
+// another process, say) at the cost of a little more scheduling.
+func parallelChunks(n, chunks int, body rangeFunc) {
+	w := runtime.GOMAXPROCS(0)
+	if w == 1 || chunks < 2 {
+		body.run(0, n)
+		return
+	}
+	p := thePool.ensure(w - 1)
 	j := p.getJob()
-	j.body, j.n, j.parts = body, n, parts
+	j.body, j.n, j.parts = body, n, chunks
 	j.next.Store(0)
-	j.wg.Add(parts)
+	j.wg.Add(chunks)
 	j.refs.Store(1)
-	for t := 1; t < parts; t++ {
+	helpers := min(chunks, w) - 1
+	for range helpers {
 		j.refs.Add(1)
 		select {
 		case p.queue <- j:
@@ -79,6 +92,20 @@ func parallelFor(n int, parallel bool, body rangeFunc) {
 	}
 	j.work()
 	j.wg.Wait()
+	// Take back queue entries no worker has picked up yet (running any
+	// job found there, ours being finished): otherwise a pool that lags
+	// behind, say while its threads are descheduled, piles up stale entries
+	// that each pin a job descriptor, and new calls allocate new ones.
+	for range helpers {
+		select {
+		case q := <-p.queue:
+			q.work()
+			p.release(q)
+			continue
+		default:
+		}
+		break
+	}
 	p.release(j)
 }
 
