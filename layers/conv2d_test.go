@@ -211,3 +211,39 @@ func BenchmarkConv2D(b *testing.B) {
 		})
 	}
 }
+
+// TestConv2DBlocks checks that a batch processed in several blocks of
+// images gives the same outputs as the images one by one, in both modes,
+// and that Backward after an inference Forward matches Backward after a
+// training one.
+func TestConv2DBlocks(t *testing.T) {
+	c := Conv2D(32, [2]int{3, 3}, Conv2DOptions{Padding: Same, Activation: activations.ReLU})
+	buildForTest(t, c, tensor.Shape{28, 28, 1})
+	if block := convBlockBytes / (4 * 784 * (9 + 32)); block >= 9 {
+		t.Fatalf("blocks of %d images: the test needs several blocks in a batch of 9", block)
+	}
+	x := randomTensor(rand.New(rand.NewPCG(5, 5)), 9, 28, 28, 1)
+	for _, training := range []bool{true, false} {
+		y := c.Forward(x, training).Clone()
+		for i := 0; i < 9; i++ {
+			yi := c.Forward(x.Slice(i, i+1), training)
+			for j, v := range yi.Data {
+				if v != y.Row(i)[j] {
+					t.Fatalf("training=%v: image %d alone differs at %d: %v, in the batch %v", training, i, j, v, y.Row(i)[j])
+				}
+			}
+		}
+	}
+	dy := randomTensor(rand.New(rand.NewPCG(6, 6)), 9, 28, 28, 32)
+	grads := func(training bool) []float32 {
+		c.Forward(x, training)
+		dx := c.Backward(dy, true)
+		return append(append([]float32(nil), dx.Data...), c.kernel.Grad.Data...)
+	}
+	a, b := grads(true), grads(false)
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("gradient %d: %v after a training Forward, %v after an inference one", i, a[i], b[i])
+		}
+	}
+}

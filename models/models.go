@@ -10,6 +10,7 @@ import (
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/activations"
 	"github.com/tailor-ml/tailor/layers"
+	"github.com/tailor-ml/tailor/optimizers"
 )
 
 // MLP is the tutorial's model: Flatten(28, 28) → Dense(128, relu) →
@@ -67,4 +68,39 @@ func Names() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// Recipe is how a predefined model is meant to be trained: the epochs,
+// batch size and optimizer that reach its documented accuracy.
+type Recipe struct {
+	// Epochs and BatchSize are Fit's.
+	Epochs, BatchSize int
+	// Optimizer returns a fresh optimizer for a run of steps training
+	// steps in all (epochs × ⌈examples/batch size⌉), which a learning-rate
+	// schedule spans.
+	Optimizer func(steps int64) optimizers.Optimizer
+}
+
+// adam is the tutorial's optimizer: Adam with Keras's defaults.
+func adam(int64) optimizers.Optimizer { return optimizers.Adam() }
+
+// recipes maps each --model name to its training recipe.
+var recipes = map[string]Recipe{
+	"mlp":     {Epochs: 10, BatchSize: 32, Optimizer: adam},
+	"ref-cnn": {Epochs: 5, BatchSize: 32, Optimizer: adam},
+}
+
+// TrainingRecipe returns the recipe of the named model.
+func TrainingRecipe(name string) (Recipe, error) {
+	r, ok := recipes[name]
+	if !ok {
+		return Recipe{}, fmt.Errorf("unknown model %q (want one of %v)", name, Names())
+	}
+	return r, nil
+}
+
+// Steps is the number of training steps of a run of epochs over n
+// examples in batches of batchSize, for Recipe.Optimizer.
+func Steps(epochs, n, batchSize int) int64 {
+	return int64(epochs) * int64((n+batchSize-1)/batchSize)
 }

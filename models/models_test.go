@@ -31,6 +31,21 @@ func TestModels(t *testing.T) {
 			t.Errorf("%s: %d trainable and %d non-trainable parameters, want %d and %d", name, tr, nt, w[0], w[1])
 		}
 	}
+	for _, name := range Names() {
+		r, err := TrainingRecipe(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Epochs <= 0 || r.BatchSize <= 0 || r.Optimizer(Steps(r.Epochs, 60000, r.BatchSize)) == nil {
+			t.Errorf("%s: recipe %+v", name, r)
+		}
+	}
+	if Steps(5, 60000, 32) != 9375 || Steps(1, 10, 3) != 4 {
+		t.Error("Steps: wrong count")
+	}
+	if _, err := TrainingRecipe("resnet"); err == nil {
+		t.Error("unknown recipe: no error")
+	}
 	if _, err := New("resnet"); err == nil {
 		t.Error("unknown model: no error")
 	}
