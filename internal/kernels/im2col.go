@@ -175,36 +175,50 @@ func addTo(dst, src []float32) {
 // the first layer of a CNN on grey images, where copying three values at a
 // time through copy costs more than the copying.
 func im2col3(cols, x []float32, n int, g *ConvGeom) {
-	k := g.PatchSize()
-	r := 0
+	// The geometry in locals: the compiler cannot keep g's fields in
+	// registers across the stores into cols.
+	h, w, kh, k := g.H, g.W, g.KH, g.PatchSize()
+	oh, ow, sh, sw, pt, pl := g.OH, g.OW, g.SH, g.SW, g.PadTop, g.PadLeft
+	// the columns ox whose three taps all lie inside the row
+	ox0 := min((pl+sw-1)/sw, ow)
+	ox1 := max(min((w-3+pl)/sw+1, ow), ox0)
+	if w < 3 {
+		ox0, ox1 = ow, ow
+	}
 	for b := 0; b < n; b++ {
-		img := x[b*g.InSize() : (b+1)*g.InSize()]
-		for oy := 0; oy < g.OH; oy++ {
-			iy0 := oy*g.SH - g.PadTop
-			for ox := 0; ox < g.OW; ox++ {
-				ix0 := ox*g.SW - g.PadLeft
-				row := cols[r*k : r*k+k]
-				r++
-				for ki := 0; ki < g.KH; ki++ {
-					dst := row[ki*3 : ki*3+3]
-					iy := iy0 + ki
-					if iy < 0 || iy >= g.H {
-						dst[0], dst[1], dst[2] = 0, 0, 0
-						continue
+		img := x[b*h*w : (b+1)*h*w]
+		for oy := 0; oy < oh; oy++ {
+			out := cols[(b*oh+oy)*ow*k : (b*oh+oy+1)*ow*k]
+			for ki := 0; ki < kh; ki++ {
+				iy := oy*sh - pt + ki
+				if iy < 0 || iy >= h {
+					for ox := 0; ox < ow; ox++ {
+						d := out[ox*k+ki*3 : ox*k+ki*3+3]
+						d[0], d[1], d[2] = 0, 0, 0
 					}
-					src := img[iy*g.W : iy*g.W+g.W]
-					if ix0 >= 0 && ix0+3 <= g.W {
-						s := src[ix0 : ix0+3]
-						dst[0], dst[1], dst[2] = s[0], s[1], s[2]
-						continue
-					}
+					continue
+				}
+				src := img[iy*w : iy*w+w]
+				for ox := ox0; ox < ox1; ox++ {
+					s := src[ox*sw-pl : ox*sw-pl+3]
+					d := out[ox*k+ki*3 : ox*k+ki*3+3]
+					d[0], d[1], d[2] = s[0], s[1], s[2]
+				}
+				border := func(ox int) {
+					d := out[ox*k+ki*3 : ox*k+ki*3+3]
 					for kj := range 3 {
-						if ix := ix0 + kj; ix >= 0 && ix < g.W {
-							dst[kj] = src[ix]
+						if ix := ox*sw - pl + kj; ix >= 0 && ix < w {
+							d[kj] = src[ix]
 						} else {
-							dst[kj] = 0
+							d[kj] = 0
 						}
 					}
+				}
+				for ox := 0; ox < ox0; ox++ {
+					border(ox)
+				}
+				for ox := ox1; ox < ow; ox++ {
+					border(ox)
 				}
 			}
 		}

@@ -28,6 +28,9 @@ var convGeoms = []struct {
 	{8, 8, 4, 5, 5, 2, 3, true},
 	{4, 9, 2, 1, 4, 3, 2, false},
 	{3, 3, 2, 4, 4, 1, 1, true},
+	{3, 2, 1, 3, 3, 1, 2, true}, // one channel, three wide, no column inside
+	{7, 9, 1, 3, 3, 2, 2, true},
+	{6, 8, 1, 2, 3, 3, 1, false},
 	{6, 6, 16, 2, 2, 2, 2, false}, // the AVX-512 max-pool loops
 	{5, 7, 32, 2, 2, 2, 2, false},
 }
