@@ -78,9 +78,11 @@ type Conv2DLayer struct {
 	direct       bool // 1×1 kernel, stride 1: the input is its own im2col matrix
 	training     bool // the mode of the last Forward: only training keeps cols
 	kernel, bias *Param
-	x            *tensor.Tensor // the last input, kept for the kernel gradient
-	cols         tensor.Tensor  // unfolded windows, (B·OH·OW, KH·KW·C) in training, one block's at inference
-	dcols        tensor.Tensor  // their gradient, one block of images at a time
+	x            *tensor.Tensor   // the last input, kept for the kernel gradient
+	cols         tensor.Tensor    // unfolded windows, (B·OH·OW, KH·KW·C) in training, one block's at inference
+	dcols        tensor.Tensor    // their gradient (strided convolutions)
+	gT           kernels.ConvGeom // stride 1: dx as a convolution of dz, see Backward
+	wT           tensor.Tensor    // the kernel rotated for it, (KH·KW·F, C)
 	out, dz, dx  tensor.Tensor
 }
 
@@ -134,6 +136,13 @@ func (c *Conv2DLayer) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, erro
 		return nil, fmt.Errorf("conv2d %q: %w", c.name, err)
 	}
 	c.direct = kh == 1 && kw == 1 && c.strides == [2]int{1, 1}
+	if c.strides == [2]int{1, 1} {
+		// dx[i, j] = Σ dz[i+pt−di, j+pl−dj]·K[di, dj]ᵀ: a stride-1
+		// convolution of dz, padded by KH−1−pt rows above and KW−1−pl
+		// columns to the left, with the kernel rotated by 180°.
+		c.gT = kernels.ConvGeom{H: c.g.OH, W: c.g.OW, C: c.filters, KH: kh, KW: kw, SH: 1, SW: 1,
+			PadTop: kh - 1 - c.g.PadTop, PadLeft: kw - 1 - c.g.PadLeft, OH: h, OW: w}
+	}
 	c.kernel = newParam("kernel", kh, kw, ch, c.filters)
 	glorotUniform(c.kernel.Value.Data, kh*kw*ch, kh*kw*c.filters, rng)
 	c.bias = nil
@@ -240,11 +249,37 @@ func (c *Conv2DLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Te
 		kernels.Sgemm(false, true, m, k, f, 1, c.dz.Data, f, c.kernel.Value.Data, f, 0, c.dx.Data, k)
 		return &c.dx
 	}
+	if c.strides == [2]int{1, 1} {
+		c.backwardInput(b)
+		return &c.dx
+	}
 	// cols was im2col(x), so dx = col2im(dcols).
 	c.dcols.Resize(m, k)
 	kernels.Sgemm(false, true, m, k, f, 1, c.dz.Data, f, c.kernel.Value.Data, f, 0, c.dcols.Data, k)
 	kernels.Col2im(c.dx.Data, c.dcols.Data, b, g)
 	return &c.dx
+}
+
+// backwardInput computes dx for a stride-1 convolution as the convolution
+// of dz with the rotated kernel, through im2col and a product as in
+// Forward and in blocks of images likewise. Its product has the depth
+// KH·KW·F where dz·Kᵀ, the product before col2im, has only F: a narrow
+// layer's product runs several times faster, and no scattered sums are
+// left to do.
+func (c *Conv2DLayer) backwardInput(b int) {
+	gt := &c.gT
+	k, ch := gt.PatchSize(), c.g.C
+	c.wT.Resize(k, ch)
+	kernels.RotateKernel(c.wT.Data, c.kernel.Value.Data, c.g.KH, c.g.KW, ch, c.filters)
+	p := gt.Pixels()
+	block := max(1, convBlockBytes/(4*p*(k+ch)))
+	c.dcols.Resize(min(block, b)*p, k)
+	for lo := 0; lo < b; lo += block {
+		hi := min(lo+block, b)
+		cols := c.dcols.Data[:(hi-lo)*p*k]
+		kernels.Im2col(cols, c.dz.Data[lo*gt.InSize():hi*gt.InSize()], hi-lo, gt)
+		kernels.Sgemm(false, false, (hi-lo)*p, ch, k, 1, cols, k, c.wT.Data, ch, 0, c.dx.Data[lo*p*ch:hi*p*ch], ch)
+	}
 }
 
 // Params returns the kernel and the bias.

@@ -224,3 +224,23 @@ func im2col3(cols, x []float32, n int, g *ConvGeom) {
 		}
 	}
 }
+
+// RotateKernel sets dst, a (KH·KW·F) × C matrix, to the convolution kernel
+// w (KH, KW, C, F) rotated by 180° with its channel axes swapped:
+// dst[(i, j, f)][c] = w[KH−1−i, KW−1−j, c, f]. Convolving the output
+// gradient of a stride-1 convolution with it gives the input gradient.
+func RotateKernel(dst, w []float32, kh, kw, c, f int) {
+	_ = dst[kh*kw*f*c-1]
+	_ = w[kh*kw*c*f-1]
+	for i := 0; i < kh; i++ {
+		for j := 0; j < kw; j++ {
+			src := w[((kh-1-i)*kw+(kw-1-j))*c*f:]
+			out := dst[(i*kw+j)*f*c:]
+			for ch := 0; ch < c; ch++ {
+				for o := 0; o < f; o++ {
+					out[o*c+ch] = src[ch*f+o]
+				}
+			}
+		}
+	}
+}
