@@ -39,6 +39,8 @@ func commands() []command {
 		{"show", "plot one image with a colour bar as a PNG", runShow},
 		{"summary", "print a model's Keras-style summary", runSummary},
 		{"train", "train a model, evaluate it and predict", runTrain},
+		{"evaluate", "evaluate a saved model: loss, accuracy, per-class accuracy, confusion matrix", runEvaluate},
+		{"predict", "predict the top classes of dataset images or PNG/JPEG files with a saved model", runPredict},
 		{"bench", "measure SGEMM, training and prediction speed", runBench},
 	}
 }
@@ -70,6 +72,8 @@ func run(ctx context.Context, e *env, args []string) int {
 			return 0
 		case errors.Is(err, errUsage):
 			return 2
+		case errors.Is(err, errInterrupted):
+			return 130
 		default:
 			fmt.Fprintf(e.stderr, "tailor %s: %v\n", c.name, err)
 			return 1
@@ -116,9 +120,35 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return errUsage
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "unexpected arguments: %v\n", fs.Args())
-		fs.Usage()
-		return errUsage
+		return usageError(fs, fmt.Sprintf("unexpected arguments: %v", fs.Args()))
 	}
 	return nil
+}
+
+// parseWithArgs parses flags that may come before, between or after
+// positional arguments (tailor predict model.tailor --index 0), and
+// returns the positional ones in order.
+func parseWithArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, errUsage
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// usageError prints msg and the command's usage and returns errUsage.
+func usageError(fs *flag.FlagSet, msg string) error {
+	fmt.Fprintln(fs.Output(), msg)
+	fs.Usage()
+	return errUsage
 }

@@ -1,18 +1,25 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/callbacks"
 	"github.com/tailor-ml/tailor/datasets/fashionmnist"
 	"github.com/tailor-ml/tailor/internal/atomicfile"
 	"github.com/tailor-ml/tailor/metrics"
 	"github.com/tailor-ml/tailor/models"
+	"github.com/tailor-ml/tailor/saving"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -39,8 +46,20 @@ type epochReport struct {
 
 func joinNames() string { return strings.Join(models.Names(), ", ") }
 
+// runSettings are the train flags that a resumed run must share with the
+// run it continues; --checkpoint-dir keeps them beside the checkpoint.
+type runSettings struct {
+	Model      string `json:"model"`
+	TrainLimit int    `json:"train_limit"`
+}
+
+const settingsFile = "train-settings.json"
+
+// errInterrupted reports a run stopped by SIGINT or SIGTERM.
+var errInterrupted = errors.New("interrupted")
+
 func runTrain(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "train", "[--model mlp] [--epochs 10] [--batch-size 32] [--seed 1] [--train-limit N] [--json FILE] [--data DIR]")
+	fs := newFlags(e, "train", "[--model mlp] [--epochs 10] [--batch-size 32] [--seed 1] [--train-limit N] [--json FILE] [--out FILE] [--checkpoint-dir DIR | --resume DIR] [--data DIR]")
 	name := fs.String("model", "mlp", "the model: one of "+joinNames())
 	epochs := fs.Int("epochs", 10, "passes over the training data")
 	batch := fs.Int("batch-size", 32, "examples per training step")
@@ -48,25 +67,76 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	limit := fs.Int("train-limit", 0, "train on the first N training images only (0: all)")
 	valSplit := fs.Float64("validation-split", 0, "hold out this last fraction of the training data for validation")
 	jsonPath := fs.String("json", "", "write the figures as JSON to this file")
+	outPath := fs.String("out", "", "save the trained model to this file (e.g. model.tailor)")
+	ckptDir := fs.String("checkpoint-dir", "", "keep a checkpoint here after every epoch and on SIGINT/SIGTERM")
+	every := fs.Int("checkpoint-every", 0, "also checkpoint every N batches (0: per epoch and on interrupt only)")
+	resume := fs.String("resume", "", "resume the interrupted run whose checkpoint is in this directory")
 	dir := fs.String("data", "", "directory holding the Fashion-MNIST IDX files")
 	quiet := fs.Bool("quiet", false, "print no progress, only the results")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *epochs <= 0 || *batch <= 0 || *limit < 0 {
-		return fmt.Errorf("--epochs %d, --batch-size %d and --train-limit %d must be positive", *epochs, *batch, *limit)
+	if *epochs <= 0 || *batch <= 0 || *limit < 0 || *every < 0 {
+		return fmt.Errorf("--epochs %d, --batch-size %d, --train-limit %d and --checkpoint-every %d must be positive", *epochs, *batch, *limit, *every)
 	}
-	model, err := compiled(*name, *seed)
-	if err != nil {
-		return err
+	if *resume != "" && *ckptDir != "" && *resume != *ckptDir {
+		return fmt.Errorf("--resume %s and --checkpoint-dir %s: a resumed run keeps its checkpoint where it was", *resume, *ckptDir)
 	}
+	settings := runSettings{Model: *name, TrainLimit: *limit}
+	if *resume != "" {
+		*ckptDir = *resume
+		if err := readJSON(filepath.Join(*resume, settingsFile), &settings); err != nil {
+			return fmt.Errorf("--resume %s: %w", *resume, err)
+		}
+	}
+
+	opts := tailor.FitOptions{Epochs: *epochs, BatchSize: *batch, Seed: *seed, ValidationSplit: *valSplit, Out: e.stdout}
+	if *quiet {
+		opts.Verbose = tailor.Silent
+	}
+	meta := saving.FashionMNIST(fashionmnist.ClassNames())
+	var model *tailor.Model
+	var backup *callbacks.BackupAndRestoreCallback
+	var err error
+	if *ckptDir != "" {
+		backup = callbacks.BackupAndRestore(*ckptDir, opts, meta)
+		backup.SaveEvery = *every
+	}
+	if *resume != "" {
+		var restored tailor.FitOptions
+		if model, restored, err = backup.Restore(); err != nil {
+			return fmt.Errorf("--resume %s: %w", *resume, err)
+		}
+		restored.Out, restored.Verbose = opts.Out, opts.Verbose
+		if flagSet(fs, "epochs") { // train longer (or shorter) than first asked
+			restored.Epochs, backup.Fit.Epochs = *epochs, *epochs
+		}
+		opts = restored
+		fmt.Fprintf(e.stdout, "Resuming %s from %s at epoch %d, step %d\n", settings.Model, *resume, opts.Resume.Epoch+1, opts.Resume.Step)
+	} else {
+		if model, err = compiled(settings.Model, *seed); err != nil {
+			return err
+		}
+		if backup != nil {
+			if err := os.MkdirAll(*ckptDir, 0o755); err != nil {
+				return err
+			}
+			if err := writeJSON(filepath.Join(*ckptDir, settingsFile), settings); err != nil {
+				return err
+			}
+		}
+	}
+	if backup != nil {
+		opts.Callbacks = append(opts.Callbacks, backup)
+	}
+
 	trainSet, testSet, err := loadData(ctx, e, *dir)
 	if err != nil {
 		return err
 	}
 	x, y := images(trainSet, 1.0/255)
-	if *limit > 0 && *limit < x.Len() {
-		x, y = x.Slice(0, *limit), y.Slice(0, *limit)
+	if settings.TrainLimit > 0 && settings.TrainLimit < x.Len() {
+		x, y = x.Slice(0, settings.TrainLimit), y.Slice(0, settings.TrainLimit)
 	}
 	testX, testY := images(testSet, 1.0/255)
 
@@ -74,19 +144,33 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	if err := model.Summary(out); err != nil {
 		return err
 	}
-	verbose := tailor.VerboseAuto
-	if *quiet {
-		verbose = tailor.Silent
-	}
 	start := time.Now()
-	hist, err := model.Fit(ctx, x, y, tailor.FitOptions{
-		Epochs: *epochs, BatchSize: *batch, Seed: *seed, ValidationSplit: *valSplit,
-		Verbose: verbose, Out: out,
-	})
+	hist, err := model.Fit(ctx, x, y, opts)
+	if errors.Is(err, context.Canceled) {
+		if backup == nil {
+			fmt.Fprintln(e.stderr, "\nInterrupted; nothing saved (use --checkpoint-dir DIR to keep a checkpoint).")
+			return errInterrupted
+		}
+		if err := backup.Save(model); err != nil {
+			return fmt.Errorf("interrupted, and the checkpoint could not be written: %w", err)
+		}
+		p := model.Progress()
+		fmt.Fprintf(e.stderr, "\nInterrupted at epoch %d, step %d. Checkpoint written to %s; continue with: tailor train --resume %s\n", p.Epoch+1, p.Step, *ckptDir, *ckptDir)
+		return errInterrupted
+	}
 	if err != nil {
 		return err
 	}
 	trainSeconds := time.Since(start).Seconds()
+	if backup != nil {
+		hist = backup.History() // the epochs before a resume too
+	}
+	if *outPath != "" {
+		if err := saving.Save(*outPath, model, meta); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "Saved the model to %s\n", *outPath)
+	}
 
 	testLoss, scores, err := model.Evaluate(ctx, testX, testY, tailor.EvaluateOptions{Verbose: tailor.OneLinePerEpoch, Out: out})
 	if err != nil {
@@ -111,7 +195,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 
 	if *jsonPath != "" {
 		rep := trainReport{
-			Model: *name, Seed: *seed, BatchSize: *batch, TrainExamples: x.Len(),
+			Model: settings.Model, Seed: opts.Seed, BatchSize: opts.BatchSize, TrainExamples: x.Len(),
 			TrainAccuracy: last(hist.History["accuracy"]), TestLoss: testLoss, TestAccuracy: scores["accuracy"],
 			PerClassAccuracy: perClass, TrainSeconds: trainSeconds,
 		}
@@ -121,6 +205,27 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		if err := writeJSON(*jsonPath, rep); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// flagSet reports whether the flag was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// readJSON decodes the JSON file at path into v, refusing unknown fields.
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
 }

@@ -1,0 +1,239 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/datasets/fashionmnist"
+	"github.com/tailor-ml/tailor/preprocessing"
+	"github.com/tailor-ml/tailor/saving"
+	"github.com/tailor-ml/tailor/tensor"
+)
+
+// evaluateReport is what evaluate --json writes.
+type evaluateReport struct {
+	Model            string    `json:"model"`
+	Split            string    `json:"split"`
+	Loss             float64   `json:"loss"`
+	Accuracy         float64   `json:"accuracy"`
+	PerClassAccuracy []float64 `json:"per_class_accuracy"`
+	// Confusion[i][j] counts examples of class i predicted as j.
+	Confusion [][]int `json:"confusion_matrix"`
+}
+
+func runEvaluate(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "evaluate", "MODEL.tailor [--split test|train] [--json FILE] [--data DIR]")
+	split := fs.String("split", "test", "the split to evaluate on: test or train")
+	jsonPath := fs.String("json", "", "write the figures as JSON to this file")
+	dir := fs.String("data", "", "directory holding the Fashion-MNIST IDX files")
+	pos, err := parseWithArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError(fs, "want exactly one model file")
+	}
+	model, meta, err := saving.Load(pos[0])
+	if err != nil {
+		return err
+	}
+	train, test, err := loadData(ctx, e, *dir)
+	if err != nil {
+		return err
+	}
+	d := test
+	switch *split {
+	case "test":
+	case "train":
+		d = train
+	default:
+		return fmt.Errorf("--split %q: want test or train", *split)
+	}
+	x, y := images(d, 1.0/255)
+	loss, scores, err := model.Evaluate(ctx, x, y, tailor.EvaluateOptions{})
+	if err != nil {
+		return err
+	}
+	classes, err := model.PredictClasses(ctx, x, tailor.PredictOptions{})
+	if err != nil {
+		return err
+	}
+	names := classNames(meta)
+	rep := evaluateReport{Model: pos[0], Split: *split, Loss: loss, Accuracy: scores["accuracy"],
+		PerClassAccuracy: perClassAccuracy(d.Labels, classes), Confusion: confusion(d.Labels, classes, len(names))}
+	w := e.stdout
+	fmt.Fprintf(w, "%s on the %s split (%d images): loss %.4f, accuracy %.4f\n\n", pos[0], *split, d.N, loss, rep.Accuracy)
+	printPerClass(w, rep.PerClassAccuracy)
+	fmt.Fprintln(w)
+	printConfusion(w, rep.Confusion, names)
+	if *jsonPath != "" {
+		return writeJSON(*jsonPath, rep)
+	}
+	return nil
+}
+
+// confusion counts (true class, predicted class) pairs.
+func confusion(labels []uint8, predicted []int, classes int) [][]int {
+	m := make([][]int, classes)
+	for i := range m {
+		m[i] = make([]int, classes)
+	}
+	for i, l := range labels {
+		m[l][predicted[i]]++
+	}
+	return m
+}
+
+// printConfusion prints the matrix with true classes as rows.
+func printConfusion(w io.Writer, m [][]int, names []string) {
+	fmt.Fprintln(w, "Confusion matrix (rows: true class, columns: predicted class):")
+	fmt.Fprintf(w, "%-14s", "")
+	for j := range m {
+		fmt.Fprintf(w, "%6d", j)
+	}
+	fmt.Fprintln(w)
+	for i, row := range m {
+		fmt.Fprintf(w, "%d %-12s", i, names[i])
+		for _, c := range row {
+			fmt.Fprintf(w, "%6d", c)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// classNames returns the model file's class names, or Fashion-MNIST's.
+func classNames(meta saving.Meta) []string {
+	if len(meta.ClassNames) > 0 {
+		return meta.ClassNames
+	}
+	return fashionmnist.ClassNames()
+}
+
+// prediction is one input's top classes, as predict prints and --json writes.
+type prediction struct {
+	Input string      `json:"input"`
+	Label *int        `json:"label,omitempty"`
+	Top   []classProb `json:"top"`
+}
+
+type classProb struct {
+	Class       int     `json:"class"`
+	Name        string  `json:"name"`
+	Probability float64 `json:"probability"`
+}
+
+func runPredict(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "predict", "MODEL.tailor (--index N [--split test|train] | IMAGE.png|jpg ...) [--invert auto|never|always] [--top 3] [--json FILE]")
+	index := fs.Int("index", -1, "predict dataset image N instead of image files")
+	split := fs.String("split", "test", "the split --index reads: test or train")
+	invert := fs.String("invert", "auto", "image polarity: auto (make the article light on a dark background, as in Fashion-MNIST), never or always")
+	top := fs.Int("top", 3, "how many classes to show per input")
+	jsonPath := fs.String("json", "", "write the predictions as JSON to this file")
+	dir := fs.String("data", "", "directory holding the Fashion-MNIST IDX files")
+	pos, err := parseWithArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usageError(fs, "want a model file")
+	}
+	if (*index >= 0) == (len(pos) > 1) {
+		return usageError(fs, "want either --index N or image files")
+	}
+	model, meta, err := saving.Load(pos[0])
+	if err != nil {
+		return err
+	}
+	var x *tensor.Tensor
+	var inputs []string
+	var labels []int
+	if *index >= 0 {
+		train, test, err := loadData(ctx, e, *dir)
+		if err != nil {
+			return err
+		}
+		d := test
+		if *split == "train" {
+			d = train
+		} else if *split != "test" {
+			return fmt.Errorf("--split %q: want test or train", *split)
+		}
+		if *index >= d.N {
+			return fmt.Errorf("--index %d: the %s split has images 0 to %d", *index, *split, d.N-1)
+		}
+		all, _ := images(d, 1.0/255)
+		x = all.Slice(*index, *index+1)
+		inputs = []string{fmt.Sprintf("%s image %d", *split, *index)}
+		labels = []int{int(d.Labels[*index])}
+	} else {
+		opts := preprocessing.ImageOptions{}
+		switch *invert {
+		case "auto":
+		case "never":
+			opts.Invert = preprocessing.InvertNever
+		case "always":
+			opts.Invert = preprocessing.InvertAlways
+		default:
+			return fmt.Errorf("--invert %q: want auto, never or always", *invert)
+		}
+		inputs = pos[1:]
+		if x, err = preprocessing.LoadImages(inputs, opts); err != nil {
+			return err
+		}
+	}
+	probs, err := model.Predict(ctx, x, tailor.PredictOptions{})
+	if err != nil {
+		return err
+	}
+	names := classNames(meta)
+	preds := make([]prediction, len(inputs))
+	for i := range preds {
+		preds[i] = prediction{Input: inputs[i], Top: topClasses(probs.Row(i), names, *top)}
+		if labels != nil {
+			preds[i].Label = &labels[i]
+		}
+		printTop(e.stdout, preds[i], names)
+	}
+	if *jsonPath != "" {
+		return writeJSON(*jsonPath, preds)
+	}
+	return nil
+}
+
+// topClasses returns the k most probable classes, most probable first.
+func topClasses(p []float32, names []string, k int) []classProb {
+	k = min(max(k, 1), len(p))
+	out := make([]classProb, 0, k)
+	used := make([]bool, len(p))
+	for range k {
+		best := -1
+		for j, v := range p {
+			if !used[j] && (best < 0 || v > p[best]) {
+				best = j
+			}
+		}
+		used[best] = true
+		name := fmt.Sprint(best)
+		if best < len(names) {
+			name = names[best]
+		}
+		out = append(out, classProb{Class: best, Name: name, Probability: float64(p[best])})
+	}
+	return out
+}
+
+func printTop(w io.Writer, p prediction, names []string) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s", p.Input)
+	if p.Label != nil {
+		fmt.Fprintf(&b, " (label %d, %s)", *p.Label, names[*p.Label])
+	}
+	b.WriteString(":\n")
+	for _, c := range p.Top {
+		fmt.Fprintf(&b, "  %d %-12s %.4f\n", c.Class, c.Name, c.Probability)
+	}
+	io.WriteString(w, b.String())
+}
