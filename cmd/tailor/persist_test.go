@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// stopAfter is a context whose Err turns to Canceled after n calls, so a
+// test can interrupt Fit after a chosen number of batches, as SIGINT would.
+type stopAfter struct {
+	context.Context
+	calls, n atomic.Int64
+}
+
+func (c *stopAfter) Err() error {
+	if c.calls.Add(1) > c.n.Load() {
+		return context.Canceled
+	}
+	return nil
+}
+
+func TestTrainInterruptResumeIsExact(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the real dataset")
+	}
+	dir := t.TempDir()
+	straight := filepath.Join(dir, "straight.tailor")
+	args := []string{"train", "--epochs", "2", "--train-limit", "2000", "--seed", "5", "--quiet"}
+	if code, _, errOut := runCLI(t, append(args, "--out", straight)...); code != 0 {
+		t.Fatalf("uninterrupted run: exit %d: %s", code, errOut)
+	}
+	want, err := os.ReadFile(straight)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stop := range []int64{10, 63, 100} { // 63 batches make an epoch
+		ckpt := filepath.Join(dir, "ckpt", "stop"+strings.Repeat("x", int(stop%7)))
+		resumed := filepath.Join(dir, "resumed.tailor")
+		ctx := &stopAfter{Context: context.Background()}
+		ctx.n.Store(stop)
+		var out, errOut bytes.Buffer
+		code := run(ctx, &env{stdout: &out, stderr: &errOut}, append(args, "--checkpoint-dir", ckpt, "--out", resumed))
+		if code != 130 || !strings.Contains(errOut.String(), "tailor train --resume "+ckpt) {
+			t.Fatalf("stop after %d checks: exit %d, %q; want 130 and how to resume", stop, code, errOut.String())
+		}
+		if code, out, errOut := runCLI(t, "train", "--resume", ckpt, "--out", resumed, "--quiet"); code != 0 || !strings.Contains(out, "Resuming mlp") {
+			t.Fatalf("resume: exit %d: %s %s", code, out, errOut)
+		}
+		got, err := os.ReadFile(resumed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("stopped after %d checks and resumed: the model file differs from the uninterrupted run's", stop)
+		}
+	}
+}
+
+func TestEvaluateAndPredictSavedModel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the real dataset")
+	}
+	dir := t.TempDir()
+	model := filepath.Join(dir, "m.tailor")
+	if code, _, errOut := runCLI(t, "train", "--epochs", "1", "--train-limit", "3000", "--quiet", "--out", model); code != 0 {
+		t.Fatalf("train: exit %d: %s", code, errOut)
+	}
+
+	evalJSON := filepath.Join(dir, "eval.json")
+	code, out, errOut := runCLI(t, "evaluate", model, "--json", evalJSON)
+	if code != 0 {
+		t.Fatalf("evaluate: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "Confusion matrix") || !strings.Contains(out, "9 Ankle boot") {
+		t.Errorf("evaluate output lacks the confusion matrix:\n%s", out)
+	}
+	var rep evaluateReport
+	readJSONFile(t, evalJSON, &rep)
+	total, diag := 0, 0
+	for i, row := range rep.Confusion {
+		for j, c := range row {
+			total += c
+			if i == j {
+				diag += c
+			}
+		}
+	}
+	if total != 10000 || float64(diag)/10000 != rep.Accuracy || rep.Accuracy < 0.7 {
+		t.Errorf("confusion matrix sums to %d with %d on the diagonal, accuracy %v", total, diag, rep.Accuracy)
+	}
+
+	// The dataset image and the same image written as a PNG (inverted,
+	// as a photo of a dark article on white paper would be) agree.
+	code, out, errOut = runCLI(t, "predict", model, "--index", "0")
+	if code != 0 || !strings.Contains(out, "test image 0 (label 9, Ankle boot):") {
+		t.Fatalf("predict --index: exit %d: %s %s", code, out, errOut)
+	}
+	pngPath := filepath.Join(dir, "boot.png")
+	writeTestImage(t, pngPath)
+	predJSON := filepath.Join(dir, "pred.json")
+	if code, out, errOut := runCLI(t, "predict", model, pngPath, "--json", predJSON); code != 0 {
+		t.Fatalf("predict image: exit %d: %s %s", code, out, errOut)
+	}
+	var preds []prediction
+	readJSONFile(t, predJSON, &preds)
+	if len(preds) != 1 || len(preds[0].Top) != 3 || preds[0].Top[0].Probability < preds[0].Top[1].Probability {
+		t.Fatalf("predictions %+v, want one input with 3 classes, most probable first", preds)
+	}
+	if !strings.Contains(out, "\n  "+strconv.Itoa(preds[0].Top[0].Class)) {
+		t.Errorf("--index 0 printed %q; the PNG's top class is %d", out, preds[0].Top[0].Class)
+	}
+
+	for _, bad := range [][]string{
+		{"predict", model},
+		{"predict", model, "--index", "3", pngPath},
+		{"evaluate", filepath.Join(dir, "missing.tailor")},
+		{"predict", model, "--invert", "sideways", pngPath},
+	} {
+		if code, _, _ := runCLI(t, bad...); code == 0 {
+			t.Errorf("tailor %v succeeded, want an error", bad)
+		}
+	}
+}
+
+
+func readJSONFile(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeTestImage writes test image 0 as a 56×56 dark-on-light PNG.
+func writeTestImage(t *testing.T, path string) {
+	t.Helper()
+	_, test, err := loadData(context.Background(), &env{stdout: os.Stdout, stderr: os.Stderr}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	px := test.Image(0)
+	img := image.NewGray(image.Rect(0, 0, 56, 56))
+	for y := 0; y < 56; y++ {
+		for x := 0; x < 56; x++ {
+			img.SetGray(x, y, color.Gray{Y: 255 - px[(y/2)*28+x/2]})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
