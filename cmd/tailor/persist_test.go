@@ -132,7 +132,6 @@ func TestEvaluateAndPredictSavedModel(t *testing.T) {
 	}
 }
 
-
 func readJSONFile(t *testing.T, path string, v any) {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -166,4 +165,3 @@ func writeTestImage(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 }
-
