@@ -41,8 +41,8 @@ type BatchNormalizationLayer struct {
 	mean, variance, invStd, scale, shift []float32
 	acc                                  []float64
 	training                             bool           // the mode of the last Forward
-	x                                    *tensor.Tensor // the last input, for an inference-mode Backward
-	xhat, out, dx                        tensor.Tensor
+	x                                    *tensor.Tensor // the last input: Backward recomputes x̂ from it
+	out, dx                              tensor.Tensor
 }
 
 // BatchNormalization returns a batch-normalisation layer over the last axis
@@ -113,15 +113,14 @@ func (n *BatchNormalizationLayer) Forward(x *tensor.Tensor, training bool) *tens
 	mom := float32(n.momentum)
 	mm, mv := n.movingMean.Value.Data, n.movingVar.Value.Data
 	for j := 0; j < c; j++ {
+		// y = γ·(x − μ)·invStd + β = x·scale + shift in one pass.
 		n.invStd[j] = float32(1 / math.Sqrt(float64(n.variance[j])+n.epsilon))
-		n.shift[j] = -n.mean[j] * n.invStd[j]
+		n.scale[j] = gamma[j] * n.invStd[j]
+		n.shift[j] = beta[j] - n.mean[j]*n.scale[j]
 		mm[j] = mm[j]*mom + n.mean[j]*(1-mom)
 		mv[j] = mv[j]*mom + n.variance[j]*(1-mom)
 	}
-	// x̂ = (x − μ)·invStd, kept for Backward; y = γ·x̂ + β.
-	n.xhat.Resize(x.Shape...)
-	kernels.ScaleShiftColumns(n.xhat.Data, x.Data, m, c, n.invStd, n.shift)
-	kernels.ScaleShiftColumns(n.out.Data, n.xhat.Data, m, c, gamma, beta)
+	kernels.ScaleShiftColumns(n.out.Data, x.Data, m, c, n.scale, n.shift)
 	return &n.out
 }
 
@@ -136,18 +135,13 @@ func (n *BatchNormalizationLayer) Backward(dy *tensor.Tensor, needInputGrad bool
 		n.dx.Resize(dy.Shape...)
 		dx = n.dx.Data
 	}
+	gamma, dgamma, dbeta := n.gamma.Value.Data, n.gamma.Grad.Data, n.beta.Grad.Data
 	if n.training {
-		kernels.BatchNormBackward(dx, dy.Data, n.xhat.Data, m, c, n.gamma.Value.Data, n.invStd, n.gamma.Grad.Data, n.beta.Grad.Data, n.acc)
+		kernels.BatchNormBackward(dx, dy.Data, n.x.Data, m, c, n.mean, n.invStd, gamma, dgamma, dbeta, n.acc)
 	} else {
-		// x̂ = (x − moving_mean)·invStd, recomputed; then the same sums for
-		// dγ and dβ, and dx = dy·scale.
-		mm := n.movingMean.Value.Data
-		for j := 0; j < c; j++ {
-			n.shift[j] = -mm[j] * n.invStd[j]
-		}
-		n.xhat.Resize(dy.Shape...)
-		kernels.ScaleShiftColumns(n.xhat.Data, n.x.Data, m, c, n.invStd, n.shift)
-		kernels.BatchNormBackward(nil, dy.Data, n.xhat.Data, m, c, n.gamma.Value.Data, n.invStd, n.gamma.Grad.Data, n.beta.Grad.Data, n.acc)
+		// the same sums for dγ and dβ with x̂ = (x − moving_mean)·invStd,
+		// and dx = dy·scale.
+		kernels.BatchNormBackward(nil, dy.Data, n.x.Data, m, c, n.movingMean.Value.Data, n.invStd, gamma, dgamma, dbeta, n.acc)
 		if dx != nil {
 			clear(n.shift)
 			kernels.ScaleShiftColumns(dx, dy.Data, m, c, n.scale, n.shift)

@@ -38,13 +38,13 @@ func colSumsAVX512(out, x *float32, m, w, stride int)
 func colSumSqDevAVX512(out, x, mean *float32, m, w, stride int)
 
 //go:noescape
-func colSumDotAVX512(sum, dot, x, y *float32, m, w, stride int)
+func colSumDotAVX512(sum, dot, x, y, mean *float32, m, w, stride int)
 
 //go:noescape
 func scaleShiftColsAVX512(y, x *float32, m, n int, scale, shift *float32)
 
 //go:noescape
-func bnDxAVX512(dx, dy, xhat *float32, m, n int, gamma, invStd, dgamma, dbeta *float32, inv float32)
+func bnDxAVX512(dx, dy, x *float32, m, n int, mean, invStd, gamma, dgamma, dbeta *float32, inv float32)
 
 //go:noescape
 func adamAVX512(p, grad, m, v *float32, n int, c *[6]float32)

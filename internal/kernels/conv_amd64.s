@@ -418,19 +418,21 @@ sdstore:
 	VZEROUPPER
 	RET
 
-// func colSumDotAVX512(sum, dot, x, y *float32, m, w, stride int)
-// sum[j] = Σ_i x[i·stride + j] and dot[j] = Σ_i x[i·stride + j]·y[i·stride + j]
+// func colSumDotAVX512(sum, dot, x, y, mean *float32, m, w, stride int)
+// sum[j] = Σ_i x[i·stride + j] and dot[j] = Σ_i x[i·stride + j]·(y[i·stride + j] − mean[j])
 // for j < w, as colSumsAVX512.
-TEXT ·colSumDotAVX512(SB), NOSPLIT, $0-56
-	MOVQ w+40(FP), AX
+TEXT ·colSumDotAVX512(SB), NOSPLIT, $0-64
+	MOVQ w+48(FP), AX
 	COLMASKS
 	MOVQ sum+0(FP), DI
 	MOVQ dot+8(FP), R9
 	MOVQ x+16(FP), SI
 	MOVQ y+24(FP), R8
-	MOVQ m+32(FP), CX
-	MOVQ stride+48(FP), R10
+	MOVQ mean+32(FP), R11
+	MOVQ m+40(FP), CX
+	MOVQ stride+56(FP), R10
 	SHLQ $2, R10
+	LOAD4(R11, Z16, Z17, Z18, Z19)
 	ZERO4(Z0, Z1, Z2, Z3)
 	ZERO4(Z12, Z13, Z14, Z15)
 
@@ -443,6 +445,10 @@ sprow:
 	VADDPS Z5, Z1, Z1
 	VADDPS Z6, Z2, Z2
 	VADDPS Z7, Z3, Z3
+	VSUBPS Z16, Z8, Z8
+	VSUBPS Z17, Z9, Z9
+	VSUBPS Z18, Z10, Z10
+	VSUBPS Z19, Z11, Z11
 	VMULPS Z8, Z4, Z4
 	VMULPS Z9, Z5, Z5
 	VMULPS Z10, Z6, Z6
@@ -495,20 +501,21 @@ ssdone:
 	VZEROUPPER
 	RET
 
-// func bnDxAVX512(dx, dy, xhat *float32, m, n int, gamma, invStd, dgamma, dbeta *float32, inv float32)
-// dx = (γ·invStd)·(dy − inv·(dβ + x̂·dγ)), column by column, in the scalar
-// loop's order of operations; n % 16 == 0.
-TEXT ·bnDxAVX512(SB), NOSPLIT, $0-76
+// func bnDxAVX512(dx, dy, x *float32, m, n int, mean, invStd, gamma, dgamma, dbeta *float32, inv float32)
+// dx = (γ·invStd)·(dy − inv·(dβ + x̂·dγ)) with x̂ = (x − mean)·invStd, column
+// by column, in the scalar loop's order of operations; n % 16 == 0.
+TEXT ·bnDxAVX512(SB), NOSPLIT, $0-84
 	MOVQ         dx+0(FP), DI
 	MOVQ         dy+8(FP), SI
-	MOVQ         xhat+16(FP), DX
+	MOVQ         x+16(FP), DX
 	MOVQ         m+24(FP), BX
 	MOVQ         n+32(FP), R8
-	MOVQ         gamma+40(FP), R9
+	MOVQ         mean+40(FP), R13
 	MOVQ         invStd+48(FP), R10
-	MOVQ         dgamma+56(FP), R11
-	MOVQ         dbeta+64(FP), R12
-	VBROADCASTSS inv+72(FP), Z0
+	MOVQ         gamma+56(FP), R9
+	MOVQ         dgamma+64(FP), R11
+	MOVQ         dbeta+72(FP), R12
+	VBROADCASTSS inv+80(FP), Z0
 	TESTQ        BX, BX
 	JEQ          bddone
 
@@ -517,11 +524,13 @@ bdrow:
 
 bdcol:
 	VMOVUPS (DX)(CX*4), Z1
+	VSUBPS  (R13)(CX*4), Z1, Z1 // x − mean
+	VMULPS  (R10)(CX*4), Z1, Z1 // x̂
 	VMULPS  (R11)(CX*4), Z1, Z1 // x̂·dγ
 	VADDPS  (R12)(CX*4), Z1, Z1 // dβ + x̂·dγ
-	VMULPS  Z0, Z1, Z1 // inv·(...)
+	VMULPS  Z0, Z1, Z1          // inv·(...)
 	VMOVUPS (SI)(CX*4), Z2
-	VSUBPS  Z1, Z2, Z2 // dy − inv·(...)
+	VSUBPS  Z1, Z2, Z2          // dy − inv·(...)
 	VMOVUPS (R9)(CX*4), Z3
 	VMULPS  (R10)(CX*4), Z3, Z3 // γ·invStd
 	VMULPS  Z2, Z3, Z3

@@ -73,12 +73,13 @@ func colSumSqDev(out, x, mean []float32, m, w, stride int) {
 }
 
 // colSumDot sets sum[j] = Σ_i x[i·stride+j] and dot[j] = Σ_i
-// x[i·stride+j]·y[i·stride+j] for j < w.
-func colSumDot(sum, dot, x, y []float32, m, w, stride int) {
+// x[i·stride+j]·(y[i·stride+j] − mean[j]) for j < w.
+func colSumDot(sum, dot, x, y, mean []float32, m, w, stride int) {
 	_ = x[(m-1)*stride+w-1]
 	_ = y[(m-1)*stride+w-1]
+	mean = mean[:w]
 	if hasAVX512 && w%16 == 0 {
-		colSumDotAVX512(&sum[0], &dot[0], &x[0], &y[0], m, w, stride)
+		colSumDotAVX512(&sum[0], &dot[0], &x[0], &y[0], &mean[0], m, w, stride)
 		return
 	}
 	clear(sum[:w])
@@ -87,7 +88,7 @@ func colSumDot(sum, dot, x, y []float32, m, w, stride int) {
 		xr, yr := x[i*stride:i*stride+w], y[i*stride:i*stride+w]
 		for k, v := range xr {
 			sum[k] += v
-			dot[k] += v * yr[k]
+			dot[k] += v * (yr[k] - mean[k])
 		}
 	}
 }
@@ -117,25 +118,27 @@ func scaleShiftColumns(y, x []float32, m, n int, scale, shift []float32) {
 }
 
 // BatchNormBackward is the backward pass of batch normalisation over the
-// rows of an m×n matrix. The forward pass was x̂ = (x − μ)·invStd and
-// y = γ·x̂ + β with μ and invStd = 1/√(σ²+ε) the batch's column statistics,
-// so
+// rows of an m×n matrix. The forward pass normalised x with the column
+// statistics mean and invStd = 1/√(σ²+ε), x̂ = (x − mean)·invStd, and gave
+// y = γ·x̂ + β; when those were the batch's own statistics,
 //
 //	dβ = Σ_i dy,  dγ = Σ_i dy·x̂,
 //	dx = γ·invStd/m · (m·dy − dβ − x̂·dγ).
 //
 // It writes dgamma and dbeta (length n) and, when dx is not nil, dx (which
-// may alias dy). acc is scratch of length 2n.
-func BatchNormBackward(dx, dy, xhat []float32, m, n int, gamma, invStd, dgamma, dbeta []float32, acc []float64) {
+// may alias dy). x̂ is recomputed from x rather than stored. acc is
+// scratch of length 2n.
+func BatchNormBackward(dx, dy, x []float32, m, n int, mean, invStd, gamma, dgamma, dbeta []float32, acc []float64) {
 	sb, sg := acc[:n], acc[n:2*n]
 	clear(sb)
 	clear(sg)
-	_, _ = dy[m*n-1], xhat[m*n-1]
+	_, _ = dy[m*n-1], x[m*n-1]
+	mean, invStd, gamma, dgamma, dbeta = mean[:n], invStd[:n], gamma[:n], dgamma[:n], dbeta[:n]
 	var ps, pd [64]float32
 	for j0 := 0; j0 < n; j0 += 64 {
 		w := min(64, n-j0)
 		for i0 := 0; i0 < m; i0 += normBlock {
-			colSumDot(ps[:w], pd[:w], dy[i0*n+j0:], xhat[i0*n+j0:], min(normBlock, m-i0), w, n)
+			colSumDot(ps[:w], pd[:w], dy[i0*n+j0:], x[i0*n+j0:], mean[j0:j0+w], min(normBlock, m-i0), w, n)
 			for k := 0; k < w; k++ {
 				sb[j0+k] += float64(ps[k])
 				sg[j0+k] += float64(pd[k])
@@ -143,30 +146,31 @@ func BatchNormBackward(dx, dy, xhat []float32, m, n int, gamma, invStd, dgamma, 
 		}
 	}
 	for j := 0; j < n; j++ {
-		dbeta[j], dgamma[j] = float32(sb[j]), float32(sg[j])
+		// Σ dy·x̂ = invStd·Σ dy·(x − mean)
+		dbeta[j], dgamma[j] = float32(sb[j]), float32(sg[j]*float64(invStd[j]))
 	}
 	if dx == nil {
 		return
 	}
 	_ = dx[m*n-1]
-	gamma, invStd, dgamma, dbeta = gamma[:n], invStd[:n], dgamma[:n], dbeta[:n]
-	splitRows(ewTask{op: opBatchNormDx, a: dx, b: dy, c: xhat, d: gamma, e: invStd, f: dgamma, g: dbeta, k: [4]float32{1 / float32(m)}}, m, n)
+	splitRows(ewTask{op: opBatchNormDx, a: dx, b: dy, c: x, d: mean, e: invStd, f: gamma, g: dgamma, h: dbeta, k: [4]float32{1 / float32(m)}}, m, n)
 }
 
 // batchNormDx is the last line of BatchNormBackward over m rows, with
 // inv = 1/(the batch's row count).
-func batchNormDx(dx, dy, xhat []float32, m, n int, gamma, invStd, dgamma, dbeta []float32, inv float32) {
+func batchNormDx(dx, dy, x []float32, m, n int, mean, invStd, gamma, dgamma, dbeta []float32, inv float32) {
 	if m == 0 {
 		return
 	}
 	if hasAVX512 && n%16 == 0 {
-		bnDxAVX512(&dx[0], &dy[0], &xhat[0], m, n, &gamma[0], &invStd[0], &dgamma[0], &dbeta[0], inv)
+		bnDxAVX512(&dx[0], &dy[0], &x[0], m, n, &mean[0], &invStd[0], &gamma[0], &dgamma[0], &dbeta[0], inv)
 		return
 	}
 	for i := 0; i < m; i++ {
-		dr, xr, out := dy[i*n:i*n+n], xhat[i*n:i*n+n], dx[i*n:i*n+n]
+		dr, xr, out := dy[i*n:i*n+n], x[i*n:i*n+n], dx[i*n:i*n+n]
 		for j, d := range dr {
-			out[j] = gamma[j] * invStd[j] * (d - inv*(dbeta[j]+xr[j]*dgamma[j]))
+			xhat := (xr[j] - mean[j]) * invStd[j]
+			out[j] = gamma[j] * invStd[j] * (d - inv*(dbeta[j]+xhat*dgamma[j]))
 		}
 	}
 }

@@ -34,7 +34,7 @@ const (
 type ewTask struct {
 	op            ewOp
 	a, b, c, d, e []float32
-	f, g          []float32
+	f, g, h       []float32
 	n             int
 	k             [4]float32
 	geom          *ConvGeom
@@ -59,7 +59,7 @@ func (t *ewTask) run(lo, hi int) {
 	case opScaleShift:
 		scaleShiftColumns(t.a[lo*n:hi*n], t.b[lo*n:hi*n], hi-lo, n, t.c, t.d)
 	case opBatchNormDx:
-		batchNormDx(t.a[lo*n:hi*n], t.b[lo*n:hi*n], t.c[lo*n:hi*n], hi-lo, n, t.d, t.e, t.f, t.g, t.k[0])
+		batchNormDx(t.a[lo*n:hi*n], t.b[lo*n:hi*n], t.c[lo*n:hi*n], hi-lo, n, t.d, t.e, t.f, t.g, t.h, t.k[0])
 	case opIm2col, opCol2im:
 		g := t.geom
 		rows, size := g.Pixels()*g.PatchSize(), g.InSize()

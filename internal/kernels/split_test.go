@@ -57,7 +57,7 @@ func TestSplitMatchesSerial(t *testing.T) {
 		},
 		"BatchNormBackward": func() []float32 {
 			dx, dg, db := make([]float32, len(mat)), make([]float32, w), make([]float32, w)
-			BatchNormBackward(dx, dy, xhat, m, w, gamma, invStd, dg, db, make([]float64, 2*w))
+			BatchNormBackward(dx, dy, xhat, m, w, bias, invStd, gamma, dg, db, make([]float64, 2*w))
 			return append(append(dx, dg...), db...)
 		},
 		"AdamUpdate": func() []float32 {
