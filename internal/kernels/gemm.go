@@ -277,17 +277,24 @@ func (t *gemmTask) block(buf *packBuf, i0, i1, j0, j1 int) {
 	buf.t = grow(buf.t, MR*NR)
 	mtiles := ceilDiv(i1-i0, MR)
 	packB := t.transB || (mtiles >= packBMinTiles && t.ldb >= packBMinStride)
-	if packB {
+	// An unmasked kernel reads whole nr-wide rows of B, so a partial edge
+	// panel of B read in place is packed (zero padded) on its own.
+	edgeB := !packB && !kr.masked && (j1-j0)%NR != 0
+	switch {
+	case packB:
 		buf.b = grow(buf.b, kb*ncb)
-	} else if !kr.masked {
-		buf.b = grow(buf.b, kcStep*NR) // for the partial edge panel
+	case edgeB:
+		buf.b = grow(buf.b, kb*NR)
 	}
 	for pk := 0; pk < k; pk += kb {
 		kbl := min(kb, k-pk)
 		for jb := j0; jb < j1; jb += ncb {
 			nb := min(ncb, j1-jb)
+			edge := jb + nb/NR*NR // start of the partial panel, if any
 			if packB {
 				t.packB(buf.b, pk, kbl, jb, nb)
+			} else if edgeB && edge < jb+nb {
+				t.packB(buf.b, pk, kbl, edge, jb+nb-edge)
 			}
 			for ib := i0; ib < i1; ib += MR {
 				mr := min(MR, i1-ib)
@@ -316,9 +323,8 @@ func (t *gemmTask) block(buf *packBuf, i0, i1, j0, j1 int) {
 						var ldb int
 						if packB {
 							bp, ldb = ptr(buf.b, (jr-jb)*kbl+(pc-pk)*NR), NR
-						} else if nr < NR && !kr.masked {
-							t.packB(buf.b, pc, kc, jr, nr)
-							bp, ldb = ptr(buf.b, 0), NR
+						} else if nr < NR && edgeB {
+							bp, ldb = ptr(buf.b, (pc-pk)*NR), NR
 						} else {
 							bp, ldb = ptr(t.b, pc*t.ldb+jr), t.ldb
 						}
