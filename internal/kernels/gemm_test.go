@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 )
 
 // withKernel runs f with each micro-kernel this build and CPU support
@@ -404,6 +405,22 @@ func TestParallelFor(t *testing.T) {
 			}
 		})
 	}
+	// While the pool backs off (contended machine), the same chunks run on
+	// the caller.
+	thePool.contendedUntil.Store(mono() + int64(time.Hour))
+	withProcs(3, func() {
+		s := &sumTask{x: make([]int, 100), out: make([]int, 100)}
+		for i := range s.x {
+			s.x[i] = i
+		}
+		parallelFor(100, true, s)
+		for i, v := range s.out {
+			if v != 2*i {
+				t.Fatalf("contended: out[%d] = %d", i, v)
+			}
+		}
+	})
+	thePool.contendedUntil.Store(0)
 	withProcs(2, func() {
 		s := &sumTask{x: make([]int, 100), out: make([]int, 100)}
 		parallelFor(100, true, s) // warm
