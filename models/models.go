@@ -45,10 +45,46 @@ func RefCNN() *tailor.Model {
 	)
 }
 
+// CNN is Tailor's small convolutional network for Fashion-MNIST, in the
+// style of VGG: two blocks of two 3×3 convolutions, each convolution
+// followed by batch normalisation, each block by 2×2 max pooling and
+// dropout, then a dense classifier:
+//
+//	Conv2D(32, 3×3, same, relu) → BatchNormalization →
+//	Conv2D(32, 3×3, same, relu) → BatchNormalization →
+//	MaxPooling2D(2×2) → Dropout(0.2) →
+//	Conv2D(64, 3×3, same, relu) → BatchNormalization →
+//	Conv2D(64, 3×3, same, relu) → BatchNormalization →
+//	MaxPooling2D(2×2) → Dropout(0.2) →
+//	Flatten → Dense(128, relu) → Dropout(0.3) → Dense(10, softmax)
+//
+// 468,586 weights (468,202 trainable). Trained with its recipe — 5 epochs
+// of batch 32 with Adam, its learning rate 0.001 decayed to 0 along a
+// cosine — it reaches about 0.93 test accuracy, against about 0.92 for
+// RefCNN, for three times RefCNN's arithmetic.
+func CNN() *tailor.Model {
+	conv := func(filters int, in ...int) layers.Layer {
+		return layers.Conv2D(filters, [2]int{3, 3}, layers.Conv2DOptions{Padding: layers.Same, Activation: activations.ReLU, InputShape: in})
+	}
+	return tailor.Sequential(
+		conv(32, 28, 28), layers.BatchNormalization(),
+		conv(32), layers.BatchNormalization(),
+		layers.MaxPooling2D([2]int{2, 2}), layers.Dropout(0.2),
+		conv(64), layers.BatchNormalization(),
+		conv(64), layers.BatchNormalization(),
+		layers.MaxPooling2D([2]int{2, 2}), layers.Dropout(0.2),
+		layers.Flatten(),
+		layers.Dense(128, activations.ReLU),
+		layers.Dropout(0.3),
+		layers.Dense(10, activations.Softmax),
+	)
+}
+
 // byName maps each --model name to its constructor.
 var byName = map[string]func() *tailor.Model{
 	"mlp":     MLP,
 	"ref-cnn": RefCNN,
+	"cnn":     CNN,
 }
 
 // New returns a fresh, unbuilt model by its --model name.
@@ -84,10 +120,21 @@ type Recipe struct {
 // adam is the tutorial's optimizer: Adam with Keras's defaults.
 func adam(int64) optimizers.Optimizer { return optimizers.Adam() }
 
+// adamCosine is Adam with its learning rate decayed from lr to 0 along a
+// cosine over the run.
+func adamCosine(lr float64) func(steps int64) optimizers.Optimizer {
+	return func(steps int64) optimizers.Optimizer {
+		opt := optimizers.Adam()
+		opt.SetSchedule(optimizers.CosineDecay(lr, max(steps, 1)))
+		return opt
+	}
+}
+
 // recipes maps each --model name to its training recipe.
 var recipes = map[string]Recipe{
 	"mlp":     {Epochs: 10, BatchSize: 32, Optimizer: adam},
 	"ref-cnn": {Epochs: 5, BatchSize: 32, Optimizer: adam},
+	"cnn":     {Epochs: 5, BatchSize: 32, Optimizer: adamCosine(1e-3)},
 }
 
 // TrainingRecipe returns the recipe of the named model.

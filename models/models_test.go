@@ -11,6 +11,7 @@ func TestModels(t *testing.T) {
 	want := map[string][2]int{ // trainable, non-trainable
 		"mlp":     {101770, 0},
 		"ref-cnn": {421642, 0},
+		"cnn":     {468202, 384},
 	}
 	for _, name := range Names() {
 		m, err := New(name)
