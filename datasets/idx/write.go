@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
+
+	"github.com/tailor-ml/tailor/internal/atomicfile"
 )
 
 // Write encodes f to w as an uncompressed IDX stream. It first checks that
@@ -78,57 +78,22 @@ func (f *File) header(name string) ([]byte, error) {
 // atomically: the data goes to a temporary file in the same directory, which
 // is synced to disk and then renamed over path, so readers see either the
 // old file or the complete new one. The new file has mode 0644.
-func WriteFile(path string, f *File, compress bool) (err error) {
+func WriteFile(path string, f *File, compress bool) error {
 	if _, err := f.header(path); err != nil {
 		return err
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("idx: writing %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
+	err := atomicfile.Write(path, func(w io.Writer) error {
+		if !compress {
+			return write(w, f, path)
 		}
-	}()
-
-	if compress {
-		zw := gzip.NewWriter(tmp)
+		zw := gzip.NewWriter(w)
 		if err := write(zw, f, path); err != nil {
 			return err
 		}
-		if err := zw.Close(); err != nil {
-			return fmt.Errorf("idx: writing %s: %w", path, err)
-		}
-	} else if err := write(tmp, f, path); err != nil {
-		return err
+		return zw.Close()
+	})
+	if err != nil {
+		return fmt.Errorf("idx: %w", err)
 	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("idx: writing %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("idx: writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("idx: writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("idx: writing %s: %w", path, err)
-	}
-	syncDir(dir)
 	return nil
-}
-
-// syncDir makes a rename in dir durable where the platform allows it.
-// Failure only weakens durability, so it is ignored.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
 }
