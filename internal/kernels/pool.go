@@ -90,7 +90,7 @@ func parallelChunks(n, chunks int, body rangeFunc) {
 	j.refs.Store(1)
 	helpers := min(chunks, w) - 1
 	if mono() < p.contendedUntil.Load() {
-		helpers = 0 // see spinRecv: same chunks, all on this goroutine
+		helpers = 0 // backing off (see observe): same chunks, all here
 	}
 	for range helpers {
 		j.refs.Add(1)
@@ -100,8 +100,11 @@ func parallelChunks(n, chunks int, body rangeFunc) {
 			j.refs.Add(-1)
 		}
 	}
-	j.work()
+	own := j.work()
 	j.wg.Wait()
+	if helpers > 0 {
+		p.observe(own == chunks)
+	}
 	// Take back queue entries no worker has picked up yet (running any
 	// job found there, ours being finished): otherwise a pool that lags
 	// behind, say while its threads are descheduled, piles up stale entries
@@ -130,20 +133,24 @@ type job struct {
 	wg       sync.WaitGroup
 }
 
-func (j *job) work() {
+// work runs unclaimed chunks until none is left and reports how many it ran.
+func (j *job) work() int {
+	ran := 0
 	for {
 		t := int(j.next.Add(1) - 1)
 		if t >= j.parts {
-			return
+			return ran
 		}
 		j.body.run(t*j.n/j.parts, (t+1)*j.n/j.parts)
 		j.wg.Done()
+		ran++
 	}
 }
 
 type pool struct {
 	workers        atomic.Int32
 	contendedUntil atomic.Int64 // mono() time until which the pool is not used
+	misses         atomic.Int32 // parallel calls in a row the caller ran alone
 	mu             sync.Mutex
 	queue          chan *job
 	jobs           freeList[job]
@@ -182,35 +189,10 @@ func (p *pool) worker() {
 // polling worker picks the next one up at once. The poll reads the queue
 // length (no lock, no write) and yields the P about every microsecond so
 // other goroutines still run.
-//
-// Parallel work only pays while the worker threads have CPUs to
-// themselves. When a poll round takes far longer than it should, the thread
-// was descheduled (the machine is shared with other processes) or other
-// goroutines needed the P. Then polling only takes CPU time from the threads
-// doing work, and waking parked workers costs the caller more than they
-// return (measured: a batch-32 product on 2 threads ran at 60% of its
-// 1-thread speed on a loaded 2-core machine). So for spinBackoff, workers
-// park at once and parallelChunks runs every chunk on the caller; the next
-// call after that probes again. Which goroutine runs a chunk never changes
-// results.
-var spinWindow = 100 * time.Microsecond
-
-const (
-	spinRoundMax = 20 * time.Microsecond // a poll round taking longer means contention
-	spinBackoff  = 20 * time.Millisecond
-)
-
-var monoStart = time.Now()
-
-// mono is a monotonic clock reading in nanoseconds.
-func mono() int64 { return int64(time.Since(monoStart)) }
+const spinWindow = 100 * time.Microsecond
 
 func (p *pool) spinRecv() *job {
-	start := mono()
-	if start < p.contendedUntil.Load() {
-		return nil
-	}
-	last := start
+	start := time.Now()
 	for {
 		for range 1000 {
 			if len(p.queue) > 0 {
@@ -221,16 +203,41 @@ func (p *pool) spinRecv() *job {
 				}
 			}
 		}
-		now := mono()
-		if now-last > int64(spinRoundMax) {
-			p.contendedUntil.Store(now + int64(spinBackoff))
+		if time.Since(start) > spinWindow {
 			return nil
 		}
-		if now-start > int64(spinWindow) {
-			return nil
-		}
-		last = now
 		runtime.Gosched()
+	}
+}
+
+// Parallel work only pays when the workers get CPU time promptly. On a
+// machine shared with busy processes their threads are often descheduled:
+// they reach a job only after the caller has run every chunk itself, while
+// waking and polling them takes CPU time from the caller (measured: a
+// batch-32 product on 2 threads ran at 60% of its 1-thread speed on a loaded
+// 2-core machine). So after missMax calls in a row where the caller ran
+// every chunk, the pool backs off for backoff: calls run all their chunks on
+// the caller without waking anyone, then the next call probes again. Only
+// who runs a chunk changes, never the chunks, so results are unaffected.
+const (
+	missMax = 4
+	backoff = 20 * time.Millisecond
+)
+
+var monoStart = time.Now()
+
+// mono is a monotonic clock reading in nanoseconds.
+func mono() int64 { return int64(time.Since(monoStart)) }
+
+// observe records whether the caller of a parallel call ran every chunk.
+func (p *pool) observe(alone bool) {
+	if !alone {
+		p.misses.Store(0)
+		return
+	}
+	if p.misses.Add(1) >= missMax {
+		p.misses.Store(0)
+		p.contendedUntil.Store(mono() + int64(backoff))
 	}
 }
 
