@@ -76,10 +76,9 @@ type Conv2DLayer struct {
 
 	g            kernels.ConvGeom
 	direct       bool // 1×1 kernel, stride 1: the input is its own im2col matrix
-	training     bool // the mode of the last Forward: only training keeps cols
 	kernel, bias *Param
 	x            *tensor.Tensor   // the last input, kept for the kernel gradient
-	cols         tensor.Tensor    // unfolded windows, (B·OH·OW, KH·KW·C) in training, one block's at inference
+	cols         tensor.Tensor    // one block of unfolded windows, (block·OH·OW, KH·KW·C)
 	dcols        tensor.Tensor    // their gradient (strided convolutions)
 	gT           kernels.ConvGeom // stride 1: dx as a convolution of dz, see Backward
 	wT           tensor.Tensor    // the kernel rotated for it, (KH·KW·F, C)
@@ -168,7 +167,7 @@ func (c *Conv2DLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	b := x.Len()
 	g := &c.g
 	m, k, f := b*g.Pixels(), g.PatchSize(), c.filters
-	c.x, c.training = x, training
+	c.x = x
 	c.out.Resize(b, g.OH, g.OW, f)
 	if c.direct {
 		c.forwardRows(x.Data, c.out.Data, m)
@@ -176,26 +175,24 @@ func (c *Conv2DLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	}
 	// The batch goes in blocks of images small enough that each block's
 	// windows and outputs stay in the core's cache from the unfolding
-	// through the product to the activation. In training the windows of
-	// the whole batch are kept for the kernel gradient; at inference one
-	// block's worth of buffer is reused.
+	// through the product to the activation. Backward unfolds the blocks
+	// again rather than keeping the whole batch's windows, which would
+	// go to memory and back.
 	p := g.Pixels()
-	block := max(1, convBlockBytes/(4*p*(k+f)))
-	if training {
-		c.cols.Resize(m, k)
-	} else {
-		c.cols.Resize(min(block, b)*p, k)
-	}
+	block := c.block()
+	c.cols.Resize(min(block, b)*p, k)
 	for lo := 0; lo < b; lo += block {
 		hi := min(lo+block, b)
 		cols := c.cols.Data[:(hi-lo)*p*k]
-		if training {
-			cols = c.cols.Data[lo*p*k : hi*p*k]
-		}
 		kernels.Im2col(cols, x.Data[lo*g.InSize():hi*g.InSize()], hi-lo, g)
 		c.forwardRows(cols, c.out.Data[lo*p*f:hi*p*f], (hi-lo)*p)
 	}
 	return &c.out
+}
+
+// block is the number of images Forward and Backward unfold at a time.
+func (c *Conv2DLayer) block() int {
+	return max(1, convBlockBytes/(4*c.g.Pixels()*(c.g.PatchSize()+c.filters)))
 }
 
 // convBlockBytes is the size of the unfolded windows and outputs of one
@@ -228,16 +225,22 @@ func (c *Conv2DLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Te
 	// in the forward pass this was y = act(z), so dz = act'(z)·dy.
 	c.dz.Resize(b, g.OH, g.OW, f)
 	c.activation.Backward(c.dz.Data, dy.Data, c.out.Data, m, f)
-	// z = cols·K + b, so dK = colsᵀ·dz, db = Σ_rows dz and dcols = dz·Kᵀ.
-	cols := c.x.Data
-	if !c.direct {
-		if !c.training { // inference kept one block: unfold the batch again
-			c.cols.Resize(m, k)
-			kernels.Im2col(c.cols.Data, c.x.Data, b, g)
+	// z = cols·K + b, so dK = colsᵀ·dz, db = Σ_rows dz and dcols = dz·Kᵀ;
+	// dK sums over the blocks of images, unfolded again.
+	if c.direct {
+		kernels.Sgemm(true, false, k, f, m, 1, c.x.Data, k, c.dz.Data, f, 0, c.kernel.Grad.Data, f)
+	} else {
+		p, block := g.Pixels(), c.block()
+		c.cols.Resize(min(block, b)*p, k)
+		beta := float32(0)
+		for lo := 0; lo < b; lo += block {
+			hi := min(lo+block, b)
+			cols := c.cols.Data[:(hi-lo)*p*k]
+			kernels.Im2col(cols, c.x.Data[lo*g.InSize():hi*g.InSize()], hi-lo, g)
+			kernels.Sgemm(true, false, k, f, (hi-lo)*p, 1, cols, k, c.dz.Data[lo*p*f:hi*p*f], f, beta, c.kernel.Grad.Data, f)
+			beta = 1
 		}
-		cols = c.cols.Data
 	}
-	kernels.Sgemm(true, false, k, f, m, 1, cols, k, c.dz.Data, f, 0, c.kernel.Grad.Data, f)
 	if c.bias != nil {
 		kernels.SumRows(c.bias.Grad.Data, c.dz.Data, m, f, 0)
 	}

@@ -246,4 +246,20 @@ func TestConv2DBlocks(t *testing.T) {
 			t.Fatalf("gradient %d: %v after a training Forward, %v after an inference one", i, a[i], b[i])
 		}
 	}
+	// The kernel gradient sums over the blocks: it is the sum of the
+	// images' own.
+	sum := make([]float32, len(c.kernel.Grad.Data))
+	for i := 0; i < 9; i++ {
+		c.Forward(x.Slice(i, i+1), true)
+		c.Backward(dy.Slice(i, i+1), false)
+		for j, v := range c.kernel.Grad.Data {
+			sum[j] += v
+		}
+	}
+	dk := a[len(a)-len(sum):]
+	for j := range sum {
+		if math.Abs(float64(sum[j]-dk[j])) > 1e-3*(1+math.Abs(float64(sum[j]))) {
+			t.Fatalf("kernel gradient %d: %v for the batch, %v summed over its images", j, dk[j], sum[j])
+		}
+	}
 }
