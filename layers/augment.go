@@ -355,3 +355,145 @@ func (t *RandomTranslationLayer) Config() map[string]any {
 	addInputShape(cfg, t.inputShape)
 	return cfg
 }
+
+// ErasingOptions are RandomErasing's keyword arguments; the zero value is
+// the defaults of Zhong et al.'s random erasing.
+type ErasingOptions struct {
+	// Scale is the range of the erased area as a fraction of the image,
+	// (0.02, 0.4) when zero.
+	Scale [2]float64
+	// Ratio is the range of the erased rectangle's aspect ratio (height
+	// over width), (0.3, 1/0.3) when zero; it is drawn log-uniformly.
+	Ratio [2]float64
+	// FillValue is the value the rectangle is filled with (default 0).
+	FillValue float64
+	// InputShape declares the model's input shape.
+	InputShape []int
+}
+
+// RandomErasingLayer blanks a random rectangle of each image with
+// probability factor in training (Zhong et al., "Random Erasing Data
+// Augmentation", 2017): its area is drawn uniformly from Scale times the
+// image's, its aspect ratio log-uniformly from Ratio, its position
+// uniformly among those where it fits; it is filled with FillValue in
+// every channel.
+type RandomErasingLayer struct {
+	augment
+	factor    float64
+	opts      ErasingOptions
+	fillValue float32
+	rects     []int // per image of the last batch: top, left, height, width (height 0: none)
+}
+
+// RandomErasing returns a layer that erases a rectangle of each image with
+// probability factor in training, with the defaults of ErasingOptions
+// unless opts says otherwise.
+func RandomErasing(factor float64, opts ...ErasingOptions) *RandomErasingLayer {
+	var o ErasingOptions
+	if len(opts) > 0 {
+		o = opts[len(opts)-1]
+	}
+	if o.Scale == [2]float64{} {
+		o.Scale = [2]float64{0.02, 0.4}
+	}
+	if o.Ratio == [2]float64{} {
+		o.Ratio = [2]float64{0.3, 1 / 0.3}
+	}
+	return &RandomErasingLayer{
+		augment: augment{inputShape: append(tensor.Shape(nil), o.InputShape...)},
+		factor:  factor, opts: o, fillValue: float32(o.FillValue),
+	}
+}
+
+// Type returns "RandomErasing".
+func (e *RandomErasingLayer) Type() string { return "RandomErasing" }
+
+// Build checks the options and the image shape; the output shape is the
+// input shape.
+func (e *RandomErasingLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+	s, r := e.opts.Scale, e.opts.Ratio
+	if !(e.factor >= 0 && e.factor <= 1) || !(s[0] > 0 && s[0] <= s[1] && s[1] <= 1) || !(r[0] > 0 && r[0] <= r[1]) {
+		return nil, fmt.Errorf("random_erasing %q: factor %v, scale %v, ratio %v: want a factor in [0, 1], 0 < scale ≤ 1 and 0 < ratio, each range in order", e.name, e.factor, s, r)
+	}
+	return e.build("random_erasing", in)
+}
+
+// Forward erases a rectangle of some images of x in training, and returns
+// x itself at inference.
+func (e *RandomErasingLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	e.active = training
+	if !training {
+		return x
+	}
+	b := x.Len()
+	if cap(e.rects) < 4*b {
+		e.rects = make([]int, 4*b)
+	}
+	e.rects = e.rects[:4*b]
+	for i := 0; i < b; i++ {
+		e.draw(e.rects[4*i : 4*i+4])
+	}
+	e.out.Resize(x.Shape...)
+	copy(e.out.Data, x.Data)
+	e.erase(e.out.Data, e.fillValue)
+	return &e.out
+}
+
+// draw picks one image's rectangle: up to ten tries for one that fits, as
+// the paper does, else none.
+func (e *RandomErasingLayer) draw(r []int) {
+	r[2] = 0
+	if e.rng.Float64() >= e.factor {
+		return
+	}
+	area := float64(e.h * e.w)
+	lr0, lr1 := math.Log(e.opts.Ratio[0]), math.Log(e.opts.Ratio[1])
+	for try := 0; try < 10; try++ {
+		a := area * (e.opts.Scale[0] + (e.opts.Scale[1]-e.opts.Scale[0])*e.rng.Float64())
+		ratio := math.Exp(lr0 + (lr1-lr0)*e.rng.Float64())
+		h, w := int(math.Round(math.Sqrt(a*ratio))), int(math.Round(math.Sqrt(a/ratio)))
+		if h >= 1 && w >= 1 && h <= e.h && w <= e.w {
+			r[0], r[1], r[2], r[3] = e.rng.IntN(e.h-h+1), e.rng.IntN(e.w-w+1), h, w
+			return
+		}
+	}
+}
+
+// erase sets every image's rectangle of d to v.
+func (e *RandomErasingLayer) erase(d []float32, v float32) {
+	size := e.h * e.w * e.c
+	for i := 0; i < len(e.rects)/4; i++ {
+		top, left, h, w := e.rects[4*i], e.rects[4*i+1], e.rects[4*i+2], e.rects[4*i+3]
+		img := d[i*size : (i+1)*size]
+		for y := top; y < top+h; y++ {
+			row := img[(y*e.w+left)*e.c : (y*e.w+left+w)*e.c]
+			for j := range row {
+				row[j] = v
+			}
+		}
+	}
+}
+
+// Backward passes dy through except on the erased rectangles, where the
+// output did not depend on the input: there dx is 0.
+func (e *RandomErasingLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+	if !needInputGrad {
+		return nil
+	}
+	if !e.active {
+		return dy
+	}
+	e.dx.Resize(dy.Shape...)
+	copy(e.dx.Data, dy.Data)
+	e.erase(e.dx.Data, 0)
+	return &e.dx
+}
+
+// Config returns factor, scale, ratio and fill_value, and input_shape when
+// one was declared.
+func (e *RandomErasingLayer) Config() map[string]any {
+	cfg := map[string]any{"name": e.name, "factor": e.factor, "scale": []float64{e.opts.Scale[0], e.opts.Scale[1]},
+		"ratio": []float64{e.opts.Ratio[0], e.opts.Ratio[1]}, "fill_value": float64(e.fillValue)}
+	addInputShape(cfg, e.inputShape)
+	return cfg
+}

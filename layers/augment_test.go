@@ -204,3 +204,56 @@ func TestAugmentationNoAllocs(t *testing.T) {
 	checkNoAllocs(t, RandomFlip(HorizontalAndVertical), tensor.Shape{28, 28}, 8, true)
 	checkNoAllocs(t, RandomTranslation(0.1, 0.1), tensor.Shape{28, 28, 3}, 8, true)
 }
+
+func TestRandomErasing(t *testing.T) {
+	const b, h, w = 300, 10, 12
+	e := RandomErasing(0.5, ErasingOptions{FillValue: -1})
+	e.SetName("erasing")
+	buildForTest(t, e, tensor.Shape{h, w, 2})
+	x := distinctImages(b, tensor.Shape{h, w, 2})
+	e.SeedStep(4, 4)
+	y := e.Forward(x, true)
+	erased := 0
+	for i := 0; i < b; i++ {
+		top, left, rh, rw := e.rects[4*i], e.rects[4*i+1], e.rects[4*i+2], e.rects[4*i+3]
+		if rh > 0 {
+			erased++
+			if a := float64(rh*rw) / (h * w); a < 0.01 || a > 0.45 || top+rh > h || left+rw > w {
+				t.Fatalf("image %d: rectangle %v, area fraction %v", i, e.rects[4*i:4*i+4], a)
+			}
+		}
+		for r := 0; r < h; r++ {
+			for c := 0; c < w; c++ {
+				in := r >= top && r < top+rh && c >= left && c < left+rw
+				for k := 0; k < 2; k++ {
+					o := (r*w+c)*2 + k
+					if want := x.Row(i)[o]; in {
+						want = -1
+						if y.Row(i)[o] != want {
+							t.Fatalf("image %d (%d, %d): %v, want the fill", i, r, c, y.Row(i)[o])
+						}
+					} else if y.Row(i)[o] != want {
+						t.Fatalf("image %d (%d, %d): %v, want the input %v", i, r, c, y.Row(i)[o], want)
+					}
+				}
+			}
+		}
+	}
+	if erased < 110 || erased > 190 {
+		t.Errorf("%d of %d images erased, want about half", erased, b)
+	}
+	if y := e.Forward(x, false); y != x {
+		t.Error("inference changed the input")
+	}
+	checkLayerGradients(t, RandomErasing(1), tensor.Shape{6, 5, 2}, 4, true)
+	checkNoAllocs(t, RandomErasing(0.5), tensor.Shape{28, 28}, 8, true)
+	cfg := RandomErasing(0.5).Config()
+	if cfg["factor"] != 0.5 || cfg["fill_value"] != 0.0 {
+		t.Errorf("config %v", cfg)
+	}
+	for _, bad := range []*RandomErasingLayer{RandomErasing(2), RandomErasing(0.5, ErasingOptions{Scale: [2]float64{0.5, 0.1}})} {
+		if _, err := bad.Build(tensor.Shape{8, 8}, nil); err == nil {
+			t.Errorf("%v: no error", bad.Config())
+		}
+	}
+}
