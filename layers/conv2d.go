@@ -82,6 +82,7 @@ type Conv2DLayer struct {
 	dcols        tensor.Tensor    // their gradient (strided convolutions)
 	gT           kernels.ConvGeom // stride 1: dx as a convolution of dz, see Backward
 	wT           tensor.Tensor    // the kernel rotated for it, (KH·KW·F, C)
+	dkT          tensor.Tensor    // the kernel gradient transposed, (F, KH·KW·C), for short windows
 	out, dz, dx  tensor.Tensor
 }
 
@@ -227,9 +228,24 @@ func (c *Conv2DLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Te
 	c.activation.Backward(c.dz.Data, dy.Data, c.out.Data, m, f)
 	// z = cols·K + b, so dK = colsᵀ·dz, db = Σ_rows dz and dcols = dz·Kᵀ;
 	// dK sums over the blocks of images, unfolded again.
-	if c.direct {
+	switch {
+	case c.direct:
 		kernels.Sgemm(true, false, k, f, m, 1, c.x.Data, k, c.dz.Data, f, 0, c.kernel.Grad.Data, f)
-	} else {
+	case k < 16 && f > k:
+		// Short windows (3×3 on one channel): the product's tiles of 8
+		// rows would be mostly empty with k rows, so compute dKᵀ = dzᵀ·cols
+		// (f rows) over the whole batch, whose windows are small, and
+		// transpose it.
+		c.cols.Resize(m, k)
+		kernels.Im2col(c.cols.Data, c.x.Data, b, g)
+		c.dkT.Resize(f, k)
+		kernels.Sgemm(true, false, f, k, m, 1, c.dz.Data, f, c.cols.Data, k, 0, c.dkT.Data, k)
+		for i := 0; i < k; i++ {
+			for j := 0; j < f; j++ {
+				c.kernel.Grad.Data[i*f+j] = c.dkT.Data[j*k+i]
+			}
+		}
+	default:
 		p, block := g.Pixels(), c.block()
 		c.cols.Resize(min(block, b)*p, k)
 		beta := float32(0)

@@ -28,6 +28,9 @@ func TestConv2DGradients(t *testing.T) {
 		{"uneven strides valid", func() *Conv2DLayer {
 			return Conv2D(2, [2]int{2, 3}, Conv2DOptions{Strides: [2]int{1, 2}, NoBias: true})
 		}, tensor.Shape{4, 7, 3}, 2, tensor.Shape{3, 3, 2}},
+		{"short windows", func() *Conv2DLayer {
+			return Conv2D(12, [2]int{3, 3}, Conv2DOptions{Padding: Same, Activation: activations.ReLU})
+		}, tensor.Shape{5, 4}, 2, tensor.Shape{5, 4, 12}},
 		{"1x1", func() *Conv2DLayer { return Conv2D(3, [2]int{1, 1}, Conv2DOptions{Activation: activations.Sigmoid}) }, tensor.Shape{3, 3, 4}, 2, tensor.Shape{3, 3, 3}},
 		{"softmax", func() *Conv2DLayer {
 			return Conv2D(3, [2]int{2, 2}, Conv2DOptions{Activation: activations.Softmax, Padding: Same})
