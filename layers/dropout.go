@@ -77,24 +77,27 @@ func (d *DropoutLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	return &d.out
 }
 
-// fillMask draws the mask two entries per 64-bit draw: an entry is dropped
-// when its 32-bit half falls below rate·2³².
+// fillMask draws the mask four entries per 64-bit draw: an entry is
+// dropped when its 16-bit quarter falls below rate·2¹⁶ (so the rate is
+// honoured to within 2⁻¹⁷).
 func (d *DropoutLayer) fillMask(mask []float32) {
-	threshold := uint64(math.Round(d.rate * (1 << 32)))
+	threshold := uint64(math.Round(d.rate * (1 << 16)))
 	scale := float32(1 / (1 - d.rate))
 	keep := func(u uint64) float32 {
-		if u < threshold {
+		if u&0xffff < threshold {
 			return 0
 		}
 		return scale
 	}
 	i := 0
-	for ; i+1 < len(mask); i += 2 {
+	for ; i+3 < len(mask); i += 4 {
 		u := d.pcg.Uint64()
-		mask[i], mask[i+1] = keep(u&0xffffffff), keep(u>>32)
+		mask[i], mask[i+1], mask[i+2], mask[i+3] = keep(u), keep(u>>16), keep(u>>32), keep(u>>48)
 	}
 	if i < len(mask) {
-		mask[i] = keep(d.pcg.Uint64() & 0xffffffff)
+		for u := d.pcg.Uint64(); i < len(mask); i, u = i+1, u>>16 {
+			mask[i] = keep(u)
+		}
 	}
 }
 
