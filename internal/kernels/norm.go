@@ -15,28 +15,73 @@ func ColumnMoments(mean, variance []float32, acc []float64, x []float32, m, n in
 	acc = acc[:n]
 	mean, variance = mean[:n], variance[:n]
 	_ = x[m*n-1]
-	var part [64]float32
-	reduce := func(f func(part []float32, i0, rows, j0, w int)) {
-		clear(acc)
-		for j0 := 0; j0 < n; j0 += 64 {
-			w := min(64, n-j0)
-			for i0 := 0; i0 < m; i0 += normBlock {
-				f(part[:w], i0, min(normBlock, m-i0), j0, w)
-				for k, v := range part[:w] {
-					acc[j0+k] += float64(v)
-				}
-			}
-		}
-	}
-	reduce(func(part []float32, i0, rows, j0, w int) { colSums(part, x[i0*n+j0:], rows, w, n) })
+	reduceBlocks(acc, nil, ewTask{op: opColSums, b: x}, m, n)
 	for j := range acc {
 		mean[j] = float32(acc[j] / float64(m))
 	}
-	reduce(func(part []float32, i0, rows, j0, w int) {
-		colSumSqDev(part, x[i0*n+j0:], mean[j0:j0+w], rows, w, n)
-	})
+	reduceBlocks(acc, nil, ewTask{op: opColSumSqDev, b: x, d: mean}, m, n)
 	for j := range acc {
 		variance[j] = float32(acc[j] / float64(m))
+	}
+}
+
+// normParts holds the float32 partial sums of the row blocks of a column
+// reduction.
+type normParts struct{ buf []float32 }
+
+var normBufs freeList[normParts]
+
+// reduceBlocks runs the column reduction t (opColSums, opColSumSqDev or
+// opColSumDot) over the row blocks of an m×n matrix, the blocks split
+// across the workers, and adds the blocks' float32 partial sums into acc
+// (and acc2 for the second sum of opColSumDot) in float64, block by block
+// in order, so the result does not depend on the number of threads.
+func reduceBlocks(acc, acc2 []float64, t ewTask, m, n int) {
+	blocks := (m + normBlock - 1) / normBlock
+	sums := 1
+	if acc2 != nil {
+		sums = 2
+	}
+	p := normBufs.get()
+	p.buf = grow(p.buf, blocks*n*sums)
+	t.a, t.n, t.dims = p.buf, n, [3]int{m}
+	split(t, blocks, m*n)
+	clear(acc)
+	clear(acc2)
+	for b := 0; b < blocks; b++ {
+		part := p.buf[b*n*sums:]
+		for j, v := range part[:n] {
+			acc[j] += float64(v)
+		}
+		if acc2 != nil {
+			for j, v := range part[n : 2*n] {
+				acc2[j] += float64(v)
+			}
+		}
+	}
+	normBufs.put(p)
+}
+
+// reduceRange computes the partial sums of row blocks [lo, hi) for
+// reduceBlocks: block b's go to part[b·n·s:], s = 2 for opColSumDot (sums,
+// then dots) and 1 otherwise.
+func reduceRange(t *ewTask, lo, hi int) {
+	m, n := t.dims[0], t.n
+	for b := lo; b < hi; b++ {
+		i0 := b * normBlock
+		rows := min(normBlock, m-i0)
+		for j0 := 0; j0 < n; j0 += 64 {
+			w := min(64, n-j0)
+			x := t.b[i0*n+j0:]
+			switch t.op {
+			case opColSums:
+				colSums(t.a[b*n+j0:b*n+j0+w], x, rows, w, n)
+			case opColSumSqDev:
+				colSumSqDev(t.a[b*n+j0:b*n+j0+w], x, t.d[j0:j0+w], rows, w, n)
+			case opColSumDot:
+				colSumDot(t.a[2*b*n+j0:2*b*n+j0+w], t.a[2*b*n+n+j0:2*b*n+n+j0+w], x, t.c[i0*n+j0:], t.d[j0:j0+w], rows, w, n)
+			}
+		}
 	}
 }
 
@@ -130,21 +175,9 @@ func scaleShiftColumns(y, x []float32, m, n int, scale, shift []float32) {
 // scratch of length 2n.
 func BatchNormBackward(dx, dy, x []float32, m, n int, mean, invStd, gamma, dgamma, dbeta []float32, acc []float64) {
 	sb, sg := acc[:n], acc[n:2*n]
-	clear(sb)
-	clear(sg)
 	_, _ = dy[m*n-1], x[m*n-1]
 	mean, invStd, gamma, dgamma, dbeta = mean[:n], invStd[:n], gamma[:n], dgamma[:n], dbeta[:n]
-	var ps, pd [64]float32
-	for j0 := 0; j0 < n; j0 += 64 {
-		w := min(64, n-j0)
-		for i0 := 0; i0 < m; i0 += normBlock {
-			colSumDot(ps[:w], pd[:w], dy[i0*n+j0:], x[i0*n+j0:], mean[j0:j0+w], min(normBlock, m-i0), w, n)
-			for k := 0; k < w; k++ {
-				sb[j0+k] += float64(ps[k])
-				sg[j0+k] += float64(pd[k])
-			}
-		}
-	}
+	reduceBlocks(sb, sg, ewTask{op: opColSumDot, b: dy, c: x, d: mean}, m, n)
 	for j := 0; j < n; j++ {
 		// Σ dy·x̂ = invStd·Σ dy·(x − mean)
 		dbeta[j], dgamma[j] = float32(sb[j]), float32(sg[j]*float64(invStd[j]))

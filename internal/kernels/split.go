@@ -26,16 +26,20 @@ const (
 	opCol2im
 	opMaxPool
 	opMaxPoolBackward
+	opColSums
+	opColSumSqDev
+	opColSumDot
 )
 
-// ewTask is one kernel's operands: a..g are its slices in the order of
-// its serial function's arguments, n the row length, k its scalars and geom
-// the window geometry of the per-image kernels.
+// ewTask is one kernel's operands: a..h are its slices in the order of
+// its serial function's arguments, n the row length, dims and k its other
+// sizes and scalars, and geom the window geometry of the per-image kernels.
 type ewTask struct {
 	op            ewOp
 	a, b, c, d, e []float32
 	f, g, h       []float32
 	n             int
+	dims          [3]int
 	k             [4]float32
 	geom          *ConvGeom
 }
@@ -77,6 +81,8 @@ func (t *ewTask) run(lo, hi int) {
 		} else {
 			maxPool2DBackward(t.a[lo*size:hi*size], t.b[lo*out:hi*out], t.c[lo*size:hi*size], t.d[lo*out:hi*out], hi-lo, g)
 		}
+	case opColSums, opColSumSqDev, opColSumDot:
+		reduceRange(t, lo, hi)
 	default:
 		panic("kernels: unknown op")
 	}

@@ -60,6 +60,11 @@ func TestSplitMatchesSerial(t *testing.T) {
 			BatchNormBackward(dx, dy, xhat, m, w, bias, invStd, gamma, dg, db, make([]float64, 2*w))
 			return append(append(dx, dg...), db...)
 		},
+		"ColumnMoments": func() []float32 {
+			mean, variance := make([]float32, w), make([]float32, w)
+			ColumnMoments(mean, variance, make([]float64, w), mat, m, w)
+			return append(mean, variance...)
+		},
 		"AdamUpdate": func() []float32 {
 			p, mm, v := append([]float32(nil), mat...), append([]float32(nil), dy...), make([]float32, len(mat))
 			AdamUpdate(p, xhat, mm, v, 1e-3, 0.9, 0.999, 1e-7)
