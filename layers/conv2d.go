@@ -63,7 +63,11 @@ type Conv2DOptions struct {
 //
 // The convolution is computed as a matrix product: the windows of a block
 // of images are unfolded into the rows of a matrix (im2col), which is then
-// multiplied by the kernel read as a (KH·KW·C) × F matrix.
+// multiplied by the kernel read as a (KH·KW·C) × F matrix. Backward takes
+// the kernel gradient as colsᵀ·dz, unfolding the blocks again, and the
+// input gradient, for stride 1, as the convolution of dz with the kernel
+// rotated by 180° — unfolded and multiplied in the same way — or, for
+// larger strides, by folding dz·Kᵀ back onto the image (col2im).
 type Conv2DLayer struct {
 	named
 	filters    int
