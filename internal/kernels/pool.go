@@ -41,7 +41,9 @@ import (
 // their threads are descheduled (a machine shared with other processes) the
 // call simply runs on the caller, with the same chunks and the same results.
 // Idle workers poll for new work for spinWindow before parking, which makes
-// the hand-off of back-to-back calls cost well under a microsecond.
+// the hand-off of back-to-back calls cost well under a microsecond; when the
+// workers keep arriving too late to help, the pool backs off for a while
+// (see observe).
 
 // rangeFunc is a body for parallelFor: run processes the half-open index
 // range [lo, hi). Chunks never overlap, and each index is processed exactly
@@ -73,13 +75,15 @@ func parallelFor(n int, parallel bool, body rangeFunc) {
 }
 
 // parallelChunks is parallelFor with an explicit number of chunks (1 ≤
-// chunks ≤ n), each claimed by whichever goroutine is free first: more
-// chunks than threads balance the load when a thread is slowed down (by
-// another process, say) at the cost of a little more scheduling.
+// chunks ≤ n), each claimed by whichever goroutine is free first. The
+// chunks are the same whatever GOMAXPROCS is (with one thread they run in
+// order on the caller), so a body may keep one partial result per chunk.
 func parallelChunks(n, chunks int, body rangeFunc) {
 	w := runtime.GOMAXPROCS(0)
 	if w == 1 || chunks < 2 {
-		body.run(0, n)
+		for t := range chunks {
+			body.run(t*n/chunks, (t+1)*n/chunks)
+		}
 		return
 	}
 	p := thePool.ensure(w - 1)
