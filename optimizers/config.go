@@ -2,6 +2,8 @@ package optimizers
 
 import (
 	"fmt"
+	"maps"
+	"math"
 	"slices"
 	"sort"
 
@@ -14,18 +16,37 @@ import (
 // optimizers.deserialize does. Missing keys take Keras's defaults; unknown
 // keys and out-of-range values are errors.
 func FromConfig(className string, cfg map[string]any) (Optimizer, error) {
+	// A schedule stands where learning_rate would, as Keras serialises it.
+	var sched LearningRateSchedule
+	if raw, ok := cfg["learning_rate"].(map[string]any); ok {
+		var err error
+		if sched, err = scheduleFromConfig(raw); err != nil {
+			return nil, fmt.Errorf("%s: learning_rate: %w", className, err)
+		}
+		cfg = maps.Clone(cfg)
+		delete(cfg, "learning_rate")
+	}
 	c := config.New(cfg, "name")
 	var (
-		opt Optimizer
+		opt scheduled
 		err error
 	)
 	switch className {
 	case "Adam":
 		opt, err = AdamWith(c.Float("learning_rate", 0.001), c.Float("beta_1", 0.9), c.Float("beta_2", 0.999), c.Float("epsilon", 1e-7))
+	case "AdamW":
+		var a *AdamOptimizer
+		if a, err = AdamW(c.Float("learning_rate", 0.001), c.Float("weight_decay", 0.004)); err == nil {
+			a.beta1, a.beta2, a.epsilon = c.Float("beta_1", 0.9), c.Float("beta_2", 0.999), c.Float("epsilon", 1e-7)
+			if !(a.beta1 >= 0 && a.beta1 < 1) || !(a.beta2 >= 0 && a.beta2 < 1) || !(a.epsilon > 0) {
+				err = fmt.Errorf("adamw: want 0 ≤ beta_1, beta_2 < 1 and epsilon > 0; got %g, %g, %g", a.beta1, a.beta2, a.epsilon)
+			}
+		}
+		opt = a
 	case "SGD":
 		opt, err = SGDWith(c.Float("learning_rate", 0.01), c.Float("momentum", 0), c.Bool("nesterov", false))
 	default:
-		return nil, fmt.Errorf("unknown optimizer %q (want Adam or SGD)", className)
+		return nil, fmt.Errorf("unknown optimizer %q (want Adam, AdamW or SGD)", className)
 	}
 	if cerr := c.Err(); cerr != nil {
 		return nil, fmt.Errorf("%s: %w", className, cerr)
@@ -33,7 +54,62 @@ func FromConfig(className string, cfg map[string]any) (Optimizer, error) {
 	if err != nil {
 		return nil, err
 	}
+	if sched != nil {
+		opt.SetSchedule(sched)
+	}
 	return opt, nil
+}
+
+// scheduled is an optimizer that takes a learning-rate schedule.
+type scheduled interface {
+	Optimizer
+	SetSchedule(LearningRateSchedule)
+}
+
+// scheduleFromConfig rebuilds a schedule from its {"class_name",
+// "config"} form, checking every value before the constructors see it.
+func scheduleFromConfig(raw map[string]any) (LearningRateSchedule, error) {
+	name, _ := raw["class_name"].(string)
+	cfg, ok := raw["config"].(map[string]any)
+	if !ok || len(raw) != 2 {
+		return nil, fmt.Errorf("want {\"class_name\", \"config\"}, got %v", raw)
+	}
+	c := config.New(cfg, "warmup_target")
+	var s LearningRateSchedule
+	switch name {
+	case "ExponentialDecay":
+		if _, ok := cfg["warmup_target"]; ok {
+			return nil, fmt.Errorf("ExponentialDecay: unknown key warmup_target")
+		}
+		initial, steps, rate := c.Float("initial_learning_rate", 0), c.Int("decay_steps", 0, 1, math.MaxInt), c.Float("decay_rate", 0)
+		staircase := c.Bool("staircase", false)
+		if c.Err() == nil && (!(initial > 0) || !(rate > 0)) {
+			return nil, fmt.Errorf("ExponentialDecay: initial_learning_rate %g and decay_rate %g must be positive", initial, rate)
+		}
+		if c.Err() == nil {
+			s = ExponentialDecay(initial, int64(steps), rate, staircase)
+		}
+	case "CosineDecay":
+		initial, steps := c.Float("initial_learning_rate", 0), c.Int("decay_steps", 0, 1, math.MaxInt)
+		var o CosineDecayOptions
+		o.Alpha = c.Float("alpha", 0)
+		if v := cfg["warmup_target"]; v != nil { // null: no warm-up
+			o.WarmupTarget = config.New(map[string]any{"warmup_target": v}).Float("warmup_target", 0)
+		}
+		o.WarmupSteps = int64(c.Int("warmup_steps", 0, 0, math.MaxInt))
+		if c.Err() == nil && (!(initial >= 0) || !(o.Alpha >= 0 && o.Alpha <= 1) || !(o.WarmupTarget >= 0)) {
+			return nil, fmt.Errorf("CosineDecay: initial_learning_rate %g, alpha %g or warmup_target %g out of range", initial, o.Alpha, o.WarmupTarget)
+		}
+		if c.Err() == nil {
+			s = CosineDecay(initial, int64(steps), o)
+		}
+	default:
+		return nil, fmt.Errorf("unknown schedule %q (want ExponentialDecay or CosineDecay)", name)
+	}
+	if err := c.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return s, nil
 }
 
 // State is what an optimizer remembers between steps: what a checkpoint

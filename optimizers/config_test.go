@@ -1,6 +1,8 @@
 package optimizers
 
 import (
+	"bytes"
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -100,5 +102,54 @@ func TestSetStateChecks(t *testing.T) {
 	}
 	if err := SGD().SetState(State{Slots: map[string][][]float32{"velocity": {make([]float32, 4), nil}}}, p); err == nil || !strings.Contains(err.Error(), "momentum is 0") {
 		t.Errorf("error %v", err)
+	}
+}
+
+func TestFromConfigSchedulesAndAdamW(t *testing.T) {
+	cosine := Adam()
+	cosine.SetSchedule(CosineDecay(2e-3, 1000, CosineDecayOptions{Alpha: 0.1, WarmupTarget: 4e-3, WarmupSteps: 100}))
+	expo, _ := SGDWith(0.05, 0.9, true)
+	expo.SetSchedule(ExponentialDecay(0.05, 300, 0.5, true))
+	adamw, _ := AdamW(1e-3, 0.01)
+	adamw.SetSchedule(CosineDecay(1e-3, 500))
+	for _, opt := range []interface {
+		Optimizer
+		Schedule() LearningRateSchedule
+	}{cosine, expo, adamw} {
+		// Round-trip through JSON, as a model file does.
+		b, err := json.Marshal(opt.Config())
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		var cfg map[string]any
+		if err := dec.Decode(&cfg); err != nil {
+			t.Fatal(err)
+		}
+		got, err := FromConfig(opt.Name(), cfg)
+		if err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		if !reflect.DeepEqual(got.Config(), opt.Config()) {
+			t.Errorf("round trip of %s gave %v", b, got.Config())
+		}
+		for _, step := range []int64{0, 50, 100, 299, 300, 999, 5000} {
+			if a, b := got.(interface{ Schedule() LearningRateSchedule }).Schedule().Rate(step), opt.Schedule().Rate(step); a != b {
+				t.Errorf("%s: rate at step %d is %g after the round trip, want %g", opt.Name(), step, a, b)
+			}
+		}
+	}
+	for _, bad := range []map[string]any{
+		{"learning_rate": map[string]any{"class_name": "Nope", "config": map[string]any{}}},
+		{"learning_rate": map[string]any{"class_name": "CosineDecay"}},
+		{"learning_rate": map[string]any{"class_name": "CosineDecay", "config": map[string]any{"initial_learning_rate": 1e-3, "decay_steps": 0}}},
+		{"learning_rate": map[string]any{"class_name": "CosineDecay", "config": map[string]any{"initial_learning_rate": 1e-3, "decay_steps": 10, "alpha": 2}}},
+		{"learning_rate": map[string]any{"class_name": "ExponentialDecay", "config": map[string]any{"initial_learning_rate": -1, "decay_steps": 10, "decay_rate": 0.5}}},
+		{"learning_rate": map[string]any{"class_name": "ExponentialDecay", "config": map[string]any{"initial_learning_rate": 1e-3, "decay_steps": 10, "decay_rate": 0.5, "bogus": 1}}},
+	} {
+		if _, err := FromConfig("Adam", bad); err == nil {
+			t.Errorf("FromConfig(Adam, %v) succeeded, want an error", bad)
+		}
 	}
 }
