@@ -15,7 +15,6 @@ import (
 	"github.com/tailor-ml/tailor/losses"
 	"github.com/tailor-ml/tailor/metrics"
 	"github.com/tailor-ml/tailor/models"
-	"github.com/tailor-ml/tailor/optimizers"
 )
 
 // benchReport is what tailor bench measures; --json writes it.
@@ -178,7 +177,7 @@ func benchModel(ctx context.Context, e *env, rep *benchReport, name, batchList s
 		if _, err := fmt.Sscan(strings.TrimSpace(field), &batch); err != nil || batch <= 0 {
 			return fmt.Errorf("--batch-sizes: %q is not a positive number", field)
 		}
-		if model, err = compiled(name, 1); err != nil {
+		if model, err = compiled(name, 1, models.Steps(epochs, x.Len(), batch)); err != nil {
 			return err
 		}
 		hist, err := model.Fit(ctx, x, y, tailor.FitOptions{Epochs: epochs, BatchSize: batch, Seed: 1, Verbose: tailor.Silent})
@@ -239,16 +238,21 @@ func benchModel(ctx context.Context, e *env, rep *benchReport, name, batchList s
 }
 
 // compiled returns a fresh model, its weights drawn from seed, compiled
-// with Adam, sparse categorical cross-entropy and accuracy.
-func compiled(name string, seed uint64) (*tailor.Model, error) {
+// with its recipe's optimizer for a run of steps training steps, sparse
+// categorical cross-entropy and accuracy.
+func compiled(name string, seed uint64, steps int64) (*tailor.Model, error) {
 	m, err := models.New(name)
+	if err != nil {
+		return nil, err
+	}
+	recipe, err := models.TrainingRecipe(name)
 	if err != nil {
 		return nil, err
 	}
 	if err := m.SetSeed(seed); err != nil {
 		return nil, err
 	}
-	return m, m.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy(), metrics.Accuracy())
+	return m, m.Compile(recipe.Optimizer(steps), losses.SparseCategoricalCrossentropy(), metrics.Accuracy())
 }
 
 // cpuModel reads the processor's name from /proc/cpuinfo where there is one.

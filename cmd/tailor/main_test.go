@@ -31,7 +31,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{[]string{"train", "--help"}, 0, "--batch-size"},
 		{[]string{"train", "--epochs", "x"}, 2, "invalid value"},
-		{[]string{"train", "--epochs", "0"}, 1, "must be positive"},
+		{[]string{"train", "--epochs", "-1"}, 1, "must not be negative"},
 		{[]string{"summary", "--model", "nope"}, 1, `unknown model "nope"`},
 		{[]string{"show"}, 2, "-o out.png is required"},
 		{[]string{"data", "extra"}, 2, "unexpected arguments"},

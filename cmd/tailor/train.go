@@ -61,8 +61,8 @@ var errInterrupted = errors.New("interrupted")
 func runTrain(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "train", "[--model mlp] [--epochs 10] [--batch-size 32] [--seed 1] [--train-limit N] [--json FILE] [--out FILE] [--checkpoint-dir DIR | --resume DIR] [--data DIR]")
 	name := fs.String("model", "mlp", "the model: one of "+joinNames())
-	epochs := fs.Int("epochs", 10, "passes over the training data")
-	batch := fs.Int("batch-size", 32, "examples per training step")
+	epochs := fs.Int("epochs", 0, "passes over the training data (default: the model's recipe, 10 for mlp)")
+	batch := fs.Int("batch-size", 0, "examples per training step (default: the model's recipe, 32 for mlp)")
 	seed := fs.Uint64("seed", 1, "seed of the initial weights and the shuffling")
 	limit := fs.Int("train-limit", 0, "train on the first N training images only (0: all)")
 	valSplit := fs.Float64("validation-split", 0, "hold out this last fraction of the training data for validation")
@@ -76,8 +76,8 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *epochs <= 0 || *batch <= 0 || *limit < 0 || *every < 0 {
-		return fmt.Errorf("--epochs %d, --batch-size %d, --train-limit %d and --checkpoint-every %d must be positive", *epochs, *batch, *limit, *every)
+	if *epochs < 0 || *batch < 0 || *limit < 0 || *every < 0 {
+		return fmt.Errorf("--epochs %d, --batch-size %d, --train-limit %d and --checkpoint-every %d must not be negative", *epochs, *batch, *limit, *every)
 	}
 	if *resume != "" && *ckptDir != "" && *resume != *ckptDir {
 		return fmt.Errorf("--resume %s and --checkpoint-dir %s: a resumed run keeps its checkpoint where it was", *resume, *ckptDir)
@@ -90,6 +90,26 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
+	trainSet, testSet, err := loadData(ctx, e, *dir)
+	if err != nil {
+		return err
+	}
+	x, y := images(trainSet, 1.0/255)
+	if settings.TrainLimit > 0 && settings.TrainLimit < x.Len() {
+		x, y = x.Slice(0, settings.TrainLimit), y.Slice(0, settings.TrainLimit)
+	}
+	testX, testY := images(testSet, 1.0/255)
+
+	recipe, err := models.TrainingRecipe(settings.Model)
+	if err != nil {
+		return err
+	}
+	if *epochs == 0 {
+		*epochs = recipe.Epochs
+	}
+	if *batch == 0 {
+		*batch = recipe.BatchSize
+	}
 	opts := tailor.FitOptions{Epochs: *epochs, BatchSize: *batch, Seed: *seed, ValidationSplit: *valSplit, Out: e.stdout}
 	if *quiet {
 		opts.Verbose = tailor.Silent
@@ -97,7 +117,6 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	meta := saving.FashionMNIST(fashionmnist.ClassNames())
 	var model *tailor.Model
 	var backup *callbacks.BackupAndRestoreCallback
-	var err error
 	if *ckptDir != "" {
 		backup = callbacks.BackupAndRestore(*ckptDir, opts, meta)
 		backup.SaveEvery = *every
@@ -114,7 +133,8 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		opts = restored
 		fmt.Fprintf(e.stdout, "Resuming %s from %s at epoch %d, step %d\n", settings.Model, *resume, opts.Resume.Epoch+1, opts.Resume.Step)
 	} else {
-		if model, err = compiled(settings.Model, *seed); err != nil {
+		trainN := int(float64(x.Len()) * (1 - *valSplit)) // as Fit splits off validation data
+		if model, err = compiled(settings.Model, *seed, models.Steps(*epochs, trainN, *batch)); err != nil {
 			return err
 		}
 		if backup != nil {
@@ -129,16 +149,6 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	if backup != nil {
 		opts.Callbacks = append(opts.Callbacks, backup)
 	}
-
-	trainSet, testSet, err := loadData(ctx, e, *dir)
-	if err != nil {
-		return err
-	}
-	x, y := images(trainSet, 1.0/255)
-	if settings.TrainLimit > 0 && settings.TrainLimit < x.Len() {
-		x, y = x.Slice(0, settings.TrainLimit), y.Slice(0, settings.TrainLimit)
-	}
-	testX, testY := images(testSet, 1.0/255)
 
 	out := e.stdout
 	if err := model.Summary(out); err != nil {
