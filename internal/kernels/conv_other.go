@@ -14,7 +14,7 @@ func maxPool2RowBackwardAVX512(dx0, dx1, dy, x0, x1, y *float32, ow, c int) { pa
 func addToAVX512(dst, src *float32, n int)                                  { panic("unreachable") }
 func colSumsAVX512(out, x *float32, m, w, stride int)                       { panic("unreachable") }
 func colSumSqDevAVX512(out, x, mean *float32, m, w, stride int)             { panic("unreachable") }
-func colSumDotAVX512(sum, dot, x, y, mean *float32, m, w, stride int)             { panic("unreachable") }
+func colSumDotAVX512(sum, dot, x, y, mean *float32, m, w, stride int)       { panic("unreachable") }
 func scaleShiftColsAVX512(y, x *float32, m, n int, scale, shift *float32)   { panic("unreachable") }
 func bnDxAVX512(dx, dy, x *float32, m, n int, mean, invStd, gamma, dgamma, dbeta *float32, inv float32) {
 	panic("unreachable")
