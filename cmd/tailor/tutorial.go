@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/activations"
@@ -54,7 +55,7 @@ func runTutorial(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "train_images: min %g, max %g, mean %.14g\n", raw.Min(), raw.Max(), raw.Mean())
+	fmt.Fprintf(w, "train_images: min %g, max %g, mean %s\n", raw.Min(), raw.Max(), strconv.FormatFloat(raw.Mean(), 'g', -1, 64))
 	if err := figure(w, filepath.Join(*outDir, "train_image_0.png"), raw, 0, classNames[train.Labels[0]]); err != nil {
 		return err
 	}
