@@ -80,11 +80,50 @@ func CNN() *tailor.Model {
 	)
 }
 
+// Best is Tailor's most accurate model within fifteen minutes of training
+// on two cores: horizontal flips in training, a 3×3 convolution at full
+// resolution, two at half resolution and two at quarter resolution, each
+// followed by batch normalisation, then a dense classifier:
+//
+//	RandomFlip(horizontal) →
+//	Conv2D(32, 3×3, same, relu) → BatchNormalization → MaxPooling2D(2×2) →
+//	Conv2D(64, 3×3, same, relu) → BatchNormalization →
+//	Conv2D(64, 3×3, same, relu) → BatchNormalization → MaxPooling2D(2×2) → Dropout(0.1) →
+//	Conv2D(128, 3×3, same, relu) → BatchNormalization →
+//	Conv2D(128, 3×3, same, relu) → BatchNormalization → MaxPooling2D(2×2) →
+//	Flatten → Dropout(0.3) → Dense(256, relu) → Dropout(0.3) → Dense(10, softmax)
+//
+// 576,586 weights (575,754 trainable). Its recipe: 12 epochs of batch 64
+// with Adam, the learning rate warming up over the first epoch from 0.0002
+// to 0.002 and then decaying to 0 along a cosine.
+func Best() *tailor.Model {
+	conv := func(filters int) layers.Layer {
+		return layers.Conv2D(filters, [2]int{3, 3}, layers.Conv2DOptions{Padding: layers.Same, Activation: activations.ReLU})
+	}
+	return tailor.Sequential(
+		layers.RandomFlip(layers.Horizontal, 28, 28),
+		conv(32), layers.BatchNormalization(),
+		layers.MaxPooling2D([2]int{2, 2}),
+		conv(64), layers.BatchNormalization(),
+		conv(64), layers.BatchNormalization(),
+		layers.MaxPooling2D([2]int{2, 2}), layers.Dropout(0.1),
+		conv(128), layers.BatchNormalization(),
+		conv(128), layers.BatchNormalization(),
+		layers.MaxPooling2D([2]int{2, 2}),
+		layers.Flatten(),
+		layers.Dropout(0.3),
+		layers.Dense(256, activations.ReLU),
+		layers.Dropout(0.3),
+		layers.Dense(10, activations.Softmax),
+	)
+}
+
 // byName maps each --model name to its constructor.
 var byName = map[string]func() *tailor.Model{
 	"mlp":     MLP,
 	"ref-cnn": RefCNN,
 	"cnn":     CNN,
+	"best":    Best,
 }
 
 // New returns a fresh, unbuilt model by its --model name.
@@ -130,11 +169,23 @@ func adamCosine(lr float64) func(steps int64) optimizers.Optimizer {
 	}
 }
 
+// adamWarmCosine is Adam whose learning rate rises linearly from lr/10 to
+// lr over the first of epochs epochs, then decays to 0 along a cosine.
+func adamWarmCosine(lr float64, epochs int) func(steps int64) optimizers.Optimizer {
+	return func(steps int64) optimizers.Optimizer {
+		warm := steps / int64(epochs)
+		opt := optimizers.Adam()
+		opt.SetSchedule(optimizers.CosineDecay(lr/10, max(steps-warm, 1), optimizers.CosineDecayOptions{WarmupTarget: lr, WarmupSteps: warm}))
+		return opt
+	}
+}
+
 // recipes maps each --model name to its training recipe.
 var recipes = map[string]Recipe{
 	"mlp":     {Epochs: 10, BatchSize: 32, Optimizer: adam},
 	"ref-cnn": {Epochs: 5, BatchSize: 32, Optimizer: adam},
 	"cnn":     {Epochs: 5, BatchSize: 32, Optimizer: adamCosine(1e-3)},
+	"best":    {Epochs: 12, BatchSize: 64, Optimizer: adamWarmCosine(2e-3, 12)},
 }
 
 // TrainingRecipe returns the recipe of the named model.
