@@ -67,7 +67,8 @@ type Conv2DOptions struct {
 // the kernel gradient as colsᵀ·dz, unfolding the blocks again, and the
 // input gradient, for stride 1, as the convolution of dz with the kernel
 // rotated by 180° — unfolded and multiplied in the same way — or, for
-// larger strides, by folding dz·Kᵀ back onto the image (col2im).
+// larger strides, by folding dz·Kᵀ back onto the image (col2im). See
+// kernels.Conv, which shares the blocks among the workers.
 type Conv2DLayer struct {
 	named
 	filters    int
@@ -79,14 +80,10 @@ type Conv2DLayer struct {
 	inputShape tensor.Shape
 
 	g            kernels.ConvGeom
-	direct       bool // 1×1 kernel, stride 1: the input is its own im2col matrix
+	direct       bool          // 1×1 kernel, stride 1: the input is its own im2col matrix
+	conv         *kernels.Conv // the unfolding and products, in blocks of images
 	kernel, bias *Param
-	x            *tensor.Tensor   // the last input, kept for the kernel gradient
-	cols         tensor.Tensor    // one block of unfolded windows, (block·OH·OW, KH·KW·C)
-	dcols        tensor.Tensor    // their gradient (strided convolutions)
-	gT           kernels.ConvGeom // stride 1: dx as a convolution of dz, see Backward
-	wT           tensor.Tensor    // the kernel rotated for it, (KH·KW·F, C)
-	dkT          tensor.Tensor    // the kernel gradient transposed, (F, KH·KW·C), for short windows
+	x            *tensor.Tensor // the last input, kept for the kernel gradient
 	out, dz, dx  tensor.Tensor
 }
 
@@ -140,13 +137,7 @@ func (c *Conv2DLayer) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, erro
 		return nil, fmt.Errorf("conv2d %q: %w", c.name, err)
 	}
 	c.direct = kh == 1 && kw == 1 && c.strides == [2]int{1, 1}
-	if c.strides == [2]int{1, 1} {
-		// dx[i, j] = Σ dz[i+pt−di, j+pl−dj]·K[di, dj]ᵀ: a stride-1
-		// convolution of dz, padded by KH−1−pt rows above and KW−1−pl
-		// columns to the left, with the kernel rotated by 180°.
-		c.gT = kernels.ConvGeom{H: c.g.OH, W: c.g.OW, C: c.filters, KH: kh, KW: kw, SH: 1, SW: 1,
-			PadTop: kh - 1 - c.g.PadTop, PadLeft: kw - 1 - c.g.PadLeft, OH: h, OW: w}
-	}
+	c.conv = kernels.NewConv(c.g, c.filters)
 	c.kernel = newParam("kernel", kh, kw, ch, c.filters)
 	glorotUniform(c.kernel.Value.Data, kh*kw*ch, kh*kw*c.filters, rng)
 	c.bias = nil
@@ -174,51 +165,28 @@ func (c *Conv2DLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	m, k, f := b*g.Pixels(), g.PatchSize(), c.filters
 	c.x = x
 	c.out.Resize(b, g.OH, g.OW, f)
-	if c.direct {
-		c.forwardRows(x.Data, c.out.Data, m)
-		return &c.out
+	var bias []float32
+	if c.bias != nil {
+		bias = c.bias.Value.Data
 	}
-	// The batch goes in blocks of images small enough that each block's
-	// windows and outputs stay in the core's cache from the unfolding
-	// through the product to the activation. Backward unfolds the blocks
-	// again rather than keeping the whole batch's windows, which would
-	// go to memory and back.
-	p := g.Pixels()
-	block := c.block()
-	c.cols.Resize(min(block, b)*p, k)
-	for lo := 0; lo < b; lo += block {
-		hi := min(lo+block, b)
-		cols := c.cols.Data[:(hi-lo)*p*k]
-		kernels.Im2col(cols, x.Data[lo*g.InSize():hi*g.InSize()], hi-lo, g)
-		c.forwardRows(cols, c.out.Data[lo*p*f:hi*p*f], (hi-lo)*p)
+	relu := c.activation == activations.ReLU
+	if c.direct {
+		kernels.Sgemm(false, false, m, f, k, 1, x.Data, k, c.kernel.Value.Data, f, 0, c.out.Data, f)
+		switch {
+		case bias != nil && relu:
+			kernels.BiasRelu(c.out.Data, m, f, bias)
+		case bias != nil:
+			kernels.AddBias(c.out.Data, m, f, bias)
+		}
+	} else {
+		// most of a CNN's running time is spent here and in the two
+		// products of Backward.
+		c.conv.Forward(c.out.Data, x.Data, c.kernel.Value.Data, bias, b, relu && bias != nil)
+	}
+	if !relu || bias == nil {
+		c.activation.Forward(c.out.Data, m, f)
 	}
 	return &c.out
-}
-
-// block is the number of images Forward and Backward unfold at a time.
-func (c *Conv2DLayer) block() int {
-	return max(1, convBlockBytes/(4*c.g.Pixels()*(c.g.PatchSize()+c.filters)))
-}
-
-// convBlockBytes is the size of the unfolded windows and outputs of one
-// block of images in Forward: about half a Zen 4 core's L2 cache.
-const convBlockBytes = 512 << 10
-
-// forwardRows computes out = act(cols·K + b) for m rows of windows.
-func (c *Conv2DLayer) forwardRows(cols, out []float32, m int) {
-	k, f := c.g.PatchSize(), c.filters
-	// most of a CNN's running time is spent in this product and the two
-	// in Backward.
-	kernels.Sgemm(false, false, m, f, k, 1, cols, k, c.kernel.Value.Data, f, 0, out, f)
-	switch {
-	case c.bias != nil && c.activation == activations.ReLU:
-		kernels.BiasRelu(out, m, f, c.bias.Value.Data)
-	case c.bias != nil:
-		kernels.AddBias(out, m, f, c.bias.Value.Data)
-		fallthrough
-	default:
-		c.activation.Forward(out, m, f)
-	}
 }
 
 // Backward takes dy (B, OH, OW, F) back through the activation, the
@@ -230,36 +198,11 @@ func (c *Conv2DLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Te
 	// in the forward pass this was y = act(z), so dz = act'(z)·dy.
 	c.dz.Resize(b, g.OH, g.OW, f)
 	c.activation.Backward(c.dz.Data, dy.Data, c.out.Data, m, f)
-	// z = cols·K + b, so dK = colsᵀ·dz, db = Σ_rows dz and dcols = dz·Kᵀ;
-	// dK sums over the blocks of images, unfolded again.
-	switch {
-	case c.direct:
+	// z = cols·K + b, so dK = colsᵀ·dz, db = Σ_rows dz and dcols = dz·Kᵀ.
+	if c.direct {
 		kernels.Sgemm(true, false, k, f, m, 1, c.x.Data, k, c.dz.Data, f, 0, c.kernel.Grad.Data, f)
-	case k < 16 && f > k:
-		// Short windows (3×3 on one channel): the product's tiles of 8
-		// rows would be mostly empty with k rows, so compute dKᵀ = dzᵀ·cols
-		// (f rows) over the whole batch, whose windows are small, and
-		// transpose it.
-		c.cols.Resize(m, k)
-		kernels.Im2col(c.cols.Data, c.x.Data, b, g)
-		c.dkT.Resize(f, k)
-		kernels.Sgemm(true, false, f, k, m, 1, c.dz.Data, f, c.cols.Data, k, 0, c.dkT.Data, k)
-		for i := 0; i < k; i++ {
-			for j := 0; j < f; j++ {
-				c.kernel.Grad.Data[i*f+j] = c.dkT.Data[j*k+i]
-			}
-		}
-	default:
-		p, block := g.Pixels(), c.block()
-		c.cols.Resize(min(block, b)*p, k)
-		beta := float32(0)
-		for lo := 0; lo < b; lo += block {
-			hi := min(lo+block, b)
-			cols := c.cols.Data[:(hi-lo)*p*k]
-			kernels.Im2col(cols, c.x.Data[lo*g.InSize():hi*g.InSize()], hi-lo, g)
-			kernels.Sgemm(true, false, k, f, (hi-lo)*p, 1, cols, k, c.dz.Data[lo*p*f:hi*p*f], f, beta, c.kernel.Grad.Data, f)
-			beta = 1
-		}
+	} else {
+		c.conv.KernelGrad(c.kernel.Grad.Data, c.x.Data, c.dz.Data, b)
 	}
 	if c.bias != nil {
 		kernels.SumRows(c.bias.Grad.Data, c.dz.Data, m, f, 0)
@@ -270,39 +213,10 @@ func (c *Conv2DLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Te
 	c.dx.Resize(c.x.Shape...)
 	if c.direct {
 		kernels.Sgemm(false, true, m, k, f, 1, c.dz.Data, f, c.kernel.Value.Data, f, 0, c.dx.Data, k)
-		return &c.dx
+	} else {
+		c.conv.InputGrad(c.dx.Data, c.dz.Data, c.kernel.Value.Data, b)
 	}
-	if c.strides == [2]int{1, 1} {
-		c.backwardInput(b)
-		return &c.dx
-	}
-	// cols was im2col(x), so dx = col2im(dcols).
-	c.dcols.Resize(m, k)
-	kernels.Sgemm(false, true, m, k, f, 1, c.dz.Data, f, c.kernel.Value.Data, f, 0, c.dcols.Data, k)
-	kernels.Col2im(c.dx.Data, c.dcols.Data, b, g)
 	return &c.dx
-}
-
-// backwardInput computes dx for a stride-1 convolution as the convolution
-// of dz with the rotated kernel, through im2col and a product as in
-// Forward and in blocks of images likewise. Its product has the depth
-// KH·KW·F where dz·Kᵀ, the product before col2im, has only F: a narrow
-// layer's product runs several times faster, and no scattered sums are
-// left to do.
-func (c *Conv2DLayer) backwardInput(b int) {
-	gt := &c.gT
-	k, ch := gt.PatchSize(), c.g.C
-	c.wT.Resize(k, ch)
-	kernels.RotateKernel(c.wT.Data, c.kernel.Value.Data, c.g.KH, c.g.KW, ch, c.filters)
-	p := gt.Pixels()
-	block := max(1, convBlockBytes/(4*p*(k+ch)))
-	c.dcols.Resize(min(block, b)*p, k)
-	for lo := 0; lo < b; lo += block {
-		hi := min(lo+block, b)
-		cols := c.dcols.Data[:(hi-lo)*p*k]
-		kernels.Im2col(cols, c.dz.Data[lo*gt.InSize():hi*gt.InSize()], hi-lo, gt)
-		kernels.Sgemm(false, false, (hi-lo)*p, ch, k, 1, cols, k, c.wT.Data, ch, 0, c.dx.Data[lo*p*ch:hi*p*ch], ch)
-	}
 }
 
 // Params returns the kernel and the bias.

@@ -29,6 +29,9 @@ const (
 	opColSums
 	opColSumSqDev
 	opColSumDot
+	opConvForward
+	opConvKernelGrad
+	opConvInputGrad
 )
 
 // ewTask is one kernel's operands: a..h are its slices in the order of

@@ -1,0 +1,233 @@
+package kernels
+
+// Convolution drivers: the unfolding (im2col), the products and the bias
+// of a 2-D convolution, run over blocks of images. Each block's windows and
+// outputs stay in one core's cache from the unfolding to the bias, and the
+// blocks are what the workers share: one parallel call per pass, each
+// worker running whole blocks with products on its own goroutine, rather
+// than many small products each split in two, whose hand-offs and
+// duplicated packing cost more than the second core gives.
+
+// convBlockBytes is the size of the unfolded windows and outputs of one
+// block of images: about half a Zen 4 core's L2 cache.
+const convBlockBytes = 512 << 10
+
+// Conv is a convolution's geometry and working space. The buffers grow on
+// the first batches and are reused after, so a training step allocates
+// nothing; a Conv must not be used by two goroutines at once.
+type Conv struct {
+	g    ConvGeom // the forward geometry
+	f    int      // filters
+	gt   ConvGeom // stride 1: dx as a convolution of dz, see InputGrad
+	bufs [][]float32
+	dw   []float32 // per-chunk partial kernel gradients
+	wT   []float32 // the rotated kernel for InputGrad
+}
+
+// NewConv returns the driver of a convolution with geometry g and f
+// filters.
+func NewConv(g ConvGeom, f int) *Conv {
+	c := &Conv{g: g, f: f}
+	if g.SH == 1 && g.SW == 1 {
+		// dx[i, j] = Σ dz[i+pt−di, j+pl−dj]·K[di, dj]ᵀ: a stride-1
+		// convolution of dz, padded by KH−1−pt rows above and KW−1−pl
+		// columns to the left, with the kernel rotated by 180°.
+		c.gt = ConvGeom{H: g.OH, W: g.OW, C: f, KH: g.KH, KW: g.KW, SH: 1, SW: 1,
+			PadTop: g.KH - 1 - g.PadTop, PadLeft: g.KW - 1 - g.PadLeft, OH: g.H, OW: g.W}
+	}
+	return c
+}
+
+// blockOf is the number of images per block for an unfolded row of k
+// values and an output row of out values per position, p positions.
+func blockOf(p, k, out int) int { return max(1, convBlockBytes/(4*p*(k+out))) }
+
+// chunks is how many parts a pass over nb blocks is cut into: one per
+// thread, but at least four, so that the parts — and the partial sums of
+// KernelGrad, added in part order — are the same on one to four threads.
+func chunks(nb int) int { return min(nb, max(4, Threads())) }
+
+// buffers returns one buffer of size floats per chunk.
+func (c *Conv) buffers(nc, size int) [][]float32 {
+	for len(c.bufs) < nc {
+		c.bufs = append(c.bufs, nil)
+	}
+	for i := range c.bufs[:nc] {
+		c.bufs[i] = grow(c.bufs[i], size)
+	}
+	return c.bufs[:nc]
+}
+
+// convTask is one pass of a Conv over blocks of images; run handles the
+// blocks of one chunk.
+// x is what is unfolded (the images, or dz for InputGrad), y the other
+// operand of KernelGrad (dz), w the kernel, out the result.
+type convTask struct {
+	c                  *Conv
+	op                 ewOp
+	n, block, nb, nc   int
+	out, x, y, w, bias []float32
+	relu, short        bool
+}
+
+var convTasks freeList[convTask]
+
+func (c *Conv) pass(t convTask) {
+	if t.nb == 0 {
+		return
+	}
+	p := convTasks.get()
+	*p = t
+	p.c = c
+	parallelChunks(t.nb, t.nc, p)
+	*p = convTask{}
+	convTasks.put(p)
+}
+
+func (t *convTask) run(lo, hi int) {
+	c, g := t.c, &t.c.g
+	chunk := (lo*t.nc + t.nb - 1) / t.nb // parallelChunks' chunk lo starts
+	buf := c.bufs[chunk]
+	for blk := lo; blk < hi; blk++ {
+		i0, i1 := blk*t.block, min((blk+1)*t.block, t.n)
+		switch t.op {
+		case opConvForward:
+			p, k, f := g.Pixels(), g.PatchSize(), c.f
+			rows := (i1 - i0) * p
+			cols := buf[:rows*k]
+			im2col(cols, t.x[i0*g.InSize():i1*g.InSize()], i1-i0, g)
+			out := t.out[i0*p*f : i1*p*f]
+			sgemmSerial(false, false, rows, f, k, 1, cols, k, t.w, f, 0, out, f)
+			switch {
+			case t.bias != nil && t.relu:
+				biasRelu(out, rows, f, t.bias)
+			case t.bias != nil:
+				addBias(out, rows, f, t.bias)
+			}
+		case opConvKernelGrad:
+			p, k, f := g.Pixels(), g.PatchSize(), c.f
+			rows := (i1 - i0) * p
+			cols := buf[:rows*k]
+			im2col(cols, t.x[i0*g.InSize():i1*g.InSize()], i1-i0, g)
+			dz := t.y[i0*p*f : i1*p*f]
+			beta := float32(1)
+			if blk == lo {
+				beta = 0
+			}
+			part := c.dw[chunk*k*f : (chunk+1)*k*f]
+			if t.short {
+				// dKᵀ = dzᵀ·cols: f rows of tiles where k would leave them
+				// mostly empty.
+				sgemmSerial(true, false, f, k, rows, 1, dz, f, cols, k, beta, part, k)
+			} else {
+				sgemmSerial(true, false, k, f, rows, 1, cols, k, dz, f, beta, part, f)
+			}
+		case opConvInputGrad:
+			if gt := &c.gt; gt.H > 0 {
+				p, k, ch := gt.Pixels(), gt.PatchSize(), g.C
+				rows := (i1 - i0) * p
+				cols := buf[:rows*k]
+				im2col(cols, t.x[i0*gt.InSize():i1*gt.InSize()], i1-i0, gt)
+				sgemmSerial(false, false, rows, ch, k, 1, cols, k, c.wT, ch, 0, t.out[i0*p*ch:i1*p*ch], ch)
+			} else {
+				p, k, f := g.Pixels(), g.PatchSize(), c.f
+				rows := (i1 - i0) * p
+				dcols := buf[:rows*k]
+				sgemmSerial(false, true, rows, k, f, 1, t.x[i0*p*f:i1*p*f], f, t.w, f, 0, dcols, k)
+				col2im(t.out[i0*g.InSize():i1*g.InSize()], dcols, i1-i0, g)
+			}
+		}
+	}
+}
+
+// Forward sets out (n, OH, OW, F) to the convolution of the n images x
+// (n, H, W, C) with the kernel w ((KH·KW·C) × F), plus bias (nil for none),
+// then ReLU when relu is set.
+func (c *Conv) Forward(out, x, w, bias []float32, n int, relu bool) {
+	g := &c.g
+	p, k := g.Pixels(), g.PatchSize()
+	_, _ = out[n*p*c.f-1], x[n*g.InSize()-1]
+	block := blockOf(p, k, c.f)
+	nb := (n + block - 1) / block
+	nc := chunks(nb)
+	c.buffers(nc, min(block, n)*p*k)
+	c.pass(convTask{op: opConvForward, n: n, block: block, nb: nb, nc: nc, out: out, x: x, w: w, bias: bias, relu: relu})
+}
+
+// KernelGrad sets dw ((KH·KW·C) × F) to colsᵀ·dz summed over the n images:
+// the kernel gradient, for the images x and the gradient dz (n, OH, OW, F)
+// with respect to the convolution's output. Each chunk of blocks sums its
+// own part; the parts are added in order.
+func (c *Conv) KernelGrad(dw, x, dz []float32, n int) {
+	g := &c.g
+	p, k, f := g.Pixels(), g.PatchSize(), c.f
+	_, _, _ = dw[k*f-1], x[n*g.InSize()-1], dz[n*p*f-1]
+	block := blockOf(p, k, f)
+	nb := (n + block - 1) / block
+	nc := chunks(nb)
+	c.buffers(nc, min(block, n)*p*k)
+	c.dw = grow(c.dw, nc*k*f)
+	short := k < 16 && f > k
+	c.pass(convTask{op: opConvKernelGrad, n: n, block: block, nb: nb, nc: nc, x: x, y: dz, short: short})
+	for t := 0; t < nc; t++ {
+		part := c.dw[t*k*f : (t+1)*k*f]
+		switch {
+		case short:
+			for i := 0; i < k; i++ {
+				for j := 0; j < f; j++ {
+					if t == 0 {
+						dw[i*f+j] = part[j*k+i]
+					} else {
+						dw[i*f+j] += part[j*k+i]
+					}
+				}
+			}
+		case t == 0:
+			copy(dw[:k*f], part)
+		default:
+			addTo(dw[:k*f], part)
+		}
+	}
+}
+
+// InputGrad sets dx (n, H, W, C) to the gradient with respect to the
+// images, given dz and the kernel w. For stride 1 it is the convolution of
+// dz with w rotated by 180°, unfolded and multiplied like Forward (a deep
+// product, no scattered sums); for larger strides dz·wᵀ is folded back onto
+// the images (col2im).
+func (c *Conv) InputGrad(dx, dz, w []float32, n int) {
+	g := &c.g
+	_, _ = dx[n*g.InSize()-1], dz[n*g.Pixels()*c.f-1]
+	var block int
+	if gt := &c.gt; gt.H > 0 {
+		k := gt.PatchSize()
+		c.wT = grow(c.wT, k*g.C)
+		RotateKernel(c.wT, w, g.KH, g.KW, g.C, c.f)
+		block = blockOf(gt.Pixels(), k, g.C)
+		c.buffers(chunks((n+block-1)/block), min(block, n)*gt.Pixels()*k)
+	} else {
+		block = blockOf(g.Pixels(), g.PatchSize(), c.f)
+		c.buffers(chunks((n+block-1)/block), min(block, n)*g.Pixels()*g.PatchSize())
+	}
+	nb := (n + block - 1) / block
+	c.pass(convTask{op: opConvInputGrad, n: n, block: block, nb: nb, nc: chunks(nb), out: dx, x: dz, w: w})
+}
+
+// sgemmSerial is Sgemm on the calling goroutine alone, for the drivers
+// above, which share out whole blocks instead.
+func sgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if k == 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	t := gemmTasks.get()
+	*t = gemmTask{kern: gemmKern, transA: transA, transB: transB, m: m, n: n, k: k,
+		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, pm: 1, pn: 1}
+	t.run(0, 1)
+	*t = gemmTask{}
+	gemmTasks.put(t)
+}
