@@ -93,9 +93,13 @@ func CNN() *tailor.Model {
 //	Conv2D(128, 3×3, same, relu) → BatchNormalization → MaxPooling2D(2×2) →
 //	Flatten → Dropout(0.3) → Dense(256, relu) → Dropout(0.3) → Dense(10, softmax)
 //
-// 576,586 weights (575,754 trainable). Its recipe: 12 epochs of batch 64
+// 576,586 weights (575,754 trainable). Its recipe: 18 epochs of batch 64
 // with Adam, the learning rate warming up over the first epoch from 0.0002
-// to 0.002 and then decaying to 0 along a cosine.
+// to 0.002 and then decaying to 0 along a cosine — about 40 s an epoch on
+// two Zen 4 cores. Trained so on the first 90% of the training images it
+// reached 0.943 accuracy on the last 10% (seed 1; 0.941 after 10 or 12
+// epochs; heavier regularisation — random translations, random erasing, or
+// more dropout — did worse within this budget, and less dropout overfits).
 func Best() *tailor.Model {
 	conv := func(filters int) layers.Layer {
 		return layers.Conv2D(filters, [2]int{3, 3}, layers.Conv2DOptions{Padding: layers.Same, Activation: activations.ReLU})
@@ -185,7 +189,7 @@ var recipes = map[string]Recipe{
 	"mlp":     {Epochs: 10, BatchSize: 32, Optimizer: adam},
 	"ref-cnn": {Epochs: 5, BatchSize: 32, Optimizer: adam},
 	"cnn":     {Epochs: 5, BatchSize: 32, Optimizer: adamCosine(1e-3)},
-	"best":    {Epochs: 12, BatchSize: 64, Optimizer: adamWarmCosine(2e-3, 12)},
+	"best":    {Epochs: 18, BatchSize: 64, Optimizer: adamWarmCosine(2e-3, 18)},
 }
 
 // TrainingRecipe returns the recipe of the named model.
