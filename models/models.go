@@ -99,7 +99,8 @@ func CNN() *tailor.Model {
 // two Zen 4 cores. Trained so on the first 90% of the training images it
 // reached 0.943 accuracy on the last 10% (seed 1; 0.941 after 10 or 12
 // epochs; heavier regularisation — random translations, random erasing, or
-// more dropout — did worse within this budget, and less dropout overfits).
+// more dropout — did worse within this budget, and less dropout overfits);
+// on all 60,000 it reached 0.939 test accuracy in 776 s (seed 1).
 func Best() *tailor.Model {
 	conv := func(filters int) layers.Layer {
 		return layers.Conv2D(filters, [2]int{3, 3}, layers.Conv2DOptions{Padding: layers.Same, Activation: activations.ReLU})
