@@ -19,6 +19,8 @@ const epsilon = 1e-7
 type Loss interface {
 	// Name is the Keras name, e.g. "sparse_categorical_crossentropy".
 	Name() string
+	// Config returns the loss's options, which FromConfig reads back.
+	Config() map[string]any
 	// CheckTargets reports whether y can serve as targets for predictions
 	// of shape pred (batch axis included), naming the first bad value.
 	CheckTargets(y *tensor.Tensor, pred tensor.Shape) error
@@ -69,12 +71,27 @@ func crossEntropy(p []float32, t func(j int) float32, grad []float32, scale floa
 
 // SparseCategoricalCrossentropyLoss is cross-entropy against integer class
 // labels (stored as float32 values 0, 1, ..., C−1).
-type SparseCategoricalCrossentropyLoss struct{}
+type SparseCategoricalCrossentropyLoss struct {
+	// LabelSmoothing ε in [0, 1) trains against the target distribution
+	// (1−ε)·onehot(y) + ε/C instead of onehot(y), as Keras's
+	// CategoricalCrossentropy(label_smoothing=ε) and PyTorch's
+	// CrossEntropyLoss(label_smoothing=ε) do. Zero is the tutorial's loss.
+	LabelSmoothing float64
+}
 
 // SparseCategoricalCrossentropy returns the loss the tutorial compiles
 // with: labels are class indices, predictions are probabilities.
 func SparseCategoricalCrossentropy() SparseCategoricalCrossentropyLoss {
 	return SparseCategoricalCrossentropyLoss{}
+}
+
+// SparseCategoricalCrossentropyWithSmoothing returns the loss with label
+// smoothing ε; it is an error unless 0 ≤ ε < 1.
+func SparseCategoricalCrossentropyWithSmoothing(epsilon float64) (SparseCategoricalCrossentropyLoss, error) {
+	if !(epsilon >= 0 && epsilon < 1) {
+		return SparseCategoricalCrossentropyLoss{}, fmt.Errorf("sparse_categorical_crossentropy: label_smoothing is %v, want a value in [0, 1)", epsilon)
+	}
+	return SparseCategoricalCrossentropyLoss{LabelSmoothing: epsilon}, nil
 }
 
 // Name returns "sparse_categorical_crossentropy".
@@ -94,8 +111,19 @@ func (SparseCategoricalCrossentropyLoss) CheckTargets(y *tensor.Tensor, pred ten
 	return nil
 }
 
-// Compute returns Σ −log(p[y]/Σp) (with Keras's clipping) and its gradient.
-func (SparseCategoricalCrossentropyLoss) Compute(pred, target, grad *tensor.Tensor) float64 {
+// target returns the (smoothed) target distribution's entry j for label y
+// among c classes.
+func (l SparseCategoricalCrossentropyLoss) target(j, y, c int) float32 {
+	t := float32(l.LabelSmoothing) / float32(c)
+	if j == y {
+		t += 1 - float32(l.LabelSmoothing)
+	}
+	return t
+}
+
+// Compute returns Σ −Σ_j t_j·log(p_j/Σp) (with Keras's clipping) for the
+// target distribution t of each label, and its gradient.
+func (l SparseCategoricalCrossentropyLoss) Compute(pred, target, grad *tensor.Tensor) float64 {
 	b, c := pred.Len(), pred.Shape[len(pred.Shape)-1]
 	scale := 1 / float32(b)
 	var sum float64
@@ -105,13 +133,13 @@ func (SparseCategoricalCrossentropyLoss) Compute(pred, target, grad *tensor.Tens
 		if grad != nil {
 			g = grad.Data[i*c : i*c+c]
 		}
-		sum += crossEntropy(pred.Data[i*c:i*c+c], func(j int) float32 { return oneHot(j, y) }, g, scale)
+		sum += crossEntropy(pred.Data[i*c:i*c+c], func(j int) float32 { return l.target(j, y, c) }, g, scale)
 	}
 	return sum
 }
 
-// ComputeSoftmax returns the same loss with the gradient (p − onehot)/B
-// with respect to the logits of the softmax that produced probs.
+// ComputeSoftmax returns the same loss with the gradient (p − t)/B with
+// respect to the logits of the softmax that produced probs.
 func (l SparseCategoricalCrossentropyLoss) ComputeSoftmax(probs, target, dlogits *tensor.Tensor) float64 {
 	b, c := probs.Len(), probs.Shape[len(probs.Shape)-1]
 	scale := 1 / float32(b)
@@ -119,19 +147,15 @@ func (l SparseCategoricalCrossentropyLoss) ComputeSoftmax(probs, target, dlogits
 	for i := 0; i < b; i++ {
 		y := int(target.Data[i])
 		p, d := probs.Data[i*c:i*c+c], dlogits.Data[i*c:i*c+c]
-		sum -= math.Log(min(max(float64(p[y]), epsilon), 1-epsilon))
 		for j, v := range p {
-			d[j] = (v - oneHot(j, y)) * scale
+			t := l.target(j, y, c)
+			if t != 0 {
+				sum -= float64(t) * math.Log(min(max(float64(v), epsilon), 1-epsilon))
+			}
+			d[j] = (v - t) * scale
 		}
 	}
 	return sum
-}
-
-func oneHot(j, y int) float32 {
-	if j == y {
-		return 1
-	}
-	return 0
 }
 
 // CategoricalCrossentropyLoss is cross-entropy against one-hot (or soft)

@@ -35,6 +35,9 @@ func TestLossValues(t *testing.T) {
 		// Keras divides by the row sum: 0.2/0.8 = 1/4.
 		{"sparse unnormalised", SparseCategoricalCrossentropy(), []float32{0.4, 0.2, 0.2}, []float32{1}, []int{1, 3}, ln(4)},
 		{"categorical one-hot", CategoricalCrossentropy(), []float32{0.7, 0.2, 0.1}, []float32{1, 0, 0}, []int{1, 3}, -ln(0.7)},
+		// ε = 0.3 over 3 classes: targets (0.8, 0.1, 0.1).
+		{"sparse smoothed", SparseCategoricalCrossentropyLoss{LabelSmoothing: 0.3}, []float32{0.7, 0.2, 0.1}, []float32{0}, []int{1, 3}, -0.8*ln(0.7) - 0.1*ln(0.2) - 0.1*ln(0.1)},
+		{"categorical as smoothed", CategoricalCrossentropy(), []float32{0.7, 0.2, 0.1}, []float32{0.8, 0.1, 0.1}, []int{1, 3}, -0.8*ln(0.7) - 0.1*ln(0.2) - 0.1*ln(0.1)},
 		{"categorical soft", CategoricalCrossentropy(), []float32{0.7, 0.2, 0.1}, []float32{0.5, 0.5, 0}, []int{1, 3}, -0.5*ln(0.7) - 0.5*ln(0.2)},
 		{"categorical unnormalised", CategoricalCrossentropy(), []float32{0.4, 0.2, 0.2}, []float32{0, 0, 1}, []int{1, 3}, ln(4)},
 		{"categorical batch sums", CategoricalCrossentropy(), []float32{0.7, 0.2, 0.1, 0.25, 0.25, 0.5}, []float32{1, 0, 0, 0, 1, 0}, []int{2, 3}, -ln(0.7) - ln(0.25)},
@@ -172,6 +175,7 @@ func TestComputeGradient(t *testing.T) {
 		target *tensor.Tensor
 	}{
 		{SparseCategoricalCrossentropy(), sparseY},
+		{SparseCategoricalCrossentropyLoss{LabelSmoothing: 0.1}, sparseY},
 		{CategoricalCrossentropy(), oneHotY},
 		{CategoricalCrossentropy(), softY},
 	}
@@ -230,6 +234,7 @@ func TestComputeSoftmaxGradient(t *testing.T) {
 		target *tensor.Tensor
 	}{
 		{"sparse", SparseCategoricalCrossentropy(), sparseY},
+		{"sparse smoothed", SparseCategoricalCrossentropyLoss{LabelSmoothing: 0.2}, sparseY},
 		{"one-hot", CategoricalCrossentropy(), oneHotY},
 		{"soft", CategoricalCrossentropy(), softY},
 		// Targets that do not sum to 1: the gradient is (p·Σt − t)/B.
@@ -294,5 +299,41 @@ func TestNames(t *testing.T) {
 	}
 	if got := CategoricalCrossentropy().Name(); got != "categorical_crossentropy" {
 		t.Errorf("categorical name %q", got)
+	}
+}
+
+func TestLabelSmoothingConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		cfg     map[string]any
+		want    Loss
+		wantErr string
+	}{
+		{"sparse_categorical_crossentropy", nil, SparseCategoricalCrossentropy(), ""},
+		{"sparse_categorical_crossentropy", map[string]any{"label_smoothing": 0.1}, SparseCategoricalCrossentropyLoss{LabelSmoothing: 0.1}, ""},
+		{"sparse_categorical_crossentropy", map[string]any{"label_smoothing": 1.0}, nil, "label_smoothing is 1, want a value in [0, 1)"},
+		{"sparse_categorical_crossentropy", map[string]any{"label_smoothing": -0.1}, nil, "label_smoothing is -0.1"},
+		{"sparse_categorical_crossentropy", map[string]any{"label_smoothing": "0.1"}, nil, "want a finite number"},
+		{"sparse_categorical_crossentropy", map[string]any{"smoothing": 0.1}, nil, `unknown configuration keys ["smoothing"]`},
+		{"categorical_crossentropy", map[string]any{}, CategoricalCrossentropy(), ""},
+		{"categorical_crossentropy", map[string]any{"label_smoothing": 0.1}, nil, "unknown configuration keys"},
+		{"hinge", nil, nil, `unknown loss "hinge"`},
+	}
+	for _, tt := range tests {
+		got, err := FromConfig(tt.name, tt.cfg)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("FromConfig(%s, %v) error %v, want %q", tt.name, tt.cfg, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("FromConfig(%s, %v) = %v, %v; want %v", tt.name, tt.cfg, got, err, tt.want)
+			continue
+		}
+		back, err := FromConfig(got.Name(), got.Config())
+		if err != nil || back != got {
+			t.Errorf("round trip of %v: %v, %v", got, back, err)
+		}
 	}
 }

@@ -102,8 +102,36 @@ type classConfig struct {
 
 type compileConfig struct {
 	Optimizer classConfig `json:"optimizer"`
-	Loss      string      `json:"loss"`
+	Loss      lossConfig  `json:"loss"`
 	Metrics   []string    `json:"metrics"`
+}
+
+// lossConfig is the compiled loss: its name alone, as Keras writes a loss
+// compiled by name, or {"class_name": name, "config": {...}} when it has
+// options.
+type lossConfig classConfig
+
+// MarshalJSON writes the bare name when the loss has no options.
+func (l lossConfig) MarshalJSON() ([]byte, error) {
+	if len(l.Config) == 0 {
+		return json.Marshal(l.ClassName)
+	}
+	return json.Marshal(classConfig(l))
+}
+
+// UnmarshalJSON reads either form.
+func (l *lossConfig) UnmarshalJSON(b []byte) error {
+	var name string
+	if err := json.Unmarshal(b, &name); err == nil {
+		*l = lossConfig{ClassName: name}
+		return nil
+	}
+	var c classConfig
+	if err := json.Unmarshal(b, &c); err != nil {
+		return fmt.Errorf("loss: want a name or {\"class_name\", \"config\"}: %w", err)
+	}
+	*l = lossConfig(c)
+	return nil
 }
 
 // Save writes the model, its optimizer's state and meta to a model file at
@@ -191,9 +219,10 @@ func configOf(m *tailor.Model, meta Meta) ([]byte, error) {
 		fc.Model.Config.Layers = append(fc.Model.Config.Layers, classConfig{ClassName: l.Type(), Config: l.Config()})
 	}
 	if opt := m.Optimizer(); opt != nil {
-		cc := &compileConfig{Optimizer: classConfig{ClassName: opt.Name(), Config: opt.Config()}, Loss: m.Loss().Name(), Metrics: []string{}}
-		if _, err := lossByName(cc.Loss); err != nil {
-			return nil, fmt.Errorf("saving: %w", err)
+		loss := m.Loss()
+		cc := &compileConfig{Optimizer: classConfig{ClassName: opt.Name(), Config: opt.Config()}, Loss: lossConfig{ClassName: loss.Name(), Config: loss.Config()}, Metrics: []string{}}
+		if _, err := losses.FromConfig(loss.Name(), loss.Config()); err != nil {
+			return nil, fmt.Errorf("saving: the loss cannot be restored from its config: %w", err)
 		}
 		if _, err := optimizers.FromConfig(opt.Name(), opt.Config()); err != nil {
 			return nil, fmt.Errorf("saving: the optimizer cannot be restored from its config: %w", err)
@@ -236,16 +265,6 @@ func checkClassNames(meta Meta, m *tailor.Model) error {
 		return fmt.Errorf("%d class names for outputs of shape %v", len(meta.ClassNames), out)
 	}
 	return nil
-}
-
-func lossByName(name string) (losses.Loss, error) {
-	switch name {
-	case "sparse_categorical_crossentropy":
-		return losses.SparseCategoricalCrossentropy(), nil
-	case "categorical_crossentropy":
-		return losses.CategoricalCrossentropy(), nil
-	}
-	return nil, fmt.Errorf("unknown loss %q", name)
 }
 
 func metricByName(name string) (metrics.Metric, error) {
@@ -502,7 +521,7 @@ func buildModel(fc *fileConfig, weights, opt *safetensors.File) (*tailor.Model, 
 	if err != nil {
 		return nil, fmt.Errorf("loading config.json: compile_config: %w", err)
 	}
-	loss, err := lossByName(cc.Loss)
+	loss, err := losses.FromConfig(cc.Loss.ClassName, cc.Loss.Config)
 	if err != nil {
 		return nil, fmt.Errorf("loading config.json: compile_config: %w", err)
 	}
