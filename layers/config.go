@@ -101,6 +101,13 @@ func FromConfig(typ string, cfg map[string]any) (Layer, error) {
 			FillValue:  c.Float("fill_value", 0),
 			InputShape: c.Ints("input_shape", nil, 0, 1, maxDim),
 		})
+	case "RandomErasing":
+		l = RandomErasing(c.Float("factor", 0), ErasingOptions{
+			Scale:      c.Pair("scale", [2]float64{}),
+			Ratio:      c.Pair("ratio", [2]float64{}),
+			FillValue:  c.Float("fill_value", 0),
+			InputShape: c.Ints("input_shape", nil, 0, 1, maxDim),
+		})
 	default:
 		return nil, fmt.Errorf("unknown layer type %q", typ)
 	}

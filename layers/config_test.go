@@ -49,6 +49,8 @@ func TestFromConfigRoundTrip(t *testing.T) {
 		RandomFlip(Vertical, 28, 28),
 		RandomTranslation(0.1, 0.2),
 		RandomTranslation(0.1, 0, TranslationOptions{FillMode: FillConstant, FillValue: 0.25, InputShape: []int{28, 28}}),
+		RandomErasing(0.5),
+		RandomErasing(1, ErasingOptions{Scale: [2]float64{0.1, 0.2}, Ratio: [2]float64{0.5, 2}, FillValue: 0.5, InputShape: []int{28, 28}}),
 	} {
 		l.SetName("layer_" + strings.ToLower(l.Type()))
 		got, err := FromConfig(l.Type(), throughJSON(t, l.Config()))
@@ -90,6 +92,9 @@ func TestFromConfigErrors(t *testing.T) {
 		{"Reshape", `{}`, "target_shape is missing"},
 		{"Flatten", `{"input_shape": [28, -28]}`, "input_shape is -28"},
 		{"RandomTranslation", `{"height_factor": 0.1, "width_factor": 0.1, "interpolation": "bilinear"}`, "only nearest"},
+		{"RandomErasing", `{"factor": 0.5, "scale": [0.1]}`, "scale is [0.1], want a list of two numbers"},
+		{"RandomErasing", `{"factor": 0.5, "ratio": ["a", 1]}`, "want a list of two finite numbers"},
+		{"RandomErasing", `{"factor": 0.5, "value": 1}`, `unknown configuration keys ["value"]`},
 	} {
 		var cfg map[string]any
 		dec := json.NewDecoder(strings.NewReader(tc.cfg))

@@ -98,6 +98,39 @@ func (r *Reader) Ints(key string, def []int, n, lo, hi int) []int {
 	return out
 }
 
+// Pair returns the two finite numbers listed under key, or def when it is
+// absent.
+func (r *Reader) Pair(key string, def [2]float64) [2]float64 {
+	r.used[key] = true
+	v, ok := r.cfg[key]
+	if !ok || v == nil {
+		return def
+	}
+	var list []any
+	switch l := v.(type) {
+	case []any:
+		list = l
+	case []float64:
+		for _, x := range l {
+			list = append(list, x)
+		}
+	}
+	if len(list) != 2 {
+		r.Fail(fmt.Errorf("%s is %v, want a list of two numbers", key, v))
+		return def
+	}
+	var out [2]float64
+	for i, x := range list {
+		f, ok := number(x)
+		if !ok || math.IsNaN(f) || math.IsInf(f, 0) {
+			r.Fail(fmt.Errorf("%s is %v, want a list of two finite numbers", key, v))
+			return def
+		}
+		out[i] = f
+	}
+	return out
+}
+
 // Bool returns the boolean under key, or def when it is absent.
 func (r *Reader) Bool(key string, def bool) bool {
 	r.used[key] = true
