@@ -115,7 +115,8 @@ func scheduleFromConfig(raw map[string]any) (LearningRateSchedule, error) {
 // State is what an optimizer remembers between steps: what a checkpoint
 // keeps so that training resumes exactly where it stopped.
 type State struct {
-	// Iterations is the number of steps taken (Adam's t; 0 for SGD).
+	// Iterations is the number of steps taken: Adam's t, and where a
+	// learning-rate schedule stands.
 	Iterations int64
 	// Slots maps the name of each per-weight buffer — "m" and "v" for
 	// Adam, "velocity" for SGD with momentum — to one buffer per parameter
@@ -168,19 +169,23 @@ func (a *AdamOptimizer) SetState(s State, params []*layers.Param) error {
 	return nil
 }
 
-// State returns a copy of SGD's velocities (none without momentum).
+// State returns a copy of SGD's step count and velocities (none without
+// momentum).
 func (s *SGDOptimizer) State() State {
-	st := State{Slots: map[string][][]float32{}}
+	st := State{Iterations: s.iterations, Slots: map[string][][]float32{}}
 	if s.velocity != nil {
 		st.Slots["velocity"] = copySlots(s.velocity)
 	}
 	return st
 }
 
-// SetState restores SGD's velocities.
+// SetState restores SGD's step count and velocities.
 func (s *SGDOptimizer) SetState(st State, params []*layers.Param) error {
+	if st.Iterations < 0 {
+		return fmt.Errorf("sgd: %d iterations", st.Iterations)
+	}
 	if len(st.Slots) == 0 {
-		s.velocity = nil
+		s.iterations, s.velocity = st.Iterations, nil
 		return nil
 	}
 	v, err := checkSlot("sgd", st, "velocity", params)
@@ -193,7 +198,7 @@ func (s *SGDOptimizer) SetState(st State, params []*layers.Param) error {
 	if s.momentum == 0 {
 		return fmt.Errorf("sgd: state has velocities but the momentum is 0")
 	}
-	s.velocity = copySlots(v)
+	s.iterations, s.velocity = st.Iterations, copySlots(v)
 	return nil
 }
 

@@ -52,7 +52,13 @@ func params() []*layers.Param {
 func TestStateRoundTrip(t *testing.T) {
 	sgdA, _ := SGDWith(0.1, 0.9, false)
 	sgdB, _ := SGDWith(0.1, 0.9, false)
-	for _, pair := range [][2]Stateful{{Adam(), Adam()}, {sgdA, sgdB}} {
+	// Plain SGD keeps no velocities, but its schedule must resume where
+	// it stood.
+	plainA, plainB := SGD(), SGD()
+	for _, o := range []scheduled{sgdA, sgdB, plainA, plainB} {
+		o.SetSchedule(ExponentialDecay(0.1, 1, 0.5, false))
+	}
+	for _, pair := range [][2]Stateful{{Adam(), Adam()}, {sgdA, sgdB}, {plainA, plainB}} {
 		a, b := pair[0], pair[1]
 		pa, pb := params(), params()
 		a.Apply(pa)
@@ -60,6 +66,9 @@ func TestStateRoundTrip(t *testing.T) {
 		copy(pb[0].Value.Data, pa[0].Value.Data)
 		if err := b.SetState(a.State(), pb); err != nil {
 			t.Fatal(err)
+		}
+		if a.State().Iterations != 2 || b.State().Iterations != 2 {
+			t.Errorf("%s: %d iterations restored from %d", a.Name(), b.State().Iterations, a.State().Iterations)
 		}
 		a.Apply(pa)
 		b.Apply(pb)
