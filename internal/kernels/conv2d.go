@@ -212,22 +212,3 @@ func (c *Conv) InputGrad(dx, dz, w []float32, n int) {
 	nb := (n + block - 1) / block
 	c.pass(convTask{op: opConvInputGrad, n: n, block: block, nb: nb, nc: chunks(nb), out: dx, x: dz, w: w})
 }
-
-// sgemmSerial is Sgemm on the calling goroutine alone, for the drivers
-// above, which share out whole blocks instead.
-func sgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if m == 0 || n == 0 {
-		return
-	}
-	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
-	if k == 0 || alpha == 0 {
-		scaleC(m, n, beta, c, ldc)
-		return
-	}
-	t := gemmTasks.get()
-	*t = gemmTask{kern: gemmKern, transA: transA, transB: transB, m: m, n: n, k: k,
-		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, pm: 1, pn: 1}
-	t.run(0, 1)
-	*t = gemmTask{}
-	gemmTasks.put(t)
-}

@@ -16,11 +16,13 @@ import "unsafe"
 // it. They do depend on the micro-kernel (see SIMD): FMA and non-FMA paths
 // round differently.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if m == 0 || n == 0 {
-		return
-	}
-	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
-	sgemm(gemmKern, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemm(Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// sgemmSerial is Sgemm on the calling goroutine alone, for drivers that
+// share out whole blocks of work themselves (conv2d.go).
+func sgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemm(1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // SIMD names the SGEMM micro-kernel in use: "avx512", "avx2" or "generic".
@@ -166,17 +168,22 @@ type packBuf struct {
 
 var packBufs freeList[packBuf]
 
-func sgemm(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// sgemm is Sgemm split over at most threads workers.
+func sgemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	if k == 0 || alpha == 0 {
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
 	t := gemmTasks.get()
-	*t = gemmTask{kern: kern, transA: transA, transB: transB, m: m, n: n, k: k,
+	*t = gemmTask{kern: gemmKern, transA: transA, transB: transB, m: m, n: n, k: k,
 		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, pm: 1, pn: 1}
 	parts := 1
-	if w := Threads(); w > 1 {
-		t.pm, t.pn = gemmSplit(kern, m, n, k, w)
+	if threads > 1 {
+		t.pm, t.pn = gemmSplit(gemmKern, m, n, k, threads)
 		parts = t.pm * t.pn
 	}
 	if parts == 1 {
