@@ -44,7 +44,7 @@ func FromConfig(className string, cfg map[string]any) (Optimizer, error) {
 		}
 		opt = a
 	case "SGD":
-		opt, err = SGDWith(c.Float("learning_rate", 0.01), c.Float("momentum", 0), c.Bool("nesterov", false))
+		opt, err = SGDW(c.Float("learning_rate", 0.01), c.Float("momentum", 0), c.Bool("nesterov", false), c.Float("weight_decay", 0))
 	default:
 		return nil, fmt.Errorf("unknown optimizer %q (want Adam, AdamW or SGD)", className)
 	}

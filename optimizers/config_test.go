@@ -14,7 +14,8 @@ import (
 func TestFromConfigRoundTrip(t *testing.T) {
 	sgd, _ := SGDWith(0.05, 0.9, true)
 	adam, _ := AdamWith(0.002, 0.8, 0.99, 1e-6)
-	for _, opt := range []Optimizer{Adam(), SGD(), sgd, adam} {
+	sgdw, _ := SGDW(0.1, 0.9, true, 5e-3)
+	for _, opt := range []Optimizer{Adam(), SGD(), sgd, adam, sgdw} {
 		got, err := FromConfig(opt.Name(), opt.Config())
 		if err != nil {
 			t.Fatal(err)
@@ -33,6 +34,7 @@ func TestFromConfigRoundTrip(t *testing.T) {
 		{"Adam", map[string]any{"learning_rate": "fast"}, "want a finite number"},
 		{"SGD", map[string]any{"momentum": 0.5, "clipnorm": 1.0}, `unknown configuration keys ["clipnorm"]`},
 		{"SGD", map[string]any{"nesterov": 1.0}, "want true or false"},
+		{"SGD", map[string]any{"weight_decay": -1.0}, "weight_decay ≥ 0"},
 	} {
 		if _, err := FromConfig(tc.class, tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s %v: error %v, want one containing %q", tc.class, tc.cfg, err, tc.want)

@@ -135,10 +135,10 @@ func (a *AdamOptimizer) Config() map[string]any {
 }
 
 // SGDOptimizer is stochastic gradient descent with optional (Nesterov)
-// momentum.
+// momentum and decoupled weight decay.
 type SGDOptimizer struct {
-	lr, momentum float64
-	nesterov     bool
+	lr, momentum, weightDecay float64
+	nesterov                  bool
 	schedule     LearningRateSchedule
 	iterations   int64 // steps taken, for the schedule
 	velocity     [][]float32
@@ -156,6 +156,22 @@ func SGDWith(lr, momentum float64, nesterov bool) (*SGDOptimizer, error) {
 		return nil, fmt.Errorf("sgd: want learning_rate > 0 and 0 ≤ momentum < 1; got %g, %g", lr, momentum)
 	}
 	return &SGDOptimizer{lr: lr, momentum: momentum, nesterov: nesterov}, nil
+}
+
+// SGDW returns SGDWith's optimizer with decoupled weight decay (Loshchilov
+// & Hutter's SGDW), as Keras's SGD(weight_decay=…): before each step every
+// trainable weight is shrunk, w = w − lr·weightDecay·w. It is an error for
+// a negative weight decay.
+func SGDW(lr, momentum float64, nesterov bool, weightDecay float64) (*SGDOptimizer, error) {
+	s, err := SGDWith(lr, momentum, nesterov)
+	if err != nil {
+		return nil, err
+	}
+	if !(weightDecay >= 0) {
+		return nil, fmt.Errorf("sgd: want weight_decay ≥ 0; got %g", weightDecay)
+	}
+	s.weightDecay = weightDecay
+	return s, nil
 }
 
 // Name returns "SGD".
@@ -184,7 +200,8 @@ func (s *SGDOptimizer) Schedule() LearningRateSchedule { return s.schedule }
 func (s *SGDOptimizer) Iterations() int64 { return s.iterations }
 
 // Apply performs one step: v = μ·v − lr·g, then w = w + v, or with
-// Nesterov w = w + μ·v − lr·g.
+// Nesterov w = w + μ·v − lr·g; with weight decay w is first shrunk by
+// lr·weightDecay·w.
 func (s *SGDOptimizer) Apply(params []*layers.Param) {
 	if s.velocity == nil && s.momentum != 0 {
 		s.velocity = stateFor(params)
@@ -195,6 +212,9 @@ func (s *SGDOptimizer) Apply(params []*layers.Param) {
 		if !p.Trainable() {
 			continue
 		}
+		if s.weightDecay != 0 {
+			kernels.Scale(p.Value.Data, 1-lr*float32(s.weightDecay))
+		}
 		var vel []float32
 		if s.velocity != nil {
 			vel = s.velocity[i]
@@ -203,9 +223,13 @@ func (s *SGDOptimizer) Apply(params []*layers.Param) {
 	}
 }
 
-// Config returns learning_rate, momentum and nesterov.
+// Config returns learning_rate, momentum and nesterov, and weight_decay
+// when it is set.
 func (s *SGDOptimizer) Config() map[string]any {
 	cfg := map[string]any{"name": "SGD", "learning_rate": s.lr, "momentum": s.momentum, "nesterov": s.nesterov}
+	if s.weightDecay != 0 {
+		cfg["weight_decay"] = s.weightDecay
+	}
 	if s.schedule != nil {
 		cfg["learning_rate"] = scheduleConfig(s.schedule)
 	}

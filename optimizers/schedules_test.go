@@ -139,3 +139,29 @@ func TestAdamW(t *testing.T) {
 		t.Error("Adam is not named Adam")
 	}
 }
+
+// TestSGDW: decoupled weight decay shrinks w by lr·wd·w before the step
+// and leaves non-trainable weights alone.
+func TestSGDW(t *testing.T) {
+	opt, err := SGDW(0.1, 0.5, false, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := param(2)
+	w.Grad.Data[0] = 1
+	f := frozen(3)
+	for i := 0; i < 2; i++ {
+		opt.Apply([]*layers.Param{w, f})
+	}
+	// Step 1: w = 2·0.95 − 0.1 = 1.8, v = −0.1.
+	// Step 2: w = 1.8·0.95 + (0.5·(−0.1) − 0.1) = 1.56.
+	if want := 1.56; !near(w.Value.Data[0], want, 1e-6) {
+		t.Errorf("w = %v, want %v", w.Value.Data[0], want)
+	}
+	if f.Value.Data[0] != 3 {
+		t.Errorf("the non-trainable weight decayed to %v", f.Value.Data[0])
+	}
+	if _, err := SGDW(0.1, 0.9, true, -1); err == nil {
+		t.Error("negative weight decay: no error")
+	}
+}
