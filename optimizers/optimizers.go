@@ -139,9 +139,9 @@ func (a *AdamOptimizer) Config() map[string]any {
 type SGDOptimizer struct {
 	lr, momentum, weightDecay float64
 	nesterov                  bool
-	schedule     LearningRateSchedule
-	iterations   int64 // steps taken, for the schedule
-	velocity     [][]float32
+	schedule                  LearningRateSchedule
+	iterations                int64 // steps taken, for the schedule
+	velocity                  [][]float32
 }
 
 // SGD returns plain gradient descent with Keras's default learning rate
