@@ -10,6 +10,7 @@ import (
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/activations"
 	"github.com/tailor-ml/tailor/layers"
+	"github.com/tailor-ml/tailor/losses"
 	"github.com/tailor-ml/tailor/optimizers"
 )
 
@@ -159,6 +160,14 @@ type Recipe struct {
 	// steps in all (epochs × ⌈examples/batch size⌉), which a learning-rate
 	// schedule spans.
 	Optimizer func(steps int64) optimizers.Optimizer
+	// LabelSmoothing is the loss's label smoothing (0: none).
+	LabelSmoothing float64
+}
+
+// Loss returns the recipe's loss: sparse categorical cross-entropy with
+// its label smoothing.
+func (r Recipe) Loss() losses.SparseCategoricalCrossentropyLoss {
+	return losses.SparseCategoricalCrossentropyLoss{LabelSmoothing: r.LabelSmoothing}
 }
 
 // adam is the tutorial's optimizer: Adam with Keras's defaults.

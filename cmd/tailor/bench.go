@@ -12,7 +12,6 @@ import (
 
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/internal/kernels"
-	"github.com/tailor-ml/tailor/losses"
 	"github.com/tailor-ml/tailor/metrics"
 	"github.com/tailor-ml/tailor/models"
 )
@@ -238,8 +237,8 @@ func benchModel(ctx context.Context, e *env, rep *benchReport, name, batchList s
 }
 
 // compiled returns a fresh model, its weights drawn from seed, compiled
-// with its recipe's optimizer for a run of steps training steps, sparse
-// categorical cross-entropy and accuracy.
+// with its recipe's optimizer for a run of steps training steps, its
+// recipe's sparse categorical cross-entropy and accuracy.
 func compiled(name string, seed uint64, steps int64) (*tailor.Model, error) {
 	m, err := models.New(name)
 	if err != nil {
@@ -252,7 +251,7 @@ func compiled(name string, seed uint64, steps int64) (*tailor.Model, error) {
 	if err := m.SetSeed(seed); err != nil {
 		return nil, err
 	}
-	return m, m.Compile(recipe.Optimizer(steps), losses.SparseCategoricalCrossentropy(), metrics.Accuracy())
+	return m, m.Compile(recipe.Optimizer(steps), recipe.Loss(), metrics.Accuracy())
 }
 
 // cpuModel reads the processor's name from /proc/cpuinfo where there is one.
