@@ -358,7 +358,7 @@ func (m *Model) Fit(ctx context.Context, x, y *tensor.Tensor, opts FitOptions) (
 		m.fillValues(values, logs["loss"])
 		shown := values
 		if valX != nil {
-			vl, vm, err := m.evaluate(ctx, valX, valY, 256)
+			vl, vm, err := m.evaluate(ctx, valX, valY, 256, false)
 			if err != nil {
 				return hist, err
 			}
@@ -478,6 +478,9 @@ type EvaluateOptions struct {
 	// BatchSize is the number of examples per forward pass (default 256;
 	// the figures do not depend on it).
 	BatchSize int
+	// FlipAverage scores the mean of the outputs for each image and its
+	// left-right mirror, as PredictOptions.FlipAverage.
+	FlipAverage bool
 	// Verbose and Out are as for Fit; the default prints nothing.
 	Verbose Verbosity
 	Out     io.Writer
@@ -495,11 +498,14 @@ func (m *Model) Evaluate(ctx context.Context, x, y *tensor.Tensor, opts Evaluate
 	if err := m.checkData("evaluation data", x, y); err != nil {
 		return 0, nil, err
 	}
+	if err := m.checkFlip(opts.FlipAverage); err != nil {
+		return 0, nil, err
+	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 256
 	}
 	start := time.Now()
-	loss, scores, err = m.evaluate(ctx, x, y, opts.BatchSize)
+	loss, scores, err = m.evaluate(ctx, x, y, opts.BatchSize, opts.FlipAverage)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -518,18 +524,19 @@ func (m *Model) Evaluate(ctx context.Context, x, y *tensor.Tensor, opts Evaluate
 	return loss, scores, nil
 }
 
-func (m *Model) evaluate(ctx context.Context, x, y *tensor.Tensor, batch int) (float64, Logs, error) {
+func (m *Model) evaluate(ctx context.Context, x, y *tensor.Tensor, batch int, flip bool) (float64, Logs, error) {
 	for _, mt := range m.metrics {
 		mt.Reset()
 	}
 	var lossSum float64
+	var fb flipBuffers
 	for lo := 0; lo < x.Len(); lo += batch {
 		if err := ctx.Err(); err != nil {
 			return 0, nil, err
 		}
 		hi := min(lo+batch, x.Len())
 		xb, yb := x.Slice(lo, hi), y.Slice(lo, hi)
-		h := m.forward(xb)
+		h := m.infer(xb, flip, &fb)
 		lossSum += m.loss.Compute(h, yb, nil)
 		for _, mt := range m.metrics {
 			mt.Update(h, yb)
@@ -551,11 +558,71 @@ func (m *Model) forward(x *tensor.Tensor) *tensor.Tensor {
 	return h
 }
 
+// flipBuffers hold infer's mirrored batch and averaged outputs between
+// batches.
+type flipBuffers struct{ mirrored, mean *tensor.Tensor }
+
+// infer runs the layers in inference mode on the batch x; with flip it
+// returns the mean of the outputs for x and for its images mirrored left
+// to right (test-time augmentation), in buffers kept in fb.
+func (m *Model) infer(x *tensor.Tensor, flip bool, fb *flipBuffers) *tensor.Tensor {
+	h := m.forward(x)
+	if !flip {
+		return h
+	}
+	fb.mean = resized(fb.mean, h.Shape)
+	copy(fb.mean.Data, h.Data)
+	fb.mirrored = resized(fb.mirrored, x.Shape)
+	mirror(fb.mirrored, x)
+	h = m.forward(fb.mirrored)
+	for i, v := range h.Data {
+		fb.mean.Data[i] = (fb.mean.Data[i] + v) / 2
+	}
+	return fb.mean
+}
+
+// resized returns t with the given shape, reusing its storage when it is
+// large enough.
+func resized(t *tensor.Tensor, shape tensor.Shape) *tensor.Tensor {
+	if t == nil || cap(t.Data) < shape.Size() {
+		return tensor.New(shape...)
+	}
+	return &tensor.Tensor{Shape: append(t.Shape[:0], shape...), Data: t.Data[:shape.Size()]}
+}
+
+// mirror writes the images of x (N, H, W) or (N, H, W, C), each row
+// reversed, into dst of the same shape.
+func mirror(dst, x *tensor.Tensor) {
+	w, c := x.Shape[2], 1
+	if len(x.Shape) == 4 {
+		c = x.Shape[3]
+	}
+	row := w * c
+	for r := 0; r < len(x.Data); r += row {
+		src, out := x.Data[r:r+row], dst.Data[r:r+row]
+		for j := 0; j < w; j++ {
+			copy(out[j*c:j*c+c], src[(w-1-j)*c:(w-j)*c])
+		}
+	}
+}
+
+// checkFlip reports whether flip averaging can apply to the model's input.
+func (m *Model) checkFlip(flip bool) error {
+	if flip && len(m.inputShape) != 2 && len(m.inputShape) != 3 {
+		return fmt.Errorf("tailor: FlipAverage needs image inputs (height, width) or (height, width, channels); the model's input is %v", m.inputShape)
+	}
+	return nil
+}
+
 // PredictOptions are Predict's arguments beyond the data.
 type PredictOptions struct {
 	// BatchSize is the number of examples per forward pass (default 256;
 	// the output does not depend on it).
 	BatchSize int
+	// FlipAverage returns, for each image, the mean of the model's outputs
+	// for the image and for its left-right mirror: test-time augmentation
+	// for models trained with RandomFlip("horizontal"), at twice the cost.
+	FlipAverage bool
 }
 
 // Predict returns the model's outputs for x (N, ...): for the tutorial's
@@ -571,18 +638,22 @@ func (m *Model) Predict(ctx context.Context, x *tensor.Tensor, opts PredictOptio
 		}
 		return nil, fmt.Errorf("tailor: Predict: examples of shape %v, the model expects %v", got, m.inputShape)
 	}
+	if err := m.checkFlip(opts.FlipAverage); err != nil {
+		return nil, err
+	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 256
 	}
 	outShape := append(tensor.Shape{x.Len()}, m.OutputShape()...)
 	out := tensor.New(outShape...)
 	row := m.OutputShape().Size()
+	var fb flipBuffers
 	for lo := 0; lo < x.Len(); lo += opts.BatchSize {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		hi := min(lo+opts.BatchSize, x.Len())
-		h := m.forward(x.Slice(lo, hi))
+		h := m.infer(x.Slice(lo, hi), opts.FlipAverage, &fb)
 		copy(out.Data[lo*row:hi*row], h.Data)
 	}
 	return out, nil

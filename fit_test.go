@@ -367,3 +367,81 @@ func TestCategoricalTargets(t *testing.T) {
 		t.Errorf("sparse labels for categorical_crossentropy: %v", err)
 	}
 }
+
+// TestFlipAverage checks test-time flip averaging against Predict on the
+// images and on mirrors built here, for grey (H, W) and colour (H, W, C)
+// inputs, and Evaluate's scores against it.
+func TestFlipAverage(t *testing.T) {
+	ctx := context.Background()
+	for _, in := range [][]int{{4, 5}, {4, 5, 2}} {
+		m := tailor.Sequential(
+			layers.Conv2D(3, [2]int{3, 3}, layers.Conv2DOptions{Activation: activations.ReLU, InputShape: in}),
+			layers.Flatten(),
+			layers.Dense(3, activations.Softmax),
+		)
+		m.SetSeed(2)
+		if err := m.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy(), metrics.Accuracy()); err != nil {
+			t.Fatal(err)
+		}
+		const n = 40
+		x := tensor.New(append([]int{n}, in...)...)
+		y := tensor.New(n)
+		for i := range x.Data {
+			x.Data[i] = float32((i*7919)%13) / 13
+		}
+		for i := range y.Data {
+			y.Data[i] = float32(i % 3)
+		}
+		// The mirror, by index: pixel (r, w−1−j) of image i becomes (r, j).
+		h, w, c := in[0], in[1], 1
+		if len(in) == 3 {
+			c = in[2]
+		}
+		mirrored := tensor.New(x.Shape...)
+		for i := 0; i < n; i++ {
+			for r := 0; r < h; r++ {
+				for j := 0; j < w; j++ {
+					for k := 0; k < c; k++ {
+						mirrored.Data[((i*h+r)*w+j)*c+k] = x.Data[((i*h+r)*w+w-1-j)*c+k]
+					}
+				}
+			}
+		}
+		plain, flipped := predict(t, m, x, 0), predict(t, m, mirrored, 0)
+		for _, batch := range []int{0, 7} {
+			got, err := m.Predict(ctx, x, tailor.PredictOptions{BatchSize: batch, FlipAverage: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range got.Data {
+				if want := (plain.Data[i] + flipped.Data[i]) / 2; v != want {
+					t.Fatalf("input %v, batch %d: output %d is %v, want (%v + %v)/2", in, batch, i, v, plain.Data[i], flipped.Data[i])
+				}
+			}
+			labels := make([]int, n)
+			for i := range labels {
+				labels[i] = int(y.Data[i])
+			}
+			wantAcc, _ := metrics.AccuracyScore(labels, got.Argmax())
+			_, scores, err := m.Evaluate(ctx, x, y, tailor.EvaluateOptions{BatchSize: batch, FlipAverage: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if scores["accuracy"] != wantAcc {
+				t.Errorf("input %v: Evaluate accuracy %v with flip averaging, Predict's gives %v", in, scores["accuracy"], wantAcc)
+			}
+		}
+		if slices.Equal(plain.Data, flipped.Data) {
+			t.Errorf("input %v: the mirrored images predict as the originals; the test proves nothing", in)
+		}
+	}
+
+	mlp := newClassifier(t, 1)
+	x, y := blobs(10, 1)
+	if _, err := mlp.Predict(ctx, x, tailor.PredictOptions{FlipAverage: true}); err == nil || !strings.Contains(err.Error(), "FlipAverage needs image inputs") {
+		t.Errorf("flip averaging a model of vectors: error %v", err)
+	}
+	if _, _, err := mlp.Evaluate(ctx, x, y, tailor.EvaluateOptions{FlipAverage: true}); err == nil || !strings.Contains(err.Error(), "FlipAverage needs image inputs") {
+		t.Errorf("flip averaging a model of vectors: error %v", err)
+	}
+}
