@@ -162,6 +162,9 @@ type Recipe struct {
 	Optimizer func(steps int64) optimizers.Optimizer
 	// LabelSmoothing is the loss's label smoothing (0: none).
 	LabelSmoothing float64
+	// FlipAverage says the model is also scored with test-time flip
+	// averaging (tailor.PredictOptions.FlipAverage).
+	FlipAverage bool
 }
 
 // Loss returns the recipe's loss: sparse categorical cross-entropy with

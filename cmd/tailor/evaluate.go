@@ -17,6 +17,7 @@ import (
 type evaluateReport struct {
 	Model            string    `json:"model"`
 	Split            string    `json:"split"`
+	FlipAverage      bool      `json:"flip_average"`
 	Loss             float64   `json:"loss"`
 	Accuracy         float64   `json:"accuracy"`
 	PerClassAccuracy []float64 `json:"per_class_accuracy"`
@@ -25,8 +26,9 @@ type evaluateReport struct {
 }
 
 func runEvaluate(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "evaluate", "MODEL.tailor [--split test|train] [--json FILE] [--data DIR]")
+	fs := newFlags(e, "evaluate", "MODEL.tailor [--split test|train] [--flip-average] [--json FILE] [--data DIR]")
 	split := fs.String("split", "test", "the split to evaluate on: test or train")
+	flip := fs.Bool("flip-average", false, "average each image's prediction with its mirror's (test-time augmentation)")
 	jsonPath := fs.String("json", "", "write the figures as JSON to this file")
 	dir := fs.String("data", "", "directory holding the Fashion-MNIST IDX files")
 	pos, err := parseWithArgs(fs, args)
@@ -53,19 +55,23 @@ func runEvaluate(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("--split %q: want test or train", *split)
 	}
 	x, y := images(d, 1.0/255)
-	loss, scores, err := model.Evaluate(ctx, x, y, tailor.EvaluateOptions{})
+	loss, scores, err := model.Evaluate(ctx, x, y, tailor.EvaluateOptions{FlipAverage: *flip})
 	if err != nil {
 		return err
 	}
-	classes, err := model.PredictClasses(ctx, x, tailor.PredictOptions{})
+	classes, err := model.PredictClasses(ctx, x, tailor.PredictOptions{FlipAverage: *flip})
 	if err != nil {
 		return err
 	}
 	names := classNames(meta)
-	rep := evaluateReport{Model: pos[0], Split: *split, Loss: loss, Accuracy: scores["accuracy"],
+	rep := evaluateReport{Model: pos[0], Split: *split, FlipAverage: *flip, Loss: loss, Accuracy: scores["accuracy"],
 		PerClassAccuracy: perClassAccuracy(d.Labels, classes), Confusion: confusion(d.Labels, classes, len(names))}
 	w := e.stdout
-	fmt.Fprintf(w, "%s on the %s split (%d images): loss %.4f, accuracy %.4f\n\n", pos[0], *split, d.N, loss, rep.Accuracy)
+	how := ""
+	if *flip {
+		how = ", each averaged with its mirror"
+	}
+	fmt.Fprintf(w, "%s on the %s split (%d images%s): loss %.4f, accuracy %.4f\n\n", pos[0], *split, d.N, how, loss, rep.Accuracy)
 	printPerClass(w, rep.PerClassAccuracy)
 	fmt.Fprintln(w)
 	printConfusion(w, rep.Confusion, names)
@@ -126,7 +132,8 @@ type classProb struct {
 }
 
 func runPredict(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "predict", "MODEL.tailor (--index N [--split test|train] | IMAGE.png|jpg ...) [--invert auto|never|always] [--top 3] [--json FILE]")
+	fs := newFlags(e, "predict", "MODEL.tailor (--index N [--split test|train] | IMAGE.png|jpg ...) [--invert auto|never|always] [--flip-average] [--top 3] [--json FILE]")
+	flip := fs.Bool("flip-average", false, "average each image's prediction with its mirror's (test-time augmentation)")
 	index := fs.Int("index", -1, "predict dataset image N instead of image files")
 	split := fs.String("split", "test", "the split --index reads: test or train")
 	invert := fs.String("invert", "auto", "image polarity: auto (make the article light on a dark background, as in Fashion-MNIST), never or always")
@@ -184,7 +191,7 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	probs, err := model.Predict(ctx, x, tailor.PredictOptions{})
+	probs, err := model.Predict(ctx, x, tailor.PredictOptions{FlipAverage: *flip})
 	if err != nil {
 		return err
 	}

@@ -72,12 +72,19 @@ func TestEvaluateAndPredictSavedModel(t *testing.T) {
 	}
 	dir := t.TempDir()
 	model := filepath.Join(dir, "m.tailor")
-	if code, _, errOut := runCLI(t, "train", "--epochs", "1", "--train-limit", "3000", "--quiet", "--out", model); code != 0 {
-		t.Fatalf("train: exit %d: %s", code, errOut)
+	trainJSON := filepath.Join(dir, "train.json")
+	code, out, errOut := runCLI(t, "train", "--epochs", "1", "--train-limit", "3000", "--quiet", "--out", model, "--flip-average", "--json", trainJSON)
+	if code != 0 || !strings.Contains(out, "Test accuracy with flip averaging") {
+		t.Fatalf("train: exit %d: %s %s", code, out, errOut)
+	}
+	var trained trainReport
+	readJSONFile(t, trainJSON, &trained)
+	if trained.TestAccuracyFlipAverage == nil || *trained.TestAccuracyFlipAverage < 0.6 {
+		t.Errorf("train --flip-average: test_accuracy_flip_average %v", trained.TestAccuracyFlipAverage)
 	}
 
 	evalJSON := filepath.Join(dir, "eval.json")
-	code, out, errOut := runCLI(t, "evaluate", model, "--json", evalJSON)
+	code, out, errOut = runCLI(t, "evaluate", model, "--json", evalJSON)
 	if code != 0 {
 		t.Fatalf("evaluate: exit %d: %s", code, errOut)
 	}
@@ -97,6 +104,16 @@ func TestEvaluateAndPredictSavedModel(t *testing.T) {
 	}
 	if total != 10000 || float64(diag)/10000 != rep.Accuracy || rep.Accuracy < 0.7 {
 		t.Errorf("confusion matrix sums to %d with %d on the diagonal, accuracy %v", total, diag, rep.Accuracy)
+	}
+	if rep.FlipAverage || rep.Accuracy != trained.TestAccuracy {
+		t.Errorf("evaluate: accuracy %v (flip averaging %v), train reported %v", rep.Accuracy, rep.FlipAverage, trained.TestAccuracy)
+	}
+	if code, out, errOut := runCLI(t, "evaluate", model, "--flip-average", "--json", evalJSON); code != 0 || !strings.Contains(out, "averaged with its mirror") {
+		t.Fatalf("evaluate --flip-average: exit %d: %s %s", code, out, errOut)
+	}
+	readJSONFile(t, evalJSON, &rep)
+	if !rep.FlipAverage || rep.Accuracy != *trained.TestAccuracyFlipAverage {
+		t.Errorf("evaluate --flip-average: accuracy %v (flip averaging %v), train reported %v", rep.Accuracy, rep.FlipAverage, *trained.TestAccuracyFlipAverage)
 	}
 
 	// The dataset image and the same image written as a PNG (inverted,

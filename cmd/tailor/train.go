@@ -25,16 +25,19 @@ import (
 
 // trainReport is what --json writes.
 type trainReport struct {
-	Model            string        `json:"model"`
-	Seed             uint64        `json:"seed"`
-	BatchSize        int           `json:"batch_size"`
-	TrainExamples    int           `json:"train_examples"`
-	Epochs           []epochReport `json:"epochs"`
-	TrainAccuracy    float64       `json:"train_accuracy"`
-	TestLoss         float64       `json:"test_loss"`
-	TestAccuracy     float64       `json:"test_accuracy"`
-	PerClassAccuracy []float64     `json:"per_class_accuracy"`
-	TrainSeconds     float64       `json:"train_seconds"`
+	Model         string        `json:"model"`
+	Seed          uint64        `json:"seed"`
+	BatchSize     int           `json:"batch_size"`
+	TrainExamples int           `json:"train_examples"`
+	Epochs        []epochReport `json:"epochs"`
+	TrainAccuracy float64       `json:"train_accuracy"`
+	TestLoss      float64       `json:"test_loss"`
+	TestAccuracy  float64       `json:"test_accuracy"`
+	// TestAccuracyFlipAverage is the test accuracy with each image's
+	// prediction averaged with its mirror's, when that was asked for.
+	TestAccuracyFlipAverage *float64  `json:"test_accuracy_flip_average,omitempty"`
+	PerClassAccuracy        []float64 `json:"per_class_accuracy"`
+	TrainSeconds            float64   `json:"train_seconds"`
 }
 
 type epochReport struct {
@@ -73,6 +76,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	resume := fs.String("resume", "", "resume the interrupted run whose checkpoint is in this directory")
 	dir := fs.String("data", "", "directory holding the Fashion-MNIST IDX files")
 	quiet := fs.Bool("quiet", false, "print no progress, only the results")
+	flip := fs.Bool("flip-average", false, "also report the test accuracy with each image's prediction averaged with its mirror's (default: the model's recipe; on for best)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -187,6 +191,16 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(out, "\nTest accuracy: %.4f\n", scores["accuracy"])
+	var flipAccuracy *float64
+	if *flip || recipe.FlipAverage {
+		_, flipScores, err := model.Evaluate(ctx, testX, testY, tailor.EvaluateOptions{FlipAverage: true})
+		if err != nil {
+			return err
+		}
+		acc := flipScores["accuracy"]
+		flipAccuracy = &acc
+		fmt.Fprintf(out, "Test accuracy with flip averaging (each image's prediction averaged with its mirror's): %.4f\n", acc)
+	}
 	probs, err := model.Predict(ctx, testX, tailor.PredictOptions{})
 	if err != nil {
 		return err
@@ -207,7 +221,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		rep := trainReport{
 			Model: settings.Model, Seed: opts.Seed, BatchSize: opts.BatchSize, TrainExamples: x.Len(),
 			TrainAccuracy: last(hist.History["accuracy"]), TestLoss: testLoss, TestAccuracy: scores["accuracy"],
-			PerClassAccuracy: perClass, TrainSeconds: trainSeconds,
+			TestAccuracyFlipAverage: flipAccuracy, PerClassAccuracy: perClass, TrainSeconds: trainSeconds,
 		}
 		for i, ep := range hist.Epochs {
 			rep.Epochs = append(rep.Epochs, epochReport{Epoch: ep + 1, Loss: hist.History["loss"][i], Accuracy: hist.History["accuracy"][i], Seconds: hist.Seconds[i]})
