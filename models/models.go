@@ -82,26 +82,33 @@ func CNN() *tailor.Model {
 }
 
 // Best is Tailor's most accurate model within fifteen minutes of training
-// on two cores: horizontal flips in training, a 3×3 convolution at full
-// resolution, two at half resolution and two at quarter resolution, each
+// on two cores: horizontal flips in training, two 3×3 convolutions at full
+// resolution, two at half resolution and one at quarter resolution, each
 // followed by batch normalisation, then a dense classifier:
 //
 //	RandomFlip(horizontal) →
+//	Conv2D(32, 3×3, same, relu) → BatchNormalization →
 //	Conv2D(32, 3×3, same, relu) → BatchNormalization → MaxPooling2D(2×2) →
 //	Conv2D(64, 3×3, same, relu) → BatchNormalization →
 //	Conv2D(64, 3×3, same, relu) → BatchNormalization → MaxPooling2D(2×2) → Dropout(0.1) →
-//	Conv2D(128, 3×3, same, relu) → BatchNormalization →
 //	Conv2D(128, 3×3, same, relu) → BatchNormalization → MaxPooling2D(2×2) →
 //	Flatten → Dropout(0.3) → Dense(256, relu) → Dropout(0.3) → Dense(10, softmax)
 //
-// 576,586 weights (575,754 trainable). Its recipe: 18 epochs of batch 64
-// with Adam, the learning rate warming up over the first epoch from 0.0002
-// to 0.002 and then decaying to 0 along a cosine — about 40 s an epoch on
-// two Zen 4 cores. Trained so on the first 90% of the training images it
-// reached 0.943 accuracy on the last 10% (seed 1; 0.941 after 10 or 12
-// epochs; heavier regularisation — random translations, random erasing, or
-// more dropout — did worse within this budget, and less dropout overfits);
-// on all 60,000 it reached 0.939 test accuracy in 776 s (seed 1).
+// Its recipe (TrainingRecipe("best")): 18 epochs of batch 64 with Adam,
+// the learning rate warming up over the first epoch from 0.0002 to 0.002
+// and then decaying to 0 along a cosine, label smoothing 0.1, and scores
+// reported with and without test-time flip averaging. It was chosen on
+// the last 10% of the training images, trained on the first 90% (seed 1):
+//
+//	this model, label smoothing                 0.9468 (0.9502 flip-averaged)
+//	one conv at 28×28, two at 7×7, smoothing     0.9463 (0.9495); seed 2: 0.9438 (0.9470)
+//	  the same without label smoothing           0.9427
+//	  with AdamW (weight decay 0.05)             0.9442 (0.9478)
+//	  with SGD, Nesterov momentum 0.9, lr 0.05   0.9437 (0.9463)
+//	  with random erasing (p 0.3)                0.9440 (0.9458)
+//
+// Random translations, heavier erasing or more dropout did worse within
+// this budget (they need more epochs than fit in fifteen minutes).
 func Best() *tailor.Model {
 	conv := func(filters int) layers.Layer {
 		return layers.Conv2D(filters, [2]int{3, 3}, layers.Conv2DOptions{Padding: layers.Same, Activation: activations.ReLU})
@@ -109,11 +116,11 @@ func Best() *tailor.Model {
 	return tailor.Sequential(
 		layers.RandomFlip(layers.Horizontal, 28, 28),
 		conv(32), layers.BatchNormalization(),
+		conv(32), layers.BatchNormalization(),
 		layers.MaxPooling2D([2]int{2, 2}),
 		conv(64), layers.BatchNormalization(),
 		conv(64), layers.BatchNormalization(),
 		layers.MaxPooling2D([2]int{2, 2}), layers.Dropout(0.1),
-		conv(128), layers.BatchNormalization(),
 		conv(128), layers.BatchNormalization(),
 		layers.MaxPooling2D([2]int{2, 2}),
 		layers.Flatten(),
@@ -202,7 +209,7 @@ var recipes = map[string]Recipe{
 	"mlp":     {Epochs: 10, BatchSize: 32, Optimizer: adam},
 	"ref-cnn": {Epochs: 5, BatchSize: 32, Optimizer: adam},
 	"cnn":     {Epochs: 5, BatchSize: 32, Optimizer: adamCosine(1e-3)},
-	"best":    {Epochs: 18, BatchSize: 64, Optimizer: adamWarmCosine(2e-3, 18)},
+	"best":    {Epochs: 18, BatchSize: 64, Optimizer: adamWarmCosine(2e-3, 18), LabelSmoothing: 0.1, FlipAverage: true},
 }
 
 // TrainingRecipe returns the recipe of the named model.
