@@ -75,15 +75,8 @@ func (r *Reader) Ints(key string, def []int, n, lo, hi int) []int {
 		}
 		return out
 	}
-	var list []any
-	switch l := v.(type) {
-	case []any:
-		list = l
-	case []int:
-		for _, x := range l {
-			list = append(list, x)
-		}
-	default:
+	list, ok := asList(v)
+	if !ok {
 		r.Fail(fmt.Errorf("%s is %v, want a list of integers", key, v))
 		return def
 	}
@@ -106,15 +99,7 @@ func (r *Reader) Pair(key string, def [2]float64) [2]float64 {
 	if !ok || v == nil {
 		return def
 	}
-	var list []any
-	switch l := v.(type) {
-	case []any:
-		list = l
-	case []float64:
-		for _, x := range l {
-			list = append(list, x)
-		}
-	}
+	list, _ := asList(v)
 	if len(list) != 2 {
 		r.Fail(fmt.Errorf("%s is %v, want a list of two numbers", key, v))
 		return def
@@ -129,6 +114,27 @@ func (r *Reader) Pair(key string, def [2]float64) [2]float64 {
 		out[i] = f
 	}
 	return out
+}
+
+// asList returns v as a list: decoded JSON's []any, or the []int or
+// []float64 a Config method returns before any encoding.
+func asList(v any) ([]any, bool) {
+	var list []any
+	switch l := v.(type) {
+	case []any:
+		return l, true
+	case []int:
+		for _, x := range l {
+			list = append(list, x)
+		}
+	case []float64:
+		for _, x := range l {
+			list = append(list, x)
+		}
+	default:
+		return nil, false
+	}
+	return list, true
 }
 
 // Bool returns the boolean under key, or def when it is absent.
