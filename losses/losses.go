@@ -1,7 +1,7 @@
 // Package losses holds the objectives a model minimises, under their Keras
 // names: SparseCategoricalCrossentropy (integer labels) and
 // CategoricalCrossentropy (one-hot labels), both on probabilities as the
-// tutorial uses them.
+// tutorial uses them; the sparse one can smooth its labels.
 package losses
 
 import (
