@@ -38,24 +38,23 @@ func NewConv(g ConvGeom, f int) *Conv {
 	return c
 }
 
-// blockOf is the number of images per block for an unfolded row of k
-// values and an output row of out values per position, p positions.
-func blockOf(p, k, out int) int { return max(1, convBlockBytes/(4*p*(k+out))) }
-
-// chunks is how many parts a pass over nb blocks is cut into: one per
-// thread, but at least four, so that the parts — and the partial sums of
-// KernelGrad, added in part order — are the same on one to four threads.
-func chunks(nb int) int { return min(nb, max(4, Threads())) }
-
-// buffers returns one buffer of size floats per chunk.
-func (c *Conv) buffers(nc, size int) [][]float32 {
+// plan cuts a pass over n images into blocks and chunks, for images that
+// unfold into p rows of k values with out outputs each, and grows one
+// unfolding buffer per chunk. A block holds as many images as fit in
+// convBlockBytes; the chunks are one per thread, but at least four, so
+// that the parts — and the partial sums of KernelGrad, added in part
+// order — are the same on one to four threads.
+func (c *Conv) plan(n, p, k, out int) convTask {
+	block := max(1, convBlockBytes/(4*p*(k+out)))
+	nb := (n + block - 1) / block
+	nc := min(nb, max(4, Threads()))
 	for len(c.bufs) < nc {
 		c.bufs = append(c.bufs, nil)
 	}
 	for i := range c.bufs[:nc] {
-		c.bufs[i] = grow(c.bufs[i], size)
+		c.bufs[i] = grow(c.bufs[i], min(block, n)*p*k)
 	}
-	return c.bufs[:nc]
+	return convTask{n: n, block: block, nb: nb, nc: nc}
 }
 
 // convTask is one pass of a Conv over blocks of images; run handles the
@@ -84,6 +83,15 @@ func (c *Conv) pass(t convTask) {
 	convTasks.put(p)
 }
 
+// unfold runs im2col with geometry g on images [i0, i1) of x into buf,
+// returning the windows' row count and the unfolded matrix.
+func unfold(buf, x []float32, i0, i1 int, g *ConvGeom) (rows int, cols []float32) {
+	rows = (i1 - i0) * g.Pixels()
+	cols = buf[:rows*g.PatchSize()]
+	im2col(cols, x[i0*g.InSize():i1*g.InSize()], i1-i0, g)
+	return rows, cols
+}
+
 func (t *convTask) run(lo, hi int) {
 	c, g := t.c, &t.c.g
 	chunk := (lo*t.nc + t.nb - 1) / t.nb // parallelChunks' chunk lo starts
@@ -93,9 +101,7 @@ func (t *convTask) run(lo, hi int) {
 		switch t.op {
 		case opConvForward:
 			p, k, f := g.Pixels(), g.PatchSize(), c.f
-			rows := (i1 - i0) * p
-			cols := buf[:rows*k]
-			im2col(cols, t.x[i0*g.InSize():i1*g.InSize()], i1-i0, g)
+			rows, cols := unfold(buf, t.x, i0, i1, g)
 			out := t.out[i0*p*f : i1*p*f]
 			sgemmSerial(false, false, rows, f, k, 1, cols, k, t.w, f, 0, out, f)
 			switch {
@@ -106,9 +112,7 @@ func (t *convTask) run(lo, hi int) {
 			}
 		case opConvKernelGrad:
 			p, k, f := g.Pixels(), g.PatchSize(), c.f
-			rows := (i1 - i0) * p
-			cols := buf[:rows*k]
-			im2col(cols, t.x[i0*g.InSize():i1*g.InSize()], i1-i0, g)
+			rows, cols := unfold(buf, t.x, i0, i1, g)
 			dz := t.y[i0*p*f : i1*p*f]
 			beta := float32(1)
 			if blk == lo {
@@ -125,9 +129,7 @@ func (t *convTask) run(lo, hi int) {
 		case opConvInputGrad:
 			if gt := &c.gt; gt.H > 0 {
 				p, k, ch := gt.Pixels(), gt.PatchSize(), g.C
-				rows := (i1 - i0) * p
-				cols := buf[:rows*k]
-				im2col(cols, t.x[i0*gt.InSize():i1*gt.InSize()], i1-i0, gt)
+				rows, cols := unfold(buf, t.x, i0, i1, gt)
 				sgemmSerial(false, false, rows, ch, k, 1, cols, k, c.wT, ch, 0, t.out[i0*p*ch:i1*p*ch], ch)
 			} else {
 				p, k, f := g.Pixels(), g.PatchSize(), c.f
@@ -147,11 +149,9 @@ func (c *Conv) Forward(out, x, w, bias []float32, n int, relu bool) {
 	g := &c.g
 	p, k := g.Pixels(), g.PatchSize()
 	_, _ = out[n*p*c.f-1], x[n*g.InSize()-1]
-	block := blockOf(p, k, c.f)
-	nb := (n + block - 1) / block
-	nc := chunks(nb)
-	c.buffers(nc, min(block, n)*p*k)
-	c.pass(convTask{op: opConvForward, n: n, block: block, nb: nb, nc: nc, out: out, x: x, w: w, bias: bias, relu: relu})
+	t := c.plan(n, p, k, c.f)
+	t.op, t.out, t.x, t.w, t.bias, t.relu = opConvForward, out, x, w, bias, relu
+	c.pass(t)
 }
 
 // KernelGrad sets dw ((KH·KW·C) × F) to colsᵀ·dz summed over the n images:
@@ -162,30 +162,27 @@ func (c *Conv) KernelGrad(dw, x, dz []float32, n int) {
 	g := &c.g
 	p, k, f := g.Pixels(), g.PatchSize(), c.f
 	_, _, _ = dw[k*f-1], x[n*g.InSize()-1], dz[n*p*f-1]
-	block := blockOf(p, k, f)
-	nb := (n + block - 1) / block
-	nc := chunks(nb)
-	c.buffers(nc, min(block, n)*p*k)
-	c.dw = grow(c.dw, nc*k*f)
-	short := k < 16 && f > k
-	c.pass(convTask{op: opConvKernelGrad, n: n, block: block, nb: nb, nc: nc, x: x, y: dz, short: short})
-	for t := 0; t < nc; t++ {
-		part := c.dw[t*k*f : (t+1)*k*f]
+	t := c.plan(n, p, k, f)
+	t.op, t.x, t.y, t.short = opConvKernelGrad, x, dz, k < 16 && f > k
+	c.dw = grow(c.dw, t.nc*k*f)
+	c.pass(t)
+	for part := range t.nc {
+		sum := c.dw[part*k*f : (part+1)*k*f]
 		switch {
-		case short:
+		case t.short:
 			for i := 0; i < k; i++ {
 				for j := 0; j < f; j++ {
-					if t == 0 {
-						dw[i*f+j] = part[j*k+i]
+					if part == 0 {
+						dw[i*f+j] = sum[j*k+i]
 					} else {
-						dw[i*f+j] += part[j*k+i]
+						dw[i*f+j] += sum[j*k+i]
 					}
 				}
 			}
-		case t == 0:
-			copy(dw[:k*f], part)
+		case part == 0:
+			copy(dw[:k*f], sum)
 		default:
-			addTo(dw[:k*f], part)
+			addTo(dw[:k*f], sum)
 		}
 	}
 }
@@ -198,17 +195,15 @@ func (c *Conv) KernelGrad(dw, x, dz []float32, n int) {
 func (c *Conv) InputGrad(dx, dz, w []float32, n int) {
 	g := &c.g
 	_, _ = dx[n*g.InSize()-1], dz[n*g.Pixels()*c.f-1]
-	var block int
+	var t convTask
 	if gt := &c.gt; gt.H > 0 {
 		k := gt.PatchSize()
 		c.wT = grow(c.wT, k*g.C)
 		RotateKernel(c.wT, w, g.KH, g.KW, g.C, c.f)
-		block = blockOf(gt.Pixels(), k, g.C)
-		c.buffers(chunks((n+block-1)/block), min(block, n)*gt.Pixels()*k)
+		t = c.plan(n, gt.Pixels(), k, g.C)
 	} else {
-		block = blockOf(g.Pixels(), g.PatchSize(), c.f)
-		c.buffers(chunks((n+block-1)/block), min(block, n)*g.Pixels()*g.PatchSize())
+		t = c.plan(n, g.Pixels(), g.PatchSize(), c.f)
 	}
-	nb := (n + block - 1) / block
-	c.pass(convTask{op: opConvInputGrad, n: n, block: block, nb: nb, nc: chunks(nb), out: dx, x: dz, w: w})
+	t.op, t.out, t.x, t.w = opConvInputGrad, dx, dz, w
+	c.pass(t)
 }

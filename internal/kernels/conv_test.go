@@ -7,7 +7,7 @@ import (
 )
 
 // TestElementwiseSIMD compares the vector loops behind Relu, ReluBackward,
-// AddBias, BiasRelu, SumRows, AdamUpdate and Col2im's additions with the
+// AddBias, BiasRelu, SumRows, AdamUpdate and col2im's additions with the
 // portable ones, bit for bit, on lengths that leave tails.
 func TestElementwiseSIMD(t *testing.T) {
 	if !hasAVX512 {

@@ -43,27 +43,18 @@ func NewConvGeom(h, w, c, kh, kw, sh, sw int, same bool) (ConvGeom, error) {
 func (g *ConvGeom) InSize() int { return g.H * g.W * g.C }
 
 // PatchSize is the number of values under one window, KH·KW·C: the row
-// length of Im2col's matrix.
+// length of im2col's matrix.
 func (g *ConvGeom) PatchSize() int { return g.KH * g.KW * g.C }
 
 // Pixels is the number of output positions per image, OH·OW.
 func (g *ConvGeom) Pixels() int { return g.OH * g.OW }
 
-// Im2col unfolds the n images x (n, H, W, C) into cols, an (n·OH·OW) ×
+// im2col unfolds the n images x (n, H, W, C) into cols, an (n·OH·OW) ×
 // (KH·KW·C) matrix: row (b, oy, ox) holds the window whose top-left corner
 // is at input row oy·SH−PadTop and column ox·SW−PadLeft, in (ki, kj, c)
 // order, with zeros where it hangs over the border. A convolution with a
 // (KH, KW, C, F) kernel is then the product cols · kernel, the kernel read
-// as a (KH·KW·C) × F matrix.
-func Im2col(cols, x []float32, n int, g *ConvGeom) {
-	if n == 0 {
-		return
-	}
-	_ = cols[n*g.Pixels()*g.PatchSize()-1]
-	_ = x[n*g.InSize()-1]
-	split(ewTask{op: opIm2col, a: cols, b: x, geom: g}, n, n*g.Pixels()*g.PatchSize())
-}
-
+// as a (KH·KW·C) × F matrix. Conv runs it block by block on its workers.
 func im2col(cols, x []float32, n int, g *ConvGeom) {
 	k := g.PatchSize()
 	rowLen := g.KW * g.C // one kernel row of a window, contiguous in x when inside
@@ -109,19 +100,10 @@ func im2col(cols, x []float32, n int, g *ConvGeom) {
 	}
 }
 
-// Col2im is the adjoint of Im2col: it overwrites dx (n, H, W, C) with the
+// col2im is the adjoint of im2col: it overwrites dx (n, H, W, C) with the
 // sum, over every window, of the matching row of cols, dropping the entries
 // that fell on the padding. It turns the gradient with respect to the
 // unfolded matrix into the gradient with respect to the images.
-func Col2im(dx, cols []float32, n int, g *ConvGeom) {
-	if n == 0 {
-		return
-	}
-	_ = cols[n*g.Pixels()*g.PatchSize()-1]
-	_ = dx[n*g.InSize()-1]
-	split(ewTask{op: opCol2im, a: cols, b: dx, geom: g}, n, n*g.Pixels()*g.PatchSize())
-}
-
 func col2im(dx, cols []float32, n int, g *ConvGeom) {
 	k := g.PatchSize()
 	rowLen := g.KW * g.C
@@ -171,7 +153,7 @@ func addTo(dst, src []float32) {
 	}
 }
 
-// im2col3 is Im2col for one-channel images and windows three columns wide,
+// im2col3 is im2col for one-channel images and windows three columns wide,
 // the first layer of a CNN on grey images, where copying three values at a
 // time through copy costs more than the copying.
 func im2col3(cols, x []float32, n int, g *ConvGeom) {

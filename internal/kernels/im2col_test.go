@@ -64,7 +64,7 @@ func TestNewConvGeomKeras(t *testing.T) {
 	}
 }
 
-// TestIm2colConv checks Im2col followed by a product against a direct
+// TestIm2colConv checks im2col followed by a product against a direct
 // convolution written from the definition.
 func TestIm2colConv(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -77,7 +77,7 @@ func TestIm2colConv(t *testing.T) {
 		x := randSlice(rng, n*g.InSize())
 		w := randSlice(rng, g.PatchSize()*f)
 		cols := randSlice(rng, n*g.Pixels()*g.PatchSize()) // garbage must be overwritten
-		Im2col(cols, x, n, &g)
+		im2col(cols, x, n, &g)
 		y := make([]float32, n*g.Pixels()*f)
 		Sgemm(false, false, n*g.Pixels(), f, g.PatchSize(), 1, cols, g.PatchSize(), w, f, 0, y, f)
 		for b := 0; b < n; b++ {
@@ -107,8 +107,8 @@ func TestIm2colConv(t *testing.T) {
 	}
 }
 
-// TestCol2imAdjoint checks ⟨Im2col(x), c⟩ = ⟨x, Col2im(c)⟩, which is what
-// makes Col2im the gradient of Im2col.
+// TestCol2imAdjoint checks ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩, which is what
+// makes col2im the gradient of im2col.
 func TestCol2imAdjoint(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, tc := range convGeoms {
@@ -117,9 +117,9 @@ func TestCol2imAdjoint(t *testing.T) {
 		x := randSlice(rng, n*g.InSize())
 		c := randSlice(rng, n*g.Pixels()*g.PatchSize())
 		cols := make([]float32, len(c))
-		Im2col(cols, x, n, &g)
+		im2col(cols, x, n, &g)
 		dx := randSlice(rng, len(x))
-		Col2im(dx, c, n, &g)
+		col2im(dx, c, n, &g)
 		var lhs, rhs float64
 		for i := range c {
 			lhs += float64(cols[i]) * float64(c[i])
@@ -137,7 +137,7 @@ func TestIm2colAllocs(t *testing.T) {
 	g, _ := NewConvGeom(14, 14, 32, 3, 3, 1, 1, true)
 	x := make([]float32, 2*g.InSize())
 	cols := make([]float32, 2*g.Pixels()*g.PatchSize())
-	if a := testing.AllocsPerRun(5, func() { Im2col(cols, x, 2, &g); Col2im(x, cols, 2, &g) }); a != 0 {
+	if a := testing.AllocsPerRun(5, func() { im2col(cols, x, 2, &g); col2im(x, cols, 2, &g) }); a != 0 {
 		t.Errorf("%v allocations per run", a)
 	}
 }
@@ -154,13 +154,13 @@ func BenchmarkIm2col(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			b.SetBytes(int64(4 * len(cols)))
 			for b.Loop() {
-				Im2col(cols, x, n, &g)
+				im2col(cols, x, n, &g)
 			}
 		})
 		b.Run(bc.name+"/col2im", func(b *testing.B) {
 			b.SetBytes(int64(4 * len(cols)))
 			for b.Loop() {
-				Col2im(x, cols, n, &g)
+				col2im(x, cols, n, &g)
 			}
 		})
 	}

@@ -22,8 +22,6 @@ const (
 	opAdam
 	opScaleShift
 	opBatchNormDx
-	opIm2col
-	opCol2im
 	opMaxPool
 	opMaxPoolBackward
 	opColSums
@@ -67,15 +65,6 @@ func (t *ewTask) run(lo, hi int) {
 		scaleShiftColumns(t.a[lo*n:hi*n], t.b[lo*n:hi*n], hi-lo, n, t.c, t.d)
 	case opBatchNormDx:
 		batchNormDx(t.a[lo*n:hi*n], t.b[lo*n:hi*n], t.c[lo*n:hi*n], hi-lo, n, t.d, t.e, t.f, t.g, t.h, t.k[0])
-	case opIm2col, opCol2im:
-		g := t.geom
-		rows, size := g.Pixels()*g.PatchSize(), g.InSize()
-		cols, x := t.a[lo*rows:hi*rows], t.b[lo*size:hi*size]
-		if t.op == opIm2col {
-			im2col(cols, x, hi-lo, g)
-		} else {
-			col2im(x, cols, hi-lo, g)
-		}
 	case opMaxPool, opMaxPoolBackward:
 		g := t.geom
 		out, size := g.Pixels()*g.C, g.InSize()

@@ -15,26 +15,12 @@ func TestSplitMatchesSerial(t *testing.T) {
 		t.Skip("one CPU: nothing is split")
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	g, _ := NewConvGeom(14, 14, 32, 3, 3, 1, 1, true)
 	pg, _ := NewConvGeom(28, 28, 32, 2, 2, 2, 2, false)
 	const n, m, w = 16, 3000, 64
-	x := randSlice(rng, n*g.InSize())
 	px := randSlice(rng, n*pg.InSize())
 	mat, bias, dy, xhat := randSlice(rng, m*w), randSlice(rng, w), randSlice(rng, m*w), randSlice(rng, m*w)
 	gamma, invStd := randSlice(rng, w), randSlice(rng, w)
 	cases := map[string]func() []float32{
-		"Im2col": func() []float32 {
-			cols := make([]float32, n*g.Pixels()*g.PatchSize())
-			Im2col(cols, x, n, &g)
-			return cols
-		},
-		"Col2im": func() []float32 {
-			dx := make([]float32, len(x))
-			cols := make([]float32, n*g.Pixels()*g.PatchSize())
-			Im2col(cols, x, n, &g)
-			Col2im(dx, cols, n, &g)
-			return dx
-		},
 		"MaxPool2D and backward": func() []float32 {
 			y := make([]float32, n*pg.Pixels()*pg.C)
 			MaxPool2D(y, px, n, &pg)
