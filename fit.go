@@ -560,7 +560,7 @@ func (m *Model) forward(x *tensor.Tensor) *tensor.Tensor {
 
 // flipBuffers hold infer's mirrored batch and averaged outputs between
 // batches.
-type flipBuffers struct{ mirrored, mean *tensor.Tensor }
+type flipBuffers struct{ mirrored, mean tensor.Tensor }
 
 // infer runs the layers in inference mode on the batch x; with flip it
 // returns the mean of the outputs for x and for its images mirrored left
@@ -570,24 +570,15 @@ func (m *Model) infer(x *tensor.Tensor, flip bool, fb *flipBuffers) *tensor.Tens
 	if !flip {
 		return h
 	}
-	fb.mean = resized(fb.mean, h.Shape)
+	fb.mean.Resize(h.Shape...)
 	copy(fb.mean.Data, h.Data)
-	fb.mirrored = resized(fb.mirrored, x.Shape)
-	mirror(fb.mirrored, x)
-	h = m.forward(fb.mirrored)
+	fb.mirrored.Resize(x.Shape...)
+	mirror(&fb.mirrored, x)
+	h = m.forward(&fb.mirrored)
 	for i, v := range h.Data {
 		fb.mean.Data[i] = (fb.mean.Data[i] + v) / 2
 	}
-	return fb.mean
-}
-
-// resized returns t with the given shape, reusing its storage when it is
-// large enough.
-func resized(t *tensor.Tensor, shape tensor.Shape) *tensor.Tensor {
-	if t == nil || cap(t.Data) < shape.Size() {
-		return tensor.New(shape...)
-	}
-	return &tensor.Tensor{Shape: append(t.Shape[:0], shape...), Data: t.Data[:shape.Size()]}
+	return &fb.mean
 }
 
 // mirror writes the images of x (N, H, W) or (N, H, W, C), each row
