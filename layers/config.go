@@ -45,6 +45,7 @@ func FromConfig(typ string, cfg map[string]any) (Layer, error) {
 			Activation: activation(c),
 			NoBias:     !c.Bool("use_bias", true),
 			InputShape: c.Ints("input_shape", nil, 0, 1, maxDim),
+			DType:      dtype(c),
 		})
 	case "MaxPooling2D", "AveragePooling2D":
 		channelsLast(c)
@@ -134,6 +135,15 @@ func padding(c *config.Reader) Padding {
 		c.Fail(err)
 	}
 	return p
+}
+
+// dtype reads a layer's "dtype" policy, float32 when absent.
+func dtype(c *config.Reader) DType {
+	d := DType(c.String("dtype", string(Float32)))
+	if err := d.validate(); err != nil {
+		c.Fail(err)
+	}
+	return d
 }
 
 // pair reads a (rows, columns) window size or stride.

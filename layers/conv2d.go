@@ -36,6 +36,27 @@ func (p Padding) orDefault() Padding {
 	return p
 }
 
+// DType is a layer's computation policy, as Keras names it.
+type DType string
+
+const (
+	// Float32 computes in float32, the default.
+	Float32 DType = "float32"
+	// MixedBFloat16 keeps the weights and outputs in float32 but rounds the
+	// operands of the layer's large products to bfloat16 and sums them in
+	// float32, as Keras's "mixed_bfloat16" policy does. On CPUs with
+	// AVX512_BF16 those products run about twice as fast; elsewhere the
+	// layer computes in float32.
+	MixedBFloat16 DType = "mixed_bfloat16"
+)
+
+func (d DType) validate() error {
+	if d != Float32 && d != MixedBFloat16 {
+		return fmt.Errorf("dtype %q, want %q or %q", string(d), Float32, MixedBFloat16)
+	}
+	return nil
+}
+
 // Conv2DOptions are Conv2D's keyword arguments; the zero value is Keras's
 // default.
 type Conv2DOptions struct {
@@ -50,6 +71,9 @@ type Conv2DOptions struct {
 	// InputShape declares the model's input shape (H, W, C), or (H, W) for
 	// one-channel images, as Keras's input_shape argument does.
 	InputShape []int
+	// DType is Float32 (when empty) or MixedBFloat16 (see
+	// kernels.Conv.BF16 for when the products round).
+	DType DType
 }
 
 // Conv2DLayer is a 2-D convolution over channels-last images:
@@ -78,6 +102,7 @@ type Conv2DLayer struct {
 	activation activations.Activation
 	useBias    bool
 	inputShape tensor.Shape
+	dtype      DType
 
 	g            kernels.ConvGeom
 	direct       bool          // 1×1 kernel, stride 1: the input is its own im2col matrix
@@ -99,7 +124,10 @@ func Conv2D(filters int, kernelSize [2]int, opts ...Conv2DOptions) *Conv2DLayer 
 	if o.Strides == [2]int{} {
 		o.Strides = [2]int{1, 1}
 	}
-	return &Conv2DLayer{
+	if o.DType == "" {
+		o.DType = Float32
+	}
+	return &Conv2DLayer{dtype: o.DType,
 		filters: filters, kernelSize: kernelSize, strides: o.Strides,
 		padding: o.Padding.orDefault(), activation: o.Activation, useBias: !o.NoBias,
 		inputShape: append(tensor.Shape(nil), o.InputShape...),
@@ -127,6 +155,9 @@ func (c *Conv2DLayer) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, erro
 	if err := c.padding.validate(); err != nil {
 		return nil, fmt.Errorf("conv2d %q: %w", c.name, err)
 	}
+	if err := c.dtype.validate(); err != nil {
+		return nil, fmt.Errorf("conv2d %q: %w", c.name, err)
+	}
 	h, w, ch, err := imageShape(in)
 	if err != nil {
 		return nil, fmt.Errorf("conv2d %q: %w", c.name, err)
@@ -138,6 +169,7 @@ func (c *Conv2DLayer) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, erro
 	}
 	c.direct = kh == 1 && kw == 1 && c.strides == [2]int{1, 1}
 	c.conv = kernels.NewConv(c.g, c.filters)
+	c.conv.BF16 = c.dtype == MixedBFloat16
 	c.kernel = newParam("kernel", kh, kw, ch, c.filters)
 	glorotUniform(c.kernel.Value.Data, kh*kw*ch, kh*kw*c.filters, rng)
 	c.bias = nil
@@ -228,8 +260,8 @@ func (c *Conv2DLayer) Params() []*Param {
 }
 
 // Config returns filters, kernel_size, strides, padding, activation,
-// use_bias and data_format (always channels_last), and input_shape when
-// one was declared.
+// use_bias and data_format (always channels_last), and input_shape and
+// dtype when they are not the defaults.
 func (c *Conv2DLayer) Config() map[string]any {
 	cfg := map[string]any{
 		"name": c.name, "filters": c.filters,
@@ -239,6 +271,9 @@ func (c *Conv2DLayer) Config() map[string]any {
 		"use_bias": c.useBias, "data_format": "channels_last",
 	}
 	addInputShape(cfg, c.inputShape)
+	if c.dtype != Float32 {
+		cfg["dtype"] = string(c.dtype)
+	}
 	return cfg
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tailor-ml/tailor/activations"
+	"github.com/tailor-ml/tailor/internal/kernels"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -263,5 +264,39 @@ func TestConv2DBlocks(t *testing.T) {
 		if math.Abs(float64(sum[j]-dk[j])) > 1e-3*(1+math.Abs(float64(sum[j]))) {
 			t.Fatalf("kernel gradient %d: %v for the batch, %v summed over its images", j, dk[j], sum[j])
 		}
+	}
+}
+
+// TestConv2DMixedBFloat16 runs the same convolution in float32 and in
+// mixed_bfloat16: outputs and gradients agree to bfloat16's precision (8
+// significant bits per operand), but not exactly.
+func TestConv2DMixedBFloat16(t *testing.T) {
+	build := func(d DType) *Conv2DLayer {
+		c := Conv2D(16, [2]int{3, 3}, Conv2DOptions{Padding: Same, DType: d})
+		buildForTest(t, c, tensor.Shape{7, 7, 8})
+		return c
+	}
+	c32, cbf := build(Float32), build(MixedBFloat16)
+	rng := rand.New(rand.NewPCG(5, 5))
+	x := randomTensor(rng, 4, 7, 7, 8)
+	dy := randomTensor(rng, 4, 7, 7, 16)
+	y32, ybf := c32.Forward(x, true).Clone(), cbf.Forward(x, true).Clone()
+	dx32, dxbf := c32.Backward(dy, true).Clone(), cbf.Backward(dy, true).Clone()
+	var worst float64
+	for name, pair := range map[string][2]*tensor.Tensor{"output": {ybf, y32}, "input gradient": {dxbf, dx32}, "kernel gradient": {cbf.kernel.Grad, c32.kernel.Grad}} {
+		var scale float64
+		for _, v := range pair[1].Data {
+			scale = max(scale, math.Abs(float64(v)))
+		}
+		for i, v := range pair[0].Data {
+			d := math.Abs(float64(v-pair[1].Data[i])) / scale
+			if d > 2e-2 {
+				t.Fatalf("%s[%d] = %v in mixed_bfloat16, %v in float32", name, i, v, pair[1].Data[i])
+			}
+			worst = max(worst, d)
+		}
+	}
+	if kernels.HasBF16() && worst == 0 {
+		t.Error("mixed_bfloat16 gives float32's results exactly: the operands were not rounded")
 	}
 }

@@ -22,6 +22,25 @@ type Conv struct {
 	bufs [][]float32
 	dw   []float32 // per-chunk partial kernel gradients
 	wT   []float32 // the rotated kernel for InputGrad
+
+	// BF16 runs the three products in mixed precision (see bgemm: operands
+	// rounded to bfloat16, sums in float32) where the CPU has AVX512_BF16
+	// and the window size KH·KW·C is even (for the input gradient: the
+	// stride is 1 and KH·KW·F is even); elsewhere the Conv computes in
+	// float32.
+	BF16 bool
+	xb   []uint16 // the images (or dz), rounded
+	wp   []uint32 // the kernel (or the rotated kernel), in pairs
+	bfs  []bfBufs // per chunk
+}
+
+// bfBufs is one chunk's working space in the bfloat16 passes.
+type bfBufs struct {
+	cols     []uint16 // the unfolded windows, rounded
+	colPairs []uint32 // KernelGrad: cols paired along its rows
+	dz       []uint16 // KernelGrad: dz, rounded
+	dzPairs  []uint32 // and paired along its rows
+	pad      []uint32 // bgemm's scratch
 }
 
 // NewConv returns the driver of a convolution with geometry g and f
@@ -40,33 +59,68 @@ func NewConv(g ConvGeom, f int) *Conv {
 
 // plan cuts a pass over n images into blocks and chunks, for images that
 // unfold into p rows of k values with out outputs each, and grows one
-// unfolding buffer per chunk. A block holds as many images as fit in
+// unfolding buffer per chunk (of bfloat16 when bf is set). A block holds as many images as fit in
 // convBlockBytes; the chunks are one per thread, but at least four, so
 // that the parts — and the partial sums of KernelGrad, added in part
 // order — are the same on one to four threads.
-func (c *Conv) plan(n, p, k, out int) convTask {
+func (c *Conv) plan(n, p, k, out int, bf bool) convTask {
 	block := max(1, convBlockBytes/(4*p*(k+out)))
 	nb := (n + block - 1) / block
 	nc := min(nb, max(4, Threads()))
+	t := convTask{n: n, block: block, nb: nb, nc: nc, bf: bf}
+	if bf {
+		rows := min(block, n) * p
+		for len(c.bfs) < nc {
+			c.bfs = append(c.bfs, bfBufs{})
+		}
+		for i := range c.bfs[:nc] {
+			b := &c.bfs[i]
+			b.cols = growTo(b.cols, rows*k)
+			b.pad = growTo(b.pad, bgemmPad(max(k/2, (rows+1)/2)))
+		}
+		return t
+	}
 	for len(c.bufs) < nc {
 		c.bufs = append(c.bufs, nil)
 	}
 	for i := range c.bufs[:nc] {
 		c.bufs[i] = grow(c.bufs[i], min(block, n)*p*k)
 	}
-	return convTask{n: n, block: block, nb: nb, nc: nc}
+	return t
+}
+
+// bf16For reports whether a product summing k values runs in bfloat16, and
+// if so rounds the kernel w (k × f) into c.wp and sizes c.xb for size
+// values.
+func (c *Conv) bf16For(k, f int, w []float32, size int) bool {
+	if !c.BF16 || !hasBF16 || k%2 != 0 {
+		return false
+	}
+	c.wp = growTo(c.wp, k/2*f)
+	packPairs(c.wp, w, k, f, f)
+	c.xb = growTo(c.xb, size)
+	return true
+}
+
+// growTo returns s with length n, reallocating only when it is too small.
+func growTo[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
 }
 
 // convTask is one pass of a Conv over blocks of images; run handles the
 // blocks of one chunk.
 // x is what is unfolded (the images, or dz for InputGrad), y the other
-// operand of KernelGrad (dz), w the kernel, out the result.
+// operand of KernelGrad (dz), w the kernel, out the result; bf selects the
+// bfloat16 product (Conv.BF16).
 type convTask struct {
 	c                  *Conv
 	op                 ewOp
 	n, block, nb, nc   int
 	out, x, y, w, bias []float32
-	relu, short        bool
+	relu, short, bf    bool
 }
 
 var convTasks freeList[convTask]
@@ -85,7 +139,7 @@ func (c *Conv) pass(t convTask) {
 
 // unfold runs im2col with geometry g on images [i0, i1) of x into buf,
 // returning the windows' row count and the unfolded matrix.
-func unfold(buf, x []float32, i0, i1 int, g *ConvGeom) (rows int, cols []float32) {
+func unfold[T float32 | uint16](buf, x []T, i0, i1 int, g *ConvGeom) (rows int, cols []T) {
 	rows = (i1 - i0) * g.Pixels()
 	cols = buf[:rows*g.PatchSize()]
 	im2col(cols, x[i0*g.InSize():i1*g.InSize()], i1-i0, g)
@@ -95,6 +149,10 @@ func unfold(buf, x []float32, i0, i1 int, g *ConvGeom) (rows int, cols []float32
 func (t *convTask) run(lo, hi int) {
 	c, g := t.c, &t.c.g
 	chunk := (lo*t.nc + t.nb - 1) / t.nb // parallelChunks' chunk lo starts
+	if t.bf {
+		t.runBF16(chunk, lo, hi)
+		return
+	}
 	buf := c.bufs[chunk]
 	for blk := lo; blk < hi; blk++ {
 		i0, i1 := blk*t.block, min((blk+1)*t.block, t.n)
@@ -142,6 +200,50 @@ func (t *convTask) run(lo, hi int) {
 	}
 }
 
+// runBF16 is run for the bfloat16 passes: each block's images (or dz) are
+// rounded and unfolded, then multiplied by the rounded kernel (Forward,
+// stride-1 InputGrad) or, paired along their rows with dz, give the
+// block's part of the kernel gradient (KernelGrad, transposed as in its
+// short form).
+func (t *convTask) runBF16(chunk, lo, hi int) {
+	c, g := t.c, &t.c.g
+	f := c.f
+	if t.op == opConvInputGrad {
+		g, f = &c.gt, c.g.C
+	}
+	p, k, in := g.Pixels(), g.PatchSize(), g.InSize()
+	b := &c.bfs[chunk]
+	for blk := lo; blk < hi; blk++ {
+		i0, i1 := blk*t.block, min((blk+1)*t.block, t.n)
+		toBF16(c.xb[i0*in:i1*in], t.x[i0*in:i1*in])
+		rows, cols := unfold(b.cols, c.xb, i0, i1, g)
+		if t.op == opConvKernelGrad {
+			kp := (rows + 1) / 2
+			b.colPairs = growTo(b.colPairs, kp*k)
+			pairRows(b.colPairs, cols, rows, k)
+			b.dz = growTo(b.dz, rows*f)
+			toBF16(b.dz, t.y[i0*p*f:i1*p*f])
+			b.dzPairs = growTo(b.dzPairs, kp*f)
+			pairRows(b.dzPairs, b.dz, rows, f)
+			beta := float32(1)
+			if blk == lo {
+				beta = 0
+			}
+			// dKᵀ = dzᵀ·cols, summed over pairs of rows
+			bgemm(f, k, kp, b.dzPairs, 1, f, b.colPairs, beta, c.dw[chunk*k*f:(chunk+1)*k*f], k, b.pad)
+			continue
+		}
+		out := t.out[i0*p*f : i1*p*f]
+		bgemm(rows, f, k/2, asPairs(cols), k/2, 1, c.wp, 0, out, f, b.pad)
+		switch {
+		case t.bias != nil && t.relu:
+			biasRelu(out, rows, f, t.bias)
+		case t.bias != nil:
+			addBias(out, rows, f, t.bias)
+		}
+	}
+}
+
 // Forward sets out (n, OH, OW, F) to the convolution of the n images x
 // (n, H, W, C) with the kernel w ((KH·KW·C) × F), plus bias (nil for none),
 // then ReLU when relu is set.
@@ -149,7 +251,7 @@ func (c *Conv) Forward(out, x, w, bias []float32, n int, relu bool) {
 	g := &c.g
 	p, k := g.Pixels(), g.PatchSize()
 	_, _ = out[n*p*c.f-1], x[n*g.InSize()-1]
-	t := c.plan(n, p, k, c.f)
+	t := c.plan(n, p, k, c.f, c.bf16For(k, c.f, w, n*g.InSize()))
 	t.op, t.out, t.x, t.w, t.bias, t.relu = opConvForward, out, x, w, bias, relu
 	c.pass(t)
 }
@@ -162,8 +264,12 @@ func (c *Conv) KernelGrad(dw, x, dz []float32, n int) {
 	g := &c.g
 	p, k, f := g.Pixels(), g.PatchSize(), c.f
 	_, _, _ = dw[k*f-1], x[n*g.InSize()-1], dz[n*p*f-1]
-	t := c.plan(n, p, k, f)
-	t.op, t.x, t.y, t.short = opConvKernelGrad, x, dz, k < 16 && f > k
+	bf := c.BF16 && hasBF16 && k%2 == 0
+	if bf {
+		c.xb = growTo(c.xb, n*g.InSize())
+	}
+	t := c.plan(n, p, k, f, bf)
+	t.op, t.x, t.y, t.short = opConvKernelGrad, x, dz, bf || (k < 16 && f > k)
 	c.dw = grow(c.dw, t.nc*k*f)
 	c.pass(t)
 	for part := range t.nc {
@@ -200,9 +306,9 @@ func (c *Conv) InputGrad(dx, dz, w []float32, n int) {
 		k := gt.PatchSize()
 		c.wT = grow(c.wT, k*g.C)
 		RotateKernel(c.wT, w, g.KH, g.KW, g.C, c.f)
-		t = c.plan(n, gt.Pixels(), k, g.C)
+		t = c.plan(n, gt.Pixels(), k, g.C, c.bf16For(k, g.C, c.wT, n*gt.InSize()))
 	} else {
-		t = c.plan(n, g.Pixels(), g.PatchSize(), c.f)
+		t = c.plan(n, g.Pixels(), g.PatchSize(), c.f, false)
 	}
 	t.op, t.out, t.x, t.w = opConvInputGrad, dx, dz, w
 	c.pass(t)

@@ -71,18 +71,82 @@ func TestConvDriver(t *testing.T) {
 }
 
 func TestConvDriverNoAllocs(t *testing.T) {
-	g, _ := NewConvGeom(14, 14, 32, 3, 3, 1, 1, true)
-	c := NewConv(g, 64)
-	const n = 8
-	x, w, dz := make([]float32, n*g.InSize()), make([]float32, g.PatchSize()*64), make([]float32, n*g.Pixels()*64)
-	y, dw, dx := make([]float32, len(dz)), make([]float32, len(w)), make([]float32, len(x))
-	step := func() {
-		c.Forward(y, x, w, nil, n, false)
-		c.KernelGrad(dw, x, dz, n)
-		c.InputGrad(dx, dz, w, n)
+	for _, bf := range []bool{false, true} {
+		g, _ := NewConvGeom(14, 14, 32, 3, 3, 1, 1, true)
+		c := NewConv(g, 64)
+		c.BF16 = bf
+		const n = 8
+		x, w, dz := make([]float32, n*g.InSize()), make([]float32, g.PatchSize()*64), make([]float32, n*g.Pixels()*64)
+		y, dw, dx := make([]float32, len(dz)), make([]float32, len(w)), make([]float32, len(x))
+		step := func() {
+			c.Forward(y, x, w, nil, n, false)
+			c.KernelGrad(dw, x, dz, n)
+			c.InputGrad(dx, dz, w, n)
+		}
+		step()
+		if a := testing.AllocsPerRun(5, step); a != 0 {
+			t.Errorf("BF16 %v: %v allocations per step", bf, a)
+		}
 	}
-	step()
-	if a := testing.AllocsPerRun(5, step); a != 0 {
-		t.Errorf("%v allocations per step", a)
+}
+
+// TestConvDriverBF16 checks the mixed-precision passes: on operands that
+// are already bfloat16 values they agree with float32, and on any operands
+// they give exactly what the rounded operands give — so they do round, and
+// round only the operands.
+func TestConvDriverBF16(t *testing.T) {
+	if !hasBF16 {
+		t.Skip("this CPU lacks AVX512_BF16: Conv.BF16 computes in float32")
+	}
+	rng := rand.New(rand.NewPCG(10, 11))
+	rounded := func(s []float32) []float32 {
+		r := make([]float32, len(s))
+		for i, v := range s {
+			r[i] = bf16Float(roundBF16(v))
+		}
+		return r
+	}
+	for _, tc := range []struct {
+		h, w, c, kh, kw, sh, sw int
+		same                    bool
+		f, n                    int
+	}{
+		{14, 14, 32, 3, 3, 1, 1, true, 64, 5},
+		{9, 7, 3, 3, 2, 1, 1, false, 8, 3},
+		{7, 7, 64, 3, 3, 1, 1, true, 128, 9},
+		{12, 12, 4, 3, 3, 2, 2, true, 6, 4}, // strided: the input gradient stays float32
+		{5, 5, 2, 3, 3, 1, 1, true, 5, 3},   // odd rows, 5 filters: the input gradient stays float32
+	} {
+		g, err := NewConvGeom(tc.h, tc.w, tc.c, tc.kh, tc.kw, tc.sh, tc.sw, tc.same)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, f, p, k := tc.n, tc.f, g.Pixels(), g.PatchSize()
+		x, w, bias, dz := randSlice(rng, n*g.InSize()), randSlice(rng, k*f), randSlice(rng, f), randSlice(rng, n*p*f)
+		run := func(bf bool, x, w, dz []float32) (y, dw, dx []float32) {
+			c := NewConv(g, f)
+			c.BF16 = bf
+			y, dw, dx = make([]float32, n*p*f), make([]float32, k*f), make([]float32, len(x))
+			c.Forward(y, x, w, bias, n, true)
+			c.KernelGrad(dw, x, dz, n)
+			c.InputGrad(dx, dz, w, n)
+			return y, dw, dx
+		}
+		xr, wr, dzr := rounded(x), rounded(w), rounded(dz)
+		y32, dw32, dx32 := run(false, xr, wr, dzr)
+		y, dw, dx := run(true, xr, wr, dzr)
+		for name, pair := range map[string][2][]float32{"forward": {y, y32}, "kernel gradient": {dw, dw32}, "input gradient": {dx, dx32}} {
+			for i, v := range pair[0] {
+				if want := pair[1][i]; math.Abs(float64(v-want)) > 1e-4*(1+math.Abs(float64(want))) {
+					t.Fatalf("%+v: %s[%d] = %v, float32 gives %v", tc, name, i, v, want)
+				}
+			}
+		}
+		yu, dwu, dxu := run(true, x, w, dz)
+		same(t, "forward of unrounded operands", yu, y)
+		same(t, "kernel gradient of unrounded operands", dwu, dw)
+		if tc.sh == 1 && tc.kh*tc.kw*f%2 == 0 {
+			same(t, "input gradient of unrounded operands", dxu, dx)
+		}
 	}
 }

@@ -55,3 +55,26 @@ func kernels() []*gemmKernel {
 }
 
 func bestKernel() *gemmKernel { return kernels()[0] }
+
+// bgemmKernelAVX512 is the 8×32 tile of sgemmKernelAVX512 over bfloat16
+// pairs (see bgemmKernelGeneric for the contract).
+//
+//go:noescape
+func bgemmKernelAVX512(kp int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int, c unsafe.Pointer, ldc int, alpha, beta float32, flags, mr, nr int)
+
+// toBF16AVX512 rounds n float32 (a multiple of 16) to bfloat16.
+//
+//go:noescape
+func toBF16AVX512(dst *uint16, src *float32, n int)
+
+// hasBF16 reports whether the bfloat16 kernels can run.
+var hasBF16 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BF16
+
+// bgemmKernel is the bfloat16 micro-kernel bgemm calls.
+var bgemmKernel kernelFunc = bgemmKernelAVX512
+
+// pairRowsAVX512 interleaves two rows of n bfloat16 (a multiple of 16)
+// into pairs.
+//
+//go:noescape
+func pairRowsAVX512(dst *uint32, r0, r1 *uint16, n int)

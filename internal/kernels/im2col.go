@@ -55,7 +55,7 @@ func (g *ConvGeom) Pixels() int { return g.OH * g.OW }
 // order, with zeros where it hangs over the border. A convolution with a
 // (KH, KW, C, F) kernel is then the product cols · kernel, the kernel read
 // as a (KH·KW·C) × F matrix. Conv runs it block by block on its workers.
-func im2col(cols, x []float32, n int, g *ConvGeom) {
+func im2col[T float32 | uint16](cols, x []T, n int, g *ConvGeom) {
 	k := g.PatchSize()
 	rowLen := g.KW * g.C // one kernel row of a window, contiguous in x when inside
 	_ = cols[n*g.Pixels()*k-1]
@@ -156,7 +156,7 @@ func addTo(dst, src []float32) {
 // im2col3 is im2col for one-channel images and windows three columns wide,
 // the first layer of a CNN on grey images, where copying three values at a
 // time through copy costs more than the copying.
-func im2col3(cols, x []float32, n int, g *ConvGeom) {
+func im2col3[T float32 | uint16](cols, x []T, n int, g *ConvGeom) {
 	// The geometry in locals: the compiler cannot keep g's fields in
 	// registers across the stores into cols.
 	h, w, kh, k := g.H, g.W, g.KH, g.PatchSize()
