@@ -93,7 +93,7 @@ func bgemm(m, n, kp int, a []uint32, rsA, csA int, b []uint32, beta float32, c [
 			ap, rs, cs = unsafe.Pointer(&pad[0]), kp, 1
 		}
 		for j := 0; j < n; j += nr {
-			bgemmKernel(kp, ap, rs, cs, unsafe.Pointer(&b[j]), n, unsafe.Pointer(&c[i*ldc+j]), ldc, 1, beta, flags, rows, min(nr, n-j))
+			bgemmKernel(kp, ap, rs, cs, unsafe.Pointer(&b[j]), n, unsafe.Pointer(&c[i*ldc+j]), ldc, 1, beta, flags, rows, min(nr, n-j), 1, 0)
 		}
 	}
 }
@@ -109,12 +109,20 @@ func asPairs(s []uint16) []uint32 {
 	return unsafe.Slice((*uint32)(unsafe.Pointer(&s[0])), len(s)/2)
 }
 
-// bgemmKernelGeneric is the contract of bgemmKernelAVX512 in Go: the
-// mr×nr tile C = alpha·Σ_q A[i][q]·B[q][j] + beta·C (beta ignored when
-// flags&flagBeta0), where A[i][q] is the pair at a + (i·rsA + q·csA)·4 bytes
-// and B[q][j] the pair at b + (q·ldb + j)·4. Each pair adds its odd product,
+// bkernelFunc is a bfloat16 micro-kernel: for the mr×nr tile at c (row
+// stride ldc),
+//
+//	C = alpha·Σ_{s<nseg} Σ_{q<kp} A[i][s][q]·B[s·kp+q][j] + beta·C
+//
+// (beta ignored when flags&flagBeta0), where the pair A[i][s][q] is at a +
+// (i·rsA + s·segStride + q·csA)·4 bytes and B[r][j] at b + (r·ldb + j)·4:
+// segments let a convolution read its windows, row by row, straight from a
+// padded image. A must be readable for 8 rows; B and C are masked to nr.
+type bkernelFunc func(kp int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int, c unsafe.Pointer, ldc int, alpha, beta float32, flags, mr, nr, nseg, segStride int)
+
+// bgemmKernelGeneric is bkernelFunc in Go: each pair adds its odd product,
 // then its even one. Tests hold the assembly to it.
-func bgemmKernelGeneric(kp int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int, c unsafe.Pointer, ldc int, alpha, beta float32, flags, mr, nr int) {
+func bgemmKernelGeneric(kp int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int, c unsafe.Pointer, ldc int, alpha, beta float32, flags, mr, nr, nseg, segStride int) {
 	pair := func(p unsafe.Pointer, i int) (lo, hi float32) {
 		v := *(*uint32)(unsafe.Add(p, uintptr(i)*4))
 		return bf16Float(uint16(v)), bf16Float(uint16(v >> 16))
@@ -122,11 +130,13 @@ func bgemmKernelGeneric(kp int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer
 	for i := 0; i < mr; i++ {
 		for j := 0; j < nr; j++ {
 			var s float32
-			for q := 0; q < kp; q++ {
-				a0, a1 := pair(a, i*rsA+q*csA)
-				b0, b1 := pair(b, q*ldb+j)
-				s += a1 * b1
-				s += a0 * b0
+			for g := 0; g < nseg; g++ {
+				for q := 0; q < kp; q++ {
+					a0, a1 := pair(a, i*rsA+g*segStride+q*csA)
+					b0, b1 := pair(b, (g*kp+q)*ldb+j)
+					s += a1 * b1
+					s += a0 * b0
+				}
 			}
 			out := at(c, i*ldc+j)
 			if flags&flagBeta0 != 0 {
@@ -137,7 +147,6 @@ func bgemmKernelGeneric(kp int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer
 		}
 	}
 }
-
 // pairRows turns the rows×n bfloat16 matrix a into ⌈rows/2⌉ rows of n
 // pairs, rows 2q and 2q+1 of a forming dst's row q (a missing last row
 // reads as zeros): the layout of a product that sums over a's rows.

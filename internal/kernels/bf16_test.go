@@ -56,7 +56,8 @@ func TestToBF16(t *testing.T) {
 }
 
 // TestBgemmKernel compares the assembly micro-kernel with its Go contract
-// on every tile shape it is called with, with and without beta.
+// on every tile shape it is called with, with one segment and several, with
+// and without beta.
 func TestBgemmKernel(t *testing.T) {
 	if !hasBF16 {
 		t.Skip("this CPU lacks AVX512_BF16")
@@ -69,23 +70,31 @@ func TestBgemmKernel(t *testing.T) {
 		}
 		return s
 	}
-	for _, kp := range []int{1, 3, 4, 5, 144} {
-		for _, mr := range []int{1, 5, 8} {
-			for _, nr := range []int{1, 16, 17, 32} {
-				const rsA, ldb, ldc = 150, 40, 36
-				a, b := bf(8*rsA+kp), bf(kp*ldb)
-				c0 := make([]float32, 8*ldc)
-				for i := range c0 {
-					c0[i] = rng.Float32()
-				}
-				for _, flags := range []int{0, flagBeta0} {
-					want := append([]float32(nil), c0...)
-					got := append([]float32(nil), c0...)
-					bgemmKernelGeneric(kp, unsafe.Pointer(&a[0]), rsA, 1, unsafe.Pointer(&b[0]), ldb, unsafe.Pointer(&want[0]), ldc, 0.5, 2, flags, mr, nr)
-					bgemmKernel(kp, unsafe.Pointer(&a[0]), rsA, 1, unsafe.Pointer(&b[0]), ldb, unsafe.Pointer(&got[0]), ldc, 0.5, 2, flags, mr, nr)
-					for i := range want {
-						if d := math.Abs(float64(got[i] - want[i])); d > 1e-5*float64(kp) {
-							t.Fatalf("kp %d, %d×%d, flags %d: C[%d] = %v, want %v", kp, mr, nr, flags, i, got[i], want[i])
+	for _, kern := range []struct {
+		name string
+		fn   bkernelFunc
+		rows int
+	}{{"8 rows", bgemmKernel, 8}, {"7 rows", bgemmKernel7, 7}} {
+		for _, kp := range []int{1, 3, 4, 5, 144} {
+			for _, nseg := range []int{1, 3} {
+				for _, mr := range []int{1, 5, kern.rows} {
+					for _, nr := range []int{1, 16, 17, 32} {
+						const rsA, segStride, ldb, ldc = 150, 1300, 40, 36
+						a, b := bf(8*rsA+(nseg-1)*segStride+kp), bf(nseg*kp*ldb)
+						c0 := make([]float32, 8*ldc)
+						for i := range c0 {
+							c0[i] = rng.Float32()
+						}
+						for _, flags := range []int{0, flagBeta0} {
+							want := append([]float32(nil), c0...)
+							got := append([]float32(nil), c0...)
+							bgemmKernelGeneric(kp, unsafe.Pointer(&a[0]), rsA, 1, unsafe.Pointer(&b[0]), ldb, unsafe.Pointer(&want[0]), ldc, 0.5, 2, flags, mr, nr, nseg, segStride)
+							kern.fn(kp, unsafe.Pointer(&a[0]), rsA, 1, unsafe.Pointer(&b[0]), ldb, unsafe.Pointer(&got[0]), ldc, 0.5, 2, flags, mr, nr, nseg, segStride)
+							for i := range want {
+								if d := math.Abs(float64(got[i] - want[i])); d > 1e-5*float64(kp*nseg) {
+									t.Fatalf("%s, kp %d, %d segments, %d×%d, flags %d: C[%d] = %v, want %v", kern.name, kp, nseg, mr, nr, flags, i, got[i], want[i])
+								}
+							}
 						}
 					}
 				}
@@ -94,13 +103,11 @@ func TestBgemmKernel(t *testing.T) {
 	}
 }
 
-// TestBgemm checks the driver against a float64 product of the rounded
-// operands, for row counts that leave a partial tile and column counts that
-// leave a partial panel.
+// TestBgemm checks the driver (with whichever micro-kernel this CPU runs)
+// against a float64 product of the rounded operands, for row counts that
+// leave a partial tile and column counts that leave a partial panel, and A
+// read both along its rows and down its columns, overwriting and adding to C.
 func TestBgemm(t *testing.T) {
-	if !hasBF16 {
-		t.Skip("this CPU lacks AVX512_BF16")
-	}
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, s := range []struct{ m, n, k int }{{1, 1, 2}, {8, 32, 2}, {13, 10, 18}, {50, 64, 288}, {98, 33, 576}} {
 		t.Run(fmt.Sprintf("%dx%dx%d", s.m, s.n, s.k), func(t *testing.T) {
@@ -116,18 +123,33 @@ func TestBgemm(t *testing.T) {
 			b := make([]uint32, s.k/2*s.n)
 			packPairs(b, bf, s.k, s.n, s.n)
 			c := make([]float32, s.m*s.n)
-			bgemm(s.m, s.n, s.k/2, asPairs(a), lda/2, 1, b, 0, c, s.n, make([]uint32, bgemmPad(s.k/2)))
-			for i := 0; i < s.m; i++ {
-				for j := 0; j < s.n; j++ {
-					var want float64
-					for p := 0; p < s.k; p++ {
-						want += float64(bf16Float(a[i*lda+p])) * float64(bf16Float(roundBF16(bf[p*s.n+j])))
-					}
-					if d := math.Abs(float64(c[i*s.n+j]) - want); d > 1e-5*float64(s.k) {
-						t.Fatalf("C[%d,%d] = %v, want %v", i, j, c[i*s.n+j], want)
+			pad := make([]uint32, bgemmPad(s.k/2))
+			bgemm(s.m, s.n, s.k/2, asPairs(a), lda/2, 1, b, 0, c, s.n, pad)
+			check := func(how string, times float64) {
+				for i := 0; i < s.m; i++ {
+					for j := 0; j < s.n; j++ {
+						var want float64
+						for p := 0; p < s.k; p++ {
+							want += float64(bf16Float(a[i*lda+p])) * float64(bf16Float(roundBF16(bf[p*s.n+j])))
+						}
+						want *= times
+						if d := math.Abs(float64(c[i*s.n+j]) - want); d > 1e-5*float64(s.k) {
+							t.Fatalf("%s: C[%d,%d] = %v, want %v", how, i, j, c[i*s.n+j], want)
+						}
 					}
 				}
 			}
+			check("A by rows", 1)
+			// the same A as pairs down its columns (pairRows of Aᵀ's
+			// layout), added to C
+			aT := make([]uint32, s.k/2*s.m)
+			for q := 0; q < s.k/2; q++ {
+				for i := 0; i < s.m; i++ {
+					aT[q*s.m+i] = asPairs(a[i*lda : i*lda+s.k])[q]
+				}
+			}
+			bgemm(s.m, s.n, s.k/2, aT, 1, s.m, b, 1, c, s.n, pad)
+			check("A by columns, beta 1", 2)
 		})
 	}
 }

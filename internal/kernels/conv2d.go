@@ -1,5 +1,7 @@
 package kernels
 
+import "unsafe"
+
 // Convolution drivers: the unfolding (im2col), the products and the bias
 // of a 2-D convolution, run over blocks of images. Each block's windows and
 // outputs stay in one core's cache from the unfolding to the bias, and the
@@ -36,6 +38,7 @@ type Conv struct {
 
 // bfBufs is one chunk's working space in the bfloat16 passes.
 type bfBufs struct {
+	img      []uint16 // one image, rounded and padded (padBF16)
 	cols     []uint16 // the unfolded windows, rounded
 	colPairs []uint32 // KernelGrad: cols paired along its rows
 	dz       []uint16 // KernelGrad: dz, rounded
@@ -200,11 +203,13 @@ func (t *convTask) run(lo, hi int) {
 	}
 }
 
-// runBF16 is run for the bfloat16 passes: each block's images (or dz) are
-// rounded and unfolded, then multiplied by the rounded kernel (Forward,
-// stride-1 InputGrad) or, paired along their rows with dz, give the
-// block's part of the kernel gradient (KernelGrad, transposed as in its
-// short form).
+// runBF16 is run for the bfloat16 passes. Forward and stride-1 InputGrad
+// round each image (or dz) into a zero-padded copy and multiply its windows,
+// read in place, by the rounded kernel (convBF16) — or, for an odd number
+// of channels, unfold the rounded images first. KernelGrad rounds and
+// unfolds a block, pairs its rows and those of dz, and sums dzᵀ·cols into
+// the chunk's part of the kernel gradient (transposed, as in its short
+// form).
 func (t *convTask) runBF16(chunk, lo, hi int) {
 	c, g := t.c, &t.c.g
 	f := c.f
@@ -215,9 +220,10 @@ func (t *convTask) runBF16(chunk, lo, hi int) {
 	b := &c.bfs[chunk]
 	for blk := lo; blk < hi; blk++ {
 		i0, i1 := blk*t.block, min((blk+1)*t.block, t.n)
-		toBF16(c.xb[i0*in:i1*in], t.x[i0*in:i1*in])
-		rows, cols := unfold(b.cols, c.xb, i0, i1, g)
-		if t.op == opConvKernelGrad {
+		switch {
+		case t.op == opConvKernelGrad:
+			toBF16(c.xb[i0*in:i1*in], t.x[i0*in:i1*in])
+			rows, cols := unfold(b.cols, c.xb, i0, i1, g)
 			kp := (rows + 1) / 2
 			b.colPairs = growTo(b.colPairs, kp*k)
 			pairRows(b.colPairs, cols, rows, k)
@@ -234,12 +240,88 @@ func (t *convTask) runBF16(chunk, lo, hi int) {
 			continue
 		}
 		out := t.out[i0*p*f : i1*p*f]
-		bgemm(rows, f, k/2, asPairs(cols), k/2, 1, c.wp, 0, out, f, b.pad)
 		switch {
+		case g.C%2 == 0:
+			b.img = growTo(b.img, paddedSize(g))
+			for i := i0; i < i1; i++ {
+				padBF16(b.img, t.x[i*in:(i+1)*in], g)
+				convBF16(out[(i-i0)*p*f:(i-i0+1)*p*f], b.img, g, c.wp, f)
+			}
+		default:
+			toBF16(c.xb[i0*in:i1*in], t.x[i0*in:i1*in])
+			rows, cols := unfold(b.cols, c.xb, i0, i1, g)
+			bgemm(rows, f, k/2, asPairs(cols), k/2, 1, c.wp, 0, out, f, b.pad)
+		}
+		switch rows := (i1 - i0) * p; {
 		case t.bias != nil && t.relu:
 			biasRelu(out, rows, f, t.bias)
 		case t.bias != nil:
 			addBias(out, rows, f, t.bias)
+		}
+	}
+}
+
+// paddedDims is the size of the padded image the windows of g read: the
+// rows and columns from the first window's top-left corner to the last
+// one's bottom-right.
+func paddedDims(g *ConvGeom) (hp, wp int) {
+	return (g.OH-1)*g.SH + g.KH, (g.OW-1)*g.SW + g.KW
+}
+
+// paddedSize is the length of padBF16's output: the padded image and the
+// slack that the last tile's unused rows read past it.
+func paddedSize(g *ConvGeom) int {
+	hp, wp := paddedDims(g)
+	return (hp*wp + 8*g.SW + g.KW) * g.C
+}
+
+// padBF16 rounds one image x (H×W×C) into xp, the hp×wp×C image with
+// PadTop zero rows above and PadLeft zero columns to its left, zeros
+// after it and, beyond the image, cropped where g's windows do not reach.
+func padBF16(xp []uint16, x []float32, g *ConvGeom) {
+	hp, wp := paddedDims(g)
+	ch := g.C
+	xp = xp[:paddedSize(g)]
+	clear(xp[hp*wp*ch:])
+	for py := 0; py < hp; py++ {
+		row := xp[py*wp*ch : (py+1)*wp*ch]
+		iy := py - g.PadTop
+		if iy < 0 || iy >= g.H {
+			clear(row)
+			continue
+		}
+		left := min(g.PadLeft, wp) * ch
+		n := max(min(g.W, wp-g.PadLeft), 0) * ch
+		clear(row[:left])
+		toBF16(row[left:left+n], x[iy*g.W*ch:iy*g.W*ch+n])
+		clear(row[left+n:])
+	}
+}
+
+// convBF16 sets out (OH×OW×f) to the convolution of the padded, rounded
+// image xp (padBF16) with the kernel in pairs wp ((KH·KW·C)/2 × f), for an
+// even channel count C: the windows of neighbouring outputs in a row start
+// C·SW values apart in xp and run on for KW·C values in each of KH rows, so
+// the micro-kernel reads them in place, one segment per kernel row. Rows
+// are cut into tiles of 8 outputs, or of 7 where that wastes less (28-,
+// 14- and 7-wide images).
+func convBF16(out []float32, xp []uint16, g *ConvGeom, wp []uint32, f int) {
+	const nr = 32
+	mr, kern := 8, bgemmKernel
+	if ceilDiv(g.OW, 7)*7 < ceilDiv(g.OW, 8)*8 {
+		mr, kern = 7, bgemmKernel7
+	}
+	_, w := paddedDims(g)
+	ch := g.C
+	a := asPairs(xp)
+	kp, rsA, seg := g.KW*ch/2, g.SW*ch/2, w*ch/2
+	_, _ = out[g.Pixels()*f-1], wp[g.KH*kp*f-1]
+	for y := 0; y < g.OH; y++ {
+		for x := 0; x < g.OW; x += mr {
+			ap := unsafe.Pointer(&a[y*g.SH*seg+x*rsA])
+			for j := 0; j < f; j += nr {
+				kern(kp, ap, rsA, 1, unsafe.Pointer(&wp[j]), f, unsafe.Pointer(&out[(y*g.OW+x)*f+j]), f, 1, 0, flagBeta0, min(mr, g.OW-x), min(nr, f-j), g.KH, seg)
+			}
 		}
 	}
 }

@@ -60,7 +60,12 @@ func bestKernel() *gemmKernel { return kernels()[0] }
 // pairs (see bgemmKernelGeneric for the contract).
 //
 //go:noescape
-func bgemmKernelAVX512(kp int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int, c unsafe.Pointer, ldc int, alpha, beta float32, flags, mr, nr int)
+func bgemmKernelAVX512(kp int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int, c unsafe.Pointer, ldc int, alpha, beta float32, flags, mr, nr, nseg, segStride int)
+
+// bgemmKernel7AVX512 is bgemmKernelAVX512 over a 7×32 tile.
+//
+//go:noescape
+func bgemmKernel7AVX512(kp int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int, c unsafe.Pointer, ldc int, alpha, beta float32, flags, mr, nr, nseg, segStride int)
 
 // toBF16AVX512 rounds n float32 (a multiple of 16) to bfloat16.
 //
@@ -70,8 +75,16 @@ func toBF16AVX512(dst *uint16, src *float32, n int)
 // hasBF16 reports whether the bfloat16 kernels can run.
 var hasBF16 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BF16
 
-// bgemmKernel is the bfloat16 micro-kernel bgemm calls.
-var bgemmKernel kernelFunc = bgemmKernelAVX512
+// bgemmKernel and bgemmKernel7 are the bfloat16 micro-kernels, 8 and 7
+// rows tall: the portable one where the CPU lacks AVX512_BF16 (only tests
+// use it there).
+var bgemmKernel, bgemmKernel7 bkernelFunc = bgemmKernelGeneric, bgemmKernelGeneric
+
+func init() {
+	if hasBF16 {
+		bgemmKernel, bgemmKernel7 = bgemmKernelAVX512, bgemmKernel7AVX512
+	}
+}
 
 // pairRowsAVX512 interleaves two rows of n bfloat16 (a multiple of 16)
 // into pairs.

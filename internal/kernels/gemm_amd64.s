@@ -7,6 +7,121 @@
 
 #include "textflag.h"
 
+// The kernel body, shared by the 8-row and 7-row kernels, which differ
+// only in their step. Between segments AX counts them down and DX =
+// (segStride − kp·csA)·4 bytes takes A from the end of one segment to the
+// start of the next.
+#define BGEMM_BODY(STEP) \
+	MOVQ kp+0(FP), DI; \
+	MOVQ a+8(FP), SI; \
+	MOVQ rsA+16(FP), R8; \
+	SHLQ $2, R8; \
+	LEAQ (R8)(R8*2), R9; \
+	LEAQ (R8)(R8*4), R10; \
+	LEAQ (R9)(R8*4), R11; \
+	MOVQ csA+24(FP), R12; \
+	SHLQ $2, R12; \
+	MOVQ b+32(FP), BX; \
+	MOVQ ldb+40(FP), R13; \
+	SHLQ $2, R13; \
+	MOVQ  nr+88(FP), CX; \
+	MOVQ  $1, AX; \
+	SHLQ  CX, AX; \
+	DECQ  AX; \
+	KMOVW AX, K1; \
+	SHRQ  $16, AX; \
+	KMOVW AX, K2; \
+	VPXORD Z16, Z16, Z16; \
+	VPXORD Z17, Z17, Z17; \
+	VPXORD Z18, Z18, Z18; \
+	VPXORD Z19, Z19, Z19; \
+	VPXORD Z20, Z20, Z20; \
+	VPXORD Z21, Z21, Z21; \
+	VPXORD Z22, Z22, Z22; \
+	VPXORD Z23, Z23, Z23; \
+	VPXORD Z24, Z24, Z24; \
+	VPXORD Z25, Z25, Z25; \
+	VPXORD Z26, Z26, Z26; \
+	VPXORD Z27, Z27, Z27; \
+	VPXORD Z28, Z28, Z28; \
+	VPXORD Z29, Z29, Z29; \
+	VPXORD Z30, Z30, Z30; \
+	VPXORD Z31, Z31, Z31; \
+	MOVQ  nseg+96(FP), AX; \
+	MOVQ  segStride+104(FP), DX; \
+	SHLQ  $2, DX; \
+	MOVQ  DI, CX; \
+	IMULQ R12, CX; \
+	SUBQ  CX, DX; \
+seg: \
+	MOVQ DI, CX; \
+	SHRQ $2, CX; \
+	JZ   tail; \
+loop: \
+	STEP; \
+	STEP; \
+	STEP; \
+	STEP; \
+	DECQ CX; \
+	JNZ  loop; \
+tail: \
+	MOVQ DI, CX; \
+	ANDQ $3, CX; \
+	JZ   segend; \
+loopt: \
+	STEP; \
+	DECQ CX; \
+	JNZ  loopt; \
+segend: \
+	ADDQ DX, SI; \
+	DECQ AX; \
+	JNZ  seg; \
+epi: \
+	VBROADCASTSS alpha+64(FP), Z0; \
+	VBROADCASTSS beta+68(FP), Z1; \
+	MOVQ         c+48(FP), DX; \
+	MOVQ         ldc+56(FP), R8; \
+	SHLQ         $2, R8; \
+	MOVQ         mr+80(FP), CX; \
+	MOVQ         flags+72(FP), AX; \
+	TESTQ        $1, AX; \
+	JNZ          beta0; \
+	STORE512B(Z16, Z17); \
+	NEXTROW; \
+	STORE512B(Z18, Z19); \
+	NEXTROW; \
+	STORE512B(Z20, Z21); \
+	NEXTROW; \
+	STORE512B(Z22, Z23); \
+	NEXTROW; \
+	STORE512B(Z24, Z25); \
+	NEXTROW; \
+	STORE512B(Z26, Z27); \
+	NEXTROW; \
+	STORE512B(Z28, Z29); \
+	NEXTROW; \
+	STORE512B(Z30, Z31); \
+	JMP done; \
+beta0: \
+	STORE512(Z16, Z17); \
+	NEXTROW; \
+	STORE512(Z18, Z19); \
+	NEXTROW; \
+	STORE512(Z20, Z21); \
+	NEXTROW; \
+	STORE512(Z22, Z23); \
+	NEXTROW; \
+	STORE512(Z24, Z25); \
+	NEXTROW; \
+	STORE512(Z26, Z27); \
+	NEXTROW; \
+	STORE512(Z28, Z29); \
+	NEXTROW; \
+	STORE512(Z30, Z31); \
+done: \
+	VZEROUPPER; \
+	RET
+
 // ---------------------------------------------------------------------------
 // func sgemmKernelAVX512(kc int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int,
 //	c unsafe.Pointer, ldc int, alpha, beta float32, flags, mr, nr int)
@@ -539,12 +654,13 @@ doneT:
 
 // ---------------------------------------------------------------------------
 // func bgemmKernelAVX512(kp int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int,
-//	c unsafe.Pointer, ldc int, alpha, beta float32, flags, mr, nr int)
+//	c unsafe.Pointer, ldc int, alpha, beta float32, flags, mr, nr, nseg, segStride int)
 //
 // The 8×32 tile of sgemmKernelAVX512 (same registers, same epilogue) over
-// kp steps of bfloat16 pairs: per step, two rows of B (32 pairs) and eight
-// pairs of A, broadcast, feed 16 VDPBF16PS, each two multiply-adds per lane.
-// Strides count pairs (4 bytes).
+// nseg segments of kp steps of bfloat16 pairs: per step, two rows of B (32
+// pairs) and eight pairs of A, broadcast, feed 16 VDPBF16PS, each two
+// multiply-adds per lane. Segment s reads A from a + s·segStride; B's rows
+// run on across segments. Strides count pairs (4 bytes).
 
 #define ROWBF(addr, bc, dp0, dp1) \
 	VPBROADCASTD addr, bc; \
@@ -565,115 +681,29 @@ doneT:
 	ADDQ R12, SI; \
 	ADDQ R13, BX
 
-TEXT ·bgemmKernelAVX512(SB), NOSPLIT, $0-96
-	MOVQ kp+0(FP), DI
-	MOVQ a+8(FP), SI
-	MOVQ rsA+16(FP), R8
-	SHLQ $2, R8
-	LEAQ (R8)(R8*2), R9
-	LEAQ (R8)(R8*4), R10
-	LEAQ (R9)(R8*4), R11
-	MOVQ csA+24(FP), R12
-	SHLQ $2, R12
-	MOVQ b+32(FP), BX
-	MOVQ ldb+40(FP), R13
-	SHLQ $2, R13
+#define STEPBF7 \
+	VMOVDQU32.Z (BX), K1, Z0; \
+	VMOVDQU32.Z 64(BX), K2, Z1; \
+	ROWBF((SI), Z2, DP_Z16, DP_Z17); \
+	ROWBF((SI)(R8*1), Z3, DP_Z18, DP_Z19); \
+	ROWBF((SI)(R8*2), Z4, DP_Z20, DP_Z21); \
+	ROWBF((SI)(R9*1), Z5, DP_Z22, DP_Z23); \
+	ROWBF((SI)(R8*4), Z6, DP_Z24, DP_Z25); \
+	ROWBF((SI)(R10*1), Z7, DP_Z26, DP_Z27); \
+	ROWBF((SI)(R9*2), Z8, DP_Z28, DP_Z29); \
+	ADDQ R12, SI; \
+	ADDQ R13, BX
 
-	// Column masks: low nr bits of a 32-bit word, split in halves.
-	MOVQ  nr+88(FP), CX
-	MOVQ  $1, AX
-	SHLQ  CX, AX
-	DECQ  AX
-	KMOVW AX, K1
-	SHRQ  $16, AX
-	KMOVW AX, K2
+TEXT ·bgemmKernelAVX512(SB), NOSPLIT, $0-112
+	BGEMM_BODY(STEPBF)
 
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
-	VPXORD Z19, Z19, Z19
-	VPXORD Z20, Z20, Z20
-	VPXORD Z21, Z21, Z21
-	VPXORD Z22, Z22, Z22
-	VPXORD Z23, Z23, Z23
-	VPXORD Z24, Z24, Z24
-	VPXORD Z25, Z25, Z25
-	VPXORD Z26, Z26, Z26
-	VPXORD Z27, Z27, Z27
-	VPXORD Z28, Z28, Z28
-	VPXORD Z29, Z29, Z29
-	VPXORD Z30, Z30, Z30
-	VPXORD Z31, Z31, Z31
-
-	MOVQ DI, CX
-	SHRQ $2, CX
-	JZ   tail
-
-loop:
-	STEPBF
-	STEPBF
-	STEPBF
-	STEPBF
-	DECQ CX
-	JNZ  loop
-
-tail:
-	ANDQ $3, DI
-	JZ   epi
-
-loopt:
-	STEPBF
-	DECQ DI
-	JNZ  loopt
-
-epi:
-	VBROADCASTSS alpha+64(FP), Z0
-	VBROADCASTSS beta+68(FP), Z1
-	MOVQ         c+48(FP), DX
-	MOVQ         ldc+56(FP), R8
-	SHLQ         $2, R8
-	MOVQ         mr+80(FP), CX
-	MOVQ         flags+72(FP), AX
-	TESTQ        $1, AX
-	JNZ          beta0
-
-	STORE512B(Z16, Z17)
-	NEXTROW
-	STORE512B(Z18, Z19)
-	NEXTROW
-	STORE512B(Z20, Z21)
-	NEXTROW
-	STORE512B(Z22, Z23)
-	NEXTROW
-	STORE512B(Z24, Z25)
-	NEXTROW
-	STORE512B(Z26, Z27)
-	NEXTROW
-	STORE512B(Z28, Z29)
-	NEXTROW
-	STORE512B(Z30, Z31)
-	JMP done
-
-beta0:
-	STORE512(Z16, Z17)
-	NEXTROW
-	STORE512(Z18, Z19)
-	NEXTROW
-	STORE512(Z20, Z21)
-	NEXTROW
-	STORE512(Z22, Z23)
-	NEXTROW
-	STORE512(Z24, Z25)
-	NEXTROW
-	STORE512(Z26, Z27)
-	NEXTROW
-	STORE512(Z28, Z29)
-	NEXTROW
-	STORE512(Z30, Z31)
-
-done:
-	VZEROUPPER
-	RET
+// func bgemmKernel7AVX512(kp int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int,
+//	c unsafe.Pointer, ldc int, alpha, beta float32, flags, mr, nr, nseg, segStride int)
+//
+// The same over a 7×32 tile (mr ≤ 7, A read for 7 rows): the convolutions
+// of 28-, 14- and 7-wide images cut their rows into whole tiles.
+TEXT ·bgemmKernel7AVX512(SB), NOSPLIT, $0-112
+	BGEMM_BODY(STEPBF7)
 
 // ---------------------------------------------------------------------------
 // func toBF16AVX512(dst *uint16, src *float32, n int)

@@ -10,7 +10,7 @@ func bestKernel() *gemmKernel { return &genericKernel }
 // hasBF16 is false: callers keep to float32.
 var hasBF16 = false
 
-var bgemmKernel kernelFunc = bgemmKernelGeneric
+var bgemmKernel, bgemmKernel7 bkernelFunc = bgemmKernelGeneric, bgemmKernelGeneric
 
 func toBF16AVX512(dst *uint16, src *float32, n int) { panic("unreachable") }
 
