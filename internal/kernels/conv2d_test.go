@@ -146,6 +146,19 @@ func TestConvDriverBF16(t *testing.T) {
 		}
 		yu, dwu, dxu := run(true, x, w, dz)
 		same(t, "forward of unrounded operands", yu, y)
+		if k%2 == 0 {
+			// reading windows from the padded image sums exactly as
+			// multiplying the unfolded windows does
+			xb, cols := make([]uint16, len(x)), make([]uint16, n*p*k)
+			toBF16(xb, x)
+			im2col(cols, xb, n, &g)
+			wp := make([]uint32, k/2*f)
+			packPairs(wp, w, k, f, f)
+			yUnfolded := make([]float32, n*p*f)
+			bgemm(n*p, f, k/2, asPairs(cols), k/2, 1, wp, 0, yUnfolded, f, make([]uint32, bgemmPad(k/2)))
+			biasRelu(yUnfolded, n*p, f, bias)
+			same(t, "forward from the padded image", yu, yUnfolded)
+		}
 		same(t, "kernel gradient of unrounded operands", dwu, dw)
 		if tc.sh == 1 && tc.sw == 1 && tc.kh*tc.kw*f%2 == 0 {
 			same(t, "input gradient of unrounded operands", dxu, dx)

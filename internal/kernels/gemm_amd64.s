@@ -7,10 +7,13 @@
 
 #include "textflag.h"
 
-// The kernel body, shared by the 8-row and 7-row kernels, which differ
-// only in their step. Between segments AX counts them down and DX =
-// (segStride − kp·csA)·4 bytes takes A from the end of one segment to the
-// start of the next.
+// BGEMM_BODY is the body of the bfloat16 kernels (bgemmKernelAVX512 and
+// bgemmKernel7AVX512, near the end of this file), which differ only in their
+// step. It stands here, before any TEXT, because it names their arguments
+// (go vet checks such names against the function they appear in). It is
+// sgemmKernelAVX512's prologue and epilogue around a loop over segments:
+// AX counts them down and DX = (segStride − kp·csA)·4 bytes takes A from
+// the end of one segment to the start of the next.
 #define BGEMM_BODY(STEP) \
 	MOVQ kp+0(FP), DI; \
 	MOVQ a+8(FP), SI; \
