@@ -147,6 +147,7 @@ func bgemmKernelGeneric(kp int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer
 		}
 	}
 }
+
 // pairRows turns the rows×n bfloat16 matrix a into ⌈rows/2⌉ rows of n
 // pairs, rows 2q and 2q+1 of a forming dst's row q (a missing last row
 // reads as zeros): the layout of a product that sums over a's rows.
