@@ -21,6 +21,7 @@ type benchReport struct {
 	CPU     string       `json:"cpu"`
 	Cores   int          `json:"cores"`
 	SIMD    string       `json:"simd"`
+	BF16    bool         `json:"bf16"` // mixed_bfloat16 layers run natively (AVX512_BF16)
 	Go      string       `json:"go"`
 	Sgemm   []gemmResult `json:"sgemm"`
 	Train   []trainBench `json:"train,omitempty"`
@@ -89,8 +90,12 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	w := e.stdout
-	rep := benchReport{CPU: cpuModel(), Cores: runtime.NumCPU(), SIMD: kernels.SIMD(), Go: runtime.Version()}
-	fmt.Fprintf(w, "cpu: %s, %d cores, SIMD: %s, %s\n\n", rep.CPU, rep.Cores, rep.SIMD, rep.Go)
+	rep := benchReport{CPU: cpuModel(), Cores: runtime.NumCPU(), SIMD: kernels.SIMD(), BF16: kernels.HasBF16(), Go: runtime.Version()}
+	bf16 := "float32 (no AVX512_BF16)"
+	if rep.BF16 {
+		bf16 = "native"
+	}
+	fmt.Fprintf(w, "cpu: %s, %d cores, SIMD: %s, mixed_bfloat16: %s, %s\n\n", rep.CPU, rep.Cores, rep.SIMD, bf16, rep.Go)
 
 	fmt.Fprintf(w, "%-24s %-16s %8s %10s\n", "SGEMM", "m×n×k", "threads", "GFLOP/s")
 	for _, c := range gemmCases() {

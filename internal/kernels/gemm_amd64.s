@@ -670,7 +670,8 @@ doneT:
 	dp0; \
 	dp1
 
-#define STEPBF \
+// The first seven rows of a step, then whole steps of 8 and 7 rows.
+#define ROWS7BF \
 	VMOVDQU32.Z (BX), K1, Z0; \
 	VMOVDQU32.Z 64(BX), K2, Z1; \
 	ROWBF((SI), Z2, DP_Z16, DP_Z17); \
@@ -679,21 +680,16 @@ doneT:
 	ROWBF((SI)(R9*1), Z5, DP_Z22, DP_Z23); \
 	ROWBF((SI)(R8*4), Z6, DP_Z24, DP_Z25); \
 	ROWBF((SI)(R10*1), Z7, DP_Z26, DP_Z27); \
-	ROWBF((SI)(R9*2), Z8, DP_Z28, DP_Z29); \
+	ROWBF((SI)(R9*2), Z8, DP_Z28, DP_Z29)
+
+#define STEPBF \
+	ROWS7BF; \
 	ROWBF((SI)(R11*1), Z9, DP_Z30, DP_Z31); \
 	ADDQ R12, SI; \
 	ADDQ R13, BX
 
 #define STEPBF7 \
-	VMOVDQU32.Z (BX), K1, Z0; \
-	VMOVDQU32.Z 64(BX), K2, Z1; \
-	ROWBF((SI), Z2, DP_Z16, DP_Z17); \
-	ROWBF((SI)(R8*1), Z3, DP_Z18, DP_Z19); \
-	ROWBF((SI)(R8*2), Z4, DP_Z20, DP_Z21); \
-	ROWBF((SI)(R9*1), Z5, DP_Z22, DP_Z23); \
-	ROWBF((SI)(R8*4), Z6, DP_Z24, DP_Z25); \
-	ROWBF((SI)(R10*1), Z7, DP_Z26, DP_Z27); \
-	ROWBF((SI)(R9*2), Z8, DP_Z28, DP_Z29); \
+	ROWS7BF; \
 	ADDQ R12, SI; \
 	ADDQ R13, BX
 
