@@ -31,15 +31,16 @@ type Conv struct {
 	// stride is 1 and KH·KW·F is even); elsewhere the Conv computes in
 	// float32.
 	BF16 bool
-	xb   []uint16 // the images (or dz), rounded
 	wp   []uint32 // the kernel (or the rotated kernel), in pairs
 	bfs  []bfBufs // per chunk
 }
 
-// bfBufs is one chunk's working space in the bfloat16 passes.
+// bfBufs is one chunk's working space in the bfloat16 passes; each buffer
+// grows when a pass first needs it.
 type bfBufs struct {
 	img      []uint16 // one image, rounded and padded (padBF16)
-	cols     []uint16 // the unfolded windows, rounded
+	x        []uint16 // a block's images (or dz), rounded
+	cols     []uint16 // and unfolded
 	colPairs []uint32 // KernelGrad: cols paired along its rows
 	dz       []uint16 // KernelGrad: dz, rounded
 	dzPairs  []uint32 // and paired along its rows
@@ -62,8 +63,8 @@ func NewConv(g ConvGeom, f int) *Conv {
 
 // plan cuts a pass over n images into blocks and chunks, for images that
 // unfold into p rows of k values with out outputs each, and grows one
-// unfolding buffer per chunk (of bfloat16 when bf is set). A block holds as many images as fit in
-// convBlockBytes; the chunks are one per thread, but at least four, so
+// unfolding buffer per chunk (or, when bf is set, the chunks' bfloat16
+// working space). A block holds as many images as fit in convBlockBytes; the chunks are one per thread, but at least four, so
 // that the parts — and the partial sums of KernelGrad, added in part
 // order — are the same on one to four threads.
 func (c *Conv) plan(n, p, k, out int, bf bool) convTask {
@@ -72,14 +73,8 @@ func (c *Conv) plan(n, p, k, out int, bf bool) convTask {
 	nc := min(nb, max(4, Threads()))
 	t := convTask{n: n, block: block, nb: nb, nc: nc, bf: bf}
 	if bf {
-		rows := min(block, n) * p
 		for len(c.bfs) < nc {
 			c.bfs = append(c.bfs, bfBufs{})
-		}
-		for i := range c.bfs[:nc] {
-			b := &c.bfs[i]
-			b.cols = growTo(b.cols, rows*k)
-			b.pad = growTo(b.pad, bgemmPad(max(k/2, (rows+1)/2)))
 		}
 		return t
 	}
@@ -93,15 +88,15 @@ func (c *Conv) plan(n, p, k, out int, bf bool) convTask {
 }
 
 // bf16For reports whether a product summing k values runs in bfloat16, and
-// if so rounds the kernel w (k × f) into c.wp and sizes c.xb for size
-// values.
-func (c *Conv) bf16For(k, f int, w []float32, size int) bool {
+// if so rounds the kernel w (k × f, nil for none) into c.wp.
+func (c *Conv) bf16For(k, f int, w []float32) bool {
 	if !c.BF16 || !hasBF16 || k%2 != 0 {
 		return false
 	}
-	c.wp = growTo(c.wp, k/2*f)
-	packPairs(c.wp, w, k, f, f)
-	c.xb = growTo(c.xb, size)
+	if w != nil {
+		c.wp = growTo(c.wp, k/2*f)
+		packPairs(c.wp, w, k, f, f)
+	}
 	return true
 }
 
@@ -142,7 +137,7 @@ func (c *Conv) pass(t convTask) {
 
 // unfold runs im2col with geometry g on images [i0, i1) of x into buf,
 // returning the windows' row count and the unfolded matrix.
-func unfold[T float32 | uint16](buf, x []T, i0, i1 int, g *ConvGeom) (rows int, cols []T) {
+func unfold(buf, x []float32, i0, i1 int, g *ConvGeom) (rows int, cols []float32) {
 	rows = (i1 - i0) * g.Pixels()
 	cols = buf[:rows*g.PatchSize()]
 	im2col(cols, x[i0*g.InSize():i1*g.InSize()], i1-i0, g)
@@ -218,12 +213,21 @@ func (t *convTask) runBF16(chunk, lo, hi int) {
 	}
 	p, k, in := g.Pixels(), g.PatchSize(), g.InSize()
 	b := &c.bfs[chunk]
+	// unfoldBlock rounds and unfolds images [i0, i1) into b.cols.
+	unfoldBlock := func(i0, i1 int) (rows int, cols []uint16) {
+		b.x = growTo(b.x, (i1-i0)*in)
+		toBF16(b.x, t.x[i0*in:i1*in])
+		rows = (i1 - i0) * p
+		b.cols = growTo(b.cols, rows*k)
+		im2col(b.cols, b.x, i1-i0, g)
+		b.pad = growTo(b.pad, bgemmPad(max(k/2, (rows+1)/2)))
+		return rows, b.cols
+	}
 	for blk := lo; blk < hi; blk++ {
 		i0, i1 := blk*t.block, min((blk+1)*t.block, t.n)
 		switch {
 		case t.op == opConvKernelGrad:
-			toBF16(c.xb[i0*in:i1*in], t.x[i0*in:i1*in])
-			rows, cols := unfold(b.cols, c.xb, i0, i1, g)
+			rows, cols := unfoldBlock(i0, i1)
 			kp := (rows + 1) / 2
 			b.colPairs = growTo(b.colPairs, kp*k)
 			pairRows(b.colPairs, cols, rows, k)
@@ -248,8 +252,7 @@ func (t *convTask) runBF16(chunk, lo, hi int) {
 				convBF16(out[(i-i0)*p*f:(i-i0+1)*p*f], b.img, g, c.wp, f)
 			}
 		default:
-			toBF16(c.xb[i0*in:i1*in], t.x[i0*in:i1*in])
-			rows, cols := unfold(b.cols, c.xb, i0, i1, g)
+			rows, cols := unfoldBlock(i0, i1)
 			bgemm(rows, f, k/2, asPairs(cols), k/2, 1, c.wp, 0, out, f, b.pad)
 		}
 		switch rows := (i1 - i0) * p; {
@@ -333,7 +336,7 @@ func (c *Conv) Forward(out, x, w, bias []float32, n int, relu bool) {
 	g := &c.g
 	p, k := g.Pixels(), g.PatchSize()
 	_, _ = out[n*p*c.f-1], x[n*g.InSize()-1]
-	t := c.plan(n, p, k, c.f, c.bf16For(k, c.f, w, n*g.InSize()))
+	t := c.plan(n, p, k, c.f, c.bf16For(k, c.f, w))
 	t.op, t.out, t.x, t.w, t.bias, t.relu = opConvForward, out, x, w, bias, relu
 	c.pass(t)
 }
@@ -346,10 +349,7 @@ func (c *Conv) KernelGrad(dw, x, dz []float32, n int) {
 	g := &c.g
 	p, k, f := g.Pixels(), g.PatchSize(), c.f
 	_, _, _ = dw[k*f-1], x[n*g.InSize()-1], dz[n*p*f-1]
-	bf := c.BF16 && hasBF16 && k%2 == 0
-	if bf {
-		c.xb = growTo(c.xb, n*g.InSize())
-	}
+	bf := c.bf16For(k, f, nil)
 	t := c.plan(n, p, k, f, bf)
 	t.op, t.x, t.y, t.short = opConvKernelGrad, x, dz, bf || (k < 16 && f > k)
 	c.dw = grow(c.dw, t.nc*k*f)
@@ -388,7 +388,7 @@ func (c *Conv) InputGrad(dx, dz, w []float32, n int) {
 		k := gt.PatchSize()
 		c.wT = grow(c.wT, k*g.C)
 		RotateKernel(c.wT, w, g.KH, g.KW, g.C, c.f)
-		t = c.plan(n, gt.Pixels(), k, g.C, c.bf16For(k, g.C, c.wT, n*gt.InSize()))
+		t = c.plan(n, gt.Pixels(), k, g.C, c.bf16For(k, g.C, c.wT))
 	} else {
 		t = c.plan(n, g.Pixels(), g.PatchSize(), c.f, false)
 	}
