@@ -72,7 +72,8 @@ type Conv2DOptions struct {
 	// one-channel images, as Keras's input_shape argument does.
 	InputShape []int
 	// DType is Float32 (when empty) or MixedBFloat16 (see
-	// kernels.Conv.BF16 for when the products round).
+	// kernels.Conv.BF16 for when the products round; 1×1 convolutions of
+	// stride 1 stay float32).
 	DType DType
 }
 
@@ -127,10 +128,10 @@ func Conv2D(filters int, kernelSize [2]int, opts ...Conv2DOptions) *Conv2DLayer 
 	if o.DType == "" {
 		o.DType = Float32
 	}
-	return &Conv2DLayer{dtype: o.DType,
+	return &Conv2DLayer{
 		filters: filters, kernelSize: kernelSize, strides: o.Strides,
 		padding: o.Padding.orDefault(), activation: o.Activation, useBias: !o.NoBias,
-		inputShape: append(tensor.Shape(nil), o.InputShape...),
+		inputShape: append(tensor.Shape(nil), o.InputShape...), dtype: o.DType,
 	}
 }
 
