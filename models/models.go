@@ -121,7 +121,7 @@ func CNN() *tailor.Model {
 // no longer help, nor does erasing or translating the images, or a sixth
 // convolution. On all 60,000 training images the recipe reached 0.9443 and
 // 0.9425 test accuracy (0.9470 and 0.9433 flip-averaged) for seeds 1 and 2
-// in 707 and 689 s of training on two cores; the float32 recipe before it
+// in 606 and 607 s of training on two cores; the float32 recipe before it
 // (18 epochs) reached 0.9422 and 0.9422 (0.9439, 0.9441) in 801–872 s.
 func Best() *tailor.Model {
 	conv := func(filters int) layers.Layer {
