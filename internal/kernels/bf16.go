@@ -53,17 +53,12 @@ func toBF16(dst []uint16, src []float32) {
 	}
 }
 
-// packPairs rounds the k×n matrix b (row stride ldb, k even) into dst as
-// rows of pairs: dst[q*n+j] holds b[2q][j] (low half) and b[2q+1][j].
-func packPairs(dst []uint32, b []float32, k, n, ldb int) {
-	_ = dst[k/2*n-1]
-	for q := 0; q < k/2; q++ {
-		r0, r1 := b[2*q*ldb:][:n], b[(2*q+1)*ldb:][:n]
-		d := dst[q*n : q*n+n]
-		for j := range d {
-			d[j] = uint32(roundBF16(r0[j])) | uint32(roundBF16(r1[j]))<<16
-		}
-	}
+// packPairs rounds the k×n matrix b (k even) into dst as rows of pairs:
+// dst[q*n+j] holds b[2q][j] (low half) and b[2q+1][j]. tmp holds the
+// rounded matrix on the way (k·n values).
+func packPairs(dst []uint32, tmp []uint16, b []float32, k, n int) {
+	toBF16(tmp[:k*n], b[:k*n])
+	pairRows(dst, tmp, k, n)
 }
 
 // bgemm sets C (m×n, row stride ldc) to A·B + beta·C (beta 0 overwrites

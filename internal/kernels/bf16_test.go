@@ -121,7 +121,7 @@ func TestBgemm(t *testing.T) {
 				bf[i] = rng.Float32()*2 - 1
 			}
 			b := make([]uint32, s.k/2*s.n)
-			packPairs(b, bf, s.k, s.n, s.n)
+			packPairs(b, make([]uint16, s.k*s.n), bf, s.k, s.n)
 			c := make([]float32, s.m*s.n)
 			pad := make([]uint32, bgemmPad(s.k/2))
 			bgemm(s.m, s.n, s.k/2, asPairs(a), lda/2, 1, b, 0, c, s.n, pad)
@@ -177,7 +177,7 @@ func BenchmarkBgemm(b *testing.B) {
 		ab := make([]uint16, len(a))
 		toBF16(ab, a)
 		wp := make([]uint32, s.k/2*s.n)
-		packPairs(wp, w, s.k, s.n, s.n)
+		packPairs(wp, make([]uint16, s.k*s.n), w, s.k, s.n)
 		pad := make([]uint32, bgemmPad(s.k/2))
 		b.Run(fmt.Sprintf("bf16/%dx%dx%d", s.m, s.n, s.k), func(b *testing.B) {
 			for b.Loop() {

@@ -31,7 +31,8 @@ type Conv struct {
 	// stride is 1 and KH·KW·F is even); elsewhere the Conv computes in
 	// float32.
 	BF16 bool
-	wp   []uint32 // the kernel (or the rotated kernel), in pairs
+	wb   []uint16 // the kernel (or the rotated kernel), rounded
+	wp   []uint32 // and in pairs
 	bfs  []bfBufs // per chunk
 }
 
@@ -64,9 +65,10 @@ func NewConv(g ConvGeom, f int) *Conv {
 // plan cuts a pass over n images into blocks and chunks, for images that
 // unfold into p rows of k values with out outputs each, and grows one
 // unfolding buffer per chunk (or, when bf is set, the chunks' bfloat16
-// working space). A block holds as many images as fit in convBlockBytes; the chunks are one per thread, but at least four, so
-// that the parts — and the partial sums of KernelGrad, added in part
-// order — are the same on one to four threads.
+// working space). A block holds as many images as fit in convBlockBytes;
+// the chunks are one per thread, but at least four, so that the parts —
+// and the partial sums of KernelGrad, added in part order — are the same
+// on one to four threads.
 func (c *Conv) plan(n, p, k, out int, bf bool) convTask {
 	block := max(1, convBlockBytes/(4*p*(k+out)))
 	nb := (n + block - 1) / block
@@ -94,8 +96,8 @@ func (c *Conv) bf16For(k, f int, w []float32) bool {
 		return false
 	}
 	if w != nil {
-		c.wp = growTo(c.wp, k/2*f)
-		packPairs(c.wp, w, k, f, f)
+		c.wb, c.wp = growTo(c.wb, k*f), growTo(c.wp, k/2*f)
+		packPairs(c.wp, c.wb, w, k, f)
 	}
 	return true
 }
@@ -160,12 +162,7 @@ func (t *convTask) run(lo, hi int) {
 			rows, cols := unfold(buf, t.x, i0, i1, g)
 			out := t.out[i0*p*f : i1*p*f]
 			sgemmSerial(false, false, rows, f, k, 1, cols, k, t.w, f, 0, out, f)
-			switch {
-			case t.bias != nil && t.relu:
-				biasRelu(out, rows, f, t.bias)
-			case t.bias != nil:
-				addBias(out, rows, f, t.bias)
-			}
+			t.addBias(out, rows, f)
 		case opConvKernelGrad:
 			p, k, f := g.Pixels(), g.PatchSize(), c.f
 			rows, cols := unfold(buf, t.x, i0, i1, g)
@@ -225,8 +222,7 @@ func (t *convTask) runBF16(chunk, lo, hi int) {
 	}
 	for blk := lo; blk < hi; blk++ {
 		i0, i1 := blk*t.block, min((blk+1)*t.block, t.n)
-		switch {
-		case t.op == opConvKernelGrad:
+		if t.op == opConvKernelGrad {
 			rows, cols := unfoldBlock(i0, i1)
 			kp := (rows + 1) / 2
 			b.colPairs = growTo(b.colPairs, kp*k)
@@ -244,23 +240,28 @@ func (t *convTask) runBF16(chunk, lo, hi int) {
 			continue
 		}
 		out := t.out[i0*p*f : i1*p*f]
-		switch {
-		case g.C%2 == 0:
+		if g.C%2 == 0 {
 			b.img = growTo(b.img, paddedSize(g))
 			for i := i0; i < i1; i++ {
 				padBF16(b.img, t.x[i*in:(i+1)*in], g)
 				convBF16(out[(i-i0)*p*f:(i-i0+1)*p*f], b.img, g, c.wp, f)
 			}
-		default:
+		} else {
 			rows, cols := unfoldBlock(i0, i1)
 			bgemm(rows, f, k/2, asPairs(cols), k/2, 1, c.wp, 0, out, f, b.pad)
 		}
-		switch rows := (i1 - i0) * p; {
-		case t.bias != nil && t.relu:
-			biasRelu(out, rows, f, t.bias)
-		case t.bias != nil:
-			addBias(out, rows, f, t.bias)
-		}
+		t.addBias(out, (i1-i0)*p, f)
+	}
+}
+
+// addBias adds the forward pass's bias, if any, to the rows×f outputs out,
+// then applies ReLU when the pass has it.
+func (t *convTask) addBias(out []float32, rows, f int) {
+	switch {
+	case t.bias != nil && t.relu:
+		biasRelu(out, rows, f, t.bias)
+	case t.bias != nil:
+		addBias(out, rows, f, t.bias)
 	}
 }
 

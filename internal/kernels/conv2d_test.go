@@ -153,7 +153,7 @@ func TestConvDriverBF16(t *testing.T) {
 			toBF16(xb, x)
 			im2col(cols, xb, n, &g)
 			wp := make([]uint32, k/2*f)
-			packPairs(wp, w, k, f, f)
+			packPairs(wp, make([]uint16, k*f), w, k, f)
 			yUnfolded := make([]float32, n*p*f)
 			bgemm(n*p, f, k/2, asPairs(cols), k/2, 1, wp, 0, yUnfolded, f, make([]uint32, bgemmPad(k/2)))
 			biasRelu(yUnfolded, n*p, f, bias)
