@@ -32,6 +32,11 @@ func FromConfig(typ string, cfg map[string]any) (Layer, error) {
 		d := Dense(c.Int("units", 1, 1, maxUnits), activation(c))
 		d.useBias = c.Bool("use_bias", true)
 		l = d
+	case "Activation":
+		if !c.Has("activation") {
+			c.Fail(fmt.Errorf("activation is missing"))
+		}
+		l = Activation(activation(c))
 	case "Flatten":
 		l = Flatten(c.Ints("input_shape", nil, 0, 1, maxDim)...)
 	case "Conv2D":

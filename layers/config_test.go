@@ -32,6 +32,8 @@ func TestFromConfigRoundTrip(t *testing.T) {
 	for _, l := range []Layer{
 		Dense(10, activations.Softmax),
 		func() Layer { d := Dense(3, ""); d.useBias = false; return d }(),
+		Activation(activations.ReLU),
+		Activation(activations.Softmax),
 		Flatten(),
 		Flatten(28, 28),
 		Conv2D(32, [2]int{3, 3}, Conv2DOptions{Padding: Same, Activation: activations.ReLU, InputShape: []int{28, 28, 1}}),
@@ -80,6 +82,8 @@ func TestFromConfigErrors(t *testing.T) {
 		{"Dense", `{"units": 4, "activation": "swish"}`, `unknown activation "swish"`},
 		{"Dense", `{"units": 4, "kernel_initializer": "zeros"}`, `unknown configuration keys ["kernel_initializer"]`},
 		{"Dense", `{"units": 4, "use_bias": "yes"}`, "want true or false"},
+		{"Activation", `{}`, "activation is missing"},
+		{"Activation", `{"activation": "gelu"}`, `unknown activation "gelu"`},
 		{"Conv2D", `{"filters": 4}`, "filters and kernel_size are required"},
 		{"Conv2D", `{"filters": 4, "kernel_size": [3, 3, 3]}`, "kernel_size has 3 entries, want 2"},
 		{"Conv2D", `{"filters": 4, "kernel_size": 3, "padding": "causal"}`, `padding "causal"`},
