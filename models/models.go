@@ -84,14 +84,15 @@ func CNN() *tailor.Model {
 // Best is Tailor's most accurate model within fifteen minutes of training
 // on two cores: horizontal flips in training, two 3×3 convolutions at full
 // resolution, two at half resolution and one at quarter resolution, each
-// followed by batch normalisation, then a dense classifier:
+// followed by batch normalisation, then a dense classifier that sees the
+// whole 7×7 map (no pooling after the last convolution):
 //
 //	RandomFlip(horizontal) →
 //	Conv2D(32, 3×3, same, relu) → BatchNormalization →
 //	Conv2D(32, 3×3, same, relu) → BatchNormalization → MaxPooling2D(2×2) →
 //	Conv2D(64, 3×3, same, relu) → BatchNormalization →
 //	Conv2D(64, 3×3, same, relu) → BatchNormalization → MaxPooling2D(2×2) → Dropout(0.1) →
-//	Conv2D(128, 3×3, same, relu) → BatchNormalization → MaxPooling2D(2×2) →
+//	Conv2D(128, 3×3, same, relu) → BatchNormalization →
 //	Flatten → Dropout(0.3) → Dense(256, relu) → Dropout(0.3) → Dense(10, softmax)
 //
 // The convolutions compute in mixed precision (layers.MixedBFloat16), which
@@ -102,28 +103,39 @@ func CNN() *tailor.Model {
 // the learning rate warming up over the first epoch from 0.0002 to 0.002
 // and then decaying to 0 along a cosine, label smoothing 0.2, and scores
 // reported with and without test-time flip averaging. It was chosen on
-// the last 10% of the training images, trained on the first 90% (seed 1):
+// the last 10% of the training images, trained on the first 90% (seed 1;
+// validation accuracy, flip-averaged in brackets):
 //
-//	mixed_bfloat16, 20 epochs (the recipe)       0.9478 (0.9492 flip-averaged); seed 2: 0.9453 (0.9478)
+//	the recipe: no pooling after Conv2D(128)     0.9510 (0.9525); seed 2: 0.9465 (0.9485)
+//	pooled to 3×3 before Flatten (until now)     0.9478 (0.9492); seed 2: 0.9453 (0.9478)
 //	  in batches of 32, learning rate 0.0015     0.9470 (0.9508)
-//	mixed_bfloat16, 24 epochs                    0.9477 (0.9512)
-//	  with random erasing (p 0.3)                0.9475 (0.9500)
-//	  with random translation (±8%)              0.9443 (0.9475)
-//	a second Conv2D(128) at 7×7, 18 epochs       0.9458 (0.9488)
-//	float32, 18 epochs, label smoothing 0.2      0.9483 (0.9520)
-//	float32, 18 epochs, label smoothing 0.1      0.9468 (0.9502)
+//	  24 epochs                                  0.9477 (0.9512)
+//	  24 epochs with random erasing (p 0.3)      0.9475 (0.9500)
+//	  24 epochs with random translation (±8%)    0.9443 (0.9475)
+//	  batch norm before each ReLU (Conv2D without bias → BatchNormalization → Activation(relu))
+//	                                             0.9448 (0.9472)
+//	  96 and 192 filters instead of 64 and 128, 18 epochs
+//	                                             0.9475 (0.9512)
+//	  a second Conv2D(128) at 7×7, 18 epochs     0.9458 (0.9488)
+//	  two models of 12 epochs each, averaged     0.9467 (0.9470); alone 0.9438 and 0.9445
+//	  float32, 18 epochs                         0.9483 (0.9520)
+//	  float32, 18 epochs, label smoothing 0.1    0.9468 (0.9502)
 //	one conv at 28×28, two at 7×7, smoothing 0.1 0.9463 (0.9495); seed 2: 0.9438 (0.9470)
 //	  the same without label smoothing           0.9427
 //	  with AdamW (weight decay 0.05)             0.9442 (0.9478)
 //	  with SGD, Nesterov momentum 0.9, lr 0.05   0.9437 (0.9463)
 //	  with random erasing (p 0.3)                0.9440 (0.9458)
 //
-// Mixed precision costs nothing measurable here, and epochs beyond 18–20
-// no longer help, nor does erasing or translating the images, or a sixth
-// convolution. On all 60,000 training images the recipe reached 0.9443 and
-// 0.9425 test accuracy (0.9470 and 0.9433 flip-averaged) for seeds 1 and 2
-// in 606 and 607 s of training on two cores; the float32 recipe before it
-// (18 epochs) reached 0.9422 and 0.9422 (0.9439, 0.9441) in 801–872 s.
+// Letting the classifier see the whole 7×7 map was the one change that
+// helped on both seeds (validation loss too: 0.9636 and 0.9682 against
+// 0.9708 and 0.9718). Mixed precision costs nothing measurable, and epochs
+// beyond 18–20 no longer help, nor does erasing or translating the images,
+// wider or deeper convolutions, or two shorter runs averaged.
+//
+// On all 60,000 training images the recipe reached 0.9461 and 0.9432 test
+// accuracy (0.9473 and 0.9449 flip-averaged) for seeds 1 and 2, in 666 s
+// of training each on two cores; pooled to 3×3 it had reached 0.9443 and
+// 0.9425 (0.9470, 0.9433) in 606 and 607 s.
 func Best() *tailor.Model {
 	conv := func(filters int) layers.Layer {
 		return layers.Conv2D(filters, [2]int{3, 3}, layers.Conv2DOptions{Padding: layers.Same, Activation: activations.ReLU, DType: layers.MixedBFloat16})
@@ -137,7 +149,6 @@ func Best() *tailor.Model {
 		conv(64), layers.BatchNormalization(),
 		layers.MaxPooling2D([2]int{2, 2}), layers.Dropout(0.1),
 		conv(128), layers.BatchNormalization(),
-		layers.MaxPooling2D([2]int{2, 2}),
 		layers.Flatten(),
 		layers.Dropout(0.3),
 		layers.Dense(256, activations.ReLU),

@@ -12,7 +12,7 @@ func TestModels(t *testing.T) {
 		"mlp":     {101770, 0},
 		"ref-cnn": {421642, 0},
 		"cnn":     {468202, 384},
-		"best":    {437226, 640},
+		"best":    {1747946, 640},
 	}
 	for _, name := range Names() {
 		m, err := New(name)
