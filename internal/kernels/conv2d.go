@@ -139,7 +139,7 @@ func (c *Conv) pass(t convTask) {
 
 // unfold runs im2col with geometry g on images [i0, i1) of x into buf,
 // returning the windows' row count and the unfolded matrix.
-func unfold(buf, x []float32, i0, i1 int, g *ConvGeom) (rows int, cols []float32) {
+func unfold[T float32 | uint16](buf, x []T, i0, i1 int, g *ConvGeom) (rows int, cols []T) {
 	rows = (i1 - i0) * g.Pixels()
 	cols = buf[:rows*g.PatchSize()]
 	im2col(cols, x[i0*g.InSize():i1*g.InSize()], i1-i0, g)
@@ -214,11 +214,10 @@ func (t *convTask) runBF16(chunk, lo, hi int) {
 	unfoldBlock := func(i0, i1 int) (rows int, cols []uint16) {
 		b.x = growTo(b.x, (i1-i0)*in)
 		toBF16(b.x, t.x[i0*in:i1*in])
-		rows = (i1 - i0) * p
-		b.cols = growTo(b.cols, rows*k)
-		im2col(b.cols, b.x, i1-i0, g)
+		b.cols = growTo(b.cols, (i1-i0)*p*k)
+		rows, cols = unfold(b.cols, b.x, 0, i1-i0, g)
 		b.pad = growTo(b.pad, bgemmPad(max(k/2, (rows+1)/2)))
-		return rows, b.cols
+		return rows, cols
 	}
 	for blk := lo; blk < hi; blk++ {
 		i0, i1 := blk*t.block, min((blk+1)*t.block, t.n)
