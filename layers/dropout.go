@@ -21,7 +21,7 @@ type DropoutLayer struct {
 	named
 	rate float64
 
-	pcg     rand.PCG
+	stream  [2]uint64 // the state of the mask's PCG (rand.PCG after Seed(stream[0], stream[1]))
 	in      tensor.Shape
 	active  bool          // whether the last Forward applied a mask
 	mask    tensor.Tensor // 0 or 1/(1−rate) per element
@@ -49,7 +49,7 @@ func (d *DropoutLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error
 
 // SeedStep reseeds the mask generator for one training step.
 func (d *DropoutLayer) SeedStep(seed, step uint64) {
-	d.pcg.Seed(seed^nameHash(d.name), step)
+	d.stream = [2]uint64{seed ^ nameHash(d.name), step}
 }
 
 // nameHash is the 64-bit FNV-1a hash of a layer's name, so that two
@@ -71,34 +71,12 @@ func (d *DropoutLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 		return x
 	}
 	d.mask.Resize(len(x.Data))
-	d.fillMask(d.mask.Data)
 	d.out.Resize(x.Shape...)
-	kernels.Mul(d.out.Data, x.Data, d.mask.Data)
+	// An entry is dropped when its 16-bit draw falls below rate·2¹⁶, so the
+	// rate is honoured to within 2⁻¹⁷.
+	threshold := uint32(math.Round(d.rate * (1 << 16)))
+	d.stream[0], d.stream[1] = kernels.Dropout(d.out.Data, d.mask.Data, x.Data, d.stream[0], d.stream[1], threshold, float32(1/(1-d.rate)))
 	return &d.out
-}
-
-// fillMask draws the mask four entries per 64-bit draw: an entry is
-// dropped when its 16-bit quarter falls below rate·2¹⁶ (so the rate is
-// honoured to within 2⁻¹⁷).
-func (d *DropoutLayer) fillMask(mask []float32) {
-	threshold := uint64(math.Round(d.rate * (1 << 16)))
-	scale := float32(1 / (1 - d.rate))
-	keep := func(u uint64) float32 {
-		if u&0xffff < threshold {
-			return 0
-		}
-		return scale
-	}
-	i := 0
-	for ; i+3 < len(mask); i += 4 {
-		u := d.pcg.Uint64()
-		mask[i], mask[i+1], mask[i+2], mask[i+3] = keep(u), keep(u>>16), keep(u>>32), keep(u>>48)
-	}
-	if i < len(mask) {
-		for u := d.pcg.Uint64(); i < len(mask); i, u = i+1, u>>16 {
-			mask[i] = keep(u)
-		}
-	}
 }
 
 // Backward multiplies dy by the mask of the last Forward (in the forward

@@ -210,6 +210,10 @@ func batchNormDx(dx, dy, x []float32, m, n int, mean, invStd, gamma, dgamma, dbe
 
 // Mul sets dst[i] = a[i]·b[i]; dst may alias a or b.
 func Mul(dst, a, b []float32) {
+	splitElems(ewTask{op: opMul, a: dst, b: a[:len(dst)], c: b[:len(dst)]}, len(dst))
+}
+
+func mul(dst, a, b []float32) {
 	a, b = a[:len(dst)], b[:len(dst)]
 	for i := range dst {
 		dst[i] = a[i] * b[i]

@@ -82,3 +82,27 @@ func TestBatchNormBackward(t *testing.T) {
 		}
 	}
 }
+
+// TestMul checks the product on one thread and split across several,
+// in place too.
+func TestMul(t *testing.T) {
+	for _, threads := range []int{1, 2} {
+		withProcs(threads, func() {
+			for _, n := range []int{0, 5, 1<<16 + 3} {
+				a, b := make([]float32, n), make([]float32, n)
+				for i := range a {
+					a[i], b[i] = float32(i%11)-5, float32(i%3)*0.5
+				}
+				dst := make([]float32, n)
+				Mul(dst, a, b)
+				Mul(a, a, b)
+				for i := range dst {
+					want := (float32(i%11) - 5) * float32(i%3) * 0.5
+					if dst[i] != want || a[i] != want {
+						t.Fatalf("%d threads, n %d: element %d is %v (in place %v), want %v", threads, n, i, dst[i], a[i], want)
+					}
+				}
+			}
+		})
+	}
+}

@@ -30,11 +30,14 @@ const (
 	opConvForward
 	opConvKernelGrad
 	opConvInputGrad
+	opDropout
+	opMul
 )
 
 // ewTask is one kernel's operands: a..h are its slices in the order of
 // its serial function's arguments, n the row length, dims and k its other
-// sizes and scalars, and geom the window geometry of the per-image kernels.
+// sizes and scalars, geom the window geometry of the per-image kernels and
+// seed a random generator's state.
 type ewTask struct {
 	op            ewOp
 	a, b, c, d, e []float32
@@ -42,6 +45,7 @@ type ewTask struct {
 	n             int
 	dims          [3]int
 	k             [4]float32
+	seed          [2]uint64
 	geom          *ConvGeom
 }
 
@@ -75,6 +79,10 @@ func (t *ewTask) run(lo, hi int) {
 		}
 	case opColSums, opColSumSqDev, opColSumDot:
 		reduceRange(t, lo, hi)
+	case opMul:
+		mul(t.a[lo:hi], t.b[lo:hi], t.c[lo:hi])
+	case opDropout:
+		dropout(t.a, t.b, t.c, t.seed[0], t.seed[1], uint64(t.dims[0]), t.k[0], lo, hi)
 	default:
 		panic("kernels: unknown op")
 	}

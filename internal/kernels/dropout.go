@@ -1,0 +1,105 @@
+package kernels
+
+import "math/bits"
+
+// Dropout masks: the random numbers come from math/rand/v2's PCG, whose
+// state is a 128-bit linear congruential generator. Each 64-bit draw gives
+// four mask entries (its 16-bit quarters, lowest first), so entry i belongs
+// to draw i/4, and a worker that starts at entry 4·g jumps the generator
+// ahead by g steps in O(log g) instead of drawing its way there: the mask
+// is the same whatever the number of threads, and the same as drawing it
+// in order with rand.PCG.
+
+// PCG's multiplier and increment (math/rand/v2, pcg.go).
+const (
+	pcgMulHi = 2549297995355413924
+	pcgMulLo = 4865540595714422341
+	pcgIncHi = 6364136223846793005
+	pcgIncLo = 1442695040888963407
+)
+
+// mul128 is a·b mod 2¹²⁸.
+func mul128(aHi, aLo, bHi, bLo uint64) (hi, lo uint64) {
+	hi, lo = bits.Mul64(aLo, bLo)
+	return hi + aHi*bLo + aLo*bHi, lo
+}
+
+// add128 is a+b mod 2¹²⁸.
+func add128(aHi, aLo, bHi, bLo uint64) (hi, lo uint64) {
+	lo, c := bits.Add64(aLo, bLo, 0)
+	hi, _ = bits.Add64(aHi, bHi, c)
+	return hi, lo
+}
+
+// pcgJump returns the PCG state (hi, lo) advanced by n steps (Brown,
+// "Random number generation with arbitrary strides", 1994): the step
+// s → m·s + c applied n times is s → M·s + C, with M and C built from
+// the binary digits of n.
+func pcgJump(hi, lo, n uint64) (uint64, uint64) {
+	mHi, mLo, cHi, cLo := uint64(0), uint64(1), uint64(0), uint64(0) // M, C: the identity
+	sHi, sLo, tHi, tLo := uint64(pcgMulHi), uint64(pcgMulLo), uint64(pcgIncHi), uint64(pcgIncLo)
+	for ; n > 0; n >>= 1 {
+		if n&1 != 0 {
+			mHi, mLo = mul128(mHi, mLo, sHi, sLo)
+			cHi, cLo = mul128(cHi, cLo, sHi, sLo)
+			cHi, cLo = add128(cHi, cLo, tHi, tLo)
+		}
+		// (s, t) → (s², (s+1)·t): the step applied twice as often
+		p1Hi, p1Lo := add128(sHi, sLo, 0, 1)
+		tHi, tLo = mul128(p1Hi, p1Lo, tHi, tLo)
+		sHi, sLo = mul128(sHi, sLo, sHi, sLo)
+	}
+	hi, lo = mul128(mHi, mLo, hi, lo)
+	return add128(hi, lo, cHi, cLo)
+}
+
+// pcgNext advances the state one step and returns the draw of the new
+// state, as rand.PCG's Uint64.
+func pcgNext(hi, lo *uint64) uint64 {
+	h, l := mul128(*hi, *lo, pcgMulHi, pcgMulLo)
+	h, l = add128(h, l, pcgIncHi, pcgIncLo)
+	*hi, *lo = h, l
+	const cheapMul = 0xda942042e4dd58b5
+	h ^= h >> 32
+	h *= cheapMul
+	h ^= h >> 48
+	return h * (l | 1)
+}
+
+// Dropout draws a dropout mask from the PCG state (hi, lo) — rand.PCG
+// after Seed(hi, lo) — and applies it: mask[i] is 0 when the 16-bit
+// quarter i%4 of draw i/4 is below threshold, else scale, and out[i] =
+// x[i]·mask[i]. It returns the state after the ⌈len(mask)/4⌉ draws.
+func Dropout(out, mask, x []float32, hi, lo uint64, threshold uint32, scale float32) (uint64, uint64) {
+	n := len(mask)
+	out, x = out[:n], x[:n]
+	draws := (n + 3) / 4
+	t := ewTask{op: opDropout, a: mask, b: x, c: out, seed: [2]uint64{hi, lo}, dims: [3]int{int(threshold)}, k: [4]float32{scale}}
+	split(t, draws, n)
+	return pcgJump(hi, lo, uint64(draws))
+}
+
+// dropout fills draws [g0, g1) of Dropout's mask and output.
+func dropout(mask, x, out []float32, hi, lo uint64, threshold uint64, scale float32, g0, g1 int) {
+	hi, lo = pcgJump(hi, lo, uint64(g0))
+	keep := func(u uint64) float32 {
+		if u&0xffff < threshold {
+			return 0
+		}
+		return scale
+	}
+	i, end := 4*g0, min(4*g1, len(mask))
+	for ; i+3 < end; i += 4 {
+		u := pcgNext(&hi, &lo)
+		m := mask[i : i+4 : i+4]
+		m[0], m[1], m[2], m[3] = keep(u), keep(u>>16), keep(u>>32), keep(u>>48)
+		o, v := out[i:i+4:i+4], x[i:i+4:i+4]
+		o[0], o[1], o[2], o[3] = v[0]*m[0], v[1]*m[1], v[2]*m[2], v[3]*m[3]
+	}
+	if i < end {
+		for u := pcgNext(&hi, &lo); i < end; i, u = i+1, u>>16 {
+			mask[i] = keep(u)
+			out[i] = x[i] * mask[i]
+		}
+	}
+}
