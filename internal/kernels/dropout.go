@@ -74,13 +74,13 @@ func Dropout(out, mask, x []float32, hi, lo uint64, threshold uint32, scale floa
 	n := len(mask)
 	out, x = out[:n], x[:n]
 	draws := (n + 3) / 4
-	t := ewTask{op: opDropout, a: mask, b: x, c: out, seed: [2]uint64{hi, lo}, dims: [3]int{int(threshold)}, k: [4]float32{scale}}
+	t := ewTask{op: opDropout, a: out, b: mask, c: x, seed: [2]uint64{hi, lo}, dims: [3]int{int(threshold)}, k: [4]float32{scale}}
 	split(t, draws, n)
 	return pcgJump(hi, lo, uint64(draws))
 }
 
 // dropout fills draws [g0, g1) of Dropout's mask and output.
-func dropout(mask, x, out []float32, hi, lo uint64, threshold uint64, scale float32, g0, g1 int) {
+func dropout(out, mask, x []float32, hi, lo uint64, threshold uint64, scale float32, g0, g1 int) {
 	hi, lo = pcgJump(hi, lo, uint64(g0))
 	keep := func(u uint64) float32 {
 		if u&0xffff < threshold {
