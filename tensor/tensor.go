@@ -134,6 +134,37 @@ func (t *Tensor) Slice(lo, hi int) *Tensor {
 	return &Tensor{Shape: s, Data: t.Data[lo*n : hi*n]}
 }
 
+// ExampleShape is the shape of one row: Shape without its first axis. With
+// Len and Gather it makes a tensor a datasets.Features, one example per row.
+func (t *Tensor) ExampleShape() Shape {
+	if len(t.Shape) == 0 {
+		return nil
+	}
+	return t.Shape[1:]
+}
+
+// Gather resizes dst to (len(idx), ExampleShape()...), reusing its storage,
+// and copies row idx[i] of t into row i of dst. It is an error for an index
+// to be out of range or for t to have no batch axis.
+func (t *Tensor) Gather(dst *Tensor, idx []int) error {
+	if len(t.Shape) == 0 {
+		return fmt.Errorf("tensor: Gather from a scalar")
+	}
+	n, row := t.Shape[0], t.Shape[1:].Size()
+	dst.Shape = append(append(dst.Shape[:0], len(idx)), t.Shape[1:]...)
+	if cap(dst.Data) < len(idx)*row {
+		dst.Data = make([]float32, len(idx)*row)
+	}
+	dst.Data = dst.Data[:len(idx)*row]
+	for i, j := range idx {
+		if j < 0 || j >= n {
+			return fmt.Errorf("tensor: Gather: row %d out of range [0, %d)", j, n)
+		}
+		copy(dst.Data[i*row:(i+1)*row], t.Data[j*row:(j+1)*row])
+	}
+	return nil
+}
+
 // Clone returns a deep copy.
 func (t *Tensor) Clone() *Tensor {
 	return &Tensor{Shape: append(Shape(nil), t.Shape...), Data: append([]float32(nil), t.Data...)}

@@ -1,0 +1,111 @@
+package datasets_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tailor-ml/tailor/datasets"
+	"github.com/tailor-ml/tailor/tensor"
+)
+
+func images(t *testing.T, n int) *tensor.Tensor {
+	t.Helper()
+	x := tensor.New(n, 2, 2)
+	for i := range x.Data {
+		x.Data[i] = float32(i)
+	}
+	return x
+}
+
+func TestWithLabelsGathers(t *testing.T) {
+	ds, err := datasets.WithLabels(images(t, 4), []uint8{3, 1, 4, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds.Len() != 4 || !ds.ExampleShape().Equal(tensor.Shape{2, 2}) || len(ds.TargetShape()) != 0 {
+		t.Fatalf("len %d, shapes %v %v", ds.Len(), ds.ExampleShape(), ds.TargetShape())
+	}
+	var x, y tensor.Tensor
+	if err := ds.Gather(&x, []int{2, 0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ds.GatherTargets(&y, []int{2, 0}); err != nil {
+		t.Fatal(err)
+	}
+	want := []float32{8, 9, 10, 11, 0, 1, 2, 3}
+	if !x.Shape.Equal(tensor.Shape{2, 2, 2}) || !equal(x.Data, want) {
+		t.Errorf("features %v %v, want %v", x.Shape, x.Data, want)
+	}
+	if !y.Shape.Equal(tensor.Shape{2}) || !equal(y.Data, []float32{4, 3}) {
+		t.Errorf("targets %v %v, want [4 3]", y.Shape, y.Data)
+	}
+	// The buffers are reused: a smaller batch keeps the storage.
+	before := &x.Data[0]
+	if err := ds.Gather(&x, []int{1}); err != nil || &x.Data[0] != before || len(x.Data) != 4 {
+		t.Errorf("gather into a larger buffer reallocated or failed: %v", err)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	x := images(t, 3)
+	for _, c := range []struct {
+		name string
+		err  func() error
+		want string
+	}{
+		{"label count", func() error { _, err := datasets.WithLabels(x, []int{1, 2}); return err }, "3 examples but 2 labels"},
+		{"negative label", func() error { _, err := datasets.WithLabels(x, []int{1, -2, 0}); return err }, "label 1 is -2"},
+		{"target rows", func() error { _, err := datasets.FromTensors(x, tensor.New(2)); return err }, "3 examples but targets of shape (2,)"},
+		{"slice", func() error {
+			ds, _ := datasets.FromTensors(x, tensor.New(3))
+			_, err := datasets.Slice(ds, 2, 4)
+			return err
+		}, "slice [2, 4) of 3"},
+		{"gather range", func() error { var d tensor.Tensor; return x.Gather(&d, []int{3}) }, "row 3 out of range [0, 3)"},
+	} {
+		err := c.err()
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
+		}
+	}
+}
+
+func TestSubsetAndMaterialize(t *testing.T) {
+	ds, err := datasets.FromTensors(images(t, 5), &tensor.Tensor{Shape: tensor.Shape{5, 1}, Data: []float32{10, 11, 12, 13, 14}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tail, err := datasets.Slice(ds, 3, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	picked, err := datasets.Take(tail, []int{1, 0, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, y, err := datasets.Materialize(picked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !y.Shape.Equal(tensor.Shape{3, 1}) || !equal(y.Data, []float32{14, 13, 14}) {
+		t.Errorf("targets %v %v", y.Shape, y.Data)
+	}
+	if !x.Shape.Equal(tensor.Shape{3, 2, 2}) || x.Data[0] != 16 || x.Data[4] != 12 {
+		t.Errorf("features %v %v", x.Shape, x.Data)
+	}
+	if _, err := datasets.Take(ds, []int{5}); err == nil {
+		t.Error("Take accepted an index past the end")
+	}
+}
+
+func equal(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

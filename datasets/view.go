@@ -1,0 +1,112 @@
+package datasets
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/tailor-ml/tailor/tensor"
+)
+
+// Subset is a view of some examples of a dataset, in a given order.
+type Subset struct {
+	ds  Dataset
+	idx []int
+
+	mu  sync.Mutex // guards buf: a Subset may be read from many goroutines
+	buf []int      // translated indices, reused between calls
+}
+
+// Take returns the view of ds holding examples idx (copied), in that
+// order: Take(ds, []int{4, 2}) has ds's example 4 first. It is an error
+// for an index to be out of range.
+func Take(ds Dataset, idx []int) (*Subset, error) {
+	n := ds.Len()
+	for i, j := range idx {
+		if j < 0 || j >= n {
+			return nil, fmt.Errorf("datasets: index %d is %d, want [0, %d)", i, j, n)
+		}
+	}
+	return &Subset{ds: ds, idx: append([]int(nil), idx...)}, nil
+}
+
+// Slice returns the view of examples [lo, hi) of ds, as Keras takes a
+// validation split from the end of the data. It is an error unless
+// 0 ≤ lo ≤ hi ≤ ds.Len().
+func Slice(ds Dataset, lo, hi int) (*Subset, error) {
+	if lo < 0 || lo > hi || hi > ds.Len() {
+		return nil, fmt.Errorf("datasets: slice [%d, %d) of %d examples", lo, hi, ds.Len())
+	}
+	idx := make([]int, hi-lo)
+	for i := range idx {
+		idx[i] = lo + i
+	}
+	return &Subset{ds: ds, idx: idx}, nil
+}
+
+// Len is the number of examples in the view.
+func (s *Subset) Len() int { return len(s.idx) }
+
+// ExampleShape is the shape of one example's features.
+func (s *Subset) ExampleShape() tensor.Shape { return s.ds.ExampleShape() }
+
+// TargetShape is the shape of one example's target.
+func (s *Subset) TargetShape() tensor.Shape { return s.ds.TargetShape() }
+
+// Indices returns the underlying dataset's index of each example (not a
+// copy).
+func (s *Subset) Indices() []int { return s.idx }
+
+// translate maps view indices to the underlying dataset's; the caller
+// holds s.mu until it is done with the result.
+func (s *Subset) translate(idx []int) ([]int, error) {
+	if cap(s.buf) < len(idx) {
+		s.buf = make([]int, len(idx))
+	}
+	s.buf = s.buf[:len(idx)]
+	for i, j := range idx {
+		if j < 0 || j >= len(s.idx) {
+			return nil, fmt.Errorf("datasets: index %d out of range [0, %d)", j, len(s.idx))
+		}
+		s.buf[i] = s.idx[j]
+	}
+	return s.buf, nil
+}
+
+// Gather copies the features of examples idx of the view into dst.
+func (s *Subset) Gather(dst *tensor.Tensor, idx []int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, err := s.translate(idx)
+	if err != nil {
+		return err
+	}
+	return s.ds.Gather(dst, t)
+}
+
+// GatherTargets copies the targets of examples idx of the view into dst.
+func (s *Subset) GatherTargets(dst *tensor.Tensor, idx []int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, err := s.translate(idx)
+	if err != nil {
+		return err
+	}
+	return s.ds.GatherTargets(dst, t)
+}
+
+// Materialize reads every example of ds into two tensors, features
+// (N, ExampleShape()...) and targets (N, TargetShape()...).
+func Materialize(ds Dataset) (x, y *tensor.Tensor, err error) {
+	idx := make([]int, ds.Len())
+	for i := range idx {
+		idx[i] = i
+	}
+	x, y = &tensor.Tensor{}, &tensor.Tensor{}
+	if err := ds.Gather(x, idx); err != nil {
+		return nil, nil, err
+	}
+	if err := ds.GatherTargets(y, idx); err != nil {
+		return nil, nil, err
+	}
+	return x, y, nil
+}
