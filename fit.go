@@ -10,10 +10,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/tailor-ml/tailor/datasets"
 	"github.com/tailor-ml/tailor/internal/progbar"
-	"github.com/tailor-ml/tailor/layers"
 	"github.com/tailor-ml/tailor/metrics"
-	"github.com/tailor-ml/tailor/tensor"
 )
 
 // Verbosity chooses how Fit and Evaluate report progress.
@@ -31,6 +30,28 @@ const (
 	// OneLinePerEpoch prints one line per epoch (verbose=2).
 	OneLinePerEpoch
 )
+
+// resolve turns VerboseAuto into what it means for w: a progress bar on a
+// terminal, one line per epoch elsewhere.
+func (v Verbosity) resolve(w io.Writer) Verbosity {
+	if v != VerboseAuto {
+		return v
+	}
+	if isTerminal(w) {
+		return ProgressBar
+	}
+	return OneLinePerEpoch
+}
+
+// isTerminal reports whether w is a character device, such as a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
 
 // FitOptions are Fit's arguments beyond the data. The zero value trains
 // one epoch with Keras's defaults.
@@ -55,18 +76,30 @@ type FitOptions struct {
 	NoShuffle bool
 	// Seed seeds the shuffling; the same seed gives the same order.
 	Seed uint64
-	// ValidationSplit holds out the last fraction of x and y, taken before
-	// shuffling as Keras does, and evaluates on it after every epoch.
+	// ValidationSplit holds out the last fraction of the training data,
+	// taken before shuffling as Keras does, and evaluates on it after
+	// every epoch.
 	ValidationSplit float64
-	// ValidationX and ValidationY, when set, are evaluated after every
-	// epoch instead.
-	ValidationX, ValidationY *tensor.Tensor
+	// ValidationData, when set, is evaluated after every epoch instead.
+	ValidationData datasets.Dataset
 	// Verbose chooses the progress output; Out is where it goes (default
 	// standard output).
 	Verbose Verbosity
 	Out     io.Writer
 	// Callbacks are called around epochs and batches.
 	Callbacks []Callback
+}
+
+func (o *FitOptions) defaults() {
+	if o.Epochs == 0 {
+		o.Epochs = 1
+	}
+	if o.BatchSize == 0 {
+		o.BatchSize = 32
+	}
+	if o.Out == nil {
+		o.Out = os.Stdout
+	}
 }
 
 // History records the loss and metrics of every epoch, as Keras's
@@ -121,6 +154,90 @@ func (m *Model) Progress() Progress {
 	return p
 }
 
+// Fit trains the model on the examples of train for opts.Epochs epochs and
+// returns the per-epoch history, as Keras's fit does. Build train from
+// in-memory tensors with datasets.WithLabels or datasets.FromTensors.
+// Cancelling ctx stops training after the current batch; Fit then returns
+// the history so far and ctx's error.
+func (m *Model) Fit(ctx context.Context, train datasets.Dataset, opts FitOptions) (*History, error) {
+	r, err := m.newFitRun(train, opts)
+	if err != nil {
+		return nil, err
+	}
+	return r.run(ctx)
+}
+
+// fitRun is one call of Fit: the data, the options and the order of the
+// examples, with the history it builds.
+type fitRun struct {
+	m       *Model
+	train   datasets.Dataset // examples [0, n) are trained on
+	n       int
+	val     datasets.Dataset // evaluated after every epoch, or nil
+	opts    FitOptions
+	order   epochOrder
+	cbs     callbackList
+	verbose Verbosity
+	hist    *History
+	values  []progbar.Value // the progress bar's figures
+}
+
+// newFitRun checks Fit's arguments and splits off the validation data.
+func (m *Model) newFitRun(train datasets.Dataset, opts FitOptions) (*fitRun, error) {
+	if !m.compiled {
+		return nil, errors.New("tailor: Fit before Compile")
+	}
+	opts.defaults()
+	if opts.BatchSize < 0 || opts.Epochs < 0 {
+		return nil, fmt.Errorf("tailor: Fit: batch size %d and epochs %d must be positive", opts.BatchSize, opts.Epochs)
+	}
+	if train == nil {
+		return nil, errors.New("tailor: Fit: no training data")
+	}
+	if err := m.ensureBuilt(train.ExampleShape()); err != nil {
+		return nil, err
+	}
+	r := &fitRun{m: m, train: train, n: train.Len(), val: opts.ValidationData, opts: opts}
+	if opts.ValidationSplit != 0 {
+		if !(opts.ValidationSplit > 0 && opts.ValidationSplit < 1) {
+			return nil, fmt.Errorf("tailor: validation split %v, want a fraction in (0, 1)", opts.ValidationSplit)
+		}
+		if opts.ValidationData != nil {
+			return nil, errors.New("tailor: Fit: ValidationSplit and ValidationData are exclusive")
+		}
+		n := train.Len()
+		r.n = int(float64(n) * (1 - opts.ValidationSplit))
+		if r.n == 0 || r.n == n {
+			return nil, fmt.Errorf("tailor: validation split %v of %d examples leaves one side empty", opts.ValidationSplit, n)
+		}
+		val, err := datasets.Slice(train, r.n, n)
+		if err != nil {
+			return nil, fmt.Errorf("tailor: %w", err)
+		}
+		r.val = val
+	}
+	if err := m.checkData("training data", train, r.n); err != nil {
+		return nil, err
+	}
+	if r.val != nil {
+		if err := m.checkData("validation data", r.val, r.val.Len()); err != nil {
+			return nil, err
+		}
+	}
+	steps := (r.n + opts.BatchSize - 1) / opts.BatchSize
+	if p := opts.Resume; p != nil {
+		if err := m.resumeAt(p, steps, opts.BatchSize, r.n); err != nil {
+			return nil, err
+		}
+	}
+	r.order = newEpochOrder(r.n, opts.BatchSize, opts.Seed, !opts.NoShuffle)
+	r.cbs = callbackList(opts.Callbacks)
+	r.verbose = opts.Verbose.resolve(opts.Out)
+	r.hist = &History{History: map[string][]float64{}}
+	r.values = make([]progbar.Value, 1+len(m.metrics))
+	return r, nil
+}
+
 // resumeAt checks that r fits this training set: the same number of steps
 // per epoch and the same batch size.
 func (m *Model) resumeAt(r *Progress, steps, batch, n int) error {
@@ -135,262 +252,124 @@ func (m *Model) resumeAt(r *Progress, steps, batch, n int) error {
 	return nil
 }
 
-// Callback is notified as Fit progresses. Embed NopCallback to implement
-// only the methods you need. An error stops training and is returned by Fit.
-type Callback interface {
-	OnTrainBegin(m *Model) error
-	OnEpochBegin(m *Model, epoch int) error
-	OnBatchEnd(m *Model, epoch, batch int, loss float64) error
-	OnEpochEnd(m *Model, epoch int, logs Logs) error
-	OnTrainEnd(m *Model, logs Logs) error
-}
-
-// NopCallback implements Callback doing nothing.
-type NopCallback struct{}
-
-// OnTrainBegin does nothing.
-func (NopCallback) OnTrainBegin(*Model) error { return nil }
-
-// OnEpochBegin does nothing.
-func (NopCallback) OnEpochBegin(*Model, int) error { return nil }
-
-// OnBatchEnd does nothing.
-func (NopCallback) OnBatchEnd(*Model, int, int, float64) error { return nil }
-
-// OnEpochEnd does nothing.
-func (NopCallback) OnEpochEnd(*Model, int, Logs) error { return nil }
-
-// OnTrainEnd does nothing.
-func (NopCallback) OnTrainEnd(*Model, Logs) error { return nil }
-
-func (o *FitOptions) defaults() {
-	if o.Epochs == 0 {
-		o.Epochs = 1
-	}
-	if o.BatchSize == 0 {
-		o.BatchSize = 32
-	}
-	if o.Out == nil {
-		o.Out = os.Stdout
-	}
-}
-
-// isTerminal reports whether w is a character device, such as a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-func (v Verbosity) resolve(w io.Writer) Verbosity {
-	if v != VerboseAuto {
-		return v
-	}
-	if isTerminal(w) {
-		return ProgressBar
-	}
-	return OneLinePerEpoch
-}
-
-// checkData validates a dataset against the model and the loss.
-func (m *Model) checkData(what string, x, y *tensor.Tensor) error {
-	if x == nil || x.Len() == 0 {
-		return fmt.Errorf("tailor: %s: no examples", what)
-	}
-	if !x.Shape[1:].Equal(m.inputShape) {
-		return fmt.Errorf("tailor: %s: examples of shape %v, the model expects %v", what, x.Shape[1:], m.inputShape)
-	}
-	if y == nil {
-		return fmt.Errorf("tailor: %s: no targets", what)
-	}
-	if y.Len() != x.Len() {
-		return fmt.Errorf("tailor: %s: %d examples but %d targets", what, x.Len(), y.Len())
-	}
-	// The model keeps the shape, so that TrainOnBatch allocates nothing.
-	m.predShape = append(append(m.predShape[:0], x.Len()), m.OutputShape()...)
-	if err := m.loss.CheckTargets(y, m.predShape); err != nil {
-		return fmt.Errorf("tailor: %s: %w", what, err)
-	}
-	return nil
-}
-
-// Fit trains the model on x (N, ...) and targets y for opts.Epochs epochs
-// and returns the per-epoch history. Cancelling ctx stops training after
-// the current batch; Fit then returns the history so far and ctx's error.
-func (m *Model) Fit(ctx context.Context, x, y *tensor.Tensor, opts FitOptions) (*History, error) {
-	if !m.compiled {
-		return nil, errors.New("tailor: Fit before Compile")
-	}
-	opts.defaults()
-	if opts.BatchSize < 0 || opts.Epochs < 0 {
-		return nil, fmt.Errorf("tailor: Fit: batch size %d and epochs %d must be positive", opts.BatchSize, opts.Epochs)
-	}
-	if err := m.ensureBuilt(x); err != nil {
-		return nil, err
-	}
-	if err := m.checkData("training data", x, y); err != nil {
-		return nil, err
-	}
-	valX, valY := opts.ValidationX, opts.ValidationY
-	if opts.ValidationSplit != 0 {
-		if !(opts.ValidationSplit > 0 && opts.ValidationSplit < 1) {
-			return nil, fmt.Errorf("tailor: validation split %v, want a fraction in (0, 1)", opts.ValidationSplit)
-		}
-		n := x.Len()
-		split := int(float64(n) * (1 - opts.ValidationSplit))
-		if split == 0 || split == n {
-			return nil, fmt.Errorf("tailor: validation split %v of %d examples leaves one side empty", opts.ValidationSplit, n)
-		}
-		x, valX = x.Slice(0, split), x.Slice(split, n)
-		y, valY = y.Slice(0, split), y.Slice(split, n)
-	}
-	if (valX == nil) != (valY == nil) {
-		return nil, errors.New("tailor: validation data needs both ValidationX and ValidationY")
-	}
-	if valX != nil {
-		if err := m.checkData("validation data", valX, valY); err != nil {
-			return nil, err
-		}
-	}
-
-	verbose := opts.Verbose.resolve(opts.Out)
-	n := x.Len()
-	steps := (n + opts.BatchSize - 1) / opts.BatchSize
-	perm := make([]int, n)
-	hist := &History{History: map[string][]float64{}}
-	m.stopTraining = false
+// run trains epoch after epoch, then tells the callbacks.
+func (r *fitRun) run(ctx context.Context) (*History, error) {
+	m, opts := r.m, r.opts
 	startEpoch := opts.InitialEpoch
 	if opts.Resume != nil {
-		if err := m.resumeAt(opts.Resume, steps, opts.BatchSize, n); err != nil {
-			return nil, err
-		}
 		startEpoch = opts.Resume.Epoch
 	}
+	m.stopTraining = false
 	m.progress = Progress{Epoch: startEpoch}
-	for _, cb := range opts.Callbacks {
-		if err := cb.OnTrainBegin(m); err != nil {
-			return hist, err
-		}
+	if err := r.cbs.trainBegin(m); err != nil {
+		return r.hist, err
 	}
 	var logs Logs
-	values := make([]progbar.Value, 1+len(m.metrics))
 	for epoch := startEpoch; epoch < opts.Epochs && !m.stopTraining; epoch++ {
 		if err := ctx.Err(); err != nil {
-			return hist, err
+			return r.hist, err
 		}
-		resumed := opts.Resume != nil && epoch == opts.Resume.Epoch
-		first := 0 // the first step to run
-		if resumed {
-			first = opts.Resume.Step
+		var err error
+		if logs, err = r.epoch(ctx, epoch); err != nil {
+			return r.hist, err
 		}
-		if first == 0 {
-			for _, cb := range opts.Callbacks {
-				if err := cb.OnEpochBegin(m, epoch); err != nil {
-					return hist, err
+	}
+	return r.hist, r.cbs.trainEnd(m, logs)
+}
+
+// epoch runs one epoch — its batches from the first not yet done, then
+// validation — records it in the history and tells the callbacks.
+func (r *fitRun) epoch(ctx context.Context, epoch int) (Logs, error) {
+	m, opts := r.m, r.opts
+	first := 0 // the first step to run
+	resumed := opts.Resume != nil && epoch == opts.Resume.Epoch
+	if resumed {
+		first = opts.Resume.Step
+	}
+	if first == 0 {
+		if err := r.cbs.epochBegin(m, epoch); err != nil {
+			return nil, err
+		}
+	}
+	r.order.begin(epoch)
+	var bar *progbar.Bar
+	if r.verbose != Silent {
+		fmt.Fprintf(opts.Out, "Epoch %d/%d\n", epoch+1, opts.Epochs)
+		bar = progbar.New(opts.Out, r.order.steps, r.verbose == ProgressBar)
+	}
+	start := time.Now()
+	for _, mt := range m.metrics {
+		mt.Reset()
+	}
+	m.progress = Progress{Epoch: epoch, Step: first}
+	if resumed && first > 0 {
+		m.progress.Seen, m.progress.LossSum = opts.Resume.Seen, opts.Resume.LossSum
+		for i, mt := range m.metrics {
+			s, ok := mt.(metrics.Stateful)
+			if ok && opts.Resume.Metrics != nil && opts.Resume.Metrics[i] != nil {
+				if err := s.SetState(opts.Resume.Metrics[i]); err != nil {
+					return nil, fmt.Errorf("tailor: resuming: %w", err)
 				}
 			}
 		}
-		for i := range perm {
-			perm[i] = i
+	}
+	for step := first; step < r.order.steps; step++ {
+		idx := r.order.batch(step)
+		loss, err := m.trainBatch(r.train, idx, opts.Seed, uint64(epoch*r.order.steps+step))
+		if err != nil {
+			return nil, err
 		}
-		if !opts.NoShuffle {
-			rng := rand.New(rand.NewPCG(opts.Seed, uint64(epoch)))
-			rng.Shuffle(n, func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return nil, fmt.Errorf("tailor: the loss became %v at epoch %d, step %d: lower the learning rate or check the data", loss, epoch+1, step+1)
 		}
-		var bar *progbar.Bar
-		if verbose != Silent {
-			fmt.Fprintf(opts.Out, "Epoch %d/%d\n", epoch+1, opts.Epochs)
-			bar = progbar.New(opts.Out, steps, verbose == ProgressBar)
+		p := &m.progress
+		p.Step, p.Seen, p.LossSum = step+1, p.Seen+len(idx), p.LossSum+loss
+		if err := r.cbs.batchEnd(m, epoch, step, loss/float64(len(idx))); err != nil {
+			return nil, err
 		}
-		start := time.Now()
-		for _, mt := range m.metrics {
-			mt.Reset()
-		}
-		var lossSum float64
-		seen := 0
-		if resumed && first > 0 {
-			lossSum, seen = opts.Resume.LossSum, opts.Resume.Seen
-			for i, mt := range m.metrics {
-				s, ok := mt.(metrics.Stateful)
-				if ok && opts.Resume.Metrics != nil && opts.Resume.Metrics[i] != nil {
-					if err := s.SetState(opts.Resume.Metrics[i]); err != nil {
-						return hist, fmt.Errorf("tailor: resuming: %w", err)
-					}
-				}
-			}
-		}
-		m.progress = Progress{Epoch: epoch, Step: first, Seen: seen, LossSum: lossSum}
-		for step := first; step < steps; step++ {
-			idx := perm[step*opts.BatchSize : min((step+1)*opts.BatchSize, n)]
-			m.gather(x, y, idx)
-			m.seedStep(opts.Seed, uint64(epoch*steps+step))
-			l := m.trainStep(&m.xb, &m.yb)
-			lossSum += l
-			seen += len(idx)
-			if math.IsNaN(l) || math.IsInf(l, 0) {
-				return hist, fmt.Errorf("tailor: the loss became %v at epoch %d, step %d: lower the learning rate or check the data", l, epoch+1, step+1)
-			}
-			m.progress.Step, m.progress.Seen, m.progress.LossSum = step+1, seen, lossSum
-			for _, cb := range opts.Callbacks {
-				if err := cb.OnBatchEnd(m, epoch, step, l/float64(len(idx))); err != nil {
-					return hist, err
-				}
-			}
-			if bar != nil {
-				m.fillValues(values, lossSum/float64(seen))
-				bar.Update(step+1, values)
-			}
-			// Cancelling stops training here, after a whole batch, where
-			// Progress can resume it.
-			if err := ctx.Err(); err != nil {
-				return hist, err
-			}
-		}
-		// Validation reuses the metrics: keep the training state first.
-		m.progress = m.Progress()
-		logs = Logs{"loss": lossSum / float64(n)}
-		for _, mt := range m.metrics {
-			logs[mt.Name()] = mt.Result()
-		}
-		m.fillValues(values, logs["loss"])
-		shown := values
-		if valX != nil {
-			vl, vm, err := m.evaluate(ctx, valX, valY, 256, false)
-			if err != nil {
-				return hist, err
-			}
-			logs["val_loss"] = vl
-			shown = append(shown[:len(values):len(values)], progbar.Value{Name: "val_loss", Value: vl})
-			for _, mt := range m.metrics {
-				logs["val_"+mt.Name()] = vm[mt.Name()]
-				shown = append(shown, progbar.Value{Name: "val_" + mt.Name(), Value: vm[mt.Name()]})
-			}
-		}
-		secs := time.Since(start).Seconds()
 		if bar != nil {
-			bar.Finish(shown)
+			m.fillValues(r.values, p.LossSum/float64(p.Seen))
+			bar.Update(step+1, r.values)
 		}
-		hist.Epochs = append(hist.Epochs, epoch)
-		hist.Seconds = append(hist.Seconds, secs)
-		for k, v := range logs {
-			hist.History[k] = append(hist.History[k], v)
-		}
-		m.progress = Progress{Epoch: epoch + 1}
-		for _, cb := range opts.Callbacks {
-			if err := cb.OnEpochEnd(m, epoch, logs); err != nil {
-				return hist, err
-			}
+		// Cancelling stops training here, after a whole batch, where
+		// Progress can resume it.
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
 	}
-	for _, cb := range opts.Callbacks {
-		if err := cb.OnTrainEnd(m, logs); err != nil {
-			return hist, err
+	// Validation reuses nothing of training, but the progress keeps the
+	// metrics' training state for a checkpoint taken at epoch end.
+	lossSum := m.progress.LossSum
+	m.progress = m.Progress()
+	logs := Logs{"loss": lossSum / float64(r.n)}
+	for _, mt := range m.metrics {
+		logs[mt.Name()] = mt.Result()
+	}
+	m.fillValues(r.values, logs["loss"])
+	shown := r.values
+	if r.val != nil {
+		vl, vm, err := m.evaluate(ctx, r.val, 256, false)
+		if err != nil {
+			return nil, err
+		}
+		logs["val_loss"] = vl
+		shown = append(shown[:len(r.values):len(r.values)], progbar.Value{Name: "val_loss", Value: vl})
+		for _, mt := range m.metrics {
+			logs["val_"+mt.Name()] = vm[mt.Name()]
+			shown = append(shown, progbar.Value{Name: "val_" + mt.Name(), Value: vm[mt.Name()]})
 		}
 	}
-	return hist, nil
+	secs := time.Since(start).Seconds()
+	if bar != nil {
+		bar.Finish(shown)
+	}
+	r.hist.Epochs = append(r.hist.Epochs, epoch)
+	r.hist.Seconds = append(r.hist.Seconds, secs)
+	for k, v := range logs {
+		r.hist.History[k] = append(r.hist.History[k], v)
+	}
+	m.progress = Progress{Epoch: epoch + 1}
+	return logs, r.cbs.epochEnd(m, epoch, logs)
 }
 
 func (m *Model) fillValues(values []progbar.Value, loss float64) {
@@ -400,262 +379,34 @@ func (m *Model) fillValues(values []progbar.Value, loss float64) {
 	}
 }
 
-// gather copies the examples idx of x and y into the batch buffers.
-func (m *Model) gather(x, y *tensor.Tensor, idx []int) {
-	gatherRows(&m.xb, x, idx)
-	gatherRows(&m.yb, y, idx)
+// epochOrder is the order in which an epoch visits the training examples:
+// shuffled by a PCG seeded with (seed, epoch), so that any epoch's order
+// can be reproduced on its own — which is what lets Fit resume mid-epoch —
+// and cut into batches.
+type epochOrder struct {
+	n, batchSize, steps int
+	seed                uint64
+	shuffle             bool
+	perm                []int
 }
 
-func gatherRows(dst, src *tensor.Tensor, idx []int) {
-	row := src.Shape[1:].Size()
-	dst.Shape = append(append(dst.Shape[:0], len(idx)), src.Shape[1:]...)
-	if cap(dst.Data) < len(idx)*row {
-		dst.Data = make([]float32, len(idx)*row)
-	}
-	dst.Data = dst.Data[:len(idx)*row]
-	for i, j := range idx {
-		copy(dst.Data[i*row:(i+1)*row], src.Data[j*row:(j+1)*row])
-	}
+func newEpochOrder(n, batchSize int, seed uint64, shuffle bool) epochOrder {
+	return epochOrder{n: n, batchSize: batchSize, steps: (n + batchSize - 1) / batchSize,
+		seed: seed, shuffle: shuffle, perm: make([]int, n)}
 }
 
-// seedStep reseeds the stochastic layers for one training step.
-func (m *Model) seedStep(seed, step uint64) {
-	for _, l := range m.layers {
-		if s, ok := l.(layers.Stochastic); ok {
-			s.SeedStep(seed, step)
-		}
+// begin lays out the order of epoch.
+func (o *epochOrder) begin(epoch int) {
+	for i := range o.perm {
+		o.perm[i] = i
 	}
-}
-
-// TrainOnBatch runs one optimisation step on the batch (x, y) and returns
-// its mean loss, as Keras's train_on_batch does.
-func (m *Model) TrainOnBatch(x, y *tensor.Tensor) (float64, error) {
-	if !m.compiled {
-		return 0, errors.New("tailor: TrainOnBatch before Compile")
-	}
-	if err := m.ensureBuilt(x); err != nil {
-		return 0, err
-	}
-	if err := m.checkData("batch", x, y); err != nil {
-		return 0, err
-	}
-	return m.trainStep(x, y) / float64(x.Len()), nil
-}
-
-// trainStep is one step of training: forward through every layer, the
-// loss and its gradient, backward through every layer, the optimizer's
-// update and the metrics. It returns the batch's summed loss and allocates
-// nothing once the buffers have grown to the batch size.
-func (m *Model) trainStep(x, y *tensor.Tensor) float64 {
-	h := x
-	for _, l := range m.layers {
-		h = l.Forward(h, true)
-	}
-	m.grad.Resize(h.Shape...)
-	var loss float64
-	last := len(m.layers) - 1
-	var g *tensor.Tensor
-	if m.logits != nil {
-		loss = m.softmax.ComputeSoftmax(h, y, &m.grad)
-		g = m.logits.BackwardLogits(&m.grad, m.needDx[last])
-		last--
-	} else {
-		loss = m.loss.Compute(h, y, &m.grad)
-		g = &m.grad
-	}
-	for i := last; i >= 0; i-- {
-		g = m.layers[i].Backward(g, m.needDx[i])
-	}
-	m.optimizer.Apply(m.params)
-	for _, mt := range m.metrics {
-		mt.Update(h, y)
-	}
-	return loss
-}
-
-// EvaluateOptions are Evaluate's arguments beyond the data.
-type EvaluateOptions struct {
-	// BatchSize is the number of examples per forward pass (default 256;
-	// the figures do not depend on it).
-	BatchSize int
-	// FlipAverage scores the mean of the outputs for each image and its
-	// left-right mirror, as PredictOptions.FlipAverage.
-	FlipAverage bool
-	// Verbose and Out are as for Fit; the default prints nothing.
-	Verbose Verbosity
-	Out     io.Writer
-}
-
-// Evaluate returns the mean loss over x and y and the value of every
-// compiled metric, keyed by name, as Keras's evaluate does.
-func (m *Model) Evaluate(ctx context.Context, x, y *tensor.Tensor, opts EvaluateOptions) (loss float64, scores Logs, err error) {
-	if !m.compiled {
-		return 0, nil, errors.New("tailor: Evaluate before Compile")
-	}
-	if err := m.ensureBuilt(x); err != nil {
-		return 0, nil, err
-	}
-	if err := m.checkData("evaluation data", x, y); err != nil {
-		return 0, nil, err
-	}
-	if err := m.checkFlip(opts.FlipAverage); err != nil {
-		return 0, nil, err
-	}
-	if opts.BatchSize <= 0 {
-		opts.BatchSize = 256
-	}
-	start := time.Now()
-	loss, scores, err = m.evaluate(ctx, x, y, opts.BatchSize, opts.FlipAverage)
-	if err != nil {
-		return 0, nil, err
-	}
-	if opts.Verbose != VerboseAuto && opts.Verbose != Silent {
-		out := opts.Out
-		if out == nil {
-			out = os.Stdout
-		}
-		steps := (x.Len() + opts.BatchSize - 1) / opts.BatchSize
-		values := []progbar.Value{{Name: "loss", Value: loss}}
-		for _, mt := range m.metrics {
-			values = append(values, progbar.Value{Name: mt.Name(), Value: scores[mt.Name()]})
-		}
-		progbar.Line(out, steps, time.Since(start), values)
-	}
-	return loss, scores, nil
-}
-
-func (m *Model) evaluate(ctx context.Context, x, y *tensor.Tensor, batch int, flip bool) (float64, Logs, error) {
-	for _, mt := range m.metrics {
-		mt.Reset()
-	}
-	var lossSum float64
-	var fb flipBuffers
-	for lo := 0; lo < x.Len(); lo += batch {
-		if err := ctx.Err(); err != nil {
-			return 0, nil, err
-		}
-		hi := min(lo+batch, x.Len())
-		xb, yb := x.Slice(lo, hi), y.Slice(lo, hi)
-		h := m.infer(xb, flip, &fb)
-		lossSum += m.loss.Compute(h, yb, nil)
-		for _, mt := range m.metrics {
-			mt.Update(h, yb)
-		}
-	}
-	scores := Logs{}
-	for _, mt := range m.metrics {
-		scores[mt.Name()] = mt.Result()
-	}
-	return lossSum / float64(x.Len()), scores, nil
-}
-
-// forward runs the layers in inference mode.
-func (m *Model) forward(x *tensor.Tensor) *tensor.Tensor {
-	h := x
-	for _, l := range m.layers {
-		h = l.Forward(h, false)
-	}
-	return h
-}
-
-// flipBuffers hold infer's mirrored batch and averaged outputs between
-// batches.
-type flipBuffers struct{ mirrored, mean tensor.Tensor }
-
-// infer runs the layers in inference mode on the batch x; with flip it
-// returns the mean of the outputs for x and for its images mirrored left
-// to right (test-time augmentation), in buffers kept in fb.
-func (m *Model) infer(x *tensor.Tensor, flip bool, fb *flipBuffers) *tensor.Tensor {
-	h := m.forward(x)
-	if !flip {
-		return h
-	}
-	fb.mean.Resize(h.Shape...)
-	copy(fb.mean.Data, h.Data)
-	fb.mirrored.Resize(x.Shape...)
-	mirror(&fb.mirrored, x)
-	h = m.forward(&fb.mirrored)
-	for i, v := range h.Data {
-		fb.mean.Data[i] = (fb.mean.Data[i] + v) / 2
-	}
-	return &fb.mean
-}
-
-// mirror writes the images of x (N, H, W) or (N, H, W, C), each row
-// reversed, into dst of the same shape.
-func mirror(dst, x *tensor.Tensor) {
-	w, c := x.Shape[2], 1
-	if len(x.Shape) == 4 {
-		c = x.Shape[3]
-	}
-	row := w * c
-	for r := 0; r < len(x.Data); r += row {
-		src, out := x.Data[r:r+row], dst.Data[r:r+row]
-		for j := 0; j < w; j++ {
-			copy(out[j*c:j*c+c], src[(w-1-j)*c:(w-j)*c])
-		}
+	if o.shuffle {
+		rng := rand.New(rand.NewPCG(o.seed, uint64(epoch)))
+		rng.Shuffle(o.n, func(i, j int) { o.perm[i], o.perm[j] = o.perm[j], o.perm[i] })
 	}
 }
 
-// checkFlip reports whether flip averaging can apply to the model's input.
-func (m *Model) checkFlip(flip bool) error {
-	if flip && len(m.inputShape) != 2 && len(m.inputShape) != 3 {
-		return fmt.Errorf("tailor: FlipAverage needs image inputs (height, width) or (height, width, channels); the model's input is %v", m.inputShape)
-	}
-	return nil
-}
-
-// PredictOptions are Predict's arguments beyond the data.
-type PredictOptions struct {
-	// BatchSize is the number of examples per forward pass (default 256;
-	// the output does not depend on it).
-	BatchSize int
-	// FlipAverage returns, for each image, the mean of the model's outputs
-	// for the image and for its left-right mirror: test-time augmentation
-	// for models trained with RandomFlip("horizontal"), at twice the cost.
-	FlipAverage bool
-}
-
-// Predict returns the model's outputs for x (N, ...): for the tutorial's
-// model, an (N, 10) tensor of class probabilities.
-func (m *Model) Predict(ctx context.Context, x *tensor.Tensor, opts PredictOptions) (*tensor.Tensor, error) {
-	if err := m.ensureBuilt(x); err != nil {
-		return nil, err
-	}
-	if x == nil || len(x.Shape) == 0 || !x.Shape[1:].Equal(m.inputShape) {
-		var got tensor.Shape
-		if x != nil && len(x.Shape) > 0 {
-			got = x.Shape[1:]
-		}
-		return nil, fmt.Errorf("tailor: Predict: examples of shape %v, the model expects %v", got, m.inputShape)
-	}
-	if err := m.checkFlip(opts.FlipAverage); err != nil {
-		return nil, err
-	}
-	if opts.BatchSize <= 0 {
-		opts.BatchSize = 256
-	}
-	outShape := append(tensor.Shape{x.Len()}, m.OutputShape()...)
-	out := tensor.New(outShape...)
-	row := m.OutputShape().Size()
-	var fb flipBuffers
-	for lo := 0; lo < x.Len(); lo += opts.BatchSize {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		hi := min(lo+opts.BatchSize, x.Len())
-		h := m.infer(x.Slice(lo, hi), opts.FlipAverage, &fb)
-		copy(out.Data[lo*row:hi*row], h.Data)
-	}
-	return out, nil
-}
-
-// PredictClasses returns the most probable class of every example: the
-// argmax of Predict along its last axis.
-func (m *Model) PredictClasses(ctx context.Context, x *tensor.Tensor, opts PredictOptions) ([]int, error) {
-	p, err := m.Predict(ctx, x, opts)
-	if err != nil {
-		return nil, err
-	}
-	return p.Argmax(), nil
+// batch returns the examples of a step of the epoch begun last.
+func (o *epochOrder) batch(step int) []int {
+	return o.perm[step*o.batchSize : min((step+1)*o.batchSize, o.n)]
 }

@@ -5,47 +5,113 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"regexp"
+	"runtime"
 	"strings"
+	"sync"
 
-	"github.com/tailor-ml/tailor/activations"
 	"github.com/tailor-ml/tailor/layers"
 	"github.com/tailor-ml/tailor/losses"
 	"github.com/tailor-ml/tailor/metrics"
 	"github.com/tailor-ml/tailor/optimizers"
+	"github.com/tailor-ml/tailor/params"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
 // Model is a linear stack of layers, Keras's Sequential model.
+//
+// A model holds its layers' configuration and one copy of their weights
+// (a params.Arena). Everything a call needs besides the weights — every
+// layer's activations and what backward reads from forward — lives in a
+// workspace owned by the call: Fit and TrainOnBatch use the model's own;
+// Predict, PredictClasses and Evaluate take one from a pool and give it
+// back, so that in the steady state they allocate nothing but their
+// results.
+//
+// Concurrency: once built, a model may serve Predict, PredictInto,
+// PredictClasses and Evaluate from any number of goroutines at once; each
+// call gives the same result as it would alone. Everything that changes
+// the model — Build, Compile, Fit, TrainOnBatch, SetSeed, Add, loading
+// weights into it, a callback's changes — must not run concurrently with
+// any other call on the same model.
 type Model struct {
 	name   string
 	layers []layers.Layer
 	seed   uint64
 
+	buildMu      sync.Mutex // serialises building on first use
 	built        bool
 	inputShape   tensor.Shape   // without the batch axis
 	outputShapes []tensor.Shape // one per layer, without the batch axis
-	params       []*layers.Param
+	weights      *params.Arena
 	needDx       []bool // whether layer i must return its input gradient
 
 	compiled  bool
 	optimizer optimizers.Optimizer
 	loss      losses.Loss
 	metrics   []metrics.Metric
-	logits    logitLayer // the softmax layer whose gradient the loss fuses, or nil
-	softmax   losses.SoftmaxLoss
+	softmax   losses.SoftmaxLoss   // the loss when it fuses with the last layer's softmax, or nil
+	logits    layers.SoftmaxOutput // that last layer, or nil
 
-	grad         tensor.Tensor // dLoss/dOutput for one batch
-	xb, yb       tensor.Tensor // the gathered batch
-	predShape    tensor.Shape  // the batch's output shape, for checking targets
+	train        *workspace // the training step's
+	pool         workspacePool
 	stopTraining bool
 	progress     Progress // how far Fit has got
 }
 
-// logitLayer is a layer ending in an activation whose gradient the loss can
-// take over (layers.DenseLayer with softmax).
-type logitLayer interface {
-	Activation() activations.Activation
-	BackwardLogits(dz *tensor.Tensor, needInputGrad bool) *tensor.Tensor
+// workspace is everything one call needs besides the weights: every
+// layer's state, the gathered batch and its indices, the loss gradient and
+// the buffers of flip averaging. Buffers grow on the first (or largest)
+// batch and are reused after.
+type workspace struct {
+	states    []layers.State
+	x, y      tensor.Tensor // the gathered batch
+	view      tensor.Tensor // a batch read in place (see datasets.View)
+	idx       []int
+	grad      tensor.Tensor // dLoss/dOutput
+	predShape tensor.Shape  // the batch's output shape, for checking targets
+	flip      flipBuffers
+	metrics   []metrics.Metric // Evaluate's own copies of the compiled metrics
+}
+
+// newWorkspace returns an empty workspace for the built model.
+func (m *Model) newWorkspace() *workspace {
+	ws := &workspace{states: make([]layers.State, len(m.layers))}
+	for i, l := range m.layers {
+		ws.states[i] = l.NewState()
+	}
+	return ws
+}
+
+// workspacePool keeps the inference workspaces of finished calls for the
+// next ones. It holds at most max(2, GOMAXPROCS) idle workspaces: more
+// concurrent calls than that each allocate their own, and the surplus is
+// left to the garbage collector when they finish.
+type workspacePool struct {
+	mu   sync.Mutex
+	free []*workspace
+}
+
+func (m *Model) getWorkspace() *workspace {
+	p := &m.pool
+	p.mu.Lock()
+	if n := len(p.free); n > 0 {
+		ws := p.free[n-1]
+		p.free[n-1] = nil
+		p.free = p.free[:n-1]
+		p.mu.Unlock()
+		return ws
+	}
+	p.mu.Unlock()
+	return m.newWorkspace()
+}
+
+func (m *Model) putWorkspace(ws *workspace) {
+	p := &m.pool
+	p.mu.Lock()
+	if len(p.free) < max(2, runtime.GOMAXPROCS(0)) {
+		p.free = append(p.free, ws)
+	}
+	p.mu.Unlock()
 }
 
 // Sequential returns a model that applies the layers in order, naming each
@@ -117,13 +183,22 @@ func (m *Model) SetSeed(seed uint64) error {
 func (m *Model) Seed() uint64 { return m.seed }
 
 // Build creates every layer's weights for inputs of the given shape (batch
-// axis excluded). With no shape, the first layer's declared input shape is
-// used, as for Flatten(28, 28). Building twice is an error.
+// axis excluded): the layers declare them in order, the model lays them
+// out in one arena and draws their initial values from its seed. With no
+// shape, the first layer's declared input shape is used, as for
+// Flatten(28, 28). Building twice is an error.
 func (m *Model) Build(inputShape ...int) error {
+	m.buildMu.Lock()
+	defer m.buildMu.Unlock()
+	return m.build(inputShape)
+}
+
+// build is Build with m.buildMu held.
+func (m *Model) build(inputShape tensor.Shape) error {
 	if m.built {
 		return errors.New("tailor: model already built")
 	}
-	in := tensor.Shape(inputShape)
+	in := inputShape
 	if len(in) == 0 && len(m.layers) > 0 {
 		if s, ok := m.layers[0].(layers.InputShaper); ok {
 			in = s.InputShape()
@@ -135,29 +210,29 @@ func (m *Model) Build(inputShape ...int) error {
 	if len(m.layers) == 0 {
 		return errors.New("tailor: the model has no layers")
 	}
-	rng := rand.New(rand.NewPCG(m.seed, 0x7461696c6f72))
 	m.inputShape = append(tensor.Shape(nil), in...)
 	m.outputShapes = m.outputShapes[:0]
-	m.params = m.params[:0]
 	m.needDx = m.needDx[:0]
+	wb := params.NewBuilder()
 	seenParams := false
 	shape := m.inputShape
 	for _, l := range m.layers {
-		out, err := l.Build(shape, rng)
+		wb.SetLayer(l.Name())
+		out, err := l.Build(shape, wb)
 		if err != nil {
 			return fmt.Errorf("tailor: building layer %s: %w", l.Name(), err)
 		}
 		m.outputShapes = append(m.outputShapes, out)
 		m.needDx = append(m.needDx, seenParams)
-		ps := l.Params()
-		m.params = append(m.params, ps...)
-		for _, p := range ps {
+		for _, p := range l.Params() {
 			if p.Trainable() {
 				seenParams = true
 			}
 		}
 		shape = out
 	}
+	m.weights = wb.Bind(rand.New(rand.NewPCG(m.seed, 0x7461696c6f72)))
+	m.train = m.newWorkspace()
 	m.built = true
 	return nil
 }
@@ -176,24 +251,40 @@ func (m *Model) OutputShape() tensor.Shape {
 	return m.outputShapes[len(m.outputShapes)-1]
 }
 
+// LayerOutputShape returns the output shape of layer i (batch axis
+// excluded), nil before Build.
+func (m *Model) LayerOutputShape(i int) tensor.Shape {
+	if !m.built {
+		return nil
+	}
+	return m.outputShapes[i]
+}
+
+// Weights returns the arena holding every weight and gradient, nil before
+// Build.
+func (m *Model) Weights() *params.Arena { return m.weights }
+
 // Params returns every weight of the model, layer by layer.
-func (m *Model) Params() []*layers.Param { return m.params }
+func (m *Model) Params() []*params.Param {
+	if m.weights == nil {
+		return nil
+	}
+	return m.weights.Params()
+}
 
 // CountParams returns the number of trainable and non-trainable weights.
 func (m *Model) CountParams() (trainable, nonTrainable int) {
-	for _, p := range m.params {
-		if p.Trainable() {
-			trainable += len(p.Value.Data)
-		} else {
-			nonTrainable += len(p.Value.Data)
-		}
+	if m.weights == nil {
+		return 0, 0
 	}
-	return trainable, nonTrainable
+	return m.weights.Count()
 }
 
 // ensureBuilt builds the model from its declared input shape or from the
-// shape of the data it is first given.
-func (m *Model) ensureBuilt(x *tensor.Tensor) error {
+// shape of the data it is first given. Concurrent first calls build once.
+func (m *Model) ensureBuilt(example tensor.Shape) error {
+	m.buildMu.Lock()
+	defer m.buildMu.Unlock()
 	if m.built {
 		return nil
 	}
@@ -201,12 +292,12 @@ func (m *Model) ensureBuilt(x *tensor.Tensor) error {
 		return errors.New("tailor: the model has no layers")
 	}
 	if s, ok := m.layers[0].(layers.InputShaper); ok && len(s.InputShape()) > 0 {
-		return m.Build()
+		return m.build(nil)
 	}
-	if x == nil || len(x.Shape) == 0 {
+	if len(example) == 0 {
 		return errors.New("tailor: the model is not built and its input shape is unknown")
 	}
-	return m.Build(x.Shape[1:]...)
+	return m.build(example)
 }
 
 // Compile sets the optimizer, the loss and the metrics that Fit and
@@ -215,16 +306,14 @@ func (m *Model) Compile(optimizer optimizers.Optimizer, loss losses.Loss, ms ...
 	if optimizer == nil || loss == nil {
 		return errors.New("tailor: Compile needs an optimizer and a loss")
 	}
-	m.optimizer, m.loss, m.metrics = optimizer, loss, ms
-	m.logits, m.softmax = nil, nil
-	if len(m.layers) > 0 {
-		if l, ok := m.layers[len(m.layers)-1].(logitLayer); ok && l.Activation() == activations.Softmax {
-			if sl, ok := loss.(losses.SoftmaxLoss); ok {
-				m.logits, m.softmax = l, sl
-			}
+	for i, mt := range ms {
+		if mt == nil {
+			return fmt.Errorf("tailor: Compile: metric %d is nil", i)
 		}
 	}
+	m.optimizer, m.loss, m.metrics = optimizer, loss, ms
 	m.compiled = true
+	m.setSoftmax()
 	if len(m.layers) == 0 {
 		return nil
 	}
@@ -232,6 +321,20 @@ func (m *Model) Compile(optimizer optimizers.Optimizer, loss losses.Loss, ms ...
 		return m.Build()
 	}
 	return nil
+}
+
+// setSoftmax decides whether the loss differentiates straight through the
+// last layer's softmax (see layers.SoftmaxOutput).
+func (m *Model) setSoftmax() {
+	m.logits, m.softmax = nil, nil
+	if !m.compiled || len(m.layers) == 0 {
+		return
+	}
+	l, ok := m.layers[len(m.layers)-1].(layers.SoftmaxOutput)
+	sl, fuses := m.loss.(losses.SoftmaxLoss)
+	if ok && fuses && l.EndsInSoftmax() {
+		m.logits, m.softmax = l, sl
+	}
 }
 
 // Optimizer returns the compiled optimizer.

@@ -110,3 +110,27 @@ func Materialize(ds Dataset) (x, y *tensor.Tensor, err error) {
 	}
 	return x, y, nil
 }
+
+// View points dst at the features of examples [lo, hi) of f without
+// copying them and reports whether it could: it can when f holds them
+// contiguously in memory — a *tensor.Tensor, or a dataset WithLabels or
+// WithTargets made over one. dst's shape slice is reused, so a caller that
+// keeps dst allocates nothing. The view shares f's storage: do not modify
+// it.
+func View(dst *tensor.Tensor, f Features, lo, hi int) bool {
+	switch d := f.(type) {
+	case *tensor.Tensor:
+		if len(d.Shape) == 0 || lo < 0 || lo > hi || hi > d.Len() {
+			return false
+		}
+		row := d.Shape[1:].Size()
+		dst.Shape = append(append(dst.Shape[:0], hi-lo), d.Shape[1:]...)
+		dst.Data = d.Data[lo*row : hi*row]
+		return true
+	case *Labeled:
+		return View(dst, d.x, lo, hi)
+	case *Targeted:
+		return View(dst, d.x, lo, hi)
+	}
+	return false
+}

@@ -2,9 +2,9 @@ package layers
 
 import (
 	"fmt"
-	"math/rand/v2"
 
 	"github.com/tailor-ml/tailor/activations"
+	"github.com/tailor-ml/tailor/params"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -14,10 +14,14 @@ import (
 // Softmax works along the last axis.
 type ActivationLayer struct {
 	named
+	noParams
 	activation activations.Activation
 	in         tensor.Shape
-	out, dx    tensor.Tensor
 }
+
+// outState is the output and input-gradient buffers of a layer that keeps
+// nothing else for its backward pass.
+type outState struct{ out, dx tensor.Tensor }
 
 // Activation returns a layer that applies a, element-wise (softmax: along
 // the last axis).
@@ -32,7 +36,7 @@ func (a *ActivationLayer) Type() string { return "Activation" }
 func (a *ActivationLayer) Activation() activations.Activation { return a.activation }
 
 // Build checks the activation; the output shape is the input shape.
-func (a *ActivationLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+func (a *ActivationLayer) Build(in tensor.Shape, _ *params.Builder) (tensor.Shape, error) {
 	if err := a.activation.Validate(); err != nil {
 		return nil, fmt.Errorf("activation %q: %w", a.name, err)
 	}
@@ -50,29 +54,44 @@ func (a *ActivationLayer) rows(x *tensor.Tensor) (m, n int) {
 	return len(x.Data) / n, n
 }
 
+// NewState returns an empty state.
+func (a *ActivationLayer) NewState() State { return &outState{} }
+
 // Forward returns y = f(x).
-func (a *ActivationLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
-	a.out.Resize(x.Shape...)
-	copy(a.out.Data, x.Data)
+func (a *ActivationLayer) Forward(s State, x *tensor.Tensor, training bool) *tensor.Tensor {
+	st := stateOf[outState](s, "Activation")
+	st.out.Resize(x.Shape...)
+	copy(st.out.Data, x.Data)
 	m, n := a.rows(x)
-	a.activation.Forward(a.out.Data, m, n)
-	return &a.out
+	a.activation.Forward(st.out.Data, m, n)
+	return &st.out
 }
 
 // Backward returns dx = f'(x) ⊙ dy, written in terms of the output y
 // (activations.Activation.Backward).
-func (a *ActivationLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+func (a *ActivationLayer) Backward(s State, dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
 	if !needInputGrad {
 		return nil
 	}
-	a.dx.Resize(dy.Shape...)
+	st := stateOf[outState](s, "Activation")
+	st.dx.Resize(dy.Shape...)
 	m, n := a.rows(dy)
-	a.activation.Backward(a.dx.Data, dy.Data, a.out.Data, m, n)
-	return &a.dx
+	a.activation.Backward(st.dx.Data, dy.Data, st.out.Data, m, n)
+	return &st.dx
 }
 
-// Params returns nil: an activation has no weights.
-func (a *ActivationLayer) Params() []*Param { return nil }
+// EndsInSoftmax reports whether the activation is softmax (see
+// SoftmaxOutput).
+func (a *ActivationLayer) EndsInSoftmax() bool { return a.activation == activations.Softmax }
+
+// BackwardLogits returns dz itself: the layer's input is the softmax's
+// pre-activation (see SoftmaxOutput).
+func (a *ActivationLayer) BackwardLogits(_ State, dz *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+	if !needInputGrad {
+		return nil
+	}
+	return dz
+}
 
 // Config returns the name and the activation's Keras name.
 func (a *ActivationLayer) Config() map[string]any {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/tailor-ml/tailor/params"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -18,18 +19,27 @@ import (
 // pixels and is linear in the input, so Backward sends the gradient back
 // along the same moves.
 
-// augment is what the augmentation layers share: the random generator, the
-// image geometry and the buffers.
+// augment is what the augmentation layers share: the image geometry.
 type augment struct {
 	named
+	noParams
 	inputShape tensor.Shape
-	pcg        rand.PCG
-	rng        *rand.Rand
 	in         tensor.Shape
 	h, w, c    int
-	active     bool // whether the last Forward transformed
-	out, dx    tensor.Tensor
 }
+
+// augmentState is what the augmentation layers' states share: the random
+// generator and the buffers.
+type augmentState struct {
+	pcg     rand.PCG
+	rng     *rand.Rand
+	active  bool // whether the last Forward transformed
+	out, dx tensor.Tensor
+}
+
+// init points the generator at the state's own PCG, which SeedStep
+// reseeds; it must run once the state is at its final address.
+func (s *augmentState) init() { s.rng = rand.New(&s.pcg) }
 
 func (a *augment) build(kind string, in tensor.Shape) (tensor.Shape, error) {
 	h, w, c, err := imageShape(in)
@@ -38,18 +48,14 @@ func (a *augment) build(kind string, in tensor.Shape) (tensor.Shape, error) {
 	}
 	a.h, a.w, a.c = h, w, c
 	a.in = append(a.in[:0], in...)
-	a.rng = rand.New(&a.pcg)
 	return append(tensor.Shape(nil), in...), nil
 }
 
-// SeedStep reseeds the generator for one training step.
-func (a *augment) SeedStep(seed, step uint64) { a.pcg.Seed(seed^nameHash(a.name), step) }
+// seed reseeds a state's generator for one training step.
+func (a *augment) seed(s *augmentState, seed, step uint64) { s.pcg.Seed(seed^nameHash(a.name), step) }
 
 // InputShape returns the declared input shape, or nil.
 func (a *augment) InputShape() tensor.Shape { return a.inputShape }
-
-// Params returns nil: augmentation has no weights.
-func (a *augment) Params() []*Param { return nil }
 
 // RandomFlipLayer flips each image left-right and/or upside down, each
 // with probability ½, in training.
@@ -58,7 +64,12 @@ type RandomFlipLayer struct {
 	mode       string
 	horizontal bool
 	vertical   bool
-	flips      []uint8 // per image of the last batch: bit 0 left-right, bit 1 upside down
+}
+
+// flipState is one call's generator, buffers and flips.
+type flipState struct {
+	augmentState
+	flips []uint8 // per image of the last batch: bit 0 left-right, bit 1 upside down
 }
 
 // The modes of RandomFlip, as Keras names them.
@@ -81,7 +92,7 @@ func (f *RandomFlipLayer) Type() string { return "RandomFlip" }
 
 // Build checks the mode and the image shape; the output shape is the input
 // shape.
-func (f *RandomFlipLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+func (f *RandomFlipLayer) Build(in tensor.Shape, _ *params.Builder) (tensor.Shape, error) {
 	switch f.mode {
 	case Horizontal:
 		f.horizontal, f.vertical = true, false
@@ -95,20 +106,33 @@ func (f *RandomFlipLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, er
 	return f.build("random_flip", in)
 }
 
+// NewState returns an empty state.
+func (f *RandomFlipLayer) NewState() State {
+	st := &flipState{}
+	st.init()
+	return st
+}
+
+// SeedStep reseeds the state's generator for one training step.
+func (f *RandomFlipLayer) SeedStep(s State, seed, step uint64) {
+	f.seed(&stateOf[flipState](s, "RandomFlip").augmentState, seed, step)
+}
+
 // Forward flips each image of x with probability ½ per direction in
 // training, and returns x itself at inference.
-func (f *RandomFlipLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
-	f.active = training
+func (f *RandomFlipLayer) Forward(s State, x *tensor.Tensor, training bool) *tensor.Tensor {
+	st := stateOf[flipState](s, "RandomFlip")
+	st.active = training
 	if !training {
 		return x
 	}
 	b := x.Len()
-	if cap(f.flips) < b {
-		f.flips = make([]uint8, b)
+	if cap(st.flips) < b {
+		st.flips = make([]uint8, b)
 	}
-	f.flips = f.flips[:b]
-	for i := range f.flips {
-		u := f.rng.Uint64()
+	st.flips = st.flips[:b]
+	for i := range st.flips {
+		u := st.rng.Uint64()
 		var fl uint8
 		if f.horizontal && u&1 != 0 {
 			fl |= 1
@@ -116,19 +140,19 @@ func (f *RandomFlipLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tenso
 		if f.vertical && u&2 != 0 {
 			fl |= 2
 		}
-		f.flips[i] = fl
+		st.flips[i] = fl
 	}
-	f.out.Resize(x.Shape...)
-	f.apply(f.out.Data, x.Data)
-	return &f.out
+	st.out.Resize(x.Shape...)
+	f.apply(st.out.Data, x.Data, st.flips)
+	return &st.out
 }
 
-// apply writes into dst each image of src flipped as f.flips says. A flip
+// apply writes into dst each image of src flipped as flips says. A flip
 // is its own inverse, so Backward applies it to dy too.
-func (f *RandomFlipLayer) apply(dst, src []float32) {
+func (f *RandomFlipLayer) apply(dst, src []float32, flips []uint8) {
 	h, w, c := f.h, f.w, f.c
 	size := h * w * c
-	for i, fl := range f.flips {
+	for i, fl := range flips {
 		s, d := src[i*size:(i+1)*size], dst[i*size:(i+1)*size]
 		for y := 0; y < h; y++ {
 			sy := y
@@ -149,16 +173,17 @@ func (f *RandomFlipLayer) apply(dst, src []float32) {
 
 // Backward flips dy back: in the forward pass y was x flipped, so dx is dy
 // flipped the same way.
-func (f *RandomFlipLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+func (f *RandomFlipLayer) Backward(s State, dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
 	if !needInputGrad {
 		return nil
 	}
-	if !f.active {
+	st := stateOf[flipState](s, "RandomFlip")
+	if !st.active {
 		return dy
 	}
-	f.dx.Resize(dy.Shape...)
-	f.apply(f.dx.Data, dy.Data)
-	return &f.dx
+	st.dx.Resize(dy.Shape...)
+	f.apply(st.dx.Data, dy.Data, st.flips)
+	return &st.dx
 }
 
 // Config returns mode, and input_shape when one was declared.
@@ -203,8 +228,13 @@ type RandomTranslationLayer struct {
 	heightFactor, widthFactor float64
 	fillMode                  string
 	fillValue                 float32
-	shifts                    []int // per image of the last batch: rows, columns
-	rows, cols                []int // source row and column of each output pixel, −1 for the fill
+}
+
+// translationState is one call's generator, buffers and shifts.
+type translationState struct {
+	augmentState
+	shifts     []int // per image of the last batch: rows, columns
+	rows, cols []int // source row and column of each output pixel, −1 for the fill
 }
 
 // RandomTranslation returns a layer that shifts images at random in
@@ -230,7 +260,7 @@ func (t *RandomTranslationLayer) Type() string { return "RandomTranslation" }
 
 // Build checks the factors, the fill mode and the image shape; the output
 // shape is the input shape.
-func (t *RandomTranslationLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+func (t *RandomTranslationLayer) Build(in tensor.Shape, _ *params.Builder) (tensor.Shape, error) {
 	if !(t.heightFactor >= 0 && t.heightFactor <= 1) || !(t.widthFactor >= 0 && t.widthFactor <= 1) {
 		return nil, fmt.Errorf("random_translation %q: factors %v and %v, want values in [0, 1]", t.name, t.heightFactor, t.widthFactor)
 	}
@@ -239,56 +269,65 @@ func (t *RandomTranslationLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Sh
 	default:
 		return nil, fmt.Errorf("random_translation %q: fill mode %q, want %q, %q, %q or %q", t.name, t.fillMode, FillReflect, FillConstant, FillNearest, FillWrap)
 	}
-	out, err := t.build("random_translation", in)
-	if err != nil {
-		return nil, err
-	}
-	t.rows, t.cols = make([]int, t.h), make([]int, t.w)
-	return out, nil
+	return t.build("random_translation", in)
+}
+
+// NewState returns a state for the built image size.
+func (t *RandomTranslationLayer) NewState() State {
+	st := &translationState{rows: make([]int, t.h), cols: make([]int, t.w)}
+	st.init()
+	return st
+}
+
+// SeedStep reseeds the state's generator for one training step.
+func (t *RandomTranslationLayer) SeedStep(s State, seed, step uint64) {
+	t.seed(&stateOf[translationState](s, "RandomTranslation").augmentState, seed, step)
 }
 
 // Forward shifts each image of x in training, and returns x itself at
 // inference.
-func (t *RandomTranslationLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
-	t.active = training
+func (t *RandomTranslationLayer) Forward(s State, x *tensor.Tensor, training bool) *tensor.Tensor {
+	st := stateOf[translationState](s, "RandomTranslation")
+	st.active = training
 	if !training {
 		return x
 	}
 	b := x.Len()
-	if cap(t.shifts) < 2*b {
-		t.shifts = make([]int, 2*b)
+	if cap(st.shifts) < 2*b {
+		st.shifts = make([]int, 2*b)
 	}
-	t.shifts = t.shifts[:2*b]
+	st.shifts = st.shifts[:2*b]
 	maxDy, maxDx := int(math.Round(t.heightFactor*float64(t.h))), int(math.Round(t.widthFactor*float64(t.w)))
 	for i := 0; i < b; i++ {
-		t.shifts[2*i] = t.rng.IntN(2*maxDy+1) - maxDy
-		t.shifts[2*i+1] = t.rng.IntN(2*maxDx+1) - maxDx
+		st.shifts[2*i] = st.rng.IntN(2*maxDy+1) - maxDy
+		st.shifts[2*i+1] = st.rng.IntN(2*maxDx+1) - maxDx
 	}
-	t.out.Resize(x.Shape...)
-	t.move(t.out.Data, x.Data, false)
-	return &t.out
+	st.out.Resize(x.Shape...)
+	t.move(st, st.out.Data, x.Data, false)
+	return &st.out
 }
 
-// move translates every image: with backward false it gathers dst from
-// src (the forward pass); with it true it scatters src, a gradient, back
-// to the pixels dst it was gathered from, adding where several output
-// pixels read the same input pixel (at a reflected or repeated border).
-func (t *RandomTranslationLayer) move(dst, src []float32, backward bool) {
+// move translates every image by st's shifts: with backward false it
+// gathers dst from src (the forward pass); with it true it scatters src, a
+// gradient, back to the pixels dst it was gathered from, adding where
+// several output pixels read the same input pixel (at a reflected or
+// repeated border).
+func (t *RandomTranslationLayer) move(st *translationState, dst, src []float32, backward bool) {
 	h, w, c := t.h, t.w, t.c
 	size := h * w * c
 	if backward {
 		clear(dst)
 	}
-	for i := 0; i < len(t.shifts)/2; i++ {
-		for y := range t.rows {
-			t.rows[y] = t.source(y-t.shifts[2*i], h)
+	for i := 0; i < len(st.shifts)/2; i++ {
+		for y := range st.rows {
+			st.rows[y] = t.source(y-st.shifts[2*i], h)
 		}
-		for x := range t.cols {
-			t.cols[x] = t.source(x-t.shifts[2*i+1], w)
+		for x := range st.cols {
+			st.cols[x] = t.source(x-st.shifts[2*i+1], w)
 		}
 		s, d := src[i*size:(i+1)*size], dst[i*size:(i+1)*size]
-		for y, sy := range t.rows {
-			for x, sx := range t.cols {
+		for y, sy := range st.rows {
+			for x, sx := range st.cols {
 				o := (y*w + x) * c
 				if sy < 0 || sx < 0 { // outside, in constant mode
 					if !backward {
@@ -335,16 +374,17 @@ func (t *RandomTranslationLayer) source(i, n int) int {
 
 // Backward sends dy back along the shifts: in the forward pass y[p] was
 // x[source(p)], so dx[q] is the sum of dy[p] over the p that read q.
-func (t *RandomTranslationLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+func (t *RandomTranslationLayer) Backward(s State, dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
 	if !needInputGrad {
 		return nil
 	}
-	if !t.active {
+	st := stateOf[translationState](s, "RandomTranslation")
+	if !st.active {
 		return dy
 	}
-	t.dx.Resize(dy.Shape...)
-	t.move(t.dx.Data, dy.Data, true)
-	return &t.dx
+	st.dx.Resize(dy.Shape...)
+	t.move(st, st.dx.Data, dy.Data, true)
+	return &st.dx
 }
 
 // Config returns height_factor, width_factor, fill_mode, fill_value and
@@ -382,7 +422,12 @@ type RandomErasingLayer struct {
 	factor    float64
 	opts      ErasingOptions
 	fillValue float32
-	rects     []int // per image of the last batch: top, left, height, width (height 0: none)
+}
+
+// erasingState is one call's generator, buffers and rectangles.
+type erasingState struct {
+	augmentState
+	rects []int // per image of the last batch: top, left, height, width (height 0: none)
 }
 
 // RandomErasing returns a layer that erases a rectangle of each image with
@@ -410,7 +455,7 @@ func (e *RandomErasingLayer) Type() string { return "RandomErasing" }
 
 // Build checks the options and the image shape; the output shape is the
 // input shape.
-func (e *RandomErasingLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+func (e *RandomErasingLayer) Build(in tensor.Shape, _ *params.Builder) (tensor.Shape, error) {
 	s, r := e.opts.Scale, e.opts.Ratio
 	if !(e.factor >= 0 && e.factor <= 1) || !(s[0] > 0 && s[0] <= s[1] && s[1] <= 1) || !(r[0] > 0 && r[0] <= r[1]) {
 		return nil, fmt.Errorf("random_erasing %q: factor %v, scale %v, ratio %v: want a factor in [0, 1], 0 < scale ≤ 1 and 0 < ratio, each range in order", e.name, e.factor, s, r)
@@ -418,52 +463,65 @@ func (e *RandomErasingLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape,
 	return e.build("random_erasing", in)
 }
 
+// NewState returns an empty state.
+func (e *RandomErasingLayer) NewState() State {
+	st := &erasingState{}
+	st.init()
+	return st
+}
+
+// SeedStep reseeds the state's generator for one training step.
+func (e *RandomErasingLayer) SeedStep(s State, seed, step uint64) {
+	e.seed(&stateOf[erasingState](s, "RandomErasing").augmentState, seed, step)
+}
+
 // Forward erases a rectangle of some images of x in training, and returns
 // x itself at inference.
-func (e *RandomErasingLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
-	e.active = training
+func (e *RandomErasingLayer) Forward(s State, x *tensor.Tensor, training bool) *tensor.Tensor {
+	st := stateOf[erasingState](s, "RandomErasing")
+	st.active = training
 	if !training {
 		return x
 	}
 	b := x.Len()
-	if cap(e.rects) < 4*b {
-		e.rects = make([]int, 4*b)
+	if cap(st.rects) < 4*b {
+		st.rects = make([]int, 4*b)
 	}
-	e.rects = e.rects[:4*b]
+	st.rects = st.rects[:4*b]
 	for i := 0; i < b; i++ {
-		e.draw(e.rects[4*i : 4*i+4])
+		e.draw(st.rng, st.rects[4*i:4*i+4])
 	}
-	e.out.Resize(x.Shape...)
-	copy(e.out.Data, x.Data)
-	e.erase(e.out.Data, e.fillValue)
-	return &e.out
+	st.out.Resize(x.Shape...)
+	copy(st.out.Data, x.Data)
+	e.erase(st.out.Data, st.rects, e.fillValue)
+	return &st.out
 }
 
 // draw picks one image's rectangle: up to ten tries for one that fits, as
 // the paper does, else none.
-func (e *RandomErasingLayer) draw(r []int) {
+func (e *RandomErasingLayer) draw(rng *rand.Rand, r []int) {
 	r[2] = 0
-	if e.rng.Float64() >= e.factor {
+	if rng.Float64() >= e.factor {
 		return
 	}
 	area := float64(e.h * e.w)
 	lr0, lr1 := math.Log(e.opts.Ratio[0]), math.Log(e.opts.Ratio[1])
 	for try := 0; try < 10; try++ {
-		a := area * (e.opts.Scale[0] + (e.opts.Scale[1]-e.opts.Scale[0])*e.rng.Float64())
-		ratio := math.Exp(lr0 + (lr1-lr0)*e.rng.Float64())
+		a := area * (e.opts.Scale[0] + (e.opts.Scale[1]-e.opts.Scale[0])*rng.Float64())
+		ratio := math.Exp(lr0 + (lr1-lr0)*rng.Float64())
 		h, w := int(math.Round(math.Sqrt(a*ratio))), int(math.Round(math.Sqrt(a/ratio)))
 		if h >= 1 && w >= 1 && h <= e.h && w <= e.w {
-			r[0], r[1], r[2], r[3] = e.rng.IntN(e.h-h+1), e.rng.IntN(e.w-w+1), h, w
+			r[0], r[1], r[2], r[3] = rng.IntN(e.h-h+1), rng.IntN(e.w-w+1), h, w
 			return
 		}
 	}
 }
 
 // erase sets every image's rectangle of d to v.
-func (e *RandomErasingLayer) erase(d []float32, v float32) {
+func (e *RandomErasingLayer) erase(d []float32, rects []int, v float32) {
 	size := e.h * e.w * e.c
-	for i := 0; i < len(e.rects)/4; i++ {
-		top, left, h, w := e.rects[4*i], e.rects[4*i+1], e.rects[4*i+2], e.rects[4*i+3]
+	for i := 0; i < len(rects)/4; i++ {
+		top, left, h, w := rects[4*i], rects[4*i+1], rects[4*i+2], rects[4*i+3]
 		img := d[i*size : (i+1)*size]
 		for y := top; y < top+h; y++ {
 			row := img[(y*e.w+left)*e.c : (y*e.w+left+w)*e.c]
@@ -476,17 +534,18 @@ func (e *RandomErasingLayer) erase(d []float32, v float32) {
 
 // Backward passes dy through except on the erased rectangles, where the
 // output did not depend on the input: there dx is 0.
-func (e *RandomErasingLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+func (e *RandomErasingLayer) Backward(s State, dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
 	if !needInputGrad {
 		return nil
 	}
-	if !e.active {
+	st := stateOf[erasingState](s, "RandomErasing")
+	if !st.active {
 		return dy
 	}
-	e.dx.Resize(dy.Shape...)
-	copy(e.dx.Data, dy.Data)
-	e.erase(e.dx.Data, 0)
-	return &e.dx
+	st.dx.Resize(dy.Shape...)
+	copy(st.dx.Data, dy.Data)
+	e.erase(st.dx.Data, st.rects, 0)
+	return &st.dx
 }
 
 // Config returns factor, scale, ratio and fill_value, and input_shape when

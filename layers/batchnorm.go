@@ -3,9 +3,9 @@ package layers
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 
 	"github.com/tailor-ml/tailor/internal/kernels"
+	"github.com/tailor-ml/tailor/params"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -36,8 +36,12 @@ type BatchNormalizationLayer struct {
 	momentum, epsilon float64
 	inputShape        tensor.Shape
 
-	c                                    int // channels
-	gamma, beta, movingMean, movingVar   *Param
+	c                                  int // channels
+	gamma, beta, movingMean, movingVar *params.Param
+}
+
+// batchNormState is one call's statistics and buffers.
+type batchNormState struct {
 	mean, variance, invStd, scale, shift []float32
 	acc                                  []float64
 	training                             bool           // the mode of the last Forward
@@ -67,9 +71,9 @@ func (n *BatchNormalizationLayer) Type() string { return "BatchNormalization" }
 // InputShape returns the declared input shape, or nil.
 func (n *BatchNormalizationLayer) InputShape() tensor.Shape { return n.inputShape }
 
-// Build creates γ = 1, β = 0, moving_mean = 0 and moving_variance = 1, one
-// per channel; the output shape is the input shape.
-func (n *BatchNormalizationLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+// Build declares γ = 1, β = 0, moving_mean = 0 and moving_variance = 1,
+// one per channel; the output shape is the input shape.
+func (n *BatchNormalizationLayer) Build(in tensor.Shape, w *params.Builder) (tensor.Shape, error) {
 	if len(in) == 0 || in.Size() <= 0 {
 		return nil, fmt.Errorf("batch_normalization %q: input shape %v has no channels", n.name, in)
 	}
@@ -78,85 +82,91 @@ func (n *BatchNormalizationLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.S
 	}
 	c := in[len(in)-1]
 	n.c = c
-	n.gamma, n.beta = newParam("gamma", c), newParam("beta", c)
-	n.movingMean = &Param{Name: "moving_mean", Value: tensor.New(c)}
-	n.movingVar = &Param{Name: "moving_variance", Value: tensor.New(c)}
-	for i := 0; i < c; i++ {
-		n.gamma.Value.Data[i], n.movingVar.Value.Data[i] = 1, 1
-	}
-	n.mean, n.variance, n.invStd = make([]float32, c), make([]float32, c), make([]float32, c)
-	n.scale, n.shift = make([]float32, c), make([]float32, c)
-	n.acc = make([]float64, 2*c)
+	n.gamma = w.Add("gamma", params.Ones, true, c)
+	n.beta = w.Add("beta", params.Zeros, true, c)
+	n.movingMean = w.Add("moving_mean", params.Zeros, false, c)
+	n.movingVar = w.Add("moving_variance", params.Ones, false, c)
 	return append(tensor.Shape(nil), in...), nil
+}
+
+// NewState returns a state with one statistic per channel.
+func (n *BatchNormalizationLayer) NewState() State {
+	c := n.c
+	return &batchNormState{
+		mean: make([]float32, c), variance: make([]float32, c), invStd: make([]float32, c),
+		scale: make([]float32, c), shift: make([]float32, c), acc: make([]float64, 2*c),
+	}
 }
 
 // Forward normalises x with the batch's statistics in training, updating
 // the moving ones, and with the moving statistics at inference.
-func (n *BatchNormalizationLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+func (n *BatchNormalizationLayer) Forward(s State, x *tensor.Tensor, training bool) *tensor.Tensor {
+	st := stateOf[batchNormState](s, "BatchNormalization")
 	c := n.c
 	m := len(x.Data) / c
-	n.training, n.x = training, x
-	n.out.Resize(x.Shape...)
+	st.training, st.x = training, x
+	st.out.Resize(x.Shape...)
 	gamma, beta := n.gamma.Value.Data, n.beta.Value.Data
 	if !training {
 		// y = x·scale + shift with scale = γ/√(σ²+ε), shift = β − μ·scale.
 		mm, mv := n.movingMean.Value.Data, n.movingVar.Value.Data
 		for j := 0; j < c; j++ {
-			n.invStd[j] = float32(1 / math.Sqrt(float64(mv[j])+n.epsilon))
-			n.scale[j] = gamma[j] * n.invStd[j]
-			n.shift[j] = beta[j] - mm[j]*n.scale[j]
+			st.invStd[j] = float32(1 / math.Sqrt(float64(mv[j])+n.epsilon))
+			st.scale[j] = gamma[j] * st.invStd[j]
+			st.shift[j] = beta[j] - mm[j]*st.scale[j]
 		}
-		kernels.ScaleShiftColumns(n.out.Data, x.Data, m, c, n.scale, n.shift)
-		return &n.out
+		kernels.ScaleShiftColumns(st.out.Data, x.Data, m, c, st.scale, st.shift)
+		return &st.out
 	}
-	kernels.ColumnMoments(n.mean, n.variance, n.acc, x.Data, m, c)
+	kernels.ColumnMoments(st.mean, st.variance, st.acc, x.Data, m, c)
 	mom := float32(n.momentum)
 	mm, mv := n.movingMean.Value.Data, n.movingVar.Value.Data
 	for j := 0; j < c; j++ {
 		// y = γ·(x − μ)·invStd + β = x·scale + shift in one pass.
-		n.invStd[j] = float32(1 / math.Sqrt(float64(n.variance[j])+n.epsilon))
-		n.scale[j] = gamma[j] * n.invStd[j]
-		n.shift[j] = beta[j] - n.mean[j]*n.scale[j]
-		mm[j] = mm[j]*mom + n.mean[j]*(1-mom)
-		mv[j] = mv[j]*mom + n.variance[j]*(1-mom)
+		st.invStd[j] = float32(1 / math.Sqrt(float64(st.variance[j])+n.epsilon))
+		st.scale[j] = gamma[j] * st.invStd[j]
+		st.shift[j] = beta[j] - st.mean[j]*st.scale[j]
+		mm[j] = mm[j]*mom + st.mean[j]*(1-mom)
+		mv[j] = mv[j]*mom + st.variance[j]*(1-mom)
 	}
-	kernels.ScaleShiftColumns(n.out.Data, x.Data, m, c, n.scale, n.shift)
-	return &n.out
+	kernels.ScaleShiftColumns(st.out.Data, x.Data, m, c, st.scale, st.shift)
+	return &st.out
 }
 
 // Backward takes dy through the normalisation. After a training Forward
 // the batch statistics depend on x too (see kernels.BatchNormBackward);
 // after an inference Forward they are constants and dx = dy·γ/√(σ²+ε).
-func (n *BatchNormalizationLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+func (n *BatchNormalizationLayer) Backward(s State, dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+	st := stateOf[batchNormState](s, "BatchNormalization")
 	c := n.c
 	m := len(dy.Data) / c
 	var dx []float32
 	if needInputGrad {
-		n.dx.Resize(dy.Shape...)
-		dx = n.dx.Data
+		st.dx.Resize(dy.Shape...)
+		dx = st.dx.Data
 	}
 	gamma, dgamma, dbeta := n.gamma.Value.Data, n.gamma.Grad.Data, n.beta.Grad.Data
-	if n.training {
-		kernels.BatchNormBackward(dx, dy.Data, n.x.Data, m, c, n.mean, n.invStd, gamma, dgamma, dbeta, n.acc)
+	if st.training {
+		kernels.BatchNormBackward(dx, dy.Data, st.x.Data, m, c, st.mean, st.invStd, gamma, dgamma, dbeta, st.acc)
 	} else {
 		// the same sums for dγ and dβ with x̂ = (x − moving_mean)·invStd,
 		// and dx = dy·scale.
-		kernels.BatchNormBackward(nil, dy.Data, n.x.Data, m, c, n.movingMean.Value.Data, n.invStd, gamma, dgamma, dbeta, n.acc)
+		kernels.BatchNormBackward(nil, dy.Data, st.x.Data, m, c, n.movingMean.Value.Data, st.invStd, gamma, dgamma, dbeta, st.acc)
 		if dx != nil {
-			clear(n.shift)
-			kernels.ScaleShiftColumns(dx, dy.Data, m, c, n.scale, n.shift)
+			clear(st.shift)
+			kernels.ScaleShiftColumns(dx, dy.Data, m, c, st.scale, st.shift)
 		}
 	}
 	if !needInputGrad {
 		return nil
 	}
-	return &n.dx
+	return &st.dx
 }
 
 // Params returns gamma, beta, moving_mean and moving_variance, in Keras's
 // order; the last two are not trainable.
-func (n *BatchNormalizationLayer) Params() []*Param {
-	return []*Param{n.gamma, n.beta, n.movingMean, n.movingVar}
+func (n *BatchNormalizationLayer) Params() []*params.Param {
+	return []*params.Param{n.gamma, n.beta, n.movingMean, n.movingVar}
 }
 
 // Config returns axis (always −1), momentum, epsilon, center and scale

@@ -2,9 +2,10 @@ package layers
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/tailor-ml/tailor/activations"
-	"github.com/tailor-ml/tailor/internal/config"
+	"github.com/tailor-ml/tailor/config"
 )
 
 // Bounds on the sizes a configuration may ask for. They are far above any
@@ -16,112 +17,146 @@ const (
 	maxWindow = 1 << 12 // one axis of a kernel, pool or stride
 )
 
-// FromConfig returns a new, unbuilt layer of the given Keras class name
+// registry holds every layer class a model file may name.
+var registry = config.NewRegistry[Layer]("layer")
+
+// Register makes model files able to name the layer class typ (what its
+// Type method returns): fromConfig builds an unbuilt layer from the
+// configuration its Config method returned, reading each value with the
+// Reader's checked getters. It is Keras's register_keras_serializable.
+// Register panics if typ is already registered; call it from an init
+// function. The built-in layers register themselves the same way.
+func Register(typ string, fromConfig config.FromConfig[Layer]) { registry.Register(typ, fromConfig) }
+
+// Registered returns the registered layer classes, sorted.
+func Registered() []string { return registry.Names() }
+
+// FromConfig returns a new, unbuilt layer of the given class name
 // configured as its Config method describes it — the inverse of Config, as
-// Keras's layers.deserialize is of get_config. Missing keys take Keras's
-// defaults; unknown types, unknown keys and out-of-range values are errors.
+// Keras's layers.deserialize is of get_config — named cfg["name"]. Missing
+// keys take Keras's defaults; unregistered types, unknown keys and
+// out-of-range values are errors.
 func FromConfig(typ string, cfg map[string]any) (Layer, error) {
-	c := config.New(cfg)
-	name := c.String("name", "")
-	var l Layer
-	switch typ {
-	case "Dense":
+	name, _ := cfg["name"].(string)
+	if v, ok := cfg["name"]; ok && v != nil {
+		if _, isString := v.(string); !isString {
+			return nil, fmt.Errorf("%s: name is %v, want a string", typ, v)
+		}
+	}
+	if !registry.Has(typ) {
+		return nil, fmt.Errorf("unknown layer type %q (registered: %s)", typ, strings.Join(registry.Names(), ", "))
+	}
+	l, err := registry.New(typ, cfg, "name")
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: %w", typ, name, err)
+	}
+	l.SetName(name)
+	return l, nil
+}
+
+func init() {
+	Register("Dense", func(c *config.Reader) (Layer, error) {
 		if !c.Has("units") {
-			c.Fail(fmt.Errorf("units is missing"))
+			return nil, fmt.Errorf("units is missing")
 		}
 		d := Dense(c.Int("units", 1, 1, maxUnits), activation(c))
 		d.useBias = c.Bool("use_bias", true)
-		l = d
-	case "Activation":
+		return d, nil
+	})
+	Register("Activation", func(c *config.Reader) (Layer, error) {
 		if !c.Has("activation") {
-			c.Fail(fmt.Errorf("activation is missing"))
+			return nil, fmt.Errorf("activation is missing")
 		}
-		l = Activation(activation(c))
-	case "Flatten":
-		l = Flatten(c.Ints("input_shape", nil, 0, 1, maxDim)...)
-	case "Conv2D":
+		return Activation(activation(c)), nil
+	})
+	Register("Flatten", func(c *config.Reader) (Layer, error) {
+		return Flatten(c.Ints("input_shape", nil, 0, 1, maxDim)...), nil
+	})
+	Register("Conv2D", func(c *config.Reader) (Layer, error) {
 		if !c.Has("filters") || !c.Has("kernel_size") {
-			c.Fail(fmt.Errorf("filters and kernel_size are required"))
+			return nil, fmt.Errorf("filters and kernel_size are required")
 		}
 		channelsLast(c)
-		l = Conv2D(c.Int("filters", 1, 1, maxUnits), pair(c, "kernel_size", [2]int{1, 1}), Conv2DOptions{
+		return Conv2D(c.Int("filters", 1, 1, maxUnits), pair(c, "kernel_size", [2]int{1, 1}), Conv2DOptions{
 			Strides:    pair(c, "strides", [2]int{1, 1}),
 			Padding:    padding(c),
 			Activation: activation(c),
 			NoBias:     !c.Bool("use_bias", true),
 			InputShape: c.Ints("input_shape", nil, 0, 1, maxDim),
 			DType:      dtype(c),
+		}), nil
+	})
+	for _, typ := range []string{"MaxPooling2D", "AveragePooling2D"} {
+		Register(typ, func(c *config.Reader) (Layer, error) {
+			channelsLast(c)
+			size := pair(c, "pool_size", [2]int{2, 2})
+			o := PoolOptions{Strides: pair(c, "strides", size), Padding: padding(c)}
+			if typ == "MaxPooling2D" {
+				return MaxPooling2D(size, o), nil
+			}
+			return AveragePooling2D(size, o), nil
 		})
-	case "MaxPooling2D", "AveragePooling2D":
-		channelsLast(c)
-		size := pair(c, "pool_size", [2]int{2, 2})
-		o := PoolOptions{Strides: pair(c, "strides", size), Padding: padding(c)}
-		if typ == "MaxPooling2D" {
-			l = MaxPooling2D(size, o)
-		} else {
-			l = AveragePooling2D(size, o)
-		}
-	case "GlobalAveragePooling2D":
+	}
+	Register("GlobalAveragePooling2D", func(c *config.Reader) (Layer, error) {
 		channelsLast(c)
 		if c.Bool("keepdims", false) {
-			c.Fail(fmt.Errorf("keepdims=true is not supported"))
+			return nil, fmt.Errorf("keepdims=true is not supported")
 		}
-		l = GlobalAveragePooling2D()
-	case "Dropout":
+		return GlobalAveragePooling2D(), nil
+	})
+	Register("Dropout", func(c *config.Reader) (Layer, error) {
 		rate := c.Float("rate", 0)
 		if !(rate >= 0 && rate < 1) {
-			c.Fail(fmt.Errorf("rate %v, want 0 ≤ rate < 1", rate))
+			return nil, fmt.Errorf("rate %v, want 0 ≤ rate < 1", rate)
 		}
-		l = Dropout(rate)
-	case "BatchNormalization":
+		return Dropout(rate), nil
+	})
+	Register("BatchNormalization", func(c *config.Reader) (Layer, error) {
 		if axis := c.Ints("axis", []int{-1}, 1, -1, -1); len(axis) != 1 {
-			c.Fail(fmt.Errorf("only axis -1 is supported"))
+			return nil, fmt.Errorf("only axis -1 is supported")
 		}
 		if !c.Bool("center", true) || !c.Bool("scale", true) {
-			c.Fail(fmt.Errorf("center and scale must be true"))
+			return nil, fmt.Errorf("center and scale must be true")
 		}
-		l = BatchNormalization(BatchNormOptions{
+		return BatchNormalization(BatchNormOptions{
 			Momentum:   c.Float("momentum", 0.99),
 			Epsilon:    c.Float("epsilon", 1e-3),
 			InputShape: c.Ints("input_shape", nil, 0, 1, maxDim),
-		})
-	case "Reshape":
+		}), nil
+	})
+	Register("Reshape", func(c *config.Reader) (Layer, error) {
 		target := c.Ints("target_shape", nil, 0, -1, maxDim)
 		for _, d := range target {
 			if d == 0 {
-				c.Fail(fmt.Errorf("target_shape %v has a zero", target))
+				return nil, fmt.Errorf("target_shape %v has a zero", target)
 			}
 		}
 		if len(target) == 0 {
-			c.Fail(fmt.Errorf("target_shape is missing"))
+			return nil, fmt.Errorf("target_shape is missing")
 		}
-		l = Reshape(target...)
-	case "RandomFlip":
-		l = RandomFlip(c.String("mode", HorizontalAndVertical), c.Ints("input_shape", nil, 0, 1, maxDim)...)
-	case "RandomTranslation":
+		return Reshape(target...), nil
+	})
+	Register("RandomFlip", func(c *config.Reader) (Layer, error) {
+		return RandomFlip(c.String("mode", HorizontalAndVertical), c.Ints("input_shape", nil, 0, 1, maxDim)...), nil
+	})
+	Register("RandomTranslation", func(c *config.Reader) (Layer, error) {
 		if interp := c.String("interpolation", "nearest"); interp != "nearest" {
-			c.Fail(fmt.Errorf("interpolation %q, only nearest is supported", interp))
+			return nil, fmt.Errorf("interpolation %q, only nearest is supported", interp)
 		}
-		l = RandomTranslation(c.Float("height_factor", 0), c.Float("width_factor", 0), TranslationOptions{
+		return RandomTranslation(c.Float("height_factor", 0), c.Float("width_factor", 0), TranslationOptions{
 			FillMode:   c.String("fill_mode", FillReflect),
 			FillValue:  c.Float("fill_value", 0),
 			InputShape: c.Ints("input_shape", nil, 0, 1, maxDim),
-		})
-	case "RandomErasing":
-		l = RandomErasing(c.Float("factor", 0), ErasingOptions{
+		}), nil
+	})
+	Register("RandomErasing", func(c *config.Reader) (Layer, error) {
+		return RandomErasing(c.Float("factor", 0), ErasingOptions{
 			Scale:      c.Pair("scale", [2]float64{}),
 			Ratio:      c.Pair("ratio", [2]float64{}),
 			FillValue:  c.Float("fill_value", 0),
 			InputShape: c.Ints("input_shape", nil, 0, 1, maxDim),
-		})
-	default:
-		return nil, fmt.Errorf("unknown layer type %q", typ)
-	}
-	if err := c.Err(); err != nil {
-		return nil, fmt.Errorf("%s %q: %w", typ, name, err)
-	}
-	l.SetName(name)
-	return l, nil
+		}), nil
+	})
 }
 
 // activation reads and checks "activation".

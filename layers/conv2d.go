@@ -2,10 +2,10 @@ package layers
 
 import (
 	"fmt"
-	"math/rand/v2"
 
 	"github.com/tailor-ml/tailor/activations"
 	"github.com/tailor-ml/tailor/internal/kernels"
+	"github.com/tailor-ml/tailor/params"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -106,11 +106,17 @@ type Conv2DLayer struct {
 	dtype      DType
 
 	g            kernels.ConvGeom
-	direct       bool          // 1×1 kernel, stride 1: the input is its own im2col matrix
-	conv         *kernels.Conv // the unfolding and products, in blocks of images
-	kernel, bias *Param
-	x            *tensor.Tensor // the last input, kept for the kernel gradient
-	out, dz, dx  tensor.Tensor
+	direct       bool // 1×1 kernel, stride 1: the input is its own im2col matrix
+	kernel, bias *params.Param
+}
+
+// convState is one call's buffers: the input, kept for the kernel
+// gradient, the output and gradients, and the kernels.Conv whose working
+// space unfolds and multiplies the blocks of images.
+type convState struct {
+	conv        *kernels.Conv
+	x           *tensor.Tensor
+	out, dz, dx tensor.Tensor
 }
 
 // Conv2D returns a 2-D convolution layer with the given number of filters
@@ -144,9 +150,9 @@ func (c *Conv2DLayer) InputShape() tensor.Shape { return c.inputShape }
 // Activation returns the layer's activation.
 func (c *Conv2DLayer) Activation() activations.Activation { return c.activation }
 
-// Build creates the kernel (KH, KW, C, F) and bias (F) for inputs of shape
-// (H, W, C) or (H, W), and returns (OH, OW, F).
-func (c *Conv2DLayer) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, error) {
+// Build declares the kernel (KH, KW, C, F) and bias (F) for inputs of
+// shape (H, W, C) or (H, W), and returns (OH, OW, F).
+func (c *Conv2DLayer) Build(in tensor.Shape, weights *params.Builder) (tensor.Shape, error) {
 	if c.filters <= 0 {
 		return nil, fmt.Errorf("conv2d %q: filters must be positive, got %d", c.name, c.filters)
 	}
@@ -169,15 +175,19 @@ func (c *Conv2DLayer) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, erro
 		return nil, fmt.Errorf("conv2d %q: %w", c.name, err)
 	}
 	c.direct = kh == 1 && kw == 1 && c.strides == [2]int{1, 1}
-	c.conv = kernels.NewConv(c.g, c.filters)
-	c.conv.BF16 = c.dtype == MixedBFloat16
-	c.kernel = newParam("kernel", kh, kw, ch, c.filters)
-	glorotUniform(c.kernel.Value.Data, kh*kw*ch, kh*kw*c.filters, rng)
+	c.kernel = weights.Add("kernel", params.GlorotUniform, true, kh, kw, ch, c.filters)
 	c.bias = nil
 	if c.useBias {
-		c.bias = newParam("bias", c.filters)
+		c.bias = weights.Add("bias", params.Zeros, true, c.filters)
 	}
 	return tensor.Shape{c.g.OH, c.g.OW, c.filters}, nil
+}
+
+// NewState returns an empty state for the built geometry.
+func (c *Conv2DLayer) NewState() State {
+	conv := kernels.NewConv(c.g, c.filters)
+	conv.BF16 = c.dtype == MixedBFloat16
+	return &convState{conv: conv}
 }
 
 // imageShape reads (H, W, C), or (H, W) as one channel.
@@ -192,72 +202,74 @@ func imageShape(in tensor.Shape) (h, w, c int, err error) {
 }
 
 // Forward convolves x (B, H, W, C) with the kernel: y = f(im2col(x)·K + b).
-func (c *Conv2DLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+func (c *Conv2DLayer) Forward(s State, x *tensor.Tensor, training bool) *tensor.Tensor {
+	st := stateOf[convState](s, "Conv2D")
 	b := x.Len()
 	g := &c.g
 	m, k, f := b*g.Pixels(), g.PatchSize(), c.filters
-	c.x = x
-	c.out.Resize(b, g.OH, g.OW, f)
+	st.x = x
+	st.out.Resize(b, g.OH, g.OW, f)
 	var bias []float32
 	if c.bias != nil {
 		bias = c.bias.Value.Data
 	}
 	relu := c.activation == activations.ReLU
 	if c.direct {
-		kernels.Sgemm(false, false, m, f, k, 1, x.Data, k, c.kernel.Value.Data, f, 0, c.out.Data, f)
+		kernels.Sgemm(false, false, m, f, k, 1, x.Data, k, c.kernel.Value.Data, f, 0, st.out.Data, f)
 		switch {
 		case bias != nil && relu:
-			kernels.BiasRelu(c.out.Data, m, f, bias)
+			kernels.BiasRelu(st.out.Data, m, f, bias)
 		case bias != nil:
-			kernels.AddBias(c.out.Data, m, f, bias)
+			kernels.AddBias(st.out.Data, m, f, bias)
 		}
 	} else {
 		// most of a CNN's running time is spent here and in the two
 		// products of Backward.
-		c.conv.Forward(c.out.Data, x.Data, c.kernel.Value.Data, bias, b, relu && bias != nil)
+		st.conv.Forward(st.out.Data, x.Data, c.kernel.Value.Data, bias, b, relu && bias != nil)
 	}
 	if !relu || bias == nil {
-		c.activation.Forward(c.out.Data, m, f)
+		c.activation.Forward(st.out.Data, m, f)
 	}
-	return &c.out
+	return &st.out
 }
 
 // Backward takes dy (B, OH, OW, F) back through the activation, the
 // product and the unfolding.
-func (c *Conv2DLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+func (c *Conv2DLayer) Backward(s State, dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+	st := stateOf[convState](s, "Conv2D")
 	b := dy.Len()
 	g := &c.g
 	m, k, f := b*g.Pixels(), g.PatchSize(), c.filters
 	// in the forward pass this was y = act(z), so dz = act'(z)·dy.
-	c.dz.Resize(b, g.OH, g.OW, f)
-	c.activation.Backward(c.dz.Data, dy.Data, c.out.Data, m, f)
+	st.dz.Resize(b, g.OH, g.OW, f)
+	c.activation.Backward(st.dz.Data, dy.Data, st.out.Data, m, f)
 	// z = cols·K + b, so dK = colsᵀ·dz, db = Σ_rows dz and dcols = dz·Kᵀ.
 	if c.direct {
-		kernels.Sgemm(true, false, k, f, m, 1, c.x.Data, k, c.dz.Data, f, 0, c.kernel.Grad.Data, f)
+		kernels.Sgemm(true, false, k, f, m, 1, st.x.Data, k, st.dz.Data, f, 0, c.kernel.Grad.Data, f)
 	} else {
-		c.conv.KernelGrad(c.kernel.Grad.Data, c.x.Data, c.dz.Data, b)
+		st.conv.KernelGrad(c.kernel.Grad.Data, st.x.Data, st.dz.Data, b)
 	}
 	if c.bias != nil {
-		kernels.SumRows(c.bias.Grad.Data, c.dz.Data, m, f, 0)
+		kernels.SumRows(c.bias.Grad.Data, st.dz.Data, m, f, 0)
 	}
 	if !needInputGrad {
 		return nil
 	}
-	c.dx.Resize(c.x.Shape...)
+	st.dx.Resize(st.x.Shape...)
 	if c.direct {
-		kernels.Sgemm(false, true, m, k, f, 1, c.dz.Data, f, c.kernel.Value.Data, f, 0, c.dx.Data, k)
+		kernels.Sgemm(false, true, m, k, f, 1, st.dz.Data, f, c.kernel.Value.Data, f, 0, st.dx.Data, k)
 	} else {
-		c.conv.InputGrad(c.dx.Data, c.dz.Data, c.kernel.Value.Data, b)
+		st.conv.InputGrad(st.dx.Data, st.dz.Data, c.kernel.Value.Data, b)
 	}
-	return &c.dx
+	return &st.dx
 }
 
 // Params returns the kernel and the bias.
-func (c *Conv2DLayer) Params() []*Param {
+func (c *Conv2DLayer) Params() []*params.Param {
 	if c.bias == nil {
-		return []*Param{c.kernel}
+		return []*params.Param{c.kernel}
 	}
-	return []*Param{c.kernel, c.bias}
+	return []*params.Param{c.kernel, c.bias}
 }
 
 // Config returns filters, kernel_size, strides, padding, activation,

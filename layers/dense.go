@@ -2,11 +2,10 @@ package layers
 
 import (
 	"fmt"
-	"math"
-	"math/rand/v2"
 
 	"github.com/tailor-ml/tailor/activations"
 	"github.com/tailor-ml/tailor/internal/kernels"
+	"github.com/tailor-ml/tailor/params"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -21,9 +20,14 @@ type DenseLayer struct {
 	useBias    bool
 
 	in           int
-	kernel, bias *Param
-	x            *tensor.Tensor // the last input, kept for the kernel gradient
-	out, dz, dx  tensor.Tensor
+	kernel, bias *params.Param
+}
+
+// denseState is one call's buffers: the input, kept for the kernel
+// gradient, the output and the gradients.
+type denseState struct {
+	x           *tensor.Tensor
+	out, dz, dx tensor.Tensor
 }
 
 // Dense returns a fully connected layer with the given number of units and
@@ -39,8 +43,11 @@ func (d *DenseLayer) Type() string { return "Dense" }
 // Activation returns the layer's activation.
 func (d *DenseLayer) Activation() activations.Activation { return d.activation }
 
-// Build creates the kernel and bias for inputs of shape (in,).
-func (d *DenseLayer) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, error) {
+// Units returns the number of outputs.
+func (d *DenseLayer) Units() int { return d.units }
+
+// Build declares the kernel and bias for inputs of shape (in,).
+func (d *DenseLayer) Build(in tensor.Shape, w *params.Builder) (tensor.Shape, error) {
 	if d.units <= 0 {
 		return nil, fmt.Errorf("dense %q: units must be positive, got %d", d.name, d.units)
 	}
@@ -51,68 +58,74 @@ func (d *DenseLayer) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, error
 		return nil, fmt.Errorf("dense %q: input shape %v, want (features,); add a Flatten layer before it", d.name, in)
 	}
 	d.in = in[0]
-	d.kernel = newParam("kernel", d.in, d.units)
-	glorotUniform(d.kernel.Value.Data, d.in, d.units, rng)
+	d.kernel = w.Add("kernel", params.GlorotUniform, true, d.in, d.units)
+	d.bias = nil
 	if d.useBias {
-		d.bias = newParam("bias", d.units)
+		d.bias = w.Add("bias", params.Zeros, true, d.units)
 	}
 	return tensor.Shape{d.units}, nil
 }
 
+// NewState returns an empty state.
+func (d *DenseLayer) NewState() State { return &denseState{} }
+
 // Forward computes activation(x·W + b) for x of shape (B, in).
-func (d *DenseLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+func (d *DenseLayer) Forward(s State, x *tensor.Tensor, training bool) *tensor.Tensor {
+	st := stateOf[denseState](s, "Dense")
 	b := x.Len()
-	d.x = x
-	d.out.Resize(b, d.units)
+	st.x = x
+	st.out.Resize(b, d.units)
 	// most of the MLP's running time is spent in this product and the two
 	// in Backward.
-	kernels.Sgemm(false, false, b, d.units, d.in, 1, x.Data, d.in, d.kernel.Value.Data, d.units, 0, d.out.Data, d.units)
+	kernels.Sgemm(false, false, b, d.units, d.in, 1, x.Data, d.in, d.kernel.Value.Data, d.units, 0, st.out.Data, d.units)
 	if d.bias != nil {
-		kernels.AddBias(d.out.Data, b, d.units, d.bias.Value.Data)
+		kernels.AddBias(st.out.Data, b, d.units, d.bias.Value.Data)
 	}
-	d.activation.Forward(d.out.Data, b, d.units)
-	return &d.out
+	d.activation.Forward(st.out.Data, b, d.units)
+	return &st.out
 }
 
 // Backward takes dy (B, units) through the activation and the product.
-func (d *DenseLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+func (d *DenseLayer) Backward(s State, dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+	st := stateOf[denseState](s, "Dense")
 	b := dy.Len()
-	d.dz.Resize(b, d.units)
+	st.dz.Resize(b, d.units)
 	// in the forward pass this was y = f(z), so dz = f'(z)·dy.
-	d.activation.Backward(d.dz.Data, dy.Data, d.out.Data, b, d.units)
-	return d.BackwardLogits(&d.dz, needInputGrad)
+	d.activation.Backward(st.dz.Data, dy.Data, st.out.Data, b, d.units)
+	return d.BackwardLogits(s, &st.dz, needInputGrad)
 }
 
+// EndsInSoftmax reports whether the activation is softmax (see
+// SoftmaxOutput).
+func (d *DenseLayer) EndsInSoftmax() bool { return d.activation == activations.Softmax }
+
 // BackwardLogits is Backward for a gradient dz taken with respect to the
-// pre-activation z = x·W + b rather than the output. Losses use it to fuse
-// softmax with cross-entropy, whose gradient with respect to z is simply
-// (p − onehot)/B.
-func (d *DenseLayer) BackwardLogits(dz *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+// pre-activation z = x·W + b rather than the output (see SoftmaxOutput).
+func (d *DenseLayer) BackwardLogits(s State, dz *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+	st := stateOf[denseState](s, "Dense")
 	b := dz.Len()
 	// z = x·W + b, so dW = xᵀ·dz, db = Σ_rows dz and dx = dz·Wᵀ.
-	kernels.Sgemm(true, false, d.in, d.units, b, 1, d.x.Data, d.in, dz.Data, d.units, 0, d.kernel.Grad.Data, d.units)
+	kernels.Sgemm(true, false, d.in, d.units, b, 1, st.x.Data, d.in, dz.Data, d.units, 0, d.kernel.Grad.Data, d.units)
 	if d.bias != nil {
 		kernels.SumRows(d.bias.Grad.Data, dz.Data, b, d.units, 0)
 	}
 	if !needInputGrad {
 		return nil
 	}
-	d.dx.Resize(b, d.in)
-	kernels.Sgemm(false, true, b, d.in, d.units, 1, dz.Data, d.units, d.kernel.Value.Data, d.units, 0, d.dx.Data, d.in)
-	return &d.dx
+	st.dx.Resize(b, d.in)
+	kernels.Sgemm(false, true, b, d.in, d.units, 1, dz.Data, d.units, d.kernel.Value.Data, d.units, 0, st.dx.Data, d.in)
+	return &st.dx
 }
 
 // Params returns the kernel and the bias.
-func (d *DenseLayer) Params() []*Param {
+func (d *DenseLayer) Params() []*params.Param {
 	if d.bias == nil {
-		return []*Param{d.kernel}
+		return []*params.Param{d.kernel}
 	}
-	return []*Param{d.kernel, d.bias}
+	return []*params.Param{d.kernel, d.bias}
 }
 
 // Config returns units, activation and use_bias.
 func (d *DenseLayer) Config() map[string]any {
 	return map[string]any{"name": d.name, "units": d.units, "activation": d.activation.Name(), "use_bias": d.useBias}
 }
-
-func sqrt(x float64) float64 { return math.Sqrt(x) }

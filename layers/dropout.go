@@ -3,9 +3,9 @@ package layers
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 
 	"github.com/tailor-ml/tailor/internal/kernels"
+	"github.com/tailor-ml/tailor/params"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -19,10 +19,13 @@ import (
 // name (see Stochastic): the same seed gives the same masks.
 type DropoutLayer struct {
 	named
+	noParams
 	rate float64
+}
 
-	stream  [2]uint64 // the state of the mask's PCG (rand.PCG after Seed(stream[0], stream[1]))
-	in      tensor.Shape
+// dropoutState is one call's mask and buffers.
+type dropoutState struct {
+	stream  [2]uint64     // the state of the mask's PCG (rand.PCG after Seed(stream[0], stream[1]))
 	active  bool          // whether the last Forward applied a mask
 	mask    tensor.Tensor // 0 or 1/(1−rate) per element
 	out, dx tensor.Tensor
@@ -39,17 +42,19 @@ func (d *DropoutLayer) Type() string { return "Dropout" }
 func (d *DropoutLayer) Rate() float64 { return d.rate }
 
 // Build checks the rate; the output shape is the input shape.
-func (d *DropoutLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+func (d *DropoutLayer) Build(in tensor.Shape, _ *params.Builder) (tensor.Shape, error) {
 	if !(d.rate >= 0 && d.rate < 1) {
 		return nil, fmt.Errorf("dropout %q: rate %v, want 0 ≤ rate < 1", d.name, d.rate)
 	}
-	d.in = append(d.in[:0], in...)
 	return append(tensor.Shape(nil), in...), nil
 }
 
-// SeedStep reseeds the mask generator for one training step.
-func (d *DropoutLayer) SeedStep(seed, step uint64) {
-	d.stream = [2]uint64{seed ^ nameHash(d.name), step}
+// NewState returns an empty state.
+func (d *DropoutLayer) NewState() State { return &dropoutState{} }
+
+// SeedStep reseeds the mask generator of s for one training step.
+func (d *DropoutLayer) SeedStep(s State, seed, step uint64) {
+	stateOf[dropoutState](s, "Dropout").stream = [2]uint64{seed ^ nameHash(d.name), step}
 }
 
 // nameHash is the 64-bit FNV-1a hash of a layer's name, so that two
@@ -65,37 +70,36 @@ func nameHash(name string) uint64 {
 
 // Forward returns x at inference, and x ⊙ mask in training, with each mask
 // entry 0 with probability rate and 1/(1−rate) otherwise.
-func (d *DropoutLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
-	d.active = training && d.rate > 0
-	if !d.active {
+func (d *DropoutLayer) Forward(s State, x *tensor.Tensor, training bool) *tensor.Tensor {
+	st := stateOf[dropoutState](s, "Dropout")
+	st.active = training && d.rate > 0
+	if !st.active {
 		return x
 	}
-	d.mask.Resize(len(x.Data))
-	d.out.Resize(x.Shape...)
+	st.mask.Resize(len(x.Data))
+	st.out.Resize(x.Shape...)
 	// An entry is dropped when its 16-bit draw falls below rate·2¹⁶, so the
 	// rate is honoured to within 2⁻¹⁷.
 	threshold := uint32(math.Round(d.rate * (1 << 16)))
-	d.stream[0], d.stream[1] = kernels.Dropout(d.out.Data, d.mask.Data, x.Data, d.stream[0], d.stream[1], threshold, float32(1/(1-d.rate)))
-	return &d.out
+	st.stream[0], st.stream[1] = kernels.Dropout(st.out.Data, st.mask.Data, x.Data, st.stream[0], st.stream[1], threshold, float32(1/(1-d.rate)))
+	return &st.out
 }
 
 // Backward multiplies dy by the mask of the last Forward (in the forward
 // pass this was y = x ⊙ mask, so dx = dy ⊙ mask), or passes it through when
 // no mask was applied.
-func (d *DropoutLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+func (d *DropoutLayer) Backward(s State, dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
 	if !needInputGrad {
 		return nil
 	}
-	if !d.active {
+	st := stateOf[dropoutState](s, "Dropout")
+	if !st.active {
 		return dy
 	}
-	d.dx.Resize(dy.Shape...)
-	kernels.Mul(d.dx.Data, dy.Data, d.mask.Data)
-	return &d.dx
+	st.dx.Resize(dy.Shape...)
+	kernels.Mul(st.dx.Data, dy.Data, st.mask.Data)
+	return &st.dx
 }
-
-// Params returns nil: dropout has no weights.
-func (d *DropoutLayer) Params() []*Param { return nil }
 
 // Config returns rate.
 func (d *DropoutLayer) Config() map[string]any {

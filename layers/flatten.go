@@ -2,8 +2,8 @@ package layers
 
 import (
 	"fmt"
-	"math/rand/v2"
 
+	"github.com/tailor-ml/tailor/params"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -11,11 +11,15 @@ import (
 // (B, d1·d2·...). It copies nothing; its output shares the input's data.
 type FlattenLayer struct {
 	named
+	noParams
 	inputShape tensor.Shape // declared by the user, or nil
 	in         tensor.Shape // the shape Build was given
 	size       int
-	out, dx    tensor.Tensor
 }
+
+// viewState is the output and input-gradient headers of a layer that
+// only reshapes (Flatten, Reshape): views of the data it is given.
+type viewState struct{ out, dx tensor.Tensor }
 
 // Flatten returns a Flatten layer. Dimensions given, as in the tutorial's
 // Flatten(input_shape=(28, 28)), declare the model's input shape.
@@ -30,7 +34,7 @@ func (f *FlattenLayer) Type() string { return "Flatten" }
 func (f *FlattenLayer) InputShape() tensor.Shape { return f.inputShape }
 
 // Build checks the input shape and returns (product,).
-func (f *FlattenLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+func (f *FlattenLayer) Build(in tensor.Shape, _ *params.Builder) (tensor.Shape, error) {
 	if len(in) == 0 || in.Size() <= 0 {
 		return nil, fmt.Errorf("flatten %q: input shape %v has no elements", f.name, in)
 	}
@@ -39,25 +43,28 @@ func (f *FlattenLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error
 	return tensor.Shape{f.size}, nil
 }
 
+// NewState returns an empty state.
+func (f *FlattenLayer) NewState() State { return &viewState{} }
+
 // Forward views x (B, ...) as (B, size).
-func (f *FlattenLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
-	f.out.Shape = append(f.out.Shape[:0], x.Len(), f.size)
-	f.out.Data = x.Data
-	return &f.out
+func (f *FlattenLayer) Forward(s State, x *tensor.Tensor, training bool) *tensor.Tensor {
+	st := stateOf[viewState](s, "Flatten")
+	st.out.Shape = append(st.out.Shape[:0], x.Len(), f.size)
+	st.out.Data = x.Data
+	return &st.out
 }
 
 // Backward views dy (B, size) with the input's shape again.
-func (f *FlattenLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+func (f *FlattenLayer) Backward(s State, dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
 	if !needInputGrad {
 		return nil
 	}
-	f.dx.Shape = append(append(f.dx.Shape[:0], dy.Len()), f.in...)
-	f.dx.Data = dy.Data
-	return &f.dx
+	st := stateOf[viewState](s, "Flatten")
+	st.dx.Shape = append(append(st.dx.Shape[:0], dy.Len()), f.in...)
+	st.dx.Data = dy.Data
+	return &st.dx
 }
 
-// Params returns nil: Flatten has no weights.
-func (f *FlattenLayer) Params() []*Param { return nil }
-
-// Config returns the layer's name.
+// Config returns the layer's name (the model file records the input
+// shape).
 func (f *FlattenLayer) Config() map[string]any { return map[string]any{"name": f.name} }

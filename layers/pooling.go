@@ -2,9 +2,9 @@ package layers
 
 import (
 	"fmt"
-	"math/rand/v2"
 
 	"github.com/tailor-ml/tailor/internal/kernels"
+	"github.com/tailor-ml/tailor/params"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -22,6 +22,7 @@ type PoolOptions struct {
 // window geometry.
 type pool2D struct {
 	named
+	noParams
 	poolSize, strides [2]int
 	padding           Padding
 	g                 kernels.ConvGeom
@@ -67,9 +68,6 @@ func (p *pool2D) resizeOut(out *tensor.Tensor, b int) {
 	}
 }
 
-// Params returns nil: pooling has no weights.
-func (p *pool2D) Params() []*Param { return nil }
-
 // Config returns pool_size, strides, padding and data_format.
 func (p *pool2D) Config() map[string]any {
 	return map[string]any{
@@ -82,9 +80,12 @@ func (p *pool2D) Config() map[string]any {
 // MaxPooling2DLayer takes the maximum of each channel over every window:
 // y[b, i, j, c] = max_{di, dj} x[b, i·sh+di, j·sw+dj, c], for x (B, H, W, C)
 // and y (B, OH, OW, C).
-type MaxPooling2DLayer struct {
-	pool2D
-	x       *tensor.Tensor // the last input: Backward finds the maxima in it
+type MaxPooling2DLayer struct{ pool2D }
+
+// maxPoolState is one call's buffers and its input, in which Backward
+// finds the maxima.
+type maxPoolState struct {
+	x       *tensor.Tensor
 	out, dx tensor.Tensor
 }
 
@@ -100,38 +101,40 @@ func (p *MaxPooling2DLayer) Type() string { return "MaxPooling2D" }
 
 // Build checks the input shape (H, W, C) or (H, W) and returns the pooled
 // one.
-func (p *MaxPooling2DLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+func (p *MaxPooling2DLayer) Build(in tensor.Shape, _ *params.Builder) (tensor.Shape, error) {
 	return p.build("max_pooling2d", in)
 }
 
+// NewState returns an empty state.
+func (p *MaxPooling2DLayer) NewState() State { return &maxPoolState{} }
+
 // Forward pools x.
-func (p *MaxPooling2DLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+func (p *MaxPooling2DLayer) Forward(s State, x *tensor.Tensor, training bool) *tensor.Tensor {
+	st := stateOf[maxPoolState](s, "MaxPooling2D")
 	b := x.Len()
-	p.x = x
-	p.resizeOut(&p.out, b)
-	kernels.MaxPool2D(p.out.Data, x.Data, b, &p.g)
-	return &p.out
+	st.x = x
+	p.resizeOut(&st.out, b)
+	kernels.MaxPool2D(st.out.Data, x.Data, b, &p.g)
+	return &st.out
 }
 
 // Backward routes each dy to the input that was the maximum of its window
 // (the first, on ties); every other input gets zero.
-func (p *MaxPooling2DLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+func (p *MaxPooling2DLayer) Backward(s State, dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
 	if !needInputGrad {
 		return nil
 	}
+	st := stateOf[maxPoolState](s, "MaxPooling2D")
 	b := dy.Len()
-	resizeBatch(&p.dx, b, p.in)
-	kernels.MaxPool2DBackward(p.dx.Data, dy.Data, p.x.Data, p.out.Data, b, &p.g)
-	return &p.dx
+	resizeBatch(&st.dx, b, p.in)
+	kernels.MaxPool2DBackward(st.dx.Data, dy.Data, st.x.Data, st.out.Data, b, &p.g)
+	return &st.dx
 }
 
 // AveragePooling2DLayer takes the mean of each channel over every window,
 // counting only positions inside the image: for x (B, H, W, C), y is
 // (B, OH, OW, C).
-type AveragePooling2DLayer struct {
-	pool2D
-	out, dx tensor.Tensor
-}
+type AveragePooling2DLayer struct{ pool2D }
 
 // AveragePooling2D returns an average-pooling layer over windows of
 // poolSize (rows, columns), moving by the pool size and without padding
@@ -145,36 +148,41 @@ func (p *AveragePooling2DLayer) Type() string { return "AveragePooling2D" }
 
 // Build checks the input shape (H, W, C) or (H, W) and returns the pooled
 // one.
-func (p *AveragePooling2DLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+func (p *AveragePooling2DLayer) Build(in tensor.Shape, _ *params.Builder) (tensor.Shape, error) {
 	return p.build("average_pooling2d", in)
 }
 
+// NewState returns an empty state.
+func (p *AveragePooling2DLayer) NewState() State { return &outState{} }
+
 // Forward averages x over every window.
-func (p *AveragePooling2DLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+func (p *AveragePooling2DLayer) Forward(s State, x *tensor.Tensor, training bool) *tensor.Tensor {
+	st := stateOf[outState](s, "AveragePooling2D")
 	b := x.Len()
-	p.resizeOut(&p.out, b)
-	kernels.AvgPool2D(p.out.Data, x.Data, b, &p.g)
-	return &p.out
+	p.resizeOut(&st.out, b)
+	kernels.AvgPool2D(st.out.Data, x.Data, b, &p.g)
+	return &st.out
 }
 
 // Backward shares each dy equally among the inputs of its window.
-func (p *AveragePooling2DLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+func (p *AveragePooling2DLayer) Backward(s State, dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
 	if !needInputGrad {
 		return nil
 	}
+	st := stateOf[outState](s, "AveragePooling2D")
 	b := dy.Len()
-	resizeBatch(&p.dx, b, p.in)
-	kernels.AvgPool2DBackward(p.dx.Data, dy.Data, b, &p.g)
-	return &p.dx
+	resizeBatch(&st.dx, b, p.in)
+	kernels.AvgPool2DBackward(st.dx.Data, dy.Data, b, &p.g)
+	return &st.dx
 }
 
 // GlobalAveragePooling2DLayer averages each channel over all positions:
 // x (B, H, W, C) becomes y (B, C).
 type GlobalAveragePooling2DLayer struct {
 	named
-	in      tensor.Shape
-	p, c    int
-	out, dx tensor.Tensor
+	noParams
+	in   tensor.Shape
+	p, c int
 }
 
 // GlobalAveragePooling2D returns a global average-pooling layer.
@@ -186,7 +194,7 @@ func GlobalAveragePooling2D() *GlobalAveragePooling2DLayer {
 func (p *GlobalAveragePooling2DLayer) Type() string { return "GlobalAveragePooling2D" }
 
 // Build checks the input shape (H, W, C) and returns (C,).
-func (p *GlobalAveragePooling2DLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+func (p *GlobalAveragePooling2DLayer) Build(in tensor.Shape, _ *params.Builder) (tensor.Shape, error) {
 	if len(in) != 3 || in.Size() <= 0 {
 		return nil, fmt.Errorf("global_average_pooling2d %q: input shape %v, want (height, width, channels)", p.name, in)
 	}
@@ -195,27 +203,29 @@ func (p *GlobalAveragePooling2DLayer) Build(in tensor.Shape, _ *rand.Rand) (tens
 	return tensor.Shape{p.c}, nil
 }
 
+// NewState returns an empty state.
+func (p *GlobalAveragePooling2DLayer) NewState() State { return &outState{} }
+
 // Forward averages x over its H·W positions.
-func (p *GlobalAveragePooling2DLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+func (p *GlobalAveragePooling2DLayer) Forward(s State, x *tensor.Tensor, training bool) *tensor.Tensor {
+	st := stateOf[outState](s, "GlobalAveragePooling2D")
 	b := x.Len()
-	p.out.Resize(b, p.c)
-	kernels.GlobalAvgPool(p.out.Data, x.Data, b, p.p, p.c)
-	return &p.out
+	st.out.Resize(b, p.c)
+	kernels.GlobalAvgPool(st.out.Data, x.Data, b, p.p, p.c)
+	return &st.out
 }
 
 // Backward spreads dy / (H·W) over every position.
-func (p *GlobalAveragePooling2DLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+func (p *GlobalAveragePooling2DLayer) Backward(s State, dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
 	if !needInputGrad {
 		return nil
 	}
+	st := stateOf[outState](s, "GlobalAveragePooling2D")
 	b := dy.Len()
-	resizeBatch(&p.dx, b, p.in)
-	kernels.GlobalAvgPoolBackward(p.dx.Data, dy.Data, b, p.p, p.c)
-	return &p.dx
+	resizeBatch(&st.dx, b, p.in)
+	kernels.GlobalAvgPoolBackward(st.dx.Data, dy.Data, b, p.p, p.c)
+	return &st.dx
 }
-
-// Params returns nil: pooling has no weights.
-func (p *GlobalAveragePooling2DLayer) Params() []*Param { return nil }
 
 // Config returns data_format and keepdims (always false).
 func (p *GlobalAveragePooling2DLayer) Config() map[string]any {

@@ -2,8 +2,8 @@ package layers
 
 import (
 	"fmt"
-	"math/rand/v2"
 
+	"github.com/tailor-ml/tailor/params"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -13,9 +13,9 @@ import (
 // shares the input's data.
 type ReshapeLayer struct {
 	named
+	noParams
 	target  tensor.Shape // as given, possibly with a −1
 	in, out tensor.Shape
-	y, dx   tensor.Tensor
 }
 
 // Reshape returns a layer that reshapes each example to targetShape (batch
@@ -28,7 +28,7 @@ func Reshape(targetShape ...int) *ReshapeLayer {
 func (r *ReshapeLayer) Type() string { return "Reshape" }
 
 // Build resolves a −1 in the target shape and checks that the sizes agree.
-func (r *ReshapeLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+func (r *ReshapeLayer) Build(in tensor.Shape, _ *params.Builder) (tensor.Shape, error) {
 	size := in.Size()
 	if len(in) == 0 || size <= 0 {
 		return nil, fmt.Errorf("reshape %q: input shape %v has no elements", r.name, in)
@@ -58,25 +58,27 @@ func (r *ReshapeLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error
 	return append(tensor.Shape(nil), out...), nil
 }
 
+// NewState returns an empty state.
+func (r *ReshapeLayer) NewState() State { return &viewState{} }
+
 // Forward views x (B, in...) as (B, target...).
-func (r *ReshapeLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
-	r.y.Shape = append(append(r.y.Shape[:0], x.Len()), r.out...)
-	r.y.Data = x.Data
-	return &r.y
+func (r *ReshapeLayer) Forward(s State, x *tensor.Tensor, training bool) *tensor.Tensor {
+	st := stateOf[viewState](s, "Reshape")
+	st.out.Shape = append(append(st.out.Shape[:0], x.Len()), r.out...)
+	st.out.Data = x.Data
+	return &st.out
 }
 
 // Backward views dy with the input's shape again.
-func (r *ReshapeLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+func (r *ReshapeLayer) Backward(s State, dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
 	if !needInputGrad {
 		return nil
 	}
-	r.dx.Shape = append(append(r.dx.Shape[:0], dy.Len()), r.in...)
-	r.dx.Data = dy.Data
-	return &r.dx
+	st := stateOf[viewState](s, "Reshape")
+	st.dx.Shape = append(append(st.dx.Shape[:0], dy.Len()), r.in...)
+	st.dx.Data = dy.Data
+	return &st.dx
 }
-
-// Params returns nil: Reshape has no weights.
-func (r *ReshapeLayer) Params() []*Param { return nil }
 
 // Config returns target_shape, as given (with its −1, if any).
 func (r *ReshapeLayer) Config() map[string]any {

@@ -20,6 +20,13 @@ type Metric interface {
 	Update(pred, target *tensor.Tensor)
 	// Result is the figure over everything since Reset.
 	Result() float64
+	// Clone returns a new metric of the same kind and configuration, with
+	// nothing accumulated: Evaluate gives each call its own, so that
+	// concurrent calls never share state.
+	Clone() Metric
+	// Config is the metric's configuration with Keras's key names, which
+	// the function registered for Name reads back (see Register).
+	Config() map[string]any
 }
 
 // AccuracyMetric counts predictions whose most probable class is the
@@ -37,6 +44,12 @@ func (a *AccuracyMetric) Name() string { return "accuracy" }
 
 // Reset clears the counts.
 func (a *AccuracyMetric) Reset() { a.correct, a.total = 0, 0 }
+
+// Clone returns a new accuracy metric.
+func (a *AccuracyMetric) Clone() Metric { return Accuracy() }
+
+// Config returns an empty configuration: accuracy has no options.
+func (a *AccuracyMetric) Config() map[string]any { return map[string]any{} }
 
 // Update counts the batch's correct predictions.
 func (a *AccuracyMetric) Update(pred, target *tensor.Tensor) {

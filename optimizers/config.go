@@ -6,15 +6,39 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 
-	"github.com/tailor-ml/tailor/internal/config"
-	"github.com/tailor-ml/tailor/layers"
+	"github.com/tailor-ml/tailor/config"
+	"github.com/tailor-ml/tailor/params"
 )
 
+// registry and schedules hold the classes a model file may name.
+var (
+	registry  = config.NewRegistry[Optimizer]("optimizer")
+	schedules = config.NewRegistry[LearningRateSchedule]("learning-rate schedule")
+)
+
+// Register makes model files able to name the optimizer class className
+// (what its Name method returns): fromConfig builds the optimizer from the
+// configuration its Config method returned, learning_rate excepted when it
+// is a schedule (FromConfig reads schedules itself and gives them to the
+// optimizer through SetSchedule). It panics if className is already
+// registered; call it from an init function. The built-in optimizers
+// register themselves the same way.
+func Register(className string, fromConfig config.FromConfig[Optimizer]) {
+	registry.Register(className, fromConfig)
+}
+
+// RegisterSchedule makes model files able to name the learning-rate
+// schedule class className, as Register does for optimizers.
+func RegisterSchedule(className string, fromConfig config.FromConfig[LearningRateSchedule]) {
+	schedules.Register(className, fromConfig)
+}
+
 // FromConfig returns the optimizer of the given Keras class name ("Adam",
-// "SGD") configured as its Config method describes it, as Keras's
+// "SGD", ...) configured as its Config method describes it, as Keras's
 // optimizers.deserialize does. Missing keys take Keras's defaults; unknown
-// keys and out-of-range values are errors.
+// classes, unknown keys and out-of-range values are errors.
 func FromConfig(className string, cfg map[string]any) (Optimizer, error) {
 	// A schedule stands where learning_rate would, as Keras serialises it.
 	var sched LearningRateSchedule
@@ -26,38 +50,62 @@ func FromConfig(className string, cfg map[string]any) (Optimizer, error) {
 		cfg = maps.Clone(cfg)
 		delete(cfg, "learning_rate")
 	}
-	c := config.New(cfg, "name")
-	var (
-		opt scheduled
-		err error
-	)
-	switch className {
-	case "Adam":
-		opt, err = AdamWith(c.Float("learning_rate", 0.001), c.Float("beta_1", 0.9), c.Float("beta_2", 0.999), c.Float("epsilon", 1e-7))
-	case "AdamW":
-		var a *AdamOptimizer
-		if a, err = AdamW(c.Float("learning_rate", 0.001), c.Float("weight_decay", 0.004)); err == nil {
-			a.beta1, a.beta2, a.epsilon = c.Float("beta_1", 0.9), c.Float("beta_2", 0.999), c.Float("epsilon", 1e-7)
-			if !(a.beta1 >= 0 && a.beta1 < 1) || !(a.beta2 >= 0 && a.beta2 < 1) || !(a.epsilon > 0) {
-				err = fmt.Errorf("adamw: want 0 ≤ beta_1, beta_2 < 1 and epsilon > 0; got %g, %g, %g", a.beta1, a.beta2, a.epsilon)
-			}
-		}
-		opt = a
-	case "SGD":
-		opt, err = SGDW(c.Float("learning_rate", 0.01), c.Float("momentum", 0), c.Bool("nesterov", false), c.Float("weight_decay", 0))
-	default:
-		return nil, fmt.Errorf("unknown optimizer %q (want Adam, AdamW or SGD)", className)
+	if !registry.Has(className) {
+		return nil, fmt.Errorf("unknown optimizer %q (registered: %s)", className, strings.Join(registry.Names(), ", "))
 	}
-	if cerr := c.Err(); cerr != nil {
-		return nil, fmt.Errorf("%s: %w", className, cerr)
-	}
+	opt, err := registry.New(className, cfg, "name")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", className, err)
 	}
 	if sched != nil {
-		opt.SetSchedule(sched)
+		s, ok := opt.(scheduled)
+		if !ok {
+			return nil, fmt.Errorf("%s: learning_rate is a schedule, but the optimizer takes none", className)
+		}
+		s.SetSchedule(sched)
 	}
 	return opt, nil
+}
+
+func init() {
+	Register("Adam", func(c *config.Reader) (Optimizer, error) {
+		return AdamWith(c.Float("learning_rate", 0.001), c.Float("beta_1", 0.9), c.Float("beta_2", 0.999), c.Float("epsilon", 1e-7))
+	})
+	Register("AdamW", func(c *config.Reader) (Optimizer, error) {
+		a, err := AdamW(c.Float("learning_rate", 0.001), c.Float("weight_decay", 0.004))
+		if err != nil {
+			return nil, err
+		}
+		a.beta1, a.beta2, a.epsilon = c.Float("beta_1", 0.9), c.Float("beta_2", 0.999), c.Float("epsilon", 1e-7)
+		if !(a.beta1 >= 0 && a.beta1 < 1) || !(a.beta2 >= 0 && a.beta2 < 1) || !(a.epsilon > 0) {
+			return nil, fmt.Errorf("adamw: want 0 ≤ beta_1, beta_2 < 1 and epsilon > 0; got %g, %g, %g", a.beta1, a.beta2, a.epsilon)
+		}
+		return a, nil
+	})
+	Register("SGD", func(c *config.Reader) (Optimizer, error) {
+		return SGDW(c.Float("learning_rate", 0.01), c.Float("momentum", 0), c.Bool("nesterov", false), c.Float("weight_decay", 0))
+	})
+	RegisterSchedule("ExponentialDecay", func(c *config.Reader) (LearningRateSchedule, error) {
+		initial, steps, rate := c.Float("initial_learning_rate", 0), c.Int("decay_steps", 0, 1, math.MaxInt), c.Float("decay_rate", 0)
+		staircase := c.Bool("staircase", false)
+		if !(initial > 0) || !(rate > 0) {
+			return nil, fmt.Errorf("initial_learning_rate %g and decay_rate %g must be positive", initial, rate)
+		}
+		return ExponentialDecay(initial, int64(steps), rate, staircase), nil
+	})
+	RegisterSchedule("CosineDecay", func(c *config.Reader) (LearningRateSchedule, error) {
+		initial, steps := c.Float("initial_learning_rate", 0), c.Int("decay_steps", 0, 1, math.MaxInt)
+		var o CosineDecayOptions
+		o.Alpha = c.Float("alpha", 0)
+		if v, _ := c.Value("warmup_target"); v != nil { // null: no warm-up
+			o.WarmupTarget = config.New(map[string]any{"warmup_target": v}).Float("warmup_target", 0)
+		}
+		o.WarmupSteps = int64(c.Int("warmup_steps", 0, 0, math.MaxInt))
+		if !(initial >= 0) || !(o.Alpha >= 0 && o.Alpha <= 1) || !(o.WarmupTarget >= 0) {
+			return nil, fmt.Errorf("initial_learning_rate %g, alpha %g or warmup_target %g out of range", initial, o.Alpha, o.WarmupTarget)
+		}
+		return CosineDecay(initial, int64(steps), o), nil
+	})
 }
 
 // scheduled is an optimizer that takes a learning-rate schedule.
@@ -74,39 +122,11 @@ func scheduleFromConfig(raw map[string]any) (LearningRateSchedule, error) {
 	if !ok || len(raw) != 2 {
 		return nil, fmt.Errorf("want {\"class_name\", \"config\"}, got %v", raw)
 	}
-	c := config.New(cfg, "warmup_target")
-	var s LearningRateSchedule
-	switch name {
-	case "ExponentialDecay":
-		if _, ok := cfg["warmup_target"]; ok {
-			return nil, fmt.Errorf("ExponentialDecay: unknown key warmup_target")
-		}
-		initial, steps, rate := c.Float("initial_learning_rate", 0), c.Int("decay_steps", 0, 1, math.MaxInt), c.Float("decay_rate", 0)
-		staircase := c.Bool("staircase", false)
-		if c.Err() == nil && (!(initial > 0) || !(rate > 0)) {
-			return nil, fmt.Errorf("ExponentialDecay: initial_learning_rate %g and decay_rate %g must be positive", initial, rate)
-		}
-		if c.Err() == nil {
-			s = ExponentialDecay(initial, int64(steps), rate, staircase)
-		}
-	case "CosineDecay":
-		initial, steps := c.Float("initial_learning_rate", 0), c.Int("decay_steps", 0, 1, math.MaxInt)
-		var o CosineDecayOptions
-		o.Alpha = c.Float("alpha", 0)
-		if v := cfg["warmup_target"]; v != nil { // null: no warm-up
-			o.WarmupTarget = config.New(map[string]any{"warmup_target": v}).Float("warmup_target", 0)
-		}
-		o.WarmupSteps = int64(c.Int("warmup_steps", 0, 0, math.MaxInt))
-		if c.Err() == nil && (!(initial >= 0) || !(o.Alpha >= 0 && o.Alpha <= 1) || !(o.WarmupTarget >= 0)) {
-			return nil, fmt.Errorf("CosineDecay: initial_learning_rate %g, alpha %g or warmup_target %g out of range", initial, o.Alpha, o.WarmupTarget)
-		}
-		if c.Err() == nil {
-			s = CosineDecay(initial, int64(steps), o)
-		}
-	default:
-		return nil, fmt.Errorf("unknown schedule %q (want ExponentialDecay or CosineDecay)", name)
+	if !schedules.Has(name) {
+		return nil, fmt.Errorf("unknown schedule %q (registered: %s)", name, strings.Join(schedules.Names(), ", "))
 	}
-	if err := c.Err(); err != nil {
+	s, err := schedules.New(name, cfg)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return s, nil
@@ -119,34 +139,35 @@ type State struct {
 	// learning-rate schedule stands.
 	Iterations int64
 	// Slots maps the name of each per-weight buffer — "m" and "v" for
-	// Adam, "velocity" for SGD with momentum — to one buffer per parameter
-	// in the order Apply is given them, nil for a non-trainable one. It is
-	// empty before the first step.
-	Slots map[string][][]float32
+	// Adam, "velocity" for SGD with momentum — to that buffer's values for
+	// every trainable weight, keyed by the weight's path ("dense/kernel").
+	// It is empty before the first step.
+	Slots map[string]map[string][]float32
 }
 
 // Stateful is implemented by the optimizers whose state can be saved and
 // restored: Adam and SGD.
 type Stateful interface {
 	Optimizer
-	// State returns a copy of the state.
-	State() State
-	// SetState replaces the state with a copy of s, checking its buffers
-	// against the parameters Apply will be given.
-	SetState(s State, params []*layers.Param) error
+	// State returns a copy of the state, the weights of w naming its
+	// buffers.
+	State(w *params.Arena) State
+	// SetState replaces the state with a copy of s, checking that it holds
+	// exactly one buffer of the right size per trainable weight of w.
+	SetState(s State, w *params.Arena) error
 }
 
 // State returns a copy of Adam's step count and moments.
-func (a *AdamOptimizer) State() State {
-	s := State{Iterations: a.iterations, Slots: map[string][][]float32{}}
+func (a *AdamOptimizer) State(w *params.Arena) State {
+	s := State{Iterations: a.iterations, Slots: map[string]map[string][]float32{}}
 	if a.m != nil {
-		s.Slots["m"], s.Slots["v"] = copySlots(a.m), copySlots(a.v)
+		s.Slots["m"], s.Slots["v"] = byPath(a.m, w), byPath(a.v, w)
 	}
 	return s
 }
 
 // SetState restores Adam's step count and moments.
-func (a *AdamOptimizer) SetState(s State, params []*layers.Param) error {
+func (a *AdamOptimizer) SetState(s State, w *params.Arena) error {
 	if s.Iterations < 0 {
 		return fmt.Errorf("adam: %d iterations", s.Iterations)
 	}
@@ -154,33 +175,25 @@ func (a *AdamOptimizer) SetState(s State, params []*layers.Param) error {
 		a.iterations, a.m, a.v = s.Iterations, nil, nil
 		return nil
 	}
-	m, err := checkSlot("adam", s, "m", params)
-	if err != nil {
+	if err := checkSlots("adam", s, w, "m", "v"); err != nil {
 		return err
 	}
-	v, err := checkSlot("adam", s, "v", params)
-	if err != nil {
-		return err
-	}
-	if len(s.Slots) != 2 {
-		return fmt.Errorf("adam: state has slots %v, want m and v", slotNames(s))
-	}
-	a.iterations, a.m, a.v = s.Iterations, copySlots(m), copySlots(v)
+	a.iterations, a.m, a.v = s.Iterations, flatten(s.Slots["m"], w), flatten(s.Slots["v"], w)
 	return nil
 }
 
 // State returns a copy of SGD's step count and velocities (none without
 // momentum).
-func (s *SGDOptimizer) State() State {
-	st := State{Iterations: s.iterations, Slots: map[string][][]float32{}}
+func (s *SGDOptimizer) State(w *params.Arena) State {
+	st := State{Iterations: s.iterations, Slots: map[string]map[string][]float32{}}
 	if s.velocity != nil {
-		st.Slots["velocity"] = copySlots(s.velocity)
+		st.Slots["velocity"] = byPath(s.velocity, w)
 	}
 	return st
 }
 
 // SetState restores SGD's step count and velocities.
-func (s *SGDOptimizer) SetState(st State, params []*layers.Param) error {
+func (s *SGDOptimizer) SetState(st State, w *params.Arena) error {
 	if st.Iterations < 0 {
 		return fmt.Errorf("sgd: %d iterations", st.Iterations)
 	}
@@ -188,49 +201,78 @@ func (s *SGDOptimizer) SetState(st State, params []*layers.Param) error {
 		s.iterations, s.velocity = st.Iterations, nil
 		return nil
 	}
-	v, err := checkSlot("sgd", st, "velocity", params)
-	if err != nil {
+	if err := checkSlots("sgd", st, w, "velocity"); err != nil {
 		return err
-	}
-	if len(st.Slots) != 1 {
-		return fmt.Errorf("sgd: state has slots %v, want velocity", slotNames(st))
 	}
 	if s.momentum == 0 {
 		return fmt.Errorf("sgd: state has velocities but the momentum is 0")
 	}
-	s.iterations, s.velocity = st.Iterations, copySlots(v)
+	s.iterations, s.velocity = st.Iterations, flatten(st.Slots["velocity"], w)
 	return nil
 }
 
-// checkSlot returns the named slot after checking it has one buffer per
-// parameter, of the parameter's size, nil exactly for non-trainable ones.
-func checkSlot(opt string, s State, name string, params []*layers.Param) ([][]float32, error) {
-	bufs, ok := s.Slots[name]
-	if !ok {
-		return nil, fmt.Errorf("%s: state has slots %v, no %q", opt, slotNames(s), name)
-	}
-	if len(bufs) != len(params) {
-		return nil, fmt.Errorf("%s: state %q has %d buffers for %d parameters", opt, name, len(bufs), len(params))
-	}
-	for i, p := range params {
-		switch {
-		case !p.Trainable() && bufs[i] != nil:
-			return nil, fmt.Errorf("%s: state %q has a buffer for non-trainable parameter %d (%s)", opt, name, i, p.Name)
-		case p.Trainable() && len(bufs[i]) != len(p.Value.Data):
-			return nil, fmt.Errorf("%s: state %q for parameter %d (%s) has %d values, want %d", opt, name, i, p.Name, len(bufs[i]), len(p.Value.Data))
+// byPath copies a buffer laid out like the arena's trainable weights into
+// one slice per weight, keyed by path.
+func byPath(buf []float32, w *params.Arena) map[string][]float32 {
+	out := map[string][]float32{}
+	for _, p := range w.Params() {
+		if !p.Trainable() {
+			continue
 		}
-	}
-	return bufs, nil
-}
-
-func copySlots(bufs [][]float32) [][]float32 {
-	out := make([][]float32, len(bufs))
-	for i, b := range bufs {
-		if b != nil {
-			out[i] = slices.Clone(b)
-		}
+		_, off := w.Lookup(p.Path())
+		out[p.Path()] = slices.Clone(buf[off : off+len(p.Value.Data)])
 	}
 	return out
+}
+
+// flatten is byPath's inverse, for slots checkSlots accepted.
+func flatten(slot map[string][]float32, w *params.Arena) []float32 {
+	values, _ := w.Trainable()
+	buf := make([]float32, len(values))
+	for path, vs := range slot {
+		_, off := w.Lookup(path)
+		copy(buf[off:], vs)
+	}
+	return buf
+}
+
+// checkSlots requires exactly the named slots, each holding one buffer of
+// the weight's size for every trainable weight of w and nothing else.
+func checkSlots(opt string, s State, w *params.Arena, names ...string) error {
+	if len(s.Slots) != len(names) {
+		return fmt.Errorf("%s: state has slots %v, want %v", opt, slotNames(s), names)
+	}
+	for _, name := range names {
+		slot, ok := s.Slots[name]
+		if !ok {
+			return fmt.Errorf("%s: state has slots %v, no %q", opt, slotNames(s), name)
+		}
+		n := 0
+		for _, p := range w.Params() {
+			if !p.Trainable() {
+				if _, ok := slot[p.Path()]; ok {
+					return fmt.Errorf("%s: state %q has a buffer for non-trainable weight %s", opt, name, p.Path())
+				}
+				continue
+			}
+			vs, ok := slot[p.Path()]
+			switch {
+			case !ok:
+				return fmt.Errorf("%s: state %q has no buffer for weight %s", opt, name, p.Path())
+			case len(vs) != len(p.Value.Data):
+				return fmt.Errorf("%s: state %q for weight %s has %d values, want %d", opt, name, p.Path(), len(vs), len(p.Value.Data))
+			}
+			n++
+		}
+		if len(slot) != n {
+			for path := range slot {
+				if p, _ := w.Lookup(path); p == nil {
+					return fmt.Errorf("%s: state %q has a buffer for %s, which the model has no weight for", opt, name, path)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 func slotNames(s State) []string {

@@ -1,10 +1,13 @@
 // Package optimizers holds the update rules that turn gradients into new
-// weights, under their Keras names and with Keras's defaults: Adam and SGD.
+// weights, under their Keras names and with Keras's defaults: Adam, AdamW,
+// SGD and SGDW, and the learning-rate schedules they can follow.
 //
-// An optimizer keeps its per-weight state (moments, velocities) in buffers
-// it allocates on the first step and reuses after, indexed by the position
-// of the parameter in the list it is given; the list must not change
-// between steps.
+// An optimizer updates a model's whole params.Arena in one pass per step:
+// its trainable weights and their gradients are two contiguous buffers,
+// and the optimizer's per-weight state (moments, velocities) is allocated
+// on the first step as buffers of the same length, reused after. That
+// state is saved and restored by weight path ("dense/kernel"; see State),
+// never by position.
 package optimizers
 
 import (
@@ -12,15 +15,16 @@ import (
 	"math"
 
 	"github.com/tailor-ml/tailor/internal/kernels"
-	"github.com/tailor-ml/tailor/layers"
+	"github.com/tailor-ml/tailor/params"
 )
 
 // Optimizer updates trainable parameters from their gradients.
 type Optimizer interface {
 	// Name is the Keras class name, e.g. "Adam".
 	Name() string
-	// Apply performs one update step on every trainable parameter.
-	Apply(params []*layers.Param)
+	// Apply performs one update step on every trainable weight of w. An
+	// optimizer serves one model: every call is given the same arena.
+	Apply(w *params.Arena)
 	// LearningRate is the rate the next step will use.
 	LearningRate() float64
 	// SetLearningRate changes the rate, as callbacks such as
@@ -37,7 +41,7 @@ type AdamOptimizer struct {
 	weightDecay               float64 // AdamW's decoupled weight decay; 0 for Adam
 	schedule                  LearningRateSchedule
 	iterations                int64
-	m, v                      [][]float32
+	m, v                      []float32 // one moment per trainable weight of the arena
 }
 
 // Adam returns Adam with Keras's defaults: learning rate 0.001, β1 0.9,
@@ -101,22 +105,29 @@ func (a *AdamOptimizer) Iterations() int64 { return a.iterations }
 //
 //	t = t + 1;  lr_t = lr·√(1−β2ᵗ)/(1−β1ᵗ)
 //	m = β1·m + (1−β1)·g;  v = β2·v + (1−β2)·g²;  w = w − lr_t·m/(√v + ε)
-func (a *AdamOptimizer) Apply(params []*layers.Param) {
+//
+// over every trainable weight w of the arena, in one pass.
+func (a *AdamOptimizer) Apply(w *params.Arena) {
+	values, grads := w.Trainable()
 	if a.m == nil {
-		a.m, a.v = stateFor(params), stateFor(params)
+		a.m, a.v = make([]float32, len(values)), make([]float32, len(values))
 	}
+	checkArena("adam", len(a.m), len(values))
 	lr := a.LearningRate()
 	a.iterations++
 	t := float64(a.iterations)
 	lrT := lr * math.Sqrt(1-math.Pow(a.beta2, t)) / (1 - math.Pow(a.beta1, t))
-	for i, p := range params {
-		if !p.Trainable() {
-			continue
-		}
-		if a.weightDecay != 0 {
-			kernels.Scale(p.Value.Data, float32(1-lr*a.weightDecay))
-		}
-		kernels.AdamUpdate(p.Value.Data, p.Grad.Data, a.m[i], a.v[i], float32(lrT), float32(a.beta1), float32(a.beta2), float32(a.epsilon))
+	if a.weightDecay != 0 {
+		kernels.Scale(values, float32(1-lr*a.weightDecay))
+	}
+	kernels.AdamUpdate(values, grads, a.m, a.v, float32(lrT), float32(a.beta1), float32(a.beta2), float32(a.epsilon))
+}
+
+// checkArena panics when an optimizer's state does not fit the arena it is
+// given: an optimizer was shared between models, a programming error.
+func checkArena(opt string, state, weights int) {
+	if state != weights {
+		panic(fmt.Sprintf("optimizers: %s holds state for %d weights but was given %d: an optimizer serves one model", opt, state, weights))
 	}
 }
 
@@ -140,8 +151,8 @@ type SGDOptimizer struct {
 	lr, momentum, weightDecay float64
 	nesterov                  bool
 	schedule                  LearningRateSchedule
-	iterations                int64 // steps taken, for the schedule
-	velocity                  [][]float32
+	iterations                int64     // steps taken, for the schedule
+	velocity                  []float32 // one per trainable weight, with momentum only
 }
 
 // SGD returns plain gradient descent with Keras's default learning rate
@@ -202,25 +213,20 @@ func (s *SGDOptimizer) Iterations() int64 { return s.iterations }
 // Apply performs one step: v = μ·v − lr·g, then w = w + v, or with
 // Nesterov w = w + μ·v − lr·g; with weight decay w is first shrunk by
 // lr·weightDecay·w.
-func (s *SGDOptimizer) Apply(params []*layers.Param) {
+func (s *SGDOptimizer) Apply(w *params.Arena) {
+	values, grads := w.Trainable()
 	if s.velocity == nil && s.momentum != 0 {
-		s.velocity = stateFor(params)
+		s.velocity = make([]float32, len(values))
+	}
+	if s.velocity != nil {
+		checkArena("sgd", len(s.velocity), len(values))
 	}
 	lr := float32(s.LearningRate())
 	s.iterations++
-	for i, p := range params {
-		if !p.Trainable() {
-			continue
-		}
-		if s.weightDecay != 0 {
-			kernels.Scale(p.Value.Data, 1-lr*float32(s.weightDecay))
-		}
-		var vel []float32
-		if s.velocity != nil {
-			vel = s.velocity[i]
-		}
-		kernels.SGDUpdate(p.Value.Data, p.Grad.Data, vel, lr, float32(s.momentum), s.nesterov)
+	if s.weightDecay != 0 {
+		kernels.Scale(values, 1-lr*float32(s.weightDecay))
 	}
+	kernels.SGDUpdate(values, grads, s.velocity, lr, float32(s.momentum), s.nesterov)
 }
 
 // Config returns learning_rate, momentum and nesterov, and weight_decay
@@ -234,15 +240,4 @@ func (s *SGDOptimizer) Config() map[string]any {
 		cfg["learning_rate"] = scheduleConfig(s.schedule)
 	}
 	return cfg
-}
-
-// stateFor allocates one zero buffer per trainable parameter.
-func stateFor(params []*layers.Param) [][]float32 {
-	st := make([][]float32, len(params))
-	for i, p := range params {
-		if p.Trainable() {
-			st[i] = make([]float32, len(p.Value.Data))
-		}
-	}
-	return st
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/tailor-ml/tailor/losses"
 	"github.com/tailor-ml/tailor/metrics"
 	"github.com/tailor-ml/tailor/optimizers"
+	"github.com/tailor-ml/tailor/params"
 	"github.com/tailor-ml/tailor/safetensors"
 )
 
@@ -560,7 +561,7 @@ func checkBudget(ls []layers.Layer, in []int, weights *safetensors.File) error {
 	budget := max(16*held, minParamBudget)
 	var asked int64
 	shape := append([]int(nil), in...)
-	rng := newThrowawayRNG()
+	wb := params.NewBuilder() // declares the weights without allocating them
 	for _, l := range ls {
 		est := int64(shape[len(shape)-1])
 		cfg := l.Config()
@@ -575,7 +576,8 @@ func checkBudget(ls []layers.Layer, in []int, weights *safetensors.File) error {
 		if asked += est; asked > budget {
 			return fmt.Errorf("loading: layer %s asks for about %d weights but the file holds %d: config.json does not match the weights", l.Name(), est, held)
 		}
-		out, err := l.Build(shape, rng)
+		wb.SetLayer(l.Name())
+		out, err := l.Build(shape, wb)
 		if err != nil {
 			return fmt.Errorf("loading: building layer %s: %w", l.Name(), err)
 		}

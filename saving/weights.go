@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/internal/atomicfile"
@@ -136,27 +137,23 @@ func nonFinite(xs []float32) int {
 }
 
 // optimizerTensors lists the optimizer's per-weight buffers, named
-// slot/layer/parameter, and its step count as metadata.
+// slot/layer/parameter ("m/dense/kernel"), and its step count as metadata.
 func optimizerTensors(m *tailor.Model, opt optimizers.Stateful) ([]safetensors.Tensor, map[string]string) {
-	st := opt.State()
+	st := opt.State(m.Weights())
 	meta := map[string]string{"optimizer": opt.Name(), "iterations": strconv.FormatInt(st.Iterations, 10)}
 	var ts []safetensors.Tensor
 	for _, slot := range sortedKeys(st.Slots) {
-		bufs := st.Slots[slot]
-		i := 0
-		for _, l := range m.Layers() {
-			for _, p := range l.Params() {
-				if i < len(bufs) && bufs[i] != nil {
-					ts = append(ts, safetensors.Tensor{Name: slot + "/" + l.Name() + "/" + p.Name, DType: "F32", Shape: p.Value.Shape, Data: bufs[i]})
-				}
-				i++
+		for _, p := range m.Params() {
+			if vs, ok := st.Slots[slot][p.Path()]; ok {
+				ts = append(ts, safetensors.Tensor{Name: slot + "/" + p.Path(), DType: "F32", Shape: p.Value.Shape, Data: vs})
 			}
 		}
 	}
 	return ts, meta
 }
 
-// setOptimizerState gives the compiled optimizer the state in f.
+// setOptimizerState gives the compiled optimizer the state in f, whose
+// tensors are named slot/layer/parameter.
 func setOptimizerState(m *tailor.Model, f *safetensors.File) error {
 	opt, ok := m.Optimizer().(optimizers.Stateful)
 	if !ok {
@@ -172,47 +169,27 @@ func setOptimizerState(m *tailor.Model, f *safetensors.File) error {
 	if len(f.Metadata) != 2 {
 		return fmt.Errorf("metadata %v, want optimizer and iterations", f.Metadata)
 	}
-	st := optimizers.State{Iterations: iters, Slots: map[string][][]float32{}}
-	params := m.Params()
-	byName := make(map[string]*safetensors.Tensor, len(f.Tensors))
-	slots := map[string]bool{}
+	st := optimizers.State{Iterations: iters, Slots: map[string]map[string][]float32{}}
+	w := m.Weights()
 	for i := range f.Tensors {
 		t := &f.Tensors[i]
-		byName[t.Name] = t
-		for j := range len(t.Name) {
-			if t.Name[j] == '/' {
-				slots[t.Name[:j]] = true
-				break
-			}
+		slot, path, ok := strings.Cut(t.Name, "/")
+		p, _ := w.Lookup(path)
+		switch {
+		case !ok || p == nil:
+			return fmt.Errorf("the file holds %s, which matches no weight", t.Name)
+		case !p.Value.Shape.Equal(t.Shape):
+			return fmt.Errorf("%s has shape %v, the weight %v", t.Name, tensor.Shape(t.Shape), p.Value.Shape)
 		}
-	}
-	for slot := range slots {
-		bufs := make([][]float32, len(params))
-		i := 0
-		for _, l := range m.Layers() {
-			for _, p := range l.Params() {
-				name := slot + "/" + l.Name() + "/" + p.Name
-				if t := byName[name]; t != nil {
-					if !p.Value.Shape.Equal(t.Shape) {
-						return fmt.Errorf("%s has shape %v, the weight %v", name, tensor.Shape(t.Shape), p.Value.Shape)
-					}
-					if j := nonFinite(t.Data); j >= 0 {
-						return fmt.Errorf("%s holds %v at index %d", name, t.Data[j], j)
-					}
-					bufs[i] = t.Data
-					delete(byName, name)
-				} else if p.Trainable() {
-					return fmt.Errorf("no %s in the file", name)
-				}
-				i++
-			}
+		if j := nonFinite(t.Data); j >= 0 {
+			return fmt.Errorf("%s holds %v at index %d", t.Name, t.Data[j], j)
 		}
-		st.Slots[slot] = bufs
+		if st.Slots[slot] == nil {
+			st.Slots[slot] = map[string][]float32{}
+		}
+		st.Slots[slot][path] = t.Data
 	}
-	for name := range byName {
-		return fmt.Errorf("the file holds %s, which matches no weight", name)
-	}
-	return opt.SetState(st, params)
+	return opt.SetState(st, w)
 }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

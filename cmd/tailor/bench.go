@@ -184,11 +184,11 @@ func benchModel(ctx context.Context, e *env, rep *benchReport, name, batchList s
 		if model, err = compiled(name, 1, models.Steps(epochs, x.Len(), batch)); err != nil {
 			return err
 		}
-		hist, err := model.Fit(ctx, x, y, tailor.FitOptions{Epochs: epochs, BatchSize: batch, Seed: 1, Verbose: tailor.Silent})
+		hist, err := model.Fit(ctx, dataset(x, y), tailor.FitOptions{Epochs: epochs, BatchSize: batch, Seed: 1, Verbose: tailor.Silent})
 		if err != nil {
 			return err
 		}
-		_, scores, err := model.Evaluate(ctx, tx, ty, tailor.EvaluateOptions{})
+		_, scores, err := model.Evaluate(ctx, dataset(tx, ty), tailor.EvaluateOptions{})
 		if err != nil {
 			return err
 		}

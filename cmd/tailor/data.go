@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tailor-ml/tailor/datasets"
 	"github.com/tailor-ml/tailor/datasets/fashionmnist"
 	"github.com/tailor-ml/tailor/tensor"
 )
@@ -39,6 +40,15 @@ func images(d *fashionmnist.Dataset, scale float32) (x, y *tensor.Tensor) {
 		panic(err)
 	}
 	return x, y
+}
+
+// dataset pairs examples with their targets for Fit and Evaluate.
+func dataset(x, y *tensor.Tensor) datasets.Dataset {
+	ds, err := datasets.FromTensors(x, y)
+	if err != nil {
+		panic(err) // images returns as many labels as images
+	}
+	return ds
 }
 
 func runData(ctx context.Context, e *env, args []string) error {

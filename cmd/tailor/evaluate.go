@@ -55,7 +55,7 @@ func runEvaluate(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("--split %q: want test or train", *split)
 	}
 	x, y := images(d, 1.0/255)
-	loss, scores, err := model.Evaluate(ctx, x, y, tailor.EvaluateOptions{FlipAverage: *flip})
+	loss, scores, err := model.Evaluate(ctx, dataset(x, y), tailor.EvaluateOptions{FlipAverage: *flip})
 	if err != nil {
 		return err
 	}

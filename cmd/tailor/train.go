@@ -159,7 +159,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	start := time.Now()
-	hist, err := model.Fit(ctx, x, y, opts)
+	hist, err := model.Fit(ctx, dataset(x, y), opts)
 	if errors.Is(err, context.Canceled) {
 		if backup == nil {
 			fmt.Fprintln(e.stderr, "\nInterrupted; nothing saved (use --checkpoint-dir DIR to keep a checkpoint).")
@@ -186,14 +186,14 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(out, "Saved the model to %s\n", *outPath)
 	}
 
-	testLoss, scores, err := model.Evaluate(ctx, testX, testY, tailor.EvaluateOptions{Verbose: tailor.OneLinePerEpoch, Out: out})
+	testLoss, scores, err := model.Evaluate(ctx, dataset(testX, testY), tailor.EvaluateOptions{Verbose: tailor.OneLinePerEpoch, Out: out})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "\nTest accuracy: %.4f\n", scores["accuracy"])
 	var flipAccuracy *float64
 	if *flip || recipe.FlipAverage {
-		_, flipScores, err := model.Evaluate(ctx, testX, testY, tailor.EvaluateOptions{FlipAverage: true})
+		_, flipScores, err := model.Evaluate(ctx, dataset(testX, testY), tailor.EvaluateOptions{FlipAverage: true})
 		if err != nil {
 			return err
 		}

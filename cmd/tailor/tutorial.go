@@ -9,6 +9,7 @@ import (
 
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/activations"
+	"github.com/tailor-ml/tailor/datasets"
 	"github.com/tailor-ml/tailor/datasets/fashionmnist"
 	"github.com/tailor-ml/tailor/layers"
 	"github.com/tailor-ml/tailor/losses"
@@ -67,8 +68,14 @@ func runTutorial(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	trainLabels, _ := tensor.FromUint8(train.Labels, 1, train.N)
-	testLabels, _ := tensor.FromUint8(test.Labels, 1, test.N)
+	trainSet, err := datasets.WithLabels(trainImages, train.Labels)
+	if err != nil {
+		return err
+	}
+	testSet, err := datasets.WithLabels(testImages, test.Labels)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "train_images / 255.0: min %g, max %g\n", trainImages.Min(), trainImages.Max())
 	if err := figure(w, filepath.Join(*outDir, "train_image_0_scaled.png"), trainImages, 0, classNames[train.Labels[0]]); err != nil {
 		return err
@@ -94,12 +101,12 @@ func runTutorial(ctx context.Context, e *env, args []string) error {
 	}
 
 	step("Train the model")
-	if _, err := model.Fit(ctx, trainImages, trainLabels, tailor.FitOptions{Epochs: *epochs, Seed: *seed, Out: w}); err != nil {
+	if _, err := model.Fit(ctx, trainSet, tailor.FitOptions{Epochs: *epochs, Seed: *seed, Out: w}); err != nil {
 		return err
 	}
 
 	step("Evaluate accuracy")
-	_, scores, err := model.Evaluate(ctx, testImages, testLabels, tailor.EvaluateOptions{Verbose: tailor.OneLinePerEpoch, Out: w})
+	_, scores, err := model.Evaluate(ctx, testSet, tailor.EvaluateOptions{Verbose: tailor.OneLinePerEpoch, Out: w})
 	if err != nil {
 		return err
 	}

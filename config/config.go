@@ -1,6 +1,9 @@
-// Package config reads the typed values of a layer's or an optimizer's
-// configuration — a JSON object decoded into map[string]any — back out,
-// with the checks a hostile file needs: types, ranges and unknown keys.
+// Package config turns the Keras-style configurations saved in model files
+// back into objects: Reader reads a configuration's typed values — a JSON
+// object decoded into map[string]any — with the checks a hostile file
+// needs (types, ranges, unknown keys), and Registry maps class names to
+// the functions that rebuild layers, optimizers, losses, metrics and
+// schedules from them, as Keras's register_keras_serializable does.
 package config
 
 import (
@@ -25,6 +28,15 @@ func New(cfg map[string]any, ignore ...string) *Reader {
 		r.used[k] = true
 	}
 	return r
+}
+
+// Value returns the raw value under key (as decoded from JSON: float64 or
+// json.Number, string, bool, []any, map[string]any, or nil) and whether it
+// is present, counting the key as read.
+func (r *Reader) Value(key string) (any, bool) {
+	r.used[key] = true
+	v, ok := r.cfg[key]
+	return v, ok
 }
 
 // Has reports whether key is present.

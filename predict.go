@@ -1,0 +1,257 @@
+package tailor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/tailor-ml/tailor/datasets"
+	"github.com/tailor-ml/tailor/internal/progbar"
+	"github.com/tailor-ml/tailor/metrics"
+	"github.com/tailor-ml/tailor/tensor"
+)
+
+// EvaluateOptions are Evaluate's arguments beyond the data.
+type EvaluateOptions struct {
+	// BatchSize is the number of examples per forward pass (default 256;
+	// the figures do not depend on it).
+	BatchSize int
+	// FlipAverage scores the mean of the outputs for each image and its
+	// left-right mirror, as PredictOptions.FlipAverage.
+	FlipAverage bool
+	// Verbose and Out are as for Fit; the default prints nothing.
+	Verbose Verbosity
+	Out     io.Writer
+}
+
+// Evaluate returns the mean loss over the examples of ds and the value of
+// every compiled metric, keyed by name, as Keras's evaluate does. It is
+// safe to call from many goroutines at once (see Model).
+func (m *Model) Evaluate(ctx context.Context, ds datasets.Dataset, opts EvaluateOptions) (loss float64, scores Logs, err error) {
+	if !m.compiled {
+		return 0, nil, errors.New("tailor: Evaluate before Compile")
+	}
+	if ds == nil {
+		return 0, nil, errors.New("tailor: Evaluate: no data")
+	}
+	if err := m.ensureBuilt(ds.ExampleShape()); err != nil {
+		return 0, nil, err
+	}
+	if err := m.checkData("evaluation data", ds, ds.Len()); err != nil {
+		return 0, nil, err
+	}
+	if err := m.checkFlip(opts.FlipAverage); err != nil {
+		return 0, nil, err
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 256
+	}
+	start := time.Now()
+	loss, scores, err = m.evaluate(ctx, ds, opts.BatchSize, opts.FlipAverage)
+	if err != nil {
+		return 0, nil, err
+	}
+	if opts.Verbose != VerboseAuto && opts.Verbose != Silent {
+		out := opts.Out
+		if out == nil {
+			out = os.Stdout
+		}
+		steps := (ds.Len() + opts.BatchSize - 1) / opts.BatchSize
+		values := []progbar.Value{{Name: "loss", Value: loss}}
+		for _, mt := range m.metrics {
+			values = append(values, progbar.Value{Name: mt.Name(), Value: scores[mt.Name()]})
+		}
+		progbar.Line(out, steps, time.Since(start), values)
+	}
+	return loss, scores, nil
+}
+
+// evaluate scores ds in batches with a workspace of its own and its own
+// copies of the metrics, so that concurrent calls share nothing.
+func (m *Model) evaluate(ctx context.Context, ds datasets.Dataset, batch int, flip bool) (float64, Logs, error) {
+	ws := m.getWorkspace()
+	defer m.putWorkspace(ws)
+	ms := make([]metrics.Metric, len(m.metrics))
+	for i, mt := range m.metrics {
+		ms[i] = mt.Clone()
+	}
+	n := ds.Len()
+	var lossSum float64
+	for lo := 0; lo < n; lo += batch {
+		if err := ctx.Err(); err != nil {
+			return 0, nil, err
+		}
+		hi := min(lo+batch, n)
+		x, err := ws.features(ds, lo, hi)
+		if err != nil {
+			return 0, nil, err
+		}
+		if err := ds.GatherTargets(&ws.y, ws.idx); err != nil {
+			return 0, nil, fmt.Errorf("tailor: reading a batch: %w", err)
+		}
+		h := m.infer(ws, x, flip)
+		lossSum += m.loss.Compute(h, &ws.y, nil)
+		for _, mt := range ms {
+			mt.Update(h, &ws.y)
+		}
+	}
+	scores := Logs{}
+	for _, mt := range ms {
+		scores[mt.Name()] = mt.Result()
+	}
+	return lossSum / float64(n), scores, nil
+}
+
+// features returns the features of examples [lo, hi) of f: read in place
+// when f holds them in memory (datasets.View), gathered into the
+// workspace's batch otherwise. ws.idx holds the indices afterwards.
+func (ws *workspace) features(f datasets.Features, lo, hi int) (*tensor.Tensor, error) {
+	ws.idx = ws.idx[:0]
+	for i := lo; i < hi; i++ {
+		ws.idx = append(ws.idx, i)
+	}
+	if datasets.View(&ws.view, f, lo, hi) {
+		return &ws.view, nil
+	}
+	if err := f.Gather(&ws.x, ws.idx); err != nil {
+		return nil, fmt.Errorf("tailor: reading a batch: %w", err)
+	}
+	return &ws.x, nil
+}
+
+// forward runs the layers in inference mode with the workspace's states.
+func (m *Model) forward(ws *workspace, x *tensor.Tensor) *tensor.Tensor {
+	h := x
+	for i, l := range m.layers {
+		h = l.Forward(ws.states[i], h, false)
+	}
+	return h
+}
+
+// flipBuffers hold infer's mirrored batch and averaged outputs between
+// batches.
+type flipBuffers struct{ mirrored, mean tensor.Tensor }
+
+// infer runs the layers in inference mode on the batch x; with flip it
+// returns the mean of the outputs for x and for its images mirrored left
+// to right (test-time augmentation), in the workspace's buffers.
+func (m *Model) infer(ws *workspace, x *tensor.Tensor, flip bool) *tensor.Tensor {
+	h := m.forward(ws, x)
+	if !flip {
+		return h
+	}
+	fb := &ws.flip
+	fb.mean.Resize(h.Shape...)
+	copy(fb.mean.Data, h.Data)
+	fb.mirrored.Resize(x.Shape...)
+	mirror(&fb.mirrored, x)
+	h = m.forward(ws, &fb.mirrored)
+	for i, v := range h.Data {
+		fb.mean.Data[i] = (fb.mean.Data[i] + v) / 2
+	}
+	return &fb.mean
+}
+
+// mirror writes the images of x (N, H, W) or (N, H, W, C), each row
+// reversed, into dst of the same shape.
+func mirror(dst, x *tensor.Tensor) {
+	w, c := x.Shape[2], 1
+	if len(x.Shape) == 4 {
+		c = x.Shape[3]
+	}
+	row := w * c
+	for r := 0; r < len(x.Data); r += row {
+		src, out := x.Data[r:r+row], dst.Data[r:r+row]
+		for j := 0; j < w; j++ {
+			copy(out[j*c:j*c+c], src[(w-1-j)*c:(w-j)*c])
+		}
+	}
+}
+
+// checkFlip reports whether flip averaging can apply to the model's input.
+func (m *Model) checkFlip(flip bool) error {
+	if flip && len(m.inputShape) != 2 && len(m.inputShape) != 3 {
+		return fmt.Errorf("tailor: FlipAverage needs image inputs (height, width) or (height, width, channels); the model's input is %v", m.inputShape)
+	}
+	return nil
+}
+
+// PredictOptions are Predict's arguments beyond the data.
+type PredictOptions struct {
+	// BatchSize is the number of examples per forward pass (default 256;
+	// the output does not depend on it).
+	BatchSize int
+	// FlipAverage returns, for each image, the mean of the model's outputs
+	// for the image and for its left-right mirror: test-time augmentation
+	// for models trained with RandomFlip("horizontal"), at twice the cost.
+	FlipAverage bool
+}
+
+// Predict returns the model's outputs for the examples of x — a
+// *tensor.Tensor (N, ...) or any datasets.Features — as Keras's predict
+// does: for the tutorial's model, an (N, 10) tensor of class
+// probabilities. It is safe to call from many goroutines at once, and
+// gives the same bits as a call alone (see Model).
+func (m *Model) Predict(ctx context.Context, x datasets.Features, opts PredictOptions) (*tensor.Tensor, error) {
+	out := &tensor.Tensor{}
+	if err := m.PredictInto(ctx, out, x, opts); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// PredictInto is Predict writing into out, which it resizes to (N,
+// output...) reusing its storage: with an out of the right size kept from
+// call to call it allocates nothing once warm.
+func (m *Model) PredictInto(ctx context.Context, out *tensor.Tensor, x datasets.Features, opts PredictOptions) error {
+	if x == nil {
+		return errors.New("tailor: Predict: no examples")
+	}
+	if err := m.ensureBuilt(x.ExampleShape()); err != nil {
+		return err
+	}
+	if !x.ExampleShape().Equal(m.inputShape) {
+		return fmt.Errorf("tailor: Predict: examples of shape %v, the model expects %v", x.ExampleShape(), m.inputShape)
+	}
+	if err := m.checkFlip(opts.FlipAverage); err != nil {
+		return err
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 256
+	}
+	n, outShape := x.Len(), m.OutputShape()
+	row := outShape.Size()
+	out.Shape = append(append(out.Shape[:0], n), outShape...)
+	if cap(out.Data) < n*row {
+		out.Data = make([]float32, n*row)
+	}
+	out.Data = out.Data[:n*row]
+	ws := m.getWorkspace()
+	defer m.putWorkspace(ws)
+	for lo := 0; lo < n; lo += opts.BatchSize {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		hi := min(lo+opts.BatchSize, n)
+		xb, err := ws.features(x, lo, hi)
+		if err != nil {
+			return err
+		}
+		h := m.infer(ws, xb, opts.FlipAverage)
+		copy(out.Data[lo*row:hi*row], h.Data)
+	}
+	return nil
+}
+
+// PredictClasses returns the most probable class of every example: the
+// argmax of Predict along its last axis.
+func (m *Model) PredictClasses(ctx context.Context, x datasets.Features, opts PredictOptions) ([]int, error) {
+	p, err := m.Predict(ctx, x, opts)
+	if err != nil {
+		return nil, err
+	}
+	return p.Argmax(), nil
+}

@@ -1,0 +1,133 @@
+package tailor
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/tailor-ml/tailor/datasets"
+	"github.com/tailor-ml/tailor/layers"
+	"github.com/tailor-ml/tailor/tensor"
+)
+
+// checkData validates the first n examples of a dataset against the
+// model and the loss: the shape of the examples, and every target, read in
+// chunks so that the check costs little memory.
+func (m *Model) checkData(what string, ds datasets.Dataset, n int) error {
+	if ds == nil || n == 0 {
+		return fmt.Errorf("tailor: %s: no examples", what)
+	}
+	if !ds.ExampleShape().Equal(m.inputShape) {
+		return fmt.Errorf("tailor: %s: examples of shape %v, the model expects %v", what, ds.ExampleShape(), m.inputShape)
+	}
+	const chunkValues = 1 << 20
+	chunk := max(1, chunkValues/max(1, ds.TargetShape().Size()))
+	var y tensor.Tensor
+	idx := make([]int, 0, min(chunk, n))
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		idx = idx[:0]
+		for i := lo; i < hi; i++ {
+			idx = append(idx, i)
+		}
+		if err := ds.GatherTargets(&y, idx); err != nil {
+			return fmt.Errorf("tailor: %s: %w", what, err)
+		}
+		pred := append(tensor.Shape{hi - lo}, m.OutputShape()...)
+		if err := m.loss.CheckTargets(&y, pred); err != nil {
+			if n > chunk {
+				return fmt.Errorf("tailor: %s, examples %d to %d: %w", what, lo, hi-1, err)
+			}
+			return fmt.Errorf("tailor: %s: %w", what, err)
+		}
+	}
+	return nil
+}
+
+// gather reads the examples idx of ds into the workspace's batch.
+func (ws *workspace) gather(ds datasets.Dataset, idx []int) error {
+	if err := ds.Gather(&ws.x, idx); err != nil {
+		return fmt.Errorf("tailor: reading a batch: %w", err)
+	}
+	if err := ds.GatherTargets(&ws.y, idx); err != nil {
+		return fmt.Errorf("tailor: reading a batch: %w", err)
+	}
+	return nil
+}
+
+// trainBatch runs one training step on examples idx of ds, with the
+// stochastic layers seeded for the given global step, and returns the
+// batch's summed loss.
+func (m *Model) trainBatch(ds datasets.Dataset, idx []int, seed, step uint64) (float64, error) {
+	ws := m.train
+	if err := ws.gather(ds, idx); err != nil {
+		return 0, err
+	}
+	for i, l := range m.layers {
+		if s, ok := l.(layers.Stochastic); ok {
+			s.SeedStep(ws.states[i], seed, step)
+		}
+	}
+	return m.trainStep(ws, &ws.x, &ws.y), nil
+}
+
+// TrainOnBatch runs one optimisation step on the batch (x, y) and returns
+// its mean loss, as Keras's train_on_batch does. Stochastic layers draw
+// from the state their last step left them in.
+func (m *Model) TrainOnBatch(x, y *tensor.Tensor) (float64, error) {
+	if !m.compiled {
+		return 0, errors.New("tailor: TrainOnBatch before Compile")
+	}
+	if x == nil || y == nil || len(x.Shape) == 0 {
+		return 0, errors.New("tailor: TrainOnBatch needs a batch of examples and its targets")
+	}
+	if err := m.ensureBuilt(x.ExampleShape()); err != nil {
+		return 0, err
+	}
+	switch {
+	case x.Len() == 0:
+		return 0, errors.New("tailor: batch: no examples")
+	case !x.ExampleShape().Equal(m.inputShape):
+		return 0, fmt.Errorf("tailor: batch: examples of shape %v, the model expects %v", x.ExampleShape(), m.inputShape)
+	case len(y.Shape) == 0 || y.Len() != x.Len():
+		return 0, fmt.Errorf("tailor: batch: %d examples but targets of shape %v", x.Len(), y.Shape)
+	}
+	ws := m.train
+	ws.predShape = append(append(ws.predShape[:0], x.Len()), m.OutputShape()...)
+	if err := m.loss.CheckTargets(y, ws.predShape); err != nil {
+		return 0, fmt.Errorf("tailor: batch: %w", err)
+	}
+	return m.trainStep(ws, x, y) / float64(x.Len()), nil
+}
+
+// trainStep is one step of training, the only place the chain rule runs:
+// forward through every layer, the loss and its gradient, backward through
+// every layer in reverse, the optimizer's update and the metrics. It
+// returns the batch's summed loss and allocates nothing once the
+// workspace's buffers have grown to the batch size.
+func (m *Model) trainStep(ws *workspace, x, y *tensor.Tensor) float64 {
+	h := x
+	for i, l := range m.layers {
+		h = l.Forward(ws.states[i], h, true)
+	}
+	ws.grad.Resize(h.Shape...)
+	last := len(m.layers) - 1
+	var loss float64
+	var g *tensor.Tensor
+	if m.logits != nil {
+		// the loss writes dL/dz for the softmax's pre-activation z.
+		loss = m.softmax.ComputeSoftmax(h, y, &ws.grad)
+		g = m.logits.BackwardLogits(ws.states[last], &ws.grad, m.needDx[last])
+		last--
+	} else {
+		loss = m.loss.Compute(h, y, &ws.grad)
+		g = &ws.grad
+	}
+	for i := last; i >= 0; i-- {
+		g = m.layers[i].Backward(ws.states[i], g, m.needDx[i])
+	}
+	m.optimizer.Apply(m.weights)
+	for _, mt := range m.metrics {
+		mt.Update(h, y)
+	}
+	return loss
+}
