@@ -29,7 +29,7 @@ func TestContextCancel(t *testing.T) {
 			t.Fatal(err)
 		}
 		before := weights(m)
-		h, err := m.Fit(cancelled, x, y, tailor.FitOptions{Verbose: tailor.Silent})
+		h, err := m.Fit(cancelled, ds(t, x, y), tailor.FitOptions{Verbose: tailor.Silent})
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("Fit error %v, want context.Canceled", err)
 		}
@@ -50,7 +50,7 @@ func TestContextCancel(t *testing.T) {
 			}
 		}}
 		m := newClassifier(t, 1)
-		h, err := m.Fit(ctx, x, y, tailor.FitOptions{Epochs: 5, BatchSize: 10, Verbose: tailor.Silent, Callbacks: []tailor.Callback{counter}})
+		h, err := m.Fit(ctx, ds(t, x, y), tailor.FitOptions{Epochs: 5, BatchSize: 10, Verbose: tailor.Silent, Callbacks: []tailor.Callback{counter}})
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("Fit error %v, want context.Canceled", err)
 		}
@@ -66,7 +66,7 @@ func TestContextCancel(t *testing.T) {
 
 	t.Run("Evaluate and Predict", func(t *testing.T) {
 		m := newClassifier(t, 1)
-		if _, _, err := m.Evaluate(cancelled, x, y, tailor.EvaluateOptions{}); !errors.Is(err, context.Canceled) {
+		if _, _, err := m.Evaluate(cancelled, ds(t, x, y), tailor.EvaluateOptions{}); !errors.Is(err, context.Canceled) {
 			t.Errorf("Evaluate error %v, want context.Canceled", err)
 		}
 		if _, err := m.Predict(cancelled, x, tailor.PredictOptions{}); !errors.Is(err, context.Canceled) {
@@ -120,7 +120,7 @@ func TestEvaluatePredictConsistent(t *testing.T) {
 		t.Fatalf("accuracy %v after one epoch: the test needs some examples right and some wrong", wantAcc)
 	}
 	for _, batch := range []int{0, 1, 7, 256, 1000} {
-		loss, scores, err := m.Evaluate(ctx, x, y, tailor.EvaluateOptions{BatchSize: batch})
+		loss, scores, err := m.Evaluate(ctx, ds(t, x, y), tailor.EvaluateOptions{BatchSize: batch})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -169,7 +169,7 @@ func TestTrainOnBatchMatchesFit(t *testing.T) {
 			var before float64
 			if b.Built() {
 				var err error
-				if before, _, err = b.Evaluate(ctx, xb, yb, tailor.EvaluateOptions{}); err != nil {
+				if before, _, err = b.Evaluate(ctx, ds(t, xb, yb), tailor.EvaluateOptions{}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -194,7 +194,7 @@ func TestOtherErrors(t *testing.T) {
 	if _, err := uncompiled.TrainOnBatch(x, y); err == nil || !strings.Contains(err.Error(), "before Compile") {
 		t.Errorf("TrainOnBatch before Compile: %v", err)
 	}
-	if _, _, err := uncompiled.Evaluate(ctx, x, y, tailor.EvaluateOptions{}); err == nil || !strings.Contains(err.Error(), "before Compile") {
+	if _, _, err := uncompiled.Evaluate(ctx, ds(t, x, y), tailor.EvaluateOptions{}); err == nil || !strings.Contains(err.Error(), "before Compile") {
 		t.Errorf("Evaluate before Compile: %v", err)
 	}
 	// Predict needs no Compile, but the right shape.
@@ -214,13 +214,13 @@ func TestOtherErrors(t *testing.T) {
 	m := newClassifier(t, 1)
 	bad := y.Clone()
 	bad.Data[0] = 0.5
-	if _, _, err := m.Evaluate(ctx, x, bad, tailor.EvaluateOptions{}); err == nil || !strings.Contains(err.Error(), "evaluation data") {
+	if _, _, err := m.Evaluate(ctx, ds(t, x, bad), tailor.EvaluateOptions{}); err == nil || !strings.Contains(err.Error(), "evaluation data") {
 		t.Errorf("Evaluate with a bad label: %v", err)
 	}
-	if _, _, err := m.Evaluate(ctx, x, nil, tailor.EvaluateOptions{}); err == nil {
+	if _, _, err := m.Evaluate(ctx, ds(t, x, nil), tailor.EvaluateOptions{}); err == nil {
 		t.Error("Evaluate without targets succeeded")
 	}
-	if _, err := m.TrainOnBatch(x, y.Slice(0, 3)); err == nil || !strings.Contains(err.Error(), "10 examples but 3 targets") {
+	if _, err := m.TrainOnBatch(x, y.Slice(0, 3)); err == nil || !strings.Contains(err.Error(), "10 examples but targets of shape (3,)") {
 		t.Errorf("TrainOnBatch with 3 targets: %v", err)
 	}
 	if err := m.Compile(nil, losses.SparseCategoricalCrossentropy()); err == nil {
@@ -255,7 +255,7 @@ func TestFitOutput(t *testing.T) {
 	x, y := blobs(100, 1)
 	m := newClassifier(t, 1)
 	var b strings.Builder
-	if _, err := m.Fit(context.Background(), x, y, tailor.FitOptions{Epochs: 2, Verbose: tailor.OneLinePerEpoch, Out: &b}); err != nil {
+	if _, err := m.Fit(context.Background(), ds(t, x, y), tailor.FitOptions{Epochs: 2, Verbose: tailor.OneLinePerEpoch, Out: &b}); err != nil {
 		t.Fatal(err)
 	}
 	// 100 examples in batches of 32 make 4 steps.
@@ -266,14 +266,14 @@ func TestFitOutput(t *testing.T) {
 	}
 
 	b.Reset()
-	if _, err := m.Fit(context.Background(), x, y, tailor.FitOptions{Verbose: tailor.Silent, Out: &b}); err != nil {
+	if _, err := m.Fit(context.Background(), ds(t, x, y), tailor.FitOptions{Verbose: tailor.Silent, Out: &b}); err != nil {
 		t.Fatal(err)
 	}
 	if b.Len() != 0 {
 		t.Errorf("Silent printed %q", b.String())
 	}
 	// A strings.Builder is no terminal: the default is a line per epoch.
-	if _, err := m.Fit(context.Background(), x, y, tailor.FitOptions{Out: &b}); err != nil {
+	if _, err := m.Fit(context.Background(), ds(t, x, y), tailor.FitOptions{Out: &b}); err != nil {
 		t.Fatal(err)
 	}
 	if !regexp.MustCompile(`^Epoch 1/1\n` + line + `\n$`).MatchString(b.String()) {
@@ -281,7 +281,7 @@ func TestFitOutput(t *testing.T) {
 	}
 
 	b.Reset()
-	if _, _, err := m.Evaluate(context.Background(), x, y, tailor.EvaluateOptions{Verbose: tailor.OneLinePerEpoch, Out: &b}); err != nil {
+	if _, _, err := m.Evaluate(context.Background(), ds(t, x, y), tailor.EvaluateOptions{Verbose: tailor.OneLinePerEpoch, Out: &b}); err != nil {
 		t.Fatal(err)
 	}
 	if want := `^1/1 - \d+s - loss: \d\.\d{4} - accuracy: \d\.\d{4} - \d+(s|ms|us)/epoch - \d+(s|ms|us)/step\n$`; !regexp.MustCompile(want).MatchString(b.String()) {
@@ -333,7 +333,7 @@ func TestCallbacks(t *testing.T) {
 	}
 
 	boom := errors.New("boom")
-	_, err := m.Fit(context.Background(), x, y, tailor.FitOptions{Verbose: tailor.Silent, Callbacks: []tailor.Callback{failing{err: boom}}})
+	_, err := m.Fit(context.Background(), ds(t, x, y), tailor.FitOptions{Verbose: tailor.Silent, Callbacks: []tailor.Callback{failing{err: boom}}})
 	if !errors.Is(err, boom) {
 		t.Errorf("Fit with a failing callback: %v", err)
 	}
@@ -363,7 +363,7 @@ func TestCategoricalTargets(t *testing.T) {
 	if acc := h.History["accuracy"][7]; acc <= 0.95 {
 		t.Errorf("accuracy %v with one-hot targets, want above 0.95", acc)
 	}
-	if _, err := m.Fit(context.Background(), x, y, tailor.FitOptions{Verbose: tailor.Silent}); err == nil || !strings.Contains(err.Error(), "one-hot") {
+	if _, err := m.Fit(context.Background(), ds(t, x, y), tailor.FitOptions{Verbose: tailor.Silent}); err == nil || !strings.Contains(err.Error(), "one-hot") {
 		t.Errorf("sparse labels for categorical_crossentropy: %v", err)
 	}
 }
@@ -423,7 +423,7 @@ func TestFlipAverage(t *testing.T) {
 				labels[i] = int(y.Data[i])
 			}
 			wantAcc, _ := metrics.AccuracyScore(labels, got.Argmax())
-			_, scores, err := m.Evaluate(ctx, x, y, tailor.EvaluateOptions{BatchSize: batch, FlipAverage: true})
+			_, scores, err := m.Evaluate(ctx, ds(t, x, y), tailor.EvaluateOptions{BatchSize: batch, FlipAverage: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -441,7 +441,7 @@ func TestFlipAverage(t *testing.T) {
 	if _, err := mlp.Predict(ctx, x, tailor.PredictOptions{FlipAverage: true}); err == nil || !strings.Contains(err.Error(), "FlipAverage needs image inputs") {
 		t.Errorf("flip averaging a model of vectors: error %v", err)
 	}
-	if _, _, err := mlp.Evaluate(ctx, x, y, tailor.EvaluateOptions{FlipAverage: true}); err == nil || !strings.Contains(err.Error(), "FlipAverage needs image inputs") {
+	if _, _, err := mlp.Evaluate(ctx, ds(t, x, y), tailor.EvaluateOptions{FlipAverage: true}); err == nil || !strings.Contains(err.Error(), "FlipAverage needs image inputs") {
 		t.Errorf("flip averaging a model of vectors: error %v", err)
 	}
 }

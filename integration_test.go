@@ -36,14 +36,14 @@ func TestTutorialOneEpoch(t *testing.T) {
 	if err := model.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy(), metrics.Accuracy()); err != nil {
 		t.Fatal(err)
 	}
-	hist, err := model.Fit(ctx, x, y, tailor.FitOptions{Epochs: 1, Seed: 2, Verbose: tailor.Silent})
+	hist, err := model.Fit(ctx, ds(t, x, y), tailor.FitOptions{Epochs: 1, Seed: 2, Verbose: tailor.Silent})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if acc := hist.History["accuracy"][0]; acc < 0.80 {
 		t.Errorf("training accuracy after one epoch %.4f, want ≥ 0.80 (Keras: 0.8262)", acc)
 	}
-	loss, scores, err := model.Evaluate(ctx, tx, ty, tailor.EvaluateOptions{})
+	loss, scores, err := model.Evaluate(ctx, ds(t, tx, ty), tailor.EvaluateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/activations"
+	"github.com/tailor-ml/tailor/datasets"
 	"github.com/tailor-ml/tailor/layers"
 	"github.com/tailor-ml/tailor/losses"
 	"github.com/tailor-ml/tailor/metrics"
@@ -54,10 +55,22 @@ func newClassifier(t *testing.T, seed uint64) *tailor.Model {
 	return m
 }
 
+// ds pairs examples with their targets, or returns nil (logging why) when
+// datasets.FromTensors refuses them, for the tests of bad input.
+func ds(t *testing.T, x, y *tensor.Tensor) datasets.Dataset {
+	t.Helper()
+	d, err := datasets.FromTensors(x, y)
+	if err != nil {
+		t.Logf("no dataset: %v", err)
+		return nil
+	}
+	return d
+}
+
 func fit(t *testing.T, m *tailor.Model, x, y *tensor.Tensor, opts tailor.FitOptions) *tailor.History {
 	t.Helper()
 	opts.Verbose = tailor.Silent
-	h, err := m.Fit(context.Background(), x, y, opts)
+	h, err := m.Fit(context.Background(), ds(t, x, y), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +262,7 @@ func TestFitLearns(t *testing.T) {
 		t.Errorf("loss %v, accuracy %v: want the loss to fall and the accuracy to end above 0.95", loss, acc)
 	}
 	tx, ty := blobs(300, 2)
-	testLoss, scores, err := m.Evaluate(context.Background(), tx, ty, tailor.EvaluateOptions{})
+	testLoss, scores, err := m.Evaluate(context.Background(), ds(t, tx, ty), tailor.EvaluateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +319,7 @@ func TestValidationSplit(t *testing.T) {
 		t.Errorf("accuracy %v and val_accuracy %v: want ≥ 0.95 on the first 80 and ≤ 0.2 on the last 20", acc, vacc)
 	}
 	// The figures are those of the last 20 examples.
-	vl, scores, err := m.Evaluate(context.Background(), x.Slice(80, 100), y.Slice(80, 100), tailor.EvaluateOptions{})
+	vl, scores, err := m.Evaluate(context.Background(), ds(t, x.Slice(80, 100), y.Slice(80, 100)), tailor.EvaluateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,9 +329,9 @@ func TestValidationSplit(t *testing.T) {
 
 	// Explicit validation data gives the same keys and figures.
 	m2 := newClassifier(t, 3)
-	h2 := fit(t, m2, x.Slice(0, 80), y.Slice(0, 80), tailor.FitOptions{Epochs: epochs, BatchSize: 10, Seed: 3, ValidationX: x.Slice(80, 100), ValidationY: y.Slice(80, 100)})
+	h2 := fit(t, m2, x.Slice(0, 80), y.Slice(0, 80), tailor.FitOptions{Epochs: epochs, BatchSize: 10, Seed: 3, ValidationData: ds(t, x.Slice(80, 100), y.Slice(80, 100))})
 	if !slices.Equal(h2.History["val_loss"], h.History["val_loss"]) || !slices.Equal(h2.History["loss"], h.History["loss"]) {
-		t.Errorf("ValidationX/Y gave val_loss %v, ValidationSplit %v", h2.History["val_loss"], h.History["val_loss"])
+		t.Errorf("ValidationData gave val_loss %v, ValidationSplit %v", h2.History["val_loss"], h.History["val_loss"])
 	}
 }
 
@@ -346,19 +359,17 @@ func TestFitErrors(t *testing.T) {
 		{"before Compile", func() *tailor.Model { return tailor.Sequential(layers.Dense(3, "softmax")) }, x, y, tailor.FitOptions{}, "Fit before Compile"},
 		{"wrong input shape", built, tensor.New(10, 5), y, tailor.FitOptions{}, "examples of shape (5,), the model expects (4,)"},
 		{"label out of range", built, x, badLabel, tailor.FitOptions{}, "target 3 is 3, want an integer class in [0, 3)"},
-		{"mismatched lengths", built, x, y.Slice(0, 9), tailor.FitOptions{}, "10 examples but 9 targets"},
 		{"NaN loss", built, nanX, y, tailor.FitOptions{BatchSize: 4, NoShuffle: true}, "the loss became NaN at epoch 1, step 1"},
-		{"no targets", built, x, nil, tailor.FitOptions{}, "no targets"},
 		{"no examples", built, tensor.New(0, 4), tensor.New(0), tailor.FitOptions{}, "no examples"},
-		{"nil data", unbuilt, nil, nil, tailor.FitOptions{}, "input shape is unknown"},
-		{"scalar data", unbuilt, tensor.New(), tensor.New(), tailor.FitOptions{}, "input shape is unknown"},
+		{"nil data", unbuilt, nil, nil, tailor.FitOptions{}, "no training data"},
+		{"scalar examples", unbuilt, tensor.New(1), tensor.New(1), tailor.FitOptions{}, "input shape is unknown"},
 		{"negative batch", built, x, y, tailor.FitOptions{BatchSize: -1}, "batch size -1"},
 		{"split too large", built, x, y, tailor.FitOptions{ValidationSplit: 1}, "validation split 1"},
 		{"split negative", built, x, y, tailor.FitOptions{ValidationSplit: -0.2}, "validation split -0.2"},
 		{"split NaN", built, x, y, tailor.FitOptions{ValidationSplit: math.NaN()}, "validation split NaN"},
 		{"split leaves nothing", built, x, y, tailor.FitOptions{ValidationSplit: 0.95}, "leaves one side empty"},
-		{"validation x only", built, x, y, tailor.FitOptions{ValidationX: x}, "needs both ValidationX and ValidationY"},
-		{"bad validation labels", built, x, y, tailor.FitOptions{ValidationX: x, ValidationY: badLabel}, "validation data: sparse_categorical_crossentropy"},
+		{"split and validation data", built, x, y, tailor.FitOptions{ValidationSplit: 0.2, ValidationData: ds(t, x, y)}, "exclusive"},
+		{"bad validation labels", built, x, y, tailor.FitOptions{ValidationData: ds(t, x, badLabel)}, "validation data: sparse_categorical_crossentropy"},
 		{"no layers", func() *tailor.Model {
 			m := tailor.Sequential()
 			if err := m.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy()); err != nil {
@@ -371,7 +382,11 @@ func TestFitErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			opts := tt.opts
 			opts.Verbose = tailor.Silent
-			_, err := tt.model().Fit(context.Background(), tt.x, tt.y, opts)
+			var train datasets.Dataset // nil for nil tensors, as a caller's failed construction would leave it
+			if tt.x != nil {
+				train = ds(t, tt.x, tt.y)
+			}
+			_, err := tt.model().Fit(context.Background(), train, opts)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Fit error %v, want one containing %q", err, tt.want)
 			}

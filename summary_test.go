@@ -3,7 +3,6 @@ package tailor_test
 import (
 	"bufio"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/activations"
 	"github.com/tailor-ml/tailor/layers"
+	"github.com/tailor-ml/tailor/params"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -61,23 +61,34 @@ func TestSummaryMLP(t *testing.T) {
 // what the summary and the naming do with them.
 type fakeLayer struct {
 	typ, name string
-	params    []*layers.Param
+	weights   []fakeWeight // declared by Build, 4 values each
+	params    []*params.Param
+}
+
+type fakeWeight struct {
+	name      string
+	trainable bool
 }
 
 func (f *fakeLayer) Type() string        { return f.typ }
 func (f *fakeLayer) Name() string        { return f.name }
 func (f *fakeLayer) SetName(name string) { f.name = name }
-func (f *fakeLayer) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+func (f *fakeLayer) Build(in tensor.Shape, w *params.Builder) (tensor.Shape, error) {
+	f.params = nil
+	for _, fw := range f.weights {
+		f.params = append(f.params, w.Add(fw.name, params.Zeros, fw.trainable, 4))
+	}
 	return in, nil
 }
-func (f *fakeLayer) Forward(x *tensor.Tensor, _ bool) *tensor.Tensor { return x }
-func (f *fakeLayer) Backward(dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+func (f *fakeLayer) NewState() layers.State                                          { return nil }
+func (f *fakeLayer) Forward(_ layers.State, x *tensor.Tensor, _ bool) *tensor.Tensor { return x }
+func (f *fakeLayer) Backward(_ layers.State, dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
 	if needInputGrad {
 		return dy
 	}
 	return nil
 }
-func (f *fakeLayer) Params() []*layers.Param { return f.params }
+func (f *fakeLayer) Params() []*params.Param { return f.params }
 func (f *fakeLayer) Config() map[string]any  { return map[string]any{"name": f.name} }
 
 func fake(typ string) *fakeLayer { return &fakeLayer{typ: typ} }
@@ -85,14 +96,7 @@ func fake(typ string) *fakeLayer { return &fakeLayer{typ: typ} }
 // batchNorm is a fake BatchNormalization over 4 features: gamma and beta
 // trainable, the moving statistics not.
 func batchNorm() *fakeLayer {
-	p := func(name string, trainable bool) *layers.Param {
-		q := &layers.Param{Name: name, Value: tensor.New(4)}
-		if trainable {
-			q.Grad = tensor.New(4)
-		}
-		return q
-	}
-	return &fakeLayer{typ: "BatchNormalization", params: []*layers.Param{p("gamma", true), p("beta", true), p("moving_mean", false), p("moving_variance", false)}}
+	return &fakeLayer{typ: "BatchNormalization", weights: []fakeWeight{{"gamma", true}, {"beta", true}, {"moving_mean", false}, {"moving_variance", false}}}
 }
 
 func TestSummaryLongNames(t *testing.T) {

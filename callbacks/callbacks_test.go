@@ -127,7 +127,7 @@ func TestEarlyStoppingFit(t *testing.T) {
 		}
 		return nil
 	}}
-	h, err := m.Fit(context.Background(), x, y, tailor.FitOptions{Epochs: 10, BatchSize: 16, Verbose: tailor.Silent, Callbacks: []tailor.Callback{keep, stop}})
+	h, err := m.Fit(context.Background(), ds(x, y), tailor.FitOptions{Epochs: 10, BatchSize: 16, Verbose: tailor.Silent, Callbacks: []tailor.Callback{keep, stop}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestEarlyStoppingFit(t *testing.T) {
 	}
 
 	// A figure that is not there is an error that says what is.
-	_, err = model(t, 3).Fit(context.Background(), x, y, tailor.FitOptions{Verbose: tailor.Silent, Callbacks: []tailor.Callback{EarlyStopping("val_loss", 1)}})
+	_, err = model(t, 3).Fit(context.Background(), ds(x, y), tailor.FitOptions{Verbose: tailor.Silent, Callbacks: []tailor.Callback{EarlyStopping("val_loss", 1)}})
 	if err == nil || !strings.Contains(err.Error(), `"val_loss" is not among the figures [accuracy loss] (validation figures need ValidationSplit or ValidationX)`) {
 		t.Errorf("error %v", err)
 	}
@@ -192,7 +192,7 @@ func TestReduceLROnPlateauFit(t *testing.T) {
 		lrs = append(lrs, m.Optimizer().LearningRate())
 		return nil
 	}}
-	if _, err := m.Fit(context.Background(), x, y, tailor.FitOptions{Epochs: 4, BatchSize: 16, Verbose: tailor.Silent, Callbacks: []tailor.Callback{rec, r}}); err != nil {
+	if _, err := m.Fit(context.Background(), ds(x, y), tailor.FitOptions{Epochs: 4, BatchSize: 16, Verbose: tailor.Silent, Callbacks: []tailor.Callback{rec, r}}); err != nil {
 		t.Fatal(err)
 	}
 	want := []float64{1e-3, 1e-3, 1e-4, 1e-5}
@@ -219,14 +219,14 @@ func TestLearningRateScheduler(t *testing.T) {
 		}
 		return nil
 	}}
-	if _, err := m.Fit(context.Background(), x, y, tailor.FitOptions{Epochs: 3, BatchSize: 16, Verbose: tailor.Silent, Callbacks: []tailor.Callback{sched, rec}}); err != nil {
+	if _, err := m.Fit(context.Background(), ds(x, y), tailor.FitOptions{Epochs: 3, BatchSize: 16, Verbose: tailor.Silent, Callbacks: []tailor.Callback{sched, rec}}); err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(lrs, []float64{0.001, 0.0005, 0.00025}) {
 		t.Errorf("rates %v", lrs)
 	}
 	bad := LearningRateScheduler(func(int, float64) float64 { return math.NaN() })
-	if _, err := m.Fit(context.Background(), x, y, tailor.FitOptions{Verbose: tailor.Silent, Callbacks: []tailor.Callback{bad}}); err == nil {
+	if _, err := m.Fit(context.Background(), ds(x, y), tailor.FitOptions{Verbose: tailor.Silent, Callbacks: []tailor.Callback{bad}}); err == nil {
 		t.Error("a NaN rate was accepted")
 	}
 }
@@ -258,7 +258,7 @@ func TestModelCheckpoint(t *testing.T) {
 	path := filepath.Join(dir, "last.safetensors")
 	w := ModelCheckpoint(path)
 	w.SaveWeightsOnly = true
-	if _, err := m.Fit(context.Background(), x, y, tailor.FitOptions{Epochs: 2, BatchSize: 16, Verbose: tailor.Silent, Callbacks: []tailor.Callback{w}}); err != nil {
+	if _, err := m.Fit(context.Background(), ds(x, y), tailor.FitOptions{Epochs: 2, BatchSize: 16, Verbose: tailor.Silent, Callbacks: []tailor.Callback{w}}); err != nil {
 		t.Fatal(err)
 	}
 	other := model(t, 9)
@@ -293,7 +293,7 @@ func TestCSVLogger(t *testing.T) {
 	x, y := data(40, 5)
 	m := model(t, 1)
 	opts := tailor.FitOptions{Epochs: 2, BatchSize: 16, ValidationSplit: 0.2, Verbose: tailor.Silent, Callbacks: []tailor.Callback{CSVLogger(path)}}
-	h, err := m.Fit(context.Background(), x, y, opts)
+	h, err := m.Fit(context.Background(), ds(x, y), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,12 +311,12 @@ func TestCSVLogger(t *testing.T) {
 	c.Append = true
 	opts.Callbacks = []tailor.Callback{c}
 	opts.Epochs = 1
-	m.Fit(context.Background(), x, y, opts)
+	m.Fit(context.Background(), ds(x, y), opts)
 	if b, _ := os.ReadFile(path); strings.Count(string(b), "\n") != 4 || strings.Count(string(b), "epoch") != 1 {
 		t.Errorf("appended csv\n%s", b)
 	}
 	opts.Callbacks = []tailor.Callback{CSVLogger(path)}
-	m.Fit(context.Background(), x, y, opts)
+	m.Fit(context.Background(), ds(x, y), opts)
 	if b, _ := os.ReadFile(path); strings.Count(string(b), "\n") != 2 {
 		t.Errorf("fresh csv\n%s", b)
 	}
@@ -356,7 +356,7 @@ func TestBackupAndRestore(t *testing.T) {
 	stop, reduce, sched := callbacksFor()
 	o := opts
 	o.Callbacks = []tailor.Callback{sched, reduce, stop}
-	wantHist, err := want.Fit(context.Background(), x, y, o)
+	wantHist, err := want.Fit(context.Background(), ds(x, y), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,7 +387,7 @@ func TestBackupAndRestore(t *testing.T) {
 			}})
 		}
 		o.Callbacks = append(cbs, backup)
-		_, err := m.Fit(ctx, x, y, o)
+		_, err := m.Fit(ctx, ds(x, y), o)
 		cancel()
 		if i == len(interrupts) {
 			if err != nil {

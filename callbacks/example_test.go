@@ -10,18 +10,18 @@ import (
 
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/callbacks"
+	"github.com/tailor-ml/tailor/datasets"
 	"github.com/tailor-ml/tailor/losses"
 	"github.com/tailor-ml/tailor/metrics"
 	"github.com/tailor-ml/tailor/models"
 	"github.com/tailor-ml/tailor/optimizers"
 	"github.com/tailor-ml/tailor/saving"
-	"github.com/tailor-ml/tailor/tensor"
 )
 
 // Train with early stopping and a CSV log, keeping a checkpoint that an
 // interrupted run (Ctrl-C) resumes from exactly.
 func ExampleBackupAndRestore() {
-	var x, y *tensor.Tensor // the training images and labels
+	var train datasets.Dataset // the training images and labels, e.g. datasets.WithLabels(images, labels)
 	dir := "checkpoints"
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -45,7 +45,7 @@ func ExampleBackupAndRestore() {
 		panic(err)
 	}
 	opts.Callbacks = []tailor.Callback{early, csv, backup}
-	if _, err := model.Fit(ctx, x, y, opts); errors.Is(err, context.Canceled) {
+	if _, err := model.Fit(ctx, train, opts); errors.Is(err, context.Canceled) {
 		backup.Save(model) // stopped after a whole batch: resume from here next time
 		return
 	}

@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/tailor-ml/tailor/params"
+
 	"github.com/tailor-ml/tailor/activations"
 	"github.com/tailor-ml/tailor/tensor"
 )
@@ -27,7 +29,7 @@ func TestActivationForward(t *testing.T) {
 	} {
 		l := Activation(tt.a)
 		buildForTest(t, l, tensor.Shape{3})
-		y := l.Forward(x, false)
+		y := l.Forward(st(l), x, false)
 		for i, w := range tt.want {
 			if math.Abs(float64(y.Data[i]-w)) > 1e-6 {
 				t.Errorf("%s: y = %v, want %v", tt.a, y.Data, tt.want)
@@ -49,10 +51,10 @@ func TestActivationGradients(t *testing.T) {
 }
 
 func TestActivationBuildErrors(t *testing.T) {
-	if _, err := Activation("swish").Build(tensor.Shape{4}, nil); err == nil {
+	if _, err := Activation("swish").Build(tensor.Shape{4}, params.NewBuilder()); err == nil {
 		t.Error("unknown activation built")
 	}
-	if _, err := Activation(activations.ReLU).Build(tensor.Shape{}, nil); err == nil {
+	if _, err := Activation(activations.ReLU).Build(tensor.Shape{}, params.NewBuilder()); err == nil {
 		t.Error("empty input shape built")
 	}
 }

@@ -3,6 +3,8 @@ package layers
 import (
 	"testing"
 
+	"github.com/tailor-ml/tailor/params"
+
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -20,11 +22,11 @@ func TestAugmentationInference(t *testing.T) {
 	for _, l := range []Layer{RandomFlip(HorizontalAndVertical), RandomTranslation(0.2, 0.2)} {
 		buildForTest(t, l, tensor.Shape{5, 6, 2})
 		x := distinctImages(3, tensor.Shape{5, 6, 2})
-		l.(Stochastic).SeedStep(1, 1)
-		if y := l.Forward(x, false); y != x {
+		l.(Stochastic).SeedStep(st(l), 1, 1)
+		if y := l.Forward(st(l), x, false); y != x {
 			t.Errorf("%s: inference changed the input", l.Type())
 		}
-		if dy := l.Backward(x, true); dy != x {
+		if dy := l.Backward(st(l), x, true); dy != x {
 			t.Errorf("%s: inference backward changed the gradient", l.Type())
 		}
 	}
@@ -38,8 +40,8 @@ func TestRandomFlip(t *testing.T) {
 		f.SetName("flip")
 		buildForTest(t, f, in)
 		x := distinctImages(b, in)
-		f.SeedStep(3, 7)
-		y := f.Forward(x, true)
+		f.SeedStep(st(f), 3, 7)
+		y := f.Forward(st(f), x, true)
 		counts := map[[2]bool]int{}
 		for i := 0; i < b; i++ {
 			xi, yi := x.Row(i), y.Row(i)
@@ -89,7 +91,7 @@ func TestRandomFlip(t *testing.T) {
 			}
 		}
 	}
-	if _, err := RandomFlip("diagonal").Build(in, nil); err == nil {
+	if _, err := RandomFlip("diagonal").Build(in, params.NewBuilder()); err == nil {
 		t.Error("mode diagonal: no error")
 	}
 }
@@ -101,11 +103,12 @@ func TestRandomTranslation(t *testing.T) {
 	tr.SetName("translation")
 	buildForTest(t, tr, in)
 	x := distinctImages(b, in)
-	tr.SeedStep(1, 2)
-	y := tr.Forward(x, true)
+	tr.SeedStep(st(tr), 1, 2)
+	y := tr.Forward(st(tr), x, true)
 	seen := map[[2]int]bool{}
 	for i := 0; i < b; i++ {
-		dy, dx := tr.shifts[2*i], tr.shifts[2*i+1]
+		shifts := st(tr).(*translationState).shifts
+		dy, dx := shifts[2*i], shifts[2*i+1]
 		if dy < -2 || dy > 2 || dx < -1 || dx > 1 {
 			t.Fatalf("image %d shifted by (%d, %d), beyond (±2, ±1)", i, dy, dx)
 		}
@@ -127,7 +130,7 @@ func TestRandomTranslation(t *testing.T) {
 		t.Errorf("%d distinct shifts in %d images, want all 15", len(seen), b)
 	}
 	for _, bad := range []*RandomTranslationLayer{RandomTranslation(1.5, 0), RandomTranslation(0.1, 0.1, TranslationOptions{FillMode: "mirror"})} {
-		if _, err := bad.Build(in, nil); err == nil {
+		if _, err := bad.Build(in, params.NewBuilder()); err == nil {
 			t.Errorf("%v: no error", bad.Config())
 		}
 	}
@@ -165,8 +168,8 @@ func TestAugmentationSeeding(t *testing.T) {
 		tr := RandomTranslation(0.3, 0.3)
 		tr.SetName(name)
 		buildForTest(t, tr, tensor.Shape{8, 8})
-		tr.SeedStep(1, step)
-		return append([]float32(nil), tr.Forward(distinctImages(16, tensor.Shape{8, 8}), true).Data...)
+		tr.SeedStep(st(tr), 1, step)
+		return append([]float32(nil), tr.Forward(st(tr), distinctImages(16, tensor.Shape{8, 8}), true).Data...)
 	}
 	equal := func(a, b []float32) bool {
 		for i := range a {
@@ -211,15 +214,16 @@ func TestRandomErasing(t *testing.T) {
 	e.SetName("erasing")
 	buildForTest(t, e, tensor.Shape{h, w, 2})
 	x := distinctImages(b, tensor.Shape{h, w, 2})
-	e.SeedStep(4, 4)
-	y := e.Forward(x, true)
+	e.SeedStep(st(e), 4, 4)
+	y := e.Forward(st(e), x, true)
 	erased := 0
+	rects := st(e).(*erasingState).rects
 	for i := 0; i < b; i++ {
-		top, left, rh, rw := e.rects[4*i], e.rects[4*i+1], e.rects[4*i+2], e.rects[4*i+3]
+		top, left, rh, rw := rects[4*i], rects[4*i+1], rects[4*i+2], rects[4*i+3]
 		if rh > 0 {
 			erased++
 			if a := float64(rh*rw) / (h * w); a < 0.01 || a > 0.45 || top+rh > h || left+rw > w {
-				t.Fatalf("image %d: rectangle %v, area fraction %v", i, e.rects[4*i:4*i+4], a)
+				t.Fatalf("image %d: rectangle %v, area fraction %v", i, rects[4*i:4*i+4], a)
 			}
 		}
 		for r := 0; r < h; r++ {
@@ -242,7 +246,7 @@ func TestRandomErasing(t *testing.T) {
 	if erased < 110 || erased > 190 {
 		t.Errorf("%d of %d images erased, want about half", erased, b)
 	}
-	if y := e.Forward(x, false); y != x {
+	if y := e.Forward(st(e), x, false); y != x {
 		t.Error("inference changed the input")
 	}
 	checkLayerGradients(t, RandomErasing(1), tensor.Shape{6, 5, 2}, 4, true)
@@ -252,7 +256,7 @@ func TestRandomErasing(t *testing.T) {
 		t.Errorf("config %v", cfg)
 	}
 	for _, bad := range []*RandomErasingLayer{RandomErasing(2), RandomErasing(0.5, ErasingOptions{Scale: [2]float64{0.5, 0.1}})} {
-		if _, err := bad.Build(tensor.Shape{8, 8}, nil); err == nil {
+		if _, err := bad.Build(tensor.Shape{8, 8}, params.NewBuilder()); err == nil {
 			t.Errorf("%v: no error", bad.Config())
 		}
 	}

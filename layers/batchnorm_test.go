@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/tailor-ml/tailor/params"
+
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -33,7 +35,7 @@ func TestBatchNormTrainingVersusInference(t *testing.T) {
 
 	// Inference before any training: moving mean 0, variance 1, so
 	// y = x/√(1+ε), whatever the batch.
-	y := bn.Forward(x, false)
+	y := bn.Forward(st(bn), x, false)
 	for i, v := range y.Data {
 		if want := float64(x.Data[i]) / math.Sqrt(1+1e-3); math.Abs(float64(v)-want) > 1e-4*(1+math.Abs(want)) {
 			t.Fatalf("inference y[%d] = %v, want %v", i, v, want)
@@ -44,7 +46,7 @@ func TestBatchNormTrainingVersusInference(t *testing.T) {
 	}
 
 	// Training: each channel of y has mean 0 and variance σ²/(σ²+ε).
-	y = bn.Forward(x, true)
+	y = bn.Forward(st(bn), x, true)
 	for ch := 0; ch < c; ch++ {
 		var s, ss float64
 		for i := ch; i < len(y.Data); i += c {
@@ -71,10 +73,10 @@ func TestBatchNormTrainingVersusInference(t *testing.T) {
 	// Many training steps on the same batch pull the moving statistics to
 	// the batch's; inference then matches training closely.
 	for i := 0; i < 2000; i++ {
-		bn.Forward(x, true)
+		bn.Forward(st(bn), x, true)
 	}
-	yTrain := append([]float32(nil), bn.Forward(x, true).Data...)
-	yInfer := bn.Forward(x, false)
+	yTrain := append([]float32(nil), bn.Forward(st(bn), x, true).Data...)
+	yInfer := bn.Forward(st(bn), x, false)
 	for i := range yTrain {
 		if math.Abs(float64(yTrain[i]-yInfer.Data[i])) > 1e-2 {
 			t.Fatalf("after convergence y[%d]: training %v, inference %v", i, yTrain[i], yInfer.Data[i])
@@ -122,7 +124,7 @@ func TestBatchNormParams(t *testing.T) {
 	bn.SetName("bn")
 	checkConfig(t, bn.Config(), map[string]any{"name": "bn", "axis": -1, "momentum": 0.99, "epsilon": 1e-3, "center": true, "scale": true})
 	for _, bad := range []*BatchNormalizationLayer{BatchNormalization(BatchNormOptions{Momentum: 1}), BatchNormalization(BatchNormOptions{Epsilon: -1})} {
-		if _, err := bad.Build(tensor.Shape{4}, nil); err == nil {
+		if _, err := bad.Build(tensor.Shape{4}, params.NewBuilder()); err == nil {
 			t.Errorf("%v: no error", bad.Config())
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/tailor-ml/tailor/params"
+
 	"github.com/tailor-ml/tailor/activations"
 	"github.com/tailor-ml/tailor/internal/kernels"
 	"github.com/tailor-ml/tailor/tensor"
@@ -74,7 +76,7 @@ func TestConv2DForward(t *testing.T) {
 			c.kernel.Value.Data[i] = 1
 		}
 		c.bias.Value.Data[0] = -1
-		y := c.Forward(x, false)
+		y := c.Forward(st(c), x, false)
 		for i, w := range tt.want {
 			if y.Data[i] != w-1 {
 				t.Errorf("%s: y = %v, want %v − 1", tt.padding, y.Data, tt.want)
@@ -114,7 +116,7 @@ func TestConv2DBuild(t *testing.T) {
 		{Conv2D(2, [2]int{3, 3}, Conv2DOptions{Activation: "swish"}), tensor.Shape{5, 5, 1}},
 		{Conv2D(2, [2]int{0, 3}), tensor.Shape{5, 5, 1}},
 	} {
-		if _, err := bad.layer.Build(bad.in, rand.New(rand.NewPCG(1, 1))); err == nil {
+		if _, err := bad.layer.Build(bad.in, params.NewBuilder()); err == nil {
 			t.Errorf("%+v on %v: no error", bad.layer.Config(), bad.in)
 		}
 	}
@@ -169,10 +171,10 @@ func checkNoAllocs(t *testing.T, l Layer, in tensor.Shape, batch int, training b
 	x := randomTensor(rand.New(rand.NewPCG(1, 1)), append(tensor.Shape{batch}, in...)...)
 	step := func() {
 		if s, ok := l.(Stochastic); ok {
-			s.SeedStep(1, 2)
+			s.SeedStep(st(l), 1, 2)
 		}
-		y := l.Forward(x, training)
-		l.Backward(y, true)
+		y := l.Forward(st(l), x, training)
+		l.Backward(st(l), y, true)
 	}
 	step()
 	if a := testing.AllocsPerRun(5, step); a != 0 {
@@ -197,20 +199,20 @@ func BenchmarkConv2D(b *testing.B) {
 		filters int
 	}{{"28x28x1-32", tensor.Shape{28, 28, 1}, 32}, {"14x14x32-64", tensor.Shape{14, 14, 32}, 64}} {
 		c := Conv2D(bc.filters, [2]int{3, 3}, Conv2DOptions{Padding: Same, Activation: activations.ReLU})
-		if _, err := c.Build(bc.in, rand.New(rand.NewPCG(1, 1))); err != nil {
+		if _, err := c.Build(bc.in, params.NewBuilder()); err != nil {
 			b.Fatal(err)
 		}
 		x := randomTensor(rand.New(rand.NewPCG(1, 2)), append(tensor.Shape{32}, bc.in...)...)
 		b.Run(bc.name+"/forward", func(b *testing.B) {
 			for b.Loop() {
-				c.Forward(x, true)
+				c.Forward(st(c), x, true)
 			}
 		})
 		b.Run(bc.name+"/backward", func(b *testing.B) {
-			y := c.Forward(x, true)
+			y := c.Forward(st(c), x, true)
 			dy := y.Clone()
 			for b.Loop() {
-				c.Backward(dy, bc.in[2] > 1)
+				c.Backward(st(c), dy, bc.in[2] > 1)
 			}
 		})
 	}
@@ -227,9 +229,9 @@ func TestConv2DBlocks(t *testing.T) {
 	// a batch of 9 is three blocks.
 	x := randomTensor(rand.New(rand.NewPCG(5, 5)), 9, 28, 28, 1)
 	for _, training := range []bool{true, false} {
-		y := c.Forward(x, training).Clone()
+		y := c.Forward(st(c), x, training).Clone()
 		for i := 0; i < 9; i++ {
-			yi := c.Forward(x.Slice(i, i+1), training)
+			yi := c.Forward(st(c), x.Slice(i, i+1), training)
 			for j, v := range yi.Data {
 				if v != y.Row(i)[j] {
 					t.Fatalf("training=%v: image %d alone differs at %d: %v, in the batch %v", training, i, j, v, y.Row(i)[j])
@@ -239,8 +241,8 @@ func TestConv2DBlocks(t *testing.T) {
 	}
 	dy := randomTensor(rand.New(rand.NewPCG(6, 6)), 9, 28, 28, 32)
 	grads := func(training bool) []float32 {
-		c.Forward(x, training)
-		dx := c.Backward(dy, true)
+		c.Forward(st(c), x, training)
+		dx := c.Backward(st(c), dy, true)
 		return append(append([]float32(nil), dx.Data...), c.kernel.Grad.Data...)
 	}
 	a, b := grads(true), grads(false)
@@ -253,8 +255,8 @@ func TestConv2DBlocks(t *testing.T) {
 	// images' own.
 	sum := make([]float32, len(c.kernel.Grad.Data))
 	for i := 0; i < 9; i++ {
-		c.Forward(x.Slice(i, i+1), true)
-		c.Backward(dy.Slice(i, i+1), false)
+		c.Forward(st(c), x.Slice(i, i+1), true)
+		c.Backward(st(c), dy.Slice(i, i+1), false)
 		for j, v := range c.kernel.Grad.Data {
 			sum[j] += v
 		}
@@ -280,8 +282,8 @@ func TestConv2DMixedBFloat16(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 5))
 	x := randomTensor(rng, 4, 7, 7, 8)
 	dy := randomTensor(rng, 4, 7, 7, 16)
-	y32, ybf := c32.Forward(x, true).Clone(), cbf.Forward(x, true).Clone()
-	dx32, dxbf := c32.Backward(dy, true).Clone(), cbf.Backward(dy, true).Clone()
+	y32, ybf := c32.Forward(st(c32), x, true).Clone(), cbf.Forward(st(cbf), x, true).Clone()
+	dx32, dxbf := c32.Backward(st(c32), dy, true).Clone(), cbf.Backward(st(cbf), dy, true).Clone()
 	var worst float64
 	for name, pair := range map[string][2]*tensor.Tensor{"output": {ybf, y32}, "input gradient": {dxbf, dx32}, "kernel gradient": {cbf.kernel.Grad, c32.kernel.Grad}} {
 		var scale float64

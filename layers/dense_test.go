@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tailor-ml/tailor/activations"
+	"github.com/tailor-ml/tailor/params"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -101,7 +102,7 @@ func TestDenseForward(t *testing.T) {
 			copy(d.kernel.Value.Data, []float32{1, 0, -1, 2, 1, 0})
 			copy(d.bias.Value.Data, []float32{0.5, -1, 0})
 			x, _ := tensor.FromSlice([]float32{1, 2, -1, 0.5}, 2, 2)
-			out := d.Forward(x, false)
+			out := d.Forward(st(d), x, false)
 			if !out.Shape.Equal(tensor.Shape{2, 3}) {
 				t.Fatalf("output shape %v, want (2, 3)", out.Shape)
 			}
@@ -136,8 +137,8 @@ func TestDenseBackwardLogits(t *testing.T) {
 	setBias(d, rng)
 	x := randomTensor(rng, batch, in)
 	dz := randomTensor(rng, batch, units)
-	d.Forward(x, true)
-	dx := d.BackwardLogits(dz, true)
+	d.Forward(st(d), x, true)
+	dx := d.BackwardLogits(st(d), dz, true)
 	if !dx.Shape.Equal(tensor.Shape{batch, in}) {
 		t.Fatalf("dx shape %v", dx.Shape)
 	}
@@ -174,7 +175,7 @@ func TestDenseBackwardLogits(t *testing.T) {
 		}
 	}
 	wantDW := append([]float32(nil), d.kernel.Grad.Data...)
-	if got := d.BackwardLogits(dz, false); got != nil {
+	if got := d.BackwardLogits(st(d), dz, false); got != nil {
 		t.Errorf("BackwardLogits(dz, false) = %v, want nil", got.Shape)
 	}
 	for i, v := range d.kernel.Grad.Data {
@@ -186,9 +187,9 @@ func TestDenseBackwardLogits(t *testing.T) {
 	// For a linear layer the two entry points coincide.
 	lin := Dense(units, activations.Linear)
 	buildForTest(t, lin, tensor.Shape{in})
-	lin.Forward(x, true)
-	want := append([]float32(nil), lin.Backward(dz, true).Data...)
-	got := lin.BackwardLogits(dz, true)
+	lin.Forward(st(lin), x, true)
+	want := append([]float32(nil), lin.Backward(st(lin), dz, true).Data...)
+	got := lin.BackwardLogits(st(lin), dz, true)
 	for i := range want {
 		if got.Data[i] != want[i] {
 			t.Fatalf("linear: Backward dx[%d] = %v, BackwardLogits %v", i, want[i], got.Data[i])
@@ -261,7 +262,7 @@ func TestDenseBuildErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.layer.SetName("d")
-			out, err := tt.layer.Build(tt.in, rand.New(rand.NewPCG(1, 2)))
+			out, err := tt.layer.Build(tt.in, params.NewBuilder())
 			if err == nil {
 				t.Fatalf("Build(%v) = %v, want an error", tt.in, out)
 			}

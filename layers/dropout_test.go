@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/tailor-ml/tailor/params"
+
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -17,18 +19,18 @@ func TestDropoutTrainingAndInference(t *testing.T) {
 		x.Data[i] = 2
 	}
 	// Inference: the input, untouched.
-	y := d.Forward(x, false)
+	y := d.Forward(st(d), x, false)
 	for i, v := range y.Data {
 		if v != 2 {
 			t.Fatalf("inference y[%d] = %v, want the input 2", i, v)
 		}
 	}
-	if dx := d.Backward(y, true); dx.Data[0] != 2 {
+	if dx := d.Backward(st(d), y, true); dx.Data[0] != 2 {
 		t.Errorf("inference backward changed the gradient")
 	}
 	// Training: about rate of them zero, the rest 2/(1−rate), mean kept.
-	d.SeedStep(1, 0)
-	y = d.Forward(x, true)
+	d.SeedStep(st(d), 1, 0)
+	y = d.Forward(st(d), x, true)
 	zeros, sum := 0, 0.0
 	for _, v := range y.Data {
 		switch {
@@ -51,7 +53,7 @@ func TestDropoutTrainingAndInference(t *testing.T) {
 	for i := range dy.Data {
 		dy.Data[i] = 1
 	}
-	dx := d.Backward(dy, true)
+	dx := d.Backward(st(d), dy, true)
 	for i := range dx.Data {
 		if (dx.Data[i] == 0) != (y.Data[i] == 0) {
 			t.Fatalf("gradient mask differs from the forward mask at %d", i)
@@ -64,12 +66,12 @@ func TestDropoutSeeding(t *testing.T) {
 		d := Dropout(0.5)
 		d.SetName(name)
 		buildForTest(t, d, tensor.Shape{64})
-		d.SeedStep(seed, step)
+		d.SeedStep(st(d), seed, step)
 		x := tensor.New(2, 64)
 		for i := range x.Data {
 			x.Data[i] = 1
 		}
-		return append([]float32(nil), d.Forward(x, true).Data...)
+		return append([]float32(nil), d.Forward(st(d), x, true).Data...)
 	}
 	same := func(a, b []float32) bool {
 		for i := range a {
@@ -105,7 +107,7 @@ func TestDropoutConfig(t *testing.T) {
 	d.SetName("d")
 	checkConfig(t, d.Config(), map[string]any{"name": "d", "rate": 0.3})
 	for _, r := range []float64{-0.1, 1, math.NaN()} {
-		if _, err := Dropout(r).Build(tensor.Shape{3}, nil); err == nil {
+		if _, err := Dropout(r).Build(tensor.Shape{3}, params.NewBuilder()); err == nil {
 			t.Errorf("rate %v: no error", r)
 		}
 	}

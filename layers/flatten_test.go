@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/tailor-ml/tailor/params"
+
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -25,7 +27,7 @@ func TestFlattenShapes(t *testing.T) {
 			}
 			const batch = 3
 			x := randomTensor(rand.New(rand.NewPCG(1, 1)), append(tensor.Shape{batch}, tt.in...)...)
-			y := f.Forward(x, true)
+			y := f.Forward(st(f), x, true)
 			if want := append(tensor.Shape{batch}, tt.wantOut...); !y.Shape.Equal(want) {
 				t.Fatalf("Forward: shape %v, want %v", y.Shape, want)
 			}
@@ -35,7 +37,7 @@ func TestFlattenShapes(t *testing.T) {
 				}
 			}
 			dy := randomTensor(rand.New(rand.NewPCG(2, 2)), y.Shape...)
-			dx := f.Backward(dy, true)
+			dx := f.Backward(st(f), dy, true)
 			if !dx.Shape.Equal(x.Shape) {
 				t.Fatalf("Backward: shape %v, want %v", dx.Shape, x.Shape)
 			}
@@ -44,11 +46,11 @@ func TestFlattenShapes(t *testing.T) {
 					t.Fatalf("Backward changed element %d", i)
 				}
 			}
-			if dx := f.Backward(dy, false); dx != nil {
+			if dx := f.Backward(st(f), dy, false); dx != nil {
 				t.Errorf("Backward(dy, false) = %v, want nil", dx.Shape)
 			}
 			// A smaller batch afterwards gets its own shapes.
-			y = f.Forward(x.Slice(0, 1), false)
+			y = f.Forward(st(f), x.Slice(0, 1), false)
 			if want := append(tensor.Shape{1}, tt.wantOut...); !y.Shape.Equal(want) {
 				t.Errorf("Forward of one example: shape %v, want %v", y.Shape, want)
 			}
@@ -72,7 +74,7 @@ func TestFlattenInputShape(t *testing.T) {
 
 func TestFlattenBuildErrors(t *testing.T) {
 	for _, in := range []tensor.Shape{{}, {0}, {3, 0}} {
-		if out, err := Flatten().Build(in, nil); err == nil {
+		if out, err := Flatten().Build(in, params.NewBuilder()); err == nil {
 			t.Errorf("Build(%v) = %v, want an error", in, out)
 		}
 	}

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"testing"
 
+	"github.com/tailor-ml/tailor/params"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -72,15 +74,33 @@ func checkLayerGradients(t *testing.T, layer Layer, inShape tensor.Shape, batch 
 	checkGradients(t, layer, x, training, gradCheckOptions{})
 }
 
-// buildForTest builds layer with a fixed generator and fails the test on
-// an error. It returns the output shape.
+// buildForTest builds layer, binds its weights to an arena of their own
+// initialised from a fixed generator, and gives it a fresh test state (see
+// st). It fails the test on an error and returns the output shape.
 func buildForTest(t *testing.T, layer Layer, inShape tensor.Shape) tensor.Shape {
 	t.Helper()
-	out, err := layer.Build(inShape, rand.New(rand.NewPCG(1, 2)))
+	wb := params.NewBuilder()
+	wb.SetLayer(layer.Name())
+	out, err := layer.Build(inShape, wb)
 	if err != nil {
 		t.Fatalf("Build(%v): %v", inShape, err)
 	}
+	wb.Bind(rand.New(rand.NewPCG(1, 2)))
+	testStates.Store(layer, layer.NewState())
 	return out
+}
+
+// testStates holds the one state each layer under test runs with, as a
+// model would keep one per layer for training.
+var testStates sync.Map // Layer → State
+
+// st returns layer's test state, making it on first use.
+func st(layer Layer) State {
+	if s, ok := testStates.Load(layer); ok {
+		return s
+	}
+	s, _ := testStates.LoadOrStore(layer, layer.NewState())
+	return s
 }
 
 // randomTensor returns a tensor of the given shape with entries in U(−1, 1).
@@ -101,9 +121,9 @@ func checkGradients(t *testing.T, layer Layer, x *tensor.Tensor, training bool, 
 
 	forward := func() *tensor.Tensor {
 		if s, ok := layer.(Stochastic); ok {
-			s.SeedStep(5, 0)
+			s.SeedStep(st(layer), 5, 0)
 		}
-		return layer.Forward(x, training)
+		return layer.Forward(st(layer), x, training)
 	}
 
 	out := forward()
@@ -125,7 +145,7 @@ func checkGradients(t *testing.T, layer Layer, x *tensor.Tensor, training bool, 
 
 	// Backward without the input gradient must return nil and leave the
 	// same parameter gradients as with it.
-	var trainable []*Param
+	var trainable []*params.Param
 	for _, p := range layer.Params() {
 		if p.Trainable() {
 			if !p.Grad.Shape.Equal(p.Value.Shape) {
@@ -134,7 +154,7 @@ func checkGradients(t *testing.T, layer Layer, x *tensor.Tensor, training bool, 
 			trainable = append(trainable, p)
 		}
 	}
-	if dx := layer.Backward(r.Clone(), false); dx != nil {
+	if dx := layer.Backward(st(layer), r.Clone(), false); dx != nil {
 		t.Errorf("Backward(dy, false) returned a gradient of shape %v, want nil", dx.Shape)
 	}
 	noDx := make([][]float32, len(trainable))
@@ -143,7 +163,7 @@ func checkGradients(t *testing.T, layer Layer, x *tensor.Tensor, training bool, 
 	}
 
 	forward()
-	dxT := layer.Backward(r.Clone(), true)
+	dxT := layer.Backward(st(layer), r.Clone(), true)
 	if dxT == nil {
 		t.Fatal("Backward(dy, true) returned nil")
 	}

@@ -1,8 +1,9 @@
 package layers
 
 import (
-	"math/rand/v2"
 	"testing"
+
+	"github.com/tailor-ml/tailor/params"
 
 	"github.com/tailor-ml/tailor/tensor"
 )
@@ -45,7 +46,7 @@ func TestMaxPoolingForward(t *testing.T) {
 	}, 1, 4, 4, 1)
 	p := MaxPooling2D([2]int{2, 2})
 	buildForTest(t, p, tensor.Shape{4, 4, 1})
-	y := p.Forward(x, false)
+	y := p.Forward(st(p), x, false)
 	want := []float32{5, 8, -1, 9}
 	for i, w := range want {
 		if y.Data[i] != w {
@@ -53,7 +54,7 @@ func TestMaxPoolingForward(t *testing.T) {
 		}
 	}
 	dy, _ := tensor.FromSlice([]float32{1, 2, 3, 4}, 1, 2, 2, 1)
-	dx := p.Backward(dy, true)
+	dx := p.Backward(st(p), dy, true)
 	wantDx := []float32{0, 1, 0, 0, 0, 0, 2, 0, 3, 0, 0, 0, 0, 0, 0, 4}
 	for i, w := range wantDx {
 		if dx.Data[i] != w {
@@ -71,7 +72,7 @@ func TestAveragePoolingSameCountsInside(t *testing.T) {
 	}
 	p := AveragePooling2D([2]int{2, 2}, PoolOptions{Padding: Same})
 	buildForTest(t, p, tensor.Shape{3, 3, 1})
-	for _, v := range p.Forward(x, false).Data {
+	for _, v := range p.Forward(st(p), x, false).Data {
 		if v != 1 {
 			t.Fatalf("average %v over ones, want 1", v)
 		}
@@ -97,7 +98,7 @@ func TestPoolingConfig(t *testing.T) {
 		{AveragePooling2D([2]int{2, 2}), tensor.Shape{16}},
 		{GlobalAveragePooling2D(), tensor.Shape{4, 4}},
 	} {
-		if _, err := bad.l.Build(bad.in, rand.New(rand.NewPCG(1, 1))); err == nil {
+		if _, err := bad.l.Build(bad.in, params.NewBuilder()); err == nil {
 			t.Errorf("%s on %v: no error", bad.l.Type(), bad.in)
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/tailor-ml/tailor/params"
+
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -21,11 +23,11 @@ func TestReshape(t *testing.T) {
 			t.Errorf("Reshape%v on %v: %v, want %v", tt.target, tt.in, out, tt.want)
 		}
 		x := randomTensor(rand.New(rand.NewPCG(1, 1)), append(tensor.Shape{3}, tt.in...)...)
-		y := r.Forward(x, true)
+		y := r.Forward(st(r), x, true)
 		if !y.Shape.Equal(append(tensor.Shape{3}, tt.want...)) || &y.Data[0] != &x.Data[0] {
 			t.Errorf("Forward: shape %v, or the data was copied", y.Shape)
 		}
-		if dx := r.Backward(y, true); !dx.Shape.Equal(x.Shape) {
+		if dx := r.Backward(st(r), y, true); !dx.Shape.Equal(x.Shape) {
 			t.Errorf("Backward: shape %v, want %v", dx.Shape, x.Shape)
 		}
 		checkLayerGradients(t, Reshape(tt.target...), tt.in, 2, true)
@@ -36,7 +38,7 @@ func TestReshape(t *testing.T) {
 		{tensor.Shape{-1, -1}, tensor.Shape{2, 3}},
 		{tensor.Shape{0, 6}, tensor.Shape{2, 3}},
 	} {
-		if _, err := Reshape(bad.target...).Build(bad.in, nil); err == nil {
+		if _, err := Reshape(bad.target...).Build(bad.in, params.NewBuilder()); err == nil {
 			t.Errorf("Reshape%v on %v: no error", bad.target, bad.in)
 		}
 	}

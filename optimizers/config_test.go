@@ -7,8 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tailor-ml/tailor/layers"
-	"github.com/tailor-ml/tailor/tensor"
+	"github.com/tailor-ml/tailor/params"
 )
 
 func TestFromConfigRoundTrip(t *testing.T) {
@@ -42,11 +41,12 @@ func TestFromConfigRoundTrip(t *testing.T) {
 	}
 }
 
-func params() []*layers.Param {
-	w := &layers.Param{Name: "kernel", Value: tensor.New(2, 2), Grad: tensor.New(2, 2)}
-	frozen := &layers.Param{Name: "moving_mean", Value: tensor.New(2)}
+// weights returns an arena of a 2×2 kernel with a gradient and a frozen
+// weight of 2.
+func weights(t *testing.T) *params.Arena {
+	w := params.New("dense/kernel", true, 2, 2)
 	copy(w.Grad.Data, []float32{0.1, -0.2, 0.3, -0.4})
-	return []*layers.Param{w, frozen}
+	return pack(t, w, params.New("norm/moving_mean", false, 2))
 }
 
 // TestStateRoundTrip: an optimizer given another's state takes the same
@@ -62,28 +62,28 @@ func TestStateRoundTrip(t *testing.T) {
 	}
 	for _, pair := range [][2]Stateful{{Adam(), Adam()}, {sgdA, sgdB}, {plainA, plainB}} {
 		a, b := pair[0], pair[1]
-		pa, pb := params(), params()
+		pa, pb := weights(t), weights(t)
 		a.Apply(pa)
 		a.Apply(pa)
-		copy(pb[0].Value.Data, pa[0].Value.Data)
-		if err := b.SetState(a.State(), pb); err != nil {
+		copy(pb.Params()[0].Value.Data, pa.Params()[0].Value.Data)
+		if err := b.SetState(a.State(pa), pb); err != nil {
 			t.Fatal(err)
 		}
-		if a.State().Iterations != 2 || b.State().Iterations != 2 {
-			t.Errorf("%s: %d iterations restored from %d", a.Name(), b.State().Iterations, a.State().Iterations)
+		if a.State(pa).Iterations != 2 || b.State(pb).Iterations != 2 {
+			t.Errorf("%s: %d iterations restored from %d", a.Name(), b.State(pb).Iterations, a.State(pa).Iterations)
 		}
 		a.Apply(pa)
 		b.Apply(pb)
-		if !reflect.DeepEqual(pa[0].Value.Data, pb[0].Value.Data) {
-			t.Errorf("%s: %v after restoring, want %v", a.Name(), pb[0].Value.Data, pa[0].Value.Data)
+		if !reflect.DeepEqual(pa.Values(), pb.Values()) {
+			t.Errorf("%s: %v after restoring, want %v", a.Name(), pb.Values(), pa.Values())
 		}
 		// State is a copy.
-		st := a.State()
+		st := a.State(pa)
 		for _, bufs := range st.Slots {
-			bufs[0][0] = 42
+			bufs["dense/kernel"][0] = 42
 		}
-		for _, bufs := range a.State().Slots {
-			if bufs[0][0] == 42 {
+		for _, bufs := range a.State(pa).Slots {
+			if bufs["dense/kernel"][0] == 42 {
 				t.Errorf("%s: State shares memory", a.Name())
 			}
 		}
@@ -91,27 +91,36 @@ func TestStateRoundTrip(t *testing.T) {
 }
 
 func TestSetStateChecks(t *testing.T) {
-	p := params()
-	good := State{Iterations: 1, Slots: map[string][][]float32{"m": {make([]float32, 4), nil}, "v": {make([]float32, 4), nil}}}
+	p := weights(t)
+	slot := func(kv ...any) map[string][]float32 {
+		s := map[string][]float32{}
+		for i := 0; i < len(kv); i += 2 {
+			s[kv[i].(string)] = make([]float32, kv[i+1].(int))
+		}
+		return s
+	}
+	good := State{Iterations: 1, Slots: map[string]map[string][]float32{"m": slot("dense/kernel", 4), "v": slot("dense/kernel", 4)}}
 	for _, tc := range []struct {
 		name string
 		edit func(*State)
 		want string
 	}{
-		{"missing slot", func(s *State) { delete(s.Slots, "v") }, `no "v"`},
-		{"extra slot", func(s *State) { s.Slots["w"] = s.Slots["m"] }, "want m and v"},
-		{"short buffer", func(s *State) { s.Slots["m"] = [][]float32{make([]float32, 3), nil} }, "has 3 values, want 4"},
-		{"buffer for frozen", func(s *State) { s.Slots["m"] = [][]float32{make([]float32, 4), make([]float32, 2)} }, "non-trainable"},
-		{"count", func(s *State) { s.Slots["m"] = [][]float32{make([]float32, 4)} }, "1 buffers for 2 parameters"},
+		{"missing slot", func(s *State) { delete(s.Slots, "v") }, "state has slots [m], want [m v]"},
+		{"renamed slot", func(s *State) { s.Slots["w"] = s.Slots["v"]; delete(s.Slots, "v") }, `no "v"`},
+		{"extra slot", func(s *State) { s.Slots["w"] = s.Slots["m"] }, "want [m v]"},
+		{"short buffer", func(s *State) { s.Slots["m"] = slot("dense/kernel", 3) }, "has 3 values, want 4"},
+		{"buffer for frozen", func(s *State) { s.Slots["m"] = slot("dense/kernel", 4, "norm/moving_mean", 2) }, "non-trainable"},
+		{"missing weight", func(s *State) { s.Slots["m"] = slot() }, "no buffer for weight dense/kernel"},
+		{"unknown weight", func(s *State) { s.Slots["m"] = slot("dense/kernel", 4, "dense_9/bias", 3) }, "dense_9/bias, which the model has no weight for"},
 		{"iterations", func(s *State) { s.Iterations = -1 }, "-1 iterations"},
 	} {
-		s := State{Iterations: good.Iterations, Slots: map[string][][]float32{"m": good.Slots["m"], "v": good.Slots["v"]}}
+		s := State{Iterations: good.Iterations, Slots: map[string]map[string][]float32{"m": good.Slots["m"], "v": good.Slots["v"]}}
 		tc.edit(&s)
 		if err := Adam().SetState(s, p); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
 		}
 	}
-	if err := SGD().SetState(State{Slots: map[string][][]float32{"velocity": {make([]float32, 4), nil}}}, p); err == nil || !strings.Contains(err.Error(), "momentum is 0") {
+	if err := SGD().SetState(State{Slots: map[string]map[string][]float32{"velocity": slot("dense/kernel", 4)}}, p); err == nil || !strings.Contains(err.Error(), "momentum is 0") {
 		t.Errorf("error %v", err)
 	}
 }

@@ -4,24 +4,37 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync/atomic"
 	"testing"
 
-	"github.com/tailor-ml/tailor/layers"
-	"github.com/tailor-ml/tailor/tensor"
+	"github.com/tailor-ml/tailor/params"
 )
 
+// paramCount numbers the test weights, whose paths must differ.
+var paramCount atomic.Int64
+
 // param returns a trainable parameter with the given values.
-func param(values ...float32) *layers.Param {
-	p := &layers.Param{Name: "w", Value: tensor.New(len(values)), Grad: tensor.New(len(values))}
+func param(values ...float32) *params.Param {
+	p := params.New(fmt.Sprintf("layer_%d/w", paramCount.Add(1)), true, len(values))
 	copy(p.Value.Data, values)
 	return p
 }
 
 // frozen returns a non-trainable parameter (Grad nil).
-func frozen(values ...float32) *layers.Param {
-	p := &layers.Param{Name: "moving_mean", Value: tensor.New(len(values))}
+func frozen(values ...float32) *params.Param {
+	p := params.New(fmt.Sprintf("layer_%d/moving_mean", paramCount.Add(1)), false, len(values))
 	copy(p.Value.Data, values)
 	return p
+}
+
+// pack lays parameters out in an arena, as a model does.
+func pack(t *testing.T, ps ...*params.Param) *params.Arena {
+	t.Helper()
+	a, err := params.Pack(ps...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
 
 func near(got float32, want, tol float64) bool {
@@ -39,7 +52,7 @@ func TestAdamFirstStep(t *testing.T) {
 	w := param(1)
 	w.Grad.Data[0] = 0.5
 	a := Adam()
-	a.Apply([]*layers.Param{w})
+	a.Apply(pack(t, w))
 	if !near(w.Value.Data[0], want, 1e-7) {
 		t.Errorf("w = %.9f, want %.9f", w.Value.Data[0], want)
 	}
@@ -89,7 +102,7 @@ func TestAdamSteps(t *testing.T) {
 			// The same parameter twice over, beside a frozen one that must
 			// not move nor shift the others' state.
 			w, still, w2 := param(float32(tt.w0)), frozen(7), param(float32(tt.w0))
-			ps := []*layers.Param{w, still, w2}
+			ps := pack(t, w, still, w2)
 			for i, g := range tt.grads {
 				w.Grad.Data[0], w2.Grad.Data[0] = float32(g), float32(g)
 				a.Apply(ps)
@@ -156,7 +169,7 @@ func TestSGDSteps(t *testing.T) {
 				}
 			}
 			w, still := param(1), frozen(3)
-			ps := []*layers.Param{still, w}
+			ps := pack(t, still, w)
 			for i, g := range grads {
 				w.Grad.Data[0] = float32(g)
 				s.Apply(ps)
@@ -180,7 +193,7 @@ func TestSetLearningRate(t *testing.T) {
 			}
 			w := param(1, -2)
 			w.Grad.Data[0], w.Grad.Data[1] = 0.5, -0.5
-			opt.Apply([]*layers.Param{w})
+			opt.Apply(pack(t, w))
 			if w.Value.Data[0] != 1 || w.Value.Data[1] != -2 {
 				t.Errorf("w = %v with learning rate 0, want [1 -2]", w.Value.Data)
 			}
@@ -188,7 +201,7 @@ func TestSetLearningRate(t *testing.T) {
 			if opt.LearningRate() != 0.5 {
 				t.Fatalf("LearningRate() = %v after SetLearningRate(0.5)", opt.LearningRate())
 			}
-			opt.Apply([]*layers.Param{w})
+			opt.Apply(pack(t, w))
 			if !(w.Value.Data[0] < 1 && w.Value.Data[1] > -2) {
 				t.Errorf("w = %v with learning rate 0.5, want it to descend from [1 -2]", w.Value.Data)
 			}

@@ -3,8 +3,6 @@ package optimizers
 import (
 	"math"
 	"testing"
-
-	"github.com/tailor-ml/tailor/layers"
 )
 
 func TestSchedules(t *testing.T) {
@@ -66,7 +64,7 @@ func TestSGDSchedule(t *testing.T) {
 		if lr := s.LearningRate(); math.Abs(lr-0.1*math.Pow(0.5, float64(i))) > 1e-12 {
 			t.Fatalf("step %d: LearningRate() = %v", i, lr)
 		}
-		s.Apply([]*layers.Param{w})
+		s.Apply(pack(t, w))
 		want -= 0.1 * math.Pow(0.5, float64(i))
 		if !near(w.Value.Data[0], want, 1e-6) {
 			t.Fatalf("after step %d: w = %v, want %v", i, w.Value.Data[0], want)
@@ -96,8 +94,8 @@ func TestAdamSchedule(t *testing.T) {
 		for j, g := range []float32{0.3, -0.1} {
 			a.Grad.Data[j], b.Grad.Data[j] = g*float32(i+1), g*float32(i+1)
 		}
-		fixed.Apply([]*layers.Param{a})
-		sched.Apply([]*layers.Param{b})
+		fixed.Apply(pack(t, a))
+		sched.Apply(pack(t, b))
 	}
 	for j := range a.Value.Data {
 		if a.Value.Data[j] != b.Value.Data[j] {
@@ -124,7 +122,7 @@ func TestAdamW(t *testing.T) {
 	w := param(2)
 	f := frozen(3)
 	for i := 0; i < 2; i++ {
-		opt.Apply([]*layers.Param{w, f})
+		opt.Apply(pack(t, w, f))
 	}
 	if want := 2 * 0.95 * 0.95; !near(w.Value.Data[0], want, 1e-6) {
 		t.Errorf("w = %v, want %v", w.Value.Data[0], want)
@@ -151,7 +149,7 @@ func TestSGDW(t *testing.T) {
 	w.Grad.Data[0] = 1
 	f := frozen(3)
 	for i := 0; i < 2; i++ {
-		opt.Apply([]*layers.Param{w, f})
+		opt.Apply(pack(t, w, f))
 	}
 	// Step 1: w = 2·0.95 − 0.1 = 1.8, v = −0.1.
 	// Step 2: w = 1.8·0.95 + (0.5·(−0.1) − 0.1) = 1.56.

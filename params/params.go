@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 
 	"github.com/tailor-ml/tailor/tensor"
 )
@@ -144,6 +145,7 @@ func (b *Builder) Bind(rng *rand.Rand) *Arena {
 	for _, p := range b.params {
 		if p.init != nil {
 			p.init(p.Value.Data, p.Value.Shape, rng)
+			p.init = nil
 		}
 	}
 	b.params = nil
@@ -193,4 +195,46 @@ func (a *Arena) Count() (trainable, nonTrainable int) {
 func (a *Arena) String() string {
 	t, nt := a.Count()
 	return fmt.Sprintf("%d weights (%d trainable) in %d tensors", t+nt, t, len(a.params))
+}
+
+// New returns a standalone weight of the given shape, with its own zero
+// storage (and a zero gradient when trainable), addressed by path. Pack
+// gathers such weights into an arena; models never need New, their layers
+// declare weights through a Builder.
+func New(path string, trainable bool, shape ...int) *Param {
+	p := &Param{Name: path, path: path, Value: tensor.New(shape...)}
+	if i := strings.LastIndexByte(path, '/'); i >= 0 {
+		p.Name = path[i+1:]
+	}
+	if trainable {
+		p.Grad = tensor.New(shape...)
+	}
+	return p
+}
+
+// Pack lays the given weights out in a new arena, in order, keeping their
+// current values and gradients: afterwards each Param's Value and Grad are
+// views into the arena. It is an error for two weights to share a path.
+func Pack(ps ...*Param) (*Arena, error) {
+	b := NewBuilder()
+	seen := make(map[string]bool, len(ps))
+	for _, p := range ps {
+		if seen[p.path] {
+			return nil, fmt.Errorf("params: two weights have the path %q", p.path)
+		}
+		seen[p.path] = true
+		b.params = append(b.params, p)
+		b.size += int64(p.Value.Shape.Size())
+		value, grad := p.Value.Data, []float32(nil)
+		if p.Grad != nil {
+			grad = p.Grad.Data
+		}
+		p.init = func(w []float32, _ tensor.Shape, _ *rand.Rand) {
+			copy(w, value)
+			if grad != nil {
+				copy(p.Grad.Data, grad)
+			}
+		}
+	}
+	return b.Bind(nil), nil
 }

@@ -192,7 +192,7 @@ func FuzzLoadEntries(f *testing.F) {
 	x, y := synthetic(8, 6, 6, 1)
 	tiny := tailor.Sequential(layers.Flatten(6, 6), layers.Dense(2, activations.ReLU), layers.Dense(3, activations.Softmax))
 	compileAdam(f, tiny)
-	if _, err := tiny.Fit(context.Background(), x, y, tailor.FitOptions{BatchSize: 8, Verbose: tailor.Silent}); err != nil {
+	if _, err := tiny.Fit(context.Background(), ds(x, y), tailor.FitOptions{BatchSize: 8, Verbose: tailor.Silent}); err != nil {
 		f.Fatal(err)
 	}
 	conv := tailor.Sequential(

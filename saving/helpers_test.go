@@ -95,7 +95,7 @@ func trained(t testing.TB) *tailor.Model {
 	m := smallMLP(7)
 	compileAdam(t, m)
 	x, y := synthetic(64, 6, 6, 1)
-	if _, err := m.Fit(context.Background(), x, y, tailor.FitOptions{Epochs: 2, BatchSize: 16, Seed: 3, Verbose: tailor.Silent}); err != nil {
+	if _, err := m.Fit(context.Background(), ds(x, y), tailor.FitOptions{Epochs: 2, BatchSize: 16, Seed: 3, Verbose: tailor.Silent}); err != nil {
 		t.Fatal(err)
 	}
 	return m

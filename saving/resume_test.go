@@ -67,7 +67,7 @@ func TestResumeIsExact(t *testing.T) {
 	x, y := resumeData()
 	want := smallMLP(1)
 	compileAdam(t, want)
-	wantHist, err := want.Fit(context.Background(), x, y, resumeOptions())
+	wantHist, err := want.Fit(context.Background(), ds(x, y), resumeOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestResumeIsExact(t *testing.T) {
 					stops[i].cancel = cancel
 					run.Callbacks = []tailor.Callback{&stops[i]}
 				}
-				h, err := m.Fit(ctx, x, y, run)
+				h, err := m.Fit(ctx, ds(x, y), run)
 				cancel()
 				appendHistory(all, h)
 				if i == len(stops) {
@@ -135,7 +135,7 @@ func TestResumeCNN(t *testing.T) {
 	opts := tailor.FitOptions{Epochs: 2, BatchSize: 8, Seed: 5, Verbose: tailor.Silent}
 	want := smallCNN(2)
 	compileAdam(t, want)
-	if _, err := want.Fit(context.Background(), x, y, opts); err != nil {
+	if _, err := want.Fit(context.Background(), ds(x, y), opts); err != nil {
 		t.Fatal(err)
 	}
 	m := smallCNN(2)
@@ -143,7 +143,7 @@ func TestResumeCNN(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	run := opts
 	run.Callbacks = []tailor.Callback{&interrupter{Epoch: 0, Batch: 2, cancel: cancel}}
-	if _, err := m.Fit(ctx, x, y, run); !errors.Is(err, context.Canceled) {
+	if _, err := m.Fit(ctx, ds(x, y), run); !errors.Is(err, context.Canceled) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
@@ -156,7 +156,7 @@ func TestResumeCNN(t *testing.T) {
 	}
 	o := ck.FitOptions()
 	o.Verbose = tailor.Silent
-	if _, err := ck.Model.Fit(context.Background(), x, y, o); err != nil {
+	if _, err := ck.Model.Fit(context.Background(), ds(x, y), o); err != nil {
 		t.Fatal(err)
 	}
 	sameBits(t, want, ck.Model)
@@ -169,12 +169,12 @@ func TestResumeChecksTheData(t *testing.T) {
 	o := resumeOptions()
 	o.Resume = &tailor.Progress{Epoch: 1, Step: 2, Seen: 32}
 	o.BatchSize = 8
-	if _, err := m.Fit(context.Background(), x, y, o); err == nil || !strings.Contains(err.Error(), "the batch size or the data changed") {
+	if _, err := m.Fit(context.Background(), ds(x, y), o); err == nil || !strings.Contains(err.Error(), "the batch size or the data changed") {
 		t.Errorf("error %v", err)
 	}
 	o.BatchSize = 16
 	o.Resume = &tailor.Progress{Epoch: 1, Step: 9, Seen: 56}
-	if _, err := m.Fit(context.Background(), x, y, o); err == nil || !strings.Contains(err.Error(), "an epoch has 4 steps") {
+	if _, err := m.Fit(context.Background(), ds(x, y), o); err == nil || !strings.Contains(err.Error(), "an epoch has 4 steps") {
 		t.Errorf("error %v", err)
 	}
 }

@@ -44,7 +44,7 @@ func TestRoundTripMLP(t *testing.T) {
 	}
 	// (Fit, not TrainOnBatch: Fit reseeds the dropout layer.)
 	for _, model := range []*tailor.Model{m, got} {
-		if _, err := model.Fit(context.Background(), x, y, tailor.FitOptions{BatchSize: 16, Seed: 4, Verbose: tailor.Silent}); err != nil {
+		if _, err := model.Fit(context.Background(), ds(x, y), tailor.FitOptions{BatchSize: 16, Seed: 4, Verbose: tailor.Silent}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -73,7 +73,7 @@ func TestRoundTripCNN(t *testing.T) {
 			if name == "gap" {
 				x.Shape = append(x.Shape, 1)
 			}
-			if _, err := m.Fit(context.Background(), x, y, tailor.FitOptions{Epochs: 1, BatchSize: 16, Seed: 1, Verbose: tailor.Silent}); err != nil {
+			if _, err := m.Fit(context.Background(), ds(x, y), tailor.FitOptions{Epochs: 1, BatchSize: 16, Seed: 1, Verbose: tailor.Silent}); err != nil {
 				t.Fatal(err)
 			}
 			got, _, err := loadBytes(saved(t, m, Meta{}))
@@ -91,7 +91,7 @@ func TestRoundTripCNN(t *testing.T) {
 				t.Errorf("loaded loss %#v, want %#v", got.Loss(), m.Loss())
 			}
 			for _, model := range []*tailor.Model{m, got} {
-				if _, err := model.Fit(context.Background(), x, y, tailor.FitOptions{BatchSize: 16, Seed: 4, Verbose: tailor.Silent}); err != nil {
+				if _, err := model.Fit(context.Background(), ds(x, y), tailor.FitOptions{BatchSize: 16, Seed: 4, Verbose: tailor.Silent}); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -113,9 +113,10 @@ func FromUint8(data []uint8, scale float32, shape ...int) (*Tensor, error) {
 	return t, nil
 }
 
-// Len is the size of the first axis (the batch), or 0 for a scalar.
+// Len is the size of the first axis (the batch), or 0 for a scalar or a
+// nil tensor.
 func (t *Tensor) Len() int {
-	if len(t.Shape) == 0 {
+	if t == nil || len(t.Shape) == 0 {
 		return 0
 	}
 	return t.Shape[0]
@@ -137,7 +138,7 @@ func (t *Tensor) Slice(lo, hi int) *Tensor {
 // ExampleShape is the shape of one row: Shape without its first axis. With
 // Len and Gather it makes a tensor a datasets.Features, one example per row.
 func (t *Tensor) ExampleShape() Shape {
-	if len(t.Shape) == 0 {
+	if t == nil || len(t.Shape) == 0 {
 		return nil
 	}
 	return t.Shape[1:]
