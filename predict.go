@@ -16,8 +16,9 @@ import (
 
 // EvaluateOptions are Evaluate's arguments beyond the data.
 type EvaluateOptions struct {
-	// BatchSize is the number of examples per forward pass (default 256;
-	// the figures do not depend on it).
+	// BatchSize is the number of examples per forward pass (default 256).
+	// The accuracy does not depend on it; the loss, a float64 sum of
+	// per-batch sums, only in its last bits.
 	BatchSize int
 	// FlipAverage scores the mean of the outputs for each image and its
 	// left-right mirror, as PredictOptions.FlipAverage.

@@ -120,7 +120,7 @@ func TestCorruptFiles(t *testing.T) {
 		{"bad label smoothing", withConfig(editConfig(t, cfg, func(m map[string]any) {
 			m["compile_config"].(map[string]any)["loss"] = map[string]any{"class_name": "sparse_categorical_crossentropy", "config": map[string]any{"label_smoothing": 2}}
 		})), "label_smoothing is 2, want a value in [0, 1)"},
-		{"loss neither name nor object", withConfig(editConfig(t, cfg, func(m map[string]any) { m["compile_config"].(map[string]any)["loss"] = 3 })), "loss: want a name or"},
+		{"loss neither name nor object", withConfig(editConfig(t, cfg, func(m map[string]any) { m["compile_config"].(map[string]any)["loss"] = 3 })), "want a name or {\"class_name\""},
 		{"unknown loss", withConfig(editConfig(t, cfg, func(m map[string]any) { m["compile_config"].(map[string]any)["loss"] = "hinge" })), `unknown loss "hinge"`},
 		{"huge safetensors header", withWeights(hugeHeader), "more than the limit"},
 		{"truncated weights", withWeights(w[:len(w)-10]), "truncated"},

@@ -102,18 +102,18 @@ type classConfig struct {
 }
 
 type compileConfig struct {
-	Optimizer classConfig `json:"optimizer"`
-	Loss      lossConfig  `json:"loss"`
-	Metrics   []string    `json:"metrics"`
+	Optimizer classConfig   `json:"optimizer"`
+	Loss      namedConfig   `json:"loss"`
+	Metrics   []namedConfig `json:"metrics"`
 }
 
-// lossConfig is the compiled loss: its name alone, as Keras writes a loss
-// compiled by name, or {"class_name": name, "config": {...}} when it has
-// options.
-type lossConfig classConfig
+// namedConfig is a compiled loss or metric: its name alone, as Keras
+// writes one compiled by name, or {"class_name": name, "config": {...}}
+// when it has options.
+type namedConfig classConfig
 
 // MarshalJSON writes the bare name when the loss has no options.
-func (l lossConfig) MarshalJSON() ([]byte, error) {
+func (l namedConfig) MarshalJSON() ([]byte, error) {
 	if len(l.Config) == 0 {
 		return json.Marshal(l.ClassName)
 	}
@@ -121,17 +121,17 @@ func (l lossConfig) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads either form.
-func (l *lossConfig) UnmarshalJSON(b []byte) error {
+func (l *namedConfig) UnmarshalJSON(b []byte) error {
 	var name string
 	if err := json.Unmarshal(b, &name); err == nil {
-		*l = lossConfig{ClassName: name}
+		*l = namedConfig{ClassName: name}
 		return nil
 	}
 	var c classConfig
 	if err := json.Unmarshal(b, &c); err != nil {
-		return fmt.Errorf("loss: want a name or {\"class_name\", \"config\"}: %w", err)
+		return fmt.Errorf("want a name or {\"class_name\", \"config\"}: %w", err)
 	}
-	*l = lossConfig(c)
+	*l = namedConfig(c)
 	return nil
 }
 
@@ -217,11 +217,14 @@ func configOf(m *tailor.Model, meta Meta) ([]byte, error) {
 		if err := checkLayerName(l.Name(), names); err != nil {
 			return nil, fmt.Errorf("saving: %w", err)
 		}
+		if _, err := layers.FromConfig(l.Type(), l.Config()); err != nil {
+			return nil, fmt.Errorf("saving: layer %s cannot be restored from its config (register its type with layers.Register): %w", l.Name(), err)
+		}
 		fc.Model.Config.Layers = append(fc.Model.Config.Layers, classConfig{ClassName: l.Type(), Config: l.Config()})
 	}
 	if opt := m.Optimizer(); opt != nil {
 		loss := m.Loss()
-		cc := &compileConfig{Optimizer: classConfig{ClassName: opt.Name(), Config: opt.Config()}, Loss: lossConfig{ClassName: loss.Name(), Config: loss.Config()}, Metrics: []string{}}
+		cc := &compileConfig{Optimizer: classConfig{ClassName: opt.Name(), Config: opt.Config()}, Loss: namedConfig{ClassName: loss.Name(), Config: loss.Config()}, Metrics: []namedConfig{}}
 		if _, err := losses.FromConfig(loss.Name(), loss.Config()); err != nil {
 			return nil, fmt.Errorf("saving: the loss cannot be restored from its config: %w", err)
 		}
@@ -229,10 +232,10 @@ func configOf(m *tailor.Model, meta Meta) ([]byte, error) {
 			return nil, fmt.Errorf("saving: the optimizer cannot be restored from its config: %w", err)
 		}
 		for _, mt := range m.Metrics() {
-			if _, err := metricByName(mt.Name()); err != nil {
-				return nil, fmt.Errorf("saving: %w", err)
+			if _, err := metrics.FromConfig(mt.Name(), mt.Config()); err != nil {
+				return nil, fmt.Errorf("saving: the metric cannot be restored from its config: %w", err)
 			}
-			cc.Metrics = append(cc.Metrics, mt.Name())
+			cc.Metrics = append(cc.Metrics, namedConfig{ClassName: mt.Name(), Config: mt.Config()})
 		}
 		fc.Compile = cc
 	}
@@ -266,14 +269,6 @@ func checkClassNames(meta Meta, m *tailor.Model) error {
 		return fmt.Errorf("%d class names for outputs of shape %v", len(meta.ClassNames), out)
 	}
 	return nil
-}
-
-func metricByName(name string) (metrics.Metric, error) {
-	switch name {
-	case "accuracy":
-		return metrics.Accuracy(), nil
-	}
-	return nil, fmt.Errorf("unknown metric %q", name)
 }
 
 // Load reads the model file at path and returns the model — built, with
@@ -527,8 +522,8 @@ func buildModel(fc *fileConfig, weights, opt *safetensors.File) (*tailor.Model, 
 		return nil, fmt.Errorf("loading config.json: compile_config: %w", err)
 	}
 	var ms []metrics.Metric
-	for _, name := range cc.Metrics {
-		mt, err := metricByName(name)
+	for _, mc := range cc.Metrics {
+		mt, err := metrics.FromConfig(mc.ClassName, mc.Config)
 		if err != nil {
 			return nil, fmt.Errorf("loading config.json: compile_config: %w", err)
 		}

@@ -1,0 +1,181 @@
+package tailor_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/activations"
+	"github.com/tailor-ml/tailor/datasets"
+	"github.com/tailor-ml/tailor/layers"
+	"github.com/tailor-ml/tailor/losses"
+	"github.com/tailor-ml/tailor/metrics"
+	"github.com/tailor-ml/tailor/optimizers"
+	"github.com/tailor-ml/tailor/saving"
+	"github.com/tailor-ml/tailor/tensor"
+)
+
+// stripes returns n 12×12 images in 4 classes: class k has a bright band
+// of rows 3k to 3k+2 over noise (mirroring left to right keeps the class),
+// so a small CNN learns them quickly.
+func stripes(n int, seed uint64) (*tensor.Tensor, []uint8) {
+	rng := rand.New(rand.NewPCG(seed, 2))
+	x, labels := tensor.New(n, 12, 12), make([]uint8, n)
+	for i := range labels {
+		k := rng.IntN(4)
+		labels[i] = uint8(k)
+		img := x.Row(i)
+		for j := range img {
+			img[j] = 0.3 * rng.Float32()
+		}
+		for r := 3 * k; r < 3*k+3; r++ {
+			for c := 0; c < 12; c++ {
+				img[r*12+c] += 0.7
+			}
+		}
+	}
+	return x, labels
+}
+
+// smallCNN has one layer of every kind that keeps per-call state.
+func smallCNN() *tailor.Model {
+	return tailor.Sequential(
+		layers.RandomFlip(layers.Horizontal, 12, 12),
+		layers.Conv2D(8, [2]int{3, 3}, layers.Conv2DOptions{Padding: layers.Same, Activation: activations.ReLU}),
+		layers.BatchNormalization(),
+		layers.MaxPooling2D([2]int{2, 2}),
+		layers.Conv2D(8, [2]int{3, 3}, layers.Conv2DOptions{Activation: activations.ReLU, DType: layers.MixedBFloat16}),
+		layers.Flatten(),
+		layers.Dropout(0.2),
+		layers.Dense(16, activations.ReLU),
+		layers.Dense(4, activations.Softmax),
+	)
+}
+
+// trainedAndLoaded trains smallCNN briefly, saves it and loads it back,
+// as a server would load a model file.
+func trainedAndLoaded(t *testing.T) (*tailor.Model, datasets.Dataset, *tensor.Tensor) {
+	t.Helper()
+	x, labels := stripes(600, 1)
+	train, err := datasets.WithLabels(x, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := smallCNN()
+	if err := m.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy(), metrics.Accuracy()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Fit(context.Background(), train, tailor.FitOptions{Epochs: 3, Seed: 1, Verbose: tailor.Silent}); err != nil {
+		t.Fatal(err)
+	}
+	var file bytes.Buffer
+	if err := saving.SaveTo(&file, m, saving.Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	loaded, _, err := saving.LoadFrom(bytes.NewReader(file.Bytes()), int64(file.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, tlabels := stripes(300, 2)
+	test, err := datasets.WithLabels(tx, tlabels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loaded, test, tx
+}
+
+// TestConcurrentPredict has 16 goroutines predict and evaluate on one
+// loaded model, each with its own batch sizes and flip averaging, and
+// requires every result to be bit for bit the serial one. Run it with
+// -race (make test does) to check that calls share no state.
+func TestConcurrentPredict(t *testing.T) {
+	ctx := context.Background()
+	m, test, x := trainedAndLoaded(t)
+	type call struct {
+		batch int
+		flip  bool
+	}
+	calls := []call{{1, false}, {7, false}, {32, true}, {256, false}, {300, true}}
+	want := map[call]*tensor.Tensor{}
+	for _, c := range calls {
+		p, err := m.Predict(ctx, x, tailor.PredictOptions{BatchSize: c.batch, FlipAverage: c.flip})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[c] = p
+	}
+	wantLoss, wantScores, err := m.Evaluate(ctx, test, tailor.EvaluateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc := wantScores["accuracy"]; acc < 0.9 {
+		t.Fatalf("test accuracy %v after training: the model did not learn, so agreement would mean little", acc)
+	}
+
+	const goroutines, rounds = 16, 3
+	errs := make(chan error, goroutines*rounds*(len(calls)+1))
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range rounds {
+				for i := range calls {
+					c := calls[(g+r+i)%len(calls)]
+					p, err := m.Predict(ctx, x, tailor.PredictOptions{BatchSize: c.batch, FlipAverage: c.flip})
+					if err != nil {
+						errs <- err
+						continue
+					}
+					if !slices.Equal(p.Data, want[c].Data) {
+						errs <- fmt.Errorf("goroutine %d: Predict %+v differs from the serial result", g, c)
+					}
+				}
+				loss, scores, err := m.Evaluate(ctx, test, tailor.EvaluateOptions{})
+				switch {
+				case err != nil:
+					errs <- err
+				case loss != wantLoss || scores["accuracy"] != wantScores["accuracy"]:
+					errs <- fmt.Errorf("goroutine %d: Evaluate gave %v, %v; alone %v, %v", g, loss, scores, wantLoss, wantScores)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// TestPredictIntoAllocs: once warm, predicting into a kept output
+// allocates nothing, with or without flip averaging.
+func TestPredictIntoAllocs(t *testing.T) {
+	ctx := context.Background()
+	m, _, x := trainedAndLoaded(t)
+	for _, flip := range []bool{false, true} {
+		var out tensor.Tensor
+		opts := tailor.PredictOptions{BatchSize: 64, FlipAverage: flip}
+		predict := func() {
+			if err := m.PredictInto(ctx, &out, x, opts); err != nil {
+				t.Fatal(err)
+			}
+		}
+		predict()
+		if n := testing.AllocsPerRun(10, predict); n != 0 {
+			t.Errorf("flip %v: PredictInto allocated %v times per call once warm", flip, n)
+		}
+		want, err := m.Predict(ctx, x, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(out.Data, want.Data) || !out.Shape.Equal(want.Shape) {
+			t.Errorf("flip %v: PredictInto and Predict disagree", flip)
+		}
+	}
+}
