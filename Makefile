@@ -31,6 +31,7 @@ test: data
 	$(GO) test ./...
 	$(GO) test -tags purego ./internal/kernels
 	$(GO) test -race ./internal/kernels
+	$(GO) test -race -run 'Concurrent|PredictInto' .
 
 bench: build
 	$(BIN) bench
