@@ -9,10 +9,15 @@ import (
 // and checks its parameter counts.
 func TestModels(t *testing.T) {
 	want := map[string][2]int{ // trainable, non-trainable
-		"mlp":     {101770, 0},
-		"ref-cnn": {421642, 0},
-		"cnn":     {468202, 384},
-		"best":    {1747946, 640},
+		"mlp":          {101770, 0},
+		"mlp-dropout":  {101770, 0},
+		"mlp-dropout2": {118282, 0},
+		"ref-cnn":      {421642, 0},
+		"cnn":          {468202, 384},
+		"best":         {1747946, 640},
+	}
+	if len(Names()) != len(want) {
+		t.Errorf("models %v, want the %d this test knows", Names(), len(want))
 	}
 	for _, name := range Names() {
 		m, err := New(name)
