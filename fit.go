@@ -82,6 +82,13 @@ type FitOptions struct {
 	ValidationSplit float64
 	// ValidationData, when set, is evaluated after every epoch instead.
 	ValidationData datasets.Dataset
+	// ClassWeight, when set, weights each training example's loss by the
+	// weight of its class (missing classes weigh 1), as Keras's
+	// class_weight does: the batch loss is Σᵢ w(yᵢ)·lᵢ / B, so rare classes
+	// can count as much as common ones. The class of an example is its
+	// label, or for one-hot targets the index of the largest entry.
+	// Validation figures and metrics are not weighted.
+	ClassWeight map[int]float64
 	// Verbose chooses the progress output; Out is where it goes (default
 	// standard output).
 	Verbose Verbosity
@@ -160,6 +167,7 @@ func (m *Model) Progress() Progress {
 // Cancelling ctx stops training after the current batch; Fit then returns
 // the history so far and ctx's error.
 func (m *Model) Fit(ctx context.Context, train datasets.Dataset, opts FitOptions) (*History, error) {
+	defer func() { m.classWeight = nil }() // they weigh this Fit only
 	r, err := m.newFitRun(train, opts)
 	if err != nil {
 		return nil, err
@@ -223,6 +231,9 @@ func (m *Model) newFitRun(train datasets.Dataset, opts FitOptions) (*fitRun, err
 		if err := m.checkData("validation data", r.val, r.val.Len()); err != nil {
 			return nil, err
 		}
+	}
+	if err := m.setClassWeights(opts.ClassWeight); err != nil {
+		return nil, err
 	}
 	steps := (r.n + opts.BatchSize - 1) / opts.BatchSize
 	if p := opts.Resume; p != nil {

@@ -52,6 +52,8 @@ type Model struct {
 	softmax   losses.SoftmaxLoss   // the loss when it fuses with the last layer's softmax, or nil
 	logits    layers.SoftmaxOutput // that last layer, or nil
 
+	classWeight []float32 // Fit's class weights, by class, or nil
+
 	train        *workspace // the training step's
 	pool         workspacePool
 	stopTraining bool
@@ -69,8 +71,10 @@ type workspace struct {
 	idx       []int
 	grad      tensor.Tensor // dLoss/dOutput
 	predShape tensor.Shape  // the batch's output shape, for checking targets
-	flip      flipBuffers
-	metrics   []metrics.Metric // Evaluate's own copies of the compiled metrics
+
+	rowPred, rowTarget tensor.Tensor // one example's views, for class weights
+	flip               flipBuffers
+	metrics            []metrics.Metric // Evaluate's own copies of the compiled metrics
 }
 
 // newWorkspace returns an empty workspace for the built model.

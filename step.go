@@ -3,6 +3,7 @@ package tailor
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/tailor-ml/tailor/datasets"
 	"github.com/tailor-ml/tailor/layers"
@@ -112,15 +113,20 @@ func (m *Model) trainStep(ws *workspace, x, y *tensor.Tensor) float64 {
 	ws.grad.Resize(h.Shape...)
 	last := len(m.layers) - 1
 	var loss float64
-	var g *tensor.Tensor
 	if m.logits != nil {
 		// the loss writes dL/dz for the softmax's pre-activation z.
 		loss = m.softmax.ComputeSoftmax(h, y, &ws.grad)
-		g = m.logits.BackwardLogits(ws.states[last], &ws.grad, m.needDx[last])
-		last--
 	} else {
 		loss = m.loss.Compute(h, y, &ws.grad)
-		g = &ws.grad
+	}
+	if m.classWeight != nil {
+		// scale each example's loss and gradient row by its class's weight.
+		loss = m.weightExamples(ws, h, y)
+	}
+	g := &ws.grad
+	if m.logits != nil {
+		g = m.logits.BackwardLogits(ws.states[last], g, m.needDx[last])
+		last--
 	}
 	for i := last; i >= 0; i-- {
 		g = m.layers[i].Backward(ws.states[i], g, m.needDx[i])
@@ -130,4 +136,59 @@ func (m *Model) trainStep(ws *workspace, x, y *tensor.Tensor) float64 {
 		mt.Update(h, y)
 	}
 	return loss
+}
+
+// setClassWeights checks Fit's class weights against the model's outputs
+// and lays them out by class for the training step; nil turns them off.
+func (m *Model) setClassWeights(cw map[int]float64) error {
+	m.classWeight = nil
+	if cw == nil {
+		return nil
+	}
+	classes := m.OutputShape()[len(m.OutputShape())-1]
+	if classes == 1 {
+		classes = 2 // a single sigmoid output: classes 0 and 1
+	}
+	w := make([]float32, classes)
+	for c := range w {
+		w[c] = 1
+	}
+	for c, v := range cw {
+		if c < 0 || c >= classes {
+			return fmt.Errorf("tailor: class weight for class %d, but the model's outputs have classes 0 to %d", c, classes-1)
+		}
+		if !(v >= 0) || math.IsInf(v, 0) {
+			return fmt.Errorf("tailor: class weight %v for class %d, want a finite weight ≥ 0", v, c)
+		}
+		w[c] = float32(v)
+	}
+	m.classWeight = w
+	return nil
+}
+
+// weightExamples multiplies each example's row of the loss gradient in
+// ws.grad by the weight of its class and returns the batch's weighted
+// summed loss Σᵢ wᵢ·lᵢ, each lᵢ computed by the loss on example i alone.
+func (m *Model) weightExamples(ws *workspace, h, y *tensor.Tensor) float64 {
+	b := h.Len()
+	outRow, yRow := h.Shape[1:].Size(), y.Shape[1:].Size()
+	var sum float64
+	for i := 0; i < b; i++ {
+		yi := y.Data[i*yRow : (i+1)*yRow]
+		class := int(yi[0])
+		if yRow > 1 {
+			class = tensor.Argmax(yi)
+		}
+		w := m.classWeight[min(max(class, 0), len(m.classWeight)-1)]
+		ws.rowPred.Shape = append(append(ws.rowPred.Shape[:0], 1), h.Shape[1:]...)
+		ws.rowPred.Data = h.Data[i*outRow : (i+1)*outRow]
+		ws.rowTarget.Shape = append(append(ws.rowTarget.Shape[:0], 1), y.Shape[1:]...)
+		ws.rowTarget.Data = yi
+		sum += float64(w) * m.loss.Compute(&ws.rowPred, &ws.rowTarget, nil)
+		g := ws.grad.Data[i*outRow : (i+1)*outRow]
+		for j := range g {
+			g[j] *= w
+		}
+	}
+	return sum
 }
