@@ -109,6 +109,41 @@ func CNN() *tailor.Model {
 	)
 }
 
+// CIFARCNN is the tutorial's second "next step": the Dense layers
+// replaced by convolutional blocks, for CIFAR-10's 32×32 RGB images. Three
+// VGG-style blocks of two 3×3 convolutions with batch normalisation, each
+// block ending in 2×2 max pooling and dropout, then a softmax classifier:
+//
+//	RandomFlip(horizontal) →
+//	[Conv2D(32, 3×3, same, relu) → BatchNormalization] ×2 → MaxPooling2D(2×2) → Dropout(0.2) →
+//	[Conv2D(64, 3×3, same, relu) → BatchNormalization] ×2 → MaxPooling2D(2×2) → Dropout(0.3) →
+//	[Conv2D(128, 3×3, same, relu) → BatchNormalization] ×2 → MaxPooling2D(2×2) → Dropout(0.4) →
+//	Flatten → Dense(10, softmax)
+//
+// 309,290 weights (308,394 trainable), for inputs scaled to [0, 1]. Its
+// recipe is 30 epochs of batch 64 with Adam, the learning rate decayed
+// from 0.001 to 0 along a cosine. Its accuracy on CIFAR-10 has not been
+// measured: the data cannot be downloaded on the machines Tailor is
+// developed on.
+func CIFARCNN() *tailor.Model {
+	conv := func(filters int) layers.Layer {
+		return layers.Conv2D(filters, [2]int{3, 3}, layers.Conv2DOptions{Padding: layers.Same, Activation: activations.ReLU})
+	}
+	block := func(filters int, dropout float64) []layers.Layer {
+		return []layers.Layer{
+			conv(filters), layers.BatchNormalization(),
+			conv(filters), layers.BatchNormalization(),
+			layers.MaxPooling2D([2]int{2, 2}), layers.Dropout(dropout),
+		}
+	}
+	ls := []layers.Layer{layers.RandomFlip(layers.Horizontal, 32, 32, 3)}
+	ls = append(ls, block(32, 0.2)...)
+	ls = append(ls, block(64, 0.3)...)
+	ls = append(ls, block(128, 0.4)...)
+	ls = append(ls, layers.Flatten(), layers.Dense(10, activations.Softmax))
+	return tailor.Sequential(ls...)
+}
+
 // Best is Tailor's most accurate model within fifteen minutes of training
 // on two cores: horizontal flips in training, two 3×3 convolutions at full
 // resolution, two at half resolution and a stride-2 one that reads the
@@ -209,6 +244,7 @@ var byName = map[string]func() *tailor.Model{
 	"ref-cnn":      RefCNN,
 	"cnn":          CNN,
 	"best":         Best,
+	"cifar-cnn":    CIFARCNN,
 }
 
 // New returns a fresh, unbuilt model by its --model name.
@@ -284,6 +320,7 @@ var recipes = map[string]Recipe{
 	"ref-cnn":      {Epochs: 5, BatchSize: 32, Optimizer: adam},
 	"cnn":          {Epochs: 5, BatchSize: 32, Optimizer: adamCosine(1e-3)},
 	"best":         {Epochs: 20, BatchSize: 64, Optimizer: adamWarmCosine(2e-3, 20), LabelSmoothing: 0.2, FlipAverage: true},
+	"cifar-cnn":    {Epochs: 30, BatchSize: 64, Optimizer: adamCosine(1e-3)},
 }
 
 // TrainingRecipe returns the recipe of the named model.
