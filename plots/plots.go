@@ -325,4 +325,3 @@ func nonsingular(lo, hi float64) (float64, float64) {
 	}
 	return lo - 0.1*math.Abs(lo), hi + 0.1*math.Abs(hi)
 }
-
