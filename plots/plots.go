@@ -165,7 +165,6 @@ func ImshowFigure(img Image, opts ImshowOptions) (*Figure, error) {
 		pad := pt(tickPadPt)
 		xLabel := textStyle(tickFontPt, draw.XCenter, draw.YTop)
 		yLabel := textStyle(tickFontPt, draw.XRight, draw.YCenter)
-		cLabel := textStyle(tickFontPt, draw.XLeft, draw.YCenter)
 
 		// x axis below the image: data coordinate v is column v's centre.
 		dw, dh := ix1-ix0, iy1-iy0
@@ -185,22 +184,7 @@ func ImshowFigure(img Image, opts ImshowOptions) (*Figure, error) {
 			c.text(yLabel, label, ix0-1-tickLen-pad, y)
 		}
 
-		// Colour bar: vmin at the bottom, vmax at the top, ticks on the right.
-		cbLo, cbHi := nonsingular(lo, hi)
-		ch := cy1 - cy0
-		bar := image.NewRGBA(image.Rect(0, 0, 1, int(ch)))
-		for py := range int(ch) {
-			bar.SetRGBA(0, py, cmap.At((ch-float64(py)-0.5)/ch))
-		}
-		c.picture(bar, cx0, cy0, cx1, cy1)
-		c.frame(cx0, cy0, cx1, cy1, color.Black)
-		ct := autoTicks(cbLo, cbHi, ch, true)
-		for i, label := range tickLabels(ct) {
-			y := cy1 - (ct[i]-cbLo)/(cbHi-cbLo)*ch
-			ty := math.Max(cy0, math.Min(math.Floor(y), cy1-1))
-			c.fill(cx1+1, ty, cx1+1+tickLen, ty+1, color.Black)
-			c.text(cLabel, label, cx1+1+tickLen+pad, y)
-		}
+		c.colorBar(cmap, lo, hi, cx0, cy0, cx1, cy1)
 
 		if title != "" {
 			c.text(textStyle(titleFontPt, draw.XCenter, draw.YBottom), title, (ix0+ix1)/2, iy0-1-pt(titlePadPt))

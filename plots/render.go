@@ -112,6 +112,37 @@ func enlarge(m image.Image, k int) image.Image {
 	return out
 }
 
+// toPixels is r in pixel coordinates: x0, y0 its top-left corner and
+// x1, y1 its bottom-right one.
+func (p pixels) toPixels(r vg.Rectangle) (x0, y0, x1, y1 float64) {
+	x := func(l vg.Length) float64 { return float64(l-p.c.Min.X) * dpi / 72 }
+	y := func(l vg.Length) float64 { return float64(p.c.Max.Y-l) * dpi / 72 }
+	return x(r.Min.X), y(r.Max.Y), x(r.Max.X), y(r.Min.Y)
+}
+
+// colorBar draws matplotlib's colour bar for cmap over [lo, hi] in the box
+// [x0, x1) × [y0, y1): lo at the bottom, hi at the top, framed, with
+// ticks and their labels on the right.
+func (p pixels) colorBar(cmap *Colormap, lo, hi, x0, y0, x1, y1 float64) {
+	lo, hi = nonsingular(lo, hi)
+	h := y1 - y0
+	bar := image.NewRGBA(image.Rect(0, 0, 1, max(int(h), 1)))
+	for py := range bar.Bounds().Dy() {
+		bar.SetRGBA(0, py, cmap.At((h-float64(py)-0.5)/h))
+	}
+	p.picture(bar, x0, y0, x1, y1)
+	p.frame(x0, y0, x1, y1, color.Black)
+	tickLen := math.Round(pt(tickLenPt))
+	sty := textStyle(tickFontPt, draw.XLeft, draw.YCenter)
+	ts := autoTicks(lo, hi, h, true)
+	for i, label := range tickLabels(ts) {
+		y := y1 - (ts[i]-lo)/(hi-lo)*h
+		ty := math.Max(y0, math.Min(math.Floor(y), y1-1))
+		p.fill(x1+1, ty, x1+1+tickLen, ty+1, color.Black)
+		p.text(sty, label, x1+1+tickLen+pt(tickPadPt), y)
+	}
+}
+
 // text draws s in sty with its anchor at pixel (x, y); sty's alignment
 // says where the anchor is on the text.
 func (p pixels) text(sty text.Style, s string, x, y float64) {
