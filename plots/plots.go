@@ -259,6 +259,21 @@ type captionLine struct {
 	color color.Color
 }
 
+// Picture returns img as an RGBA image of its own size, one pixel per image
+// pixel, coloured by cmap (nil means Binary, as plt.cm.binary) over the
+// image's own min and max; NaN pixels are transparent. Use it to embed an
+// image where a figure would be too much, such as in an HTML page.
+func Picture(img Image, cmap *Colormap) (*image.RGBA, error) {
+	if err := img.Validate(); err != nil {
+		return nil, err
+	}
+	if cmap == nil {
+		cmap = Binary
+	}
+	lo, hi := img.dataRange()
+	return rasterize(img, normalizer(lo, hi), cmap), nil
+}
+
 // binaryPicture is img in the Binary colormap scaled to its own min and
 // max, as plt.imshow(img, cmap=plt.cm.binary) draws it.
 func binaryPicture(img Image) *image.RGBA {

@@ -83,28 +83,34 @@ func (p pixels) frame(x0, y0, x1, y1 float64, col color.Color) {
 
 // picture draws m stretched over [x0, x1) × [y0, y1). PNGs sample it
 // nearest-neighbour (Figure.WritePNG); for SVG viewers that smooth
-// embedded pictures anyway, m is first enlarged by a whole factor to at
-// least twice the size it is drawn at, so its pixels stay sharp squares.
+// embedded pictures anyway, m is first enlarged by a whole factor along
+// each axis to about twice the size it is drawn at (at most 4 megapixels),
+// so that its pixels stay sharp.
 func (p pixels) picture(m image.Image, x0, y0, x1, y1 float64) {
 	b := m.Bounds()
-	k := int(math.Ceil(2 * math.Max((x1-x0)/float64(b.Dx()), (y1-y0)/float64(b.Dy()))))
-	p.c.DrawImage(p.rect(x0, y0, x1, y1), enlarge(m, max(k, 1)))
+	kx := max(1, int(math.Ceil(2*(x1-x0)/float64(b.Dx()))))
+	ky := max(1, int(math.Ceil(2*(y1-y0)/float64(b.Dy()))))
+	for kx*ky*b.Dx()*b.Dy() > 4<<20 && (kx > 1 || ky > 1) {
+		kx, ky = max(1, kx/2), max(1, ky/2)
+	}
+	p.c.DrawImage(p.rect(x0, y0, x1, y1), enlarge(m, kx, ky))
 }
 
-// enlarge repeats every pixel of m k times in each direction.
-func enlarge(m image.Image, k int) image.Image {
-	if k == 1 {
+// enlarge repeats every pixel of m kx times across and ky times down.
+func enlarge(m image.Image, kx, ky int) image.Image {
+	if kx == 1 && ky == 1 {
 		return m
 	}
 	b := m.Bounds()
-	out := image.NewRGBA(image.Rect(0, 0, b.Dx()*k, b.Dy()*k))
+	out := image.NewRGBA(image.Rect(0, 0, b.Dx()*kx, b.Dy()*ky))
 	for y := range b.Dy() {
 		for x := range b.Dx() {
 			c := color.RGBAModel.Convert(m.At(b.Min.X+x, b.Min.Y+y)).(color.RGBA)
-			for dy := range k {
-				row := out.Pix[(y*k+dy)*out.Stride+x*k*4:]
-				for dx := range k {
-					copy(row[dx*4:dx*4+4], []uint8{c.R, c.G, c.B, c.A})
+			px := []uint8{c.R, c.G, c.B, c.A}
+			for dy := range ky {
+				row := out.Pix[(y*ky+dy)*out.Stride+x*kx*4:]
+				for dx := range kx {
+					copy(row[dx*4:dx*4+4], px)
 				}
 			}
 		}
@@ -126,9 +132,10 @@ func (p pixels) toPixels(r vg.Rectangle) (x0, y0, x1, y1 float64) {
 func (p pixels) colorBar(cmap *Colormap, lo, hi, x0, y0, x1, y1 float64) {
 	lo, hi = nonsingular(lo, hi)
 	h := y1 - y0
-	bar := image.NewRGBA(image.Rect(0, 0, 1, max(int(h), 1)))
-	for py := range bar.Bounds().Dy() {
-		bar.SetRGBA(0, py, cmap.At((h-float64(py)-0.5)/h))
+	// One pixel per entry of the colormap's table, the top one last.
+	bar := image.NewRGBA(image.Rect(0, 0, 1, len(cmap.lut)))
+	for i, c := range cmap.lut {
+		bar.SetRGBA(0, len(cmap.lut)-1-i, c)
 	}
 	p.picture(bar, x0, y0, x1, y1)
 	p.frame(x0, y0, x1, y1, color.Black)
