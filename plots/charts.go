@@ -286,7 +286,7 @@ func luminance(c color.RGBA) float64 {
 
 // PerClassAccuracy draws each class's accuracy (the fraction of its
 // examples predicted right) as a horizontal bar, class 0 at the top, its
-// value at the end of the bar, and the overall accuracy, if it is in
+// value in a column on the right, and the overall accuracy, if it is in
 // [0, 1], as a dashed line, named in the title. Pass a negative overall to
 // leave it out. The figure is 640×480.
 func PerClassAccuracy(acc []float64, classNames []string, overall float64) (*Figure, error) {
@@ -318,7 +318,7 @@ func PerClassAccuracy(acc []float64, classNames []string, overall float64) (*Fig
 		p.Y.Tick.Marker = namedTicks(names)
 		p.Y.Scale = plot.InvertedScale{Normalizer: plot.LinearScale{}}
 		p.Y.Min, p.Y.Max = -0.6, float64(n)-0.4
-		p.X.Min, p.X.Max = 0, 1.1
+		p.X.Min, p.X.Max = 0, 1.12
 		p.X.Tick.Marker = plot.ConstantTicks{{Value: 0, Label: "0.0"}, {Value: 0.2, Label: "0.2"}, {Value: 0.4, Label: "0.4"},
 			{Value: 0.6, Label: "0.6"}, {Value: 0.8, Label: "0.8"}, {Value: 1, Label: "1.0"}}
 		if overall >= 0 && overall <= 1 {
@@ -361,14 +361,15 @@ func (b bars) Plot(c draw.Canvas, p *plot.Plot) {
 	}
 }
 
-// barValues writes each horizontal bar's value just past its end.
+// barValues writes each horizontal bar's value in a column right of
+// x = 1, where neither the bars nor the overall line reach.
 type barValues struct{ values []float64 }
 
 func (b barValues) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
 	sty := textStyle(tickFontPt-1, draw.XLeft, draw.YCenter)
 	for i, v := range b.values {
-		c.FillText(sty, vg.Point{X: trX(v) + vg.Length(3), Y: trY(float64(i)) + vg.Length(1)}, fmt.Sprintf("%.3f", v))
+		c.FillText(sty, vg.Point{X: trX(1) + vg.Length(4), Y: trY(float64(i)) + vg.Length(1)}, fmt.Sprintf("%.3f", v))
 	}
 }
 

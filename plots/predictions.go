@@ -216,7 +216,7 @@ func valueArrayPlot(p Prediction, names []string, classTicks bool) *plot.Plot {
 
 // Mistakes draws the predictions as a gallery of cols columns: each image
 // in the binary colormap with its predicted class and probability under
-// it, red when wrong ("Shirt 97.3%"; blue if right), and its true class in
+// it, red when wrong ("Shirt 97.3%", see Percent; blue if right), and its true class in
 // blue ("true: T-shirt/top"), under a one-line title that says so. Give it
 // the most confident mistakes (MostConfidentMistakes) to see what the model
 // gets wrong with the most conviction. Each cell is 200×230 pixels, the
@@ -239,7 +239,7 @@ func Mistakes(ps []Prediction, classNames []string, cols int) (*Figure, error) {
 			predCol = Right
 		}
 		cells[i] = cell{picture: binaryPicture(p.Image), caption: []captionLine{
-			{fmt.Sprintf("%s %.1f%%", classNames[k], 100*p.Probabilities[k]), predCol},
+			{fmt.Sprintf("%s %s", classNames[k], Percent(p.Probabilities[k])), predCol},
 			{"true: " + classNames[p.Label], Right},
 		}}
 	}
@@ -254,6 +254,12 @@ func Mistakes(ps []Prediction, classNames []string, cols int) (*Figure, error) {
 			pc.cell(cl, x+25, y+12, cw-50, cw-50)
 		}
 	}), nil
+}
+
+// Percent writes a probability as a percentage with one decimal, rounded
+// down so that only a certainty shows as 100%: 0.9996 is "99.9%".
+func Percent(p float32) string {
+	return fmt.Sprintf("%.1f%%", math.Floor(float64(p)*1000+1e-3)/10)
 }
 
 // MostConfidentMistakes returns the indices of up to k examples whose

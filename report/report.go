@@ -324,7 +324,7 @@ func mistake(p plots.Prediction, names []string) (mistakeView, error) {
 		return mistakeView{}, fmt.Errorf("encode image: %w", err)
 	}
 	k := p.Predicted()
-	pred := fmt.Sprintf("%s %.1f%%", names[k], 100*p.Probabilities[k])
+	pred := names[k] + " " + plots.Percent(p.Probabilities[k])
 	return mistakeView{
 		Src:       srcAttr("image/png", buf.Bytes()),
 		Predicted: pred,

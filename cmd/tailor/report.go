@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 	"strings"
 
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/internal/atomicfile"
+	"github.com/tailor-ml/tailor/models"
 	"github.com/tailor-ml/tailor/plots"
 	"github.com/tailor-ml/tailor/report"
 	"github.com/tailor-ml/tailor/saving"
@@ -43,18 +45,47 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	x, y := images(test, 1.0/255)
-	r, err := buildReport(ctx, modelRun{
+	run := modelRun{
 		path: pos[0], model: model, meta: meta,
 		history: savedHistory(meta), trainingSeconds: savedTrainingSeconds(meta), settings: savedRecipe(meta),
-	}, x, y, test.Labels, *mistakes, tailor.PredictOptions{FlipAverage: *flip})
+	}
+	return writeReport(ctx, e.stdout, *out, run, x, y, test.Labels, *mistakes, tailor.PredictOptions{FlipAverage: *flip})
+}
+
+// writeReport scores run's model on the labelled images x and writes the
+// report to path, atomically: tailor report, and tailor train --report for
+// the run it has just made.
+func writeReport(ctx context.Context, w io.Writer, path string, run modelRun, x, y *tensor.Tensor, labels []uint8, mistakes int, opts tailor.PredictOptions) error {
+	r, err := buildReport(ctx, run, x, y, labels, mistakes, opts)
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.Write(*out, func(w io.Writer) error { return report.Write(w, r) }); err != nil {
-		return fmt.Errorf("-o %s: %w", *out, err)
+	if err := atomicfile.Write(path, func(w io.Writer) error { return report.Write(w, r) }); err != nil {
+		return fmt.Errorf("report %s: %w", path, err)
 	}
-	fmt.Fprintf(e.stdout, "wrote %s (%s: test accuracy %.4f)\n", *out, pos[0], r.Test.Accuracy)
+	fmt.Fprintf(w, "wrote %s (%s: test accuracy %.4f)\n", path, r.Title, r.Test.Accuracy)
 	return nil
+}
+
+// trainSettings are the settings of a training run, as train --report
+// shows them.
+func trainSettings(name string, opts tailor.FitOptions, examples int, recipe models.Recipe) []report.Setting {
+	out := []report.Setting{
+		{Name: "recipe", Value: name},
+		{Name: "epochs", Value: fmt.Sprint(opts.Epochs)},
+		{Name: "batch size", Value: fmt.Sprint(opts.BatchSize)},
+		{Name: "seed", Value: fmt.Sprint(opts.Seed)},
+		{Name: "training examples", Value: commas(examples)},
+	}
+	if opts.ValidationSplit > 0 {
+		held := examples - int(float64(examples)*(1-opts.ValidationSplit)) // as Fit splits
+		out[len(out)-1].Value = fmt.Sprintf("%s (%s less the validation split)", commas(examples-held), commas(examples))
+		out = append(out, report.Setting{Name: "validation split", Value: fmt.Sprintf("the last %g: %s examples", opts.ValidationSplit, commas(held))})
+	}
+	if recipe.LabelSmoothing > 0 {
+		out = append(out, report.Setting{Name: "label smoothing", Value: fmt.Sprint(recipe.LabelSmoothing)})
+	}
+	return out
 }
 
 // What a model file keeps of its training. The model file does not keep
@@ -114,8 +145,12 @@ func buildReport(ctx context.Context, run modelRun, x, y *tensor.Tensor, labels 
 	if opts.FlipAverage {
 		split = "test (flip-averaged)"
 	}
+	title := "Training run (not saved)"
+	if run.path != "" {
+		title = filepath.Base(run.path)
+	}
 	return report.Report{
-		Title:           filepath.Base(run.path),
+		Title:           title,
 		Summary:         summary.String(),
 		Settings:        append(fileSettings(run), run.settings...),
 		TrainingSeconds: run.trainingSeconds,
@@ -132,20 +167,40 @@ func buildReport(ctx context.Context, run modelRun, x, y *tensor.Tensor, labels 
 // fileSettings describes the model file: what every report can say.
 func fileSettings(run modelRun) []report.Setting {
 	trainable, frozen := run.model.CountParams()
-	out := []report.Setting{
-		{Name: "model file", Value: run.path},
-		{Name: "model", Value: run.model.Name()},
-		{Name: "parameters", Value: fmt.Sprintf("%d (%d trainable)", trainable+frozen, trainable)},
-		{Name: "classes", Value: strings.Join(classNames(run.meta), ", ")},
+	var out []report.Setting
+	if run.path != "" {
+		out = append(out, report.Setting{Name: "model file", Value: run.path})
 	}
+	out = append(out, []report.Setting{
+		{Name: "model", Value: run.model.Name()},
+		{Name: "parameters", Value: fmt.Sprintf("%s (%s trainable)", commas(trainable+frozen), commas(trainable))},
+	}...)
+	if opt := run.model.Optimizer(); opt != nil {
+		out = append(out, report.Setting{Name: "optimizer", Value: opt.Name()})
+	}
+	out = append(out, []report.Setting{
+		{Name: "classes", Value: strings.Join(classNames(run.meta), ", ")},
+	}...)
 	if p := run.meta.Preprocessing; p != nil {
 		v := fmt.Sprintf("pixels × %g", p.Rescale)
+		if inv := 1 / p.Rescale; p.Rescale > 0 && math.Abs(inv-math.Round(inv)) < 1e-6 {
+			v = fmt.Sprintf("pixels × 1/%.0f", inv)
+		}
 		if p.Polarity != "" {
 			v += ", " + strings.ReplaceAll(p.Polarity, "_", " ")
 		}
 		out = append(out, report.Setting{Name: "preprocessing", Value: v})
 	}
 	return out
+}
+
+// commas writes n as Keras's summary does: 101,770.
+func commas(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // evaluateLoss is the model's loss on x and y: the one place the report
