@@ -1,19 +1,27 @@
-// Package plots draws the two pictures the Fashion-MNIST tutorial shows
-// with matplotlib, as PNG images:
+// Package plots draws the pictures of the Fashion-MNIST tutorial and of a
+// trained model, as PNG and SVG:
 //
-//   - Imshow is plt.imshow(img); plt.colorbar(); plt.title(...): one image,
-//     nearest-neighbour pixels in the viridis colormap, axes ticked at pixel
-//     centres with the origin at the upper left, and a colour bar on the
-//     right.
-//   - Grid is the tutorial's 5×5 subplot grid: each image in the binary
-//     colormap (white at its minimum, black at its maximum), no ticks, and
-//     its class name below it.
+//   - ImshowFigure is plt.imshow(img); plt.colorbar(); plt.title(...): one
+//     image, nearest-neighbour pixels in the viridis colormap, axes ticked
+//     at pixel centres with the origin at the upper left, and a colour bar.
+//   - GridFigure is the tutorial's 5×5 subplot grid: each image in the
+//     binary colormap, no ticks, its class name below it.
+//   - LearningCurve draws a figure of Model.Fit's history per epoch,
+//     training against validation.
+//   - ConfusionMatrix is sklearn's ConfusionMatrixDisplay, counts or
+//     normalised by row; PerClassAccuracy is a bar per class.
+//   - PredictionFigure, PredictionGrid and ValueArray are the tutorial's
+//     plot_image and plot_value_array (the predicted bar red when wrong,
+//     the true one blue); Mistakes is a gallery of wrong predictions, for
+//     which MostConfidentMistakes picks the most confident ones.
 //
-// Layouts follow matplotlib's defaults at 100 dpi (figure 6.4×4.8 in, subplot
-// margins, tick and label sizes and pads, colour bar 1/20 as wide as it is
-// tall), with the Go Regular font standing in for DejaVu Sans. Everything is
-// drawn with the standard library and golang.org/x/image; writing the PNG
-// somewhere is the caller's job, and SavePNG does it atomically for a file.
+// Each returns a *Figure, which writes itself as PNG or SVG; Save and
+// SaveAll write it to files atomically. Imshow and Grid write the PNG
+// directly. Charts are gonum/plot plots styled like matplotlib's defaults;
+// the pictures follow matplotlib's layout at 100 dpi (figure 6.4×4.8 in,
+// subplot margins, tick and label sizes and pads, colour bar 1/20 as wide
+// as it is tall) and are drawn on the same gonum canvases, in Liberation
+// Sans (which gonum/plot embeds) standing in for DejaVu Sans.
 package plots
 
 import (
