@@ -53,7 +53,7 @@ func LearningCurve(metric string, epochs []int, history map[string][]float64) (*
 	build := func() (*plot.Plot, error) {
 		p := newPlot(title, "Epoch", strings.ToUpper(name[:1])+name[1:])
 		p.X.Tick.Marker = integerTicker(10)
-		p.Y.Tick.Marker = autoTicker(370, true)
+		p.Y.Tick.Marker = padded(autoTicker(370, true))
 		lo, hi := math.Inf(1), math.Inf(-1)
 		for _, s := range []struct {
 			label string
@@ -199,7 +199,7 @@ func ConfusionMatrix(m [][]int, classNames []string, opts ConfusionOptions) (*Fi
 		heat.Min, heat.Max = barLo, barHi
 		heat.Rasterized = true
 		p.Add(heat, cellLabels{z: z, normalize: opts.Normalize, lo: barLo, hi: barHi})
-		p.X.Tick.Marker, p.Y.Tick.Marker = namedTicks(names), namedTicks(reversed(names))
+		p.X.Tick.Marker, p.Y.Tick.Marker = namedTicks(names), padded(namedTicks(reversed(names)))
 		p.X.Tick.Label.Rotation = math.Pi / 4
 		p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YTop
 		p.X.Min, p.X.Max = -0.5, float64(n)-0.5
@@ -315,7 +315,7 @@ func PerClassAccuracy(acc []float64, classNames []string, overall float64) (*Fig
 			cols[i] = TabBlue
 		}
 		p.Add(bars{values: acc, colors: cols, horizontal: true}, barValues{values: acc})
-		p.Y.Tick.Marker = namedTicks(names)
+		p.Y.Tick.Marker = padded(namedTicks(names))
 		p.Y.Scale = plot.InvertedScale{Normalizer: plot.LinearScale{}}
 		p.Y.Min, p.Y.Max = -0.6, float64(n)-0.4
 		p.X.Min, p.X.Max = 0, 1.12

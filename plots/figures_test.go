@@ -60,11 +60,11 @@ func encoded(t *testing.T, f *Figure, err error) (image.Image, string) {
 
 var svgText = regexp.MustCompile(`>([^<]*)</text>`)
 
-// texts are the SVG's text elements, unescaped.
+// texts are the SVG's text elements, unescaped and trimmed.
 func texts(svg string) []string {
 	var out []string
 	for _, m := range svgText.FindAllStringSubmatch(svg, -1) {
-		out = append(out, html.UnescapeString(m[1]))
+		out = append(out, strings.TrimSpace(html.UnescapeString(m[1])))
 	}
 	return out
 }

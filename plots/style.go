@@ -117,6 +117,23 @@ func namedTicks(names []string) plot.Ticker {
 	return ts
 }
 
+// padded appends a space to every label of t: gonum sets tick labels
+// right against the ticks, and matplotlib leaves 3.5 points (the width of
+// about a space) between a y tick and its label.
+func padded(t plot.Ticker) plot.Ticker {
+	return plot.TickerFunc(func(lo, hi float64) []plot.Tick {
+		ts := t.Ticks(lo, hi)
+		out := make([]plot.Tick, len(ts))
+		for i, tk := range ts {
+			out[i] = tk
+			if tk.Label != "" {
+				out[i].Label += " "
+			}
+		}
+		return out
+	})
+}
+
 // noTicks draws no ticks and no tick labels.
 var noTicks = plot.ConstantTicks{}
 
