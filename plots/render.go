@@ -1,19 +1,17 @@
 package plots
 
 import (
-	"fmt"
 	"image"
 	"image/color"
-	"image/draw"
 	"math"
 	"strconv"
 	"strings"
-	"sync"
 
-	"golang.org/x/image/font"
-	"golang.org/x/image/font/gofont/goregular"
-	"golang.org/x/image/font/opentype"
-	"golang.org/x/image/math/fixed"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // Matplotlib's defaults, in points at 100 dots per inch.
@@ -34,113 +32,143 @@ const (
 	subplotHSpace = 0.2
 )
 
+// pt converts points to pixels at 100 dpi.
 func pt(p float64) float64 { return p * dpi / 72 }
 
-var parsedFont = sync.OnceValues(func() (*opentype.Font, error) {
-	return opentype.Parse(goregular.TTF)
-})
+// sans is the figures' font: Liberation Sans, which gonum/plot embeds, at
+// size points.
+func sans(size float64) font.Font {
+	return font.Font{Typeface: "Liberation", Variant: "Sans", Size: vg.Length(size)}
+}
 
-// newFace returns a Go Regular face of the given size in points. Faces are
-// not safe for concurrent use, so each rendering makes its own.
-func newFace(sizePt float64) (font.Face, error) {
-	f, err := parsedFont()
-	if err != nil {
-		return nil, fmt.Errorf("plots: parse font: %w", err)
+// textStyle is black Liberation Sans of the given size and alignment.
+func textStyle(size float64, xa text.XAlignment, ya text.YAlignment) text.Style {
+	return text.Style{Color: color.Black, Font: sans(size), XAlign: xa, YAlign: ya, Handler: plot.DefaultTextHandler}
+}
+
+// pixels draws on the rectangle of a draw.Canvas in figure pixels at
+// 100 dpi, x to the right and y downwards from the rectangle's top-left
+// corner, the way the matplotlib-style layouts below are computed.
+type pixels struct {
+	c draw.Canvas
+}
+
+// at is the canvas point of pixel coordinates (x, y).
+func (p pixels) at(x, y float64) vg.Point {
+	return vg.Point{X: p.c.Min.X + px(x), Y: p.c.Max.Y - px(y)}
+}
+
+// rect is the canvas rectangle of [x0, x1) × [y0, y1).
+func (p pixels) rect(x0, y0, x1, y1 float64) vg.Rectangle {
+	return vg.Rectangle{Min: p.at(x0, y1), Max: p.at(x1, y0)}
+}
+
+// fill paints the rectangle [x0, x1) × [y0, y1).
+func (p pixels) fill(x0, y0, x1, y1 float64, col color.Color) {
+	if x1 <= x0 || y1 <= y0 {
+		return
 	}
-	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: sizePt, DPI: dpi, Hinting: font.HintingFull})
-	if err != nil {
-		return nil, fmt.Errorf("plots: font face: %w", err)
-	}
-	return face, nil
+	p.c.SetColor(col)
+	p.c.Fill(p.rect(x0, y0, x1, y1).Path())
 }
 
-// canvas is an opaque white RGBA image with the few drawing operations a
-// figure needs.
-type canvas struct {
-	img *image.RGBA
-}
-
-func newCanvas(w, h int) *canvas {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
-	return &canvas{img: img}
-}
-
-// fill paints the rectangle [x0, x1) × [y0, y1), clipped to the canvas.
-func (c *canvas) fill(x0, y0, x1, y1 int, col color.Color) {
-	r := image.Rect(x0, y0, x1, y1).Intersect(c.img.Bounds())
-	draw.Draw(c.img, r, image.NewUniform(col), image.Point{}, draw.Src)
-}
-
-// frame draws a one-pixel black outline just outside the rectangle
+// frame draws a one-pixel outline just outside the rectangle
 // [x0, x1) × [y0, y1), so it covers none of the pixels inside.
-func (c *canvas) frame(x0, y0, x1, y1 int) {
-	c.fill(x0-1, y0-1, x1+1, y0, color.Black)
-	c.fill(x0-1, y1, x1+1, y1+1, color.Black)
-	c.fill(x0-1, y0, x0, y1, color.Black)
-	c.fill(x1, y0, x1+1, y1, color.Black)
+func (p pixels) frame(x0, y0, x1, y1 float64, col color.Color) {
+	p.fill(x0-1, y0-1, x1+1, y0, col)
+	p.fill(x0-1, y1, x1+1, y1+1, col)
+	p.fill(x0-1, y0, x0, y1, col)
+	p.fill(x1, y0, x1+1, y1, col)
 }
 
-// raster paints img into [x0, x1) × [y0, y1) with nearest-neighbour
-// sampling: output pixel (px, py) shows the image pixel under its centre.
-// NaN pixels are left as background, like matplotlib's masked values.
-func (c *canvas) raster(img Image, norm func(float64) float64, cmap *Colormap, x0, y0, x1, y1 int) {
-	dw, dh := x1-x0, y1-y0
-	for py := y0; py < y1; py++ {
-		row := (2*(py-y0) + 1) * img.H / (2 * dh)
-		for px := x0; px < x1; px++ {
-			col := (2*(px-x0) + 1) * img.W / (2 * dw)
-			v := float64(img.Pixels[row*img.W+col])
-			if math.IsNaN(v) {
-				continue
-			}
-			if image.Pt(px, py).In(c.img.Bounds()) {
-				c.img.SetRGBA(px, py, cmap.At(norm(v)))
+// picture draws m stretched over [x0, x1) × [y0, y1). PNGs sample it
+// nearest-neighbour (Figure.WritePNG); for SVG viewers that smooth
+// embedded pictures anyway, m is first enlarged by a whole factor along
+// each axis to about twice the size it is drawn at (at most 4 megapixels),
+// so that its pixels stay sharp.
+func (p pixels) picture(m image.Image, x0, y0, x1, y1 float64) {
+	b := m.Bounds()
+	kx := max(1, int(math.Ceil(2*(x1-x0)/float64(b.Dx()))))
+	ky := max(1, int(math.Ceil(2*(y1-y0)/float64(b.Dy()))))
+	for kx*ky*b.Dx()*b.Dy() > 4<<20 && (kx > 1 || ky > 1) {
+		kx, ky = max(1, kx/2), max(1, ky/2)
+	}
+	p.c.DrawImage(p.rect(x0, y0, x1, y1), enlarge(m, kx, ky))
+}
+
+// enlarge repeats every pixel of m kx times across and ky times down.
+func enlarge(m image.Image, kx, ky int) image.Image {
+	if kx == 1 && ky == 1 {
+		return m
+	}
+	b := m.Bounds()
+	out := image.NewRGBA(image.Rect(0, 0, b.Dx()*kx, b.Dy()*ky))
+	for y := range b.Dy() {
+		for x := range b.Dx() {
+			c := color.RGBAModel.Convert(m.At(b.Min.X+x, b.Min.Y+y)).(color.RGBA)
+			px := []uint8{c.R, c.G, c.B, c.A}
+			for dy := range ky {
+				row := out.Pix[(y*ky+dy)*out.Stride+x*kx*4:]
+				for dx := range kx {
+					copy(row[dx*4:dx*4+4], px)
+				}
 			}
 		}
 	}
+	return out
 }
 
-// Text alignment relative to the anchor point.
-type hAlign int
-
-const (
-	alignLeft hAlign = iota
-	alignCenter
-	alignRight
-)
-
-type vAlign int
-
-const (
-	alignTop      vAlign = iota // top of the ink at y
-	alignMiddle                 // middle of the ink at y
-	alignBaseline               // baseline at y
-)
-
-// text draws s in black with its anchor at (x, y).
-func (c *canvas) text(face font.Face, s string, x, y float64, ha hAlign, va vAlign) {
-	d := &font.Drawer{Dst: c.img, Src: image.Black, Face: face}
-	bounds, adv := d.BoundString(s)
-	w := fix(adv)
-	switch ha {
-	case alignCenter:
-		x -= w / 2
-	case alignRight:
-		x -= w
-	}
-	top, bottom := fix(bounds.Min.Y), fix(bounds.Max.Y) // relative to the baseline
-	switch va {
-	case alignTop:
-		y -= top
-	case alignMiddle:
-		y -= (top + bottom) / 2
-	}
-	d.Dot = fixed.Point26_6{X: fixed.I(int(math.Round(x))), Y: fixed.I(int(math.Round(y)))}
-	d.DrawString(s)
+// toPixels is r in pixel coordinates: x0, y0 its top-left corner and
+// x1, y1 its bottom-right one.
+func (p pixels) toPixels(r vg.Rectangle) (x0, y0, x1, y1 float64) {
+	x := func(l vg.Length) float64 { return float64(l-p.c.Min.X) * dpi / 72 }
+	y := func(l vg.Length) float64 { return float64(p.c.Max.Y-l) * dpi / 72 }
+	return x(r.Min.X), y(r.Max.Y), x(r.Max.X), y(r.Min.Y)
 }
 
-func fix(v fixed.Int26_6) float64 { return float64(v) / 64 }
+// colorBar draws matplotlib's colour bar for cmap over [lo, hi] in the box
+// [x0, x1) × [y0, y1): lo at the bottom, hi at the top, framed, with
+// ticks and their labels on the right.
+func (p pixels) colorBar(cmap *Colormap, lo, hi, x0, y0, x1, y1 float64) {
+	lo, hi = nonsingular(lo, hi)
+	h := y1 - y0
+	// One pixel per entry of the colormap's table, the top one last.
+	bar := image.NewRGBA(image.Rect(0, 0, 1, len(cmap.lut)))
+	for i, c := range cmap.lut {
+		bar.SetRGBA(0, len(cmap.lut)-1-i, c)
+	}
+	p.picture(bar, x0, y0, x1, y1)
+	p.frame(x0, y0, x1, y1, color.Black)
+	tickLen := math.Round(pt(tickLenPt))
+	sty := textStyle(tickFontPt, draw.XLeft, draw.YCenter)
+	ts := autoTicks(lo, hi, h, true)
+	for i, label := range tickLabels(ts) {
+		y := y1 - (ts[i]-lo)/(hi-lo)*h
+		ty := math.Max(y0, math.Min(math.Floor(y), y1-1))
+		p.fill(x1+1, ty, x1+1+tickLen, ty+1, color.Black)
+		p.text(sty, label, x1+1+tickLen+pt(tickPadPt), y)
+	}
+}
+
+// text draws s in sty with its anchor at pixel (x, y); sty's alignment
+// says where the anchor is on the text.
+func (p pixels) text(sty text.Style, s string, x, y float64) {
+	p.c.FillText(sty, p.at(x, y), s)
+}
+
+// rasterize turns img into an RGBA picture, one pixel per image pixel,
+// coloured by cmap after norm. NaN pixels are transparent, like
+// matplotlib's masked values, so the background shows through.
+func rasterize(img Image, norm func(float64) float64, cmap *Colormap) *image.RGBA {
+	m := image.NewRGBA(image.Rect(0, 0, img.W, img.H))
+	for i, v := range img.Pixels {
+		if math.IsNaN(float64(v)) {
+			continue
+		}
+		m.SetRGBA(i%img.W, i/img.W, cmap.At(norm(float64(v))))
+	}
+	return m
+}
 
 // autoTicks mimics matplotlib's AutoLocator (MaxNLocator with
 // steps [1, 2, 2.5, 5, 10]) for the view interval [lo, hi] drawn over

@@ -26,10 +26,11 @@ type evaluateReport struct {
 }
 
 func runEvaluate(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "evaluate", "MODEL.tailor [--split test|train] [--flip-average] [--json FILE] [--data DIR]")
+	fs := newFlags(e, "evaluate", "MODEL.tailor [--split test|train] [--flip-average] [--json FILE] [--plots DIR] [--data DIR]")
 	split := fs.String("split", "test", "the split to evaluate on: test or train")
 	flip := fs.Bool("flip-average", false, "average each image's prediction with its mirror's (test-time augmentation)")
 	jsonPath := fs.String("json", "", "write the figures as JSON to this file")
+	plotsDir := fs.String("plots", "", "write the confusion matrix, per-class accuracy, predictions and mistakes as PNG and SVG into this directory")
 	dir := fs.String("data", "", "directory holding the Fashion-MNIST IDX files")
 	pos, err := parseWithArgs(fs, args)
 	if err != nil {
@@ -75,6 +76,11 @@ func runEvaluate(ctx context.Context, e *env, args []string) error {
 	printPerClass(w, rep.PerClassAccuracy)
 	fmt.Fprintln(w)
 	printConfusion(w, rep.Confusion, names)
+	if *plotsDir != "" {
+		if err := evaluationFigures(ctx, w, *plotsDir, model, x, d.Labels, names, tailor.PredictOptions{FlipAverage: *flip}); err != nil {
+			return err
+		}
+	}
 	if *jsonPath != "" {
 		return writeJSON(*jsonPath, rep)
 	}
@@ -132,13 +138,14 @@ type classProb struct {
 }
 
 func runPredict(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "predict", "MODEL.tailor (--index N [--split test|train] | IMAGE.png|jpg ...) [--invert auto|never|always] [--flip-average] [--top 3] [--json FILE]")
+	fs := newFlags(e, "predict", "MODEL.tailor (--index N [--split test|train] | IMAGE.png|jpg ...) [--invert auto|never|always] [--flip-average] [--top 3] [--json FILE] [--plot FILE]")
 	flip := fs.Bool("flip-average", false, "average each image's prediction with its mirror's (test-time augmentation)")
 	index := fs.Int("index", -1, "predict dataset image N instead of image files")
 	split := fs.String("split", "test", "the split --index reads: test or train")
 	invert := fs.String("invert", "auto", "image polarity: auto (make the article light on a dark background, as in Fashion-MNIST), never or always")
 	top := fs.Int("top", 3, "how many classes to show per input")
 	jsonPath := fs.String("json", "", "write the predictions as JSON to this file")
+	plotPath := fs.String("plot", "", "draw the first input and its probabilities (plot_image + plot_value_array) to this .png or .svg file")
 	dir := fs.String("data", "", "directory holding the Fashion-MNIST IDX files")
 	pos, err := parseWithArgs(fs, args)
 	if err != nil {
@@ -203,6 +210,11 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 			preds[i].Label = &labels[i]
 		}
 		printTop(e.stdout, preds[i], names)
+	}
+	if *plotPath != "" {
+		if err := predictionPlot(e.stdout, *plotPath, x, probs, labels, 0, names); err != nil {
+			return err
+		}
 	}
 	if *jsonPath != "" {
 		return writeJSON(*jsonPath, preds)

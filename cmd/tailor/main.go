@@ -41,6 +41,7 @@ func commands() []command {
 		{"train", "train a model, evaluate it and predict", runTrain},
 		{"evaluate", "evaluate a saved model: loss, accuracy, per-class accuracy, confusion matrix", runEvaluate},
 		{"predict", "predict the top classes of dataset images or PNG/JPEG files with a saved model", runPredict},
+		{"report", "write one HTML page on how a saved model was trained and how it does", runReport},
 		{"bench", "measure SGEMM, training and prediction speed", runBench},
 	}
 }

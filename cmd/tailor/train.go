@@ -62,7 +62,7 @@ const settingsFile = "train-settings.json"
 var errInterrupted = errors.New("interrupted")
 
 func runTrain(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "train", "[--model mlp] [--epochs 10] [--batch-size 32] [--seed 1] [--train-limit N] [--json FILE] [--out FILE] [--checkpoint-dir DIR | --resume DIR] [--data DIR]")
+	fs := newFlags(e, "train", "[--model mlp] [--epochs 10] [--batch-size 32] [--seed 1] [--train-limit N] [--json FILE] [--out FILE] [--checkpoint-dir DIR | --resume DIR] [--plots DIR] [--report FILE] [--data DIR]")
 	name := fs.String("model", "mlp", "the model: one of "+joinNames())
 	epochs := fs.Int("epochs", 0, "passes over the training data (default: the model's recipe, 10 for mlp)")
 	batch := fs.Int("batch-size", 0, "examples per training step (default: the model's recipe, 32 for mlp)")
@@ -76,6 +76,8 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	resume := fs.String("resume", "", "resume the interrupted run whose checkpoint is in this directory")
 	dir := fs.String("data", "", "directory holding the Fashion-MNIST IDX files")
 	quiet := fs.Bool("quiet", false, "print no progress, only the results")
+	reportPath := fs.String("report", "", "write an HTML report of the run (curves, test metrics, confusion matrix, mistakes) to this file")
+	plotsDir := fs.String("plots", "", "write the figures (learning curves, confusion matrix, per-class accuracy, predictions, mistakes) as PNG and SVG into this directory")
 	flip := fs.Bool("flip-average", false, "also report the test accuracy with each image's prediction averaged with its mirror's (default: the model's recipe; on for best)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -215,6 +217,22 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	printPerClass(out, perClass)
 	for _, i := range []int{0, 1} {
 		printPrediction(out, probs, testSet.Labels, i)
+	}
+
+	if *plotsDir != "" {
+		if err := trainingFigures(out, *plotsDir, hist); err != nil {
+			return err
+		}
+		if err := evaluationFigures(ctx, out, *plotsDir, model, testX, testSet.Labels, fashionmnist.ClassNames(), tailor.PredictOptions{}); err != nil {
+			return err
+		}
+	}
+
+	if *reportPath != "" {
+		run := modelRun{path: *outPath, model: model, meta: meta, history: hist, trainingSeconds: trainSeconds, settings: trainSettings(settings.Model, opts, x.Len(), recipe)}
+		if err := writeReport(ctx, out, *reportPath, run, testX, testY, testSet.Labels, galleryMistakes, tailor.PredictOptions{}); err != nil {
+			return err
+		}
 	}
 
 	if *jsonPath != "" {

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"path/filepath"
 	"strconv"
 
 	"github.com/tailor-ml/tailor"
@@ -15,7 +13,6 @@ import (
 	"github.com/tailor-ml/tailor/losses"
 	"github.com/tailor-ml/tailor/metrics"
 	"github.com/tailor-ml/tailor/optimizers"
-	"github.com/tailor-ml/tailor/plots"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -57,9 +54,6 @@ func runTutorial(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(w, "train_images: min %g, max %g, mean %s\n", raw.Min(), raw.Max(), strconv.FormatFloat(raw.Mean(), 'g', -1, 64))
-	if err := figure(w, filepath.Join(*outDir, "train_image_0.png"), raw, 0, classNames[train.Labels[0]]); err != nil {
-		return err
-	}
 	trainImages, err := tensor.FromUint8(train.Images, 1.0/255, train.N, train.Rows, train.Cols)
 	if err != nil {
 		return err
@@ -77,10 +71,7 @@ func runTutorial(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(w, "train_images / 255.0: min %g, max %g\n", trainImages.Min(), trainImages.Max())
-	if err := figure(w, filepath.Join(*outDir, "train_image_0_scaled.png"), trainImages, 0, classNames[train.Labels[0]]); err != nil {
-		return err
-	}
-	if err := grid(w, filepath.Join(*outDir, "train_images_25.png"), trainImages, train.Labels, classNames); err != nil {
+	if err := tutorialImageFigures(w, *outDir, raw, trainImages, train.Labels, classNames, 1); err != nil {
 		return err
 	}
 
@@ -137,33 +128,7 @@ func runTutorial(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(w, "predictions_single: %s\n", formatFloats(single.Row(0)))
 	best := tensor.Argmax(single.Row(0))
 	fmt.Fprintf(w, "np.argmax(predictions_single[0]): %d (%s; the label is %d, %s)\n", best, classNames[best], test.Labels[1], classNames[test.Labels[1]])
-	return nil
-}
 
-// figure writes image i of x with a colour bar: plt.imshow + plt.colorbar.
-func figure(w io.Writer, path string, x *tensor.Tensor, i int, title string) error {
-	img := plots.Image{Pixels: x.Row(i), H: x.Shape[1], W: x.Shape[2]}
-	if err := plots.SavePNG(path, func(out io.Writer) error {
-		return plots.Imshow(out, img, plots.ImshowOptions{Title: title})
-	}); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "wrote %s\n", path)
-	return nil
-}
-
-// grid writes the first 25 images with their class names, as the tutorial
-// does to check the data's format.
-func grid(w io.Writer, path string, x *tensor.Tensor, labels []uint8, classNames []string) error {
-	imgs := make([]plots.Image, 25)
-	names := make([]string, 25)
-	for i := range imgs {
-		imgs[i] = plots.Image{Pixels: x.Row(i), H: x.Shape[1], W: x.Shape[2]}
-		names[i] = classNames[labels[i]]
-	}
-	if err := plots.SavePNG(path, func(out io.Writer) error { return plots.Grid(out, imgs, names, 5) }); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "wrote %s\n", path)
-	return nil
+	step("Verify predictions")
+	return tutorialPredictionFigures(w, *outDir, testImages, predictions, test.Labels, classNames, 1, single.Row(0))
 }
