@@ -83,10 +83,60 @@ type trainingJSON struct {
 	Callbacks map[string]json.RawMessage `json:"callbacks,omitempty"`
 }
 
+// historyJSON is a tailor.History as training.json and config.json keep
+// it, NaN and infinities as null.
 type historyJSON struct {
 	Epochs  []int                  `json:"epochs"`
 	History map[string][]jsonFloat `json:"history"`
 	Seconds []jsonFloat            `json:"seconds"`
+}
+
+// historyOf converts h (nil for none) for JSON.
+func historyOf(h *tailor.History) historyJSON {
+	hj := historyJSON{History: map[string][]jsonFloat{}}
+	if h == nil {
+		return hj
+	}
+	hj.Epochs = h.Epochs
+	for k, vs := range h.History {
+		for _, v := range vs {
+			hj.History[k] = append(hj.History[k], jsonFloat(v))
+		}
+	}
+	for _, sec := range h.Seconds {
+		hj.Seconds = append(hj.Seconds, jsonFloat(sec))
+	}
+	return hj
+}
+
+// history converts back, nil when no epoch was recorded.
+func (hj historyJSON) history() *tailor.History {
+	if len(hj.Epochs) == 0 {
+		return nil
+	}
+	h := &tailor.History{Epochs: hj.Epochs, History: map[string][]float64{}}
+	for k, vs := range hj.History {
+		for _, v := range vs {
+			h.History[k] = append(h.History[k], float64(v))
+		}
+	}
+	for _, sec := range hj.Seconds {
+		h.Seconds = append(h.Seconds, float64(sec))
+	}
+	return h
+}
+
+// check requires one value of every figure, and one time, per epoch.
+func (hj historyJSON) check() error {
+	if len(hj.Seconds) != 0 && len(hj.Seconds) != len(hj.Epochs) {
+		return fmt.Errorf("history of %d epochs has %d times", len(hj.Epochs), len(hj.Seconds))
+	}
+	for k, vs := range hj.History {
+		if len(vs) != len(hj.Epochs) {
+			return fmt.Errorf("history of %d epochs has %d values of %s", len(hj.Epochs), len(vs), k)
+		}
+	}
+	return nil
 }
 
 // jsonFloat is a float64 that encodes NaN and infinities, which JSON
@@ -114,19 +164,7 @@ func SaveCheckpoint(dir string, ck *Checkpoint) error {
 	if ck.Model == nil {
 		return errors.New("saving: checkpoint without a model")
 	}
-	tj := trainingJSON{Fit: ck.Fit, Progress: ck.Progress, Callbacks: ck.Callbacks}
-	tj.History.History = map[string][]jsonFloat{}
-	if h := ck.History; h != nil {
-		tj.History.Epochs = h.Epochs
-		for k, vs := range h.History {
-			for _, v := range vs {
-				tj.History.History[k] = append(tj.History.History[k], jsonFloat(v))
-			}
-		}
-		for _, s := range h.Seconds {
-			tj.History.Seconds = append(tj.History.Seconds, jsonFloat(s))
-		}
-	}
+	tj := trainingJSON{Fit: ck.Fit, Progress: ck.Progress, History: historyOf(ck.History), Callbacks: ck.Callbacks}
 	training, err := json.MarshalIndent(tj, "", "  ")
 	if err != nil {
 		return fmt.Errorf("saving the checkpoint: %w", err)
@@ -166,19 +204,7 @@ func LoadCheckpoint(dir string) (*Checkpoint, error) {
 		}
 		tj.Callbacks[k] = buf.Bytes()
 	}
-	ck := &Checkpoint{Model: c.model, Meta: c.meta, Fit: tj.Fit, Progress: tj.Progress, Callbacks: tj.Callbacks}
-	if len(tj.History.Epochs) > 0 {
-		h := &tailor.History{Epochs: tj.History.Epochs, History: map[string][]float64{}}
-		for k, vs := range tj.History.History {
-			for _, v := range vs {
-				h.History[k] = append(h.History[k], float64(v))
-			}
-		}
-		for _, s := range tj.History.Seconds {
-			h.Seconds = append(h.Seconds, float64(s))
-		}
-		ck.History = h
-	}
+	ck := &Checkpoint{Model: c.model, Meta: c.meta, Fit: tj.Fit, Progress: tj.Progress, History: tj.History.history(), Callbacks: tj.Callbacks}
 	return ck, nil
 }
 
@@ -199,13 +225,9 @@ func parseTraining(b []byte) (*trainingJSON, error) {
 		return nil, fmt.Errorf("loading training.json: fit options %+v", f)
 	case p.Epoch < 0 || p.Step < 0 || p.Seen < 0 || math.IsNaN(p.LossSum) || math.IsInf(p.LossSum, 0):
 		return nil, fmt.Errorf("loading training.json: progress %+v", p)
-	case len(h.Seconds) != 0 && len(h.Seconds) != len(h.Epochs):
-		return nil, fmt.Errorf("loading training.json: history of %d epochs has %d times", len(h.Epochs), len(h.Seconds))
 	}
-	for k, vs := range h.History {
-		if len(vs) != len(h.Epochs) {
-			return nil, fmt.Errorf("loading training.json: history of %d epochs has %d values of %s", len(h.Epochs), len(vs), k)
-		}
+	if err := h.check(); err != nil {
+		return nil, fmt.Errorf("loading training.json: %w", err)
 	}
 	for _, s := range p.Metrics {
 		if len(s) > 64 {

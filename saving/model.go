@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 
 	"github.com/tailor-ml/tailor"
@@ -51,6 +52,27 @@ type Meta struct {
 	// Preprocessing describes the inputs the model was trained on; nil
 	// when unknown.
 	Preprocessing *Preprocessing `json:"preprocessing,omitempty"`
+	// History is the per-epoch loss and metrics of the training that made
+	// the model (what Fit returned), for reports; nil when not recorded.
+	History *tailor.History `json:"-"`
+	// Training describes that training; nil when not recorded.
+	Training *Training `json:"training,omitempty"`
+}
+
+// Training is how a model was trained, for reports.
+type Training struct {
+	// Settings lists the recipe, epochs, batch size, seed, examples and
+	// the like as the trainer chose to describe them, in the order a
+	// report shows them.
+	Settings []Setting `json:"settings,omitempty"`
+	// Seconds is the wall time of the training.
+	Seconds float64 `json:"seconds,omitempty"`
+}
+
+// Setting is one named training setting.
+type Setting struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 // Preprocessing describes how raw images become the model's inputs.
@@ -83,6 +105,8 @@ type fileConfig struct {
 	Model         modelConfig    `json:"model"`
 	Compile       *compileConfig `json:"compile_config,omitempty"`
 	Meta
+	// History is Meta.History.
+	History *historyJSON `json:"history,omitempty"`
 }
 
 type modelConfig struct {
@@ -208,6 +232,13 @@ func configOf(m *tailor.Model, meta Meta) ([]byte, error) {
 		return nil, fmt.Errorf("saving: %w", err)
 	}
 	fc := fileConfig{Format: formatName, FormatVersion: formatVersion, Meta: meta}
+	if meta.History != nil {
+		hj := historyOf(meta.History)
+		if err := hj.check(); err != nil {
+			return nil, fmt.Errorf("saving: %w", err)
+		}
+		fc.History = &hj
+	}
 	fc.Model.ClassName = "Sequential"
 	fc.Model.Config.Name = m.Name()
 	fc.Model.Config.Seed = m.Seed()
@@ -458,6 +489,15 @@ func parseConfig(b []byte) (*fileConfig, error) {
 	}
 	if len(in) == 0 || len(in) > 8 {
 		return nil, fmt.Errorf("loading config.json: input shape %v, want 1 to 8 axes", in)
+	}
+	if fc.History != nil {
+		if err := fc.History.check(); err != nil {
+			return nil, fmt.Errorf("loading config.json: %w", err)
+		}
+		fc.Meta.History = fc.History.history()
+	}
+	if t := fc.Training; t != nil && (!(t.Seconds >= 0) || math.IsInf(t.Seconds, 0) || len(t.Settings) > 256) {
+		return nil, fmt.Errorf("loading config.json: training %+v: want seconds ≥ 0 and at most 256 settings", *t)
 	}
 	if p := fc.Preprocessing; p != nil {
 		if !(p.Rescale > 0) || p.Rescale > 1e6 {

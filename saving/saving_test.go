@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -287,4 +289,34 @@ func TestCheckpointRoundTrip(t *testing.T) {
 func nanValue() float64 {
 	var zero float64
 	return zero / zero
+}
+
+// TestHistoryAndTrainingRoundTrip: a model file keeps the history and the
+// training record it was saved with, NaN included, and refuses a history
+// whose lengths disagree.
+func TestHistoryAndTrainingRoundTrip(t *testing.T) {
+	m := trained(t)
+	meta := FashionMNIST(threeClasses)
+	meta.History = &tailor.History{Epochs: []int{0, 1}, History: map[string][]float64{"loss": {0.9, 0.5}, "val_loss": {math.NaN(), 0.6}}, Seconds: []float64{1.5, 1.25}}
+	meta.Training = &Training{Seconds: 2.75, Settings: []Setting{{"recipe", "mlp"}, {"epochs", "2"}}}
+	var b bytes.Buffer
+	if err := SaveTo(&b, m, meta); err != nil {
+		t.Fatal(err)
+	}
+	_, got, err := LoadFrom(bytes.NewReader(b.Bytes()), int64(b.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := got.History
+	if h == nil || !slices.Equal(h.Epochs, []int{0, 1}) || !slices.Equal(h.History["loss"], []float64{0.9, 0.5}) ||
+		!math.IsNaN(h.History["val_loss"][0]) || h.History["val_loss"][1] != 0.6 || !slices.Equal(h.Seconds, []float64{1.5, 1.25}) {
+		t.Errorf("history %+v", h)
+	}
+	if !reflect.DeepEqual(got.Training, meta.Training) {
+		t.Errorf("training %+v, want %+v", got.Training, meta.Training)
+	}
+	meta.History.History["accuracy"] = []float64{0.5}
+	if err := SaveTo(&bytes.Buffer{}, m, meta); err == nil || !strings.Contains(err.Error(), "history of 2 epochs has 1 values of accuracy") {
+		t.Errorf("saving an inconsistent history: %v", err)
+	}
 }

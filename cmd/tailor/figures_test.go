@@ -97,9 +97,11 @@ func TestFiguresAndReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Until the model file keeps its history (savedHistory), the page says
-	// it has none.
-	for _, want := range []string{"<h1>small.tailor</h1>", "Total params: 101,770", "No training history was recorded", "Confusion matrix", "Accuracy per class", "Ankle boot"} {
+	// The model file keeps its history, training time and settings.
+	if strings.Contains(string(page), "No training history was recorded") {
+		t.Error("the report of a trained model file says it has no history")
+	}
+	for _, want := range []string{"<h1>small.tailor</h1>", "Total params: 101,770", "Learning curves", "training examples", "Confusion matrix", "Accuracy per class", "Ankle boot"} {
 		if !strings.Contains(string(page), want) {
 			t.Errorf("report lacks %q", want)
 		}

@@ -88,24 +88,30 @@ func trainSettings(name string, opts tailor.FitOptions, examples int, recipe mod
 	return out
 }
 
-// What a model file keeps of its training. The model file does not keep
-// its history, training time or recipe yet; these three are the one place
-// where the report takes them from saving.Meta once it does.
-//
-// INTEGRATOR: when saving.Meta gains History *tailor.History and the
-// training time and recipe (issue 16), return meta.History,
-// meta's training seconds and the recipe's settings here.
-
 // savedHistory is the training history the model file keeps, or nil.
-func savedHistory(meta saving.Meta) *tailor.History { return nil }
+func savedHistory(meta saving.Meta) *tailor.History { return meta.History }
 
 // savedTrainingSeconds is the training wall time the model file keeps, or
 // 0 when unknown.
-func savedTrainingSeconds(meta saving.Meta) float64 { return 0 }
+func savedTrainingSeconds(meta saving.Meta) float64 {
+	if meta.Training == nil {
+		return 0
+	}
+	return meta.Training.Seconds
+}
 
 // savedRecipe is the recipe and settings the model file keeps, in the
 // order the report shows them, or nil.
-func savedRecipe(meta saving.Meta) []report.Setting { return nil }
+func savedRecipe(meta saving.Meta) []report.Setting {
+	if meta.Training == nil {
+		return nil
+	}
+	out := make([]report.Setting, len(meta.Training.Settings))
+	for i, s := range meta.Training.Settings {
+		out[i] = report.Setting(s)
+	}
+	return out
+}
 
 // modelRun is a trained model and what is known of its training.
 type modelRun struct {
@@ -206,6 +212,6 @@ func commas(n int) string {
 // evaluateLoss is the model's loss on x and y: the one place the report
 // calls Model.Evaluate.
 func evaluateLoss(ctx context.Context, model *tailor.Model, x, y *tensor.Tensor, flip bool) (float64, error) {
-	loss, _, err := model.Evaluate(ctx, x, y, tailor.EvaluateOptions{FlipAverage: flip})
+	loss, _, err := model.Evaluate(ctx, dataset(x, y), tailor.EvaluateOptions{FlipAverage: flip})
 	return loss, err
 }

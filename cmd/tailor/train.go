@@ -181,6 +181,11 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	if backup != nil {
 		hist = backup.History() // the epochs before a resume too
 	}
+	meta.History = hist
+	meta.Training = &saving.Training{Seconds: trainSeconds}
+	for _, st := range trainSettings(settings.Model, opts, x.Len(), recipe) {
+		meta.Training.Settings = append(meta.Training.Settings, saving.Setting(st))
+	}
 	if *outPath != "" {
 		if err := saving.Save(*outPath, model, meta); err != nil {
 			return err
