@@ -41,6 +41,7 @@ func commands() []command {
 		{"train", "train a model, evaluate it and predict", runTrain},
 		{"evaluate", "evaluate a saved model: loss, accuracy, per-class accuracy, confusion matrix", runEvaluate},
 		{"predict", "predict the top classes of dataset images or PNG/JPEG files with a saved model", runPredict},
+		{"export", "export a saved model as ONNX, for ONNX Runtime, Triton or KServe", runExport},
 		{"bench", "measure SGEMM, training and prediction speed", runBench},
 	}
 }
