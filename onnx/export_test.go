@@ -63,6 +63,7 @@ func TestUnsupportedLayerIsNamed(t *testing.T) {
 	if buf.Len() != 0 {
 		t.Errorf("%d bytes written before the error, want none", buf.Len())
 	}
+	t.Log(err)
 }
 
 func TestExportRefusesBadRequests(t *testing.T) {
@@ -228,5 +229,42 @@ func TestMixedBFloat16ExportsFloat32Weights(t *testing.T) {
 	}
 	if checked != 6 {
 		t.Errorf("checked %d kernels, want best's 5 convolutions and its first Dense", checked)
+	}
+}
+
+// reconfigured is a real layer that reports another type or configuration,
+// as a damaged or foreign one might.
+type reconfigured struct {
+	layers.Layer
+	typ string
+	cfg map[string]any
+}
+
+func (r reconfigured) Type() string           { return r.typ }
+func (r reconfigured) Config() map[string]any { return r.cfg }
+
+func TestBadConfigsAreNamed(t *testing.T) {
+	for _, tc := range []struct {
+		typ      string
+		cfg      map[string]any
+		contains string
+	}{
+		{"Activation", map[string]any{"activation": "gelu"}, `activation "gelu" has no ONNX translation`},
+		{"Activation", map[string]any{}, `no "activation"`},
+		{"Dense", map[string]any{"units": "ten"}, `config "units" is ten, want an integer`},
+		{"Dense", map[string]any{"units": 10, "use_bias": "yes"}, `config "use_bias" is string, want a boolean`},
+		{"Dense", map[string]any{"units": 11}, `weight "kernel" has shape [784 10]`},
+		{"Conv2D", map[string]any{"filters": 4, "kernel_size": []any{3.0, 3.0}}, "want images"},
+		{"Reshape", map[string]any{"target_shape": []int{5, -1}}, "cannot reshape [784] to [5 -1]"},
+		{"MaxPooling2D", map[string]any{"data_format": "channels_first"}, `data_format "channels_first", want channels_last`},
+	} {
+		d := layers.Dense(10, activations.Softmax)
+		d.SetName("dense")
+		m := built(t, tailor.Sequential(layers.Flatten(28, 28), reconfigured{d, tc.typ, tc.cfg}))
+		var buf bytes.Buffer
+		err := Export(&buf, m, Options{})
+		if err == nil || !strings.Contains(err.Error(), `layer "dense" (type `+tc.typ+`)`) || !strings.Contains(err.Error(), tc.contains) {
+			t.Errorf("%s %v: error %v, want one naming the layer and saying %q", tc.typ, tc.cfg, err, tc.contains)
+		}
 	}
 }
