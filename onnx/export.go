@@ -30,8 +30,19 @@ const (
 	MaxOpset = 21
 )
 
-// irVersions is the lowest IR version that carries each operator set.
-var irVersions = map[int]int64{13: 7, 14: 7, 15: 8, 16: 8, 17: 8, 18: 8, 19: 9, 20: 9, 21: 10}
+// irVersion is the lowest IR version that carries the operator set
+// (MinOpset to MaxOpset), so that older runtimes accept the file.
+func irVersion(opset int) int64 {
+	switch {
+	case opset <= 14:
+		return 7 // ONNX 1.8, 1.9
+	case opset <= 18:
+		return 8 // ONNX 1.10 to 1.13
+	case opset <= 20:
+		return 9 // ONNX 1.14, 1.15
+	}
+	return 10 // ONNX 1.16
+}
 
 // maxProtoBytes is protobuf's limit on one message, which an ONNX file
 // without external data must fit in.
@@ -51,8 +62,8 @@ type Options struct {
 }
 
 // ErrUnsupportedLayer is wrapped by the error Export returns for a layer
-// it cannot translate; the error names the layer and its type.
-var ErrUnsupportedLayer = errUnsupported
+// type it cannot translate; the error names the layer and its type.
+var ErrUnsupportedLayer = errors.New("no ONNX translation for this layer type (Tailor exports Dense, Activation, Flatten, Reshape, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, Dropout, RandomFlip, RandomTranslation and RandomErasing)")
 
 // Export writes the inference graph of the built model m to w as an ONNX
 // model (a serialized onnx.ModelProto): input "input", float32, of shape
@@ -140,7 +151,7 @@ func build(m *tailor.Model, opts Options) (*onnxpb.ModelProto, error) {
 	}
 	trainable, frozen := m.CountParams()
 	return &onnxpb.ModelProto{
-		IrVersion:       proto.Int64(irVersions[opset]),
+		IrVersion:       proto.Int64(irVersion(opset)),
 		OpsetImport:     []*onnxpb.OperatorSetIdProto{{Domain: proto.String(""), Version: proto.Int64(int64(opset))}},
 		ProducerName:    proto.String("tailor"),
 		ProducerVersion: proto.String(producer),

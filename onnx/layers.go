@@ -1,7 +1,6 @@
 package onnx
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/tailor-ml/tailor/internal/onnxpb"
@@ -43,11 +42,8 @@ func (b *builder) translate(l layers.Layer, in value) (value, error) {
 		// the identity at inference.
 		return in, nil
 	}
-	return in, errUnsupported
+	return in, ErrUnsupportedLayer
 }
-
-// errUnsupported marks a layer type the exporter does not know.
-var errUnsupported = errors.New("no ONNX translation for this layer type (Tailor exports Dense, Activation, Flatten, Reshape, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, Dropout, RandomFlip, RandomTranslation and RandomErasing)")
 
 // dense is y = activation(x·kernel + bias), x (N, in), as Gemm.
 func (b *builder) dense(l layers.Layer, c config, in value) (value, error) {

@@ -67,9 +67,14 @@ onnx.checker.check_model(m, full_check=True)
 print("onnx", onnx.__version__, "check_model ok: opset", m.opset_import[0].version, "ir", m.ir_version, "nodes", len(m.graph.node))
 `
 
-// checkModel runs ONNX's checker on the file at path, or skips t when
-// python3-onnx is missing.
+// checkModel runs ONNX's checker on the file at path in a subtest of t,
+// which skips when python3-onnx is missing.
 func checkModel(t *testing.T, path string) {
+	t.Helper()
+	t.Run("onnx.checker", func(t *testing.T) { runChecker(t, path) })
+}
+
+func runChecker(t *testing.T, path string) {
 	t.Helper()
 	python := findChecker()
 	if python == "" {

@@ -100,6 +100,9 @@ func TestExportONNXMetadataRoundTrip(t *testing.T) {
 	if got := mp.GetOpsetImport(); len(got) != 1 || got[0].GetDomain() != "" || got[0].GetVersion() != 17 {
 		t.Errorf("opset imports %v, want the default domain at 17", got)
 	}
+	if v := mp.GetIrVersion(); v != 8 {
+		t.Errorf("IR version %d, want 8 (ONNX 1.12's, which carries opset 17)", v)
+	}
 	if mp.GetProducerName() != "tailor" || mp.GetProducerVersion() == "" {
 		t.Errorf("producer %q %q, want tailor and a version", mp.GetProducerName(), mp.GetProducerVersion())
 	}
