@@ -257,6 +257,10 @@ func TestBadConfigsAreNamed(t *testing.T) {
 		{"Conv2D", map[string]any{"filters": 4, "kernel_size": []any{3.0, 3.0}}, "want images"},
 		{"Reshape", map[string]any{"target_shape": []int{5, -1}}, "cannot reshape [784] to [5 -1]"},
 		{"MaxPooling2D", map[string]any{"data_format": "channels_first"}, `data_format "channels_first", want channels_last`},
+		{"Conv2D", map[string]any{"filters": 4, "kernel_size": 3, "dilation_rate": []int{2, 2}}, "dilation_rate [2 2]: only 1×1 is supported"},
+		{"GlobalAveragePooling2D", map[string]any{"keepdims": true}, "keepdims=true is not supported"},
+		{"BatchNormalization", map[string]any{"center": false}, "center=false is not supported"},
+		{"BatchNormalization", map[string]any{"axis": 0}, "axis [0]: only the last axis is supported"},
 	} {
 		d := layers.Dense(10, activations.Softmax)
 		d.SetName("dense")

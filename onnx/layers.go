@@ -215,16 +215,22 @@ func (b *builder) conv2D(l layers.Layer, c config, in value) (value, error) {
 	if err := c.channelsLast(); err != nil {
 		return in, err
 	}
-	if d, err := c.pair("dilation_rate", []int{1, 1}); err != nil || d != [2]int{1, 1} {
-		return in, fmt.Errorf("dilation_rate %v: only 1×1 is supported (%v)", d, err)
+	if d, err := c.pair("dilation_rate", []int{1, 1}); err != nil {
+		return in, err
+	} else if d != [2]int{1, 1} {
+		return in, fmt.Errorf("dilation_rate %v: only 1×1 is supported", d)
 	}
-	if g, err := c.int("groups", 1, true); err != nil || g != 1 {
-		return in, fmt.Errorf("groups %d: only 1 is supported (%v)", g, err)
+	if g, err := c.int("groups", 1, true); err != nil {
+		return in, err
+	} else if g != 1 {
+		return in, fmt.Errorf("groups %d: only 1 is supported", g)
 	}
 	// dtype (float32 or mixed_bfloat16) changes how Tailor rounds the
 	// products, not the weights: both export as float32.
-	if dt, err := c.str("dtype", "float32"); err != nil || (dt != "float32" && dt != "mixed_bfloat16") {
-		return in, fmt.Errorf("dtype %q, want float32 or mixed_bfloat16 (%v)", dt, err)
+	if dt, err := c.str("dtype", "float32"); err != nil {
+		return in, err
+	} else if dt != "float32" && dt != "mixed_bfloat16" {
+		return in, fmt.Errorf("dtype %q, want float32 or mixed_bfloat16", dt)
 	}
 	h, w, ch, err := imageDims(in.shape)
 	if err != nil {
@@ -315,8 +321,10 @@ func (b *builder) globalAveragePooling2D(scope string, c config, in value) (valu
 	if err := c.channelsLast(); err != nil {
 		return in, err
 	}
-	if keep, err := c.bool("keepdims", false); err != nil || keep {
-		return in, fmt.Errorf("keepdims must be false (%v)", err)
+	if keep, err := c.bool("keepdims", false); err != nil {
+		return in, err
+	} else if keep {
+		return in, fmt.Errorf("keepdims=true is not supported")
 	}
 	if len(in.shape) != 3 {
 		return in, fmt.Errorf("input shape %v, want (height, width, channels)", in.shape)
@@ -348,8 +356,10 @@ func (b *builder) batchNormalization(l layers.Layer, c config, in value) (value,
 		return in, err
 	}
 	for _, key := range []string{"center", "scale"} {
-		if on, err := c.bool(key, true); err != nil || !on {
-			return in, fmt.Errorf("%s must be true (%v)", key, err)
+		if on, err := c.bool(key, true); err != nil {
+			return in, err
+		} else if !on {
+			return in, fmt.Errorf("%s=false is not supported", key)
 		}
 	}
 	if len(in.shape) == 0 {
