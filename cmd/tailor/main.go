@@ -42,6 +42,7 @@ func commands() []command {
 		{"evaluate", "evaluate a saved model: loss, accuracy, per-class accuracy, confusion matrix", runEvaluate},
 		{"predict", "predict the top classes of dataset images or PNG/JPEG files with a saved model", runPredict},
 		{"report", "write one HTML page on how a saved model was trained and how it does", runReport},
+		{"export", "export a saved model as ONNX, for ONNX Runtime, Triton or KServe", runExport},
 		{"bench", "measure SGEMM, training and prediction speed", runBench},
 	}
 }
