@@ -15,7 +15,8 @@
 // categorical cross-entropy for more — with Adam (learning rate 0.001),
 // batches of 32, 100 epochs, weights and shuffling seeded with the seed.
 // It writes DIR/<dataset>-<seed>.json: the split's indices and Tailor's
-// training and test accuracy.
+// training and test accuracy. With -from-logits the last layer is linear
+// and the loss applies the sigmoid or softmax itself (from_logits=True).
 package main
 
 import (
@@ -50,6 +51,7 @@ type Result struct {
 	Stratified    bool    `json:"stratified"`
 	Train         []int   `json:"train"`
 	Test          []int   `json:"test"`
+	FromLogits    bool    `json:"from_logits,omitempty"`
 	Epochs        int     `json:"epochs"`
 	BatchSize     int     `json:"batch_size"`
 	TrainAccuracy float64 `json:"tailor_train_accuracy"`
@@ -64,6 +66,7 @@ func main() {
 	epochs := flag.Int("epochs", 100, "training epochs")
 	testSize := flag.Float64("test-size", 0.2, "test fraction (or count)")
 	noStratify := flag.Bool("no-stratify", false, "split without stratifying by class")
+	fromLogits := flag.Bool("from-logits", false, "a linear last layer with a from_logits loss")
 	dir := flag.String("data", "", "directory of sklearn's CSV files (default: python3-sklearn's)")
 	flag.Parse()
 	if *out == "" {
@@ -84,7 +87,7 @@ func main() {
 			if err != nil {
 				fail(fmt.Errorf("seed %q: %w", s, err))
 			}
-			r, err := run(d, seed, *testSize, !*noStratify, *epochs)
+			r, err := run(d, config{seed: seed, testSize: *testSize, stratify: !*noStratify, epochs: *epochs, fromLogits: *fromLogits})
 			if err != nil {
 				fail(fmt.Errorf("%s seed %d: %w", name, seed, err))
 			}
@@ -106,10 +109,20 @@ func fail(err error) {
 	os.Exit(1)
 }
 
+// config is one run's settings.
+type config struct {
+	seed       uint64
+	testSize   float64
+	stratify   bool
+	epochs     int
+	fromLogits bool
+}
+
 // run splits, scales, trains and scores one dataset with one seed.
-func run(d *sklearn.Dataset, seed uint64, testSize float64, stratify bool, epochs int) (*Result, error) {
-	opts := preprocessing.SplitOptions{TestSize: testSize, Seed: seed}
-	if stratify {
+func run(d *sklearn.Dataset, c config) (*Result, error) {
+	seed := c.seed
+	opts := preprocessing.SplitOptions{TestSize: c.testSize, Seed: seed}
+	if c.stratify {
 		opts.Stratify = make([]int, len(d.Target))
 		for i, y := range d.Target {
 			opts.Stratify[i] = int(y)
@@ -134,8 +147,16 @@ func run(d *sklearn.Dataset, seed uint64, testSize float64, stratify bool, epoch
 	var out layers.Layer = layers.Dense(classes, activations.Softmax)
 	var loss losses.Loss = losses.SparseCategoricalCrossentropy()
 	var metric metrics.Metric = metrics.Accuracy()
-	if binary {
+	threshold := float32(0.5) // of the sigmoid's output
+	switch {
+	case binary && c.fromLogits:
+		// The binary metrics threshold probabilities; on logits the
+		// decision is z > 0, which accuracy below applies.
+		out, loss, metric, threshold = layers.Dense(1, activations.Linear), losses.BinaryCrossentropyLoss{FromLogits: true}, nil, 0
+	case binary:
 		out, loss, metric = layers.Dense(1, activations.Sigmoid), losses.BinaryCrossentropy(), metrics.BinaryAccuracy()
+	case c.fromLogits:
+		out, loss = layers.Dense(classes, activations.Linear), losses.SparseCategoricalCrossentropyLoss{FromLogits: true}
 	}
 	model := tailor.Sequential(
 		layers.Dense(6, activations.ReLU),
@@ -145,26 +166,30 @@ func run(d *sklearn.Dataset, seed uint64, testSize float64, stratify bool, epoch
 	if err := model.SetSeed(seed); err != nil {
 		return nil, err
 	}
-	if err := model.Compile(optimizers.Adam(), loss, metric); err != nil {
+	var ms []metrics.Metric
+	if metric != nil {
+		ms = append(ms, metric)
+	}
+	if err := model.Compile(optimizers.Adam(), loss, ms...); err != nil {
 		return nil, err
 	}
 	start := time.Now()
 	const batch = 32
-	if err := fit(model, xTrain, yTrain, epochs, batch, seed); err != nil {
+	if err := fit(model, xTrain, yTrain, c.epochs, batch, seed); err != nil {
 		return nil, err
 	}
 	secs := time.Since(start).Seconds()
-	trainAcc, err := accuracy(model, xTrain, yTrain, binary)
+	trainAcc, err := accuracy(model, xTrain, yTrain, binary, threshold)
 	if err != nil {
 		return nil, err
 	}
-	testAcc, err := accuracy(model, xTest, yTest, binary)
+	testAcc, err := accuracy(model, xTest, yTest, binary, threshold)
 	if err != nil {
 		return nil, err
 	}
 	return &Result{
-		Dataset: d.Name, Seed: seed, TestSize: testSize, Stratified: stratify,
-		Train: train, Test: test, Epochs: epochs, BatchSize: batch,
+		Dataset: d.Name, Seed: seed, TestSize: c.testSize, Stratified: c.stratify, FromLogits: c.fromLogits,
+		Train: train, Test: test, Epochs: c.epochs, BatchSize: batch,
 		TrainAccuracy: trainAcc, TestAccuracy: testAcc, Seconds: secs,
 	}, nil
 }
@@ -191,8 +216,8 @@ func take(d *sklearn.Dataset, idx []int) (x, y *tensor.Tensor) {
 }
 
 // accuracy returns the fraction of examples whose predicted class — the
-// sigmoid's output above 0.5, or the most probable class — is the label.
-func accuracy(model *tailor.Model, x, y *tensor.Tensor, binary bool) (float64, error) {
+// single output above threshold, or the highest output — is the label.
+func accuracy(model *tailor.Model, x, y *tensor.Tensor, binary bool, threshold float32) (float64, error) {
 	p, err := model.Predict(context.Background(), x, tailor.PredictOptions{})
 	if err != nil {
 		return 0, err
@@ -201,7 +226,7 @@ func accuracy(model *tailor.Model, x, y *tensor.Tensor, binary bool) (float64, e
 	for i, label := range y.Data {
 		var class int
 		if binary {
-			if p.Data[i] > 0.5 {
+			if p.Data[i] > threshold {
 				class = 1
 			}
 		} else {
