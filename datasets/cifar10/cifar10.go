@@ -231,8 +231,14 @@ func Read(ctx context.Context, r io.Reader, opts *Options) (train, test *Dataset
 		}
 		return nil, nil, err
 	}
-	// Hash whatever follows the gzip member too: the checksum covers the
-	// whole file.
+	// Read the tar's end padding and the gzip trailer, which checks the
+	// decompressed data's CRC, then hash whatever follows the gzip member:
+	// the checksum covers the whole file.
+	if n, err := io.Copy(io.Discard, io.LimitReader(zr, maxOtherBytes+1)); err != nil {
+		return nil, nil, fmt.Errorf("after the tar archive: %w", err)
+	} else if n > maxOtherBytes {
+		return nil, nil, fmt.Errorf("more than %d bytes after the tar archive", maxOtherBytes)
+	}
 	if _, err := io.Copy(io.Discard, br); err != nil {
 		return nil, nil, err
 	}
