@@ -196,6 +196,8 @@ func TestBadArchives(t *testing.T) {
 	good := archive(t, goodMembers())
 	corrupt := slices.Clone(good)
 	corrupt[len(corrupt)/2] ^= 0xff
+	badCRC := slices.Clone(good)
+	badCRC[len(badCRC)-8] ^= 0xff // the gzip trailer's CRC-32
 	replace := func(name string, data []byte) []member {
 		ms := goodMembers()
 		for i := range ms {
@@ -219,6 +221,7 @@ func TestBadArchives(t *testing.T) {
 		{"wrong checksum", good, strings.Repeat("0", 64), "SHA-256 " + sumOf(good) + ", want 0000"},
 		{"corrupt", corrupt, "", "data_batch"},
 		{"truncated", good[:len(good)*2/3], "", "unexpected EOF"},
+		{"bad gzip CRC", badCRC, "", "after the tar archive: gzip: invalid checksum"},
 		{"not gzip", []byte("PK\x03\x04 a zip file"), "", "not a gzip stream"},
 		{"short batch", archive(t, replace("data_batch_2.bin", batch(2)[:2*recordBytes])), "", "data_batch_2.bin: 6146 bytes, want 9219 (3 records of 3073 bytes)"},
 		{"bad label", archive(t, replace("data_batch_3.bin", badLabel)), "", "data_batch_3.bin: record 1 has label 10, want 0 to 9"},
