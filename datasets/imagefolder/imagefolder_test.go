@@ -297,3 +297,33 @@ func TestLoadErrors(t *testing.T) {
 		t.Errorf("truncated PNG: %v", err)
 	}
 }
+
+// TestConcurrentGather gathers from many goroutines through one cache (run
+// with -race).
+func TestConcurrentGather(t *testing.T) {
+	train, _, err := Load(tree(t), Options{Height: 3, Width: 3, Cache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &tensor.Tensor{}
+	if err := train.Gather(want, []int{4, 3, 2, 1, 0}); err != nil {
+		t.Fatal(err)
+	}
+	train.cache.images = map[string][]float32{} // start cold
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			x := &tensor.Tensor{}
+			err := train.Gather(x, []int{4, 3, 2, 1, 0})
+			if err == nil && !reflect.DeepEqual(x.Data, want.Data) {
+				err = os.ErrInvalid
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
