@@ -8,16 +8,18 @@ import (
 )
 
 // Config returns the loss's configuration as Keras's get_config would
-// describe it: {"label_smoothing": ε} when it smooths labels, else empty.
+// describe it: {"label_smoothing": ε} when it smooths labels and
+// {"from_logits": true} on logits, else empty.
 func (l SparseCategoricalCrossentropyLoss) Config() map[string]any {
-	if l.LabelSmoothing == 0 {
-		return map[string]any{}
+	cfg := map[string]any{}
+	if l.LabelSmoothing != 0 {
+		cfg["label_smoothing"] = l.LabelSmoothing
 	}
-	return map[string]any{"label_smoothing": l.LabelSmoothing}
+	if l.FromLogits {
+		cfg["from_logits"] = true
+	}
+	return cfg
 }
-
-// Config returns an empty configuration: the loss has no options.
-func (CategoricalCrossentropyLoss) Config() map[string]any { return map[string]any{} }
 
 // registry holds every loss a model file may name.
 var registry = config.NewRegistry[Loss]("loss")
@@ -46,10 +48,17 @@ func FromConfig(name string, cfg map[string]any) (Loss, error) {
 }
 
 func init() {
-	Register("sparse_categorical_crossentropy", func(c *config.Reader) (Loss, error) {
-		return SparseCategoricalCrossentropyWithSmoothing(c.Float("label_smoothing", 0))
-	})
-	Register("categorical_crossentropy", func(c *config.Reader) (Loss, error) {
-		return CategoricalCrossentropy(), nil
-	})
+	for name, fromConfig := range map[string]config.FromConfig[Loss]{
+		"sparse_categorical_crossentropy": sparseFromConfig,
+		"categorical_crossentropy":        categoricalFromConfig,
+		"binary_crossentropy":             binaryFromConfig,
+		"mean_squared_error":              func(*config.Reader) (Loss, error) { return MeanSquaredError(), nil },
+		"mean_absolute_error":             func(*config.Reader) (Loss, error) { return MeanAbsoluteError(), nil },
+	} {
+		Register(name, func(c *config.Reader) (Loss, error) {
+			l, err := fromConfig(c)
+			readKerasKeys(c)
+			return l, err
+		})
+	}
 }

@@ -1,7 +1,10 @@
 // Package losses holds the objectives a model minimises, under their Keras
 // names: SparseCategoricalCrossentropy (integer labels) and
-// CategoricalCrossentropy (one-hot labels), both on probabilities as the
-// tutorial uses them; the sparse one can smooth its labels.
+// CategoricalCrossentropy (one-hot labels), on probabilities as the
+// tutorial uses them or on logits (FromLogits, Keras's from_logits=True),
+// with optional label smoothing; BinaryCrossentropy for a sigmoid output
+// (binary.go); MeanSquaredError and MeanAbsoluteError for regression
+// (regression.go).
 package losses
 
 import (
@@ -77,6 +80,9 @@ type SparseCategoricalCrossentropyLoss struct {
 	// CategoricalCrossentropy(label_smoothing=ε) and PyTorch's
 	// CrossEntropyLoss(label_smoothing=ε) do. Zero is the tutorial's loss.
 	LabelSmoothing float64
+	// FromLogits says the predictions are logits, not probabilities: the
+	// loss applies the softmax itself, stably (logits.go).
+	FromLogits bool
 }
 
 // SparseCategoricalCrossentropy returns the loss the tutorial compiles
@@ -122,9 +128,13 @@ func (l SparseCategoricalCrossentropyLoss) target(j, y, c int) float32 {
 }
 
 // Compute returns Σ −Σ_j t_j·log(p_j/Σp) (with Keras's clipping) for the
-// target distribution t of each label, and its gradient.
+// target distribution t of each label, and its gradient; with FromLogits,
+// Σ −Σ_j t_j·log softmax(z)_j.
 func (l SparseCategoricalCrossentropyLoss) Compute(pred, target, grad *tensor.Tensor) float64 {
 	b, c := pred.Len(), pred.Shape[len(pred.Shape)-1]
+	if l.FromLogits {
+		return computeLogits(pred, grad, func(i, j int) float32 { return l.target(j, int(target.Data[i]), c) })
+	}
 	scale := 1 / float32(b)
 	var sum float64
 	for i := 0; i < b; i++ {
@@ -139,8 +149,16 @@ func (l SparseCategoricalCrossentropyLoss) Compute(pred, target, grad *tensor.Te
 }
 
 // ComputeSoftmax returns the same loss with the gradient (p − t)/B with
-// respect to the logits of the softmax that produced probs.
+// respect to the logits of the softmax that produced probs. With
+// FromLogits the probabilities are taken for logits, as Keras does when
+// from_logits=True follows a softmax, and the gradient goes through the
+// softmax's Jacobian.
 func (l SparseCategoricalCrossentropyLoss) ComputeSoftmax(probs, target, dlogits *tensor.Tensor) float64 {
+	if l.FromLogits {
+		loss := l.Compute(probs, target, dlogits)
+		throughSoftmax(probs, dlogits)
+		return loss
+	}
 	b, c := probs.Len(), probs.Shape[len(probs.Shape)-1]
 	scale := 1 / float32(b)
 	var sum float64
@@ -160,7 +178,22 @@ func (l SparseCategoricalCrossentropyLoss) ComputeSoftmax(probs, target, dlogits
 
 // CategoricalCrossentropyLoss is cross-entropy against one-hot (or soft)
 // target distributions.
-type CategoricalCrossentropyLoss struct{}
+type CategoricalCrossentropyLoss struct {
+	// LabelSmoothing ε in [0, 1) trains against t·(1−ε) + ε/C instead of
+	// the targets t, as Keras's label_smoothing does. Zero by default.
+	LabelSmoothing float64
+	// FromLogits says the predictions are logits, not probabilities
+	// (logits.go).
+	FromLogits bool
+}
+
+// target returns the (smoothed) target j of a row t of c targets.
+func (l CategoricalCrossentropyLoss) target(t []float32, j, c int) float32 {
+	if l.LabelSmoothing == 0 {
+		return t[j]
+	}
+	return t[j]*(1-float32(l.LabelSmoothing)) + float32(l.LabelSmoothing)/float32(c)
+}
 
 // CategoricalCrossentropy returns cross-entropy for one-hot targets of the
 // predictions' shape.
@@ -184,9 +217,12 @@ func (CategoricalCrossentropyLoss) CheckTargets(y *tensor.Tensor, pred tensor.Sh
 }
 
 // Compute returns Σ −Σ_j t_j·log(p_j/Σp) (with Keras's clipping) and its
-// gradient.
-func (CategoricalCrossentropyLoss) Compute(pred, target, grad *tensor.Tensor) float64 {
+// gradient; with FromLogits, Σ −Σ_j t_j·log softmax(z)_j.
+func (l CategoricalCrossentropyLoss) Compute(pred, target, grad *tensor.Tensor) float64 {
 	b, c := pred.Len(), pred.Shape[len(pred.Shape)-1]
+	if l.FromLogits {
+		return computeLogits(pred, grad, func(i, j int) float32 { return l.target(target.Data[i*c:i*c+c], j, c) })
+	}
 	scale := 1 / float32(b)
 	var sum float64
 	for i := 0; i < b; i++ {
@@ -195,14 +231,21 @@ func (CategoricalCrossentropyLoss) Compute(pred, target, grad *tensor.Tensor) fl
 		if grad != nil {
 			g = grad.Data[i*c : i*c+c]
 		}
-		sum += crossEntropy(pred.Data[i*c:i*c+c], func(j int) float32 { return t[j] }, g, scale)
+		sum += crossEntropy(pred.Data[i*c:i*c+c], func(j int) float32 { return l.target(t, j, c) }, g, scale)
 	}
 	return sum
 }
 
 // ComputeSoftmax returns the loss with its gradient with respect to the
 // softmax's logits, (p·Σt − t)/B, which is (p − t)/B for one-hot targets.
-func (CategoricalCrossentropyLoss) ComputeSoftmax(probs, target, dlogits *tensor.Tensor) float64 {
+// With FromLogits the probabilities are taken for logits, as for the
+// sparse loss.
+func (l CategoricalCrossentropyLoss) ComputeSoftmax(probs, target, dlogits *tensor.Tensor) float64 {
+	if l.FromLogits {
+		loss := l.Compute(probs, target, dlogits)
+		throughSoftmax(probs, dlogits)
+		return loss
+	}
 	b, c := probs.Len(), probs.Shape[len(probs.Shape)-1]
 	scale := 1 / float32(b)
 	var sum float64
@@ -210,13 +253,14 @@ func (CategoricalCrossentropyLoss) ComputeSoftmax(probs, target, dlogits *tensor
 		p, t, d := probs.Data[i*c:i*c+c], target.Data[i*c:i*c+c], dlogits.Data[i*c:i*c+c]
 		var sumT float32
 		for j, v := range p {
-			sumT += t[j]
-			if t[j] != 0 {
-				sum -= float64(t[j]) * math.Log(min(max(float64(v), epsilon), 1-epsilon))
+			tj := l.target(t, j, c)
+			sumT += tj
+			if tj != 0 {
+				sum -= float64(tj) * math.Log(min(max(float64(v), epsilon), 1-epsilon))
 			}
 		}
 		for j, v := range p {
-			d[j] = (v*sumT - t[j]) * scale
+			d[j] = (v*sumT - l.target(t, j, c)) * scale
 		}
 	}
 	return sum

@@ -316,7 +316,8 @@ func TestLabelSmoothingConfig(t *testing.T) {
 		{"sparse_categorical_crossentropy", map[string]any{"label_smoothing": "0.1"}, nil, "want a finite number"},
 		{"sparse_categorical_crossentropy", map[string]any{"smoothing": 0.1}, nil, `unknown configuration keys ["smoothing"]`},
 		{"categorical_crossentropy", map[string]any{}, CategoricalCrossentropy(), ""},
-		{"categorical_crossentropy", map[string]any{"label_smoothing": 0.1}, nil, "unknown configuration keys"},
+		{"categorical_crossentropy", map[string]any{"label_smoothing": 0.1}, CategoricalCrossentropyLoss{LabelSmoothing: 0.1}, ""},
+		{"categorical_crossentropy", map[string]any{"smoothing": 0.1}, nil, "unknown configuration keys"},
 		{"hinge", nil, nil, `unknown loss "hinge"`},
 	}
 	for _, tt := range tests {

@@ -1,7 +1,10 @@
 // Package metrics holds what a model reports besides its loss: Accuracy,
 // accumulated over batches during Fit and Evaluate, and AccuracyScore, the
 // one-shot comparison of two label slices that scikit-learn's
-// accuracy_score performs.
+// accuracy_score performs. For a sigmoid output, BinaryAccuracy,
+// Precision and Recall (binary.go); TopKCategoricalAccuracy and
+// SparseTopKCategoricalAccuracy (topk.go); FromConfig reads them back by
+// their Keras names (config.go).
 package metrics
 
 import (

@@ -1,0 +1,237 @@
+package tabular
+
+import (
+	"errors"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+func read(t *testing.T, text string, opts Options) *Table {
+	t.Helper()
+	tab, err := ReadCSV(strings.NewReader(text), "t.csv", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tab
+}
+
+func TestReadCSVKinds(t *testing.T) {
+	text := "\uFEFFRowNumber,Geography, Age ,Balance,Surname\n" +
+		"1,France,42,0,Hargrave\r\n" +
+		"2, Spain ,41,83807.86,\"Hill, Jr.\"\n" +
+		"\n" + // blank lines are skipped
+		"3,France,42,159660.8,\"O\"\"Brien\"\n"
+	tab := read(t, text, Options{})
+	if got, want := tab.Names(), []string{"RowNumber", "Geography", "Age", "Balance", "Surname"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("names %q, want %q", got, want)
+	}
+	if tab.Rows() != 3 || tab.Name != "t.csv" {
+		t.Fatalf("%d rows named %q, want 3 named t.csv", tab.Rows(), tab.Name)
+	}
+	wantKinds := []Kind{Numeric, Categorical, Numeric, Numeric, Categorical}
+	for i, c := range tab.Columns {
+		if c.Kind != wantKinds[i] {
+			t.Errorf("column %s is %v, want %v", c.Name, c.Kind, wantKinds[i])
+		}
+	}
+	geo, _ := tab.Column("Geography")
+	if !reflect.DeepEqual(geo.Levels, []string{"France", "Spain"}) || !reflect.DeepEqual(geo.Codes, []int32{0, 1, 0}) {
+		t.Errorf("Geography levels %q codes %v", geo.Levels, geo.Codes)
+	}
+	bal, _ := tab.Column("Balance")
+	if !reflect.DeepEqual(bal.Numbers, []float64{0, 83807.86, 159660.8}) {
+		t.Errorf("Balance %v", bal.Numbers)
+	}
+	sur, _ := tab.Column("Surname")
+	if got := []string{sur.Text(0), sur.Text(1), sur.Text(2)}; !reflect.DeepEqual(got, []string{"Hargrave", "Hill, Jr.", `O"Brien`}) {
+		t.Errorf("Surname %q", got)
+	}
+	if got := []int{tab.Line(0), tab.Line(1), tab.Line(2)}; !reflect.DeepEqual(got, []int{2, 3, 5}) {
+		t.Errorf("lines %v, want [2 3 5]", got)
+	}
+	if _, err := tab.Column("Exited"); err == nil || !strings.Contains(err.Error(), `t.csv: no column "Exited"`) {
+		t.Errorf("missing column: %v", err)
+	}
+}
+
+func TestReadCSVOptions(t *testing.T) {
+	// A quoted line break, a declared categorical column of numbers, a
+	// semicolon delimiter, kept missing values and an unnamed first
+	// column (pandas's index).
+	text := ";zip;note;score\n0;02139;\"two\nlines\";NA\n1;10001;x;3.5\n2;?;y;\n"
+	tab := read(t, text, Options{Comma: ';', Kinds: map[string]Kind{"zip": Categorical}, Missing: MissingKeep})
+	if got := tab.Names(); !reflect.DeepEqual(got, []string{"Unnamed: 0", "zip", "note", "score"}) {
+		t.Errorf("names %q", got)
+	}
+	zip, _ := tab.Column("zip")
+	if zip.Kind != Categorical || zip.Text(0) != "02139" || !zip.IsMissing(2) || zip.Missing != 1 {
+		t.Errorf("zip %+v", zip)
+	}
+	note, _ := tab.Column("note")
+	if note.Text(0) != "two\nlines" {
+		t.Errorf("note %q", note.Text(0))
+	}
+	score, _ := tab.Column("score")
+	if score.Kind != Numeric || !math.IsNaN(score.Numbers[0]) || score.Numbers[1] != 3.5 || !math.IsNaN(score.Numbers[2]) || score.Missing != 2 {
+		t.Errorf("score %+v", score)
+	}
+	// The quoted line break moves the next rows down a line.
+	if got := []int{tab.Line(0), tab.Line(1), tab.Line(2)}; !reflect.DeepEqual(got, []int{2, 4, 5}) {
+		t.Errorf("lines %v, want [2 4 5]", got)
+	}
+	// A column whose first values are missing takes the kind of the first
+	// value present.
+	tab = read(t, "a,b\n,\n1,x\n", Options{Missing: MissingKeep})
+	a, _ := tab.Column("a")
+	b, _ := tab.Column("b")
+	if a.Kind != Numeric || !a.IsMissing(0) || b.Kind != Categorical || !b.IsMissing(0) || b.Text(1) != "x" {
+		t.Errorf("a %+v, b %+v", a, b)
+	}
+
+	sub, err := tab.Take([]int{1, 1, 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sa, _ := sub.Column("a")
+	sb, _ := sub.Column("b")
+	if sub.Rows() != 3 || sa.Numbers[0] != 1 || sa.Missing != 1 || sb.Text(1) != "x" || sub.Line(2) != 2 {
+		t.Errorf("Take: a %+v, b %+v", sa, sb)
+	}
+	if _, err := tab.Take([]int{2}); err == nil {
+		t.Error("Take out of range accepted")
+	}
+}
+
+// TestReadCSVErrors feeds malformed files: each error must name the file,
+// the line and, where there is one, the column by number and name.
+func TestReadCSVErrors(t *testing.T) {
+	tests := []struct {
+		name, text string
+		opts       Options
+		line, col  int
+		want       string
+	}{
+		{"empty file", "", Options{}, 0, 0, "t.csv: empty file, want a header line"},
+		{"only blank lines", "\n\n\r\n", Options{}, 0, 0, "t.csv: empty file"},
+		{"header only", "a,b,c\n", Options{}, 0, 0, "t.csv: no data rows after the header"},
+		{"ragged short", "a,b,c\n1,2,3\n4,5\n", Options{}, 3, 0, "t.csv:3: 2 fields, want 3 as in the header (a ragged row)"},
+		{"ragged long", "a,b\n1,2\n\n3,4,5\n", Options{}, 4, 0, "t.csv:4: 3 fields, want 2"},
+		{"text in a declared numeric column", "Age,Name\n42,Ann\nforty,Bob\n", Options{Kinds: map[string]Kind{"Age": Numeric}}, 3, 1, `t.csv:3: column 1 "Age": "forty" is not a number (the column is declared Numeric)`},
+		{"text in an inferred numeric column", "id,Age\n1,42\n2,41\n3,unknown\n", Options{}, 4, 2, `t.csv:4: column 2 "Age": "unknown" is not a number, but "42" on line 2 is: declare the column Categorical`},
+		{"number in an inferred categorical column", "Size\nS\nM\n10\n", Options{}, 4, 1, `t.csv:4: column 1 "Size": "10" is a number, but "S" on line 2 is not`},
+		{"infinity", "x\n1\ninf\n", Options{}, 3, 1, `column 1 "x": "inf" is not a number`},
+		{"missing value", "a,b\n1,2\n3,NA\n", Options{}, 3, 2, `t.csv:3: column 2 "b": missing value "NA" (set Options.Missing to MissingKeep`},
+		{"empty value", "a,b\n1,\n", Options{}, 2, 2, `t.csv:2: column 2 "b": missing value ""`},
+		{"question mark", "a,b\n1, ?\n", Options{}, 2, 2, `missing value "?"`},
+		{"all missing", "a,b\n1,\n2,NA\n", Options{Missing: MissingKeep}, 2, 2, `t.csv:2: column 2 "b": every value is missing`},
+		{"unterminated quote", "a,b\n1,2\n3,\"four\n5,6\n", Options{}, 3, 0, "t.csv:3: the quoted field 2 opened on line 3 never closes"},
+		{"text after a closing quote", "a,b\n\"1\"x,2\n", Options{}, 2, 0, `t.csv:2: field 1: 'x' after its closing quote`},
+		{"invalid UTF-8", "a,b\n1,caf\xe9\n", Options{}, 2, 2, `t.csv:2: column 2 "b": the value is not valid UTF-8`},
+		{"invalid UTF-8 header", "a,\xff\n1,2\n", Options{}, 1, 2, "t.csv:1: column 2: the header's name is not valid UTF-8"},
+		{"repeated name", "a,b,a\n1,2,3\n", Options{}, 1, 3, `t.csv:1: column 3 "a": the header repeats the name of column 1`},
+		{"unknown declared column", "a,b\n1,2\n", Options{Kinds: map[string]Kind{"c": Numeric}}, 1, 0, `Options.Kinds names column "c", which the header lacks`},
+		{"too many columns", "a,b,c,d\n1,2,3,4\n", Options{MaxColumns: 3}, 1, 0, "t.csv:1: more than 3 fields (Options.MaxColumns)"},
+		{"too many rows", "a\n1\n2\n3\n", Options{MaxRows: 2}, 4, 0, "t.csv:4: more than 2 rows (Options.MaxRows)"},
+		{"too many cells", "a,b\n1,2\n3,4\n", Options{MaxCells: 3}, 3, 0, "t.csv:3: more than 3 cells (Options.MaxCells)"},
+		{"too many categories", "c\nx\ny\nz\n", Options{MaxCategories: 2}, 4, 1, `t.csv:4: column 1 "c": more than 2 distinct values (Options.MaxCategories)`},
+		{"long line", "a,b\n1," + strings.Repeat("9", 100) + "\n", Options{MaxLineBytes: 64}, 2, 0, "t.csv:2: record longer than 64 bytes (Options.MaxLineBytes)"},
+		{"bad delimiter", "a\n1\n", Options{Comma: '"'}, 0, 0, "t.csv: Options.Comma is '\"'"},
+		{"negative limit", "a\n1\n", Options{MaxRows: -1}, 0, 0, "Options.MaxRows is -1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ReadCSV(strings.NewReader(tt.text), "t.csv", tt.opts)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want one containing %q", err, tt.want)
+			}
+			var e *Error
+			if tt.line > 0 || tt.col > 0 {
+				if !errors.As(err, &e) {
+					t.Fatalf("error %v is not a *tabular.Error", err)
+				}
+				if e.File != "t.csv" || e.Line != tt.line || e.Column != tt.col {
+					t.Errorf("error at %s line %d column %d, want t.csv line %d column %d", e.File, e.Line, e.Column, tt.line, tt.col)
+				}
+			}
+		})
+	}
+}
+
+// endless yields a header and then one line of n bytes of digits without
+// a line break, generated as it is read: a 1 GB line costs no memory to
+// make.
+type endless struct {
+	header string
+	n      int64
+	off    int64
+}
+
+func (e *endless) Read(p []byte) (int, error) {
+	if e.header != "" {
+		k := copy(p, e.header)
+		e.header = e.header[k:]
+		return k, nil
+	}
+	if e.off >= e.n {
+		return 0, io.EOF
+	}
+	k := int64(len(p))
+	if e.n-e.off < k {
+		k = e.n - e.off
+	}
+	for i := range p[:k] {
+		p[i] = '7'
+	}
+	e.off += k
+	return int(k), nil
+}
+
+// TestReadCSVGigabyteLine reads a 1 GB line: the reader must stop after
+// MaxLineBytes with an error naming the line, having read and held little
+// more than that.
+func TestReadCSVGigabyteLine(t *testing.T) {
+	src := &endless{header: "a,b\n1,2\n", n: 1 << 30}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := ReadCSV(src, "big.csv", Options{})
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "big.csv:3: record longer than 1048576 bytes (Options.MaxLineBytes)") {
+		t.Fatalf("error %v", err)
+	}
+	if src.off > 2<<20 {
+		t.Errorf("read %d bytes of the long line, want at most about MaxLineBytes", src.off)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+		t.Errorf("allocated %d MiB reading a record capped at 1 MiB", alloc>>20)
+	}
+}
+
+func TestReadCSVFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "customers.csv")
+	if err := os.WriteFile(path, []byte("Gender,Exited\nFemale,1\nMale,0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tab, err := ReadCSVFile(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tab.Name != path || tab.Rows() != 2 {
+		t.Errorf("table %q of %d rows", tab.Name, tab.Rows())
+	}
+	if err := os.WriteFile(path, []byte("Gender,Exited\nFemale\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadCSVFile(path, Options{}); err == nil || !strings.HasPrefix(err.Error(), path+":2: ") {
+		t.Errorf("error %v, want it to start with %s:2:", err, path)
+	}
+	if _, err := ReadCSVFile(filepath.Join(t.TempDir(), "none.csv"), Options{}); err == nil || !strings.Contains(err.Error(), "none.csv") {
+		t.Errorf("missing file: %v", err)
+	}
+}
