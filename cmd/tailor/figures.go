@@ -181,31 +181,24 @@ func predictionPlot(w io.Writer, path string, x, probs *tensor.Tensor, labels []
 	return nil
 }
 
-// tutorialImageFigures writes the tutorial's first figures into dir:
-// train image i with a colour bar before and after scaling by 1/255
-// (plt.imshow(train_images[i]); plt.colorbar()), and the first 25 training
-// images with their class names. raw holds the pixels as 0..255, scaled as
-// 0..1.
-func tutorialImageFigures(w io.Writer, dir string, raw, scaled *tensor.Tensor, labels []uint8, names []string, i int) error {
-	img := func(x *tensor.Tensor) plots.Image {
-		return plots.Image{Pixels: x.Row(i), H: x.Shape[1], W: x.Shape[2]}
-	}
-	title := names[labels[i]]
-	fig, err := plots.ImshowFigure(img(raw), plots.ImshowOptions{Title: title})
-	if err := saveFigure(w, dir, fmt.Sprintf("train_image_%d", i), fig, err); err != nil {
-		return err
-	}
-	fig, err = plots.ImshowFigure(img(scaled), plots.ImshowOptions{Title: title})
-	if err := saveFigure(w, dir, fmt.Sprintf("train_image_%d_scaled", i), fig, err); err != nil {
-		return err
-	}
-	n := min(25, scaled.Len())
+// imshowFigure writes image i of x (N, H, W) with a colour bar into dir
+// as name.png and name.svg: plt.imshow(x[i]); plt.colorbar().
+func imshowFigure(w io.Writer, dir, name string, x *tensor.Tensor, i int, title string) error {
+	img := plots.Image{Pixels: x.Row(i), H: x.Shape[1], W: x.Shape[2]}
+	fig, err := plots.ImshowFigure(img, plots.ImshowOptions{Title: title})
+	return saveFigure(w, dir, name, fig, err)
+}
+
+// gridFigure writes the first 25 images of x with their class names into
+// dir, as TensorFlow's tutorial checks the data's format.
+func gridFigure(w io.Writer, dir string, x *tensor.Tensor, labels []uint8, names []string) error {
+	n := min(25, x.Len())
 	imgs, captions := make([]plots.Image, n), make([]string, n)
 	for k := range n {
-		imgs[k] = plots.Image{Pixels: scaled.Row(k), H: scaled.Shape[1], W: scaled.Shape[2]}
+		imgs[k] = plots.Image{Pixels: x.Row(k), H: x.Shape[1], W: x.Shape[2]}
 		captions[k] = names[labels[k]]
 	}
-	fig, err = plots.GridFigure(imgs, captions, 5)
+	fig, err := plots.GridFigure(imgs, captions, 5)
 	return saveFigure(w, dir, "train_images_25", fig, err)
 }
 

@@ -1,0 +1,35 @@
+package pyrepr
+
+import "testing"
+
+func TestRepr(t *testing.T) {
+	labels := make([]uint8, 60000)
+	copy(labels, []uint8{9, 0, 0})
+	copy(labels[59997:], []uint8{3, 0, 5})
+	classes := make([]int, 10000)
+	copy(classes, []int{9, 2, 1})
+	copy(classes[9997:], []int{8, 1, 5})
+	for _, tc := range []struct{ got, want string }{
+		{Int(labels, "uint8"), "array([9, 0, 0, ..., 3, 0, 5], dtype=uint8)"},
+		{Int(classes, ""), "array([9, 2, 1, ..., 8, 1, 5])"},
+		{Int([]int{1, 2}, "int64"), "array([1, 2])"},
+		{Tuple(Shape([]int{60000, 28, 28}), Shape([]int{60000})), "((60000, 28, 28), (60000,))"},
+		{Shape(nil), "()"},
+		{Float(72.94035223214286), "72.94035223214286"},
+		{Float(255), "255.0"},
+		{Float(0.8841), "0.8841"},
+		{Float(1e-05), "1e-05"},
+		{Float(1.5e20), "1.5e+20"},
+		{Strings([]string{"T-shirt/top", "Trouser", "it's"}), `['T-shirt/top', 'Trouser', 'it\'s']`},
+		// What numpy 1.24 prints for these float32 arrays.
+		{Float32([]float32{1.0232168e-07, 3.2094574e-09, 1.1669734e-08, 4.4385074e-09, 6.3627214e-08, 2.5637373e-03, 1.5051398e-07, 2.8541302e-02, 4.3219565e-06, 9.6889055e-01}),
+			"array([1.0232168e-07, 3.2094574e-09, 1.1669734e-08, 4.4385073e-09,\n       6.3627212e-08, 2.5637373e-03, 1.5051398e-07, 2.8541302e-02,\n       4.3219566e-06, 9.6889055e-01], dtype=float32)"},
+		{Float32([]float32{0.25, 0.5, 0.125}), "array([0.25 , 0.5  , 0.125], dtype=float32)"},
+		{Float32([]float32{1e-5, 0.5, 1}), "array([1.e-05, 5.e-01, 1.e+00], dtype=float32)"},
+		{Float32([]float32{0.1, 0.2, 1}), "array([0.1, 0.2, 1. ], dtype=float32)"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got\n%s\nwant\n%s", tc.got, tc.want)
+		}
+	}
+}
