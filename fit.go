@@ -291,56 +291,19 @@ func (r *fitRun) run(ctx context.Context) (*History, error) {
 // epoch runs one epoch — its batches from the first not yet done, then
 // validation — records it in the history and tells the callbacks.
 func (r *fitRun) epoch(ctx context.Context, epoch int) (Logs, error) {
-	m, opts := r.m, r.opts
-	first := 0 // the first step to run
-	resumed := opts.Resume != nil && epoch == opts.Resume.Epoch
-	if resumed {
-		first = opts.Resume.Step
+	first, err := r.begin(epoch)
+	if err != nil {
+		return nil, err
 	}
-	if first == 0 {
-		if err := r.cbs.epochBegin(m, epoch); err != nil {
-			return nil, err
-		}
-	}
-	r.order.begin(epoch)
 	var bar *progbar.Bar
 	if r.verbose != Silent {
-		fmt.Fprintf(opts.Out, "Epoch %d/%d\n", epoch+1, opts.Epochs)
-		bar = progbar.New(opts.Out, r.order.steps, r.verbose == ProgressBar)
+		fmt.Fprintf(r.opts.Out, "Epoch %d/%d\n", epoch+1, r.opts.Epochs)
+		bar = progbar.New(r.opts.Out, r.order.steps, r.verbose == ProgressBar)
 	}
 	start := time.Now()
-	for _, mt := range m.metrics {
-		mt.Reset()
-	}
-	m.progress = Progress{Epoch: epoch, Step: first}
-	if resumed && first > 0 {
-		m.progress.Seen, m.progress.LossSum = opts.Resume.Seen, opts.Resume.LossSum
-		for i, mt := range m.metrics {
-			s, ok := mt.(metrics.Stateful)
-			if ok && opts.Resume.Metrics != nil && opts.Resume.Metrics[i] != nil {
-				if err := s.SetState(opts.Resume.Metrics[i]); err != nil {
-					return nil, fmt.Errorf("tailor: resuming: %w", err)
-				}
-			}
-		}
-	}
 	for step := first; step < r.order.steps; step++ {
-		idx := r.order.batch(step)
-		loss, err := m.trainBatch(r.train, idx, opts.Seed, uint64(epoch*r.order.steps+step))
-		if err != nil {
+		if err := r.step(epoch, step, bar); err != nil {
 			return nil, err
-		}
-		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return nil, fmt.Errorf("tailor: the loss became %v at epoch %d, step %d: lower the learning rate or check the data", loss, epoch+1, step+1)
-		}
-		p := &m.progress
-		p.Step, p.Seen, p.LossSum = step+1, p.Seen+len(idx), p.LossSum+loss
-		if err := r.cbs.batchEnd(m, epoch, step, loss/float64(len(idx))); err != nil {
-			return nil, err
-		}
-		if bar != nil {
-			m.fillValues(r.values, p.LossSum/float64(p.Seen))
-			bar.Update(step+1, r.values)
 		}
 		// Cancelling stops training here, after a whole batch, where
 		// Progress can resume it.
@@ -348,27 +311,9 @@ func (r *fitRun) epoch(ctx context.Context, epoch int) (Logs, error) {
 			return nil, err
 		}
 	}
-	// Validation reuses nothing of training, but the progress keeps the
-	// metrics' training state for a checkpoint taken at epoch end.
-	lossSum := m.progress.LossSum
-	m.progress = m.Progress()
-	logs := Logs{"loss": lossSum / float64(r.n)}
-	for _, mt := range m.metrics {
-		logs[mt.Name()] = mt.Result()
-	}
-	m.fillValues(r.values, logs["loss"])
-	shown := r.values
-	if r.val != nil {
-		vl, vm, err := m.evaluate(ctx, r.val, 256, false)
-		if err != nil {
-			return nil, err
-		}
-		logs["val_loss"] = vl
-		shown = append(shown[:len(r.values):len(r.values)], progbar.Value{Name: "val_loss", Value: vl})
-		for _, mt := range m.metrics {
-			logs["val_"+mt.Name()] = vm[mt.Name()]
-			shown = append(shown, progbar.Value{Name: "val_" + mt.Name(), Value: vm[mt.Name()]})
-		}
+	logs, shown, err := r.end(ctx)
+	if err != nil {
+		return nil, err
 	}
 	secs := time.Since(start).Seconds()
 	if bar != nil {
@@ -379,8 +324,94 @@ func (r *fitRun) epoch(ctx context.Context, epoch int) (Logs, error) {
 	for k, v := range logs {
 		r.hist.History[k] = append(r.hist.History[k], v)
 	}
-	m.progress = Progress{Epoch: epoch + 1}
-	return logs, r.cbs.epochEnd(m, epoch, logs)
+	r.m.progress = Progress{Epoch: epoch + 1}
+	return logs, r.cbs.epochEnd(r.m, epoch, logs)
+}
+
+// begin starts an epoch: the callbacks (unless it is resumed part-way),
+// its order of examples, and the running loss and metrics — zero, or those
+// a resumed epoch had. It returns the first step to run.
+func (r *fitRun) begin(epoch int) (first int, err error) {
+	m, resume := r.m, r.opts.Resume
+	if resume != nil && epoch == resume.Epoch {
+		first = resume.Step
+	}
+	if first == 0 {
+		if err := r.cbs.epochBegin(m, epoch); err != nil {
+			return 0, err
+		}
+	}
+	r.order.begin(epoch)
+	for _, mt := range m.metrics {
+		mt.Reset()
+	}
+	m.progress = Progress{Epoch: epoch, Step: first}
+	if first == 0 {
+		return 0, nil
+	}
+	m.progress.Seen, m.progress.LossSum = resume.Seen, resume.LossSum
+	for i, mt := range m.metrics {
+		s, ok := mt.(metrics.Stateful)
+		if ok && resume.Metrics != nil && resume.Metrics[i] != nil {
+			if err := s.SetState(resume.Metrics[i]); err != nil {
+				return 0, fmt.Errorf("tailor: resuming: %w", err)
+			}
+		}
+	}
+	return first, nil
+}
+
+// step trains one batch of the epoch and reports it.
+func (r *fitRun) step(epoch, step int, bar *progbar.Bar) error {
+	m := r.m
+	idx := r.order.batch(step)
+	loss, err := m.trainBatch(r.train, idx, r.opts.Seed, uint64(epoch*r.order.steps+step))
+	if err != nil {
+		return err
+	}
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return fmt.Errorf("tailor: the loss became %v at epoch %d, step %d: lower the learning rate or check the data", loss, epoch+1, step+1)
+	}
+	p := &m.progress
+	p.Step, p.Seen, p.LossSum = step+1, p.Seen+len(idx), p.LossSum+loss
+	if err := r.cbs.batchEnd(m, epoch, step, loss/float64(len(idx))); err != nil {
+		return err
+	}
+	if bar != nil {
+		m.fillValues(r.values, p.LossSum/float64(p.Seen))
+		bar.Update(step+1, r.values)
+	}
+	return nil
+}
+
+// end computes an epoch's figures: the training loss and metrics, then
+// the validation ones. shown is what the progress bar ends with.
+func (r *fitRun) end(ctx context.Context) (logs Logs, shown []progbar.Value, err error) {
+	m := r.m
+	// Validation shares no state with training, but the progress keeps the
+	// metrics' training state for a checkpoint taken at epoch end.
+	lossSum := m.progress.LossSum
+	m.progress = m.Progress()
+	logs = Logs{"loss": lossSum / float64(r.n)}
+	for _, mt := range m.metrics {
+		logs[mt.Name()] = mt.Result()
+	}
+	m.fillValues(r.values, logs["loss"])
+	shown = r.values
+	if r.val == nil {
+		return logs, shown, nil
+	}
+	vl, vm, err := m.evaluate(ctx, r.val, 256, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	logs["val_loss"] = vl
+	shown = append(shown[:len(r.values):len(r.values)], progbar.Value{Name: "val_loss", Value: vl})
+	for _, mt := range m.metrics {
+		logs["val_"+mt.Name()] = vm[mt.Name()]
+		shown = append(shown, progbar.Value{Name: "val_" + mt.Name(), Value: vm[mt.Name()]})
+	}
+	return logs, shown, nil
 }
 
 func (m *Model) fillValues(values []progbar.Value, loss float64) {
