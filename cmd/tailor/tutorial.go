@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strconv"
 
@@ -29,12 +30,30 @@ func runTutorial(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if err := positive(fs, "epochs"); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*outDir, 0o755); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	if err := checkOutput("--out", filepath.Join(*outDir, "train_image_0.png")); err != nil {
+		return err
+	}
+	err := tutorial(ctx, e, *epochs, *seed, *outDir, *dir)
+	if err != nil && ctx.Err() != nil {
+		return interrupted("the figures written so far are in " + *outDir)
+	}
+	return err
+}
+
+// tutorial runs the tutorial's steps, writing its figures into outDir.
+func tutorial(ctx context.Context, e *env, epochs int, seed uint64, outDir, dataDir string) error {
 	w := e.stdout
 	step := func(title string) { fmt.Fprintf(w, "\n## %s\n\n", title) }
 
 	step("Import the Fashion MNIST dataset")
 	train, test, err := fashionmnist.LoadData(ctx, fashionmnist.Options{
-		Dir:  *dir,
+		Dir:  dataDir,
 		Logf: func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) },
 	})
 	if err != nil {
@@ -56,7 +75,7 @@ func runTutorial(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(w, "train_images: min %g, max %g, mean %s\n", raw.Min(), raw.Max(), strconv.FormatFloat(raw.Mean(), 'g', -1, 64))
-	if err := figure(w, filepath.Join(*outDir, "train_image_0.png"), raw, 0, classNames[train.Labels[0]]); err != nil {
+	if err := figure(w, filepath.Join(outDir, "train_image_0.png"), raw, 0, classNames[train.Labels[0]]); err != nil {
 		return err
 	}
 	trainImages, err := tensor.FromUint8(train.Images, 1.0/255, train.N, train.Rows, train.Cols)
@@ -70,10 +89,10 @@ func runTutorial(ctx context.Context, e *env, args []string) error {
 	trainLabels, _ := tensor.FromUint8(train.Labels, 1, train.N)
 	testLabels, _ := tensor.FromUint8(test.Labels, 1, test.N)
 	fmt.Fprintf(w, "train_images / 255.0: min %g, max %g\n", trainImages.Min(), trainImages.Max())
-	if err := figure(w, filepath.Join(*outDir, "train_image_0_scaled.png"), trainImages, 0, classNames[train.Labels[0]]); err != nil {
+	if err := figure(w, filepath.Join(outDir, "train_image_0_scaled.png"), trainImages, 0, classNames[train.Labels[0]]); err != nil {
 		return err
 	}
-	if err := grid(w, filepath.Join(*outDir, "train_images_25.png"), trainImages, train.Labels, classNames); err != nil {
+	if err := grid(w, filepath.Join(outDir, "train_images_25.png"), trainImages, train.Labels, classNames); err != nil {
 		return err
 	}
 
@@ -83,7 +102,7 @@ func runTutorial(ctx context.Context, e *env, args []string) error {
 		layers.Dense(128, activations.ReLU),
 		layers.Dense(10, activations.Softmax),
 	)
-	if err := model.SetSeed(*seed); err != nil {
+	if err := model.SetSeed(seed); err != nil {
 		return err
 	}
 	if err := model.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy(), metrics.Accuracy()); err != nil {
@@ -94,7 +113,7 @@ func runTutorial(ctx context.Context, e *env, args []string) error {
 	}
 
 	step("Train the model")
-	if _, err := model.Fit(ctx, trainImages, trainLabels, tailor.FitOptions{Epochs: *epochs, Seed: *seed, Out: w}); err != nil {
+	if _, err := model.Fit(ctx, trainImages, trainLabels, tailor.FitOptions{Epochs: epochs, Seed: seed, Out: w}); err != nil {
 		return err
 	}
 
