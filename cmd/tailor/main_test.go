@@ -7,6 +7,8 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -173,5 +175,37 @@ func TestTrainJSON(t *testing.T) {
 	}
 	if rep.Epochs[1].Loss >= rep.Epochs[0].Loss || rep.TestAccuracy < 0.7 || rep.TestAccuracy > 1 || rep.TrainSeconds <= 0 {
 		t.Errorf("implausible figures: %+v", rep)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		code, out, errOut := runCLI(t, args...)
+		if code != 0 || !strings.HasPrefix(out, "tailor ") || !strings.Contains(out, runtime.Version()) {
+			t.Errorf("tailor %v: exit %d, %q %q", args, code, out, errOut)
+		}
+	}
+	info := &debug.BuildInfo{Main: debug.Module{Path: "github.com/tailor-ml/tailor", Version: "v0.3.0"}, Settings: []debug.BuildSetting{
+		{Key: "vcs.revision", Value: "c9ac1796d7e1"}, {Key: "vcs.time", Value: "2026-03-01T10:00:00Z"}, {Key: "vcs.modified", Value: "true"},
+	}}
+	want := "tailor v0.3.0 (commit c9ac1796d7e1, 2026-03-01T10:00:00Z, +dirty) " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH
+	if got := versionLine(info); got != want {
+		t.Errorf("versionLine = %q, want %q", got, want)
+	}
+	if got := versionLine(&debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}); !strings.HasPrefix(got, "tailor (devel) go") {
+		t.Errorf("a build without VCS information: %q", got)
+	}
+}
+
+// TestLicense: the module says under which terms it may be used.
+func TestLicense(t *testing.T) {
+	b, err := os.ReadFile("../../LICENSE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Apache License", "Version 2.0, January 2004", "END OF TERMS AND CONDITIONS"} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("LICENSE lacks %q", want)
+		}
 	}
 }

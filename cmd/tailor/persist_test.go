@@ -9,10 +9,13 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/tailor-ml/tailor/datasets/fashionmnist"
 )
 
 // stopAfter is a context whose Err turns to Canceled after n calls, so a
@@ -104,6 +107,9 @@ func TestEvaluateAndPredictSavedModel(t *testing.T) {
 	}
 	if total != 10000 || float64(diag)/10000 != rep.Accuracy || rep.Accuracy < 0.7 {
 		t.Errorf("confusion matrix sums to %d with %d on the diagonal, accuracy %v", total, diag, rep.Accuracy)
+	}
+	if !slices.Equal(rep.ClassNames, fashionmnist.ClassNames()) {
+		t.Errorf("evaluate --json: class_names %q", rep.ClassNames)
 	}
 	if rep.FlipAverage || rep.Accuracy != trained.TestAccuracy {
 		t.Errorf("evaluate: accuracy %v (flip averaging %v), train reported %v", rep.Accuracy, rep.FlipAverage, trained.TestAccuracy)

@@ -402,7 +402,7 @@ func checkOutputs(s runSettings, ckptDir string) error {
 		return nil
 	}
 	if err := os.MkdirAll(ckptDir, 0o755); err != nil {
-		return fmt.Errorf("--checkpoint-dir: %w", err)
+		return fmt.Errorf("--checkpoint-dir %s: %w", ckptDir, err)
 	}
 	for _, f := range []string{saving.CheckpointFile, settingsFile} {
 		if err := atomicfile.Check(filepath.Join(ckptDir, f)); err != nil {

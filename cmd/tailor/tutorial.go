@@ -34,7 +34,7 @@ func runTutorial(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if err := os.MkdirAll(*outDir, 0o755); err != nil {
-		return fmt.Errorf("--out: %w", err)
+		return fmt.Errorf("--out %s: %w", *outDir, err)
 	}
 	if err := checkOutput("--out", filepath.Join(*outDir, "train_image_0.png")); err != nil {
 		return err
