@@ -106,7 +106,9 @@ func write(dir string) error {
 		head += " "
 	}
 	st := append([]byte{byte(len(head)), byte(len(head) >> 8), 0, 0, 0, 0, 0, 0}, head...)
-	with := func(extra ...hostile.Entry) []hostile.Entry { return append(append([]hostile.Entry{}, entries...), extra...) }
+	with := func(extra ...hostile.Entry) []hostile.Entry {
+		return append(append([]hostile.Entry{}, entries...), extra...)
+	}
 	archives := map[string][]hostile.Entry{
 		// 2.4 MB, inflating to 2 GiB
 		"bomb.tailor": {entries[0], {Name: "model.safetensors", Method: zip.Deflate, Write: hostile.Repeat(st, 0, 2<<30)}},
