@@ -154,19 +154,19 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		}
 		settings = rec
 	} else if *ckptDir != "" {
-		if what := unfinishedRun(*ckptDir); what != "" {
-			if !*overwrite {
-				return fmt.Errorf("--checkpoint-dir %s holds an unfinished run (%s): continue it with tailor train --resume %s, or discard it and start afresh with --overwrite", *ckptDir, what, *ckptDir)
-			}
-			for _, f := range []string{saving.CheckpointFile, settingsFile} {
-				if err := atomicfile.Remove(filepath.Join(*ckptDir, f)); err != nil {
-					return fmt.Errorf("--overwrite: %w", err)
-				}
-			}
+		if what := unfinishedRun(*ckptDir); what != "" && !*overwrite {
+			return fmt.Errorf("--checkpoint-dir %s holds an unfinished run (%s): continue it with tailor train --resume %s, or discard it and start afresh with --overwrite", *ckptDir, what, *ckptDir)
 		}
 	}
 	if err := checkOutputs(settings, *ckptDir); err != nil {
 		return err
+	}
+	if *overwrite { // only once the new run's outputs are known to be writable
+		for _, f := range []string{saving.CheckpointFile, settingsFile} {
+			if err := atomicfile.Remove(filepath.Join(*ckptDir, f)); err != nil {
+				return fmt.Errorf("--overwrite: %w", err)
+			}
+		}
 	}
 	// What an interrupt keeps, as the run goes on.
 	kept := "nothing was written"
