@@ -203,10 +203,11 @@ const (
 	maxBatch  = 1 << 24
 )
 
-// maxTrainingNumbers caps the numbers training.json may hold, counted
-// before it is decoded: each costs a float64 and more once decoded, where
-// the rest of the file (strings such as a callback's base64 weights) costs
-// about its size. A run's history takes a few numbers per epoch.
+// maxTrainingNumbers caps the numbers training.json (and config.json) may
+// hold, counted before it is decoded: each costs a float64 and more once
+// decoded, where the rest of the file (strings such as a callback's base64
+// weights) costs about its size. A run's history takes a few numbers per
+// epoch.
 const maxTrainingNumbers = 1 << 20
 
 // countNumbers counts the JSON numbers in b outside strings: runs that

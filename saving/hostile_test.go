@@ -327,3 +327,25 @@ func TestModelsFitTheBudgets(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigNumbers: a config.json of 16 MiB of numbers is refused before
+// it is decoded.
+func TestConfigNumbers(t *testing.T) {
+	good := saved(t, trained(t), Meta{})
+	_, e := entries(t, good)
+	cfg := bytes.TrimSuffix(bytes.TrimSpace(e[configEntry]), []byte("}"))
+	cfg = append(cfg, `,"x":[0`...)
+	cfg = append(cfg, bytes.Repeat([]byte(",0"), 8<<20-len(cfg)/2-4)...)
+	cfg = append(cfg, "]}"...)
+	var err error
+	a := allocated(func() { _, _, err = loadBytes(archive(configEntry, cfg, weightsEntry, e[weightsEntry])) })
+	if err == nil || !strings.Contains(err.Error(), "numbers, more than the limit of 1048576") {
+		t.Fatalf("load: %v", err)
+	}
+	if a > 64<<20 {
+		t.Errorf("refusing it allocated %d bytes", a)
+	}
+	if n := countNumbers([]byte(`{"a":[1,-2.5e3,"7 8",true,null,{"b":"\"9"}],"c":0.1}`)); n != 3 {
+		t.Errorf("countNumbers = %d, want 3", n)
+	}
+}

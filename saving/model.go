@@ -485,6 +485,11 @@ func readTensors(f *zip.File, fileSize int64) (*safetensors.File, error) {
 
 // parseConfig decodes and checks config.json.
 func parseConfig(b []byte) (*fileConfig, error) {
+	// Numbers cost far more decoded than their bytes do (see
+	// maxTrainingNumbers); a real config holds a few hundred.
+	if n := countNumbers(b); n > maxTrainingNumbers {
+		return nil, fmt.Errorf("loading config.json: %d numbers, more than the limit of %d", n, maxTrainingNumbers)
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	dec.DisallowUnknownFields()
