@@ -349,3 +349,19 @@ func TestConfigNumbers(t *testing.T) {
 		t.Errorf("countNumbers = %d, want 3", n)
 	}
 }
+
+// TestLoadWeightsCap: a weights file whose tensors take far more than the
+// model's weights is refused from its header.
+func TestLoadWeightsCap(t *testing.T) {
+	const n = 16 << 20 // 64 MiB of float32s, all there
+	file := append(safetensorsHeader("dense/kernel", n), make([]byte, 4*n)...)
+	m := smallMLP(1)
+	var err error
+	a := allocated(func() { err = LoadWeightsFrom(bytes.NewReader(file), m) })
+	if err == nil || !strings.Contains(err.Error(), "the tensors take 67108864 bytes, more than the limit of 1048576") {
+		t.Fatalf("LoadWeightsFrom: %v", err)
+	}
+	if a > 1<<20 {
+		t.Errorf("refusing it allocated %d bytes", a)
+	}
+}
