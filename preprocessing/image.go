@@ -384,6 +384,32 @@ func resizePadded(g grayPixels, w, h, nw, nh int) []float64 {
 	return out
 }
 
+// resize scales a w×h image held in memory to nw×nh by area averaging,
+// one axis at a time (the box filter is separable), as resizePadded does
+// for a streamed one.
+func resize(g []float64, w, h, nw, nh int) []float64 {
+	// rows first: w → nw
+	tmp := make([]float64, nw*h)
+	wx := areaWeights(w, nw)
+	for y := range h {
+		apply(tmp[y*nw:(y+1)*nw], g[y*w:(y+1)*w], wx)
+	}
+	out := make([]float64, nw*nh)
+	wy := areaWeights(h, nh)
+	col := make([]float64, h)
+	res := make([]float64, nh)
+	for x := range nw {
+		for y := range h {
+			col[y] = tmp[y*nw+x]
+		}
+		apply(res, col, wy)
+		for y := range nh {
+			out[y*nw+x] = res[y]
+		}
+	}
+	return out
+}
+
 // span is the input range one output sample averages, with the weight of
 // each input (its overlap with the output's footprint).
 type span struct {

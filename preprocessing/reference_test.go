@@ -19,7 +19,7 @@ func refFromImage(img image.Image, o ImageOptions) (*tensor.Tensor, error) {
 		return nil, errors.New("empty image")
 	}
 	g, w, h = refPadSquare(g, w, h)
-	small := refResize(g, w, h, o.Width, o.Height)
+	small := resize(g, w, h, o.Width, o.Height)
 	invert := o.Invert == InvertAlways
 	if o.Invert == InvertAuto {
 		border, centre := borderAndCentre(small, o.Width, o.Height)
@@ -92,29 +92,4 @@ func refPadSquare(g []float64, w, h int) ([]float64, int, int) {
 		copy(out[(oy+y)*s+ox:(oy+y)*s+ox+w], g[y*w:(y+1)*w])
 	}
 	return out, s, s
-}
-
-// refResize scales a w×h image to nw×nh by area averaging, one axis at a
-// time (the box filter is separable).
-func refResize(g []float64, w, h, nw, nh int) []float64 {
-	// rows first: w → nw
-	tmp := make([]float64, nw*h)
-	wx := areaWeights(w, nw)
-	for y := range h {
-		apply(tmp[y*nw:(y+1)*nw], g[y*w:(y+1)*w], wx)
-	}
-	out := make([]float64, nw*nh)
-	wy := areaWeights(h, nh)
-	col := make([]float64, h)
-	res := make([]float64, nh)
-	for x := range nw {
-		for y := range h {
-			col[y] = tmp[y*nw+x]
-		}
-		apply(res, col, wy)
-		for y := range nh {
-			out[y*nw+x] = res[y]
-		}
-	}
-	return out
 }
