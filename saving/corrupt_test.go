@@ -232,7 +232,7 @@ func FuzzLoadDeflated(f *testing.F) {
 	for _, methods := range []uint8{0, 1, 2, 4, 8, 15} {
 		f.Add(e[configEntry], e[weightsEntry], e[optimizerEntry], []byte(`{"fit":{}}`), methods)
 	}
-	f.Add(e[configEntry], e[weightsEntry], []byte{}, bytes.Repeat([]byte{' '}, 1<<16), uint8(8))
+	f.Add(e[configEntry], e[weightsEntry], []byte{}, bytes.Repeat([]byte{' '}, 1<<12), uint8(8))
 	f.Fuzz(func(t *testing.T, cfg, w, opt, training []byte, methods uint8) {
 		var buf bytes.Buffer
 		zw := zip.NewWriter(&buf)
