@@ -4,12 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/internal/atomicfile"
 	"github.com/tailor-ml/tailor/saving"
 )
 
@@ -44,6 +43,19 @@ import (
 // Fit stops after the batch under way when ctx is cancelled (on SIGINT,
 // say); the checkpoint Save then writes resumes at the next batch, and the
 // resumed run ends with weights bit for bit those of an uninterrupted one.
+//
+// By default the checkpoint is deleted when Fit completes, as Keras does;
+// a crash between then and saving the trained model loses the run. To
+// lose nothing, set Keep and call Remove once the model (and whatever else
+// the run produces) is durably written:
+//
+//	backup.Keep = true
+//	_, err = model.Fit(ctx, x, y, opts)
+//	// ... handle err as above ...
+//	if err := saving.Save(out, model, meta); err != nil {
+//		return err // the checkpoint stays: resuming saves it again
+//	}
+//	return backup.Remove()
 type BackupAndRestoreCallback struct {
 	// Dir holds the checkpoint, saving.CheckpointFile.
 	Dir string
@@ -56,8 +68,9 @@ type BackupAndRestoreCallback struct {
 	Track []Stateful
 	// SaveEvery, when positive, also saves every SaveEvery batches.
 	SaveEvery int
-	// Keep keeps the checkpoint once training completes; by default it is
-	// deleted then, as Keras does.
+	// Keep keeps the checkpoint once training completes, for the caller
+	// to Remove after writing the results; by default it is deleted then,
+	// as Keras does.
 	Keep bool
 
 	history    *tailor.History
@@ -170,8 +183,13 @@ func (b *BackupAndRestoreCallback) OnTrainEnd(*tailor.Model, tailor.Logs) error 
 	if b.Keep {
 		return nil
 	}
-	err := os.Remove(filepath.Join(b.Dir, saving.CheckpointFile))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	return b.Remove()
+}
+
+// Remove deletes the checkpoint, and any temporary file a write killed
+// half-way left beside it; a checkpoint already gone is not an error.
+func (b *BackupAndRestoreCallback) Remove() error {
+	if err := atomicfile.Remove(filepath.Join(b.Dir, saving.CheckpointFile)); err != nil {
 		return fmt.Errorf("backup and restore: %w", err)
 	}
 	return nil

@@ -428,3 +428,62 @@ func TestBackupAndRestore(t *testing.T) {
 		t.Errorf("restore from nothing: %v", err)
 	}
 }
+
+// TestBackupKeepAndRemove: with Keep, the checkpoint of a completed run
+// outlives Fit, so that a crash before the model is saved loses nothing,
+// and resuming from it trains no further; Remove deletes it. A temporary
+// file that a killed checkpoint write left is gone after the next write.
+func TestBackupKeepAndRemove(t *testing.T) {
+	x, y := data(40, 3)
+	opts := tailor.FitOptions{Epochs: 2, BatchSize: 16, Seed: 2, Verbose: tailor.Silent}
+	dir := t.TempDir()
+	stale := filepath.Join(dir, "."+saving.CheckpointFile+".tmp-2718281828")
+	if err := os.WriteFile(stale, []byte("half a checkpoint"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := model(t, 1)
+	backup := BackupAndRestore(dir, opts, saving.Meta{})
+	backup.Keep = true
+	o := opts
+	o.Callbacks = []tailor.Callback{backup}
+	if err := fitFor(m, x, y, o); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the killed write's temporary file survived the next checkpoint: %v", err)
+	}
+	restored, ro, err := BackupAndRestore(dir, opts, saving.Meta{}).Restore()
+	if err != nil {
+		t.Fatalf("the completed run's checkpoint: %v", err)
+	}
+	if ro.Resume.Epoch != 2 || ro.Resume.Step != 0 {
+		t.Errorf("the checkpoint resumes at %+v, want the end of epoch 2", ro.Resume)
+	}
+	ro.Verbose = tailor.Silent
+	if err := fitFor(restored, x, y, ro); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range m.Params() {
+		for j, v := range p.Value.Data {
+			if math.Float32bits(v) != math.Float32bits(restored.Params()[i].Value.Data[j]) {
+				t.Fatalf("resuming a completed run changed weight %d at %d", i, j)
+			}
+		}
+	}
+	os.WriteFile(stale, nil, 0o644)
+	if err := backup.Remove(); err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("Remove left %v", entries)
+	}
+	if err := backup.Remove(); err != nil {
+		t.Errorf("removing twice: %v", err)
+	}
+}
+
+// fitFor trains m on x and y: the one place this file's new tests call Fit.
+func fitFor(m *tailor.Model, x, y *tensor.Tensor, o tailor.FitOptions) error {
+	_, err := m.Fit(context.Background(), ds(x, y), o)
+	return err
+}

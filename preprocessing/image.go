@@ -17,9 +17,16 @@
 //     table; InvertAlways and InvertNever override the guess;
 //  5. rounds to bytes and scales by 1/255, exactly as the training images
 //     were, so pixel values lie in [0, 1].
+//
+// Image files are treated as hostile: the header's dimensions and the
+// memory the decoder would need are checked against MaxSide, MaxPixels and
+// MaxDecodedBytes before anything is decoded, and the steps above stream
+// over the decoded image a row at a time, so that they take memory
+// proportional to its longer side, never a padded copy of it.
 package preprocessing
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -62,10 +69,29 @@ type ImageOptions struct {
 	Rescale float32
 }
 
-// Limits on what LoadImage decodes.
+// Limits on what LoadImage and FromImage accept, checked against the
+// image's header before anything is decoded (docs/limits.md lists every
+// limit Tailor applies).
 const (
-	maxFileBytes = 64 << 20
-	maxPixels    = 50_000_000
+	// MaxFileBytes caps the size of an image file.
+	MaxFileBytes = 64 << 20
+	// MaxPixels caps an image's width times height.
+	MaxPixels = 50_000_000
+	// MaxSide caps an image's width and its height, JPEG's own limit:
+	// preprocessing pads an image to a square of its longer side.
+	MaxSide = 65_535
+	// MaxDecodedBytes caps the memory the decoder would take for the
+	// image, estimated from its header: bytes per pixel of the colour
+	// model the decoder produces, twice that for interlaced PNGs (the
+	// passes and the whole), and for JPEGs each component's plane at its
+	// sampling, the CMYK result of four-component files, and the 32-bit
+	// coefficients progressive files keep. A 12000×4000 RGB PNG (183 MiB)
+	// or a 10000×5000 baseline JPEG passes; a 16-bit RGBA PNG of that
+	// size does not. Preprocessing itself then uses memory proportional
+	// to the longer side, not to the pixels.
+	MaxDecodedBytes = 192 << 20
+	// MaxTargetSide caps ImageOptions.Height and Width.
+	MaxTargetSide = 4096
 )
 
 func (o *ImageOptions) defaults() {
@@ -81,6 +107,7 @@ func (o *ImageOptions) defaults() {
 }
 
 // LoadImageFile reads the PNG or JPEG file at path as LoadImage does.
+// Errors name the file.
 func LoadImageFile(path string, o ImageOptions) (*tensor.Tensor, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -98,6 +125,9 @@ func LoadImageFile(path string, o ImageOptions) (*tensor.Tensor, error) {
 // Width).
 func LoadImages(paths []string, o ImageOptions) (*tensor.Tensor, error) {
 	o.defaults()
+	if err := o.check(); err != nil {
+		return nil, err
+	}
 	out := tensor.New(len(paths), o.Height, o.Width)
 	for i, p := range paths {
 		t, err := LoadImageFile(p, o)
@@ -110,45 +140,111 @@ func LoadImages(paths []string, o ImageOptions) (*tensor.Tensor, error) {
 }
 
 // LoadImage decodes a PNG or JPEG image and returns it as a (Height,
-// Width) tensor prepared as the package documentation describes.
+// Width) tensor prepared as the package documentation describes. The
+// header is checked against MaxSide, MaxPixels and MaxDecodedBytes before
+// the image is decoded. A reader that can seek and read at offsets (an
+// *os.File) is read in place; any other is read into memory, at most
+// MaxFileBytes of it.
 func LoadImage(r io.Reader, o ImageOptions) (*tensor.Tensor, error) {
-	b, err := io.ReadAll(io.LimitReader(r, maxFileBytes+1))
+	open, err := reopener(r)
 	if err != nil {
 		return nil, err
 	}
-	if len(b) > maxFileBytes {
-		return nil, fmt.Errorf("image larger than %d MiB", maxFileBytes>>20)
-	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
+	cfg, format, err := image.DecodeConfig(bufio.NewReader(open()))
 	if err != nil {
 		return nil, fmt.Errorf("not a PNG or JPEG image: %w", err)
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxPixels/cfg.Height {
-		return nil, fmt.Errorf("%s image of %d×%d pixels: want at most %d pixels", format, cfg.Width, cfg.Height, maxPixels)
+	if format != "png" && format != "jpeg" {
+		return nil, fmt.Errorf("a %s image: want PNG or JPEG", format)
 	}
-	img, _, err := image.Decode(bytes.NewReader(b))
+	if err := checkSize(format+" image", cfg.Width, cfg.Height); err != nil {
+		return nil, err
+	}
+	if need := decodedBytes(format, cfg, open); need > MaxDecodedBytes {
+		return nil, fmt.Errorf("decoding this %d×%d %s image would take about %d MiB, more than the limit of %d MiB",
+			cfg.Width, cfg.Height, format, need>>20, MaxDecodedBytes>>20)
+	}
+	img, _, err := image.Decode(bufio.NewReader(open()))
 	if err != nil {
 		return nil, fmt.Errorf("decoding the %s image: %w", format, err)
 	}
 	return FromImage(img, o)
 }
 
-// FromImage prepares a decoded image as LoadImage does.
-func FromImage(img image.Image, o ImageOptions) (*tensor.Tensor, error) {
-	o.defaults()
-	if o.Height <= 0 || o.Width <= 0 || o.Height*o.Width > maxPixels {
-		return nil, fmt.Errorf("target size %d×%d", o.Height, o.Width)
+// reopener returns a function that gives r's content from its start each
+// time it is called: sections of r when it can read at offsets, else
+// readers over a copy of r in memory. Either way r holds at most
+// MaxFileBytes.
+func reopener(r io.Reader) (func() io.Reader, error) {
+	type readerAtSeeker interface {
+		io.ReaderAt
+		io.Seeker
+	}
+	if rs, ok := r.(readerAtSeeker); ok {
+		start, err := rs.Seek(0, io.SeekCurrent)
+		if err == nil {
+			var end int64
+			if end, err = rs.Seek(0, io.SeekEnd); err == nil {
+				if end-start > MaxFileBytes {
+					return nil, fmt.Errorf("image file of %d bytes, more than the limit of %d MiB", end-start, MaxFileBytes>>20)
+				}
+				return func() io.Reader { return io.NewSectionReader(rs, start, end-start) }, nil
+			}
+		}
+		// Not seekable after all (a pipe): read it.
+	}
+	b, err := io.ReadAll(io.LimitReader(r, MaxFileBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxFileBytes {
+		return nil, fmt.Errorf("image larger than %d MiB", MaxFileBytes>>20)
+	}
+	return func() io.Reader { return bytes.NewReader(b) }, nil
+}
+
+// checkSize checks an image's dimensions against the limits.
+func checkSize(what string, w, h int) error {
+	switch {
+	case w <= 0 || h <= 0:
+		return fmt.Errorf("%s of %d×%d pixels: want at least one pixel", what, w, h)
+	case w > MaxSide || h > MaxSide:
+		return fmt.Errorf("%s of %d×%d pixels: want at most %d pixels a side", what, w, h, MaxSide)
+	case w > MaxPixels/h:
+		return fmt.Errorf("%s of %d×%d pixels: want at most %d pixels", what, w, h, MaxPixels)
+	}
+	return nil
+}
+
+func (o *ImageOptions) check() error {
+	if o.Height <= 0 || o.Width <= 0 || o.Height > MaxTargetSide || o.Width > MaxTargetSide {
+		return fmt.Errorf("target size %d×%d: want 1 to %d pixels a side", o.Height, o.Width, MaxTargetSide)
 	}
 	if o.Invert < InvertAuto || o.Invert > InvertAlways {
-		return nil, errors.New("unknown Invert setting")
+		return errors.New("unknown Invert setting")
 	}
-	g, w, h := gray(img)
+	return nil
+}
+
+// FromImage prepares a decoded image as LoadImage does. The image must
+// fit MaxSide and MaxPixels; the work takes memory proportional to its
+// longer side.
+func FromImage(img image.Image, o ImageOptions) (*tensor.Tensor, error) {
+	o.defaults()
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
 	if w == 0 || h == 0 {
 		return nil, errors.New("empty image")
 	}
-	g, w, h = padSquare(g, w, h)
-	// The square is resized to the target's proportions: square for 28×28.
-	small := resize(g, w, h, o.Width, o.Height)
+	if err := checkSize("image", w, h); err != nil {
+		return nil, err
+	}
+	// The image, padded to a square, is resized to the target's
+	// proportions: square for 28×28.
+	small := resizePadded(grayReader(img), w, h, o.Width, o.Height)
 
 	invert := o.Invert == InvertAlways
 	if o.Invert == InvertAuto {
@@ -168,64 +264,129 @@ func FromImage(img image.Image, o ImageOptions) (*tensor.Tensor, error) {
 	return tensor.FromUint8(px, o.Rescale, o.Height, o.Width)
 }
 
-// gray returns the image's luma in [0, 1], row by row, transparency
-// composited over white.
-func gray(img image.Image) (g []float64, w, h int) {
-	bounds := img.Bounds()
-	w, h = bounds.Dx(), bounds.Dy()
-	g = make([]float64, w*h)
-	if gi, ok := img.(*image.Gray); ok {
-		for y := range h {
-			row := gi.Pix[y*gi.Stride : y*gi.Stride+w]
-			for x, v := range row {
-				g[y*w+x] = float64(v) / 255
+// grayPixels reads an image's luma in [0, 1] (ITU-R 601, as
+// color.GrayModel weighs it, transparency composited over white), a row
+// or a pixel at a time, in coordinates relative to the image's origin.
+type grayPixels struct {
+	w  int
+	at func(x, y int) float64
+}
+
+// row fills dst (the image's width) with row y.
+func (g grayPixels) row(y int, dst []float64) {
+	for x := range dst {
+		dst[x] = g.at(x, y)
+	}
+}
+
+// luma is the gray level of a colour's premultiplied 16-bit components
+// plus white behind what is transparent.
+func luma(r, g, b, a uint32) float64 {
+	return (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(b) + float64(0xffff-a)) / 0xffff
+}
+
+// grayReader reads img without converting it whole: direct access for the
+// types the PNG and JPEG decoders produce, At for any other.
+func grayReader(img image.Image) grayPixels {
+	min := img.Bounds().Min
+	g := grayPixels{w: img.Bounds().Dx()}
+	switch im := img.(type) {
+	case *image.Gray:
+		g.at = func(x, y int) float64 { return float64(im.Pix[im.PixOffset(min.X+x, min.Y+y)]) / 255 }
+	case *image.Gray16:
+		g.at = func(x, y int) float64 { return luma(im.Gray16At(min.X+x, min.Y+y).RGBA()) }
+	case *image.RGBA:
+		g.at = func(x, y int) float64 { return luma(im.RGBAAt(min.X+x, min.Y+y).RGBA()) }
+	case *image.NRGBA:
+		g.at = func(x, y int) float64 { return luma(im.NRGBAAt(min.X+x, min.Y+y).RGBA()) }
+	case *image.RGBA64:
+		g.at = func(x, y int) float64 { return luma(im.RGBA64At(min.X+x, min.Y+y).RGBA()) }
+	case *image.NRGBA64:
+		g.at = func(x, y int) float64 { return luma(im.NRGBA64At(min.X+x, min.Y+y).RGBA()) }
+	case *image.YCbCr:
+		g.at = func(x, y int) float64 { return luma(im.YCbCrAt(min.X+x, min.Y+y).RGBA()) }
+	case *image.CMYK:
+		g.at = func(x, y int) float64 { return luma(im.CMYKAt(min.X+x, min.Y+y).RGBA()) }
+	default:
+		g.at = func(x, y int) float64 { return luma(img.At(min.X+x, min.Y+y).RGBA()) }
+	}
+	return g
+}
+
+// borderMean is the mean gray of the image's one-pixel frame, each corner
+// counted twice, which fills the padding.
+func borderMean(g grayPixels, w, h int) float64 {
+	top, bottom := make([]float64, w), make([]float64, w)
+	g.row(0, top)
+	g.row(h-1, bottom)
+	var sum float64
+	for x := range w {
+		sum += top[x] + bottom[x]
+	}
+	for y := range h {
+		sum += g.at(0, y) + g.at(w-1, y)
+	}
+	return sum / float64(2*w+2*h)
+}
+
+// resizePadded centres the w×h image on a square of its longer side,
+// filled with the border's mean gray, and scales the square to nw×nh by
+// area averaging, one axis at a time (the box filter is separable): each
+// row of the square is resampled to nw values, and each output row sums
+// the resampled rows it covers, weighted, in order. The square is never
+// stored: one of its rows is, and the nw×nh sums.
+func resizePadded(g grayPixels, w, h, nw, nh int) []float64 {
+	s := max(w, h)
+	ox, oy := (s-w)/2, (s-h)/2
+	var fill float64
+	if w != h {
+		fill = borderMean(g, w, h)
+	}
+	wx, wy := areaWeights(s, nw), areaWeights(s, nh)
+	row := make([]float64, s)
+	tmp := make([]float64, nw)
+	var fillTmp []float64 // the resampled padding row
+	if h < s {
+		for x := range row {
+			row[x] = fill
+		}
+		fillTmp = make([]float64, nw)
+		apply(fillTmp, row, wx)
+	}
+	out := make([]float64, nw*nh)
+	lo := 0 // the first output row whose span has not ended
+	for y := range s {
+		t := fillTmp
+		if iy := y - oy; iy >= 0 && iy < h {
+			for x := range ox {
+				row[x] = fill
+			}
+			g.row(iy, row[ox:ox+w])
+			for x := ox + w; x < s; x++ {
+				row[x] = fill
+			}
+			apply(tmp, row, wx)
+			t = tmp
+		}
+		for i := lo; i < nh && wy[i].first <= y; i++ {
+			if k := y - wy[i].first; k < len(wy[i].weights) {
+				wt := wy[i].weights[k]
+				o := out[i*nw : (i+1)*nw]
+				for j, v := range t {
+					o[j] += wt * v
+				}
 			}
 		}
-		return g, w, h
-	}
-	for y := range h {
-		for x := range w {
-			r, gr, b, a := img.At(bounds.Min.X+x, bounds.Min.Y+y).RGBA()
-			// RGBA is premultiplied: the colour's luma (ITU-R 601, as
-			// color.GrayModel weighs it) plus white behind what is
-			// transparent
-			l := (0.299*float64(r) + 0.587*float64(gr) + 0.114*float64(b) + float64(0xffff-a)) / 0xffff
-			g[y*w+x] = l
+		for lo < nh && wy[lo].first+len(wy[lo].weights) <= y+1 {
+			lo++
 		}
 	}
-	return g, w, h
+	return out
 }
 
-// padSquare centres the image on a square of its border's mean gray.
-func padSquare(g []float64, w, h int) ([]float64, int, int) {
-	if w == h {
-		return g, w, h
-	}
-	var sum float64
-	var n int
-	for x := range w {
-		sum += g[x] + g[(h-1)*w+x]
-		n += 2
-	}
-	for y := range h {
-		sum += g[y*w] + g[y*w+w-1]
-		n += 2
-	}
-	fill := sum / float64(n)
-	s := max(w, h)
-	out := make([]float64, s*s)
-	for i := range out {
-		out[i] = fill
-	}
-	ox, oy := (s-w)/2, (s-h)/2
-	for y := range h {
-		copy(out[(oy+y)*s+ox:(oy+y)*s+ox+w], g[y*w:(y+1)*w])
-	}
-	return out, s, s
-}
-
-// resize scales a w×h image to nw×nh by area averaging, one axis at a
-// time (the box filter is separable).
+// resize scales a w×h image held in memory to nw×nh by area averaging,
+// one axis at a time (the box filter is separable), as resizePadded does
+// for a streamed one.
 func resize(g []float64, w, h, nw, nh int) []float64 {
 	// rows first: w → nw
 	tmp := make([]float64, nw*h)

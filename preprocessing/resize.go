@@ -38,8 +38,11 @@ func ImageToArray(img image.Image, channels int) (pix []float32, height, width i
 	}
 	b := img.Bounds()
 	width, height = b.Dx(), b.Dy()
-	if width <= 0 || height <= 0 || width > maxPixels/height {
-		return nil, 0, 0, fmt.Errorf("image to array: an image of %d×%d pixels, want 1 to %d pixels", width, height, maxPixels)
+	if width <= 0 || height <= 0 || width > MaxPixels/height {
+		return nil, 0, 0, fmt.Errorf("image to array: an image of %d×%d pixels, want 1 to %d pixels", width, height, MaxPixels)
+	}
+	if need := int64(width) * int64(height) * int64(channels) * 4; need > MaxDecodedBytes {
+		return nil, 0, 0, fmt.Errorf("image to array: a %d×%d image of %d channels needs %d bytes as float32, over the %d-byte limit", width, height, channels, need, int64(MaxDecodedBytes))
 	}
 	pix = make([]float32, width*height*channels)
 	put := func(i int, r, g, bl, a uint8) {
@@ -100,8 +103,8 @@ func Resize(src []float32, h, w, c, nh, nw int, interp Interpolation) ([]float32
 	if h <= 0 || w <= 0 || c <= 0 || len(src) != h*w*c {
 		return nil, fmt.Errorf("resize: %d values for a %d×%d image of %d channels", len(src), h, w, c)
 	}
-	if nh <= 0 || nw <= 0 || nw > maxPixels/nh {
-		return nil, fmt.Errorf("resize: target size %d×%d, want 1 to %d pixels", nh, nw, maxPixels)
+	if nh <= 0 || nw <= 0 || nw > MaxPixels/nh {
+		return nil, fmt.Errorf("resize: target size %d×%d, want 1 to %d pixels", nh, nw, MaxPixels)
 	}
 	if nh == h && nw == w {
 		return append([]float32(nil), src...), nil

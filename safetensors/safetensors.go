@@ -78,7 +78,10 @@ type Limits struct {
 	// DefaultMaxHeader).
 	MaxHeader int64
 	// MaxData caps the byte buffer's length (default: no cap beyond what
-	// the input holds).
+	// the input holds). Set it to the input's size when that is known (a
+	// file, a stored zip entry): Read then allocates each tensor whole
+	// rather than growing it as bytes arrive, which halves the memory a
+	// large tensor takes on the way.
 	MaxData int64
 }
 
@@ -262,16 +265,14 @@ func Read(r io.Reader, lim Limits) (*File, error) {
 			return nil, fmt.Errorf("safetensors: tensor %q has dtype %s; Tailor reads only F32", e.name, e.dtype)
 		}
 	}
+	chunk := make([]byte, 64<<10)
 	for _, e := range entries {
-		// readN grows its buffer as bytes arrive, so a header that
-		// promises more than the input holds costs no more than the input.
-		raw, err := readN(r, int64(e.end-e.begin))
+		// Without MaxData, readF32 grows its result as bytes arrive, so
+		// a header that promises more than the input holds costs no more
+		// than the input; with it, the cap bounds the allocation.
+		data, err := readF32(r, int64(e.end-e.begin)/4, lim.MaxData > 0, chunk)
 		if err != nil {
 			return nil, fmt.Errorf("safetensors: reading tensor %q (bytes %d to %d of the buffer): %w", e.name, e.begin, e.end, err)
-		}
-		data := make([]float32, len(raw)/4)
-		for i := range data {
-			data[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
 		}
 		f.Tensors = append(f.Tensors, Tensor{Name: e.name, DType: "F32", Shape: e.shape, Data: data})
 	}
@@ -284,6 +285,33 @@ func Read(r io.Reader, lim Limits) (*File, error) {
 		return nil, fmt.Errorf("safetensors: %w", err)
 	}
 	return f, nil
+}
+
+// readF32 reads n little-endian float32s through chunk. With whole set
+// it allocates the result at once; otherwise it grows it fourfold at a
+// time as bytes arrive, so that memory follows what r delivers (at most
+// five times it, plus a megabyte) rather than what n claims.
+func readF32(r io.Reader, n int64, whole bool, chunk []byte) ([]float32, error) {
+	const step = 1 << 18 // elements
+	var data []float32
+	if whole {
+		data = make([]float32, 0, n)
+	} else {
+		data = make([]float32, 0, min(n, step))
+	}
+	for int64(len(data)) < n {
+		k := int(min(n-int64(len(data)), int64(len(chunk)/4)))
+		if _, err := io.ReadFull(r, chunk[:4*k]); err != nil {
+			return nil, truncated(err)
+		}
+		if len(data)+k > cap(data) {
+			data = slices.Grow(data, int(min(n, 4*int64(cap(data))+step))-len(data))
+		}
+		for i := range k {
+			data = append(data, math.Float32frombits(binary.LittleEndian.Uint32(chunk[4*i:])))
+		}
+	}
+	return data, nil
 }
 
 // readN reads exactly n bytes, growing the buffer in steps so that memory

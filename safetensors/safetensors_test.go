@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // TestWriteFollowsTheSpec builds the expected file byte by byte from the
@@ -230,4 +232,45 @@ func ExampleWrite() {
 	fmt.Printf("%d-byte header: %q\n", n, buf.Bytes()[8:8+n])
 	// Output:
 	// 64-byte header: "{\"dense/bias\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}} "
+}
+
+// TestReadMemory: a tensor costs about its own size to read when the
+// input's size is known (MaxData), and under twice that in all when it is
+// not (the result grows fourfold at a time as bytes arrive), however the
+// reads arrive.
+func TestReadMemory(t *testing.T) {
+	const n = 8 << 20 // 32 MiB of float32s
+	data := make([]float32, n)
+	for i := range data {
+		data[i] = float32(i)
+	}
+	var file bytes.Buffer
+	if err := Write(&file, []Tensor{{Name: "w", Shape: []int{n}, Data: data}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		lim   Limits
+		bound float64 // times the tensor's bytes
+	}{
+		{"MaxData set", Limits{MaxData: int64(file.Len())}, 1.1},
+		{"size unknown", Limits{}, 2.0},
+	} {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		f, err := Read(iotest.HalfReader(bytes.NewReader(file.Bytes())), tc.lim)
+		runtime.ReadMemStats(&after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.Tensors[0].Data; len(got) != n || got[n-1] != float32(n-1) || got[12345] != 12345 {
+			t.Fatalf("%s: read back %d values", tc.name, len(got))
+		}
+		a := float64(after.TotalAlloc-before.TotalAlloc) / (4 * n)
+		if a > tc.bound {
+			t.Errorf("%s: reading allocated %.2f times the tensor, want at most %.1f", tc.name, a, tc.bound)
+		}
+		t.Logf("%s: %.2f times the tensor", tc.name, a)
+	}
 }

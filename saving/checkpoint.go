@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/internal/atomicfile"
@@ -155,7 +156,14 @@ func (f *jsonFloat) UnmarshalJSON(b []byte) error {
 		*f = jsonFloat(math.NaN())
 		return nil
 	}
-	return json.Unmarshal(b, (*float64)(f))
+	// b is one JSON value, checked by the decoder: a number parses as
+	// Go parses it, anything else fails.
+	v, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return fmt.Errorf("%s is not a number", b)
+	}
+	*f = jsonFloat(v)
+	return nil
 }
 
 // SaveCheckpoint writes the checkpoint to dir/checkpoint.tailor, creating
@@ -180,7 +188,8 @@ func SaveCheckpoint(dir string, ck *Checkpoint) error {
 // LoadCheckpoint reads dir/checkpoint.tailor. When there is none, the
 // error satisfies errors.Is(err, fs.ErrNotExist).
 func LoadCheckpoint(dir string) (*Checkpoint, error) {
-	c, err := readFile(filepath.Join(dir, CheckpointFile))
+	path := filepath.Join(dir, CheckpointFile)
+	c, err := readFile(path, true)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +198,13 @@ func LoadCheckpoint(dir string) (*Checkpoint, error) {
 	}
 	tj, err := parseTraining(c.training)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w (%s)", err, path)
+	}
+	// Training keeps about three times the outputs of a batch: the
+	// forward outputs, the input gradients and what backward caches.
+	if need := 3 * 4 * c.activations * int64(tj.Fit.BatchSize); need > MaxTrainingActivationBytes {
+		return nil, fmt.Errorf("loading training.json: batches of %d examples would take %.1f GiB of activations to train this model, more than the limit of %d GiB (saving.MaxTrainingActivationBytes) (%s)",
+			tj.Fit.BatchSize, float64(need)/(1<<30), MaxTrainingActivationBytes>>30, path)
 	}
 	if c.model.Optimizer() == nil {
 		return nil, errors.New("loading training.json: the checkpoint's model is not compiled")
@@ -208,8 +223,52 @@ func LoadCheckpoint(dir string) (*Checkpoint, error) {
 	return ck, nil
 }
 
+// Sanity bounds on training.json's fit options.
+const (
+	maxEpochs = 1 << 20
+	maxBatch  = 1 << 24
+)
+
+// maxTrainingNumbers caps the numbers training.json (and config.json) may
+// hold, counted before it is decoded: each costs a float64 and more once
+// decoded, where the rest of the file (strings such as a callback's base64
+// weights) costs about its size. A run's history takes a few numbers per
+// epoch.
+const maxTrainingNumbers = 1 << 20
+
+// countNumbers counts the JSON numbers in b outside strings: runs that
+// start with a digit or a minus sign.
+func countNumbers(b []byte) int {
+	n := 0
+	inString, escaped, inNumber := false, false, false
+	for _, c := range b {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString, inNumber = true, false
+		case inNumber:
+			inNumber = c >= '0' && c <= '9' || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-'
+		case c >= '0' && c <= '9' || c == '-':
+			inNumber = true
+			n++
+		}
+	}
+	return n
+}
+
 // parseTraining decodes and checks training.json.
 func parseTraining(b []byte) (*trainingJSON, error) {
+	if n := countNumbers(b); n > maxTrainingNumbers {
+		return nil, fmt.Errorf("loading training.json: %d numbers, more than the limit of %d", n, maxTrainingNumbers)
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	var tj trainingJSON
@@ -221,7 +280,7 @@ func parseTraining(b []byte) (*trainingJSON, error) {
 	}
 	f, p, h := tj.Fit, tj.Progress, tj.History
 	switch {
-	case f.Epochs < 0 || f.BatchSize <= 0 || !(f.ValidationSplit >= 0 && f.ValidationSplit < 1):
+	case f.Epochs < 0 || f.Epochs > maxEpochs || f.BatchSize <= 0 || f.BatchSize > maxBatch || !(f.ValidationSplit >= 0 && f.ValidationSplit < 1):
 		return nil, fmt.Errorf("loading training.json: fit options %+v", f)
 	case p.Epoch < 0 || p.Step < 0 || p.Seen < 0 || math.IsNaN(p.LossSum) || math.IsInf(p.LossSum, 0):
 		return nil, fmt.Errorf("loading training.json: progress %+v", p)

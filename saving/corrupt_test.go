@@ -153,9 +153,10 @@ func TestCorruptFiles(t *testing.T) {
 		})
 	}
 
-	// A deflated entry that inflates past its limit.
+	// A deflated entry that would inflate past its limit: Tailor never
+	// deflates, and refuses it unread.
 	_, _, err := loadBytes(bomb.Bytes())
-	if err == nil || !strings.Contains(err.Error(), "more than") {
+	if err == nil || !strings.Contains(err.Error(), "config.json is compressed (zip method 8)") {
 		t.Errorf("zip bomb: %v", err)
 	}
 }
@@ -217,6 +218,54 @@ func FuzzLoadEntries(f *testing.F) {
 		m, _, err := loadBytes(archive(kv...))
 		if err == nil {
 			checkLoaded(t, m)
+		}
+	})
+}
+
+// FuzzLoadDeflated zips fuzzed entries, each stored or deflated as the
+// fuzzer chooses (with valid checksums), and a fuzzed training.json: a
+// deflated entry must be refused unread, whatever it holds, and Load must
+// never read training.json.
+func FuzzLoadDeflated(f *testing.F) {
+	good := saved(f, trained(f), Meta{ClassNames: threeClasses})
+	_, e := entries(f, good)
+	for _, methods := range []uint8{0, 1, 2, 4, 8, 15} {
+		f.Add(e[configEntry], e[weightsEntry], e[optimizerEntry], []byte(`{"fit":{}}`), methods)
+	}
+	f.Add(e[configEntry], e[weightsEntry], []byte{}, bytes.Repeat([]byte{' '}, 1<<12), uint8(8))
+	f.Fuzz(func(t *testing.T, cfg, w, opt, training []byte, methods uint8) {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		deflated := false
+		for i, en := range []struct {
+			name string
+			b    []byte
+		}{{configEntry, cfg}, {weightsEntry, w}, {optimizerEntry, opt}, {trainingEntry, training}} {
+			if len(en.b) == 0 && i >= 2 {
+				continue
+			}
+			method := zip.Store
+			if methods&(1<<i) != 0 {
+				method, deflated = zip.Deflate, true
+			}
+			ew, err := zw.CreateHeader(&zip.FileHeader{Name: en.name, Method: method})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ew.Write(en.b)
+		}
+		zw.Close()
+		m, _, err := loadBytes(buf.Bytes())
+		if err == nil {
+			if deflated {
+				t.Fatal("loaded a file with a deflated entry")
+			}
+			checkLoaded(t, m)
+		} else if deflated && !strings.Contains(err.Error(), "is compressed (zip method 8)") {
+			// Only a missing or duplicated entry comes before the method check.
+			if !strings.Contains(err.Error(), "no ") && !strings.Contains(err.Error(), "twice") {
+				t.Fatalf("a deflated entry gave %v", err)
+			}
 		}
 	})
 }

@@ -50,8 +50,12 @@
 // types and arguments, the safetensors header, every weight's name, shape
 // and finiteness, the optimizer state's sizes — and a damaged file gives an
 // error that names what is wrong, never a panic. Memory stays bounded by
-// the file: headers are capped, buffers grow only as data arrives, and a
-// layer may not ask for many more weights than the file holds.
+// the file: entries must be stored (a deflated one, which Tailor never
+// writes, is refused unread), headers are capped, a layer may not ask for
+// many more weights than the file holds, the layers' outputs for a batch
+// of DefaultInferenceBatch must fit MaxActivationBytes, and training.json
+// is read only by LoadCheckpoint, capped. docs/limits.md lists every
+// limit.
 //
 // Writes are atomic: the file is written under a temporary name in the
 // same directory, synced, and renamed over the old one, so a crash leaves

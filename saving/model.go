@@ -35,13 +35,39 @@ const (
 	trainingEntry  = "training.json"
 )
 
-// Bounds that keep a damaged or hostile file from costing much.
+// Bounds that keep a damaged or hostile file from costing much
+// (docs/limits.md lists every limit Tailor applies).
 const (
 	maxJSON        = 16 << 20 // config.json
-	maxTraining    = 1 << 30  // training.json, which may hold a callback's copy of the weights
 	maxLayers      = 4096
 	maxInputSize   = 1 << 26 // elements of one input example
 	minParamBudget = 1 << 22 // see checkBudget
+	// training.json, which only LoadCheckpoint reads, may hold a
+	// callback's copy of the weights (base64, 4/3 of their bytes): it is
+	// capped at trainingBase plus twice the size of model.safetensors.
+	trainingBase = 16 << 20
+)
+
+// Limits on the memory a model read from a file may ask for.
+const (
+	// MaxReaderBytes caps what LoadReader reads into memory; write larger
+	// model files to disk and Load them.
+	MaxReaderBytes = 1 << 30
+	// DefaultInferenceBatch is the batch size Predict and Evaluate use by
+	// default (256), for which the activation budget is checked.
+	DefaultInferenceBatch = 256
+	// MaxActivationBytes caps the activations of one inference batch of
+	// DefaultInferenceBatch examples: the sum over the layers of each
+	// layer's output per example (every layer keeps its output), times the
+	// batch, times 4 bytes. Load refuses a model over it before the first
+	// batch runs; models.Best takes 200 MB.
+	MaxActivationBytes = 1 << 30
+	// MaxTrainingActivationBytes caps the activations of one training
+	// batch of a checkpoint's batch size, counted at three times the
+	// layers' outputs (the forward outputs, the input gradients and what
+	// backward keeps): LoadCheckpoint refuses a checkpoint over it.
+	// models.Best at its batch of 64 takes 150 MB.
+	MaxTrainingActivationBytes = 4 << 30
 )
 
 // Meta is what a model file records besides the model itself: what the
@@ -306,7 +332,7 @@ func checkClassNames(meta Meta, m *tailor.Model) error {
 // its weights, and compiled with its optimizer and that optimizer's state
 // when it was saved compiled — and its Meta.
 func Load(path string) (*tailor.Model, Meta, error) {
-	c, err := readFile(path)
+	c, err := readFile(path, false)
 	if err != nil {
 		return nil, Meta{}, err
 	}
@@ -315,7 +341,7 @@ func Load(path string) (*tailor.Model, Meta, error) {
 
 // LoadFrom reads a model file of the given size from r, as Load does.
 func LoadFrom(r io.ReaderAt, size int64) (*tailor.Model, Meta, error) {
-	c, err := read(r, size)
+	c, err := read(r, size, false)
 	if err != nil {
 		return nil, Meta{}, err
 	}
@@ -323,11 +349,20 @@ func LoadFrom(r io.ReaderAt, size int64) (*tailor.Model, Meta, error) {
 }
 
 // LoadReader reads a whole model file from r, which need not seek (a pipe,
-// an HTTP body), into memory and loads it as Load does.
+// an HTTP body), into memory and loads it as Load does. It reads at most
+// MaxReaderBytes.
 func LoadReader(r io.Reader) (*tailor.Model, Meta, error) {
-	b, err := io.ReadAll(r)
+	return loadReader(r, MaxReaderBytes)
+}
+
+// loadReader is LoadReader with a cap of limit bytes.
+func loadReader(r io.Reader, limit int64) (*tailor.Model, Meta, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, Meta{}, fmt.Errorf("loading: %w", err)
+	}
+	if int64(len(b)) > limit {
+		return nil, Meta{}, fmt.Errorf("loading: the model file is larger than LoadReader's limit of %d MiB; save it to a file and use Load", limit>>20)
 	}
 	return LoadFrom(bytes.NewReader(b), int64(len(b)))
 }
@@ -336,10 +371,16 @@ func LoadReader(r io.Reader) (*tailor.Model, Meta, error) {
 type contents struct {
 	model    *tailor.Model
 	meta     Meta
-	training []byte // training.json, or nil
+	training []byte // training.json when asked for and present, or nil
+	// hasTraining reports whether the file holds training.json.
+	hasTraining bool
+	// activations is the sum of the layers' output sizes per example.
+	activations int64
 }
 
-func readFile(path string) (*contents, error) {
+// readFile reads the model file at path; training.json too when
+// withTraining is set, for resuming.
+func readFile(path string, withTraining bool) (*contents, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("loading: %w", err)
@@ -349,15 +390,20 @@ func readFile(path string) (*contents, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading: %w", err)
 	}
-	c, err := read(f, st.Size())
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("loading %s: not a regular file", path)
+	}
+	c, err := read(f, st.Size(), withTraining)
 	if err != nil {
 		return nil, fmt.Errorf("%w (%s)", err, path)
 	}
 	return c, nil
 }
 
-// read reads and checks the whole archive.
-func read(r io.ReaderAt, size int64) (*contents, error) {
+// read reads and checks the archive: config.json and the weights, and
+// training.json when withTraining is set (only resuming needs it; a model
+// file may carry one, unread).
+func read(r io.ReaderAt, size int64, withTraining bool) (*contents, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("loading: not a Tailor model file (a zip archive): %w", err)
@@ -371,6 +417,15 @@ func read(r io.ReaderAt, size int64) (*contents, error) {
 		}
 		if files[f.Name] != nil {
 			return nil, fmt.Errorf("loading: the model file holds %q twice", f.Name)
+		}
+		// Tailor stores entries uncompressed, so that none can inflate
+		// past the file's own size; it refuses any other method rather
+		// than trust a declared size.
+		if f.Method != zip.Store {
+			return nil, fmt.Errorf("loading: %s is compressed (zip method %d); Tailor writes and reads only stored entries (zip -0)", f.Name, f.Method)
+		}
+		if f.CompressedSize64 != f.UncompressedSize64 || f.UncompressedSize64 > uint64(size) {
+			return nil, fmt.Errorf("loading: %s claims %d bytes (%d stored) in a %d-byte file: the file is damaged", f.Name, f.UncompressedSize64, f.CompressedSize64, size)
 		}
 		files[f.Name] = f
 	}
@@ -398,13 +453,14 @@ func read(r io.ReaderAt, size int64) (*contents, error) {
 			return nil, err
 		}
 	}
-	c := &contents{meta: fc.Meta}
-	if f := files[trainingEntry]; f != nil {
-		if c.training, err = readEntry(f, maxTraining); err != nil {
+	c := &contents{meta: fc.Meta, hasTraining: files[trainingEntry] != nil}
+	if f := files[trainingEntry]; f != nil && withTraining {
+		limit := trainingBase + 2*int64(files[weightsEntry].UncompressedSize64)
+		if c.training, err = readEntry(f, limit); err != nil {
 			return nil, err
 		}
 	}
-	if c.model, err = buildModel(fc, weights, opt); err != nil {
+	if c.model, err = buildModel(fc, weights, opt, &c.activations); err != nil {
 		return nil, err
 	}
 	if err := checkClassNames(c.meta, c.model); err != nil {
@@ -434,11 +490,11 @@ func readEntry(f *zip.File, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-// readTensors reads a safetensors entry, checking its checksum. An entry
-// is at most as large as the file when stored, and at most 1032 times as
-// large when deflated.
+// readTensors reads a safetensors entry, checking its checksum. The entry
+// is stored (read checks), so it is at most as large as the file, and its
+// tensors at most as large as the entry.
 func readTensors(f *zip.File, fileSize int64) (*safetensors.File, error) {
-	if f.Method == zip.Store && f.UncompressedSize64 > uint64(fileSize) {
+	if f.UncompressedSize64 > uint64(fileSize) {
 		return nil, fmt.Errorf("loading: %s claims %d bytes in a %d-byte file: the file is truncated", f.Name, f.UncompressedSize64, fileSize)
 	}
 	rc, err := f.Open()
@@ -446,7 +502,8 @@ func readTensors(f *zip.File, fileSize int64) (*safetensors.File, error) {
 		return nil, fmt.Errorf("loading %s: %w", f.Name, err)
 	}
 	defer rc.Close()
-	t, err := safetensors.Read(rc, safetensors.Limits{MaxHeader: min(safetensors.DefaultMaxHeader, int64(f.UncompressedSize64))})
+	n := int64(f.UncompressedSize64)
+	t, err := safetensors.Read(rc, safetensors.Limits{MaxHeader: min(safetensors.DefaultMaxHeader, n), MaxData: max(n, 1)})
 	if err != nil {
 		return nil, fmt.Errorf("loading %s: %w", f.Name, err)
 	}
@@ -455,6 +512,11 @@ func readTensors(f *zip.File, fileSize int64) (*safetensors.File, error) {
 
 // parseConfig decodes and checks config.json.
 func parseConfig(b []byte) (*fileConfig, error) {
+	// Numbers cost far more decoded than their bytes do (see
+	// maxTrainingNumbers); a real config holds a few hundred.
+	if n := countNumbers(b); n > maxTrainingNumbers {
+		return nil, fmt.Errorf("loading config.json: %d numbers, more than the limit of %d", n, maxTrainingNumbers)
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	dec.DisallowUnknownFields()
@@ -513,8 +575,9 @@ func parseConfig(b []byte) (*fileConfig, error) {
 }
 
 // buildModel rebuilds the model config.json describes and gives it the
-// weights and the optimizer state.
-func buildModel(fc *fileConfig, weights, opt *safetensors.File) (*tailor.Model, error) {
+// weights and the optimizer state. It sets *activations to the sum of the
+// layers' output sizes per example (see checkBudget).
+func buildModel(fc *fileConfig, weights, opt *safetensors.File, activations *int64) (*tailor.Model, error) {
 	var ls []layers.Layer
 	names := map[string]bool{}
 	for i, lc := range fc.Model.Config.Layers {
@@ -530,7 +593,8 @@ func buildModel(fc *fileConfig, weights, opt *safetensors.File) (*tailor.Model, 
 		}
 		ls = append(ls, l)
 	}
-	if err := checkBudget(ls, fc.Model.Config.BuildInputShape, weights); err != nil {
+	var err error
+	if *activations, err = checkBudget(ls, fc.Model.Config.BuildInputShape, weights); err != nil {
 		return nil, err
 	}
 	m := tailor.Sequential(ls...)
@@ -581,20 +645,25 @@ func buildModel(fc *fileConfig, weights, opt *safetensors.File) (*tailor.Model, 
 }
 
 // checkBudget refuses, before anything is allocated, a configuration that
-// asks for far more weights than the file holds. A layer's weights number
-// at most its input's last axis times the product of its units, filters
-// and kernel_size (exactly that for Dense and Conv2D, without the bias);
+// asks for far more weights than the file holds, or for more activations
+// than MaxActivationBytes allows. A layer's weights number at most its
+// input's last axis times the product of its units, filters and
+// kernel_size (exactly that for Dense and Conv2D, without the bias);
 // summed over the layers, that may exceed the weights in the file only by
-// a wide margin for the layers' bookkeeping. Building the layers one by
-// one to learn each one's input shape costs one extra build of a model
-// that passes.
-func checkBudget(ls []layers.Layer, in []int, weights *safetensors.File) error {
+// a wide margin for the layers' bookkeeping. Each layer's output, known
+// once it is built, adds to the activations of an example: their sum
+// times DefaultInferenceBatch examples of 4 bytes must fit
+// MaxActivationBytes. Building the layers one by one to learn each one's
+// input shape costs one extra build of a model that passes. It returns the
+// activations per example.
+func checkBudget(ls []layers.Layer, in []int, weights *safetensors.File) (int64, error) {
 	var held int64
 	for _, t := range weights.Tensors {
 		held += int64(len(t.Data))
 	}
 	budget := max(16*held, minParamBudget)
-	var asked int64
+	const maxPerExample = MaxActivationBytes / (4 * DefaultInferenceBatch)
+	var asked, activations int64
 	shape := append([]int(nil), in...)
 	wb := params.NewBuilder() // declares the weights without allocating them
 	for _, l := range ls {
@@ -609,19 +678,27 @@ func checkBudget(ls []layers.Layer, in []int, weights *safetensors.File) error {
 			}
 		}
 		if asked += est; asked > budget {
-			return fmt.Errorf("loading: layer %s asks for about %d weights but the file holds %d: config.json does not match the weights", l.Name(), est, held)
+			return 0, fmt.Errorf("loading: layer %s asks for about %d weights but the file holds %d: config.json does not match the weights", l.Name(), est, held)
 		}
 		wb.SetLayer(l.Name())
 		out, err := l.Build(shape, wb)
 		if err != nil {
-			return fmt.Errorf("loading: building layer %s: %w", l.Name(), err)
+			return 0, fmt.Errorf("loading: building layer %s: %w", l.Name(), err)
 		}
 		if len(out) == 0 {
-			return fmt.Errorf("loading: layer %s has an empty output shape", l.Name())
+			return 0, fmt.Errorf("loading: layer %s has an empty output shape", l.Name())
+		}
+		size := int64(1) // saturating at 2⁴⁰, far above the limit
+		for _, d := range out {
+			size = min(size*int64(max(d, 0)), 1<<40)
+		}
+		if activations += size; activations > maxPerExample {
+			return 0, fmt.Errorf("loading: the layers up to %s output %d values per example: a batch of %d would take %.1f GiB of activations, more than the limit of %d GiB (saving.MaxActivationBytes)",
+				l.Name(), activations, DefaultInferenceBatch, float64(activations)*4*DefaultInferenceBatch/(1<<30), MaxActivationBytes>>30)
 		}
 		shape = out
 	}
-	return nil
+	return activations, nil
 }
 
 // intsOf returns the integers in a config value: an int or a list of ints.

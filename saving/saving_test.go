@@ -177,9 +177,17 @@ func TestSaveAndLoadPath(t *testing.T) {
 	if len(files) != 1 {
 		t.Errorf("the directory holds %d files, want only the model (no temporary left)", len(files))
 	}
-	if st, _ := os.Stat(path); st.Mode().Perm() != 0o644 {
-		t.Errorf("mode %v", st.Mode())
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want the replaced file's 0600 kept", st.Mode())
 	}
+	fresh := filepath.Join(dir, "fresh.tailor")
+	if err := Save(fresh, m, Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(fresh); st.Mode().Perm() != 0o644 {
+		t.Errorf("a new file has mode %v, want 0644", st.Mode())
+	}
+	os.Remove(fresh)
 	// A failed save leaves the old file alone.
 	bad := smallMLP(1) // not built
 	if err := Save(path, bad, Meta{}); err == nil {

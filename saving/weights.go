@@ -62,7 +62,18 @@ func LoadWeightsFrom(r io.Reader, m *tailor.Model) error {
 			return fmt.Errorf("loading weights: %w", err)
 		}
 	}
-	f, err := safetensors.Read(r, safetensors.Limits{})
+	// The file should hold the model's weights: a header that claims far
+	// more (four times, or a megabyte) is refused before anything is
+	// allocated for it; within that, a mismatch is named weight by weight.
+	want, err := weightTensors(m)
+	if err != nil {
+		return fmt.Errorf("loading weights: %w", err)
+	}
+	var size int64
+	for _, t := range want {
+		size += 4 * int64(len(t.Data))
+	}
+	f, err := safetensors.Read(r, safetensors.Limits{MaxData: max(4*size, 1<<20)})
 	if err != nil {
 		return fmt.Errorf("loading weights: %w", err)
 	}

@@ -89,6 +89,16 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if err := positive(fs, "epochs"); err != nil {
+		return err
+	}
+	sizes, err := batchSizes(*batches)
+	if err != nil {
+		return usageError(fs, err.Error())
+	}
+	if err := checkOutput("--json", *jsonPath); err != nil {
+		return err
+	}
 	w := e.stdout
 	rep := benchReport{CPU: cpuModel(), Cores: runtime.NumCPU(), SIMD: kernels.SIMD(), BF16: kernels.HasBF16(), Go: runtime.Version()}
 	bf16 := "float32 (no AVX512_BF16)"
@@ -110,7 +120,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if !*skipTrain {
-		if err := benchModel(ctx, e, &rep, *name, *batches, *epochs, *dir); err != nil {
+		if err := benchModel(ctx, e, &rep, *name, sizes, *epochs, *dir); err != nil {
 			return err
 		}
 	}
@@ -118,6 +128,19 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		return writeJSON(*jsonPath, rep)
 	}
 	return nil
+}
+
+// batchSizes parses --batch-sizes: positive numbers, comma-separated.
+func batchSizes(list string) ([]int, error) {
+	var sizes []int
+	for _, field := range strings.Split(list, ",") {
+		var batch int
+		if _, err := fmt.Sscan(strings.TrimSpace(field), &batch); err != nil || batch <= 0 {
+			return nil, fmt.Errorf("--batch-sizes: %q is not a positive number", field)
+		}
+		sizes = append(sizes, batch)
+	}
+	return sizes, nil
 }
 
 // threadCounts is 1 and, on a multi-core machine, every core.
@@ -166,7 +189,7 @@ func timeGemm(c gemmCase, threads int) float64 {
 
 // benchModel times training epochs, prediction over the test set and the
 // allocations of one training step on the real data.
-func benchModel(ctx context.Context, e *env, rep *benchReport, name, batchList string, epochs int, dir string) error {
+func benchModel(ctx context.Context, e *env, rep *benchReport, name string, sizes []int, epochs int, dir string) error {
 	train, test, err := loadData(ctx, e, dir)
 	if err != nil {
 		return err
@@ -176,11 +199,7 @@ func benchModel(ctx context.Context, e *env, rep *benchReport, name, batchList s
 	w := e.stdout
 	var model *tailor.Model
 	fmt.Fprintf(w, "\n%-8s %6s %8s %12s %10s\n", "train", "batch", "threads", "s/epoch", "test acc")
-	for _, field := range strings.Split(batchList, ",") {
-		var batch int
-		if _, err := fmt.Sscan(strings.TrimSpace(field), &batch); err != nil || batch <= 0 {
-			return fmt.Errorf("--batch-sizes: %q is not a positive number", field)
-		}
+	for _, batch := range sizes {
 		if model, err = compiled(name, 1, models.Steps(epochs, x.Len(), batch)); err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tailor-ml/tailor/datasets"
 	"github.com/tailor-ml/tailor/datasets/fashionmnist"
+	"github.com/tailor-ml/tailor/internal/atomicfile"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -26,6 +27,18 @@ func loadData(ctx context.Context, e *env, dir string) (train, test *fashionmnis
 		Dir:  dir,
 		Logf: func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) },
 	})
+}
+
+// checkOutput checks, before any work, that the file path names can be
+// written (see atomicfile.Check); an empty path is not asked for.
+func checkOutput(flag, path string) error {
+	if path == "" {
+		return nil
+	}
+	if err := atomicfile.Check(path); err != nil {
+		return fmt.Errorf("%s: %w", flag, err)
+	}
+	return nil
 }
 
 // images returns a split's images as an (N, 28, 28) tensor multiplied by

@@ -15,11 +15,14 @@ import (
 
 // evaluateReport is what evaluate --json writes.
 type evaluateReport struct {
-	Model            string    `json:"model"`
-	Split            string    `json:"split"`
-	FlipAverage      bool      `json:"flip_average"`
-	Loss             float64   `json:"loss"`
-	Accuracy         float64   `json:"accuracy"`
+	Model       string  `json:"model"`
+	Split       string  `json:"split"`
+	FlipAverage bool    `json:"flip_average"`
+	Loss        float64 `json:"loss"`
+	Accuracy    float64 `json:"accuracy"`
+	// ClassNames names the classes, indexed as PerClassAccuracy and the
+	// confusion matrix's rows and columns are.
+	ClassNames       []string  `json:"class_names"`
 	PerClassAccuracy []float64 `json:"per_class_accuracy"`
 	// Confusion[i][j] counts examples of class i predicted as j.
 	Confusion [][]int `json:"confusion_matrix"`
@@ -39,6 +42,12 @@ func runEvaluate(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return usageError(fs, "want exactly one model file")
 	}
+	if *split != "test" && *split != "train" {
+		return usageError(fs, fmt.Sprintf("--split %q: want test or train", *split))
+	}
+	if err := checkOutput("--json", *jsonPath); err != nil {
+		return err
+	}
 	model, meta, err := saving.Load(pos[0])
 	if err != nil {
 		return err
@@ -48,24 +57,21 @@ func runEvaluate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	d := test
-	switch *split {
-	case "test":
-	case "train":
+	if *split == "train" {
 		d = train
-	default:
-		return fmt.Errorf("--split %q: want test or train", *split)
 	}
 	x, y := images(d, 1.0/255)
-	loss, scores, err := model.Evaluate(ctx, dataset(x, y), tailor.EvaluateOptions{FlipAverage: *flip})
+	// Loading checked the model's activations for batches of this size.
+	loss, scores, err := model.Evaluate(ctx, dataset(x, y), tailor.EvaluateOptions{FlipAverage: *flip, BatchSize: saving.DefaultInferenceBatch})
 	if err != nil {
 		return err
 	}
-	classes, err := model.PredictClasses(ctx, x, tailor.PredictOptions{FlipAverage: *flip})
+	classes, err := model.PredictClasses(ctx, x, tailor.PredictOptions{FlipAverage: *flip, BatchSize: saving.DefaultInferenceBatch})
 	if err != nil {
 		return err
 	}
 	names := classNames(meta)
-	rep := evaluateReport{Model: pos[0], Split: *split, FlipAverage: *flip, Loss: loss, Accuracy: scores["accuracy"],
+	rep := evaluateReport{Model: pos[0], Split: *split, FlipAverage: *flip, Loss: loss, Accuracy: scores["accuracy"], ClassNames: names,
 		PerClassAccuracy: perClassAccuracy(d.Labels, classes), Confusion: confusion(d.Labels, classes, len(names))}
 	w := e.stdout
 	how := ""
@@ -143,7 +149,7 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	index := fs.Int("index", -1, "predict dataset image N instead of image files")
 	split := fs.String("split", "test", "the split --index reads: test or train")
 	invert := fs.String("invert", "auto", "image polarity: auto (make the article light on a dark background, as in Fashion-MNIST), never or always")
-	top := fs.Int("top", 3, "how many classes to show per input")
+	top := fs.Int("top", 3, "how many classes to show per input (at most the number of classes)")
 	jsonPath := fs.String("json", "", "write the predictions as JSON to this file")
 	plotPath := fs.String("plot", "", "draw the first input and its probabilities (plot_image + plot_value_array) to this .png or .svg file")
 	dir := fs.String("data", "", "directory holding the Fashion-MNIST IDX files")
@@ -154,8 +160,30 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	if len(pos) == 0 {
 		return usageError(fs, "want a model file")
 	}
+	if flagSet(fs, "index") && *index < 0 {
+		return usageError(fs, fmt.Sprintf("--index %d: want an image number from 0", *index))
+	}
 	if (*index >= 0) == (len(pos) > 1) {
 		return usageError(fs, "want either --index N or image files")
+	}
+	if err := positive(fs, "top"); err != nil {
+		return err
+	}
+	if *split != "test" && *split != "train" {
+		return usageError(fs, fmt.Sprintf("--split %q: want test or train", *split))
+	}
+	opts := preprocessing.ImageOptions{}
+	switch *invert {
+	case "auto":
+	case "never":
+		opts.Invert = preprocessing.InvertNever
+	case "always":
+		opts.Invert = preprocessing.InvertAlways
+	default:
+		return usageError(fs, fmt.Sprintf("--invert %q: want auto, never or always", *invert))
+	}
+	if err := checkOutput("--json", *jsonPath); err != nil {
+		return err
 	}
 	model, meta, err := saving.Load(pos[0])
 	if err != nil {
@@ -172,8 +200,6 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 		d := test
 		if *split == "train" {
 			d = train
-		} else if *split != "test" {
-			return fmt.Errorf("--split %q: want test or train", *split)
 		}
 		if *index >= d.N {
 			return fmt.Errorf("--index %d: the %s split has images 0 to %d", *index, *split, d.N-1)
@@ -183,22 +209,12 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 		inputs = []string{fmt.Sprintf("%s image %d", *split, *index)}
 		labels = []int{int(d.Labels[*index])}
 	} else {
-		opts := preprocessing.ImageOptions{}
-		switch *invert {
-		case "auto":
-		case "never":
-			opts.Invert = preprocessing.InvertNever
-		case "always":
-			opts.Invert = preprocessing.InvertAlways
-		default:
-			return fmt.Errorf("--invert %q: want auto, never or always", *invert)
-		}
 		inputs = pos[1:]
 		if x, err = preprocessing.LoadImages(inputs, opts); err != nil {
 			return err
 		}
 	}
-	probs, err := model.Predict(ctx, x, tailor.PredictOptions{FlipAverage: *flip})
+	probs, err := model.Predict(ctx, x, tailor.PredictOptions{FlipAverage: *flip, BatchSize: saving.DefaultInferenceBatch})
 	if err != nil {
 		return err
 	}
@@ -222,9 +238,10 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// topClasses returns the k most probable classes, most probable first.
+// topClasses returns the k most probable classes (all of them when there
+// are fewer), most probable first.
 func topClasses(p []float32, names []string, k int) []classProb {
-	k = min(max(k, 1), len(p))
+	k = min(k, len(p))
 	out := make([]classProb, 0, k)
 	used := make([]bool, len(p))
 	for range k {

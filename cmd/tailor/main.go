@@ -18,6 +18,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -44,6 +46,7 @@ func commands() []command {
 		{"report", "write one HTML page on how a saved model was trained and how it does", runReport},
 		{"export", "export a saved model as ONNX, for ONNX Runtime, Triton or KServe", runExport},
 		{"bench", "measure SGEMM, training and prediction speed", runBench},
+		{"version", "print Tailor's version and the commit it was built from", runVersion},
 	}
 }
 
@@ -53,7 +56,9 @@ func main() {
 	os.Exit(run(ctx, &env{stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:]))
 }
 
-// run executes the command line args and returns the exit status.
+// run executes the command line args and returns the exit status: 0, 1
+// for an error, 2 for bad usage, 130 when interrupted (SIGINT, SIGTERM).
+// Every error line starts "tailor <command>: ".
 func run(ctx context.Context, e *env, args []string) int {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(e.stdout)
@@ -62,11 +67,15 @@ func run(ctx context.Context, e *env, args []string) int {
 		}
 		return 0
 	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args = append([]string{"version"}, args[1:]...)
+	}
 	for _, c := range commands() {
 		if c.name != args[0] {
 			continue
 		}
 		err := c.run(ctx, e, args[1:])
+		var stopped *interruptedError
 		switch {
 		case err == nil:
 			return 0
@@ -74,7 +83,11 @@ func run(ctx context.Context, e *env, args []string) int {
 			return 0
 		case errors.Is(err, errUsage):
 			return 2
-		case errors.Is(err, errInterrupted):
+		case errors.As(err, &stopped):
+			fmt.Fprintf(e.stderr, "tailor %s: interrupted; %s\n", c.name, stopped.kept)
+			return 130
+		case errors.Is(err, context.Canceled) || ctx.Err() != nil:
+			fmt.Fprintf(e.stderr, "tailor %s: interrupted; nothing was written\n", c.name)
 			return 130
 		default:
 			fmt.Fprintf(e.stderr, "tailor %s: %v\n", c.name, err)
@@ -85,6 +98,18 @@ func run(ctx context.Context, e *env, args []string) int {
 	usage(e.stderr)
 	return 2
 }
+
+// interruptedError reports a command stopped by SIGINT or SIGTERM, and
+// what it kept.
+type interruptedError struct {
+	kept string // "the checkpoint in DIR: continue with ...", "nothing was written"
+}
+
+func (e *interruptedError) Error() string { return "interrupted; " + e.kept }
+
+// interrupted returns the error for a command stopped having kept what
+// kept describes.
+func interrupted(kept string) error { return &interruptedError{kept: kept} }
 
 // errUsage reports bad flags, which the flag package has already described.
 var errUsage = errors.New("usage")
@@ -115,16 +140,31 @@ func newFlags(e *env, name, synopsis string) *flag.FlagSet {
 
 // parse parses args, turning flag errors into errUsage.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError(fs, fmt.Sprintf("unexpected arguments: %v", fs.Args()))
 	}
 	return nil
+}
+
+// parseFlags is fs.Parse with the flag package's own message ("invalid
+// value ...") given the command's prefix, like every other error.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	out := fs.Output()
+	var msg strings.Builder
+	fs.SetOutput(&msg)
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		fs.Usage()
+		return err
+	}
+	return usageError(fs, err.Error())
 }
 
 // parseWithArgs parses flags that may come before, between or after
@@ -133,11 +173,8 @@ func parse(fs *flag.FlagSet, args []string) error {
 func parseWithArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, errUsage
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -148,9 +185,32 @@ func parseWithArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// usageError prints msg and the command's usage and returns errUsage.
+// usageError prints msg, prefixed with the command's name, and the
+// command's usage, and returns errUsage.
 func usageError(fs *flag.FlagSet, msg string) error {
-	fmt.Fprintln(fs.Output(), msg)
+	fmt.Fprintf(fs.Output(), "%s: %s\n", fs.Name(), msg)
 	fs.Usage()
 	return errUsage
+}
+
+// flagSet reports whether the flag was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// positive checks that the flags given on the command line among names
+// hold at least 1: a count of zero or less means nothing documented.
+func positive(fs *flag.FlagSet, names ...string) error {
+	for _, name := range names {
+		f := fs.Lookup(name)
+		if !flagSet(fs, name) {
+			continue
+		}
+		if n, err := strconv.Atoi(f.Value.String()); err == nil && n < 1 {
+			return usageError(fs, fmt.Sprintf("--%s %d: want at least 1", name, n))
+		}
+	}
+	return nil
 }

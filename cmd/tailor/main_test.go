@@ -7,6 +7,8 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -30,11 +32,29 @@ func TestUsage(t *testing.T) {
 		{[]string{"help"}, 0, "tutorial"},
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{[]string{"train", "--help"}, 0, "--batch-size"},
-		{[]string{"train", "--epochs", "x"}, 2, "invalid value"},
-		{[]string{"train", "--epochs", "-1"}, 1, "must not be negative"},
+		{[]string{"train", "--epochs", "x"}, 2, "tailor train: invalid value \"x\" for flag -epochs"},
+		{[]string{"train", "--nope"}, 2, "tailor train: flag provided but not defined: -nope"},
+		// issue 14: counts of zero were replaced by other values
+		{[]string{"train", "--epochs", "-1"}, 2, "tailor train: --epochs -1: want at least 1"},
+		{[]string{"train", "--batch-size", "0"}, 2, "tailor train: --batch-size 0: want at least 1"},
+		{[]string{"train", "--epochs", "0"}, 2, "tailor train: --epochs 0: want at least 1"},
+		{[]string{"train", "--train-limit", "-5"}, 2, "must not be negative"},
+		{[]string{"train", "--validation-split", "1"}, 2, "--validation-split 1: want a fraction in [0, 1)"},
+		{[]string{"train", "--overwrite"}, 2, "--overwrite applies to a new run's --checkpoint-dir DIR"},
+		{[]string{"train", "--resume", "d", "--model", "cnn"}, 2, "--model with --resume: a resumed run keeps the settings it started with"},
+		{[]string{"tutorial", "--epochs", "0"}, 2, "tailor tutorial: --epochs 0: want at least 1"},
+		{[]string{"predict", "m.tailor", "--top", "0", "a.png"}, 2, "tailor predict: --top 0: want at least 1"},
+		{[]string{"predict", "m.tailor", "--top", "-2", "a.png"}, 2, "--top -2: want at least 1"},
+		{[]string{"predict", "m.tailor", "--index", "-3"}, 2, "tailor predict: --index -3: want an image number from 0"},
+		{[]string{"predict", "m.tailor"}, 2, "tailor predict: want either --index N or image files"},
+		{[]string{"predict", "m.tailor", "--split", "val", "a.png"}, 2, `tailor predict: --split "val": want test or train`},
+		{[]string{"evaluate", "m.tailor", "--split", "val"}, 2, `tailor evaluate: --split "val": want test or train`},
+		{[]string{"show", "--index", "-1", "-o", "x.png"}, 2, "tailor show: --index -1: want an image number from 0"},
+		{[]string{"bench", "--epochs", "0"}, 2, "tailor bench: --epochs 0: want at least 1"},
+		{[]string{"bench", "--batch-sizes", "32,0"}, 2, `tailor bench: --batch-sizes: "0" is not a positive number`},
 		{[]string{"summary", "--model", "nope"}, 1, `unknown model "nope"`},
-		{[]string{"show"}, 2, "-o out.png is required"},
-		{[]string{"data", "extra"}, 2, "unexpected arguments"},
+		{[]string{"show"}, 2, "tailor show: -o out.png is required"},
+		{[]string{"data", "extra"}, 2, "tailor data: unexpected arguments"},
 		{[]string{"data", "--data", "/nonexistent"}, 1, "--data /nonexistent: not a directory"},
 	}
 	for _, tc := range tests {
@@ -155,5 +175,37 @@ func TestTrainJSON(t *testing.T) {
 	}
 	if rep.Epochs[1].Loss >= rep.Epochs[0].Loss || rep.TestAccuracy < 0.7 || rep.TestAccuracy > 1 || rep.TrainSeconds <= 0 {
 		t.Errorf("implausible figures: %+v", rep)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		code, out, errOut := runCLI(t, args...)
+		if code != 0 || !strings.HasPrefix(out, "tailor ") || !strings.Contains(out, runtime.Version()) {
+			t.Errorf("tailor %v: exit %d, %q %q", args, code, out, errOut)
+		}
+	}
+	info := &debug.BuildInfo{Main: debug.Module{Path: "github.com/tailor-ml/tailor", Version: "v0.3.0"}, Settings: []debug.BuildSetting{
+		{Key: "vcs.revision", Value: "c9ac1796d7e1"}, {Key: "vcs.time", Value: "2026-03-01T10:00:00Z"}, {Key: "vcs.modified", Value: "true"},
+	}}
+	want := "tailor v0.3.0 (commit c9ac1796d7e1, 2026-03-01T10:00:00Z, +dirty) " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH
+	if got := versionLine(info); got != want {
+		t.Errorf("versionLine = %q, want %q", got, want)
+	}
+	if got := versionLine(&debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}); !strings.HasPrefix(got, "tailor (devel) go") {
+		t.Errorf("a build without VCS information: %q", got)
+	}
+}
+
+// TestLicense: the module says under which terms it may be used.
+func TestLicense(t *testing.T) {
+	b, err := os.ReadFile("../../LICENSE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Apache License", "Version 2.0, January 2004", "END OF TERMS AND CONDITIONS"} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("LICENSE lacks %q", want)
+		}
 	}
 }

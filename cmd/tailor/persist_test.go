@@ -4,16 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 
+	"github.com/tailor-ml/tailor/datasets/fashionmnist"
 	"github.com/tailor-ml/tailor/saving"
 )
 
@@ -66,19 +69,28 @@ func TestTrainInterruptResumeIsExact(t *testing.T) {
 // state, history and settings, byte for byte.
 func untimed(t *testing.T, path string) []byte {
 	t.Helper()
-	m, meta, err := saving.Load(path)
+	b, err := untimedFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return b
+}
+
+// untimedFile is untimed for callers without a *testing.T.
+func untimedFile(path string) ([]byte, error) {
+	m, meta, err := saving.Load(path)
+	if err != nil {
+		return nil, err
+	}
 	if meta.History == nil || meta.Training == nil {
-		t.Fatalf("%s records no history or training", path)
+		return nil, fmt.Errorf("%s records no history or training", path)
 	}
 	meta.History.Seconds, meta.Training.Seconds = nil, 0
 	var b bytes.Buffer
 	if err := saving.SaveTo(&b, m, meta); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return b.Bytes()
+	return b.Bytes(), nil
 }
 
 func TestEvaluateAndPredictSavedModel(t *testing.T) {
@@ -119,6 +131,9 @@ func TestEvaluateAndPredictSavedModel(t *testing.T) {
 	}
 	if total != 10000 || float64(diag)/10000 != rep.Accuracy || rep.Accuracy < 0.7 {
 		t.Errorf("confusion matrix sums to %d with %d on the diagonal, accuracy %v", total, diag, rep.Accuracy)
+	}
+	if !slices.Equal(rep.ClassNames, fashionmnist.ClassNames()) {
+		t.Errorf("evaluate --json: class_names %q", rep.ClassNames)
 	}
 	if rep.FlipAverage || rep.Accuracy != trained.TestAccuracy {
 		t.Errorf("evaluate: accuracy %v (flip averaging %v), train reported %v", rep.Accuracy, rep.FlipAverage, trained.TestAccuracy)

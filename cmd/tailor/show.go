@@ -20,12 +20,16 @@ func runShow(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *out == "" {
-		fmt.Fprintln(fs.Output(), "-o out.png is required")
-		fs.Usage()
-		return errUsage
+		return usageError(fs, "-o out.png is required")
 	}
 	if *split != "train" && *split != "test" {
-		return fmt.Errorf("--split %q: want train or test", *split)
+		return usageError(fs, fmt.Sprintf("--split %q: want train or test", *split))
+	}
+	if *index < 0 {
+		return usageError(fs, fmt.Sprintf("--index %d: want an image number from 0", *index))
+	}
+	if err := checkOutput("-o", *out); err != nil {
+		return err
 	}
 	train, test, err := loadData(ctx, e, *dir)
 	if err != nil {
@@ -35,7 +39,7 @@ func runShow(ctx context.Context, e *env, args []string) error {
 	if *split == "test" {
 		d = test
 	}
-	if *index < 0 || *index >= d.N {
+	if *index >= d.N {
 		return fmt.Errorf("--index %d: the %s split has images 0 to %d", *index, *split, d.N-1)
 	}
 	if err := saveImshow(*out, d, *index, *scaled); err != nil {

@@ -5,9 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,14 +25,22 @@ import (
 
 // trainReport is what --json writes.
 type trainReport struct {
-	Model         string        `json:"model"`
-	Seed          uint64        `json:"seed"`
-	BatchSize     int           `json:"batch_size"`
-	TrainExamples int           `json:"train_examples"`
-	Epochs        []epochReport `json:"epochs"`
-	TrainAccuracy float64       `json:"train_accuracy"`
-	TestLoss      float64       `json:"test_loss"`
-	TestAccuracy  float64       `json:"test_accuracy"`
+	Model     string `json:"model"`
+	Seed      uint64 `json:"seed"`
+	BatchSize int    `json:"batch_size"`
+	// TrainExamples counts the examples trained on: the training images
+	// (or --train-limit of them) less those held out by
+	// --validation-split, which ValidationExamples counts.
+	TrainExamples      int           `json:"train_examples"`
+	ValidationExamples int           `json:"validation_examples,omitempty"`
+	Epochs             []epochReport `json:"epochs"`
+	TrainAccuracy      float64       `json:"train_accuracy"`
+	// ValLoss and ValAccuracy are the last epoch's validation figures,
+	// with --validation-split.
+	ValLoss      *float64 `json:"val_loss,omitempty"`
+	ValAccuracy  *float64 `json:"val_accuracy,omitempty"`
+	TestLoss     float64  `json:"test_loss"`
+	TestAccuracy float64  `json:"test_accuracy"`
 	// TestAccuracyFlipAverage is the test accuracy with each image's
 	// prediction averaged with its mirror's, when that was asked for.
 	TestAccuracyFlipAverage *float64  `json:"test_accuracy_flip_average,omitempty"`
@@ -41,28 +49,44 @@ type trainReport struct {
 }
 
 type epochReport struct {
-	Epoch    int     `json:"epoch"`
-	Loss     float64 `json:"loss"`
-	Accuracy float64 `json:"accuracy"`
-	Seconds  float64 `json:"seconds"`
+	Epoch       int      `json:"epoch"`
+	Loss        float64  `json:"loss"`
+	Accuracy    float64  `json:"accuracy"`
+	ValLoss     *float64 `json:"val_loss,omitempty"`
+	ValAccuracy *float64 `json:"val_accuracy,omitempty"`
+	Seconds     float64  `json:"seconds"`
 }
 
 func joinNames() string { return strings.Join(models.Names(), ", ") }
 
-// runSettings are the train flags that a resumed run must share with the
-// run it continues; --checkpoint-dir keeps them beside the checkpoint.
+// runSettings are what a run records beside its checkpoint
+// (--checkpoint-dir): the train flags a resumed run must share with the
+// run it continues, and where the run's results go, which --resume uses
+// unless --out, --json, --data or --flip-average are given again. Paths
+// are absolute, so that a run resumes from any directory.
 type runSettings struct {
-	Model      string `json:"model"`
-	TrainLimit int    `json:"train_limit"`
+	Model       string `json:"model"`
+	TrainLimit  int    `json:"train_limit"`
+	Out         string `json:"out,omitempty"`
+	JSON        string `json:"json,omitempty"`
+	Report      string `json:"report,omitempty"`
+	Plots       string `json:"plots,omitempty"`
+	FlipAverage bool   `json:"flip_average,omitempty"`
+	Data        string `json:"data,omitempty"`
 }
 
 const settingsFile = "train-settings.json"
 
-// errInterrupted reports a run stopped by SIGINT or SIGTERM.
-var errInterrupted = errors.New("interrupted")
+// absPath returns path made absolute, or "" for "".
+func absPath(path string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	return filepath.Abs(path)
+}
 
 func runTrain(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "train", "[--model mlp] [--epochs 10] [--batch-size 32] [--seed 1] [--train-limit N] [--json FILE] [--out FILE] [--checkpoint-dir DIR | --resume DIR] [--plots DIR] [--report FILE] [--data DIR]")
+	fs := newFlags(e, "train", "[--model mlp] [--epochs 10] [--batch-size 32] [--seed 1] [--train-limit N] [--json FILE] [--out FILE] [--plots DIR] [--report FILE] [--checkpoint-dir DIR [--overwrite] | --resume DIR] [--data DIR]")
 	name := fs.String("model", "mlp", "the model: one of "+joinNames())
 	epochs := fs.Int("epochs", 0, "passes over the training data (default: the model's recipe, 10 for mlp)")
 	batch := fs.Int("batch-size", 0, "examples per training step (default: the model's recipe, 32 for mlp)")
@@ -71,49 +95,103 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	valSplit := fs.Float64("validation-split", 0, "hold out this last fraction of the training data for validation")
 	jsonPath := fs.String("json", "", "write the figures as JSON to this file")
 	outPath := fs.String("out", "", "save the trained model to this file (e.g. model.tailor)")
-	ckptDir := fs.String("checkpoint-dir", "", "keep a checkpoint here after every epoch and on SIGINT/SIGTERM")
-	every := fs.Int("checkpoint-every", 0, "also checkpoint every N batches (0: per epoch and on interrupt only)")
-	resume := fs.String("resume", "", "resume the interrupted run whose checkpoint is in this directory")
-	dir := fs.String("data", "", "directory holding the Fashion-MNIST IDX files")
-	quiet := fs.Bool("quiet", false, "print no progress, only the results")
 	reportPath := fs.String("report", "", "write an HTML report of the run (curves, test metrics, confusion matrix, mistakes) to this file")
 	plotsDir := fs.String("plots", "", "write the figures (learning curves, confusion matrix, per-class accuracy, predictions, mistakes) as PNG and SVG into this directory")
+	ckptDir := fs.String("checkpoint-dir", "", "keep a checkpoint here after every epoch and on SIGINT/SIGTERM, until the results are written")
+	overwrite := fs.Bool("overwrite", false, "with --checkpoint-dir: discard an unfinished run found there and start afresh")
+	every := fs.Int("checkpoint-every", 0, "also checkpoint every N batches (0: per epoch and on interrupt only)")
+	resume := fs.String("resume", "", "resume the unfinished run whose checkpoint is in this directory, writing the results where it was asked to")
+	dir := fs.String("data", "", "directory holding the Fashion-MNIST IDX files")
+	quiet := fs.Bool("quiet", false, "print no progress, only the results")
 	flip := fs.Bool("flip-average", false, "also report the test accuracy with each image's prediction averaged with its mirror's (default: the model's recipe; on for best)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *epochs < 0 || *batch < 0 || *limit < 0 || *every < 0 {
-		return fmt.Errorf("--epochs %d, --batch-size %d, --train-limit %d and --checkpoint-every %d must not be negative", *epochs, *batch, *limit, *every)
-	}
-	if *resume != "" && *ckptDir != "" && *resume != *ckptDir {
-		return fmt.Errorf("--resume %s and --checkpoint-dir %s: a resumed run keeps its checkpoint where it was", *resume, *ckptDir)
-	}
-	settings := runSettings{Model: *name, TrainLimit: *limit}
-	if *resume != "" {
-		*ckptDir = *resume
-		if err := readJSON(filepath.Join(*resume, settingsFile), &settings); err != nil {
-			return fmt.Errorf("--resume %s: %w", *resume, err)
-		}
-	}
-
-	trainSet, testSet, err := loadData(ctx, e, *dir)
-	if err != nil {
+	if err := positive(fs, "epochs", "batch-size"); err != nil {
 		return err
 	}
-	x, y := images(trainSet, 1.0/255)
-	if settings.TrainLimit > 0 && settings.TrainLimit < x.Len() {
-		x, y = x.Slice(0, settings.TrainLimit), y.Slice(0, settings.TrainLimit)
+	switch {
+	case *limit < 0 || *every < 0:
+		return usageError(fs, fmt.Sprintf("--train-limit %d and --checkpoint-every %d must not be negative", *limit, *every))
+	case !(*valSplit >= 0 && *valSplit < 1):
+		return usageError(fs, fmt.Sprintf("--validation-split %v: want a fraction in [0, 1)", *valSplit))
+	case *resume != "" && *ckptDir != "" && *resume != *ckptDir:
+		return usageError(fs, fmt.Sprintf("--resume %s and --checkpoint-dir %s: a resumed run keeps its checkpoint where it was", *resume, *ckptDir))
+	case *overwrite && (*ckptDir == "" || *resume != ""):
+		return usageError(fs, "--overwrite applies to a new run's --checkpoint-dir DIR")
 	}
-	testX, testY := images(testSet, 1.0/255)
+	settings := runSettings{Model: *name, TrainLimit: *limit, FlipAverage: *flip}
+	for _, p := range []struct {
+		to   *string
+		from string
+	}{{&settings.Out, *outPath}, {&settings.JSON, *jsonPath}, {&settings.Report, *reportPath}, {&settings.Plots, *plotsDir}, {&settings.Data, *dir}} {
+		var err error
+		if *p.to, err = absPath(p.from); err != nil {
+			return err
+		}
+	}
+	if *resume != "" {
+		*ckptDir = *resume
+		for _, f := range []string{"model", "train-limit", "batch-size", "seed", "validation-split"} {
+			if flagSet(fs, f) {
+				return usageError(fs, fmt.Sprintf("--%s with --resume: a resumed run keeps the settings it started with (only --epochs, --out, --json, --report, --plots, --data, --flip-average, --checkpoint-every and --quiet apply)", f))
+			}
+		}
+		var rec runSettings
+		if err := readJSON(filepath.Join(*resume, settingsFile), &rec); err != nil {
+			if errors.Is(err, iofs.ErrNotExist) {
+				return fmt.Errorf("--resume %s: no unfinished run there (no %s)", *resume, settingsFile)
+			}
+			return fmt.Errorf("--resume %s: %w", *resume, err)
+		}
+		if flagSet(fs, "out") {
+			rec.Out = settings.Out
+		}
+		if flagSet(fs, "json") {
+			rec.JSON = settings.JSON
+		}
+		if flagSet(fs, "report") {
+			rec.Report = settings.Report
+		}
+		if flagSet(fs, "plots") {
+			rec.Plots = settings.Plots
+		}
+		if flagSet(fs, "data") {
+			rec.Data = settings.Data
+		}
+		if flagSet(fs, "flip-average") {
+			rec.FlipAverage = settings.FlipAverage
+		}
+		settings = rec
+	} else if *ckptDir != "" {
+		if what := unfinishedRun(*ckptDir); what != "" && !*overwrite {
+			return fmt.Errorf("--checkpoint-dir %s holds an unfinished run (%s): continue it with tailor train --resume %s, or discard it and start afresh with --overwrite", *ckptDir, what, *ckptDir)
+		}
+	}
+	if err := checkOutputs(settings, *ckptDir); err != nil {
+		return err
+	}
+	if *overwrite { // only once the new run's outputs are known to be writable
+		for _, f := range []string{saving.CheckpointFile, settingsFile} {
+			if err := atomicfile.Remove(filepath.Join(*ckptDir, f)); err != nil {
+				return fmt.Errorf("--overwrite: %w", err)
+			}
+		}
+	}
+	// What an interrupt keeps, as the run goes on.
+	kept := "nothing was written"
+	if *resume != "" {
+		kept = fmt.Sprintf("the checkpoint in %s is unchanged: continue with tailor train --resume %s", *resume, *resume)
+	}
 
 	recipe, err := models.TrainingRecipe(settings.Model)
 	if err != nil {
 		return err
 	}
-	if *epochs == 0 {
+	if !flagSet(fs, "epochs") {
 		*epochs = recipe.Epochs
 	}
-	if *batch == 0 {
+	if !flagSet(fs, "batch-size") {
 		*batch = recipe.BatchSize
 	}
 	opts := tailor.FitOptions{Epochs: *epochs, BatchSize: *batch, Seed: *seed, ValidationSplit: *valSplit, Out: e.stdout}
@@ -126,10 +204,16 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	if *ckptDir != "" {
 		backup = callbacks.BackupAndRestore(*ckptDir, opts, meta)
 		backup.SaveEvery = *every
+		// The checkpoint goes only once the results are written.
+		backup.Keep = true
 	}
+	// A checkpoint is read, and checked, before the data.
 	if *resume != "" {
 		var restored tailor.FitOptions
 		if model, restored, err = backup.Restore(); err != nil {
+			if errors.Is(err, iofs.ErrNotExist) {
+				return fmt.Errorf("--resume %s: the run stopped before its first checkpoint; start it afresh with --checkpoint-dir %s --overwrite", *resume, *resume)
+			}
 			return fmt.Errorf("--resume %s: %w", *resume, err)
 		}
 		restored.Out, restored.Verbose = opts.Out, opts.Verbose
@@ -137,6 +221,22 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 			restored.Epochs, backup.Fit.Epochs = *epochs, *epochs
 		}
 		opts = restored
+	}
+
+	trainSet, testSet, err := loadData(ctx, e, settings.Data)
+	if err != nil {
+		if ctx.Err() != nil {
+			return interrupted("while loading the data; " + kept)
+		}
+		return err
+	}
+	x, y := images(trainSet, 1.0/255)
+	if settings.TrainLimit > 0 && settings.TrainLimit < x.Len() {
+		x, y = x.Slice(0, settings.TrainLimit), y.Slice(0, settings.TrainLimit)
+	}
+	testX, testY := images(testSet, 1.0/255)
+
+	if *resume != "" {
 		fmt.Fprintf(e.stdout, "Resuming %s from %s at epoch %d, step %d\n", settings.Model, *resume, opts.Resume.Epoch+1, opts.Resume.Step)
 	} else {
 		trainN := int(float64(x.Len()) * (1 - *valSplit)) // as Fit splits off validation data
@@ -144,9 +244,6 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		if backup != nil {
-			if err := os.MkdirAll(*ckptDir, 0o755); err != nil {
-				return err
-			}
 			if err := writeJSON(filepath.Join(*ckptDir, settingsFile), settings); err != nil {
 				return err
 			}
@@ -164,15 +261,13 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	hist, err := model.Fit(ctx, dataset(x, y), opts)
 	if errors.Is(err, context.Canceled) {
 		if backup == nil {
-			fmt.Fprintln(e.stderr, "\nInterrupted; nothing saved (use --checkpoint-dir DIR to keep a checkpoint).")
-			return errInterrupted
+			return interrupted("nothing was saved (use --checkpoint-dir DIR to keep a checkpoint)")
 		}
 		if err := backup.Save(model); err != nil {
 			return fmt.Errorf("interrupted, and the checkpoint could not be written: %w", err)
 		}
 		p := model.Progress()
-		fmt.Fprintf(e.stderr, "\nInterrupted at epoch %d, step %d. Checkpoint written to %s; continue with: tailor train --resume %s\n", p.Epoch+1, p.Step, *ckptDir, *ckptDir)
-		return errInterrupted
+		return interrupted(fmt.Sprintf("at epoch %d, step %d: the checkpoint is written to %s; continue with tailor train --resume %s", p.Epoch+1, p.Step, *ckptDir, *ckptDir))
 	}
 	if err != nil {
 		return err
@@ -181,28 +276,51 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	if backup != nil {
 		hist = backup.History() // the epochs before a resume too
 	}
+
+	// The results. Until all are written the checkpoint stays, and
+	// resuming from it writes them again.
+	kept = "the trained model was not saved"
+	if backup != nil {
+		kept = fmt.Sprintf("training is complete and the checkpoint in %s is kept: tailor train --resume %s writes the results", *ckptDir, *ckptDir)
+	}
 	meta.History = hist
 	meta.Training = &saving.Training{Seconds: trainSeconds}
 	for _, st := range trainSettings(settings.Model, opts, x.Len(), recipe) {
 		meta.Training.Settings = append(meta.Training.Settings, saving.Setting(st))
 	}
-	if *outPath != "" {
-		if err := saving.Save(*outPath, model, meta); err != nil {
-			return err
+	failed := func(err error) error {
+		if ctx.Err() != nil {
+			return interrupted(kept)
 		}
-		fmt.Fprintf(out, "Saved the model to %s\n", *outPath)
+		if backup != nil {
+			return fmt.Errorf("%w; %s", err, kept)
+		}
+		return err
+	}
+	if settings.Out == "" {
+		fmt.Fprintln(out, "No --out: the trained model is not saved")
+	} else {
+		if err := saving.Save(settings.Out, model, meta); err != nil {
+			return failed(err)
+		}
+		fmt.Fprintf(out, "Saved the model to %s\n", settings.Out)
+		if backup == nil {
+			kept = "the model is saved in " + settings.Out
+		} else {
+			kept = fmt.Sprintf("the model is saved in %s, and the checkpoint in %s is kept: tailor train --resume %s writes the rest", settings.Out, *ckptDir, *ckptDir)
+		}
 	}
 
 	testLoss, scores, err := model.Evaluate(ctx, dataset(testX, testY), tailor.EvaluateOptions{Verbose: tailor.OneLinePerEpoch, Out: out})
 	if err != nil {
-		return err
+		return failed(err)
 	}
 	fmt.Fprintf(out, "\nTest accuracy: %.4f\n", scores["accuracy"])
 	var flipAccuracy *float64
-	if *flip || recipe.FlipAverage {
+	if settings.FlipAverage || recipe.FlipAverage {
 		_, flipScores, err := model.Evaluate(ctx, dataset(testX, testY), tailor.EvaluateOptions{FlipAverage: true})
 		if err != nil {
-			return err
+			return failed(err)
 		}
 		acc := flipScores["accuracy"]
 		flipAccuracy = &acc
@@ -210,7 +328,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	}
 	probs, err := model.Predict(ctx, testX, tailor.PredictOptions{})
 	if err != nil {
-		return err
+		return failed(err)
 	}
 	classes := probs.Argmax()
 	score, err := metrics.AccuracyScore(testSet.Labels, classes)
@@ -224,50 +342,133 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		printPrediction(out, probs, testSet.Labels, i)
 	}
 
-	if *plotsDir != "" {
-		if err := trainingFigures(out, *plotsDir, hist); err != nil {
-			return err
+	if settings.Plots != "" {
+		if err := trainingFigures(out, settings.Plots, hist); err != nil {
+			return failed(err)
 		}
-		if err := evaluationFigures(ctx, out, *plotsDir, model, testX, testSet.Labels, fashionmnist.ClassNames(), tailor.PredictOptions{}); err != nil {
-			return err
-		}
-	}
-
-	if *reportPath != "" {
-		run := modelRun{path: *outPath, model: model, meta: meta, history: hist, trainingSeconds: trainSeconds, settings: trainSettings(settings.Model, opts, x.Len(), recipe)}
-		if err := writeReport(ctx, out, *reportPath, run, testX, testY, testSet.Labels, galleryMistakes, tailor.PredictOptions{}); err != nil {
-			return err
+		if err := evaluationFigures(ctx, out, settings.Plots, model, testX, testSet.Labels, fashionmnist.ClassNames(), tailor.PredictOptions{}); err != nil {
+			return failed(err)
 		}
 	}
-
-	if *jsonPath != "" {
+	if settings.Report != "" {
+		run := modelRun{path: settings.Out, model: model, meta: meta, history: hist, trainingSeconds: trainSeconds, settings: trainSettings(settings.Model, opts, x.Len(), recipe)}
+		if err := writeReport(ctx, out, settings.Report, run, testX, testY, testSet.Labels, galleryMistakes, tailor.PredictOptions{}); err != nil {
+			return failed(err)
+		}
+	}
+	if settings.JSON != "" {
+		trained := x.Len()
+		if opts.ValidationSplit > 0 {
+			trained = int(float64(x.Len()) * (1 - opts.ValidationSplit)) // as Fit splits
+		}
 		rep := trainReport{
-			Model: settings.Model, Seed: opts.Seed, BatchSize: opts.BatchSize, TrainExamples: x.Len(),
+			Model: settings.Model, Seed: opts.Seed, BatchSize: opts.BatchSize, TrainExamples: trained, ValidationExamples: x.Len() - trained,
 			TrainAccuracy: last(hist.History["accuracy"]), TestLoss: testLoss, TestAccuracy: scores["accuracy"],
 			TestAccuracyFlipAverage: flipAccuracy, PerClassAccuracy: perClass, TrainSeconds: trainSeconds,
 		}
 		for i, ep := range hist.Epochs {
-			rep.Epochs = append(rep.Epochs, epochReport{Epoch: ep + 1, Loss: hist.History["loss"][i], Accuracy: hist.History["accuracy"][i], Seconds: hist.Seconds[i]})
+			rep.Epochs = append(rep.Epochs, epochReport{Epoch: ep + 1, Loss: hist.History["loss"][i], Accuracy: hist.History["accuracy"][i],
+				ValLoss: at(hist.History["val_loss"], i), ValAccuracy: at(hist.History["val_accuracy"], i), Seconds: hist.Seconds[i]})
 		}
-		if err := writeJSON(*jsonPath, rep); err != nil {
+		if n := len(hist.Epochs); n > 0 {
+			rep.ValLoss, rep.ValAccuracy = at(hist.History["val_loss"], n-1), at(hist.History["val_accuracy"], n-1)
+		}
+		if err := writeJSON(settings.JSON, rep); err != nil {
+			return failed(err)
+		}
+		fmt.Fprintf(out, "Wrote the figures to %s\n", settings.JSON)
+	}
+	if backup != nil {
+		if err := backup.Remove(); err != nil {
 			return err
+		}
+		if err := atomicfile.Remove(filepath.Join(*ckptDir, settingsFile)); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "The run is complete: removed its checkpoint from %s\n", *ckptDir)
+	}
+	return nil
+}
+
+// at returns a pointer to xs[i], or nil when xs is too short (no
+// validation figures).
+func at(xs []float64, i int) *float64 {
+	if i >= len(xs) {
+		return nil
+	}
+	v := xs[i]
+	return &v
+}
+
+// unfinishedRun describes what of a run dir holds, "" for none.
+func unfinishedRun(dir string) string {
+	if _, err := os.Lstat(filepath.Join(dir, saving.CheckpointFile)); err == nil {
+		return "its checkpoint " + saving.CheckpointFile
+	}
+	if _, err := os.Lstat(filepath.Join(dir, settingsFile)); err == nil {
+		return "its " + settingsFile + ", from before its first checkpoint"
+	}
+	return ""
+}
+
+// checkOutputs checks, before any work, that the run's results can be
+// written: --out's and --json's directories exist and accept files, the
+// paths are not devices or directories, and the checkpoint directory can
+// be created and written.
+func checkOutputs(s runSettings, ckptDir string) error {
+	if s.Out != "" && s.Out == s.JSON {
+		return fmt.Errorf("--out and --json are both %s", s.Out)
+	}
+	if s.Plots != "" {
+		if err := os.MkdirAll(s.Plots, 0o755); err != nil {
+			return fmt.Errorf("--plots %s: %w", s.Plots, err)
+		}
+	}
+	for _, o := range []struct{ flag, path string }{{"--out", s.Out}, {"--json", s.JSON}, {"--report", s.Report}, {"--plots", plotCheckPath(s.Plots)}} {
+		if o.path == "" {
+			continue
+		}
+		if err := atomicfile.Check(o.path); err != nil {
+			return fmt.Errorf("%s: %w", o.flag, err)
+		}
+	}
+	if ckptDir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(ckptDir, 0o755); err != nil {
+		return fmt.Errorf("--checkpoint-dir %s: %w", ckptDir, err)
+	}
+	for _, f := range []string{saving.CheckpointFile, settingsFile} {
+		if err := atomicfile.Check(filepath.Join(ckptDir, f)); err != nil {
+			return fmt.Errorf("--checkpoint-dir: %w", err)
 		}
 	}
 	return nil
 }
 
-// flagSet reports whether the flag was given on the command line.
-func flagSet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
+// plotCheckPath is a file --plots will write, for checking that the
+// directory accepts files; "" for no --plots.
+func plotCheckPath(dir string) string {
+	if dir == "" {
+		return ""
+	}
+	return filepath.Join(dir, "loss.png")
 }
 
 // readJSON decodes the JSON file at path into v, refusing unknown fields.
 func readJSON(path string, v any) error {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return err
+	}
+	defer f.Close()
+	const limit = 1 << 20 // the files read are a few hundred bytes
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return err
+	}
+	if len(b) > limit {
+		return fmt.Errorf("%s: more than %d bytes", path, limit)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()

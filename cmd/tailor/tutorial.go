@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/activations"
@@ -34,12 +35,24 @@ func runTutorial(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *epochs <= 0 {
-		return fmt.Errorf("--epochs %d: want at least 1", *epochs)
+	if err := positive(fs, "epochs"); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(*outDir, 0o755); err != nil {
-		return fmt.Errorf("--out: %w", err)
+		return fmt.Errorf("--out %s: %w", *outDir, err)
 	}
+	if err := checkOutput("--out", filepath.Join(*outDir, "train_image_1.png")); err != nil {
+		return err
+	}
+	err := tutorial(ctx, e, *epochs, *seed, *outDir, *dir)
+	if err != nil && ctx.Err() != nil {
+		return interrupted("the figures written so far are in " + *outDir)
+	}
+	return err
+}
+
+// tutorial runs the tutorial's steps, writing its figures into outDir.
+func tutorial(ctx context.Context, e *env, epochs int, seed uint64, outDir, dataDir string) error {
 	w := e.stdout
 	step := func(title string) { fmt.Fprintf(w, "\n## %s\n\n", title) }
 	// cell prints a notebook cell: its Python, then what it printed.
@@ -52,7 +65,7 @@ func runTutorial(ctx context.Context, e *env, args []string) error {
 
 	step("Load the Fashion-MNIST dataset")
 	train, test, err := fashionmnist.LoadData(ctx, fashionmnist.Options{
-		Dir:  *dir,
+		Dir:  dataDir,
 		Logf: func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) },
 	})
 	if err != nil {
@@ -75,7 +88,7 @@ func runTutorial(ctx context.Context, e *env, args []string) error {
 
 	step("Plot an image")
 	cell("plt.figure(); plt.imshow(X_train[1]); plt.colorbar()")
-	if err := imshowFigure(w, *outDir, "train_image_1", raw, 1, classNames[train.Labels[1]]); err != nil {
+	if err := imshowFigure(w, outDir, "train_image_1", raw, 1, classNames[train.Labels[1]]); err != nil {
 		return err
 	}
 	cell("y_train[1]", fmt.Sprintf("%d  (%s)", train.Labels[1], classNames[train.Labels[1]]))
@@ -92,7 +105,7 @@ func runTutorial(ctx context.Context, e *env, args []string) error {
 	cell("X_train = X_train/255.0")
 	cell("X_test = X_test/255.0")
 	cell("plt.figure(); plt.imshow(X_train[1]); plt.colorbar()")
-	if err := imshowFigure(w, *outDir, "train_image_1_scaled", trainImages, 1, classNames[train.Labels[1]]); err != nil {
+	if err := imshowFigure(w, outDir, "train_image_1_scaled", trainImages, 1, classNames[train.Labels[1]]); err != nil {
 		return err
 	}
 	cell("np.min(X_train), np.max(X_train)", pyrepr.Tuple(pyrepr.Float(float64(trainImages.Min())), pyrepr.Float(float64(trainImages.Max()))))
@@ -111,7 +124,7 @@ func runTutorial(ctx context.Context, e *env, args []string) error {
 		layers.Dense(128, activations.ReLU),
 		layers.Dense(10, activations.Softmax),
 	)
-	if err := model.SetSeed(*seed); err != nil {
+	if err := model.SetSeed(seed); err != nil {
 		return err
 	}
 	cell("model = Sequential([Flatten(input_shape=(28, 28)), Dense(128, activation='relu'), Dense(10, activation='softmax')])")
@@ -125,8 +138,8 @@ func runTutorial(ctx context.Context, e *env, args []string) error {
 	}
 
 	step("Train the model")
-	cell(fmt.Sprintf("model.fit(X_train, y_train, epochs=%d)", *epochs))
-	history, err := model.Fit(ctx, trainSet, tailor.FitOptions{Epochs: *epochs, Seed: *seed, Out: w})
+	cell(fmt.Sprintf("model.fit(X_train, y_train, epochs=%d)", epochs))
+	history, err := model.Fit(ctx, trainSet, tailor.FitOptions{Epochs: epochs, Seed: seed, Out: w})
 	if err != nil {
 		return err
 	}
@@ -168,7 +181,7 @@ func runTutorial(ctx context.Context, e *env, args []string) error {
 	fmt.Fprint(w, nextSteps)
 
 	step("TensorFlow's tutorial: the data's format and the verified predictions")
-	if err := gridFigure(w, *outDir, trainImages, train.Labels, classNames); err != nil {
+	if err := gridFigure(w, outDir, trainImages, train.Labels, classNames); err != nil {
 		return err
 	}
 	img := testImages.Slice(1, 2) // (1, 28, 28): a batch of one, like np.expand_dims
@@ -176,7 +189,7 @@ func runTutorial(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return tutorialPredictionFigures(w, *outDir, testImages, predictions, test.Labels, classNames, 1, single.Row(0))
+	return tutorialPredictionFigures(w, outDir, testImages, predictions, test.Labels, classNames, 1, single.Row(0))
 }
 
 // overfitting reads this run's gap between training and test accuracy as

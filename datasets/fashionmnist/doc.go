@@ -2,18 +2,22 @@
 // keras.datasets.fashion_mnist.load_data: 60,000 training and 10,000 test
 // grayscale 28x28 images of clothing in ten classes (see ClassNames).
 //
-// LoadData looks for the four IDX files, plain or gzip-compressed, in these
-// directories, in order, and uses the first that holds all four:
+// LoadData reads the four IDX files, plain or gzip-compressed, from
+// Options.Dir (the command line's --data flag) when it is set, and fails
+// naming the missing files when that directory lacks any. Otherwise it
+// looks in these directories, in order, and uses the first that holds all
+// four:
 //
-//  1. Options.Dir, the command line's --data flag;
-//  2. the directory named by the environment variable TAILOR_DATA;
-//  3. the download cache, Options.CacheDir, by default
+//  1. the directory named by the environment variable TAILOR_DATA;
+//  2. the download cache, Options.CacheDir, by default
 //     os.UserCacheDir()/tailor/fashion-mnist;
-//  4. /usr/share/datasets/fashion-mnist, where the Debian package
+//  3. /usr/share/datasets/fashion-mnist, where the Debian package
 //     dataset-fashion-mnist installs them.
 //
 // If none does, LoadData downloads the missing files into the cache from
 // the mirrors Keras and Zalando publish, unless Options.NoDownload is set.
+// Each file's header is checked against a 64 MiB cap, and against the
+// file's size, before its payload is read.
 //
 // Every file is checked against the SHA-256 of the published data, computed
 // over the decompressed bytes so any compression will do, whether it was

@@ -105,8 +105,10 @@ func (d *Dataset) Image(i int) []uint8 {
 // Options configures LoadData. The zero value searches the default
 // directories and downloads into the default cache if need be.
 type Options struct {
-	// Dir, if set, is searched first. It is what the command line's
-	// --data flag sets.
+	// Dir, if set, is the only directory LoadData reads: when it lacks a
+	// file, LoadData fails naming the missing files, and neither searches
+	// elsewhere nor downloads. It is what the command line's --data flag
+	// sets.
 	Dir string
 
 	// Getenv reads the environment variable EnvVar (TAILOR_DATA), whose
@@ -183,7 +185,7 @@ func (o Options) locations() (locs []location, cache string) {
 		getenv = os.Getenv
 	}
 	if o.Dir != "" {
-		locs = append(locs, location{dir: o.Dir, source: "Options.Dir / --data"})
+		return []location{{dir: o.Dir, source: "Options.Dir / --data"}}, ""
 	}
 	env := location{dir: getenv(EnvVar), source: "$" + EnvVar}
 	if env.dir == "" {
@@ -223,7 +225,8 @@ func (o Options) locations() (locs []location, cache string) {
 }
 
 // SearchPath returns the directories LoadData would search, in order,
-// leaving out sources that name none (an unset TAILOR_DATA) and repeats.
+// leaving out sources that name none (an unset TAILOR_DATA) and repeats:
+// Options.Dir alone when it is set.
 func (o Options) SearchPath() []string {
 	locs, _ := o.locations()
 	var dirs []string
@@ -265,13 +268,23 @@ func find(dir string) (paths [4]string, problem string, missing []string) {
 }
 
 // LoadData returns the Fashion-MNIST training and test sets, finding or
-// downloading the files as the package documentation describes.
+// downloading the files as the package documentation describes. With
+// Options.Dir set it reads that directory alone.
 //
 // When no directory holds the data and downloading is disabled or fails,
 // the error matches ErrNotFound (errors.Is), lists every directory searched
 // and says how to provide the data. Corrupt or unexpected files are errors
 // that name the file; LoadData does not fall back to another directory.
 func LoadData(ctx context.Context, opts Options) (train, test *Dataset, err error) {
+	if opts.Dir != "" {
+		paths, problem, _ := find(opts.Dir)
+		if problem != "" {
+			return nil, nil, fmt.Errorf("%w: %s (Options.Dir / --data) %s; a directory given explicitly is read alone: no other is searched and nothing is downloaded",
+				ErrNotFound, opts.Dir, problem)
+		}
+		opts.logf("fashionmnist: loading from %s", opts.Dir)
+		return load(ctx, &opts, paths)
+	}
 	locs, cache := opts.locations()
 	var searched []string
 	for _, l := range locs {
@@ -374,11 +387,16 @@ func load(ctx context.Context, opts *Options, paths [4]string) (train, test *Dat
 	return train, test, nil
 }
 
+// maxPayload caps each file's payload, well above the 47,040,000 bytes of
+// the training images: a header claiming more is refused before anything
+// is read.
+const maxPayload = 64 << 20
+
 // readChecked reads an IDX file and checks the SHA-256 of its decompressed
 // bytes against want (hex). As IDX has a single encoding per array, those
 // bytes are exactly what idx.Write produces from the File.
 func readChecked(path, want string) (*idx.File, error) {
-	f, err := idx.ReadFile(path)
+	f, err := idx.ReadFileLimit(path, maxPayload)
 	if err != nil {
 		return nil, fmt.Errorf("fashionmnist: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -127,8 +128,9 @@ func TestSearchOrder(t *testing.T) {
 		{"no Dir: TAILOR_DATA wins", env | cache | system, env},
 		{"cache before system", cache | system, cache},
 		{"system last", system, system},
-		{"incomplete Dir is skipped", partial | env | system, env},
-		{"incomplete Dir, only system", partial | system, system},
+		// An explicit directory is final: no fallback to the others.
+		{"incomplete Dir is an error", partial | env | system, 0},
+		{"incomplete Dir, only system", partial | system, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -141,7 +143,9 @@ func TestSearchOrder(t *testing.T) {
 				system: opts.SystemDir,
 			}
 			dirs[partial] = dirs[dir]
-			opts.Dir = dirs[dir]
+			if tt.has&(dir|partial) != 0 {
+				opts.Dir = dirs[dir]
+			}
 			opts.Getenv = func(k string) string {
 				if k == EnvVar {
 					return dirs[env]
@@ -168,6 +172,12 @@ func TestSearchOrder(t *testing.T) {
 			}
 
 			train, test, err := LoadData(context.Background(), opts)
+			if tt.want == 0 {
+				if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), opts.Dir+" (Options.Dir / --data) lacks t10k-labels-idx1-ubyte[.gz]") || !strings.Contains(err.Error(), "no other is searched and nothing is downloaded") {
+					t.Fatalf("LoadData: %v, want an error naming the missing file of %s", err, opts.Dir)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatalf("LoadData: %v", err)
 			}
@@ -200,8 +210,9 @@ func TestSearchPath(t *testing.T) {
 		want []string
 	}{
 		{"defaults", Options{Getenv: env(""), CacheDir: "/c"}, []string{"/c", DefaultSystemDir}},
-		{"all", Options{Dir: "/d", Getenv: env("/e"), CacheDir: "/c", SystemDir: "/s"}, []string{"/d", "/e", "/c", "/s"}},
-		{"repeats dropped", Options{Dir: "/d/", Getenv: env("/d"), CacheDir: "/c", SystemDir: "/c/."}, []string{"/d/", "/c"}},
+		{"all", Options{Getenv: env("/e"), CacheDir: "/c", SystemDir: "/s"}, []string{"/e", "/c", "/s"}},
+		{"Dir alone", Options{Dir: "/d", Getenv: env("/e"), CacheDir: "/c", SystemDir: "/s"}, []string{"/d"}},
+		{"repeats dropped", Options{Getenv: env("/c/"), CacheDir: "/c", SystemDir: "/c/."}, []string{"/c/"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -297,7 +308,6 @@ func TestLoadInvalid(t *testing.T) {
 
 func TestNotFound(t *testing.T) {
 	opts := isolated(t)
-	opts.Dir = filepath.Join(t.TempDir(), "missing")
 	partial := t.TempDir()
 	opts.Getenv = func(k string) string {
 		if k == EnvVar {
@@ -316,7 +326,6 @@ func TestNotFound(t *testing.T) {
 	}
 	msg := err.Error()
 	for _, want := range []string{
-		opts.Dir + " (Options.Dir / --data): does not exist",
 		partial + " ($TAILOR_DATA): lacks train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz]",
 		opts.CacheDir + " (download cache): does not exist",
 		opts.SystemDir + " (Debian package dataset-fashion-mnist): does not exist",
@@ -633,5 +642,76 @@ func TestRealData(t *testing.T) {
 	}
 	if got, want := train.Labels[len(train.Labels)-3:], []uint8{3, 0, 5}; !slices.Equal(got, want) {
 		t.Errorf("last train labels %v, want %v", got, want)
+	}
+}
+
+// TestExplicitDirIsFinal: a --data directory that lacks a file is an error
+// naming the file, even when TAILOR_DATA, the cache and the system
+// directory hold the data and a mirror would serve it.
+func TestExplicitDirIsFinal(t *testing.T) {
+	files := fakeData(9)
+	s := newServer(t)
+	s.publish(t, "/a/", files, false)
+	opts := downloading(t, s)
+	opts.sums = sumsOf(t, files)
+	env := t.TempDir()
+	for _, d := range []string{env, opts.CacheDir, opts.SystemDir} {
+		writeDir(t, d, files, nil)
+	}
+	opts.Getenv = func(k string) string {
+		if k == EnvVar {
+			return env
+		}
+		return ""
+	}
+	opts.Dir = t.TempDir()
+	partial := fakeData(9)
+	delete(partial, trainLabels)
+	delete(partial, testImages)
+	writeDir(t, opts.Dir, partial, nil)
+	_, _, err := LoadData(context.Background(), opts)
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), opts.Dir+" (Options.Dir / --data) lacks train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz]") {
+		t.Fatalf("LoadData: %v, want an error naming %s and the two missing files", err, opts.Dir)
+	}
+	if r := s.requests(); len(r) != 0 {
+		t.Errorf("LoadData downloaded %v for an explicit directory", r)
+	}
+	// The same directory, completed, loads.
+	writeDir(t, opts.Dir, files, nil)
+	if train, _, err := LoadData(context.Background(), opts); err != nil || train.Images[0] != 9 {
+		t.Fatalf("LoadData of the completed directory: %v", err)
+	}
+}
+
+// TestHugeHeaderRefused: a gzip file whose header claims 256 MiB of
+// training images (a real bomb: the zeros are there) is refused from its
+// header, against the 64 MiB cap, before the payload is inflated.
+func TestHugeHeaderRefused(t *testing.T) {
+	opts := isolated(t)
+	opts.Dir = t.TempDir()
+	files := fakeData(1)
+	opts.sums = sumsOf(t, files)
+	writeDir(t, opts.Dir, files, nil)
+	path := filepath.Join(opts.Dir, trainImages)
+	os.Remove(path)
+	var bomb bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&bomb, gzip.BestSpeed)
+	zw.Write([]byte{0, 0, 8, 3, 0, 5, 0x5c, 0xcd, 0, 0, 0, 28, 0, 0, 0, 28}) // 351,437 images of 28×28
+	zero := make([]byte, 1<<20)
+	for range 256 {
+		zw.Write(zero)
+	}
+	zw.Close()
+	os.WriteFile(path+".gz", bomb.Bytes(), 0o644)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, _, err := LoadData(context.Background(), opts)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), path+".gz") || !strings.Contains(err.Error(), "over the 67108864-byte limit") {
+		t.Fatalf("LoadData: %v, want the header refused, naming the file", err)
+	}
+	if a := after.TotalAlloc - before.TotalAlloc; a > 4<<20 {
+		t.Errorf("refusing it allocated %d bytes", a)
 	}
 }

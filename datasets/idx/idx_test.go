@@ -392,3 +392,60 @@ func FuzzRead(f *testing.F) {
 		checkEqual(t, again, got)
 	})
 }
+
+// TestReadFileBoundsPayloadByFileSize: ReadFile refuses, before reading
+// the payload, a header that claims more than the file can hold — exactly
+// the rest of a plain file, at most 1032 times a gzip file — and
+// ReadFileLimit a payload over the caller's cap.
+func TestReadFileBoundsPayloadByFileSize(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	// 256 MiB of zeros behind a header that says so: a real gzip bomb.
+	var bomb bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&bomb, gzip.BestSpeed)
+	zw.Write(raw(0x08, 3, []uint32{1 << 18, 32, 32}, nil))
+	zero := make([]byte, 1<<20)
+	for range 1 << 8 {
+		zw.Write(zero)
+	}
+	zw.Close()
+	tests := []struct {
+		name, path string
+		max        int
+		msg        string
+	}{
+		{"plain, 1e9 claimed", write("plain", raw(0x08, 1, []uint32{1e9}, make([]byte, 10))), MaxPayload, "need a 1000000000-byte payload, but the file holds 10 bytes after its 8-byte header"},
+		{"plain, too long", write("long", raw(0x08, 1, []uint32{3}, make([]byte, 4))), MaxPayload, "need a 3-byte payload, but the file holds 4 bytes"},
+		{"gzip, 1e9 claimed", write("small.gz", gz(t, raw(0x08, 1, []uint32{1e9}, make([]byte, 10)))), MaxPayload, "more than a"},
+		{"gzip bomb over the caller's cap", write("bomb.gz", bomb.Bytes()), 64 << 20, "over the 67108864-byte limit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var err error
+			n := allocated(func() { _, err = ReadFileLimit(tt.path, tt.max) })
+			var fe *FormatError
+			if !errors.As(err, &fe) || fe.Field != "dims" || !strings.Contains(err.Error(), tt.msg) || !strings.Contains(err.Error(), tt.path) {
+				t.Fatalf("error %v, want a dims error naming %s and saying %q", err, tt.path, tt.msg)
+			}
+			if n > 1<<20 {
+				t.Errorf("allocated %d bytes, want under 1 MiB", n)
+			}
+		})
+	}
+	// A valid file still reads, plain and compressed, and ReadLimit caps
+	// a stream.
+	for _, p := range []string{write("ok", valid), write("ok.gz", gz(t, valid))} {
+		if f, err := ReadFileLimit(p, 12); err != nil || len(f.Data) != 12 {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	if _, err := ReadLimit(bytes.NewReader(valid), "stream", 11); err == nil || !strings.Contains(err.Error(), "over the 11-byte limit") {
+		t.Errorf("ReadLimit under the payload: %v", err)
+	}
+}

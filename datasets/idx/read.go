@@ -24,12 +24,53 @@ const (
 // a payload shorter than the header's dimensions require. Every error is a
 // *FormatError.
 func Read(r io.Reader, name string) (*File, error) {
+	return read(r, name, MaxPayload, -1)
+}
+
+// ReadLimit is Read with payloads capped at maxPayload bytes (at most
+// MaxPayload): a caller that knows how large its arrays are refuses larger
+// ones from the header alone.
+func ReadLimit(r io.Reader, name string, maxPayload int) (*File, error) {
+	return read(r, name, min(maxPayload, MaxPayload), -1)
+}
+
+// ReadFile reads the IDX file at path, plain or gzip-compressed, as Read
+// does. The file's size bounds the payload its header may claim before
+// anything is read: a plain file must hold exactly the payload its header
+// implies, and a gzip file at most maxInflation times its size.
+func ReadFile(path string) (*File, error) {
+	return ReadFileLimit(path, MaxPayload)
+}
+
+// ReadFileLimit is ReadFile with payloads capped at maxPayload bytes (at
+// most MaxPayload).
+func ReadFileLimit(path string, maxPayload int) (*File, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("idx: %w", err)
+	}
+	defer fh.Close()
+	size := int64(-1)
+	if st, err := fh.Stat(); err == nil && st.Mode().IsRegular() {
+		size = st.Size()
+	}
+	return read(fh, path, min(maxPayload, MaxPayload), size)
+}
+
+// maxInflation is deflate's largest expansion: 258 bytes from a 2-bit
+// code gives 1032 to 1, which no gzip file exceeds.
+const maxInflation = 1032
+
+// read is Read with a payload cap and the size of the input in bytes, -1
+// when unknown.
+func read(r io.Reader, name string, maxPayload int, inputSize int64) (*File, error) {
 	br := bufio.NewReader(r)
 	magic, err := br.Peek(2)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, &FormatError{Name: name, Field: "header", Msg: "read failed", Err: err}
 	}
 	var src io.Reader = br
+	lim := limits{maxPayload: maxPayload, exact: inputSize}
 	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
@@ -37,22 +78,27 @@ func Read(r io.Reader, name string) (*File, error) {
 		}
 		defer zr.Close()
 		src = zr
+		lim.exact = -1
+		if inputSize >= 0 && inputSize < int64(maxPayload)/maxInflation {
+			lim.maxPayload = int(inputSize) * maxInflation
+			lim.gzipSize = inputSize
+		}
 	}
-	return decode(src, name)
+	return decode(src, name, lim)
 }
 
-// ReadFile reads the IDX file at path, plain or gzip-compressed, as Read does.
-func ReadFile(path string) (*File, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("idx: %w", err)
-	}
-	defer fh.Close()
-	return Read(fh, path)
+// limits are what decode checks the header's payload size against.
+type limits struct {
+	maxPayload int
+	// exact is the input's size when it is not compressed, else -1: the
+	// header and the payload must fill it exactly.
+	exact int64
+	// gzipSize is the compressed input's size when it lowered maxPayload.
+	gzipSize int64
 }
 
 // decode reads an uncompressed IDX stream.
-func decode(r io.Reader, name string) (*File, error) {
+func decode(r io.Reader, name string, lim limits) (*File, error) {
 	var hdr [4]byte
 	if n, err := io.ReadFull(r, hdr[:]); err != nil {
 		if n == 0 && errors.Is(err, io.EOF) {
@@ -84,6 +130,16 @@ func decode(r io.Reader, name string) (*File, error) {
 	if err != nil {
 		err.(*FormatError).Name = name
 		return nil, err
+	}
+	if hdr := int64(4 + 4*rank); lim.exact >= 0 && int64(size) != lim.exact-hdr {
+		return nil, &FormatError{Name: name, Field: "dims", Msg: fmt.Sprintf("dimensions %v of %d-byte elements need a %d-byte payload, but the file holds %d bytes after its %d-byte header", dims[:rank], dt.Size(), size, max(lim.exact-hdr, 0), hdr)}
+	}
+	if size > lim.maxPayload {
+		msg := fmt.Sprintf("dimensions %v of %d-byte elements need a %d-byte payload, over the %d-byte limit", dims[:rank], dt.Size(), size, lim.maxPayload)
+		if lim.gzipSize > 0 {
+			msg = fmt.Sprintf("dimensions %v of %d-byte elements need a %d-byte payload, more than a %d-byte gzip file can hold (deflate expands at most %d times)", dims[:rank], dt.Size(), size, lim.gzipSize, maxInflation)
+		}
+		return nil, &FormatError{Name: name, Field: "dims", Msg: msg, Err: ErrTooLarge}
 	}
 
 	data, n, err := readPayload(r, size)

@@ -1,29 +1,63 @@
 // Package atomicfile replaces files so that a reader, or a run interrupted
 // half-way, sees either the old file or the whole new one, never a part.
+//
+// Write goes through symbolic links to the file they name, replaces only
+// regular files (never a device, a pipe or a directory), and removes the
+// temporary files that writes killed half-way (SIGKILL, a crash) left
+// behind for the same path.
 package atomicfile
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
+// maxLinks bounds the symbolic links Write follows, as the kernel's
+// ELOOP does.
+const maxLinks = 40
+
+// tempInfix makes Write's temporary file names: the target
+// ".model.tailor" is written as ".model.tailor.tmp-123456789" beside it.
+// Only names of exactly that form are ever cleaned up.
+const tempInfix = ".tmp-"
+
 // Write creates or replaces the file at path with what write produces: it
-// writes a temporary file in the same directory, syncs it, and renames it
-// over path. On any error the temporary file is removed and path is left
-// as it was.
+// writes a temporary file in the same directory as the target, syncs it,
+// and renames it over the target. When path is a symbolic link, the target
+// is the file it points to (the link stays). A target that exists must be
+// a regular file; its permission bits are kept, and a new file gets 0644.
+// On any error the temporary file is removed and the target is left as it
+// was.
+//
+// Before writing, Write removes the temporary files of earlier writes to
+// the same target that no running process is writing: a write killed
+// half-way leaves nothing behind once the next one starts.
 func Write(path string, write func(io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
+	target, st, err := resolve(path)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	perm := fs.FileMode(0o644)
+	if st != nil {
+		perm = st.Mode().Perm()
+	}
+	dir, base := filepath.Split(target)
 	if dir == "" {
 		dir = "."
 	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	removeStale(dir, base)
+	f, err := os.CreateTemp(dir, "."+base+tempInfix+"*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	tmp := f.Name()
+	hold(f)
 	defer func() {
 		if err != nil {
 			f.Close()
@@ -38,22 +72,169 @@ func Write(path string, write func(io.Writer) error) (err error) {
 	if err = bw.Flush(); err != nil {
 		return err
 	}
-	if err = f.Chmod(0o644); err != nil {
+	if err = f.Chmod(perm); err != nil {
 		return err
 	}
 	if err = f.Sync(); err != nil {
 		return err
 	}
-	if err = f.Close(); err != nil {
+	// The target may have been replaced by something else while we wrote.
+	if st, err := os.Lstat(target); err == nil && !st.Mode().IsRegular() {
+		return fmt.Errorf("%s became %s while it was written: refusing to replace it", target, kind(st.Mode()))
+	}
+	if !renameOpen {
+		if err = f.Close(); err != nil {
+			return err
+		}
+	}
+	if err = os.Rename(tmp, target); err != nil {
 		return err
 	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
+	if renameOpen {
+		// Closing releases the lock that tells other writers the
+		// temporary file is in use; the rename is done by now.
+		if err = f.Close(); err != nil {
+			return err
+		}
 	}
 	// Make the rename itself durable where the system can sync a directory.
 	if d, derr := os.Open(dir); derr == nil {
 		d.Sync()
 		d.Close()
+	}
+	return nil
+}
+
+// Check reports, without writing anything at path, whether Write could
+// write it: the symbolic links resolve, the target is a regular file or
+// does not exist, and its directory exists and accepts a new file (Check
+// creates and removes a temporary one there). Commands call it before long
+// work whose result goes to path.
+func Check(path string) error {
+	target, _, err := resolve(path)
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	dir, base := filepath.Split(target)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+tempInfix+"*")
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	name := f.Name()
+	f.Close()
+	os.Remove(name)
+	return nil
+}
+
+// resolve follows symbolic links from path to the file Write replaces. It
+// returns that file's path and, if it exists, its FileInfo; a target that
+// exists but is not a regular file is an error.
+func resolve(path string) (string, fs.FileInfo, error) {
+	p := path
+	for range maxLinks {
+		st, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			if dst, derr := os.Stat(filepath.Dir(p)); derr != nil {
+				return "", nil, fmt.Errorf("directory %s: %w", filepath.Dir(p), derr)
+			} else if !dst.IsDir() {
+				return "", nil, fmt.Errorf("%s is not a directory", filepath.Dir(p))
+			}
+			return p, nil, nil
+		}
+		if err != nil {
+			return "", nil, err
+		}
+		switch m := st.Mode(); {
+		case m&fs.ModeSymlink != 0:
+			link, err := os.Readlink(p)
+			if err != nil {
+				return "", nil, err
+			}
+			if !filepath.IsAbs(link) {
+				link = filepath.Join(filepath.Dir(p), link)
+			}
+			p = link
+		case m.IsRegular():
+			return p, st, nil
+		default:
+			where := p
+			if p != path {
+				where = fmt.Sprintf("%s (the target of %s)", p, path)
+			}
+			return "", nil, fmt.Errorf("%s is %s, not a regular file: refusing to replace it", where, kind(m))
+		}
+	}
+	return "", nil, fmt.Errorf("more than %d symbolic links", maxLinks)
+}
+
+// kind names a file mode for messages.
+func kind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	}
+	return "not a regular file"
+}
+
+// isTemp reports whether name (a base name) is one of Write's temporary
+// files for the target base: "." + base + ".tmp-" + digits.
+func isTemp(name, base string) bool {
+	rest, ok := strings.CutPrefix(name, "."+base+tempInfix)
+	if !ok || rest == "" {
+		return false
+	}
+	for _, c := range rest {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// removeStale removes the temporary files for base in dir that no process
+// is writing (see stale). Errors are ignored: cleaning up is a courtesy, and
+// the write itself reports what matters.
+func removeStale(dir, base string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !isTemp(e.Name(), base) {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		if stale(p) {
+			os.Remove(p)
+		}
+	}
+}
+
+// Remove removes the file at path (a symbolic link itself, not its
+// target) and the temporary files that killed writes to it left behind.
+// A path that does not exist is not an error.
+func Remove(path string) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	err := os.Remove(path)
+	removeStale(dir, base)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
 	}
 	return nil
 }

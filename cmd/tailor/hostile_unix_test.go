@@ -1,0 +1,60 @@
+//go:build darwin || dragonfly || freebsd || linux || netbsd || openbsd
+
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/tailor-ml/tailor/internal/hostile"
+)
+
+// TestOutputsAreRegularFiles: row "--out or --json naming a symlink / a
+// device node". A link is written through, a pipe or a directory refused
+// before any work.
+func TestOutputsAreRegularFiles(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "m.tailor")
+	untrained(t, model)
+	img := filepath.Join(dir, "img.png")
+	writePNG(t, img, 28, 28, hostile.Gray, nil)
+	os.Mkdir(filepath.Join(dir, "results"), 0o755)
+	target := filepath.Join(dir, "results", "pred.json")
+	link := filepath.Join(dir, "pred.json")
+	os.Symlink("results/pred.json", link)
+	if code, _, errOut := runCLI(t, "predict", model, img, "--json", link); code != 0 {
+		t.Fatalf("predict --json link: exit %d: %s", code, errOut)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v %v", st.Mode(), err)
+	}
+	var preds []prediction
+	readJSONFile(t, target, &preds)
+	if len(preds) != 1 || preds[0].Input != img {
+		t.Errorf("the link's target holds %+v", preds)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"train", "--out", fifo},
+		{"train", "--json", fifo},
+		{"train", "--out", filepath.Join(dir, "results")},
+		{"evaluate", model, "--json", fifo},
+		{"predict", model, img, "--json", fifo},
+		{"show", "-o", fifo},
+		{"bench", "--json", fifo},
+	} {
+		code, out, errOut := runCLI(t, args...)
+		if code != 1 || !strings.Contains(errOut, "not a regular file: refusing to replace it") || out != "" || strings.Contains(errOut, "fashionmnist") {
+			t.Errorf("tailor %v: exit %d, %q %q; want a refusal before any work", args, code, out, errOut)
+		}
+	}
+	if st, _ := os.Lstat(fifo); st.Mode()&os.ModeNamedPipe == 0 {
+		t.Error("the pipe was replaced")
+	}
+}

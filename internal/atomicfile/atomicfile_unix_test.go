@@ -1,0 +1,162 @@
+//go:build darwin || dragonfly || freebsd || linux || netbsd || openbsd
+
+package atomicfile
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+func writeString(path, s string) error {
+	return Write(path, func(w io.Writer) error { _, err := io.WriteString(w, s); return err })
+}
+
+func TestWriteThroughSymlinks(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "data", "model.tailor")
+	if err := os.Mkdir(filepath.Dir(real), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(real, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rel := filepath.Join(dir, "rel")  // data/model.tailor, relative
+	abs := filepath.Join(dir, "abs")  // the absolute path
+	hop := filepath.Join(dir, "hop")  // rel, a link to a link
+	dang := filepath.Join(dir, "new") // a link to a file not yet there
+	for link, to := range map[string]string{rel: "data/model.tailor", abs: real, hop: "rel", dang: "data/fresh.tailor"} {
+		if err := os.Symlink(to, link); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, link := range []string{rel, abs, hop} {
+		if err := writeString(link, "via "+link); err != nil {
+			t.Fatalf("write through %s: %v", link, err)
+		}
+		if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+			t.Fatalf("%s is no longer a symbolic link: %v, %v", link, st.Mode(), err)
+		}
+		if got, _ := os.ReadFile(real); string(got) != "via "+link {
+			t.Fatalf("the target holds %q after writing through %s", got, link)
+		}
+		if st, _ := os.Stat(real); st.Mode().Perm() != 0o600 {
+			t.Errorf("the target's permissions became %v, want them kept (0600)", st.Mode().Perm())
+		}
+	}
+	if err := writeString(dang, "fresh"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, "data", "fresh.tailor")); err != nil || string(got) != "fresh" {
+		t.Fatalf("write through a dangling link: %q, %v", got, err)
+	}
+	loop := filepath.Join(dir, "loop")
+	os.Symlink("loop", loop)
+	if err := writeString(loop, "x"); err == nil || !strings.Contains(err.Error(), "symbolic links") {
+		t.Errorf("a link to itself: %v", err)
+	}
+	// No temporary file is left in either directory.
+	for _, d := range []string{dir, filepath.Dir(real)} {
+		entries, _ := os.ReadDir(d)
+		for _, e := range entries {
+			if strings.Contains(e.Name(), ".tmp-") {
+				t.Errorf("%s left in %s", e.Name(), d)
+			}
+		}
+	}
+}
+
+func TestWriteRefusesNonRegularFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sub := filepath.Join(dir, "sub")
+	os.Mkdir(sub, 0o755)
+	toFifo := filepath.Join(dir, "to-fifo")
+	os.Symlink("fifo", toFifo)
+	for path, want := range map[string]string{
+		fifo:                          "is a named pipe, not a regular file",
+		sub:                           "is a directory, not a regular file",
+		toFifo:                        "(the target of " + toFifo + ") is a named pipe",
+		filepath.Join(dir, "no", "f"): "no such file or directory",
+		filepath.Join(fifo, "under"):  "not a directory",
+	} {
+		for name, f := range map[string]func(string) error{"Write": func(p string) error { return writeString(p, "x") }, "Check": Check} {
+			err := f(path)
+			if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), path) {
+				t.Errorf("%s(%s): %v, want an error naming the path and %q", name, path, err, want)
+			}
+		}
+	}
+	if st, err := os.Lstat(fifo); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the pipe was replaced: %v %v", st.Mode(), err)
+	}
+	if st, err := os.Lstat(toFifo); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link to the pipe was replaced: %v %v", st.Mode(), err)
+	}
+	if err := Check(filepath.Join(dir, "ok")); err != nil {
+		t.Errorf("Check of a new file in a writable directory: %v", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 3 {
+		t.Errorf("Check left files behind: %v", entries)
+	}
+}
+
+// A write killed half-way (SIGKILL during a checkpoint) leaves its
+// temporary file; the next write to the same path removes it, but not the
+// temporary file of a write still under way, nor files of other names.
+func TestWriteRemovesStaleTemporaries(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "checkpoint.tailor")
+	stale := []string{".checkpoint.tailor.tmp-1234567", ".checkpoint.tailor.tmp-42"}
+	keep := []string{".checkpoint.tailor.tmp-", ".checkpoint.tailor.tmp-12x", ".other.tailor.tmp-99", "checkpoint.tailor.tmp-7", ".checkpoint.tailor.tmp-777"}
+	for _, n := range append(stale, keep...) {
+		if err := os.WriteFile(filepath.Join(dir, n), make([]byte, 1000), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The last of keep is being written by a live writer, who holds it.
+	busy, err := os.Open(filepath.Join(dir, keep[len(keep)-1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	if err := syscall.Flock(int(busy.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeString(path, "epoch 2"); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range stale {
+		if _, err := os.Stat(filepath.Join(dir, n)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("stale %s survived the next write: %v", n, err)
+		}
+	}
+	for _, n := range keep {
+		if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
+			t.Errorf("%s was removed: %v", n, err)
+		}
+	}
+	// Remove takes the file and what killed writes left, not the live one.
+	os.WriteFile(filepath.Join(dir, stale[0]), nil, 0o644)
+	if err := Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"checkpoint.tailor", stale[0]} {
+		if _, err := os.Stat(filepath.Join(dir, n)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("Remove left %s: %v", n, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, keep[len(keep)-1])); err != nil {
+		t.Errorf("Remove took a live write's file: %v", err)
+	}
+	if err := Remove(path); err != nil {
+		t.Errorf("Remove of a missing file: %v", err)
+	}
+}

@@ -1,0 +1,24 @@
+//go:build !(darwin || dragonfly || freebsd || linux || netbsd || openbsd)
+
+package atomicfile
+
+import (
+	"os"
+	"time"
+)
+
+// renameOpen: some systems (Windows) cannot rename an open file.
+const renameOpen = false
+
+// staleAge is how old a temporary file must be to count as left behind
+// where there are no advisory locks to ask.
+const staleAge = time.Hour
+
+func hold(*os.File) {}
+
+// stale reports whether the temporary file at p was last written more
+// than staleAge ago.
+func stale(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && time.Since(st.ModTime()) > staleAge
+}

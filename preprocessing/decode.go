@@ -1,0 +1,141 @@
+package preprocessing
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"image"
+	"image/color"
+	"io"
+)
+
+// decodedBytes estimates, from the header, the memory the standard
+// decoders allocate for the image (see MaxDecodedBytes). open gives the
+// file from its start. Where the header cannot be read as expected the
+// estimate is the worst case for the format, so that the limit still holds.
+func decodedBytes(format string, cfg image.Config, open func() io.Reader) int64 {
+	w, h := int64(cfg.Width), int64(cfg.Height)
+	if format == "jpeg" {
+		return jpegBytes(w, h, open())
+	}
+	var bpp int64
+	switch cfg.ColorModel {
+	case color.GrayModel:
+		bpp = 1
+	case color.Gray16Model:
+		bpp = 2
+	case color.RGBAModel, color.NRGBAModel:
+		bpp = 4
+	default: // 16-bit colour; also anything unexpected
+		bpp = 8
+		if _, ok := cfg.ColorModel.(color.Palette); ok {
+			bpp = 1
+		}
+	}
+	n := w * h * bpp
+	if pngInterlaced(open()) {
+		n *= 2 // each pass's image, then the whole
+	}
+	return n + 2*(w*bpp+1) // the current and previous rows
+}
+
+// pngInterlaced reports whether the PNG's header (IHDR, which the format
+// puts first) asks for Adam7 interlacing; true when it cannot be read.
+func pngInterlaced(r io.Reader) bool {
+	var b [29]byte
+	if _, err := io.ReadFull(r, b[:]); err != nil || string(b[12:16]) != "IHDR" {
+		return true
+	}
+	return b[28] != 0
+}
+
+// jpegBytes estimates what image/jpeg allocates for a w×h image: each
+// component's plane, rounded up to whole MCUs at its sampling; the CMYK
+// result of a four-component image; and for a progressive image the
+// coefficients of every block, 64 int32s per 64 samples.
+func jpegBytes(w, h int64, r io.Reader) int64 {
+	progressive, comps, err := jpegFrame(r)
+	if err != nil || len(comps) == 0 {
+		// The worst the decoder does: four full planes, the CMYK
+		// result and progressive coefficients.
+		return w * h * (4 + 4 + 16)
+	}
+	hmax, vmax := int64(1), int64(1)
+	for _, c := range comps {
+		hmax, vmax = max(hmax, int64(c.h)), max(vmax, int64(c.v))
+	}
+	mxx, myy := (w+8*hmax-1)/(8*hmax), (h+8*vmax-1)/(8*vmax)
+	var samples int64
+	for _, c := range comps {
+		samples += (mxx * 8 * int64(c.h)) * (myy * 8 * int64(c.v))
+	}
+	n := samples
+	if len(comps) == 4 {
+		n += 4 * w * h
+	}
+	if progressive {
+		n += 4 * samples
+	}
+	return n
+}
+
+// jpegComp is one component's sampling factors.
+type jpegComp struct{ h, v int }
+
+var errNoFrame = errors.New("jpeg: no frame header")
+
+// jpegFrame reads the JPEG's markers up to its frame header (SOFn) and
+// returns whether the frame is progressive and its components' sampling.
+func jpegFrame(r io.Reader) (progressive bool, comps []jpegComp, err error) {
+	br := bufio.NewReader(r)
+	var soi [2]byte
+	if _, err := io.ReadFull(br, soi[:]); err != nil || soi != [2]byte{0xff, 0xd8} {
+		return false, nil, errNoFrame
+	}
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			return false, nil, err
+		}
+		if c != 0xff {
+			continue // not a marker: bytes the decoder would skip too
+		}
+		m := byte(0xff)
+		for m == 0xff { // fill bytes
+			if m, err = br.ReadByte(); err != nil {
+				return false, nil, err
+			}
+		}
+		switch {
+		case m == 0x00 || m == 0x01 || (m >= 0xd0 && m <= 0xd7):
+			continue // no segment follows
+		case m == 0xd9 || m == 0xda: // end of image, start of scan
+			return false, nil, errNoFrame
+		}
+		var lb [2]byte
+		if _, err := io.ReadFull(br, lb[:]); err != nil {
+			return false, nil, err
+		}
+		n := int64(binary.BigEndian.Uint16(lb[:])) - 2
+		if n < 0 {
+			return false, nil, errNoFrame
+		}
+		if m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc {
+			seg := make([]byte, n) // at most 64 KiB
+			if _, err := io.ReadFull(br, seg); err != nil {
+				return false, nil, err
+			}
+			if len(seg) < 6 || len(seg) < 6+3*int(seg[5]) {
+				return false, nil, errNoFrame
+			}
+			for i := range int(seg[5]) {
+				hv := seg[6+3*i+1]
+				comps = append(comps, jpegComp{h: max(int(hv>>4), 1), v: max(int(hv&15), 1)})
+			}
+			return m == 0xc2 || m == 0xc6 || m == 0xca || m == 0xce, comps, nil
+		}
+		if _, err := io.CopyN(io.Discard, br, n); err != nil {
+			return false, nil, err
+		}
+	}
+}
