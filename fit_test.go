@@ -445,3 +445,20 @@ func TestFlipAverage(t *testing.T) {
 		t.Errorf("flip averaging a model of vectors: error %v", err)
 	}
 }
+
+// TestBatchMemoryLimit: a batch size whose activations would exceed
+// MaxInferenceBytes is refused before anything is allocated.
+func TestBatchMemoryLimit(t *testing.T) {
+	ctx := context.Background()
+	m := tailor.Sequential(layers.Dense(1<<16, activations.ReLU), layers.Dense(2, activations.Softmax))
+	if err := m.Build(4); err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.New(1<<13, 4) // 8,192 examples × 65,538 outputs × 4 bytes = 2 GiB in one batch
+	if _, err := m.Predict(ctx, x, tailor.PredictOptions{BatchSize: 1 << 13}); err == nil || !strings.Contains(err.Error(), "MaxInferenceBytes") {
+		t.Errorf("Predict with a 2 GiB batch: %v", err)
+	}
+	if p, err := m.Predict(ctx, x.Slice(0, 8), tailor.PredictOptions{BatchSize: 1 << 13}); err != nil || p.Len() != 8 {
+		t.Errorf("a large BatchSize over few examples: %v", err)
+	}
+}

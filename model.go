@@ -44,6 +44,7 @@ type Model struct {
 	outputShapes []tensor.Shape // one per layer, without the batch axis
 	weights      *params.Arena
 	needDx       []bool // whether layer i must return its input gradient
+	activations  int64  // values the layers output per example, summed
 
 	compiled  bool
 	optimizer optimizers.Optimizer
@@ -216,6 +217,7 @@ func (m *Model) build(inputShape tensor.Shape) error {
 	}
 	m.inputShape = append(tensor.Shape(nil), in...)
 	m.outputShapes = m.outputShapes[:0]
+	m.activations = 0
 	m.needDx = m.needDx[:0]
 	wb := params.NewBuilder()
 	seenParams := false
@@ -227,6 +229,7 @@ func (m *Model) build(inputShape tensor.Shape) error {
 			return fmt.Errorf("tailor: building layer %s: %w", l.Name(), err)
 		}
 		m.outputShapes = append(m.outputShapes, out)
+		m.activations += int64(out.Size())
 		m.needDx = append(m.needDx, seenParams)
 		for _, p := range l.Params() {
 			if p.Trainable() {

@@ -50,6 +50,9 @@ func (m *Model) Evaluate(ctx context.Context, ds datasets.Dataset, opts Evaluate
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 256
 	}
+	if err := m.checkBatch("Evaluate", min(opts.BatchSize, ds.Len()), opts.FlipAverage); err != nil {
+		return 0, nil, err
+	}
 	start := time.Now()
 	loss, scores, err = m.evaluate(ctx, ds, opts.BatchSize, opts.FlipAverage)
 	if err != nil {
@@ -180,6 +183,26 @@ func (m *Model) checkFlip(flip bool) error {
 	return nil
 }
 
+// MaxInferenceBytes bounds what one Predict or Evaluate call's buffers may
+// grow to: the outputs of every layer for one batch, as float32s, doubled
+// with flip averaging. A batch size that would need more is an error (pass
+// a smaller BatchSize); the default batch of 256 fits any model a model
+// file may hold (saving checks it on load).
+const MaxInferenceBytes = 1 << 30
+
+// checkBatch refuses a batch of b examples whose activations would exceed
+// MaxInferenceBytes.
+func (m *Model) checkBatch(what string, b int, flip bool) error {
+	need := int64(b) * m.activations * 4
+	if flip {
+		need *= 2
+	}
+	if need > MaxInferenceBytes {
+		return fmt.Errorf("tailor: %s: a batch of %d examples needs %d MiB for the layers' outputs, more than MaxInferenceBytes (%d MiB): use a smaller BatchSize", what, b, need>>20, MaxInferenceBytes>>20)
+	}
+	return nil
+}
+
 // PredictOptions are Predict's arguments beyond the data.
 type PredictOptions struct {
 	// BatchSize is the number of examples per forward pass (default 256;
@@ -222,6 +245,9 @@ func (m *Model) PredictInto(ctx context.Context, out *tensor.Tensor, x datasets.
 	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 256
+	}
+	if err := m.checkBatch("Predict", min(opts.BatchSize, x.Len()), opts.FlipAverage); err != nil {
+		return err
 	}
 	n, outShape := x.Len(), m.OutputShape()
 	row := outShape.Size()

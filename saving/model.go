@@ -61,7 +61,7 @@ const (
 	// layer's output per example (every layer keeps its output), times the
 	// batch, times 4 bytes. Load refuses a model over it before the first
 	// batch runs; models.Best takes 200 MB.
-	MaxActivationBytes = 1 << 30
+	MaxActivationBytes = tailor.MaxInferenceBytes
 	// MaxTrainingActivationBytes caps the activations of one training
 	// batch of a checkpoint's batch size, counted at three times the
 	// layers' outputs (the forward outputs, the input gradients and what
