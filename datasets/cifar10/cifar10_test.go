@@ -261,7 +261,7 @@ func TestDownloadFailures(t *testing.T) {
 	}{
 		{"wrong checksum", flipped, good, "/" + ArchiveName, "SHA-256 " + sumOf(flipped) + ", want " + sumOf(good)},
 		{"truncated", good[:1000], good, "/" + ArchiveName, "1000 bytes, want"},
-		{"too long", append(slices.Clone(good), 1, 2, 3), good, "/" + ArchiveName, "bytes, over the"},
+		{"too long", append(slices.Clone(good), 1, 2, 3), good, "/" + ArchiveName, "-byte limit"},
 		{"not found", good, good, "/elsewhere.tar.gz", "404 Not Found"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

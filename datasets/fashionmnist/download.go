@@ -11,9 +11,10 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/tailor-ml/tailor/internal/fetch"
 )
 
 const (
@@ -34,7 +35,7 @@ func download(ctx context.Context, opts *Options, dir string, names []string) er
 	}
 	client := opts.HTTPClient
 	if client == nil {
-		client = defaultClient()
+		client = fetch.DefaultClient()
 	}
 	mirrors := opts.Mirrors
 	if mirrors == nil {
@@ -47,7 +48,7 @@ func download(ctx context.Context, opts *Options, dir string, names []string) er
 		var errs []error
 		for _, m := range mirrors {
 			url := strings.TrimSuffix(m, "/") + "/" + name + ".gz"
-			err := fetch(ctx, opts, client, url, dir, name)
+			err := fetchFile(ctx, opts, client, url, dir, name)
 			if err == nil {
 				errs = nil
 				break
@@ -65,23 +66,10 @@ func download(ctx context.Context, opts *Options, dir string, names []string) er
 	return nil
 }
 
-// defaultClient returns a client with the default transport's settings
-// (proxies from the environment included) and a bound on the wait for
-// response headers.
-func defaultClient() *http.Client {
-	t, ok := http.DefaultTransport.(*http.Transport)
-	if !ok {
-		return http.DefaultClient
-	}
-	t = t.Clone()
-	t.ResponseHeaderTimeout = 30 * time.Second
-	return &http.Client{Transport: t}
-}
-
-// fetch downloads url into a temporary file in dir, checks the SHA-256 of
-// its decompressed contents and renames it to name.gz (or name if the
-// server sent it uncompressed). On failure it leaves nothing behind.
-func fetch(ctx context.Context, opts *Options, client *http.Client, url, dir, name string) (err error) {
+// fetchFile downloads url into dir, checks the SHA-256 of its decompressed
+// contents and keeps it as name.gz (or name if the server sent it
+// uncompressed), atomically (package fetch).
+func fetchFile(ctx context.Context, opts *Options, client *http.Client, url, dir, name string) error {
 	timeout := opts.Timeout
 	if timeout <= 0 {
 		timeout = defaultTimeout
@@ -90,79 +78,27 @@ func fetch(ctx context.Context, opts *Options, client *http.Client, url, dir, na
 	if limit <= 0 {
 		limit = maxBody
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	opts.logf("fashionmnist: downloading %s", url)
+	path, n, err := fetch.ToFile(ctx, fetch.Request{
+		URL: url, Client: client, Timeout: timeout, Limit: limit, Dir: dir, Name: name,
+		Check: func(f *os.File, _ int64) (string, error) {
+			sum, compressed, err := digest(f, limit)
+			if err != nil {
+				return "", err
+			}
+			if want := opts.sum(name); sum != want {
+				return "", fmt.Errorf("SHA-256 of the decompressed data is %s, want %s", sum, want)
+			}
+			if compressed {
+				return name + ".gz", nil
+			}
+			return name, nil
+		},
+	})
 	if err != nil {
 		return err
 	}
-	// Ask for the bytes as stored, so the transport does not decompress
-	// them behind our back.
-	req.Header.Set("Accept-Encoding", "identity")
-	opts.logf("fashionmnist: downloading %s", url)
-	resp, err := client.Do(req)
-	if err != nil {
-		return err // names the URL
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s", url, resp.Status)
-	}
-	if resp.ContentLength > limit {
-		return fmt.Errorf("GET %s: response of %d bytes is over the %d-byte limit", url, resp.ContentLength, limit)
-	}
-
-	tmp, err := os.CreateTemp(dir, "."+name+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("GET %s: %w", url, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	n, err := io.Copy(tmp, io.LimitReader(resp.Body, limit+1))
-	if err != nil {
-		return fmt.Errorf("GET %s: reading the response after %d bytes: %w", url, n, err)
-	}
-	if n > limit {
-		return fmt.Errorf("GET %s: response is over the %d-byte limit", url, limit)
-	}
-
-	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("GET %s: %w", url, err)
-	}
-	sum, compressed, err := digest(tmp, limit)
-	if err != nil {
-		return fmt.Errorf("GET %s: %w", url, err)
-	}
-	if want := opts.sum(name); sum != want {
-		return fmt.Errorf("GET %s: SHA-256 of the decompressed data is %s, want %s", url, sum, want)
-	}
-
-	dst := filepath.Join(dir, name)
-	if compressed {
-		dst += ".gz"
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("saving %s: %w", dst, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("saving %s: %w", dst, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("saving %s: %w", dst, err)
-	}
-	if err := os.Rename(tmp.Name(), dst); err != nil {
-		return fmt.Errorf("saving %s: %w", dst, err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync() // make the rename durable where the platform allows
-		d.Close()
-	}
-	opts.logf("fashionmnist: saved %s (%d bytes)", dst, n)
+	opts.logf("fashionmnist: saved %s (%d bytes)", path, n)
 	return nil
 }
 
