@@ -68,9 +68,9 @@ func TestTrainImages(t *testing.T) {
 	dir := t.TempDir()
 	folder := filepath.Join(dir, "stripes")
 	writeStripes(t, folder, 24, 1)
-	model, jsonPath := filepath.Join(dir, "stripes.tailor"), filepath.Join(dir, "run.json")
+	model, jsonPath, page := filepath.Join(dir, "stripes.tailor"), filepath.Join(dir, "run.json"), filepath.Join(dir, "report.html")
 	code, out, errOut := runCLI(t, "train", "--images", folder, "--image-size", "16,16", "--epochs", "12", "--batch-size", "8",
-		"--validation-split", "0.25", "--seed", "3", "--quiet", "--out", model, "--json", jsonPath)
+		"--validation-split", "0.25", "--seed", "3", "--quiet", "--out", model, "--json", jsonPath, "--report", page)
 	if code != 0 {
 		t.Fatalf("exit %d: %s\n%s", code, errOut, out)
 	}
@@ -89,6 +89,9 @@ func TestTrainImages(t *testing.T) {
 	if rep.Model != "image-cnn" || rep.ValidationExamples != 12 || rep.ValidationAccuracy == nil || rep.TestAccuracy != nil ||
 		len(rep.Epochs) != 12 || rep.Epochs[0].ValidationAccuracy == nil || !slices.Equal(rep.ClassNames, []string{"horizontal", "vertical"}) {
 		t.Fatalf("report %+v", rep)
+	}
+	if b, err := os.ReadFile(page); err != nil || !strings.Contains(string(b), "rgb, resized (bilinear) to 16×16") || !strings.Contains(string(b), "validation") {
+		t.Errorf("train --report: %v; the page lacks the images' preparation or the validation metrics", err)
 	}
 	if *rep.ValidationAccuracy < 0.9 {
 		t.Errorf("validation accuracy %.4f, want at least 0.9 on stripes", *rep.ValidationAccuracy)

@@ -238,6 +238,10 @@ func writeTableReport(w io.Writer, path string, run modelRun, split string, s *c
 	if p := run.meta.Tabular; p != nil {
 		settings = append(settings, report.Setting{Name: "preprocessing", Value: describePipeline(p)})
 	}
+	if p := run.meta.Preprocessing; p != nil && p.ColorMode != "" {
+		in := run.model.InputShape()
+		settings = append(settings, report.Setting{Name: "images", Value: fmt.Sprintf("%s, resized (%s) to %d×%d", p.ColorMode, p.Interpolation, in[0], in[1])})
+	}
 	title := "Training run (not saved)"
 	if run.path != "" {
 		title = filepath.Base(run.path)
