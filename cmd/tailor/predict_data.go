@@ -111,7 +111,7 @@ func runPredictTable(ctx context.Context, e *env, args []string) error {
 	}
 	x, err := p.Transform(t)
 	if err != nil {
-		return err
+		return trainHint(err)
 	}
 	probs, err := model.Predict(ctx, x, tailor.PredictOptions{})
 	if err != nil {
@@ -159,7 +159,7 @@ func runEvaluateTable(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 || *csvPath == "" {
 		return usageError(fs, "want one model file and --csv ROWS.csv")
 	}
-	model, meta, s, err := scoreTableFile(ctx, pos[0], *csvPath)
+	_, meta, s, err := scoreTableFile(ctx, pos[0], *csvPath)
 	if err != nil {
 		return err
 	}
@@ -167,7 +167,6 @@ func runEvaluateTable(ctx context.Context, e *env, args []string) error {
 	w := e.stdout
 	fmt.Fprintf(w, "%s on %s (%d rows)\n", pos[0], *csvPath, len(s.labels))
 	printScores(w, "", s, names)
-	_ = model
 	if *plotsDir != "" {
 		if err := confusionFigures(w, *plotsDir, s, names); err != nil {
 			return err
@@ -196,7 +195,7 @@ func scoreTableFile(ctx context.Context, modelPath, csvPath string) (*tailor.Mod
 	}
 	x, labels, err := tableExamples(p, t)
 	if err != nil {
-		return nil, meta, nil, err
+		return nil, meta, nil, trainHint(err)
 	}
 	s, err := scoreClassifier(ctx, model, x, labels, len(classNames(meta)))
 	if err != nil {

@@ -238,7 +238,7 @@ func TestTrainCSVBinary(t *testing.T) {
 			f["Geography"] = "Italy"
 		}
 	})
-	if code, _, errOut := runCLI(t, "predict", model, "--csv", bad); code != 1 || !strings.Contains(errOut, `bad.csv:3: column 4 "Geography": unknown category "Italy"`) {
+	if code, _, errOut := runCLI(t, "predict", model, "--csv", bad); code != 1 || !strings.Contains(errOut, `bad.csv:3: column 4 "Geography": unknown category "Italy"`) || !strings.Contains(errOut, "--handle-unknown ignore") {
 		t.Errorf("unknown category: exit %d, %q", code, errOut)
 	}
 	writeCustomers(t, bad, fresh, true, func(i int, f map[string]string) {

@@ -149,8 +149,8 @@ type classScores struct {
 }
 
 // predictedClasses turns a model's outputs into classes: a single output
-// is the probability of class 1 (a sigmoid), so above 0.5 is class 1;
-// otherwise the most probable class.
+// is the probability of class 1 (a sigmoid), so above 0.5 is class 1, as
+// metrics.BinaryAccuracy decides; otherwise the most probable class.
 func predictedClasses(probs *tensor.Tensor) []int {
 	if len(probs.Shape) == 2 && probs.Shape[1] == 1 {
 		out := make([]int, probs.Shape[0])

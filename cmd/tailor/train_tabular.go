@@ -200,7 +200,7 @@ func runTrainTable(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		if xTest, yTest, err = tableExamples(p, testRows); err != nil {
-			return fmt.Errorf("the test rows: %w", err)
+			return fmt.Errorf("the test rows: %w", trainHint(err))
 		}
 	}
 	if *splitPath != "" {
@@ -459,6 +459,22 @@ func checkMissing(t *tabular.Table, target string, opts preprocessing.PipelineOp
 		}
 	}
 	return nil
+}
+
+// trainHint adds to a pipeline's error about an unknown category or a
+// missing value the tailor train flag that allows it.
+func trainHint(err error) error {
+	var te *tabular.Error
+	if !errors.As(err, &te) {
+		return err
+	}
+	switch msg := te.Err.Error(); {
+	case strings.HasPrefix(msg, "unknown category"):
+		return fmt.Errorf("%w; on the command line, train with --handle-unknown ignore", err)
+	case strings.HasPrefix(msg, "missing value"):
+		return fmt.Errorf("%w; on the command line, train with --impute", err)
+	}
+	return err
 }
 
 // tableExamples returns the rows' features and class labels.
