@@ -6,13 +6,16 @@ package main
 // paths from reading the wrong kind of model.
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
 	"image"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/tailor-ml/tailor"
@@ -73,7 +76,40 @@ func readRows(path string, p *preprocessing.Pipeline) (*tabular.Table, error) {
 	for _, f := range p.Features {
 		features[f.Name] = true
 	}
-	return readTable(path, p.CSVOptions(), func(name string) bool { return !features[name] })
+	opts := p.CSVOptions()
+	// A feature column the file lacks is left to Transform, whose error
+	// names it among the model's features.
+	if header, err := csvHeader(path); err == nil {
+		for name := range opts.Kinds {
+			if !slices.Contains(header, name) {
+				delete(opts.Kinds, name)
+			}
+		}
+	}
+	return readTable(path, opts, func(name string) bool { return !features[name] })
+}
+
+// csvHeader returns the names in the first record of the CSV file at
+// path, trimmed as datasets/tabular trims them.
+func csvHeader(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := csv.NewReader(bufio.NewReader(io.LimitReader(f, tabular.DefaultMaxLineBytes)))
+	r.FieldsPerRecord = -1
+	header, err := r.Read()
+	if err != nil {
+		return nil, err
+	}
+	for i, h := range header {
+		if i == 0 {
+			h = strings.TrimPrefix(h, "\uFEFF")
+		}
+		header[i] = strings.TrimSpace(h)
+	}
+	return header, nil
 }
 
 // tablePrediction is one row's prediction, as predict --csv prints it and

@@ -249,6 +249,13 @@ func TestTrainCSVBinary(t *testing.T) {
 	if code, _, errOut := runCLI(t, "predict", model, "--csv", bad); code != 1 || !strings.Contains(errOut, `bad.csv:2: column 6 "Age": missing value`) {
 		t.Errorf("missing value: exit %d, %q", code, errOut)
 	}
+	// A feature column the rows lack is named.
+	if err := os.WriteFile(bad, []byte("Age,Gender\n40,Male\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runCLI(t, "predict", model, "--csv", bad); code != 1 || !strings.Contains(errOut, `bad.csv: no column "CreditScore", which the model's feature 1 is`) {
+		t.Errorf("a missing feature column: exit %d, %q", code, errOut)
+	}
 	// A dropped column of numbers and words mixed is read as text, not refused.
 	writeCustomers(t, bad, fresh, true, func(i int, f map[string]string) {
 		if i == 1 {
