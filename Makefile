@@ -9,7 +9,7 @@ GO ?= go
 BIN := bin/tailor
 DATA := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 
-.PHONY: all build data tutorial test bench clean
+.PHONY: all build data tutorial test bench compare-sklearn clean
 
 all: build
 
@@ -35,6 +35,12 @@ test: data
 
 bench: build
 	$(BIN) bench
+
+# compare-sklearn trains tailor train --dataset breast-cancer|iris|wine and
+# scikit-learn's MLPClassifier on the same splits from the same initial
+# weights (needs Debian's python3-sklearn); results in out/compare-sklearn.
+compare-sklearn:
+	scripts/compare-sklearn.sh out/compare-sklearn
 
 clean:
 	rm -rf bin out

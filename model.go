@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/tailor-ml/tailor/activations"
 	"github.com/tailor-ml/tailor/layers"
 	"github.com/tailor-ml/tailor/losses"
 	"github.com/tailor-ml/tailor/metrics"
@@ -318,6 +319,9 @@ func (m *Model) Compile(optimizer optimizers.Optimizer, loss losses.Loss, ms ...
 			return fmt.Errorf("tailor: Compile: metric %d is nil", i)
 		}
 	}
+	if err := checkOutputLoss(m.layers, loss); err != nil {
+		return err
+	}
 	m.optimizer, m.loss, m.metrics = optimizer, loss, ms
 	m.compiled = true
 	m.setSoftmax()
@@ -326,6 +330,56 @@ func (m *Model) Compile(optimizer optimizers.Optimizer, loss losses.Loss, ms ...
 	}
 	if s, ok := m.layers[0].(layers.InputShaper); ok && len(s.InputShape()) > 0 && !m.built {
 		return m.Build()
+	}
+	return nil
+}
+
+// checkOutputLoss refuses the pairs of last-layer activation and
+// cross-entropy that cannot train, where Keras warns: a cross-entropy on
+// probabilities (FromLogits false) after an activation whose outputs are
+// not probabilities (linear, relu, tanh), and one on logits (FromLogits
+// true) after a softmax or sigmoid, whose outputs are not logits. A last
+// layer that does not report its activation (Dropout, Flatten, a layer of
+// one's own) is not checked, nor is any other loss.
+func checkOutputLoss(ls []layers.Layer, loss losses.Loss) error {
+	if len(ls) == 0 {
+		return nil
+	}
+	last, ok := ls[len(ls)-1].(interface{ Activation() activations.Activation })
+	if !ok {
+		return nil
+	}
+	var fromLogits bool
+	switch l := loss.(type) {
+	case losses.SparseCategoricalCrossentropyLoss:
+		fromLogits = l.FromLogits
+	case *losses.SparseCategoricalCrossentropyLoss:
+		fromLogits = l.FromLogits
+	case losses.CategoricalCrossentropyLoss:
+		fromLogits = l.FromLogits
+	case *losses.CategoricalCrossentropyLoss:
+		fromLogits = l.FromLogits
+	case losses.BinaryCrossentropyLoss:
+		fromLogits = l.FromLogits
+	case *losses.BinaryCrossentropyLoss:
+		fromLogits = l.FromLogits
+	default:
+		return nil
+	}
+	act := last.Activation().Name()
+	probabilities := act == string(activations.Softmax) || act == string(activations.Sigmoid)
+	want := "softmax"
+	if loss.Name() == "binary_crossentropy" {
+		want = "sigmoid"
+	}
+	l := ls[len(ls)-1]
+	switch {
+	case !fromLogits && !probabilities:
+		return fmt.Errorf("tailor: Compile: the last layer, %s (%s), has activation %s, so its outputs are not probabilities, but the loss %s expects probabilities: give the last layer activation %s, or use the loss with FromLogits: true",
+			l.Name(), l.Type(), act, loss.Name(), want)
+	case fromLogits && probabilities:
+		return fmt.Errorf("tailor: Compile: the last layer, %s (%s), has activation %s, so its outputs are probabilities, but the loss %s has FromLogits: true and expects logits: give the last layer activation linear, or use the loss without FromLogits",
+			l.Name(), l.Type(), act, loss.Name())
 	}
 	return nil
 }

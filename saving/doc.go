@@ -40,7 +40,24 @@
 //	}
 //
 // with each layer's configuration as its Config method gives it, under
-// Keras's key names.
+// Keras's key names. A model trained on one's own images (tailor train
+// --images) records the colour mode and resizing instead of the polarity:
+//
+//	"preprocessing": {"rescale": 0.00392156862745098, "color_mode": "rgb", "interpolation": "bilinear"}
+//
+// and a model trained on a table (tailor train --csv) has no
+// "preprocessing" but "tabular", the fitted preprocessing.Pipeline — each
+// feature column's kind, encoding and categories, the scaler's means and
+// scales, the target and its classes — validated on load as strictly as
+// the rest (preprocessing.ParsePipeline), and against the model's input
+// width:
+//
+//	"class_names": ["0", "1"],
+//	"tabular": {"features": [{"name": "CreditScore", "kind": "numeric"},
+//	    {"name": "Geography", "kind": "categorical", "encoding": "one_hot",
+//	     "categories": ["France", "Germany", "Spain"], "handle_unknown": "error"}, ...],
+//	  "scale": "numeric", "scaler": {"mean": [...], "scale": [...]},
+//	  "target": {"name": "Exited", "classes": ["0", "1"]}}
 //
 // # Safety
 //

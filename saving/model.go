@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/internal/atomicfile"
@@ -17,6 +18,7 @@ import (
 	"github.com/tailor-ml/tailor/metrics"
 	"github.com/tailor-ml/tailor/optimizers"
 	"github.com/tailor-ml/tailor/params"
+	"github.com/tailor-ml/tailor/preprocessing"
 	"github.com/tailor-ml/tailor/safetensors"
 )
 
@@ -75,9 +77,16 @@ const (
 type Meta struct {
 	// ClassNames names each output, indexed by class; empty when unknown.
 	ClassNames []string `json:"class_names,omitempty"`
-	// Preprocessing describes the inputs the model was trained on; nil
-	// when unknown.
+	// Preprocessing describes the images the model was trained on; nil
+	// when unknown or when the model reads a table.
 	Preprocessing *Preprocessing `json:"preprocessing,omitempty"`
+	// Tabular is the fitted preprocessing of a model trained on a table
+	// (tailor train --csv or --dataset): how the columns of a CSV row
+	// become the model's inputs, and the target's classes. It is stored
+	// in config.json under "tabular" and validated when the file is
+	// loaded (preprocessing.ParsePipeline), against the model's input
+	// width too; nil for other models.
+	Tabular *preprocessing.Pipeline `json:"-"`
 	// History is the per-epoch loss and metrics of the training that made
 	// the model (what Fit returned), for reports; nil when not recorded.
 	History *tailor.History `json:"-"`
@@ -109,6 +118,38 @@ type Preprocessing struct {
 	// Polarity is the look of the training images: PolarityLightOnDark
 	// for Fashion-MNIST's light articles on a black background.
 	Polarity string `json:"polarity,omitempty"`
+	// ColorMode is set for a model trained on a folder of one's own
+	// images (datasets/imagefolder, tailor train --images): ColorRGB or
+	// ColorGrayscale, what an image is converted to before it is resized
+	// to the model's input height and width with Interpolation and
+	// multiplied by Rescale. The model's input shape is then (height,
+	// width, 3) or (height, width, 1). Empty for Fashion-MNIST's
+	// preparation (preprocessing.LoadImage: grayscale, padded to a
+	// square, area-averaged to 28×28, polarity matched).
+	ColorMode string `json:"color_mode,omitempty"`
+	// Interpolation is the resizing method, a preprocessing.Interpolation
+	// ("bilinear", "nearest" or "area"), set with ColorMode.
+	Interpolation string `json:"interpolation,omitempty"`
+}
+
+// The colour modes Preprocessing names, as Keras's color_mode.
+const (
+	ColorRGB       = "rgb"
+	ColorGrayscale = "grayscale"
+)
+
+// ImageFolder returns the Meta of a model trained on a folder of images
+// by datasets/imagefolder: the class names, pixels scaled by rescale,
+// converted to colorMode (ColorRGB or ColorGrayscale) and resized with
+// interp.
+func ImageFolder(classNames []string, colorMode string, interp preprocessing.Interpolation, rescale float64) Meta {
+	return Meta{ClassNames: classNames, Preprocessing: &Preprocessing{Rescale: rescale, ColorMode: colorMode, Interpolation: string(interp)}}
+}
+
+// Table returns the Meta of a model trained on a table: the pipeline and
+// its target's class names.
+func Table(p *preprocessing.Pipeline) Meta {
+	return Meta{ClassNames: p.ClassNames(), Tabular: p}
 }
 
 // The polarities Preprocessing names.
@@ -133,6 +174,8 @@ type fileConfig struct {
 	Meta
 	// History is Meta.History.
 	History *historyJSON `json:"history,omitempty"`
+	// Tabular is Meta.Tabular, decoded and validated after the rest.
+	Tabular json.RawMessage `json:"tabular,omitempty"`
 }
 
 type modelConfig struct {
@@ -257,7 +300,20 @@ func configOf(m *tailor.Model, meta Meta) ([]byte, error) {
 	if err := checkClassNames(meta, m); err != nil {
 		return nil, fmt.Errorf("saving: %w", err)
 	}
+	if err := checkPreprocessing(meta, m); err != nil {
+		return nil, fmt.Errorf("saving: %w", err)
+	}
 	fc := fileConfig{Format: formatName, FormatVersion: formatVersion, Meta: meta}
+	if p := meta.Tabular; p != nil {
+		if err := p.Validate(); err != nil {
+			return nil, fmt.Errorf("saving: Meta.Tabular: %w", err)
+		}
+		b, err := json.Marshal(p)
+		if err != nil {
+			return nil, fmt.Errorf("saving: Meta.Tabular: %w", err)
+		}
+		fc.Tabular = b
+	}
 	if meta.History != nil {
 		hj := historyOf(meta.History)
 		if err := hj.check(); err != nil {
@@ -317,13 +373,44 @@ func checkLayerName(name string, seen map[string]bool) error {
 	return nil
 }
 
+// checkClassNames requires one class name per output, or two for a single
+// output (a sigmoid's probability of class 1).
 func checkClassNames(meta Meta, m *tailor.Model) error {
 	if len(meta.ClassNames) == 0 {
 		return nil
 	}
 	out := m.OutputShape()
-	if len(out) != 1 || out[0] != len(meta.ClassNames) {
+	if len(out) != 1 || out[0] != len(meta.ClassNames) && !(out[0] == 1 && len(meta.ClassNames) == 2) {
 		return fmt.Errorf("%d class names for outputs of shape %v", len(meta.ClassNames), out)
+	}
+	return nil
+}
+
+// checkPreprocessing requires the preprocessing to give inputs of the
+// model's shape: one feature per encoded column of a table, images of
+// (height, width, channels) for an image folder's colour mode. It also
+// requires a table's class names to be its target's.
+func checkPreprocessing(meta Meta, m *tailor.Model) error {
+	in := m.InputShape()
+	if p := meta.Tabular; p != nil {
+		if meta.Preprocessing != nil {
+			return errors.New("both tabular and image preprocessing")
+		}
+		if w := len(p.FeatureNames()); len(in) != 1 || in[0] != w {
+			return fmt.Errorf("tabular: the pipeline gives %d features, but the model's input shape is %v", w, in)
+		}
+		if classes := p.ClassNames(); len(meta.ClassNames) > 0 && len(classes) > 0 && !slices.Equal(classes, meta.ClassNames) {
+			return fmt.Errorf("tabular: the target's classes %q are not the class names %q", classes, meta.ClassNames)
+		}
+	}
+	if p := meta.Preprocessing; p != nil && p.ColorMode != "" {
+		c := 3
+		if p.ColorMode == ColorGrayscale {
+			c = 1
+		}
+		if len(in) != 3 || in[2] != c {
+			return fmt.Errorf("preprocessing: color_mode %q gives images of %d channels, but the model's input shape is %v, want (height, width, %d)", p.ColorMode, c, in, c)
+		}
 	}
 	return nil
 }
@@ -466,6 +553,9 @@ func read(r io.ReaderAt, size int64, withTraining bool) (*contents, error) {
 	if err := checkClassNames(c.meta, c.model); err != nil {
 		return nil, fmt.Errorf("loading config.json: %w", err)
 	}
+	if err := checkPreprocessing(c.meta, c.model); err != nil {
+		return nil, fmt.Errorf("loading config.json: %w", err)
+	}
 	return c, nil
 }
 
@@ -570,6 +660,30 @@ func parseConfig(b []byte) (*fileConfig, error) {
 		default:
 			return nil, fmt.Errorf("loading config.json: preprocessing polarity %q, want %q or %q", p.Polarity, PolarityLightOnDark, PolarityDarkOnLight)
 		}
+		switch p.ColorMode {
+		case "":
+			if p.Interpolation != "" {
+				return nil, fmt.Errorf("loading config.json: preprocessing interpolation %q without a color_mode", p.Interpolation)
+			}
+		case ColorRGB, ColorGrayscale:
+			switch preprocessing.Interpolation(p.Interpolation) {
+			case preprocessing.Bilinear, preprocessing.Nearest, preprocessing.Area:
+			default:
+				return nil, fmt.Errorf("loading config.json: preprocessing interpolation %q, want %q, %q or %q", p.Interpolation, preprocessing.Bilinear, preprocessing.Nearest, preprocessing.Area)
+			}
+			if p.Polarity != "" {
+				return nil, fmt.Errorf("loading config.json: preprocessing polarity %q with color_mode %q: an image folder's images are not inverted", p.Polarity, p.ColorMode)
+			}
+		default:
+			return nil, fmt.Errorf("loading config.json: preprocessing color_mode %q, want %q or %q", p.ColorMode, ColorRGB, ColorGrayscale)
+		}
+	}
+	if len(fc.Tabular) > 0 {
+		p, err := preprocessing.ParsePipeline(fc.Tabular)
+		if err != nil {
+			return nil, fmt.Errorf("loading config.json: tabular: %w", err)
+		}
+		fc.Meta.Tabular = p
 	}
 	return &fc, nil
 }

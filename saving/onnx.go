@@ -11,10 +11,12 @@ import (
 
 // The metadata_props keys under which ExportONNX records a model's Meta,
 // each value JSON encoded as in config.json: MetaClassNames a list of
-// strings, MetaPreprocessing an object {"rescale": …, "polarity": …}.
+// strings, MetaPreprocessing an object {"rescale": …, "polarity": …},
+// MetaTabular a table's fitted pipeline (preprocessing.Pipeline's JSON).
 const (
 	MetaClassNames    = "class_names"
 	MetaPreprocessing = "preprocessing"
+	MetaTabular       = "tabular"
 )
 
 // ONNXOptions are ExportONNX's settings; the zero value writes opset 17
@@ -48,8 +50,21 @@ func ExportONNX(m *tailor.Model, w io.Writer, opts ONNXOptions) error {
 		}
 		md[MetaPreprocessing] = string(b)
 	}
+	if p := opts.Meta.Tabular; p != nil {
+		if err := p.Validate(); err != nil {
+			return fmt.Errorf("saving: ExportONNX: Meta.Tabular: %w", err)
+		}
+		b, err := json.Marshal(p)
+		if err != nil {
+			return fmt.Errorf("saving: tabular: %w", err)
+		}
+		md[MetaTabular] = string(b)
+	}
 	if m != nil && m.Built() { // onnx.Export explains an unbuilt model
 		if err := checkClassNames(opts.Meta, m); err != nil {
+			return fmt.Errorf("saving: ExportONNX: %w", err)
+		}
+		if err := checkPreprocessing(opts.Meta, m); err != nil {
 			return fmt.Errorf("saving: ExportONNX: %w", err)
 		}
 	}

@@ -29,6 +29,9 @@ type evaluateReport struct {
 }
 
 func runEvaluate(ctx context.Context, e *env, args []string) error {
+	if withCSV(args) {
+		return runEvaluateTable(ctx, e, args)
+	}
 	fs := newFlags(e, "evaluate", "MODEL.tailor [--split test|train] [--flip-average] [--json FILE] [--plots DIR] [--data DIR]")
 	split := fs.String("split", "test", "the split to evaluate on: test or train")
 	flip := fs.Bool("flip-average", false, "average each image's prediction with its mirror's (test-time augmentation)")
@@ -50,6 +53,9 @@ func runEvaluate(ctx context.Context, e *env, args []string) error {
 	}
 	model, meta, err := saving.Load(pos[0])
 	if err != nil {
+		return err
+	}
+	if err := needFashionMNIST(pos[0], meta, "evaluate"); err != nil {
 		return err
 	}
 	train, test, err := loadData(ctx, e, *dir)
@@ -144,6 +150,9 @@ type classProb struct {
 }
 
 func runPredict(ctx context.Context, e *env, args []string) error {
+	if withCSV(args) {
+		return runPredictTable(ctx, e, args)
+	}
 	fs := newFlags(e, "predict", "MODEL.tailor (--index N [--split test|train] | IMAGE.png|jpg ...) [--invert auto|never|always] [--flip-average] [--top 3] [--json FILE] [--plot FILE]")
 	flip := fs.Bool("flip-average", false, "average each image's prediction with its mirror's (test-time augmentation)")
 	index := fs.Int("index", -1, "predict dataset image N instead of image files")
@@ -189,6 +198,13 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := needFashionMNIST(pos[0], meta, "predict"); err != nil {
+		return err
+	}
+	folder := meta.Preprocessing != nil && meta.Preprocessing.ColorMode != "" // trained on an image folder
+	if folder && *index >= 0 {
+		return fmt.Errorf("%s was trained on an image folder: give it image files, not --index", pos[0])
+	}
 	var x *tensor.Tensor
 	var inputs []string
 	var labels []int
@@ -210,7 +226,12 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 		labels = []int{int(d.Labels[*index])}
 	} else {
 		inputs = pos[1:]
-		if x, err = preprocessing.LoadImages(inputs, opts); err != nil {
+		if folder {
+			x, err = folderImages(inputs, meta.Preprocessing, model.InputShape())
+		} else {
+			x, err = preprocessing.LoadImages(inputs, opts)
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -228,7 +249,7 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 		printTop(e.stdout, preds[i], names)
 	}
 	if *plotPath != "" {
-		if err := predictionPlot(e.stdout, *plotPath, x, probs, labels, 0, names); err != nil {
+		if err := predictionPlot(e.stdout, *plotPath, grayRows(x), probs, labels, 0, names); err != nil {
 			return err
 		}
 	}

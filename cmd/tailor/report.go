@@ -18,6 +18,9 @@ import (
 )
 
 func runReport(ctx context.Context, e *env, args []string) error {
+	if withCSV(args) {
+		return runReportTable(ctx, e, args)
+	}
 	fs := newFlags(e, "report", "MODEL.tailor -o report.html [--mistakes 20] [--flip-average] [--data DIR]")
 	out := fs.String("o", "", "the HTML file to write (required)")
 	mistakes := fs.Int("mistakes", galleryMistakes, "how many of the most confident mistakes to show")
@@ -38,6 +41,9 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	}
 	model, meta, err := saving.Load(pos[0])
 	if err != nil {
+		return err
+	}
+	if err := needFashionMNIST(pos[0], meta, "report"); err != nil {
 		return err
 	}
 	_, test, err := loadData(ctx, e, *dir)

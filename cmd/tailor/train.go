@@ -86,6 +86,9 @@ func absPath(path string) (string, error) {
 }
 
 func runTrain(ctx context.Context, e *env, args []string) error {
+	if run := trainOn(e, args); run != nil { // --csv, --dataset, --images: train_data.go
+		return run(ctx, e, args)
+	}
 	fs := newFlags(e, "train", "[--model mlp] [--epochs 10] [--batch-size 32] [--seed 1] [--train-limit N] [--json FILE] [--out FILE] [--plots DIR] [--report FILE] [--checkpoint-dir DIR [--overwrite] | --resume DIR] [--data DIR]")
 	name := fs.String("model", "mlp", "the model: one of "+joinNames())
 	epochs := fs.Int("epochs", 0, "passes over the training data (default: the model's recipe, 10 for mlp)")

@@ -1,0 +1,290 @@
+package main
+
+// This file is what tailor train --csv, --dataset and --images share:
+// the dispatch from runTrain, the --json report, and scoring a classifier
+// whose classes are named (a sigmoid's single output or a softmax's).
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/datasets"
+	"github.com/tailor-ml/tailor/tensor"
+)
+
+// trainOn returns the train command for one's own data when args ask for
+// it — --csv or --dataset (a table), --images (a folder of images) — or
+// nil for the Fashion-MNIST models. For tailor train --help it also
+// prints how to reach those modes' flags, and returns nil.
+func trainOn(e *env, args []string) func(ctx context.Context, e *env, args []string) error {
+	help := false
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		switch name {
+		case "csv", "dataset":
+			return runTrainTable
+		case "images":
+			return runTrainImages
+		case "h", "help":
+			help = true
+		}
+	}
+	if help {
+		fmt.Fprintln(e.stderr, "Usage: tailor train --csv FILE --target COLUMN [flags]   a table, with the companion tutorial's ANN")
+		fmt.Fprintln(e.stderr, "       tailor train --dataset breast-cancer|iris|wine [flags]   scikit-learn's tables")
+		fmt.Fprintln(e.stderr, "       tailor train --images DIR [flags]   a folder of images, one subfolder per class")
+		fmt.Fprintln(e.stderr, `(their flags: "tailor train --csv x --help", "tailor train --images x --help")`)
+		fmt.Fprintln(e.stderr)
+	}
+	return nil
+}
+
+// checkRunOutputs checks, before any work, that a run's results can be
+// written: the model file, the JSON, the report, and a file in the
+// figures' directory (created).
+func checkRunOutputs(out, json, report, plots string) error {
+	if plots != "" {
+		if err := os.MkdirAll(plots, 0o755); err != nil {
+			return fmt.Errorf("--plots %s: %w", plots, err)
+		}
+	}
+	for _, o := range []struct{ flag, path string }{{"--out", out}, {"--json", json}, {"--report", report}, {"--plots", plotCheckPath(plots)}} {
+		if err := checkOutput(o.flag, o.path); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dataReport is what --json writes for a model trained on a table or an
+// image folder: the fields of the Fashion-MNIST trainReport, with the test
+// figures on the held-out split of a table and the validation figures on
+// an image folder's validation split, and the class names and confusion
+// matrix of that split.
+type dataReport struct {
+	Model string `json:"model"`
+	// Data is the CSV file, dataset or image folder trained on; Target
+	// the column predicted.
+	Data          string            `json:"data"`
+	Target        string            `json:"target,omitempty"`
+	Seed          uint64            `json:"seed"`
+	BatchSize     int               `json:"batch_size"`
+	LearningRate  float64           `json:"learning_rate"`
+	TrainExamples int               `json:"train_examples"`
+	Epochs        []dataEpochReport `json:"epochs"`
+	// TrainAccuracy is the last epoch's training accuracy, as Fit
+	// reported it (averaged over the epoch's batches).
+	TrainAccuracy      float64  `json:"train_accuracy"`
+	TestExamples       int      `json:"test_examples,omitempty"`
+	TestLoss           *float64 `json:"test_loss,omitempty"`
+	TestAccuracy       *float64 `json:"test_accuracy,omitempty"`
+	ValidationExamples int      `json:"validation_examples,omitempty"`
+	ValidationLoss     *float64 `json:"validation_loss,omitempty"`
+	ValidationAccuracy *float64 `json:"validation_accuracy,omitempty"`
+	ClassNames         []string `json:"class_names"`
+	// PerClassAccuracy and Confusion are on the test split (a table) or
+	// the validation split (images); Confusion[i][j] counts examples of
+	// class i predicted as j.
+	PerClassAccuracy []float64 `json:"per_class_accuracy,omitempty"`
+	Confusion        [][]int   `json:"confusion_matrix,omitempty"`
+	TrainSeconds     float64   `json:"train_seconds"`
+}
+
+type dataEpochReport struct {
+	Epoch              int      `json:"epoch"`
+	Loss               float64  `json:"loss"`
+	Accuracy           float64  `json:"accuracy"`
+	ValidationLoss     *float64 `json:"val_loss,omitempty"`
+	ValidationAccuracy *float64 `json:"val_accuracy,omitempty"`
+	Seconds            float64  `json:"seconds"`
+}
+
+// accuracyHistory returns hist with a binary model's "binary_accuracy"
+// (and "val_binary_accuracy") named "accuracy", as Keras names the metric
+// compiled as "accuracy" whatever the loss, so that the report, the
+// learning curves and --json find it.
+func accuracyHistory(hist *tailor.History) *tailor.History {
+	if hist == nil {
+		return nil
+	}
+	out := &tailor.History{Epochs: hist.Epochs, Seconds: hist.Seconds, History: map[string][]float64{}}
+	for k, v := range hist.History {
+		switch k {
+		case "binary_accuracy":
+			k = "accuracy"
+		case "val_binary_accuracy":
+			k = "val_accuracy"
+		}
+		out.History[k] = v
+	}
+	return out
+}
+
+// epochReports lists hist's epochs for --json.
+func epochReports(hist *tailor.History) []dataEpochReport {
+	var out []dataEpochReport
+	at := func(key string, i int) *float64 {
+		if v, ok := hist.History[key]; ok && i < len(v) {
+			return &v[i]
+		}
+		return nil
+	}
+	for i, ep := range hist.Epochs {
+		r := dataEpochReport{Epoch: ep + 1, ValidationLoss: at("val_loss", i), ValidationAccuracy: at("val_accuracy", i)}
+		if v := at("loss", i); v != nil {
+			r.Loss = *v
+		}
+		if v := at("accuracy", i); v != nil {
+			r.Accuracy = *v
+		}
+		if i < len(hist.Seconds) {
+			r.Seconds = hist.Seconds[i]
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// classScores is how a classifier did on a labelled split.
+type classScores struct {
+	loss      float64
+	probs     *tensor.Tensor // (N, 1) sigmoid outputs or (N, classes) probabilities
+	predicted []int
+	labels    []int
+	accuracy  float64
+	perClass  []float64
+	confusion [][]int
+}
+
+// predictedClasses turns a model's outputs into classes: a single output
+// is the probability of class 1 (a sigmoid), so above 0.5 is class 1, as
+// metrics.BinaryAccuracy decides; otherwise the most probable class.
+func predictedClasses(probs *tensor.Tensor) []int {
+	if len(probs.Shape) == 2 && probs.Shape[1] == 1 {
+		out := make([]int, probs.Shape[0])
+		for i, p := range probs.Data {
+			if p > 0.5 {
+				out[i] = 1
+			}
+		}
+		return out
+	}
+	return probs.Argmax()
+}
+
+// classProbabilities returns, for row i of a model's outputs, the
+// probability of each of the classes: p and 1 − p for a sigmoid's single
+// output p (class 0 first).
+func classProbabilities(probs *tensor.Tensor, i, classes int) []float32 {
+	row := probs.Row(i)
+	if len(row) == 1 && classes == 2 {
+		return []float32{1 - row[0], row[0]}
+	}
+	return row
+}
+
+// scoreClassifier evaluates model on x with labels and scores its
+// predictions against them.
+func scoreClassifier(ctx context.Context, model *tailor.Model, x datasets.Features, labels []int32, classes int) (*classScores, error) {
+	ds, err := datasets.WithLabels(x, labels)
+	if err != nil {
+		return nil, err
+	}
+	loss, _, err := model.Evaluate(ctx, ds, tailor.EvaluateOptions{})
+	if err != nil {
+		return nil, err
+	}
+	probs, err := model.Predict(ctx, x, tailor.PredictOptions{})
+	if err != nil {
+		return nil, err
+	}
+	s := &classScores{loss: loss, probs: probs, predicted: predictedClasses(probs), labels: make([]int, len(labels))}
+	right := make([]int, classes)
+	total := make([]int, classes)
+	s.confusion = make([][]int, classes)
+	for c := range s.confusion {
+		s.confusion[c] = make([]int, classes)
+	}
+	correct := 0
+	for i, l := range labels {
+		s.labels[i] = int(l)
+		p := s.predicted[i]
+		total[l]++
+		if p < classes {
+			s.confusion[l][p]++
+		}
+		if p == int(l) {
+			right[l]++
+			correct++
+		}
+	}
+	s.accuracy = float64(correct) / float64(max(len(labels), 1))
+	s.perClass = make([]float64, classes)
+	for c := range s.perClass {
+		if total[c] > 0 {
+			s.perClass[c] = float64(right[c]) / float64(total[c])
+		}
+	}
+	return s, nil
+}
+
+// printScores prints a split's loss, accuracy, per-class accuracy and
+// confusion matrix with the class names, as tailor evaluate does, and for
+// two classes the precision and recall of class 1.
+func printScores(w io.Writer, split string, s *classScores, names []string) {
+	n := len(s.labels)
+	if split != "" {
+		split += " "
+	}
+	fmt.Fprintf(w, "\n%s: %.4f\n", titleCase(split+"loss"), s.loss)
+	fmt.Fprintf(w, "%s: %.4f (%d of %d)\n", titleCase(split+"accuracy"), s.accuracy, int(s.accuracy*float64(n)+0.5), n)
+	if len(names) == 2 {
+		tp, fp, fn := s.confusion[1][1], s.confusion[0][1], s.confusion[1][0]
+		fmt.Fprintf(w, "Precision and recall of %q: %.4f, %.4f\n", names[1], ratio(tp, tp+fp), ratio(tp, tp+fn))
+	}
+	fmt.Fprintf(w, "Per-class %saccuracy:\n", split)
+	width := 12
+	for _, name := range names {
+		width = max(width, len(name))
+	}
+	for c, a := range s.perClass {
+		fmt.Fprintf(w, "  %d %-*s %.4f\n", c, width, names[c], a)
+	}
+	fmt.Fprintln(w)
+	printConfusion(w, s.confusion, names)
+}
+
+func titleCase(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// parseList splits a comma-separated flag value, dropping empty items.
+func parseList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
