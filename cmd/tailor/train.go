@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	iofs "io/fs"
@@ -89,308 +90,420 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	if run := trainOn(e, args); run != nil { // --csv, --dataset, --images: train_data.go
 		return run(ctx, e, args)
 	}
-	fs := newFlags(e, "train", "[--model mlp] [--epochs 10] [--batch-size 32] [--seed 1] [--train-limit N] [--json FILE] [--out FILE] [--plots DIR] [--report FILE] [--checkpoint-dir DIR [--overwrite] | --resume DIR] [--data DIR]")
-	name := fs.String("model", "mlp", "the model: one of "+joinNames())
-	epochs := fs.Int("epochs", 0, "passes over the training data (default: the model's recipe, 10 for mlp)")
-	batch := fs.Int("batch-size", 0, "examples per training step (default: the model's recipe, 32 for mlp)")
-	seed := fs.Uint64("seed", 1, "seed of the initial weights and the shuffling")
-	limit := fs.Int("train-limit", 0, "train on the first N training images only (0: all)")
-	valSplit := fs.Float64("validation-split", 0, "hold out this last fraction of the training data for validation")
-	jsonPath := fs.String("json", "", "write the figures as JSON to this file")
-	outPath := fs.String("out", "", "save the trained model to this file (e.g. model.tailor)")
-	reportPath := fs.String("report", "", "write an HTML report of the run (curves, test metrics, confusion matrix, mistakes) to this file")
-	plotsDir := fs.String("plots", "", "write the figures (learning curves, confusion matrix, per-class accuracy, predictions, mistakes) as PNG and SVG into this directory")
-	ckptDir := fs.String("checkpoint-dir", "", "keep a checkpoint here after every epoch and on SIGINT/SIGTERM, until the results are written")
-	overwrite := fs.Bool("overwrite", false, "with --checkpoint-dir: discard an unfinished run found there and start afresh")
-	every := fs.Int("checkpoint-every", 0, "also checkpoint every N batches (0: per epoch and on interrupt only)")
-	resume := fs.String("resume", "", "resume the unfinished run whose checkpoint is in this directory, writing the results where it was asked to")
-	dir := fs.String("data", "", "directory holding the Fashion-MNIST IDX files")
-	quiet := fs.Bool("quiet", false, "print no progress, only the results")
-	flip := fs.Bool("flip-average", false, "also report the test accuracy with each image's prediction averaged with its mirror's (default: the model's recipe; on for best)")
-	if err := parse(fs, args); err != nil {
+	f, err := parseTrainFlags(e, args)
+	if err != nil {
 		return err
+	}
+	r, err := newTrainRun(e, f)
+	if err != nil {
+		return err
+	}
+	if err := r.load(ctx); err != nil {
+		return err
+	}
+	hist, seconds, err := r.fit(ctx)
+	if err != nil {
+		return err
+	}
+	return r.results(ctx, hist, seconds)
+}
+
+// trainFlags are tailor train's flags for the Fashion-MNIST models.
+type trainFlags struct {
+	fs                                         *flag.FlagSet
+	name, jsonPath, outPath, reportPath, plots string
+	ckptDir, resume, dir                       string
+	epochs, batch, limit, every                int
+	seed                                       uint64
+	valSplit                                   float64
+	overwrite, quiet, flip                     bool
+}
+
+// parseTrainFlags reads and checks the flags.
+func parseTrainFlags(e *env, args []string) (*trainFlags, error) {
+	fs := newFlags(e, "train", "[--model mlp] [--epochs 10] [--batch-size 32] [--seed 1] [--train-limit N] [--json FILE] [--out FILE] [--plots DIR] [--report FILE] [--checkpoint-dir DIR [--overwrite] | --resume DIR] [--data DIR]")
+	f := &trainFlags{fs: fs}
+	fs.StringVar(&f.name, "model", "mlp", "the model: one of "+joinNames())
+	fs.IntVar(&f.epochs, "epochs", 0, "passes over the training data (default: the model's recipe, 10 for mlp)")
+	fs.IntVar(&f.batch, "batch-size", 0, "examples per training step (default: the model's recipe, 32 for mlp)")
+	fs.Uint64Var(&f.seed, "seed", 1, "seed of the initial weights and the shuffling")
+	fs.IntVar(&f.limit, "train-limit", 0, "train on the first N training images only (0: all)")
+	fs.Float64Var(&f.valSplit, "validation-split", 0, "hold out this last fraction of the training data for validation")
+	fs.StringVar(&f.jsonPath, "json", "", "write the figures as JSON to this file")
+	fs.StringVar(&f.outPath, "out", "", "save the trained model to this file (e.g. model.tailor)")
+	fs.StringVar(&f.reportPath, "report", "", "write an HTML report of the run (curves, test metrics, confusion matrix, mistakes) to this file")
+	fs.StringVar(&f.plots, "plots", "", "write the figures (learning curves, confusion matrix, per-class accuracy, predictions, mistakes) as PNG and SVG into this directory")
+	fs.StringVar(&f.ckptDir, "checkpoint-dir", "", "keep a checkpoint here after every epoch and on SIGINT/SIGTERM, until the results are written")
+	fs.BoolVar(&f.overwrite, "overwrite", false, "with --checkpoint-dir: discard an unfinished run found there and start afresh")
+	fs.IntVar(&f.every, "checkpoint-every", 0, "also checkpoint every N batches (0: per epoch and on interrupt only)")
+	fs.StringVar(&f.resume, "resume", "", "resume the unfinished run whose checkpoint is in this directory, writing the results where it was asked to")
+	fs.StringVar(&f.dir, "data", "", "directory holding the Fashion-MNIST IDX files")
+	fs.BoolVar(&f.quiet, "quiet", false, "print no progress, only the results")
+	fs.BoolVar(&f.flip, "flip-average", false, "also report the test accuracy with each image's prediction averaged with its mirror's (default: the model's recipe; on for best)")
+	if err := parse(fs, args); err != nil {
+		return nil, err
 	}
 	if err := positive(fs, "epochs", "batch-size"); err != nil {
-		return err
+		return nil, err
 	}
 	switch {
-	case *limit < 0 || *every < 0:
-		return usageError(fs, fmt.Sprintf("--train-limit %d and --checkpoint-every %d must not be negative", *limit, *every))
-	case !(*valSplit >= 0 && *valSplit < 1):
-		return usageError(fs, fmt.Sprintf("--validation-split %v: want a fraction in [0, 1)", *valSplit))
-	case *resume != "" && *ckptDir != "" && *resume != *ckptDir:
-		return usageError(fs, fmt.Sprintf("--resume %s and --checkpoint-dir %s: a resumed run keeps its checkpoint where it was", *resume, *ckptDir))
-	case *overwrite && (*ckptDir == "" || *resume != ""):
-		return usageError(fs, "--overwrite applies to a new run's --checkpoint-dir DIR")
+	case f.limit < 0 || f.every < 0:
+		return nil, usageError(fs, fmt.Sprintf("--train-limit %d and --checkpoint-every %d must not be negative", f.limit, f.every))
+	case !(f.valSplit >= 0 && f.valSplit < 1):
+		return nil, usageError(fs, fmt.Sprintf("--validation-split %v: want a fraction in [0, 1)", f.valSplit))
+	case f.resume != "" && f.ckptDir != "" && f.resume != f.ckptDir:
+		return nil, usageError(fs, fmt.Sprintf("--resume %s and --checkpoint-dir %s: a resumed run keeps its checkpoint where it was", f.resume, f.ckptDir))
+	case f.overwrite && (f.ckptDir == "" || f.resume != ""):
+		return nil, usageError(fs, "--overwrite applies to a new run's --checkpoint-dir DIR")
 	}
-	settings := runSettings{Model: *name, TrainLimit: *limit, FlipAverage: *flip}
+	if f.resume != "" {
+		f.ckptDir = f.resume
+		for _, name := range []string{"model", "train-limit", "batch-size", "seed", "validation-split"} {
+			if flagSet(fs, name) {
+				return nil, usageError(fs, fmt.Sprintf("--%s with --resume: a resumed run keeps the settings it started with (only --epochs, --out, --json, --report, --plots, --data, --flip-average, --checkpoint-every and --quiet apply)", name))
+			}
+		}
+	}
+	return f, nil
+}
+
+// trainRun is one run of tailor train on Fashion-MNIST: its settings, the
+// checkpoint it keeps, the model and data, and what an interrupt keeps as
+// the run goes on.
+type trainRun struct {
+	e        *env
+	f        *trainFlags
+	settings runSettings
+	recipe   models.Recipe
+	opts     tailor.FitOptions
+	meta     saving.Meta
+	model    *tailor.Model
+	backup   *callbacks.BackupAndRestoreCallback
+	kept     string // what an interrupt keeps, for its message
+
+	x, y, testX, testY *tensor.Tensor
+	testLabels         []uint8
+}
+
+// newTrainRun settles the run's settings — those recorded beside a
+// checkpoint when resuming, less what the flags give again — checks that
+// its outputs can be written, and prepares the Fit options and the
+// checkpoint; when resuming it reads the checkpoint, before any data.
+func newTrainRun(e *env, f *trainFlags) (*trainRun, error) {
+	r := &trainRun{e: e, f: f, kept: "nothing was written"}
+	if err := r.settle(); err != nil {
+		return nil, err
+	}
+	if err := checkOutputs(r.settings, f.ckptDir); err != nil {
+		return nil, err
+	}
+	if f.overwrite { // only once the new run's outputs are known to be writable
+		for _, name := range []string{saving.CheckpointFile, settingsFile} {
+			if err := atomicfile.Remove(filepath.Join(f.ckptDir, name)); err != nil {
+				return nil, fmt.Errorf("--overwrite: %w", err)
+			}
+		}
+	}
+	if f.resume != "" {
+		r.kept = fmt.Sprintf("the checkpoint in %s is unchanged: continue with tailor train --resume %s", f.resume, f.resume)
+	}
+	var err error
+	if r.recipe, err = models.TrainingRecipe(r.settings.Model); err != nil {
+		return nil, err
+	}
+	if !flagSet(f.fs, "epochs") {
+		f.epochs = r.recipe.Epochs
+	}
+	if !flagSet(f.fs, "batch-size") {
+		f.batch = r.recipe.BatchSize
+	}
+	r.opts = tailor.FitOptions{Epochs: f.epochs, BatchSize: f.batch, Seed: f.seed, ValidationSplit: f.valSplit, Out: e.stdout}
+	if f.quiet {
+		r.opts.Verbose = tailor.Silent
+	}
+	r.meta = saving.FashionMNIST(fashionmnist.ClassNames())
+	if f.ckptDir == "" {
+		return r, nil
+	}
+	r.backup = callbacks.BackupAndRestore(f.ckptDir, r.opts, r.meta)
+	r.backup.SaveEvery = f.every
+	r.backup.Keep = true // the checkpoint goes only once the results are written
+	if f.resume == "" {
+		return r, nil
+	}
+	model, restored, err := r.backup.Restore()
+	if err != nil {
+		if errors.Is(err, iofs.ErrNotExist) {
+			return nil, fmt.Errorf("--resume %s: the run stopped before its first checkpoint; start it afresh with --checkpoint-dir %s --overwrite", f.resume, f.resume)
+		}
+		return nil, fmt.Errorf("--resume %s: %w", f.resume, err)
+	}
+	restored.Out, restored.Verbose = r.opts.Out, r.opts.Verbose
+	if flagSet(f.fs, "epochs") { // train longer (or shorter) than first asked
+		restored.Epochs, r.backup.Fit.Epochs = f.epochs, f.epochs
+	}
+	r.model, r.opts = model, restored
+	return r, nil
+}
+
+// settle sets the run's settings from the flags, or, when resuming, from
+// those the run recorded, overridden by the output flags given again; a
+// new run's checkpoint directory must not hold an unfinished run unless
+// --overwrite says to discard it.
+func (r *trainRun) settle() error {
+	f := r.f
+	s := runSettings{Model: f.name, TrainLimit: f.limit, FlipAverage: f.flip}
 	for _, p := range []struct {
 		to   *string
-		from string
-	}{{&settings.Out, *outPath}, {&settings.JSON, *jsonPath}, {&settings.Report, *reportPath}, {&settings.Plots, *plotsDir}, {&settings.Data, *dir}} {
+		flag string
+	}{{&s.Out, f.outPath}, {&s.JSON, f.jsonPath}, {&s.Report, f.reportPath}, {&s.Plots, f.plots}, {&s.Data, f.dir}} {
 		var err error
-		if *p.to, err = absPath(p.from); err != nil {
+		if *p.to, err = absPath(p.flag); err != nil {
 			return err
 		}
 	}
-	if *resume != "" {
-		*ckptDir = *resume
-		for _, f := range []string{"model", "train-limit", "batch-size", "seed", "validation-split"} {
-			if flagSet(fs, f) {
-				return usageError(fs, fmt.Sprintf("--%s with --resume: a resumed run keeps the settings it started with (only --epochs, --out, --json, --report, --plots, --data, --flip-average, --checkpoint-every and --quiet apply)", f))
+	if f.resume == "" {
+		if f.ckptDir != "" {
+			if what := unfinishedRun(f.ckptDir); what != "" && !f.overwrite {
+				return fmt.Errorf("--checkpoint-dir %s holds an unfinished run (%s): continue it with tailor train --resume %s, or discard it and start afresh with --overwrite", f.ckptDir, what, f.ckptDir)
 			}
 		}
-		var rec runSettings
-		if err := readJSON(filepath.Join(*resume, settingsFile), &rec); err != nil {
-			if errors.Is(err, iofs.ErrNotExist) {
-				return fmt.Errorf("--resume %s: no unfinished run there (no %s)", *resume, settingsFile)
-			}
-			return fmt.Errorf("--resume %s: %w", *resume, err)
+		r.settings = s
+		return nil
+	}
+	var rec runSettings
+	if err := readJSON(filepath.Join(f.resume, settingsFile), &rec); err != nil {
+		if errors.Is(err, iofs.ErrNotExist) {
+			return fmt.Errorf("--resume %s: no unfinished run there (no %s)", f.resume, settingsFile)
 		}
-		if flagSet(fs, "out") {
-			rec.Out = settings.Out
-		}
-		if flagSet(fs, "json") {
-			rec.JSON = settings.JSON
-		}
-		if flagSet(fs, "report") {
-			rec.Report = settings.Report
-		}
-		if flagSet(fs, "plots") {
-			rec.Plots = settings.Plots
-		}
-		if flagSet(fs, "data") {
-			rec.Data = settings.Data
-		}
-		if flagSet(fs, "flip-average") {
-			rec.FlipAverage = settings.FlipAverage
-		}
-		settings = rec
-	} else if *ckptDir != "" {
-		if what := unfinishedRun(*ckptDir); what != "" && !*overwrite {
-			return fmt.Errorf("--checkpoint-dir %s holds an unfinished run (%s): continue it with tailor train --resume %s, or discard it and start afresh with --overwrite", *ckptDir, what, *ckptDir)
+		return fmt.Errorf("--resume %s: %w", f.resume, err)
+	}
+	for _, o := range []struct {
+		flag          string
+		given, stored *string
+	}{{"out", &s.Out, &rec.Out}, {"json", &s.JSON, &rec.JSON}, {"report", &s.Report, &rec.Report}, {"plots", &s.Plots, &rec.Plots}, {"data", &s.Data, &rec.Data}} {
+		if flagSet(f.fs, o.flag) {
+			*o.stored = *o.given
 		}
 	}
-	if err := checkOutputs(settings, *ckptDir); err != nil {
-		return err
+	if flagSet(f.fs, "flip-average") {
+		rec.FlipAverage = s.FlipAverage
 	}
-	if *overwrite { // only once the new run's outputs are known to be writable
-		for _, f := range []string{saving.CheckpointFile, settingsFile} {
-			if err := atomicfile.Remove(filepath.Join(*ckptDir, f)); err != nil {
-				return fmt.Errorf("--overwrite: %w", err)
-			}
-		}
-	}
-	// What an interrupt keeps, as the run goes on.
-	kept := "nothing was written"
-	if *resume != "" {
-		kept = fmt.Sprintf("the checkpoint in %s is unchanged: continue with tailor train --resume %s", *resume, *resume)
-	}
+	r.settings = rec
+	return nil
+}
 
-	recipe, err := models.TrainingRecipe(settings.Model)
-	if err != nil {
-		return err
-	}
-	if !flagSet(fs, "epochs") {
-		*epochs = recipe.Epochs
-	}
-	if !flagSet(fs, "batch-size") {
-		*batch = recipe.BatchSize
-	}
-	opts := tailor.FitOptions{Epochs: *epochs, BatchSize: *batch, Seed: *seed, ValidationSplit: *valSplit, Out: e.stdout}
-	if *quiet {
-		opts.Verbose = tailor.Silent
-	}
-	meta := saving.FashionMNIST(fashionmnist.ClassNames())
-	var model *tailor.Model
-	var backup *callbacks.BackupAndRestoreCallback
-	if *ckptDir != "" {
-		backup = callbacks.BackupAndRestore(*ckptDir, opts, meta)
-		backup.SaveEvery = *every
-		// The checkpoint goes only once the results are written.
-		backup.Keep = true
-	}
-	// A checkpoint is read, and checked, before the data.
-	if *resume != "" {
-		var restored tailor.FitOptions
-		if model, restored, err = backup.Restore(); err != nil {
-			if errors.Is(err, iofs.ErrNotExist) {
-				return fmt.Errorf("--resume %s: the run stopped before its first checkpoint; start it afresh with --checkpoint-dir %s --overwrite", *resume, *resume)
-			}
-			return fmt.Errorf("--resume %s: %w", *resume, err)
-		}
-		restored.Out, restored.Verbose = opts.Out, opts.Verbose
-		if flagSet(fs, "epochs") { // train longer (or shorter) than first asked
-			restored.Epochs, backup.Fit.Epochs = *epochs, *epochs
-		}
-		opts = restored
-	}
-
-	trainSet, testSet, err := loadData(ctx, e, settings.Data)
+// load reads the data and, for a new run, builds and compiles the model
+// and records the run's settings beside its checkpoint.
+func (r *trainRun) load(ctx context.Context) error {
+	trainSet, testSet, err := loadData(ctx, r.e, r.settings.Data)
 	if err != nil {
 		if ctx.Err() != nil {
-			return interrupted("while loading the data; " + kept)
+			return interrupted("while loading the data; " + r.kept)
 		}
 		return err
 	}
-	x, y := images(trainSet, 1.0/255)
-	if settings.TrainLimit > 0 && settings.TrainLimit < x.Len() {
-		x, y = x.Slice(0, settings.TrainLimit), y.Slice(0, settings.TrainLimit)
+	r.x, r.y = images(trainSet, 1.0/255)
+	if l := r.settings.TrainLimit; l > 0 && l < r.x.Len() {
+		r.x, r.y = r.x.Slice(0, l), r.y.Slice(0, l)
 	}
-	testX, testY := images(testSet, 1.0/255)
-
-	if *resume != "" {
-		fmt.Fprintf(e.stdout, "Resuming %s from %s at epoch %d, step %d\n", settings.Model, *resume, opts.Resume.Epoch+1, opts.Resume.Step)
+	r.testX, r.testY = images(testSet, 1.0/255)
+	r.testLabels = testSet.Labels
+	f := r.f
+	if f.resume != "" {
+		fmt.Fprintf(r.e.stdout, "Resuming %s from %s at epoch %d, step %d\n", r.settings.Model, f.resume, r.opts.Resume.Epoch+1, r.opts.Resume.Step)
 	} else {
-		trainN := int(float64(x.Len()) * (1 - *valSplit)) // as Fit splits off validation data
-		if model, err = compiled(settings.Model, *seed, models.Steps(*epochs, trainN, *batch)); err != nil {
+		trainN := int(float64(r.x.Len()) * (1 - f.valSplit)) // as Fit splits off validation data
+		if r.model, err = compiled(r.settings.Model, f.seed, models.Steps(f.epochs, trainN, f.batch)); err != nil {
 			return err
 		}
-		if backup != nil {
-			if err := writeJSON(filepath.Join(*ckptDir, settingsFile), settings); err != nil {
+		if r.backup != nil {
+			if err := writeJSON(filepath.Join(f.ckptDir, settingsFile), r.settings); err != nil {
 				return err
 			}
 		}
 	}
-	if backup != nil {
-		opts.Callbacks = append(opts.Callbacks, backup)
+	if r.backup != nil {
+		r.opts.Callbacks = append(r.opts.Callbacks, r.backup)
 	}
+	return nil
+}
 
-	out := e.stdout
-	if err := model.Summary(out); err != nil {
-		return err
+// fit trains the model, keeping a checkpoint on an interrupt, and returns
+// the whole run's history (the epochs before a resume too) and the
+// training time.
+func (r *trainRun) fit(ctx context.Context) (*tailor.History, float64, error) {
+	if err := r.model.Summary(r.e.stdout); err != nil {
+		return nil, 0, err
 	}
 	start := time.Now()
-	hist, err := model.Fit(ctx, dataset(x, y), opts)
+	hist, err := r.model.Fit(ctx, dataset(r.x, r.y), r.opts)
 	if errors.Is(err, context.Canceled) {
-		if backup == nil {
-			return interrupted("nothing was saved (use --checkpoint-dir DIR to keep a checkpoint)")
+		if r.backup == nil {
+			return nil, 0, interrupted("nothing was saved (use --checkpoint-dir DIR to keep a checkpoint)")
 		}
-		if err := backup.Save(model); err != nil {
-			return fmt.Errorf("interrupted, and the checkpoint could not be written: %w", err)
+		if err := r.backup.Save(r.model); err != nil {
+			return nil, 0, fmt.Errorf("interrupted, and the checkpoint could not be written: %w", err)
 		}
-		p := model.Progress()
-		return interrupted(fmt.Sprintf("at epoch %d, step %d: the checkpoint is written to %s; continue with tailor train --resume %s", p.Epoch+1, p.Step, *ckptDir, *ckptDir))
+		p := r.model.Progress()
+		return nil, 0, interrupted(fmt.Sprintf("at epoch %d, step %d: the checkpoint is written to %s; continue with tailor train --resume %s", p.Epoch+1, p.Step, r.f.ckptDir, r.f.ckptDir))
 	}
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
-	trainSeconds := time.Since(start).Seconds()
-	if backup != nil {
-		hist = backup.History() // the epochs before a resume too
+	seconds := time.Since(start).Seconds()
+	if r.backup != nil {
+		hist = r.backup.History()
 	}
+	return hist, seconds, nil
+}
 
-	// The results. Until all are written the checkpoint stays, and
-	// resuming from it writes them again.
-	kept = "the trained model was not saved"
-	if backup != nil {
-		kept = fmt.Sprintf("training is complete and the checkpoint in %s is kept: tailor train --resume %s writes the results", *ckptDir, *ckptDir)
-	}
-	meta.History = hist
-	meta.Training = &saving.Training{Seconds: trainSeconds}
-	for _, st := range trainSettings(settings.Model, opts, x.Len(), recipe) {
-		meta.Training.Settings = append(meta.Training.Settings, saving.Setting(st))
+// results writes what the run was asked for — the model, the test
+// figures, the plots, the report, the JSON — and only then removes the
+// checkpoint: until all are written it stays, and resuming from it writes
+// them again.
+func (r *trainRun) results(ctx context.Context, hist *tailor.History, seconds float64) error {
+	out, ckpt, s := r.e.stdout, r.f.ckptDir, r.settings
+	r.kept = "the trained model was not saved"
+	if r.backup != nil {
+		r.kept = fmt.Sprintf("training is complete and the checkpoint in %s is kept: tailor train --resume %s writes the results", ckpt, ckpt)
 	}
 	failed := func(err error) error {
 		if ctx.Err() != nil {
-			return interrupted(kept)
+			return interrupted(r.kept)
 		}
-		if backup != nil {
-			return fmt.Errorf("%w; %s", err, kept)
+		if r.backup != nil {
+			return fmt.Errorf("%w; %s", err, r.kept)
 		}
 		return err
 	}
-	if settings.Out == "" {
+	settings := trainSettings(s.Model, r.opts, r.x.Len(), r.recipe)
+	r.meta.History = hist
+	r.meta.Training = &saving.Training{Seconds: seconds}
+	for _, st := range settings {
+		r.meta.Training.Settings = append(r.meta.Training.Settings, saving.Setting(st))
+	}
+	if err := r.save(); err != nil {
+		return failed(err)
+	}
+	test, err := r.test(ctx)
+	if err != nil {
+		return failed(err)
+	}
+	if s.Plots != "" {
+		if err := trainingFigures(out, s.Plots, hist); err != nil {
+			return failed(err)
+		}
+		if err := evaluationFigures(ctx, out, s.Plots, r.model, r.testX, r.testLabels, fashionmnist.ClassNames(), tailor.PredictOptions{}); err != nil {
+			return failed(err)
+		}
+	}
+	if s.Report != "" {
+		run := modelRun{path: s.Out, model: r.model, meta: r.meta, history: hist, trainingSeconds: seconds, settings: settings}
+		if err := writeReport(ctx, out, s.Report, run, r.testX, r.testY, r.testLabels, galleryMistakes, tailor.PredictOptions{}); err != nil {
+			return failed(err)
+		}
+	}
+	if s.JSON != "" {
+		if err := writeJSON(s.JSON, r.report(hist, seconds, test)); err != nil {
+			return failed(err)
+		}
+		fmt.Fprintf(out, "Wrote the figures to %s\n", s.JSON)
+	}
+	if r.backup == nil {
+		return nil
+	}
+	if err := r.backup.Remove(); err != nil {
+		return err
+	}
+	if err := atomicfile.Remove(filepath.Join(ckpt, settingsFile)); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "The run is complete: removed its checkpoint from %s\n", ckpt)
+	return nil
+}
+
+// save writes the model file, when --out asks for one.
+func (r *trainRun) save() error {
+	out, ckpt, path := r.e.stdout, r.f.ckptDir, r.settings.Out
+	if path == "" {
 		fmt.Fprintln(out, "No --out: the trained model is not saved")
-	} else {
-		if err := saving.Save(settings.Out, model, meta); err != nil {
-			return failed(err)
-		}
-		fmt.Fprintf(out, "Saved the model to %s\n", settings.Out)
-		if backup == nil {
-			kept = "the model is saved in " + settings.Out
-		} else {
-			kept = fmt.Sprintf("the model is saved in %s, and the checkpoint in %s is kept: tailor train --resume %s writes the rest", settings.Out, *ckptDir, *ckptDir)
-		}
+		return nil
 	}
-
-	testLoss, scores, err := model.Evaluate(ctx, dataset(testX, testY), tailor.EvaluateOptions{Verbose: tailor.OneLinePerEpoch, Out: out})
-	if err != nil {
-		return failed(err)
-	}
-	fmt.Fprintf(out, "\nTest accuracy: %.4f\n", scores["accuracy"])
-	var flipAccuracy *float64
-	if settings.FlipAverage || recipe.FlipAverage {
-		_, flipScores, err := model.Evaluate(ctx, dataset(testX, testY), tailor.EvaluateOptions{FlipAverage: true})
-		if err != nil {
-			return failed(err)
-		}
-		acc := flipScores["accuracy"]
-		flipAccuracy = &acc
-		fmt.Fprintf(out, "Test accuracy with flip averaging (each image's prediction averaged with its mirror's): %.4f\n", acc)
-	}
-	probs, err := model.Predict(ctx, testX, tailor.PredictOptions{})
-	if err != nil {
-		return failed(err)
-	}
-	classes := probs.Argmax()
-	score, err := metrics.AccuracyScore(testSet.Labels, classes)
-	if err != nil {
+	if err := saving.Save(path, r.model, r.meta); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "accuracy_score(test_labels, predicted classes): %.4f\n", score)
-	perClass := perClassAccuracy(testSet.Labels, classes)
-	printPerClass(out, perClass)
-	for _, i := range []int{0, 1} {
-		printPrediction(out, probs, testSet.Labels, i)
-	}
-
-	if settings.Plots != "" {
-		if err := trainingFigures(out, settings.Plots, hist); err != nil {
-			return failed(err)
-		}
-		if err := evaluationFigures(ctx, out, settings.Plots, model, testX, testSet.Labels, fashionmnist.ClassNames(), tailor.PredictOptions{}); err != nil {
-			return failed(err)
-		}
-	}
-	if settings.Report != "" {
-		run := modelRun{path: settings.Out, model: model, meta: meta, history: hist, trainingSeconds: trainSeconds, settings: trainSettings(settings.Model, opts, x.Len(), recipe)}
-		if err := writeReport(ctx, out, settings.Report, run, testX, testY, testSet.Labels, galleryMistakes, tailor.PredictOptions{}); err != nil {
-			return failed(err)
-		}
-	}
-	if settings.JSON != "" {
-		trained := x.Len()
-		if opts.ValidationSplit > 0 {
-			trained = int(float64(x.Len()) * (1 - opts.ValidationSplit)) // as Fit splits
-		}
-		rep := trainReport{
-			Model: settings.Model, Seed: opts.Seed, BatchSize: opts.BatchSize, TrainExamples: trained, ValidationExamples: x.Len() - trained,
-			TrainAccuracy: last(hist.History["accuracy"]), TestLoss: testLoss, TestAccuracy: scores["accuracy"],
-			TestAccuracyFlipAverage: flipAccuracy, PerClassAccuracy: perClass, TrainSeconds: trainSeconds,
-		}
-		for i, ep := range hist.Epochs {
-			rep.Epochs = append(rep.Epochs, epochReport{Epoch: ep + 1, Loss: hist.History["loss"][i], Accuracy: hist.History["accuracy"][i],
-				ValLoss: at(hist.History["val_loss"], i), ValAccuracy: at(hist.History["val_accuracy"], i), Seconds: hist.Seconds[i]})
-		}
-		if n := len(hist.Epochs); n > 0 {
-			rep.ValLoss, rep.ValAccuracy = at(hist.History["val_loss"], n-1), at(hist.History["val_accuracy"], n-1)
-		}
-		if err := writeJSON(settings.JSON, rep); err != nil {
-			return failed(err)
-		}
-		fmt.Fprintf(out, "Wrote the figures to %s\n", settings.JSON)
-	}
-	if backup != nil {
-		if err := backup.Remove(); err != nil {
-			return err
-		}
-		if err := atomicfile.Remove(filepath.Join(*ckptDir, settingsFile)); err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "The run is complete: removed its checkpoint from %s\n", *ckptDir)
+	fmt.Fprintf(out, "Saved the model to %s\n", path)
+	r.kept = "the model is saved in " + path
+	if r.backup != nil {
+		r.kept = fmt.Sprintf("the model is saved in %s, and the checkpoint in %s is kept: tailor train --resume %s writes the rest", path, ckpt, ckpt)
 	}
 	return nil
+}
+
+// testScores are the trained model's figures on the test images.
+type testScores struct {
+	loss, accuracy float64
+	flipAccuracy   *float64 // with flip averaging, when asked for
+	perClass       []float64
+}
+
+// test scores the model on the test images and prints the tutorial's
+// look at its predictions.
+func (r *trainRun) test(ctx context.Context) (*testScores, error) {
+	out, model, test := r.e.stdout, r.model, dataset(r.testX, r.testY)
+	loss, scores, err := model.Evaluate(ctx, test, tailor.EvaluateOptions{Verbose: tailor.OneLinePerEpoch, Out: out})
+	if err != nil {
+		return nil, err
+	}
+	t := &testScores{loss: loss, accuracy: scores["accuracy"]}
+	fmt.Fprintf(out, "\nTest accuracy: %.4f\n", t.accuracy)
+	if r.settings.FlipAverage || r.recipe.FlipAverage {
+		_, flipScores, err := model.Evaluate(ctx, test, tailor.EvaluateOptions{FlipAverage: true})
+		if err != nil {
+			return nil, err
+		}
+		acc := flipScores["accuracy"]
+		t.flipAccuracy = &acc
+		fmt.Fprintf(out, "Test accuracy with flip averaging (each image's prediction averaged with its mirror's): %.4f\n", acc)
+	}
+	probs, err := model.Predict(ctx, r.testX, tailor.PredictOptions{})
+	if err != nil {
+		return nil, err
+	}
+	classes := probs.Argmax()
+	score, err := metrics.AccuracyScore(r.testLabels, classes)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(out, "accuracy_score(test_labels, predicted classes): %.4f\n", score)
+	t.perClass = perClassAccuracy(r.testLabels, classes)
+	printPerClass(out, t.perClass)
+	for _, i := range []int{0, 1} {
+		printPrediction(out, probs, r.testLabels, i)
+	}
+	return t, nil
+}
+
+// report is what --json writes.
+func (r *trainRun) report(hist *tailor.History, seconds float64, t *testScores) trainReport {
+	trained := r.x.Len()
+	if r.opts.ValidationSplit > 0 {
+		trained = int(float64(r.x.Len()) * (1 - r.opts.ValidationSplit)) // as Fit splits
+	}
+	rep := trainReport{
+		Model: r.settings.Model, Seed: r.opts.Seed, BatchSize: r.opts.BatchSize, TrainExamples: trained, ValidationExamples: r.x.Len() - trained,
+		TrainAccuracy: last(hist.History["accuracy"]), TestLoss: t.loss, TestAccuracy: t.accuracy,
+		TestAccuracyFlipAverage: t.flipAccuracy, PerClassAccuracy: t.perClass, TrainSeconds: seconds,
+	}
+	for i, ep := range hist.Epochs {
+		rep.Epochs = append(rep.Epochs, epochReport{Epoch: ep + 1, Loss: hist.History["loss"][i], Accuracy: hist.History["accuracy"][i],
+			ValLoss: at(hist.History["val_loss"], i), ValAccuracy: at(hist.History["val_accuracy"], i), Seconds: hist.Seconds[i]})
+	}
+	if n := len(hist.Epochs); n > 0 {
+		rep.ValLoss, rep.ValAccuracy = at(hist.History["val_loss"], n-1), at(hist.History["val_accuracy"], n-1)
+	}
+	return rep
 }
 
 // at returns a pointer to xs[i], or nil when xs is too short (no
