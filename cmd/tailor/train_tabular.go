@@ -83,154 +83,31 @@ type splitRecord struct {
 }
 
 func runTrainTable(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "train", "(--csv FILE --target COLUMN | --dataset breast-cancer|iris|wine) [--test-split 0.2] [--stratify] [--drop COL,...] [--categorical COL,...] [--impute] [--handle-unknown error|ignore] [--scale numeric|all|none] [--epochs 500] [--batch-size 32] [--learning-rate 0.001] [--seed 1] [--out model.tailor] [--json FILE] [--save-split FILE] [--initial-weights FILE] [--plots DIR] [--report FILE] [--quiet]")
-	csvPath := fs.String("csv", "", "the CSV file to train on: a header line naming the columns, then one example per line")
-	dataset := fs.String("dataset", "", "train on one of scikit-learn's tables instead: "+strings.Join(sklearn.Names(), ", ")+" (Debian's python3-sklearn)")
-	dataDir := fs.String("sklearn-data", "", "directory of scikit-learn's CSV files (default: "+sklearn.DefaultDir+")")
-	target := fs.String("target", "", "the column to predict (with --csv; --dataset predicts the dataset's target)")
-	testSplit := fs.Float64("test-split", 0.2, "hold out this fraction of the rows (or this many) for testing; 0 trains on all of them")
-	stratify := fs.Bool("stratify", false, "split each class in the same proportions")
-	drop := fs.String("drop", "", "comma-separated columns not to use as features (identifiers, names)")
-	categorical := fs.String("categorical", "", "comma-separated columns of numbers to treat as categories (codes, zip codes)")
-	impute := fs.Bool("impute", false, "fill missing values with the training rows' mean (numbers) or most frequent category, also at predict time; without it a missing value is an error")
-	unknown := fs.String("handle-unknown", "error", "a category the training rows lack, at test or predict time: error, or ignore (one-hot encoded as all zeros)")
-	scale := fs.String("scale", "numeric", "which features to standardise: numeric (the numeric columns), all (the one-hot ones too, as the companion tutorial does) or none")
-	epochs := fs.Int("epochs", tabularEpochs, "passes over the training rows")
-	batch := fs.Int("batch-size", tabularBatchSize, "rows per training step")
-	lr := fs.Float64("learning-rate", tabularLearningRate, "Adam's learning rate")
-	seed := fs.Uint64("seed", 1, "seed of the split, the initial weights and the shuffling")
-	valSplit := fs.Float64("validation-split", 0, "also hold out this last fraction of the training rows and report on it after every epoch")
-	outPath := fs.String("out", "", "save the trained model, with its preprocessing, to this file (e.g. model.tailor)")
-	jsonPath := fs.String("json", "", "write the figures as JSON to this file")
-	splitPath := fs.String("save-split", "", "write the rows of the training and test sets as JSON to this file")
-	initPath := fs.String("initial-weights", "", "write the weights the model starts from, before training, to this safetensors file")
-	plotsDir := fs.String("plots", "", "write the learning curves, the confusion matrix and per-class accuracy as PNG and SVG into this directory")
-	reportPath := fs.String("report", "", "write an HTML report of the run to this file")
-	quiet := fs.Bool("quiet", false, "print no progress, only the results")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := checkRunOutputs(*outPath, *jsonPath, *reportPath, *plotsDir); err != nil {
-		return err
-	}
-	switch {
-	case (*csvPath == "") == (*dataset == ""):
-		return usageError(fs, "want either --csv FILE or --dataset NAME")
-	case *csvPath != "" && *target == "":
-		return usageError(fs, "--csv needs --target COLUMN, the column to predict")
-	case *dataset != "" && (*target != "" || *drop != "" || *categorical != ""):
-		return usageError(fs, "--target, --drop and --categorical are for --csv; --dataset predicts the dataset's target from all its features")
-	case *epochs <= 0 || *batch <= 0:
-		return fmt.Errorf("--epochs %d and --batch-size %d must be positive", *epochs, *batch)
-	case !(*lr > 0) || math.IsInf(*lr, 0):
-		return fmt.Errorf("--learning-rate %v must be positive", *lr)
-	case !(*testSplit >= 0) || math.IsInf(*testSplit, 0):
-		return fmt.Errorf("--test-split %v: want a fraction in [0, 1) or a number of rows", *testSplit)
-	}
-	opts := preprocessing.PipelineOptions{Drop: parseList(*drop), Impute: *impute}
-	switch preprocessing.ScaleMode(*scale) {
-	case preprocessing.ScaleNumeric, preprocessing.ScaleAll, preprocessing.ScaleNone:
-		opts.Scale = preprocessing.ScaleMode(*scale)
-	default:
-		return fmt.Errorf("--scale %q: want numeric, all or none", *scale)
-	}
-	switch preprocessing.HandleUnknown(*unknown) {
-	case preprocessing.UnknownError, preprocessing.UnknownIgnore:
-		opts.HandleUnknown = preprocessing.HandleUnknown(*unknown)
-	default:
-		return fmt.Errorf("--handle-unknown %q: want error or ignore", *unknown)
-	}
-
-	var src *tableSource
-	var err error
-	if *dataset != "" {
-		src, err = sklearnTable(*dataset, *dataDir)
-	} else {
-		src, err = csvTable(*csvPath, *target, opts.Drop, parseList(*categorical))
-	}
+	f, err := parseTableFlags(e, args)
 	if err != nil {
 		return err
 	}
-	opts.Target, opts.Classes = src.target, src.classes
-	t := src.table
-	labels, err := classLabels(t, src.target, src.classes)
+	d, err := prepareTable(f)
 	if err != nil {
 		return err
 	}
-
-	// Split, then fit the preprocessing on the training rows alone.
-	split := splitRecord{Dataset: src.dataset, Target: src.target, Seed: *seed, TestSize: *testSplit, Stratified: *stratify}
-	if src.dataset == "" {
-		split.CSV = src.name
-	}
-	if *testSplit == 0 {
-		if *stratify {
-			return errors.New("--stratify needs a test split (--test-split > 0)")
-		}
-		split.Train = make([]int, t.Rows())
-		for i := range split.Train {
-			split.Train[i] = i
-		}
-	} else {
-		so := preprocessing.SplitOptions{TestSize: *testSplit, Seed: *seed}
-		if *stratify {
-			so.Stratify = labels
-		}
-		if split.Train, split.Test, err = preprocessing.TrainTestSplit(t.Rows(), so); err != nil {
-			return fmt.Errorf("--test-split %v: %w", *testSplit, err)
-		}
-	}
-	if err := checkMissing(t, src.target, opts); err != nil {
-		return err
-	}
-	trainRows, err := t.Take(split.Train)
-	if err != nil {
-		return err
-	}
-	p, err := preprocessing.FitPipeline(trainRows, opts)
-	if err != nil {
-		return err
-	}
-	xTrain, yTrain, err := tableExamples(p, trainRows)
-	if err != nil {
-		return err
-	}
-	var xTest *tensor.Tensor
-	var yTest []int32
-	if len(split.Test) > 0 {
-		testRows, err := t.Take(split.Test)
-		if err != nil {
-			return err
-		}
-		if xTest, yTest, err = tableExamples(p, testRows); err != nil {
-			return fmt.Errorf("the test rows: %w", trainHint(err))
-		}
-	}
-	if *splitPath != "" {
-		if err := writeJSON(*splitPath, split); err != nil {
-			return err
-		}
-	}
-
 	out := e.stdout
-	names := p.ClassNames()
-	describeTable(out, src, p, labels)
-	how := fmt.Sprintf("seed %d", *seed)
-	if *stratify {
+	describeTable(out, d.src, d.p, d.labels)
+	how := fmt.Sprintf("seed %d", f.seed)
+	if f.stratify {
 		how = "stratified, " + how
 	}
-	if len(split.Test) > 0 {
-		fmt.Fprintf(out, "Split: %d rows for training, %d for testing (%s)\n", len(split.Train), len(split.Test), how)
+	if len(d.split.Test) > 0 {
+		fmt.Fprintf(out, "Split: %d rows for training, %d for testing (%s)\n", len(d.split.Train), len(d.split.Test), how)
 	} else {
-		fmt.Fprintf(out, "Training on all %d rows (no test split)\n", len(split.Train))
+		fmt.Fprintf(out, "Training on all %d rows (no test split)\n", len(d.split.Train))
 	}
-
-	model, err := tabularANN(xTrain.Shape[1], len(names), *seed, *lr)
+	model, err := tabularANN(d.xTrain.Shape[1], len(d.p.ClassNames()), f.seed, f.lr)
 	if err != nil {
 		return err
 	}
-	if *initPath != "" {
-		if err := saving.SaveWeights(*initPath, model); err != nil {
+	if f.initPath != "" {
+		if err := saving.SaveWeights(f.initPath, model); err != nil {
 			return err
 		}
 	}
@@ -238,11 +115,11 @@ func runTrainTable(ctx context.Context, e *env, args []string) error {
 	if err := model.Summary(out); err != nil {
 		return err
 	}
-	fit := tailor.FitOptions{Epochs: *epochs, BatchSize: *batch, Seed: *seed, ValidationSplit: *valSplit, Out: out}
-	if *quiet {
+	fit := tailor.FitOptions{Epochs: f.epochs, BatchSize: f.batch, Seed: f.seed, ValidationSplit: f.valSplit, Out: out}
+	if f.quiet {
 		fit.Verbose = tailor.Silent
 	}
-	trainDS, err := datasets.WithLabels(xTrain, yTrain)
+	trainDS, err := datasets.WithLabels(d.xTrain, d.yTrain)
 	if err != nil {
 		return err
 	}
@@ -254,57 +131,224 @@ func runTrainTable(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	seconds := time.Since(start).Seconds()
-	hist = accuracyHistory(hist)
+	return tableResults(ctx, e, f, d, model, fit, accuracyHistory(hist), time.Since(start).Seconds())
+}
 
-	rep := dataReport{
-		Model: tabularModelName, Data: src.name, Target: src.target, Seed: *seed, BatchSize: *batch, LearningRate: *lr,
-		TrainExamples: trainDS.Len(), Epochs: epochReports(hist), TrainAccuracy: last(hist.History["accuracy"]),
-		ClassNames: names, TrainSeconds: seconds,
+// tableFlags are tailor train's flags for a table.
+type tableFlags struct {
+	csvPath, dataset, dataDir, target      string
+	outPath, jsonPath, splitPath, initPath string
+	plotsDir, reportPath                   string
+	testSplit, lr, valSplit                float64
+	epochs, batch                          int
+	seed                                   uint64
+	stratify, quiet                        bool
+	categorical                            []string
+	opts                                   preprocessing.PipelineOptions
+}
+
+// parseTableFlags reads and checks the flags of tailor train --csv and
+// --dataset.
+func parseTableFlags(e *env, args []string) (*tableFlags, error) {
+	fs := newFlags(e, "train", "(--csv FILE --target COLUMN | --dataset breast-cancer|iris|wine) [--test-split 0.2] [--stratify] [--drop COL,...] [--categorical COL,...] [--impute] [--handle-unknown error|ignore] [--scale numeric|all|none] [--epochs 500] [--batch-size 32] [--learning-rate 0.001] [--seed 1] [--out model.tailor] [--json FILE] [--save-split FILE] [--initial-weights FILE] [--plots DIR] [--report FILE] [--quiet]")
+	f := &tableFlags{}
+	fs.StringVar(&f.csvPath, "csv", "", "the CSV file to train on: a header line naming the columns, then one example per line")
+	fs.StringVar(&f.dataset, "dataset", "", "train on one of scikit-learn's tables instead: "+strings.Join(sklearn.Names(), ", ")+" (Debian's python3-sklearn)")
+	fs.StringVar(&f.dataDir, "sklearn-data", "", "directory of scikit-learn's CSV files (default: "+sklearn.DefaultDir+")")
+	fs.StringVar(&f.target, "target", "", "the column to predict (with --csv; --dataset predicts the dataset's target)")
+	fs.Float64Var(&f.testSplit, "test-split", 0.2, "hold out this fraction of the rows (or this many) for testing; 0 trains on all of them")
+	fs.BoolVar(&f.stratify, "stratify", false, "split each class in the same proportions")
+	drop := fs.String("drop", "", "comma-separated columns not to use as features (identifiers, names)")
+	categorical := fs.String("categorical", "", "comma-separated columns of numbers to treat as categories (codes, zip codes)")
+	impute := fs.Bool("impute", false, "fill missing values with the training rows' mean (numbers) or most frequent category, also at predict time; without it a missing value is an error")
+	unknown := fs.String("handle-unknown", "error", "a category the training rows lack, at test or predict time: error, or ignore (one-hot encoded as all zeros)")
+	scale := fs.String("scale", "numeric", "which features to standardise: numeric (the numeric columns), all (the one-hot ones too, as the companion tutorial does) or none")
+	fs.IntVar(&f.epochs, "epochs", tabularEpochs, "passes over the training rows")
+	fs.IntVar(&f.batch, "batch-size", tabularBatchSize, "rows per training step")
+	fs.Float64Var(&f.lr, "learning-rate", tabularLearningRate, "Adam's learning rate")
+	fs.Uint64Var(&f.seed, "seed", 1, "seed of the split, the initial weights and the shuffling")
+	fs.Float64Var(&f.valSplit, "validation-split", 0, "also hold out this last fraction of the training rows and report on it after every epoch")
+	fs.StringVar(&f.outPath, "out", "", "save the trained model, with its preprocessing, to this file (e.g. model.tailor)")
+	fs.StringVar(&f.jsonPath, "json", "", "write the figures as JSON to this file")
+	fs.StringVar(&f.splitPath, "save-split", "", "write the rows of the training and test sets as JSON to this file")
+	fs.StringVar(&f.initPath, "initial-weights", "", "write the weights the model starts from, before training, to this safetensors file")
+	fs.StringVar(&f.plotsDir, "plots", "", "write the learning curves, the confusion matrix and per-class accuracy as PNG and SVG into this directory")
+	fs.StringVar(&f.reportPath, "report", "", "write an HTML report of the run to this file")
+	fs.BoolVar(&f.quiet, "quiet", false, "print no progress, only the results")
+	if err := parse(fs, args); err != nil {
+		return nil, err
 	}
-	meta := saving.Table(p)
+	if err := checkRunOutputs(f.outPath, f.jsonPath, f.reportPath, f.plotsDir); err != nil {
+		return nil, err
+	}
+	switch {
+	case (f.csvPath == "") == (f.dataset == ""):
+		return nil, usageError(fs, "want either --csv FILE or --dataset NAME")
+	case f.csvPath != "" && f.target == "":
+		return nil, usageError(fs, "--csv needs --target COLUMN, the column to predict")
+	case f.dataset != "" && (f.target != "" || *drop != "" || *categorical != ""):
+		return nil, usageError(fs, "--target, --drop and --categorical are for --csv; --dataset predicts the dataset's target from all its features")
+	case f.epochs <= 0 || f.batch <= 0:
+		return nil, fmt.Errorf("--epochs %d and --batch-size %d must be positive", f.epochs, f.batch)
+	case !(f.lr > 0) || math.IsInf(f.lr, 0):
+		return nil, fmt.Errorf("--learning-rate %v must be positive", f.lr)
+	case !(f.testSplit >= 0) || math.IsInf(f.testSplit, 0):
+		return nil, fmt.Errorf("--test-split %v: want a fraction in [0, 1) or a number of rows", f.testSplit)
+	case f.testSplit == 0 && f.stratify:
+		return nil, errors.New("--stratify needs a test split (--test-split > 0)")
+	}
+	f.categorical = parseList(*categorical)
+	f.opts = preprocessing.PipelineOptions{Drop: parseList(*drop), Impute: *impute}
+	switch preprocessing.ScaleMode(*scale) {
+	case preprocessing.ScaleNumeric, preprocessing.ScaleAll, preprocessing.ScaleNone:
+		f.opts.Scale = preprocessing.ScaleMode(*scale)
+	default:
+		return nil, fmt.Errorf("--scale %q: want numeric, all or none", *scale)
+	}
+	switch preprocessing.HandleUnknown(*unknown) {
+	case preprocessing.UnknownError, preprocessing.UnknownIgnore:
+		f.opts.HandleUnknown = preprocessing.HandleUnknown(*unknown)
+	default:
+		return nil, fmt.Errorf("--handle-unknown %q: want error or ignore", *unknown)
+	}
+	return f, nil
+}
+
+// preparedTable is a table split into training and test rows, with the
+// preprocessing fitted on the training rows and both sets transformed.
+type preparedTable struct {
+	src           *tableSource
+	labels        []int
+	split         splitRecord
+	p             *preprocessing.Pipeline
+	xTrain, xTest *tensor.Tensor // xTest nil without a test split
+	yTrain, yTest []int32
+}
+
+// prepareTable reads the table, splits its rows, fits the preprocessing
+// on the training rows alone and transforms both sets.
+func prepareTable(f *tableFlags) (*preparedTable, error) {
+	var src *tableSource
+	var err error
+	if f.dataset != "" {
+		src, err = sklearnTable(f.dataset, f.dataDir)
+	} else {
+		src, err = csvTable(f.csvPath, f.target, f.opts.Drop, f.categorical)
+	}
+	if err != nil {
+		return nil, err
+	}
+	opts := f.opts
+	opts.Target, opts.Classes = src.target, src.classes
+	t := src.table
+	d := &preparedTable{src: src}
+	if d.labels, err = classLabels(t, src.target, src.classes); err != nil {
+		return nil, err
+	}
+	d.split = splitRecord{Dataset: src.dataset, Target: src.target, Seed: f.seed, TestSize: f.testSplit, Stratified: f.stratify}
+	if src.dataset == "" {
+		d.split.CSV = src.name
+	}
+	if f.testSplit == 0 {
+		d.split.Train = make([]int, t.Rows())
+		for i := range d.split.Train {
+			d.split.Train[i] = i
+		}
+	} else {
+		so := preprocessing.SplitOptions{TestSize: f.testSplit, Seed: f.seed}
+		if f.stratify {
+			so.Stratify = d.labels
+		}
+		if d.split.Train, d.split.Test, err = preprocessing.TrainTestSplit(t.Rows(), so); err != nil {
+			return nil, fmt.Errorf("--test-split %v: %w", f.testSplit, err)
+		}
+	}
+	if err := checkMissing(t, src.target, opts); err != nil {
+		return nil, err
+	}
+	trainRows, err := t.Take(d.split.Train)
+	if err != nil {
+		return nil, err
+	}
+	if d.p, err = preprocessing.FitPipeline(trainRows, opts); err != nil {
+		return nil, err
+	}
+	if d.xTrain, d.yTrain, err = tableExamples(d.p, trainRows); err != nil {
+		return nil, err
+	}
+	if len(d.split.Test) > 0 {
+		testRows, err := t.Take(d.split.Test)
+		if err != nil {
+			return nil, err
+		}
+		if d.xTest, d.yTest, err = tableExamples(d.p, testRows); err != nil {
+			return nil, fmt.Errorf("the test rows: %w", trainHint(err))
+		}
+	}
+	if f.splitPath != "" {
+		if err := writeJSON(f.splitPath, d.split); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// tableResults saves the trained table model with its preprocessing,
+// scores it on the test rows and writes the figures, report and JSON
+// asked for.
+func tableResults(ctx context.Context, e *env, f *tableFlags, d *preparedTable, model *tailor.Model, fit tailor.FitOptions, hist *tailor.History, seconds float64) error {
+	out, names := e.stdout, d.p.ClassNames()
+	rep := dataReport{
+		Model: tabularModelName, Data: d.src.name, Target: d.src.target, Seed: f.seed, BatchSize: f.batch, LearningRate: f.lr,
+		TrainExamples: len(d.yTrain), Epochs: epochReports(hist),
+		TrainAccuracy: last(hist.History["accuracy"]), ClassNames: names, TrainSeconds: seconds,
+	}
+	if fit.ValidationSplit > 0 { // the examples trained on, as Fit splits
+		rep.TrainExamples = int(float64(len(d.yTrain)) * (1 - fit.ValidationSplit))
+	}
+	meta := saving.Table(d.p)
 	meta.History = hist
 	meta.Training = &saving.Training{Seconds: seconds}
-	settings := tableSettings(src, split, fit, *lr, len(yTrain))
+	settings := tableSettings(d.src, d.split, fit, f.lr, len(d.yTrain))
 	for _, s := range settings {
 		meta.Training.Settings = append(meta.Training.Settings, saving.Setting(s))
 	}
-	if *outPath != "" {
-		if err := saving.Save(*outPath, model, meta); err != nil {
+	if f.outPath != "" {
+		if err := saving.Save(f.outPath, model, meta); err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "Saved the model and its preprocessing to %s\n", *outPath)
+		fmt.Fprintf(out, "Saved the model and its preprocessing to %s\n", f.outPath)
 	}
-
 	var s *classScores
-	if xTest != nil {
-		if s, err = scoreClassifier(ctx, model, xTest, yTest, len(names)); err != nil {
+	if d.xTest != nil {
+		var err error
+		if s, err = scoreClassifier(ctx, model, d.xTest, d.yTest, len(names)); err != nil {
 			return err
 		}
 		printScores(out, "test", s, names)
-		rep.TestExamples, rep.TestLoss, rep.TestAccuracy = len(yTest), &s.loss, &s.accuracy
+		rep.TestExamples, rep.TestLoss, rep.TestAccuracy = len(d.yTest), &s.loss, &s.accuracy
 		rep.PerClassAccuracy, rep.Confusion = s.perClass, s.confusion
 	} else {
 		fmt.Fprintf(out, "\nTraining accuracy (last epoch): %.4f\n", rep.TrainAccuracy)
 	}
-	if *plotsDir != "" {
-		if err := trainingFigures(out, *plotsDir, hist); err != nil {
+	if f.plotsDir != "" {
+		if err := trainingFigures(out, f.plotsDir, hist); err != nil {
 			return err
 		}
 		if s != nil {
-			if err := confusionFigures(out, *plotsDir, s, names); err != nil {
+			if err := confusionFigures(out, f.plotsDir, s, names); err != nil {
 				return err
 			}
 		}
 	}
-	if *reportPath != "" {
-		run := modelRun{path: *outPath, model: model, meta: meta, history: hist, trainingSeconds: seconds, settings: settings}
-		if err := writeTableReport(out, *reportPath, run, "test", s); err != nil {
+	if f.reportPath != "" {
+		run := modelRun{path: f.outPath, model: model, meta: meta, history: hist, trainingSeconds: seconds, settings: settings}
+		if err := writeTableReport(out, f.reportPath, run, "test", s); err != nil {
 			return err
 		}
 	}
-	if *jsonPath != "" {
-		return writeJSON(*jsonPath, rep)
+	if f.jsonPath != "" {
+		return writeJSON(f.jsonPath, rep)
 	}
 	return nil
 }
