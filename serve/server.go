@@ -139,12 +139,12 @@ type served struct {
 	Name, Version string
 	model         *tailor.Model
 	meta          saving.Meta
-	sig        signature
-	classNames []string
-	rescale    float64
-	polarity   string
-	batcher    *batcher // nil when batching is off
-	card       *card
+	sig           signature
+	classNames    []string
+	rescale       float64
+	polarity      string
+	batcher       *batcher // nil when batching is off
+	card          *card
 }
 
 // route is a registered pattern: its name in metrics, and whether it
