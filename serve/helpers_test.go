@@ -204,13 +204,12 @@ type inferResponse struct {
 }
 
 // pngOf encodes gray pixels as a w×h PNG.
-func pngOf(t testing.TB, px []uint8, w, h int) []byte {
-	t.Helper()
+func pngOf(px []uint8, w, h int) []byte {
 	g := image.NewGray(image.Rect(0, 0, w, h))
 	copy(g.Pix, px)
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, g); err != nil {
-		t.Fatal(err)
+		panic(err) // encoding into memory does not fail
 	}
 	return buf.Bytes()
 }

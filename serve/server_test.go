@@ -75,7 +75,7 @@ func TestClassifyMatchesPredict(t *testing.T) {
 	f := trained(t)
 	_, ts := newServer(t, []Model{{Name: "mlp", Model: f.model, Meta: f.meta}}, Options{})
 	for _, i := range []int{0, 1, 2, 3} {
-		img := pngOf(t, f.test.Image(i), 28, 28)
+		img := pngOf(f.test.Image(i), 28, 28)
 		want, err := f.model.Predict(context.Background(), f.testX.Slice(i, i+1), tailor.PredictOptions{})
 		if err != nil {
 			t.Fatal(err)
@@ -135,7 +135,7 @@ func TestClassifyPreparesAsPredict(t *testing.T) {
 			}
 		}
 	}
-	img := pngOf(t, px, w, h)
+	img := pngOf(px, w, h)
 	x, err := preprocessing.LoadImage(bytes.NewReader(img), preprocessing.ImageOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -209,8 +209,8 @@ func TestMalformedRequests(t *testing.T) {
 		return map[string]any{"name": name, "datatype": datatype, "shape": shape, "data": data}
 	}
 	fp32 := func(data any) []byte { return one(in("input", "FP32", []int{1, 28, 28}, data)) }
-	img := pngOf(t, make([]uint8, 28*28), 28, 28)
-	bomb := pngOf(t, make([]uint8, 5000*5000), 5000, 5000)
+	img := pngOf(make([]uint8, 28*28), 28, 28)
+	bomb := pngOf(make([]uint8, 5000*5000), 5000, 5000)
 	noFileCT, noFile := func() (string, []byte) {
 		var buf bytes.Buffer
 		mw := multipart.NewWriter(&buf)
