@@ -228,9 +228,19 @@ func (s *Server) prepare(m Model) (*served, error) {
 	if sm.card, err = newCard(sm, m.Card); err != nil {
 		return nil, fmt.Errorf("serve: model %q: %w", m.Name, err)
 	}
+	// Warm up: one forward pass of a blank example, so that the first
+	// request does not pay for the workspace, and so that the workspace
+	// forgets whatever input it last read (a model scored on a test set
+	// would otherwise keep the whole set alive through it).
+	var warm tensor.Tensor
+	blank := tensor.New(append([]int{1}, in...)...)
+	if err := m.Model.PredictInto(context.Background(), &warm, blank, tailor.PredictOptions{}); err != nil {
+		return nil, fmt.Errorf("serve: model %q: a first forward pass: %w", m.Name, err)
+	}
 	if s.opts.MaxBatch > 1 {
+		name := m.Name // not m, whose card may hold a test set
 		sm.batcher = newBatcher(m.Model, &sm.sig, s.opts.MaxBatch, s.opts.MaxWait, s.opts.BatchWorkers, s.opts.MaxInFlight,
-			func(n int, seconds float64) { s.observeForward(m.Name, n, seconds) })
+			func(n int, seconds float64) { s.observeForward(name, n, seconds) })
 	}
 	trainable, frozen := m.Model.CountParams()
 	s.metrics.info.WithLabelValues(m.Name, m.Version, shapeLabel(in), shapeLabel(out), strconv.Itoa(out[0])).Set(1)

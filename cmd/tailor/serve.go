@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -75,14 +76,18 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	names := make([]string, len(models))
+	for i, m := range models {
+		names[i] = m.Name
+	}
+	// The cards are rendered: drop them and the test split they were
+	// scored on, and hand that memory back before serving.
+	models = nil
+	debug.FreeOSMemory()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		srv.Close()
 		return fmt.Errorf("--addr %s: %w", *addr, err)
-	}
-	names := make([]string, len(models))
-	for i, m := range models {
-		names[i] = m.Name
 	}
 	batching := "off"
 	if *maxBatch > 1 {
