@@ -32,6 +32,7 @@ test: data
 	$(GO) test -tags purego ./internal/kernels
 	$(GO) test -race ./internal/kernels
 	$(GO) test -race -run 'Concurrent|PredictInto' .
+	$(GO) test -race -short ./serve/ ./cmd/tailor-loadtest/
 
 bench: build
 	$(BIN) bench

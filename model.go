@@ -112,6 +112,7 @@ func (m *Model) getWorkspace() *workspace {
 }
 
 func (m *Model) putWorkspace(ws *workspace) {
+	ws.view.Data = nil // do not keep the caller's examples alive
 	p := &m.pool
 	p.mu.Lock()
 	if len(p.free) < max(2, runtime.GOMAXPROCS(0)) {

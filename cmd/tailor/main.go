@@ -45,6 +45,7 @@ func commands() []command {
 		{"predict", "predict the top classes of dataset images or PNG/JPEG files with a saved model", runPredict},
 		{"report", "write one HTML page on how a saved model was trained and how it does", runReport},
 		{"export", "export a saved model as ONNX, for ONNX Runtime, Triton or KServe", runExport},
+		{"serve", "serve saved models over HTTP: the v2 inference protocol, a page to try them, metrics", runServe},
 		{"bench", "measure SGEMM, training and prediction speed", runBench},
 		{"version", "print Tailor's version and the commit it was built from", runVersion},
 	}

@@ -1,0 +1,186 @@
+package serve
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/tailor-ml/tailor/plots"
+	"github.com/tailor-ml/tailor/report"
+)
+
+// card is a model's card, rendered once when the server starts: the JSON
+// the page reads, its figures as SVG, and the model's report page.
+type card struct {
+	json    []byte
+	figures map[string][]byte // by file name: loss.svg, ...
+	report  []byte
+}
+
+// cardJSON is what GET /v1/models/{name}/card answers.
+type cardJSON struct {
+	Name            string        `json:"name"`
+	Version         string        `json:"version"`
+	Summary         string        `json:"summary"`
+	Settings        []settingJSON `json:"settings"`
+	TrainingSeconds float64       `json:"training_seconds,omitempty"`
+	Epochs          int           `json:"epochs"`
+	// Test is null when the model was not measured on a test set.
+	Test      *testJSON    `json:"test"`
+	Figures   []figureJSON `json:"figures"`
+	ReportURL string       `json:"report_url"`
+}
+
+type settingJSON struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+type testJSON struct {
+	Split    string  `json:"split"`
+	Examples int     `json:"examples"`
+	Loss     float64 `json:"loss"`
+	Accuracy float64 `json:"accuracy"`
+}
+
+type figureJSON struct {
+	Title  string `json:"title"`
+	URL    string `json:"url"`
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
+}
+
+// newCard renders m's card from src, or from the model and its Meta when
+// src is nil.
+func newCard(m *served, src *report.Report) (*card, error) {
+	var r report.Report
+	if src != nil {
+		r = *src
+	} else {
+		r = report.Report{History: m.meta.History}
+		if t := m.meta.Training; t != nil {
+			r.TrainingSeconds = t.Seconds
+			for _, st := range t.Settings {
+				r.Settings = append(r.Settings, report.Setting(st))
+			}
+		}
+	}
+	if r.Title == "" {
+		r.Title = m.Name
+	}
+	if r.Summary == "" {
+		var b strings.Builder
+		if err := m.model.Summary(&b); err != nil {
+			return nil, err
+		}
+		r.Summary = b.String()
+	}
+	if len(r.ClassNames) == 0 {
+		r.ClassNames = m.classNames
+	}
+	c := &card{figures: map[string][]byte{}}
+	v := cardJSON{
+		Name: m.Name, Version: m.Version, Summary: r.Summary,
+		TrainingSeconds: r.TrainingSeconds,
+		ReportURL:       "/models/" + m.Name + "/report",
+		Settings:        []settingJSON{},
+		Figures:         []figureJSON{},
+	}
+	for _, st := range r.Settings {
+		v.Settings = append(v.Settings, settingJSON{st.Name, st.Value})
+	}
+	add := func(file, title string, f *plots.Figure, err error) error {
+		if err != nil {
+			return fmt.Errorf("card figure %s: %w", file, err)
+		}
+		var buf bytes.Buffer
+		if err := f.WriteSVG(&buf); err != nil {
+			return fmt.Errorf("card figure %s: %w", file, err)
+		}
+		c.figures[file] = buf.Bytes()
+		v.Figures = append(v.Figures, figureJSON{Title: title, URL: "/v1/models/" + m.Name + "/figures/" + file, Width: f.Width, Height: f.Height})
+		return nil
+	}
+	if h := r.History; h != nil && len(h.Epochs) > 0 {
+		v.Epochs = len(h.Epochs)
+		for _, metric := range []string{"loss", "accuracy"} {
+			if _, ok := h.History[metric]; !ok {
+				continue
+			}
+			f, err := plots.LearningCurve(metric, h.Epochs, h.History)
+			if err := add(metric+".svg", "Training "+metric+" per epoch", f, err); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if t := r.Test; t != nil {
+		split := t.Split
+		if split == "" {
+			split = "test"
+		}
+		v.Test = &testJSON{Split: split, Examples: t.Examples, Loss: t.Loss, Accuracy: t.Accuracy}
+		if t.Confusion != nil {
+			f, err := plots.ConfusionMatrix(t.Confusion, r.ClassNames, plots.ConfusionOptions{})
+			if err := add("confusion_matrix.svg", "Confusion matrix of the "+split+" split", f, err); err != nil {
+				return nil, err
+			}
+		}
+		if t.PerClassAccuracy != nil {
+			f, err := plots.PerClassAccuracy(t.PerClassAccuracy, r.ClassNames, t.Accuracy)
+			if err := add("per_class_accuracy.svg", "Accuracy of each class on the "+split+" split", f, err); err != nil {
+				return nil, err
+			}
+		}
+	}
+	var page bytes.Buffer
+	if err := report.Write(&page, r); err != nil {
+		return nil, err
+	}
+	c.report = page.Bytes()
+	var err error
+	if c.json, err = json.Marshal(v); err != nil {
+		return nil, err
+	}
+	c.json = append(c.json, '\n')
+	return c, nil
+}
+
+// handleCard answers GET /v1/models/{name}/card.
+func (s *Server) handleCard(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.model(r)
+	if err != nil {
+		return err
+	}
+	writeBody(w, "application/json", m.card.json)
+	return nil
+}
+
+// handleFigure answers GET /v1/models/{name}/figures/{figure}.
+func (s *Server) handleFigure(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.model(r)
+	if err != nil {
+		return err
+	}
+	f, ok := m.card.figures[r.PathValue("figure")]
+	if !ok {
+		return notFound("model %q has no figure %q", m.Name, r.PathValue("figure"))
+	}
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	writeBody(w, "image/svg+xml", f)
+	return nil
+}
+
+// handleReport answers GET /models/{name}/report: the model's page from
+// package report, which needs nothing beyond itself.
+func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.model(r)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'")
+	writeBody(w, "text/html; charset=utf-8", m.card.report)
+	return nil
+}

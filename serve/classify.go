@@ -1,0 +1,279 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"image"
+	"image/png"
+	"io"
+	"math"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/tailor-ml/tailor/preprocessing"
+	"github.com/tailor-ml/tailor/saving"
+	"github.com/tailor-ml/tailor/tensor"
+)
+
+// The media types an image upload may have: a raw body or a multipart
+// part.
+var imageTypes = []string{"image/png", "image/jpeg", "application/octet-stream"}
+
+// classifyResponse is what POST /v1/models/{name}:classify answers.
+type classifyResponse struct {
+	ModelName    string `json:"model_name"`
+	ModelVersion string `json:"model_version"`
+	// Top are the most probable classes, most probable first.
+	Top []classProb `json:"top"`
+	// Probabilities is the whole distribution, by class.
+	Probabilities []float32 `json:"probabilities"`
+	ClassNames    []string  `json:"class_names"`
+	// Input is the image the model received.
+	Input inputImage `json:"input"`
+}
+
+// classProb is one class and its probability, as tailor predict --json
+// writes it.
+type classProb struct {
+	Class       int     `json:"class"`
+	Name        string  `json:"name"`
+	Probability float32 `json:"probability"`
+}
+
+// inputImage is the model's input as a picture: gray levels 0–255 (what
+// was scaled by the model's rescale) row by row, and the same as a PNG
+// data: URI.
+type inputImage struct {
+	Height int    `json:"height"`
+	Width  int    `json:"width"`
+	Pixels []int  `json:"pixels"`
+	PNG    string `json:"png"`
+}
+
+// handleClassify answers POST /v1/models/{name}:classify: a PNG or JPEG,
+// as a raw body or a multipart part named "image" (or any file part),
+// prepared as tailor predict prepares image files.
+//
+// Query parameters: top=k (default 3) and invert=auto|never|always as
+// tailor predict's --invert.
+func (s *Server) handleClassify(w http.ResponseWriter, r *http.Request) error {
+	name, ok := strings.CutSuffix(r.PathValue("action"), ":classify")
+	if !ok {
+		return notFound("no endpoint POST %s: want POST /v1/models/{name}:classify", r.URL.Path)
+	}
+	m, ok := s.models[name]
+	if !ok {
+		return notFound("no model %q: this server has %s", name, s.names())
+	}
+	if !grayImages(m.sig.input) {
+		return badRequest("model %q takes inputs of shape %v: classify handles gray images (height, width)", name, m.sig.input)
+	}
+	top, invert, err := classifyParams(r.URL.Query(), len(m.classNames))
+	if err != nil {
+		return err
+	}
+	img, err := s.readImage(w, r)
+	if err != nil {
+		return err
+	}
+	x, err := s.decodeImage(r.Context(), img, m, invert)
+	if err != nil {
+		return err
+	}
+	probs, err := s.predict(r.Context(), m, x.Data, 1)
+	if err != nil {
+		return err
+	}
+	for i, p := range probs {
+		if math.IsNaN(float64(p)) || math.IsInf(float64(p), 0) {
+			return errors.New("the model computed " + strconv.FormatFloat(float64(p), 'g', -1, 32) + " for class " + strconv.Itoa(i))
+		}
+	}
+	in, err := pictureOf(x, m.rescale)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, classifyResponse{
+		ModelName: m.Name, ModelVersion: m.Version,
+		Top:           topClasses(probs, m.classNames, top),
+		Probabilities: probs,
+		ClassNames:    m.classNames,
+		Input:         in,
+	})
+	return nil
+}
+
+// grayImages reports whether a model's input is a gray image: (height,
+// width) or (height, width, 1).
+func grayImages(in tensor.Shape) bool {
+	return len(in) == 2 || len(in) == 3 && in[2] == 1
+}
+
+// classifyParams reads top and invert from the query.
+func classifyParams(q url.Values, classes int) (int, preprocessing.Invert, error) {
+	top := min(3, classes)
+	if v := q.Get("top"); v != "" {
+		k, err := strconv.Atoi(v)
+		if err != nil || k < 1 || k > classes {
+			return 0, 0, badRequest("top=%q: want an integer from 1 to %d", v, classes)
+		}
+		top = k
+	}
+	invert := preprocessing.InvertAuto
+	switch v := q.Get("invert"); v {
+	case "", "auto":
+	case "never":
+		invert = preprocessing.InvertNever
+	case "always":
+		invert = preprocessing.InvertAlways
+	default:
+		return 0, 0, badRequest("invert=%q: want auto, never or always", v)
+	}
+	return top, invert, nil
+}
+
+// readImage returns the uploaded image's bytes: the body itself for
+// image/png, image/jpeg and application/octet-stream, or the part named
+// "image" (else the first file part) of multipart/form-data.
+func (s *Server) readImage(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	ct := r.Header.Get("Content-Type")
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "multipart/form-data" && !contains(imageTypes, mt) {
+		return nil, statusError(http.StatusUnsupportedMediaType, "Content-Type %q: want %s", ct, orList(append(imageTypes[:len(imageTypes):len(imageTypes)], "multipart/form-data")))
+	}
+	if mt != "multipart/form-data" {
+		return s.readBody(w, r)
+	}
+	boundary := params["boundary"]
+	if boundary == "" {
+		return nil, badRequest("Content-Type %q: multipart/form-data needs a boundary", ct)
+	}
+	if r.ContentLength > s.opts.MaxBodyBytes {
+		return nil, tooLarge(r.ContentLength, s.opts.MaxBodyBytes)
+	}
+	mr := multipart.NewReader(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes), boundary)
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			return nil, badRequest("the multipart body has no file: want a part named \"image\" holding a PNG or JPEG")
+		}
+		if err != nil {
+			return nil, multipartProblem(err, s.opts.MaxBodyBytes)
+		}
+		if p.FormName() != "image" && p.FileName() == "" {
+			if _, err := io.Copy(io.Discard, p); err != nil {
+				return nil, multipartProblem(err, s.opts.MaxBodyBytes)
+			}
+			continue
+		}
+		if pct := p.Header.Get("Content-Type"); pct != "" {
+			pmt, _, err := mime.ParseMediaType(pct)
+			if err != nil || !contains(imageTypes, pmt) {
+				return nil, statusError(http.StatusUnsupportedMediaType, "multipart part %q has Content-Type %q: want %s", p.FormName(), pct, orList(imageTypes))
+			}
+		}
+		b, err := io.ReadAll(p)
+		if err != nil {
+			return nil, multipartProblem(err, s.opts.MaxBodyBytes)
+		}
+		return b, nil
+	}
+}
+
+// multipartProblem turns a multipart reading error into a 413 or a 400.
+func multipartProblem(err error, limit int64) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return tooLarge(-1, limit)
+	}
+	return badRequest("reading the multipart body: %v", err)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// decodeImage checks the image's format and size, then prepares it with
+// package preprocessing (what tailor predict calls) with the model's
+// polarity and rescale. At most a few images are decoded at once, which
+// bounds the memory decoding takes.
+func (s *Server) decodeImage(ctx context.Context, b []byte, m *served, invert preprocessing.Invert) (*tensor.Tensor, error) {
+	if len(b) == 0 {
+		return nil, badRequest("the image is empty: want a PNG or JPEG")
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
+	if err != nil {
+		return nil, badRequest("the upload is not a PNG or JPEG image: %v", err)
+	}
+	if format != "png" && format != "jpeg" {
+		return nil, statusError(http.StatusUnsupportedMediaType, "a %s image: want PNG or JPEG", format)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > int64(s.opts.MaxImagePixels) {
+		return nil, statusError(http.StatusRequestEntityTooLarge, "%s image of %d×%d pixels: the limit is %d pixels", format, cfg.Width, cfg.Height, s.opts.MaxImagePixels)
+	}
+	select {
+	case s.decoding <- struct{}{}:
+		defer func() { <-s.decoding }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	opts := preprocessing.ImageOptions{
+		Height: m.sig.input[0], Width: m.sig.input[1],
+		Invert:      invert,
+		DarkOnLight: m.polarity == saving.PolarityDarkOnLight,
+		Rescale:     float32(m.rescale),
+	}
+	t, err := preprocessing.LoadImage(bytes.NewReader(b), opts)
+	if err != nil {
+		return nil, badRequest("the %s image: %v", format, err)
+	}
+	return t, nil
+}
+
+// pictureOf turns a prepared image back into gray levels and a PNG.
+func pictureOf(x *tensor.Tensor, rescale float64) (inputImage, error) {
+	h, w := x.Shape[0], x.Shape[1]
+	g := image.NewGray(image.Rect(0, 0, w, h))
+	px := make([]int, len(x.Data))
+	for i, v := range x.Data {
+		p := int(math.Round(float64(v) / rescale))
+		p = min(max(p, 0), 255)
+		px[i] = p
+		g.Pix[i] = uint8(p)
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, g); err != nil {
+		return inputImage{}, err
+	}
+	return inputImage{Height: h, Width: w, Pixels: px, PNG: "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())}, nil
+}
+
+// topClasses returns the k most probable classes, most probable first
+// (the lower class first among equals).
+func topClasses(p []float32, names []string, k int) []classProb {
+	k = min(max(k, 1), len(p))
+	out := make([]classProb, 0, k)
+	used := make([]bool, len(p))
+	for range k {
+		best := -1
+		for j, v := range p {
+			if !used[j] && (best < 0 || v > p[best]) {
+				best = j
+			}
+		}
+		used[best] = true
+		out = append(out, classProb{Class: best, Name: names[best], Probability: p[best]})
+	}
+	return out
+}

@@ -1,0 +1,52 @@
+// Package serve is Tailor's prediction server: the Open Inference
+// Protocol (KServe's "v2" protocol, which Triton, KServe and Seldon clients
+// speak), a classify endpoint that takes a PNG or JPEG, Prometheus
+// metrics, and a page where a person drops, picks or draws an image and
+// sees what each model thinks of it.
+//
+// New takes the models, already loaded, and returns a Server, an
+// http.Handler; Run serves it on a listener until its context ends, then
+// shuts down gracefully. tailor serve (cmd/tailor/serve.go) is the command
+// line around both.
+//
+// # Endpoints
+//
+//	GET  /                                  the page (embedded HTML, CSS and JavaScript; no external requests)
+//	GET  /v2                                server metadata
+//	GET  /v2/health/live, /v2/health/ready  liveness and readiness
+//	GET  /v2/models/{name}[/versions/{v}]   model metadata: the input "input", FP32 [-1, 28, 28]; the output "probabilities", FP32 [-1, 10]
+//	GET  /v2/models/{name}[/versions/{v}]/ready
+//	POST /v2/models/{name}[/versions/{v}]/infer
+//	POST /v1/models/{name}:classify         a PNG or JPEG (multipart or raw body): top classes, the distribution, the 28×28 input
+//	GET  /v1/models                         the models, for the page
+//	GET  /v1/models/{name}/card             the model card: summary, settings, test metrics, figure links
+//	GET  /v1/models/{name}/figures/{f}.svg  the card's figures
+//	GET  /models/{name}/report              the model's full report page (package report)
+//	GET  /metrics                           Prometheus metrics
+//
+// An infer request carries one input named "input" of datatype FP32
+// (already scaled, as the model's training images were) or UINT8 (raw
+// pixels 0–255, which the server multiplies by the model's
+// Preprocessing.Rescale exactly as tensor.FromUint8 does), shaped [N, 28,
+// 28] for the Fashion-MNIST models, its data a flat (or nested) row-major
+// array. The response's output "probabilities" is FP32 [N, 10].
+//
+// # Errors and limits
+//
+// Every request the server cannot serve gets a JSON body {"error": "..."}
+// naming what was expected: 400 for malformed JSON, shapes, datatypes and
+// values; 404 for unknown models and paths; 405 for a wrong method; 413 for
+// a body or image over the limits; 415 for a wrong content type; 429 when
+// Options.MaxInFlight inference requests are already being served. A 5xx
+// means the server itself failed, never the request.
+//
+// # Batching
+//
+// With Options.MaxBatch above 1, concurrent infer and classify requests for
+// the same model are gathered into one forward pass of up to MaxBatch
+// examples: the first request of a batch waits at most Options.MaxWait for
+// others. Each model has Options.BatchWorkers goroutines forming and
+// running batches, so one batch can be formed while another runs. Without
+// batching each request runs its own forward pass in its own goroutine,
+// which a loaded model allows (see tailor.Model).
+package serve

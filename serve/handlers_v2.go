@@ -1,0 +1,178 @@
+package serve
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"runtime/debug"
+)
+
+// handleServerMetadata answers GET /v2: the protocol's
+// $metadata_server_response.
+func (s *Server) handleServerMetadata(w http.ResponseWriter, r *http.Request) error {
+	version := "devel"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		version = bi.Main.Version
+	}
+	writeJSON(w, map[string]any{"name": "tailor", "version": version, "extensions": []string{}})
+	return nil
+}
+
+// handleLive answers GET /v2/health/live: the process is serving.
+func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, map[string]bool{"live": true})
+	return nil
+}
+
+// handleReady answers GET /v2/health/ready: every model was loaded before
+// the server started, so a server that answers is ready.
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, map[string]bool{"ready": true})
+	return nil
+}
+
+// handleModelReady answers GET /v2/models/{name}[/versions/{v}]/ready.
+func (s *Server) handleModelReady(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.model(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, map[string]any{"name": m.Name, "ready": true})
+	return nil
+}
+
+// handleModelMetadata answers GET /v2/models/{name}[/versions/{v}]: the
+// protocol's $metadata_model_response.
+func (s *Server) handleModelMetadata(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.model(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, modelMetadata{
+		Name:     m.Name,
+		Versions: []string{m.Version},
+		Platform: "tailor",
+		Inputs:   []metadataTensor{{Name: InputName, Datatype: datatypeFP32, Shape: variable(m.sig.input)}},
+		Outputs:  []metadataTensor{{Name: OutputName, Datatype: datatypeFP32, Shape: variable(m.sig.output)}},
+		Parameters: metadataParams{
+			ClassNames:     m.classNames,
+			InputDatatypes: []string{datatypeFP32, datatypeUINT8},
+			UINT8Rescale:   m.rescale,
+			Polarity:       m.polarity,
+		},
+	})
+	return nil
+}
+
+// handleInfer answers POST /v2/models/{name}[/versions/{v}]/infer.
+func (s *Server) handleInfer(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.model(r)
+	if err != nil {
+		return err
+	}
+	if r.Header.Get("Inference-Header-Content-Length") != "" {
+		return badRequest("the binary tensor data extension (Inference-Header-Content-Length) is not supported: send the tensor in \"data\" as JSON")
+	}
+	if err := wantContentType(r, "application/json"); err != nil {
+		return err
+	}
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	in, err := decodeInfer(body, &m.sig)
+	if err != nil {
+		return err
+	}
+	probs, err := s.predict(r.Context(), m, in.x, in.n)
+	if err != nil {
+		return err
+	}
+	b, err := appendInferResponse(make([]byte, 0, 64+len(probs)*12), m.Name, m.Version, in.id, in.n, m.sig.output, probs)
+	if err != nil {
+		return err
+	}
+	writeBody(w, "application/json", b)
+	return nil
+}
+
+// wantContentType checks that the request's media type is one of want.
+func wantContentType(r *http.Request, want ...string) error {
+	ct := r.Header.Get("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil {
+		for _, w := range want {
+			if mt == w {
+				return nil
+			}
+		}
+	}
+	return statusError(http.StatusUnsupportedMediaType, "Content-Type %q: want %s", ct, orList(want))
+}
+
+// orList joins names as "a, b or c".
+func orList(names []string) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	out := names[0]
+	for _, n := range names[1 : len(names)-1] {
+		out += ", " + n
+	}
+	return out + " or " + names[len(names)-1]
+}
+
+// readBody reads the whole request body, at most Options.MaxBodyBytes.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	limit := s.opts.MaxBodyBytes
+	if r.ContentLength > limit {
+		return nil, tooLarge(r.ContentLength, limit)
+	}
+	body := http.MaxBytesReader(w, r.Body, limit)
+	size := 512
+	if r.ContentLength > 0 {
+		size = int(r.ContentLength) + 1 // +1: ReadAll then sees EOF without growing
+	}
+	b := make([]byte, 0, size)
+	for {
+		n, err := body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return nil, tooLarge(-1, limit)
+			}
+			return nil, badRequest("reading the request body: %v", err)
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
+}
+
+// tooLarge is a 413 for a body of size bytes (-1: unknown, over limit).
+func tooLarge(size, limit int64) error {
+	if size < 0 {
+		return statusError(http.StatusRequestEntityTooLarge, "request body larger than the limit of %s", bytesText(limit))
+	}
+	return statusError(http.StatusRequestEntityTooLarge, "request body of %d bytes: the limit is %s", size, bytesText(limit))
+}
+
+// bytesText writes a size for people: 8 MiB, 512 KiB, 100 bytes.
+func bytesText(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

@@ -1,0 +1,498 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/gif"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/preprocessing"
+	"github.com/tailor-ml/tailor/tensor"
+)
+
+// TestInferMatchesPredict sends real test images as FP32 and as UINT8,
+// with batching on and off, and checks that every probability is the one
+// Model.Predict computes, bit for bit.
+func TestInferMatchesPredict(t *testing.T) {
+	f := trained(t)
+	const first, n = 10, 5
+	want, err := f.model.Predict(context.Background(), f.testX.Slice(first, first+n), tailor.PredictOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pixels := make([]int, 0, n*784)
+	for _, p := range f.test.Images[first*784 : (first+n)*784] {
+		pixels = append(pixels, int(p))
+	}
+	for _, opts := range []Options{{MaxBatch: 1}, {MaxBatch: 32, MaxWait: time.Millisecond}} {
+		_, ts := newServer(t, []Model{{Name: "mlp", Version: "v1", Model: f.model, Meta: f.meta}}, opts)
+		for _, req := range []struct {
+			datatype string
+			data     any
+		}{
+			{"FP32", f.testX.Data[first*784 : (first+n)*784]},
+			{"UINT8", pixels},
+		} {
+			name := fmt.Sprintf("%s, max batch %d", req.datatype, opts.MaxBatch)
+			code, body := do(t, "POST", ts.URL+"/v2/models/mlp/infer", "application/json", inferBody(t, req.datatype, n, req.data))
+			if code != 200 {
+				t.Fatalf("%s: status %d: %s", name, code, body)
+			}
+			var res inferResponse
+			if err := json.Unmarshal(body, &res); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if res.ModelName != "mlp" || res.ModelVersion != "v1" || res.ID != "test" || len(res.Outputs) != 1 {
+				t.Fatalf("%s: response %s", name, truncate(body))
+			}
+			out := res.Outputs[0]
+			if out.Name != "probabilities" || out.Datatype != "FP32" || fmt.Sprint(out.Shape) != "[5 10]" {
+				t.Errorf("%s: output %q %s %v, want probabilities FP32 [5 10]", name, out.Name, out.Datatype, out.Shape)
+			}
+			if !bitsEqual(out.Data, want.Data) {
+				t.Errorf("%s: probabilities differ from Predict's:\n got %v\nwant %v", name, out.Data[:10], want.Data[:10])
+			}
+		}
+	}
+}
+
+// TestClassifyMatchesPredict uploads real test images rendered as PNG, as
+// multipart and as a raw body: the model must receive the image's own
+// pixels and give Predict's probabilities.
+func TestClassifyMatchesPredict(t *testing.T) {
+	f := trained(t)
+	_, ts := newServer(t, []Model{{Name: "mlp", Model: f.model, Meta: f.meta}}, Options{})
+	for _, i := range []int{0, 1, 2, 3} {
+		img := pngOf(f.test.Image(i), 28, 28)
+		want, err := f.model.Predict(context.Background(), f.testX.Slice(i, i+1), tailor.PredictOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, how := range []string{"multipart", "raw"} {
+			var code int
+			var body []byte
+			if how == "raw" {
+				code, body = do(t, "POST", ts.URL+"/v1/models/mlp:classify?top=10", "image/png", img)
+			} else {
+				ct, form := multipartImage(t, "image", "image/png", img)
+				code, body = do(t, "POST", ts.URL+"/v1/models/mlp:classify?top=10", ct, form)
+			}
+			if code != 200 {
+				t.Fatalf("image %d %s: status %d: %s", i, how, code, body)
+			}
+			var res classifyResponse
+			if err := json.Unmarshal(body, &res); err != nil {
+				t.Fatal(err)
+			}
+			if !bitsEqual(res.Probabilities, want.Data) {
+				t.Errorf("image %d %s: probabilities %v, Predict's %v", i, how, res.Probabilities, want.Data)
+			}
+			if len(res.Top) != 10 || res.Top[0].Class != tensor.Argmax(want.Data) || res.Top[0].Name != f.meta.ClassNames[res.Top[0].Class] {
+				t.Errorf("image %d %s: top %v, want class %d first", i, how, res.Top, tensor.Argmax(want.Data))
+			}
+			for k := 1; k < len(res.Top); k++ {
+				if res.Top[k].Probability > res.Top[k-1].Probability {
+					t.Errorf("image %d: top classes out of order: %v", i, res.Top)
+				}
+			}
+			for p, v := range res.Input.Pixels {
+				if v != int(f.test.Image(i)[p]) {
+					t.Fatalf("image %d %s: input pixel %d is %d, the image's is %d", i, how, p, v, f.test.Image(i)[p])
+				}
+			}
+			if res.Input.Height != 28 || res.Input.Width != 28 || !strings.HasPrefix(res.Input.PNG, "data:image/png;base64,") {
+				t.Errorf("image %d: input %d×%d %.40q", i, res.Input.Width, res.Input.Height, res.Input.PNG)
+			}
+		}
+	}
+}
+
+// TestClassifyPreparesAsPredict checks a photograph-like upload — larger,
+// not square, dark on light — against preprocessing.LoadImage, which
+// tailor predict calls.
+func TestClassifyPreparesAsPredict(t *testing.T) {
+	m := untrained(t)
+	_, ts := newServer(t, []Model{m}, Options{MaxBatch: 1})
+	const w, h = 90, 60
+	px := make([]uint8, w*h)
+	for y := range h {
+		for x := range w {
+			px[y*w+x] = 230
+			if x > 30 && x < 60 && y > 10 && y < 50 {
+				px[y*w+x] = uint8(20 + x)
+			}
+		}
+	}
+	img := pngOf(px, w, h)
+	x, err := preprocessing.LoadImage(bytes.NewReader(img), preprocessing.ImageOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := m.Model.Predict(context.Background(), &tensor.Tensor{Shape: tensor.Shape{1, 28, 28}, Data: x.Data}, tailor.PredictOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, body := do(t, "POST", ts.URL+"/v1/models/mlp:classify", "image/png", img)
+	if code != 200 {
+		t.Fatalf("status %d: %s", code, body)
+	}
+	var res classifyResponse
+	if err := json.Unmarshal(body, &res); err != nil {
+		t.Fatal(err)
+	}
+	if !bitsEqual(res.Probabilities, want.Data) {
+		t.Errorf("probabilities %v, want %v", res.Probabilities, want.Data)
+	}
+	if len(res.Top) != 3 {
+		t.Errorf("%d top classes by default, want 3", len(res.Top))
+	}
+	// The background was light, so the image was inverted: dark corners.
+	if res.Input.Pixels[0] > 40 || res.Input.Pixels[14*28+14] < 100 {
+		t.Errorf("input corner %d, centre %d: want the article light on dark", res.Input.Pixels[0], res.Input.Pixels[14*28+14])
+	}
+}
+
+func gifImage(t testing.TB) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := gif.Encode(&buf, image.NewPaletted(image.Rect(0, 0, 8, 8), color.Palette{color.Black, color.White}), nil); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func multipartImage(t testing.TB, field, contentType string, img []byte) (string, []byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	if err := mw.WriteField("note", "a field before the file"); err != nil {
+		t.Fatal(err)
+	}
+	hdr := textproto.MIMEHeader{}
+	hdr.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename="upload.png"`, field))
+	if contentType != "" {
+		hdr.Set("Content-Type", contentType)
+	}
+	pw, err := mw.CreatePart(hdr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw.Write(img)
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return mw.FormDataContentType(), buf.Bytes()
+}
+
+// TestMalformedRequests sends every kind of bad request and checks that
+// each gets the right 4xx and a JSON error saying what was expected.
+func TestMalformedRequests(t *testing.T) {
+	_, ts := newServer(t, []Model{untrained(t)}, Options{MaxBodyBytes: 64 << 10, MaxBatch: 1})
+	zeros := func(n int) []int { return make([]int, n) }
+	one := func(input map[string]any) []byte {
+		b, _ := json.Marshal(map[string]any{"inputs": []any{input}})
+		return b
+	}
+	in := func(name, datatype string, shape []int, data any) map[string]any {
+		return map[string]any{"name": name, "datatype": datatype, "shape": shape, "data": data}
+	}
+	fp32 := func(data any) []byte { return one(in("input", "FP32", []int{1, 28, 28}, data)) }
+	img := pngOf(make([]uint8, 28*28), 28, 28)
+	bomb := pngOf(make([]uint8, 5000*5000), 5000, 5000)
+	noFileCT, noFile := func() (string, []byte) {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		mw.WriteField("image-url", "http://example.com/x.png")
+		mw.Close()
+		return mw.FormDataContentType(), buf.Bytes()
+	}()
+	textCT, textPart := multipartImage(t, "image", "text/plain", []byte("hello"))
+	const json = "application/json"
+	infer := "/v2/models/mlp/infer"
+	classify := "/v1/models/mlp:classify"
+	tests := []struct {
+		name, method, path, contentType string
+		body                            []byte
+		status                          int
+		says                            string
+	}{
+		{"unknown path", "GET", "/v3/nothing", "", nil, 404, "no endpoint /v3/nothing"},
+		{"unknown model", "GET", "/v2/models/nope", "", nil, 404, `no model "nope"`},
+		{"unknown model infer", "POST", "/v2/models/nope/infer", json, fp32(zeros(784)), 404, `no model "nope"`},
+		{"unknown version", "GET", "/v2/models/mlp/versions/9/ready", "", nil, 404, `no version "9"`},
+		{"wrong method", "GET", infer, "", nil, 405, "allowed: POST"},
+		{"wrong content type", "POST", infer, "text/plain", fp32(zeros(784)), 415, "want application/json"},
+		{"no content type", "POST", infer, "", fp32(zeros(784)), 415, "want application/json"},
+		{"empty body", "POST", infer, json, nil, 400, "request body is empty"},
+		{"bad JSON", "POST", infer, json, []byte(`{"inputs": [`), 400, "not valid JSON"},
+		{"not an object", "POST", infer, json, []byte(`[1, 2, 3]`), 400, "want an object"},
+		{"no inputs", "POST", infer, json, []byte(`{"inputs": []}`), 400, "inputs: 0 tensors"},
+		{"two inputs", "POST", infer, json, []byte(`{"inputs": [{}, {}]}`), 400, "inputs: 2 tensors"},
+		{"wrong input name", "POST", infer, json, one(in("x", "FP32", []int{1, 28, 28}, zeros(784))), 400, `inputs[0].name "x": want "input"`},
+		{"wrong datatype", "POST", infer, json, one(in("input", "INT64", []int{1, 28, 28}, zeros(784))), 400, `datatype "INT64"`},
+		{"flat shape", "POST", infer, json, one(in("input", "FP32", []int{1, 784}, zeros(784))), 400, "want [N, 28, 28]"},
+		{"no examples", "POST", infer, json, one(in("input", "FP32", []int{0, 28, 28}, zeros(0))), 400, "N from 1 to 256"},
+		{"too many examples", "POST", infer, json, one(in("input", "UINT8", []int{257, 28, 28}, zeros(1))), 400, "N from 1 to 256"},
+		{"shape not numbers", "POST", infer, json, []byte(`{"inputs":[{"name":"input","datatype":"FP32","shape":"1,28,28","data":[]}]}`), 400, "inputs.shape is a JSON string; want an array"},
+		{"negative shape", "POST", infer, json, one(in("input", "FP32", []int{-1, 28, 28}, zeros(784))), 400, "inputs[0].shape [-1 28 28]"},
+		{"no data", "POST", infer, json, one(in("input", "FP32", []int{1, 28, 28}, nil)), 400, "inputs[0].data is missing"},
+		{"too few values", "POST", infer, json, fp32(zeros(783)), 400, "783 values; shape [1 28 28] holds 784"},
+		{"too many values", "POST", infer, json, fp32(zeros(785)), 400, "more than the 784 values"},
+		{"string value", "POST", infer, json, fp32(append([]any{"0.5"}, make([]any, 783)...)), 400, `inputs[0].data[0]: want a number, found "0.5"`},
+		{"null value", "POST", infer, json, fp32(make([]any, 784)), 400, "data[0]: want a number"},
+		{"FP32 out of range", "POST", infer, json, []byte(`{"inputs":[{"name":"input","datatype":"FP32","shape":[1,28,28],"data":[1e39` + strings.Repeat(",0", 783) + `]}]}`), 400, "data[0]: 1e39 is outside the FP32 range"},
+		{"UINT8 too large", "POST", infer, json, one(in("input", "UINT8", []int{1, 28, 28}, append([]int{256}, zeros(783)...))), 400, "data[0]: 256 is not a UINT8"},
+		{"UINT8 fraction", "POST", infer, json, []byte(`{"inputs":[{"name":"input","datatype":"UINT8","shape":[1,28,28],"data":[0,1.5` + strings.Repeat(",0", 782) + `]}]}`), 400, "data[1]: 1.5 is not a UINT8"},
+		{"UINT8 negative", "POST", infer, json, one(in("input", "UINT8", []int{1, 28, 28}, append([]int{-3}, zeros(783)...))), 400, "data[0]: -3 is not a UINT8"},
+		{"data an object", "POST", infer, json, one(in("input", "FP32", []int{1, 28, 28}, map[string]int{"a": 1})), 400, "want an array of numbers"},
+		{"nested too deep", "POST", infer, json, fp32([][][][]int{{{{1}}}}), 400, "arrays nested 4 deep"},
+		{"wrong output", "POST", infer, json, []byte(`{"inputs":[{"name":"input","datatype":"FP32","shape":[1,28,28],"data":[]}],"outputs":[{"name":"logits"}]}`), 400, `outputs[0].name "logits"`},
+		{"binary extension", "POST", infer, json, nil, 400, "binary tensor data extension"},
+		{"oversized body", "POST", infer, json, bytes.Repeat([]byte(" "), 65<<10), 413, "the limit is 64 KiB"},
+		{"classify unknown model", "POST", "/v1/models/nope:classify", "image/png", img, 404, `no model "nope"`},
+		{"classify no action", "POST", "/v1/models/mlp", "image/png", img, 404, "want POST /v1/models/{name}:classify"},
+		{"classify wrong method", "GET", classify, "", nil, 405, "allowed: POST"},
+		{"classify wrong content type", "POST", classify, "text/plain", img, 415, "want image/png, image/jpeg, application/octet-stream or multipart/form-data"},
+		{"classify bad content type", "POST", classify, "image/", img, 415, "multipart/form-data"},
+		{"classify not an image", "POST", classify, "image/png", []byte("hello, not an image"), 400, "not a PNG or JPEG image"},
+		{"classify GIF", "POST", classify, "application/octet-stream", gifImage(t), 415, "a gif image: want PNG or JPEG"},
+		{"classify empty", "POST", classify, "application/octet-stream", nil, 400, "the image is empty"},
+		{"classify truncated PNG", "POST", classify, "image/png", img[:len(img)/2], 400, "the png image"},
+		{"classify too many pixels", "POST", classify, "image/png", bomb, 413, "png image of 5000×5000 pixels"},
+		{"classify oversized", "POST", classify, "image/png", bytes.Repeat([]byte{0}, 65<<10), 413, "the limit is 64 KiB"},
+		{"classify multipart no file", "POST", classify, noFileCT, noFile, 400, "no file"},
+		{"classify multipart text part", "POST", classify, textCT, textPart, 415, `Content-Type "text/plain"`},
+		{"classify multipart no boundary", "POST", classify, "multipart/form-data", img, 400, "needs a boundary"},
+		{"classify multipart broken", "POST", classify, "multipart/form-data; boundary=xyz", []byte("--xyz\r\nbroken"), 400, "reading the multipart body"},
+		{"classify bad top", "POST", classify + "?top=0", "image/png", img, 400, `top="0": want an integer from 1 to 10`},
+		{"classify bad invert", "POST", classify + "?invert=sideways", "image/png", img, 400, `invert="sideways"`},
+		{"missing static file", "GET", "/static/nope.js", "", nil, 404, `no file "nope.js"`},
+		{"missing figure", "GET", "/v1/models/mlp/figures/loss.svg", "", nil, 404, `no figure "loss.svg"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequest(tc.method, ts.URL+tc.path, bytes.NewReader(tc.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.contentType != "" {
+				req.Header.Set("Content-Type", tc.contentType)
+			}
+			if tc.name == "binary extension" {
+				req.Header.Set("Inference-Header-Content-Length", "10")
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			var body bytes.Buffer
+			body.ReadFrom(res.Body)
+			if res.StatusCode != tc.status {
+				t.Errorf("status %d, want %d: %s", res.StatusCode, tc.status, truncate(body.Bytes()))
+			}
+			if ct := res.Header.Get("Content-Type"); ct != "application/json" {
+				t.Errorf("Content-Type %q, want application/json", ct)
+			}
+			wantJSONError(t, tc.name, body.Bytes(), tc.says)
+		})
+	}
+}
+
+// TestTooManyRequests holds one request in a batch that waits, so that
+// with MaxInFlight 1 the next gets 429 with a JSON error, and the first
+// still succeeds.
+func TestTooManyRequests(t *testing.T) {
+	s, ts := newServer(t, []Model{untrained(t)}, Options{MaxInFlight: 1, MaxBatch: 64, MaxWait: 2 * time.Second})
+	body := inferBody(t, "UINT8", 1, make([]int, 784))
+	first := make(chan int, 1)
+	go func() {
+		code, _ := do(t, "POST", ts.URL+"/v2/models/mlp/infer", "application/json", body)
+		first <- code
+	}()
+	waitFor(t, "the first request to be in flight", func() bool { return len(s.inFlight) == 1 })
+	code, b := do(t, "POST", ts.URL+"/v2/models/mlp/infer", "application/json", body)
+	if code != http.StatusTooManyRequests {
+		t.Errorf("second request: status %d, want 429: %s", code, b)
+	}
+	wantJSONError(t, "429", b, "retry later")
+	// Health and metadata are not inference and are never refused.
+	if code, b := do(t, "GET", ts.URL+"/v2/health/ready", "", nil); code != 200 || !strings.Contains(string(b), `"ready":true`) {
+		t.Errorf("ready while busy: %d %s", code, b)
+	}
+	if code := <-first; code != 200 {
+		t.Errorf("first request: status %d, want 200", code)
+	}
+}
+
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestHealthAndMetadata checks the protocol's health and metadata
+// answers.
+func TestHealthAndMetadata(t *testing.T) {
+	_, ts := newServer(t, []Model{untrained(t)}, Options{})
+	for _, tc := range []struct{ path, want string }{
+		{"/v2/health/live", `{"live":true}`},
+		{"/v2/health/ready", `{"ready":true}`},
+		{"/v2/models/mlp/ready", `{"name":"mlp","ready":true}`},
+		{"/v2/models/mlp/versions/7/ready", `{"name":"mlp","ready":true}`},
+	} {
+		code, b := do(t, "GET", ts.URL+tc.path, "", nil)
+		if code != 200 || strings.TrimSpace(string(b)) != tc.want {
+			t.Errorf("GET %s: %d %s, want 200 %s", tc.path, code, b, tc.want)
+		}
+	}
+	code, b := do(t, "GET", ts.URL+"/v2/models/mlp", "", nil)
+	if code != 200 {
+		t.Fatalf("metadata: %d %s", code, b)
+	}
+	var md modelMetadata
+	if err := json.Unmarshal(b, &md); err != nil {
+		t.Fatal(err)
+	}
+	if md.Name != "mlp" || fmt.Sprint(md.Versions) != "[7]" || len(md.Inputs) != 1 || len(md.Outputs) != 1 {
+		t.Fatalf("metadata %s", b)
+	}
+	if in := md.Inputs[0]; in.Name != "input" || in.Datatype != "FP32" || fmt.Sprint(in.Shape) != "[-1 28 28]" {
+		t.Errorf("input %+v, want input FP32 [-1 28 28]", in)
+	}
+	if out := md.Outputs[0]; out.Name != "probabilities" || out.Datatype != "FP32" || fmt.Sprint(out.Shape) != "[-1 10]" {
+		t.Errorf("output %+v, want probabilities FP32 [-1 10]", out)
+	}
+	if p := md.Parameters; len(p.ClassNames) != 10 || p.ClassNames[9] != "Ankle boot" || p.UINT8Rescale != 1.0/255 || fmt.Sprint(p.InputDatatypes) != "[FP32 UINT8]" {
+		t.Errorf("parameters %+v", p)
+	}
+	code, b = do(t, "GET", ts.URL+"/v2", "", nil)
+	if code != 200 || !strings.Contains(string(b), `"name":"tailor"`) || !strings.Contains(string(b), `"extensions":[]`) {
+		t.Errorf("server metadata: %d %s", code, b)
+	}
+}
+
+// TestMetrics checks the metric names and labels after a few requests.
+func TestMetrics(t *testing.T) {
+	_, ts := newServer(t, []Model{untrained(t)}, Options{MaxBatch: 1})
+	for range 3 {
+		do(t, "POST", ts.URL+"/v2/models/mlp/infer", "application/json", inferBody(t, "UINT8", 2, make([]int, 2*784)))
+	}
+	do(t, "POST", ts.URL+"/v2/models/mlp/infer", "application/json", []byte("{"))
+	do(t, "GET", ts.URL+"/nowhere", "", nil)
+	code, b := do(t, "GET", ts.URL+"/metrics", "", nil)
+	if code != 200 {
+		t.Fatalf("metrics: %d", code)
+	}
+	text := string(b)
+	for _, want := range []string{
+		`tailor_http_requests_total{code="200",endpoint="infer"} 3`,
+		`tailor_http_requests_total{code="400",endpoint="infer"} 1`,
+		`tailor_http_requests_total{code="404",endpoint="other"} 1`,
+		`tailor_http_request_duration_seconds_count{endpoint="infer"} 4`,
+		`tailor_inference_batch_size_bucket{model="mlp",le="2"} 3`,
+		`tailor_inference_batch_size_sum{model="mlp"} 6`,
+		`tailor_inference_duration_seconds_count{model="mlp"} 3`,
+		`tailor_model_info{classes="10",input_shape="28x28",model="mlp",output_shape="10",version="7"} 1`,
+		`tailor_model_parameters{model="mlp"} 101770`,
+		`tailor_http_requests_in_flight 0`,
+		"# TYPE tailor_http_request_duration_seconds histogram",
+	} {
+		if !strings.Contains(text, want+"\n") {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^process_resident_memory_bytes \d`).MatchString(text) {
+		t.Error("metrics lack process_resident_memory_bytes")
+	}
+}
+
+// TestGracefulShutdown cancels Serve's context while a request waits in a
+// batch: the request must finish with 200, Serve must return nil, and the
+// listener must be closed.
+func TestGracefulShutdown(t *testing.T) {
+	s, err := New([]Model{untrained(t)}, Options{MaxBatch: 64, MaxWait: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := listen(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx, ln) }()
+	url := "http://" + ln.Addr().String()
+	waitFor(t, "the server to answer", func() bool {
+		res, err := http.Get(url + "/v2/health/live")
+		if err == nil {
+			res.Body.Close()
+		}
+		return err == nil
+	})
+	result := make(chan int, 1)
+	go func() {
+		code, _ := do(t, "POST", url+"/v2/models/mlp/infer", "application/json", inferBody(t, "UINT8", 1, make([]int, 784)))
+		result <- code
+	}()
+	waitFor(t, "the request to be in flight", func() bool { return len(s.inFlight) == 1 })
+	start := time.Now()
+	cancel()
+	if code := <-result; code != 200 {
+		t.Errorf("in-flight request: status %d, want 200", code)
+	}
+	if err := <-served; err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+	t.Logf("shut down in %v", time.Since(start))
+	if _, err := http.Get(url + "/v2/health/live"); err == nil {
+		t.Error("the server still answers after shutdown")
+	}
+}
+
+// TestOptionsAndNames checks New's checks of the models.
+func TestOptionsAndNames(t *testing.T) {
+	m := untrained(t)
+	bad := m
+	bad.Name = "a:b"
+	unbuilt := Model{Name: "x", Model: tailor.Sequential()}
+	for _, tc := range []struct {
+		models []Model
+		says   string
+	}{
+		{nil, "no models"},
+		{[]Model{bad}, `model name "a:b"`},
+		{[]Model{m, m}, `two models named "mlp"`},
+		{[]Model{unbuilt}, `model "x" is not built`},
+	} {
+		_, err := New(tc.models, Options{})
+		if err == nil || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("New(%d models): %v, want an error saying %q", len(tc.models), err, tc.says)
+		}
+	}
+	s, err := New([]Model{m}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.opts.MaxBatch != 32 || s.opts.MaxInFlight != 64 || s.opts.MaxBodyBytes != 8<<20 || s.opts.ReadHeaderTimeout != 5*time.Second {
+		t.Errorf("defaults %+v", s.opts)
+	}
+	if got := strconv.Itoa(len(s.order)); got != "1" {
+		t.Errorf("%s models", got)
+	}
+}

@@ -1,0 +1,209 @@
+package serve
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// scanNumbers walks the "data" of a request input — a JSON array of
+// numbers, flat or nested at most maxDepth arrays deep, in row-major order
+// as the protocol has it — and calls visit with each number's index and
+// text. It stops with an error at anything but a number, at more than
+// limit numbers, or at malformed JSON; it returns the count of numbers.
+// visit's error, if any, is returned as it is.
+//
+// It reads raw in place and allocates nothing, so a request of thousands
+// of numbers costs no more than its parsing.
+func scanNumbers(raw []byte, maxDepth, limit int, visit func(i int, tok []byte) error) (int, error) {
+	const (
+		wantValue = iota // after '[' : a value or ']'
+		wantMore         // after a value: ',' or ']'
+		wantNext         // after ',': a value
+	)
+	p := skipSpace(raw, 0)
+	if p == len(raw) || raw[p] != '[' {
+		return 0, errors.New("want an array of numbers")
+	}
+	depth, n, state := 0, 0, wantValue
+	for p < len(raw) {
+		c := raw[p]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			p++
+		case c == '[':
+			if state == wantMore {
+				return n, errors.New("malformed array: want ',' or ']' before '['")
+			}
+			depth++
+			if depth > maxDepth {
+				return n, fmt.Errorf("arrays nested %d deep: the shape has %d dimensions", depth, maxDepth)
+			}
+			state = wantValue
+			p++
+		case c == ']':
+			if state == wantNext {
+				return n, errors.New("malformed array: a value must follow ','")
+			}
+			depth--
+			state = wantMore
+			p++
+			if depth == 0 {
+				if skipSpace(raw, p) != len(raw) {
+					return n, errors.New("malformed array: text after its end")
+				}
+				return n, nil
+			}
+		case c == ',':
+			if state != wantMore {
+				return n, errors.New("malformed array: ',' without a value before it")
+			}
+			state = wantNext
+			p++
+		case c == '-' || ('0' <= c && c <= '9'):
+			if state == wantMore {
+				return n, errors.New("malformed array: want ',' or ']' between values")
+			}
+			end := p + 1
+			for end < len(raw) && isNumberByte(raw[end]) {
+				end++
+			}
+			if n == limit {
+				return n, fmt.Errorf("more than the %d values the shape holds", limit)
+			}
+			if err := visit(n, raw[p:end]); err != nil {
+				return n, err
+			}
+			n++
+			state = wantMore
+			p = end
+		default:
+			return n, fmt.Errorf("data[%d]: want a number, found %s", n, tokenAt(raw[p:]))
+		}
+	}
+	return n, errors.New("malformed array: it does not end")
+}
+
+func skipSpace(b []byte, p int) int {
+	for p < len(b) && (b[p] == ' ' || b[p] == '\t' || b[p] == '\n' || b[p] == '\r') {
+		p++
+	}
+	return p
+}
+
+func isNumberByte(c byte) bool {
+	return '0' <= c && c <= '9' || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-'
+}
+
+// tokenAt returns the JSON value that starts b, shortened, for an error
+// message: a string with its quotes, or what comes before the next
+// delimiter.
+func tokenAt(b []byte) string {
+	end := 0
+	if len(b) > 0 && b[0] == '"' {
+		end = 1
+		for end < len(b) && b[end] != '"' {
+			if b[end] == '\\' {
+				end++
+			}
+			end++
+		}
+		end = min(end+1, len(b))
+	} else {
+		for end < len(b) && !strings.ContainsRune(",]} \t\r\n", rune(b[end])) {
+			end++
+		}
+		end = max(end, min(1, len(b)))
+	}
+	return shown(b[:end])
+}
+
+// shown is a token for an error message: at most 24 bytes, valid UTF-8,
+// control characters replaced.
+func shown(tok []byte) string {
+	s, cut := string(tok), ""
+	if len(s) > 24 {
+		s, cut = s[:24], "…"
+	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return '\uFFFD'
+		}
+		return r
+	}, s) + cut
+}
+
+// parseFP32 reads one FP32 element: a finite JSON number within float32's
+// range, rounded to float32.
+func parseFP32(tok []byte) (float32, error) {
+	if !jsonNumber(tok) {
+		return 0, fmt.Errorf("%s is not a JSON number", shown(tok))
+	}
+	v, err := strconv.ParseFloat(string(tok), 32)
+	if err != nil || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("%s is outside the FP32 range", shown(tok))
+	}
+	return float32(v), nil
+}
+
+// parseUint8 reads one UINT8 element: an integer from 0 to 255.
+func parseUint8(tok []byte) (uint8, error) {
+	v := 0
+	for _, c := range tok {
+		if c < '0' || c > '9' || v > 255 {
+			v = 256
+			break
+		}
+		v = v*10 + int(c-'0')
+	}
+	if len(tok) == 0 || v > 255 || (len(tok) > 1 && tok[0] == '0') {
+		return 0, fmt.Errorf("%s is not a UINT8: want an integer from 0 to 255", shown(tok))
+	}
+	return uint8(v), nil
+}
+
+// jsonNumber reports whether tok is a number in JSON's grammar:
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func jsonNumber(tok []byte) bool {
+	p := 0
+	if p < len(tok) && tok[p] == '-' {
+		p++
+	}
+	switch {
+	case p < len(tok) && tok[p] == '0':
+		p++
+	case p < len(tok) && '1' <= tok[p] && tok[p] <= '9':
+		for p < len(tok) && '0' <= tok[p] && tok[p] <= '9' {
+			p++
+		}
+	default:
+		return false
+	}
+	if p < len(tok) && tok[p] == '.' {
+		p++
+		start := p
+		for p < len(tok) && '0' <= tok[p] && tok[p] <= '9' {
+			p++
+		}
+		if p == start {
+			return false
+		}
+	}
+	if p < len(tok) && (tok[p] == 'e' || tok[p] == 'E') {
+		p++
+		if p < len(tok) && (tok[p] == '+' || tok[p] == '-') {
+			p++
+		}
+		start := p
+		for p < len(tok) && '0' <= tok[p] && tok[p] <= '9' {
+			p++
+		}
+		if p == start {
+			return false
+		}
+	}
+	return p == len(tok)
+}

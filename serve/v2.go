@@ -1,0 +1,259 @@
+package serve
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/tailor-ml/tailor/tensor"
+)
+
+// The tensor names of the protocol's metadata and responses, as the ONNX
+// export names them (see package onnx).
+const (
+	InputName  = "input"
+	OutputName = "probabilities"
+)
+
+// The datatypes an infer request's input may have.
+const (
+	datatypeFP32  = "FP32"
+	datatypeUINT8 = "UINT8"
+)
+
+// v2Request is the protocol's $inference_request.
+type v2Request struct {
+	ID         *string         `json:"id"`
+	Parameters json.RawMessage `json:"parameters"`
+	Inputs     []v2Input       `json:"inputs"`
+	Outputs    []v2Output      `json:"outputs"`
+}
+
+// v2Input is the protocol's $request_input.
+type v2Input struct {
+	Name       string          `json:"name"`
+	Shape      []int64         `json:"shape"`
+	Datatype   string          `json:"datatype"`
+	Parameters json.RawMessage `json:"parameters"`
+	Data       json.RawMessage `json:"data"`
+}
+
+// v2Output is the protocol's $request_output.
+type v2Output struct {
+	Name       string          `json:"name"`
+	Parameters json.RawMessage `json:"parameters"`
+}
+
+// signature is what a model accepts: its examples' shape (without the
+// batch axis), the most examples a request may carry, and how UINT8
+// pixels become its inputs.
+type signature struct {
+	input       tensor.Shape
+	output      tensor.Shape
+	maxExamples int
+	uint8Table  *[256]float32
+}
+
+// inferInput is a decoded infer request: n examples, their features in one
+// row-major slice scaled as the model expects.
+type inferInput struct {
+	id *string
+	n  int
+	x  []float32
+}
+
+// decodeInfer checks an infer request body against the model's signature
+// and returns its examples. Every error is a 400 naming the field and what
+// was expected.
+func decodeInfer(body []byte, sig *signature) (*inferInput, error) {
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return nil, badRequest("request body is empty: want a JSON inference request with \"inputs\"")
+	}
+	var req v2Request
+	if err := json.Unmarshal(body, &req); err != nil {
+		return nil, badRequest("%s", jsonProblem(err))
+	}
+	want := shapeText(sig.input, sig.maxExamples)
+	if len(req.Inputs) != 1 {
+		return nil, badRequest("inputs: %d tensors; want one, named %q, of shape %s", len(req.Inputs), InputName, want)
+	}
+	for i, o := range req.Outputs {
+		if o.Name != OutputName {
+			return nil, badRequest("outputs[%d].name %q: the model has one output, %q", i, o.Name, OutputName)
+		}
+	}
+	in := &req.Inputs[0]
+	if in.Name != InputName {
+		return nil, badRequest("inputs[0].name %q: want %q", in.Name, InputName)
+	}
+	if in.Datatype != datatypeFP32 && in.Datatype != datatypeUINT8 {
+		return nil, badRequest("inputs[0].datatype %q: want %q (scaled values) or %q (raw pixels 0 to 255)", in.Datatype, datatypeFP32, datatypeUINT8)
+	}
+	if len(in.Shape) != 1+len(sig.input) || in.Shape[0] < 1 || in.Shape[0] > int64(sig.maxExamples) {
+		return nil, badRequest("inputs[0].shape %v: want %s", in.Shape, want)
+	}
+	for i, d := range sig.input {
+		if in.Shape[1+i] != int64(d) {
+			return nil, badRequest("inputs[0].shape %v: want %s", in.Shape, want)
+		}
+	}
+	n := int(in.Shape[0])
+	size := n * sig.input.Size()
+	if len(in.Data) == 0 || string(in.Data) == "null" {
+		return nil, badRequest("inputs[0].data is missing: want %d numbers for shape %v", size, in.Shape)
+	}
+	x := make([]float32, size)
+	var visit func(i int, tok []byte) error
+	if in.Datatype == datatypeFP32 {
+		visit = func(i int, tok []byte) error {
+			v, err := parseFP32(tok)
+			if err != nil {
+				return fmt.Errorf("inputs[0].data[%d]: %w", i, err)
+			}
+			x[i] = v
+			return nil
+		}
+	} else {
+		visit = func(i int, tok []byte) error {
+			v, err := parseUint8(tok)
+			if err != nil {
+				return fmt.Errorf("inputs[0].data[%d]: %w", i, err)
+			}
+			x[i] = sig.uint8Table[v]
+			return nil
+		}
+	}
+	count, err := scanNumbers(in.Data, len(in.Shape), size, visit)
+	if err != nil {
+		msg := err.Error()
+		switch {
+		case strings.HasPrefix(msg, "inputs[0]"):
+			return nil, badRequest("%s", msg)
+		case strings.HasPrefix(msg, "data["):
+			return nil, badRequest("inputs[0].%s", msg)
+		}
+		return nil, badRequest("inputs[0].data: %s", msg)
+	}
+	if count != size {
+		return nil, badRequest("inputs[0].data: %d values; shape %v holds %d", count, in.Shape, size)
+	}
+	return &inferInput{id: req.ID, n: n, x: x}, nil
+}
+
+// shapeText describes the accepted shapes: [N, 28, 28] with N from 1 to 256.
+func shapeText(in tensor.Shape, maxExamples int) string {
+	var b strings.Builder
+	b.WriteString("[N")
+	for _, d := range in {
+		fmt.Fprintf(&b, ", %d", d)
+	}
+	fmt.Fprintf(&b, "] with N from 1 to %d", maxExamples)
+	return b.String()
+}
+
+// jsonProblem turns encoding/json's errors into the protocol's words.
+func jsonProblem(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("request body is not valid JSON: %v (at byte %d)", syn, syn.Offset)
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "the request"
+		}
+		return fmt.Sprintf("request body: %s is a JSON %s; want %s", field, typ.Value, kindName(typ.Type))
+	}
+	return "request body: " + err.Error()
+}
+
+// kindName names a Go type as JSON does.
+func kindName(t reflect.Type) string {
+	if t == nil {
+		return "a value"
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return "an integer"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return "a JSON value"
+		}
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Pointer:
+		return kindName(t.Elem())
+	}
+	return t.String()
+}
+
+// appendInferResponse appends the protocol's $inference_response for n
+// examples whose outputs (of shape out each) are probs.
+func appendInferResponse(b []byte, model, version string, id *string, n int, out tensor.Shape, probs []float32) ([]byte, error) {
+	b = append(b, `{"model_name":`...)
+	b = strconv.AppendQuote(b, model)
+	b = append(b, `,"model_version":`...)
+	b = strconv.AppendQuote(b, version)
+	if id != nil {
+		b = append(b, `,"id":`...)
+		q, _ := json.Marshal(*id) // a string always marshals
+		b = append(b, q...)
+	}
+	b = append(b, `,"outputs":[{"name":"`+OutputName+`","datatype":"FP32","shape":[`...)
+	b = strconv.AppendInt(b, int64(n), 10)
+	for _, d := range out {
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(d), 10)
+	}
+	b = append(b, `],"data":[`...)
+	for i, v := range probs {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return nil, fmt.Errorf("the model computed %v for output %d", v, i)
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendFloat(b, float64(v), 'g', -1, 32)
+	}
+	return append(b, "]}]}\n"...), nil
+}
+
+// metadataTensor is the protocol's $metadata_tensor.
+type metadataTensor struct {
+	Name     string `json:"name"`
+	Datatype string `json:"datatype"`
+	Shape    []int  `json:"shape"`
+}
+
+// modelMetadata is the protocol's $metadata_model_response, with
+// Tailor's own parameters: the class names, the datatypes the input
+// accepts and how UINT8 pixels are scaled.
+type modelMetadata struct {
+	Name       string           `json:"name"`
+	Versions   []string         `json:"versions"`
+	Platform   string           `json:"platform"`
+	Inputs     []metadataTensor `json:"inputs"`
+	Outputs    []metadataTensor `json:"outputs"`
+	Parameters metadataParams   `json:"parameters"`
+}
+
+type metadataParams struct {
+	ClassNames     []string `json:"class_names"`
+	InputDatatypes []string `json:"input_datatypes"`
+	UINT8Rescale   float64  `json:"uint8_rescale"`
+	Polarity       string   `json:"polarity,omitempty"`
+}
+
+// variable returns the shape with a leading -1, the protocol's variable
+// batch dimension.
+func variable(s tensor.Shape) []int {
+	return append([]int{-1}, s...)
+}
