@@ -280,7 +280,16 @@ type Recipe struct {
 	// FlipAverage says the model is also scored with test-time flip
 	// averaging (tailor.PredictOptions.FlipAverage).
 	FlipAverage bool
+	// Dataset names the data the model is for: FashionMNIST (the zero
+	// value) or CIFAR10.
+	Dataset string
 }
+
+// The datasets a recipe can name.
+const (
+	FashionMNIST = ""
+	CIFAR10      = "cifar-10"
+)
 
 // Loss returns the recipe's loss: sparse categorical cross-entropy with
 // its label smoothing.
@@ -320,7 +329,7 @@ var recipes = map[string]Recipe{
 	"ref-cnn":      {Epochs: 5, BatchSize: 32, Optimizer: adam},
 	"cnn":          {Epochs: 5, BatchSize: 32, Optimizer: adamCosine(1e-3)},
 	"best":         {Epochs: 20, BatchSize: 64, Optimizer: adamWarmCosine(2e-3, 20), LabelSmoothing: 0.2, FlipAverage: true},
-	"cifar-cnn":    {Epochs: 30, BatchSize: 64, Optimizer: adamCosine(1e-3)},
+	"cifar-cnn":    {Epochs: 30, BatchSize: 64, Optimizer: adamCosine(1e-3), Dataset: CIFAR10},
 }
 
 // TrainingRecipe returns the recipe of the named model.

@@ -78,14 +78,14 @@ func runEvaluate(ctx context.Context, e *env, args []string) error {
 	}
 	names := classNames(meta)
 	rep := evaluateReport{Model: pos[0], Split: *split, FlipAverage: *flip, Loss: loss, Accuracy: scores["accuracy"], ClassNames: names,
-		PerClassAccuracy: perClassAccuracy(d.Labels, classes), Confusion: confusion(d.Labels, classes, len(names))}
+		PerClassAccuracy: perClassAccuracy(d.Labels, classes, len(names)), Confusion: confusion(d.Labels, classes, len(names))}
 	w := e.stdout
 	how := ""
 	if *flip {
 		how = ", each averaged with its mirror"
 	}
 	fmt.Fprintf(w, "%s on the %s split (%d images%s): loss %.4f, accuracy %.4f\n\n", pos[0], *split, d.N, how, loss, rep.Accuracy)
-	printPerClass(w, rep.PerClassAccuracy)
+	printPerClass(w, rep.PerClassAccuracy, names)
 	fmt.Fprintln(w)
 	printConfusion(w, rep.Confusion, names)
 	if *plotsDir != "" {

@@ -82,20 +82,22 @@ func scoreSplit(ctx context.Context, model *tailor.Model, x *tensor.Tensor, labe
 		}
 	}
 	s.accuracy = float64(right) / float64(max(len(labels), 1))
-	s.perClass = perClassAccuracy(labels, s.predicted)
+	s.perClass = perClassAccuracy(labels, s.predicted, classes)
 	s.confusion = confusion(labels, s.predicted, classes)
 	return s, nil
 }
 
-// prediction is example i of x (an (N, H, W) tensor of images) with its
-// predicted probabilities and true label, ready to draw.
+// prediction is example i of x (an (N, H, W) tensor of images, or
+// (N, H, W, C), drawn as its luma) with its predicted probabilities and
+// true label, ready to draw.
 func predictionOf(x *tensor.Tensor, probs *tensor.Tensor, labels []uint8, i int) plots.Prediction {
 	label := -1
 	if labels != nil {
 		label = int(labels[i])
 	}
+	img := x.Slice(i, i+1)
 	return plots.Prediction{
-		Image:         plots.Image{Pixels: x.Row(i), H: x.Shape[1], W: x.Shape[2]},
+		Image:         plots.Image{Pixels: grayRows(img).Data, H: x.Shape[1], W: x.Shape[2]},
 		Probabilities: probs.Row(i),
 		Label:         label,
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/callbacks"
+	"github.com/tailor-ml/tailor/datasets/cifar10"
 	"github.com/tailor-ml/tailor/datasets/fashionmnist"
 	"github.com/tailor-ml/tailor/internal/atomicfile"
 	"github.com/tailor-ml/tailor/metrics"
@@ -222,6 +223,9 @@ func newTrainRun(e *env, f *trainFlags) (*trainRun, error) {
 		r.opts.Verbose = tailor.Silent
 	}
 	r.meta = saving.FashionMNIST(fashionmnist.ClassNames())
+	if r.recipe.Dataset == models.CIFAR10 {
+		r.meta = saving.Meta{ClassNames: cifar10.ClassNames(), Preprocessing: &saving.Preprocessing{Rescale: 1.0 / 255}}
+	}
 	if f.ckptDir == "" {
 		return r, nil
 	}
@@ -296,19 +300,21 @@ func (r *trainRun) settle() error {
 // load reads the data and, for a new run, builds and compiles the model
 // and records the run's settings beside its checkpoint.
 func (r *trainRun) load(ctx context.Context) error {
-	trainSet, testSet, err := loadData(ctx, r.e, r.settings.Data)
+	var err error
+	if r.recipe.Dataset == models.CIFAR10 {
+		err = r.loadCIFAR10(ctx)
+	} else {
+		err = r.loadFashionMNIST(ctx)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return interrupted("while loading the data; " + r.kept)
 		}
 		return err
 	}
-	r.x, r.y = images(trainSet, 1.0/255)
 	if l := r.settings.TrainLimit; l > 0 && l < r.x.Len() {
 		r.x, r.y = r.x.Slice(0, l), r.y.Slice(0, l)
 	}
-	r.testX, r.testY = images(testSet, 1.0/255)
-	r.testLabels = testSet.Labels
 	f := r.f
 	if f.resume != "" {
 		fmt.Fprintf(r.e.stdout, "Resuming %s from %s at epoch %d, step %d\n", r.settings.Model, f.resume, r.opts.Resume.Epoch+1, r.opts.Resume.Step)
@@ -326,6 +332,46 @@ func (r *trainRun) load(ctx context.Context) error {
 	if r.backup != nil {
 		r.opts.Callbacks = append(r.opts.Callbacks, r.backup)
 	}
+	return nil
+}
+
+// loadFashionMNIST reads Fashion-MNIST's images, scaled to [0, 1].
+func (r *trainRun) loadFashionMNIST(ctx context.Context) error {
+	trainSet, testSet, err := loadData(ctx, r.e, r.settings.Data)
+	if err != nil {
+		return err
+	}
+	r.x, r.y = images(trainSet, 1.0/255)
+	r.testX, r.testY = images(testSet, 1.0/255)
+	r.testLabels = testSet.Labels
+	return nil
+}
+
+// loadCIFAR10 reads CIFAR-10's colour images, scaled to [0, 1], from
+// --data or CIFAR-10's search path (downloading it into the cache when
+// no --data is given).
+func (r *trainRun) loadCIFAR10(ctx context.Context) error {
+	train, test, err := cifar10.LoadData(ctx, cifar10.Options{
+		Dir:  r.settings.Data,
+		Logf: func(format string, args ...any) { fmt.Fprintf(r.e.stderr, format+"\n", args...) },
+	})
+	if err != nil {
+		return err
+	}
+	split := func(d *cifar10.Dataset) (x, y *tensor.Tensor, err error) {
+		if x, err = d.Tensor(1.0 / 255); err != nil {
+			return nil, nil, err
+		}
+		y, err = tensor.FromUint8(d.Labels, 1, d.N)
+		return x, y, err
+	}
+	if r.x, r.y, err = split(train); err != nil {
+		return err
+	}
+	if r.testX, r.testY, err = split(test); err != nil {
+		return err
+	}
+	r.testLabels = test.Labels
 	return nil
 }
 
@@ -394,7 +440,7 @@ func (r *trainRun) results(ctx context.Context, hist *tailor.History, seconds fl
 		if err := trainingFigures(out, s.Plots, hist); err != nil {
 			return failed(err)
 		}
-		if err := evaluationFigures(ctx, out, s.Plots, r.model, r.testX, r.testLabels, fashionmnist.ClassNames(), tailor.PredictOptions{}); err != nil {
+		if err := evaluationFigures(ctx, out, s.Plots, r.model, r.testX, r.testLabels, r.meta.ClassNames, tailor.PredictOptions{}); err != nil {
 			return failed(err)
 		}
 	}
@@ -477,10 +523,11 @@ func (r *trainRun) test(ctx context.Context) (*testScores, error) {
 		return nil, err
 	}
 	fmt.Fprintf(out, "accuracy_score(test_labels, predicted classes): %.4f\n", score)
-	t.perClass = perClassAccuracy(r.testLabels, classes)
-	printPerClass(out, t.perClass)
+	names := r.meta.ClassNames
+	t.perClass = perClassAccuracy(r.testLabels, classes, len(names))
+	printPerClass(out, t.perClass, names)
 	for _, i := range []int{0, 1} {
-		printPrediction(out, probs, r.testLabels, i)
+		printPrediction(out, probs, r.testLabels, names, i)
 	}
 	return t, nil
 }
@@ -603,8 +650,8 @@ func last(xs []float64) float64 {
 
 // perClassAccuracy returns, for each class, the fraction of its examples
 // predicted correctly.
-func perClassAccuracy(labels []uint8, predicted []int) []float64 {
-	n := len(fashionmnist.ClassNames())
+func perClassAccuracy(labels []uint8, predicted []int, classes int) []float64 {
+	n := classes
 	right, total := make([]int, n), make([]int, n)
 	for i, l := range labels {
 		total[l]++
@@ -621,18 +668,17 @@ func perClassAccuracy(labels []uint8, predicted []int) []float64 {
 	return acc
 }
 
-func printPerClass(w io.Writer, acc []float64) {
+func printPerClass(w io.Writer, acc []float64, names []string) {
 	fmt.Fprintln(w, "Per-class test accuracy:")
 	for c, a := range acc {
-		fmt.Fprintf(w, "  %d %-12s %.4f\n", c, fashionmnist.ClassNames()[c], a)
+		fmt.Fprintf(w, "  %d %-12s %.4f\n", c, names[c], a)
 	}
 }
 
 // printPrediction prints the tutorial's look at one prediction: the
 // probabilities, their argmax and the true label.
-func printPrediction(w io.Writer, probs *tensor.Tensor, labels []uint8, i int) {
+func printPrediction(w io.Writer, probs *tensor.Tensor, labels []uint8, names []string, i int) {
 	p := probs.Row(i)
-	names := fashionmnist.ClassNames()
 	best := tensor.Argmax(p)
 	fmt.Fprintf(w, "\npredictions[%d]: %s\n", i, formatFloats(p))
 	fmt.Fprintf(w, "np.argmax(predictions[%d]): %d (%s)\n", i, best, names[best])
