@@ -139,11 +139,21 @@ func (o *Options) expected() (sum string, size int64, perBatch int) {
 var ErrNotFound = errors.New("cifar10: data not found")
 
 // LoadData returns the CIFAR-10 training and test sets, finding or
-// downloading the archive as the package documentation describes.
+// downloading the archive as the package documentation describes. An
+// explicit Options.Dir is final, as for Fashion-MNIST: the archive is read
+// from it or the error names it, with no search and no download.
 // Cancelling ctx stops the download or the reading. A corrupt archive is
 // an error naming the file; LoadData does not fall back to another
 // directory.
 func LoadData(ctx context.Context, opts Options) (train, test *Dataset, err error) {
+	if opts.Dir != "" {
+		p := filepath.Join(opts.Dir, ArchiveName)
+		if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
+			return nil, nil, fmt.Errorf("%w: %s (Options.Dir / --data) has no %s: put the archive (from %s) there, or leave the directory out to search and download", ErrNotFound, opts.Dir, ArchiveName, DefaultURL)
+		}
+		opts.logf("cifar10: loading %s", p)
+		return loadFile(ctx, &opts, p)
+	}
 	getenv := opts.Getenv
 	if getenv == nil {
 		getenv = os.Getenv
@@ -154,7 +164,7 @@ func LoadData(ctx context.Context, opts Options) (train, test *Dataset, err erro
 		cache, cacheErr = DefaultCacheDir()
 	}
 	type loc struct{ dir, source string }
-	locs := []loc{{opts.Dir, "Options.Dir / --data"}, {getenv(EnvVar), "$" + EnvVar}, {cache, "download cache"}}
+	locs := []loc{{getenv(EnvVar), "$" + EnvVar}, {cache, "download cache"}}
 	var searched []string
 	for _, l := range locs {
 		if l.dir == "" {

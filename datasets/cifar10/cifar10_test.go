@@ -333,3 +333,17 @@ func TestReadMemory(t *testing.T) {
 		t.Errorf("allocated %d bytes for %d bytes of images", alloc, out)
 	}
 }
+
+// TestExplicitDirIsFinal: with Options.Dir the archive is read from it or
+// the error names it; nothing else is searched and nothing downloaded.
+func TestExplicitDirIsFinal(t *testing.T) {
+	dir := t.TempDir()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("a download was attempted: %s", r.URL)
+	}))
+	defer srv.Close()
+	_, _, err := LoadData(context.Background(), Options{Dir: dir, URL: srv.URL + "/" + ArchiveName, CacheDir: t.TempDir()})
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), ArchiveName) {
+		t.Errorf("LoadData from a directory without the archive: %v", err)
+	}
+}

@@ -4,15 +4,15 @@
 // channels-last — each image is 32 rows of 32 pixels of red, green and blue
 // bytes, Keras's (N, 32, 32, 3).
 //
-// LoadData reads the "binary version", cifar-10-binary.tar.gz, from the
-// first of these directories that holds it:
+// LoadData reads the "binary version", cifar-10-binary.tar.gz, from
+// Options.Dir (the command line's --data flag) alone when it is set, and
+// otherwise from the first of these directories that holds it:
 //
-//  1. Options.Dir, the command line's --data flag;
-//  2. the directory named by the environment variable TAILOR_DATA;
-//  3. the download cache, Options.CacheDir, by default
+//  1. the directory named by the environment variable TAILOR_DATA;
+//  2. the download cache, Options.CacheDir, by default
 //     os.UserCacheDir()/tailor/cifar-10.
 //
-// If none does, it downloads the archive into the cache from
+// If neither does, it downloads the archive into the cache from
 // https://www.cs.toronto.edu/~kriz/ (the dataset's home page), unless
 // Options.NoDownload is set. The download goes to a temporary file in the
 // cache, is checked, synced and renamed: the cache never holds a partial
