@@ -110,6 +110,15 @@ func growTo[T any](s []T, n int) []T {
 	return s[:n]
 }
 
+// convPass names the three passes of a Conv.
+type convPass int
+
+const (
+	convForward convPass = iota
+	convKernelGrad
+	convInputGrad
+)
+
 // convTask is one pass of a Conv over blocks of images; run handles the
 // blocks of one chunk.
 // x is what is unfolded (the images, or dz for InputGrad), y the other
@@ -117,7 +126,7 @@ func growTo[T any](s []T, n int) []T {
 // bfloat16 product (Conv.BF16).
 type convTask struct {
 	c                  *Conv
-	op                 ewOp
+	pass               convPass
 	n, block, nb, nc   int
 	out, x, y, w, bias []float32
 	relu, short, bf    bool
@@ -156,14 +165,14 @@ func (t *convTask) run(lo, hi int) {
 	buf := c.bufs[chunk]
 	for blk := lo; blk < hi; blk++ {
 		i0, i1 := blk*t.block, min((blk+1)*t.block, t.n)
-		switch t.op {
-		case opConvForward:
+		switch t.pass {
+		case convForward:
 			p, k, f := g.Pixels(), g.PatchSize(), c.f
 			rows, cols := unfold(buf, t.x, i0, i1, g)
 			out := t.out[i0*p*f : i1*p*f]
 			sgemmSerial(false, false, rows, f, k, 1, cols, k, t.w, f, 0, out, f)
 			t.addBias(out, rows, f)
-		case opConvKernelGrad:
+		case convKernelGrad:
 			p, k, f := g.Pixels(), g.PatchSize(), c.f
 			rows, cols := unfold(buf, t.x, i0, i1, g)
 			dz := t.y[i0*p*f : i1*p*f]
@@ -179,7 +188,7 @@ func (t *convTask) run(lo, hi int) {
 			} else {
 				sgemmSerial(true, false, k, f, rows, 1, cols, k, dz, f, beta, part, f)
 			}
-		case opConvInputGrad:
+		case convInputGrad:
 			if gt := &c.gt; gt.H > 0 {
 				p, k, ch := gt.Pixels(), gt.PatchSize(), g.C
 				rows, cols := unfold(buf, t.x, i0, i1, gt)
@@ -205,7 +214,7 @@ func (t *convTask) run(lo, hi int) {
 func (t *convTask) runBF16(chunk, lo, hi int) {
 	c, g := t.c, &t.c.g
 	f := c.f
-	if t.op == opConvInputGrad {
+	if t.pass == convInputGrad {
 		g, f = &c.gt, c.g.C
 	}
 	p, k, in := g.Pixels(), g.PatchSize(), g.InSize()
@@ -221,7 +230,7 @@ func (t *convTask) runBF16(chunk, lo, hi int) {
 	}
 	for blk := lo; blk < hi; blk++ {
 		i0, i1 := blk*t.block, min((blk+1)*t.block, t.n)
-		if t.op == opConvKernelGrad {
+		if t.pass == convKernelGrad {
 			rows, cols := unfoldBlock(i0, i1)
 			kp := (rows + 1) / 2
 			b.colPairs = growTo(b.colPairs, kp*k)
@@ -337,7 +346,7 @@ func (c *Conv) Forward(out, x, w, bias []float32, n int, relu bool) {
 	p, k := g.Pixels(), g.PatchSize()
 	_, _ = out[n*p*c.f-1], x[n*g.InSize()-1]
 	t := c.plan(n, p, k, c.f, c.bf16For(k, c.f, w))
-	t.op, t.out, t.x, t.w, t.bias, t.relu = opConvForward, out, x, w, bias, relu
+	t.pass, t.out, t.x, t.w, t.bias, t.relu = convForward, out, x, w, bias, relu
 	c.pass(t)
 }
 
@@ -351,7 +360,7 @@ func (c *Conv) KernelGrad(dw, x, dz []float32, n int) {
 	_, _, _ = dw[k*f-1], x[n*g.InSize()-1], dz[n*p*f-1]
 	bf := c.bf16For(k, f, nil)
 	t := c.plan(n, p, k, f, bf)
-	t.op, t.x, t.y, t.short = opConvKernelGrad, x, dz, bf || (k < 16 && f > k)
+	t.pass, t.x, t.y, t.short = convKernelGrad, x, dz, bf || (k < 16 && f > k)
 	c.dw = grow(c.dw, t.nc*k*f)
 	c.pass(t)
 	for part := range t.nc {
@@ -392,6 +401,6 @@ func (c *Conv) InputGrad(dx, dz, w []float32, n int) {
 	} else {
 		t = c.plan(n, g.Pixels(), g.PatchSize(), c.f, false)
 	}
-	t.op, t.out, t.x, t.w = opConvInputGrad, dx, dz, w
+	t.pass, t.out, t.x, t.w = convInputGrad, dx, dz, w
 	c.pass(t)
 }

@@ -141,18 +141,6 @@ func col2im(dx, cols []float32, n int, g *ConvGeom) {
 	}
 }
 
-// addTo sets dst[i] += src[i].
-func addTo(dst, src []float32) {
-	src = src[:len(dst)]
-	if hasAVX512 && len(dst) >= 16 {
-		addToAVX512(&dst[0], &src[0], len(dst))
-		return
-	}
-	for i, v := range src {
-		dst[i] += v
-	}
-}
-
 // im2col3 is im2col for one-channel images and windows three columns wide,
 // the first layer of a CNN on grey images, where copying three values at a
 // time through copy costs more than the copying.
