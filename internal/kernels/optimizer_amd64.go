@@ -2,7 +2,17 @@
 
 package kernels
 
-// AVX-512 loops in optimizer_amd64.s; optimizer.go calls them.
+// Vector loops in optimizer_amd64.s; optimizer.go calls them and holds the
+// portable loops they match bit for bit.
 
 //go:noescape
-func adamAVX512(p, grad, m, v *float32, n int, c *[6]float32)
+func adamAVX512(p, grad, m, v *float32, n int, c *[8]float32)
+
+//go:noescape
+func adamAVX2(p, grad, m, v *float32, n int, c *[8]float32)
+
+//go:noescape
+func sgdAVX512(p, grad, vel *float32, n int, c *[4]float32, mode int)
+
+//go:noescape
+func sgdAVX2(p, grad, vel *float32, n int, c *[4]float32, mode int)

@@ -26,18 +26,14 @@ func runStages(b *testing.B, stages []stage) {
 		s.run() // warm the buffers and the pool
 	}
 	for _, s := range stages {
-		b.Run(s.name, func(b *testing.B) {
-			for b.Loop() {
-				s.run()
-			}
-		})
+		b.Run(s.name, func(b *testing.B) { cpuLoop(b, s.run) })
 	}
 	b.Run("all", func(b *testing.B) {
-		for b.Loop() {
+		cpuLoop(b, func() {
 			for _, s := range stages {
 				s.run()
 			}
-		}
+		})
 	})
 }
 
