@@ -2,7 +2,12 @@
 
 package kernels
 
-import "golang.org/x/sys/cpu"
+import (
+	"encoding/binary"
+	"strings"
+
+	"golang.org/x/sys/cpu"
+)
 
 // hasAVX512 reports whether the AVX-512 loops of this package can run, and
 // hasAVX2 whether the AVX2 ones can (the optimizer updates have both; where
@@ -23,4 +28,34 @@ func simdLoops() []string {
 		ls = append(ls, "avx2")
 	}
 	return ls
+}
+
+// cpuid executes CPUID with EAX = leaf and ECX = sub (cpu_amd64.s).
+func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
+
+// identify reads the vendor, the brand string and the family and model
+// from CPUID.
+func identify() CPUInfo {
+	var c CPUInfo
+	max, b, cx, d := cpuid(0, 0)
+	var v [12]byte
+	binary.LittleEndian.PutUint32(v[0:], b)
+	binary.LittleEndian.PutUint32(v[4:], d)
+	binary.LittleEndian.PutUint32(v[8:], cx)
+	c.Vendor = string(v[:])
+	if max >= 1 {
+		a, _, _, _ := cpuid(1, 0)
+		c.Family, c.ModelID = displayFamilyModel(a)
+	}
+	if ext, _, _, _ := cpuid(0x80000000, 0); ext >= 0x80000004 {
+		var brand [48]byte
+		for i := range 3 {
+			a, b, cx, d := cpuid(0x80000002+uint32(i), 0)
+			for j, r := range []uint32{a, b, cx, d} {
+				binary.LittleEndian.PutUint32(brand[16*i+4*j:], r)
+			}
+		}
+		c.Model = strings.TrimSpace(strings.TrimRight(string(brand[:]), "\x00"))
+	}
+	return c
 }
