@@ -34,6 +34,8 @@ type Conv struct {
 	wb   []uint16 // the kernel (or the rotated kernel), rounded
 	wp   []uint32 // and in pairs
 	bfs  []bfBufs // per chunk
+
+	noDirect bool // tests: keep to the general path (see conv3x3.go)
 }
 
 // bfBufs is one chunk's working space in the bfloat16 passes; each buffer
@@ -69,11 +71,11 @@ func NewConv(g ConvGeom, f int) *Conv {
 // the chunks are one per thread, but at least four, so that the parts —
 // and the partial sums of KernelGrad, added in part order — are the same
 // on one to four threads.
-func (c *Conv) plan(n, p, k, out int, bf bool) convTask {
+func (c *Conv) plan(n, p, k, out int, bf, direct bool) convTask {
 	block := max(1, convBlockBytes/(4*p*(k+out)))
 	nb := (n + block - 1) / block
 	nc := min(nb, max(4, Threads()))
-	t := convTask{n: n, block: block, nb: nb, nc: nc, bf: bf}
+	t := convTask{n: n, block: block, nb: nb, nc: nc, bf: bf, direct: direct && !bf}
 	if bf {
 		for len(c.bfs) < nc {
 			c.bfs = append(c.bfs, bfBufs{})
@@ -83,8 +85,13 @@ func (c *Conv) plan(n, p, k, out int, bf bool) convTask {
 	for len(c.bufs) < nc {
 		c.bufs = append(c.bufs, nil)
 	}
+	size := min(block, n) * p * k
+	if direct {
+		hp, wp := paddedDims(&c.g)
+		size = min(block, n) * hp * wp // padded images instead of windows
+	}
 	for i := range c.bufs[:nc] {
-		c.bufs[i] = grow(c.bufs[i], min(block, n)*p*k)
+		c.bufs[i] = grow(c.bufs[i], size)
 	}
 	return t
 }
@@ -130,6 +137,7 @@ type convTask struct {
 	n, block, nb, nc   int
 	out, x, y, w, bias []float32
 	relu, short, bf    bool
+	direct             bool // the 3×3 one-channel loops (conv3x3.go)
 }
 
 var convTasks freeList[convTask]
@@ -163,16 +171,22 @@ func (t *convTask) run(lo, hi int) {
 		return
 	}
 	buf := c.bufs[chunk]
+	direct := t.direct
 	for blk := lo; blk < hi; blk++ {
 		i0, i1 := blk*t.block, min((blk+1)*t.block, t.n)
-		switch t.pass {
-		case convForward:
+		switch {
+		case direct && t.pass == convForward:
+			t.forward3(buf, i0, i1)
+		case direct:
+			k, f := g.PatchSize(), c.f
+			t.kernelGrad3(buf, c.dw[chunk*k*f:(chunk+1)*k*f], i0, i1, blk == lo)
+		case t.pass == convForward:
 			p, k, f := g.Pixels(), g.PatchSize(), c.f
 			rows, cols := unfold(buf, t.x, i0, i1, g)
 			out := t.out[i0*p*f : i1*p*f]
 			sgemmSerial(false, false, rows, f, k, 1, cols, k, t.w, f, 0, out, f)
 			t.addBias(out, rows, f)
-		case convKernelGrad:
+		case t.pass == convKernelGrad:
 			p, k, f := g.Pixels(), g.PatchSize(), c.f
 			rows, cols := unfold(buf, t.x, i0, i1, g)
 			dz := t.y[i0*p*f : i1*p*f]
@@ -188,7 +202,7 @@ func (t *convTask) run(lo, hi int) {
 			} else {
 				sgemmSerial(true, false, k, f, rows, 1, cols, k, dz, f, beta, part, f)
 			}
-		case convInputGrad:
+		case t.pass == convInputGrad:
 			if gt := &c.gt; gt.H > 0 {
 				p, k, ch := gt.Pixels(), gt.PatchSize(), g.C
 				rows, cols := unfold(buf, t.x, i0, i1, gt)
@@ -345,7 +359,7 @@ func (c *Conv) Forward(out, x, w, bias []float32, n int, relu bool) {
 	g := &c.g
 	p, k := g.Pixels(), g.PatchSize()
 	_, _ = out[n*p*c.f-1], x[n*g.InSize()-1]
-	t := c.plan(n, p, k, c.f, c.bf16For(k, c.f, w))
+	t := c.plan(n, p, k, c.f, c.bf16For(k, c.f, w), c.direct3())
 	t.pass, t.out, t.x, t.w, t.bias, t.relu = convForward, out, x, w, bias, relu
 	c.pass(t)
 }
@@ -359,8 +373,8 @@ func (c *Conv) KernelGrad(dw, x, dz []float32, n int) {
 	p, k, f := g.Pixels(), g.PatchSize(), c.f
 	_, _, _ = dw[k*f-1], x[n*g.InSize()-1], dz[n*p*f-1]
 	bf := c.bf16For(k, f, nil)
-	t := c.plan(n, p, k, f, bf)
-	t.pass, t.x, t.y, t.short = convKernelGrad, x, dz, bf || (k < 16 && f > k)
+	t := c.plan(n, p, k, f, bf, !bf && c.direct3())
+	t.pass, t.x, t.y, t.short = convKernelGrad, x, dz, bf || (k < 16 && f > k && !t.direct)
 	c.dw = grow(c.dw, t.nc*k*f)
 	c.pass(t)
 	for part := range t.nc {
@@ -397,9 +411,9 @@ func (c *Conv) InputGrad(dx, dz, w []float32, n int) {
 		k := gt.PatchSize()
 		c.wT = grow(c.wT, k*g.C)
 		RotateKernel(c.wT, w, g.KH, g.KW, g.C, c.f)
-		t = c.plan(n, gt.Pixels(), k, g.C, c.bf16For(k, g.C, c.wT))
+		t = c.plan(n, gt.Pixels(), k, g.C, c.bf16For(k, g.C, c.wT), false)
 	} else {
-		t = c.plan(n, g.Pixels(), g.PatchSize(), c.f, false)
+		t = c.plan(n, g.Pixels(), g.PatchSize(), c.f, false, false)
 	}
 	t.pass, t.out, t.x, t.w = convInputGrad, dx, dz, w
 	c.pass(t)
