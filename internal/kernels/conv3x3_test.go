@@ -61,3 +61,56 @@ func TestConv3x3Direct(t *testing.T) {
 		}
 	}
 }
+
+// TestConvDirect holds the in-place float32 passes (convdirect.go) to the
+// unfolded ones bit for bit: forward with and without bias and ReLU, and
+// the stride-1 input gradient, whose k blocks end inside kernel rows, for
+// several geometries, batch sizes and thread counts.
+func TestConvDirect(t *testing.T) {
+	if !hasAVX512 {
+		t.Skip("no AVX-512: only the unfolded path runs")
+	}
+	rng := rand.New(rand.NewPCG(4, 4))
+	for _, tc := range []struct {
+		h, w, c, kh, kw, sh, sw int
+		same                    bool
+		f                       int
+	}{
+		{14, 14, 32, 3, 3, 1, 1, true, 64}, {14, 14, 32, 3, 3, 1, 1, true, 32}, {7, 7, 64, 3, 3, 1, 1, true, 128},
+		{14, 14, 64, 3, 3, 2, 2, true, 128}, {12, 12, 4, 3, 3, 2, 2, true, 6}, {30, 30, 2, 5, 5, 1, 1, true, 16},
+		{9, 11, 16, 3, 3, 1, 1, false, 40},
+	} {
+		g, err := NewConvGeom(tc.h, tc.w, tc.c, tc.kh, tc.kw, tc.sh, tc.sw, tc.same)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{1, 3, 8} {
+			f, p, k := tc.f, g.Pixels(), g.PatchSize()
+			x, w, bias, dz := randSlice(rng, n*g.InSize()), randSlice(rng, k*f), randSlice(rng, f), randSlice(rng, n*p*f)
+			run := func(direct bool) [][]float32 {
+				c := NewConv(g, f)
+				c.noDirect = !direct
+				var out [][]float32
+				for _, mode := range []struct {
+					bias []float32
+					relu bool
+				}{{bias, true}, {nil, false}} {
+					y := make([]float32, n*p*f)
+					c.Forward(y, x, w, mode.bias, n, mode.relu)
+					out = append(out, y)
+				}
+				dx := make([]float32, len(x))
+				c.InputGrad(dx, dz, w, n)
+				return append(out, dx)
+			}
+			for _, threads := range []int{1, 2} {
+				withProcs(threads, func() {
+					got, want := run(true), run(false)
+					for i := range got {
+						same(t, fmt.Sprintf("%+v n=%d threads %d pass %d", tc, n, threads, i), got[i], want[i])
+					}
+				})
+			}
+		}
+	}
+}
