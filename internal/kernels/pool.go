@@ -96,6 +96,12 @@ func parallelChunks(n, chunks int, body rangeFunc) {
 	if mono() < p.contendedUntil.Load() {
 		helpers = 0 // backing off (see observe): same chunks, all here
 	}
+	// Whether a worker is polling now: only then does a call that the
+	// caller finishes alone say the workers are not getting CPU time. A
+	// parked worker takes longer to wake than many calls take, so calls
+	// that wake one must not count (else a back-off, during which the
+	// workers park, would keep renewing itself).
+	hot := p.spinning.Load() > 0
 	for range helpers {
 		j.refs.Add(1)
 		select {
@@ -106,7 +112,7 @@ func parallelChunks(n, chunks int, body rangeFunc) {
 	}
 	own := j.work()
 	j.wg.Wait()
-	if helpers > 0 {
+	if helpers > 0 && hot {
 		p.observe(own == chunks)
 	}
 	// Take back queue entries no worker has picked up yet (running any
@@ -153,6 +159,7 @@ func (j *job) work() int {
 
 type pool struct {
 	workers        atomic.Int32
+	spinning       atomic.Int32 // workers polling the queue (spinRecv)
 	contendedUntil atomic.Int64 // mono() time until which the pool is not used
 	misses         atomic.Int32 // parallel calls in a row the caller ran alone
 	mu             sync.Mutex
@@ -178,7 +185,9 @@ func (p *pool) ensure(n int) *pool {
 
 func (p *pool) worker() {
 	for {
+		p.spinning.Add(1)
 		j := p.spinRecv()
+		p.spinning.Add(-1)
 		if j == nil {
 			j = <-p.queue
 		}
@@ -220,7 +229,7 @@ func (p *pool) spinRecv() *job {
 // waking and polling them takes CPU time from the caller (measured: a
 // batch-32 product on 2 threads ran at 60% of its 1-thread speed on a loaded
 // 2-core machine). So after missMax calls in a row where the caller ran
-// every chunk, the pool backs off for backoff: calls run all their chunks on
+// every chunk while a worker was polling, the pool backs off for backoff: calls run all their chunks on
 // the caller without waking anyone, then the next call probes again. Only
 // who runs a chunk changes, never the chunks, so results are unaffected.
 const (
