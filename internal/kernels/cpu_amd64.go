@@ -4,6 +4,7 @@ package kernels
 
 import (
 	"encoding/binary"
+	"os"
 	"strings"
 
 	"golang.org/x/sys/cpu"
@@ -16,6 +17,26 @@ var (
 	hasAVX512 = cpu.X86.HasAVX512F
 	hasAVX2   = cpu.X86.HasAVX2
 )
+
+// TAILOR_KERNELS=avx2 keeps the kernels to their AVX2 loops (as on a CPU
+// without AVX-512), and TAILOR_KERNELS=generic to the portable ones (as
+// under -tags purego): float32 results are the same bits on every path, and
+// this lets a test or a user check it on one machine. It is read once, at
+// start-up.
+func init() {
+	switch os.Getenv("TAILOR_KERNELS") {
+	case "avx2":
+		hasAVX512, hasBF16 = false, false
+		if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+			gemmKern = &avx2Kernel
+		} else {
+			hasAVX2, gemmKern = false, &genericKernel
+		}
+	case "generic":
+		hasAVX512, hasAVX2, hasBF16 = false, false, false
+		gemmKern = &genericKernel
+	}
+}
 
 // simdLoops lists the vector loop families this build and CPU can run,
 // best first; tests switch hasAVX512 and hasAVX2 to cover each.

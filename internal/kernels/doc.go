@@ -13,4 +13,10 @@
 // CPU, they flush tiny values to zero, by a rule (optimizer.go) that gives
 // the same bits on every CPU and in the portable build. CountSubnormals
 // checks a buffer for them.
+//
+// The loops are chosen at start-up from what the CPU offers (AVX-512, AVX2
+// with FMA, or portable Go; -tags purego forces the portable ones); float32
+// results are the same bits on every path. The environment variable
+// TAILOR_KERNELS=avx2 or TAILOR_KERNELS=generic restricts the choice, to
+// check that on one machine.
 package kernels

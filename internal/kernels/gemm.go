@@ -13,8 +13,10 @@ import "unsafe"
 // only over rows and columns of C, never over k, and every element of C is
 // reduced over k in the same order (k blocks of a size that depends only on
 // k, then the micro-kernel's sequential FMA chain) whichever part computes
-// it. They do depend on the micro-kernel (see SIMD): FMA and non-FMA paths
-// round differently.
+// it. Nor do they depend on the micro-kernel (see SIMD): the AVX-512, AVX2
+// and portable kernels use the same k blocks and fused multiply-adds (the
+// portable one emulates them exactly, fma32), so every path gives the same
+// bits.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	sgemm(Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
@@ -362,7 +364,9 @@ func (t *gemmTask) block(buf *packBuf, i0, i1, j0, j1 int) {
 								if beta == 0 {
 									crow[j] = t.alpha * v
 								} else {
-									crow[j] = t.alpha*v + beta*crow[j]
+									// the kernels' epilogue: one rounding of alpha·acc,
+									// then a fused multiply-add
+									crow[j] = fma32(beta, crow[j], t.alpha*v)
 								}
 							}
 						}
