@@ -91,6 +91,7 @@ func parallelChunks(n, chunks int, body rangeFunc) {
 	j.body, j.n, j.parts = body, n, chunks
 	j.next.Store(0)
 	j.wg.Add(chunks)
+	j.pending.Store(int32(chunks))
 	j.refs.Store(1)
 	helpers := min(chunks, w) - 1
 	if mono() < p.contendedUntil.Load() {
@@ -110,8 +111,15 @@ func parallelChunks(n, chunks int, body rangeFunc) {
 			j.refs.Add(-1)
 		}
 	}
+	if helpers > 0 && !hot {
+		// The send readied a parked worker onto this goroutine's P (as its
+		// next goroutine), where it would wait until this call blocks —
+		// after the caller had run every chunk. Yielding once lets it
+		// start now; an idle P's thread picks the caller up.
+		runtime.Gosched()
+	}
 	own := j.work()
-	j.wg.Wait()
+	j.wait()
 	if helpers > 0 && hot {
 		p.observe(own == chunks)
 	}
@@ -135,11 +143,14 @@ func parallelChunks(n, chunks int, body rangeFunc) {
 // job is one parallelFor call. Workers receive a pointer to it once per
 // helper wanted and claim chunks from next; refs counts the goroutines that
 // still hold the pointer, and the last one returns the job to the free list.
+// pending counts the chunks not yet finished, which the caller polls (see
+// wait); wg counts them too, for a caller that has polled long enough.
 type job struct {
 	body     rangeFunc
 	n, parts int
 	next     atomic.Int64
 	refs     atomic.Int32
+	pending  atomic.Int32
 	wg       sync.WaitGroup
 }
 
@@ -152,9 +163,37 @@ func (j *job) work() int {
 			return ran
 		}
 		j.body.run(t*j.n/j.parts, (t+1)*j.n/j.parts)
-		j.wg.Done()
+		j.wg.Done() // before pending: once pending is 0, wg is too
+		j.pending.Add(-1)
 		ran++
 	}
+}
+
+// waitSpin is how long the caller of a parallel call polls for the
+// workers' chunks to finish before it blocks.
+const waitSpin = 50 * time.Microsecond
+
+// wait returns once every chunk of j has finished. Blocking at once would
+// hand the goroutine that finishes the last chunk the job of waking the
+// caller — which the scheduler does by queueing the caller behind it on
+// that worker's P, so the two trade threads and the worker loses its place
+// polling the queue; chunks take microseconds, so the caller polls first,
+// yielding now and then, and blocks only when they take longer than
+// waitSpin (a busy machine).
+func (j *job) wait() {
+	if j.pending.Load() == 0 {
+		return
+	}
+	start := time.Now()
+	for i := 1; j.pending.Load() > 0; i++ {
+		if i%256 == 0 {
+			if time.Since(start) > waitSpin {
+				break
+			}
+			runtime.Gosched()
+		}
+	}
+	j.wg.Wait()
 }
 
 type pool struct {
