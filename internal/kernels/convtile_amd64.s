@@ -14,11 +14,11 @@
 	VFMADD231PS  Z0, bc, acc0; \
 	VFMADD231PS  Z1, bc, acc1
 
-// TSTEP is one k step: B's packed row (32 floats) times the eight windows'
-// values at byte offset AX.
+// TSTEP is one k step: B's packed row (32 floats, zero past nr, so read
+// unmasked) times the eight windows' values at byte offset AX.
 #define TSTEP \
-	VMOVUPS.Z (BX), K1, Z0; \
-	VMOVUPS.Z 64(BX), K2, Z1; \
+	VMOVUPS (BX), Z0; \
+	VMOVUPS 64(BX), Z1; \
 	TROW((R8)(AX*1), Z2, Z16, Z17); \
 	TROW((R9)(AX*1), Z3, Z18, Z19); \
 	TROW((R10)(AX*1), Z4, Z20, Z21); \

@@ -21,6 +21,22 @@
 //	Z0, Z1	B row p; Z2-Z9 broadcasts of A[i][p]
 //	Z16-Z31	accumulators, row i in Z(16+2i), Z(17+2i)
 
+// STEP512F is STEP512 for a full-width tile: B's row loaded unmasked
+// (masked loads measured 3-4% slower on Zen 4 at 1024³).
+#define STEP512F \
+	VMOVUPS (BX), Z0; \
+	VMOVUPS 64(BX), Z1; \
+	ROW512((SI), Z2, Z16, Z17); \
+	ROW512((SI)(R8*1), Z3, Z18, Z19); \
+	ROW512((SI)(R8*2), Z4, Z20, Z21); \
+	ROW512((SI)(R9*1), Z5, Z22, Z23); \
+	ROW512((SI)(R8*4), Z6, Z24, Z25); \
+	ROW512((SI)(R10*1), Z7, Z26, Z27); \
+	ROW512((SI)(R9*2), Z8, Z28, Z29); \
+	ROW512((SI)(R11*1), Z9, Z30, Z31); \
+	ADDQ R12, SI; \
+	ADDQ R13, BX
+
 #define ROW512(addr, bc, acc0, acc1) \
 	VBROADCASTSS addr, bc; \
 	VFMADD231PS  Z0, bc, acc0; \
@@ -83,6 +99,17 @@ TEXT ·sgemmKernelAVX512(SB), NOSPLIT, $0-96
 	MOVQ DI, CX
 	SHRQ $2, CX
 	JZ   tail512
+	CMPQ nr+88(FP), $32
+	JNE  loop512
+
+loop512f:
+	STEP512F
+	STEP512F
+	STEP512F
+	STEP512F
+	DECQ CX
+	JNZ  loop512f
+	JMP  tail512
 
 loop512:
 	STEP512
