@@ -10,10 +10,11 @@
 // bgemmKernel7AVX512, near the end of this file), which differ only in their
 // step. It stands here, before any TEXT, because it names their arguments
 // (go vet checks such names against the function they appear in). It is
-// sgemmKernelAVX512's prologue and epilogue around a loop over segments:
+// sgemmKernelAVX512's prologue and epilogue around a loop over segments
+// (STEPF is STEP with B loaded unmasked, for full-width tiles):
 // AX counts them down and DX = (segStride − kp·csA)·4 bytes takes A from
 // the end of one segment to the start of the next.
-#define BGEMM_BODY(STEP) \
+#define BGEMM_BODY(STEP, STEPF) \
 	MOVQ kp+0(FP), DI; \
 	MOVQ a+8(FP), SI; \
 	MOVQ rsA+16(FP), R8; \
@@ -59,6 +60,16 @@ seg: \
 	MOVQ DI, CX; \
 	SHRQ $2, CX; \
 	JZ   tail; \
+	CMPQ nr+88(FP), $32; \
+	JNE  loop; \
+loopf: \
+	STEPF; \
+	STEPF; \
+	STEPF; \
+	STEPF; \
+	DECQ CX; \
+	JNZ  loopf; \
+	JMP  tail; \
 loop: \
 	STEP; \
 	STEP; \
@@ -181,6 +192,29 @@ done: \
 	ROWBF((SI)(R10*1), Z7, DP_Z26, DP_Z27); \
 	ROWBF((SI)(R9*2), Z8, DP_Z28, DP_Z29)
 
+// ROWS7BFF is ROWS7BF for a full-width tile: B loaded unmasked.
+#define ROWS7BFF \
+	VMOVDQU32 (BX), Z0; \
+	VMOVDQU32 64(BX), Z1; \
+	ROWBF((SI), Z2, DP_Z16, DP_Z17); \
+	ROWBF((SI)(R8*1), Z3, DP_Z18, DP_Z19); \
+	ROWBF((SI)(R8*2), Z4, DP_Z20, DP_Z21); \
+	ROWBF((SI)(R9*1), Z5, DP_Z22, DP_Z23); \
+	ROWBF((SI)(R8*4), Z6, DP_Z24, DP_Z25); \
+	ROWBF((SI)(R10*1), Z7, DP_Z26, DP_Z27); \
+	ROWBF((SI)(R9*2), Z8, DP_Z28, DP_Z29)
+
+#define STEPBFF \
+	ROWS7BFF; \
+	ROWBF((SI)(R11*1), Z9, DP_Z30, DP_Z31); \
+	ADDQ R12, SI; \
+	ADDQ R13, BX
+
+#define STEPBF7F \
+	ROWS7BFF; \
+	ADDQ R12, SI; \
+	ADDQ R13, BX
+
 #define STEPBF \
 	ROWS7BF; \
 	ROWBF((SI)(R11*1), Z9, DP_Z30, DP_Z31); \
@@ -193,7 +227,7 @@ done: \
 	ADDQ R13, BX
 
 TEXT ·bgemmKernelAVX512(SB), NOSPLIT, $0-112
-	BGEMM_BODY(STEPBF)
+	BGEMM_BODY(STEPBF, STEPBFF)
 
 // func bgemmKernel7AVX512(kp int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int,
 //	c unsafe.Pointer, ldc int, alpha, beta float32, flags, mr, nr, nseg, segStride int)
@@ -201,7 +235,7 @@ TEXT ·bgemmKernelAVX512(SB), NOSPLIT, $0-112
 // The same over a 7×32 tile (mr ≤ 7, A read for 7 rows): the convolutions
 // of 28-, 14- and 7-wide images cut their rows into whole tiles.
 TEXT ·bgemmKernel7AVX512(SB), NOSPLIT, $0-112
-	BGEMM_BODY(STEPBF7)
+	BGEMM_BODY(STEPBF7, STEPBF7F)
 
 // ---------------------------------------------------------------------------
 // func toBF16AVX512(dst *uint16, src *float32, n int)
