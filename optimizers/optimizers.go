@@ -117,10 +117,9 @@ func (a *AdamOptimizer) Apply(w *params.Arena) {
 	a.iterations++
 	t := float64(a.iterations)
 	lrT := lr * math.Sqrt(1-math.Pow(a.beta2, t)) / (1 - math.Pow(a.beta1, t))
-	if a.weightDecay != 0 {
-		kernels.Scale(values, float32(1-lr*a.weightDecay))
-	}
-	kernels.AdamUpdate(values, grads, a.m, a.v, float32(lrT), float32(a.beta1), float32(a.beta2), float32(a.epsilon))
+	// AdamW's decay is fused into the same pass (1 for plain Adam).
+	decay := float32(1 - lr*a.weightDecay)
+	kernels.AdamWUpdate(values, grads, a.m, a.v, float32(lrT), float32(a.beta1), float32(a.beta2), float32(a.epsilon), decay)
 }
 
 // checkArena panics when an optimizer's state does not fit the arena it is
@@ -223,10 +222,7 @@ func (s *SGDOptimizer) Apply(w *params.Arena) {
 	}
 	lr := float32(s.LearningRate())
 	s.iterations++
-	if s.weightDecay != 0 {
-		kernels.Scale(values, 1-lr*float32(s.weightDecay))
-	}
-	kernels.SGDUpdate(values, grads, s.velocity, lr, float32(s.momentum), s.nesterov)
+	kernels.SGDWUpdate(values, grads, s.velocity, lr, float32(s.momentum), s.nesterov, 1-lr*float32(s.weightDecay))
 }
 
 // Config returns learning_rate, momentum and nesterov, and weight_decay

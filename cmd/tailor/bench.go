@@ -2,11 +2,18 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,19 +21,46 @@ import (
 	"github.com/tailor-ml/tailor/internal/kernels"
 	"github.com/tailor-ml/tailor/metrics"
 	"github.com/tailor-ml/tailor/models"
+	"github.com/tailor-ml/tailor/tensor"
 )
 
 // benchReport is what tailor bench measures; --json writes it.
 type benchReport struct {
-	CPU     string       `json:"cpu"`
-	Cores   int          `json:"cores"`
-	SIMD    string       `json:"simd"`
-	BF16    bool         `json:"bf16"` // mixed_bfloat16 layers run natively (AVX512_BF16)
-	Go      string       `json:"go"`
-	Sgemm   []gemmResult `json:"sgemm"`
-	Train   []trainBench `json:"train,omitempty"`
-	Predict *predictRes  `json:"predict,omitempty"`
-	Step    *stepAllocs  `json:"train_step,omitempty"`
+	CPU       string       `json:"cpu"` // the processor's model name
+	Vendor    string       `json:"cpu_vendor"`
+	Family    int          `json:"cpu_family"`
+	ModelID   int          `json:"cpu_model_id"`
+	Microarch string       `json:"microarch,omitempty"`
+	Features  []string     `json:"features"`
+	Cores     int          `json:"cores"`
+	SIMD      string       `json:"simd"`
+	BF16      bool         `json:"bf16"` // mixed_bfloat16 layers run natively (AVX512_BF16)
+	DType     dtypeReport  `json:"dtype_auto"`
+	Subnormal subnormals   `json:"subnormals"`
+	Go        string       `json:"go"`
+	Sgemm     []gemmResult `json:"sgemm"`
+	Train     []trainBench `json:"train,omitempty"`
+	Predict   *predictRes  `json:"predict,omitempty"`
+	Step      *stepAllocs  `json:"train_step,omitempty"`
+	PyTorch   *peerReport  `json:"pytorch,omitempty"`
+}
+
+// dtypeReport is what a dtype policy "auto" resolves to here, and why.
+type dtypeReport struct {
+	Policy string `json:"policy"` // "mixed_bfloat16" or "float32"
+	Reason string `json:"reason"`
+	// BF16GFLOPS and F32GFLOPS are kernels.MeasureBF16's timing of one
+	// convolution block, on one thread (BF16GFLOPS 0 where bfloat16 does
+	// not run natively).
+	BF16GFLOPS float64 `json:"bf16_gflops"`
+	F32GFLOPS  float64 `json:"f32_gflops"`
+}
+
+// subnormals says how the kernels treat subnormal floats.
+type subnormals struct {
+	Flushed    bool    `json:"flushed"`
+	FlushBelow float64 `json:"flush_below"`
+	Rule       string  `json:"rule"`
 }
 
 type gemmResult struct {
@@ -37,11 +71,12 @@ type gemmResult struct {
 }
 
 type trainBench struct {
-	Model          string  `json:"model"`
-	BatchSize      int     `json:"batch_size"`
-	Threads        int     `json:"threads"`
-	SecondsByEpoch float64 `json:"seconds_per_epoch"`
-	TestAccuracy   float64 `json:"test_accuracy"`
+	Model          string    `json:"model"`
+	BatchSize      int       `json:"batch_size"`
+	Threads        int       `json:"threads"`
+	SecondsByEpoch float64   `json:"seconds_per_epoch"` // the fastest epoch
+	EpochSeconds   []float64 `json:"epoch_seconds"`
+	TestAccuracy   float64   `json:"test_accuracy"`
 }
 
 type predictRes struct {
@@ -56,6 +91,23 @@ type stepAllocs struct {
 	AllocsPerStep float64 `json:"allocs_per_step"`
 	BytesPerStep  float64 `json:"bytes_per_step"`
 	MicrosPerStep float64 `json:"microseconds_per_step"`
+}
+
+// peerReport holds the PyTorch reference's own JSON lines, measured in the
+// same run, and the ratios of Tailor's figures to them.
+type peerReport struct {
+	Gemm   json.RawMessage `json:"gemm,omitempty"`
+	Train  json.RawMessage `json:"train,omitempty"`
+	Ratios []ratio         `json:"ratios"`
+}
+
+// ratio is one comparison: how many times faster Tailor is (above 1) or
+// slower (below 1).
+type ratio struct {
+	What    string  `json:"what"`
+	Tailor  float64 `json:"tailor"`
+	PyTorch float64 `json:"pytorch"`
+	Speedup float64 `json:"speedup"` // Tailor's speed over PyTorch's
 }
 
 // gemmCase is one product that bench times, named after where it occurs.
@@ -75,16 +127,23 @@ func gemmCases() []gemmCase {
 		gemmCase{"mlp backward xᵀ·dz", true, false, 784, 128, 32},
 		gemmCase{"mlp backward dz·W2ᵀ", false, true, 32, 128, 10},
 		gemmCase{"mlp predict x·W1", false, false, 256, 128, 784},
+		gemmCase{"cnn conv2 windows·K", false, false, 6272, 64, 288},
+		gemmCase{"cnn dense xᵀ·dz", true, false, 3136, 128, 32},
 	)
 }
 
+// peerModels maps Tailor's model names to the PyTorch reference's.
+var peerModels = map[string]string{"mlp": "mlp", "ref-cnn": "cnn"}
+
 func runBench(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "bench", "[--json FILE] [--model mlp] [--epochs 1] [--skip-train] [--data DIR]")
+	fs := newFlags(e, "bench", "[--json FILE] [--model mlp] [--epochs 1] [--batch-sizes 32,128] [--skip-train] [--skip-sgemm] [--pytorch DIR] [--data DIR]")
 	jsonPath := fs.String("json", "", "write the figures as JSON to this file")
 	name := fs.String("model", "mlp", "the model whose training and prediction are timed: one of "+joinNames())
 	epochs := fs.Int("epochs", 1, "epochs timed per training setting (the fastest counts)")
 	batches := fs.String("batch-sizes", "32,128", "comma-separated batch sizes to time training at")
 	skipTrain := fs.Bool("skip-train", false, "time the kernels only")
+	skipSgemm := fs.Bool("skip-sgemm", false, "do not time SGEMM")
+	peer := fs.String("pytorch", "", "also run the PyTorch reference in this directory (its run.sh) on the same work, and print the ratios")
 	dir := fs.String("data", "", "directory holding the Fashion-MNIST IDX files")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -99,14 +158,60 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	if err := checkOutput("--json", *jsonPath); err != nil {
 		return err
 	}
-	w := e.stdout
-	rep := benchReport{CPU: cpuModel(), Cores: runtime.NumCPU(), SIMD: kernels.SIMD(), BF16: kernels.HasBF16(), Go: runtime.Version()}
-	bf16 := "float32 (no AVX512_BF16)"
-	if rep.BF16 {
-		bf16 = "native"
+	if *peer != "" {
+		if _, err := os.Stat(filepath.Join(*peer, "run.sh")); err != nil {
+			return fmt.Errorf("--pytorch %s: no run.sh there (see its README for the set-up)", *peer)
+		}
+		if _, ok := peerModels[*name]; !ok && !*skipTrain {
+			return fmt.Errorf("--pytorch: the reference trains only %v, not %q", keys(peerModels), *name)
+		}
 	}
-	fmt.Fprintf(w, "cpu: %s, %d cores, SIMD: %s, mixed_bfloat16: %s, %s\n\n", rep.CPU, rep.Cores, rep.SIMD, bf16, rep.Go)
+	w := e.stdout
+	c := kernels.CPU()
+	rep := benchReport{CPU: c.Model, Vendor: c.Vendor, Family: c.Family, ModelID: c.ModelID, Microarch: c.Microarch, Features: c.Features,
+		Cores: runtime.NumCPU(), SIMD: kernels.SIMD(), BF16: kernels.HasBF16(), Go: runtime.Version()}
+	prefer, why := kernels.PreferBF16()
+	rep.DType = dtypeReport{Policy: "float32", Reason: why}
+	if prefer {
+		rep.DType.Policy = "mixed_bfloat16"
+	}
+	rep.DType.BF16GFLOPS, rep.DType.F32GFLOPS = kernels.MeasureBF16()
+	rep.Subnormal = subnormals{Flushed: true, FlushBelow: kernels.FlushBelow,
+		Rule: "optimizer updates run with FTZ/DAZ and store state below 2^-95 as +0, the same bits on every path"}
+	fmt.Fprintf(w, "cpu: %s, %d cores, SIMD: %s, %s\n", c, rep.Cores, rep.SIMD, rep.Go)
+	fmt.Fprintf(w, "dtype auto: %s (%s)\n", rep.DType.Policy, rep.DType.Reason)
+	if rep.BF16 {
+		fmt.Fprintf(w, "  measured at a convolution block, 1 thread: bfloat16 %.0f GFLOP/s, float32 %.0f (%.2f×)\n",
+			rep.DType.BF16GFLOPS, rep.DType.F32GFLOPS, rep.DType.BF16GFLOPS/rep.DType.F32GFLOPS)
+	}
+	fmt.Fprintf(w, "subnormals: flushed (%s)\n\n", rep.Subnormal.Rule)
 
+	if !*skipSgemm {
+		if err := benchSgemm(ctx, w, &rep); err != nil {
+			return err
+		}
+	}
+	if !*skipTrain {
+		if err := benchModel(ctx, e, &rep, *name, sizes, *epochs, *dir); err != nil {
+			return err
+		}
+	}
+	if *peer != "" {
+		p, err := runPeer(ctx, e, *peer, &rep, *name, *epochs, *skipTrain)
+		if err != nil {
+			return err
+		}
+		rep.PyTorch = p
+		printRatios(w, p.Ratios)
+	}
+	if *jsonPath != "" {
+		return writeJSON(*jsonPath, rep)
+	}
+	return nil
+}
+
+// benchSgemm times gemmCases on 1 and all threads.
+func benchSgemm(ctx context.Context, w io.Writer, rep *benchReport) error {
 	fmt.Fprintf(w, "%-24s %-16s %8s %10s\n", "SGEMM", "m×n×k", "threads", "GFLOP/s")
 	for _, c := range gemmCases() {
 		for _, th := range threadCounts() {
@@ -118,14 +223,6 @@ func runBench(ctx context.Context, e *env, args []string) error {
 				return err
 			}
 		}
-	}
-	if !*skipTrain {
-		if err := benchModel(ctx, e, &rep, *name, sizes, *epochs, *dir); err != nil {
-			return err
-		}
-	}
-	if *jsonPath != "" {
-		return writeJSON(*jsonPath, rep)
 	}
 	return nil
 }
@@ -141,6 +238,15 @@ func batchSizes(list string) ([]int, error) {
 		sizes = append(sizes, batch)
 	}
 	return sizes, nil
+}
+
+func keys(m map[string]string) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
 }
 
 // threadCounts is 1 and, on a multi-core machine, every core.
@@ -198,26 +304,26 @@ func benchModel(ctx context.Context, e *env, rep *benchReport, name string, size
 	tx, ty := images(test, 1.0/255)
 	w := e.stdout
 	var model *tailor.Model
-	fmt.Fprintf(w, "\n%-8s %6s %8s %12s %10s\n", "train", "batch", "threads", "s/epoch", "test acc")
+	fmt.Fprintf(w, "\n%-8s %6s %8s %12s %10s   %s\n", "train", "batch", "threads", "s/epoch", "test acc", "each epoch")
 	for _, batch := range sizes {
 		if model, err = compiled(name, 1, models.Steps(epochs, x.Len(), batch)); err != nil {
 			return err
 		}
-		hist, err := model.Fit(ctx, dataset(x, y), tailor.FitOptions{Epochs: epochs, BatchSize: batch, Seed: 1, Verbose: tailor.Silent})
+		seconds, acc, err := fitAndEvaluate(ctx, model, x, y, tx, ty, epochs, batch)
 		if err != nil {
 			return err
 		}
-		_, scores, err := model.Evaluate(ctx, dataset(tx, ty), tailor.EvaluateOptions{})
-		if err != nil {
-			return err
-		}
-		best := hist.Seconds[0]
-		for _, s := range hist.Seconds {
+		best := seconds[0]
+		for _, s := range seconds {
 			best = min(best, s)
 		}
-		tb := trainBench{Model: name, BatchSize: batch, Threads: runtime.GOMAXPROCS(0), SecondsByEpoch: best, TestAccuracy: scores["accuracy"]}
+		tb := trainBench{Model: name, BatchSize: batch, Threads: runtime.GOMAXPROCS(0), SecondsByEpoch: best, EpochSeconds: seconds, TestAccuracy: acc}
 		rep.Train = append(rep.Train, tb)
-		fmt.Fprintf(w, "%-8s %6d %8d %12.3f %10.4f\n", name, batch, tb.Threads, best, tb.TestAccuracy)
+		each := make([]string, len(seconds))
+		for i, s := range seconds {
+			each[i] = strconv.FormatFloat(s, 'f', 3, 64)
+		}
+		fmt.Fprintf(w, "%-8s %6d %8d %12.3f %10.4f   %s\n", name, batch, tb.Threads, best, tb.TestAccuracy, strings.Join(each, " "))
 	}
 
 	// Prediction over the whole test set, best of five.
@@ -260,6 +366,21 @@ func benchModel(ctx context.Context, e *env, rep *benchReport, name string, size
 	return nil
 }
 
+// fitAndEvaluate trains model for epochs on (x, y) in batches of batch,
+// silently, and returns each epoch's seconds and the test accuracy on (tx,
+// ty). It is the one place bench calls Fit and Evaluate.
+func fitAndEvaluate(ctx context.Context, model *tailor.Model, x, y, tx, ty *tensor.Tensor, epochs, batch int) ([]float64, float64, error) {
+	hist, err := model.Fit(ctx, dataset(x, y), tailor.FitOptions{Epochs: epochs, BatchSize: batch, Seed: 1, Verbose: tailor.Silent})
+	if err != nil {
+		return nil, 0, err
+	}
+	_, scores, err := model.Evaluate(ctx, dataset(tx, ty), tailor.EvaluateOptions{})
+	if err != nil {
+		return nil, 0, err
+	}
+	return hist.Seconds, scores["accuracy"], nil
+}
+
 // compiled returns a fresh model, its weights drawn from seed, compiled
 // with its recipe's optimizer for a run of steps training steps, its
 // recipe's sparse categorical cross-entropy and accuracy.
@@ -278,18 +399,118 @@ func compiled(name string, seed uint64, steps int64) (*tailor.Model, error) {
 	return m, m.Compile(recipe.Optimizer(steps), recipe.Loss(), metrics.Accuracy())
 }
 
-// cpuModel reads the processor's name from /proc/cpuinfo where there is one.
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return runtime.GOARCH
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
+// runPeer runs the PyTorch reference in dir on the work bench just timed
+// — SGEMM 1024³ on 1 and all threads where rep has SGEMM figures and,
+// unless skipTrain, epochs of the model at batch 32 on all threads, with
+// prediction over the test set — and compares its figures with rep's.
+func runPeer(ctx context.Context, e *env, dir string, rep *benchReport, name string, epochs int, skipTrain bool) (*peerReport, error) {
+	fmt.Fprintf(e.stdout, "\nrunning the PyTorch reference (%s) ...\n", dir)
+	p := &peerReport{}
+	if len(rep.Sgemm) > 0 {
+		if err := peerGemm(ctx, dir, rep, p); err != nil {
+			return nil, err
 		}
 	}
-	return runtime.GOARCH
+	if skipTrain {
+		return p, nil
+	}
+	n := runtime.GOMAXPROCS(0)
+	tr, err := peerJSON(ctx, dir, []string{"--model", peerModels[name], "--epochs", strconv.Itoa(epochs), "--batch-size", "32", "--threads", strconv.Itoa(n)})
+	if err != nil {
+		return nil, err
+	}
+	p.Train = tr
+	var train struct {
+		EpochMin   float64 `json:"epoch_seconds_min"`
+		PredictMin float64 `json:"predict_seconds_min"`
+	}
+	if err := json.Unmarshal(tr, &train); err != nil {
+		return nil, fmt.Errorf("the PyTorch reference's training JSON: %w", err)
+	}
+	for _, t := range rep.Train {
+		if t.BatchSize == 32 && train.EpochMin > 0 {
+			p.Ratios = append(p.Ratios, ratio{fmt.Sprintf("%s s/epoch (fastest), batch 32, %d threads", name, n), t.SecondsByEpoch, train.EpochMin, train.EpochMin / t.SecondsByEpoch})
+		}
+	}
+	if rep.Predict != nil && train.PredictMin > 0 {
+		p.Ratios = append(p.Ratios, ratio{fmt.Sprintf("%s predict 10k images, s", name), rep.Predict.Seconds, train.PredictMin, train.PredictMin / rep.Predict.Seconds})
+	}
+	return p, nil
+}
+
+// peerGemm runs the reference's SGEMM 1024³ on the thread counts bench
+// used and adds the ratios to p.
+func peerGemm(ctx context.Context, dir string, rep *benchReport, p *peerReport) error {
+	threads := threadCounts()
+	args := []string{"--mode", "gemm", "--gemm-sizes", "1024", "--gemm-threads"}
+	for _, th := range threads {
+		args = append(args, strconv.Itoa(th))
+	}
+	g, err := peerJSON(ctx, dir, args)
+	if err != nil {
+		return err
+	}
+	p.Gemm = g
+	var gemm struct {
+		Results []struct {
+			N         int     `json:"n"`
+			Threads   int     `json:"threads"`
+			GFLOPSMax float64 `json:"gflops_max"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(g, &gemm); err != nil {
+		return fmt.Errorf("the PyTorch reference's gemm JSON: %w", err)
+	}
+	for _, th := range threads {
+		t := 0.0
+		for _, r := range rep.Sgemm {
+			if r.Name == "square 1024" && r.Threads == th {
+				t = r.GFLOPS
+			}
+		}
+		for _, r := range gemm.Results {
+			if r.N == 1024 && r.Threads == th && t > 0 && r.GFLOPSMax > 0 {
+				p.Ratios = append(p.Ratios, ratio{fmt.Sprintf("SGEMM 1024³ GFLOP/s, %d thread(s)", th), t, r.GFLOPSMax, t / r.GFLOPSMax})
+			}
+		}
+	}
+	return nil
+}
+
+// peerJSON runs dir/run.sh with args and returns its JSON line.
+func peerJSON(ctx context.Context, dir string, args []string) (json.RawMessage, error) {
+	cmd := exec.CommandContext(ctx, "bash", append([]string{filepath.Join(dir, "run.sh")}, args...)...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("the PyTorch reference (%s %s): %w: %s", filepath.Join(dir, "run.sh"), strings.Join(args, " "), err, strings.TrimSpace(errOut.String()))
+	}
+	return lastJSONLine(out.Bytes())
+}
+
+// lastJSONLine returns the JSON after "JSON " on the last line that has
+// one, as the reference prints its figures.
+func lastJSONLine(out []byte) (json.RawMessage, error) {
+	var found []byte
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<16), 1<<24)
+	for sc.Scan() {
+		if rest, ok := bytes.CutPrefix(sc.Bytes(), []byte("JSON ")); ok {
+			found = append(found[:0], rest...)
+		}
+	}
+	if found == nil {
+		return nil, fmt.Errorf("the PyTorch reference printed no JSON line")
+	}
+	if !json.Valid(found) {
+		return nil, fmt.Errorf("the PyTorch reference's JSON line is not valid JSON: %.80q", found)
+	}
+	return found, nil
+}
+
+func printRatios(w io.Writer, rs []ratio) {
+	fmt.Fprintf(w, "\n%-48s %10s %10s %9s\n", "Tailor against PyTorch, same run", "Tailor", "PyTorch", "speedup")
+	for _, r := range rs {
+		fmt.Fprintf(w, "%-48s %10.3f %10.3f %8.2f×\n", r.What, r.Tailor, r.PyTorch, r.Speedup)
+	}
 }

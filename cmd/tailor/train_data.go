@@ -250,7 +250,7 @@ func printScores(w io.Writer, split string, s *classScores, names []string) {
 	fmt.Fprintf(w, "%s: %.4f (%d of %d)\n", titleCase(split+"accuracy"), s.accuracy, int(s.accuracy*float64(n)+0.5), n)
 	if len(names) == 2 {
 		tp, fp, fn := s.confusion[1][1], s.confusion[0][1], s.confusion[1][0]
-		fmt.Fprintf(w, "Precision and recall of %q: %.4f, %.4f\n", names[1], ratio(tp, tp+fp), ratio(tp, tp+fn))
+		fmt.Fprintf(w, "Precision and recall of %q: %.4f, %.4f\n", names[1], fraction(tp, tp+fp), fraction(tp, tp+fn))
 	}
 	fmt.Fprintf(w, "Per-class %saccuracy:\n", split)
 	width := 12
@@ -271,7 +271,8 @@ func titleCase(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-func ratio(a, b int) float64 {
+// fraction is a/b, 0 when b is 0.
+func fraction(a, b int) float64 {
 	if b == 0 {
 		return 0
 	}

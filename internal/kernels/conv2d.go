@@ -34,6 +34,9 @@ type Conv struct {
 	wb   []uint16 // the kernel (or the rotated kernel), rounded
 	wp   []uint32 // and in pairs
 	bfs  []bfBufs // per chunk
+
+	noDirect bool          // tests: keep to the general path (see conv3x3.go)
+	dps      [2]directPass // Forward's and InputGrad's in-place plans
 }
 
 // bfBufs is one chunk's working space in the bfloat16 passes; each buffer
@@ -69,11 +72,14 @@ func NewConv(g ConvGeom, f int) *Conv {
 // the chunks are one per thread, but at least four, so that the parts —
 // and the partial sums of KernelGrad, added in part order — are the same
 // on one to four threads.
-func (c *Conv) plan(n, p, k, out int, bf bool) convTask {
+func (c *Conv) plan(n, p, k, out int, bf bool, read windowRead, g *ConvGeom) convTask {
 	block := max(1, convBlockBytes/(4*p*(k+out)))
 	nb := (n + block - 1) / block
 	nc := min(nb, max(4, Threads()))
-	t := convTask{n: n, block: block, nb: nb, nc: nc, bf: bf}
+	if bf {
+		read = unfolded
+	}
+	t := convTask{n: n, block: block, nb: nb, nc: nc, bf: bf, read: read}
 	if bf {
 		for len(c.bfs) < nc {
 			c.bfs = append(c.bfs, bfBufs{})
@@ -83,8 +89,15 @@ func (c *Conv) plan(n, p, k, out int, bf bool) convTask {
 	for len(c.bufs) < nc {
 		c.bufs = append(c.bufs, nil)
 	}
+	size := min(block, n) * p * k
+	switch hp, wp := paddedDims(g); read {
+	case direct3x3:
+		size = min(block, n) * hp * wp // the block's padded images
+	case direct:
+		size = hp * wp * g.C // one padded image
+	}
 	for i := range c.bufs[:nc] {
-		c.bufs[i] = grow(c.bufs[i], min(block, n)*p*k)
+		c.bufs[i] = grow(c.bufs[i], size)
 	}
 	return t
 }
@@ -110,6 +123,15 @@ func growTo[T any](s []T, n int) []T {
 	return s[:n]
 }
 
+// convPass names the three passes of a Conv.
+type convPass int
+
+const (
+	convForward convPass = iota
+	convKernelGrad
+	convInputGrad
+)
+
 // convTask is one pass of a Conv over blocks of images; run handles the
 // blocks of one chunk.
 // x is what is unfolded (the images, or dz for InputGrad), y the other
@@ -117,11 +139,22 @@ func growTo[T any](s []T, n int) []T {
 // bfloat16 product (Conv.BF16).
 type convTask struct {
 	c                  *Conv
-	op                 ewOp
+	pass               convPass
 	n, block, nb, nc   int
 	out, x, y, w, bias []float32
+	dp                 *directPass // the in-place plan when read is direct
 	relu, short, bf    bool
+	read               windowRead
 }
+
+// windowRead is how a float32 pass reads the windows.
+type windowRead int
+
+const (
+	unfolded  windowRead = iota // im2col into a block's buffer
+	direct3x3                   // 3×3 over one channel, in place (conv3x3.go)
+	direct                      // in place from a padded image (convdirect.go)
+)
 
 var convTasks freeList[convTask]
 
@@ -156,14 +189,21 @@ func (t *convTask) run(lo, hi int) {
 	buf := c.bufs[chunk]
 	for blk := lo; blk < hi; blk++ {
 		i0, i1 := blk*t.block, min((blk+1)*t.block, t.n)
-		switch t.op {
-		case opConvForward:
+		switch {
+		case t.read == direct:
+			t.directImages(buf, i0, i1)
+		case t.read == direct3x3 && t.pass == convForward:
+			t.forward3(buf, i0, i1)
+		case t.read == direct3x3:
+			k, f := g.PatchSize(), c.f
+			t.kernelGrad3(buf, c.dw[chunk*k*f:(chunk+1)*k*f], i0, i1, blk == lo)
+		case t.pass == convForward:
 			p, k, f := g.Pixels(), g.PatchSize(), c.f
 			rows, cols := unfold(buf, t.x, i0, i1, g)
 			out := t.out[i0*p*f : i1*p*f]
 			sgemmSerial(false, false, rows, f, k, 1, cols, k, t.w, f, 0, out, f)
 			t.addBias(out, rows, f)
-		case opConvKernelGrad:
+		case t.pass == convKernelGrad:
 			p, k, f := g.Pixels(), g.PatchSize(), c.f
 			rows, cols := unfold(buf, t.x, i0, i1, g)
 			dz := t.y[i0*p*f : i1*p*f]
@@ -179,7 +219,7 @@ func (t *convTask) run(lo, hi int) {
 			} else {
 				sgemmSerial(true, false, k, f, rows, 1, cols, k, dz, f, beta, part, f)
 			}
-		case opConvInputGrad:
+		case t.pass == convInputGrad:
 			if gt := &c.gt; gt.H > 0 {
 				p, k, ch := gt.Pixels(), gt.PatchSize(), g.C
 				rows, cols := unfold(buf, t.x, i0, i1, gt)
@@ -205,7 +245,7 @@ func (t *convTask) run(lo, hi int) {
 func (t *convTask) runBF16(chunk, lo, hi int) {
 	c, g := t.c, &t.c.g
 	f := c.f
-	if t.op == opConvInputGrad {
+	if t.pass == convInputGrad {
 		g, f = &c.gt, c.g.C
 	}
 	p, k, in := g.Pixels(), g.PatchSize(), g.InSize()
@@ -221,7 +261,7 @@ func (t *convTask) runBF16(chunk, lo, hi int) {
 	}
 	for blk := lo; blk < hi; blk++ {
 		i0, i1 := blk*t.block, min((blk+1)*t.block, t.n)
-		if t.op == opConvKernelGrad {
+		if t.pass == convKernelGrad {
 			rows, cols := unfoldBlock(i0, i1)
 			kp := (rows + 1) / 2
 			b.colPairs = growTo(b.colPairs, kp*k)
@@ -336,8 +376,19 @@ func (c *Conv) Forward(out, x, w, bias []float32, n int, relu bool) {
 	g := &c.g
 	p, k := g.Pixels(), g.PatchSize()
 	_, _ = out[n*p*c.f-1], x[n*g.InSize()-1]
-	t := c.plan(n, p, k, c.f, c.bf16For(k, c.f, w))
-	t.op, t.out, t.x, t.w, t.bias, t.relu = opConvForward, out, x, w, bias, relu
+	read := unfolded
+	switch {
+	case c.direct3():
+		read = direct3x3
+	case c.directOK(g):
+		read = direct
+	}
+	bf := c.bf16For(k, c.f, w)
+	t := c.plan(n, p, k, c.f, bf, read, g)
+	t.pass, t.out, t.x, t.w, t.bias, t.relu = convForward, out, x, w, bias, relu
+	if t.read == direct {
+		t.dp = c.directPlan(0, g, c.f, w)
+	}
 	c.pass(t)
 }
 
@@ -350,8 +401,12 @@ func (c *Conv) KernelGrad(dw, x, dz []float32, n int) {
 	p, k, f := g.Pixels(), g.PatchSize(), c.f
 	_, _, _ = dw[k*f-1], x[n*g.InSize()-1], dz[n*p*f-1]
 	bf := c.bf16For(k, f, nil)
-	t := c.plan(n, p, k, f, bf)
-	t.op, t.x, t.y, t.short = opConvKernelGrad, x, dz, bf || (k < 16 && f > k)
+	read := unfolded
+	if c.direct3() {
+		read = direct3x3
+	}
+	t := c.plan(n, p, k, f, bf, read, g)
+	t.pass, t.x, t.y, t.short = convKernelGrad, x, dz, bf || (k < 16 && f > k && t.read != direct3x3)
 	c.dw = grow(c.dw, t.nc*k*f)
 	c.pass(t)
 	for part := range t.nc {
@@ -388,10 +443,17 @@ func (c *Conv) InputGrad(dx, dz, w []float32, n int) {
 		k := gt.PatchSize()
 		c.wT = grow(c.wT, k*g.C)
 		RotateKernel(c.wT, w, g.KH, g.KW, g.C, c.f)
-		t = c.plan(n, gt.Pixels(), k, g.C, c.bf16For(k, g.C, c.wT))
+		read := unfolded
+		if c.directOK(gt) {
+			read = direct
+		}
+		t = c.plan(n, gt.Pixels(), k, g.C, c.bf16For(k, g.C, c.wT), read, gt)
+		if t.read == direct {
+			t.dp = c.directPlan(1, gt, g.C, c.wT)
+		}
 	} else {
-		t = c.plan(n, g.Pixels(), g.PatchSize(), c.f, false)
+		t = c.plan(n, g.Pixels(), g.PatchSize(), c.f, false, unfolded, g)
 	}
-	t.op, t.out, t.x, t.w = opConvInputGrad, dx, dz, w
+	t.pass, t.out, t.x, t.w = convInputGrad, dx, dz, w
 	c.pass(t)
 }

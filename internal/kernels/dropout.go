@@ -74,9 +74,27 @@ func Dropout(out, mask, x []float32, hi, lo uint64, threshold uint32, scale floa
 	n := len(mask)
 	out, x = out[:n], x[:n]
 	draws := (n + 3) / 4
-	t := ewTask{op: opDropout, a: out, b: mask, c: x, seed: [2]uint64{hi, lo}, dims: [3]int{int(threshold)}, k: [4]float32{scale}}
-	split(t, draws, n)
+	t := dropoutTask{out: out, mask: mask, x: x, hi: hi, lo: lo, threshold: uint64(threshold), scale: scale}
+	if !worthSplitting(draws, n) {
+		t.run(0, draws)
+	} else {
+		runSplit(&dropoutTasks, t, draws)
+	}
 	return pcgJump(hi, lo, uint64(draws))
+}
+
+// dropoutTask is Dropout over draws [g0, g1).
+type dropoutTask struct {
+	out, mask, x []float32
+	hi, lo       uint64
+	threshold    uint64
+	scale        float32
+}
+
+var dropoutTasks freeList[dropoutTask]
+
+func (t *dropoutTask) run(g0, g1 int) {
+	dropout(t.out, t.mask, t.x, t.hi, t.lo, t.threshold, t.scale, g0, g1)
 }
 
 // dropout fills draws [g0, g1) of Dropout's mask and output.

@@ -4,7 +4,61 @@ import "math"
 
 // AddBias adds bias (length n) to every row of the m×n matrix x.
 func AddBias(x []float32, m, n int, bias []float32) {
-	splitRows(ewTask{op: opAddBias, a: x, b: bias, n: n}, m, n)
+	if !worthSplitting(m, m*n) {
+		addBias(x, m, n, bias)
+		return
+	}
+	runSplit(&biasTasks, biasTask{x: x, m: m, n: n, bias: bias}, m)
+}
+
+// biasTask is AddBias or BiasRelu (with relu set) over rows [lo, hi).
+type biasTask struct {
+	x, bias []float32
+	m, n    int
+	relu    bool
+}
+
+var biasTasks freeList[biasTask]
+
+func (t *biasTask) run(lo, hi int) {
+	x := t.x[lo*t.n : hi*t.n]
+	if t.relu {
+		biasRelu(x, hi-lo, t.n, t.bias)
+	} else {
+		addBias(x, hi-lo, t.n, t.bias)
+	}
+}
+
+// BiasRelu sets x[i][j] = max(x[i][j] + bias[j], 0) for the m×n matrix x:
+// AddBias and Relu in one pass over x.
+func BiasRelu(x []float32, m, n int, bias []float32) {
+	if !worthSplitting(m, m*n) {
+		biasRelu(x, m, n, bias)
+		return
+	}
+	runSplit(&biasTasks, biasTask{x: x, m: m, n: n, bias: bias, relu: true}, m)
+}
+
+func biasRelu(x []float32, m, n int, bias []float32) {
+	bias = bias[:n]
+	if m == 0 {
+		return
+	}
+	_ = x[m*n-1]
+	if hasAVX512 && n%16 == 0 {
+		biasReluAVX512(&x[0], m, n, &bias[0])
+		return
+	}
+	for i := 0; i < m; i++ {
+		row := x[i*n : i*n+n]
+		for j, b := range bias {
+			v := row[j] + b
+			if v < 0 {
+				v = 0
+			}
+			row[j] = v
+		}
+	}
 }
 
 func addBias(x []float32, m, n int, bias []float32) {
@@ -54,7 +108,20 @@ func Scale(x []float32, s float32) {
 }
 
 // Relu sets x[i] = max(x[i], 0) in place.
-func Relu(x []float32) { splitElems(ewTask{op: opRelu, a: x}, len(x)) }
+func Relu(x []float32) {
+	if !worthSplitting(len(x), len(x)) {
+		relu(x)
+		return
+	}
+	runSplit(&reluTasks, reluTask{x: x}, len(x))
+}
+
+// reluTask is Relu over elements [lo, hi).
+type reluTask struct{ x []float32 }
+
+var reluTasks freeList[reluTask]
+
+func (t *reluTask) run(lo, hi int) { relu(t.x[lo:hi]) }
 
 func relu(x []float32) {
 	if hasAVX512 && len(x) > 0 {
@@ -72,8 +139,19 @@ func relu(x []float32) {
 // ReLU's output. dx may alias dy.
 func ReluBackward(dx, dy, y []float32) {
 	dy, y = dy[:len(dx)], y[:len(dx)]
-	splitElems(ewTask{op: opReluBackward, a: dx, b: dy, c: y}, len(dx))
+	if !worthSplitting(len(dx), len(dx)) {
+		reluBackward(dx, dy, y)
+		return
+	}
+	runSplit(&reluBackwardTasks, reluBackwardTask{dx: dx, dy: dy, y: y}, len(dx))
 }
+
+// reluBackwardTask is ReluBackward over elements [lo, hi).
+type reluBackwardTask struct{ dx, dy, y []float32 }
+
+var reluBackwardTasks freeList[reluBackwardTask]
+
+func (t *reluBackwardTask) run(lo, hi int) { reluBackward(t.dx[lo:hi], t.dy[lo:hi], t.y[lo:hi]) }
 
 func reluBackward(dx, dy, y []float32) {
 	if hasAVX512 && len(dx) > 0 {
@@ -157,56 +235,38 @@ func SoftmaxBackward(dx, dy, y []float32, m, n int) {
 	}
 }
 
-// AdamUpdate applies one Adam step to param from grad, updating the first
-// and second moment estimates m and v in place, with Keras's formula:
-//
-//	m = β1·m + (1−β1)·g
-//	v = β2·v + (1−β2)·g²
-//	p = p − lrT·m / (√v + ε)
-//
-// where lrT = lr·√(1−β2ᵗ)/(1−β1ᵗ) is computed by the caller.
-func AdamUpdate(param, grad, m, v []float32, lrT, beta1, beta2, eps float32) {
-	grad, m, v = grad[:len(param)], m[:len(param)], v[:len(param)]
-	splitElems(ewTask{op: opAdam, a: param, b: grad, c: m, d: v, k: [4]float32{lrT, beta1, beta2, eps}}, len(param))
-}
-
-func adamUpdate(param, grad, m, v []float32, lrT, beta1, beta2, eps float32) {
-	if hasAVX512 && len(param) > 0 {
-		c := [6]float32{lrT, beta1, 1 - beta1, beta2, 1 - beta2, eps}
-		adamAVX512(&param[0], &grad[0], &m[0], &v[0], len(param), &c)
+// Mul sets dst[i] = a[i]·b[i]; dst may alias a or b.
+func Mul(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	if !worthSplitting(len(dst), len(dst)) {
+		mul(dst, a, b)
 		return
 	}
-	for i, g := range grad {
-		mi := beta1*m[i] + (1-beta1)*g
-		vi := beta2*v[i] + (1-beta2)*g*g
-		m[i], v[i] = mi, vi
-		param[i] -= lrT * mi / (float32(math.Sqrt(float64(vi))) + eps)
+	runSplit(&mulTasks, mulTask{dst: dst, a: a, b: b}, len(dst))
+}
+
+// mulTask is Mul over elements [lo, hi).
+type mulTask struct{ dst, a, b []float32 }
+
+var mulTasks freeList[mulTask]
+
+func (t *mulTask) run(lo, hi int) { mul(t.dst[lo:hi], t.a[lo:hi], t.b[lo:hi]) }
+
+func mul(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i := range dst {
+		dst[i] = a[i] * b[i]
 	}
 }
 
-// SGDUpdate applies one step of SGD with momentum to param, in Keras's form:
-//
-//	velocity = momentum·velocity − lr·g
-//	p = p + velocity                     (plain)
-//	p = p + momentum·velocity − lr·g     (nesterov)
-//
-// velocity may be nil when momentum is 0.
-func SGDUpdate(param, grad, velocity []float32, lr, momentum float32, nesterov bool) {
-	grad = grad[:len(param)]
-	if momentum == 0 {
-		for i, g := range grad {
-			param[i] -= lr * g
-		}
+// addTo sets dst[i] += src[i].
+func addTo(dst, src []float32) {
+	src = src[:len(dst)]
+	if hasAVX512 && len(dst) >= 16 {
+		addToAVX512(&dst[0], &src[0], len(dst))
 		return
 	}
-	velocity = velocity[:len(param)]
-	for i, g := range grad {
-		v := momentum*velocity[i] - lr*g
-		velocity[i] = v
-		if nesterov {
-			param[i] += momentum*v - lr*g
-		} else {
-			param[i] += v
-		}
+	for i, v := range src {
+		dst[i] += v
 	}
 }

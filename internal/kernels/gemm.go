@@ -13,8 +13,10 @@ import "unsafe"
 // only over rows and columns of C, never over k, and every element of C is
 // reduced over k in the same order (k blocks of a size that depends only on
 // k, then the micro-kernel's sequential FMA chain) whichever part computes
-// it. They do depend on the micro-kernel (see SIMD): FMA and non-FMA paths
-// round differently.
+// it. Nor do they depend on the micro-kernel (see SIMD): the AVX-512, AVX2
+// and portable kernels use the same k blocks and fused multiply-adds (the
+// portable one emulates them exactly, fma32), so every path gives the same
+// bits.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	sgemm(Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
@@ -219,6 +221,16 @@ func gemmSplit(kern *gemmKernel, m, n, k, w int) (pm, pn int) {
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
+// kBlock is the k extent of SGEMM's k blocks for a sum over k with a
+// kernel whose block is at most kc: k split evenly, rounded up to a
+// multiple of 8 (which keeps packing on its fast path). Every element of C
+// is summed block by block, each block's products in order; drivers that
+// compute such sums themselves (conv3x3.go) cut them the same way.
+func kBlock(kc, k int) int {
+	step := ceilDiv(k, ceilDiv(k, kc))
+	return min((step+7)&^7, k)
+}
+
 func scaleC(m, n int, beta float32, c []float32, ldc int) {
 	for i := 0; i < m; i++ {
 		row := c[i*ldc : i*ldc+n]
@@ -267,9 +279,7 @@ func (t *gemmTask) block(buf *packBuf, i0, i1, j0, j1 int) {
 	kr := t.kern
 	MR, NR := kr.mr, kr.nr
 	k := t.k
-	nkb := ceilDiv(k, kr.kc)
-	kcStep := ceilDiv(k, nkb)
-	kcStep = min((kcStep+7)&^7, k) // multiple of 8 keeps packing on the fast path
+	kcStep := kBlock(kr.kc, k)
 	ncb := min(kr.ncb, ceilDiv(j1-j0, NR)*NR)
 	// kb is the k extent of a B block: all of k when that block still fits
 	// the L2 budget, so each C tile is finished (all k blocks) while it is
@@ -354,7 +364,9 @@ func (t *gemmTask) block(buf *packBuf, i0, i1, j0, j1 int) {
 								if beta == 0 {
 									crow[j] = t.alpha * v
 								} else {
-									crow[j] = t.alpha*v + beta*crow[j]
+									// the kernels' epilogue: one rounding of alpha·acc,
+									// then a fused multiply-add
+									crow[j] = fma32(beta, crow[j], t.alpha*v)
 								}
 							}
 						}

@@ -64,38 +64,88 @@ func im2col[T float32 | uint16](cols, x []T, n int, g *ConvGeom) {
 		im2col3(cols, x, n, g)
 		return
 	}
+	if f, ok := any(cols).([]float32); ok && hasAVX512 && rowLen%16 == 0 {
+		im2colAVX512(f, any(x).([]float32), n, g)
+		return
+	}
 	r := 0
 	for b := 0; b < n; b++ {
 		img := x[b*g.InSize() : (b+1)*g.InSize()]
 		for oy := 0; oy < g.OH; oy++ {
-			iy0 := oy*g.SH - g.PadTop
 			for ox := 0; ox < g.OW; ox++ {
-				ix0 := ox*g.SW - g.PadLeft
-				row := cols[r*k : r*k+k]
+				im2colWindow(cols[r*k:r*k+k], img, oy, ox, g)
 				r++
-				inside := ix0 >= 0 && ix0+g.KW <= g.W
-				for ki := 0; ki < g.KH; ki++ {
-					dst := row[ki*rowLen : ki*rowLen+rowLen]
-					iy := iy0 + ki
-					if iy < 0 || iy >= g.H {
-						clear(dst)
-						continue
-					}
-					src := img[iy*g.W*g.C:]
-					if inside {
-						copy(dst, src[ix0*g.C:ix0*g.C+rowLen])
-						continue
-					}
-					for kj := 0; kj < g.KW; kj++ {
-						d := dst[kj*g.C : kj*g.C+g.C]
-						if ix := ix0 + kj; ix >= 0 && ix < g.W {
-							copy(d, src[ix*g.C:ix*g.C+g.C])
-						} else {
-							clear(d)
-						}
-					}
-				}
 			}
+		}
+	}
+}
+
+// im2colWindow writes the window of output (oy, ox) of the image img into
+// row, zero where it hangs over the border.
+func im2colWindow[T float32 | uint16](row, img []T, oy, ox int, g *ConvGeom) {
+	rowLen := g.KW * g.C
+	iy0, ix0 := oy*g.SH-g.PadTop, ox*g.SW-g.PadLeft
+	inside := ix0 >= 0 && ix0+g.KW <= g.W
+	for ki := 0; ki < g.KH; ki++ {
+		dst := row[ki*rowLen : ki*rowLen+rowLen]
+		iy := iy0 + ki
+		if iy < 0 || iy >= g.H {
+			clear(dst)
+			continue
+		}
+		src := img[iy*g.W*g.C:]
+		if inside {
+			copy(dst, src[ix0*g.C:ix0*g.C+rowLen])
+			continue
+		}
+		for kj := 0; kj < g.KW; kj++ {
+			d := dst[kj*g.C : kj*g.C+g.C]
+			if ix := ix0 + kj; ix >= 0 && ix < g.W {
+				copy(d, src[ix*g.C:ix*g.C+g.C])
+			} else {
+				clear(d)
+			}
+		}
+	}
+}
+
+// im2colAVX512 is im2col for float32 images whose window rows (KW·C
+// values) are whole vectors: the outputs whose windows lie inside the image
+// horizontally are copied, a row of outputs at a time, by
+// im2colRowAVX512 (which zero-fills the kernel rows above or below the
+// image); the few at the left and right borders go through im2colWindow.
+func im2colAVX512(cols, x []float32, n int, g *ConvGeom) {
+	k, rowLen := g.PatchSize(), g.KW*g.C
+	// the outputs ox0 ≤ ox < ox1 have their windows inside horizontally
+	ox0 := min((g.PadLeft+g.SW-1)/g.SW, g.OW)
+	ox1 := ox0
+	if g.W >= g.KW {
+		ox1 = max(min((g.W-g.KW+g.PadLeft)/g.SW+1, g.OW), ox0)
+	}
+	for b := 0; b < n; b++ {
+		img := x[b*g.InSize() : (b+1)*g.InSize()]
+		for oy := 0; oy < g.OH; oy++ {
+			r := (b*g.OH + oy) * g.OW
+			for ox := 0; ox < ox0; ox++ {
+				im2colWindow(cols[(r+ox)*k:(r+ox+1)*k], img, oy, ox, g)
+			}
+			for ox := ox1; ox < g.OW; ox++ {
+				im2colWindow(cols[(r+ox)*k:(r+ox+1)*k], img, oy, ox, g)
+			}
+			if ox1 == ox0 {
+				continue
+			}
+			iy0 := oy*g.SH - g.PadTop
+			k0, k1 := max(-iy0, 0), min(g.H-iy0, g.KH) // kernel rows inside the image
+			src := 0                                   // the first window's first row inside
+			if k1 > k0 {
+				src = ((iy0+k0)*g.W + ox0*g.SW - g.PadLeft) * g.C
+				_ = img[src+((ox1-ox0-1)*g.SW)*g.C+(k1-k0-1)*g.W*g.C+rowLen-1]
+			} else {
+				k0, k1 = 0, 0
+			}
+			_ = cols[(r+ox1)*k-1]
+			im2colRowAVX512(&cols[(r+ox0)*k], &img[src], ox1-ox0, rowLen, g.SW*g.C, k0, k1, g.KH, g.W*g.C)
 		}
 	}
 }
@@ -138,18 +188,6 @@ func col2im(dx, cols []float32, n int, g *ConvGeom) {
 				}
 			}
 		}
-	}
-}
-
-// addTo sets dst[i] += src[i].
-func addTo(dst, src []float32) {
-	src = src[:len(dst)]
-	if hasAVX512 && len(dst) >= 16 {
-		addToAVX512(&dst[0], &src[0], len(dst))
-		return
-	}
-	for i, v := range src {
-		dst[i] += v
 	}
 }
 

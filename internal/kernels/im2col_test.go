@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -163,5 +164,37 @@ func BenchmarkIm2col(b *testing.B) {
 				col2im(x, cols, n, &g)
 			}
 		})
+	}
+}
+
+// TestIm2colSIMD compares the vector im2col with the portable one, value
+// for value, over geometries with padding on every side, strides, valid
+// windows and images narrower than the window.
+func TestIm2colSIMD(t *testing.T) {
+	if !hasAVX512 {
+		t.Skip("no AVX-512")
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, tc := range []struct {
+		h, w, c, kh, kw, sh, sw int
+		same                    bool
+	}{
+		{14, 14, 32, 3, 3, 1, 1, true}, {14, 14, 64, 3, 3, 2, 2, true}, {7, 7, 16, 3, 3, 1, 1, false},
+		{9, 6, 16, 5, 4, 1, 2, true}, {3, 2, 16, 5, 5, 1, 1, true}, {2, 9, 32, 1, 3, 1, 1, true}, {8, 8, 48, 2, 2, 2, 2, false},
+	} {
+		g, err := NewConvGeom(tc.h, tc.w, tc.c, tc.kh, tc.kw, tc.sh, tc.sw, tc.same)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 3
+		x := randSlice(rng, n*g.InSize())
+		a, b := randSlice(rng, n*g.Pixels()*g.PatchSize()), randSlice(rng, n*g.Pixels()*g.PatchSize())
+		im2col(a, x, n, &g)
+		func() {
+			defer func(v bool) { hasAVX512 = v }(hasAVX512)
+			hasAVX512 = false
+			im2col(b, x, n, &g)
+		}()
+		same(t, fmt.Sprintf("im2col %+v", tc), a, b)
 	}
 }

@@ -15,13 +15,48 @@ func ColumnMoments(mean, variance []float32, acc []float64, x []float32, m, n in
 	acc = acc[:n]
 	mean, variance = mean[:n], variance[:n]
 	_ = x[m*n-1]
-	reduceBlocks(acc, nil, ewTask{op: opColSums, b: x}, m, n)
+	reduceBlocks(acc, nil, colReduceTask{x: x, m: m, n: n}, m, n)
 	for j := range acc {
 		mean[j] = float32(acc[j] / float64(m))
 	}
-	reduceBlocks(acc, nil, ewTask{op: opColSumSqDev, b: x, d: mean}, m, n)
+	reduceBlocks(acc, nil, colReduceTask{x: x, mean: mean, m: m, n: n}, m, n)
 	for j := range acc {
 		variance[j] = float32(acc[j] / float64(m))
+	}
+}
+
+// colReduceTask is one column reduction of batch normalisation over the
+// row blocks [lo, hi) of the m×n matrix x, each block's float32 partial
+// sums going to parts[b·n·s:], s = 2 when y is set (sums, then dots) and 1
+// otherwise:
+//
+//	mean == nil:  Σ x                      (colSums)
+//	y == nil:     Σ (x − mean)²            (colSumSqDev)
+//	otherwise:    Σ x and Σ x·(y − mean)   (colSumDot)
+type colReduceTask struct {
+	parts, x, y, mean []float32
+	m, n              int
+}
+
+var colReduceTasks freeList[colReduceTask]
+
+func (t *colReduceTask) run(lo, hi int) {
+	m, n := t.m, t.n
+	for b := lo; b < hi; b++ {
+		i0 := b * normBlock
+		rows := min(normBlock, m-i0)
+		for j0 := 0; j0 < n; j0 += 64 {
+			w := min(64, n-j0)
+			x := t.x[i0*n+j0:]
+			switch {
+			case t.mean == nil:
+				colSums(t.parts[b*n+j0:b*n+j0+w], x, rows, w, n)
+			case t.y == nil:
+				colSumSqDev(t.parts[b*n+j0:b*n+j0+w], x, t.mean[j0:j0+w], rows, w, n)
+			default:
+				colSumDot(t.parts[2*b*n+j0:2*b*n+j0+w], t.parts[2*b*n+n+j0:2*b*n+n+j0+w], x, t.y[i0*n+j0:], t.mean[j0:j0+w], rows, w, n)
+			}
+		}
 	}
 }
 
@@ -31,12 +66,12 @@ type normParts struct{ buf []float32 }
 
 var normBufs freeList[normParts]
 
-// reduceBlocks runs the column reduction t (opColSums, opColSumSqDev or
-// opColSumDot) over the row blocks of an m×n matrix, the blocks split
-// across the workers, and adds the blocks' float32 partial sums into acc
-// (and acc2 for the second sum of opColSumDot) in float64, block by block
-// in order, so the result does not depend on the number of threads.
-func reduceBlocks(acc, acc2 []float64, t ewTask, m, n int) {
+// reduceBlocks runs the column reduction t over the row blocks of an m×n
+// matrix, the blocks split across the workers, and adds the blocks'
+// float32 partial sums into acc (and acc2 for the second sum when t.y is
+// set) in float64, block by block in order, so the result does not depend
+// on the number of threads.
+func reduceBlocks(acc, acc2 []float64, t colReduceTask, m, n int) {
 	blocks := (m + normBlock - 1) / normBlock
 	sums := 1
 	if acc2 != nil {
@@ -44,8 +79,12 @@ func reduceBlocks(acc, acc2 []float64, t ewTask, m, n int) {
 	}
 	p := normBufs.get()
 	p.buf = grow(p.buf, blocks*n*sums)
-	t.a, t.n, t.dims = p.buf, n, [3]int{m}
-	split(t, blocks, m*n)
+	t.parts = p.buf
+	if worthSplitting(blocks, m*n) {
+		runSplit(&colReduceTasks, t, blocks)
+	} else {
+		t.run(0, blocks)
+	}
 	clear(acc)
 	clear(acc2)
 	for b := 0; b < blocks; b++ {
@@ -60,29 +99,6 @@ func reduceBlocks(acc, acc2 []float64, t ewTask, m, n int) {
 		}
 	}
 	normBufs.put(p)
-}
-
-// reduceRange computes the partial sums of row blocks [lo, hi) for
-// reduceBlocks: block b's go to part[b·n·s:], s = 2 for opColSumDot (sums,
-// then dots) and 1 otherwise.
-func reduceRange(t *ewTask, lo, hi int) {
-	m, n := t.dims[0], t.n
-	for b := lo; b < hi; b++ {
-		i0 := b * normBlock
-		rows := min(normBlock, m-i0)
-		for j0 := 0; j0 < n; j0 += 64 {
-			w := min(64, n-j0)
-			x := t.b[i0*n+j0:]
-			switch t.op {
-			case opColSums:
-				colSums(t.a[b*n+j0:b*n+j0+w], x, rows, w, n)
-			case opColSumSqDev:
-				colSumSqDev(t.a[b*n+j0:b*n+j0+w], x, t.d[j0:j0+w], rows, w, n)
-			case opColSumDot:
-				colSumDot(t.a[2*b*n+j0:2*b*n+j0+w], t.a[2*b*n+n+j0:2*b*n+n+j0+w], x, t.c[i0*n+j0:], t.d[j0:j0+w], rows, w, n)
-			}
-		}
-	}
 }
 
 // colSums sets out[j] = Σ_i x[i·stride+j] for j < w = len(out) ≤ 64.
@@ -146,7 +162,24 @@ func ScaleShiftColumns(y, x []float32, m, n int, scale, shift []float32) {
 		return
 	}
 	_, _ = x[m*n-1], y[m*n-1]
-	splitRows(ewTask{op: opScaleShift, a: y, b: x, c: scale, d: shift}, m, n)
+	if !worthSplitting(m, m*n) {
+		scaleShiftColumns(y, x, m, n, scale, shift)
+		return
+	}
+	runSplit(&scaleShiftTasks, scaleShiftTask{y: y, x: x, scale: scale, shift: shift, n: n}, m)
+}
+
+// scaleShiftTask is ScaleShiftColumns over rows [lo, hi).
+type scaleShiftTask struct {
+	y, x, scale, shift []float32
+	n                  int
+}
+
+var scaleShiftTasks freeList[scaleShiftTask]
+
+func (t *scaleShiftTask) run(lo, hi int) {
+	n := t.n
+	scaleShiftColumns(t.y[lo*n:hi*n], t.x[lo*n:hi*n], hi-lo, n, t.scale, t.shift)
 }
 
 func scaleShiftColumns(y, x []float32, m, n int, scale, shift []float32) {
@@ -177,7 +210,7 @@ func BatchNormBackward(dx, dy, x []float32, m, n int, mean, invStd, gamma, dgamm
 	sb, sg := acc[:n], acc[n:2*n]
 	_, _ = dy[m*n-1], x[m*n-1]
 	mean, invStd, gamma, dgamma, dbeta = mean[:n], invStd[:n], gamma[:n], dgamma[:n], dbeta[:n]
-	reduceBlocks(sb, sg, ewTask{op: opColSumDot, b: dy, c: x, d: mean}, m, n)
+	reduceBlocks(sb, sg, colReduceTask{x: dy, y: x, mean: mean, m: m, n: n}, m, n)
 	for j := 0; j < n; j++ {
 		// Σ dy·x̂ = invStd·Σ dy·(x − mean)
 		dbeta[j], dgamma[j] = float32(sb[j]), float32(sg[j]*float64(invStd[j]))
@@ -186,7 +219,27 @@ func BatchNormBackward(dx, dy, x []float32, m, n int, mean, invStd, gamma, dgamm
 		return
 	}
 	_ = dx[m*n-1]
-	splitRows(ewTask{op: opBatchNormDx, a: dx, b: dy, c: x, d: mean, e: invStd, f: gamma, g: dgamma, h: dbeta, k: [4]float32{1 / float32(m)}}, m, n)
+	t := bnDxTask{dx: dx, dy: dy, x: x, mean: mean, invStd: invStd, gamma: gamma, dgamma: dgamma, dbeta: dbeta, n: n, inv: 1 / float32(m)}
+	if !worthSplitting(m, m*n) {
+		t.run(0, m)
+		return
+	}
+	runSplit(&bnDxTasks, t, m)
+}
+
+// bnDxTask is the input gradient of BatchNormBackward over rows [lo, hi).
+type bnDxTask struct {
+	dx, dy, x                          []float32
+	mean, invStd, gamma, dgamma, dbeta []float32
+	n                                  int
+	inv                                float32
+}
+
+var bnDxTasks freeList[bnDxTask]
+
+func (t *bnDxTask) run(lo, hi int) {
+	n := t.n
+	batchNormDx(t.dx[lo*n:hi*n], t.dy[lo*n:hi*n], t.x[lo*n:hi*n], hi-lo, n, t.mean, t.invStd, t.gamma, t.dgamma, t.dbeta, t.inv)
 }
 
 // batchNormDx is the last line of BatchNormBackward over m rows, with
@@ -205,17 +258,5 @@ func batchNormDx(dx, dy, x []float32, m, n int, mean, invStd, gamma, dgamma, dbe
 			xhat := (xr[j] - mean[j]) * invStd[j]
 			out[j] = gamma[j] * invStd[j] * (d - inv*(dbeta[j]+xhat*dgamma[j]))
 		}
-	}
-}
-
-// Mul sets dst[i] = a[i]·b[i]; dst may alias a or b.
-func Mul(dst, a, b []float32) {
-	splitElems(ewTask{op: opMul, a: dst, b: a[:len(dst)], c: b[:len(dst)]}, len(dst))
-}
-
-func mul(dst, a, b []float32) {
-	a, b = a[:len(dst)], b[:len(dst)]
-	for i := range dst {
-		dst[i] = a[i] * b[i]
 	}
 }

@@ -91,11 +91,18 @@ func parallelChunks(n, chunks int, body rangeFunc) {
 	j.body, j.n, j.parts = body, n, chunks
 	j.next.Store(0)
 	j.wg.Add(chunks)
+	j.pending.Store(int32(chunks))
 	j.refs.Store(1)
 	helpers := min(chunks, w) - 1
 	if mono() < p.contendedUntil.Load() {
 		helpers = 0 // backing off (see observe): same chunks, all here
 	}
+	// Whether a worker is polling now: only then does a call that the
+	// caller finishes alone say the workers are not getting CPU time. A
+	// parked worker takes longer to wake than many calls take, so calls
+	// that wake one must not count (else a back-off, during which the
+	// workers park, would keep renewing itself).
+	hot := p.spinning.Load() > 0
 	for range helpers {
 		j.refs.Add(1)
 		select {
@@ -104,9 +111,16 @@ func parallelChunks(n, chunks int, body rangeFunc) {
 			j.refs.Add(-1)
 		}
 	}
+	if helpers > 0 && !hot {
+		// The send readied a parked worker onto this goroutine's P (as its
+		// next goroutine), where it would wait until this call blocks —
+		// after the caller had run every chunk. Yielding once lets it
+		// start now; an idle P's thread picks the caller up.
+		runtime.Gosched()
+	}
 	own := j.work()
-	j.wg.Wait()
-	if helpers > 0 {
+	j.wait()
+	if helpers > 0 && hot {
 		p.observe(own == chunks)
 	}
 	// Take back queue entries no worker has picked up yet (running any
@@ -129,11 +143,14 @@ func parallelChunks(n, chunks int, body rangeFunc) {
 // job is one parallelFor call. Workers receive a pointer to it once per
 // helper wanted and claim chunks from next; refs counts the goroutines that
 // still hold the pointer, and the last one returns the job to the free list.
+// pending counts the chunks not yet finished, which the caller polls (see
+// wait); wg counts them too, for a caller that has polled long enough.
 type job struct {
 	body     rangeFunc
 	n, parts int
 	next     atomic.Int64
 	refs     atomic.Int32
+	pending  atomic.Int32
 	wg       sync.WaitGroup
 }
 
@@ -146,13 +163,42 @@ func (j *job) work() int {
 			return ran
 		}
 		j.body.run(t*j.n/j.parts, (t+1)*j.n/j.parts)
-		j.wg.Done()
+		j.wg.Done() // before pending: once pending is 0, wg is too
+		j.pending.Add(-1)
 		ran++
 	}
 }
 
+// waitSpin is how long the caller of a parallel call polls for the
+// workers' chunks to finish before it blocks.
+const waitSpin = 50 * time.Microsecond
+
+// wait returns once every chunk of j has finished. Blocking at once would
+// hand the goroutine that finishes the last chunk the job of waking the
+// caller — which the scheduler does by queueing the caller behind it on
+// that worker's P, so the two trade threads and the worker loses its place
+// polling the queue; chunks take microseconds, so the caller polls first,
+// yielding now and then, and blocks only when they take longer than
+// waitSpin (a busy machine).
+func (j *job) wait() {
+	if j.pending.Load() == 0 {
+		return
+	}
+	start := time.Now()
+	for i := 1; j.pending.Load() > 0; i++ {
+		if i%256 == 0 {
+			if time.Since(start) > waitSpin {
+				break
+			}
+			runtime.Gosched()
+		}
+	}
+	j.wg.Wait()
+}
+
 type pool struct {
 	workers        atomic.Int32
+	spinning       atomic.Int32 // workers polling the queue (spinRecv)
 	contendedUntil atomic.Int64 // mono() time until which the pool is not used
 	misses         atomic.Int32 // parallel calls in a row the caller ran alone
 	mu             sync.Mutex
@@ -178,7 +224,9 @@ func (p *pool) ensure(n int) *pool {
 
 func (p *pool) worker() {
 	for {
+		p.spinning.Add(1)
 		j := p.spinRecv()
+		p.spinning.Add(-1)
 		if j == nil {
 			j = <-p.queue
 		}
@@ -220,7 +268,7 @@ func (p *pool) spinRecv() *job {
 // waking and polling them takes CPU time from the caller (measured: a
 // batch-32 product on 2 threads ran at 60% of its 1-thread speed on a loaded
 // 2-core machine). So after missMax calls in a row where the caller ran
-// every chunk, the pool backs off for backoff: calls run all their chunks on
+// every chunk while a worker was polling, the pool backs off for backoff: calls run all their chunks on
 // the caller without waking anyone, then the next call probes again. Only
 // who runs a chunk changes, never the chunks, so results are unaffected.
 const (

@@ -8,7 +8,30 @@ func MaxPool2D(y, x []float32, n int, g *ConvGeom) {
 	}
 	_ = y[n*g.Pixels()*g.C-1]
 	_ = x[n*g.InSize()-1]
-	split(ewTask{op: opMaxPool, a: y, b: x, geom: g}, n, n*g.InSize())
+	if !worthSplitting(n, n*g.InSize()) {
+		maxPool2D(y, x, n, g)
+		return
+	}
+	runSplit(&maxPoolTasks, maxPoolTask{y: y, x: x, g: g}, n)
+}
+
+// maxPoolTask is MaxPool2D over images [lo, hi), or its gradient when dx
+// is set.
+type maxPoolTask struct {
+	dx, dy, y, x []float32
+	g            *ConvGeom
+}
+
+var maxPoolTasks freeList[maxPoolTask]
+
+func (t *maxPoolTask) run(lo, hi int) {
+	g := t.g
+	out, in := g.Pixels()*g.C, g.InSize()
+	if t.dx == nil {
+		maxPool2D(t.y[lo*out:hi*out], t.x[lo*in:hi*in], hi-lo, g)
+		return
+	}
+	maxPool2DBackward(t.dx[lo*in:hi*in], t.dy[lo*out:hi*out], t.x[lo*in:hi*in], t.y[lo*out:hi*out], hi-lo, g)
 }
 
 func maxPool2D(y, x []float32, n int, g *ConvGeom) {
@@ -73,7 +96,11 @@ func MaxPool2DBackward(dx, dy, x, y []float32, n int, g *ConvGeom) {
 	_ = x[n*g.InSize()-1]
 	_ = y[n*g.Pixels()*g.C-1]
 	_ = dy[n*g.Pixels()*g.C-1]
-	split(ewTask{op: opMaxPoolBackward, a: dx, b: dy, c: x, d: y, geom: g}, n, n*g.InSize())
+	if !worthSplitting(n, n*g.InSize()) {
+		maxPool2DBackward(dx, dy, x, y, n, g)
+		return
+	}
+	runSplit(&maxPoolTasks, maxPoolTask{dx: dx, dy: dy, y: y, x: x, g: g}, n)
 }
 
 func maxPool2DBackward(dx, dy, x, y []float32, n int, g *ConvGeom) {

@@ -66,10 +66,34 @@ func TestSplitMatchesSerial(t *testing.T) {
 	}
 }
 
+// TestSplitNoAllocs holds every split kernel to zero allocations per call
+// once warm, on work large enough to be shared with the workers.
 func TestSplitNoAllocs(t *testing.T) {
-	x := make([]float32, 1<<17)
-	Relu(x)
-	if a := testing.AllocsPerRun(10, func() { Relu(x); ReluBackward(x, x, x) }); a != 0 {
-		t.Errorf("%v allocations per split call", a)
+	const m, n = 2048, 64
+	x, y, z, w := make([]float32, m*n), make([]float32, m*n), make([]float32, m*n), make([]float32, m*n)
+	col, col2, col3, col4, col5 := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+	acc := make([]float64, 2*n)
+	pg, _ := NewConvGeom(32, 32, 32, 2, 2, 2, 2, false)
+	img, pooled := make([]float32, 4*pg.InSize()), make([]float32, 4*pg.Pixels()*pg.C)
+	dimg := make([]float32, len(img))
+	calls := map[string]func(){
+		"Relu":              func() { Relu(x) },
+		"ReluBackward":      func() { ReluBackward(x, y, z) },
+		"AddBias":           func() { AddBias(x, m, n, col) },
+		"BiasRelu":          func() { BiasRelu(x, m, n, col) },
+		"Mul":               func() { Mul(x, y, z) },
+		"AdamUpdate":        func() { AdamUpdate(x, y, z, w, 1e-3, 0.9, 0.999, 1e-7) },
+		"ScaleShiftColumns": func() { ScaleShiftColumns(x, y, m, n, col, col2) },
+		"ColumnMoments":     func() { ColumnMoments(col, col2, acc, x, m, n) },
+		"BatchNormBackward": func() { BatchNormBackward(x, y, z, m, n, col, col2, col3, col4, col5, acc) },
+		"Dropout":           func() { Dropout(x, y, z, 1, 2, 0x4000, 2) },
+		"MaxPool2D":         func() { MaxPool2D(pooled, img, 4, &pg) },
+		"MaxPool2DBackward": func() { MaxPool2DBackward(dimg, pooled, img, pooled, 4, &pg) },
+	}
+	for name, f := range calls {
+		f()
+		if a := testing.AllocsPerRun(10, f); a != 0 {
+			t.Errorf("%s: %v allocations per call", name, a)
+		}
 	}
 }

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestLastJSONLine(t *testing.T) {
+	out := "denormals flushed to zero: True\nJSON {\"a\": 1}\nepoch 1\nJSON {\"b\": 2}\n"
+	got, err := lastJSONLine([]byte(out))
+	if err != nil || string(got) != `{"b": 2}` {
+		t.Errorf("lastJSONLine = %s, %v", got, err)
+	}
+	for _, bad := range []string{"no json here\n", "JSON {not json\n"} {
+		if _, err := lastJSONLine([]byte(bad)); err == nil || !strings.Contains(err.Error(), "JSON") {
+			t.Errorf("%q: error %v, want one about the JSON line", bad, err)
+		}
+	}
+}
+
+// TestRunPeer runs a stand-in for the PyTorch reference (a run.sh that
+// prints the reference's JSON lines) and checks the ratios bench derives
+// from it and from Tailor's own figures.
+func TestRunPeer(t *testing.T) {
+	dir := t.TempDir()
+	script := `#!/bin/bash
+case "$*" in
+*gemm*) echo 'JSON {"mode": "gemm", "results": [{"n": 1024, "threads": 1, "gflops_max": 100}, {"n": 1024, "threads": 2, "gflops_max": 180}]}' ;;
+*) echo "epoch 1 0.9s"; echo 'JSON {"mode": "train", "epoch_seconds_min": 0.9, "predict_seconds_min": 0.012}' ;;
+esac
+`
+	if err := os.WriteFile(filepath.Join(dir, "run.sh"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rep := &benchReport{
+		Sgemm:   []gemmResult{{Name: "square 1024", Threads: 1, GFLOPS: 110}, {Name: "square 1024", Threads: 2, GFLOPS: 200}},
+		Train:   []trainBench{{BatchSize: 32, SecondsByEpoch: 0.3}},
+		Predict: &predictRes{Seconds: 0.004},
+	}
+	var out strings.Builder
+	p, err := runPeer(context.Background(), &env{stdout: &out, stderr: &out}, dir, rep, "mlp", 1, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{"SGEMM 1024³ GFLOP/s, 1 thread(s)": 1.1, "mlp s/epoch": 3, "mlp predict": 3}
+	if len(threadCounts()) > 1 {
+		want["SGEMM 1024³ GFLOP/s, 2 thread(s)"] = 200.0 / 180
+	}
+	for prefix, speedup := range want {
+		found := false
+		for _, r := range p.Ratios {
+			if strings.HasPrefix(r.What, prefix) {
+				found = true
+				if d := r.Speedup - speedup; d > 1e-9 || d < -1e-9 {
+					t.Errorf("%s: speedup %v, want %v", r.What, r.Speedup, speedup)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no ratio %q in %+v", prefix, p.Ratios)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "run.sh"), []byte("#!/bin/bash\necho 'no torch' >&2\nexit 2\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runPeer(context.Background(), &env{stdout: &out, stderr: &out}, dir, rep, "mlp", 1, true); err == nil || !strings.Contains(err.Error(), "no torch") {
+		t.Errorf("a failing reference gave %v, want its message", err)
+	}
+}
+
+func TestBenchPeerFlag(t *testing.T) {
+	code, _, errOut := runCLI(t, "bench", "--pytorch", t.TempDir(), "--skip-train")
+	if code != 1 || !strings.Contains(errOut, "no run.sh") {
+		t.Errorf("bench --pytorch without run.sh: exit %d, %q", code, errOut)
+	}
+}

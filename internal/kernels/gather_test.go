@@ -1,0 +1,101 @@
+package kernels
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/tailor-ml/tailor/tensor"
+)
+
+func TestGatherRows(t *testing.T) {
+	const rows, rowLen = 5000, 784
+	src := make([]float32, rows*rowLen)
+	for i := range src {
+		src[i] = float32(i)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, threads := range []int{1, 2} {
+		withProcs(threads, func() {
+			for _, n := range []int{1, 7, 32, 128} {
+				idx := rng.Perm(rows)[:n]
+				dst := make([]float32, n*rowLen)
+				GatherRows(dst, src, rowLen, idx)
+				for i, j := range idx {
+					for k := 0; k < rowLen; k++ {
+						if dst[i*rowLen+k] != src[j*rowLen+k] {
+							t.Fatalf("%d threads, %d rows: dst[%d][%d] = %v, want src[%d][%d] = %v", threads, n, i, k, dst[i*rowLen+k], j, k, src[j*rowLen+k])
+						}
+					}
+				}
+				if a := testing.AllocsPerRun(10, func() { GatherRows(dst, src, rowLen, idx) }); a != 0 {
+					t.Errorf("%d threads, %d rows: %v allocations", threads, n, a)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkGatherRows gathers a shuffled batch of 32 Fashion-MNIST rows
+// from the 60,000 × 784 training set, the first thing each MLP step does.
+func BenchmarkGatherRows(b *testing.B) {
+	const rows, rowLen, batch = 60000, 784, 32
+	src := make([]float32, rows*rowLen)
+	for i := range src {
+		src[i] = float32(i % 255)
+	}
+	perm := rand.New(rand.NewPCG(3, 4)).Perm(rows)
+	dst := make([]float32, batch*rowLen)
+	pos := 0
+	b.SetBytes(batch * rowLen * 4)
+	for b.Loop() {
+		if pos+batch > rows {
+			pos = 0
+		}
+		GatherRows(dst, src, rowLen, perm[pos:pos+batch])
+		pos += batch
+	}
+}
+
+// TestGatherU8 checks that GatherU8 gives tensor.FromUint8's values bit
+// for bit, for every byte and several scales, on every path.
+func TestGatherU8(t *testing.T) {
+	const rowLen = 300 // 18 vectors and a tail of 12
+	src := make([]uint8, 4*rowLen)
+	for i := range src {
+		src[i] = uint8(i * 7)
+	}
+	idx := []int{3, 0, 2, 2, 1}
+	for _, scale := range []float32{1.0 / 255, 1.0 / 256, 0.5, 0.1, 3, 1.0 / 3} {
+		want, err := tensor.FromUint8(src, scale, len(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		withLoops(t, "", func(t *testing.T, path string) {
+			dst := make([]float32, len(idx)*rowLen)
+			GatherU8(dst, src, rowLen, idx, scale)
+			for i, r := range idx {
+				same(t, fmt.Sprintf("scale %v row %d", scale, i), dst[i*rowLen:(i+1)*rowLen], want.Data[r*rowLen:(r+1)*rowLen])
+			}
+		})
+	}
+}
+
+// BenchmarkGatherU8 is BenchmarkGatherRows from bytes.
+func BenchmarkGatherU8(b *testing.B) {
+	const rows, rowLen, batch = 60000, 784, 32
+	src := make([]uint8, rows*rowLen)
+	for i := range src {
+		src[i] = uint8(i % 251)
+	}
+	perm := rand.New(rand.NewPCG(3, 4)).Perm(rows)
+	dst := make([]float32, batch*rowLen)
+	pos := 0
+	for b.Loop() {
+		if pos+batch > rows {
+			pos = 0
+		}
+		GatherU8(dst, src, rowLen, perm[pos:pos+batch], 1.0/255)
+		pos += batch
+	}
+}

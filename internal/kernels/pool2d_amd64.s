@@ -1,0 +1,110 @@
+//go:build !purego
+
+// AVX-512 loops of 2×2, stride-2 max pooling and its gradient: one vector
+// per 16 channels of a channels-last row. See pool2d_amd64.go for the Go
+// declarations and pool2d.go for the portable loops the tests compare them
+// with.
+
+#include "textflag.h"
+
+// func maxPool2RowAVX512(y, x0, x1 *float32, ow, c int)
+// One output row of a 2×2, stride-2 max pool: for every ox < ow and
+// channel j, y[ox][j] = max of x0[2ox][j], x0[2ox+1][j], x1[2ox][j],
+// x1[2ox+1][j], where x0 and x1 are two consecutive input rows of c
+// channels; c % 16 == 0. The right-hand column of a window is c floats
+// (R8 bytes) after the left-hand one.
+TEXT ·maxPool2RowAVX512(SB), NOSPLIT, $0-40
+	MOVQ  y+0(FP), DI
+	MOVQ  x0+8(FP), SI
+	MOVQ  x1+16(FP), DX
+	MOVQ  ow+24(FP), BX
+	MOVQ  c+32(FP), R8
+	SHLQ  $2, R8
+	TESTQ BX, BX
+	JEQ   mpdone
+
+mppix:
+	XORQ CX, CX
+
+mpch:
+	VMOVUPS (SI), Z1
+	VMAXPS  (SI)(R8*1), Z1, Z1
+	VMOVUPS (DX), Z2
+	VMAXPS  (DX)(R8*1), Z2, Z2
+	VMAXPS  Z2, Z1, Z1
+	VMOVUPS Z1, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	ADDQ    $64, DI
+	ADDQ    $64, CX
+	CMPQ    CX, R8
+	JLT     mpch
+	ADDQ    R8, SI // skip the right-hand column
+	ADDQ    R8, DX
+	DECQ    BX
+	JNZ     mppix
+
+mpdone:
+	VZEROUPPER
+	RET
+
+// func maxPool2RowBackwardAVX512(dx0, dx1, dy, x0, x1, y *float32, ow, c int)
+// The gradient of maxPool2RowAVX512: each dy goes to the first of the four
+// window positions (top-left, top-right, bottom-left, bottom-right) whose
+// input equals the pooled maximum y, and every other position gets 0. dx0
+// and dx1 are the two input rows' gradients, written in full.
+TEXT ·maxPool2RowBackwardAVX512(SB), NOSPLIT, $0-64
+	MOVQ  dx0+0(FP), DI
+	MOVQ  dx1+8(FP), R11
+	MOVQ  dy+16(FP), R12
+	MOVQ  x0+24(FP), SI
+	MOVQ  x1+32(FP), DX
+	MOVQ  y+40(FP), R13
+	MOVQ  ow+48(FP), BX
+	MOVQ  c+56(FP), R8
+	SHLQ  $2, R8
+	TESTQ BX, BX
+	JEQ   mbdone
+
+mbpix:
+	XORQ CX, CX
+
+mbch:
+	VMOVUPS   (R13), Z0 // y
+	VMOVUPS   (R12), Z1 // dy
+	VCMPPS    $0, (SI), Z0, K1
+	VMOVUPS.Z Z1, K1, Z2
+	VMOVUPS   Z2, (DI)
+	VCMPPS    $0, (SI)(R8*1), Z0, K2
+	KANDNW    K2, K1, K2
+	KORW      K1, K2, K1
+	VMOVUPS.Z Z1, K2, Z2
+	VMOVUPS   Z2, (DI)(R8*1)
+	VCMPPS    $0, (DX), Z0, K2
+	KANDNW    K2, K1, K2
+	KORW      K1, K2, K1
+	VMOVUPS.Z Z1, K2, Z2
+	VMOVUPS   Z2, (R11)
+	VCMPPS    $0, (DX)(R8*1), Z0, K2
+	KANDNW    K2, K1, K2
+	VMOVUPS.Z Z1, K2, Z2
+	VMOVUPS   Z2, (R11)(R8*1)
+	ADDQ      $64, SI
+	ADDQ      $64, DX
+	ADDQ      $64, DI
+	ADDQ      $64, R11
+	ADDQ      $64, R12
+	ADDQ      $64, R13
+	ADDQ      $64, CX
+	CMPQ      CX, R8
+	JLT       mbch
+	ADDQ      R8, SI
+	ADDQ      R8, DX
+	ADDQ      R8, DI
+	ADDQ      R8, R11
+	DECQ      BX
+	JNZ       mbpix
+
+mbdone:
+	VZEROUPPER
+	RET
