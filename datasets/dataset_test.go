@@ -109,3 +109,38 @@ func equal(a, b []float32) bool {
 	}
 	return true
 }
+
+// TestBytes: gathering from bytes gives tensor.FromUint8's values, bit for
+// bit, for the tutorial's scale and another.
+func TestBytes(t *testing.T) {
+	data := make([]uint8, 7*5)
+	for i := range data {
+		data[i] = uint8(i * 37)
+	}
+	for _, scale := range []float32{1.0 / 255, 0.3} {
+		b, err := datasets.FromBytes(data, scale, 7, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := tensor.FromUint8(data, scale, 7, 5)
+		var got, w tensor.Tensor
+		idx := []int{6, 0, 3, 3}
+		if err := b.Gather(&got, idx); err != nil {
+			t.Fatal(err)
+		}
+		if err := want.Gather(&w, idx); err != nil {
+			t.Fatal(err)
+		}
+		if !got.Shape.Equal(tensor.Shape{4, 5}) || !equal(got.Data, w.Data) {
+			t.Errorf("scale %v: gathered %v %v, want %v", scale, got.Shape, got.Data, w.Data)
+		}
+	}
+	if _, err := datasets.FromBytes(data, 1, 6, 5); err == nil {
+		t.Error("FromBytes accepted a shape that does not fit")
+	}
+	b, _ := datasets.FromBytes(data, 1, 7, 5)
+	var d tensor.Tensor
+	if err := b.Gather(&d, []int{7}); err == nil {
+		t.Error("Gather past the end succeeded")
+	}
+}

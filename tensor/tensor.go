@@ -11,6 +11,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/tailor-ml/tailor/internal/kernels"
 )
 
 // Shape is the size of each axis, outermost first, like numpy's shape.
@@ -157,11 +159,13 @@ func (t *Tensor) Gather(dst *Tensor, idx []int) error {
 		dst.Data = make([]float32, len(idx)*row)
 	}
 	dst.Data = dst.Data[:len(idx)*row]
-	for i, j := range idx {
+	for _, j := range idx {
 		if j < 0 || j >= n {
 			return fmt.Errorf("tensor: Gather: row %d out of range [0, %d)", j, n)
 		}
-		copy(dst.Data[i*row:(i+1)*row], t.Data[j*row:(j+1)*row])
+	}
+	if len(idx) > 0 && row > 0 {
+		kernels.GatherRows(dst.Data, t.Data, row, idx) // prefetched, shared by the cores when large
 	}
 	return nil
 }

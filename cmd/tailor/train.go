@@ -16,6 +16,7 @@ import (
 
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/callbacks"
+	"github.com/tailor-ml/tailor/datasets"
 	"github.com/tailor-ml/tailor/datasets/cifar10"
 	"github.com/tailor-ml/tailor/datasets/fashionmnist"
 	"github.com/tailor-ml/tailor/internal/atomicfile"
@@ -182,8 +183,9 @@ type trainRun struct {
 	backup   *callbacks.BackupAndRestoreCallback
 	kept     string // what an interrupt keeps, for its message
 
-	x, y, testX, testY *tensor.Tensor
-	testLabels         []uint8
+	train        datasets.Dataset // the training images, scaled as they are gathered
+	testX, testY *tensor.Tensor
+	testLabels   []uint8
 }
 
 // newTrainRun settles the run's settings — those recorded beside a
@@ -312,14 +314,16 @@ func (r *trainRun) load(ctx context.Context) error {
 		}
 		return err
 	}
-	if l := r.settings.TrainLimit; l > 0 && l < r.x.Len() {
-		r.x, r.y = r.x.Slice(0, l), r.y.Slice(0, l)
+	if l := r.settings.TrainLimit; l > 0 && l < r.train.Len() {
+		if r.train, err = datasets.Slice(r.train, 0, l); err != nil {
+			return err
+		}
 	}
 	f := r.f
 	if f.resume != "" {
 		fmt.Fprintf(r.e.stdout, "Resuming %s from %s at epoch %d, step %d\n", r.settings.Model, f.resume, r.opts.Resume.Epoch+1, r.opts.Resume.Step)
 	} else {
-		trainN := int(float64(r.x.Len()) * (1 - f.valSplit)) // as Fit splits off validation data
+		trainN := int(float64(r.train.Len()) * (1 - f.valSplit)) // as Fit splits off validation data
 		if r.model, err = compiled(r.settings.Model, f.seed, models.Steps(f.epochs, trainN, f.batch)); err != nil {
 			return err
 		}
@@ -335,13 +339,26 @@ func (r *trainRun) load(ctx context.Context) error {
 	return nil
 }
 
+// labeledBytes is images kept as bytes, scaled by 1/255 as they are
+// gathered (datasets.FromBytes: the values tensor.FromUint8 gives), with
+// their labels.
+func labeledBytes(pixels, labels []uint8, shape ...int) (datasets.Dataset, error) {
+	x, err := datasets.FromBytes(pixels, 1.0/255, shape...)
+	if err != nil {
+		return nil, err
+	}
+	return datasets.WithLabels(x, labels)
+}
+
 // loadFashionMNIST reads Fashion-MNIST's images, scaled to [0, 1].
 func (r *trainRun) loadFashionMNIST(ctx context.Context) error {
 	trainSet, testSet, err := loadData(ctx, r.e, r.settings.Data)
 	if err != nil {
 		return err
 	}
-	r.x, r.y = images(trainSet, 1.0/255)
+	if r.train, err = labeledBytes(trainSet.Images, trainSet.Labels, trainSet.N, trainSet.Rows, trainSet.Cols); err != nil {
+		return err
+	}
 	r.testX, r.testY = images(testSet, 1.0/255)
 	r.testLabels = testSet.Labels
 	return nil
@@ -358,17 +375,13 @@ func (r *trainRun) loadCIFAR10(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	split := func(d *cifar10.Dataset) (x, y *tensor.Tensor, err error) {
-		if x, err = d.Tensor(1.0 / 255); err != nil {
-			return nil, nil, err
-		}
-		y, err = tensor.FromUint8(d.Labels, 1, d.N)
-		return x, y, err
-	}
-	if r.x, r.y, err = split(train); err != nil {
+	if r.train, err = labeledBytes(train.Images, train.Labels, train.N, cifar10.Height, cifar10.Width, cifar10.Channels); err != nil {
 		return err
 	}
-	if r.testX, r.testY, err = split(test); err != nil {
+	if r.testX, err = test.Tensor(1.0 / 255); err != nil {
+		return err
+	}
+	if r.testY, err = tensor.FromUint8(test.Labels, 1, test.N); err != nil {
 		return err
 	}
 	r.testLabels = test.Labels
@@ -383,7 +396,7 @@ func (r *trainRun) fit(ctx context.Context) (*tailor.History, float64, error) {
 		return nil, 0, err
 	}
 	start := time.Now()
-	hist, err := r.model.Fit(ctx, dataset(r.x, r.y), r.opts)
+	hist, err := r.model.Fit(ctx, r.train, r.opts)
 	if errors.Is(err, context.Canceled) {
 		if r.backup == nil {
 			return nil, 0, interrupted("nothing was saved (use --checkpoint-dir DIR to keep a checkpoint)")
@@ -423,7 +436,7 @@ func (r *trainRun) results(ctx context.Context, hist *tailor.History, seconds fl
 		}
 		return err
 	}
-	settings := trainSettings(s.Model, r.opts, r.x.Len(), r.recipe)
+	settings := trainSettings(s.Model, r.opts, r.train.Len(), r.recipe)
 	r.meta.History = hist
 	r.meta.Training = &saving.Training{Seconds: seconds}
 	for _, st := range settings {
@@ -534,12 +547,13 @@ func (r *trainRun) test(ctx context.Context) (*testScores, error) {
 
 // report is what --json writes.
 func (r *trainRun) report(hist *tailor.History, seconds float64, t *testScores) trainReport {
-	trained := r.x.Len()
+	n := r.train.Len()
+	trained := n
 	if r.opts.ValidationSplit > 0 {
-		trained = int(float64(r.x.Len()) * (1 - r.opts.ValidationSplit)) // as Fit splits
+		trained = int(float64(n) * (1 - r.opts.ValidationSplit)) // as Fit splits
 	}
 	rep := trainReport{
-		Model: r.settings.Model, Seed: r.opts.Seed, BatchSize: r.opts.BatchSize, TrainExamples: trained, ValidationExamples: r.x.Len() - trained,
+		Model: r.settings.Model, Seed: r.opts.Seed, BatchSize: r.opts.BatchSize, TrainExamples: trained, ValidationExamples: n - trained,
 		TrainAccuracy: last(hist.History["accuracy"]), TestLoss: t.loss, TestAccuracy: t.accuracy,
 		TestAccuracyFlipAverage: t.flipAccuracy, PerClassAccuracy: t.perClass, TrainSeconds: seconds,
 	}
