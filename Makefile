@@ -30,6 +30,10 @@ tutorial: build data
 test: data
 	$(GO) test ./...
 	$(GO) test -tags purego ./internal/kernels
+	TAILOR_KERNELS=avx2 $(GO) test ./internal/kernels
+	$(GO) test -tags purego -run 'NoSubnormal|KernelPaths' .
+	TAILOR_KERNELS=avx2 $(GO) test -run 'NoSubnormal' .
+	TAILOR_KERNELS=generic $(GO) test -run 'NoSubnormal' .
 	$(GO) test -race ./internal/kernels
 	$(GO) test -race -run 'Concurrent|PredictInto' .
 	$(GO) test -race -short ./serve/ ./cmd/tailor-loadtest/

@@ -42,14 +42,15 @@ func stripes(n int, seed uint64) (*tensor.Tensor, []uint8) {
 	return x, labels
 }
 
-// smallCNN has one layer of every kind that keeps per-call state.
-func smallCNN() *tailor.Model {
+// smallCNN has one layer of every kind that keeps per-call state; its
+// second convolution computes in dtype.
+func smallCNN(dtype layers.DType) *tailor.Model {
 	return tailor.Sequential(
 		layers.RandomFlip(layers.Horizontal, 12, 12),
 		layers.Conv2D(8, [2]int{3, 3}, layers.Conv2DOptions{Padding: layers.Same, Activation: activations.ReLU}),
 		layers.BatchNormalization(),
 		layers.MaxPooling2D([2]int{2, 2}),
-		layers.Conv2D(8, [2]int{3, 3}, layers.Conv2DOptions{Activation: activations.ReLU, DType: layers.MixedBFloat16}),
+		layers.Conv2D(8, [2]int{3, 3}, layers.Conv2DOptions{Activation: activations.ReLU, DType: dtype}),
 		layers.Flatten(),
 		layers.Dropout(0.2),
 		layers.Dense(16, activations.ReLU),
@@ -66,7 +67,7 @@ func trainedAndLoaded(t *testing.T) (*tailor.Model, datasets.Dataset, *tensor.Te
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := smallCNN()
+	m := smallCNN(layers.MixedBFloat16)
 	if err := m.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy(), metrics.Accuracy()); err != nil {
 		t.Fatal(err)
 	}

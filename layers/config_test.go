@@ -88,7 +88,7 @@ func TestFromConfigErrors(t *testing.T) {
 		{"Conv2D", `{"filters": 4, "kernel_size": [3, 3, 3]}`, "kernel_size has 3 entries, want 2"},
 		{"Conv2D", `{"filters": 4, "kernel_size": 3, "padding": "causal"}`, `padding "causal"`},
 		{"Conv2D", `{"filters": 4, "kernel_size": 3, "data_format": "channels_first"}`, "only channels_last"},
-		{"Conv2D", `{"filters": 4, "kernel_size": 3, "dtype": "float16"}`, `dtype "float16", want "float32" or "mixed_bfloat16"`},
+		{"Conv2D", `{"filters": 4, "kernel_size": 3, "dtype": "float16"}`, `dtype "float16", want "float32", "mixed_bfloat16" or "auto"`},
 		{"MaxPooling2D", `{"pool_size": [0, 2]}`, "pool_size is 0"},
 		{"GlobalAveragePooling2D", `{"keepdims": true}`, "keepdims=true is not supported"},
 		{"Dropout", `{"rate": 1}`, "rate 1, want 0 ≤ rate < 1"},

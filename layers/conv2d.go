@@ -45,16 +45,36 @@ const (
 	// MixedBFloat16 keeps the weights and outputs in float32 but rounds the
 	// operands of the layer's large products to bfloat16 and sums them in
 	// float32, as Keras's "mixed_bfloat16" policy does. On CPUs with
-	// AVX512_BF16 those products run about twice as fast; elsewhere the
-	// layer computes in float32.
+	// AVX512_BF16 those products run natively; elsewhere the layer
+	// computes in float32.
 	MixedBFloat16 DType = "mixed_bfloat16"
+	// Auto is MixedBFloat16 where it is the faster policy and Float32
+	// elsewhere, as ResolveAuto decides for this CPU. A layer resolves it
+	// when it is built, and its Config (so the model file) records the
+	// policy it resolved to: a model trained with mixed_bfloat16 is loaded
+	// with it everywhere.
+	Auto DType = "auto"
 )
 
 func (d DType) validate() error {
-	if d != Float32 && d != MixedBFloat16 {
-		return fmt.Errorf("dtype %q, want %q or %q", string(d), Float32, MixedBFloat16)
+	if d != Float32 && d != MixedBFloat16 && d != Auto {
+		return fmt.Errorf("dtype %q, want %q, %q or %q", string(d), Float32, MixedBFloat16, Auto)
 	}
 	return nil
+}
+
+// ResolveAuto returns the policy Auto stands for on this CPU and why:
+// MixedBFloat16 where bfloat16 products are native and faster than
+// float32's (AMD Zen 4 and 5 with AVX512_BF16), Float32 elsewhere (Intel
+// without AMX, where VDPBF16PS runs at half float32's rate, and CPUs
+// without AVX512_BF16). The answer is the same for every call in a process
+// (kernels.PreferBF16's table).
+func ResolveAuto() (DType, string) {
+	bf16, why := kernels.PreferBF16()
+	if bf16 {
+		return MixedBFloat16, why
+	}
+	return Float32, why
 }
 
 // Conv2DOptions are Conv2D's keyword arguments; the zero value is Keras's
@@ -71,9 +91,9 @@ type Conv2DOptions struct {
 	// InputShape declares the model's input shape (H, W, C), or (H, W) for
 	// one-channel images, as Keras's input_shape argument does.
 	InputShape []int
-	// DType is Float32 (when empty) or MixedBFloat16 (see
-	// kernels.Conv.BF16 for when the products round; 1×1 convolutions of
-	// stride 1 stay float32).
+	// DType is Float32 (when empty), MixedBFloat16 (see kernels.Conv.BF16
+	// for when the products round; 1×1 convolutions of stride 1 stay
+	// float32) or Auto.
 	DType DType
 }
 
@@ -150,6 +170,22 @@ func (c *Conv2DLayer) InputShape() tensor.Shape { return c.inputShape }
 // Activation returns the layer's activation.
 func (c *Conv2DLayer) Activation() activations.Activation { return c.activation }
 
+// DType returns the computation policy: Auto until the layer is built,
+// then what it resolved to.
+func (c *Conv2DLayer) DType() DType { return c.dtype }
+
+// SetDType changes the computation policy of a layer not yet built.
+func (c *Conv2DLayer) SetDType(d DType) error {
+	if err := d.validate(); err != nil {
+		return fmt.Errorf("conv2d %q: %w", c.name, err)
+	}
+	if c.kernel != nil {
+		return fmt.Errorf("conv2d %q: SetDType after Build", c.name)
+	}
+	c.dtype = d
+	return nil
+}
+
 // Build declares the kernel (KH, KW, C, F) and bias (F) for inputs of
 // shape (H, W, C) or (H, W), and returns (OH, OW, F).
 func (c *Conv2DLayer) Build(in tensor.Shape, weights *params.Builder) (tensor.Shape, error) {
@@ -164,6 +200,9 @@ func (c *Conv2DLayer) Build(in tensor.Shape, weights *params.Builder) (tensor.Sh
 	}
 	if err := c.dtype.validate(); err != nil {
 		return nil, fmt.Errorf("conv2d %q: %w", c.name, err)
+	}
+	if c.dtype == Auto {
+		c.dtype, _ = ResolveAuto()
 	}
 	h, w, ch, err := imageShape(in)
 	if err != nil {

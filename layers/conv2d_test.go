@@ -302,3 +302,32 @@ func TestConv2DMixedBFloat16(t *testing.T) {
 		t.Error("mixed_bfloat16 gives float32's results exactly: the operands were not rounded")
 	}
 }
+
+// TestConv2DAuto: DType Auto resolves when the layer is built to what
+// ResolveAuto says for this CPU, and the config records the resolved
+// policy, so that a model file keeps the precision it was trained in.
+func TestConv2DAuto(t *testing.T) {
+	c := Conv2D(32, [2]int{3, 3}, Conv2DOptions{DType: Auto})
+	c.SetName("c")
+	if c.DType() != Auto {
+		t.Fatalf("before Build: %q", c.DType())
+	}
+	buildForTest(t, c, tensor.Shape{8, 8, 4})
+	want, why := ResolveAuto()
+	if c.DType() != want || why == "" {
+		t.Errorf("resolved to %q, ResolveAuto says %q (%q)", c.DType(), want, why)
+	}
+	if got := c.Config()["dtype"]; want == MixedBFloat16 && got != string(MixedBFloat16) || want == Float32 && got != nil {
+		t.Errorf("config dtype %v after resolving to %q", got, want)
+	}
+	if err := c.SetDType(Float32); err == nil {
+		t.Error("SetDType after Build succeeded")
+	}
+	d := Conv2D(8, [2]int{3, 3})
+	if err := d.SetDType("float16"); err == nil {
+		t.Error("SetDType accepted float16")
+	}
+	if err := d.SetDType(Auto); err != nil || d.DType() != Auto {
+		t.Errorf("SetDType(Auto): %v, %q", err, d.DType())
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/internal/kernels"
 	"github.com/tailor-ml/tailor/metrics"
+	"github.com/tailor-ml/tailor/layers"
 	"github.com/tailor-ml/tailor/models"
 	"github.com/tailor-ml/tailor/tensor"
 )
@@ -385,20 +386,64 @@ func fitAndEvaluate(ctx context.Context, model *tailor.Model, x, y, tx, ty *tens
 // with its recipe's optimizer for a run of steps training steps, its
 // recipe's sparse categorical cross-entropy and accuracy.
 func compiled(name string, seed uint64, steps int64) (*tailor.Model, error) {
-	m, err := models.New(name)
-	if err != nil {
-		return nil, err
+	m, _, err := compiledAs(name, seed, steps, "")
+	return m, err
+}
+
+// compiledAs is compiled with the convolutions' precision set to dtype
+// (layers.Float32, MixedBFloat16 or Auto; "" keeps the model's), and says
+// whether the model's convolutions asked for Auto.
+func compiledAs(name string, seed uint64, steps int64, dtype layers.DType) (m *tailor.Model, asked layers.DType, err error) {
+	if m, err = models.New(name); err != nil {
+		return nil, "", err
 	}
 	recipe, err := models.TrainingRecipe(name)
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	for _, l := range m.Layers() {
+		d, ok := l.(interface {
+			DType() layers.DType
+			SetDType(layers.DType) error
+		})
+		if !ok {
+			continue
+		}
+		if dtype != "" {
+			if err := d.SetDType(dtype); err != nil {
+				return nil, "", err
+			}
+		}
+		if d.DType() == layers.Auto {
+			asked = layers.Auto
+		}
 	}
 	if err := m.SetSeed(seed); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return m, m.Compile(recipe.Optimizer(steps), recipe.Loss(), metrics.Accuracy())
+	return m, asked, m.Compile(recipe.Optimizer(steps), recipe.Loss(), metrics.Accuracy())
 }
 
+// precision describes the convolutions' precision of a built model:
+// "float32", "mixed_bfloat16", or both named when they differ; and, when
+// the model asked for Auto, why it resolved so.
+func precision(m *tailor.Model, asked layers.DType) (policy, why string) {
+	seen := map[layers.DType]bool{}
+	var names []string
+	for _, l := range m.Layers() {
+		if d, ok := l.(interface{ DType() layers.DType }); ok && !seen[d.DType()] {
+			seen[d.DType()] = true
+			names = append(names, string(d.DType()))
+		}
+	}
+	if len(names) == 0 {
+		return string(layers.Float32), ""
+	}
+	if asked == layers.Auto {
+		_, why = layers.ResolveAuto()
+	}
+	return strings.Join(names, " and "), why
+}
 // runPeer runs the PyTorch reference in dir on the work bench just timed
 // — SGEMM 1024³ on 1 and all threads where rep has SGEMM figures and,
 // unless skipTrain, epochs of the model at batch 32 on all threads, with

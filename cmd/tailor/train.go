@@ -20,8 +20,10 @@ import (
 	"github.com/tailor-ml/tailor/datasets/cifar10"
 	"github.com/tailor-ml/tailor/datasets/fashionmnist"
 	"github.com/tailor-ml/tailor/internal/atomicfile"
+	"github.com/tailor-ml/tailor/layers"
 	"github.com/tailor-ml/tailor/metrics"
 	"github.com/tailor-ml/tailor/models"
+	"github.com/tailor-ml/tailor/report"
 	"github.com/tailor-ml/tailor/saving"
 	"github.com/tailor-ml/tailor/tensor"
 )
@@ -31,6 +33,9 @@ type trainReport struct {
 	Model     string `json:"model"`
 	Seed      uint64 `json:"seed"`
 	BatchSize int    `json:"batch_size"`
+	// Precision is the convolutions' policy (float32 or mixed_bfloat16),
+	// and why it was chosen when the model asked for auto.
+	Precision string `json:"precision"`
 	// TrainExamples counts the examples trained on: the training images
 	// (or --train-limit of them) less those held out by
 	// --validation-split, which ValidationExamples counts.
@@ -114,7 +119,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 type trainFlags struct {
 	fs                                         *flag.FlagSet
 	name, jsonPath, outPath, reportPath, plots string
-	ckptDir, resume, dir                       string
+	ckptDir, resume, dir, dtype                string
 	epochs, batch, limit, every                int
 	seed                                       uint64
 	valSplit                                   float64
@@ -141,6 +146,7 @@ func parseTrainFlags(e *env, args []string) (*trainFlags, error) {
 	fs.StringVar(&f.resume, "resume", "", "resume the unfinished run whose checkpoint is in this directory, writing the results where it was asked to")
 	fs.StringVar(&f.dir, "data", "", "directory holding the Fashion-MNIST IDX files")
 	fs.BoolVar(&f.quiet, "quiet", false, "print no progress, only the results")
+	fs.StringVar(&f.dtype, "dtype", "", "the convolutions' precision: float32, mixed_bfloat16, or auto (mixed_bfloat16 where this CPU makes it faster); default: the model's (auto for best)")
 	fs.BoolVar(&f.flip, "flip-average", false, "also report the test accuracy with each image's prediction averaged with its mirror's (default: the model's recipe; on for best)")
 	if err := parse(fs, args); err != nil {
 		return nil, err
@@ -158,9 +164,14 @@ func parseTrainFlags(e *env, args []string) (*trainFlags, error) {
 	case f.overwrite && (f.ckptDir == "" || f.resume != ""):
 		return nil, usageError(fs, "--overwrite applies to a new run's --checkpoint-dir DIR")
 	}
+	switch layers.DType(f.dtype) {
+	case "", layers.Float32, layers.MixedBFloat16, layers.Auto:
+	default:
+		return nil, usageError(fs, fmt.Sprintf("--dtype %q: want float32, mixed_bfloat16 or auto", f.dtype))
+	}
 	if f.resume != "" {
 		f.ckptDir = f.resume
-		for _, name := range []string{"model", "train-limit", "batch-size", "seed", "validation-split"} {
+		for _, name := range []string{"model", "train-limit", "batch-size", "seed", "validation-split", "dtype"} {
 			if flagSet(fs, name) {
 				return nil, usageError(fs, fmt.Sprintf("--%s with --resume: a resumed run keeps the settings it started with (only --epochs, --out, --json, --report, --plots, --data, --flip-average, --checkpoint-every and --quiet apply)", name))
 			}
@@ -182,6 +193,8 @@ type trainRun struct {
 	model    *tailor.Model
 	backup   *callbacks.BackupAndRestoreCallback
 	kept     string // what an interrupt keeps, for its message
+
+	askedDType layers.DType // layers.Auto when the convolutions asked for it
 
 	train        datasets.Dataset // the training images, scaled as they are gathered
 	testX, testY *tensor.Tensor
@@ -324,7 +337,7 @@ func (r *trainRun) load(ctx context.Context) error {
 		fmt.Fprintf(r.e.stdout, "Resuming %s from %s at epoch %d, step %d\n", r.settings.Model, f.resume, r.opts.Resume.Epoch+1, r.opts.Resume.Step)
 	} else {
 		trainN := int(float64(r.train.Len()) * (1 - f.valSplit)) // as Fit splits off validation data
-		if r.model, err = compiled(r.settings.Model, f.seed, models.Steps(f.epochs, trainN, f.batch)); err != nil {
+		if r.model, r.askedDType, err = compiledAs(r.settings.Model, f.seed, models.Steps(f.epochs, trainN, f.batch), layers.DType(f.dtype)); err != nil {
 			return err
 		}
 		if r.backup != nil {
@@ -395,6 +408,7 @@ func (r *trainRun) fit(ctx context.Context) (*tailor.History, float64, error) {
 	if err := r.model.Summary(r.e.stdout); err != nil {
 		return nil, 0, err
 	}
+	fmt.Fprintf(r.e.stdout, "Precision: %s\n", r.precision())
 	start := time.Now()
 	hist, err := r.model.Fit(ctx, r.train, r.opts)
 	if errors.Is(err, context.Canceled) {
@@ -436,7 +450,7 @@ func (r *trainRun) results(ctx context.Context, hist *tailor.History, seconds fl
 		}
 		return err
 	}
-	settings := trainSettings(s.Model, r.opts, r.train.Len(), r.recipe)
+	settings := append(trainSettings(s.Model, r.opts, r.train.Len(), r.recipe), report.Setting{Name: "precision", Value: r.precision()})
 	r.meta.History = hist
 	r.meta.Training = &saving.Training{Seconds: seconds}
 	for _, st := range settings {
@@ -480,6 +494,16 @@ func (r *trainRun) results(ctx context.Context, hist *tailor.History, seconds fl
 	}
 	fmt.Fprintf(out, "The run is complete: removed its checkpoint from %s\n", ckpt)
 	return nil
+}
+
+// precision describes the convolutions' precision, and why when the
+// model asked for auto.
+func (r *trainRun) precision() string {
+	policy, why := precision(r.model, r.askedDType)
+	if why != "" {
+		return policy + " (auto: " + why + ")"
+	}
+	return policy
 }
 
 // save writes the model file, when --out asks for one.
@@ -553,7 +577,7 @@ func (r *trainRun) report(hist *tailor.History, seconds float64, t *testScores) 
 		trained = int(float64(n) * (1 - r.opts.ValidationSplit)) // as Fit splits
 	}
 	rep := trainReport{
-		Model: r.settings.Model, Seed: r.opts.Seed, BatchSize: r.opts.BatchSize, TrainExamples: trained, ValidationExamples: n - trained,
+		Model: r.settings.Model, Seed: r.opts.Seed, BatchSize: r.opts.BatchSize, Precision: r.precision(), TrainExamples: trained, ValidationExamples: n - trained,
 		TrainAccuracy: last(hist.History["accuracy"]), TestLoss: t.loss, TestAccuracy: t.accuracy,
 		TestAccuracyFlipAverage: t.flipAccuracy, PerClassAccuracy: t.perClass, TrainSeconds: seconds,
 	}

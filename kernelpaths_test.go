@@ -1,0 +1,75 @@
+package tailor_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/datasets"
+	"github.com/tailor-ml/tailor/layers"
+	"github.com/tailor-ml/tailor/losses"
+	"github.com/tailor-ml/tailor/metrics"
+	"github.com/tailor-ml/tailor/optimizers"
+)
+
+// TestKernelPathsAgree trains the same small CNN — convolutions, batch
+// normalisation, pooling, dropout, dense layers, Adam — once on each of
+// the kernels' paths this CPU can run (AVX-512 and AVX2 where present, and
+// the portable loops, chosen with TAILOR_KERNELS in a child process) and
+// requires the same weights, bit for bit: a float32 model retrains to the
+// same bits on any x86-64 machine.
+func TestKernelPathsAgree(t *testing.T) {
+	if os.Getenv("TAILOR_TRAIN_HASH") != "" {
+		t.Log("weights " + trainedHash(t)) // in the child
+		return
+	}
+	if testing.Short() {
+		t.Skip("trains three times")
+	}
+	hashes := map[string]string{}
+	for _, path := range []string{"", "avx2", "generic"} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestKernelPathsAgree$", "-test.v", "-test.count=1")
+		cmd.Env = append(os.Environ(), "TAILOR_TRAIN_HASH=1", "TAILOR_KERNELS="+path)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("TAILOR_KERNELS=%q: %v\n%s", path, err, out)
+		}
+		_, h, ok := strings.Cut(string(out), "weights ")
+		if !ok {
+			t.Fatalf("TAILOR_KERNELS=%q printed no hash:\n%s", path, out)
+		}
+		hashes[path] = strings.Fields(h)[0]
+	}
+	t.Logf("weights after training on each path: %v", hashes)
+	if hashes["avx2"] != hashes[""] || hashes["generic"] != hashes[""] {
+		t.Errorf("the kernel paths trained different weights: %v", hashes)
+	}
+}
+
+// trainedHash trains smallCNN (float32) for one epoch and returns the
+// SHA-256 of its weights' bits.
+func trainedHash(t *testing.T) string {
+	x, labels := stripes(400, 3)
+	train, err := datasets.WithLabels(x, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := smallCNN(layers.Float32) // bfloat16 runs only where the CPU has it
+	if err := m.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy(), metrics.Accuracy()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Fit(context.Background(), train, tailor.FitOptions{Epochs: 1, Seed: 4, Verbose: tailor.Silent}); err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	for _, v := range m.Weights().Values() {
+		binary.Write(h, binary.LittleEndian, v)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
