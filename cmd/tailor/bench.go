@@ -19,8 +19,8 @@ import (
 
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/internal/kernels"
-	"github.com/tailor-ml/tailor/metrics"
 	"github.com/tailor-ml/tailor/layers"
+	"github.com/tailor-ml/tailor/metrics"
 	"github.com/tailor-ml/tailor/models"
 	"github.com/tailor-ml/tailor/tensor"
 )
@@ -444,6 +444,7 @@ func precision(m *tailor.Model, asked layers.DType) (policy, why string) {
 	}
 	return strings.Join(names, " and "), why
 }
+
 // runPeer runs the PyTorch reference in dir on the work bench just timed
 // — SGEMM 1024³ on 1 and all threads where rep has SGEMM figures and,
 // unless skipTrain, epochs of the model at batch 32 on all threads, with
