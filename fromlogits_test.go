@@ -11,6 +11,7 @@ import (
 	"github.com/tailor-ml/tailor/activations"
 	"github.com/tailor-ml/tailor/datasets"
 	"github.com/tailor-ml/tailor/datasets/sklearn"
+	"github.com/tailor-ml/tailor/internal/testenv"
 	"github.com/tailor-ml/tailor/layers"
 	"github.com/tailor-ml/tailor/losses"
 	"github.com/tailor-ml/tailor/optimizers"
@@ -26,7 +27,7 @@ import (
 // Compile now refuses it), and the two must agree within one test example.
 func TestFromLogitsTrainsAsWell(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(sklearn.DefaultDir, "iris.csv")); err != nil {
-		t.Skipf("python3-sklearn is not installed (%v): apt-get install python3-sklearn (.ci/run installs it)", err)
+		testenv.Missing(t, "python3-sklearn is not installed (%v): apt-get install python3-sklearn (.ci/run installs it)", err)
 	}
 	for _, tc := range []struct {
 		name    string

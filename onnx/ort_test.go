@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/internal/testenv"
 	"github.com/tailor-ml/tailor/onnx"
 	"github.com/tailor-ml/tailor/tensor"
 )
@@ -31,10 +32,10 @@ func needORT(t testing.TB) string {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("ONNX Runtime checks skipped: node (Node.js) is not on the PATH; install Node.js and then " + ortInstall)
+		testenv.Missing(t, "ONNX Runtime checks skipped: node (Node.js) is not on the PATH; install Node.js and then "+ortInstall)
 	}
 	if _, err := os.Stat(filepath.Join("testdata", "node_modules", "onnxruntime-node", "package.json")); err != nil {
-		t.Skip("ONNX Runtime checks skipped: onnxruntime-node is not installed in onnx/testdata/node_modules; run " + ortInstall)
+		testenv.Missing(t, "ONNX Runtime checks skipped: onnxruntime-node is not installed in onnx/testdata/node_modules; run "+ortInstall)
 	}
 	return node
 }
@@ -78,7 +79,7 @@ func runChecker(t *testing.T, path string) {
 	t.Helper()
 	python := findChecker()
 	if python == "" {
-		t.Skip("onnx.checker skipped: no python3 imports onnx; install Debian's python3-onnx (as .ci/run does) or set TAILOR_PYTHON")
+		testenv.Missing(t, "onnx.checker skipped: no python3 imports onnx; install Debian's python3-onnx (as .ci/run does) or set TAILOR_PYTHON")
 	}
 	out, err := exec.Command(python, "-c", checkerScript, path).CombinedOutput()
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/tailor-ml/tailor/internal/browsertest"
 )
 
 // TestReportInChromium opens a report in Debian's headless Chromium at a
@@ -25,25 +25,6 @@ import (
 // Without Chromium it skips, saying why; in CI (CI=true), which installs
 // Chromium (.ci/run), it fails instead.
 func TestReportInChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: starting Chromium takes seconds")
-	}
-	skip := t.Skipf
-	if os.Getenv("CI") == "true" {
-		skip = t.Fatalf
-	}
-	browser := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			browser = p
-			break
-		}
-	}
-	if browser == "" {
-		skip("Chromium is not installed (apt-get install chromium), so the report cannot be opened in a browser")
-		return
-	}
-
 	dir := t.TempDir()
 	page := os.Getenv("TAILOR_REPORT")
 	wantImages := -1 // unknown for a report given from outside
@@ -68,27 +49,8 @@ func TestReportInChromium(t *testing.T) {
 		shots = dir
 	}
 
-	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(browser),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(filepath.Join(dir, "profile")),
-	)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	defer cancelTimeout()
-	if err := chromedp.Do(ctx); err != nil {
-		skip("Chromium (%s) cannot start here, so the report cannot be opened in a browser: %v", browser, err)
-		return
-	}
+	ctx, stop := browsertest.Start(t, "the report", 90*time.Second)
+	defer stop()
 
 	for _, screen := range []struct {
 		name          string

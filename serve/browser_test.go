@@ -3,7 +3,6 @@ package serve
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/internal/browsertest"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -35,24 +35,6 @@ import (
 // Chromium (.ci/run), it fails instead. TAILOR_SCREENSHOTS=DIR keeps a
 // screenshot of each screen in DIR.
 func TestPageInChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: starting Chromium takes seconds")
-	}
-	skip := t.Skipf
-	if os.Getenv("CI") == "true" {
-		skip = t.Fatalf
-	}
-	browser := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			browser = p
-			break
-		}
-	}
-	if browser == "" {
-		skip("Chromium is not installed (apt-get install chromium), so the page cannot be tested in a browser")
-		return
-	}
 	f := trained(t)
 	_, ts := newServer(t, []Model{{Name: "mlp", Version: "t1", Model: f.model, Meta: f.meta, Card: f.card}}, Options{})
 
@@ -80,27 +62,8 @@ func TestPageInChromium(t *testing.T) {
 	}
 	t.Logf("test image %d, a %s", pick, wantClass)
 
-	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(browser),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(filepath.Join(dir, "profile")),
-	)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 120*time.Second)
-	defer cancelTimeout()
-	if err := chromedp.Do(ctx); err != nil {
-		skip("Chromium (%s) cannot start here, so the page cannot be tested in a browser: %v", browser, err)
-		return
-	}
+	ctx, stop := browsertest.Start(t, "the page", 120*time.Second)
+	defer stop()
 
 	for _, screen := range []struct {
 		name          string

@@ -21,6 +21,7 @@ import (
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/activations"
 	"github.com/tailor-ml/tailor/datasets/fashionmnist"
+	"github.com/tailor-ml/tailor/internal/testenv"
 	"github.com/tailor-ml/tailor/layers"
 	"github.com/tailor-ml/tailor/losses"
 	"github.com/tailor-ml/tailor/metrics"
@@ -152,7 +153,7 @@ func TestServeV2ClientMatchesPredict(t *testing.T) {
 	}
 	python, err := exec.LookPath("python3")
 	if err != nil {
-		t.Skip("python3 is not on the PATH (Debian: apt-get install python3), so the independent v2 client cannot run")
+		testenv.Missing(t, "python3 is not on the PATH (Debian: apt-get install python3), so the independent v2 client cannot run")
 	}
 	dir := t.TempDir()
 	model := filepath.Join(dir, "mlp.tailor")

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/tailor-ml/tailor/datasets/sklearn"
+	"github.com/tailor-ml/tailor/internal/testenv"
 	"github.com/tailor-ml/tailor/saving"
 )
 
@@ -363,7 +364,7 @@ func TestTrainCSVErrors(t *testing.T) {
 // checks the model file names sklearn's features and classes.
 func TestTrainDatasetIris(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(sklearn.DefaultDir, "iris.csv")); err != nil {
-		t.Skipf("python3-sklearn is not installed (%v): apt-get install python3-sklearn (.ci/run installs it)", err)
+		testenv.Missing(t, "python3-sklearn is not installed (%v): apt-get install python3-sklearn (.ci/run installs it)", err)
 	}
 	dir := t.TempDir()
 	model, jsonPath, init := filepath.Join(dir, "iris.tailor"), filepath.Join(dir, "run.json"), filepath.Join(dir, "init.safetensors")

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tailor-ml/tailor/internal/testenv"
 )
 
 // needInstalled skips unless python3-sklearn's files are present; CI
@@ -15,7 +17,7 @@ import (
 func needInstalled(t *testing.T) {
 	t.Helper()
 	if _, err := os.Stat(filepath.Join(DefaultDir, "iris.csv")); err != nil {
-		t.Skipf("python3-sklearn is not installed (%v): apt-get install python3-sklearn", err)
+		testenv.Missing(t, "python3-sklearn is not installed (%v): apt-get install python3-sklearn", err)
 	}
 }
 
