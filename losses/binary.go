@@ -45,14 +45,7 @@ func (l BinaryCrossentropyLoss) CheckTargets(y *tensor.Tensor, pred tensor.Shape
 // Config returns {"from_logits": true} and {"label_smoothing": ε} for the
 // options that are set (neither by default).
 func (l BinaryCrossentropyLoss) Config() map[string]any {
-	cfg := map[string]any{}
-	if l.FromLogits {
-		cfg["from_logits"] = true
-	}
-	if l.LabelSmoothing != 0 {
-		cfg["label_smoothing"] = l.LabelSmoothing
-	}
-	return cfg
+	return crossentropyConfig(l.LabelSmoothing, l.FromLogits)
 }
 
 // smooth returns the smoothed target.

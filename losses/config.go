@@ -11,11 +11,17 @@ import (
 // describe it: {"label_smoothing": ε} when it smooths labels and
 // {"from_logits": true} on logits, else empty.
 func (l SparseCategoricalCrossentropyLoss) Config() map[string]any {
+	return crossentropyConfig(l.LabelSmoothing, l.FromLogits)
+}
+
+// crossentropyConfig is the configuration of a cross-entropy with the
+// options that are set.
+func crossentropyConfig(labelSmoothing float64, fromLogits bool) map[string]any {
 	cfg := map[string]any{}
-	if l.LabelSmoothing != 0 {
-		cfg["label_smoothing"] = l.LabelSmoothing
+	if labelSmoothing != 0 {
+		cfg["label_smoothing"] = labelSmoothing
 	}
-	if l.FromLogits {
+	if fromLogits {
 		cfg["from_logits"] = true
 	}
 	return cfg

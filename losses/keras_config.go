@@ -44,14 +44,7 @@ func checkSmoothing(name string, epsilon float64) error {
 // describe it: {"label_smoothing": ε} and {"from_logits": true} for the
 // options that are set.
 func (l CategoricalCrossentropyLoss) Config() map[string]any {
-	cfg := map[string]any{}
-	if l.LabelSmoothing != 0 {
-		cfg["label_smoothing"] = l.LabelSmoothing
-	}
-	if l.FromLogits {
-		cfg["from_logits"] = true
-	}
-	return cfg
+	return crossentropyConfig(l.LabelSmoothing, l.FromLogits)
 }
 
 // sparseFromConfig reads SparseCategoricalCrossentropy's options.

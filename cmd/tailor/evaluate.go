@@ -99,18 +99,6 @@ func runEvaluate(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// confusion counts (true class, predicted class) pairs.
-func confusion(labels []uint8, predicted []int, classes int) [][]int {
-	m := make([][]int, classes)
-	for i := range m {
-		m[i] = make([]int, classes)
-	}
-	for i, l := range labels {
-		m[l][predicted[i]]++
-	}
-	return m
-}
-
 // printConfusion prints the matrix with true classes as rows.
 func printConfusion(w io.Writer, m [][]int, names []string) {
 	fmt.Fprintln(w, "Confusion matrix (rows: true class, columns: predicted class):")

@@ -58,35 +58,6 @@ func trainingFigures(w io.Writer, dir string, hist *tailor.History) error {
 	return nil
 }
 
-// scores is how a model did on a labelled split, as evaluate prints it
-// and the figures and the report show it.
-type scores struct {
-	probs     *tensor.Tensor // (N, classes) predicted probabilities
-	predicted []int
-	accuracy  float64
-	perClass  []float64
-	confusion [][]int
-}
-
-// scoreSplit predicts x and scores the predictions against labels.
-func scoreSplit(ctx context.Context, model *tailor.Model, x *tensor.Tensor, labels []uint8, classes int, opts tailor.PredictOptions) (*scores, error) {
-	probs, err := model.Predict(ctx, x, opts)
-	if err != nil {
-		return nil, err
-	}
-	s := &scores{probs: probs, predicted: probs.Argmax()}
-	right := 0
-	for i, l := range labels {
-		if s.predicted[i] == int(l) {
-			right++
-		}
-	}
-	s.accuracy = float64(right) / float64(max(len(labels), 1))
-	s.perClass = perClassAccuracy(labels, s.predicted, classes)
-	s.confusion = confusion(labels, s.predicted, classes)
-	return s, nil
-}
-
 // prediction is example i of x (an (N, H, W) tensor of images, or
 // (N, H, W, C), drawn as its luma) with its predicted probabilities and
 // true label, ready to draw.
@@ -119,26 +90,14 @@ func evaluationFigures(ctx context.Context, w io.Writer, dir string, model *tail
 // scoreFigures writes evaluationFigures' figures from scores already
 // computed.
 func scoreFigures(w io.Writer, dir string, x *tensor.Tensor, labels []uint8, names []string, s *scores) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("--plots: %w", err)
-	}
-	fig, err := plots.ConfusionMatrix(s.confusion, names, plots.ConfusionOptions{})
-	if err := saveFigure(w, dir, "confusion_matrix", fig, err); err != nil {
-		return err
-	}
-	fig, err = plots.ConfusionMatrix(s.confusion, names, plots.ConfusionOptions{Normalize: true})
-	if err := saveFigure(w, dir, "confusion_matrix_normalized", fig, err); err != nil {
-		return err
-	}
-	fig, err = plots.PerClassAccuracy(s.perClass, names, s.accuracy)
-	if err := saveFigure(w, dir, "per_class_accuracy", fig, err); err != nil {
+	if err := confusionFigures(w, dir, s, names); err != nil {
 		return err
 	}
 	var grid []plots.Prediction
 	for i := range min(gridRows*gridCols, len(labels)) {
 		grid = append(grid, predictionOf(x, s.probs, labels, i))
 	}
-	fig, err = plots.PredictionGrid(grid, names, gridCols)
+	fig, err := plots.PredictionGrid(grid, names, gridCols)
 	if err := saveFigure(w, dir, "predictions_grid", fig, err); err != nil {
 		return err
 	}

@@ -201,7 +201,7 @@ func runEvaluateTable(ctx context.Context, e *env, args []string) error {
 	}
 	names := classNames(meta)
 	w := e.stdout
-	fmt.Fprintf(w, "%s on %s (%d rows)\n", pos[0], *csvPath, len(s.labels))
+	fmt.Fprintf(w, "%s on %s (%d rows)\n", pos[0], *csvPath, len(s.predicted))
 	printScores(w, "", s, names)
 	if *plotsDir != "" {
 		if err := confusionFigures(w, *plotsDir, s, names); err != nil {
@@ -216,7 +216,7 @@ func runEvaluateTable(ctx context.Context, e *env, args []string) error {
 
 // scoreTableFile loads a table's model and scores it on the labelled rows
 // of a CSV file.
-func scoreTableFile(ctx context.Context, modelPath, csvPath string) (*tailor.Model, saving.Meta, *classScores, error) {
+func scoreTableFile(ctx context.Context, modelPath, csvPath string) (*tailor.Model, saving.Meta, *scores, error) {
 	model, meta, err := tableModel(modelPath)
 	if err != nil {
 		return nil, meta, nil, err
@@ -264,7 +264,7 @@ func runReportTable(ctx context.Context, e *env, args []string) error {
 // images) without the mistakes gallery, which draws Fashion-MNIST's
 // pictures: the summary, the settings, the learning curves and, when s is
 // not nil, the split's metrics and confusion matrix.
-func writeTableReport(w io.Writer, path string, run modelRun, split string, s *classScores) error {
+func writeTableReport(w io.Writer, path string, run modelRun, split string, s *scores) error {
 	var summary strings.Builder
 	if err := run.model.Summary(&summary); err != nil {
 		return err
@@ -286,7 +286,7 @@ func writeTableReport(w io.Writer, path string, run modelRun, split string, s *c
 		TrainingSeconds: run.trainingSeconds, History: run.history, ClassNames: classNames(run.meta),
 	}
 	if s != nil {
-		r.Test = &report.Metrics{Split: split, Examples: len(s.labels), Loss: s.loss, Accuracy: s.accuracy, PerClassAccuracy: s.perClass, Confusion: s.confusion}
+		r.Test = &report.Metrics{Split: split, Examples: len(s.predicted), Loss: s.loss, Accuracy: s.accuracy, PerClassAccuracy: s.perClass, Confusion: s.confusion}
 	}
 	if err := atomicfile.Write(path, func(w io.Writer) error { return report.Write(w, r) }); err != nil {
 		return fmt.Errorf("report %s: %w", path, err)
@@ -301,7 +301,7 @@ func writeTableReport(w io.Writer, path string, run modelRun, split string, s *c
 
 // confusionFigures writes the confusion matrix (counts, and normalised by
 // row) and per-class accuracy of s into dir.
-func confusionFigures(w io.Writer, dir string, s *classScores, names []string) error {
+func confusionFigures(w io.Writer, dir string, s *scores, names []string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("--plots: %w", err)
 	}

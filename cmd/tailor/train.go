@@ -686,26 +686,6 @@ func last(xs []float64) float64 {
 	return xs[len(xs)-1]
 }
 
-// perClassAccuracy returns, for each class, the fraction of its examples
-// predicted correctly.
-func perClassAccuracy(labels []uint8, predicted []int, classes int) []float64 {
-	n := classes
-	right, total := make([]int, n), make([]int, n)
-	for i, l := range labels {
-		total[l]++
-		if predicted[i] == int(l) {
-			right[l]++
-		}
-	}
-	acc := make([]float64, n)
-	for c := range acc {
-		if total[c] > 0 {
-			acc[c] = float64(right[c]) / float64(total[c])
-		}
-	}
-	return acc
-}
-
 func printPerClass(w io.Writer, acc []float64, names []string) {
 	fmt.Fprintln(w, "Per-class test accuracy:")
 	for c, a := range acc {

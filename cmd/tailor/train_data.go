@@ -155,17 +155,6 @@ func epochReports(hist *tailor.History) []dataEpochReport {
 	return out
 }
 
-// classScores is how a classifier did on a labelled split.
-type classScores struct {
-	loss      float64
-	probs     *tensor.Tensor // (N, 1) sigmoid outputs or (N, classes) probabilities
-	predicted []int
-	labels    []int
-	accuracy  float64
-	perClass  []float64
-	confusion [][]int
-}
-
 // predictedClasses turns a model's outputs into classes: a single output
 // is the probability of class 1 (a sigmoid), so above 0.5 is class 1, as
 // metrics.BinaryAccuracy decides; otherwise the most probable class.
@@ -195,7 +184,7 @@ func classProbabilities(probs *tensor.Tensor, i, classes int) []float32 {
 
 // scoreClassifier evaluates model on x with labels and scores its
 // predictions against them.
-func scoreClassifier(ctx context.Context, model *tailor.Model, x datasets.Features, labels []int32, classes int) (*classScores, error) {
+func scoreClassifier(ctx context.Context, model *tailor.Model, x datasets.Features, labels []int32, classes int) (*scores, error) {
 	ds, err := datasets.WithLabels(x, labels)
 	if err != nil {
 		return nil, err
@@ -208,41 +197,16 @@ func scoreClassifier(ctx context.Context, model *tailor.Model, x datasets.Featur
 	if err != nil {
 		return nil, err
 	}
-	s := &classScores{loss: loss, probs: probs, predicted: predictedClasses(probs), labels: make([]int, len(labels))}
-	right := make([]int, classes)
-	total := make([]int, classes)
-	s.confusion = make([][]int, classes)
-	for c := range s.confusion {
-		s.confusion[c] = make([]int, classes)
-	}
-	correct := 0
-	for i, l := range labels {
-		s.labels[i] = int(l)
-		p := s.predicted[i]
-		total[l]++
-		if p < classes {
-			s.confusion[l][p]++
-		}
-		if p == int(l) {
-			right[l]++
-			correct++
-		}
-	}
-	s.accuracy = float64(correct) / float64(max(len(labels), 1))
-	s.perClass = make([]float64, classes)
-	for c := range s.perClass {
-		if total[c] > 0 {
-			s.perClass[c] = float64(right[c]) / float64(total[c])
-		}
-	}
+	s := newScores(probs, predictedClasses(probs), labels, classes)
+	s.loss = loss
 	return s, nil
 }
 
 // printScores prints a split's loss, accuracy, per-class accuracy and
 // confusion matrix with the class names, as tailor evaluate does, and for
 // two classes the precision and recall of class 1.
-func printScores(w io.Writer, split string, s *classScores, names []string) {
-	n := len(s.labels)
+func printScores(w io.Writer, split string, s *scores, names []string) {
+	n := len(s.predicted)
 	if split != "" {
 		split += " "
 	}

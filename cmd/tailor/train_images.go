@@ -147,7 +147,7 @@ func runTrainImages(ctx context.Context, e *env, args []string) error {
 		TrainExamples: train.Len(), Epochs: epochReports(hist), TrainAccuracy: last(hist.History["accuracy"]),
 		ClassNames: names, TrainSeconds: seconds,
 	}
-	var s *classScores
+	var s *scores
 	if val != nil {
 		if s, err = scoreClassifier(ctx, model, val, val.Labels, len(names)); err != nil {
 			return err

@@ -319,7 +319,7 @@ func tableResults(ctx context.Context, e *env, f *tableFlags, d *preparedTable, 
 		}
 		fmt.Fprintf(out, "Saved the model and its preprocessing to %s\n", f.outPath)
 	}
-	var s *classScores
+	var s *scores
 	if d.xTest != nil {
 		var err error
 		if s, err = scoreClassifier(ctx, model, d.xTest, d.yTest, len(names)); err != nil {
