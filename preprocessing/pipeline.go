@@ -194,17 +194,13 @@ func FitPipeline(t *tabular.Table, opts PipelineOptions) (*Pipeline, error) {
 	}
 	if scale != ScaleNone {
 		n, w := t.Rows(), p.width()
-		col := make([]float64, n)
 		j := 0
 		for _, f := range p.Features {
 			for k := 0; k < f.width(); k, j = k+1, j+1 {
 				if scale == ScaleNumeric && f.Kind != kindNumeric {
 					continue
 				}
-				for i := range col {
-					col[i] = float64(x.Data[i*w+j])
-				}
-				p.Scaler.Mean[j], p.Scaler.Scale[j] = meanScale(col)
+				p.Scaler.Mean[j], p.Scaler.Scale[j] = meanScale(x.Data, n, w, j)
 			}
 		}
 	}

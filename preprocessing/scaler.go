@@ -36,6 +36,16 @@ func shape2(x *tensor.Tensor) (n, f int) {
 	return n, len(x.Data) / n
 }
 
+// shape is shape2 of x, which must have the scaler's number of features
+// (when it has examples).
+func (s *StandardScaler) shape(x *tensor.Tensor) (n, f int, err error) {
+	n, f = shape2(x)
+	if n > 0 && f != len(s.Mean) {
+		return 0, 0, fmt.Errorf("standard scaler: examples of %d features, the scaler was fitted on %d", f, len(s.Mean))
+	}
+	return n, f, nil
+}
+
 // Fit computes the scaler from x, N examples of F features: (N, F), or
 // (N, ...) with each example's axes flattened. It is an error for x to be
 // empty or hold a NaN or an infinity.
@@ -47,41 +57,30 @@ func (s *StandardScaler) Fit(x *tensor.Tensor) error {
 	if err := checkFinite(x.Data, f); err != nil {
 		return fmt.Errorf("standard scaler: %w", err)
 	}
-	cols := make([][]float64, f)
-	for j := range cols {
-		cols[j] = make([]float64, n)
-		for i := 0; i < n; i++ {
-			cols[j][i] = float64(x.Data[i*f+j])
-		}
+	s.Mean, s.Scale = make([]float64, f), make([]float64, f)
+	for j := range f {
+		s.Mean[j], s.Scale[j] = meanScale(x.Data, n, f, j)
 	}
-	s.fitColumns(cols)
 	return nil
 }
 
-// fitColumns fits one feature per slice of values.
-func (s *StandardScaler) fitColumns(cols [][]float64) {
-	s.Mean, s.Scale = make([]float64, len(cols)), make([]float64, len(cols))
-	for j, col := range cols {
-		s.Mean[j], s.Scale[j] = meanScale(col)
-	}
-}
-
-// meanScale returns a feature's mean and scale, by two passes.
-func meanScale(col []float64) (mean, scale float64) {
-	n := float64(len(col))
+// meanScale returns the mean and scale of feature j of data, n rows of w
+// values, by two passes in float64.
+func meanScale(data []float32, n, w, j int) (mean, scale float64) {
 	var sum float64
-	for _, v := range col {
-		sum += v
+	for i := range n {
+		sum += float64(data[i*w+j])
 	}
-	mean = sum / n
+	nf := float64(n)
+	mean = sum / nf
 	var ss float64
-	for _, v := range col {
-		d := v - mean
+	for i := range n {
+		d := float64(data[i*w+j]) - mean
 		ss += d * d
 	}
-	variance := ss / n
+	variance := ss / nf
 	const eps = 0x1p-52
-	if bound := n*eps*variance + (n*mean*eps)*(n*mean*eps); variance <= bound {
+	if bound := nf*eps*variance + (nf*mean*eps)*(nf*mean*eps); variance <= bound {
 		return mean, 1
 	}
 	return mean, math.Sqrt(variance)
@@ -91,9 +90,9 @@ func meanScale(col []float64) (mean, scale float64) {
 // is an error for x to have a different number of features than the
 // scaler.
 func (s *StandardScaler) Transform(x *tensor.Tensor) error {
-	n, f := shape2(x)
-	if n > 0 && f != len(s.Mean) {
-		return fmt.Errorf("standard scaler: examples of %d features, the scaler was fitted on %d", f, len(s.Mean))
+	n, f, err := s.shape(x)
+	if err != nil {
+		return err
 	}
 	for i := 0; i < n; i++ {
 		row := x.Data[i*f : i*f+f]
@@ -114,9 +113,9 @@ func (s *StandardScaler) FitTransform(x *tensor.Tensor) error {
 
 // InverseTransform undoes Transform in place: x_ij ← x_ij·Scale_j + Mean_j.
 func (s *StandardScaler) InverseTransform(x *tensor.Tensor) error {
-	n, f := shape2(x)
-	if n > 0 && f != len(s.Mean) {
-		return fmt.Errorf("standard scaler: examples of %d features, the scaler was fitted on %d", f, len(s.Mean))
+	n, f, err := s.shape(x)
+	if err != nil {
+		return err
 	}
 	for i := 0; i < n; i++ {
 		row := x.Data[i*f : i*f+f]
@@ -128,7 +127,8 @@ func (s *StandardScaler) InverseTransform(x *tensor.Tensor) error {
 }
 
 // Validate checks a scaler read from a file: as many means as scales, at
-// most maxFeatures, every mean finite and every scale finite and positive.
+// most 2²⁰ (maxOutputs), every mean finite and every scale finite and
+// positive.
 func (s *StandardScaler) Validate() error {
 	if len(s.Mean) != len(s.Scale) {
 		return fmt.Errorf("standard scaler: %d means but %d scales", len(s.Mean), len(s.Scale))
