@@ -96,7 +96,7 @@ type LabelEncoder struct {
 // is an error for there to be none or more than 100,000.
 func FitLabelEncoder(values []string) (*LabelEncoder, error) {
 	e := &LabelEncoder{Classes: sortedUnique(values)}
-	if err := checkCategories("label encoder", e.Classes); err != nil {
+	if err := e.Validate(); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -155,11 +155,8 @@ type OneHotEncoder struct {
 // is an error for there to be none or more than 100,000, or for handle to
 // be other than "", UnknownError or UnknownIgnore.
 func FitOneHotEncoder(values []string, handle HandleUnknown) (*OneHotEncoder, error) {
-	if !handle.valid() {
-		return nil, fmt.Errorf("one-hot encoder: handle_unknown is %q, want %q or %q", handle, UnknownError, UnknownIgnore)
-	}
 	e := &OneHotEncoder{Categories: sortedUnique(values), HandleUnknown: handle}
-	if err := checkCategories("one-hot encoder", e.Categories); err != nil {
+	if err := e.Validate(); err != nil {
 		return nil, err
 	}
 	return e, nil
