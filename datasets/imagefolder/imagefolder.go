@@ -72,15 +72,12 @@ const (
 // Formats are the file name endings Load takes for images, Keras's list.
 var formats = []string{".bmp", ".gif", ".jpeg", ".jpg", ".png"}
 
-// Limits.
+// Limits. One image is bounded as preprocessing's LoadImage bounds it,
+// by preprocessing.MaxFileBytes and MaxPixels.
 const (
 	// DefaultMaxFiles bounds the images of one Load.
 	DefaultMaxFiles = 1_000_000
-	// maxFileBytes and maxPixels bound one image, as preprocessing's
-	// LoadImage does.
-	maxFileBytes = 64 << 20
-	maxPixels    = 50_000_000
-	maxSide      = 8192 // of the target size
+	maxSide         = 8192 // of the target size
 )
 
 // Options configures Load. The zero value gives Keras's defaults (RGB,
@@ -330,15 +327,21 @@ func checkHeader(p string) error {
 	if err != nil {
 		return fmt.Errorf("imagefolder: %w", err)
 	}
-	if fi.Size() > maxFileBytes {
-		return fmt.Errorf("imagefolder: %s: %d bytes, want at most %d MiB", p, fi.Size(), maxFileBytes>>20)
+	if fi.Size() > preprocessing.MaxFileBytes {
+		return fmt.Errorf("imagefolder: %s: %d bytes, want at most %d MiB", p, fi.Size(), preprocessing.MaxFileBytes>>20)
 	}
-	cfg, format, err := image.DecodeConfig(f)
+	return checkConfig(p, f)
+}
+
+// checkConfig decodes the header of the image r holds (the file at p) and
+// checks its size.
+func checkConfig(p string, r io.Reader) error {
+	cfg, format, err := image.DecodeConfig(r)
 	if err != nil {
 		return fmt.Errorf("imagefolder: %s: not a readable PNG, JPEG, GIF or BMP image: %w", p, err)
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxPixels/cfg.Height {
-		return fmt.Errorf("imagefolder: %s: a %s image of %d×%d pixels, want 1 to %d pixels", p, format, cfg.Width, cfg.Height, maxPixels)
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > preprocessing.MaxPixels/cfg.Height {
+		return fmt.Errorf("imagefolder: %s: a %s image of %d×%d pixels, want 1 to %d pixels", p, format, cfg.Width, cfg.Height, preprocessing.MaxPixels)
 	}
 	return nil
 }
@@ -356,7 +359,7 @@ func (d *Dataset) TargetShape() tensor.Shape { return tensor.Shape{} }
 // idx, decoded, converted, resized and scaled. An image that cannot be
 // decoded is an error naming its file.
 func (d *Dataset) Gather(dst *tensor.Tensor, idx []int) error {
-	dst.Resize(append([]int{len(idx)}, d.h, d.w, d.c)...)
+	dst.Resize(len(idx), d.h, d.w, d.c)
 	n := d.h * d.w * d.c
 	for i, j := range idx {
 		if j < 0 || j >= len(d.Files) {
@@ -413,31 +416,29 @@ func (d *Dataset) decode(p string) ([]float32, error) {
 		return nil, fmt.Errorf("imagefolder: %w", err)
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
+	b, err := io.ReadAll(io.LimitReader(f, preprocessing.MaxFileBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("imagefolder: %s: %w", p, err)
 	}
-	if len(b) > maxFileBytes {
-		return nil, fmt.Errorf("imagefolder: %s: larger than %d MiB", p, maxFileBytes>>20)
+	if len(b) > preprocessing.MaxFileBytes {
+		return nil, fmt.Errorf("imagefolder: %s: larger than %d MiB", p, preprocessing.MaxFileBytes>>20)
 	}
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
-	if err == nil && (cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxPixels/cfg.Height) {
-		err = fmt.Errorf("%d×%d pixels, want 1 to %d", cfg.Width, cfg.Height, maxPixels)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("imagefolder: %s: %w", p, err)
+	// Check the header again: the file may have changed since Load.
+	if err := checkConfig(p, bytes.NewReader(b)); err != nil {
+		return nil, err
 	}
 	img, _, err := image.Decode(bytes.NewReader(b))
 	if err != nil {
 		return nil, fmt.Errorf("imagefolder: %s: decoding: %w", p, err)
 	}
-	pix, h, w, err := preprocessing.ImageToArray(img, d.c)
+	out, h, w, err := preprocessing.ImageToArray(img, d.c)
 	if err != nil {
 		return nil, fmt.Errorf("imagefolder: %s: %w", p, err)
 	}
-	out, err := preprocessing.Resize(pix, h, w, d.c, d.h, d.w, d.interp)
-	if err != nil {
-		return nil, fmt.Errorf("imagefolder: %s: %w", p, err)
+	if h != d.h || w != d.w { // one of the target size is kept as it is (Resize would copy it)
+		if out, err = preprocessing.Resize(out, h, w, d.c, d.h, d.w, d.interp); err != nil {
+			return nil, fmt.Errorf("imagefolder: %s: %w", p, err)
+		}
 	}
 	for i := range out {
 		out[i] *= d.rescale
