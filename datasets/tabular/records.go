@@ -2,7 +2,6 @@ package tabular
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 )
@@ -26,9 +25,6 @@ type records struct {
 func newRecords(r io.Reader, comma byte, maxBytes, maxFields int) *records {
 	return &records{br: bufio.NewReaderSize(r, 64<<10), comma: comma, maxBytes: maxBytes, maxFields: maxFields, line: 1}
 }
-
-// errLimit marks errors from the limits, which the caller words.
-var errLimit = errors.New("limit")
 
 // next returns the next record's fields (valid until the following call)
 // and the line it starts on, skipping blank lines; io.EOF after the last.
@@ -64,7 +60,7 @@ func (r *records) next() (fields []string, line int, err error) {
 	for {
 		// One field.
 		if len(r.ends) >= r.maxFields {
-			return fail("more than %d fields (Options.MaxColumns): %w", r.maxFields, errLimit)
+			return fail("more than %d fields (Options.MaxColumns)", r.maxFields)
 		}
 		b, err := r.br.ReadByte()
 		quoted := err == nil && b == '"'
@@ -86,7 +82,7 @@ func (r *records) next() (fields []string, line int, err error) {
 				return nil, start, &Error{Line: r.line, Err: err}
 			}
 			if size++; size > r.maxBytes {
-				return fail("record longer than %d bytes (Options.MaxLineBytes): %w", r.maxBytes, errLimit)
+				return fail("record longer than %d bytes (Options.MaxLineBytes)", r.maxBytes)
 			}
 			if quoted {
 				if b == '"' {
