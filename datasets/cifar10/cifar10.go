@@ -95,11 +95,12 @@ func (d *Dataset) Tensor(scale float32) (*tensor.Tensor, error) {
 // Options configures LoadData. The zero value searches the default
 // directories and downloads into the default cache if need be.
 type Options struct {
-	// Dir, if set, is searched first: the command line's --data flag.
+	// Dir, if set, is the only directory LoadData reads (no search, no
+	// download): the command line's --data flag.
 	Dir string
 	// Getenv reads EnvVar; nil means os.Getenv.
 	Getenv func(key string) string
-	// CacheDir is the download cache, searched third and created if a
+	// CacheDir is the download cache, searched second and created if a
 	// download is needed. Empty means DefaultCacheDir().
 	CacheDir string
 	// NoDownload makes LoadData fail rather than download.
