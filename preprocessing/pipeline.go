@@ -252,10 +252,10 @@ func featureNames(t *tabular.Table, opts PipelineOptions) ([]string, error) {
 	return names, nil
 }
 
-// missingError names the line of a missing value.
-func missingError(t *tabular.Table, row, col int, what string) error {
-	c := t.Columns[col]
-	return &tabular.Error{File: t.Name, Line: t.Line(row), Column: col + 1, Name: c.Name, Err: fmt.Errorf("missing value %s", what)}
+// cellError is an error about the value of row in column col of t,
+// naming the file, the row's line and the column.
+func cellError(t *tabular.Table, row, col int, format string, args ...any) error {
+	return &tabular.Error{File: t.Name, Line: t.Line(row), Column: col + 1, Name: t.Columns[col].Name, Err: fmt.Errorf(format, args...)}
 }
 
 // firstMissing returns the first row whose value is missing, or −1.
@@ -273,7 +273,7 @@ func fitFeature(t *tabular.Table, name string, opts PipelineOptions) (Feature, e
 	c := t.Columns[ci]
 	f := Feature{Name: name, Impute: opts.Impute}
 	if c.Missing > 0 && !opts.Impute {
-		return f, missingError(t, firstMissing(c), ci, "in a feature column (set PipelineOptions.Impute to fill missing values from the training rows)")
+		return f, cellError(t, firstMissing(c), ci, "missing value in a feature column (set PipelineOptions.Impute to fill missing values from the training rows)")
 	}
 	if c.Missing == t.Rows() {
 		return f, fmt.Errorf("pipeline: %s: column %q: every value is missing", t.Name, name)
@@ -338,7 +338,7 @@ func fitTarget(t *tabular.Table, opts PipelineOptions) (*Target, error) {
 	ci := t.Index(opts.Target)
 	c := t.Columns[ci]
 	if c.Missing > 0 {
-		return nil, missingError(t, firstMissing(c), ci, "in the target column")
+		return nil, cellError(t, firstMissing(c), ci, "missing value in the target column")
 	}
 	tg := &Target{Name: opts.Target, Regression: opts.Regression}
 	if opts.Regression {
@@ -453,9 +453,6 @@ func (p *Pipeline) encode(t *tabular.Table) (*tensor.Tensor, error) {
 			return nil, fmt.Errorf("pipeline: %s: no column %q, which the model's feature %d is (the file has %q)", t.Name, f.Name, fi+1, t.Names())
 		}
 		c := t.Columns[ci]
-		fail := func(row int, format string, args ...any) error {
-			return &tabular.Error{File: t.Name, Line: t.Line(row), Column: ci + 1, Name: c.Name, Err: fmt.Errorf(format, args...)}
-		}
 		if want := tabular.Numeric; f.Kind == kindCategorical && c.Kind == want || f.Kind == kindNumeric && c.Kind != want {
 			return nil, &tabular.Error{File: t.Name, Column: ci + 1, Name: c.Name,
 				Err: fmt.Errorf("the column is %v, the model's feature is %s (read the file with the pipeline's CSVOptions)", c.Kind, f.Kind)}
@@ -465,7 +462,7 @@ func (p *Pipeline) encode(t *tabular.Table) (*tensor.Tensor, error) {
 				v := c.Numbers[i]
 				if math.IsNaN(v) {
 					if !f.Impute {
-						return nil, fail(i, "missing value, and the model's preprocessing does not impute (fit it with PipelineOptions.Impute)")
+						return nil, cellError(t, i, ci, "missing value, and the model's preprocessing does not impute (fit it with PipelineOptions.Impute)")
 					}
 					v = f.FillValue
 				}
@@ -485,12 +482,12 @@ func (p *Pipeline) encode(t *tabular.Table) (*tensor.Tensor, error) {
 			if lc := c.Codes[i]; lc >= 0 {
 				code = codes[lc]
 				if code < 0 && f.HandleUnknown != UnknownIgnore {
-					return nil, fail(i, "unknown category %q (the model knows %s; fit with PipelineOptions.HandleUnknown = %q to encode unknown categories as zeros)",
+					return nil, cellError(t, i, ci, "unknown category %q (the model knows %s; fit with PipelineOptions.HandleUnknown = %q to encode unknown categories as zeros)",
 						c.Levels[lc], listSome(f.Categories), UnknownIgnore)
 				}
 			} else {
 				if !f.Impute {
-					return nil, fail(i, "missing value, and the model's preprocessing does not impute (fit it with PipelineOptions.Impute)")
+					return nil, cellError(t, i, ci, "missing value, and the model's preprocessing does not impute (fit it with PipelineOptions.Impute)")
 				}
 				code = fill
 			}
@@ -525,7 +522,7 @@ func (p *Pipeline) Targets(t *tabular.Table) ([]float32, error) {
 	}
 	for i := range y {
 		if c.IsMissing(i) {
-			return nil, missingError(t, i, ci, "in the target column")
+			return nil, cellError(t, i, ci, "missing value in the target column")
 		}
 		if p.Target.Regression {
 			if c.Kind != tabular.Numeric {
@@ -536,8 +533,7 @@ func (p *Pipeline) Targets(t *tabular.Table) ([]float32, error) {
 		}
 		k, ok := index[c.Text(i)]
 		if !ok {
-			return nil, &tabular.Error{File: t.Name, Line: t.Line(i), Column: ci + 1, Name: c.Name,
-				Err: fmt.Errorf("unknown class %q (the classes are %s)", c.Text(i), listSome(p.Target.Classes))}
+			return nil, cellError(t, i, ci, "unknown class %q (the classes are %s)", c.Text(i), listSome(p.Target.Classes))
 		}
 		y[i] = float32(k)
 	}
