@@ -72,10 +72,11 @@ func (c *Conv) directPlan(i int, g *ConvGeom, f int, w []float32) *directPass {
 	return d
 }
 
-// padImage copies the image x (H×W×C) into xp, hp×wp×C = paddedDims(g),
+// padImage writes the image x (H×W×C) into xp, hp×wp×C = paddedDims(g),
 // with PadTop zero rows above it, PadLeft zero columns to its left and
-// zeros below and to the right as far as the windows reach.
-func padImage(xp, x []float32, g *ConvGeom) {
+// zeros below and to the right as far as the windows reach; put writes each
+// row's values (copyRow, or toBF16 to round them).
+func padImage[T float32 | uint16](xp []T, x []float32, g *ConvGeom, put func(dst []T, src []float32)) {
 	hp, wp := paddedDims(g)
 	ch := g.C
 	xp = xp[:hp*wp*ch]
@@ -89,10 +90,13 @@ func padImage(xp, x []float32, g *ConvGeom) {
 		left := min(g.PadLeft, wp) * ch
 		n := max(min(g.W, wp-g.PadLeft), 0) * ch
 		clear(row[:left])
-		copy(row[left:left+n], x[iy*g.W*ch:iy*g.W*ch+n])
+		put(row[left:left+n], x[iy*g.W*ch:iy*g.W*ch+n])
 		clear(row[left+n:])
 	}
 }
+
+// copyRow is padImage's put for float32 images.
+func copyRow(dst, src []float32) { copy(dst, src) }
 
 // directImages runs the in-place pass over images [i0, i1) for Conv.run:
 // out = the convolution of each image of x, then the forward pass's bias
@@ -103,7 +107,7 @@ func (t *convTask) directImages(pad []float32, i0, i1 int) {
 	p, f, k := g.Pixels(), d.f, g.PatchSize()
 	xp := pad[:d.hp*d.wp*g.C]
 	for i := i0; i < i1; i++ {
-		padImage(xp, t.x[i*g.InSize():(i+1)*g.InSize()], g)
+		padImage(xp, t.x[i*g.InSize():(i+1)*g.InSize()], g, copyRow)
 		out := t.out[i*p*f : (i+1)*p*f]
 		base := uintptr(unsafe.Pointer(&xp[0]))
 		var rows [8]uintptr
