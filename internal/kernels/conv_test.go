@@ -7,7 +7,7 @@ import (
 )
 
 // TestElementwiseSIMD compares the vector loops behind Relu, ReluBackward,
-// AddBias, BiasRelu, SumRows, AdamUpdate and col2im's additions with the
+// AddBias, BiasRelu, SumRows, AdamWUpdate and col2im's additions with the
 // portable ones, bit for bit, on lengths that leave tails.
 func TestElementwiseSIMD(t *testing.T) {
 	if !hasAVX512 {
@@ -47,8 +47,8 @@ func TestElementwiseSIMD(t *testing.T) {
 		p := randSlice(rng, n)
 		pa, ma, va := append([]float32(nil), p...), append([]float32(nil), m...), append([]float32(nil), v...)
 		pb, mb, vb := append([]float32(nil), p...), append([]float32(nil), m...), append([]float32(nil), v...)
-		AdamUpdate(pa, g, ma, va, 0.01, 0.9, 0.999, 1e-7)
-		portable(func() { AdamUpdate(pb, g, mb, vb, 0.01, 0.9, 0.999, 1e-7) })
+		AdamWUpdate(pa, g, ma, va, 0.01, 0.9, 0.999, 1e-7, 1)
+		portable(func() { AdamWUpdate(pb, g, mb, vb, 0.01, 0.9, 0.999, 1e-7, 1) })
 		same(t, "AdamUpdate param", pa, pb)
 		same(t, "AdamUpdate m", ma, mb)
 		same(t, "AdamUpdate v", va, vb)
