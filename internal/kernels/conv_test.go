@@ -13,11 +13,6 @@ func TestElementwiseSIMD(t *testing.T) {
 	if !hasAVX512 {
 		t.Skip("no AVX-512")
 	}
-	portable := func(f func()) {
-		defer func(v bool) { hasAVX512 = v }(hasAVX512)
-		hasAVX512 = false
-		f()
-	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, n := range []int{1, 15, 16, 17, 63, 64, 65, 200} {
 		x := randSlice(rng, n)
@@ -76,6 +71,13 @@ func TestElementwiseSIMD(t *testing.T) {
 	}
 }
 
+// portable runs f with the AVX-512 loops switched off.
+func portable(f func()) {
+	defer func(v bool) { hasAVX512 = v }(hasAVX512)
+	hasAVX512 = false
+	f()
+}
+
 func same(t *testing.T, what string, a, b []float32) {
 	t.Helper()
 	for i := range a {
@@ -93,12 +95,7 @@ func TestNormSIMD(t *testing.T) {
 		t.Skip("no AVX-512")
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	both := func(f func()) {
-		f()
-		defer func(v bool) { hasAVX512 = v }(hasAVX512)
-		hasAVX512 = false
-		f()
-	}
+	both := func(f func()) { f(); portable(f) }
 	for _, n := range []int{16, 32, 48, 64, 80, 144} {
 		for _, m := range []int{1, 3, 300, 700} {
 			x := randSlice(rng, m*n)
