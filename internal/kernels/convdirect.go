@@ -27,7 +27,6 @@ type directPass struct {
 	panels []float32 // the kernel, (k × f), in 32-column panels [q][p][32]
 	starts []int     // the first window value of each k block
 	segs   [][]int   // each k block's segments: (byte offset, count) pairs, then (0, 0)
-	hp, wp int       // the padded image
 }
 
 // directOK reports whether a pass with windows g reads them in place.
@@ -40,7 +39,7 @@ func (c *Conv) directOK(g *ConvGeom) bool {
 func (c *Conv) directPlan(i int, g *ConvGeom, f int, w []float32) *directPass {
 	d := &c.dps[i]
 	d.g, d.f = g, f
-	d.hp, d.wp = paddedDims(g)
+	_, wp := paddedDims(g)
 	k := g.PatchSize()
 	np := ceilDiv(f, 32)
 	d.panels = growTo(d.panels, np*k*32)
@@ -65,7 +64,7 @@ func (c *Conv) directPlan(i int, g *ConvGeom, f int, w []float32) *directPass {
 		s := d.segs[b][:0]
 		for r := p0 / seg; r*seg < p1; r++ {
 			lo, hi := max(p0, r*seg), min(p1, (r+1)*seg)
-			s = append(s, 4*(r*d.wp*g.C+lo-r*seg), hi-lo)
+			s = append(s, 4*(r*wp*g.C+lo-r*seg), hi-lo)
 		}
 		d.segs[b] = append(s, 0, 0)
 	}
@@ -105,7 +104,8 @@ func (t *convTask) directImages(pad []float32, i0, i1 int) {
 	d := t.dp
 	g := d.g
 	p, f, k := g.Pixels(), d.f, g.PatchSize()
-	xp := pad[:d.hp*d.wp*g.C]
+	hp, wp := paddedDims(g)
+	xp := pad[:hp*wp*g.C]
 	for i := i0; i < i1; i++ {
 		padImage(xp, t.x[i*g.InSize():(i+1)*g.InSize()], g, copyRow)
 		out := t.out[i*p*f : (i+1)*p*f]
@@ -116,7 +116,7 @@ func (t *convTask) directImages(pad []float32, i0, i1 int) {
 			for r := range rows {
 				pix := t0 + min(r, mr-1) // rows past the tile repeat its last
 				oy, ox := pix/g.OW, pix%g.OW
-				rows[r] = base + uintptr(4*(oy*g.SH*d.wp+ox*g.SW)*g.C)
+				rows[r] = base + uintptr(4*(oy*g.SH*wp+ox*g.SW)*g.C)
 			}
 			for q := 0; 32*q < f; q++ {
 				nr := min(32, f-32*q)
