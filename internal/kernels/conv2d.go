@@ -318,27 +318,13 @@ func paddedSize(g *ConvGeom) int {
 	return (hp*wp + 8*g.SW + g.KW) * g.C
 }
 
-// padBF16 rounds one image x (H×W×C) into xp, the hp×wp×C image with
-// PadTop zero rows above and PadLeft zero columns to its left, zeros
-// after it and, beyond the image, cropped where g's windows do not reach.
+// padBF16 rounds one image x (H×W×C) into xp, padded as padImage pads
+// it, and zeros the slack after it (paddedSize).
 func padBF16(xp []uint16, x []float32, g *ConvGeom) {
 	hp, wp := paddedDims(g)
-	ch := g.C
 	xp = xp[:paddedSize(g)]
-	clear(xp[hp*wp*ch:])
-	for py := 0; py < hp; py++ {
-		row := xp[py*wp*ch : (py+1)*wp*ch]
-		iy := py - g.PadTop
-		if iy < 0 || iy >= g.H {
-			clear(row)
-			continue
-		}
-		left := min(g.PadLeft, wp) * ch
-		n := max(min(g.W, wp-g.PadLeft), 0) * ch
-		clear(row[:left])
-		toBF16(row[left:left+n], x[iy*g.W*ch:iy*g.W*ch+n])
-		clear(row[left+n:])
-	}
+	clear(xp[hp*wp*g.C:])
+	padImage(xp, x, g, toBF16)
 }
 
 // convBF16 sets out (OH×OW×f) to the convolution of the padded, rounded

@@ -18,28 +18,6 @@ func (c *Conv) direct3() bool {
 	return hasAVX512 && !c.noDirect && g.C == 1 && g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 && c.f%32 == 0
 }
 
-// padF32 copies the image x (H×W×1) into xp, hp×wp = paddedDims(g), with
-// PadTop zero rows above it, PadLeft zero columns to its left and zeros
-// below and to the right as far as the windows reach.
-func padF32(xp, x []float32, g *ConvGeom) {
-	hp, wp := paddedDims(g)
-	xp = xp[:hp*wp]
-	w := g.W
-	for py := 0; py < hp; py++ {
-		row := xp[py*wp : (py+1)*wp]
-		iy := py - g.PadTop
-		if iy < 0 || iy >= g.H {
-			clear(row)
-			continue
-		}
-		left := min(g.PadLeft, wp)
-		n := max(min(w, wp-g.PadLeft), 0)
-		clear(row[:left])
-		copy(row[left:left+n], x[iy*w:iy*w+n])
-		clear(row[left+n:])
-	}
-}
-
 // forward3 is the forward pass over images [i0, i1) for Conv.run.
 func (t *convTask) forward3(pad []float32, i0, i1 int) {
 	c, g := t.c, &t.c.g
@@ -54,7 +32,7 @@ func (t *convTask) forward3(pad []float32, i0, i1 int) {
 	}
 	for i := i0; i < i1; i++ {
 		xp := pad[:hp*wp]
-		padF32(xp, t.x[i*g.InSize():(i+1)*g.InSize()], g)
+		padImage(xp, t.x[i*g.InSize():(i+1)*g.InSize()], g, copyRow)
 		out := t.out[i*p*f : (i+1)*p*f]
 		for j := 0; j < f; j += 32 {
 			var bias *float32
@@ -74,7 +52,7 @@ func (t *convTask) kernelGrad3(pad, part []float32, i0, i1 int, first bool) {
 	hp, wp := paddedDims(g)
 	p, f := g.Pixels(), c.f
 	for i := i0; i < i1; i++ {
-		padF32(pad[(i-i0)*hp*wp:(i-i0+1)*hp*wp], t.x[i*g.InSize():(i+1)*g.InSize()], g)
+		padImage(pad[(i-i0)*hp*wp:(i-i0+1)*hp*wp], t.x[i*g.InSize():(i+1)*g.InSize()], g, copyRow)
 	}
 	rows := (i1 - i0) * p
 	step := kBlock(gemmKern.kc, rows)

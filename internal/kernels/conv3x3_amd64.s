@@ -1,7 +1,7 @@
 //go:build !purego
 
 // The first convolution of an image network: a 3×3 window, stride 1, over
-// one channel, read in place from a zero-padded image (padF32) instead of
+// one channel, read in place from a zero-padded image (padImage) instead of
 // an unfolded copy. With only nine weights per filter, the general path
 // (im2col, then 8×32 tiles of SGEMM summing over k = 9) spends more on
 // unfolding, calls and tile edges than on arithmetic; these loops keep the

@@ -7,16 +7,11 @@ import (
 )
 
 // TestElementwiseSIMD compares the vector loops behind Relu, ReluBackward,
-// AddBias, BiasRelu, SumRows, AdamUpdate and col2im's additions with the
+// AddBias, BiasRelu, SumRows, AdamWUpdate and col2im's additions with the
 // portable ones, bit for bit, on lengths that leave tails.
 func TestElementwiseSIMD(t *testing.T) {
 	if !hasAVX512 {
 		t.Skip("no AVX-512")
-	}
-	portable := func(f func()) {
-		defer func(v bool) { hasAVX512 = v }(hasAVX512)
-		hasAVX512 = false
-		f()
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, n := range []int{1, 15, 16, 17, 63, 64, 65, 200} {
@@ -47,8 +42,8 @@ func TestElementwiseSIMD(t *testing.T) {
 		p := randSlice(rng, n)
 		pa, ma, va := append([]float32(nil), p...), append([]float32(nil), m...), append([]float32(nil), v...)
 		pb, mb, vb := append([]float32(nil), p...), append([]float32(nil), m...), append([]float32(nil), v...)
-		AdamUpdate(pa, g, ma, va, 0.01, 0.9, 0.999, 1e-7)
-		portable(func() { AdamUpdate(pb, g, mb, vb, 0.01, 0.9, 0.999, 1e-7) })
+		AdamWUpdate(pa, g, ma, va, 0.01, 0.9, 0.999, 1e-7, 1)
+		portable(func() { AdamWUpdate(pb, g, mb, vb, 0.01, 0.9, 0.999, 1e-7, 1) })
 		same(t, "AdamUpdate param", pa, pb)
 		same(t, "AdamUpdate m", ma, mb)
 		same(t, "AdamUpdate v", va, vb)
@@ -76,6 +71,13 @@ func TestElementwiseSIMD(t *testing.T) {
 	}
 }
 
+// portable runs f with the AVX-512 loops switched off.
+func portable(f func()) {
+	defer func(v bool) { hasAVX512 = v }(hasAVX512)
+	hasAVX512 = false
+	f()
+}
+
 func same(t *testing.T, what string, a, b []float32) {
 	t.Helper()
 	for i := range a {
@@ -93,12 +95,7 @@ func TestNormSIMD(t *testing.T) {
 		t.Skip("no AVX-512")
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	both := func(f func()) {
-		f()
-		defer func(v bool) { hasAVX512 = v }(hasAVX512)
-		hasAVX512 = false
-		f()
-	}
+	both := func(f func()) { f(); portable(f) }
 	for _, n := range []int{16, 32, 48, 64, 80, 144} {
 		for _, m := range []int{1, 3, 300, 700} {
 			x := randSlice(rng, m*n)

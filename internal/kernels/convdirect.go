@@ -27,7 +27,6 @@ type directPass struct {
 	panels []float32 // the kernel, (k × f), in 32-column panels [q][p][32]
 	starts []int     // the first window value of each k block
 	segs   [][]int   // each k block's segments: (byte offset, count) pairs, then (0, 0)
-	hp, wp int       // the padded image
 }
 
 // directOK reports whether a pass with windows g reads them in place.
@@ -40,7 +39,7 @@ func (c *Conv) directOK(g *ConvGeom) bool {
 func (c *Conv) directPlan(i int, g *ConvGeom, f int, w []float32) *directPass {
 	d := &c.dps[i]
 	d.g, d.f = g, f
-	d.hp, d.wp = paddedDims(g)
+	_, wp := paddedDims(g)
 	k := g.PatchSize()
 	np := ceilDiv(f, 32)
 	d.panels = growTo(d.panels, np*k*32)
@@ -65,17 +64,18 @@ func (c *Conv) directPlan(i int, g *ConvGeom, f int, w []float32) *directPass {
 		s := d.segs[b][:0]
 		for r := p0 / seg; r*seg < p1; r++ {
 			lo, hi := max(p0, r*seg), min(p1, (r+1)*seg)
-			s = append(s, 4*(r*d.wp*g.C+lo-r*seg), hi-lo)
+			s = append(s, 4*(r*wp*g.C+lo-r*seg), hi-lo)
 		}
 		d.segs[b] = append(s, 0, 0)
 	}
 	return d
 }
 
-// padImage copies the image x (H×W×C) into xp, hp×wp×C = paddedDims(g),
+// padImage writes the image x (H×W×C) into xp, hp×wp×C = paddedDims(g),
 // with PadTop zero rows above it, PadLeft zero columns to its left and
-// zeros below and to the right as far as the windows reach.
-func padImage(xp, x []float32, g *ConvGeom) {
+// zeros below and to the right as far as the windows reach; put writes each
+// row's values (copyRow, or toBF16 to round them).
+func padImage[T float32 | uint16](xp []T, x []float32, g *ConvGeom, put func(dst []T, src []float32)) {
 	hp, wp := paddedDims(g)
 	ch := g.C
 	xp = xp[:hp*wp*ch]
@@ -89,10 +89,13 @@ func padImage(xp, x []float32, g *ConvGeom) {
 		left := min(g.PadLeft, wp) * ch
 		n := max(min(g.W, wp-g.PadLeft), 0) * ch
 		clear(row[:left])
-		copy(row[left:left+n], x[iy*g.W*ch:iy*g.W*ch+n])
+		put(row[left:left+n], x[iy*g.W*ch:iy*g.W*ch+n])
 		clear(row[left+n:])
 	}
 }
+
+// copyRow is padImage's put for float32 images.
+func copyRow(dst, src []float32) { copy(dst, src) }
 
 // directImages runs the in-place pass over images [i0, i1) for Conv.run:
 // out = the convolution of each image of x, then the forward pass's bias
@@ -101,9 +104,10 @@ func (t *convTask) directImages(pad []float32, i0, i1 int) {
 	d := t.dp
 	g := d.g
 	p, f, k := g.Pixels(), d.f, g.PatchSize()
-	xp := pad[:d.hp*d.wp*g.C]
+	hp, wp := paddedDims(g)
+	xp := pad[:hp*wp*g.C]
 	for i := i0; i < i1; i++ {
-		padImage(xp, t.x[i*g.InSize():(i+1)*g.InSize()], g)
+		padImage(xp, t.x[i*g.InSize():(i+1)*g.InSize()], g, copyRow)
 		out := t.out[i*p*f : (i+1)*p*f]
 		base := uintptr(unsafe.Pointer(&xp[0]))
 		var rows [8]uintptr
@@ -112,7 +116,7 @@ func (t *convTask) directImages(pad []float32, i0, i1 int) {
 			for r := range rows {
 				pix := t0 + min(r, mr-1) // rows past the tile repeat its last
 				oy, ox := pix/g.OW, pix%g.OW
-				rows[r] = base + uintptr(4*(oy*g.SH*d.wp+ox*g.SW)*g.C)
+				rows[r] = base + uintptr(4*(oy*g.SH*wp+ox*g.SW)*g.C)
 			}
 			for q := 0; 32*q < f; q++ {
 				nr := min(32, f-32*q)

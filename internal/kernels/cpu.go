@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -161,7 +162,7 @@ func preferBF16(c CPUInfo, native bool, measure func() (bf16, f32 float64)) (boo
 		return true, fmt.Sprintf("AMD %s with AVX512_BF16: VDPBF16PS does two multiply-adds per lane at the FMA rate, twice float32's", orUnknown(c.Microarch))
 	case "GenuineIntel":
 		why := "Intel with AVX512_BF16: VDPBF16PS issues on one port, FMAs on two, so bfloat16 is slower than float32"
-		if hasFeature(c, "amx_bf16") {
+		if slices.Contains(c.Features, "amx_bf16") {
 			why += " (AMX-BF16, which would pay, is not used by these kernels)"
 		}
 		return false, why
@@ -178,15 +179,6 @@ func orUnknown(s string) string {
 		return "(unknown microarchitecture)"
 	}
 	return s
-}
-
-func hasFeature(c CPUInfo, name string) bool {
-	for _, f := range c.Features {
-		if f == name {
-			return true
-		}
-	}
-	return false
 }
 
 // MeasureBF16 times, on the calling goroutine, the product of a

@@ -7,12 +7,12 @@
 // across a persistent worker pool whose partitions do not depend on timing, so
 // results are deterministic for a given GOMAXPROCS.
 //
-// The optimizer updates (AdamUpdate, SGDUpdate and their weight-decay forms)
-// never keep or compute a subnormal float32: like TensorFlow, which sets
-// the CPU's flush-to-zero and denormals-are-zero modes for its kernels on
-// CPU, they flush tiny values to zero, by a rule (optimizer.go) that gives
-// the same bits on every CPU and in the portable build. CountSubnormals
-// checks a buffer for them.
+// The optimizer updates (AdamWUpdate and SGDWUpdate, with or without weight
+// decay) never keep or compute a subnormal float32: like TensorFlow, which
+// sets the CPU's flush-to-zero and denormals-are-zero modes for its kernels
+// on CPU, they flush tiny values to zero, by a rule (optimizer.go) that
+// gives the same bits on every CPU and in the portable build.
+// CountSubnormals checks a buffer for them.
 //
 // The loops are chosen at start-up from what the CPU offers (AVX-512, AVX2
 // with FMA, or portable Go; -tags purego forces the portable ones); float32

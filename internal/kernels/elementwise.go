@@ -80,10 +80,10 @@ func addBias(x []float32, m, n int, bias []float32) {
 // (length n): out[j] = beta*out[j] + Σ_i x[i][j]. It is the bias gradient.
 func SumRows(out []float32, x []float32, m, n int, beta float32) {
 	out = out[:n]
-	if hasAVX512 && beta == 0 && n%16 == 0 && m > 0 {
-		_ = x[m*n-1]
+	if beta == 0 && m > 0 {
 		for j := 0; j < n; j += 64 {
-			colSumsAVX512(&out[j], &x[j], m, min(64, n-j), n)
+			w := min(64, n-j)
+			colSums(out[j:j+w], x[j:], m, w, n)
 		}
 		return
 	}

@@ -180,21 +180,16 @@ func sgemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []flo
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	t := gemmTasks.get()
-	*t = gemmTask{kern: gemmKern, transA: transA, transB: transB, m: m, n: n, k: k,
+	t := gemmTask{kern: gemmKern, transA: transA, transB: transB, m: m, n: n, k: k,
 		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, pm: 1, pn: 1}
-	parts := 1
 	if threads > 1 {
 		t.pm, t.pn = gemmSplit(gemmKern, m, n, k, threads)
-		parts = t.pm * t.pn
 	}
-	if parts == 1 {
-		t.run(0, 1)
-	} else {
-		parallelChunks(parts, parts, t)
+	if parts := t.pm * t.pn; parts > 1 {
+		runSplit(&gemmTasks, t, parts) // parts ≤ threads: one chunk each
+		return
 	}
-	*t = gemmTask{}
-	gemmTasks.put(t)
+	t.run(0, 1)
 }
 
 // gemmSplit picks how many parts to split C into along m and n for w

@@ -60,11 +60,9 @@ func (t *colReduceTask) run(lo, hi int) {
 	}
 }
 
-// normParts holds the float32 partial sums of the row blocks of a column
-// reduction.
-type normParts struct{ buf []float32 }
-
-var normBufs freeList[normParts]
+// normBufs holds the float32 partial sums of the row blocks of column
+// reductions.
+var normBufs freeList[[]float32]
 
 // reduceBlocks runs the column reduction t over the row blocks of an m×n
 // matrix, the blocks split across the workers, and adds the blocks'
@@ -78,8 +76,8 @@ func reduceBlocks(acc, acc2 []float64, t colReduceTask, m, n int) {
 		sums = 2
 	}
 	p := normBufs.get()
-	p.buf = grow(p.buf, blocks*n*sums)
-	t.parts = p.buf
+	*p = grow(*p, blocks*n*sums)
+	t.parts = *p
 	if worthSplitting(blocks, m*n) {
 		runSplit(&colReduceTasks, t, blocks)
 	} else {
@@ -88,7 +86,7 @@ func reduceBlocks(acc, acc2 []float64, t colReduceTask, m, n int) {
 	clear(acc)
 	clear(acc2)
 	for b := 0; b < blocks; b++ {
-		part := p.buf[b*n*sums:]
+		part := t.parts[b*n*sums:]
 		for j, v := range part[:n] {
 			acc[j] += float64(v)
 		}

@@ -38,8 +38,8 @@ import "math"
 // largest change they can make to a weight of magnitude above 10^-21 is
 // below half its ulp.
 
-// FlushBelow is the magnitude below which AdamUpdate, AdamWUpdate, SGDUpdate
-// and SGDWUpdate store a moment, velocity or weight as +0.
+// FlushBelow is the magnitude below which AdamWUpdate and SGDWUpdate store
+// a moment, velocity or weight as +0.
 const FlushBelow = 0x1p-95
 
 // flushT returns +0 for |x| < FlushBelow (no bit of the biased exponent's
@@ -83,29 +83,21 @@ func CountSubnormals(x []float32) int {
 	return n
 }
 
-// AdamUpdate applies one Adam step to param from grad, updating the first
-// and second moment estimates m and v in place, with Keras's formula:
+// AdamWUpdate applies one Adam step to param from grad, updating the first
+// and second moment estimates m and v in place, with Keras's formula and
+// AdamW's decoupled weight decay fused in:
 //
 //	m = β1·m + (1−β1)·g
 //	v = β2·v + (1−β2)·g²
-//	p = p − lrT·m / (√v + ε)
-//
-// where lrT = lr·√(1−β2ᵗ)/(1−β1ᵗ) is computed by the caller and 0 ≤ β1,
-// β2 < 1. Each operation is rounded to float32 in this order (no fused
-// multiply-adds), with the flush rule above; the bits do not depend on the
-// CPU. Large updates (a whole parameter arena) are split across the worker
-// pool.
-func AdamUpdate(param, grad, m, v []float32, lrT, beta1, beta2, eps float32) {
-	AdamWUpdate(param, grad, m, v, lrT, beta1, beta2, eps, 1)
-}
-
-// AdamWUpdate is AdamUpdate with AdamW's decoupled weight decay fused in:
-// the weight is first multiplied by decay = 1 − lr·weight_decay,
-//
 //	p = decay·p − lrT·m / (√v + ε)
 //
-// in one pass over the weights, with 0 < decay ≤ 1. It gives the same bits
-// as Scale(param, decay) followed by AdamUpdate; decay 1 is AdamUpdate.
+// where lrT = lr·√(1−β2ᵗ)/(1−β1ᵗ) and decay = 1 − lr·weight_decay (1 for
+// plain Adam) are computed by the caller, 0 ≤ β1, β2 < 1 and 0 < decay ≤ 1.
+// Each operation is rounded to float32 in this order (no fused
+// multiply-adds), with the flush rule above; the bits do not depend on the
+// CPU, and are those of Scale(param, decay) followed by the step with decay
+// 1. Large updates (a whole parameter arena) are split across the worker
+// pool.
 func AdamWUpdate(param, grad, m, v []float32, lrT, beta1, beta2, eps, decay float32) {
 	n := len(param)
 	grad, m, v = grad[:n], m[:n], v[:n]
@@ -169,23 +161,19 @@ func adamGo(param, grad, m, v []float32, c *[8]float32) {
 	}
 }
 
-// SGDUpdate applies one step of SGD with momentum to param, in Keras's form:
+// SGDWUpdate applies one step of SGD with momentum to param, in Keras's
+// form, with decoupled weight decay fused in as Keras's SGD with
+// weight_decay:
 //
 //	velocity = momentum·velocity − lr·g
-//	p = p + velocity                     (plain)
-//	p = p + momentum·velocity − lr·g     (nesterov)
+//	p = decay·p + velocity                     (plain)
+//	p = decay·p + momentum·velocity − lr·g     (nesterov)
 //
-// or p = p − lr·g when momentum is 0, where velocity may be nil; 0 ≤
-// momentum ≤ 1. Each operation is rounded to float32 in this order, with
-// the flush rule above. Large updates are split across the worker pool.
-func SGDUpdate(param, grad, velocity []float32, lr, momentum float32, nesterov bool) {
-	SGDWUpdate(param, grad, velocity, lr, momentum, nesterov, 1)
-}
-
-// SGDWUpdate is SGDUpdate with decoupled weight decay fused in, as Keras's
-// SGD with weight_decay: the weight is first multiplied by decay = 1 −
-// lr·weight_decay, 0 < decay ≤ 1. It gives the same bits as Scale(param,
-// decay) followed by SGDUpdate; decay 1 is SGDUpdate.
+// or p = decay·p − lr·g when momentum is 0, where velocity may be nil; 0 ≤
+// momentum ≤ 1 and decay = 1 − lr·weight_decay, 0 < decay ≤ 1 (1 for plain
+// SGD). Each operation is rounded to float32 in this order, with the flush
+// rule above, giving the bits of Scale(param, decay) followed by the step
+// with decay 1. Large updates are split across the worker pool.
 func SGDWUpdate(param, grad, velocity []float32, lr, momentum float32, nesterov bool, decay float32) {
 	n := len(param)
 	grad = grad[:n]

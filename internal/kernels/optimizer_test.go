@@ -17,7 +17,7 @@ func BenchmarkAdamUpdate(b *testing.B) {
 			g[i] *= 1e-3
 		}
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			cpuLoop(b, func() { AdamUpdate(p, g, m, v, 1e-3, 0.9, 0.999, 1e-7) })
+			cpuLoop(b, func() { AdamWUpdate(p, g, m, v, 1e-3, 0.9, 0.999, 1e-7, 1) })
 		})
 	}
 }
@@ -27,7 +27,7 @@ func BenchmarkSGDUpdate(b *testing.B) {
 	for _, n := range []int{101770, 421642, 1 << 22} {
 		p, g, vel := benchRand(n), benchRand(n), make([]float32, n)
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			cpuLoop(b, func() { SGDUpdate(p, g, vel, 1e-2, 0.9, false) })
+			cpuLoop(b, func() { SGDWUpdate(p, g, vel, 1e-2, 0.9, false, 1) })
 		})
 	}
 }
@@ -151,7 +151,7 @@ func TestAdamFlush(t *testing.T) {
 			for step := 1; step <= 300; step++ {
 				lrT := float32(1e-3 * math.Sqrt(1-math.Pow(0.999, float64(step))) / (1 - math.Pow(0.9, float64(step))))
 				if step%2 == 0 {
-					AdamUpdate(p, g, m, v, lrT, 0.9, 0.999, 1e-7)
+					AdamWUpdate(p, g, m, v, lrT, 0.9, 0.999, 1e-7, 1)
 				} else {
 					AdamWUpdate(p, g, m, v, lrT, 0.9, 0.999, 1e-7, 1-1e-3*0.004)
 				}
@@ -182,7 +182,7 @@ func TestSGDFlush(t *testing.T) {
 				}
 				for step := 1; step <= 200; step++ {
 					if step%2 == 0 {
-						SGDUpdate(p, g, vel, 1e-2, mode.momentum, mode.nesterov)
+						SGDWUpdate(p, g, vel, 1e-2, mode.momentum, mode.nesterov, 1)
 					} else {
 						SGDWUpdate(p, g, vel, 1e-2, mode.momentum, mode.nesterov, 1-1e-2*0.004)
 					}
@@ -256,7 +256,7 @@ func TestAdamStep(t *testing.T) {
 			vi := 0.999*float64(v[i]) + 0.001*float64(g[i])*float64(g[i])
 			want[i] = float64(p[i]) - 0.01*mi/(math.Sqrt(vi)+1e-7)
 		}
-		AdamUpdate(p, g, m, v, 0.01, 0.9, 0.999, 1e-7)
+		AdamWUpdate(p, g, m, v, 0.01, 0.9, 0.999, 1e-7, 1)
 		for i := range 4 {
 			if d := math.Abs(float64(p[i]) - want[i]); d > 1e-6*math.Abs(want[i]) {
 				t.Errorf("p[%d] = %v, want %v", i, p[i], want[i])
@@ -282,14 +282,14 @@ func TestWeightDecayFused(t *testing.T) {
 	pa, ma, va := append([]float32(nil), p...), append([]float32(nil), m...), append([]float32(nil), v...)
 	AdamWUpdate(pa, g, ma, va, 1e-3, 0.9, 0.999, 1e-7, decay)
 	Scale(p, decay)
-	AdamUpdate(p, g, m, v, 1e-3, 0.9, 0.999, 1e-7)
+	AdamWUpdate(p, g, m, v, 1e-3, 0.9, 0.999, 1e-7, 1)
 	same(t, "AdamWUpdate against Scale + AdamUpdate", append(pa, ma...), append(p, m...))
 
 	p, g, vel, _ := flushCase(rng, n)
 	pa, vela := append([]float32(nil), p...), append([]float32(nil), vel...)
 	SGDWUpdate(pa, g, vela, 1e-2, 0.9, true, decay)
 	Scale(p, decay)
-	SGDUpdate(p, g, vel, 1e-2, 0.9, true)
+	SGDWUpdate(p, g, vel, 1e-2, 0.9, true, 1)
 	same(t, "SGDWUpdate against Scale + SGDUpdate", append(pa, vela...), append(p, vel...))
 }
 
@@ -299,8 +299,8 @@ func TestWeightDecayFused(t *testing.T) {
 func TestFlushModeRestored(t *testing.T) {
 	withLoops(t, "", func(t *testing.T, path string) {
 		p, g, m, v := make([]float32, 100), make([]float32, 100), make([]float32, 100), make([]float32, 100)
-		AdamUpdate(p, g, m, v, 1e-3, 0.9, 0.999, 1e-7)
-		SGDUpdate(p, g, v, 1e-3, 0.9, false)
+		AdamWUpdate(p, g, m, v, 1e-3, 0.9, 0.999, 1e-7, 1)
+		SGDWUpdate(p, g, v, 1e-3, 0.9, false, 1)
 		tiny := p[0] + 0x1p-126 // not a constant: computed at run time
 		if half := tiny * 0.5; half == 0 || CountSubnormals([]float32{half}) != 1 {
 			t.Errorf("after the %s loops 2^-126·0.5 = %g: flush-to-zero left on", path, half)
@@ -339,47 +339,47 @@ func TestFlushCorners(t *testing.T) {
 			// Adam, the weight: p − q = 2x − 1.25x = 0.75x; the moment
 			// 1.25x stays.
 			p, g, m, v := fill(2*x), fill(1.25*x), fill(0), fill(0)
-			AdamUpdate(p, g, m, v, 1, 0, 0.5, 1)
+			AdamWUpdate(p, g, m, v, 1, 0, 0.5, 1, 1)
 			bits(t, "Adam p", p[n-1], 0)
 			bits(t, "Adam m", m[n-1], 1.25*x)
 			// Adam, the moment: β1·m + (1−β1)·g = 2x − 1.5x = 0.5x.
 			p, g, m, v = fill(1), fill(-3*x), fill(4*x), fill(1)
-			AdamUpdate(p, g, m, v, 1, 0.5, 0.5, 1)
+			AdamWUpdate(p, g, m, v, 1, 0.5, 0.5, 1, 1)
 			bits(t, "Adam m by cancellation", m[n-1], 0)
 			// Adam, the second moment: 0.5·1.5x = 0.75x.
 			p, g, m, v = fill(1), fill(0), fill(0), fill(1.5*x)
-			AdamUpdate(p, g, m, v, 1, 0.5, 0.5, 1)
+			AdamWUpdate(p, g, m, v, 1, 0.5, 0.5, 1, 1)
 			bits(t, "Adam v", v[n-1], 0)
 			// lrT·m = 1.5·2^-31·2^-95 = 1.5·2^-126 is flushed before the
 			// division by ε = 2^-40 (which would make it 1.5·2^-86): the
 			// weight 2^-80 stays.
 			p, g, m, v = fill(0x1p-80), fill(0), fill(2*x), fill(0)
-			AdamUpdate(p, g, m, v, 0x1.8p-31, 0.5, 0.5, 0x1p-40)
+			AdamWUpdate(p, g, m, v, 0x1.8p-31, 0.5, 0.5, 0x1p-40, 1)
 			bits(t, "Adam m kept", m[n-1], x)
 			bits(t, "Adam p after a flushed step", p[n-1], 0x1p-80)
 			// SGD: p − lr·g = 2x − 1.25x.
 			p, g = fill(2*x), fill(1.25*x)
-			SGDUpdate(p, g, nil, 1, 0, false)
+			SGDWUpdate(p, g, nil, 1, 0, false, 1)
 			bits(t, "SGD p", p[n-1], 0)
 			// Momentum: velocity = 0.5·0 − 1.25x, p + velocity = 0.75x.
 			p, g, v = fill(2*x), fill(1.25*x), fill(0)
-			SGDUpdate(p, g, v, 1, 0.5, false)
+			SGDWUpdate(p, g, v, 1, 0.5, false, 1)
 			bits(t, "momentum p", p[n-1], 0)
 			bits(t, "momentum velocity", v[n-1], -1.25*x)
 			// The velocity: 1·2x − 1.25x.
 			p, g, v = fill(1), fill(1.25*x), fill(2*x)
-			SGDUpdate(p, g, v, 1, 1, false)
+			SGDWUpdate(p, g, v, 1, 1, false, 1)
 			bits(t, "velocity", v[n-1], 0)
 			// Nesterov: velocity = 0.5·3x − x = 0.5x, flushed; then the
 			// step 0.5·0 − x = −x: p = 3x − x.
 			p, g, v = fill(3*x), fill(x), fill(3*x)
-			SGDUpdate(p, g, v, 1, 0.5, true)
+			SGDWUpdate(p, g, v, 1, 0.5, true, 1)
 			bits(t, "Nesterov velocity", v[n-1], 0)
 			bits(t, "Nesterov p", p[n-1], 2*x)
 			// Nesterov: velocity 1·x − 2x = −x; step 1·(−x) − 2x = −3x;
 			// p = 3.5x − 3x = 0.5x, flushed.
 			p, g, v = fill(3.5*x), fill(2*x), fill(x)
-			SGDUpdate(p, g, v, 1, 1, true)
+			SGDWUpdate(p, g, v, 1, 1, true, 1)
 			bits(t, "Nesterov velocity kept", v[n-1], -x)
 			bits(t, "Nesterov p flushed", p[n-1], 0)
 		}
@@ -408,7 +408,7 @@ func BenchmarkAdamSubnormalState(b *testing.B) {
 			m0 := append([]float32(nil), m...)
 			cpuLoop(b, func() {
 				copy(m, m0) // every step starts from the same state
-				AdamUpdate(p, g, m, v, 1e-3, 0.9, 0.999, 1e-7)
+				AdamWUpdate(p, g, m, v, 1e-3, 0.9, 0.999, 1e-7, 1)
 			})
 		})
 	}

@@ -23,18 +23,19 @@ import (
 //	var scaleTasks freeList[scaleTask]
 //
 //	func Scale(x []float32, s float32) {
-//		t := scaleTasks.get()
-//		t.x, t.s = x, s
-//		parallelFor(len(x), len(x) >= 1<<15, t)
-//		t.x = nil
-//		scaleTasks.put(t)
+//		t := scaleTask{x: x, s: s}
+//		if !worthSplitting(len(x), len(x)) {
+//			t.run(0, len(x))
+//			return
+//		}
+//		runSplit(&scaleTasks, t, len(x))
 //	}
 //
-// The task must be a pointer that outlives the call (a closure or a pointer to
-// a local would escape and allocate on every call, because the workers see
-// it); freeList recycles such descriptors without allocating once warm.
-// parallelFor returns only after every chunk has finished, so the task can be
-// reused or recycled right after it.
+// The task the workers see must be a pointer that outlives the call (a
+// closure or a pointer to a local would escape and allocate on every call);
+// runSplit (split.go) copies the task into one from the free list, which
+// recycles them without allocating once warm. parallelFor returns only after
+// every chunk has finished, so the task can be recycled right after it.
 //
 // Chunks are claimed dynamically: the calling goroutine runs chunks too and
 // takes any that no worker has started, so when the workers are busy or

@@ -18,10 +18,8 @@ func TestPool2D(t *testing.T) {
 func forEachPath(t *testing.T, test func(t *testing.T)) {
 	if hasAVX512 {
 		t.Run("avx512", test)
-		defer func(v bool) { hasAVX512 = v }(hasAVX512)
-		hasAVX512 = false
 	}
-	t.Run("portable", test)
+	portable(func() { t.Run("portable", test) })
 }
 
 func testPool2D(t *testing.T) {

@@ -53,7 +53,7 @@ func TestSplitMatchesSerial(t *testing.T) {
 		},
 		"AdamUpdate": func() []float32 {
 			p, mm, v := append([]float32(nil), mat...), append([]float32(nil), dy...), make([]float32, len(mat))
-			AdamUpdate(p, xhat, mm, v, 1e-3, 0.9, 0.999, 1e-7)
+			AdamWUpdate(p, xhat, mm, v, 1e-3, 0.9, 0.999, 1e-7, 1)
 			return append(append(p, mm...), v...)
 		},
 	}
@@ -82,7 +82,7 @@ func TestSplitNoAllocs(t *testing.T) {
 		"AddBias":           func() { AddBias(x, m, n, col) },
 		"BiasRelu":          func() { BiasRelu(x, m, n, col) },
 		"Mul":               func() { Mul(x, y, z) },
-		"AdamUpdate":        func() { AdamUpdate(x, y, z, w, 1e-3, 0.9, 0.999, 1e-7) },
+		"AdamUpdate":        func() { AdamWUpdate(x, y, z, w, 1e-3, 0.9, 0.999, 1e-7, 1) },
 		"ScaleShiftColumns": func() { ScaleShiftColumns(x, y, m, n, col, col2) },
 		"ColumnMoments":     func() { ColumnMoments(col, col2, acc, x, m, n) },
 		"BatchNormBackward": func() { BatchNormBackward(x, y, z, m, n, col, col2, col3, col4, col5, acc) },

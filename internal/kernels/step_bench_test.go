@@ -50,7 +50,7 @@ func benchRand(n int) []float32 {
 // over a parameter arena.
 func adamStage(n int) stage {
 	p, g, m, v := benchRand(n), benchRand(n), make([]float32, n), make([]float32, n)
-	return stage{fmt.Sprintf("adam_%d", n), func() { AdamUpdate(p, g, m, v, 1e-3, 0.9, 0.999, 1e-7) }}
+	return stage{fmt.Sprintf("adam_%d", n), func() { AdamWUpdate(p, g, m, v, 1e-3, 0.9, 0.999, 1e-7, 1) }}
 }
 
 // BenchmarkMLPStep replays a step of Flatten → Dense(128, relu) →
