@@ -9,12 +9,13 @@
 //		layers.Dense(10, activations.Softmax),
 //	)
 //	model.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy(), metrics.Accuracy())
-//	history, err := model.Fit(ctx, trainImages, trainLabels, tailor.FitOptions{Epochs: 10})
-//	testLoss, scores, err := model.Evaluate(ctx, testImages, testLabels, tailor.EvaluateOptions{})
+//	history, err := model.Fit(ctx, trainSet, tailor.FitOptions{Epochs: 10})
+//	testLoss, scores, err := model.Evaluate(ctx, testSet, tailor.EvaluateOptions{})
 //	probabilities, err := model.Predict(ctx, testImages, tailor.PredictOptions{})
 //
-// Layers live in package layers, optimizers in optimizers, losses in
-// losses, metrics in metrics and the data in datasets/fashionmnist, the
-// same places Keras keeps them. ARCHITECTURE.md follows one training step
-// through the code.
+// trainSet and testSet pair the images with their labels
+// (datasets.WithLabels). Layers live in package layers, optimizers in
+// optimizers, losses in losses, metrics in metrics and the data in
+// datasets/fashionmnist, the same places Keras keeps them. ARCHITECTURE.md
+// follows one training step through the code.
 package tailor

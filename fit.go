@@ -192,7 +192,7 @@ type fitRun struct {
 
 // newFitRun checks Fit's arguments and splits off the validation data.
 func (m *Model) newFitRun(train datasets.Dataset, opts FitOptions) (*fitRun, error) {
-	if !m.compiled {
+	if m.loss == nil {
 		return nil, errors.New("tailor: Fit before Compile")
 	}
 	opts.defaults()
@@ -235,13 +235,12 @@ func (m *Model) newFitRun(train datasets.Dataset, opts FitOptions) (*fitRun, err
 	if err := m.setClassWeights(opts.ClassWeight); err != nil {
 		return nil, err
 	}
-	steps := (r.n + opts.BatchSize - 1) / opts.BatchSize
+	r.order = newEpochOrder(r.n, opts.BatchSize, opts.Seed, !opts.NoShuffle)
 	if p := opts.Resume; p != nil {
-		if err := m.resumeAt(p, steps, opts.BatchSize, r.n); err != nil {
+		if err := m.resumeAt(p, r.order.steps, opts.BatchSize, r.n); err != nil {
 			return nil, err
 		}
 	}
-	r.order = newEpochOrder(r.n, opts.BatchSize, opts.Seed, !opts.NoShuffle)
 	r.cbs = callbackList(opts.Callbacks)
 	r.verbose = opts.Verbose.resolve(opts.Out)
 	r.hist = &History{History: map[string][]float64{}}

@@ -39,17 +39,15 @@ type Model struct {
 	layers []layers.Layer
 	seed   uint64
 
-	buildMu      sync.Mutex // serialises building on first use
-	built        bool
+	buildMu      sync.Mutex     // serialises building on first use
 	inputShape   tensor.Shape   // without the batch axis
 	outputShapes []tensor.Shape // one per layer, without the batch axis
-	weights      *params.Arena
-	needDx       []bool // whether layer i must return its input gradient
-	activations  int64  // values the layers output per example, summed
+	weights      *params.Arena  // nil until the model is built
+	needDx       []bool         // whether layer i must return its input gradient
+	activations  int64          // values the layers output per example, summed
 
-	compiled  bool
 	optimizer optimizers.Optimizer
-	loss      losses.Loss
+	loss      losses.Loss // nil until the model is compiled
 	metrics   []metrics.Metric
 	softmax   losses.SoftmaxLoss   // the loss when it fuses with the last layer's softmax, or nil
 	logits    layers.SoftmaxOutput // that last layer, or nil
@@ -76,7 +74,6 @@ type workspace struct {
 
 	rowPred, rowTarget tensor.Tensor // one example's views, for class weights
 	flip               flipBuffers
-	metrics            []metrics.Metric // Evaluate's own copies of the compiled metrics
 }
 
 // newWorkspace returns an empty workspace for the built model.
@@ -133,7 +130,7 @@ func Sequential(ls ...layers.Layer) *Model {
 
 // Add appends a layer. It must be called before the model is built.
 func (m *Model) Add(l layers.Layer) {
-	if m.built {
+	if m.Built() {
 		panic("tailor: Add after the model was built")
 	}
 	if l.Name() == "" {
@@ -179,7 +176,7 @@ func (m *Model) Layers() []layers.Layer { return m.layers }
 // be called before the model is built; the same seed gives the same
 // weights.
 func (m *Model) SetSeed(seed uint64) error {
-	if m.built {
+	if m.Built() {
 		return errors.New("tailor: SetSeed after the model was built")
 	}
 	m.seed = seed
@@ -202,7 +199,7 @@ func (m *Model) Build(inputShape ...int) error {
 
 // build is Build with m.buildMu held.
 func (m *Model) build(inputShape tensor.Shape) error {
-	if m.built {
+	if m.Built() {
 		return errors.New("tailor: model already built")
 	}
 	in := inputShape
@@ -242,19 +239,18 @@ func (m *Model) build(inputShape tensor.Shape) error {
 	}
 	m.weights = wb.Bind(rand.New(rand.NewPCG(m.seed, 0x7461696c6f72)))
 	m.train = m.newWorkspace()
-	m.built = true
 	return nil
 }
 
 // Built reports whether the weights exist.
-func (m *Model) Built() bool { return m.built }
+func (m *Model) Built() bool { return m.weights != nil }
 
 // InputShape returns the input shape (batch axis excluded), nil before Build.
 func (m *Model) InputShape() tensor.Shape { return m.inputShape }
 
 // OutputShape returns the output shape (batch axis excluded), nil before Build.
 func (m *Model) OutputShape() tensor.Shape {
-	if !m.built {
+	if !m.Built() {
 		return nil
 	}
 	return m.outputShapes[len(m.outputShapes)-1]
@@ -263,7 +259,7 @@ func (m *Model) OutputShape() tensor.Shape {
 // LayerOutputShape returns the output shape of layer i (batch axis
 // excluded), nil before Build.
 func (m *Model) LayerOutputShape(i int) tensor.Shape {
-	if !m.built {
+	if !m.Built() {
 		return nil
 	}
 	return m.outputShapes[i]
@@ -294,7 +290,7 @@ func (m *Model) CountParams() (trainable, nonTrainable int) {
 func (m *Model) ensureBuilt(example tensor.Shape) error {
 	m.buildMu.Lock()
 	defer m.buildMu.Unlock()
-	if m.built {
+	if m.Built() {
 		return nil
 	}
 	if len(m.layers) == 0 {
@@ -324,12 +320,11 @@ func (m *Model) Compile(optimizer optimizers.Optimizer, loss losses.Loss, ms ...
 		return err
 	}
 	m.optimizer, m.loss, m.metrics = optimizer, loss, ms
-	m.compiled = true
 	m.setSoftmax()
 	if len(m.layers) == 0 {
 		return nil
 	}
-	if s, ok := m.layers[0].(layers.InputShaper); ok && len(s.InputShape()) > 0 && !m.built {
+	if s, ok := m.layers[0].(layers.InputShaper); ok && len(s.InputShape()) > 0 && !m.Built() {
 		return m.Build()
 	}
 	return nil
@@ -389,7 +384,7 @@ func checkOutputLoss(ls []layers.Layer, loss losses.Loss) error {
 // last layer's softmax (see layers.SoftmaxOutput).
 func (m *Model) setSoftmax() {
 	m.logits, m.softmax = nil, nil
-	if !m.compiled || len(m.layers) == 0 {
+	if len(m.layers) == 0 {
 		return
 	}
 	l, ok := m.layers[len(m.layers)-1].(layers.SoftmaxOutput)

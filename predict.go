@@ -32,7 +32,7 @@ type EvaluateOptions struct {
 // every compiled metric, keyed by name, as Keras's evaluate does. It is
 // safe to call from many goroutines at once (see Model).
 func (m *Model) Evaluate(ctx context.Context, ds datasets.Dataset, opts EvaluateOptions) (loss float64, scores Logs, err error) {
-	if !m.compiled {
+	if m.loss == nil {
 		return 0, nil, errors.New("tailor: Evaluate before Compile")
 	}
 	if ds == nil {

@@ -75,7 +75,7 @@ func (m *Model) trainBatch(ds datasets.Dataset, idx []int, seed, step uint64) (f
 // its mean loss, as Keras's train_on_batch does. Stochastic layers draw
 // from the state their last step left them in.
 func (m *Model) TrainOnBatch(x, y *tensor.Tensor) (float64, error) {
-	if !m.compiled {
+	if m.loss == nil {
 		return 0, errors.New("tailor: TrainOnBatch before Compile")
 	}
 	if x == nil || y == nil || len(x.Shape) == 0 {

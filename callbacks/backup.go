@@ -35,7 +35,7 @@ import (
 //		return err
 //	}
 //	opts.Callbacks = []tailor.Callback{stop, backup} // backup last
-//	_, err = model.Fit(ctx, x, y, opts)
+//	_, err = model.Fit(ctx, train, opts)
 //	if errors.Is(err, context.Canceled) {
 //		err = backup.Save(model) // stopped after a whole batch: keep it
 //	}
@@ -50,7 +50,7 @@ import (
 // the run produces) is durably written:
 //
 //	backup.Keep = true
-//	_, err = model.Fit(ctx, x, y, opts)
+//	_, err = model.Fit(ctx, train, opts)
 //	// ... handle err as above ...
 //	if err := saving.Save(out, model, meta); err != nil {
 //		return err // the checkpoint stays: resuming saves it again

@@ -9,7 +9,7 @@
 //
 //	stop := callbacks.EarlyStopping("val_loss", 3)
 //	stop.RestoreBestWeights = true
-//	history, err := model.Fit(ctx, x, y, tailor.FitOptions{
+//	history, err := model.Fit(ctx, train, tailor.FitOptions{
 //		Epochs: 50, ValidationSplit: 0.1,
 //		Callbacks: []tailor.Callback{stop, callbacks.CSVLogger("training.csv")},
 //	})

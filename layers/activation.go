@@ -16,7 +16,6 @@ type ActivationLayer struct {
 	named
 	noParams
 	activation activations.Activation
-	in         tensor.Shape
 }
 
 // outState is the output and input-gradient buffers of a layer that keeps
@@ -43,14 +42,13 @@ func (a *ActivationLayer) Build(in tensor.Shape, _ *params.Builder) (tensor.Shap
 	if len(in) == 0 {
 		return nil, fmt.Errorf("activation %q: input shape is empty, want at least one axis", a.name)
 	}
-	a.in = append(a.in[:0], in...)
 	return append(tensor.Shape(nil), in...), nil
 }
 
 // rows returns the batch's shape as a matrix whose rows are the last axis,
 // the axis softmax normalises.
-func (a *ActivationLayer) rows(x *tensor.Tensor) (m, n int) {
-	n = a.in[len(a.in)-1]
+func rows(x *tensor.Tensor) (m, n int) {
+	n = x.Shape[len(x.Shape)-1]
 	return len(x.Data) / n, n
 }
 
@@ -62,7 +60,7 @@ func (a *ActivationLayer) Forward(s State, x *tensor.Tensor, training bool) *ten
 	st := stateOf[outState](s, "Activation")
 	st.out.Resize(x.Shape...)
 	copy(st.out.Data, x.Data)
-	m, n := a.rows(x)
+	m, n := rows(x)
 	a.activation.Forward(st.out.Data, m, n)
 	return &st.out
 }
@@ -75,7 +73,7 @@ func (a *ActivationLayer) Backward(s State, dy *tensor.Tensor, needInputGrad boo
 	}
 	st := stateOf[outState](s, "Activation")
 	st.dx.Resize(dy.Shape...)
-	m, n := a.rows(dy)
+	m, n := rows(dy)
 	a.activation.Backward(st.dx.Data, dy.Data, st.out.Data, m, n)
 	return &st.dx
 }

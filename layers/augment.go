@@ -24,7 +24,6 @@ type augment struct {
 	named
 	noParams
 	inputShape tensor.Shape
-	in         tensor.Shape
 	h, w, c    int
 }
 
@@ -47,7 +46,6 @@ func (a *augment) build(kind string, in tensor.Shape) (tensor.Shape, error) {
 		return nil, fmt.Errorf("%s %q: %w", kind, a.name, err)
 	}
 	a.h, a.w, a.c = h, w, c
-	a.in = append(a.in[:0], in...)
 	return append(tensor.Shape(nil), in...), nil
 }
 

@@ -106,28 +106,25 @@ func (n *BatchNormalizationLayer) Forward(s State, x *tensor.Tensor, training bo
 	m := len(x.Data) / c
 	st.training, st.x = training, x
 	st.out.Resize(x.Shape...)
-	gamma, beta := n.gamma.Value.Data, n.beta.Value.Data
-	if !training {
-		// y = x·scale + shift with scale = γ/√(σ²+ε), shift = β − μ·scale.
-		mm, mv := n.movingMean.Value.Data, n.movingVar.Value.Data
-		for j := 0; j < c; j++ {
-			st.invStd[j] = float32(1 / math.Sqrt(float64(mv[j])+n.epsilon))
-			st.scale[j] = gamma[j] * st.invStd[j]
-			st.shift[j] = beta[j] - mm[j]*st.scale[j]
-		}
-		kernels.ScaleShiftColumns(st.out.Data, x.Data, m, c, st.scale, st.shift)
-		return &st.out
-	}
-	kernels.ColumnMoments(st.mean, st.variance, st.acc, x.Data, m, c)
-	mom := float32(n.momentum)
 	mm, mv := n.movingMean.Value.Data, n.movingVar.Value.Data
+	mean, variance := mm, mv
+	if training {
+		kernels.ColumnMoments(st.mean, st.variance, st.acc, x.Data, m, c)
+		mean, variance = st.mean, st.variance
+	}
+	gamma, beta := n.gamma.Value.Data, n.beta.Value.Data
 	for j := 0; j < c; j++ {
 		// y = γ·(x − μ)·invStd + β = x·scale + shift in one pass.
-		st.invStd[j] = float32(1 / math.Sqrt(float64(st.variance[j])+n.epsilon))
+		st.invStd[j] = float32(1 / math.Sqrt(float64(variance[j])+n.epsilon))
 		st.scale[j] = gamma[j] * st.invStd[j]
-		st.shift[j] = beta[j] - st.mean[j]*st.scale[j]
-		mm[j] = mm[j]*mom + st.mean[j]*(1-mom)
-		mv[j] = mv[j]*mom + st.variance[j]*(1-mom)
+		st.shift[j] = beta[j] - mean[j]*st.scale[j]
+	}
+	if training {
+		mom := float32(n.momentum)
+		for j := 0; j < c; j++ {
+			mm[j] = mm[j]*mom + st.mean[j]*(1-mom)
+			mv[j] = mv[j]*mom + st.variance[j]*(1-mom)
+		}
 	}
 	kernels.ScaleShiftColumns(st.out.Data, x.Data, m, c, st.scale, st.shift)
 	return &st.out

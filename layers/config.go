@@ -70,7 +70,7 @@ func init() {
 		return Activation(activation(c)), nil
 	})
 	Register("Flatten", func(c *config.Reader) (Layer, error) {
-		return Flatten(c.Ints("input_shape", nil, 0, 1, maxDim)...), nil
+		return Flatten(inputShape(c)...), nil
 	})
 	Register("Conv2D", func(c *config.Reader) (Layer, error) {
 		if !c.Has("filters") || !c.Has("kernel_size") {
@@ -82,7 +82,7 @@ func init() {
 			Padding:    padding(c),
 			Activation: activation(c),
 			NoBias:     !c.Bool("use_bias", true),
-			InputShape: c.Ints("input_shape", nil, 0, 1, maxDim),
+			InputShape: inputShape(c),
 			DType:      dtype(c),
 		}), nil
 	})
@@ -121,7 +121,7 @@ func init() {
 		return BatchNormalization(BatchNormOptions{
 			Momentum:   c.Float("momentum", 0.99),
 			Epsilon:    c.Float("epsilon", 1e-3),
-			InputShape: c.Ints("input_shape", nil, 0, 1, maxDim),
+			InputShape: inputShape(c),
 		}), nil
 	})
 	Register("Reshape", func(c *config.Reader) (Layer, error) {
@@ -137,7 +137,7 @@ func init() {
 		return Reshape(target...), nil
 	})
 	Register("RandomFlip", func(c *config.Reader) (Layer, error) {
-		return RandomFlip(c.String("mode", HorizontalAndVertical), c.Ints("input_shape", nil, 0, 1, maxDim)...), nil
+		return RandomFlip(c.String("mode", HorizontalAndVertical), inputShape(c)...), nil
 	})
 	Register("RandomTranslation", func(c *config.Reader) (Layer, error) {
 		if interp := c.String("interpolation", "nearest"); interp != "nearest" {
@@ -146,7 +146,7 @@ func init() {
 		return RandomTranslation(c.Float("height_factor", 0), c.Float("width_factor", 0), TranslationOptions{
 			FillMode:   c.String("fill_mode", FillReflect),
 			FillValue:  c.Float("fill_value", 0),
-			InputShape: c.Ints("input_shape", nil, 0, 1, maxDim),
+			InputShape: inputShape(c),
 		}), nil
 	})
 	Register("RandomErasing", func(c *config.Reader) (Layer, error) {
@@ -154,7 +154,7 @@ func init() {
 			Scale:      c.Pair("scale", [2]float64{}),
 			Ratio:      c.Pair("ratio", [2]float64{}),
 			FillValue:  c.Float("fill_value", 0),
-			InputShape: c.Ints("input_shape", nil, 0, 1, maxDim),
+			InputShape: inputShape(c),
 		}), nil
 	})
 }
@@ -185,6 +185,9 @@ func dtype(c *config.Reader) DType {
 	}
 	return d
 }
+
+// inputShape reads a declared "input_shape", nil when absent.
+func inputShape(c *config.Reader) []int { return c.Ints("input_shape", nil, 0, 1, maxDim) }
 
 // pair reads a (rows, columns) window size or stride.
 func pair(c *config.Reader, key string, def [2]int) [2]int {
