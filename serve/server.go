@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"math"
 	"net/http"
 	"regexp"
 	"runtime"
@@ -404,8 +405,22 @@ func (s *Server) names() string {
 }
 
 // predict runs n examples through m, batched with other requests when
-// batching is on and the request fits a batch.
+// batching is on and the request fits a batch. An output that is not
+// finite is the server's failure.
 func (s *Server) predict(ctx context.Context, m *served, x []float32, n int) ([]float32, error) {
+	out, err := s.forward(ctx, m, x, n)
+	if err != nil {
+		return nil, err
+	}
+	for i, v := range out {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return nil, fmt.Errorf("the model computed %v for output %d", v, i)
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) forward(ctx context.Context, m *served, x []float32, n int) ([]float32, error) {
 	if m.batcher != nil && n <= s.opts.MaxBatch {
 		return m.batcher.predict(ctx, x, n)
 	}
