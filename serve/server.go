@@ -164,13 +164,14 @@ func New(models []Model, opts Options) (*Server, error) {
 	if len(models) == 0 {
 		return nil, errors.New("serve: no models")
 	}
+	inFlight := make(chan struct{}, opts.MaxInFlight)
 	s := &Server{
 		opts:     opts,
 		models:   map[string]*served{},
 		mux:      http.NewServeMux(),
 		routes:   map[string]route{},
-		metrics:  newTelemetry(),
-		inFlight: make(chan struct{}, opts.MaxInFlight),
+		metrics:  newTelemetry(func() float64 { return float64(len(inFlight)) }),
+		inFlight: inFlight,
 		decoding: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
 	}
 	for _, m := range models {
@@ -359,8 +360,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(rec, http.StatusTooManyRequests, fmt.Sprintf("%d inference requests are being served, the most at once: retry later", s.opts.MaxInFlight))
 			return
 		}
-		s.metrics.inFlight.Inc()
-		defer s.metrics.inFlight.Dec()
 	}
 	s.mux.ServeHTTP(rec, r)
 }
