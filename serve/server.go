@@ -123,7 +123,7 @@ func (o *Options) defaults() {
 }
 
 // Server serves models over HTTP; it is an http.Handler. Close it after
-// the HTTP server has shut down (Run does both).
+// the HTTP server has shut down (Serve does both).
 type Server struct {
 	opts     Options
 	models   map[string]*served
