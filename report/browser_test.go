@@ -2,12 +2,9 @@ package report
 
 import (
 	"bytes"
-	"context"
 	"image/png"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -57,26 +54,9 @@ func TestReportInChromium(t *testing.T) {
 		width, height int64
 	}{{"phone", 390, 844}, {"laptop", 1366, 900}} {
 		t.Run(screen.name, func(t *testing.T) {
-			var (
-				mu       sync.Mutex
-				messages []string
-			)
 			tab, closeTab := chromedp.NewContext(ctx)
 			defer closeTab()
-			listening, stopListening := context.WithCancel(tab)
-			console := chromedp.Console(listening)
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				for m, err := range console {
-					if err != nil {
-						return
-					}
-					mu.Lock()
-					messages = append(messages, m.String())
-					mu.Unlock()
-				}
-			}()
+			checkConsole := browsertest.Console(t, tab)
 			if err := chromedp.Do(tab,
 				chromedp.EmulateViewport(screen.width, screen.height),
 				chromedp.Navigate("file://"+page),
@@ -132,20 +112,7 @@ func TestReportInChromium(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Logf("screenshot %s: %v", out, m.Bounds().Size())
-
-			// Let late messages arrive, then stop listening.
-			if err := chromedp.Do(tab, chromedp.Sleep(200*time.Millisecond)); err != nil {
-				t.Fatal(err)
-			}
-			stopListening()
-			<-done
-			mu.Lock()
-			defer mu.Unlock()
-			for _, msg := range messages {
-				if strings.HasPrefix(msg, "error:") || strings.HasPrefix(msg, "exception:") || strings.HasPrefix(msg, "warning:") {
-					t.Errorf("console: %s", msg)
-				}
-			}
+			checkConsole()
 		})
 	}
 }

@@ -39,8 +39,7 @@ type batcher struct {
 	observe  func(examples int, seconds float64) // one forward pass
 
 	closeOnce sync.Once
-	mu        sync.RWMutex // held for reading while submitting, for writing by close
-	closed    bool
+	mu        sync.RWMutex // held for reading while submitting, for writing by close to close stop
 }
 
 func newBatcher(m *tailor.Model, sig *signature, maxBatch int, maxWait time.Duration, workers, queue int, observe func(int, float64)) *batcher {
@@ -61,9 +60,11 @@ func newBatcher(m *tailor.Model, sig *signature, maxBatch int, maxWait time.Dura
 func (b *batcher) predict(ctx context.Context, x []float32, n int) ([]float32, error) {
 	j := &job{ctx: ctx, n: n, x: x, out: make([]float32, n*b.sig.output.Size()), done: make(chan struct{})}
 	b.mu.RLock()
-	if b.closed {
+	select {
+	case <-b.stop:
 		b.mu.RUnlock()
 		return nil, errClosed
+	default:
 	}
 	select {
 	case b.jobs <- j:
@@ -103,36 +104,22 @@ func (b *batcher) work() {
 		}
 		batch = append(batch[:0], first)
 		n := first.n
+		var wait <-chan time.Time // nil: only the jobs already waiting
 		if b.maxWait > 0 {
 			timer.Reset(b.maxWait)
+			wait = timer.C
 		}
-	fill:
 		for n < b.maxBatch {
-			if b.maxWait <= 0 {
-				select {
-				case j := <-b.jobs:
-					if n+j.n > b.maxBatch {
-						carry = j
-						break fill
-					}
-					batch = append(batch, j)
-					n += j.n
-					continue
-				default:
-					break fill
-				}
+			j := b.next(wait)
+			if j == nil {
+				break
 			}
-			select {
-			case j := <-b.jobs:
-				if n+j.n > b.maxBatch {
-					carry = j
-					break fill
-				}
-				batch = append(batch, j)
-				n += j.n
-			case <-timer.C:
-				break fill
+			if n+j.n > b.maxBatch {
+				carry = j
+				break
 			}
+			batch = append(batch, j)
+			n += j.n
 		}
 		timer.Stop()
 		b.run(batch, &x, &out)
@@ -140,36 +127,49 @@ func (b *batcher) work() {
 	}
 }
 
+// next returns the next job in the queue, waiting for one until wait
+// fires, or not at all when wait is nil; nil when there is none.
+func (b *batcher) next(wait <-chan time.Time) *job {
+	if wait == nil {
+		select {
+		case j := <-b.jobs:
+			return j
+		default:
+			return nil
+		}
+	}
+	select {
+	case j := <-b.jobs:
+		return j
+	case <-wait:
+		return nil
+	}
+}
+
 // run predicts the jobs of batch in one forward pass, skipping those
 // whose requests have ended, and wakes each job.
 func (b *batcher) run(batch []*job, x, out *tensor.Tensor) {
-	live := batch[:0]
+	live, n := batch[:0], 0
 	for _, j := range batch {
-		if j.ctx.Err() != nil {
-			j.err = j.ctx.Err()
+		if err := j.ctx.Err(); err != nil {
+			j.err = err
 			close(j.done)
 			continue
 		}
 		live = append(live, j)
+		n += j.n
 	}
 	if len(live) == 0 {
 		return
 	}
-	n := 0
-	for _, j := range live {
-		n += j.n
-	}
-	shape := append([]int{n}, b.sig.input...)
-	x.Resize(shape...)
+	x.Resize(append([]int{n}, b.sig.input...)...)
 	at := 0
 	for _, j := range live {
 		at += copy(x.Data[at:], j.x)
 	}
 	start := time.Now()
-	err := b.model.PredictInto(context.Background(), out, x, tailor.PredictOptions{BatchSize: max(n, 1)})
-	if b.observe != nil {
-		b.observe(n, time.Since(start).Seconds())
-	}
+	err := b.model.PredictInto(context.Background(), out, x, tailor.PredictOptions{BatchSize: n})
+	b.observe(n, time.Since(start).Seconds())
 	at = 0
 	for _, j := range live {
 		if err != nil {
@@ -198,10 +198,9 @@ func (b *batcher) drain() {
 // still queued fail with errClosed.
 func (b *batcher) close() {
 	b.closeOnce.Do(func() {
-		b.mu.Lock()
-		b.closed = true
-		b.mu.Unlock()
+		b.mu.Lock() // no job is being submitted, and none will be
 		close(b.stop)
+		b.mu.Unlock()
 		b.wg.Wait()
 		b.drain()
 	})

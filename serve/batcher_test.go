@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -72,8 +73,8 @@ func TestBatcherGathers(t *testing.T) {
 	go b.work() // one worker, started once everything is queued
 	for range sizes {
 		r := <-results
-		if r.err != nil || !bitsEqual(r.out, wants[r.i]) {
-			t.Errorf("request %d: %v, outputs equal Predict's: %v", r.i, r.err, bitsEqual(r.out, wants[r.i]))
+		if r.err != nil || !slices.Equal(r.out, wants[r.i]) {
+			t.Errorf("request %d: %v, outputs equal Predict's: %v", r.i, r.err, slices.Equal(r.out, wants[r.i]))
 		}
 	}
 	// 1+2+1 fills the first batch; the 3 does not fit and opens the
@@ -102,7 +103,7 @@ func TestBatcherWaits(t *testing.T) {
 	x, want := examples(t, m.Model, 2, 0.5)
 	start := time.Now()
 	out, err := b.predict(context.Background(), x, 2)
-	if err != nil || !bitsEqual(out, want) {
+	if err != nil || !slices.Equal(out, want) {
 		t.Fatalf("lone request: %v", err)
 	}
 	if d := time.Since(start); d < 50*time.Millisecond {

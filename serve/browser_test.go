@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -73,36 +72,18 @@ func TestPageInChromium(t *testing.T) {
 		t.Run(screen.name, func(t *testing.T) {
 			tab, closeTab := chromedp.NewContext(ctx)
 			defer closeTab()
+			checkConsole := browsertest.Console(t, tab)
 			listening, stopListening := context.WithCancel(tab)
-			var (
-				mu       sync.Mutex
-				messages []string
-				requests []string
-			)
-			console := chromedp.Console(listening)
+			var requests []string
 			sent := chromedp.Events(listening, network.RequestWillBeSent)
-			var wg sync.WaitGroup
-			wg.Add(2)
+			done := make(chan struct{})
 			go func() {
-				defer wg.Done()
-				for m, err := range console {
-					if err != nil {
-						return
-					}
-					mu.Lock()
-					messages = append(messages, m.String())
-					mu.Unlock()
-				}
-			}()
-			go func() {
-				defer wg.Done()
+				defer close(done)
 				for ev, err := range sent {
 					if err != nil {
 						return
 					}
-					mu.Lock()
 					requests = append(requests, ev.Request.URL)
-					mu.Unlock()
 				}
 			}()
 			opts := []chromedp.EmulateViewportOption{chromedp.EmulatePortrait}
@@ -200,18 +181,9 @@ func TestPageInChromium(t *testing.T) {
 				}
 			}
 
-			if err := chromedp.Do(tab, chromedp.Sleep(200*time.Millisecond)); err != nil {
-				t.Fatal(err)
-			}
+			checkConsole()
 			stopListening()
-			wg.Wait()
-			mu.Lock()
-			defer mu.Unlock()
-			for _, msg := range messages {
-				if strings.HasPrefix(msg, "error:") || strings.HasPrefix(msg, "exception:") || strings.HasPrefix(msg, "warning:") {
-					t.Errorf("console: %s", msg)
-				}
-			}
+			<-done
 			classified := 0
 			for _, u := range requests {
 				if !strings.HasPrefix(u, ts.URL+"/") && !strings.HasPrefix(u, "data:") && !strings.HasPrefix(u, "blob:") {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tailor-ml/tailor/plots"
 	"github.com/tailor-ml/tailor/report"
+	"github.com/tailor-ml/tailor/saving"
 )
 
 // card is a model's card, rendered once when the server starts: the JSON
@@ -21,21 +22,16 @@ type card struct {
 
 // cardJSON is what GET /v1/models/{name}/card answers.
 type cardJSON struct {
-	Name            string        `json:"name"`
-	Version         string        `json:"version"`
-	Summary         string        `json:"summary"`
-	Settings        []settingJSON `json:"settings"`
-	TrainingSeconds float64       `json:"training_seconds,omitempty"`
-	Epochs          int           `json:"epochs"`
+	Name            string           `json:"name"`
+	Version         string           `json:"version"`
+	Summary         string           `json:"summary"`
+	Settings        []saving.Setting `json:"settings"`
+	TrainingSeconds float64          `json:"training_seconds,omitempty"`
+	Epochs          int              `json:"epochs"`
 	// Test is null when the model was not measured on a test set.
 	Test      *testJSON    `json:"test"`
 	Figures   []figureJSON `json:"figures"`
 	ReportURL string       `json:"report_url"`
-}
-
-type settingJSON struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
 }
 
 type testJSON struct {
@@ -85,11 +81,11 @@ func newCard(m *served, src *report.Report) (*card, error) {
 		Name: m.Name, Version: m.Version, Summary: r.Summary,
 		TrainingSeconds: r.TrainingSeconds,
 		ReportURL:       "/models/" + m.Name + "/report",
-		Settings:        []settingJSON{},
+		Settings:        []saving.Setting{},
 		Figures:         []figureJSON{},
 	}
 	for _, st := range r.Settings {
-		v.Settings = append(v.Settings, settingJSON{st.Name, st.Value})
+		v.Settings = append(v.Settings, saving.Setting(st))
 	}
 	add := func(file, title string, f *plots.Figure, err error) error {
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -90,11 +91,6 @@ func (s *Server) handleClassify(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	for i, p := range probs {
-		if math.IsNaN(float64(p)) || math.IsInf(float64(p), 0) {
-			return errors.New("the model computed " + strconv.FormatFloat(float64(p), 'g', -1, 32) + " for class " + strconv.Itoa(i))
-		}
-	}
 	in, err := pictureOf(x, m.rescale)
 	if err != nil {
 		return err
@@ -144,7 +140,7 @@ func classifyParams(q url.Values, classes int) (int, preprocessing.Invert, error
 func (s *Server) readImage(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	ct := r.Header.Get("Content-Type")
 	mt, params, err := mime.ParseMediaType(ct)
-	if err != nil || mt != "multipart/form-data" && !contains(imageTypes, mt) {
+	if err != nil || mt != "multipart/form-data" && !slices.Contains(imageTypes, mt) {
 		return nil, statusError(http.StatusUnsupportedMediaType, "Content-Type %q: want %s", ct, orList(append(imageTypes[:len(imageTypes):len(imageTypes)], "multipart/form-data")))
 	}
 	if mt != "multipart/form-data" {
@@ -174,7 +170,7 @@ func (s *Server) readImage(w http.ResponseWriter, r *http.Request) ([]byte, erro
 		}
 		if pct := p.Header.Get("Content-Type"); pct != "" {
 			pmt, _, err := mime.ParseMediaType(pct)
-			if err != nil || !contains(imageTypes, pmt) {
+			if err != nil || !slices.Contains(imageTypes, pmt) {
 				return nil, statusError(http.StatusUnsupportedMediaType, "multipart part %q has Content-Type %q: want %s", p.FormName(), pct, orList(imageTypes))
 			}
 		}
@@ -193,15 +189,6 @@ func multipartProblem(err error, limit int64) error {
 		return tooLarge(-1, limit)
 	}
 	return badRequest("reading the multipart body: %v", err)
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // decodeImage checks the image's format and size, then prepares it with

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -100,7 +101,7 @@ func oneRequest(url string, model *tailor.Model, rng *rand.Rand) error {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return err
 	}
-	if len(r.Outputs) != 1 || !bitsEqual(r.Outputs[0].Data, want.Data) {
+	if len(r.Outputs) != 1 || !slices.Equal(r.Outputs[0].Data, want.Data) {
 		return fmt.Errorf("infer of %d examples: the probabilities differ from Predict's", n)
 	}
 	return nil
@@ -133,7 +134,7 @@ func classifyRequest(url string, model *tailor.Model, px []uint8) error {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return err
 	}
-	if !bitsEqual(r.Probabilities, want.Data) {
+	if !slices.Equal(r.Probabilities, want.Data) {
 		return fmt.Errorf("classify: the probabilities differ from Predict's")
 	}
 	return nil

@@ -5,8 +5,8 @@
 // sees what each model thinks of it.
 //
 // New takes the models, already loaded, and returns a Server, an
-// http.Handler; Run serves it on a listener until its context ends, then
-// shuts down gracefully. tailor serve (cmd/tailor/serve.go) is the command
+// http.Handler; Server.Serve serves it on a listener until its context
+// ends, then shuts down gracefully. tailor serve (cmd/tailor/serve.go) is the command
 // line around both.
 //
 // # Endpoints

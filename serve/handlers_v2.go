@@ -90,11 +90,7 @@ func (s *Server) handleInfer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	b, err := appendInferResponse(make([]byte, 0, 64+len(probs)*12), m.Name, m.Version, in.id, in.n, m.sig.output, probs)
-	if err != nil {
-		return err
-	}
-	writeBody(w, "application/json", b)
+	writeBody(w, "application/json", appendInferResponse(make([]byte, 0, 64+len(probs)*12), m.Name, m.Version, in.id, in.n, m.sig.output, probs))
 	return nil
 }
 

@@ -249,15 +249,3 @@ func truncate(b []byte) string {
 	}
 	return string(b)
 }
-
-func bitsEqual(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}

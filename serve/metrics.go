@@ -14,14 +14,15 @@ type telemetry struct {
 	registry  *prometheus.Registry
 	requests  *prometheus.CounterVec   // code, endpoint
 	duration  *prometheus.HistogramVec // endpoint
-	inFlight  prometheus.Gauge
 	batchSize *prometheus.HistogramVec // model
 	forward   *prometheus.HistogramVec // model
 	info      *prometheus.GaugeVec     // model, version, input_shape, output_shape, classes
 	params    *prometheus.GaugeVec     // model
 }
 
-func newTelemetry() *telemetry {
+// newTelemetry returns the metrics; inFlight counts the inference
+// requests being served.
+func newTelemetry(inFlight func() float64) *telemetry {
 	m := &telemetry{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -33,10 +34,6 @@ func newTelemetry() *telemetry {
 			Help:    "Time from a request's arrival to its answer, by endpoint.",
 			Buckets: []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
 		}, []string{"endpoint"}),
-		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "tailor_http_requests_in_flight",
-			Help: "Inference requests being served now (infer and classify).",
-		}),
 		batchSize: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "tailor_inference_batch_size",
 			Help:    "Examples per forward pass, by model.",
@@ -56,7 +53,11 @@ func newTelemetry() *telemetry {
 			Help: "Weights of each model loaded.",
 		}, []string{"model"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.inFlight, m.batchSize, m.forward, m.info, m.params,
+	m.registry.MustRegister(m.requests, m.duration, m.batchSize, m.forward, m.info, m.params,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "tailor_http_requests_in_flight",
+			Help: "Inference requests being served now (infer and classify).",
+		}, inFlight),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

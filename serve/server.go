@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"math"
 	"net/http"
 	"regexp"
 	"runtime"
@@ -122,7 +123,7 @@ func (o *Options) defaults() {
 }
 
 // Server serves models over HTTP; it is an http.Handler. Close it after
-// the HTTP server has shut down (Run does both).
+// the HTTP server has shut down (Serve does both).
 type Server struct {
 	opts     Options
 	models   map[string]*served
@@ -163,13 +164,14 @@ func New(models []Model, opts Options) (*Server, error) {
 	if len(models) == 0 {
 		return nil, errors.New("serve: no models")
 	}
+	inFlight := make(chan struct{}, opts.MaxInFlight)
 	s := &Server{
 		opts:     opts,
 		models:   map[string]*served{},
 		mux:      http.NewServeMux(),
 		routes:   map[string]route{},
-		metrics:  newTelemetry(),
-		inFlight: make(chan struct{}, opts.MaxInFlight),
+		metrics:  newTelemetry(func() float64 { return float64(len(inFlight)) }),
+		inFlight: inFlight,
 		decoding: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
 	}
 	for _, m := range models {
@@ -358,8 +360,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(rec, http.StatusTooManyRequests, fmt.Sprintf("%d inference requests are being served, the most at once: retry later", s.opts.MaxInFlight))
 			return
 		}
-		s.metrics.inFlight.Inc()
-		defer s.metrics.inFlight.Dec()
 	}
 	s.mux.ServeHTTP(rec, r)
 }
@@ -404,8 +404,22 @@ func (s *Server) names() string {
 }
 
 // predict runs n examples through m, batched with other requests when
-// batching is on and the request fits a batch.
+// batching is on and the request fits a batch. An output that is not
+// finite is the server's failure.
 func (s *Server) predict(ctx context.Context, m *served, x []float32, n int) ([]float32, error) {
+	out, err := s.forward(ctx, m, x, n)
+	if err != nil {
+		return nil, err
+	}
+	for i, v := range out {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return nil, fmt.Errorf("the model computed %v for output %d", v, i)
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) forward(ctx context.Context, m *served, x []float32, n int) ([]float32, error) {
 	if m.batcher != nil && n <= s.opts.MaxBatch {
 		return m.batcher.predict(ctx, x, n)
 	}

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -61,7 +62,7 @@ func TestInferMatchesPredict(t *testing.T) {
 			if out.Name != "probabilities" || out.Datatype != "FP32" || fmt.Sprint(out.Shape) != "[5 10]" {
 				t.Errorf("%s: output %q %s %v, want probabilities FP32 [5 10]", name, out.Name, out.Datatype, out.Shape)
 			}
-			if !bitsEqual(out.Data, want.Data) {
+			if !slices.Equal(out.Data, want.Data) {
 				t.Errorf("%s: probabilities differ from Predict's:\n got %v\nwant %v", name, out.Data[:10], want.Data[:10])
 			}
 		}
@@ -96,7 +97,7 @@ func TestClassifyMatchesPredict(t *testing.T) {
 			if err := json.Unmarshal(body, &res); err != nil {
 				t.Fatal(err)
 			}
-			if !bitsEqual(res.Probabilities, want.Data) {
+			if !slices.Equal(res.Probabilities, want.Data) {
 				t.Errorf("image %d %s: probabilities %v, Predict's %v", i, how, res.Probabilities, want.Data)
 			}
 			if len(res.Top) != 10 || res.Top[0].Class != tensor.Argmax(want.Data) || res.Top[0].Name != f.meta.ClassNames[res.Top[0].Class] {
@@ -152,7 +153,7 @@ func TestClassifyPreparesAsPredict(t *testing.T) {
 	if err := json.Unmarshal(body, &res); err != nil {
 		t.Fatal(err)
 	}
-	if !bitsEqual(res.Probabilities, want.Data) {
+	if !slices.Equal(res.Probabilities, want.Data) {
 		t.Errorf("probabilities %v, want %v", res.Probabilities, want.Data)
 	}
 	if len(res.Top) != 3 {

@@ -13,7 +13,7 @@ import (
 // as the protocol has it — and calls visit with each number's index and
 // text. It stops with an error at anything but a number, at more than
 // limit numbers, or at malformed JSON; it returns the count of numbers.
-// visit's error, if any, is returned as it is.
+// An error about a number (visit's among them) starts "data[i]: ".
 //
 // It reads raw in place and allocates nothing, so a request of thousands
 // of numbers costs no more than its parsing.
@@ -74,7 +74,7 @@ func scanNumbers(raw []byte, maxDepth, limit int, visit func(i int, tok []byte) 
 				return n, fmt.Errorf("more than the %d values the shape holds", limit)
 			}
 			if err := visit(n, raw[p:end]); err != nil {
-				return n, err
+				return n, fmt.Errorf("data[%d]: %w", n, err)
 			}
 			n++
 			state = wantMore

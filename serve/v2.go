@@ -1,10 +1,10 @@
 package serve
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -70,7 +70,7 @@ type inferInput struct {
 // and returns its examples. Every error is a 400 naming the field and what
 // was expected.
 func decodeInfer(body []byte, sig *signature) (*inferInput, error) {
-	if len(strings.TrimSpace(string(body))) == 0 {
+	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, badRequest("request body is empty: want a JSON inference request with \"inputs\"")
 	}
 	var req v2Request
@@ -107,36 +107,23 @@ func decodeInfer(body []byte, sig *signature) (*inferInput, error) {
 		return nil, badRequest("inputs[0].data is missing: want %d numbers for shape %v", size, in.Shape)
 	}
 	x := make([]float32, size)
-	var visit func(i int, tok []byte) error
-	if in.Datatype == datatypeFP32 {
-		visit = func(i int, tok []byte) error {
-			v, err := parseFP32(tok)
-			if err != nil {
-				return fmt.Errorf("inputs[0].data[%d]: %w", i, err)
-			}
-			x[i] = v
-			return nil
-		}
-	} else {
+	visit := func(i int, tok []byte) (err error) {
+		x[i], err = parseFP32(tok)
+		return err
+	}
+	if in.Datatype == datatypeUINT8 {
 		visit = func(i int, tok []byte) error {
 			v, err := parseUint8(tok)
-			if err != nil {
-				return fmt.Errorf("inputs[0].data[%d]: %w", i, err)
-			}
 			x[i] = sig.uint8Table[v]
-			return nil
+			return err
 		}
 	}
 	count, err := scanNumbers(in.Data, len(in.Shape), size, visit)
 	if err != nil {
-		msg := err.Error()
-		switch {
-		case strings.HasPrefix(msg, "inputs[0]"):
-			return nil, badRequest("%s", msg)
-		case strings.HasPrefix(msg, "data["):
+		if msg := err.Error(); strings.HasPrefix(msg, "data[") {
 			return nil, badRequest("inputs[0].%s", msg)
 		}
-		return nil, badRequest("inputs[0].data: %s", msg)
+		return nil, badRequest("inputs[0].data: %v", err)
 	}
 	if count != size {
 		return nil, badRequest("inputs[0].data: %d values; shape %v holds %d", count, in.Shape, size)
@@ -197,7 +184,7 @@ func kindName(t reflect.Type) string {
 
 // appendInferResponse appends the protocol's $inference_response for n
 // examples whose outputs (of shape out each) are probs.
-func appendInferResponse(b []byte, model, version string, id *string, n int, out tensor.Shape, probs []float32) ([]byte, error) {
+func appendInferResponse(b []byte, model, version string, id *string, n int, out tensor.Shape, probs []float32) []byte {
 	b = append(b, `{"model_name":`...)
 	b = strconv.AppendQuote(b, model)
 	b = append(b, `,"model_version":`...)
@@ -215,15 +202,12 @@ func appendInferResponse(b []byte, model, version string, id *string, n int, out
 	}
 	b = append(b, `],"data":[`...)
 	for i, v := range probs {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return nil, fmt.Errorf("the model computed %v for output %d", v, i)
-		}
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = strconv.AppendFloat(b, float64(v), 'g', -1, 32)
 	}
-	return append(b, "]}]}\n"...), nil
+	return append(b, "]}]}\n"...)
 }
 
 // metadataTensor is the protocol's $metadata_tensor.

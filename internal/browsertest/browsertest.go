@@ -7,6 +7,8 @@ import (
 	"context"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -60,4 +62,44 @@ func Start(t *testing.T, what string, timeout time.Duration) (context.Context, f
 		skip("Chromium (" + browser + ") cannot start here, so " + what + " cannot be tested in a browser: " + err.Error())
 	}
 	return ctx, stop
+}
+
+// Console collects the console messages of tab from now on. Call the
+// function it returns when the page has done its work: it gives late
+// messages 200 ms to arrive, stops collecting, and reports every error,
+// exception and warning as a failure of t.
+func Console(t *testing.T, tab context.Context) (check func()) {
+	var (
+		mu       sync.Mutex
+		messages []string
+	)
+	listening, stop := context.WithCancel(tab)
+	console := chromedp.Console(listening)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for m, err := range console {
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			messages = append(messages, m.String())
+			mu.Unlock()
+		}
+	}()
+	return func() {
+		t.Helper()
+		if err := chromedp.Do(tab, chromedp.Sleep(200*time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+		stop()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		for _, msg := range messages {
+			if strings.HasPrefix(msg, "error:") || strings.HasPrefix(msg, "exception:") || strings.HasPrefix(msg, "warning:") {
+				t.Errorf("console: %s", msg)
+			}
+		}
+	}
 }
