@@ -67,19 +67,3 @@ func throughSoftmax(p, g *tensor.Tensor) {
 		}
 	}
 }
-
-// computeLogits is Compute for the from_logits forms: the rows of pred
-// are logits and target(i, j) is example i's target distribution.
-func computeLogits(pred, grad *tensor.Tensor, target func(i, j int) float32) float64 {
-	b, c := pred.Len(), pred.Shape[len(pred.Shape)-1]
-	scale := 1 / float32(b)
-	var sum float64
-	for i := 0; i < b; i++ {
-		var g []float32
-		if grad != nil {
-			g = grad.Data[i*c : i*c+c]
-		}
-		sum += logitsCrossEntropy(pred.Data[i*c:i*c+c], func(j int) float32 { return target(i, j) }, g, scale)
-	}
-	return sum
-}

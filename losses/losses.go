@@ -72,6 +72,28 @@ func crossEntropy(p []float32, t func(j int) float32, grad []float32, scale floa
 	return loss
 }
 
+// crossEntropyRows is Compute for both categorical cross-entropies: it sums
+// crossEntropy, or logitsCrossEntropy for logits, over the rows of pred,
+// target(i, j) being example i's target distribution, and writes the
+// gradient of the batch's mean into grad unless it is nil.
+func crossEntropyRows(fromLogits bool, pred, grad *tensor.Tensor, target func(i, j int) float32) float64 {
+	row := crossEntropy
+	if fromLogits {
+		row = logitsCrossEntropy
+	}
+	b, c := pred.Len(), pred.Shape[len(pred.Shape)-1]
+	scale := 1 / float32(b)
+	var sum float64
+	for i := 0; i < b; i++ {
+		var g []float32
+		if grad != nil {
+			g = grad.Data[i*c : i*c+c]
+		}
+		sum += row(pred.Data[i*c:i*c+c], func(j int) float32 { return target(i, j) }, g, scale)
+	}
+	return sum
+}
+
 // SparseCategoricalCrossentropyLoss is cross-entropy against integer class
 // labels (stored as float32 values 0, 1, ..., C−1).
 type SparseCategoricalCrossentropyLoss struct {
@@ -94,10 +116,11 @@ func SparseCategoricalCrossentropy() SparseCategoricalCrossentropyLoss {
 // SparseCategoricalCrossentropyWithSmoothing returns the loss with label
 // smoothing ε; it is an error unless 0 ≤ ε < 1.
 func SparseCategoricalCrossentropyWithSmoothing(epsilon float64) (SparseCategoricalCrossentropyLoss, error) {
-	if !(epsilon >= 0 && epsilon < 1) {
-		return SparseCategoricalCrossentropyLoss{}, fmt.Errorf("sparse_categorical_crossentropy: label_smoothing is %v, want a value in [0, 1)", epsilon)
+	l := SparseCategoricalCrossentropyLoss{LabelSmoothing: epsilon}
+	if err := checkSmoothing(l.Name(), epsilon); err != nil {
+		return SparseCategoricalCrossentropyLoss{}, err
 	}
-	return SparseCategoricalCrossentropyLoss{LabelSmoothing: epsilon}, nil
+	return l, nil
 }
 
 // Name returns "sparse_categorical_crossentropy".
@@ -131,21 +154,8 @@ func (l SparseCategoricalCrossentropyLoss) target(j, y, c int) float32 {
 // target distribution t of each label, and its gradient; with FromLogits,
 // Σ −Σ_j t_j·log softmax(z)_j.
 func (l SparseCategoricalCrossentropyLoss) Compute(pred, target, grad *tensor.Tensor) float64 {
-	b, c := pred.Len(), pred.Shape[len(pred.Shape)-1]
-	if l.FromLogits {
-		return computeLogits(pred, grad, func(i, j int) float32 { return l.target(j, int(target.Data[i]), c) })
-	}
-	scale := 1 / float32(b)
-	var sum float64
-	for i := 0; i < b; i++ {
-		y := int(target.Data[i])
-		var g []float32
-		if grad != nil {
-			g = grad.Data[i*c : i*c+c]
-		}
-		sum += crossEntropy(pred.Data[i*c:i*c+c], func(j int) float32 { return l.target(j, y, c) }, g, scale)
-	}
-	return sum
+	c := pred.Shape[len(pred.Shape)-1]
+	return crossEntropyRows(l.FromLogits, pred, grad, func(i, j int) float32 { return l.target(j, int(target.Data[i]), c) })
 }
 
 // ComputeSoftmax returns the same loss with the gradient (p − t)/B with
@@ -219,21 +229,8 @@ func (CategoricalCrossentropyLoss) CheckTargets(y *tensor.Tensor, pred tensor.Sh
 // Compute returns Σ −Σ_j t_j·log(p_j/Σp) (with Keras's clipping) and its
 // gradient; with FromLogits, Σ −Σ_j t_j·log softmax(z)_j.
 func (l CategoricalCrossentropyLoss) Compute(pred, target, grad *tensor.Tensor) float64 {
-	b, c := pred.Len(), pred.Shape[len(pred.Shape)-1]
-	if l.FromLogits {
-		return computeLogits(pred, grad, func(i, j int) float32 { return l.target(target.Data[i*c:i*c+c], j, c) })
-	}
-	scale := 1 / float32(b)
-	var sum float64
-	for i := 0; i < b; i++ {
-		t := target.Data[i*c : i*c+c]
-		var g []float32
-		if grad != nil {
-			g = grad.Data[i*c : i*c+c]
-		}
-		sum += crossEntropy(pred.Data[i*c:i*c+c], func(j int) float32 { return l.target(t, j, c) }, g, scale)
-	}
-	return sum
+	c := pred.Shape[len(pred.Shape)-1]
+	return crossEntropyRows(l.FromLogits, pred, grad, func(i, j int) float32 { return l.target(target.Data[i*c:i*c+c], j, c) })
 }
 
 // ComputeSoftmax returns the loss with its gradient with respect to the

@@ -45,8 +45,8 @@ func mustSameSize(name string, pred, target *tensor.Tensor) {
 // whose thresholded prediction, 1 if p > threshold else 0, equals the
 // target.
 type BinaryAccuracyMetric struct {
-	threshold      float64
-	correct, total int
+	threshold float64
+	tally
 }
 
 // BinaryAccuracy returns the metric with Keras's threshold, 0.5.
@@ -79,9 +79,6 @@ func (a *BinaryAccuracyMetric) CheckTargets(y *tensor.Tensor, pred tensor.Shape)
 	return checkSameSize(a.Name(), y, pred)
 }
 
-// Reset clears the counts.
-func (a *BinaryAccuracyMetric) Reset() { a.correct, a.total = 0, 0 }
-
 // Clone returns a new metric with the same threshold.
 func (a *BinaryAccuracyMetric) Clone() Metric { return &BinaryAccuracyMetric{threshold: a.threshold} }
 
@@ -101,26 +98,8 @@ func (a *BinaryAccuracyMetric) Update(pred, target *tensor.Tensor) {
 	a.total += len(pred.Data)
 }
 
-// Result returns the fraction correct, 0 before any update.
-func (a *BinaryAccuracyMetric) Result() float64 { return ratio(a.correct, a.total) }
-
-// State returns the counts of correct and of all outputs.
-func (a *BinaryAccuracyMetric) State() []float64 {
-	return []float64{float64(a.correct), float64(a.total)}
-}
-
 // SetState restores the counts State returned.
-func (a *BinaryAccuracyMetric) SetState(s []float64) error {
-	c, err := counts(a.Name(), "[correct, total]", s, 2)
-	if err != nil {
-		return err
-	}
-	if c[0] > c[1] {
-		return fmt.Errorf("%s: state %v has more correct than total", a.Name(), s)
-	}
-	a.correct, a.total = c[0], c[1]
-	return nil
-}
+func (a *BinaryAccuracyMetric) SetState(s []float64) error { return a.setState(a.Name(), s) }
 
 // confusion counts the true positives, false positives and false
 // negatives of thresholded predictions: the part of the confusion matrix
@@ -130,6 +109,15 @@ type confusion struct {
 	threshold  float64
 	tp, fp, fn int
 }
+
+// Threshold returns the decision threshold.
+func (c *confusion) Threshold() float64 { return c.threshold }
+
+// Config returns {"thresholds": t}, Keras's key.
+func (c *confusion) Config() map[string]any { return map[string]any{"thresholds": c.threshold} }
+
+// Reset clears the counts.
+func (c *confusion) Reset() { c.tp, c.fp, c.fn = 0, 0, 0 }
 
 func (c *confusion) update(name string, pred, target *tensor.Tensor) {
 	mustSameSize(name, pred, target)
@@ -149,7 +137,7 @@ func (c *confusion) update(name string, pred, target *tensor.Tensor) {
 // PrecisionMetric is Keras's Precision: of the outputs predicted positive
 // (p > threshold), the fraction that are: TP / (TP + FP), 0 when nothing
 // was predicted positive.
-type PrecisionMetric struct{ c confusion }
+type PrecisionMetric struct{ confusion }
 
 // Precision returns the metric with Keras's threshold, 0.5.
 func Precision() *PrecisionMetric { return &PrecisionMetric{confusion{threshold: DefaultThreshold}} }
@@ -166,34 +154,25 @@ func PrecisionWithThreshold(threshold float64) (*PrecisionMetric, error) {
 // Name returns "precision".
 func (m *PrecisionMetric) Name() string { return "precision" }
 
-// Threshold returns the decision threshold.
-func (m *PrecisionMetric) Threshold() float64 { return m.c.threshold }
-
-// Config returns {"thresholds": t}, Keras's key.
-func (m *PrecisionMetric) Config() map[string]any { return map[string]any{"thresholds": m.c.threshold} }
-
 // CheckTargets requires one target per prediction.
 func (m *PrecisionMetric) CheckTargets(y *tensor.Tensor, pred tensor.Shape) error {
 	return checkSameSize(m.Name(), y, pred)
 }
 
-// Reset clears the counts.
-func (m *PrecisionMetric) Reset() { m.c.tp, m.c.fp, m.c.fn = 0, 0, 0 }
-
 // Clone returns a new metric with the same threshold.
 func (m *PrecisionMetric) Clone() Metric {
-	return &PrecisionMetric{confusion{threshold: m.c.threshold}}
+	return &PrecisionMetric{confusion{threshold: m.threshold}}
 }
 
 // Update adds the batch's true and false positives. It panics if pred and
 // target differ in size (see CheckTargets).
-func (m *PrecisionMetric) Update(pred, target *tensor.Tensor) { m.c.update(m.Name(), pred, target) }
+func (m *PrecisionMetric) Update(pred, target *tensor.Tensor) { m.update(m.Name(), pred, target) }
 
 // Result returns TP / (TP + FP), 0 without predicted positives.
-func (m *PrecisionMetric) Result() float64 { return ratio(m.c.tp, m.c.tp+m.c.fp) }
+func (m *PrecisionMetric) Result() float64 { return ratio(m.tp, m.tp+m.fp) }
 
 // State returns the true and false positives.
-func (m *PrecisionMetric) State() []float64 { return []float64{float64(m.c.tp), float64(m.c.fp)} }
+func (m *PrecisionMetric) State() []float64 { return []float64{float64(m.tp), float64(m.fp)} }
 
 // SetState restores the counts State returned.
 func (m *PrecisionMetric) SetState(s []float64) error {
@@ -201,14 +180,14 @@ func (m *PrecisionMetric) SetState(s []float64) error {
 	if err != nil {
 		return err
 	}
-	m.c.tp, m.c.fp, m.c.fn = c[0], c[1], 0
+	m.tp, m.fp, m.fn = c[0], c[1], 0
 	return nil
 }
 
 // RecallMetric is Keras's Recall: of the outputs whose target is positive,
 // the fraction predicted so (p > threshold): TP / (TP + FN), 0 without
 // positive targets.
-type RecallMetric struct{ c confusion }
+type RecallMetric struct{ confusion }
 
 // Recall returns the metric with Keras's threshold, 0.5.
 func Recall() *RecallMetric { return &RecallMetric{confusion{threshold: DefaultThreshold}} }
@@ -225,32 +204,23 @@ func RecallWithThreshold(threshold float64) (*RecallMetric, error) {
 // Name returns "recall".
 func (m *RecallMetric) Name() string { return "recall" }
 
-// Threshold returns the decision threshold.
-func (m *RecallMetric) Threshold() float64 { return m.c.threshold }
-
-// Config returns {"thresholds": t}, Keras's key.
-func (m *RecallMetric) Config() map[string]any { return map[string]any{"thresholds": m.c.threshold} }
-
 // CheckTargets requires one target per prediction.
 func (m *RecallMetric) CheckTargets(y *tensor.Tensor, pred tensor.Shape) error {
 	return checkSameSize(m.Name(), y, pred)
 }
 
-// Reset clears the counts.
-func (m *RecallMetric) Reset() { m.c.tp, m.c.fp, m.c.fn = 0, 0, 0 }
-
 // Clone returns a new metric with the same threshold.
-func (m *RecallMetric) Clone() Metric { return &RecallMetric{confusion{threshold: m.c.threshold}} }
+func (m *RecallMetric) Clone() Metric { return &RecallMetric{confusion{threshold: m.threshold}} }
 
 // Update adds the batch's true positives and false negatives. It panics if
 // pred and target differ in size (see CheckTargets).
-func (m *RecallMetric) Update(pred, target *tensor.Tensor) { m.c.update(m.Name(), pred, target) }
+func (m *RecallMetric) Update(pred, target *tensor.Tensor) { m.update(m.Name(), pred, target) }
 
 // Result returns TP / (TP + FN), 0 without positive targets.
-func (m *RecallMetric) Result() float64 { return ratio(m.c.tp, m.c.tp+m.c.fn) }
+func (m *RecallMetric) Result() float64 { return ratio(m.tp, m.tp+m.fn) }
 
 // State returns the true positives and false negatives.
-func (m *RecallMetric) State() []float64 { return []float64{float64(m.c.tp), float64(m.c.fn)} }
+func (m *RecallMetric) State() []float64 { return []float64{float64(m.tp), float64(m.fn)} }
 
 // SetState restores the counts State returned.
 func (m *RecallMetric) SetState(s []float64) error {
@@ -258,7 +228,7 @@ func (m *RecallMetric) SetState(s []float64) error {
 	if err != nil {
 		return err
 	}
-	m.c.tp, m.c.fp, m.c.fn = c[0], 0, c[1]
+	m.tp, m.fp, m.fn = c[0], 0, c[1]
 	return nil
 }
 

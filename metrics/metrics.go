@@ -35,18 +35,13 @@ type Metric interface {
 // AccuracyMetric counts predictions whose most probable class is the
 // target's. Targets are class indices (B,) as with sparse cross-entropy, or
 // one-hot rows (B, C) — the same resolution Keras applies to "accuracy".
-type AccuracyMetric struct {
-	correct, total int
-}
+type AccuracyMetric struct{ tally }
 
 // Accuracy returns a new accuracy metric.
 func Accuracy() *AccuracyMetric { return &AccuracyMetric{} }
 
 // Name returns "accuracy".
 func (a *AccuracyMetric) Name() string { return "accuracy" }
-
-// Reset clears the counts.
-func (a *AccuracyMetric) Reset() { a.correct, a.total = 0, 0 }
 
 // Clone returns a new accuracy metric.
 func (a *AccuracyMetric) Clone() Metric { return Accuracy() }
@@ -72,14 +67,6 @@ func (a *AccuracyMetric) Update(pred, target *tensor.Tensor) {
 		}
 	}
 	a.total += b
-}
-
-// Result returns the fraction correct, 0 before any update.
-func (a *AccuracyMetric) Result() float64 {
-	if a.total == 0 {
-		return 0
-	}
-	return float64(a.correct) / float64(a.total)
 }
 
 // Label is the integer types AccuracyScore compares.

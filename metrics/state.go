@@ -13,14 +13,32 @@ type Stateful interface {
 	SetState(s []float64) error
 }
 
-// State returns the counts of correct and of all predictions.
-func (a *AccuracyMetric) State() []float64 { return []float64{float64(a.correct), float64(a.total)} }
+// tally counts the correct predictions among all: the state of Accuracy,
+// BinaryAccuracy and the top-k accuracies.
+type tally struct{ correct, total int }
 
-// SetState restores the counts.
-func (a *AccuracyMetric) SetState(s []float64) error {
-	if len(s) != 2 || s[0] < 0 || s[1] < s[0] || s[0] != float64(int(s[0])) || s[1] != float64(int(s[1])) {
-		return fmt.Errorf("accuracy: state %v, want [correct, total] counts", s)
+// Reset clears the counts.
+func (t *tally) Reset() { t.correct, t.total = 0, 0 }
+
+// Result returns the fraction correct, 0 before any update.
+func (t *tally) Result() float64 { return ratio(t.correct, t.total) }
+
+// State returns the counts of correct and of all predictions.
+func (t *tally) State() []float64 { return []float64{float64(t.correct), float64(t.total)} }
+
+// setState restores the counts State returned, naming the metric in its
+// errors.
+func (t *tally) setState(name string, s []float64) error {
+	c, err := counts(name, "[correct, total]", s, 2)
+	if err != nil {
+		return err
 	}
-	a.correct, a.total = int(s[0]), int(s[1])
+	if c[0] > c[1] {
+		return fmt.Errorf("%s: state %v has more correct than total", name, s)
+	}
+	t.correct, t.total = c[0], c[1]
 	return nil
 }
+
+// SetState restores the counts State returned.
+func (a *AccuracyMetric) SetState(s []float64) error { return a.setState(a.Name(), s) }

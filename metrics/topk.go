@@ -16,9 +16,9 @@ const DefaultK = 5
 // prediction all count as in the top k: the target is in when fewer than k
 // classes score strictly higher; a NaN prediction for it never is.
 type TopKMetric struct {
-	k              int
-	sparse         bool
-	correct, total int
+	k      int
+	sparse bool
+	tally
 }
 
 // TopKCategoricalAccuracy returns the top-5 accuracy for one-hot targets.
@@ -75,9 +75,6 @@ func (m *TopKMetric) CheckTargets(y *tensor.Tensor, pred tensor.Shape) error {
 	return nil
 }
 
-// Reset clears the counts.
-func (m *TopKMetric) Reset() { m.correct, m.total = 0, 0 }
-
 // Clone returns a new metric with the same k.
 func (m *TopKMetric) Clone() Metric { return &TopKMetric{k: m.k, sparse: m.sparse} }
 
@@ -114,22 +111,5 @@ func (m *TopKMetric) Update(pred, target *tensor.Tensor) {
 	m.total += b
 }
 
-// Result returns the fraction of examples whose class is in the top k, 0
-// before any update.
-func (m *TopKMetric) Result() float64 { return ratio(m.correct, m.total) }
-
-// State returns the counts of examples in the top k and of all examples.
-func (m *TopKMetric) State() []float64 { return []float64{float64(m.correct), float64(m.total)} }
-
 // SetState restores the counts State returned.
-func (m *TopKMetric) SetState(s []float64) error {
-	c, err := counts(m.Name(), "[correct, total]", s, 2)
-	if err != nil {
-		return err
-	}
-	if c[0] > c[1] {
-		return fmt.Errorf("%s: state %v has more correct than total", m.Name(), s)
-	}
-	m.correct, m.total = c[0], c[1]
-	return nil
-}
+func (m *TopKMetric) SetState(s []float64) error { return m.setState(m.Name(), s) }

@@ -5,7 +5,6 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/tailor-ml/tailor/config"
@@ -240,12 +239,12 @@ func flatten(slot map[string][]float32, w *params.Arena) []float32 {
 // the weight's size for every trainable weight of w and nothing else.
 func checkSlots(opt string, s State, w *params.Arena, names ...string) error {
 	if len(s.Slots) != len(names) {
-		return fmt.Errorf("%s: state has slots %v, want %v", opt, slotNames(s), names)
+		return fmt.Errorf("%s: state has slots %v, want %v", opt, slices.Sorted(maps.Keys(s.Slots)), names)
 	}
 	for _, name := range names {
 		slot, ok := s.Slots[name]
 		if !ok {
-			return fmt.Errorf("%s: state has slots %v, no %q", opt, slotNames(s), name)
+			return fmt.Errorf("%s: state has slots %v, no %q", opt, slices.Sorted(maps.Keys(s.Slots)), name)
 		}
 		n := 0
 		for _, p := range w.Params() {
@@ -273,13 +272,4 @@ func checkSlots(opt string, s State, w *params.Arena, names ...string) error {
 		}
 	}
 	return nil
-}
-
-func slotNames(s State) []string {
-	var names []string
-	for k := range s.Slots {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
 }

@@ -34,20 +34,58 @@ type Optimizer interface {
 	Config() map[string]any
 }
 
+// rate is an optimizer's learning rate — fixed, or a schedule's for each
+// step — and the number of steps it has taken.
+type rate struct {
+	lr         float64
+	schedule   LearningRateSchedule
+	iterations int64
+}
+
+// LearningRate returns the rate the next step will use: the schedule's for
+// that step when one is set, else the fixed rate.
+func (r *rate) LearningRate() float64 {
+	if r.schedule != nil {
+		return r.schedule.Rate(r.iterations)
+	}
+	return r.lr
+}
+
+// SetLearningRate sets a fixed learning rate, replacing any schedule.
+func (r *rate) SetLearningRate(lr float64) { r.lr, r.schedule = lr, nil }
+
+// SetSchedule makes every step take its learning rate from s, counting
+// steps from the optimizer's iterations; nil returns to the fixed rate.
+func (r *rate) SetSchedule(s LearningRateSchedule) { r.schedule = s }
+
+// Schedule returns the learning-rate schedule, or nil.
+func (r *rate) Schedule() LearningRateSchedule { return r.schedule }
+
+// Iterations is the number of steps taken so far.
+func (r *rate) Iterations() int64 { return r.iterations }
+
+// rateConfig is learning_rate's configuration: the fixed rate, or the
+// schedule's {"class_name", "config"}, as Keras serialises it.
+func (r *rate) rateConfig() any {
+	if r.schedule != nil {
+		return scheduleConfig(r.schedule)
+	}
+	return r.lr
+}
+
 // AdamOptimizer implements Adam (Kingma & Ba) as Keras does, with ε added
 // to √v outside the bias correction.
 type AdamOptimizer struct {
-	lr, beta1, beta2, epsilon float64
-	weightDecay               float64 // AdamW's decoupled weight decay; 0 for Adam
-	schedule                  LearningRateSchedule
-	iterations                int64
-	m, v                      []float32 // one moment per trainable weight of the arena
+	rate
+	beta1, beta2, epsilon float64
+	weightDecay           float64   // AdamW's decoupled weight decay; 0 for Adam
+	m, v                  []float32 // one moment per trainable weight of the arena
 }
 
 // Adam returns Adam with Keras's defaults: learning rate 0.001, β1 0.9,
 // β2 0.999, ε 1e-7.
 func Adam() *AdamOptimizer {
-	return &AdamOptimizer{lr: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7}
+	return &AdamOptimizer{rate: rate{lr: 0.001}, beta1: 0.9, beta2: 0.999, epsilon: 1e-7}
 }
 
 // AdamWith returns Adam with the given hyperparameters. It is an error for
@@ -56,7 +94,7 @@ func AdamWith(lr, beta1, beta2, epsilon float64) (*AdamOptimizer, error) {
 	if !(lr > 0) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(epsilon > 0) {
 		return nil, fmt.Errorf("adam: want learning_rate > 0, 0 ≤ beta_1, beta_2 < 1 and epsilon > 0; got %g, %g, %g, %g", lr, beta1, beta2, epsilon)
 	}
-	return &AdamOptimizer{lr: lr, beta1: beta1, beta2: beta2, epsilon: epsilon}, nil
+	return &AdamOptimizer{rate: rate{lr: lr}, beta1: beta1, beta2: beta2, epsilon: epsilon}, nil
 }
 
 // AdamW returns Adam with decoupled weight decay (Loshchilov & Hutter), as
@@ -68,7 +106,7 @@ func AdamW(lr, weightDecay float64) (*AdamOptimizer, error) {
 	if !(lr > 0) || !(weightDecay >= 0) {
 		return nil, fmt.Errorf("adamw: want learning_rate > 0 and weight_decay ≥ 0; got %g, %g", lr, weightDecay)
 	}
-	return &AdamOptimizer{lr: lr, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: weightDecay}, nil
+	return &AdamOptimizer{rate: rate{lr: lr}, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: weightDecay}, nil
 }
 
 // Name returns "Adam", or "AdamW" with weight decay.
@@ -78,28 +116,6 @@ func (a *AdamOptimizer) Name() string {
 	}
 	return "Adam"
 }
-
-// LearningRate returns the rate the next step will use: the schedule's for
-// that step when one is set, else the base rate.
-func (a *AdamOptimizer) LearningRate() float64 {
-	if a.schedule != nil {
-		return a.schedule.Rate(a.iterations)
-	}
-	return a.lr
-}
-
-// SetLearningRate sets a fixed learning rate, replacing any schedule.
-func (a *AdamOptimizer) SetLearningRate(lr float64) { a.lr, a.schedule = lr, nil }
-
-// SetSchedule makes every step take its learning rate from s, counting
-// steps from the optimizer's iterations; nil returns to the fixed rate.
-func (a *AdamOptimizer) SetSchedule(s LearningRateSchedule) { a.schedule = s }
-
-// Schedule returns the learning-rate schedule, or nil.
-func (a *AdamOptimizer) Schedule() LearningRateSchedule { return a.schedule }
-
-// Iterations is the number of steps taken so far.
-func (a *AdamOptimizer) Iterations() int64 { return a.iterations }
 
 // Apply performs one Adam step:
 //
@@ -134,12 +150,9 @@ func checkArena(opt string, state, weights int) {
 // weight_decay. With a schedule, learning_rate is the schedule's
 // {"class_name", "config"}, as Keras serialises it.
 func (a *AdamOptimizer) Config() map[string]any {
-	cfg := map[string]any{"name": a.Name(), "learning_rate": a.lr, "beta_1": a.beta1, "beta_2": a.beta2, "epsilon": a.epsilon}
+	cfg := map[string]any{"name": a.Name(), "learning_rate": a.rateConfig(), "beta_1": a.beta1, "beta_2": a.beta2, "epsilon": a.epsilon}
 	if a.weightDecay != 0 {
 		cfg["weight_decay"] = a.weightDecay
-	}
-	if a.schedule != nil {
-		cfg["learning_rate"] = scheduleConfig(a.schedule)
 	}
 	return cfg
 }
@@ -147,16 +160,15 @@ func (a *AdamOptimizer) Config() map[string]any {
 // SGDOptimizer is stochastic gradient descent with optional (Nesterov)
 // momentum and decoupled weight decay.
 type SGDOptimizer struct {
-	lr, momentum, weightDecay float64
-	nesterov                  bool
-	schedule                  LearningRateSchedule
-	iterations                int64     // steps taken, for the schedule
-	velocity                  []float32 // one per trainable weight, with momentum only
+	rate
+	momentum, weightDecay float64
+	nesterov              bool
+	velocity              []float32 // one per trainable weight, with momentum only
 }
 
 // SGD returns plain gradient descent with Keras's default learning rate
 // 0.01. Use SGDWith for momentum.
-func SGD() *SGDOptimizer { return &SGDOptimizer{lr: 0.01} }
+func SGD() *SGDOptimizer { return &SGDOptimizer{rate: rate{lr: 0.01}} }
 
 // SGDWith returns SGD with the given learning rate and momentum, Nesterov's
 // variant when nesterov is true. It is an error for lr ≤ 0 or momentum
@@ -165,7 +177,7 @@ func SGDWith(lr, momentum float64, nesterov bool) (*SGDOptimizer, error) {
 	if !(lr > 0) || !(momentum >= 0 && momentum < 1) {
 		return nil, fmt.Errorf("sgd: want learning_rate > 0 and 0 ≤ momentum < 1; got %g, %g", lr, momentum)
 	}
-	return &SGDOptimizer{lr: lr, momentum: momentum, nesterov: nesterov}, nil
+	return &SGDOptimizer{rate: rate{lr: lr}, momentum: momentum, nesterov: nesterov}, nil
 }
 
 // SGDW returns SGDWith's optimizer with decoupled weight decay (Loshchilov
@@ -187,28 +199,6 @@ func SGDW(lr, momentum float64, nesterov bool, weightDecay float64) (*SGDOptimiz
 // Name returns "SGD".
 func (s *SGDOptimizer) Name() string { return "SGD" }
 
-// LearningRate returns the rate the next step will use: the schedule's for
-// that step when one is set, else the fixed rate.
-func (s *SGDOptimizer) LearningRate() float64 {
-	if s.schedule != nil {
-		return s.schedule.Rate(s.iterations)
-	}
-	return s.lr
-}
-
-// SetLearningRate sets a fixed learning rate, replacing any schedule.
-func (s *SGDOptimizer) SetLearningRate(lr float64) { s.lr, s.schedule = lr, nil }
-
-// SetSchedule makes every step take its learning rate from sched; nil
-// returns to the fixed rate.
-func (s *SGDOptimizer) SetSchedule(sched LearningRateSchedule) { s.schedule = sched }
-
-// Schedule returns the learning-rate schedule, or nil.
-func (s *SGDOptimizer) Schedule() LearningRateSchedule { return s.schedule }
-
-// Iterations is the number of steps taken so far.
-func (s *SGDOptimizer) Iterations() int64 { return s.iterations }
-
 // Apply performs one step: v = μ·v − lr·g, then w = w + v, or with
 // Nesterov w = w + μ·v − lr·g; with weight decay w is first shrunk by
 // lr·weightDecay·w.
@@ -228,12 +218,9 @@ func (s *SGDOptimizer) Apply(w *params.Arena) {
 // Config returns learning_rate, momentum and nesterov, and weight_decay
 // when it is set.
 func (s *SGDOptimizer) Config() map[string]any {
-	cfg := map[string]any{"name": "SGD", "learning_rate": s.lr, "momentum": s.momentum, "nesterov": s.nesterov}
+	cfg := map[string]any{"name": "SGD", "learning_rate": s.rateConfig(), "momentum": s.momentum, "nesterov": s.nesterov}
 	if s.weightDecay != 0 {
 		cfg["weight_decay"] = s.weightDecay
-	}
-	if s.schedule != nil {
-		cfg["learning_rate"] = scheduleConfig(s.schedule)
 	}
 	return cfg
 }

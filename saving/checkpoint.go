@@ -194,7 +194,7 @@ func LoadCheckpoint(dir string) (*Checkpoint, error) {
 		return nil, err
 	}
 	if c.training == nil {
-		return nil, fmt.Errorf("loading: %s is a model file, not a checkpoint: it has no training.json", filepath.Join(dir, CheckpointFile))
+		return nil, fmt.Errorf("loading: %s is a model file, not a checkpoint: it has no training.json", path)
 	}
 	tj, err := parseTraining(c.training)
 	if err != nil {
@@ -264,19 +264,33 @@ func countNumbers(b []byte) int {
 	return n
 }
 
-// parseTraining decodes and checks training.json.
-func parseTraining(b []byte) (*trainingJSON, error) {
+// decodeEntry decodes the JSON entry name, b, into v: at most
+// maxTrainingNumbers numbers (counted first: they cost far more decoded
+// than their bytes do), no unknown fields, nothing after the object; with
+// useNumber, numbers in untyped values as json.Number.
+func decodeEntry(name string, b []byte, v any, useNumber bool) error {
 	if n := countNumbers(b); n > maxTrainingNumbers {
-		return nil, fmt.Errorf("loading training.json: %d numbers, more than the limit of %d", n, maxTrainingNumbers)
+		return fmt.Errorf("loading %s: %d numbers, more than the limit of %d", name, n, maxTrainingNumbers)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
+	if useNumber {
+		dec.UseNumber()
+	}
 	dec.DisallowUnknownFields()
-	var tj trainingJSON
-	if err := dec.Decode(&tj); err != nil {
-		return nil, fmt.Errorf("loading training.json: %w", err)
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("loading %s: %w", name, err)
 	}
 	if dec.More() {
-		return nil, errors.New("loading training.json: data after the JSON object")
+		return fmt.Errorf("loading %s: data after the JSON object", name)
+	}
+	return nil
+}
+
+// parseTraining decodes and checks training.json.
+func parseTraining(b []byte) (*trainingJSON, error) {
+	var tj trainingJSON
+	if err := decodeEntry(trainingEntry, b, &tj, false); err != nil {
+		return nil, err
 	}
 	f, p, h := tj.Fit, tj.Progress, tj.History
 	switch {

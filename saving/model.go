@@ -297,20 +297,14 @@ func configOf(m *tailor.Model, meta Meta) ([]byte, error) {
 	if !m.Built() {
 		return nil, errors.New("saving: the model is not built: build, fit or compile it with a known input shape first")
 	}
-	if err := checkClassNames(meta, m); err != nil {
-		return nil, fmt.Errorf("saving: %w", err)
-	}
-	if err := checkPreprocessing(meta, m); err != nil {
+	if err := checkMeta(meta, m); err != nil {
 		return nil, fmt.Errorf("saving: %w", err)
 	}
 	fc := fileConfig{Format: formatName, FormatVersion: formatVersion, Meta: meta}
 	if p := meta.Tabular; p != nil {
-		if err := p.Validate(); err != nil {
-			return nil, fmt.Errorf("saving: Meta.Tabular: %w", err)
-		}
-		b, err := json.Marshal(p)
+		b, err := tabularJSON(p)
 		if err != nil {
-			return nil, fmt.Errorf("saving: Meta.Tabular: %w", err)
+			return nil, fmt.Errorf("saving: %w", err)
 		}
 		fc.Tabular = b
 	}
@@ -325,11 +319,9 @@ func configOf(m *tailor.Model, meta Meta) ([]byte, error) {
 	fc.Model.Config.Name = m.Name()
 	fc.Model.Config.Seed = m.Seed()
 	fc.Model.Config.BuildInputShape = append([]int{}, m.InputShape()...)
-	names := map[string]bool{}
+	// The layers' names are checked by weightTensors, which writeArchive
+	// calls next.
 	for _, l := range m.Layers() {
-		if err := checkLayerName(l.Name(), names); err != nil {
-			return nil, fmt.Errorf("saving: %w", err)
-		}
 		if _, err := layers.FromConfig(l.Type(), l.Config()); err != nil {
 			return nil, fmt.Errorf("saving: layer %s cannot be restored from its config (register its type with layers.Register): %w", l.Name(), err)
 		}
@@ -373,24 +365,30 @@ func checkLayerName(name string, seen map[string]bool) error {
 	return nil
 }
 
-// checkClassNames requires one class name per output, or two for a single
-// output (a sigmoid's probability of class 1).
-func checkClassNames(meta Meta, m *tailor.Model) error {
-	if len(meta.ClassNames) == 0 {
-		return nil
+// tabularJSON validates a table's fitted pipeline and encodes it as
+// config.json and ExportONNX's metadata keep it.
+func tabularJSON(p *preprocessing.Pipeline) ([]byte, error) {
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("Meta.Tabular: %w", err)
 	}
-	out := m.OutputShape()
-	if len(out) != 1 || out[0] != len(meta.ClassNames) && !(out[0] == 1 && len(meta.ClassNames) == 2) {
-		return fmt.Errorf("%d class names for outputs of shape %v", len(meta.ClassNames), out)
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("Meta.Tabular: %w", err)
 	}
-	return nil
+	return b, nil
 }
 
-// checkPreprocessing requires the preprocessing to give inputs of the
-// model's shape: one feature per encoded column of a table, images of
-// (height, width, channels) for an image folder's colour mode. It also
-// requires a table's class names to be its target's.
-func checkPreprocessing(meta Meta, m *tailor.Model) error {
+// checkMeta requires meta to fit the built model m: one class name per
+// output, or two for a single output (a sigmoid's probability of class 1),
+// and preprocessing that gives inputs of the model's shape — one feature
+// per encoded column of a table, images of (height, width, channels) for
+// an image folder's colour mode. It also requires a table's class names to
+// be its target's.
+func checkMeta(meta Meta, m *tailor.Model) error {
+	if out := m.OutputShape(); len(meta.ClassNames) > 0 &&
+		(len(out) != 1 || out[0] != len(meta.ClassNames) && !(out[0] == 1 && len(meta.ClassNames) == 2)) {
+		return fmt.Errorf("%d class names for outputs of shape %v", len(meta.ClassNames), out)
+	}
 	in := m.InputShape()
 	if p := meta.Tabular; p != nil {
 		if meta.Preprocessing != nil {
@@ -459,8 +457,6 @@ type contents struct {
 	model    *tailor.Model
 	meta     Meta
 	training []byte // training.json when asked for and present, or nil
-	// hasTraining reports whether the file holds training.json.
-	hasTraining bool
 	// activations is the sum of the layers' output sizes per example.
 	activations int64
 }
@@ -530,17 +526,17 @@ func read(r io.ReaderAt, size int64, withTraining bool) (*contents, error) {
 	if err != nil {
 		return nil, err
 	}
-	weights, err := readTensors(files[weightsEntry], size)
+	weights, err := readTensors(files[weightsEntry])
 	if err != nil {
 		return nil, err
 	}
 	var opt *safetensors.File
 	if f := files[optimizerEntry]; f != nil {
-		if opt, err = readTensors(f, size); err != nil {
+		if opt, err = readTensors(f); err != nil {
 			return nil, err
 		}
 	}
-	c := &contents{meta: fc.Meta, hasTraining: files[trainingEntry] != nil}
+	c := &contents{meta: fc.Meta}
 	if f := files[trainingEntry]; f != nil && withTraining {
 		limit := trainingBase + 2*int64(files[weightsEntry].UncompressedSize64)
 		if c.training, err = readEntry(f, limit); err != nil {
@@ -550,10 +546,7 @@ func read(r io.ReaderAt, size int64, withTraining bool) (*contents, error) {
 	if c.model, err = buildModel(fc, weights, opt, &c.activations); err != nil {
 		return nil, err
 	}
-	if err := checkClassNames(c.meta, c.model); err != nil {
-		return nil, fmt.Errorf("loading config.json: %w", err)
-	}
-	if err := checkPreprocessing(c.meta, c.model); err != nil {
+	if err := checkMeta(c.meta, c.model); err != nil {
 		return nil, fmt.Errorf("loading config.json: %w", err)
 	}
 	return c, nil
@@ -583,10 +576,7 @@ func readEntry(f *zip.File, limit int64) ([]byte, error) {
 // readTensors reads a safetensors entry, checking its checksum. The entry
 // is stored (read checks), so it is at most as large as the file, and its
 // tensors at most as large as the entry.
-func readTensors(f *zip.File, fileSize int64) (*safetensors.File, error) {
-	if f.UncompressedSize64 > uint64(fileSize) {
-		return nil, fmt.Errorf("loading: %s claims %d bytes in a %d-byte file: the file is truncated", f.Name, f.UncompressedSize64, fileSize)
-	}
+func readTensors(f *zip.File) (*safetensors.File, error) {
 	rc, err := f.Open()
 	if err != nil {
 		return nil, fmt.Errorf("loading %s: %w", f.Name, err)
@@ -602,20 +592,10 @@ func readTensors(f *zip.File, fileSize int64) (*safetensors.File, error) {
 
 // parseConfig decodes and checks config.json.
 func parseConfig(b []byte) (*fileConfig, error) {
-	// Numbers cost far more decoded than their bytes do (see
-	// maxTrainingNumbers); a real config holds a few hundred.
-	if n := countNumbers(b); n > maxTrainingNumbers {
-		return nil, fmt.Errorf("loading config.json: %d numbers, more than the limit of %d", n, maxTrainingNumbers)
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	dec.DisallowUnknownFields()
+	// A real config holds a few hundred numbers.
 	var fc fileConfig
-	if err := dec.Decode(&fc); err != nil {
-		return nil, fmt.Errorf("loading config.json: %w", err)
-	}
-	if dec.More() {
-		return nil, errors.New("loading config.json: data after the JSON object")
+	if err := decodeEntry(configEntry, b, &fc, true); err != nil {
+		return nil, err
 	}
 	switch {
 	case fc.Format != formatName:

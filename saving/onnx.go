@@ -51,20 +51,14 @@ func ExportONNX(m *tailor.Model, w io.Writer, opts ONNXOptions) error {
 		md[MetaPreprocessing] = string(b)
 	}
 	if p := opts.Meta.Tabular; p != nil {
-		if err := p.Validate(); err != nil {
-			return fmt.Errorf("saving: ExportONNX: Meta.Tabular: %w", err)
-		}
-		b, err := json.Marshal(p)
+		b, err := tabularJSON(p)
 		if err != nil {
-			return fmt.Errorf("saving: tabular: %w", err)
+			return fmt.Errorf("saving: ExportONNX: %w", err)
 		}
 		md[MetaTabular] = string(b)
 	}
 	if m != nil && m.Built() { // onnx.Export explains an unbuilt model
-		if err := checkClassNames(opts.Meta, m); err != nil {
-			return fmt.Errorf("saving: ExportONNX: %w", err)
-		}
-		if err := checkPreprocessing(opts.Meta, m); err != nil {
+		if err := checkMeta(opts.Meta, m); err != nil {
 			return fmt.Errorf("saving: ExportONNX: %w", err)
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"maps"
 	"math"
-	"math/rand/v2"
 	"os"
 	"slices"
 	"strconv"
@@ -204,6 +203,3 @@ func setOptimizerState(m *tailor.Model, f *safetensors.File) error {
 }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
-
-// newThrowawayRNG seeds the builds whose weights are overwritten.
-func newThrowawayRNG() *rand.Rand { return rand.New(rand.NewPCG(0, 0)) }
