@@ -77,10 +77,6 @@ func crossEntropy(p []float32, t func(j int) float32, grad []float32, scale floa
 // target(i, j) being example i's target distribution, and writes the
 // gradient of the batch's mean into grad unless it is nil.
 func crossEntropyRows(fromLogits bool, pred, grad *tensor.Tensor, target func(i, j int) float32) float64 {
-	row := crossEntropy
-	if fromLogits {
-		row = logitsCrossEntropy
-	}
 	b, c := pred.Len(), pred.Shape[len(pred.Shape)-1]
 	scale := 1 / float32(b)
 	var sum float64
@@ -89,7 +85,14 @@ func crossEntropyRows(fromLogits bool, pred, grad *tensor.Tensor, target func(i,
 		if grad != nil {
 			g = grad.Data[i*c : i*c+c]
 		}
-		sum += row(pred.Data[i*c:i*c+c], func(j int) float32 { return target(i, j) }, g, scale)
+		// Direct calls, not a func value, so that the row's closure stays on
+		// the stack: a training step allocates nothing.
+		t := func(j int) float32 { return target(i, j) }
+		if fromLogits {
+			sum += logitsCrossEntropy(pred.Data[i*c:i*c+c], t, g, scale)
+		} else {
+			sum += crossEntropy(pred.Data[i*c:i*c+c], t, g, scale)
+		}
 	}
 	return sum
 }
