@@ -42,6 +42,10 @@ func (a Activation) Name() string {
 	return string(a)
 }
 
+// IsLinear reports whether a is the identity (Linear or empty): Forward
+// leaves x as it is and Backward copies dy.
+func (a Activation) IsLinear() bool { return a == "" || a == Linear }
+
 // Forward applies the activation in place to x, an m×n matrix (softmax
 // works along rows of length n).
 func (a Activation) Forward(x []float32, m, n int) {

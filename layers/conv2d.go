@@ -279,26 +279,31 @@ func (c *Conv2DLayer) Backward(s State, dy *tensor.Tensor, needInputGrad bool) *
 	b := dy.Len()
 	g := &c.g
 	m, k, f := b*g.Pixels(), g.PatchSize(), c.filters
-	// in the forward pass this was y = act(z), so dz = act'(z)·dy.
-	st.dz.Resize(b, g.OH, g.OW, f)
-	c.activation.Backward(st.dz.Data, dy.Data, st.out.Data, m, f)
+	// in the forward pass this was y = act(z), so dz = act'(z)·dy: dy
+	// itself when the activation is linear.
+	dz := dy.Data
+	if !c.activation.IsLinear() {
+		st.dz.Resize(b, g.OH, g.OW, f)
+		c.activation.Backward(st.dz.Data, dy.Data, st.out.Data, m, f)
+		dz = st.dz.Data
+	}
 	// z = cols·K + b, so dK = colsᵀ·dz, db = Σ_rows dz and dcols = dz·Kᵀ.
 	if c.direct {
-		kernels.Sgemm(true, false, k, f, m, 1, st.x.Data, k, st.dz.Data, f, 0, c.kernel.Grad.Data, f)
+		kernels.Sgemm(true, false, k, f, m, 1, st.x.Data, k, dz, f, 0, c.kernel.Grad.Data, f)
 	} else {
-		st.conv.KernelGrad(c.kernel.Grad.Data, st.x.Data, st.dz.Data, b)
+		st.conv.KernelGrad(c.kernel.Grad.Data, st.x.Data, dz, b)
 	}
 	if c.bias != nil {
-		kernels.SumRows(c.bias.Grad.Data, st.dz.Data, m, f, 0)
+		kernels.SumRows(c.bias.Grad.Data, dz, m, f, 0)
 	}
 	if !needInputGrad {
 		return nil
 	}
 	st.dx.Resize(st.x.Shape...)
 	if c.direct {
-		kernels.Sgemm(false, true, m, k, f, 1, st.dz.Data, f, c.kernel.Value.Data, f, 0, st.dx.Data, k)
+		kernels.Sgemm(false, true, m, k, f, 1, dz, f, c.kernel.Value.Data, f, 0, st.dx.Data, k)
 	} else {
-		st.conv.InputGrad(st.dx.Data, st.dz.Data, c.kernel.Value.Data, b)
+		st.conv.InputGrad(st.dx.Data, dz, c.kernel.Value.Data, b)
 	}
 	return &st.dx
 }

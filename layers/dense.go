@@ -87,6 +87,9 @@ func (d *DenseLayer) Forward(s State, x *tensor.Tensor, training bool) *tensor.T
 
 // Backward takes dy (B, units) through the activation and the product.
 func (d *DenseLayer) Backward(s State, dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
+	if d.activation.IsLinear() { // y = z, so dz is dy itself
+		return d.BackwardLogits(s, dy, needInputGrad)
+	}
 	st := stateOf[denseState](s, "Dense")
 	b := dy.Len()
 	st.dz.Resize(b, d.units)
