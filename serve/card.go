@@ -50,13 +50,13 @@ type figureJSON struct {
 
 // newCard renders m's card from src, or from the model and its Meta when
 // src is nil.
-func newCard(m *served, src *report.Report) (*card, error) {
+func newCard(m *served, meta saving.Meta, src *report.Report) (*card, error) {
 	var r report.Report
 	if src != nil {
 		r = *src
 	} else {
-		r = report.Report{History: m.meta.History}
-		if t := m.meta.Training; t != nil {
+		r = report.Report{History: meta.History}
+		if t := meta.Training; t != nil {
 			r.TrainingSeconds = t.Seconds
 			for _, st := range t.Settings {
 				r.Settings = append(r.Settings, report.Setting(st))

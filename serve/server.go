@@ -139,7 +139,6 @@ type Server struct {
 type served struct {
 	Name, Version string
 	model         *tailor.Model
-	meta          saving.Meta
 	sig           signature
 	classNames    []string
 	rescale       float64
@@ -205,7 +204,7 @@ func (s *Server) prepare(m Model) (*served, error) {
 	if len(out) != 1 {
 		return nil, fmt.Errorf("serve: model %q outputs %v: want a vector of class probabilities", m.Name, out)
 	}
-	sm := &served{Name: m.Name, Version: m.Version, model: m.Model, meta: m.Meta, rescale: 1.0 / 255, polarity: saving.PolarityLightOnDark}
+	sm := &served{Name: m.Name, Version: m.Version, model: m.Model, rescale: 1.0 / 255, polarity: saving.PolarityLightOnDark}
 	if p := m.Meta.Preprocessing; p != nil {
 		sm.rescale = p.Rescale
 		if p.Polarity != "" {
@@ -227,7 +226,7 @@ func (s *Server) prepare(m Model) (*served, error) {
 		return nil, fmt.Errorf("serve: model %q: %w", m.Name, err)
 	}
 	sm.sig = signature{input: in, output: out, maxExamples: s.opts.MaxExamples, uint8Table: table}
-	if sm.card, err = newCard(sm, m.Card); err != nil {
+	if sm.card, err = newCard(sm, m.Meta, m.Card); err != nil {
 		return nil, fmt.Errorf("serve: model %q: %w", m.Name, err)
 	}
 	// Warm up: one forward pass of a blank example, so that the first

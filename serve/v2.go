@@ -77,9 +77,8 @@ func decodeInfer(body []byte, sig *signature) (*inferInput, error) {
 	if err := json.Unmarshal(body, &req); err != nil {
 		return nil, badRequest("%s", jsonProblem(err))
 	}
-	want := shapeText(sig.input, sig.maxExamples)
 	if len(req.Inputs) != 1 {
-		return nil, badRequest("inputs: %d tensors; want one, named %q, of shape %s", len(req.Inputs), InputName, want)
+		return nil, badRequest("inputs: %d tensors; want one, named %q, of shape %s", len(req.Inputs), InputName, sig.shapeText())
 	}
 	for i, o := range req.Outputs {
 		if o.Name != OutputName {
@@ -93,13 +92,8 @@ func decodeInfer(body []byte, sig *signature) (*inferInput, error) {
 	if in.Datatype != datatypeFP32 && in.Datatype != datatypeUINT8 {
 		return nil, badRequest("inputs[0].datatype %q: want %q (scaled values) or %q (raw pixels 0 to 255)", in.Datatype, datatypeFP32, datatypeUINT8)
 	}
-	if len(in.Shape) != 1+len(sig.input) || in.Shape[0] < 1 || in.Shape[0] > int64(sig.maxExamples) {
-		return nil, badRequest("inputs[0].shape %v: want %s", in.Shape, want)
-	}
-	for i, d := range sig.input {
-		if in.Shape[1+i] != int64(d) {
-			return nil, badRequest("inputs[0].shape %v: want %s", in.Shape, want)
-		}
+	if !sig.fits(in.Shape) {
+		return nil, badRequest("inputs[0].shape %v: want %s", in.Shape, sig.shapeText())
 	}
 	n := int(in.Shape[0])
 	size := n * sig.input.Size()
@@ -131,14 +125,28 @@ func decodeInfer(body []byte, sig *signature) (*inferInput, error) {
 	return &inferInput{id: req.ID, n: n, x: x}, nil
 }
 
+// fits reports whether an input's shape is [N, example shape...] with N
+// from 1 to maxExamples.
+func (s *signature) fits(shape []int64) bool {
+	if len(shape) != 1+len(s.input) || shape[0] < 1 || shape[0] > int64(s.maxExamples) {
+		return false
+	}
+	for i, d := range s.input {
+		if shape[1+i] != int64(d) {
+			return false
+		}
+	}
+	return true
+}
+
 // shapeText describes the accepted shapes: [N, 28, 28] with N from 1 to 256.
-func shapeText(in tensor.Shape, maxExamples int) string {
+func (s *signature) shapeText() string {
 	var b strings.Builder
 	b.WriteString("[N")
-	for _, d := range in {
+	for _, d := range s.input {
 		fmt.Fprintf(&b, ", %d", d)
 	}
-	fmt.Fprintf(&b, "] with N from 1 to %d", maxExamples)
+	fmt.Fprintf(&b, "] with N from 1 to %d", s.maxExamples)
 	return b.String()
 }
 
