@@ -5,130 +5,138 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 
 	"github.com/tailor-ml/tailor/layers"
 )
 
 // config reads a layer's Config map (Keras's key names), whichever Go types
-// its values have: ints or float64s, []int, []any or arrays.
-type config struct{ m map[string]any }
+// its values have: ints or float64s, []int, []any or arrays. It keeps the
+// first error, in err; a read that fails returns the zero value.
+type config struct {
+	m   map[string]any
+	err error
+}
+
+// fail records err unless an error is already recorded.
+func (c *config) fail(err error) {
+	if c.err == nil {
+		c.err = err
+	}
+}
 
 // str returns the string under key, or def when the key is absent.
-func (c config) str(key, def string) (string, error) {
+func (c *config) str(key, def string) string {
 	v, ok := c.m[key]
 	if !ok || v == nil {
-		return def, nil
+		return def
 	}
 	switch s := v.(type) {
 	case string:
-		return s, nil
+		return s
 	case fmt.Stringer:
-		return s.String(), nil
+		return s.String()
 	}
 	if rv := reflect.ValueOf(v); rv.Kind() == reflect.String {
-		return rv.String(), nil
+		return rv.String()
 	}
-	return "", fmt.Errorf("config %q is %T, want a string", key, v)
+	c.fail(fmt.Errorf("config %q is %T, want a string", key, v))
+	return ""
 }
 
 // bool returns the boolean under key, or def when the key is absent.
-func (c config) bool(key string, def bool) (bool, error) {
+func (c *config) bool(key string, def bool) bool {
 	v, ok := c.m[key]
 	if !ok || v == nil {
-		return def, nil
+		return def
 	}
 	b, ok := v.(bool)
 	if !ok {
-		return false, fmt.Errorf("config %q is %T, want a boolean", key, v)
+		c.fail(fmt.Errorf("config %q is %T, want a boolean", key, v))
 	}
-	return b, nil
+	return b
 }
 
 // float returns the number under key, or def when the key is absent.
-func (c config) float(key string, def float64) (float64, error) {
+func (c *config) float(key string, def float64) float64 {
 	v, ok := c.m[key]
 	if !ok || v == nil {
-		return def, nil
+		return def
 	}
 	f, ok := number(v)
 	if !ok {
-		return 0, fmt.Errorf("config %q is %T, want a number", key, v)
+		c.fail(fmt.Errorf("config %q is %T, want a number", key, v))
 	}
-	return f, nil
+	return f
 }
 
 // int returns the integer under key; a missing key is an error unless
 // hasDef.
-func (c config) int(key string, def int, hasDef bool) (int, error) {
+func (c *config) int(key string, def int, hasDef bool) int {
 	v, ok := c.m[key]
 	if !ok || v == nil {
 		if !hasDef {
-			return 0, fmt.Errorf("config has no %q", key)
+			c.fail(fmt.Errorf("config has no %q", key))
 		}
-		return def, nil
+		return def
 	}
 	n, ok := integer(v)
 	if !ok {
-		return 0, fmt.Errorf("config %q is %v, want an integer", key, v)
+		c.fail(fmt.Errorf("config %q is %v, want an integer", key, v))
 	}
-	return n, nil
+	return n
 }
 
 // ints returns the list of integers under key (a single integer is a list
 // of one), or def when the key is absent; a missing key with a nil def is
 // an error.
-func (c config) ints(key string, def []int) ([]int, error) {
+func (c *config) ints(key string, def []int) []int {
 	v, ok := c.m[key]
 	if !ok || v == nil {
 		if def == nil {
-			return nil, fmt.Errorf("config has no %q", key)
+			c.fail(fmt.Errorf("config has no %q", key))
 		}
-		return def, nil
+		return def
 	}
 	if n, ok := integer(v); ok {
-		return []int{n}, nil
+		return []int{n}
 	}
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array {
-		return nil, fmt.Errorf("config %q is %T, want a list of integers", key, v)
+		c.fail(fmt.Errorf("config %q is %T, want a list of integers", key, v))
+		return nil
 	}
 	out := make([]int, rv.Len())
 	for i := range out {
 		n, ok := integer(rv.Index(i).Interface())
 		if !ok {
-			return nil, fmt.Errorf("config %q is %v, want a list of integers", key, v)
+			c.fail(fmt.Errorf("config %q is %v, want a list of integers", key, v))
+			return nil
 		}
 		out[i] = n
 	}
-	return out, nil
+	return out
 }
 
 // pair returns a (rows, columns) size under key, def when absent.
-func (c config) pair(key string, def []int) ([2]int, error) {
-	v, err := c.ints(key, def)
-	if err != nil {
-		return [2]int{}, err
-	}
+func (c *config) pair(key string, def []int) [2]int {
+	v := c.ints(key, def)
 	if len(v) == 1 { // Keras accepts one integer for both axes
 		v = []int{v[0], v[0]}
 	}
 	if len(v) != 2 || v[0] <= 0 || v[1] <= 0 {
-		return [2]int{}, fmt.Errorf("config %q is %v, want two positive integers", key, v)
+		c.fail(fmt.Errorf("config %q is %v, want two positive integers", key, v))
+		return [2]int{}
 	}
-	return [2]int{v[0], v[1]}, nil
+	return [2]int{v[0], v[1]}
 }
 
 // channelsLast checks data_format, which Tailor's image layers always
 // record as channels_last.
-func (c config) channelsLast() error {
-	f, err := c.str("data_format", "channels_last")
-	if err != nil {
-		return err
+func (c *config) channelsLast() {
+	if f := c.str("data_format", "channels_last"); f != "channels_last" {
+		c.fail(fmt.Errorf("data_format %q, want channels_last", f))
 	}
-	if f != "channels_last" {
-		return fmt.Errorf("data_format %q, want channels_last", f)
-	}
-	return nil
 }
 
 // number reads any Go number as a float64.
@@ -170,24 +178,12 @@ func weight(l layers.Layer, name string, shape ...int) ([]float32, error) {
 			return nil, fmt.Errorf("weight %q has no value", name)
 		}
 		got := []int(p.Value.Shape)
-		if !equalInts(got, shape) || len(p.Value.Data) != size(shape) {
+		if !slices.Equal(got, shape) || len(p.Value.Data) != size(shape) {
 			return nil, fmt.Errorf("weight %q has shape %v (%d values), want %v", name, got, len(p.Value.Data), shape)
 		}
 		return p.Value.Data, nil
 	}
 	return nil, fmt.Errorf("layer has no weight %q (is the model built?)", name)
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // size is the product of the dimensions.

@@ -4,8 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"runtime/debug"
-	"sort"
+	"slices"
 
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/internal/onnxpb"
@@ -120,7 +121,7 @@ func build(m *tailor.Model, opts Options) (*onnxpb.ModelProto, error) {
 		}
 	}
 	v = b.natural("output", v)
-	if want := []int(m.OutputShape()); !equalInts(v.shape, want) {
+	if want := []int(m.OutputShape()); !slices.Equal(v.shape, want) {
 		return nil, fmt.Errorf("onnx: the exported graph's output shape %v differs from the model's %v", v.shape, want)
 	}
 	if v.name == InputName || len(b.nodes) == 0 || b.nodes[len(b.nodes)-1].Output[0] != v.name {
@@ -140,13 +141,8 @@ func build(m *tailor.Model, opts Options) (*onnxpb.ModelProto, error) {
 	if producer == "" {
 		producer = moduleVersion()
 	}
-	keys := make([]string, 0, len(opts.Metadata))
-	for k := range opts.Metadata {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var props []*onnxpb.StringStringEntryProto
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(opts.Metadata)) {
 		props = append(props, &onnxpb.StringStringEntryProto{Key: proto.String(k), Value: proto.String(opts.Metadata[k])})
 	}
 	trainable, frozen := m.CountParams()

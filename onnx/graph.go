@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/tailor-ml/tailor/internal/onnxpb"
+	"github.com/tailor-ml/tailor/layers"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -72,6 +73,16 @@ func (b *builder) floats(name string, dims []int, data []float32) string {
 		Dims: int64s(dims), RawData: raw,
 	})
 	return name
+}
+
+// param adds the layer's weight name, which must have the given shape, as
+// a float32 initializer named layer/name and returns that name.
+func (b *builder) param(l layers.Layer, name string, shape ...int) (string, error) {
+	data, err := weight(l, name, shape...)
+	if err != nil {
+		return "", err
+	}
+	return b.floats(l.Name()+"/"+name, shape, data), nil
 }
 
 // int64s adds a one-dimensional int64 initializer (a shape, a list of

@@ -10,18 +10,18 @@ import (
 // translate appends the operators that compute layer l at inference to
 // the graph, reading in, and returns its output.
 func (b *builder) translate(l layers.Layer, in value) (value, error) {
-	c := config{l.Config()}
+	c := &config{m: l.Config()}
 	scope := l.Name()
 	switch l.Type() {
 	case "Dense":
 		return b.dense(l, c, in)
 	case "Activation":
-		act, err := c.str("activation", "")
-		if err != nil {
-			return in, err
-		}
+		act := c.str("activation", "")
 		if act == "" {
-			return in, fmt.Errorf("config has no %q", "activation")
+			c.fail(fmt.Errorf("config has no %q", "activation"))
+		}
+		if c.err != nil {
+			return in, c.err
 		}
 		return b.activate(scope, in, act)
 	case "Flatten":
@@ -46,19 +46,11 @@ func (b *builder) translate(l layers.Layer, in value) (value, error) {
 }
 
 // dense is y = activation(x·kernel + bias), x (N, in), as Gemm.
-func (b *builder) dense(l layers.Layer, c config, in value) (value, error) {
+func (b *builder) dense(l layers.Layer, c *config, in value) (value, error) {
 	scope := l.Name()
-	units, err := c.int("units", 0, false)
-	if err != nil {
-		return in, err
-	}
-	act, err := c.str("activation", "linear")
-	if err != nil {
-		return in, err
-	}
-	useBias, err := c.bool("use_bias", true)
-	if err != nil {
-		return in, err
+	units, act, useBias := c.int("units", 0, false), c.str("activation", "linear"), c.bool("use_bias", true)
+	if c.err != nil {
+		return in, c.err
 	}
 	if len(in.shape) != 1 {
 		return in, fmt.Errorf("input shape %v, want (features,)", in.shape)
@@ -82,11 +74,11 @@ func (b *builder) dense(l layers.Layer, c config, in value) (value, error) {
 	}
 	inputs := []string{in.name, b.floats(scope+"/kernel", []int{n, units}, kernel)}
 	if useBias {
-		bias, err := weight(l, "bias", units)
+		bias, err := b.param(l, "bias", units)
 		if err != nil {
 			return in, err
 		}
-		inputs = append(inputs, b.floats(scope+"/bias", []int{units}, bias))
+		inputs = append(inputs, bias)
 	}
 	out := value{name: b.node(scope, "Gemm", inputs), shape: []int{units}}
 	return b.activate(scope, out, act)
@@ -110,10 +102,10 @@ func (b *builder) flatten(scope string, in value) (value, error) {
 }
 
 // reshape gives each example target_shape, one −1 inferred.
-func (b *builder) reshape(scope string, c config, in value) (value, error) {
-	target, err := c.ints("target_shape", nil)
-	if err != nil {
-		return in, err
+func (b *builder) reshape(scope string, c *config, in value) (value, error) {
+	target := c.ints("target_shape", nil)
+	if c.err != nil {
+		return in, c.err
 	}
 	out := append([]int(nil), target...)
 	unknown, known := -1, 1
@@ -186,51 +178,25 @@ func geometry(h, w int, size, strides [2]int, padding string) (oh, ow int, pads 
 
 // conv2D is y = activation(conv(x, kernel) + bias) as Conv, channels-first,
 // the kernel (KH, KW, C, F) transposed to ONNX's (F, C, KH, KW).
-func (b *builder) conv2D(l layers.Layer, c config, in value) (value, error) {
+func (b *builder) conv2D(l layers.Layer, c *config, in value) (value, error) {
 	scope := l.Name()
-	filters, err := c.int("filters", 0, false)
-	if err != nil {
-		return in, err
+	filters := c.int("filters", 0, false)
+	size, strides := c.pair("kernel_size", nil), c.pair("strides", []int{1, 1})
+	padding, act, useBias := c.str("padding", "valid"), c.str("activation", "linear"), c.bool("use_bias", true)
+	c.channelsLast()
+	if d := c.pair("dilation_rate", []int{1, 1}); d != [2]int{1, 1} {
+		c.fail(fmt.Errorf("dilation_rate %v: only 1×1 is supported", d))
 	}
-	size, err := c.pair("kernel_size", nil)
-	if err != nil {
-		return in, err
-	}
-	strides, err := c.pair("strides", []int{1, 1})
-	if err != nil {
-		return in, err
-	}
-	padding, err := c.str("padding", "valid")
-	if err != nil {
-		return in, err
-	}
-	act, err := c.str("activation", "linear")
-	if err != nil {
-		return in, err
-	}
-	useBias, err := c.bool("use_bias", true)
-	if err != nil {
-		return in, err
-	}
-	if err := c.channelsLast(); err != nil {
-		return in, err
-	}
-	if d, err := c.pair("dilation_rate", []int{1, 1}); err != nil {
-		return in, err
-	} else if d != [2]int{1, 1} {
-		return in, fmt.Errorf("dilation_rate %v: only 1×1 is supported", d)
-	}
-	if g, err := c.int("groups", 1, true); err != nil {
-		return in, err
-	} else if g != 1 {
-		return in, fmt.Errorf("groups %d: only 1 is supported", g)
+	if g := c.int("groups", 1, true); g != 1 {
+		c.fail(fmt.Errorf("groups %d: only 1 is supported", g))
 	}
 	// dtype (float32 or mixed_bfloat16) changes how Tailor rounds the
 	// products, not the weights: both export as float32.
-	if dt, err := c.str("dtype", "float32"); err != nil {
-		return in, err
-	} else if dt != "float32" && dt != "mixed_bfloat16" {
-		return in, fmt.Errorf("dtype %q, want float32 or mixed_bfloat16", dt)
+	if dt := c.str("dtype", "float32"); dt != "float32" && dt != "mixed_bfloat16" {
+		c.fail(fmt.Errorf("dtype %q, want float32 or mixed_bfloat16", dt))
+	}
+	if c.err != nil {
+		return in, c.err
 	}
 	h, w, ch, err := imageDims(in.shape)
 	if err != nil {
@@ -261,11 +227,11 @@ func (b *builder) conv2D(l layers.Layer, c config, in value) (value, error) {
 	}
 	inputs := []string{x.name, b.floats(scope+"/kernel", []int{filters, ch, kh, kw}, k)}
 	if useBias {
-		bias, err := weight(l, "bias", filters)
+		bias, err := b.param(l, "bias", filters)
 		if err != nil {
 			return in, err
 		}
-		inputs = append(inputs, b.floats(scope+"/bias", []int{filters}, bias))
+		inputs = append(inputs, bias)
 	}
 	y := b.node(scope, "Conv", inputs,
 		attrInts("kernel_shape", kh, kw), attrInts("strides", strides[0], strides[1]),
@@ -276,21 +242,12 @@ func (b *builder) conv2D(l layers.Layer, c config, in value) (value, error) {
 // pool2D is MaxPool or AveragePool, channels-first. Tailor's padded
 // positions never win a maximum and do not count towards an average, as
 // MaxPool's pads and AveragePool's count_include_pad=0 say.
-func (b *builder) pool2D(scope, op string, c config, in value) (value, error) {
-	size, err := c.pair("pool_size", []int{2, 2})
-	if err != nil {
-		return in, err
-	}
-	strides, err := c.pair("strides", size[:])
-	if err != nil {
-		return in, err
-	}
-	padding, err := c.str("padding", "valid")
-	if err != nil {
-		return in, err
-	}
-	if err := c.channelsLast(); err != nil {
-		return in, err
+func (b *builder) pool2D(scope, op string, c *config, in value) (value, error) {
+	size := c.pair("pool_size", []int{2, 2})
+	strides, padding := c.pair("strides", size[:]), c.str("padding", "valid")
+	c.channelsLast()
+	if c.err != nil {
+		return in, c.err
 	}
 	h, w, ch, err := imageDims(in.shape)
 	if err != nil {
@@ -317,14 +274,13 @@ func (b *builder) pool2D(scope, op string, c config, in value) (value, error) {
 
 // globalAveragePooling2D is (N, H, W, C) → (N, C): GlobalAveragePool over
 // the channels-first tensor, then Flatten of its (N, C, 1, 1) output.
-func (b *builder) globalAveragePooling2D(scope string, c config, in value) (value, error) {
-	if err := c.channelsLast(); err != nil {
-		return in, err
+func (b *builder) globalAveragePooling2D(scope string, c *config, in value) (value, error) {
+	c.channelsLast()
+	if c.bool("keepdims", false) {
+		c.fail(fmt.Errorf("keepdims=true is not supported"))
 	}
-	if keep, err := c.bool("keepdims", false); err != nil {
-		return in, err
-	} else if keep {
-		return in, fmt.Errorf("keepdims=true is not supported")
+	if c.err != nil {
+		return in, c.err
 	}
 	if len(in.shape) != 3 {
 		return in, fmt.Errorf("input shape %v, want (height, width, channels)", in.shape)
@@ -342,25 +298,19 @@ func (b *builder) globalAveragePooling2D(scope string, c config, in value) (valu
 // over Tailor's last axis, as ONNX's BatchNormalization, which normalises
 // axis 1: images go channels-first, features (N, C) stay as they are, and
 // any other rank has its last axis moved to 1 and back.
-func (b *builder) batchNormalization(l layers.Layer, c config, in value) (value, error) {
+func (b *builder) batchNormalization(l layers.Layer, c *config, in value) (value, error) {
 	scope := l.Name()
-	axis, err := c.ints("axis", []int{-1})
-	if err != nil {
-		return in, err
+	if axis := c.ints("axis", []int{-1}); len(axis) != 1 || (axis[0] != -1 && axis[0] != len(in.shape)) {
+		c.fail(fmt.Errorf("axis %v: only the last axis is supported", axis))
 	}
-	if len(axis) != 1 || (axis[0] != -1 && axis[0] != len(in.shape)) {
-		return in, fmt.Errorf("axis %v: only the last axis is supported", axis)
-	}
-	eps, err := c.float("epsilon", 1e-3)
-	if err != nil {
-		return in, err
-	}
+	eps := c.float("epsilon", 1e-3)
 	for _, key := range []string{"center", "scale"} {
-		if on, err := c.bool(key, true); err != nil {
-			return in, err
-		} else if !on {
-			return in, fmt.Errorf("%s=false is not supported", key)
+		if !c.bool(key, true) {
+			c.fail(fmt.Errorf("%s=false is not supported", key))
 		}
+	}
+	if c.err != nil {
+		return in, c.err
 	}
 	if len(in.shape) == 0 {
 		return in, fmt.Errorf("input shape %v has no channels", in.shape)
@@ -368,11 +318,11 @@ func (b *builder) batchNormalization(l layers.Layer, c config, in value) (value,
 	ch := in.shape[len(in.shape)-1]
 	var inputs []string
 	for _, name := range []string{"gamma", "beta", "moving_mean", "moving_variance"} {
-		wt, err := weight(l, name, ch)
+		wt, err := b.param(l, name, ch)
 		if err != nil {
 			return in, err
 		}
-		inputs = append(inputs, b.floats(scope+"/"+name, []int{ch}, wt))
+		inputs = append(inputs, wt)
 	}
 	bn := func(x string) string {
 		return b.node(scope, "BatchNormalization", append([]string{x}, inputs...), attrFloat("epsilon", float32(eps)))
