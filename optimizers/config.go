@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tailor-ml/tailor/config"
+	"github.com/tailor-ml/tailor/internal/kernels"
 	"github.com/tailor-ml/tailor/params"
 )
 
@@ -177,7 +178,7 @@ func (a *AdamOptimizer) SetState(s State, w *params.Arena) error {
 	if err := checkSlots("adam", s, w, "m", "v"); err != nil {
 		return err
 	}
-	a.iterations, a.m, a.v = s.Iterations, flatten(s.Slots["m"], w), flatten(s.Slots["v"], w)
+	a.iterations, a.m, a.v = s.Iterations, flatten(s.Slots["m"], w, kernels.StreamMoment1), flatten(s.Slots["v"], w, kernels.StreamMoment2)
 	return nil
 }
 
@@ -206,7 +207,7 @@ func (s *SGDOptimizer) SetState(st State, w *params.Arena) error {
 	if s.momentum == 0 {
 		return fmt.Errorf("sgd: state has velocities but the momentum is 0")
 	}
-	s.iterations, s.velocity = st.Iterations, flatten(st.Slots["velocity"], w)
+	s.iterations, s.velocity = st.Iterations, flatten(st.Slots["velocity"], w, kernels.StreamMoment1)
 	return nil
 }
 
@@ -224,10 +225,11 @@ func byPath(buf []float32, w *params.Arena) map[string][]float32 {
 	return out
 }
 
-// flatten is byPath's inverse, for slots checkSlots accepted.
-func flatten(slot map[string][]float32, w *params.Arena) []float32 {
+// flatten is byPath's inverse, for slots checkSlots accepted, into a new
+// buffer allocated as the given kernels stream.
+func flatten(slot map[string][]float32, w *params.Arena, stream int) []float32 {
 	values, _ := w.Trainable()
-	buf := make([]float32, len(values))
+	buf := kernels.NewStream(len(values), stream)
 	for path, vs := range slot {
 		_, off := w.Lookup(path)
 		copy(buf[off:], vs)

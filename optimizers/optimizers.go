@@ -126,7 +126,7 @@ func (a *AdamOptimizer) Name() string {
 func (a *AdamOptimizer) Apply(w *params.Arena) {
 	values, grads := w.Trainable()
 	if a.m == nil {
-		a.m, a.v = make([]float32, len(values)), make([]float32, len(values))
+		a.m, a.v = kernels.NewStream(len(values), kernels.StreamMoment1), kernels.NewStream(len(values), kernels.StreamMoment2)
 	}
 	checkArena("adam", len(a.m), len(values))
 	lr := a.LearningRate()
@@ -205,7 +205,7 @@ func (s *SGDOptimizer) Name() string { return "SGD" }
 func (s *SGDOptimizer) Apply(w *params.Arena) {
 	values, grads := w.Trainable()
 	if s.velocity == nil && s.momentum != 0 {
-		s.velocity = make([]float32, len(values))
+		s.velocity = kernels.NewStream(len(values), kernels.StreamMoment1)
 	}
 	if s.velocity != nil {
 		checkArena("sgd", len(s.velocity), len(values))

@@ -16,6 +16,7 @@ import (
 	"math/rand/v2"
 	"strings"
 
+	"github.com/tailor-ml/tailor/internal/kernels"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -122,8 +123,8 @@ func (b *Builder) Bind(rng *rand.Rand) *Arena {
 			a.trainable += p.Value.Shape.Size()
 		}
 	}
-	a.values = make([]float32, b.size)
-	a.grads = make([]float32, a.trainable)
+	a.values = kernels.NewStream(int(b.size), kernels.StreamWeights)
+	a.grads = kernels.NewStream(a.trainable, kernels.StreamGrads)
 	// Trainable weights first, so that they and their gradients are two
 	// matching contiguous ranges an optimizer updates in one pass.
 	t, nt := 0, a.trainable

@@ -103,10 +103,10 @@ func AdamWUpdate(param, grad, m, v []float32, lrT, beta1, beta2, eps, decay floa
 	grad, m, v = grad[:n], m[:n], v[:n]
 	t := adamTask{param: param, grad: grad, m: m, v: v, c: adamConsts(lrT, beta1, beta2, eps, decay)}
 	if !worthSplitting(n, n) {
-		t.run(0, n)
+		t.run(0, lines(n))
 		return
 	}
-	runSplit(&adamTasks, t, n)
+	runSplit(&adamTasks, t, lines(n))
 }
 
 // adamConsts are the constants of adamAVX512: (lrT, β1, 1−β1, β2, 1−β2, ε,
@@ -115,7 +115,8 @@ func adamConsts(lrT, beta1, beta2, eps, decay float32) [8]float32 {
 	return [8]float32{daz(lrT), daz(beta1), daz(1 - beta1), daz(beta2), daz(1 - beta2), daz(eps), daz(decay)}
 }
 
-// adamTask is AdamWUpdate over elements [lo, hi).
+// adamTask is AdamWUpdate over the elements of cache lines [lo, hi) (see
+// lines).
 type adamTask struct {
 	param, grad, m, v []float32
 	c                 [8]float32
@@ -124,6 +125,7 @@ type adamTask struct {
 var adamTasks freeList[adamTask]
 
 func (t *adamTask) run(lo, hi int) {
+	lo, hi = lineRange(lo, hi, len(t.param))
 	adamUpdate(t.param[lo:hi], t.grad[lo:hi], t.m[lo:hi], t.v[lo:hi], &t.c)
 }
 
@@ -189,13 +191,13 @@ func SGDWUpdate(param, grad, velocity []float32, lr, momentum float32, nesterov 
 	}
 	t := sgdTask{param: param, grad: grad, vel: velocity, c: [4]float32{daz(lr), daz(momentum), daz(decay)}, mode: mode}
 	if !worthSplitting(n, n) {
-		t.run(0, n)
+		t.run(0, lines(n))
 		return
 	}
-	runSplit(&sgdTasks, t, n)
+	runSplit(&sgdTasks, t, lines(n))
 }
 
-// sgdTask is SGDWUpdate over elements [lo, hi); mode is 0 without
+// sgdTask is SGDWUpdate over the elements of cache lines [lo, hi); mode is 0 without
 // momentum, 1 with momentum, 2 with Nesterov momentum.
 type sgdTask struct {
 	param, grad, vel []float32
@@ -206,6 +208,7 @@ type sgdTask struct {
 var sgdTasks freeList[sgdTask]
 
 func (t *sgdTask) run(lo, hi int) {
+	lo, hi = lineRange(lo, hi, len(t.param))
 	var vel []float32
 	if t.vel != nil {
 		vel = t.vel[lo:hi]
