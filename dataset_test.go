@@ -157,3 +157,45 @@ func (b *brokenTargets) GatherTargets(dst *tensor.Tensor, idx []int) error {
 	}
 	return nil
 }
+
+// prefetching is generated with a Prefetch, recording the indices of every
+// Gather and Prefetch in order.
+type prefetching struct {
+	generated
+	events []string
+}
+
+func (p *prefetching) Gather(dst *tensor.Tensor, idx []int) error {
+	p.events = append(p.events, fmt.Sprint("gather ", idx))
+	return p.generated.Gather(dst, idx)
+}
+
+func (p *prefetching) Prefetch(idx []int) {
+	p.events = append(p.events, fmt.Sprint("prefetch ", idx))
+}
+
+// TestFitPrefetchesNextBatch: Fit asks a Prefetcher for each batch's
+// examples just before it gathers them — the dataset's own indices, through
+// the validation split's view — and never past an epoch's last batch.
+func TestFitPrefetchesNextBatch(t *testing.T) {
+	ds := &prefetching{generated: generated{n: 100}}
+	m := newClassifier(t, 4)
+	const epochs, batch = 2, 16
+	if _, err := m.Fit(context.Background(), ds, tailor.FitOptions{Epochs: epochs, BatchSize: batch, Seed: 3, ValidationSplit: 0.2, Verbose: tailor.Silent}); err != nil {
+		t.Fatal(err)
+	}
+	prefetches := 0
+	for i, e := range ds.events {
+		if !strings.HasPrefix(e, "prefetch ") {
+			continue
+		}
+		prefetches++
+		if i+1 == len(ds.events) || ds.events[i+1] != "gather "+strings.TrimPrefix(e, "prefetch ") {
+			t.Fatalf("event %d, %s, is not followed by the gather of the same examples: %q", i, e, ds.events[i+1:min(i+2, len(ds.events))])
+		}
+	}
+	steps := (80 + batch - 1) / batch // 80 examples to train on, 20 held out
+	if want := epochs * (steps - 1); prefetches != want {
+		t.Errorf("%d prefetches, want %d (every batch of an epoch but the first)", prefetches, want)
+	}
+}

@@ -1,6 +1,9 @@
 package kernels
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 // GatherRows copies rows idx of the matrix src (rows of rowLen floats) into
 // consecutive rows of dst: dst row i = src row idx[i]. It is how a batch of
@@ -16,6 +19,40 @@ func GatherRows(dst, src []float32, rowLen int, idx []int) {
 		return
 	}
 	runSplit(&gatherTasks, gatherTask{dst: dst, src: src, rowLen: rowLen, idx: idx}, n)
+}
+
+// PrefetchRows asks for rows idx of src (rows of rowLen floats) to be
+// brought into the cache and returns without waiting for them, so that a
+// GatherRows of the same rows soon after finds them there rather than in
+// memory. Fit asks for the next batch's rows this way while it trains on
+// the current batch (datasets.Prefetcher). It does nothing on CPUs without
+// the instruction, or when an index is out of range.
+func PrefetchRows(src []float32, rowLen int, idx []int) {
+	if inRows(len(src), rowLen, idx) {
+		prefetchRows(unsafe.Pointer(&src[0]), 4*rowLen, &idx[0], len(idx))
+	}
+}
+
+// PrefetchRowsU8 is PrefetchRows for GatherU8's rows of bytes.
+func PrefetchRowsU8(src []uint8, rowLen int, idx []int) {
+	if inRows(len(src), rowLen, idx) {
+		prefetchRows(unsafe.Pointer(&src[0]), rowLen, &idx[0], len(idx))
+	}
+}
+
+// inRows reports whether there is something to prefetch and every row of
+// idx lies within a matrix of size elements in rows of rowLen.
+func inRows(size, rowLen int, idx []int) bool {
+	if !hasPrefetch || len(idx) == 0 || rowLen <= 0 {
+		return false
+	}
+	rows := size / rowLen
+	for _, r := range idx {
+		if r < 0 || r >= rows {
+			return false
+		}
+	}
+	return true
 }
 
 // gatherTask is GatherRows over rows [lo, hi) of dst.
@@ -36,7 +73,7 @@ func gatherRows(dst, src []float32, rowLen int, idx []int) {
 		for _, r := range idx {
 			_ = src[(r+1)*rowLen-1]
 		}
-		prefetchRows(&src[0], 4*rowLen, &idx[0], len(idx))
+		prefetchRows(unsafe.Pointer(&src[0]), 4*rowLen, &idx[0], len(idx))
 	}
 	for i, j := range idx {
 		copy(dst[i*rowLen:(i+1)*rowLen], src[j*rowLen:(j+1)*rowLen])

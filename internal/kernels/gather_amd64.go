@@ -2,10 +2,12 @@
 
 package kernels
 
+import "unsafe"
+
 // prefetchRows is in gather_amd64.s.
 //
 //go:noescape
-func prefetchRows(src *float32, rowBytes int, idx *int, n int)
+func prefetchRows(src unsafe.Pointer, rowBytes int, idx *int, n int)
 
 const hasPrefetch = true
 

@@ -2,11 +2,12 @@
 
 #include "textflag.h"
 
-// func prefetchRows(src *float32, rowBytes int, idx *int, n int)
+// func prefetchRows(src unsafe.Pointer, rowBytes int, idx *int, n int)
 //
 // Asks for the n rows idx[0..n) of src (rowBytes apart) to be brought
 // into the cache, a PREFETCHT0 per 64-byte line: the rows a gather is
-// about to copy, so that their memory latencies overlap.
+// about to copy, so that their memory latencies overlap. A prefetch never
+// faults; the callers check the rows are src's.
 TEXT ·prefetchRows(SB), NOSPLIT, $0-32
 	MOVQ  src+0(FP), SI
 	MOVQ  rowBytes+8(FP), R8
@@ -26,6 +27,7 @@ line:
 	ADDQ       $64, CX
 	CMPQ       CX, R8
 	JLT        line
+	PREFETCHT0 -1(DX)(R8*1) // the row's last line, when it does not start on one
 	ADDQ       $8, R9
 	DECQ       R10
 	JNZ        row

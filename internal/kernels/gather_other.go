@@ -2,7 +2,9 @@
 
 package kernels
 
-func prefetchRows(src *float32, rowBytes int, idx *int, n int) { panic("unreachable") }
+import "unsafe"
+
+func prefetchRows(src unsafe.Pointer, rowBytes int, idx *int, n int) { panic("unreachable") }
 
 const hasPrefetch = false
 
