@@ -363,11 +363,8 @@ func (r *fitRun) begin(epoch int) (first int, err error) {
 // step trains one batch of the epoch and reports it.
 func (r *fitRun) step(epoch, step int, bar *progbar.Bar) error {
 	m := r.m
-	idx, next := r.order.batch(step), []int(nil)
-	if step+1 < r.order.steps {
-		next = r.order.batch(step + 1)
-	}
-	loss, err := m.trainBatch(r.train, idx, next, r.opts.Seed, uint64(epoch*r.order.steps+step))
+	idx := r.order.batch(step)
+	loss, err := m.trainBatch(r.train, idx, r.opts.Seed, uint64(epoch*r.order.steps+step))
 	if err != nil {
 		return err
 	}

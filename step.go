@@ -57,15 +57,11 @@ func (ws *workspace) gather(ds datasets.Dataset, idx []int) error {
 
 // trainBatch runs one training step on examples idx of ds, with the
 // stochastic layers seeded for the given global step, and returns the
-// batch's summed loss. Once the batch is gathered it asks ds to prefetch
-// the examples next (the following batch, or nil) while the step runs.
-func (m *Model) trainBatch(ds datasets.Dataset, idx, next []int, seed, step uint64) (float64, error) {
+// batch's summed loss.
+func (m *Model) trainBatch(ds datasets.Dataset, idx []int, seed, step uint64) (float64, error) {
 	ws := m.train
 	if err := ws.gather(ds, idx); err != nil {
 		return 0, err
-	}
-	if p, ok := ds.(datasets.Prefetcher); ok && len(next) > 0 {
-		p.Prefetch(next)
 	}
 	for i, l := range m.layers {
 		if s, ok := l.(layers.Stochastic); ok {

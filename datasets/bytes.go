@@ -55,7 +55,3 @@ func (b *Bytes) Gather(dst *tensor.Tensor, idx []int) error {
 	}
 	return nil
 }
-
-// Prefetch asks for the bytes of examples idx to be brought into the cache
-// ahead of a Gather of them (Prefetcher).
-func (b *Bytes) Prefetch(idx []int) { kernels.PrefetchRowsU8(b.data, b.shape.Size(), idx) }

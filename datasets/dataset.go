@@ -34,24 +34,6 @@ type Features interface {
 	Gather(dst *tensor.Tensor, idx []int) error
 }
 
-// Prefetcher is implemented by Features that can start bringing examples
-// into the cache before they are gathered. Fit calls Prefetch with the next
-// batch's indices right after it gathers the current batch, so that the
-// memory latency of a shuffled batch overlaps a training step instead of
-// adding to it. Prefetch returns at once and changes nothing a Gather
-// returns; indices out of range are ignored. *tensor.Tensor, Bytes and the
-// datasets built on them implement it.
-type Prefetcher interface {
-	Prefetch(idx []int)
-}
-
-// prefetch passes idx on to x when x is a Prefetcher.
-func prefetch(x Features, idx []int) {
-	if p, ok := x.(Prefetcher); ok {
-		p.Prefetch(idx)
-	}
-}
-
 // Dataset is examples with targets: what Fit and Evaluate read.
 type Dataset interface {
 	Features
@@ -112,10 +94,6 @@ func (d *Labeled) TargetShape() tensor.Shape { return tensor.Shape{} }
 // Gather copies the features of examples idx into dst.
 func (d *Labeled) Gather(dst *tensor.Tensor, idx []int) error { return d.x.Gather(dst, idx) }
 
-// Prefetch prefetches the features of examples idx when they can be
-// (Prefetcher).
-func (d *Labeled) Prefetch(idx []int) { prefetch(d.x, idx) }
-
 // GatherTargets writes the labels of examples idx into dst, shaped
 // (len(idx),).
 func (d *Labeled) GatherTargets(dst *tensor.Tensor, idx []int) error {
@@ -171,10 +149,6 @@ func (d *Targeted) TargetShape() tensor.Shape { return d.y.ExampleShape() }
 
 // Gather copies the features of examples idx into dst.
 func (d *Targeted) Gather(dst *tensor.Tensor, idx []int) error { return d.x.Gather(dst, idx) }
-
-// Prefetch prefetches the features of examples idx when they can be
-// (Prefetcher).
-func (d *Targeted) Prefetch(idx []int) { prefetch(d.x, idx) }
 
 // GatherTargets copies the target rows of examples idx into dst.
 func (d *Targeted) GatherTargets(dst *tensor.Tensor, idx []int) error { return d.y.Gather(dst, idx) }

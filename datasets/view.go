@@ -83,19 +83,6 @@ func (s *Subset) Gather(dst *tensor.Tensor, idx []int) error {
 	return s.ds.Gather(dst, t)
 }
 
-// Prefetch prefetches the features of examples idx of the view when the
-// dataset under it can (Prefetcher).
-func (s *Subset) Prefetch(idx []int) {
-	if _, ok := s.ds.(Prefetcher); !ok {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if t, err := s.translate(idx); err == nil {
-		prefetch(s.ds, t)
-	}
-}
-
 // GatherTargets copies the targets of examples idx of the view into dst.
 func (s *Subset) GatherTargets(dst *tensor.Tensor, idx []int) error {
 	s.mu.Lock()

@@ -170,15 +170,6 @@ func (t *Tensor) Gather(dst *Tensor, idx []int) error {
 	return nil
 }
 
-// Prefetch asks for rows idx of t to be brought into the cache ahead of a
-// Gather of them, and returns at once (datasets.Prefetcher). Rows out of
-// range are not prefetched.
-func (t *Tensor) Prefetch(idx []int) {
-	if len(t.Shape) > 0 {
-		kernels.PrefetchRows(t.Data, t.Shape[1:].Size(), idx)
-	}
-}
-
 // Clone returns a deep copy.
 func (t *Tensor) Clone() *Tensor {
 	return &Tensor{Shape: append(Shape(nil), t.Shape...), Data: append([]float32(nil), t.Data...)}

@@ -21,40 +21,6 @@ func GatherRows(dst, src []float32, rowLen int, idx []int) {
 	runSplit(&gatherTasks, gatherTask{dst: dst, src: src, rowLen: rowLen, idx: idx}, n)
 }
 
-// PrefetchRows asks for rows idx of src (rows of rowLen floats) to be
-// brought into the cache and returns without waiting for them, so that a
-// GatherRows of the same rows soon after finds them there rather than in
-// memory. Fit asks for the next batch's rows this way while it trains on
-// the current batch (datasets.Prefetcher). It does nothing on CPUs without
-// the instruction, or when an index is out of range.
-func PrefetchRows(src []float32, rowLen int, idx []int) {
-	if inRows(len(src), rowLen, idx) {
-		prefetchRows(unsafe.Pointer(&src[0]), 4*rowLen, &idx[0], len(idx))
-	}
-}
-
-// PrefetchRowsU8 is PrefetchRows for GatherU8's rows of bytes.
-func PrefetchRowsU8(src []uint8, rowLen int, idx []int) {
-	if inRows(len(src), rowLen, idx) {
-		prefetchRows(unsafe.Pointer(&src[0]), rowLen, &idx[0], len(idx))
-	}
-}
-
-// inRows reports whether there is something to prefetch and every row of
-// idx lies within a matrix of size elements in rows of rowLen.
-func inRows(size, rowLen int, idx []int) bool {
-	if !hasPrefetch || len(idx) == 0 || rowLen <= 0 {
-		return false
-	}
-	rows := size / rowLen
-	for _, r := range idx {
-		if r < 0 || r >= rows {
-			return false
-		}
-	}
-	return true
-}
-
 // gatherTask is GatherRows over rows [lo, hi) of dst.
 type gatherTask struct {
 	dst, src []float32
@@ -96,6 +62,11 @@ func GatherU8(dst []float32, src []uint8, rowLen int, idx []int, scale float32) 
 		_ = src[(r+1)*rowLen-1]
 	}
 	k, divide := u8Scale(scale)
+	if hasPrefetch && n > 1 && rowLen > 0 {
+		// every row's lines requested at once, so that their memory
+		// latencies overlap (the bounds were checked above).
+		prefetchRows(unsafe.Pointer(&src[0]), rowLen, &idx[0], n)
+	}
 	if hasAVX512 && rowLen > 0 {
 		d := 0
 		if divide {

@@ -113,39 +113,3 @@ func BenchmarkGatherU8(b *testing.B) {
 		pos += batch
 	}
 }
-
-// TestPrefetchRowsChecksRows: a prefetch is issued only for rows of the
-// matrix, and never changes what a gather then copies.
-func TestPrefetchRowsChecksRows(t *testing.T) {
-	const rows, rowLen = 10, 7
-	for _, tc := range []struct {
-		idx  []int
-		want bool
-	}{
-		{[]int{0, 9, 3}, true},
-		{[]int{10}, false},
-		{[]int{2, -1}, false},
-		{nil, false},
-	} {
-		if got := inRows(rows*rowLen, rowLen, tc.idx); got != (tc.want && hasPrefetch) {
-			t.Errorf("inRows(%v) = %v, want %v", tc.idx, got, tc.want && hasPrefetch)
-		}
-	}
-	if inRows(rows*rowLen, 0, []int{0}) {
-		t.Error("inRows with empty rows")
-	}
-	src, bytes := benchRand(rows*rowLen), make([]uint8, rows*rowLen)
-	for i := range bytes {
-		bytes[i] = uint8(i)
-	}
-	idx := []int{9, 0, 4}
-	PrefetchRows(src, rowLen, idx)
-	PrefetchRows(src, rowLen, []int{1 << 40}) // ignored, not a fault
-	PrefetchRowsU8(bytes, rowLen, idx)
-	got, want := make([]float32, len(idx)*rowLen), make([]float32, 0, len(idx)*rowLen)
-	GatherRows(got, src, rowLen, idx)
-	for _, r := range idx {
-		want = append(want, src[r*rowLen:(r+1)*rowLen]...)
-	}
-	same(t, "gathered after a prefetch", got, want)
-}
