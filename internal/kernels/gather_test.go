@@ -82,7 +82,18 @@ func TestGatherU8(t *testing.T) {
 	for i := range src {
 		src[i] = uint8(i * 7)
 	}
-	idx := []int{3, 0, 2, 2, 1}
+	// a batch on one core, and one large enough to be split across the pool
+	// (gatherSplitBytes).
+	long := make([]int, 2*gatherSplitBytes/rowLen)
+	for i := range long {
+		long[i] = (i * 3) % 4
+	}
+	for _, idx := range [][]int{{3, 0, 2, 2, 1}, long} {
+		gatherU8Cases(t, src, rowLen, idx)
+	}
+}
+
+func gatherU8Cases(t *testing.T, src []uint8, rowLen int, idx []int) {
 	for _, scale := range []float32{1.0 / 255, 1.0 / 256, 0.5, 0.1, 3, 1.0 / 3} {
 		want := fromUint8(src, scale)
 		withLoops(t, "", func(t *testing.T, path string) {
