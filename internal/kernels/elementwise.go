@@ -1,6 +1,9 @@
 package kernels
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // AddBias adds bias (length n) to every row of the m×n matrix x.
 func AddBias(x []float32, m, n int, bias []float32) {
@@ -197,25 +200,75 @@ func TanhBackward(dx, dy, y []float32) {
 	}
 }
 
+// softmaxChunk is how many exponentials Softmax computes at a time, in
+// buffers on its stack: several short rows (the 10 classes of a batch's
+// outputs) at once, or a long row in pieces.
+const softmaxChunk = 256
+
 // Softmax replaces each row of the m×n matrix x by its softmax, subtracting
 // the row maximum first so that large logits cannot overflow.
+//
+// Each exponential is math.Exp's, in float64, and each row sums them in
+// order, so every path gives the same bits; exps computes them eight at a
+// time where the CPU allows.
 func Softmax(x []float32, m, n int) {
-	for i := 0; i < m; i++ {
-		row := x[i*n : i*n+n]
-		mx := row[0]
-		for _, v := range row[1:] {
-			mx = max(mx, v)
+	if m == 0 || n == 0 {
+		return
+	}
+	var d, e [softmaxChunk]float64
+	if n > softmaxChunk {
+		for i := 0; i < m; i++ {
+			softmaxLong(x[i*n:i*n+n], &d, &e)
 		}
-		var sum float64
-		for j, v := range row {
-			e := math.Exp(float64(v - mx))
-			row[j] = float32(e)
-			sum += e
+		return
+	}
+	rows := softmaxChunk / n
+	for i := 0; i < m; i += rows {
+		block := x[i*n : min(i+rows, m)*n]
+		dp, ep := d[:len(block)], e[:len(block)]
+		for r := 0; r < len(block); r += n {
+			row := block[r : r+n]
+			mx := slices.Max(row)
+			for j, v := range row {
+				dp[r+j] = float64(v - mx)
+			}
 		}
-		inv := float32(1 / sum)
-		for j := range row {
-			row[j] *= inv
+		exps(ep, dp)
+		for r := 0; r < len(block); r += n {
+			row := block[r : r+n]
+			var sum float64
+			for j, v := range ep[r : r+n] {
+				row[j] = float32(v)
+				sum += v
+			}
+			scaleRow(row, float32(1/sum))
 		}
+	}
+}
+
+// softmaxLong is Softmax of one row longer than softmaxChunk, its
+// exponentials taken a chunk at a time.
+func softmaxLong(row []float32, d, e *[softmaxChunk]float64) {
+	mx := slices.Max(row)
+	var sum float64
+	for lo := 0; lo < len(row); lo += softmaxChunk {
+		part := row[lo:min(lo+softmaxChunk, len(row))]
+		dp, ep := d[:len(part)], e[:len(part)]
+		for j, v := range part {
+			dp[j] = float64(v - mx)
+		}
+		exps(ep, dp)
+		for j, v := range ep {
+			part[j] = float32(v)
+			sum += v
+		}
+	}
+	scaleRow(row, float32(1/sum))
+}
+
+func scaleRow(row []float32, s float32) {
+	for j := range row {
+		row[j] *= s
 	}
 }
 
