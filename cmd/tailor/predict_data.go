@@ -6,10 +6,8 @@ package main
 // paths from reading the wrong kind of model.
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"image"
 	"io"
@@ -79,7 +77,7 @@ func readRows(path string, p *preprocessing.Pipeline) (*tabular.Table, error) {
 	opts := p.CSVOptions()
 	// A feature column the file lacks is left to Transform, whose error
 	// names it among the model's features.
-	if header, err := csvHeader(path); err == nil {
+	if header, err := csvHeader(path, opts); err == nil {
 		for name := range opts.Kinds {
 			if !slices.Contains(header, name) {
 				delete(opts.Kinds, name)
@@ -89,27 +87,15 @@ func readRows(path string, p *preprocessing.Pipeline) (*tabular.Table, error) {
 	return readTable(path, opts, func(name string) bool { return !features[name] })
 }
 
-// csvHeader returns the names in the first record of the CSV file at
-// path, trimmed as datasets/tabular trims them.
-func csvHeader(path string) ([]string, error) {
+// csvHeader returns the column names of the CSV file at path, as
+// tabular.ReadCSV names them under opts.
+func csvHeader(path string, opts tabular.Options) ([]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	r := csv.NewReader(bufio.NewReader(io.LimitReader(f, tabular.DefaultMaxLineBytes)))
-	r.FieldsPerRecord = -1
-	header, err := r.Read()
-	if err != nil {
-		return nil, err
-	}
-	for i, h := range header {
-		if i == 0 {
-			h = strings.TrimPrefix(h, "\uFEFF")
-		}
-		header[i] = strings.TrimSpace(h)
-	}
-	return header, nil
+	return tabular.ReadHeader(f, path, opts)
 }
 
 // tablePrediction is one row's prediction, as predict --csv prints it and

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -141,6 +142,29 @@ func ReadCSV(r io.Reader, name string, opts Options) (*Table, error) {
 	return b.finish()
 }
 
+// ReadHeader reads only the header line of the CSV text r and returns the
+// column names as ReadCSV names them (a byte-order mark and spaces
+// trimmed, an empty name called "Unnamed: i" as pandas calls it), under
+// the same delimiter and limits; opts.Kinds is not checked against it.
+func ReadHeader(r io.Reader, name string, opts Options) ([]string, error) {
+	opts.Kinds = nil
+	if err := opts.defaults(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	b := &builder{opts: &opts, name: name}
+	header, line, err := newRecords(r, byte(opts.Comma), opts.MaxLineBytes, opts.MaxColumns).next()
+	if err == io.EOF {
+		return nil, &Error{File: name, Err: errors.New("empty file, want a header line naming the columns")}
+	}
+	if err != nil {
+		return nil, b.wrap(err)
+	}
+	if err := b.columns(header, line); err != nil {
+		return nil, err
+	}
+	return b.names(), nil
+}
+
 // builder accumulates a table row by row.
 type builder struct {
 	opts    *Options
@@ -180,7 +204,30 @@ func (b *builder) fail(line, col int, format string, args ...any) error {
 	return e
 }
 
+// header reads the header line: the columns' names, then the kinds
+// Options declares for them.
 func (b *builder) header(fields []string, line int) error {
+	if err := b.columns(fields, line); err != nil {
+		return err
+	}
+	names := b.names()
+	for name, k := range b.opts.Kinds {
+		i := slices.Index(names, name)
+		if i < 0 {
+			return &Error{File: b.name, Line: line, Err: fmt.Errorf("Options.Kinds names column %q, which the header lacks (it has %q)", name, names)}
+		}
+		c := b.cols[i]
+		c.declared, c.Kind = k, k
+	}
+	b.missing = make(map[string]bool, len(b.opts.MissingValues))
+	for _, m := range b.opts.MissingValues {
+		b.missing[strings.TrimSpace(m)] = true
+	}
+	return nil
+}
+
+// columns names a column for each field of the header line.
+func (b *builder) columns(fields []string, line int) error {
 	seen := make(map[string]int, len(fields))
 	for i, f := range fields {
 		if i == 0 {
@@ -198,18 +245,6 @@ func (b *builder) header(fields []string, line int) error {
 		}
 		seen[f] = i
 		b.cols = append(b.cols, &colState{Column: &Column{Name: strings.Clone(f)}})
-	}
-	for name, k := range b.opts.Kinds {
-		i, ok := seen[name]
-		if !ok {
-			return &Error{File: b.name, Line: line, Err: fmt.Errorf("Options.Kinds names column %q, which the header lacks (it has %q)", name, b.names())}
-		}
-		c := b.cols[i]
-		c.declared, c.Kind = k, k
-	}
-	b.missing = make(map[string]bool, len(b.opts.MissingValues))
-	for _, m := range b.opts.MissingValues {
-		b.missing[strings.TrimSpace(m)] = true
 	}
 	return nil
 }

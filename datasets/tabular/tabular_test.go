@@ -235,3 +235,38 @@ func TestReadCSVFile(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// TestReadHeader: the header alone, named as ReadCSV names its columns,
+// with the delimiter and limits of the options, whatever Kinds says.
+func TestReadHeader(t *testing.T) {
+	text := "\uFEFF;  age ;;city\n1;2;3;4\n"
+	opts := Options{Comma: ';', Kinds: map[string]Kind{"absent": Numeric}}
+	got, err := ReadHeader(strings.NewReader(text), "people.csv", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Unnamed: 0", "age", "Unnamed: 2", "city"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ReadHeader = %q, want %q", got, want)
+	}
+	opts.Kinds = nil
+	table, err := ReadCSV(strings.NewReader(text), "people.csv", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range table.Columns {
+		if c.Name != want[i] {
+			t.Errorf("ReadCSV column %d is %q, ReadHeader said %q", i, c.Name, want[i])
+		}
+	}
+	for _, tc := range []struct{ text, want string }{
+		{"", "people.csv: empty file"},
+		{"a,b,a\n", `people.csv:1: column 3 "a": the header repeats the name of column 1`},
+		{strings.Repeat("x", 100) + "\n", "people.csv:1: record longer than 64 bytes (Options.MaxLineBytes)"},
+	} {
+		_, err := ReadHeader(strings.NewReader(tc.text), "people.csv", Options{MaxLineBytes: 64})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ReadHeader(%.20q) error %v, want one containing %q", tc.text, err, tc.want)
+		}
+	}
+}
