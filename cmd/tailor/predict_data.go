@@ -6,10 +6,8 @@ package main
 // paths from reading the wrong kind of model.
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"image"
 	"io"
 	"os"
 	"path/filepath"
@@ -17,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/datasets/imagefolder"
 	"github.com/tailor-ml/tailor/datasets/tabular"
 	"github.com/tailor-ml/tailor/internal/atomicfile"
 	"github.com/tailor-ml/tailor/plots"
@@ -304,67 +303,22 @@ func confusionFigures(w io.Writer, dir string, s *scores, names []string) error 
 }
 
 // folderImages prepares image files for a model trained on an image
-// folder, exactly as datasets/imagefolder prepared its training images:
-// decoded, converted to the colour mode, resized to the model's input
-// height and width with the recorded interpolation, scaled.
+// folder, exactly as datasets/imagefolder prepared its training images
+// (imagefolder.ReadImage): decoded, converted to the colour mode, resized
+// to the model's input height and width with the recorded interpolation,
+// scaled.
 func folderImages(paths []string, p *saving.Preprocessing, inputShape tensor.Shape) (*tensor.Tensor, error) {
 	h, w, c := inputShape[0], inputShape[1], inputShape[2]
 	out := tensor.New(len(paths), h, w, c)
 	for i, path := range paths {
-		b, err := readImageFile(path)
+		pix, err := imagefolder.ReadImage(path, h, w, c, preprocessing.Interpolation(p.Interpolation), float32(p.Rescale))
 		if err != nil {
 			return nil, err
 		}
-		cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
-		if err == nil && (cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxImagePixels/cfg.Height) {
-			err = fmt.Errorf("%d×%d pixels, want 1 to %d", cfg.Width, cfg.Height, maxImagePixels)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: not a readable PNG, JPEG, GIF or BMP image: %w", path, err)
-		}
-		img, _, err := image.Decode(bytes.NewReader(b))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		pix, ih, iw, err := preprocessing.ImageToArray(img, c)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		pix, err = preprocessing.Resize(pix, ih, iw, c, h, w, preprocessing.Interpolation(p.Interpolation))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		row := out.Row(i)
-		for j, v := range pix {
-			row[j] = v * float32(p.Rescale)
-		}
+		copy(out.Row(i), pix)
 	}
 	return out, nil
 }
-
-// readImageFile reads an image file of at most maxImageBytes.
-func readImageFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxImageBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(b) > maxImageBytes {
-		return nil, fmt.Errorf("%s: larger than %d MiB", path, maxImageBytes>>20)
-	}
-	return b, nil
-}
-
-// maxImageBytes bounds an image file, as datasets/imagefolder does.
-const maxImageBytes = 64 << 20
-
-// maxImagePixels bounds an image file's size once decoded, as
-// datasets/imagefolder does.
-const maxImagePixels = 50_000_000
 
 // grayRows returns RGB images (N, H, W, 3) as (N, H, W) luma (ITU-R 601),
 // and (N, H, W, 1) images as (N, H, W), for the figures, which draw

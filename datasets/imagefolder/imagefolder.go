@@ -411,37 +411,47 @@ func (d *Dataset) image(j int) ([]float32, error) {
 
 // decode reads, converts, resizes and scales the image at p.
 func (d *Dataset) decode(p string) ([]float32, error) {
-	f, err := os.Open(p)
+	return ReadImage(p, d.h, d.w, d.c, d.interp, d.rescale)
+}
+
+// ReadImage prepares the image file at path as Load prepares a folder's:
+// decoded (PNG, JPEG, GIF or BMP, within preprocessing.MaxFileBytes and
+// MaxPixels), converted to channels (1 grayscale, 3 RGB), resized to
+// height×width with interp, and each value scaled by rescale. It returns
+// the height·width·channels values, channels last.
+func ReadImage(path string, height, width, channels int, interp preprocessing.Interpolation, rescale float32) ([]float32, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("imagefolder: %w", err)
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, preprocessing.MaxFileBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("imagefolder: %s: %w", p, err)
+		return nil, fmt.Errorf("imagefolder: %s: %w", path, err)
 	}
 	if len(b) > preprocessing.MaxFileBytes {
-		return nil, fmt.Errorf("imagefolder: %s: larger than %d MiB", p, preprocessing.MaxFileBytes>>20)
+		return nil, fmt.Errorf("imagefolder: %s: larger than %d MiB", path, preprocessing.MaxFileBytes>>20)
 	}
-	// Check the header again: the file may have changed since Load.
-	if err := checkConfig(p, bytes.NewReader(b)); err != nil {
+	// Check the header (again, for a folder's file: it may have changed
+	// since Load).
+	if err := checkConfig(path, bytes.NewReader(b)); err != nil {
 		return nil, err
 	}
 	img, _, err := image.Decode(bytes.NewReader(b))
 	if err != nil {
-		return nil, fmt.Errorf("imagefolder: %s: decoding: %w", p, err)
+		return nil, fmt.Errorf("imagefolder: %s: decoding: %w", path, err)
 	}
-	out, h, w, err := preprocessing.ImageToArray(img, d.c)
+	out, h, w, err := preprocessing.ImageToArray(img, channels)
 	if err != nil {
-		return nil, fmt.Errorf("imagefolder: %s: %w", p, err)
+		return nil, fmt.Errorf("imagefolder: %s: %w", path, err)
 	}
-	if h != d.h || w != d.w { // one of the target size is kept as it is (Resize would copy it)
-		if out, err = preprocessing.Resize(out, h, w, d.c, d.h, d.w, d.interp); err != nil {
-			return nil, fmt.Errorf("imagefolder: %s: %w", p, err)
+	if h != height || w != width { // one of the target size is kept as it is (Resize would copy it)
+		if out, err = preprocessing.Resize(out, h, w, channels, height, width, interp); err != nil {
+			return nil, fmt.Errorf("imagefolder: %s: %w", path, err)
 		}
 	}
 	for i := range out {
-		out[i] *= d.rescale
+		out[i] *= rescale
 	}
 	return out, nil
 }

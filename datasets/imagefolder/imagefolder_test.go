@@ -166,6 +166,17 @@ func TestLoadResizes(t *testing.T) {
 	if x.Data[0] != pix[0] || x.Data[0] != float32(0.299*0+0.587*0+0.114*7) {
 		t.Errorf("corner %v, want the luma of (0, 0, 7)", x.Data[0])
 	}
+	// ReadImage prepares a file on its own exactly so (what tailor predict
+	// does for an image-folder model), and names a file it cannot read.
+	one, err := ReadImage(filepath.Join(root, "only", "g.png"), 5, 4, 1, preprocessing.Bilinear, 1)
+	if err != nil || !reflect.DeepEqual(one, x.Data) {
+		t.Errorf("ReadImage %v, %v; want %v", one, err, x.Data)
+	}
+	bad := filepath.Join(root, "bad.png")
+	write(t, bad, []byte("not a png"))
+	if _, err := ReadImage(bad, 5, 4, 1, preprocessing.Bilinear, 1); err == nil || !strings.Contains(err.Error(), bad+": not a readable PNG") {
+		t.Errorf("ReadImage of a text file: %v", err)
+	}
 }
 
 func TestValidationSplitAndCache(t *testing.T) {
