@@ -246,21 +246,13 @@ func pictureOf(x *tensor.Tensor, rescale float64) (inputImage, error) {
 	return inputImage{Height: h, Width: w, Pixels: px, PNG: "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())}, nil
 }
 
-// topClasses returns the k most probable classes, most probable first
-// (the lower class first among equals).
+// topClasses returns the k most probable classes (at least one), most
+// probable first (the lower class first among equals).
 func topClasses(p []float32, names []string, k int) []classProb {
-	k = min(max(k, 1), len(p))
-	out := make([]classProb, 0, k)
-	used := make([]bool, len(p))
-	for range k {
-		best := -1
-		for j, v := range p {
-			if !used[j] && (best < 0 || v > p[best]) {
-				best = j
-			}
-		}
-		used[best] = true
-		out = append(out, classProb{Class: best, Name: names[best], Probability: p[best]})
+	top := tensor.TopK(p, max(k, 1))
+	out := make([]classProb, 0, len(top))
+	for _, c := range top {
+		out = append(out, classProb{Class: c, Name: names[c], Probability: p[c]})
 	}
 	return out
 }

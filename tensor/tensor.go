@@ -270,6 +270,26 @@ func Argmax[T Number](xs []T) int {
 	return best
 }
 
+// TopK returns the indices of the k largest elements of xs, largest first
+// and the lower index first among equals (tf.math.top_k's order); all of
+// them when xs has fewer than k, none when k < 1.
+func TopK[T Number](xs []T, k int) []int {
+	k = max(0, min(k, len(xs)))
+	top := make([]int, 0, k)
+	used := make([]bool, len(xs))
+	for range k {
+		best := -1
+		for j, v := range xs {
+			if !used[j] && (best < 0 || v > xs[best]) {
+				best = j
+			}
+		}
+		used[best] = true
+		top = append(top, best)
+	}
+	return top
+}
+
 // Resize gives t the shape, reusing the storage of Data when it is large
 // enough, so that a layer's buffers are allocated once, on the first (or
 // largest) batch, and never again. The contents are unspecified afterwards.

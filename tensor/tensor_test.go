@@ -3,6 +3,7 @@ package tensor
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -280,5 +281,17 @@ func TestSliceRowClone(t *testing.T) {
 	v, _ := FromSlice([]float32{1, 2, 3}, 3)
 	if s := v.Slice(0, 2); !s.Shape.Equal(Shape{2}) || len(s.Data) != 2 {
 		t.Errorf("Slice of a vector: shape %v", s.Shape)
+	}
+}
+
+func TestTopK(t *testing.T) {
+	xs := []float32{0.1, 0.5, 0.2, 0.5, -1}
+	for _, tc := range []struct {
+		k    int
+		want []int
+	}{{1, []int{1}}, {3, []int{1, 3, 2}}, {5, []int{1, 3, 2, 0, 4}}, {9, []int{1, 3, 2, 0, 4}}, {0, []int{}}, {-2, []int{}}} {
+		if got := TopK(xs, tc.k); !slices.Equal(got, tc.want) {
+			t.Errorf("TopK(%v, %d) = %v, want %v", xs, tc.k, got, tc.want)
+		}
 	}
 }

@@ -248,24 +248,17 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 }
 
 // topClasses returns the k most probable classes (all of them when there
-// are fewer), most probable first.
+// are fewer), most probable first; a class without a name is called by its
+// number.
 func topClasses(p []float32, names []string, k int) []classProb {
-	k = min(k, len(p))
-	out := make([]classProb, 0, k)
-	used := make([]bool, len(p))
-	for range k {
-		best := -1
-		for j, v := range p {
-			if !used[j] && (best < 0 || v > p[best]) {
-				best = j
-			}
+	top := tensor.TopK(p, k)
+	out := make([]classProb, 0, len(top))
+	for _, c := range top {
+		name := fmt.Sprint(c)
+		if c < len(names) {
+			name = names[c]
 		}
-		used[best] = true
-		name := fmt.Sprint(best)
-		if best < len(names) {
-			name = names[best]
-		}
-		out = append(out, classProb{Class: best, Name: name, Probability: float64(p[best])})
+		out = append(out, classProb{Class: c, Name: name, Probability: float64(p[c])})
 	}
 	return out
 }
