@@ -20,7 +20,8 @@ type Request struct {
 	URL string
 	// Client makes the request; DefaultClient when nil.
 	Client *http.Client
-	// Timeout bounds the whole download, body included.
+	// Timeout bounds the whole download, body included; zero leaves the
+	// bound to ctx (as http.Client's zero Timeout does).
 	Timeout time.Duration
 	// Limit is the most bytes the response may hold.
 	Limit int64
@@ -44,8 +45,11 @@ func ToFile(ctx context.Context, r Request) (path string, size int64, err error)
 	if client == nil {
 		client = DefaultClient()
 	}
-	ctx, cancel := context.WithTimeout(ctx, r.Timeout)
-	defer cancel()
+	if r.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.Timeout)
+		defer cancel()
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.URL, nil)
 	if err != nil {
 		return "", 0, err
