@@ -1,0 +1,65 @@
+package fetch
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestToFile downloads from a loopback server: a zero Timeout leaves the
+// bound to the context, a short one stops a slow server, Check decides the
+// name, and a refused or oversized download leaves nothing behind.
+func TestToFile(t *testing.T) {
+	slow := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			select {
+			case <-slow:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		io.WriteString(w, "hello, tailor")
+	}))
+	defer srv.Close()
+	defer close(slow)
+	dir := t.TempDir()
+	keep := func(f *os.File, size int64) (string, error) {
+		b, _ := io.ReadAll(f)
+		if string(b) != "hello, tailor" || size != 13 {
+			return "", errors.New("unexpected contents")
+		}
+		return "kept.txt", nil
+	}
+	path, n, err := ToFile(context.Background(), Request{URL: srv.URL + "/file", Limit: 100, Dir: dir, Name: "f", Check: keep})
+	if err != nil || n != 13 || !strings.HasSuffix(path, "kept.txt") {
+		t.Fatalf("zero Timeout: %q, %d, %v", path, n, err)
+	}
+	_, _, err = ToFile(context.Background(), Request{URL: srv.URL + "/slow", Timeout: 50 * time.Millisecond, Limit: 100, Dir: dir, Name: "s", Check: keep})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("slow server: %v, want the deadline", err)
+	}
+	_, _, err = ToFile(context.Background(), Request{URL: srv.URL + "/file", Limit: 5, Dir: dir, Name: "big", Check: keep})
+	if err == nil || !strings.Contains(err.Error(), "5-byte limit") {
+		t.Errorf("over the limit: %v", err)
+	}
+	_, _, err = ToFile(context.Background(), Request{URL: srv.URL + "/file", Limit: 100, Dir: dir, Name: "bad",
+		Check: func(*os.File, int64) (string, error) { return "", errors.New("checksum mismatch") }})
+	if err == nil || !strings.Contains(err.Error(), "checksum mismatch") {
+		t.Errorf("refused by Check: %v", err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || entries[0].Name() != "kept.txt" {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("the directory holds %q, want only kept.txt", names)
+	}
+}
