@@ -112,19 +112,11 @@ func ReadCSVFile(path string, opts Options) (*Table, error) {
 // file name that errors and the Table carry. See the package
 // documentation for the rules and limits.
 func ReadCSV(r io.Reader, name string, opts Options) (*Table, error) {
-	if err := opts.defaults(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	b := &builder{opts: &opts, name: name}
-	recs := newRecords(r, byte(opts.Comma), opts.MaxLineBytes, opts.MaxColumns)
-	header, line, err := recs.next()
-	if err == io.EOF {
-		return nil, &Error{File: name, Err: errors.New("empty file, want a header line naming the columns")}
-	}
+	b, recs, line, err := readHeader(r, name, &opts)
 	if err != nil {
-		return nil, b.wrap(err)
+		return nil, err
 	}
-	if err := b.header(header, line); err != nil {
+	if err := b.declare(line); err != nil {
 		return nil, err
 	}
 	for {
@@ -148,21 +140,33 @@ func ReadCSV(r io.Reader, name string, opts Options) (*Table, error) {
 // the same delimiter and limits; opts.Kinds is not checked against it.
 func ReadHeader(r io.Reader, name string, opts Options) ([]string, error) {
 	opts.Kinds = nil
-	if err := opts.defaults(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	b := &builder{opts: &opts, name: name}
-	header, line, err := newRecords(r, byte(opts.Comma), opts.MaxLineBytes, opts.MaxColumns).next()
-	if err == io.EOF {
-		return nil, &Error{File: name, Err: errors.New("empty file, want a header line naming the columns")}
-	}
+	b, _, _, err := readHeader(r, name, &opts)
 	if err != nil {
-		return nil, b.wrap(err)
-	}
-	if err := b.columns(header, line); err != nil {
 		return nil, err
 	}
 	return b.names(), nil
+}
+
+// readHeader checks opts, reads the header line of r and names the
+// columns of a new builder; it returns the records that follow and the
+// header's line number.
+func readHeader(r io.Reader, name string, opts *Options) (*builder, *records, int, error) {
+	if err := opts.defaults(); err != nil {
+		return nil, nil, 0, fmt.Errorf("%s: %w", name, err)
+	}
+	b := &builder{opts: opts, name: name}
+	recs := newRecords(r, byte(opts.Comma), opts.MaxLineBytes, opts.MaxColumns)
+	header, line, err := recs.next()
+	if err == io.EOF {
+		return nil, nil, 0, &Error{File: name, Err: errors.New("empty file, want a header line naming the columns")}
+	}
+	if err != nil {
+		return nil, nil, 0, b.wrap(err)
+	}
+	if err := b.columns(header, line); err != nil {
+		return nil, nil, 0, err
+	}
+	return b, recs, line, nil
 }
 
 // builder accumulates a table row by row.
@@ -204,12 +208,9 @@ func (b *builder) fail(line, col int, format string, args ...any) error {
 	return e
 }
 
-// header reads the header line: the columns' names, then the kinds
-// Options declares for them.
-func (b *builder) header(fields []string, line int) error {
-	if err := b.columns(fields, line); err != nil {
-		return err
-	}
+// declare gives the columns the kinds Options declares for them (the
+// header, at line, named them) and sets up the missing-value markers.
+func (b *builder) declare(line int) error {
 	names := b.names()
 	for name, k := range b.opts.Kinds {
 		i := slices.Index(names, name)
