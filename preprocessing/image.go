@@ -219,8 +219,13 @@ func FromImage(img image.Image, o ImageOptions) (*tensor.Tensor, error) {
 	}
 	// The image, padded to a square, is resized to the target's
 	// proportions: square for 28×28.
-	small := resizePadded(grayReader(img), w, h, o.Width, o.Height)
+	return quantize(resizePadded(grayReader(img), w, h, o.Width, o.Height), o)
+}
 
+// quantize turns the resized luma small (o.Height×o.Width, in [0, 1]) into
+// the model's input: inverted as o.Invert decides, rounded to bytes as an
+// 8-bit image would hold it, then scaled by o.Rescale.
+func quantize(small []float64, o ImageOptions) (*tensor.Tensor, error) {
 	invert := o.Invert == InvertAlways
 	if o.Invert == InvertAuto {
 		border, centre := borderAndCentre(small, o.Width, o.Height)

@@ -3,7 +3,6 @@ package preprocessing
 import (
 	"errors"
 	"image"
-	"math"
 
 	"github.com/tailor-ml/tailor/tensor"
 )
@@ -19,23 +18,7 @@ func refFromImage(img image.Image, o ImageOptions) (*tensor.Tensor, error) {
 		return nil, errors.New("empty image")
 	}
 	g, w, h = refPadSquare(g, w, h)
-	small := resize(g, w, h, o.Width, o.Height)
-	invert := o.Invert == InvertAlways
-	if o.Invert == InvertAuto {
-		border, centre := borderAndCentre(small, o.Width, o.Height)
-		invert = border > centre
-		if o.DarkOnLight {
-			invert = border < centre
-		}
-	}
-	px := make([]uint8, len(small))
-	for i, v := range small {
-		if invert {
-			v = 1 - v
-		}
-		px[i] = uint8(math.Round(min(max(v, 0), 1) * 255))
-	}
-	return tensor.FromUint8(px, o.Rescale, o.Height, o.Width)
+	return quantize(resize(g, w, h, o.Width, o.Height), o)
 }
 
 // refGray returns the image's luma in [0, 1], row by row, transparency
