@@ -196,3 +196,13 @@ func FuzzHandlers(f *testing.F) {
 		}
 	})
 }
+
+// TestJSONNumber checks jsonNumber against encoding/json's grammar for a
+// number token (no surrounding space, which json.Valid allows).
+func TestJSONNumber(t *testing.T) {
+	for _, tok := range []string{"0", "-0", "7", "12", "-3.25", "0.5", "1e5", "1E+5", "2.5e-3", "", "-", "01", "1.", ".5", "1e", "1e+", "+1", "1.5.2", "0x1", "NaN", "1 ", "--1"} {
+		if got, want := jsonNumber([]byte(tok)), json.Valid([]byte(tok)) && strings.TrimSpace(tok) == tok && tok != "" && (tok[0] == '-' || ('0' <= tok[0] && tok[0] <= '9')); got != want {
+			t.Errorf("jsonNumber(%q) = %v, want %v", tok, got, want)
+		}
+	}
+}

@@ -176,19 +176,13 @@ func jsonNumber(tok []byte) bool {
 	case p < len(tok) && tok[p] == '0':
 		p++
 	case p < len(tok) && '1' <= tok[p] && tok[p] <= '9':
-		for p < len(tok) && '0' <= tok[p] && tok[p] <= '9' {
-			p++
-		}
+		p = digits(tok, p)
 	default:
 		return false
 	}
 	if p < len(tok) && tok[p] == '.' {
-		p++
-		start := p
-		for p < len(tok) && '0' <= tok[p] && tok[p] <= '9' {
-			p++
-		}
-		if p == start {
+		start := p + 1
+		if p = digits(tok, start); p == start {
 			return false
 		}
 	}
@@ -198,12 +192,17 @@ func jsonNumber(tok []byte) bool {
 			p++
 		}
 		start := p
-		for p < len(tok) && '0' <= tok[p] && tok[p] <= '9' {
-			p++
-		}
-		if p == start {
+		if p = digits(tok, p); p == start {
 			return false
 		}
 	}
 	return p == len(tok)
+}
+
+// digits returns the end of the run of ASCII digits in tok from p.
+func digits(tok []byte, p int) int {
+	for p < len(tok) && '0' <= tok[p] && tok[p] <= '9' {
+		p++
+	}
+	return p
 }
