@@ -237,6 +237,7 @@ func (m *Model) build(inputShape tensor.Shape) error {
 		}
 		shape = out
 	}
+	layers.Fuse(m.layers)
 	m.weights = wb.Bind(rand.New(rand.NewPCG(m.seed, 0x7461696c6f72)))
 	m.train = m.newWorkspace()
 	return nil

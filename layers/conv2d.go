@@ -127,6 +127,7 @@ type Conv2DLayer struct {
 
 	g            kernels.ConvGeom
 	direct       bool // 1×1 kernel, stride 1: the input is its own im2col matrix
+	reluDone     bool // the next layer applies ReLU's derivative to dy (Fuse)
 	kernel, bias *params.Param
 }
 
@@ -280,9 +281,10 @@ func (c *Conv2DLayer) Backward(s State, dy *tensor.Tensor, needInputGrad bool) *
 	g := &c.g
 	m, k, f := b*g.Pixels(), g.PatchSize(), c.filters
 	// in the forward pass this was y = act(z), so dz = act'(z)·dy: dy
-	// itself when the activation is linear.
+	// itself when the activation is linear, or when a max pooling after
+	// a ReLU has applied its derivative already (Fuse).
 	dz := dy.Data
-	if !c.activation.IsLinear() {
+	if !c.activation.IsLinear() && !c.reluDone {
 		st.dz.Resize(b, g.OH, g.OW, f)
 		c.activation.Backward(st.dz.Data, dy.Data, st.out.Data, m, f)
 		dz = st.dz.Data

@@ -80,7 +80,10 @@ func (p *pool2D) Config() map[string]any {
 // MaxPooling2DLayer takes the maximum of each channel over every window:
 // y[b, i, j, c] = max_{di, dj} x[b, i·sh+di, j·sw+dj, c], for x (B, H, W, C)
 // and y (B, OH, OW, C).
-type MaxPooling2DLayer struct{ pool2D }
+type MaxPooling2DLayer struct {
+	pool2D
+	reluBefore bool // its input is a ReLU's output, whose derivative Backward applies (Fuse)
+}
 
 // maxPoolState is one call's buffers and its input, in which Backward
 // finds the maxima.
@@ -119,7 +122,8 @@ func (p *MaxPooling2DLayer) Forward(s State, x *tensor.Tensor, training bool) *t
 }
 
 // Backward routes each dy to the input that was the maximum of its window
-// (the first, on ties); every other input gets zero.
+// (the first, on ties); every other input gets zero. After a Conv2D with a
+// ReLU (Fuse), it also applies ReLU's derivative.
 func (p *MaxPooling2DLayer) Backward(s State, dy *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
 	if !needInputGrad {
 		return nil
@@ -127,7 +131,11 @@ func (p *MaxPooling2DLayer) Backward(s State, dy *tensor.Tensor, needInputGrad b
 	st := stateOf[maxPoolState](s, "MaxPooling2D")
 	b := dy.Len()
 	resizeBatch(&st.dx, b, p.in)
-	kernels.MaxPool2DBackward(st.dx.Data, dy.Data, st.x.Data, st.out.Data, b, &p.g)
+	if p.reluBefore {
+		kernels.MaxPool2DReluBackward(st.dx.Data, dy.Data, st.x.Data, st.out.Data, b, &p.g)
+	} else {
+		kernels.MaxPool2DBackward(st.dx.Data, dy.Data, st.x.Data, st.out.Data, b, &p.g)
+	}
 	return &st.dx
 }
 

@@ -20,6 +20,7 @@ func MaxPool2D(y, x []float32, n int, g *ConvGeom) {
 type maxPoolTask struct {
 	dx, dy, y, x []float32
 	g            *ConvGeom
+	relu         bool // the gradient through a ReLU before the pooling too
 }
 
 var maxPoolTasks freeList[maxPoolTask]
@@ -31,7 +32,7 @@ func (t *maxPoolTask) run(lo, hi int) {
 		maxPool2D(t.y[lo*out:hi*out], t.x[lo*in:hi*in], hi-lo, g)
 		return
 	}
-	maxPool2DBackward(t.dx[lo*in:hi*in], t.dy[lo*out:hi*out], t.x[lo*in:hi*in], t.y[lo*out:hi*out], hi-lo, g)
+	maxPool2DBackward(t.dx[lo*in:hi*in], t.dy[lo*out:hi*out], t.x[lo*in:hi*in], t.y[lo*out:hi*out], hi-lo, g, t.relu)
 }
 
 func maxPool2D(y, x []float32, n int, g *ConvGeom) {
@@ -89,6 +90,19 @@ func (g *ConvGeom) pool2x2() bool {
 // first element of its window (in row-major order) that equals the
 // maximum, and every other element gets zero.
 func MaxPool2DBackward(dx, dy, x, y []float32, n int, g *ConvGeom) {
+	maxPoolBackward(dx, dy, x, y, n, g, false)
+}
+
+// MaxPool2DReluBackward is MaxPool2DBackward followed by
+// ReluBackward(dx, dx, x), bit for bit, in one pass: the gradient through
+// a ReLU and then a max pooling, for a pooling whose input x is the
+// ReLU's output. A dy flows back only where its window's maximum y is
+// positive; where it is not, every input of the window is ReLU's zero.
+func MaxPool2DReluBackward(dx, dy, x, y []float32, n int, g *ConvGeom) {
+	maxPoolBackward(dx, dy, x, y, n, g, true)
+}
+
+func maxPoolBackward(dx, dy, x, y []float32, n int, g *ConvGeom, relu bool) {
 	if n == 0 {
 		return
 	}
@@ -97,13 +111,13 @@ func MaxPool2DBackward(dx, dy, x, y []float32, n int, g *ConvGeom) {
 	_ = y[n*g.Pixels()*g.C-1]
 	_ = dy[n*g.Pixels()*g.C-1]
 	if !worthSplitting(n, n*g.InSize()) {
-		maxPool2DBackward(dx, dy, x, y, n, g)
+		maxPool2DBackward(dx, dy, x, y, n, g, relu)
 		return
 	}
-	runSplit(&maxPoolTasks, maxPoolTask{dx: dx, dy: dy, y: y, x: x, g: g}, n)
+	runSplit(&maxPoolTasks, maxPoolTask{dx: dx, dy: dy, y: y, x: x, g: g, relu: relu}, n)
 }
 
-func maxPool2DBackward(dx, dy, x, y []float32, n int, g *ConvGeom) {
+func maxPool2DBackward(dx, dy, x, y []float32, n int, g *ConvGeom, relu bool) {
 	c := g.C
 	dx = dx[:n*g.InSize()]
 	_ = x[n*g.InSize()-1]
@@ -115,7 +129,7 @@ func maxPool2DBackward(dx, dy, x, y []float32, n int, g *ConvGeom) {
 			for oy := 0; oy < g.OH; oy++ {
 				row := (b*g.OH + oy) * g.OW * c
 				r0, r1 := 2*oy*g.W*c, (2*oy+1)*g.W*c
-				maxPool2RowBackwardAVX512(&dimg[r0], &dimg[r1], &dy[row], &img[r0], &img[r1], &y[row], g.OW, c)
+				maxPool2RowBackwardAVX512(&dimg[r0], &dimg[r1], &dy[row], &img[r0], &img[r1], &y[row], g.OW, c, relu)
 				if g.W%2 == 1 { // the last column is in no window
 					clear(dimg[r0+(g.W-1)*c : r0+g.W*c])
 					clear(dimg[r1+(g.W-1)*c : r1+g.W*c])
@@ -137,6 +151,9 @@ func maxPool2DBackward(dx, dy, x, y []float32, n int, g *ConvGeom) {
 				x0, x1 := max(ox*g.SW-g.PadLeft, 0), min(ox*g.SW-g.PadLeft+g.KW, g.W)
 				for j := 0; j < c; j++ {
 					m := y[o+j]
+					if relu && !(m > 0) {
+						continue
+					}
 				find:
 					for iy := y0; iy < y1; iy++ {
 						for ix := x0; ix < x1; ix++ {

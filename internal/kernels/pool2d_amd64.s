@@ -48,23 +48,26 @@ mpdone:
 	VZEROUPPER
 	RET
 
-// func maxPool2RowBackwardAVX512(dx0, dx1, dy, x0, x1, y *float32, ow, c int)
+// func maxPool2RowBackwardAVX512(dx0, dx1, dy, x0, x1, y *float32, ow, c int, relu bool)
 // The gradient of maxPool2RowAVX512: each dy goes to the first of the four
 // window positions (top-left, top-right, bottom-left, bottom-right) whose
 // input equals the pooled maximum y, and every other position gets 0. dx0
-// and dx1 are the two input rows' gradients, written in full.
-TEXT ·maxPool2RowBackwardAVX512(SB), NOSPLIT, $0-64
-	MOVQ  dx0+0(FP), DI
-	MOVQ  dx1+8(FP), R11
-	MOVQ  dy+16(FP), R12
-	MOVQ  x0+24(FP), SI
-	MOVQ  x1+32(FP), DX
-	MOVQ  y+40(FP), R13
-	MOVQ  ow+48(FP), BX
-	MOVQ  c+56(FP), R8
-	SHLQ  $2, R8
-	TESTQ BX, BX
-	JEQ   mbdone
+// and dx1 are the two input rows' gradients, written in full. With relu,
+// a dy whose y is not positive counts as 0 (MaxPool2DReluBackward).
+TEXT ·maxPool2RowBackwardAVX512(SB), NOSPLIT, $0-65
+	MOVQ   dx0+0(FP), DI
+	MOVQ   dx1+8(FP), R11
+	MOVQ   dy+16(FP), R12
+	MOVQ   x0+24(FP), SI
+	MOVQ   x1+32(FP), DX
+	MOVQ   y+40(FP), R13
+	MOVQ   ow+48(FP), BX
+	MOVQ   c+56(FP), R8
+	MOVBQZX relu+64(FP), R9
+	SHLQ   $2, R8
+	VPXORD Z31, Z31, Z31
+	TESTQ  BX, BX
+	JEQ    mbdone
 
 mbpix:
 	XORQ CX, CX
@@ -72,6 +75,12 @@ mbpix:
 mbch:
 	VMOVUPS   (R13), Z0 // y
 	VMOVUPS   (R12), Z1 // dy
+	TESTQ     R9, R9
+	JEQ       mbroute
+	VCMPPS    $0x1e, Z31, Z0, K3 // y > 0, ordered
+	VMOVUPS.Z Z1, K3, Z1
+
+mbroute:
 	VCMPPS    $0, (SI), Z0, K1
 	VMOVUPS.Z Z1, K1, Z2
 	VMOVUPS   Z2, (DI)

@@ -158,3 +158,42 @@ func TestMaxPoolTies(t *testing.T) {
 		}
 	})
 }
+
+// TestMaxPoolReluBackward: the fused gradient through a ReLU and a max
+// pooling gives the bits of MaxPool2DBackward followed by ReluBackward, on
+// every path and geometry (the 2×2 vector loop among them), on inputs that
+// are a ReLU's output — many zeros, whole windows of them included — and
+// on enough images to split across the pool.
+func TestMaxPoolReluBackward(t *testing.T) {
+	forEachPath(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(9, 10))
+		for _, tc := range convGeoms {
+			g, _ := NewConvGeom(tc.h, tc.w, tc.c, tc.kh, tc.kw, tc.sh, tc.sw, tc.same)
+			for _, n := range []int{1, 40} {
+				x := randSlice(rng, n*g.InSize())
+				for i := range x {
+					if x[i] < 0.3 || (i/g.C)%5 == 0 {
+						x[i] = 0 // ReLU's zeros, and windows of nothing else
+					}
+				}
+				y := make([]float32, n*g.Pixels()*g.C)
+				MaxPool2D(y, x, n, &g)
+				dy := randSlice(rng, len(y))
+				want, got := randSlice(rng, len(x)), randSlice(rng, len(x))
+				MaxPool2DBackward(want, dy, x, y, n, &g)
+				ReluBackward(want, want, x)
+				MaxPool2DReluBackward(got, dy, x, y, n, &g)
+				same(t, "fused ReLU and max-pool gradient", got, want)
+				zeros := 0
+				for i := range want {
+					if x[i] == 0 && want[i] == 0 {
+						zeros++
+					}
+				}
+				if zeros == 0 {
+					t.Fatal("no input of the ReLU was zero: the test is vacuous")
+				}
+			}
+		}
+	})
+}
