@@ -13,6 +13,7 @@ import (
 	"github.com/tailor-ml/tailor/datasets"
 	"github.com/tailor-ml/tailor/internal/progbar"
 	"github.com/tailor-ml/tailor/metrics"
+	"github.com/tailor-ml/tailor/optimizers"
 )
 
 // Verbosity chooses how Fit and Evaluate report progress.
@@ -283,6 +284,12 @@ func (r *fitRun) run(ctx context.Context) (*History, error) {
 		if logs, err = r.epoch(ctx, epoch); err != nil {
 			return r.hist, err
 		}
+	}
+	// An optimizer that keeps a moving average of the weights (UseEMA)
+	// hands it over now, as Keras's fit does, before the callbacks see
+	// the end.
+	if f, ok := m.optimizer.(optimizers.Finalizer); ok {
+		f.FinalizeVariableValues(m.weights)
 	}
 	return r.hist, r.cbs.trainEnd(m, logs)
 }

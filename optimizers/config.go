@@ -69,7 +69,11 @@ func FromConfig(className string, cfg map[string]any) (Optimizer, error) {
 
 func init() {
 	Register("Adam", func(c *config.Reader) (Optimizer, error) {
-		return AdamWith(c.Float("learning_rate", 0.001), c.Float("beta_1", 0.9), c.Float("beta_2", 0.999), c.Float("epsilon", 1e-7))
+		a, err := AdamWith(c.Float("learning_rate", 0.001), c.Float("beta_1", 0.9), c.Float("beta_2", 0.999), c.Float("epsilon", 1e-7))
+		if err != nil {
+			return nil, err
+		}
+		return a, readEMA(c, a)
 	})
 	Register("AdamW", func(c *config.Reader) (Optimizer, error) {
 		a, err := AdamW(c.Float("learning_rate", 0.001), c.Float("weight_decay", 0.004))
@@ -80,10 +84,14 @@ func init() {
 		if !(a.beta1 >= 0 && a.beta1 < 1) || !(a.beta2 >= 0 && a.beta2 < 1) || !(a.epsilon > 0) {
 			return nil, fmt.Errorf("adamw: want 0 ≤ beta_1, beta_2 < 1 and epsilon > 0; got %g, %g, %g", a.beta1, a.beta2, a.epsilon)
 		}
-		return a, nil
+		return a, readEMA(c, a)
 	})
 	Register("SGD", func(c *config.Reader) (Optimizer, error) {
-		return SGDW(c.Float("learning_rate", 0.01), c.Float("momentum", 0), c.Bool("nesterov", false), c.Float("weight_decay", 0))
+		s, err := SGDW(c.Float("learning_rate", 0.01), c.Float("momentum", 0), c.Bool("nesterov", false), c.Float("weight_decay", 0))
+		if err != nil {
+			return nil, err
+		}
+		return s, readEMA(c, s)
 	})
 	RegisterSchedule("ExponentialDecay", func(c *config.Reader) (LearningRateSchedule, error) {
 		initial, steps, rate := c.Float("initial_learning_rate", 0), c.Int("decay_steps", 0, 1, math.MaxInt), c.Float("decay_rate", 0)
@@ -98,7 +106,7 @@ func init() {
 		var o CosineDecayOptions
 		o.Alpha = c.Float("alpha", 0)
 		if v, _ := c.Value("warmup_target"); v != nil { // null: no warm-up
-			o.WarmupTarget = config.New(map[string]any{"warmup_target": v}).Float("warmup_target", 0)
+			o.WarmupTarget = c.Float("warmup_target", 0)
 		}
 		o.WarmupSteps = int64(c.Int("warmup_steps", 0, 0, math.MaxInt))
 		if !(initial >= 0) || !(o.Alpha >= 0 && o.Alpha <= 1) || !(o.WarmupTarget >= 0) {
@@ -139,9 +147,10 @@ type State struct {
 	// learning-rate schedule stands.
 	Iterations int64
 	// Slots maps the name of each per-weight buffer — "m" and "v" for
-	// Adam, "velocity" for SGD with momentum — to that buffer's values for
-	// every trainable weight, keyed by the weight's path ("dense/kernel").
-	// It is empty before the first step.
+	// Adam, "velocity" for SGD with momentum, and "average" for the
+	// moving average of the weights with UseEMA — to that buffer's values
+	// for every trainable weight, keyed by the weight's path
+	// ("dense/kernel"). It is empty before the first step.
 	Slots map[string]map[string][]float32
 }
 
@@ -157,57 +166,69 @@ type Stateful interface {
 	SetState(s State, w *params.Arena) error
 }
 
-// State returns a copy of Adam's step count and moments.
+// State returns a copy of Adam's step count, moments and moving average.
 func (a *AdamOptimizer) State(w *params.Arena) State {
 	s := State{Iterations: a.iterations, Slots: map[string]map[string][]float32{}}
 	if a.m != nil {
 		s.Slots["m"], s.Slots["v"] = byPath(a.m, w), byPath(a.v, w)
 	}
+	a.ema.state(s, w)
 	return s
 }
 
-// SetState restores Adam's step count and moments.
+// SetState restores Adam's step count, moments and moving average.
 func (a *AdamOptimizer) SetState(s State, w *params.Arena) error {
 	if s.Iterations < 0 {
 		return fmt.Errorf("adam: %d iterations", s.Iterations)
 	}
 	if len(s.Slots) == 0 {
-		a.iterations, a.m, a.v = s.Iterations, nil, nil
+		a.iterations, a.m, a.v, a.average = s.Iterations, nil, nil, nil
 		return nil
 	}
-	if err := checkSlots("adam", s, w, "m", "v"); err != nil {
+	if err := checkSlots("adam", s, w, a.ema.slots("m", "v")...); err != nil {
 		return err
 	}
 	a.iterations, a.m, a.v = s.Iterations, flatten(s.Slots["m"], w, kernels.StreamMoment1), flatten(s.Slots["v"], w, kernels.StreamMoment2)
+	a.ema.setState(s, w)
 	return nil
 }
 
-// State returns a copy of SGD's step count and velocities (none without
-// momentum).
+// State returns a copy of SGD's step count, velocities (none without
+// momentum) and moving average.
 func (s *SGDOptimizer) State(w *params.Arena) State {
 	st := State{Iterations: s.iterations, Slots: map[string]map[string][]float32{}}
 	if s.velocity != nil {
 		st.Slots["velocity"] = byPath(s.velocity, w)
 	}
+	s.ema.state(st, w)
 	return st
 }
 
-// SetState restores SGD's step count and velocities.
+// SetState restores SGD's step count, velocities and moving average.
 func (s *SGDOptimizer) SetState(st State, w *params.Arena) error {
 	if st.Iterations < 0 {
 		return fmt.Errorf("sgd: %d iterations", st.Iterations)
 	}
-	if len(st.Slots) == 0 {
-		s.iterations, s.velocity = st.Iterations, nil
-		return nil
-	}
-	if err := checkSlots("sgd", st, w, "velocity"); err != nil {
-		return err
-	}
-	if s.momentum == 0 {
+	if _, ok := st.Slots["velocity"]; ok && s.momentum == 0 {
 		return fmt.Errorf("sgd: state has velocities but the momentum is 0")
 	}
-	s.iterations, s.velocity = st.Iterations, flatten(st.Slots["velocity"], w, kernels.StreamMoment1)
+	var names []string
+	if s.momentum != 0 {
+		names = append(names, "velocity")
+	}
+	// Before the first step there are no buffers; plain SGD keeps none.
+	if len(st.Slots) == 0 && (st.Iterations == 0 || len(s.ema.slots(names...)) == 0) {
+		s.iterations, s.velocity, s.average = st.Iterations, nil, nil
+		return nil
+	}
+	if err := checkSlots("sgd", st, w, s.ema.slots(names...)...); err != nil {
+		return err
+	}
+	s.iterations, s.velocity = st.Iterations, nil
+	if s.momentum != 0 {
+		s.velocity = flatten(st.Slots["velocity"], w, kernels.StreamMoment1)
+	}
+	s.ema.setState(st, w)
 	return nil
 }
 

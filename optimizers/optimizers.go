@@ -77,6 +77,7 @@ func (r *rate) rateConfig() any {
 // to √v outside the bias correction.
 type AdamOptimizer struct {
 	rate
+	ema
 	beta1, beta2, epsilon float64
 	weightDecay           float64   // AdamW's decoupled weight decay; 0 for Adam
 	m, v                  []float32 // one moment per trainable weight of the arena
@@ -136,6 +137,7 @@ func (a *AdamOptimizer) Apply(w *params.Arena) {
 	// AdamW's decay is fused into the same pass (1 for plain Adam).
 	decay := float32(1 - lr*a.weightDecay)
 	kernels.AdamWUpdate(values, grads, a.m, a.v, float32(lrT), float32(a.beta1), float32(a.beta2), float32(a.epsilon), decay)
+	a.updateAverage(values, a.iterations)
 }
 
 // checkArena panics when an optimizer's state does not fit the arena it is
@@ -146,21 +148,23 @@ func checkArena(opt string, state, weights int) {
 	}
 }
 
-// Config returns learning_rate, beta_1, beta_2 and epsilon, and for AdamW
-// weight_decay. With a schedule, learning_rate is the schedule's
-// {"class_name", "config"}, as Keras serialises it.
+// Config returns learning_rate, beta_1, beta_2 and epsilon, for AdamW
+// weight_decay, and with UseEMA use_ema, ema_momentum and
+// ema_overwrite_frequency. With a schedule, learning_rate is the
+// schedule's {"class_name", "config"}, as Keras serialises it.
 func (a *AdamOptimizer) Config() map[string]any {
 	cfg := map[string]any{"name": a.Name(), "learning_rate": a.rateConfig(), "beta_1": a.beta1, "beta_2": a.beta2, "epsilon": a.epsilon}
 	if a.weightDecay != 0 {
 		cfg["weight_decay"] = a.weightDecay
 	}
-	return cfg
+	return a.ema.config(cfg)
 }
 
 // SGDOptimizer is stochastic gradient descent with optional (Nesterov)
 // momentum and decoupled weight decay.
 type SGDOptimizer struct {
 	rate
+	ema
 	momentum, weightDecay float64
 	nesterov              bool
 	velocity              []float32 // one per trainable weight, with momentum only
@@ -213,14 +217,15 @@ func (s *SGDOptimizer) Apply(w *params.Arena) {
 	lr := float32(s.LearningRate())
 	s.iterations++
 	kernels.SGDWUpdate(values, grads, s.velocity, lr, float32(s.momentum), s.nesterov, 1-lr*float32(s.weightDecay))
+	s.updateAverage(values, s.iterations)
 }
 
-// Config returns learning_rate, momentum and nesterov, and weight_decay
-// when it is set.
+// Config returns learning_rate, momentum and nesterov, weight_decay when
+// it is set, and the moving average's keys with UseEMA.
 func (s *SGDOptimizer) Config() map[string]any {
 	cfg := map[string]any{"name": "SGD", "learning_rate": s.rateConfig(), "momentum": s.momentum, "nesterov": s.nesterov}
 	if s.weightDecay != 0 {
 		cfg["weight_decay"] = s.weightDecay
 	}
-	return cfg
+	return s.ema.config(cfg)
 }

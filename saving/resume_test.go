@@ -9,6 +9,9 @@ import (
 	"testing"
 
 	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/losses"
+	"github.com/tailor-ml/tailor/metrics"
+	"github.com/tailor-ml/tailor/optimizers"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -126,6 +129,72 @@ func TestResumeIsExact(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestResumeWithEMA: with Adam keeping a moving average of the weights,
+// Fit ends with the average as the weights, and a run interrupted inside
+// an epoch and between epochs, saved and resumed, ends with the same bits:
+// the checkpoint keeps the average and the optimizer's use_ema.
+func TestResumeWithEMA(t *testing.T) {
+	x, y := resumeData()
+	compileEMA := func(m *tailor.Model) {
+		a := optimizers.Adam()
+		if err := a.UseEMA(0.9, 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Compile(a, losses.SparseCategoricalCrossentropy(), metrics.Accuracy()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plain, want := smallMLP(1), smallMLP(1)
+	compileAdam(t, plain)
+	compileEMA(want)
+	for _, m := range []*tailor.Model{plain, want} {
+		if _, err := m.Fit(context.Background(), ds(x, y), resumeOptions()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	values, _ := want.Weights().Trainable()
+	average := want.Optimizer().(optimizers.Stateful).State(want.Weights()).Slots["average"]
+	for _, p := range want.Params() {
+		if p.Trainable() && !reflect.DeepEqual(p.Value.Data, average[p.Path()]) {
+			t.Fatalf("%s after Fit is not the moving average", p.Path())
+		}
+	}
+	plainValues, _ := plain.Weights().Trainable()
+	if reflect.DeepEqual(values, plainValues) {
+		t.Fatal("the moving average changed nothing")
+	}
+
+	m, opts := smallMLP(1), resumeOptions()
+	compileEMA(m)
+	dir := t.TempDir()
+	for _, stop := range []interrupter{{Epoch: 1, Batch: 2}, {Epoch: 2, Batch: -1}} {
+		ctx, cancel := context.WithCancel(context.Background())
+		run := opts
+		stop.cancel = cancel
+		run.Callbacks = []tailor.Callback{&stop}
+		if _, err := m.Fit(ctx, ds(x, y), run); !errors.Is(err, context.Canceled) {
+			t.Fatalf("Fit returned %v, want context.Canceled", err)
+		}
+		cancel()
+		if err := SaveCheckpoint(dir, &Checkpoint{Model: m, Fit: FitConfigOf(resumeOptions()), Progress: m.Progress()}); err != nil {
+			t.Fatal(err)
+		}
+		ck, err := LoadCheckpoint(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, opts = ck.Model, ck.FitOptions()
+		opts.Verbose = tailor.Silent
+	}
+	if on, momentum, _ := m.Optimizer().(interface{ EMA() (bool, float64, int64) }).EMA(); !on || momentum != 0.9 {
+		t.Fatalf("the checkpoint's optimizer keeps no average (%v, %v)", on, momentum)
+	}
+	if _, err := m.Fit(context.Background(), ds(x, y), opts); err != nil {
+		t.Fatal(err)
+	}
+	sameBits(t, want, m)
 }
 
 // TestResumeCNN resumes a network with batch normalisation and dropout

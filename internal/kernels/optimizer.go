@@ -197,6 +197,26 @@ func SGDWUpdate(param, grad, velocity []float32, lr, momentum float32, nesterov 
 	runSplit(&sgdTasks, t, lines(n))
 }
 
+// MovingAverage updates avg, an exponential moving average of x, in place:
+//
+//	avg = momentum·avg + (1−momentum)·x
+//
+// with 0 ≤ momentum ≤ 1 (0 copies x), each operation rounded to float32
+// in this order and the stored average flushed as the updates' are
+// (FlushBelow): the bits do not depend on the CPU. It is SGDWUpdate's
+// momentum-free step with the average as the weights, x as the gradient,
+// decay = momentum and lr = −(1−momentum), whose negation is exact. Large
+// updates are split across the worker pool.
+func MovingAverage(avg, x []float32, momentum float32) {
+	n := len(avg)
+	t := sgdTask{param: avg, grad: x[:n], c: [4]float32{daz(-(1 - momentum)), 0, daz(momentum)}}
+	if !worthSplitting(n, n) {
+		t.run(0, lines(n))
+		return
+	}
+	runSplit(&sgdTasks, t, lines(n))
+}
+
 // sgdTask is SGDWUpdate over the elements of cache lines [lo, hi); mode is 0 without
 // momentum, 1 with momentum, 2 with Nesterov momentum.
 type sgdTask struct {

@@ -413,3 +413,32 @@ func BenchmarkAdamSubnormalState(b *testing.B) {
 		})
 	}
 }
+
+// TestMovingAverage checks MovingAverage on every path against its formula
+// evaluated in Go, bit for bit, on values through the subnormal range and
+// the flush threshold, and that no average it stores is below FlushBelow.
+func TestMovingAverage(t *testing.T) {
+	for _, momentum := range []float32{0, 0.9, 0.99, 0.999, 1} {
+		for _, n := range []int{1, 9, 16, 33, 4099} {
+			withLoops(t, fmt.Sprintf("momentum=%v,n=%d/", momentum, n), func(t *testing.T, path string) {
+				rng := rand.New(rand.NewPCG(uint64(n), 3))
+				avg, x, _, _ := flushCase(rng, n)
+				want := make([]float32, n)
+				for step := range 50 {
+					for i := range want {
+						want[i] = flushT(float32(momentum*daz(avg[i])) + float32((1-momentum)*daz(x[i])))
+					}
+					MovingAverage(avg, x, momentum)
+					same(t, fmt.Sprintf("%s step %d", path, step), avg, want)
+					noSubnormals(t, fmt.Sprintf("%s step %d", path, step), avg)
+					nextStep(rng, x, avg)
+				}
+			})
+		}
+	}
+	// With momentum 0 the average becomes x, which an update has flushed.
+	x := []float32{1, -2.5, 0x1p-90, 0, 3e38}
+	avg := []float32{7, 7, 7, 7, 7}
+	MovingAverage(avg, x, 0)
+	same(t, "momentum 0", avg, x)
+}

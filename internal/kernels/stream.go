@@ -10,6 +10,7 @@ const (
 	StreamGrads          // their gradients
 	StreamMoment1        // Adam's first moment, SGD's velocity
 	StreamMoment2        // Adam's second moment
+	StreamAverage        // an optimizer's moving average of the weights
 )
 
 // lineFloats is the number of float32s in a 64-byte cache line.
