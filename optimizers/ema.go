@@ -127,7 +127,9 @@ func (e *ema) setState(s State, w *params.Arena) {
 }
 
 // emaUser is an optimizer that can keep a moving average of the weights.
-type emaUser interface{ UseEMA(momentum float64, overwriteEvery int64) error }
+type emaUser interface {
+	UseEMA(momentum float64, overwriteEvery int64) error
+}
 
 // readEMA reads use_ema, ema_momentum and ema_overwrite_frequency, with
 // Keras's defaults (false, 0.99, null), into o.
