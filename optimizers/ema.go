@@ -12,7 +12,7 @@ import (
 // ema is Keras's use_ema: an exponential moving average of the trainable
 // weights, kept beside them and updated after every step,
 //
-//	average = w after the first step
+//	average = w after the first step (the first with UseEMA)
 //	average = μ·average + (1−μ)·w after each later one
 //
 // with μ the EMA momentum. Training moves the weights, not the average;
@@ -54,8 +54,8 @@ func (e *ema) EMA() (on bool, momentum float64, overwriteEvery int64) {
 }
 
 // updateAverage folds the weights after step number iterations (counting
-// from 1) into the average, and overwrites the weights with it when the
-// overwrite frequency says so.
+// from 1) into the average — the first it sees becomes the average — and
+// overwrites the weights with it when the overwrite frequency says so.
 func (e *ema) updateAverage(values []float32, iterations int64) {
 	if !e.on {
 		return
@@ -63,11 +63,9 @@ func (e *ema) updateAverage(values []float32, iterations int64) {
 	momentum := float32(e.momentum)
 	if e.average == nil {
 		e.average = kernels.NewStream(len(values), kernels.StreamAverage)
-	}
-	checkArena("ema", len(e.average), len(values))
-	if iterations == 1 {
 		momentum = 0 // as Keras: the first average is the weights
 	}
+	checkArena("ema", len(e.average), len(values))
 	kernels.MovingAverage(e.average, values, momentum)
 	if e.overwriteEvery > 0 && iterations%e.overwriteEvery == 0 {
 		copy(values, e.average)
