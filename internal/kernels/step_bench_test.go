@@ -105,7 +105,7 @@ func BenchmarkRefCNNStep(b *testing.B) {
 	h3, mask, d3, z4 := make([]float32, bs*h), make([]float32, bs*h), make([]float32, bs*h), make([]float32, bs*out)
 	dw1, db1, dw2, db2 := make([]float32, len(w1)), make([]float32, 32), make([]float32, len(w2)), make([]float32, 64)
 	dw3, db3, dw4, db4 := make([]float32, len(w3)), make([]float32, h), make([]float32, len(w4)), make([]float32, out)
-	dh, dq2, dy2, dq1, dy1 := make([]float32, bs*h), make([]float32, len(q2)), make([]float32, len(y2)), make([]float32, len(q1)), make([]float32, len(y1))
+	dh, dq2, dq1 := make([]float32, bs*h), make([]float32, len(q2)), make([]float32, len(q1))
 	dz2, dz1 := make([]float32, len(y2)), make([]float32, len(y1))
 	runStages(b, []stage{
 		{"conv1_fwd", func() { c1.Forward(y1, x, w1, b1, bs, true) }},
@@ -130,12 +130,10 @@ func BenchmarkRefCNNStep(b *testing.B) {
 			SumRows(db3, dh, bs, h, 0)
 			Sgemm(false, true, bs, flat, h, 1, dh, h, w3, h, 0, dq2, flat)
 		}},
-		{"pool2_bwd", func() { MaxPool2DBackward(dy2, dq2, y2, q2, bs, &p2) }},
-		{"conv2_relu_bwd", func() { ReluBackward(dz2, dy2, y2) }},
+		{"pool2_relu_bwd", func() { MaxPool2DReluBackward(dz2, dq2, y2, q2, bs, &p2) }}, // layers.Fuse
 		{"conv2_dw", func() { c2.KernelGrad(dw2, q1, dz2, bs); SumRows(db2, dz2, bs*g2.Pixels(), 64, 0) }},
 		{"conv2_dx", func() { c2.InputGrad(dq1, dz2, w2, bs) }},
-		{"pool1_bwd", func() { MaxPool2DBackward(dy1, dq1, y1, q1, bs, &p1) }},
-		{"conv1_relu_bwd", func() { ReluBackward(dz1, dy1, y1) }},
+		{"pool1_relu_bwd", func() { MaxPool2DReluBackward(dz1, dq1, y1, q1, bs, &p1) }},
 		{"conv1_dw", func() { c1.KernelGrad(dw1, x, dz1, bs); SumRows(db1, dz1, bs*g1.Pixels(), 32, 0) }},
 		adamStage(len(w1) + 32 + len(w2) + 64 + len(w3) + h + len(w4) + out),
 	})
