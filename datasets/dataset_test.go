@@ -1,7 +1,9 @@
 package datasets_test
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tailor-ml/tailor/datasets"
@@ -142,5 +144,59 @@ func TestBytes(t *testing.T) {
 	var d tensor.Tensor
 	if err := b.Gather(&d, []int{7}); err == nil {
 		t.Error("Gather past the end succeeded")
+	}
+}
+
+// TestSubsetConcurrentReaders: goroutines reading one Subset at once each
+// get their own examples (run with -race), and a warm read allocates
+// nothing.
+func TestSubsetConcurrentReaders(t *testing.T) {
+	const n = 64
+	labels := make([]uint8, n)
+	for i := range labels {
+		labels[i] = uint8(i)
+	}
+	ds, err := datasets.WithLabels(images(t, n), labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	view, err := datasets.Slice(ds, 8, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var x, y tensor.Tensor
+			for round := range 200 {
+				i := (g*7 + round) % view.Len()
+				idx := []int{i, (i + 1) % view.Len()}
+				if err := view.Gather(&x, idx); err != nil {
+					errs <- err
+					return
+				}
+				if err := view.GatherTargets(&y, idx); err != nil {
+					errs <- err
+					return
+				}
+				if want := float32(8 + i); y.Data[0] != want || x.Data[0] != 4*want {
+					errs <- fmt.Errorf("goroutine %d: example %d read as label %v, pixel %v", g, i, y.Data[0], x.Data[0])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	var x tensor.Tensor
+	idx := []int{3, 1, 4}
+	if allocs := testing.AllocsPerRun(100, func() { _ = view.Gather(&x, idx) }); allocs != 0 {
+		t.Errorf("a warm Gather allocates %v times", allocs)
 	}
 }

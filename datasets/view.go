@@ -12,8 +12,8 @@ type Subset struct {
 	ds  Dataset
 	idx []int
 
-	mu  sync.Mutex // guards buf: a Subset may be read from many goroutines
-	buf []int      // translated indices, reused between calls
+	mu   sync.Mutex // guards free: a Subset may be read from many goroutines
+	free [][]int    // buffers of translated indices, one per concurrent reader, reused
 }
 
 // Take returns the view of ds holding examples idx (copied), in that
@@ -56,42 +56,43 @@ func (s *Subset) TargetShape() tensor.Shape { return s.ds.TargetShape() }
 // copy).
 func (s *Subset) Indices() []int { return s.idx }
 
-// translate maps view indices to the underlying dataset's; the caller
-// holds s.mu until it is done with the result.
-func (s *Subset) translate(idx []int) ([]int, error) {
-	if cap(s.buf) < len(idx) {
-		s.buf = make([]int, len(idx))
+// gather maps view indices to the underlying dataset's, in a buffer of
+// its own, and reads them with read. Readers share no buffer, so
+// concurrent calls run side by side; the buffers are reused, so a
+// training step allocates nothing.
+func (s *Subset) gather(idx []int, read func([]int) error) error {
+	s.mu.Lock()
+	var buf []int
+	if n := len(s.free); n > 0 {
+		buf, s.free = s.free[n-1], s.free[:n-1]
 	}
-	s.buf = s.buf[:len(idx)]
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.free = append(s.free, buf)
+		s.mu.Unlock()
+	}()
+	if cap(buf) < len(idx) {
+		buf = make([]int, len(idx))
+	}
+	buf = buf[:len(idx)]
 	for i, j := range idx {
 		if j < 0 || j >= len(s.idx) {
-			return nil, fmt.Errorf("datasets: index %d out of range [0, %d)", j, len(s.idx))
+			return fmt.Errorf("datasets: index %d out of range [0, %d)", j, len(s.idx))
 		}
-		s.buf[i] = s.idx[j]
+		buf[i] = s.idx[j]
 	}
-	return s.buf, nil
+	return read(buf)
 }
 
 // Gather copies the features of examples idx of the view into dst.
 func (s *Subset) Gather(dst *tensor.Tensor, idx []int) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, err := s.translate(idx)
-	if err != nil {
-		return err
-	}
-	return s.ds.Gather(dst, t)
+	return s.gather(idx, func(t []int) error { return s.ds.Gather(dst, t) })
 }
 
 // GatherTargets copies the targets of examples idx of the view into dst.
 func (s *Subset) GatherTargets(dst *tensor.Tensor, idx []int) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, err := s.translate(idx)
-	if err != nil {
-		return err
-	}
-	return s.ds.GatherTargets(dst, t)
+	return s.gather(idx, func(t []int) error { return s.ds.GatherTargets(dst, t) })
 }
 
 // Materialize reads every example of ds into two tensors, features
