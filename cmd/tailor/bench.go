@@ -66,8 +66,13 @@ type subnormals struct {
 }
 
 type gemmResult struct {
-	Name    string  `json:"name"`
-	Shape   string  `json:"shape"`
+	Name  string `json:"name"`
+	Shape string `json:"shape"`
+	// TransA and TransB say which operand is read transposed: C = Aᵀ·B
+	// with TransA, as Sgemm's arguments (scripts/compare-sgemm-shapes.sh
+	// times the same products with PyTorch).
+	TransA  bool    `json:"trans_a,omitempty"`
+	TransB  bool    `json:"trans_b,omitempty"`
 	Threads int     `json:"threads"`
 	GFLOPS  float64 `json:"gflops"`
 }
@@ -218,7 +223,7 @@ func benchSgemm(ctx context.Context, w io.Writer, rep *benchReport) error {
 	for _, c := range gemmCases() {
 		for _, th := range threadCounts() {
 			g := timeGemm(c, th)
-			r := gemmResult{Name: c.name, Shape: fmt.Sprintf("%d×%d×%d", c.m, c.n, c.k), Threads: th, GFLOPS: g}
+			r := gemmResult{Name: c.name, Shape: fmt.Sprintf("%d×%d×%d", c.m, c.n, c.k), TransA: c.transA, TransB: c.transB, Threads: th, GFLOPS: g}
 			rep.Sgemm = append(rep.Sgemm, r)
 			fmt.Fprintf(w, "%-24s %-16s %8d %10.1f\n", r.Name, r.Shape, th, g)
 			if err := ctx.Err(); err != nil {
