@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/datasets"
 	"github.com/tailor-ml/tailor/losses"
 	"github.com/tailor-ml/tailor/metrics"
 	"github.com/tailor-ml/tailor/optimizers"
@@ -85,49 +86,58 @@ func TestResumeIsExact(t *testing.T) {
 		{{Epoch: 0, Batch: 1}, {Epoch: 0, Batch: 2}, {Epoch: 2, Batch: -1}, {Epoch: 3, Batch: 0}},
 	} {
 		t.Run(fmt.Sprint(stops), func(t *testing.T) {
-			dir := t.TempDir()
 			m := smallMLP(1)
 			compileAdam(t, m)
-			opts := resumeOptions()
-			all := &tailor.History{History: map[string][]float64{}}
-			for i := 0; ; i++ {
-				ctx, cancel := context.WithCancel(context.Background())
-				run := opts
-				if i < len(stops) {
-					stops[i].cancel = cancel
-					run.Callbacks = []tailor.Callback{&stops[i]}
-				}
-				h, err := m.Fit(ctx, ds(x, y), run)
-				cancel()
-				appendHistory(all, h)
-				if i == len(stops) {
-					if err != nil {
-						t.Fatal(err)
-					}
-					break
-				}
-				if !errors.Is(err, context.Canceled) {
-					t.Fatalf("stop %d: Fit returned %v, want context.Canceled", i, err)
-				}
-				if err := SaveCheckpoint(dir, &Checkpoint{Model: m, Fit: FitConfigOf(opts), Progress: m.Progress(), History: all}); err != nil {
-					t.Fatal(err)
-				}
-				ck, err := LoadCheckpoint(dir)
-				if err != nil {
-					t.Fatal(err)
-				}
-				m, opts = ck.Model, ck.FitOptions()
-				opts.Verbose = tailor.Silent
-				all = ck.History
-				if all == nil {
-					all = &tailor.History{History: map[string][]float64{}}
-				}
-			}
+			m, all := interruptAndResume(t, m, ds(x, y), stops)
 			sameBits(t, want, m)
 			if !reflect.DeepEqual(all.Epochs, wantHist.Epochs) || !reflect.DeepEqual(all.History, wantHist.History) {
 				t.Errorf("history\n%v %v\nwant\n%v %v", all.Epochs, all.History, wantHist.Epochs, wantHist.History)
 			}
 		})
+	}
+}
+
+// interruptAndResume trains m with resumeOptions, stopping it at each of
+// stops in turn; after each stop it saves a checkpoint, loads it into a
+// new model and resumes from there. It returns the model that finished
+// and the whole run's history.
+func interruptAndResume(t *testing.T, m *tailor.Model, data datasets.Dataset, stops []interrupter) (*tailor.Model, *tailor.History) {
+	t.Helper()
+	dir := t.TempDir()
+	opts := resumeOptions()
+	all := &tailor.History{History: map[string][]float64{}}
+	for i := 0; ; i++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		run := opts
+		if i < len(stops) {
+			stops[i].cancel = cancel
+			run.Callbacks = []tailor.Callback{&stops[i]}
+		}
+		h, err := m.Fit(ctx, data, run)
+		cancel()
+		appendHistory(all, h)
+		if i == len(stops) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m, all
+		}
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("stop %d: Fit returned %v, want context.Canceled", i, err)
+		}
+		if err := SaveCheckpoint(dir, &Checkpoint{Model: m, Fit: FitConfigOf(opts), Progress: m.Progress(), History: all}); err != nil {
+			t.Fatal(err)
+		}
+		ck, err := LoadCheckpoint(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, opts = ck.Model, ck.FitOptions()
+		opts.Verbose = tailor.Silent
+		all = ck.History
+		if all == nil {
+			all = &tailor.History{History: map[string][]float64{}}
+		}
 	}
 }
 
@@ -166,33 +176,11 @@ func TestResumeWithEMA(t *testing.T) {
 		t.Fatal("the moving average changed nothing")
 	}
 
-	m, opts := smallMLP(1), resumeOptions()
+	m := smallMLP(1)
 	compileEMA(m)
-	dir := t.TempDir()
-	for _, stop := range []interrupter{{Epoch: 1, Batch: 2}, {Epoch: 2, Batch: -1}} {
-		ctx, cancel := context.WithCancel(context.Background())
-		run := opts
-		stop.cancel = cancel
-		run.Callbacks = []tailor.Callback{&stop}
-		if _, err := m.Fit(ctx, ds(x, y), run); !errors.Is(err, context.Canceled) {
-			t.Fatalf("Fit returned %v, want context.Canceled", err)
-		}
-		cancel()
-		if err := SaveCheckpoint(dir, &Checkpoint{Model: m, Fit: FitConfigOf(resumeOptions()), Progress: m.Progress()}); err != nil {
-			t.Fatal(err)
-		}
-		ck, err := LoadCheckpoint(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, opts = ck.Model, ck.FitOptions()
-		opts.Verbose = tailor.Silent
-	}
+	m, _ = interruptAndResume(t, m, ds(x, y), []interrupter{{Epoch: 1, Batch: 2}, {Epoch: 2, Batch: -1}})
 	if on, momentum, _ := m.Optimizer().(interface{ EMA() (bool, float64, int64) }).EMA(); !on || momentum != 0.9 {
 		t.Fatalf("the checkpoint's optimizer keeps no average (%v, %v)", on, momentum)
-	}
-	if _, err := m.Fit(context.Background(), ds(x, y), opts); err != nil {
-		t.Fatal(err)
 	}
 	sameBits(t, want, m)
 }
