@@ -34,14 +34,14 @@ const DefaultEMAMomentum = 0.99
 // trainable weights with the given momentum, in [0, 1) (Keras's default is
 // DefaultEMAMomentum), which Fit copies into the weights when it ends
 // (FinalizeVariableValues). With overwriteEvery > 0 the weights are also
-// replaced by their average every overwriteEvery steps. Call it before the
-// first step.
+// replaced by their average every overwriteEvery steps. Call it before
+// training; once an average is kept it cannot be changed.
 func (e *ema) UseEMA(momentum float64, overwriteEvery int64) error {
 	if !(momentum >= 0 && momentum < 1) || overwriteEvery < 0 {
 		return fmt.Errorf("ema_momentum %g must lie in [0, 1) and ema_overwrite_frequency %d must not be negative", momentum, overwriteEvery)
 	}
 	if e.average != nil {
-		return fmt.Errorf("use_ema: the optimizer has already taken steps")
+		return fmt.Errorf("use_ema: the optimizer already keeps an average of the weights")
 	}
 	e.on, e.momentum, e.overwriteEvery = true, momentum, overwriteEvery
 	return nil
