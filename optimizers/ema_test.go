@@ -146,6 +146,10 @@ func TestEMAConfig(t *testing.T) {
 	if err := a.UseEMA(0.99, 0); err != nil {
 		t.Fatalf("UseEMA after a step without an average: %v", err)
 	}
+	a.Apply(weights(t))
+	if err := a.UseEMA(0.9, 0); err == nil || !strings.Contains(err.Error(), "already keeps an average") {
+		t.Errorf("UseEMA once an average is kept: error %v", err)
+	}
 }
 
 // TestEMAState: the average is saved with the state and restored, so
