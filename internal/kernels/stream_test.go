@@ -54,6 +54,12 @@ func TestUpdatesSplitByLines(t *testing.T) {
 		sgdUpdate(sp, g, svel, &[4]float32{1e-2, 0.9, 1}, 2)
 		same(t, fmt.Sprint("sgd weights, n ", n), p, sp)
 		same(t, fmt.Sprint("sgd velocity, n ", n), vel, svel)
+
+		avg, savg := benchRand(n), []float32(nil)
+		savg = append(savg, avg...)
+		MovingAverage(avg, p, 0.999)
+		sgdUpdate(savg, p, nil, &[4]float32{-(1 - float32(0.999)), 0, 0.999}, 0)
+		same(t, fmt.Sprint("moving average, n ", n), avg, savg)
 	}
 }
 
