@@ -212,16 +212,16 @@ func (s *SGDOptimizer) SetState(st State, w *params.Arena) error {
 	if _, ok := st.Slots["velocity"]; ok && s.momentum == 0 {
 		return fmt.Errorf("sgd: state has velocities but the momentum is 0")
 	}
-	var names []string
+	names := s.ema.slots()
 	if s.momentum != 0 {
-		names = append(names, "velocity")
+		names = s.ema.slots("velocity")
 	}
 	// Before the first step there are no buffers; plain SGD keeps none.
-	if len(st.Slots) == 0 && (st.Iterations == 0 || len(s.ema.slots(names...)) == 0) {
+	if len(st.Slots) == 0 && (st.Iterations == 0 || len(names) == 0) {
 		s.iterations, s.velocity, s.average = st.Iterations, nil, nil
 		return nil
 	}
-	if err := checkSlots("sgd", st, w, s.ema.slots(names...)...); err != nil {
+	if err := checkSlots("sgd", st, w, names...); err != nil {
 		return err
 	}
 	s.iterations, s.velocity = st.Iterations, nil

@@ -90,7 +90,7 @@ func (g *ConvGeom) pool2x2() bool {
 // first element of its window (in row-major order) that equals the
 // maximum, and every other element gets zero.
 func MaxPool2DBackward(dx, dy, x, y []float32, n int, g *ConvGeom) {
-	maxPoolBackward(dx, dy, x, y, n, g, false)
+	maxPoolGradient(dx, dy, x, y, n, g, false)
 }
 
 // MaxPool2DReluBackward is MaxPool2DBackward followed by
@@ -99,10 +99,12 @@ func MaxPool2DBackward(dx, dy, x, y []float32, n int, g *ConvGeom) {
 // ReLU's output. A dy flows back only where its window's maximum y is
 // positive; where it is not, every input of the window is ReLU's zero.
 func MaxPool2DReluBackward(dx, dy, x, y []float32, n int, g *ConvGeom) {
-	maxPoolBackward(dx, dy, x, y, n, g, true)
+	maxPoolGradient(dx, dy, x, y, n, g, true)
 }
 
-func maxPoolBackward(dx, dy, x, y []float32, n int, g *ConvGeom, relu bool) {
+// maxPoolGradient is both gradients, split across the pool when worth it;
+// relu says whether ReLU's derivative is applied too.
+func maxPoolGradient(dx, dy, x, y []float32, n int, g *ConvGeom, relu bool) {
 	if n == 0 {
 		return
 	}
