@@ -9,14 +9,14 @@ import "unsafe"
 // is 0, C is overwritten and its previous contents (even NaNs) are ignored.
 // Large products are split across the worker pool.
 //
-// Results are deterministic and do not depend on GOMAXPROCS: work is split
-// only over rows and columns of C, never over k, and every element of C is
-// reduced over k in the same order (k blocks of a size that depends only on
-// k, then the micro-kernel's sequential FMA chain) whichever part computes
-// it. Nor do they depend on the micro-kernel (see SIMD): the AVX-512, AVX2
-// and portable kernels use the same k blocks and fused multiply-adds (the
-// portable one emulates them exactly, fma32), so every path gives the same
-// bits.
+// Results are deterministic and do not depend on GOMAXPROCS: every element
+// of C is reduced over k in the same order (k blocks of a size that depends
+// only on k, each the micro-kernel's sequential FMA chain, added into C one
+// after another) whichever part computes it, whether work is split over
+// rows and columns of C or over whole k blocks (see gemmSplit). Nor do they
+// depend on the micro-kernel (see SIMD): the AVX-512, AVX2 and portable
+// kernels use the same k blocks and fused multiply-adds (the portable one
+// emulates them exactly, fma32), so every path gives the same bits.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	sgemm(Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
@@ -102,7 +102,7 @@ func sgemmRef(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 // The first k block applies beta, later ones accumulate. The k-block sizes
 // depend only on k, and the kernel reduces each C element over a k block in
 // order, so neither the loop order nor the partition into parts (over m or
-// n, at tile boundaries) changes any result.
+// n at tile boundaries, or over k at block boundaries) changes any result.
 
 // kernelFunc computes, for the mr×nr tile at c (row stride ldc):
 //
@@ -148,6 +148,7 @@ var (
 	packBMinTiles  = 16
 	packBMinStride = 512
 	partMinWork    = 1 << 17 // least m·n·k per parallel part
+	kSplitMaxSums  = 1 << 16 // most m·n·(k blocks) that gemmSplit splits along k
 )
 
 // gemmTask carries one Sgemm call; parts of C are its parallel work items.
@@ -158,7 +159,11 @@ type gemmTask struct {
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
-	pm, pn         int // parts along m and n
+	pm, pn, pk     int // parts along m, n and k (see gemmSplit)
+	// partials holds the sums of the k blocks that the parts along k after
+	// the first compute, m×n each (see gemmSplit), which sgemm then adds
+	// into C in order.
+	partials []float32
 }
 
 var gemmTasks freeList[gemmTask]
@@ -169,6 +174,9 @@ type packBuf struct {
 }
 
 var packBufs freeList[packBuf]
+
+// kPartials recycles gemmTask.partials.
+var kPartials freeList[[]float32]
 
 // sgemm is Sgemm split over at most threads workers.
 func sgemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
@@ -181,32 +189,73 @@ func sgemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []flo
 		return
 	}
 	t := gemmTask{kern: gemmKern, transA: transA, transB: transB, m: m, n: n, k: k,
-		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, pm: 1, pn: 1}
+		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, pm: 1, pn: 1, pk: 1}
 	if threads > 1 {
-		t.pm, t.pn = gemmSplit(gemmKern, m, n, k, threads)
+		t.pm, t.pn, t.pk = gemmSplit(gemmKern, m, n, k, threads)
 	}
-	if parts := t.pm * t.pn; parts > 1 {
+	parts := t.pm * t.pn * t.pk
+	if parts == 1 {
+		t.run(0, 1)
+		return
+	}
+	if t.pk == 1 {
 		runSplit(&gemmTasks, t, parts) // parts ≤ threads: one chunk each
 		return
 	}
-	t.run(0, 1)
+	later := t.laterBlocks()
+	buf := kPartials.get()
+	*buf = grow(*buf, later*m*n)
+	t.partials = *buf
+	runSplit(&gemmTasks, t, parts)
+	// C was left with the sum of the first part's blocks; add each later
+	// block's sum in order, as the serial k loop's epilogue does
+	// (C + alpha·S).
+	for b := range later {
+		sums := t.partials[b*m*n:]
+		for i := range m {
+			addTo(c[i*ldc:][:n], sums[i*n:][:n])
+		}
+	}
+	kPartials.put(buf)
 }
 
-// gemmSplit picks how many parts to split C into along m and n for w
-// threads: one per thread, each of at least partMinWork multiply-adds. Each
-// part reads all of the operand along the side it is not split on (parts
-// along m re-read B, parts along n re-read A), so the longer side is split
-// first. On a tie n is split: parts along m would each pack all of B,
-// while A, read in place, is re-read for every block of n anyway (1024³ on
-// two threads of a Zen 4 EPYC: 200 GFLOP/s split along n, 193 along m,
-// four alternated runs of three). (Splitting into more parts than
+// gemmSplit picks how many parts to split the product into along m, n and
+// k for w threads: one per thread, each of at least partMinWork
+// multiply-adds.
+//
+// A small C with a sum over more than one k block (all the blocks' sums,
+// m·n each, at most kSplitMaxSums floats) is split along k first, into
+// parts of whole k blocks: parts along m or n would each read all of B or
+// all of A, whose long k extent then outweighs C, while parts along k read
+// disjoint slices of both. In a
+// model this is a dense layer's forward product at a small batch, and its
+// parts along k read the weight matrix by contiguous rows: the rows that
+// the weight gradient's product (split along m) and the optimizer's update
+// (split by contiguous ranges) touch on the same thread, so the weights
+// stay in that core's cache instead of moving between cores three times a
+// step. Each part sums its own blocks from zero, and sgemm adds the later
+// parts' sums into C block by block, in order, which is exactly the serial
+// loop's accumulation (C + alpha·S per block): the bits do not change.
+//
+// Otherwise C is split along m and n. Each part reads all of the operand
+// along the side it is not split on (parts along m re-read B, parts along n
+// re-read A), so the longer side is split first. On a tie n is split:
+// parts along m would each pack all of B, while A, read in place, is
+// re-read for every block of n anyway (1024³ on two threads of a Zen 4
+// EPYC: 200 GFLOP/s split along n, 193 along m, four alternated runs of
+// three). (Splitting into more parts than
 // threads, claimed dynamically, was measured and did not pay, even on a
 // busy machine.)
-func gemmSplit(kern *gemmKernel, m, n, k, w int) (pm, pn int) {
+func gemmSplit(kern *gemmKernel, m, n, k, w int) (pm, pn, pk int) {
 	tm, tn := ceilDiv(m, kern.mr), ceilDiv(n, kern.nr)
 	p := min(w, m*n*k/partMinWork)
 	if p < 2 {
-		return 1, 1
+		return 1, 1, 1
+	}
+	pk = 1
+	if blocks := ceilDiv(k, kBlock(kern.kc, k)); blocks > 1 && m*n*blocks <= kSplitMaxSums {
+		pk = min(p, blocks)
+		p /= pk
 	}
 	if m > n {
 		pm = min(p, tm)
@@ -215,10 +264,17 @@ func gemmSplit(kern *gemmKernel, m, n, k, w int) (pm, pn int) {
 		pn = min(p, tn)
 		pm = min(p/pn, tm)
 	}
-	return pm, pn
+	return pm, pn, pk
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// laterBlocks is the number of k blocks that the parts along k after the
+// first sum: part q of pk sums blocks [q·blocks/pk, (q+1)·blocks/pk).
+func (t *gemmTask) laterBlocks() int {
+	blocks := ceilDiv(t.k, kBlock(t.kern.kc, t.k))
+	return blocks - blocks/t.pk
+}
 
 // kBlock is the k extent of SGEMM's k blocks for a sum over k with a
 // kernel whose block is at most kc: k split evenly, rounded up to a
@@ -248,11 +304,25 @@ func (t *gemmTask) run(lo, hi int) {
 	buf := packBufs.get()
 	kr := t.kern
 	tm, tn := ceilDiv(t.m, kr.mr), ceilDiv(t.n, kr.nr)
+	kStep := kBlock(kr.kc, t.k)
+	blocks := ceilDiv(t.k, kStep)
+	first := blocks - t.laterBlocks() // the blocks of the first part along k
 	for q := lo; q < hi; q++ {
-		pi, pj := q/t.pn, q%t.pn
+		qk, r := q/(t.pm*t.pn), q%(t.pm*t.pn)
+		pi, pj := r/t.pn, r%t.pn
 		i0, i1 := pi*tm/t.pm*kr.mr, min((pi+1)*tm/t.pm*kr.mr, t.m)
 		j0, j1 := pj*tn/t.pn*kr.nr, min((pj+1)*tn/t.pn*kr.nr, t.n)
-		t.block(buf, i0, i1, j0, j1)
+		b0, b1 := qk*blocks/t.pk, (qk+1)*blocks/t.pk
+		if qk == 0 {
+			t.block(buf, i0, i1, j0, j1, 0, min(b1*kStep, t.k))
+			continue
+		}
+		// A later part along k: each block's sum alone, into partials.
+		for b := b0; b < b1; b++ {
+			part := *t
+			part.c, part.ldc, part.beta = t.partials[(b-first)*t.m*t.n:], t.n, 0
+			part.block(buf, i0, i1, j0, j1, b*kStep, min((b+1)*kStep, t.k))
+		}
 	}
 	packBufs.put(buf)
 }
@@ -273,20 +343,21 @@ func grow(s []float32, n int) []float32 {
 
 func ptr(s []float32, i int) unsafe.Pointer { return unsafe.Pointer(&s[i]) }
 
-// block computes C[i0:i1, j0:j1]; i0 and j0 are multiples of the tile size.
-func (t *gemmTask) block(buf *packBuf, i0, i1, j0, j1 int) {
+// block computes C[i0:i1, j0:j1] over the k blocks in [k0, k1): with beta
+// applied by the block at k0, and the later ones added. i0 and j0 are
+// multiples of the tile size, k0 and k1 boundaries of k blocks.
+func (t *gemmTask) block(buf *packBuf, i0, i1, j0, j1, k0, k1 int) {
 	kr := t.kern
 	MR, NR := kr.mr, kr.nr
-	k := t.k
-	kcStep := kBlock(kr.kc, k)
+	kcStep := kBlock(kr.kc, t.k)
 	ncb := min(kr.ncb, ceilDiv(j1-j0, NR)*NR)
 	// kb is the k extent of a B block: all of k when that block still fits
 	// the L2 budget, so each C tile is finished (all k blocks) while it is
 	// in L1 instead of being reloaded once per k block; otherwise one k
 	// block. Either way every C element sees the same k blocks in order.
 	kb := kcStep
-	if k*ncb <= kr.kc*kr.ncb {
-		kb = k
+	if (k1-k0)*ncb <= kr.kc*kr.ncb {
+		kb = k1 - k0
 	}
 	aStride := (kcStep+15)&^15 + 16 // row stride of packed A (avoid 4 KiB aliasing)
 	buf.a = grow(buf.a, MR*max(aStride, kcStep))
@@ -302,8 +373,8 @@ func (t *gemmTask) block(buf *packBuf, i0, i1, j0, j1 int) {
 	case edgeB:
 		buf.b = grow(buf.b, kb*NR)
 	}
-	for pk := 0; pk < k; pk += kb {
-		kbl := min(kb, k-pk)
+	for pk := k0; pk < k1; pk += kb {
+		kbl := min(kb, k1-pk)
 		for jb := j0; jb < j1; jb += ncb {
 			nb := min(ncb, j1-jb)
 			edge := jb + nb/NR*NR // start of the partial panel, if any
@@ -315,9 +386,9 @@ func (t *gemmTask) block(buf *packBuf, i0, i1, j0, j1 int) {
 			for ib := i0; ib < i1; ib += MR {
 				mr := min(MR, i1-ib)
 				for pc := pk; pc < pk+kbl; pc += kcStep {
-					kc := min(kcStep, k-pc)
+					kc := min(kcStep, k1-pc)
 					beta, flags := t.beta, 0
-					if pc > 0 {
+					if pc > k0 {
 						beta = 1
 					}
 					if beta == 0 {

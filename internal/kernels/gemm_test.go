@@ -260,6 +260,44 @@ func TestSgemmDeterministic(t *testing.T) {
 	})
 }
 
+// TestSgemmSplitAlongK checks the products that gemmSplit cuts along k (a
+// small C, a sum over several k blocks, as a dense layer's forward pass at
+// a small batch is): on every thread count they give the bits of the
+// serial loop, stay within the reference's bound, and leave C's padding
+// alone.
+func TestSgemmSplitAlongK(t *testing.T) {
+	withKernel(t, func(t *testing.T) {
+		// The partial sums are bounded: a sum this long is split along n.
+		if pm, pn, pk := gemmSplit(gemmKern, 32, 128, 20000, 2); pk != 1 || pm*pn != 2 {
+			t.Fatalf("32×128×20000 on 2 threads: split %d×%d×%d, want along n only", pm, pn, pk)
+		}
+		rng := rand.New(rand.NewPCG(21, 22))
+		for _, s := range []struct {
+			transA, transB bool
+			m, n, k        int
+		}{
+			{false, false, 32, 128, 784},  // the tutorial MLP's first layer: 2 k blocks
+			{false, false, 32, 128, 1600}, // the reference CNN's dense layer: 4
+			{true, true, 13, 70, 1100},    // partial tiles, both transposed: 3
+			{false, true, 100, 37, 2049},  // 5 blocks, the last one short
+		} {
+			if _, _, pk := gemmSplit(gemmKern, s.m, s.n, s.k, 2); pk != 2 {
+				t.Fatalf("%+v: gemmSplit on 2 threads gives %d parts along k, want 2", s, pk)
+			}
+			for _, ab := range alphaBeta {
+				g := newCase(rng, s.transA, s.transB, s.m, s.n, s.k, ab[0], ab[1], true)
+				var serial []float32
+				withProcs(1, func() { serial = g.check(t) })
+				for _, p := range []int{2, 3, 4} {
+					got := append([]float32(nil), g.c...)
+					withProcs(p, func() { g.run(got) })
+					same(t, fmt.Sprintf("%s, GOMAXPROCS=%d against 1", g, p), got, serial) // padding included
+				}
+			}
+		}
+	})
+}
+
 // TestSgemmConcurrent runs products from many goroutines at once (the pool
 // is shared); run with -race.
 func TestSgemmConcurrent(t *testing.T) {
