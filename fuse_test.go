@@ -14,18 +14,19 @@ import (
 	"github.com/tailor-ml/tailor/optimizers"
 )
 
-// TestFusedReluPoolingSameBits trains a Conv2D(relu) → MaxPooling2D model,
-// whose backward passes layers.Fuse joins, and the same model with the
-// ReLU as a layer of its own between them, which nothing fuses: the
-// weights must agree bit for bit after every epoch, on the 2×2 pooling's
-// vector loop (16 channels) and on the general one (3×3 windows).
-func TestFusedReluPoolingSameBits(t *testing.T) {
+// TestFusedReluSameBits trains a model in which a Conv2D(relu) feeds a
+// MaxPooling2D or a BatchNormalization, whose backward passes layers.Fuse
+// joins, and the same model with the ReLU as a layer of its own between
+// them, which nothing fuses: the weights must agree bit for bit after
+// every epoch, on the 2×2 pooling's vector loop (16 channels), the general
+// one (3×3 windows) and batch normalisation's.
+func TestFusedReluSameBits(t *testing.T) {
 	x, labels := stripes(300, 4)
 	train, err := datasets.WithLabels(x, labels)
 	if err != nil {
 		t.Fatal(err)
 	}
-	build := func(fused bool, pool [2]int) *tailor.Model {
+	build := func(fused bool, after func() layers.Layer) *tailor.Model {
 		conv := func(filters int, relu bool) []layers.Layer {
 			act := activations.Linear
 			if relu && fused {
@@ -39,7 +40,7 @@ func TestFusedReluPoolingSameBits(t *testing.T) {
 		}
 		ls := []layers.Layer{layers.Reshape(12, 12, 1)}
 		ls = append(ls, conv(16, true)...)
-		ls = append(ls, layers.MaxPooling2D(pool))
+		ls = append(ls, after())
 		ls = append(ls, conv(16, true)...)
 		ls = append(ls, layers.MaxPooling2D([2]int{2, 2}), layers.Flatten(), layers.Dense(4, activations.Softmax))
 		m := tailor.Sequential(ls...)
@@ -51,8 +52,12 @@ func TestFusedReluPoolingSameBits(t *testing.T) {
 		}
 		return m
 	}
-	for _, pool := range [][2]int{{2, 2}, {3, 3}} {
-		fused, apart := build(true, pool), build(false, pool)
+	for name, after := range map[string]func() layers.Layer{
+		"2×2 pooling": func() layers.Layer { return layers.MaxPooling2D([2]int{2, 2}) },
+		"3×3 pooling": func() layers.Layer { return layers.MaxPooling2D([2]int{3, 3}) },
+		"batch norm":  func() layers.Layer { return layers.BatchNormalization() },
+	} {
+		fused, apart := build(true, after), build(false, after)
 		for epoch := range 3 {
 			for _, m := range []*tailor.Model{fused, apart} {
 				if _, err := m.Fit(context.Background(), train, tailor.FitOptions{BatchSize: 32, Seed: uint64(epoch), Verbose: tailor.Silent}); err != nil {
@@ -62,11 +67,11 @@ func TestFusedReluPoolingSameBits(t *testing.T) {
 			a, _ := fused.Weights().Trainable()
 			b, _ := apart.Weights().Trainable()
 			if !slices.Equal(a, b) {
-				t.Fatalf("pool %v, epoch %d: the fused model's weights differ from the unfused one's", pool, epoch)
+				t.Fatalf("%s, epoch %d: the fused model's weights differ from the unfused one's", name, epoch)
 			}
 		}
 		if _, scores, err := fused.Evaluate(context.Background(), train, tailor.EvaluateOptions{}); err != nil || scores["accuracy"] < 0.5 {
-			t.Errorf("pool %v: the model did not learn (accuracy %v, %v)", pool, scores["accuracy"], err)
+			t.Errorf("%s: the model did not learn (accuracy %v, %v)", name, scores["accuracy"], err)
 		}
 	}
 }

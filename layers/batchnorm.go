@@ -38,6 +38,7 @@ type BatchNormalizationLayer struct {
 
 	c                                  int // channels
 	gamma, beta, movingMean, movingVar *params.Param
+	reluBefore                         bool // its input is a ReLU's output, whose derivative Backward applies (Fuse)
 }
 
 // batchNormState is one call's statistics and buffers.
@@ -144,14 +145,17 @@ func (n *BatchNormalizationLayer) Backward(s State, dy *tensor.Tensor, needInput
 	}
 	gamma, dgamma, dbeta := n.gamma.Value.Data, n.gamma.Grad.Data, n.beta.Grad.Data
 	if st.training {
-		kernels.BatchNormBackward(dx, dy.Data, st.x.Data, m, c, st.mean, st.invStd, gamma, dgamma, dbeta, st.acc)
+		kernels.BatchNormBackward(dx, dy.Data, st.x.Data, m, c, st.mean, st.invStd, gamma, dgamma, dbeta, st.acc, n.reluBefore)
 	} else {
 		// the same sums for dγ and dβ with x̂ = (x − moving_mean)·invStd,
 		// and dx = dy·scale.
-		kernels.BatchNormBackward(nil, dy.Data, st.x.Data, m, c, n.movingMean.Value.Data, st.invStd, gamma, dgamma, dbeta, st.acc)
+		kernels.BatchNormBackward(nil, dy.Data, st.x.Data, m, c, n.movingMean.Value.Data, st.invStd, gamma, dgamma, dbeta, st.acc, false)
 		if dx != nil {
 			clear(st.shift)
 			kernels.ScaleShiftColumns(dx, dy.Data, m, c, st.scale, st.shift)
+			if n.reluBefore {
+				kernels.ReluBackward(dx, dx, st.x.Data)
+			}
 		}
 	}
 	if !needInputGrad {

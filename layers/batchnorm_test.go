@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/tailor-ml/tailor/activations"
 	"github.com/tailor-ml/tailor/params"
 
 	"github.com/tailor-ml/tailor/tensor"
@@ -133,4 +134,47 @@ func TestBatchNormParams(t *testing.T) {
 func TestBatchNormNoAllocs(t *testing.T) {
 	checkNoAllocs(t, BatchNormalization(), tensor.Shape{6, 6, 8}, 4, true)
 	checkNoAllocs(t, BatchNormalization(), tensor.Shape{6, 6, 8}, 4, false)
+}
+
+// TestBatchNormAfterReluFused checks the input gradient of a batch
+// normalisation that Fuse has follow a Conv2D(relu), after a training and
+// after an inference Forward: the plain gradient with ReLU's derivative
+// applied, bit for bit, and the same dγ and dβ.
+func TestBatchNormAfterReluFused(t *testing.T) {
+	const c = 16
+	plain, fused := BatchNormalization(), BatchNormalization()
+	buildForTest(t, plain, tensor.Shape{5, 5, c})
+	buildForTest(t, fused, tensor.Shape{5, 5, c})
+	Fuse([]Layer{Conv2D(c, [2]int{3, 3}, Conv2DOptions{Activation: activations.ReLU}), fused})
+	if !fused.reluBefore || plain.reluBefore {
+		t.Fatal("Fuse did not mark (only) the batch normalisation after the Conv2D(relu)")
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	x, dy := randomTensor(rng, 4, 5, 5, c), randomTensor(rng, 4, 5, 5, c)
+	for i := range x.Data {
+		x.Data[i] = max(x.Data[i], 0) // a ReLU's output
+	}
+	for _, training := range []bool{true, false} {
+		plain.Forward(st(plain), x, training)
+		fused.Forward(st(fused), x, training)
+		want := plain.Backward(st(plain), dy, true).Clone()
+		for i, v := range x.Data {
+			if !(v > 0) {
+				want.Data[i] = 0
+			}
+		}
+		got := fused.Backward(st(fused), dy, true)
+		for i := range got.Data {
+			if math.Float32bits(got.Data[i]) != math.Float32bits(want.Data[i]) {
+				t.Fatalf("training %v: dx[%d] = %v, want %v", training, i, got.Data[i], want.Data[i])
+			}
+		}
+		for _, p := range [][2]*params.Param{{plain.gamma, fused.gamma}, {plain.beta, fused.beta}} {
+			for i := range p[0].Grad.Data {
+				if p[0].Grad.Data[i] != p[1].Grad.Data[i] {
+					t.Fatalf("training %v: %s gradient %d differs", training, p[0].Name, i)
+				}
+			}
+		}
+	}
 }

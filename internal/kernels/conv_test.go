@@ -127,7 +127,7 @@ func TestNormSIMD(t *testing.T) {
 			k = 0
 			both(func() {
 				dxs[k], dgs[k], dbs[k] = make([]float32, m*n), make([]float32, n), make([]float32, n)
-				BatchNormBackward(dxs[k], dy, x, m, n, means[0], invStd, gamma, dgs[k], dbs[k], make([]float64, 2*n))
+				BatchNormBackward(dxs[k], dy, x, m, n, means[0], invStd, gamma, dgs[k], dbs[k], make([]float64, 2*n), false)
 				k++
 			})
 			same(t, "BatchNormBackward dx", dxs[0], dxs[1])

@@ -151,7 +151,8 @@ var (
 	kSplitMaxSums  = 1 << 16 // most m·n·(k blocks) that gemmSplit splits along k
 )
 
-// gemmTask carries one Sgemm call; parts of C are its parallel work items.
+// gemmTask carries one Sgemm call; parts of it (blocks of C, or of the sum
+// over k: see gemmSplit) are its parallel work items.
 type gemmTask struct {
 	kern           *gemmKernel
 	transA, transB bool
@@ -225,9 +226,10 @@ func sgemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []flo
 //
 // A small C with a sum over more than one k block (all the blocks' sums,
 // m·n each, at most kSplitMaxSums floats) is split along k first, into
-// parts of whole k blocks: parts along m or n would each read all of B or
-// all of A, whose long k extent then outweighs C, while parts along k read
-// disjoint slices of both. In a
+// parts of equally many whole k blocks (if the blocks divide among some of
+// the threads): parts along m or n would each read all of B or all of A,
+// whose long k extent then outweighs C, while parts along k read disjoint
+// slices of both. In a
 // model this is a dense layer's forward product at a small batch, and its
 // parts along k read the weight matrix by contiguous rows: the rows that
 // the weight gradient's product (split along m) and the optimizer's update
@@ -254,7 +256,11 @@ func gemmSplit(kern *gemmKernel, m, n, k, w int) (pm, pn, pk int) {
 	}
 	pk = 1
 	if blocks := ceilDiv(k, kBlock(kern.kc, k)); blocks > 1 && m*n*blocks <= kSplitMaxSums {
-		pk = min(p, blocks)
+		for d := min(p, blocks); d >= 2 && pk == 1; d-- {
+			if blocks%d == 0 {
+				pk = d
+			}
+		}
 		p /= pk
 	}
 	if m > n {

@@ -267,9 +267,12 @@ func TestSgemmDeterministic(t *testing.T) {
 // alone.
 func TestSgemmSplitAlongK(t *testing.T) {
 	withKernel(t, func(t *testing.T) {
-		// The partial sums are bounded: a sum this long is split along n.
-		if pm, pn, pk := gemmSplit(gemmKern, 32, 128, 20000, 2); pk != 1 || pm*pn != 2 {
-			t.Fatalf("32×128×20000 on 2 threads: split %d×%d×%d, want along n only", pm, pn, pk)
+		// The partial sums are bounded, and the parts get equally many
+		// blocks: a sum this long, or of three blocks, is split along n.
+		for _, k := range []int{20000, 1100} {
+			if pm, pn, pk := gemmSplit(gemmKern, 32, 128, k, 2); pk != 1 || pm*pn != 2 {
+				t.Fatalf("32×128×%d on 2 threads: split %d×%d×%d, want along n only", k, pm, pn, pk)
+			}
 		}
 		rng := rand.New(rand.NewPCG(21, 22))
 		for _, s := range []struct {
@@ -277,9 +280,9 @@ func TestSgemmSplitAlongK(t *testing.T) {
 			m, n, k        int
 		}{
 			{false, false, 32, 128, 784},  // the tutorial MLP's first layer: 2 k blocks
-			{false, false, 32, 128, 1600}, // the reference CNN's dense layer: 4
-			{true, true, 13, 70, 1100},    // partial tiles, both transposed: 3
-			{false, true, 100, 37, 2049},  // 5 blocks, the last one short
+			{false, false, 32, 128, 1600}, // 4
+			{true, true, 13, 70, 1900},    // partial tiles, both transposed: 4, the last one short
+			{false, true, 100, 37, 2600},  // 6: 3 parts on 3 threads
 		} {
 			if _, _, pk := gemmSplit(gemmKern, s.m, s.n, s.k, 2); pk != 2 {
 				t.Fatalf("%+v: gemmSplit on 2 threads gives %d parts along k, want 2", s, pk)

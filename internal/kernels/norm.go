@@ -203,8 +203,10 @@ func scaleShiftColumns(y, x []float32, m, n int, scale, shift []float32) {
 //
 // It writes dgamma and dbeta (length n) and, when dx is not nil, dx (which
 // may alias dy). x̂ is recomputed from x rather than stored. acc is
-// scratch of length 2n.
-func BatchNormBackward(dx, dy, x []float32, m, n int, mean, invStd, gamma, dgamma, dbeta []float32, acc []float64) {
+// scratch of length 2n. With reluInput, x is a ReLU's output and dx is
+// taken on through the ReLU too: 0 where x ≤ 0, the bits ReluBackward(dx,
+// dx, x) would give, without that pass over dx.
+func BatchNormBackward(dx, dy, x []float32, m, n int, mean, invStd, gamma, dgamma, dbeta []float32, acc []float64, reluInput bool) {
 	sb, sg := acc[:n], acc[n:2*n]
 	_, _ = dy[m*n-1], x[m*n-1]
 	mean, invStd, gamma, dgamma, dbeta = mean[:n], invStd[:n], gamma[:n], dgamma[:n], dbeta[:n]
@@ -217,7 +219,7 @@ func BatchNormBackward(dx, dy, x []float32, m, n int, mean, invStd, gamma, dgamm
 		return
 	}
 	_ = dx[m*n-1]
-	t := bnDxTask{dx: dx, dy: dy, x: x, mean: mean, invStd: invStd, gamma: gamma, dgamma: dgamma, dbeta: dbeta, n: n, inv: 1 / float32(m)}
+	t := bnDxTask{dx: dx, dy: dy, x: x, mean: mean, invStd: invStd, gamma: gamma, dgamma: dgamma, dbeta: dbeta, n: n, inv: 1 / float32(m), relu: reluInput}
 	if !worthSplitting(m, m*n) {
 		t.run(0, m)
 		return
@@ -231,28 +233,37 @@ type bnDxTask struct {
 	mean, invStd, gamma, dgamma, dbeta []float32
 	n                                  int
 	inv                                float32
+	relu                               bool
 }
 
 var bnDxTasks freeList[bnDxTask]
 
 func (t *bnDxTask) run(lo, hi int) {
 	n := t.n
-	batchNormDx(t.dx[lo*n:hi*n], t.dy[lo*n:hi*n], t.x[lo*n:hi*n], hi-lo, n, t.mean, t.invStd, t.gamma, t.dgamma, t.dbeta, t.inv)
+	batchNormDx(t.dx[lo*n:hi*n], t.dy[lo*n:hi*n], t.x[lo*n:hi*n], hi-lo, n, t.mean, t.invStd, t.gamma, t.dgamma, t.dbeta, t.inv, t.relu)
 }
 
 // batchNormDx is the last line of BatchNormBackward over m rows, with
-// inv = 1/(the batch's row count).
-func batchNormDx(dx, dy, x []float32, m, n int, mean, invStd, gamma, dgamma, dbeta []float32, inv float32) {
+// inv = 1/(the batch's row count), and with relu 0 where x ≤ 0.
+func batchNormDx(dx, dy, x []float32, m, n int, mean, invStd, gamma, dgamma, dbeta []float32, inv float32, relu bool) {
 	if m == 0 {
 		return
 	}
 	if hasAVX512 && n%16 == 0 {
-		bnDxAVX512(&dx[0], &dy[0], &x[0], m, n, &mean[0], &invStd[0], &gamma[0], &dgamma[0], &dbeta[0], inv)
+		r := 0
+		if relu {
+			r = 1
+		}
+		bnDxAVX512(&dx[0], &dy[0], &x[0], m, n, &mean[0], &invStd[0], &gamma[0], &dgamma[0], &dbeta[0], inv, r)
 		return
 	}
 	for i := 0; i < m; i++ {
 		dr, xr, out := dy[i*n:i*n+n], x[i*n:i*n+n], dx[i*n:i*n+n]
 		for j, d := range dr {
+			if relu && !(xr[j] > 0) {
+				out[j] = 0
+				continue
+			}
 			xhat := (xr[j] - mean[j]) * invStd[j]
 			out[j] = gamma[j] * invStd[j] * (d - inv*(dbeta[j]+xhat*dgamma[j]))
 		}

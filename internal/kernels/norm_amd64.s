@@ -196,10 +196,11 @@ ssdone:
 	VZEROUPPER
 	RET
 
-// func bnDxAVX512(dx, dy, x *float32, m, n int, mean, invStd, gamma, dgamma, dbeta *float32, inv float32)
+// func bnDxAVX512(dx, dy, x *float32, m, n int, mean, invStd, gamma, dgamma, dbeta *float32, inv float32, relu int)
 // dx = (γ·invStd)·(dy − inv·(dβ + x̂·dγ)) with x̂ = (x − mean)·invStd, column
-// by column, in the scalar loop's order of operations; n % 16 == 0.
-TEXT ·bnDxAVX512(SB), NOSPLIT, $0-84
+// by column, in the scalar loop's order of operations; with relu 1, +0
+// wherever 0 < x fails (predicate 0x11, LT_OQ: x ≤ 0 or NaN); n % 16 == 0.
+TEXT ·bnDxAVX512(SB), NOSPLIT, $0-96
 	MOVQ         dx+0(FP), DI
 	MOVQ         dy+8(FP), SI
 	MOVQ         x+16(FP), DX
@@ -211,33 +212,43 @@ TEXT ·bnDxAVX512(SB), NOSPLIT, $0-84
 	MOVQ         dgamma+64(FP), R11
 	MOVQ         dbeta+72(FP), R12
 	VBROADCASTSS inv+80(FP), Z0
-	TESTQ        BX, BX
-	JEQ          bddone
+	VPXORD       Z4, Z4, Z4
+	MOVQ         $0xffff, AX // K5: the lanes always kept, all without relu
+	CMPQ         relu+88(FP), $0
+	JEQ          bdmask
+	XORQ         AX, AX
+
+bdmask:
+	KMOVW AX, K5
+	TESTQ BX, BX
+	JEQ   bddone
 
 bdrow:
 	XORQ CX, CX
 
 bdcol:
 	VMOVUPS (DX)(CX*4), Z1
-	VSUBPS  (R13)(CX*4), Z1, Z1 // x − mean
-	VMULPS  (R10)(CX*4), Z1, Z1 // x̂
-	VMULPS  (R11)(CX*4), Z1, Z1 // x̂·dγ
-	VADDPS  (R12)(CX*4), Z1, Z1 // dβ + x̂·dγ
-	VMULPS  Z0, Z1, Z1          // inv·(...)
-	VMOVUPS (SI)(CX*4), Z2
-	VSUBPS  Z1, Z2, Z2          // dy − inv·(...)
-	VMOVUPS (R9)(CX*4), Z3
-	VMULPS  (R10)(CX*4), Z3, Z3 // γ·invStd
-	VMULPS  Z2, Z3, Z3
-	VMOVUPS Z3, (DI)(CX*4)
-	ADDQ    $16, CX
-	CMPQ    CX, R8
-	JLT     bdcol
-	LEAQ    (DI)(R8*4), DI
-	LEAQ    (SI)(R8*4), SI
-	LEAQ    (DX)(R8*4), DX
-	DECQ    BX
-	JNZ     bdrow
+	VCMPPS   $0x11, Z1, Z4, K1   // 0 < x
+	KORW     K5, K1, K1
+	VSUBPS   (R13)(CX*4), Z1, Z1 // x − mean
+	VMULPS   (R10)(CX*4), Z1, Z1 // x̂
+	VMULPS   (R11)(CX*4), Z1, Z1 // x̂·dγ
+	VADDPS   (R12)(CX*4), Z1, Z1 // dβ + x̂·dγ
+	VMULPS   Z0, Z1, Z1          // inv·(...)
+	VMOVUPS  (SI)(CX*4), Z2
+	VSUBPS   Z1, Z2, Z2          // dy − inv·(...)
+	VMOVUPS  (R9)(CX*4), Z3
+	VMULPS   (R10)(CX*4), Z3, Z3 // γ·invStd
+	VMULPS.Z Z2, Z3, K1, Z3      // +0 in the lanes relu clears
+	VMOVUPS  Z3, (DI)(CX*4)
+	ADDQ     $16, CX
+	CMPQ     CX, R8
+	JLT      bdcol
+	LEAQ     (DI)(R8*4), DI
+	LEAQ     (SI)(R8*4), SI
+	LEAQ     (DX)(R8*4), DX
+	DECQ     BX
+	JNZ      bdrow
 
 bddone:
 	VZEROUPPER

@@ -31,6 +31,45 @@ func TestColumnMoments(t *testing.T) {
 	}
 }
 
+// TestBatchNormBackwardRelu checks that BatchNormBackward over a ReLU's
+// output gives, on every loop, the bits of the plain backward pass followed
+// by ReluBackward, for column counts on the vector loop and off it, and
+// that it changes nothing of dγ and dβ.
+func TestBatchNormBackwardRelu(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, n := range []int{16, 48, 5} {
+		const m = 300
+		x := randSlice(rng, m*n)
+		for i := range x {
+			x[i] = max(x[i], 0) // about half zeros, as a ReLU leaves
+		}
+		x[3] = float32(math.Copysign(0, -1))
+		dy, gamma, mean, invStd := randSlice(rng, m*n), randSlice(rng, n), randSlice(rng, n), randSlice(rng, n)
+		run := func(relu bool) (dx, dg, db []float32) {
+			dx, dg, db = make([]float32, m*n), make([]float32, n), make([]float32, n)
+			BatchNormBackward(dx, dy, x, m, n, mean, invStd, gamma, dg, db, make([]float64, 2*n), relu)
+			return dx, dg, db
+		}
+		want, wantG, wantB := run(false)
+		ReluBackward(want, want, x)
+		for _, path := range []string{"simd", "go"} {
+			var got, g, b []float32
+			if path == "go" {
+				portable(func() { got, g, b = run(true) })
+			} else {
+				got, g, b = run(true)
+			}
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("n=%d, %s: dx[%d] = %v, BatchNormBackward then ReluBackward give %v", n, path, i, got[i], want[i])
+				}
+			}
+			same(t, "dgamma", g, wantG)
+			same(t, "dbeta", b, wantB)
+		}
+	}
+}
+
 // TestBatchNormBackward compares the closed form with finite differences of
 // L = Σ dy·BN(x).
 func TestBatchNormBackward(t *testing.T) {
@@ -58,7 +97,7 @@ func TestBatchNormBackward(t *testing.T) {
 	_, xhat, mean, invStd := forward(x)
 	dx := make([]float32, m*n)
 	dgamma, dbeta := make([]float32, n), make([]float32, n)
-	BatchNormBackward(dx, dy, x, m, n, mean, invStd, gamma, dgamma, dbeta, make([]float64, 2*n))
+	BatchNormBackward(dx, dy, x, m, n, mean, invStd, gamma, dgamma, dbeta, make([]float64, 2*n), false)
 	const h = 1e-2
 	for i := range x {
 		old := x[i]

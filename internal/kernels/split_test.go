@@ -43,7 +43,7 @@ func TestSplitMatchesSerial(t *testing.T) {
 		},
 		"BatchNormBackward": func() []float32 {
 			dx, dg, db := make([]float32, len(mat)), make([]float32, w), make([]float32, w)
-			BatchNormBackward(dx, dy, xhat, m, w, bias, invStd, gamma, dg, db, make([]float64, 2*w))
+			BatchNormBackward(dx, dy, xhat, m, w, bias, invStd, gamma, dg, db, make([]float64, 2*w), false)
 			return append(append(dx, dg...), db...)
 		},
 		"ColumnMoments": func() []float32 {
@@ -85,7 +85,7 @@ func TestSplitNoAllocs(t *testing.T) {
 		"AdamUpdate":        func() { AdamWUpdate(x, y, z, w, 1e-3, 0.9, 0.999, 1e-7, 1) },
 		"ScaleShiftColumns": func() { ScaleShiftColumns(x, y, m, n, col, col2) },
 		"ColumnMoments":     func() { ColumnMoments(col, col2, acc, x, m, n) },
-		"BatchNormBackward": func() { BatchNormBackward(x, y, z, m, n, col, col2, col3, col4, col5, acc) },
+		"BatchNormBackward": func() { BatchNormBackward(x, y, z, m, n, col, col2, col3, col4, col5, acc, true) },
 		"Dropout":           func() { Dropout(x, y, z, 1, 2, 0x4000, 2) },
 		"MaxPool2D":         func() { MaxPool2D(pooled, img, 4, &pg) },
 		"MaxPool2DBackward": func() { MaxPool2DBackward(dimg, pooled, img, pooled, 4, &pg) },
