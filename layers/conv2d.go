@@ -281,8 +281,8 @@ func (c *Conv2DLayer) Backward(s State, dy *tensor.Tensor, needInputGrad bool) *
 	g := &c.g
 	m, k, f := b*g.Pixels(), g.PatchSize(), c.filters
 	// in the forward pass this was y = act(z), so dz = act'(z)·dy: dy
-	// itself when the activation is linear, or when a max pooling after
-	// a ReLU has applied its derivative already (Fuse).
+	// itself when the activation is linear, or when the next layer has
+	// applied ReLU's derivative already (Fuse).
 	dz := dy.Data
 	if !c.activation.IsLinear() && !c.reluDone {
 		st.dz.Resize(b, g.OH, g.OW, f)

@@ -203,7 +203,8 @@ func sgemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []flo
 		runSplit(&gemmTasks, t, parts) // parts ≤ threads: one chunk each
 		return
 	}
-	later := t.laterBlocks()
+	blocks := ceilDiv(k, kBlock(gemmKern.kc, k))
+	later := blocks - blocks/t.pk // the blocks of the parts after the first
 	buf := kPartials.get()
 	*buf = grow(*buf, later*m*n)
 	t.partials = *buf
@@ -275,13 +276,6 @@ func gemmSplit(kern *gemmKernel, m, n, k, w int) (pm, pn, pk int) {
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
-// laterBlocks is the number of k blocks that the parts along k after the
-// first sum: part q of pk sums blocks [q·blocks/pk, (q+1)·blocks/pk).
-func (t *gemmTask) laterBlocks() int {
-	blocks := ceilDiv(t.k, kBlock(t.kern.kc, t.k))
-	return blocks - blocks/t.pk
-}
-
 // kBlock is the k extent of SGEMM's k blocks for a sum over k with a
 // kernel whose block is at most kc: k split evenly, rounded up to a
 // multiple of 8 (which keeps packing on its fast path). Every element of C
@@ -312,13 +306,13 @@ func (t *gemmTask) run(lo, hi int) {
 	tm, tn := ceilDiv(t.m, kr.mr), ceilDiv(t.n, kr.nr)
 	kStep := kBlock(kr.kc, t.k)
 	blocks := ceilDiv(t.k, kStep)
-	first := blocks - t.laterBlocks() // the blocks of the first part along k
+	perPart := blocks / t.pk // k blocks, in each part along k
 	for q := lo; q < hi; q++ {
 		qk, r := q/(t.pm*t.pn), q%(t.pm*t.pn)
 		pi, pj := r/t.pn, r%t.pn
 		i0, i1 := pi*tm/t.pm*kr.mr, min((pi+1)*tm/t.pm*kr.mr, t.m)
 		j0, j1 := pj*tn/t.pn*kr.nr, min((pj+1)*tn/t.pn*kr.nr, t.n)
-		b0, b1 := qk*blocks/t.pk, (qk+1)*blocks/t.pk
+		b0, b1 := qk*perPart, (qk+1)*perPart
 		if qk == 0 {
 			t.block(buf, i0, i1, j0, j1, 0, min(b1*kStep, t.k))
 			continue
@@ -326,7 +320,7 @@ func (t *gemmTask) run(lo, hi int) {
 		// A later part along k: each block's sum alone, into partials.
 		for b := b0; b < b1; b++ {
 			part := *t
-			part.c, part.ldc, part.beta = t.partials[(b-first)*t.m*t.n:], t.n, 0
+			part.c, part.ldc, part.beta = t.partials[(b-perPart)*t.m*t.n:], t.n, 0
 			part.block(buf, i0, i1, j0, j1, b*kStep, min((b+1)*kStep, t.k))
 		}
 	}

@@ -250,11 +250,7 @@ func batchNormDx(dx, dy, x []float32, m, n int, mean, invStd, gamma, dgamma, dbe
 		return
 	}
 	if hasAVX512 && n%16 == 0 {
-		r := 0
-		if relu {
-			r = 1
-		}
-		bnDxAVX512(&dx[0], &dy[0], &x[0], m, n, &mean[0], &invStd[0], &gamma[0], &dgamma[0], &dbeta[0], inv, r)
+		bnDxAVX512(&dx[0], &dy[0], &x[0], m, n, &mean[0], &invStd[0], &gamma[0], &dgamma[0], &dbeta[0], inv, relu)
 		return
 	}
 	for i := 0; i < m; i++ {

@@ -17,4 +17,4 @@ func colSumDotAVX512(sum, dot, x, y, mean *float32, m, w, stride int)
 func scaleShiftColsAVX512(y, x *float32, m, n int, scale, shift *float32)
 
 //go:noescape
-func bnDxAVX512(dx, dy, x *float32, m, n int, mean, invStd, gamma, dgamma, dbeta *float32, inv float32, relu int)
+func bnDxAVX512(dx, dy, x *float32, m, n int, mean, invStd, gamma, dgamma, dbeta *float32, inv float32, relu bool)

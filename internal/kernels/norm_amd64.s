@@ -196,11 +196,11 @@ ssdone:
 	VZEROUPPER
 	RET
 
-// func bnDxAVX512(dx, dy, x *float32, m, n int, mean, invStd, gamma, dgamma, dbeta *float32, inv float32, relu int)
+// func bnDxAVX512(dx, dy, x *float32, m, n int, mean, invStd, gamma, dgamma, dbeta *float32, inv float32, relu bool)
 // dx = (γ·invStd)·(dy − inv·(dβ + x̂·dγ)) with x̂ = (x − mean)·invStd, column
-// by column, in the scalar loop's order of operations; with relu 1, +0
+// by column, in the scalar loop's order of operations; with relu, +0
 // wherever 0 < x fails (predicate 0x11, LT_OQ: x ≤ 0 or NaN); n % 16 == 0.
-TEXT ·bnDxAVX512(SB), NOSPLIT, $0-96
+TEXT ·bnDxAVX512(SB), NOSPLIT, $0-85
 	MOVQ         dx+0(FP), DI
 	MOVQ         dy+8(FP), SI
 	MOVQ         x+16(FP), DX
@@ -214,7 +214,7 @@ TEXT ·bnDxAVX512(SB), NOSPLIT, $0-96
 	VBROADCASTSS inv+80(FP), Z0
 	VPXORD       Z4, Z4, Z4
 	MOVQ         $0xffff, AX // K5: the lanes always kept, all without relu
-	CMPQ         relu+88(FP), $0
+	CMPB         relu+84(FP), $0
 	JEQ          bdmask
 	XORQ         AX, AX
 
