@@ -1,6 +1,9 @@
 package kernels
 
-import "math/bits"
+import (
+	"math"
+	"math/bits"
+)
 
 // Dropout masks: the random numbers come from math/rand/v2's PCG, whose
 // state is a 128-bit linear congruential generator. Each 64-bit draw gives
@@ -56,14 +59,23 @@ func pcgJump(hi, lo, n uint64) (uint64, uint64) {
 // pcgNext advances the state one step and returns the draw of the new
 // state, as rand.PCG's Uint64.
 func pcgNext(hi, lo *uint64) uint64 {
-	h, l := mul128(*hi, *lo, pcgMulHi, pcgMulLo)
-	h, l = add128(h, l, pcgIncHi, pcgIncLo)
-	*hi, *lo = h, l
+	var u uint64
+	*hi, *lo, u = pcgStep(*hi, *lo)
+	return u
+}
+
+// pcgStep is pcgNext on values, small enough to be inlined, so that a loop
+// keeps the state in registers.
+func pcgStep(hi, lo uint64) (nhi, nlo, u uint64) {
+	h, l := bits.Mul64(lo, pcgMulLo)
+	h += hi*pcgMulLo + lo*pcgMulHi
+	l, c := bits.Add64(l, pcgIncLo, 0)
+	h += pcgIncHi + c
 	const cheapMul = 0xda942042e4dd58b5
-	h ^= h >> 32
-	h *= cheapMul
-	h ^= h >> 48
-	return h * (l | 1)
+	u = h ^ h>>32
+	u *= cheapMul
+	u ^= u >> 48
+	return h, l, u * (l | 1)
 }
 
 // Dropout draws a dropout mask from the PCG state (hi, lo) — rand.PCG
@@ -97,27 +109,32 @@ func (t *dropoutTask) run(g0, g1 int) {
 	dropout(t.out, t.mask, t.x, t.hi, t.lo, t.threshold, t.scale, g0, g1)
 }
 
-// dropout fills draws [g0, g1) of Dropout's mask and output.
+// dropout fills draws [g0, g1) of Dropout's mask, then multiplies: the
+// draws form one chain of dependent steps, which runs fastest alone, with
+// nothing else competing for registers.
 func dropout(out, mask, x []float32, hi, lo uint64, threshold uint64, scale float32, g0, g1 int) {
 	hi, lo = pcgJump(hi, lo, uint64(g0))
+	i0, end := 4*g0, min(4*g1, len(mask))
+	m := mask[i0:end]
+	// keep is scale for a kept entry and +0 for a dropped one, chosen
+	// without a branch: the draws are random, so a branch would be
+	// mispredicted about as often as entries are dropped.
+	scaleBits := math.Float32bits(scale)
 	keep := func(u uint64) float32 {
-		if u&0xffff < threshold {
-			return 0
-		}
-		return scale
+		dropped := uint32(int64(u&0xffff-threshold) >> 63) // all ones below threshold
+		return math.Float32frombits(scaleBits &^ dropped)
 	}
-	i, end := 4*g0, min(4*g1, len(mask))
-	for ; i+3 < end; i += 4 {
-		u := pcgNext(&hi, &lo)
-		m := mask[i : i+4 : i+4]
-		m[0], m[1], m[2], m[3] = keep(u), keep(u>>16), keep(u>>32), keep(u>>48)
-		o, v := out[i:i+4:i+4], x[i:i+4:i+4]
-		o[0], o[1], o[2], o[3] = v[0]*m[0], v[1]*m[1], v[2]*m[2], v[3]*m[3]
+	var u uint64
+	i := 0
+	for ; i+3 < len(m); i += 4 {
+		hi, lo, u = pcgStep(hi, lo)
+		q := m[i : i+4 : i+4]
+		q[0], q[1], q[2], q[3] = keep(u), keep(u>>16), keep(u>>32), keep(u>>48)
 	}
-	if i < end {
-		for u := pcgNext(&hi, &lo); i < end; i, u = i+1, u>>16 {
-			mask[i] = keep(u)
-			out[i] = x[i] * mask[i]
+	if i < len(m) {
+		for _, _, u = pcgStep(hi, lo); i < len(m); i, u = i+1, u>>16 {
+			m[i] = keep(u)
 		}
 	}
+	mul(out[i0:end], x[i0:end], m)
 }

@@ -89,3 +89,13 @@ func TestDropout(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkDropout draws and applies the mask of best's first dropout
+// layer: 64 images of 14×14×64, rate 0.1.
+func BenchmarkDropout(b *testing.B) {
+	const n = 64 * 14 * 14 * 64
+	x, out, mask := benchRand(n), make([]float32, n), make([]float32, n)
+	threshold := uint32(math.Round(0.1 * (1 << 16)))
+	b.SetBytes(3 * 4 * n)
+	cpuLoop(b, func() { Dropout(out, mask, x, 1, 2, threshold, 1/0.9) })
+}

@@ -307,6 +307,10 @@ func (t *mulTask) run(lo, hi int) { mul(t.dst[lo:hi], t.a[lo:hi], t.b[lo:hi]) }
 
 func mul(dst, a, b []float32) {
 	a, b = a[:len(dst)], b[:len(dst)]
+	if hasAVX512 && len(dst) >= 16 {
+		mulAVX512(&dst[0], &a[0], &b[0], len(dst))
+		return
+	}
 	for i := range dst {
 		dst[i] = a[i] * b[i]
 	}

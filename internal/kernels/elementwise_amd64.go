@@ -19,3 +19,6 @@ func addBiasAVX512(x *float32, m, n int, bias *float32)
 
 //go:noescape
 func addToAVX512(dst, src *float32, n int)
+
+//go:noescape
+func mulAVX512(dst, a, b *float32, n int)

@@ -203,3 +203,50 @@ attail:
 atdone:
 	VZEROUPPER
 	RET
+
+// func mulAVX512(dst, a, b *float32, n int)
+// dst[i] = a[i]·b[i]; dst may alias a or b
+TEXT ·mulAVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+
+mu32:
+	CMPQ    CX, $32
+	JLT     mu16
+	VMOVUPS (SI), Z1
+	VMOVUPS 64(SI), Z2
+	VMULPS  (DX), Z1, Z1
+	VMULPS  64(DX), Z2, Z2
+	VMOVUPS Z1, (DI)
+	VMOVUPS Z2, 64(DI)
+	ADDQ    $128, DI
+	ADDQ    $128, SI
+	ADDQ    $128, DX
+	SUBQ    $32, CX
+	JMP     mu32
+
+mu16:
+	CMPQ    CX, $16
+	JLT     mutail
+	VMOVUPS (SI), Z1
+	VMULPS  (DX), Z1, Z1
+	VMOVUPS Z1, (DI)
+	ADDQ    $64, DI
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	SUBQ    $16, CX
+
+mutail:
+	TESTQ     CX, CX
+	JEQ       mudone
+	TAILMASK
+	VMOVUPS.Z (SI), K1, Z1
+	VMOVUPS.Z (DX), K1, Z2
+	VMULPS    Z2, Z1, Z1
+	VMOVUPS   Z1, K1, (DI)
+
+mudone:
+	VZEROUPPER
+	RET

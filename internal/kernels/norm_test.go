@@ -123,11 +123,12 @@ func TestBatchNormBackward(t *testing.T) {
 }
 
 // TestMul checks the product on one thread and split across several,
-// in place too.
+// in place too, at lengths that end in each of the AVX-512 loop's parts
+// (32 at a time, 16, a masked tail).
 func TestMul(t *testing.T) {
 	for _, threads := range []int{1, 2} {
 		withProcs(threads, func() {
-			for _, n := range []int{0, 5, 1<<16 + 3} {
+			for _, n := range []int{0, 5, 16, 17, 31, 32, 47, 63, 1<<16 + 3} {
 				a, b := make([]float32, n), make([]float32, n)
 				for i := range a {
 					a[i], b[i] = float32(i%11)-5, float32(i%3)*0.5
