@@ -157,14 +157,21 @@ func pairRows(dst []uint32, a []uint16, rows, n int) {
 			}
 			continue
 		}
-		r1 := a[(2*q+1)*n : (2*q+1)*n+n]
-		j := 0
-		if hasBF16 && n >= 16 {
-			j = n &^ 15
-			pairRowsAVX512(&d[0], &r0[0], &r1[0], j)
-		}
-		for ; j < n; j++ {
-			d[j] = uint32(r0[j]) | uint32(r1[j])<<16
-		}
+		interleave(d, r0, a[(2*q+1)*n:(2*q+1)*n+n])
+	}
+}
+
+// interleave sets dst[j] to the pair (lo[j], hi[j]), lo in the low half,
+// for every j < len(dst).
+func interleave(dst []uint32, lo, hi []uint16) {
+	n := len(dst)
+	lo, hi = lo[:n], hi[:n]
+	j := 0
+	if hasBF16 && n >= 16 {
+		j = n &^ 15
+		pairRowsAVX512(&dst[0], &lo[0], &hi[0], j)
+	}
+	for ; j < n; j++ {
+		dst[j] = uint32(lo[j]) | uint32(hi[j])<<16
 	}
 }

@@ -36,6 +36,7 @@ type Conv struct {
 	bfs  []bfBufs // per chunk
 
 	noDirect bool          // tests: keep to the general path (see conv3x3.go)
+	noPaired bool          // tests: KernelGrad in bfloat16 pairs unfolded rows (see unfoldPaired)
 	dps      [2]directPass // Forward's and InputGrad's in-place plans
 }
 
@@ -43,6 +44,7 @@ type Conv struct {
 // grows when a pass first needs it.
 type bfBufs struct {
 	img      []uint16 // one image, rounded and padded (padBF16)
+	imgPairs []uint32 // KernelGrad: img paired with itself SW columns on
 	x        []uint16 // a block's images (or dz), rounded
 	cols     []uint16 // and unfolded
 	colPairs []uint32 // KernelGrad: cols paired along its rows
@@ -239,9 +241,10 @@ func (t *convTask) run(lo, hi int) {
 // round each image (or dz) into a zero-padded copy and multiply its windows,
 // read in place, by the rounded kernel (convBF16) — or, for an odd number
 // of channels, unfold the rounded images first. KernelGrad rounds and
-// unfolds a block, pairs its rows and those of dz, and sums dzᵀ·cols into
-// the chunk's part of the kernel gradient (transposed, as in its short
-// form).
+// unfolds a block and pairs its rows (at once from the padded images where
+// the output rows have even width: unfoldPaired), pairs those of dz, and
+// sums dzᵀ·cols into the chunk's part of the kernel gradient (transposed,
+// as in its short form).
 func (t *convTask) runBF16(chunk, lo, hi int) {
 	c, g := t.c, &t.c.g
 	f := c.f
@@ -262,10 +265,16 @@ func (t *convTask) runBF16(chunk, lo, hi int) {
 	for blk := lo; blk < hi; blk++ {
 		i0, i1 := blk*t.block, min((blk+1)*t.block, t.n)
 		if t.pass == convKernelGrad {
-			rows, cols := unfoldBlock(i0, i1)
+			var rows int
+			if g.OW%2 == 0 && !c.noPaired {
+				rows = t.unfoldPaired(b, i0, i1)
+			} else {
+				var cols []uint16
+				rows, cols = unfoldBlock(i0, i1)
+				b.colPairs = growTo(b.colPairs, (rows+1)/2*k)
+				pairRows(b.colPairs, cols, rows, k)
+			}
 			kp := (rows + 1) / 2
-			b.colPairs = growTo(b.colPairs, kp*k)
-			pairRows(b.colPairs, cols, rows, k)
 			b.dz = growTo(b.dz, rows*f)
 			toBF16(b.dz, t.y[i0*p*f:i1*p*f])
 			b.dzPairs = growTo(b.dzPairs, kp*f)
@@ -291,6 +300,43 @@ func (t *convTask) runBF16(chunk, lo, hi int) {
 		}
 		t.addBias(out, (i1-i0)*p, f)
 	}
+}
+
+// unfoldPaired rounds, unfolds and pairs the images [i0, i1) into
+// b.colPairs, for KernelGrad, and returns the number of unfolded rows: the
+// matrix pairRows makes of the unfolded rows, built without them. With
+// output rows of even width, the two rows of every pair are neighbouring
+// outputs of one image row, whose windows start SW columns apart. So each
+// image is rounded into its padded copy (padBF16), which is paired with
+// itself SW columns on, and a pair of windows is then KH runs of KW·C
+// pairs of that, copied in place. (The last SW columns of each padded row
+// pair with the next row's first; no window's left half reaches them.)
+func (t *convTask) unfoldPaired(b *bfBufs, i0, i1 int) (rows int) {
+	g := &t.c.g
+	hp, wp := paddedDims(g)
+	in, k, run := g.InSize(), g.PatchSize(), g.KW*g.C
+	seg, step := wp*g.C, g.SW*g.C // a padded row; a window's shift
+	half := g.Pixels() / 2
+	b.img = growTo(b.img, paddedSize(g))
+	b.imgPairs = growTo(b.imgPairs, hp*seg)
+	b.colPairs = growTo(b.colPairs, (i1-i0)*half*k)
+	b.pad = growTo(b.pad, bgemmPad(max(k/2, (i1-i0)*half)))
+	q := 0
+	for i := i0; i < i1; i++ {
+		padBF16(b.img, t.x[i*in:(i+1)*in], g)
+		interleave(b.imgPairs, b.img, b.img[step:]) // the slack after the image covers the shift
+		for oy := 0; oy < g.OH; oy++ {
+			for ox := 0; ox < g.OW; ox += 2 {
+				dst := b.colPairs[q*k : q*k+k]
+				src := b.imgPairs[oy*g.SH*seg+ox*step:]
+				for ki := 0; ki < g.KH; ki++ {
+					copy(dst[ki*run:ki*run+run], src[ki*seg:ki*seg+run])
+				}
+				q++
+			}
+		}
+	}
+	return (i1 - i0) * g.Pixels()
 }
 
 // addBias adds the forward pass's bias, if any, to the rows×f outputs out,

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -121,6 +122,7 @@ func TestConvDriverBF16(t *testing.T) {
 		{5, 5, 2, 3, 3, 1, 1, true, 5, 3},   // odd rows, 5 filters: the input gradient stays float32
 		{10, 9, 2, 2, 2, 1, 1, true, 8, 3},  // even window: padding only below and right
 		{9, 8, 4, 3, 2, 1, 2, false, 6, 2},  // valid, strided across: the padded image is cropped
+		{10, 10, 2, 2, 2, 1, 1, true, 8, 3}, // even window, even rows: paired with padding right
 	} {
 		g, err := NewConvGeom(tc.h, tc.w, tc.c, tc.kh, tc.kw, tc.sh, tc.sw, tc.same)
 		if err != nil {
@@ -163,8 +165,42 @@ func TestConvDriverBF16(t *testing.T) {
 			same(t, "forward from the padded image", yu, yUnfolded)
 		}
 		same(t, "kernel gradient of unrounded operands", dwu, dw)
+		if g.OW%2 == 0 {
+			// pairing the padded images sums exactly as pairing the
+			// unfolded rows does
+			c := NewConv(g, f)
+			c.BF16, c.noPaired = true, true
+			dwRows := make([]float32, k*f)
+			c.KernelGrad(dwRows, x, dz, n)
+			same(t, "kernel gradient from paired images", dwu, dwRows)
+		}
 		if tc.sh == 1 && tc.sw == 1 && tc.kh*tc.kw*f%2 == 0 {
 			same(t, "input gradient of unrounded operands", dxu, dx)
+		}
+	}
+}
+
+// BenchmarkConvKernelGradBF16 times the kernel gradient of best's 3×3
+// convolutions at batch 64 in bfloat16, with the rows paired from the
+// padded images (paired) and from the unfolded rows (rows).
+func BenchmarkConvKernelGradBF16(b *testing.B) {
+	if !hasBF16 {
+		b.Skip("this CPU lacks AVX512_BF16")
+	}
+	for _, s := range []struct{ hw, c, f int }{{28, 32, 32}, {14, 32, 64}, {14, 64, 64}} {
+		g, err := NewConvGeom(s.hw, s.hw, s.c, 3, 3, 1, 1, true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		const n = 64
+		x, dz, dw := benchRand(n*g.InSize()), benchRand(n*g.Pixels()*s.f), make([]float32, g.PatchSize()*s.f)
+		for _, rows := range []bool{false, true} {
+			c := NewConv(g, s.f)
+			c.BF16, c.noPaired = true, rows
+			name := map[bool]string{false: "paired", true: "rows"}[rows]
+			b.Run(fmt.Sprintf("%dx%dx%dx%d/%s", s.hw, s.hw, s.c, s.f, name), func(b *testing.B) {
+				cpuLoop(b, func() { c.KernelGrad(dw, x, dz, n) })
+			})
 		}
 	}
 }
