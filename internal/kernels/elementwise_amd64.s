@@ -160,48 +160,53 @@ abcol:
 abdone:
 	VZEROUPPER
 	RET
+// BINARY sets dst[i] = a[i] OP b[i] for DI = dst, SI = a, DX = b and
+// CX = n elements, 32, then 16 at a time, then a masked tail; dst may
+// alias a or b.
+#define BINARY(OP) \
+bin32: \
+	CMPQ    CX, $32; \
+	JLT     bin16; \
+	VMOVUPS (SI), Z1; \
+	VMOVUPS 64(SI), Z2; \
+	OP      (DX), Z1, Z1; \
+	OP      64(DX), Z2, Z2; \
+	VMOVUPS Z1, (DI); \
+	VMOVUPS Z2, 64(DI); \
+	ADDQ    $128, DI; \
+	ADDQ    $128, SI; \
+	ADDQ    $128, DX; \
+	SUBQ    $32, CX; \
+	JMP     bin32; \
+bin16: \
+	CMPQ    CX, $16; \
+	JLT     bintail; \
+	VMOVUPS (SI), Z1; \
+	OP      (DX), Z1, Z1; \
+	VMOVUPS Z1, (DI); \
+	ADDQ    $64, DI; \
+	ADDQ    $64, SI; \
+	ADDQ    $64, DX; \
+	SUBQ    $16, CX; \
+bintail: \
+	TESTQ     CX, CX; \
+	JEQ       bindone; \
+	TAILMASK; \
+	VMOVUPS.Z (SI), K1, Z1; \
+	VMOVUPS.Z (DX), K1, Z2; \
+	OP        Z2, Z1, Z1; \
+	VMOVUPS   Z1, K1, (DI); \
+bindone: \
+	VZEROUPPER
+
 // func addToAVX512(dst, src *float32, n int)
 // dst[i] += src[i]
 TEXT ·addToAVX512(SB), NOSPLIT, $0-24
 	MOVQ dst+0(FP), DI
-	MOVQ src+8(FP), SI
+	MOVQ DI, SI
+	MOVQ src+8(FP), DX
 	MOVQ n+16(FP), CX
-
-at32:
-	CMPQ    CX, $32
-	JLT     at16
-	VMOVUPS (DI), Z1
-	VMOVUPS 64(DI), Z2
-	VADDPS  (SI), Z1, Z1
-	VADDPS  64(SI), Z2, Z2
-	VMOVUPS Z1, (DI)
-	VMOVUPS Z2, 64(DI)
-	ADDQ    $128, DI
-	ADDQ    $128, SI
-	SUBQ    $32, CX
-	JMP     at32
-
-at16:
-	CMPQ    CX, $16
-	JLT     attail
-	VMOVUPS (DI), Z1
-	VADDPS  (SI), Z1, Z1
-	VMOVUPS Z1, (DI)
-	ADDQ    $64, DI
-	ADDQ    $64, SI
-	SUBQ    $16, CX
-
-attail:
-	TESTQ     CX, CX
-	JEQ       atdone
-	TAILMASK
-	VMOVUPS.Z (DI), K1, Z1
-	VMOVUPS.Z (SI), K1, Z2
-	VADDPS    Z2, Z1, Z1
-	VMOVUPS   Z1, K1, (DI)
-
-atdone:
-	VZEROUPPER
+	BINARY(VADDPS)
 	RET
 
 // func mulAVX512(dst, a, b *float32, n int)
@@ -211,42 +216,5 @@ TEXT ·mulAVX512(SB), NOSPLIT, $0-32
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DX
 	MOVQ n+24(FP), CX
-
-mu32:
-	CMPQ    CX, $32
-	JLT     mu16
-	VMOVUPS (SI), Z1
-	VMOVUPS 64(SI), Z2
-	VMULPS  (DX), Z1, Z1
-	VMULPS  64(DX), Z2, Z2
-	VMOVUPS Z1, (DI)
-	VMOVUPS Z2, 64(DI)
-	ADDQ    $128, DI
-	ADDQ    $128, SI
-	ADDQ    $128, DX
-	SUBQ    $32, CX
-	JMP     mu32
-
-mu16:
-	CMPQ    CX, $16
-	JLT     mutail
-	VMOVUPS (SI), Z1
-	VMULPS  (DX), Z1, Z1
-	VMOVUPS Z1, (DI)
-	ADDQ    $64, DI
-	ADDQ    $64, SI
-	ADDQ    $64, DX
-	SUBQ    $16, CX
-
-mutail:
-	TESTQ     CX, CX
-	JEQ       mudone
-	TAILMASK
-	VMOVUPS.Z (SI), K1, Z1
-	VMOVUPS.Z (DX), K1, Z2
-	VMULPS    Z2, Z1, Z1
-	VMOVUPS   Z1, K1, (DI)
-
-mudone:
-	VZEROUPPER
+	BINARY(VMULPS)
 	RET
