@@ -56,16 +56,10 @@ func pcgJump(hi, lo, n uint64) (uint64, uint64) {
 	return add128(hi, lo, cHi, cLo)
 }
 
-// pcgNext advances the state one step and returns the draw of the new
-// state, as rand.PCG's Uint64.
-func pcgNext(hi, lo *uint64) uint64 {
-	var u uint64
-	*hi, *lo, u = pcgStep(*hi, *lo)
-	return u
-}
-
-// pcgStep is pcgNext on values, small enough to be inlined, so that a loop
-// keeps the state in registers.
+// pcgStep advances the state (hi, lo) one step and returns the new state
+// and its draw, as rand.PCG's Uint64. It spells out mul128 and add128 with
+// the constants folded in, which keeps it within the compiler's inlining
+// budget, so that the mask loop holds the state in registers.
 func pcgStep(hi, lo uint64) (nhi, nlo, u uint64) {
 	h, l := bits.Mul64(lo, pcgMulLo)
 	h += hi*pcgMulLo + lo*pcgMulHi

@@ -22,8 +22,9 @@ func TestPCGJump(t *testing.T) {
 				if got := jumped.Uint64(); got != want {
 					t.Fatalf("seed %v, jump %d, draw %d: rand.PCG from the jumped state gives %#x, want %#x", seed, n, k, got, want)
 				}
-				if got := pcgNext(&hi, &lo); got != want {
-					t.Fatalf("seed %v, jump %d, draw %d: pcgNext gives %#x, want %#x", seed, n, k, got, want)
+				var got uint64
+				if hi, lo, got = pcgStep(hi, lo); got != want {
+					t.Fatalf("seed %v, jump %d, draw %d: pcgStep gives %#x, want %#x", seed, n, k, got, want)
 				}
 			}
 		}
