@@ -212,3 +212,49 @@ func writeTestImage(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 }
+
+func TestResumeEpochs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the real dataset")
+	}
+	dir := t.TempDir()
+	interrupt := func(name string, stop int64, args ...string) string {
+		t.Helper()
+		ckpt := filepath.Join(dir, name)
+		ctx := &stopAfter{Context: context.Background()}
+		ctx.n.Store(stop)
+		var out, errOut bytes.Buffer
+		args = append([]string{"train", "--train-limit", "320", "--seed", "3", "--quiet", "--checkpoint-dir", ckpt}, args...)
+		if code := run(ctx, &env{stdout: &out, stderr: &errOut}, args); code != 130 {
+			t.Fatalf("%v: exit %d, %s; want 130", args, code, errOut.String())
+		}
+		return ckpt
+	}
+
+	// An MLP (a constant learning rate) stopped in its second epoch (10
+	// batches make one) can train longer, but not less than it has begun.
+	mlp := interrupt("mlp", 25, "--epochs", "3")
+	out := filepath.Join(dir, "mlp.tailor")
+	code, _, errOut := runCLI(t, "train", "--resume", mlp, "--epochs", "1", "--out", out)
+	if code != 2 || !strings.Contains(errOut, "at epoch 2, step ") || !strings.Contains(errOut, "want --epochs 2 or more") {
+		t.Errorf("--resume --epochs 1 in epoch 2: exit %d, %q; want a usage error saying 2 or more", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, "train", "--resume", mlp, "--epochs", "4", "--out", out, "--quiet"); code != 0 {
+		t.Fatalf("--resume --epochs 4: exit %d: %s", code, errOut)
+	}
+	_, meta, err := saving.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(meta.History.Epochs); got != 4 {
+		t.Errorf("resumed with --epochs 4: the history has %d epochs", got)
+	}
+
+	// A CNN's cosine decay reaches 0 at the end of the epochs it started
+	// with: more would train at a rate of 0, so --epochs is refused.
+	cnn := interrupt("cnn", 9, "--model", "cnn", "--epochs", "1")
+	code, _, errOut = runCLI(t, "train", "--resume", cnn, "--epochs", "3", "--out", filepath.Join(dir, "cnn.tailor"))
+	if code != 2 || !strings.Contains(errOut, "schedule over the 1 epochs") {
+		t.Errorf("--resume --epochs 3 of a scheduled run: exit %d, %q; want a usage error naming the schedule", code, errOut)
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"github.com/tailor-ml/tailor/layers"
 	"github.com/tailor-ml/tailor/metrics"
 	"github.com/tailor-ml/tailor/models"
+	"github.com/tailor-ml/tailor/optimizers"
 	"github.com/tailor-ml/tailor/report"
 	"github.com/tailor-ml/tailor/saving"
 	"github.com/tailor-ml/tailor/tensor"
@@ -258,11 +259,31 @@ func newTrainRun(e *env, f *trainFlags) (*trainRun, error) {
 		return nil, fmt.Errorf("--resume %s: %w", f.resume, err)
 	}
 	restored.Out, restored.Verbose = r.opts.Out, r.opts.Verbose
-	if flagSet(f.fs, "epochs") { // train longer (or shorter) than first asked
+	if flagSet(f.fs, "epochs") && f.epochs != restored.Epochs { // train longer (or shorter) than first asked
+		if err := resumedEpochs(model, restored, f.epochs); err != nil {
+			return nil, usageError(f.fs, fmt.Sprintf("--epochs %d with --resume %s: %v", f.epochs, f.resume, err))
+		}
 		restored.Epochs, r.backup.Fit.Epochs = f.epochs, f.epochs
 	}
 	r.model, r.opts = model, restored
 	return r, nil
+}
+
+// resumedEpochs checks that a resumed run can train for epochs instead of
+// the opts.Epochs it started with: no fewer than it has begun, and only
+// with a constant learning rate, since a schedule was built over the
+// steps of the epochs first asked for (cosine decay would reach 0 there
+// and train the extra epochs at a rate of 0).
+func resumedEpochs(model *tailor.Model, opts tailor.FitOptions, epochs int) error {
+	if p := opts.Resume; p != nil && epochs <= p.Epoch {
+		return fmt.Errorf("the checkpoint is at epoch %d, step %d: want --epochs %d or more", p.Epoch+1, p.Step, p.Epoch+1)
+	}
+	if s, ok := model.Optimizer().(interface {
+		Schedule() optimizers.LearningRateSchedule
+	}); ok && s.Schedule() != nil {
+		return fmt.Errorf("its learning rate follows a schedule over the %d epochs it started with, which a resumed run keeps: leave out --epochs, or start a new run", opts.Epochs)
+	}
+	return nil
 }
 
 // settle sets the run's settings from the flags, or, when resuming, from
