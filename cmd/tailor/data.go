@@ -30,12 +30,13 @@ func loadData(ctx context.Context, e *env, dir string) (train, test *fashionmnis
 }
 
 // checkOutput checks, before any work, that the file path names can be
-// written (see atomicfile.Check); an empty path is not asked for.
-func checkOutput(flag, path string) error {
+// written and is none of inputs, the files the command reads (see
+// atomicfile.Check); an empty path is not asked for.
+func checkOutput(flag, path string, inputs ...string) error {
 	if path == "" {
 		return nil
 	}
-	if err := atomicfile.Check(path); err != nil {
+	if err := atomicfile.Check(path, inputs...); err != nil {
 		return fmt.Errorf("%s: %w", flag, err)
 	}
 	return nil

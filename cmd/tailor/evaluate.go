@@ -48,7 +48,7 @@ func runEvaluate(ctx context.Context, e *env, args []string) error {
 	if *split != "test" && *split != "train" {
 		return usageError(fs, fmt.Sprintf("--split %q: want test or train", *split))
 	}
-	if err := checkOutput("--json", *jsonPath); err != nil {
+	if err := checkRunOutputs(*plotsDir, pos, output{"--json", *jsonPath}); err != nil {
 		return err
 	}
 	model, meta, err := saving.Load(pos[0])
@@ -56,6 +56,9 @@ func runEvaluate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if err := needFashionMNIST(pos[0], meta, "evaluate"); err != nil {
+		return err
+	}
+	if err := fitsFashionMNIST(pos[0], model); err != nil {
 		return err
 	}
 	train, test, err := loadData(ctx, e, *dir)
@@ -179,7 +182,7 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	default:
 		return usageError(fs, fmt.Sprintf("--invert %q: want auto, never or always", *invert))
 	}
-	if err := checkOutput("--json", *jsonPath); err != nil {
+	if err := checkOutput("--json", *jsonPath, pos...); err != nil {
 		return err
 	}
 	model, meta, err := saving.Load(pos[0])
@@ -197,6 +200,9 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	var inputs []string
 	var labels []int
 	if *index >= 0 {
+		if err := fitsFashionMNIST(pos[0], model); err != nil {
+			return err
+		}
 		train, test, err := loadData(ctx, e, *dir)
 		if err != nil {
 			return err

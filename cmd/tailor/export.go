@@ -31,8 +31,8 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	if *out == "" {
 		*out = strings.TrimSuffix(in, filepath.Ext(in)) + ".onnx"
 	}
-	if abs(in) == abs(*out) {
-		return fmt.Errorf("-o %s would overwrite the model file", *out)
+	if err := checkOutput("-o", *out, in); err != nil {
+		return err
 	}
 	model, meta, err := saving.Load(in)
 	if err != nil {
@@ -58,13 +58,4 @@ func batchDims(shape []int) string {
 		parts = append(parts, fmt.Sprint(d))
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
-}
-
-// abs is path made absolute, or path itself if that fails.
-func abs(path string) string {
-	a, err := filepath.Abs(path)
-	if err != nil {
-		return path
-	}
-	return a
 }

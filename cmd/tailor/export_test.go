@@ -103,6 +103,10 @@ func TestExportErrors(t *testing.T) {
 	dir := t.TempDir()
 	model := savedModel(t, dir)
 	missing := filepath.Join(dir, "missing.tailor")
+	link := filepath.Join(dir, "link.onnx")
+	if err := os.Symlink(filepath.Base(model), link); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args     []string
 		code     int
@@ -110,7 +114,8 @@ func TestExportErrors(t *testing.T) {
 	}{
 		{[]string{"export"}, 2, "want exactly one model file"},
 		{[]string{"export", model, "--opset", "12"}, 1, "--opset 12: want 13 to 21"},
-		{[]string{"export", model, "-o", model}, 1, "would overwrite the model file"},
+		{[]string{"export", model, "-o", model}, 1, "which this command reads"},
+		{[]string{"export", model, "-o", link}, 1, "link.onnx: it is " + model + ", which this command reads"},
 		{[]string{"export", missing, "-o", filepath.Join(dir, "x.onnx")}, 1, "missing.tailor"},
 		{[]string{"export", "--help"}, 0, "--opset"},
 	} {
@@ -121,5 +126,8 @@ func TestExportErrors(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "x.onnx")); !os.IsNotExist(err) {
 		t.Errorf("a failed export left x.onnx behind (%v)", err)
+	}
+	if _, _, err := saving.Load(model); err != nil {
+		t.Errorf("after the refused exports: %v", err)
 	}
 }

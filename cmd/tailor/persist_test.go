@@ -16,7 +16,13 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/activations"
 	"github.com/tailor-ml/tailor/datasets/fashionmnist"
+	"github.com/tailor-ml/tailor/layers"
+	"github.com/tailor-ml/tailor/losses"
+	"github.com/tailor-ml/tailor/metrics"
+	"github.com/tailor-ml/tailor/optimizers"
 	"github.com/tailor-ml/tailor/saving"
 )
 
@@ -256,5 +262,42 @@ func TestResumeEpochs(t *testing.T) {
 	code, _, errOut = runCLI(t, "train", "--resume", cnn, "--epochs", "3", "--out", filepath.Join(dir, "cnn.tailor"))
 	if code != 2 || !strings.Contains(errOut, "schedule over the 1 epochs") {
 		t.Errorf("--resume --epochs 3 of a scheduled run: exit %d, %q; want a usage error naming the schedule", code, errOut)
+	}
+}
+
+// The commands that give a model Fashion-MNIST's images refuse, naming the
+// file, a model that reads other inputs or scores other classes.
+func TestFashionMNISTCommandsCheckTheModel(t *testing.T) {
+	dir := t.TempDir()
+	save := func(name string, classes int, meta saving.Meta, shape ...int) string {
+		m := tailor.Sequential(layers.Flatten(), layers.Dense(classes, activations.Softmax))
+		if err := m.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy(), metrics.Accuracy()); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Build(shape...); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, name)
+		if err := saving.Save(path, m, meta); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	three := save("three.tailor", 3, saving.FashionMNIST([]string{"a", "b", "c"}), 28, 28)
+	cifar := save("cifar.tailor", 10, saving.Meta{Preprocessing: &saving.Preprocessing{Rescale: 1.0 / 255}}, 32, 32, 3)
+	page := filepath.Join(dir, "r.html")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"predict", three, "--index", "0"}, three + " outputs (3,), not Fashion-MNIST's 10 classes"},
+		{[]string{"evaluate", three}, three + " outputs (3,)"},
+		{[]string{"report", three, "-o", page}, three + " outputs (3,)"},
+		{[]string{"predict", cifar, "--index", "0"}, cifar + " reads inputs of shape (32, 32, 3), not Fashion-MNIST's 28×28 images"},
+		{[]string{"evaluate", cifar}, cifar + " reads inputs of shape (32, 32, 3)"},
+	} {
+		if code, _, errOut := runCLI(t, tc.args...); code != 1 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("tailor %v: exit %d, %q; want exit 1 and %q", tc.args, code, errOut, tc.want)
+		}
 	}
 }

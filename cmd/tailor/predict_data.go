@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/datasets/fashionmnist"
 	"github.com/tailor-ml/tailor/datasets/imagefolder"
 	"github.com/tailor-ml/tailor/datasets/tabular"
 	"github.com/tailor-ml/tailor/internal/atomicfile"
@@ -49,6 +50,20 @@ func needFashionMNIST(path string, meta saving.Meta, command string) error {
 			return nil
 		}
 		return fmt.Errorf("%s was trained on an image folder; tailor %s reads Fashion-MNIST's images: use tailor predict %s IMAGE..., or tailor train --images DIR --report FILE", path, command, path)
+	}
+	return nil
+}
+
+// fitsFashionMNIST checks that the model in path reads Fashion-MNIST's
+// 28×28 images and scores its 10 classes, for the commands that give it
+// those images (--index, evaluate, report).
+func fitsFashionMNIST(path string, model *tailor.Model) error {
+	in, out := model.InputShape(), model.OutputShape()
+	if !slices.Equal(in, []int{28, 28}) && !slices.Equal(in, []int{28, 28, 1}) {
+		return fmt.Errorf("%s reads inputs of shape %v, not Fashion-MNIST's 28×28 images", path, in)
+	}
+	if !slices.Equal(out, []int{fashionmnist.NumClasses}) {
+		return fmt.Errorf("%s outputs %v, not Fashion-MNIST's %d classes", path, out, fashionmnist.NumClasses)
 	}
 	return nil
 }
@@ -121,6 +136,9 @@ func runPredictTable(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 || *csvPath == "" {
 		return usageError(fs, "want one model file and --csv ROWS.csv")
 	}
+	if err := checkOutput("--json", *jsonPath, pos[0], *csvPath); err != nil {
+		return err
+	}
 	model, meta, err := tableModel(pos[0])
 	if err != nil {
 		return err
@@ -180,6 +198,9 @@ func runEvaluateTable(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 || *csvPath == "" {
 		return usageError(fs, "want one model file and --csv ROWS.csv")
 	}
+	if err := checkRunOutputs(*plotsDir, []string{pos[0], *csvPath}, output{"--json", *jsonPath}); err != nil {
+		return err
+	}
 	_, meta, s, err := scoreTableFile(ctx, pos[0], *csvPath)
 	if err != nil {
 		return err
@@ -236,6 +257,9 @@ func runReportTable(ctx context.Context, e *env, args []string) error {
 	}
 	if len(pos) != 1 || *out == "" || *csvPath == "" {
 		return usageError(fs, "want one model file, -o report.html and --csv ROWS.csv")
+	}
+	if err := checkOutput("-o", *out, pos[0], *csvPath); err != nil {
+		return err
 	}
 	model, meta, s, err := scoreTableFile(ctx, pos[0], *csvPath)
 	if err != nil {

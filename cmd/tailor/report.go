@@ -39,11 +39,17 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if *mistakes < 0 {
 		return fmt.Errorf("--mistakes %d must not be negative", *mistakes)
 	}
+	if err := checkOutput("-o", *out, pos[0]); err != nil {
+		return err
+	}
 	model, meta, err := saving.Load(pos[0])
 	if err != nil {
 		return err
 	}
 	if err := needFashionMNIST(pos[0], meta, "report"); err != nil {
+		return err
+	}
+	if err := fitsFashionMNIST(pos[0], model); err != nil {
 		return err
 	}
 	_, test, err := loadData(ctx, e, *dir)

@@ -279,6 +279,26 @@ func TestTrainCSVBinary(t *testing.T) {
 			t.Errorf("tailor %v: exit %d, %q", args, code, errOut)
 		}
 	}
+
+	// No command writes over the files it reads.
+	before, err := os.ReadFile(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"predict", model, "--csv", newRows, "--json", model},
+		{"predict", model, "--csv", newRows, "--json", newRows},
+		{"evaluate", model, "--csv", testRows, "--json", model},
+		{"report", model, "-o", model, "--csv", testRows},
+		{"report", model, "-o", testRows, "--csv", testRows},
+	} {
+		if code, _, errOut := runCLI(t, args...); code != 1 || !strings.Contains(errOut, "which this command reads") {
+			t.Errorf("tailor %v: exit %d, %q; want it refused", args, code, errOut)
+		}
+	}
+	if after, err := os.ReadFile(model); err != nil || !bytes.Equal(after, before) {
+		t.Errorf("the model file changed (%v)", err)
+	}
 }
 
 // TestTrainCSVMultiClass: a categorical target of three classes gets a
@@ -340,12 +360,19 @@ func TestTrainCSVErrors(t *testing.T) {
 		{[]string{"--dataset", "digits"}, 1, `unknown dataset "digits"`},
 		{[]string{"--dataset", "iris", "--target", "species"}, 2, "--target, --drop and --categorical are for --csv"},
 		{[]string{"--csv", data, "--model", "cnn"}, 2, "flag provided but not defined: -model"},
+		{[]string{"--csv", data, "--target", "Exited", "--validation-split", "1.5", "--save-split", filepath.Join(dir, "split.json")}, 1, "--validation-split 1.5: want a fraction in [0, 1)"},
+		{[]string{"--csv", data, "--target", "Exited", "--validation-split", "-0.5"}, 1, "--validation-split -0.5"},
+		{[]string{"--csv", data, "--target", "Exited", "--out", data}, 1, "--out: cannot write " + data + ": it is " + data + ", which this command reads"},
+		{[]string{"--csv", data, "--target", "Exited", "--json", filepath.Join(dir, "r.json"), "--save-split", filepath.Join(dir, "r.json")}, 1, "--json and --save-split are both"},
 	}
 	for _, tc := range tests {
 		code, out, errOut := runCLI(t, append([]string{"train", "--epochs", "1", "--quiet"}, tc.args...)...)
 		if code != tc.code || !strings.Contains(out+errOut, tc.want) {
 			t.Errorf("tailor train %v: exit %d, %q; want exit %d and %q", tc.args, code, out+errOut, tc.code, tc.want)
 		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "split.json")); !os.IsNotExist(err) {
+		t.Errorf("a refused run wrote its --save-split (%v)", err)
 	}
 	// With --impute the missing balance is filled from the training rows.
 	if code, _, errOut := runCLI(t, "train", "--csv", data, "--target", "Exited", "--drop", "Surname", "--impute", "--epochs", "2", "--quiet"); code != 0 {

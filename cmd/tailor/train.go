@@ -638,21 +638,8 @@ func unfinishedRun(dir string) string {
 // paths are not devices or directories, and the checkpoint directory can
 // be created and written.
 func checkOutputs(s runSettings, ckptDir string) error {
-	if s.Out != "" && s.Out == s.JSON {
-		return fmt.Errorf("--out and --json are both %s", s.Out)
-	}
-	if s.Plots != "" {
-		if err := os.MkdirAll(s.Plots, 0o755); err != nil {
-			return fmt.Errorf("--plots %s: %w", s.Plots, err)
-		}
-	}
-	for _, o := range []struct{ flag, path string }{{"--out", s.Out}, {"--json", s.JSON}, {"--report", s.Report}, {"--plots", plotCheckPath(s.Plots)}} {
-		if o.path == "" {
-			continue
-		}
-		if err := atomicfile.Check(o.path); err != nil {
-			return fmt.Errorf("%s: %w", o.flag, err)
-		}
+	if err := checkRunOutputs(s.Plots, nil, output{"--out", s.Out}, output{"--json", s.JSON}, output{"--report", s.Report}); err != nil {
+		return err
 	}
 	if ckptDir == "" {
 		return nil
@@ -666,15 +653,6 @@ func checkOutputs(s runSettings, ckptDir string) error {
 		}
 	}
 	return nil
-}
-
-// plotCheckPath is a file --plots will write, for checking that the
-// directory accepts files; "" for no --plots.
-func plotCheckPath(dir string) string {
-	if dir == "" {
-		return ""
-	}
-	return filepath.Join(dir, "loss.png")
 }
 
 // readJSON decodes the JSON file at path into v, refusing unknown fields.

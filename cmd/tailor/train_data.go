@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/tailor-ml/tailor"
@@ -49,21 +50,43 @@ func trainOn(e *env, args []string) func(ctx context.Context, e *env, args []str
 	return nil
 }
 
+// output is a file a command writes, with the flag that names it.
+type output struct{ flag, path string }
+
 // checkRunOutputs checks, before any work, that a run's results can be
-// written: the model file, the JSON, the report, and a file in the
-// figures' directory (created).
-func checkRunOutputs(out, json, report, plots string) error {
+// written: each file in outs, and a file in the figures' directory plots
+// (created), none the same as another or as one of inputs, the files the
+// run reads.
+func checkRunOutputs(plots string, inputs []string, outs ...output) error {
 	if plots != "" {
 		if err := os.MkdirAll(plots, 0o755); err != nil {
 			return fmt.Errorf("--plots %s: %w", plots, err)
 		}
 	}
-	for _, o := range []struct{ flag, path string }{{"--out", out}, {"--json", json}, {"--report", report}, {"--plots", plotCheckPath(plots)}} {
-		if err := checkOutput(o.flag, o.path); err != nil {
+	outs = append(outs, output{"--plots", plotCheckPath(plots)})
+	for i, o := range outs {
+		if o.path == "" {
+			continue
+		}
+		for _, prev := range outs[:i] {
+			if prev.path != "" && filepath.Clean(prev.path) == filepath.Clean(o.path) {
+				return fmt.Errorf("%s and %s are both %s", prev.flag, o.flag, o.path)
+			}
+		}
+		if err := checkOutput(o.flag, o.path, inputs...); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// plotCheckPath is a file --plots will write, for checking that the
+// directory accepts files; "" for no --plots.
+func plotCheckPath(dir string) string {
+	if dir == "" {
+		return ""
+	}
+	return filepath.Join(dir, "loss.png")
 }
 
 // dataReport is what --json writes for a model trained on a table or an

@@ -56,7 +56,7 @@ func runTrainImages(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := checkRunOutputs(*outPath, *jsonPath, *reportPath, *plotsDir); err != nil {
+	if err := checkRunOutputs(*plotsDir, nil, output{"--out", *outPath}, output{"--json", *jsonPath}, output{"--report", *reportPath}); err != nil {
 		return err
 	}
 	h, w, err := parseSize(*size)

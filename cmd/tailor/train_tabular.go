@@ -178,9 +178,6 @@ func parseTableFlags(e *env, args []string) (*tableFlags, error) {
 	if err := parse(fs, args); err != nil {
 		return nil, err
 	}
-	if err := checkRunOutputs(f.outPath, f.jsonPath, f.reportPath, f.plotsDir); err != nil {
-		return nil, err
-	}
 	switch {
 	case (f.csvPath == "") == (f.dataset == ""):
 		return nil, usageError(fs, "want either --csv FILE or --dataset NAME")
@@ -196,6 +193,16 @@ func parseTableFlags(e *env, args []string) (*tableFlags, error) {
 		return nil, fmt.Errorf("--test-split %v: want a fraction in [0, 1) or a number of rows", f.testSplit)
 	case f.testSplit == 0 && f.stratify:
 		return nil, errors.New("--stratify needs a test split (--test-split > 0)")
+	case !(f.valSplit >= 0 && f.valSplit < 1):
+		return nil, fmt.Errorf("--validation-split %v: want a fraction in [0, 1)", f.valSplit)
+	}
+	var inputs []string
+	if f.csvPath != "" {
+		inputs = []string{f.csvPath}
+	}
+	if err := checkRunOutputs(f.plotsDir, inputs, output{"--out", f.outPath}, output{"--json", f.jsonPath}, output{"--report", f.reportPath},
+		output{"--save-split", f.splitPath}, output{"--initial-weights", f.initPath}); err != nil {
+		return nil, err
 	}
 	f.categorical = parseList(*categorical)
 	f.opts = preprocessing.PipelineOptions{Drop: parseList(*drop), Impute: *impute}

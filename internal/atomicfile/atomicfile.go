@@ -109,11 +109,20 @@ func Write(path string, write func(io.Writer) error) (err error) {
 // write it: the symbolic links resolve, the target is a regular file or
 // does not exist, and its directory exists and accepts a new file (Check
 // creates and removes a temporary one there). Commands call it before long
-// work whose result goes to path.
-func Check(path string) error {
-	target, _, err := resolve(path)
+// work whose result goes to path. It also refuses a path that is, by
+// another name or through symbolic links, one of inputs: the files the
+// command reads, which the write would replace.
+func Check(path string, inputs ...string) error {
+	target, st, err := resolve(path)
 	if err != nil {
 		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	if st != nil {
+		for _, in := range inputs {
+			if ist, err := os.Stat(in); err == nil && os.SameFile(st, ist) {
+				return fmt.Errorf("cannot write %s: it is %s, which this command reads", path, in)
+			}
+		}
 	}
 	dir, base := filepath.Split(target)
 	if dir == "" {

@@ -87,7 +87,7 @@ func TestWriteRefusesNonRegularFiles(t *testing.T) {
 		filepath.Join(dir, "no", "f"): "no such file or directory",
 		filepath.Join(fifo, "under"):  "not a directory",
 	} {
-		for name, f := range map[string]func(string) error{"Write": func(p string) error { return writeString(p, "x") }, "Check": Check} {
+		for name, f := range map[string]func(string) error{"Write": func(p string) error { return writeString(p, "x") }, "Check": func(p string) error { return Check(p) }} {
 			err := f(path)
 			if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), path) {
 				t.Errorf("%s(%s): %v, want an error naming the path and %q", name, path, err, want)
@@ -105,6 +105,37 @@ func TestWriteRefusesNonRegularFiles(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 3 {
 		t.Errorf("Check left files behind: %v", entries)
+	}
+}
+
+// Check refuses to replace a command's input by any of its names: the
+// same path, another spelling of it, a symbolic or a hard link.
+func TestCheckRefusesInputs(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model.tailor")
+	other := filepath.Join(dir, "rows.csv")
+	for _, p := range []string{model, other} {
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sym, hard := filepath.Join(dir, "out.json"), filepath.Join(dir, "hard.json")
+	if err := os.Symlink("model.tailor", sym); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(model, hard); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{model, filepath.Join(dir, ".", "model.tailor"), sym, hard} {
+		err := Check(out, other, model)
+		if err == nil || !strings.Contains(err.Error(), "cannot write "+out+": it is "+model+", which this command reads") {
+			t.Errorf("Check(%s, inputs %s and %s): %v; want it refused, naming both", out, other, model, err)
+		}
+	}
+	for _, out := range []string{filepath.Join(dir, "new.json"), other} {
+		if err := Check(out, model, filepath.Join(dir, "missing")); err != nil {
+			t.Errorf("Check(%s) with other inputs: %v", out, err)
+		}
 	}
 }
 
