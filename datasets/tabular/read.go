@@ -231,9 +231,6 @@ func (b *builder) declare(line int) error {
 func (b *builder) columns(fields []string, line int) error {
 	seen := make(map[string]int, len(fields))
 	for i, f := range fields {
-		if i == 0 {
-			f = strings.TrimPrefix(f, "\uFEFF") // a UTF-8 byte-order mark
-		}
 		if !utf8.ValidString(f) {
 			return b.fail(line, i, "the header's name is not valid UTF-8")
 		}

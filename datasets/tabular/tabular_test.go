@@ -108,6 +108,33 @@ func TestReadCSVOptions(t *testing.T) {
 	}
 }
 
+// TestReadCSVByteOrderMark reads what Excel's "CSV UTF-8" writes: a
+// byte-order mark before a quoted first name, which must lose its quotes
+// as the other names do, in ReadCSV and ReadHeader alike; a mark anywhere
+// else is data.
+func TestReadCSVByteOrderMark(t *testing.T) {
+	text := "\uFEFF\"a, first\",\"b\",\"y\"\n1,2,x\n3,4,\"\uFEFFy\"\n"
+	want := []string{"a, first", "b", "y"}
+	tab := read(t, text, Options{})
+	if got := tab.Names(); !reflect.DeepEqual(got, want) {
+		t.Errorf("ReadCSV names %q, want %q", got, want)
+	}
+	if a, _ := tab.Column("a, first"); a == nil || a.Kind != Numeric || !reflect.DeepEqual(a.Numbers, []float64{1, 3}) {
+		t.Errorf("column a, first: %+v", a)
+	}
+	if y, _ := tab.Column("y"); y == nil || !reflect.DeepEqual(y.Levels, []string{"x", "\uFEFFy"}) {
+		t.Errorf("column y: %+v", y)
+	}
+	got, err := ReadHeader(strings.NewReader(text), "t.csv", Options{})
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("ReadHeader = %q, %v; want %q", got, err, want)
+	}
+	// A file that is only a mark is empty.
+	if _, err := ReadCSV(strings.NewReader("\uFEFF"), "t.csv", Options{}); err == nil || !strings.Contains(err.Error(), "t.csv: empty file") {
+		t.Errorf("a lone byte-order mark: %v", err)
+	}
+}
+
 // TestReadCSVErrors feeds malformed files: each error must name the file,
 // the line and, where there is one, the column by number and name.
 func TestReadCSVErrors(t *testing.T) {
