@@ -94,6 +94,13 @@ func TestReadCSVOptions(t *testing.T) {
 		t.Errorf("a %+v, b %+v", a, b)
 	}
 
+	// float32's extremes are numbers; a declared categorical column holds
+	// any text.
+	tab2 := read(t, "n,c\n3.4028235e38,1e39\n-3.4028235e38,1e999\n1e-999,x\n", Options{Kinds: map[string]Kind{"c": Categorical}})
+	if n, c := tab2.Columns[0], tab2.Columns[1]; !reflect.DeepEqual(n.Numbers, []float64{3.4028235e38, -3.4028235e38, 0}) || !reflect.DeepEqual(c.Levels, []string{"1e39", "1e999", "x"}) {
+		t.Errorf("n %+v, c %+v", n, c)
+	}
+
 	sub, err := tab.Take([]int{1, 1, 0})
 	if err != nil {
 		t.Fatal(err)
@@ -153,6 +160,11 @@ func TestReadCSVErrors(t *testing.T) {
 		{"text in an inferred numeric column", "id,Age\n1,42\n2,41\n3,unknown\n", Options{}, 4, 2, `t.csv:4: column 2 "Age": "unknown" is not a number, but "42" on line 2 is: declare the column Categorical`},
 		{"number in an inferred categorical column", "Size\nS\nM\n10\n", Options{}, 4, 1, `t.csv:4: column 1 "Size": "10" is a number, but "S" on line 2 is not`},
 		{"infinity", "x\n1\ninf\n", Options{}, 3, 1, `column 1 "x": "inf" is not a number`},
+		{"NaN", "x1,y\n0,a\nNaN,b\n", Options{}, 3, 1, `t.csv:3: column 1 "x1": "NaN" is not a number, but "0" on line 2 is`},
+		{"beyond float32", "x\n1\n1e39\n", Options{}, 3, 1, `t.csv:3: column 1 "x": "1e39" is outside float32's range (±3.4028235e+38)`},
+		{"beyond float64", "y,x\na,1e999\nb,2\n", Options{}, 2, 2, `t.csv:2: column 2 "x": "1e999" is outside float32's range`},
+		{"beyond float32, declared", "x\n-3.5e38\n", Options{Kinds: map[string]Kind{"x": Numeric}}, 2, 1, `"-3.5e38" is outside float32's range`},
+		{"large number in a categorical column", "c\nS\n1e39\n", Options{}, 3, 1, `"1e39" is a number, but "S" on line 2 is not`},
 		{"missing value", "a,b\n1,2\n3,NA\n", Options{}, 3, 2, `t.csv:3: column 2 "b": missing value "NA" (set Options.Missing to MissingKeep`},
 		{"empty value", "a,b\n1,\n", Options{}, 2, 2, `t.csv:2: column 2 "b": missing value ""`},
 		{"question mark", "a,b\n1, ?\n", Options{}, 2, 2, `missing value "?"`},
