@@ -15,6 +15,12 @@
 // Dataset.Skipped; files directly in the root are skipped too. The order
 // is deterministic: class by class, each class's files sorted by path.
 //
+// Symbolic links are followed as Keras's default (follow_links=False)
+// follows them: a class subdirectory may be a link to a directory, and a
+// link to a file below it is an image like the file, but a link to a
+// directory below it is not descended into (it counts as a skipped file),
+// so no walk can loop. Files keeps the paths through the links.
+//
 // Load checks every file's header up front, so that an unreadable or
 // oversized image is an error naming the file before training starts,
 // and returns a Dataset that decodes images when they are gathered: each
@@ -280,9 +286,17 @@ func classDirs(dir string, named []string) (classes []string, skipped int, err e
 }
 
 // images returns the image files below dir, sorted by path, and the number
-// of other files; at most max images.
+// of other files; at most max images. Dir may be a symbolic link to a
+// directory; links to files below it are followed, links to directories
+// are not (they count as other files), so the walk cannot cycle.
 func images(dir string, max int) (files []string, skipped int, err error) {
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	// WalkDir does not descend into a root that is a link: walk the
+	// directory it resolves to, naming the files below dir.
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil, 0, fmt.Errorf("imagefolder: %w", err)
+	}
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -306,7 +320,11 @@ func images(dir string, max int) (files []string, skipped int, err error) {
 		if len(files) >= max {
 			return fmt.Errorf("more than Options.MaxFiles images")
 		}
-		files = append(files, p)
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		files = append(files, filepath.Join(dir, rel))
 		return nil
 	})
 	if err != nil {

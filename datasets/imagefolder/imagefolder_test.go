@@ -138,6 +138,47 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// TestLoadSymlinks: a class folder that is a link to a directory is
+// walked, as Keras's os.walk walks a linked top; below a class folder a
+// link to a file is an image, a link to a directory (here one to its own
+// folder, a cycle) is skipped, not followed.
+func TestLoadSymlinks(t *testing.T) {
+	root, elsewhere := t.TempDir(), t.TempDir()
+	write(t, filepath.Join(root, "cats", "a.png"), encode(t, solid(2, 2, red), "png"))
+	write(t, filepath.Join(elsewhere, "dogs", "d.png"), encode(t, solid(2, 2, green), "png"))
+	write(t, filepath.Join(elsewhere, "dogs", "sub", "e.png"), encode(t, solid(2, 2, blue), "png"))
+	write(t, filepath.Join(elsewhere, "more", "f.png"), encode(t, solid(2, 2, blue), "png"))
+	for _, l := range []struct{ target, link string }{
+		{filepath.Join(elsewhere, "dogs"), filepath.Join(root, "dogs")},
+		{filepath.Join(elsewhere, "more", "f.png"), filepath.Join(root, "cats", "linked.png")},
+		{filepath.Join(elsewhere, "more"), filepath.Join(root, "cats", "more")},
+		{filepath.Join(root, "cats"), filepath.Join(root, "cats", "self")},
+	} {
+		if err := os.Symlink(l.target, l.link); err != nil {
+			t.Skipf("no symbolic links here: %v", err)
+		}
+	}
+	d, _, err := Load(root, Options{Height: 2, Width: 2, NoShuffle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rel []string
+	for _, f := range d.Files {
+		r, _ := filepath.Rel(root, f)
+		rel = append(rel, filepath.ToSlash(r))
+	}
+	if want := []string{"cats/a.png", "cats/linked.png", "dogs/d.png", "dogs/sub/e.png"}; !reflect.DeepEqual(rel, want) {
+		t.Errorf("files %q, want %q", rel, want)
+	}
+	if !reflect.DeepEqual(d.Labels, []int32{0, 0, 1, 1}) || d.Skipped != 2 {
+		t.Errorf("labels %v, skipped %d; want [0 0 1 1] and 2 (the two linked directories)", d.Labels, d.Skipped)
+	}
+	x := &tensor.Tensor{}
+	if err := d.Gather(x, []int{1, 2}); err != nil || x.Data[0] != 0 || x.Data[2] != 1 || x.Data[12] != 0 || x.Data[13] != 1 {
+		t.Errorf("gathered %v, %v; want blue then green", x.Data, err)
+	}
+}
+
 // TestLoadResizes checks a gradient through Gather against
 // preprocessing's ImageToArray and Resize, in grayscale and with Keras's
 // 0–255 values.
