@@ -110,6 +110,12 @@ func TestLoad(t *testing.T) {
 	if !reflect.DeepEqual(train.Labels, []int32{0, 0, 0, 1, 1}) {
 		t.Errorf("labels %v", train.Labels)
 	}
+	// Naming one class loads it alone (two classes are needed only when
+	// they are inferred).
+	cats, _, err := Load(root, Options{Height: 4, Width: 6, ClassNames: []string{"cats"}})
+	if err != nil || cats.Len() != 3 || !reflect.DeepEqual(cats.ClassNames, []string{"cats"}) || !reflect.DeepEqual(cats.Labels, []int32{0, 0, 0}) {
+		t.Errorf("ClassNames [cats]: %v", err)
+	}
 	if !train.ExampleShape().Equal([]int{4, 6, 3}) || train.TargetShape().Size() != 1 || len(train.TargetShape()) != 0 {
 		t.Errorf("shapes %v %v", train.ExampleShape(), train.TargetShape())
 	}
@@ -191,7 +197,7 @@ func TestLoadResizes(t *testing.T) {
 		}
 	}
 	write(t, filepath.Join(root, "only", "g.png"), encode(t, img, "png"))
-	d, _, err := Load(root, Options{Height: 5, Width: 4, ColorMode: Grayscale, Rescale: 1})
+	d, _, err := Load(root, Options{Height: 5, Width: 4, ColorMode: Grayscale, Rescale: 1, ClassNames: []string{"only"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,6 +303,17 @@ func TestLoadErrors(t *testing.T) {
 			write(t, filepath.Join(root, "a.png"), encode(t, solid(2, 2, red), "png"))
 			return root
 		}, Options{}, "has no subdirectories: put each class's images in a folder of its own"},
+		{"one class folder", func(t *testing.T) string {
+			root := t.TempDir()
+			write(t, filepath.Join(root, "only", "a.png"), encode(t, solid(2, 2, red), "png"))
+			write(t, filepath.Join(root, "notes.txt"), []byte("a file is not a class"))
+			return root
+		}, Options{}, `%ROOT% has 1 class folder ["only"], want at least 2: put each class's images in a folder of its own`},
+		{"one class folder, empty ClassNames", func(t *testing.T) string {
+			root := t.TempDir()
+			write(t, filepath.Join(root, "only", "a.png"), encode(t, solid(2, 2, red), "png"))
+			return root
+		}, Options{ClassNames: []string{}}, `has 1 class folder ["only"], want at least 2`},
 		{"empty class folder", func(t *testing.T) string {
 			root := tree(t)
 			write(t, filepath.Join(root, "birds", "readme.txt"), []byte("soon"))
@@ -341,7 +358,7 @@ func TestLoadErrors(t *testing.T) {
 	root := t.TempDir()
 	full := encode(t, solid(20, 20, red), "png")
 	write(t, filepath.Join(root, "c", "cut.png"), full[:len(full)-30])
-	d, _, err := Load(root, Options{Height: 2, Width: 2})
+	d, _, err := Load(root, Options{Height: 2, Width: 2, ClassNames: []string{"c"}})
 	if err != nil {
 		t.Fatal(err)
 	}
