@@ -8,12 +8,20 @@
 //
 // Each subdirectory of the root is a class; the classes are named after
 // the subdirectories, sorted (label 0 is the first name), unless
-// Options.ClassNames lists them. The images of a class are the files,
-// anywhere below its subdirectory, whose names end (in any case) in
-// .png, .jpg, .jpeg, .gif or .bmp — Keras's list; a GIF gives its first
-// frame. Other files are skipped, as Keras skips them, and counted in
-// Dataset.Skipped; files directly in the root are skipped too. The order
-// is deterministic: class by class, each class's files sorted by path.
+// Options.ClassNames lists them. A root with fewer than two class
+// folders is an error unless Options.ClassNames names the classes. The
+// images of a class are the files, anywhere below its subdirectory, whose
+// names end (in any case) in .png, .jpg, .jpeg, .gif or .bmp — Keras's
+// list; a GIF gives its first frame. Other files are skipped, as Keras
+// skips them, and counted in Dataset.Skipped; files directly in the root
+// are skipped too. The order is deterministic: class by class, each
+// class's files sorted by path.
+//
+// Symbolic links are followed as Keras's default (follow_links=False)
+// follows them: a class subdirectory may be a link to a directory, and a
+// link to a file below it is an image like the file, but a link to a
+// directory below it is not descended into (it counts as a skipped file),
+// so no walk can loop. Files keeps the paths through the links.
 //
 // Load checks every file's header up front, so that an unreadable or
 // oversized image is an error naming the file before training starts,
@@ -34,8 +42,9 @@
 // subset="both" with the same seed does (Keras shuffles with numpy, so the
 // two do not pick the same files).
 //
-// An empty root, a class folder without images, a non-directory root and a
-// file that cannot be decoded are errors naming the path.
+// An empty root, a root of one class folder, a class folder without
+// images, a non-directory root and a file that cannot be decoded are
+// errors naming the path.
 package imagefolder
 
 import (
@@ -94,7 +103,8 @@ type Options struct {
 	// Rescale multiplies the 0–255 pixel values; 1/255 when zero.
 	Rescale float32
 	// ClassNames, if set, are the subdirectories to use, in label order;
-	// by default every subdirectory, sorted.
+	// by default every subdirectory, sorted, of which there must be at
+	// least two. Naming a single class here loads it alone.
 	ClassNames []string
 	// ValidationSplit, in [0, 1), is the fraction of examples held out.
 	ValidationSplit float64
@@ -262,7 +272,7 @@ func classDirs(dir string, named []string) (classes []string, skipped int, err e
 		}
 	}
 	slices.Sort(classes)
-	if named != nil {
+	if len(named) > 0 {
 		for _, c := range named {
 			if !slices.Contains(classes, c) {
 				return nil, 0, fmt.Errorf("imagefolder: Options.ClassNames names %q, but %s has no such subdirectory (it has %q)", c, dir, classes)
@@ -276,13 +286,25 @@ func classDirs(dir string, named []string) (classes []string, skipped int, err e
 	if len(classes) == 0 {
 		return nil, 0, fmt.Errorf("imagefolder: %s has no subdirectories: put each class's images in a folder of its own (%s/cats/, %s/dogs/, ...)", dir, dir, dir)
 	}
+	if len(classes) == 1 && len(named) == 0 {
+		// Training on one class learns nothing and reports a perfect score.
+		return nil, 0, fmt.Errorf("imagefolder: %s has 1 class folder %q, want at least 2: put each class's images in a folder of its own (%s/cats/, %s/dogs/, ...)", dir, classes, dir, dir)
+	}
 	return classes, skipped, nil
 }
 
 // images returns the image files below dir, sorted by path, and the number
-// of other files; at most max images.
+// of other files; at most max images. Dir may be a symbolic link to a
+// directory; links to files below it are followed, links to directories
+// are not (they count as other files), so the walk cannot cycle.
 func images(dir string, max int) (files []string, skipped int, err error) {
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	// WalkDir does not descend into a root that is a link: walk the
+	// directory it resolves to, naming the files below dir.
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil, 0, fmt.Errorf("imagefolder: %w", err)
+	}
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -306,7 +328,11 @@ func images(dir string, max int) (files []string, skipped int, err error) {
 		if len(files) >= max {
 			return fmt.Errorf("more than Options.MaxFiles images")
 		}
-		files = append(files, p)
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		files = append(files, filepath.Join(dir, rel))
 		return nil
 	})
 	if err != nil {

@@ -110,6 +110,12 @@ func TestLoad(t *testing.T) {
 	if !reflect.DeepEqual(train.Labels, []int32{0, 0, 0, 1, 1}) {
 		t.Errorf("labels %v", train.Labels)
 	}
+	// Naming one class loads it alone (two classes are needed only when
+	// they are inferred).
+	cats, _, err := Load(root, Options{Height: 4, Width: 6, ClassNames: []string{"cats"}})
+	if err != nil || cats.Len() != 3 || !reflect.DeepEqual(cats.ClassNames, []string{"cats"}) || !reflect.DeepEqual(cats.Labels, []int32{0, 0, 0}) {
+		t.Errorf("ClassNames [cats]: %v", err)
+	}
 	if !train.ExampleShape().Equal([]int{4, 6, 3}) || train.TargetShape().Size() != 1 || len(train.TargetShape()) != 0 {
 		t.Errorf("shapes %v %v", train.ExampleShape(), train.TargetShape())
 	}
@@ -138,6 +144,47 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// TestLoadSymlinks: a class folder that is a link to a directory is
+// walked, as Keras's os.walk walks a linked top; below a class folder a
+// link to a file is an image, a link to a directory (here one to its own
+// folder, a cycle) is skipped, not followed.
+func TestLoadSymlinks(t *testing.T) {
+	root, elsewhere := t.TempDir(), t.TempDir()
+	write(t, filepath.Join(root, "cats", "a.png"), encode(t, solid(2, 2, red), "png"))
+	write(t, filepath.Join(elsewhere, "dogs", "d.png"), encode(t, solid(2, 2, green), "png"))
+	write(t, filepath.Join(elsewhere, "dogs", "sub", "e.png"), encode(t, solid(2, 2, blue), "png"))
+	write(t, filepath.Join(elsewhere, "more", "f.png"), encode(t, solid(2, 2, blue), "png"))
+	for _, l := range []struct{ target, link string }{
+		{filepath.Join(elsewhere, "dogs"), filepath.Join(root, "dogs")},
+		{filepath.Join(elsewhere, "more", "f.png"), filepath.Join(root, "cats", "linked.png")},
+		{filepath.Join(elsewhere, "more"), filepath.Join(root, "cats", "more")},
+		{filepath.Join(root, "cats"), filepath.Join(root, "cats", "self")},
+	} {
+		if err := os.Symlink(l.target, l.link); err != nil {
+			t.Skipf("no symbolic links here: %v", err)
+		}
+	}
+	d, _, err := Load(root, Options{Height: 2, Width: 2, NoShuffle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rel []string
+	for _, f := range d.Files {
+		r, _ := filepath.Rel(root, f)
+		rel = append(rel, filepath.ToSlash(r))
+	}
+	if want := []string{"cats/a.png", "cats/linked.png", "dogs/d.png", "dogs/sub/e.png"}; !reflect.DeepEqual(rel, want) {
+		t.Errorf("files %q, want %q", rel, want)
+	}
+	if !reflect.DeepEqual(d.Labels, []int32{0, 0, 1, 1}) || d.Skipped != 2 {
+		t.Errorf("labels %v, skipped %d; want [0 0 1 1] and 2 (the two linked directories)", d.Labels, d.Skipped)
+	}
+	x := &tensor.Tensor{}
+	if err := d.Gather(x, []int{1, 2}); err != nil || x.Data[0] != 0 || x.Data[2] != 1 || x.Data[12] != 0 || x.Data[13] != 1 {
+		t.Errorf("gathered %v, %v; want blue then green", x.Data, err)
+	}
+}
+
 // TestLoadResizes checks a gradient through Gather against
 // preprocessing's ImageToArray and Resize, in grayscale and with Keras's
 // 0–255 values.
@@ -150,7 +197,7 @@ func TestLoadResizes(t *testing.T) {
 		}
 	}
 	write(t, filepath.Join(root, "only", "g.png"), encode(t, img, "png"))
-	d, _, err := Load(root, Options{Height: 5, Width: 4, ColorMode: Grayscale, Rescale: 1})
+	d, _, err := Load(root, Options{Height: 5, Width: 4, ColorMode: Grayscale, Rescale: 1, ClassNames: []string{"only"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,6 +303,17 @@ func TestLoadErrors(t *testing.T) {
 			write(t, filepath.Join(root, "a.png"), encode(t, solid(2, 2, red), "png"))
 			return root
 		}, Options{}, "has no subdirectories: put each class's images in a folder of its own"},
+		{"one class folder", func(t *testing.T) string {
+			root := t.TempDir()
+			write(t, filepath.Join(root, "only", "a.png"), encode(t, solid(2, 2, red), "png"))
+			write(t, filepath.Join(root, "notes.txt"), []byte("a file is not a class"))
+			return root
+		}, Options{}, `%ROOT% has 1 class folder ["only"], want at least 2: put each class's images in a folder of its own`},
+		{"one class folder, empty ClassNames", func(t *testing.T) string {
+			root := t.TempDir()
+			write(t, filepath.Join(root, "only", "a.png"), encode(t, solid(2, 2, red), "png"))
+			return root
+		}, Options{ClassNames: []string{}}, `has 1 class folder ["only"], want at least 2`},
 		{"empty class folder", func(t *testing.T) string {
 			root := tree(t)
 			write(t, filepath.Join(root, "birds", "readme.txt"), []byte("soon"))
@@ -300,7 +358,7 @@ func TestLoadErrors(t *testing.T) {
 	root := t.TempDir()
 	full := encode(t, solid(20, 20, red), "png")
 	write(t, filepath.Join(root, "c", "cut.png"), full[:len(full)-30])
-	d, _, err := Load(root, Options{Height: 2, Width: 2})
+	d, _, err := Load(root, Options{Height: 2, Width: 2, ClassNames: []string{"c"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -226,6 +226,9 @@ func read(r io.Reader, path string, s *spec) (*Dataset, error) {
 				return nil, fail(line, "feature %d (%s) is %q, want a finite number", j+1, s.featureNames[j], v)
 			}
 			row[j] = float32(x)
+			if math.IsInf(float64(row[j]), 0) {
+				return nil, fail(line, "feature %d (%s) is %q, outside float32's range (±%g)", j+1, s.featureNames[j], v, float32(math.MaxFloat32))
+			}
 		}
 		c, err := strconv.Atoi(fields[nf])
 		if err != nil || c < 0 || c >= len(s.classes) {

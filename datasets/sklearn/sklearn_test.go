@@ -119,6 +119,8 @@ func TestLoadErrors(t *testing.T) {
 		{"fields", mutate(func(l []string) []string { l[7] = "5.0,3.0,1.4,0"; return l }), "iris.csv:8: 4 fields, want 4 features and a class"},
 		{"number", mutate(func(l []string) []string { l[3] = "5.0,x,1.4,0.2,0"; return l }), `iris.csv:4: feature 2 (sepal width (cm)) is "x", want a finite number`},
 		{"infinity", mutate(func(l []string) []string { l[3] = "5.0,1e999,1.4,0.2,0"; return l }), `feature 2 (sepal width (cm)) is "1e999"`},
+		{"beyond float32", mutate(func(l []string) []string { l[3] = "5.0,3.0,1e39,0.2,0"; return l }), `iris.csv:4: feature 3 (petal length (cm)) is "1e39", outside float32's range (±3.4028235e+38)`},
+		{"below float32", mutate(func(l []string) []string { l[5] = "-3.5e38,3.0,1.4,0.2,0"; return l }), `iris.csv:6: feature 1 (sepal length (cm)) is "-3.5e38", outside float32's range`},
 		{"class", mutate(func(l []string) []string { l[9] = "5.0,3.0,1.4,0.2,3"; return l }), `iris.csv:10: class "3", want 0 to 2`},
 		{"short", good[:100], "iris.csv:100: 99 examples, want 150"},
 		{"long", append(append([]string(nil), good...), "5.0,3.0,1.4,0.2,0"), "iris.csv:152: more than the 150 examples"},

@@ -14,7 +14,9 @@
 // none does. A column where some values are numbers and others are not is
 // an error naming the first value that disagrees, its line and column, and
 // the line of a value of the other kind: declare the column's kind, or
-// list the odd value among the missing-value markers.
+// list the odd value among the missing-value markers. A number in a
+// numeric column must lie within float32's range (±3.4028235e+38), the
+// precision models compute in: 1e39 is an error naming it.
 //
 // Missing values are the fields equal, once surrounding spaces are
 // trimmed, to one of Options.MissingValues (by default "", "NA" and "?").

@@ -231,9 +231,6 @@ func (b *builder) declare(line int) error {
 func (b *builder) columns(fields []string, line int) error {
 	seen := make(map[string]int, len(fields))
 	for i, f := range fields {
-		if i == 0 {
-			f = strings.TrimPrefix(f, "\uFEFF") // a UTF-8 byte-order mark
-		}
 		if !utf8.ValidString(f) {
 			return b.fail(line, i, "the header's name is not valid UTF-8")
 		}
@@ -304,6 +301,11 @@ func (b *builder) cell(c *colState, i int, v string, line int) error {
 	}
 	num, err := strconv.ParseFloat(v, 64)
 	isNum := err == nil && !math.IsInf(num, 0) && !math.IsNaN(num)
+	// A number too large for float32 (1e39, or 1e999 beyond even
+	// float64) is still a number, for the kind, but an error in a numeric
+	// column: the model's features and targets are float32.
+	tooLarge := isNum && math.IsInf(float64(float32(num)), 0) || errors.Is(err, strconv.ErrRange) && math.IsInf(num, 0)
+	isNum = isNum || tooLarge
 	if c.Kind == Auto {
 		// The first value present decides; the missing ones before it
 		// are NaN, or code −1 once converted.
@@ -326,6 +328,9 @@ func (b *builder) cell(c *colState, i int, v string, line int) error {
 				return b.fail(line, i, "%q is not a number (the column is declared Numeric)", v)
 			}
 			return b.fail(line, i, "%q is not a number, but %q on line %d is: declare the column Categorical in Options.Kinds, or list %q in Options.MissingValues", v, c.firstText, c.firstLine, v)
+		}
+		if tooLarge {
+			return b.fail(line, i, "%q is outside float32's range (±%g), which numeric columns are computed in", v, float32(math.MaxFloat32))
 		}
 		c.Numbers = append(c.Numbers, num)
 	case Categorical:

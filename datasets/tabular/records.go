@@ -22,9 +22,19 @@ type records struct {
 	fields []string // reused between records
 }
 
+// newRecords returns the records of r, skipping a UTF-8 byte-order mark
+// at its start (Excel's "CSV UTF-8" writes one) before any field is split,
+// so that a quoted first field is read as quoted.
 func newRecords(r io.Reader, comma byte, maxBytes, maxFields int) *records {
-	return &records{br: bufio.NewReaderSize(r, 64<<10), comma: comma, maxBytes: maxBytes, maxFields: maxFields, line: 1}
+	br := bufio.NewReaderSize(r, 64<<10)
+	if b, err := br.Peek(len(bom)); err == nil && string(b) == bom {
+		br.Discard(len(bom))
+	}
+	return &records{br: br, comma: comma, maxBytes: maxBytes, maxFields: maxFields, line: 1}
 }
+
+// bom is the UTF-8 encoding of U+FEFF, the byte-order mark.
+const bom = "\uFEFF"
 
 // next returns the next record's fields (valid until the following call)
 // and the line it starts on, skipping blank lines; io.EOF after the last.

@@ -39,8 +39,9 @@ type Column struct {
 	Name string
 	// Kind is Numeric or Categorical.
 	Kind Kind
-	// Numbers holds a numeric column's values, one per row, NaN where the
-	// value is missing; nil for a categorical column.
+	// Numbers holds a numeric column's values, one per row, each within
+	// float32's range, NaN where the value is missing; nil for a
+	// categorical column.
 	Numbers []float64
 	// Codes holds a categorical column's values as indices into Levels,
 	// one per row, −1 where the value is missing; nil for a numeric

@@ -94,6 +94,13 @@ func TestReadCSVOptions(t *testing.T) {
 		t.Errorf("a %+v, b %+v", a, b)
 	}
 
+	// float32's extremes are numbers; a declared categorical column holds
+	// any text.
+	tab2 := read(t, "n,c\n3.4028235e38,1e39\n-3.4028235e38,1e999\n1e-999,x\n", Options{Kinds: map[string]Kind{"c": Categorical}})
+	if n, c := tab2.Columns[0], tab2.Columns[1]; !reflect.DeepEqual(n.Numbers, []float64{3.4028235e38, -3.4028235e38, 0}) || !reflect.DeepEqual(c.Levels, []string{"1e39", "1e999", "x"}) {
+		t.Errorf("n %+v, c %+v", n, c)
+	}
+
 	sub, err := tab.Take([]int{1, 1, 0})
 	if err != nil {
 		t.Fatal(err)
@@ -105,6 +112,33 @@ func TestReadCSVOptions(t *testing.T) {
 	}
 	if _, err := tab.Take([]int{2}); err == nil {
 		t.Error("Take out of range accepted")
+	}
+}
+
+// TestReadCSVByteOrderMark reads what Excel's "CSV UTF-8" writes: a
+// byte-order mark before a quoted first name, which must lose its quotes
+// as the other names do, in ReadCSV and ReadHeader alike; a mark anywhere
+// else is data.
+func TestReadCSVByteOrderMark(t *testing.T) {
+	text := "\uFEFF\"a, first\",\"b\",\"y\"\n1,2,x\n3,4,\"\uFEFFy\"\n"
+	want := []string{"a, first", "b", "y"}
+	tab := read(t, text, Options{})
+	if got := tab.Names(); !reflect.DeepEqual(got, want) {
+		t.Errorf("ReadCSV names %q, want %q", got, want)
+	}
+	if a, _ := tab.Column("a, first"); a == nil || a.Kind != Numeric || !reflect.DeepEqual(a.Numbers, []float64{1, 3}) {
+		t.Errorf("column a, first: %+v", a)
+	}
+	if y, _ := tab.Column("y"); y == nil || !reflect.DeepEqual(y.Levels, []string{"x", "\uFEFFy"}) {
+		t.Errorf("column y: %+v", y)
+	}
+	got, err := ReadHeader(strings.NewReader(text), "t.csv", Options{})
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("ReadHeader = %q, %v; want %q", got, err, want)
+	}
+	// A file that is only a mark is empty.
+	if _, err := ReadCSV(strings.NewReader("\uFEFF"), "t.csv", Options{}); err == nil || !strings.Contains(err.Error(), "t.csv: empty file") {
+		t.Errorf("a lone byte-order mark: %v", err)
 	}
 }
 
@@ -126,6 +160,11 @@ func TestReadCSVErrors(t *testing.T) {
 		{"text in an inferred numeric column", "id,Age\n1,42\n2,41\n3,unknown\n", Options{}, 4, 2, `t.csv:4: column 2 "Age": "unknown" is not a number, but "42" on line 2 is: declare the column Categorical`},
 		{"number in an inferred categorical column", "Size\nS\nM\n10\n", Options{}, 4, 1, `t.csv:4: column 1 "Size": "10" is a number, but "S" on line 2 is not`},
 		{"infinity", "x\n1\ninf\n", Options{}, 3, 1, `column 1 "x": "inf" is not a number`},
+		{"NaN", "x1,y\n0,a\nNaN,b\n", Options{}, 3, 1, `t.csv:3: column 1 "x1": "NaN" is not a number, but "0" on line 2 is`},
+		{"beyond float32", "x\n1\n1e39\n", Options{}, 3, 1, `t.csv:3: column 1 "x": "1e39" is outside float32's range (±3.4028235e+38)`},
+		{"beyond float64", "y,x\na,1e999\nb,2\n", Options{}, 2, 2, `t.csv:2: column 2 "x": "1e999" is outside float32's range`},
+		{"beyond float32, declared", "x\n-3.5e38\n", Options{Kinds: map[string]Kind{"x": Numeric}}, 2, 1, `"-3.5e38" is outside float32's range`},
+		{"large number in a categorical column", "c\nS\n1e39\n", Options{}, 3, 1, `"1e39" is a number, but "S" on line 2 is not`},
 		{"missing value", "a,b\n1,2\n3,NA\n", Options{}, 3, 2, `t.csv:3: column 2 "b": missing value "NA" (set Options.Missing to MissingKeep`},
 		{"empty value", "a,b\n1,\n", Options{}, 2, 2, `t.csv:2: column 2 "b": missing value ""`},
 		{"question mark", "a,b\n1, ?\n", Options{}, 2, 2, `missing value "?"`},
