@@ -191,6 +191,12 @@ type fitRun struct {
 	values  []progbar.Value // the progress bar's figures
 }
 
+// MaxTrainingBytes bounds the activations of one training batch, counted
+// at three times the layers' outputs as float32s (the outputs, their
+// gradients and what backward keeps): Fit refuses a batch size that would
+// need more, and saving.LoadCheckpoint a checkpoint that would.
+const MaxTrainingBytes = 4 << 30
+
 // newFitRun checks Fit's arguments and splits off the validation data.
 func (m *Model) newFitRun(train datasets.Dataset, opts FitOptions) (*fitRun, error) {
 	if m.loss == nil {
@@ -205,6 +211,10 @@ func (m *Model) newFitRun(train datasets.Dataset, opts FitOptions) (*fitRun, err
 	}
 	if err := m.ensureBuilt(train.ExampleShape()); err != nil {
 		return nil, err
+	}
+	if b := min(opts.BatchSize, train.Len()); 3*4*int64(b)*m.activations > MaxTrainingBytes {
+		return nil, fmt.Errorf("tailor: Fit: a batch of %d examples needs %d MiB for training (three times the layers' outputs: the outputs, their gradients and what backward keeps), more than MaxTrainingBytes (%d MiB): use a smaller BatchSize or smaller inputs",
+			b, 3*4*int64(b)*m.activations>>20, MaxTrainingBytes>>20)
 	}
 	r := &fitRun{m: m, train: train, n: train.Len(), val: opts.ValidationData, opts: opts}
 	if opts.ValidationSplit != 0 {

@@ -370,6 +370,15 @@ func TestFitErrors(t *testing.T) {
 		{"split leaves nothing", built, x, y, tailor.FitOptions{ValidationSplit: 0.95}, "leaves one side empty"},
 		{"split and validation data", built, x, y, tailor.FitOptions{ValidationSplit: 0.2, ValidationData: ds(t, x, y)}, "exclusive"},
 		{"bad validation labels", built, x, y, tailor.FitOptions{ValidationData: ds(t, x, badLabel)}, "validation data: sparse_categorical_crossentropy"},
+		{"batch over MaxTrainingBytes", func() *tailor.Model {
+			// 4096 maps of 64×64 an example: 64 MiB of outputs, 192 MiB to
+			// train, so 22 examples fit in 4 GiB and a batch of 32 does not.
+			m := tailor.Sequential(layers.Conv2D(4096, [2]int{1, 1}), layers.MaxPooling2D([2]int{64, 64}), layers.Flatten(), layers.Dense(3, "softmax"))
+			if err := m.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy()); err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}, tensor.New(40, 64, 64, 1), tensor.New(40), tailor.FitOptions{BatchSize: 32}, "a batch of 32 examples needs 6147 MiB for training"},
 		{"no layers", func() *tailor.Model {
 			m := tailor.Sequential()
 			if err := m.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy()); err != nil {

@@ -68,8 +68,9 @@ const (
 	// batch of a checkpoint's batch size, counted at three times the
 	// layers' outputs (the forward outputs, the input gradients and what
 	// backward keeps): LoadCheckpoint refuses a checkpoint over it.
-	// models.Best at its batch of 64 takes 150 MB.
-	MaxTrainingActivationBytes = 4 << 30
+	// models.Best at its batch of 64 takes 150 MB. It is the limit Fit
+	// applies.
+	MaxTrainingActivationBytes = tailor.MaxTrainingBytes
 )
 
 // Meta is what a model file records besides the model itself: what the
