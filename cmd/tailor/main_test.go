@@ -41,6 +41,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"train", "--train-limit", "-5"}, 2, "must not be negative"},
 		{[]string{"train", "--validation-split", "1"}, 2, "--validation-split 1: want a fraction in [0, 1)"},
 		{[]string{"train", "--overwrite"}, 2, "--overwrite applies to a new run's --checkpoint-dir DIR"},
+		{[]string{"train", "--checkpoint-every", "5"}, 2, "--checkpoint-every applies with --checkpoint-dir DIR or --resume DIR"},
 		{[]string{"train", "--resume", "d", "--model", "cnn"}, 2, "--model with --resume: a resumed run keeps the settings it started with"},
 		{[]string{"tutorial", "--epochs", "0"}, 2, "tailor tutorial: --epochs 0: want at least 1"},
 		{[]string{"predict", "m.tailor", "--top", "0", "a.png"}, 2, "tailor predict: --top 0: want at least 1"},

@@ -164,6 +164,8 @@ func parseTrainFlags(e *env, args []string) (*trainFlags, error) {
 		return nil, usageError(fs, fmt.Sprintf("--resume %s and --checkpoint-dir %s: a resumed run keeps its checkpoint where it was", f.resume, f.ckptDir))
 	case f.overwrite && (f.ckptDir == "" || f.resume != ""):
 		return nil, usageError(fs, "--overwrite applies to a new run's --checkpoint-dir DIR")
+	case f.every > 0 && f.ckptDir == "" && f.resume == "":
+		return nil, usageError(fs, "--checkpoint-every applies with --checkpoint-dir DIR or --resume DIR")
 	}
 	switch layers.DType(f.dtype) {
 	case "", layers.Float32, layers.MixedBFloat16, layers.Auto:
