@@ -17,7 +17,7 @@
 //	GET  /v2/models/{name}[/versions/{v}]   model metadata: the input "input", FP32 [-1, 28, 28]; the output "probabilities", FP32 [-1, 10]
 //	GET  /v2/models/{name}[/versions/{v}]/ready
 //	POST /v2/models/{name}[/versions/{v}]/infer
-//	POST /v1/models/{name}:classify         a PNG or JPEG (multipart or raw body): top classes, the distribution, the 28×28 input
+//	POST /v1/models/{name}:classify         a PNG or JPEG (multipart or raw body): top classes, the distribution, the input the model received
 //	GET  /v1/models                         the models, for the page
 //	GET  /v1/models/{name}/card             the model card: summary, settings, test metrics, figure links
 //	GET  /v1/models/{name}/figures/{f}.svg  the card's figures
@@ -30,6 +30,15 @@
 // Preprocessing.Rescale exactly as tensor.FromUint8 does), shaped [N, 28,
 // 28] for the Fashion-MNIST models, its data a flat (or nested) row-major
 // array. The response's output "probabilities" is FP32 [N, 10].
+//
+// Classify prepares an upload as tailor predict prepares an image file.
+// For a model trained on an image folder (Meta.Preprocessing.ColorMode
+// set) that is package imagefolder's preparation of its training images:
+// converted to the colour mode, resized to the model's height and width
+// with the saved interpolation, rescaled; the invert parameter does not
+// apply (it is a 400). For the others it is Fashion-MNIST's (package
+// preprocessing): gray, padded to a square, shrunk, and inverted when its
+// polarity is not the model's (invert=auto|never|always).
 //
 // # Errors and limits
 //

@@ -143,7 +143,8 @@ type served struct {
 	classNames    []string
 	rescale       float64
 	polarity      string
-	batcher       *batcher // nil when batching is off
+	folder        *saving.Preprocessing // an image folder's preprocessing; nil for other models
+	batcher       *batcher              // nil when batching is off
 	card          *card
 }
 
@@ -209,6 +210,12 @@ func (s *Server) prepare(m Model) (*served, error) {
 		sm.rescale = p.Rescale
 		if p.Polarity != "" {
 			sm.polarity = p.Polarity
+		}
+		if p.ColorMode != "" {
+			if len(in) != 3 || in[2] != 1 && in[2] != 3 {
+				return nil, fmt.Errorf("serve: model %q: preprocessing color_mode %q needs inputs of (height, width, 1 or 3); the model's are %v", m.Name, p.ColorMode, in)
+			}
+			sm.folder, sm.polarity = p, ""
 		}
 	}
 	sm.classNames = m.Meta.ClassNames

@@ -64,7 +64,7 @@ function show(res, source) {
   const best = res.top[0];
   $('top-name').textContent = best.name;
   $('top-prob').textContent = percent(best.probability);
-  $('source').textContent = `${source}, seen by ${res.model_name} as ${res.input.width}×${res.input.height} gray levels`;
+  $('source').textContent = `${source}, seen by ${res.model_name} as ${res.input.width}×${res.input.height} ${res.input.channels === 3 ? 'RGB pixels' : 'gray levels'}`;
   const bars = $('bars');
   bars.replaceChildren();
   res.probabilities.forEach((p, i) => {
