@@ -75,6 +75,9 @@ func (s *Server) handleClassify(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return notFound("no model %q: this server has %s", name, s.names())
 	}
+	if m.tabular != nil {
+		return badRequest("model %q was trained on a table: classify takes images; send the features its saved preprocessing makes of a row (FP32) to POST /v2/models/%s/infer", name, name)
+	}
 	if !m.classifies() {
 		return badRequest("model %q takes inputs of shape %v: classify handles gray images (height, width) and the models trained on an image folder", name, m.sig.input)
 	}
@@ -90,10 +93,11 @@ func (s *Server) handleClassify(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	probs, err := s.predict(r.Context(), m, x.Data, 1)
+	out, err := s.predict(r.Context(), m, x.Data, 1)
 	if err != nil {
 		return err
 	}
+	probs := classProbabilities(out, len(m.classNames))
 	in, err := pictureOf(x, m.rescale)
 	if err != nil {
 		return err
@@ -277,6 +281,16 @@ func pictureOf(x *tensor.Tensor, rescale float64) (inputImage, error) {
 		return inputImage{}, err
 	}
 	return inputImage{Height: h, Width: w, Channels: c, Pixels: px, PNG: "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())}, nil
+}
+
+// classProbabilities returns an example's output as the probability of
+// each class: 1 − p and p for a sigmoid's single output p, as tailor
+// predict reads it.
+func classProbabilities(out []float32, classes int) []float32 {
+	if len(out) == 1 && classes == 2 {
+		return []float32{1 - out[0], out[0]}
+	}
+	return out
 }
 
 // topClasses returns the k most probable classes (at least one), most

@@ -31,6 +31,14 @@
 // 28] for the Fashion-MNIST models, its data a flat (or nested) row-major
 // array. The response's output "probabilities" is FP32 [N, 10].
 //
+// A model trained on a table (Meta.Tabular set) takes FP32 [N, F] only:
+// the F features its saved preprocessing makes of a row (encoded and
+// scaled), which the server does not apply (tailor predict --csv does);
+// its metadata lists them as feature_names, without uint8_rescale and
+// polarity, and UINT8 inputs and classify are 400s. A model with one
+// sigmoid output and two class names outputs [N, 1], the probability of
+// the second class; classify shows both.
+//
 // Classify prepares an upload as tailor predict prepares an image file.
 // For a model trained on an image folder (Meta.Preprocessing.ColorMode
 // set) that is package imagefolder's preparation of its training images:

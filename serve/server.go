@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/datasets/fashionmnist"
+	"github.com/tailor-ml/tailor/preprocessing"
 	"github.com/tailor-ml/tailor/report"
 	"github.com/tailor-ml/tailor/saving"
 	"github.com/tailor-ml/tailor/tensor"
@@ -143,8 +144,9 @@ type served struct {
 	classNames    []string
 	rescale       float64
 	polarity      string
-	folder        *saving.Preprocessing // an image folder's preprocessing; nil for other models
-	batcher       *batcher              // nil when batching is off
+	folder        *saving.Preprocessing   // an image folder's preprocessing; nil for other models
+	tabular       *preprocessing.Pipeline // a tabular model's saved preprocessing; nil for image models
+	batcher       *batcher                // nil when batching is off
 	card          *card
 }
 
@@ -218,21 +220,29 @@ func (s *Server) prepare(m Model) (*served, error) {
 			sm.folder, sm.polarity = p, ""
 		}
 	}
+	if m.Meta.Tabular != nil {
+		sm.tabular, sm.polarity = m.Meta.Tabular, ""
+	}
 	sm.classNames = m.Meta.ClassNames
 	if len(sm.classNames) == 0 && out[0] == fashionmnist.NumClasses {
 		sm.classNames = fashionmnist.ClassNames()
 	}
-	if len(sm.classNames) != out[0] {
+	binary := out[0] == 1 && len(sm.classNames) == 2 // a sigmoid's probability of class 1
+	if len(sm.classNames) != out[0] && !binary {
 		sm.classNames = make([]string, out[0])
 		for i := range sm.classNames {
 			sm.classNames[i] = strconv.Itoa(i)
 		}
 	}
-	table, err := uint8Table(float32(sm.rescale))
-	if err != nil {
-		return nil, fmt.Errorf("serve: model %q: %w", m.Name, err)
+	sm.sig = signature{input: in, output: out, maxExamples: s.opts.MaxExamples}
+	if sm.tabular == nil {
+		table, err := uint8Table(float32(sm.rescale))
+		if err != nil {
+			return nil, fmt.Errorf("serve: model %q: %w", m.Name, err)
+		}
+		sm.sig.uint8Table = table
 	}
-	sm.sig = signature{input: in, output: out, maxExamples: s.opts.MaxExamples, uint8Table: table}
+	var err error
 	if sm.card, err = newCard(sm, m.Meta, m.Card); err != nil {
 		return nil, fmt.Errorf("serve: model %q: %w", m.Name, err)
 	}

@@ -173,7 +173,7 @@ async function renderCard(model) {
   const acc = document.createElement('p');
   acc.className = 'accuracy';
   acc.textContent = c.test
-    ? `Test accuracy ${c.test.accuracy.toFixed(4)} on ${c.test.examples.toLocaleString('en-US')} ${c.test.split} images (loss ${c.test.loss.toFixed(4)})`
+    ? `Test accuracy ${c.test.accuracy.toFixed(4)} on ${c.test.examples.toLocaleString('en-US')} ${c.test.split} examples (loss ${c.test.loss.toFixed(4)})`
     : 'Test accuracy: not measured (no test set was found when the server started)';
   el.append(h, acc);
   if (c.settings.length > 0 || c.epochs > 0) {
