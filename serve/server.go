@@ -48,9 +48,12 @@ type Model struct {
 // Options are the server's limits and batching; the zero value of each
 // field means its default.
 type Options struct {
-	// MaxBatch is the most examples in one forward pass of gathered
-	// requests (default 32); 1 turns batching off, so that each request
-	// runs its own forward pass.
+	// MaxBatch is the most examples in one batch of gathered requests
+	// (default 32); 1 turns batching off, so that each request runs its
+	// own forward pass. Forward passes are of at most 256 examples
+	// (saving.DefaultInferenceBatch), a batch or request of more running
+	// in several; New refuses a MaxBatch or MaxExamples whose pass would
+	// exceed the model's tailor.MaxInferenceBytes.
 	MaxBatch int
 	// MaxWait is how long the first request of a batch waits for others
 	// (default 2 ms); negative means not at all: a batch is what is
@@ -246,6 +249,9 @@ func (s *Server) prepare(m Model) (*served, error) {
 	if sm.card, err = newCard(sm, m.Meta, m.Card); err != nil {
 		return nil, fmt.Errorf("serve: model %q: %w", m.Name, err)
 	}
+	if err := s.checkBudget(m.Model); err != nil {
+		return nil, fmt.Errorf("serve: model %q: %w", m.Name, err)
+	}
 	// Warm up: one forward pass of a blank example, so that the first
 	// request does not pay for the workspace, and so that the workspace
 	// forgets whatever input it last read (a model scored on a test set
@@ -264,6 +270,29 @@ func (s *Server) prepare(m Model) (*served, error) {
 	s.metrics.info.WithLabelValues(m.Name, m.Version, shapeLabel(in), shapeLabel(out), strconv.Itoa(out[0])).Set(1)
 	s.metrics.params.WithLabelValues(m.Name).Set(float64(trainable + frozen))
 	return sm, nil
+}
+
+// checkBudget refuses options under which a forward pass would exceed the
+// model's inference budget, as Predict would at the first such request:
+// a pass is of min(n, saving.DefaultInferenceBatch) examples for a request
+// or batch of n, each needing 4 bytes for every value the layers output,
+// within tailor.MaxInferenceBytes. A model file that loads always fits.
+func (s *Server) checkBudget(m *tailor.Model) error {
+	var perExample int64 // values the layers output for one example
+	for i := range m.Layers() {
+		perExample += int64(m.LayerOutputShape(i).Size())
+	}
+	most := tailor.MaxInferenceBytes / (4 * max(perExample, 1)) // examples in one pass
+	for _, o := range []struct {
+		option, flag string
+		n            int
+	}{{"MaxExamples", "--max-examples", s.opts.MaxExamples}, {"MaxBatch", "--max-batch", s.opts.MaxBatch}} {
+		if n := int64(min(o.n, saving.DefaultInferenceBatch)); n > most {
+			return fmt.Errorf("Options.%s (tailor serve %s) is %d, but a forward pass of %d examples would need %d MiB for the layers' outputs, more than tailor.MaxInferenceBytes (%d MiB): use at most %d",
+				o.option, o.flag, o.n, n, n*4*perExample>>20, tailor.MaxInferenceBytes>>20, most)
+		}
+	}
+	return nil
 }
 
 // uint8Table maps each byte to the model input tensor.FromUint8 makes of
@@ -435,6 +464,11 @@ func (s *Server) predict(ctx context.Context, m *served, x []float32, n int) ([]
 	return out, nil
 }
 
+// forwardOptions are the server's forward passes' options: Predict's
+// default batch, which a loaded model always fits (the outputs do not
+// depend on it).
+var forwardOptions = tailor.PredictOptions{BatchSize: saving.DefaultInferenceBatch}
+
 func (s *Server) forward(ctx context.Context, m *served, x []float32, n int) ([]float32, error) {
 	if m.batcher != nil && n <= s.opts.MaxBatch {
 		return m.batcher.predict(ctx, x, n)
@@ -445,7 +479,7 @@ func (s *Server) forward(ctx context.Context, m *served, x []float32, n int) ([]
 	}
 	var out tensor.Tensor
 	start := time.Now()
-	if err := m.model.PredictInto(ctx, &out, t, tailor.PredictOptions{BatchSize: max(n, 1)}); err != nil {
+	if err := m.model.PredictInto(ctx, &out, t, forwardOptions); err != nil {
 		return nil, err
 	}
 	s.observeForward(m.Name, n, time.Since(start).Seconds())

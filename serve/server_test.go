@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/activations"
+	"github.com/tailor-ml/tailor/layers"
 	"github.com/tailor-ml/tailor/preprocessing"
 	"github.com/tailor-ml/tailor/tensor"
 )
@@ -496,4 +498,70 @@ func TestOptionsAndNames(t *testing.T) {
 	if got := strconv.Itoa(len(s.order)); got != "1" {
 		t.Errorf("%s models", got)
 	}
+}
+
+// TestForwardBatches sends one request of more examples than a forward
+// pass of the model's inference budget holds (8192 examples of 33,001
+// activations need more than tailor.MaxInferenceBytes at once): the server
+// runs it in passes of Predict's default batch, with batching on and off,
+// and each output is the bits Predict gives the example alone.
+func TestForwardBatches(t *testing.T) {
+	const n = 8192
+	m := tailor.Sequential(layers.Dense(33000, activations.Linear), layers.Dense(1, activations.Sigmoid))
+	if err := m.SetSeed(5); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Build(1); err != nil {
+		t.Fatal(err)
+	}
+	x := &tensor.Tensor{Shape: tensor.Shape{n, 1}, Data: make([]float32, n)}
+	for i := range x.Data {
+		x.Data[i] = float32(i%97)/48 - 1
+	}
+	want, err := m.Predict(context.Background(), x, tailor.PredictOptions{BatchSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := json.Marshal(map[string]any{"inputs": []map[string]any{{"name": "input", "shape": []int{n, 1}, "datatype": "FP32", "data": x.Data}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, opts := range []Options{{MaxBatch: 1, MaxExamples: n}, {MaxBatch: n, MaxExamples: n}} {
+		_, ts := newServer(t, []Model{{Name: "wide", Model: m}}, opts)
+		code, b := do(t, "POST", ts.URL+"/v2/models/wide/infer", "application/json", body)
+		var res inferResponse
+		if err := json.Unmarshal(b, &res); err != nil || code != 200 || len(res.Outputs) != 1 {
+			t.Fatalf("max batch %d: status %d: %s", opts.MaxBatch, code, truncate(b))
+		}
+		if !slices.Equal(res.Outputs[0].Data, want.Data) {
+			t.Errorf("max batch %d: outputs differ from Predict's one example at a time", opts.MaxBatch)
+		}
+	}
+}
+
+// TestBudgetOptions checks that New refuses limits whose forward pass a
+// model's inference budget cannot hold (256 examples of 1.1 million
+// activations need 1074 MiB), naming the option and its flag.
+func TestBudgetOptions(t *testing.T) {
+	m := tailor.Sequential(layers.Dense(1_100_000, activations.Linear), layers.Dense(1, activations.Sigmoid))
+	if err := m.Build(1); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		opts Options
+		says string
+	}{
+		{Options{}, "Options.MaxExamples (tailor serve --max-examples) is 256, but a forward pass of 256 examples would need 1074 MiB"},
+		{Options{MaxExamples: 200, MaxBatch: 250}, "Options.MaxBatch (tailor serve --max-batch) is 250"},
+	} {
+		_, err := New([]Model{{Name: "huge", Model: m}}, tc.opts)
+		if err == nil || !strings.Contains(err.Error(), tc.says) || !strings.Contains(err.Error(), "use at most 244") {
+			t.Errorf("New with %+v: %v, want an error saying %q and the most that fit", tc.opts, err, tc.says)
+		}
+	}
+	s, err := New([]Model{{Name: "huge", Model: m}}, Options{MaxExamples: 200, MaxBatch: 200})
+	if err != nil {
+		t.Fatalf("New with limits that fit: %v", err)
+	}
+	s.Close()
 }
