@@ -28,8 +28,10 @@
 // (already scaled, as the model's training images were) or UINT8 (raw
 // pixels 0–255, which the server multiplies by the model's
 // Preprocessing.Rescale exactly as tensor.FromUint8 does), shaped [N, 28,
-// 28] for the Fashion-MNIST models, its data a flat (or nested) row-major
-// array. The response's output "probabilities" is FP32 [N, 10].
+// 28] for the Fashion-MNIST models, its data a flat or nested row-major
+// array (nested arrays must each have the length of their dimension of
+// the shape, or hold all the values of the dimensions below). The
+// response's output "probabilities" is FP32 [N, 10].
 //
 // A model trained on a table (Meta.Tabular set) takes FP32 [N, F] only:
 // the F features its saved preprocessing makes of a row (encoded and

@@ -167,6 +167,20 @@ func TestClassifyPreparesAsPredict(t *testing.T) {
 	}
 }
 
+// ragged returns an example as rows of zeros, nested as [[row, ...]]:
+// rows rows of width values, but row row of short values (none when row
+// is -1).
+func ragged(rows, width, row, short int) [][][]int {
+	x := make([][]int, rows)
+	for i := range x {
+		x[i] = make([]int, width)
+	}
+	if row >= 0 {
+		x[row] = x[row][:short]
+	}
+	return [][][]int{x}
+}
+
 func gifImage(t testing.TB) []byte {
 	t.Helper()
 	var buf bytes.Buffer
@@ -259,6 +273,10 @@ func TestMalformedRequests(t *testing.T) {
 		{"UINT8 too large", "POST", infer, json, one(in("input", "UINT8", []int{1, 28, 28}, append([]int{256}, zeros(783)...))), 400, "data[0]: 256 is not a UINT8"},
 		{"UINT8 fraction", "POST", infer, json, []byte(`{"inputs":[{"name":"input","datatype":"UINT8","shape":[1,28,28],"data":[0,1.5` + strings.Repeat(",0", 782) + `]}]}`), 400, "data[1]: 1.5 is not a UINT8"},
 		{"UINT8 negative", "POST", infer, json, one(in("input", "UINT8", []int{1, 28, 28}, append([]int{-3}, zeros(783)...))), 400, "data[0]: -3 is not a UINT8"},
+		{"ragged rows", "POST", infer, json, fp32(ragged(28, 28, 1, 27)), 400, "inputs[0].data[0][1]: 27 values; want 28"},
+		{"too few rows", "POST", infer, json, fp32(ragged(27, 28, -1, 0)), 400, "inputs[0].data[0]: 27 arrays; want 28"},
+		{"example as one row of too few", "POST", infer, json, fp32([][]int{zeros(28)}), 400, "inputs[0].data[0]: 28 values; want 784"},
+		{"numbers and arrays mixed", "POST", infer, json, fp32([]any{0, zeros(783)}), 400, "inputs[0].data: mixes numbers and arrays"},
 		{"data an object", "POST", infer, json, one(in("input", "FP32", []int{1, 28, 28}, map[string]int{"a": 1})), 400, "want an array of numbers"},
 		{"nested too deep", "POST", infer, json, fp32([][][][]int{{{{1}}}}), 400, "arrays nested 4 deep"},
 		{"wrong output", "POST", infer, json, []byte(`{"inputs":[{"name":"input","datatype":"FP32","shape":[1,28,28],"data":[]}],"outputs":[{"name":"logits"}]}`), 400, `outputs[0].name "logits"`},
@@ -564,4 +582,34 @@ func TestBudgetOptions(t *testing.T) {
 		t.Fatalf("New with limits that fit: %v", err)
 	}
 	s.Close()
+}
+
+// TestNestedData sends two examples flat, as one array per example and
+// nested as the shape: each gets the same outputs.
+func TestNestedData(t *testing.T) {
+	_, ts := newServer(t, []Model{untrained(t)}, Options{MaxBatch: 1})
+	flat := make([]int, 2*784)
+	for i := range flat {
+		flat[i] = i % 256
+	}
+	perExample := [][]int{flat[:784], flat[784:]}
+	nested := make([][][]int, 2)
+	for i := range nested {
+		for r := range 28 {
+			nested[i] = append(nested[i], flat[i*784+r*28:i*784+(r+1)*28])
+		}
+	}
+	var first []float32
+	for _, data := range []any{flat, perExample, nested} {
+		code, b := do(t, "POST", ts.URL+"/v2/models/mlp/infer", "application/json", inferBody(t, "UINT8", 2, data))
+		var res inferResponse
+		if err := json.Unmarshal(b, &res); err != nil || code != 200 || len(res.Outputs) != 1 {
+			t.Fatalf("data nested %T: status %d: %s", data, code, truncate(b))
+		}
+		if first == nil {
+			first = res.Outputs[0].Data
+		} else if !slices.Equal(res.Outputs[0].Data, first) {
+			t.Errorf("data nested %T: outputs differ from the flat data's", data)
+		}
+	}
 }

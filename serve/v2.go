@@ -113,7 +113,7 @@ func decodeInfer(body []byte, sig *signature) (*inferInput, error) {
 			return err
 		}
 	}
-	count, err := scanNumbers(in.Data, len(in.Shape), size, visit)
+	count, err := scanNumbers(in.Data, in.Shape, visit)
 	if err != nil {
 		if msg := err.Error(); strings.HasPrefix(msg, "data[") {
 			return nil, badRequest("inputs[0].%s", msg)
