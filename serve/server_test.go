@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -262,6 +263,7 @@ func TestMalformedRequests(t *testing.T) {
 		{"flat shape", "POST", infer, json, one(in("input", "FP32", []int{1, 784}, zeros(784))), 400, "want [N, 28, 28]"},
 		{"no examples", "POST", infer, json, one(in("input", "FP32", []int{0, 28, 28}, zeros(0))), 400, "N from 1 to 256"},
 		{"too many examples", "POST", infer, json, one(in("input", "UINT8", []int{257, 28, 28}, zeros(1))), 400, "N from 1 to 256"},
+		{"data far too short", "POST", infer, json, one(in("input", "UINT8", []int{256, 28, 28}, zeros(1))), 400, "inputs[0].data: 3 bytes hold at most 2 numbers; want an array of the 200704 of shape [256 28 28]"},
 		{"shape not numbers", "POST", infer, json, []byte(`{"inputs":[{"name":"input","datatype":"FP32","shape":"1,28,28","data":[]}]}`), 400, "inputs.shape is a JSON string; want an array"},
 		{"negative shape", "POST", infer, json, one(in("input", "FP32", []int{-1, 28, 28}, zeros(784))), 400, "inputs[0].shape [-1 28 28]"},
 		{"no data", "POST", infer, json, one(in("input", "FP32", []int{1, 28, 28}, nil)), 400, "inputs[0].data is missing"},
@@ -275,10 +277,10 @@ func TestMalformedRequests(t *testing.T) {
 		{"UINT8 negative", "POST", infer, json, one(in("input", "UINT8", []int{1, 28, 28}, append([]int{-3}, zeros(783)...))), 400, "data[0]: -3 is not a UINT8"},
 		{"ragged rows", "POST", infer, json, fp32(ragged(28, 28, 1, 27)), 400, "inputs[0].data[0][1]: 27 values; want 28"},
 		{"too few rows", "POST", infer, json, fp32(ragged(27, 28, -1, 0)), 400, "inputs[0].data[0]: 27 arrays; want 28"},
-		{"example as one row of too few", "POST", infer, json, fp32([][]int{zeros(28)}), 400, "inputs[0].data[0]: 28 values; want 784"},
+		{"example one value short", "POST", infer, json, fp32([][]int{zeros(783), zeros(1)}), 400, "inputs[0].data[0]: 783 values; want 784"},
 		{"numbers and arrays mixed", "POST", infer, json, fp32([]any{0, zeros(783)}), 400, "inputs[0].data: mixes numbers and arrays"},
-		{"data an object", "POST", infer, json, one(in("input", "FP32", []int{1, 28, 28}, map[string]int{"a": 1})), 400, "want an array of numbers"},
-		{"nested too deep", "POST", infer, json, fp32([][][][]int{{{{1}}}}), 400, "arrays nested 4 deep"},
+		{"data an object", "POST", infer, json, one(in("input", "FP32", []int{1, 28, 28}, map[string]int{"a": 1})), 400, "want an array of"},
+		{"nested too deep", "POST", infer, json, fp32([]any{[][][]int{{{1}}}, zeros(784)}), 400, "arrays nested 4 deep"},
 		{"wrong output", "POST", infer, json, []byte(`{"inputs":[{"name":"input","datatype":"FP32","shape":[1,28,28],"data":[]}],"outputs":[{"name":"logits"}]}`), 400, `outputs[0].name "logits"`},
 		{"binary extension", "POST", infer, json, nil, 400, "binary tensor data extension"},
 		{"oversized body", "POST", infer, json, bytes.Repeat([]byte(" "), 65<<10), 413, "the limit is 64 KiB"},
@@ -611,5 +613,24 @@ func TestNestedData(t *testing.T) {
 		} else if !slices.Equal(res.Outputs[0].Data, first) {
 			t.Errorf("data nested %T: outputs differ from the flat data's", data)
 		}
+	}
+}
+
+// TestShortDataAllocatesLittle sends a request declaring 256 examples of
+// 64×64×3 with one value: it must be refused before memory for the
+// 3 million values is allocated.
+func TestShortDataAllocatesLittle(t *testing.T) {
+	sig := &signature{input: tensor.Shape{64, 64, 3}, output: tensor.Shape{10}, maxExamples: 256}
+	body := []byte(`{"inputs":[{"name":"input","shape":[256,64,64,3],"datatype":"FP32","data":[0]}]}`)
+	var err error
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err = decodeInfer(body, sig)
+	runtime.ReadMemStats(&after)
+	if statusOf(err) != 400 || !strings.Contains(err.Error(), "want an array of the 3145728") {
+		t.Errorf("decodeInfer: %v, want a 400 saying the shape holds 3145728 values", err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 64<<10 {
+		t.Errorf("decodeInfer allocated %d bytes for a body of %d", n, len(body))
 	}
 }

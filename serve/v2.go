@@ -101,6 +101,11 @@ func decodeInfer(body []byte, sig *signature) (*inferInput, error) {
 	if len(in.Data) == 0 || string(in.Data) == "null" {
 		return nil, badRequest("inputs[0].data is missing: want %d numbers for shape %v", size, in.Shape)
 	}
+	// Each value takes at least two bytes, a digit and a separator: refuse
+	// before allocating for them data too short to hold them.
+	if most := len(in.Data)/2 + 1; size > most {
+		return nil, badRequest("inputs[0].data: %d bytes hold at most %d numbers; want an array of the %d of shape %v", len(in.Data), most, size, in.Shape)
+	}
 	x := make([]float32, size)
 	visit := func(i int, tok []byte) (err error) {
 		x[i], err = parseFP32(tok)
