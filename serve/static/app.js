@@ -172,8 +172,9 @@ async function renderCard(model) {
   h.textContent = `${c.name} (version ${c.version})`;
   const acc = document.createElement('p');
   acc.className = 'accuracy';
+  const fixed = (v) => (v === null ? 'not finite' : v.toFixed(4)); // the card writes NaN and ±Inf as null
   acc.textContent = c.test
-    ? `Test accuracy ${c.test.accuracy.toFixed(4)} on ${c.test.examples.toLocaleString('en-US')} ${c.test.split} examples (loss ${c.test.loss.toFixed(4)})`
+    ? `Test accuracy ${fixed(c.test.accuracy)} on ${c.test.examples.toLocaleString('en-US')} ${c.test.split} examples (loss ${fixed(c.test.loss)})`
     : 'Test accuracy: not measured (no test set was found when the server started)';
   el.append(h, acc);
   if (c.settings.length > 0 || c.epochs > 0) {
