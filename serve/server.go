@@ -255,11 +255,16 @@ func (s *Server) prepare(m Model) (*served, error) {
 	// Warm up: one forward pass of a blank example, so that the first
 	// request does not pay for the workspace, and so that the workspace
 	// forgets whatever input it last read (a model scored on a test set
-	// would otherwise keep the whole set alive through it).
+	// would otherwise keep the whole set alive through it). Its output
+	// must be finite, so that a request's output that is not is the
+	// request's doing (see predict).
 	var warm tensor.Tensor
 	blank := tensor.New(append([]int{1}, in...)...)
 	if err := m.Model.PredictInto(context.Background(), &warm, blank, tailor.PredictOptions{}); err != nil {
 		return nil, fmt.Errorf("serve: model %q: a first forward pass: %w", m.Name, err)
+	}
+	if i := notFinite(warm.Data); i >= 0 {
+		return nil, fmt.Errorf("serve: model %q computes %v for output %d of a blank example: are its weights finite?", m.Name, warm.Data[i], i)
 	}
 	if s.opts.MaxBatch > 1 {
 		name := m.Name // not m, whose card may hold a test set
@@ -450,18 +455,29 @@ func (s *Server) names() string {
 
 // predict runs n examples through m, batched with other requests when
 // batching is on and the request fits a batch. An output that is not
-// finite is the server's failure.
+// finite is a 422: the request's values, finite but too large for the
+// model, overflowed it (New checked that a blank example's output is
+// finite).
 func (s *Server) predict(ctx context.Context, m *served, x []float32, n int) ([]float32, error) {
 	out, err := s.forward(ctx, m, x, n)
 	if err != nil {
 		return nil, err
 	}
-	for i, v := range out {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return nil, fmt.Errorf("the model computed %v for output %d", v, i)
-		}
+	if i := notFinite(out); i >= 0 {
+		row := m.sig.output.Size()
+		return nil, statusError(http.StatusUnprocessableEntity, "the model computed %v for output %d of example %d: the request's values, though valid, overflow it; send values scaled as its training inputs were", out[i], i%row, i/row)
 	}
 	return out, nil
+}
+
+// notFinite returns the index of the first NaN or infinity of x, or -1.
+func notFinite(x []float32) int {
+	for i, v := range x {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return i
+		}
+	}
+	return -1
 }
 
 // forwardOptions are the server's forward passes' options: Predict's

@@ -8,6 +8,8 @@ import (
 	"image"
 	"image/color"
 	"image/gif"
+	"log"
+	"math"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
@@ -632,5 +634,33 @@ func TestShortDataAllocatesLittle(t *testing.T) {
 	}
 	if n := after.TotalAlloc - before.TotalAlloc; n > 64<<10 {
 		t.Errorf("decodeInfer allocated %d bytes for a body of %d", n, len(body))
+	}
+}
+
+// TestOverflow sends valid FP32 values too large for the model (3e38,
+// which its first layer's sums overflow): a 422 blaming the request's
+// values, with nothing in the server's error log. A model that computes
+// NaN for a blank example is refused at start, so that such an output is
+// always the request's doing.
+func TestOverflow(t *testing.T) {
+	var logged bytes.Buffer
+	_, ts := newServer(t, []Model{untrained(t)}, Options{ErrorLog: log.New(&logged, "", 0)})
+	huge := make([]float32, 784)
+	for i := range huge {
+		huge[i] = 3e38
+	}
+	code, b := do(t, "POST", ts.URL+"/v2/models/mlp/infer", "application/json", inferBody(t, "FP32", 1, huge))
+	if code != http.StatusUnprocessableEntity {
+		t.Errorf("status %d, want 422: %s", code, b)
+	}
+	wantJSONError(t, "overflow", b, "the request's values, though valid, overflow it")
+	if logged.Len() > 0 {
+		t.Errorf("the server logged a failure of its own: %s", logged.String())
+	}
+
+	broken := untrained(t)
+	broken.Model.Params()[0].Value.Data[0] = float32(math.NaN())
+	if _, err := New([]Model{broken}, Options{}); err == nil || !strings.Contains(err.Error(), "are its weights finite?") {
+		t.Errorf("New of a model with a NaN weight: %v", err)
 	}
 }
