@@ -168,7 +168,7 @@ func (b *batcher) run(batch []*job, x, out *tensor.Tensor) {
 		at += copy(x.Data[at:], j.x)
 	}
 	start := time.Now()
-	err := b.model.PredictInto(context.Background(), out, x, tailor.PredictOptions{BatchSize: n})
+	err := b.model.PredictInto(context.Background(), out, x, forwardOptions)
 	b.observe(n, time.Since(start).Seconds())
 	at = 0
 	for _, j := range live {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
 
@@ -26,7 +27,7 @@ type cardJSON struct {
 	Version         string           `json:"version"`
 	Summary         string           `json:"summary"`
 	Settings        []saving.Setting `json:"settings"`
-	TrainingSeconds float64          `json:"training_seconds,omitempty"`
+	TrainingSeconds finite           `json:"training_seconds,omitempty"`
 	Epochs          int              `json:"epochs"`
 	// Test is null when the model was not measured on a test set.
 	Test      *testJSON    `json:"test"`
@@ -35,10 +36,22 @@ type cardJSON struct {
 }
 
 type testJSON struct {
-	Split    string  `json:"split"`
-	Examples int     `json:"examples"`
-	Loss     float64 `json:"loss"`
-	Accuracy float64 `json:"accuracy"`
+	Split    string `json:"split"`
+	Examples int    `json:"examples"`
+	Loss     finite `json:"loss"`
+	Accuracy finite `json:"accuracy"`
+}
+
+// finite is a number of the card, which JSON writes as null when it is
+// NaN or infinite (a diverged model's loss), as JSON has no such numbers.
+type finite float64
+
+// MarshalJSON writes f, or null when it is not finite.
+func (f finite) MarshalJSON() ([]byte, error) {
+	if v := float64(f); math.IsNaN(v) || math.IsInf(v, 0) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(float64(f))
 }
 
 type figureJSON struct {
@@ -79,7 +92,7 @@ func newCard(m *served, meta saving.Meta, src *report.Report) (*card, error) {
 	c := &card{figures: map[string][]byte{}}
 	v := cardJSON{
 		Name: m.Name, Version: m.Version, Summary: r.Summary,
-		TrainingSeconds: r.TrainingSeconds,
+		TrainingSeconds: finite(r.TrainingSeconds),
 		ReportURL:       "/models/" + m.Name + "/report",
 		Settings:        []saving.Setting{},
 		Figures:         []figureJSON{},
@@ -116,7 +129,7 @@ func newCard(m *served, meta saving.Meta, src *report.Report) (*card, error) {
 		if split == "" {
 			split = "test"
 		}
-		v.Test = &testJSON{Split: split, Examples: t.Examples, Loss: t.Loss, Accuracy: t.Accuracy}
+		v.Test = &testJSON{Split: split, Examples: t.Examples, Loss: finite(t.Loss), Accuracy: finite(t.Accuracy)}
 		if t.Confusion != nil {
 			f, err := plots.ConfusionMatrix(t.Confusion, r.ClassNames, plots.ConfusionOptions{})
 			if err := add("confusion_matrix.svg", "Confusion matrix of the "+split+" split", f, err); err != nil {

@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/tailor-ml/tailor/report"
 )
 
 // TestCardOfTrainedModel checks the card of a model trained on the real
@@ -23,7 +26,7 @@ func TestCardOfTrainedModel(t *testing.T) {
 	if err := json.Unmarshal(b, &c); err != nil {
 		t.Fatal(err)
 	}
-	if c.Test == nil || c.Test.Accuracy != f.card.Test.Accuracy || c.Test.Examples != 10000 {
+	if c.Test == nil || float64(c.Test.Accuracy) != f.card.Test.Accuracy || c.Test.Examples != 10000 {
 		t.Fatalf("card test metrics %+v, want accuracy %v on 10000", c.Test, f.card.Test.Accuracy)
 	}
 	if c.Test.Accuracy < 0.8 {
@@ -92,6 +95,22 @@ func TestCardNotMeasured(t *testing.T) {
 		if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
 			t.Errorf("GET %s: Content-Security-Policy %q", tc.path, csp)
 		}
+	}
+}
+
+// TestCardNonFinite serves a model whose report has a NaN test loss, an
+// infinite accuracy and a NaN training time: the card writes them as null,
+// and the report page still renders.
+func TestCardNonFinite(t *testing.T) {
+	m := untrained(t)
+	m.Card = &report.Report{TrainingSeconds: math.NaN(), Test: &report.Metrics{Split: "test", Examples: 3, Loss: math.NaN(), Accuracy: math.Inf(1)}}
+	_, ts := newServer(t, []Model{m}, Options{})
+	code, b := do(t, "GET", ts.URL+"/v1/models/mlp/card", "", nil)
+	if code != 200 || !strings.Contains(string(b), `"test":{"split":"test","examples":3,"loss":null,"accuracy":null}`) || !strings.Contains(string(b), `"training_seconds":null`) {
+		t.Errorf("card: %d %s, want the loss, accuracy and training time null", code, b)
+	}
+	if code, b := do(t, "GET", ts.URL+"/models/mlp/report", "", nil); code != 200 || !strings.Contains(string(b), "<html") {
+		t.Errorf("report: %d", code)
 	}
 }
 

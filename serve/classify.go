@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tailor-ml/tailor/datasets/imagefolder"
 	"github.com/tailor-ml/tailor/preprocessing"
 	"github.com/tailor-ml/tailor/saving"
 	"github.com/tailor-ml/tailor/tensor"
@@ -47,14 +48,16 @@ type classProb struct {
 	Probability float32 `json:"probability"`
 }
 
-// inputImage is the model's input as a picture: gray levels 0–255 (what
-// was scaled by the model's rescale) row by row, and the same as a PNG
-// data: URI.
+// inputImage is the model's input as a picture: its values 0–255 (what
+// was scaled by the model's rescale) row by row, channels last (one, a
+// gray level, or three, red, green and blue), and the same as a PNG data:
+// URI.
 type inputImage struct {
-	Height int    `json:"height"`
-	Width  int    `json:"width"`
-	Pixels []int  `json:"pixels"`
-	PNG    string `json:"png"`
+	Height   int    `json:"height"`
+	Width    int    `json:"width"`
+	Channels int    `json:"channels"`
+	Pixels   []int  `json:"pixels"`
+	PNG      string `json:"png"`
 }
 
 // handleClassify answers POST /v1/models/{name}:classify: a PNG or JPEG,
@@ -62,7 +65,7 @@ type inputImage struct {
 // prepared as tailor predict prepares image files.
 //
 // Query parameters: top=k (default 3) and invert=auto|never|always as
-// tailor predict's --invert.
+// tailor predict's --invert (not for a model trained on an image folder).
 func (s *Server) handleClassify(w http.ResponseWriter, r *http.Request) error {
 	name, ok := strings.CutSuffix(r.PathValue("action"), ":classify")
 	if !ok {
@@ -72,10 +75,13 @@ func (s *Server) handleClassify(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return notFound("no model %q: this server has %s", name, s.names())
 	}
-	if !grayImages(m.sig.input) {
-		return badRequest("model %q takes inputs of shape %v: classify handles gray images (height, width)", name, m.sig.input)
+	if m.tabular != nil {
+		return badRequest("model %q was trained on a table: classify takes images; send the features its saved preprocessing makes of a row (FP32) to POST /v2/models/%s/infer", name, name)
 	}
-	top, invert, err := classifyParams(r.URL.Query(), len(m.classNames))
+	if !m.classifies() {
+		return badRequest("model %q takes inputs of shape %v: classify handles gray images (height, width) and the models trained on an image folder", name, m.sig.input)
+	}
+	top, invert, err := classifyParams(r.URL.Query(), m)
 	if err != nil {
 		return err
 	}
@@ -87,10 +93,11 @@ func (s *Server) handleClassify(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	probs, err := s.predict(r.Context(), m, x.Data, 1)
+	out, err := s.predict(r.Context(), m, x.Data, 1)
 	if err != nil {
 		return err
 	}
+	probs := classProbabilities(out, len(m.classNames))
 	in, err := pictureOf(x, m.rescale)
 	if err != nil {
 		return err
@@ -105,14 +112,19 @@ func (s *Server) handleClassify(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// grayImages reports whether a model's input is a gray image: (height,
-// width) or (height, width, 1).
-func grayImages(in tensor.Shape) bool {
-	return len(in) == 2 || len(in) == 3 && in[2] == 1
+// classifies reports whether classify takes images for m: a model trained
+// on an image folder, or one whose input is a gray image, (height, width)
+// or (height, width, 1).
+func (m *served) classifies() bool {
+	in := m.sig.input
+	return m.folder != nil || len(in) == 2 || len(in) == 3 && in[2] == 1
 }
 
-// classifyParams reads top and invert from the query.
-func classifyParams(q url.Values, classes int) (int, preprocessing.Invert, error) {
+// classifyParams reads top and invert from the query for m. Invert does
+// not apply to a model trained on an image folder, whose images are used
+// as they are.
+func classifyParams(q url.Values, m *served) (int, preprocessing.Invert, error) {
+	classes := len(m.classNames)
 	top := min(3, classes)
 	if v := q.Get("top"); v != "" {
 		k, err := strconv.Atoi(v)
@@ -122,6 +134,9 @@ func classifyParams(q url.Values, classes int) (int, preprocessing.Invert, error
 		top = k
 	}
 	invert := preprocessing.InvertAuto
+	if v := q.Get("invert"); v != "" && m.folder != nil {
+		return 0, 0, badRequest("invert=%q: model %q was trained on an image folder, whose images are not inverted: leave invert out", v, m.Name)
+	}
 	switch v := q.Get("invert"); v {
 	case "", "auto":
 	case "never":
@@ -191,10 +206,12 @@ func multipartProblem(err error, limit int64) error {
 	return badRequest("reading the multipart body: %v", err)
 }
 
-// decodeImage checks the image's format and size, then prepares it with
-// package preprocessing (what tailor predict calls) with the model's
-// polarity and rescale. At most a few images are decoded at once, which
-// bounds the memory decoding takes.
+// decodeImage checks the image's format and size, then prepares it as
+// tailor predict does: for a model trained on an image folder, with
+// package imagefolder (converted to the colour mode, resized with the
+// saved interpolation, rescaled); for others, with package preprocessing
+// with the model's polarity and rescale. At most a few images are decoded
+// at once, which bounds the memory decoding takes.
 func (s *Server) decodeImage(ctx context.Context, b []byte, m *served, invert preprocessing.Invert) (*tensor.Tensor, error) {
 	if len(b) == 0 {
 		return nil, badRequest("the image is empty: want a PNG or JPEG")
@@ -215,6 +232,14 @@ func (s *Server) decodeImage(ctx context.Context, b []byte, m *served, invert pr
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+	if p := m.folder; p != nil {
+		in := m.sig.input
+		px, err := imagefolder.DecodeImage(b, in[0], in[1], in[2], preprocessing.Interpolation(p.Interpolation), float32(p.Rescale))
+		if err != nil {
+			return nil, badRequest("the %s image: %v", format, err)
+		}
+		return tensor.FromSlice(px, in...)
+	}
 	opts := preprocessing.ImageOptions{
 		Height: m.sig.input[0], Width: m.sig.input[1],
 		Invert:      invert,
@@ -228,22 +253,44 @@ func (s *Server) decodeImage(ctx context.Context, b []byte, m *served, invert pr
 	return t, nil
 }
 
-// pictureOf turns a prepared image back into gray levels and a PNG.
+// pictureOf turns a prepared image, (height, width) or (height, width,
+// channels), back into values 0–255 and a PNG.
 func pictureOf(x *tensor.Tensor, rescale float64) (inputImage, error) {
 	h, w := x.Shape[0], x.Shape[1]
-	g := image.NewGray(image.Rect(0, 0, w, h))
+	c := len(x.Data) / (h * w)
 	px := make([]int, len(x.Data))
 	for i, v := range x.Data {
-		p := int(math.Round(float64(v) / rescale))
-		p = min(max(p, 0), 255)
-		px[i] = p
-		g.Pix[i] = uint8(p)
+		px[i] = min(max(int(math.Round(float64(v)/rescale)), 0), 255)
+	}
+	var img image.Image
+	if c == 3 {
+		rgb := image.NewNRGBA(image.Rect(0, 0, w, h))
+		for i := range h * w {
+			rgb.Pix[4*i], rgb.Pix[4*i+1], rgb.Pix[4*i+2], rgb.Pix[4*i+3] = uint8(px[3*i]), uint8(px[3*i+1]), uint8(px[3*i+2]), 255
+		}
+		img = rgb
+	} else {
+		g := image.NewGray(image.Rect(0, 0, w, h))
+		for i, p := range px {
+			g.Pix[i] = uint8(p)
+		}
+		img = g
 	}
 	var buf bytes.Buffer
-	if err := png.Encode(&buf, g); err != nil {
+	if err := png.Encode(&buf, img); err != nil {
 		return inputImage{}, err
 	}
-	return inputImage{Height: h, Width: w, Pixels: px, PNG: "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())}, nil
+	return inputImage{Height: h, Width: w, Channels: c, Pixels: px, PNG: "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())}, nil
+}
+
+// classProbabilities returns an example's output as the probability of
+// each class: 1 − p and p for a sigmoid's single output p, as tailor
+// predict reads it.
+func classProbabilities(out []float32, classes int) []float32 {
+	if len(out) == 1 && classes == 2 {
+		return []float32{1 - out[0], out[0]}
+	}
+	return out
 }
 
 // topClasses returns the k most probable classes (at least one), most

@@ -17,7 +17,7 @@
 //	GET  /v2/models/{name}[/versions/{v}]   model metadata: the input "input", FP32 [-1, 28, 28]; the output "probabilities", FP32 [-1, 10]
 //	GET  /v2/models/{name}[/versions/{v}]/ready
 //	POST /v2/models/{name}[/versions/{v}]/infer
-//	POST /v1/models/{name}:classify         a PNG or JPEG (multipart or raw body): top classes, the distribution, the 28×28 input
+//	POST /v1/models/{name}:classify         a PNG or JPEG (multipart or raw body): top classes, the distribution, the input the model received
 //	GET  /v1/models                         the models, for the page
 //	GET  /v1/models/{name}/card             the model card: summary, settings, test metrics, figure links
 //	GET  /v1/models/{name}/figures/{f}.svg  the card's figures
@@ -28,17 +28,40 @@
 // (already scaled, as the model's training images were) or UINT8 (raw
 // pixels 0–255, which the server multiplies by the model's
 // Preprocessing.Rescale exactly as tensor.FromUint8 does), shaped [N, 28,
-// 28] for the Fashion-MNIST models, its data a flat (or nested) row-major
-// array. The response's output "probabilities" is FP32 [N, 10].
+// 28] for the Fashion-MNIST models, its data a flat or nested row-major
+// array (nested arrays must each have the length of their dimension of
+// the shape, or hold all the values of the dimensions below). The
+// response's output "probabilities" is FP32 [N, 10].
+//
+// A model trained on a table (Meta.Tabular set) takes FP32 [N, F] only:
+// the F features its saved preprocessing makes of a row (encoded and
+// scaled), which the server does not apply (tailor predict --csv does);
+// its metadata lists them as feature_names, without uint8_rescale and
+// polarity, and UINT8 inputs and classify are 400s. A model with one
+// sigmoid output and two class names outputs [N, 1], the probability of
+// the second class; classify shows both.
+//
+// Classify prepares an upload as tailor predict prepares an image file.
+// For a model trained on an image folder (Meta.Preprocessing.ColorMode
+// set) that is package imagefolder's preparation of its training images:
+// converted to the colour mode, resized to the model's height and width
+// with the saved interpolation, rescaled; the invert parameter does not
+// apply (it is a 400). For the others it is Fashion-MNIST's (package
+// preprocessing): gray, padded to a square, shrunk, and inverted when its
+// polarity is not the model's (invert=auto|never|always).
 //
 // # Errors and limits
 //
 // Every request the server cannot serve gets a JSON body {"error": "..."}
 // naming what was expected: 400 for malformed JSON, shapes, datatypes and
 // values; 404 for unknown models and paths; 405 for a wrong method; 413 for
-// a body or image over the limits; 415 for a wrong content type; 429 when
-// Options.MaxInFlight inference requests are already being served. A 5xx
-// means the server itself failed, never the request.
+// a body or image over the limits; 415 for a wrong content type; 422 when
+// a request's values, valid but too large for the model, make its output
+// overflow to NaN or ±Inf; 429 when Options.MaxInFlight inference
+// requests are already being served. A 5xx means the server itself
+// failed, never the request: New refuses a model whose output for a blank
+// example is not finite, so that a request's output that is not is the
+// request's doing.
 //
 // # Batching
 //

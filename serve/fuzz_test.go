@@ -80,7 +80,7 @@ func FuzzScanNumbers(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		var got []float32
-		_, scanErr := scanNumbers(raw, 1, 1<<20, func(i int, tok []byte) error {
+		_, scanErr := scanNumbers(raw, []int64{1 << 20}, func(i int, tok []byte) error {
 			v, err := parseFP32(tok)
 			got = append(got, v)
 			return err

@@ -50,18 +50,20 @@ func (s *Server) handleModelMetadata(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
+	params := metadataParams{ClassNames: m.classNames, InputDatatypes: []string{datatypeFP32}}
+	if m.tabular != nil {
+		params.FeatureNames = m.tabular.FeatureNames()
+	} else {
+		params.InputDatatypes = append(params.InputDatatypes, datatypeUINT8)
+		params.UINT8Rescale, params.Polarity = m.rescale, m.polarity
+	}
 	writeJSON(w, modelMetadata{
-		Name:     m.Name,
-		Versions: []string{m.Version},
-		Platform: "tailor",
-		Inputs:   []metadataTensor{{Name: InputName, Datatype: datatypeFP32, Shape: variable(m.sig.input)}},
-		Outputs:  []metadataTensor{{Name: OutputName, Datatype: datatypeFP32, Shape: variable(m.sig.output)}},
-		Parameters: metadataParams{
-			ClassNames:     m.classNames,
-			InputDatatypes: []string{datatypeFP32, datatypeUINT8},
-			UINT8Rescale:   m.rescale,
-			Polarity:       m.polarity,
-		},
+		Name:       m.Name,
+		Versions:   []string{m.Version},
+		Platform:   "tailor",
+		Inputs:     []metadataTensor{{Name: InputName, Datatype: datatypeFP32, Shape: variable(m.sig.input)}},
+		Outputs:    []metadataTensor{{Name: OutputName, Datatype: datatypeFP32, Shape: variable(m.sig.output)}},
+		Parameters: params,
 	})
 	return nil
 }

@@ -67,7 +67,7 @@ func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) error {
 		list.Models = append(list.Models, modelEntry{
 			Name: m.Name, Version: m.Version,
 			InputShape: m.sig.input, OutputShape: m.sig.output,
-			ClassNames: m.classNames, Classify: grayImages(m.sig.input),
+			ClassNames: m.classNames, Classify: m.classifies(),
 		})
 	}
 	writeJSON(w, list)

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/datasets/fashionmnist"
+	"github.com/tailor-ml/tailor/preprocessing"
 	"github.com/tailor-ml/tailor/report"
 	"github.com/tailor-ml/tailor/saving"
 	"github.com/tailor-ml/tailor/tensor"
@@ -47,9 +48,12 @@ type Model struct {
 // Options are the server's limits and batching; the zero value of each
 // field means its default.
 type Options struct {
-	// MaxBatch is the most examples in one forward pass of gathered
-	// requests (default 32); 1 turns batching off, so that each request
-	// runs its own forward pass.
+	// MaxBatch is the most examples in one batch of gathered requests
+	// (default 32); 1 turns batching off, so that each request runs its
+	// own forward pass. Forward passes are of at most 256 examples
+	// (saving.DefaultInferenceBatch), a batch or request of more running
+	// in several; New refuses a MaxBatch or MaxExamples whose pass would
+	// exceed the model's tailor.MaxInferenceBytes.
 	MaxBatch int
 	// MaxWait is how long the first request of a batch waits for others
 	// (default 2 ms); negative means not at all: a batch is what is
@@ -143,7 +147,9 @@ type served struct {
 	classNames    []string
 	rescale       float64
 	polarity      string
-	batcher       *batcher // nil when batching is off
+	folder        *saving.Preprocessing   // an image folder's preprocessing; nil for other models
+	tabular       *preprocessing.Pipeline // a tabular model's saved preprocessing; nil for image models
+	batcher       *batcher                // nil when batching is off
 	card          *card
 }
 
@@ -210,33 +216,55 @@ func (s *Server) prepare(m Model) (*served, error) {
 		if p.Polarity != "" {
 			sm.polarity = p.Polarity
 		}
+		if p.ColorMode != "" {
+			if len(in) != 3 || in[2] != 1 && in[2] != 3 {
+				return nil, fmt.Errorf("serve: model %q: preprocessing color_mode %q needs inputs of (height, width, 1 or 3); the model's are %v", m.Name, p.ColorMode, in)
+			}
+			sm.folder, sm.polarity = p, ""
+		}
+	}
+	if m.Meta.Tabular != nil {
+		sm.tabular, sm.polarity = m.Meta.Tabular, ""
 	}
 	sm.classNames = m.Meta.ClassNames
 	if len(sm.classNames) == 0 && out[0] == fashionmnist.NumClasses {
 		sm.classNames = fashionmnist.ClassNames()
 	}
-	if len(sm.classNames) != out[0] {
+	binary := out[0] == 1 && len(sm.classNames) == 2 // a sigmoid's probability of class 1
+	if len(sm.classNames) != out[0] && !binary {
 		sm.classNames = make([]string, out[0])
 		for i := range sm.classNames {
 			sm.classNames[i] = strconv.Itoa(i)
 		}
 	}
-	table, err := uint8Table(float32(sm.rescale))
-	if err != nil {
+	sm.sig = signature{input: in, output: out, maxExamples: s.opts.MaxExamples}
+	if sm.tabular == nil {
+		table, err := uint8Table(float32(sm.rescale))
+		if err != nil {
+			return nil, fmt.Errorf("serve: model %q: %w", m.Name, err)
+		}
+		sm.sig.uint8Table = table
+	}
+	var err error
+	if sm.card, err = newCard(sm, m.Meta, m.Card); err != nil {
 		return nil, fmt.Errorf("serve: model %q: %w", m.Name, err)
 	}
-	sm.sig = signature{input: in, output: out, maxExamples: s.opts.MaxExamples, uint8Table: table}
-	if sm.card, err = newCard(sm, m.Meta, m.Card); err != nil {
+	if err := s.checkBudget(m.Model); err != nil {
 		return nil, fmt.Errorf("serve: model %q: %w", m.Name, err)
 	}
 	// Warm up: one forward pass of a blank example, so that the first
 	// request does not pay for the workspace, and so that the workspace
 	// forgets whatever input it last read (a model scored on a test set
-	// would otherwise keep the whole set alive through it).
+	// would otherwise keep the whole set alive through it). Its output
+	// must be finite, so that a request's output that is not is the
+	// request's doing (see predict).
 	var warm tensor.Tensor
 	blank := tensor.New(append([]int{1}, in...)...)
 	if err := m.Model.PredictInto(context.Background(), &warm, blank, tailor.PredictOptions{}); err != nil {
 		return nil, fmt.Errorf("serve: model %q: a first forward pass: %w", m.Name, err)
+	}
+	if i := notFinite(warm.Data); i >= 0 {
+		return nil, fmt.Errorf("serve: model %q computes %v for output %d of a blank example: are its weights finite?", m.Name, warm.Data[i], i)
 	}
 	if s.opts.MaxBatch > 1 {
 		name := m.Name // not m, whose card may hold a test set
@@ -247,6 +275,29 @@ func (s *Server) prepare(m Model) (*served, error) {
 	s.metrics.info.WithLabelValues(m.Name, m.Version, shapeLabel(in), shapeLabel(out), strconv.Itoa(out[0])).Set(1)
 	s.metrics.params.WithLabelValues(m.Name).Set(float64(trainable + frozen))
 	return sm, nil
+}
+
+// checkBudget refuses options under which a forward pass would exceed the
+// model's inference budget, as Predict would at the first such request:
+// a pass is of min(n, saving.DefaultInferenceBatch) examples for a request
+// or batch of n, each needing 4 bytes for every value the layers output,
+// within tailor.MaxInferenceBytes. A model file that loads always fits.
+func (s *Server) checkBudget(m *tailor.Model) error {
+	var perExample int64 // values the layers output for one example
+	for i := range m.Layers() {
+		perExample += int64(m.LayerOutputShape(i).Size())
+	}
+	most := tailor.MaxInferenceBytes / (4 * max(perExample, 1)) // examples in one pass
+	for _, o := range []struct {
+		option, flag string
+		n            int
+	}{{"MaxExamples", "--max-examples", s.opts.MaxExamples}, {"MaxBatch", "--max-batch", s.opts.MaxBatch}} {
+		if n := int64(min(o.n, saving.DefaultInferenceBatch)); n > most {
+			return fmt.Errorf("Options.%s (tailor serve %s) is %d, but a forward pass of %d examples would need %d MiB for the layers' outputs, more than tailor.MaxInferenceBytes (%d MiB): use at most %d",
+				o.option, o.flag, o.n, n, n*4*perExample>>20, tailor.MaxInferenceBytes>>20, most)
+		}
+	}
+	return nil
 }
 
 // uint8Table maps each byte to the model input tensor.FromUint8 makes of
@@ -404,19 +455,35 @@ func (s *Server) names() string {
 
 // predict runs n examples through m, batched with other requests when
 // batching is on and the request fits a batch. An output that is not
-// finite is the server's failure.
+// finite is a 422: the request's values, finite but too large for the
+// model, overflowed it (New checked that a blank example's output is
+// finite).
 func (s *Server) predict(ctx context.Context, m *served, x []float32, n int) ([]float32, error) {
 	out, err := s.forward(ctx, m, x, n)
 	if err != nil {
 		return nil, err
 	}
-	for i, v := range out {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return nil, fmt.Errorf("the model computed %v for output %d", v, i)
-		}
+	if i := notFinite(out); i >= 0 {
+		row := m.sig.output.Size()
+		return nil, statusError(http.StatusUnprocessableEntity, "the model computed %v for output %d of example %d: the request's values, though valid, overflow it; send values scaled as its training inputs were", out[i], i%row, i/row)
 	}
 	return out, nil
 }
+
+// notFinite returns the index of the first NaN or infinity of x, or -1.
+func notFinite(x []float32) int {
+	for i, v := range x {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return i
+		}
+	}
+	return -1
+}
+
+// forwardOptions are the server's forward passes' options: Predict's
+// default batch, which a loaded model always fits (the outputs do not
+// depend on it).
+var forwardOptions = tailor.PredictOptions{BatchSize: saving.DefaultInferenceBatch}
 
 func (s *Server) forward(ctx context.Context, m *served, x []float32, n int) ([]float32, error) {
 	if m.batcher != nil && n <= s.opts.MaxBatch {
@@ -428,7 +495,7 @@ func (s *Server) forward(ctx context.Context, m *served, x []float32, n int) ([]
 	}
 	var out tensor.Tensor
 	start := time.Now()
-	if err := m.model.PredictInto(ctx, &out, t, tailor.PredictOptions{BatchSize: max(n, 1)}); err != nil {
+	if err := m.model.PredictInto(ctx, &out, t, forwardOptions); err != nil {
 		return nil, err
 	}
 	s.observeForward(m.Name, n, time.Since(start).Seconds())

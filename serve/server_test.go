@@ -8,10 +8,13 @@ import (
 	"image"
 	"image/color"
 	"image/gif"
+	"log"
+	"math"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +22,8 @@ import (
 	"time"
 
 	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/activations"
+	"github.com/tailor-ml/tailor/layers"
 	"github.com/tailor-ml/tailor/preprocessing"
 	"github.com/tailor-ml/tailor/tensor"
 )
@@ -165,6 +170,20 @@ func TestClassifyPreparesAsPredict(t *testing.T) {
 	}
 }
 
+// ragged returns an example as rows of zeros, nested as [[row, ...]]:
+// rows rows of width values, but row row of short values (none when row
+// is -1).
+func ragged(rows, width, row, short int) [][][]int {
+	x := make([][]int, rows)
+	for i := range x {
+		x[i] = make([]int, width)
+	}
+	if row >= 0 {
+		x[row] = x[row][:short]
+	}
+	return [][][]int{x}
+}
+
 func gifImage(t testing.TB) []byte {
 	t.Helper()
 	var buf bytes.Buffer
@@ -246,6 +265,7 @@ func TestMalformedRequests(t *testing.T) {
 		{"flat shape", "POST", infer, json, one(in("input", "FP32", []int{1, 784}, zeros(784))), 400, "want [N, 28, 28]"},
 		{"no examples", "POST", infer, json, one(in("input", "FP32", []int{0, 28, 28}, zeros(0))), 400, "N from 1 to 256"},
 		{"too many examples", "POST", infer, json, one(in("input", "UINT8", []int{257, 28, 28}, zeros(1))), 400, "N from 1 to 256"},
+		{"data far too short", "POST", infer, json, one(in("input", "UINT8", []int{256, 28, 28}, zeros(1))), 400, "inputs[0].data: 3 bytes hold at most 2 numbers; want an array of the 200704 of shape [256 28 28]"},
 		{"shape not numbers", "POST", infer, json, []byte(`{"inputs":[{"name":"input","datatype":"FP32","shape":"1,28,28","data":[]}]}`), 400, "inputs.shape is a JSON string; want an array"},
 		{"negative shape", "POST", infer, json, one(in("input", "FP32", []int{-1, 28, 28}, zeros(784))), 400, "inputs[0].shape [-1 28 28]"},
 		{"no data", "POST", infer, json, one(in("input", "FP32", []int{1, 28, 28}, nil)), 400, "inputs[0].data is missing"},
@@ -257,8 +277,12 @@ func TestMalformedRequests(t *testing.T) {
 		{"UINT8 too large", "POST", infer, json, one(in("input", "UINT8", []int{1, 28, 28}, append([]int{256}, zeros(783)...))), 400, "data[0]: 256 is not a UINT8"},
 		{"UINT8 fraction", "POST", infer, json, []byte(`{"inputs":[{"name":"input","datatype":"UINT8","shape":[1,28,28],"data":[0,1.5` + strings.Repeat(",0", 782) + `]}]}`), 400, "data[1]: 1.5 is not a UINT8"},
 		{"UINT8 negative", "POST", infer, json, one(in("input", "UINT8", []int{1, 28, 28}, append([]int{-3}, zeros(783)...))), 400, "data[0]: -3 is not a UINT8"},
-		{"data an object", "POST", infer, json, one(in("input", "FP32", []int{1, 28, 28}, map[string]int{"a": 1})), 400, "want an array of numbers"},
-		{"nested too deep", "POST", infer, json, fp32([][][][]int{{{{1}}}}), 400, "arrays nested 4 deep"},
+		{"ragged rows", "POST", infer, json, fp32(ragged(28, 28, 1, 27)), 400, "inputs[0].data[0][1]: 27 values; want 28"},
+		{"too few rows", "POST", infer, json, fp32(ragged(27, 28, -1, 0)), 400, "inputs[0].data[0]: 27 arrays; want 28"},
+		{"example one value short", "POST", infer, json, fp32([][]int{zeros(783), zeros(1)}), 400, "inputs[0].data[0]: 783 values; want 784"},
+		{"numbers and arrays mixed", "POST", infer, json, fp32([]any{0, zeros(783)}), 400, "inputs[0].data: mixes numbers and arrays"},
+		{"data an object", "POST", infer, json, one(in("input", "FP32", []int{1, 28, 28}, map[string]int{"a": 1})), 400, "want an array of"},
+		{"nested too deep", "POST", infer, json, fp32([]any{[][][]int{{{1}}}, zeros(784)}), 400, "arrays nested 4 deep"},
 		{"wrong output", "POST", infer, json, []byte(`{"inputs":[{"name":"input","datatype":"FP32","shape":[1,28,28],"data":[]}],"outputs":[{"name":"logits"}]}`), 400, `outputs[0].name "logits"`},
 		{"binary extension", "POST", infer, json, nil, 400, "binary tensor data extension"},
 		{"oversized body", "POST", infer, json, bytes.Repeat([]byte(" "), 65<<10), 413, "the limit is 64 KiB"},
@@ -495,5 +519,148 @@ func TestOptionsAndNames(t *testing.T) {
 	}
 	if got := strconv.Itoa(len(s.order)); got != "1" {
 		t.Errorf("%s models", got)
+	}
+}
+
+// TestForwardBatches sends one request of more examples than a forward
+// pass of the model's inference budget holds (8192 examples of 33,001
+// activations need more than tailor.MaxInferenceBytes at once): the server
+// runs it in passes of Predict's default batch, with batching on and off,
+// and each output is the bits Predict gives the example alone.
+func TestForwardBatches(t *testing.T) {
+	const n = 8192
+	m := tailor.Sequential(layers.Dense(33000, activations.Linear), layers.Dense(1, activations.Sigmoid))
+	if err := m.SetSeed(5); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Build(1); err != nil {
+		t.Fatal(err)
+	}
+	x := &tensor.Tensor{Shape: tensor.Shape{n, 1}, Data: make([]float32, n)}
+	for i := range x.Data {
+		x.Data[i] = float32(i%97)/48 - 1
+	}
+	want, err := m.Predict(context.Background(), x, tailor.PredictOptions{BatchSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := json.Marshal(map[string]any{"inputs": []map[string]any{{"name": "input", "shape": []int{n, 1}, "datatype": "FP32", "data": x.Data}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, opts := range []Options{{MaxBatch: 1, MaxExamples: n}, {MaxBatch: n, MaxExamples: n}} {
+		_, ts := newServer(t, []Model{{Name: "wide", Model: m}}, opts)
+		code, b := do(t, "POST", ts.URL+"/v2/models/wide/infer", "application/json", body)
+		var res inferResponse
+		if err := json.Unmarshal(b, &res); err != nil || code != 200 || len(res.Outputs) != 1 {
+			t.Fatalf("max batch %d: status %d: %s", opts.MaxBatch, code, truncate(b))
+		}
+		if !slices.Equal(res.Outputs[0].Data, want.Data) {
+			t.Errorf("max batch %d: outputs differ from Predict's one example at a time", opts.MaxBatch)
+		}
+	}
+}
+
+// TestBudgetOptions checks that New refuses limits whose forward pass a
+// model's inference budget cannot hold (256 examples of 1.1 million
+// activations need 1074 MiB), naming the option and its flag.
+func TestBudgetOptions(t *testing.T) {
+	m := tailor.Sequential(layers.Dense(1_100_000, activations.Linear), layers.Dense(1, activations.Sigmoid))
+	if err := m.Build(1); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		opts Options
+		says string
+	}{
+		{Options{}, "Options.MaxExamples (tailor serve --max-examples) is 256, but a forward pass of 256 examples would need 1074 MiB"},
+		{Options{MaxExamples: 200, MaxBatch: 250}, "Options.MaxBatch (tailor serve --max-batch) is 250"},
+	} {
+		_, err := New([]Model{{Name: "huge", Model: m}}, tc.opts)
+		if err == nil || !strings.Contains(err.Error(), tc.says) || !strings.Contains(err.Error(), "use at most 244") {
+			t.Errorf("New with %+v: %v, want an error saying %q and the most that fit", tc.opts, err, tc.says)
+		}
+	}
+	s, err := New([]Model{{Name: "huge", Model: m}}, Options{MaxExamples: 200, MaxBatch: 200})
+	if err != nil {
+		t.Fatalf("New with limits that fit: %v", err)
+	}
+	s.Close()
+}
+
+// TestNestedData sends two examples flat, as one array per example and
+// nested as the shape: each gets the same outputs.
+func TestNestedData(t *testing.T) {
+	_, ts := newServer(t, []Model{untrained(t)}, Options{MaxBatch: 1})
+	flat := make([]int, 2*784)
+	for i := range flat {
+		flat[i] = i % 256
+	}
+	perExample := [][]int{flat[:784], flat[784:]}
+	nested := make([][][]int, 2)
+	for i := range nested {
+		for r := range 28 {
+			nested[i] = append(nested[i], flat[i*784+r*28:i*784+(r+1)*28])
+		}
+	}
+	var first []float32
+	for _, data := range []any{flat, perExample, nested} {
+		code, b := do(t, "POST", ts.URL+"/v2/models/mlp/infer", "application/json", inferBody(t, "UINT8", 2, data))
+		var res inferResponse
+		if err := json.Unmarshal(b, &res); err != nil || code != 200 || len(res.Outputs) != 1 {
+			t.Fatalf("data nested %T: status %d: %s", data, code, truncate(b))
+		}
+		if first == nil {
+			first = res.Outputs[0].Data
+		} else if !slices.Equal(res.Outputs[0].Data, first) {
+			t.Errorf("data nested %T: outputs differ from the flat data's", data)
+		}
+	}
+}
+
+// TestShortDataAllocatesLittle sends a request declaring 256 examples of
+// 64×64×3 with one value: it must be refused before memory for the
+// 3 million values is allocated.
+func TestShortDataAllocatesLittle(t *testing.T) {
+	sig := &signature{input: tensor.Shape{64, 64, 3}, output: tensor.Shape{10}, maxExamples: 256}
+	body := []byte(`{"inputs":[{"name":"input","shape":[256,64,64,3],"datatype":"FP32","data":[0]}]}`)
+	var err error
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err = decodeInfer(body, sig)
+	runtime.ReadMemStats(&after)
+	if statusOf(err) != 400 || !strings.Contains(err.Error(), "want an array of the 3145728") {
+		t.Errorf("decodeInfer: %v, want a 400 saying the shape holds 3145728 values", err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 64<<10 {
+		t.Errorf("decodeInfer allocated %d bytes for a body of %d", n, len(body))
+	}
+}
+
+// TestOverflow sends valid FP32 values too large for the model (3e38,
+// which its first layer's sums overflow): a 422 blaming the request's
+// values, with nothing in the server's error log. A model that computes
+// NaN for a blank example is refused at start, so that such an output is
+// always the request's doing.
+func TestOverflow(t *testing.T) {
+	var logged bytes.Buffer
+	_, ts := newServer(t, []Model{untrained(t)}, Options{ErrorLog: log.New(&logged, "", 0)})
+	huge := make([]float32, 784)
+	for i := range huge {
+		huge[i] = 3e38
+	}
+	code, b := do(t, "POST", ts.URL+"/v2/models/mlp/infer", "application/json", inferBody(t, "FP32", 1, huge))
+	if code != http.StatusUnprocessableEntity {
+		t.Errorf("status %d, want 422: %s", code, b)
+	}
+	wantJSONError(t, "overflow", b, "the request's values, though valid, overflow it")
+	if logged.Len() > 0 {
+		t.Errorf("the server logged a failure of its own: %s", logged.String())
+	}
+
+	broken := untrained(t)
+	broken.Model.Params()[0].Value.Data[0] = float32(math.NaN())
+	if _, err := New([]Model{broken}, Options{}); err == nil || !strings.Contains(err.Error(), "are its weights finite?") {
+		t.Errorf("New of a model with a NaN weight: %v", err)
 	}
 }

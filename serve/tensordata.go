@@ -8,21 +8,38 @@ import (
 	"strings"
 )
 
-// scanNumbers walks the "data" of a request input — a JSON array of
-// numbers, flat or nested at most maxDepth arrays deep, in row-major order
-// as the protocol has it — and calls visit with each number's index and
-// text. It stops with an error at anything but a number, at more than
-// limit numbers, or at malformed JSON; it returns the count of numbers.
-// An error about a number (visit's among them) starts "data[i]: ".
+// scanNumbers walks the "data" of a request input of the shape — a JSON
+// array of numbers, flat or nested at most len(shape) arrays deep, in
+// row-major order as the protocol has it — and calls visit with each
+// number's index and text. It stops with an error at anything but a
+// number, at more numbers than the shape holds, at malformed JSON, and at
+// a nested array of the wrong length: an array at depth d (the outermost
+// is 1) holding arrays must hold shape[d-1] of them, and one below the
+// outermost holding numbers must hold those of shape[d-1:] (the caller
+// checks the count of a flat array). It returns the count of numbers. An
+// error about a number (visit's among them) or a nested array starts
+// "data[i]" (data[i][j] for an array nested two deep).
 //
-// It reads raw in place and allocates nothing, so a request of thousands
-// of numbers costs no more than its parsing.
-func scanNumbers(raw []byte, maxDepth, limit int, visit func(i int, tok []byte) error) (int, error) {
+// It reads raw in place and allocates nothing for a shape of up to 7
+// dimensions, so a request of thousands of numbers costs no more than its
+// parsing.
+func scanNumbers(raw []byte, shape []int64, visit func(i int, tok []byte) error) (int, error) {
 	const (
 		wantValue = iota // after '[' : a value or ']'
 		wantMore         // after a value: ',' or ']'
 		wantNext         // after ',': a value
 	)
+	limit := int64(1)
+	for _, d := range shape {
+		limit *= d
+	}
+	// arrays[d] is the array open at depth d: its count of elements so
+	// far, and what they are.
+	var stack [8]array
+	arrays := stack[:]
+	if len(shape) >= len(stack) {
+		arrays = make([]array, len(shape)+1)
+	}
 	p := skipSpace(raw, 0)
 	if p == len(raw) || raw[p] != '[' {
 		return 0, errors.New("want an array of numbers")
@@ -37,15 +54,24 @@ func scanNumbers(raw []byte, maxDepth, limit int, visit func(i int, tok []byte) 
 			if state == wantMore {
 				return n, errors.New("malformed array: want ',' or ']' before '['")
 			}
-			depth++
-			if depth > maxDepth {
-				return n, fmt.Errorf("arrays nested %d deep: the shape has %d dimensions", depth, maxDepth)
+			if depth == len(shape) {
+				return n, fmt.Errorf("arrays nested %d deep: the shape has %d dimensions", depth+1, len(shape))
 			}
+			if depth > 0 {
+				if err := add(arrays[1:depth+1], true); err != nil {
+					return n, err
+				}
+			}
+			depth++
+			arrays[depth] = array{}
 			state = wantValue
 			p++
 		case c == ']':
 			if state == wantNext {
 				return n, errors.New("malformed array: a value must follow ','")
+			}
+			if err := checkLength(arrays[1:depth+1], shape[depth-1:]); err != nil {
+				return n, err
 			}
 			depth--
 			state = wantMore
@@ -70,8 +96,11 @@ func scanNumbers(raw []byte, maxDepth, limit int, visit func(i int, tok []byte) 
 			for end < len(raw) && isNumberByte(raw[end]) {
 				end++
 			}
-			if n == limit {
+			if int64(n) == limit {
 				return n, fmt.Errorf("more than the %d values the shape holds", limit)
+			}
+			if err := add(arrays[1:depth+1], false); err != nil {
+				return n, err
 			}
 			if err := visit(n, raw[p:end]); err != nil {
 				return n, fmt.Errorf("data[%d]: %w", n, err)
@@ -84,6 +113,62 @@ func scanNumbers(raw []byte, maxDepth, limit int, visit func(i int, tok []byte) 
 		}
 	}
 	return n, errors.New("malformed array: it does not end")
+}
+
+// array is one open array of a request's data: how many elements it has
+// so far, and whether they are arrays or numbers.
+type array struct {
+	n               int
+	arrays, numbers bool
+}
+
+// add counts an element, an array or a number, of the innermost of the
+// open arrays path (outermost first); an array mixing the two is an
+// error.
+func add(path []array, isArray bool) error {
+	a := &path[len(path)-1]
+	if isArray && a.numbers || !isArray && a.arrays {
+		return fmt.Errorf("%smixes numbers and arrays", where(path))
+	}
+	a.n++
+	a.arrays, a.numbers = isArray, !isArray
+	return nil
+}
+
+// checkLength checks the length of the innermost of the arrays path as it
+// closes, dims being the shape's dimensions from its depth on: dims[0]
+// arrays, or, below the outermost array, all the numbers of dims.
+func checkLength(path []array, dims []int64) error {
+	a := path[len(path)-1]
+	switch {
+	case a.arrays && int64(a.n) != dims[0]:
+		return fmt.Errorf("%s%d arrays; want %d", where(path), a.n, dims[0])
+	case !a.arrays && len(path) > 1:
+		want := int64(1)
+		for _, d := range dims {
+			want *= d
+		}
+		if int64(a.n) != want {
+			return fmt.Errorf("%s%d values; want %d", where(path), a.n, want)
+		}
+	}
+	return nil
+}
+
+// where names the innermost of the arrays path, "data[0][1]: ", by the
+// index of each in its parent (the parent's count of elements so far,
+// less one); it is empty for the outermost array, data itself.
+func where(path []array) string {
+	if len(path) == 1 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("data")
+	for _, a := range path[:len(path)-1] {
+		fmt.Fprintf(&b, "[%d]", a.n-1)
+	}
+	b.WriteString(": ")
+	return b.String()
 }
 
 func skipSpace(b []byte, p int) int {

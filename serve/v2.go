@@ -50,7 +50,8 @@ type v2Output struct {
 
 // signature is what a model accepts: its examples' shape (without the
 // batch axis), the most examples a request may carry, and how UINT8
-// pixels become its inputs.
+// pixels become its inputs (nil for a tabular model, which takes only
+// FP32 features).
 type signature struct {
 	input       tensor.Shape
 	output      tensor.Shape
@@ -89,8 +90,8 @@ func decodeInfer(body []byte, sig *signature) (*inferInput, error) {
 	if in.Name != InputName {
 		return nil, badRequest("inputs[0].name %q: want %q", in.Name, InputName)
 	}
-	if in.Datatype != datatypeFP32 && in.Datatype != datatypeUINT8 {
-		return nil, badRequest("inputs[0].datatype %q: want %q (scaled values) or %q (raw pixels 0 to 255)", in.Datatype, datatypeFP32, datatypeUINT8)
+	if in.Datatype != datatypeFP32 && (in.Datatype != datatypeUINT8 || sig.uint8Table == nil) {
+		return nil, badRequest("inputs[0].datatype %q: want %s", in.Datatype, sig.datatypesText())
 	}
 	if !sig.fits(in.Shape) {
 		return nil, badRequest("inputs[0].shape %v: want %s", in.Shape, sig.shapeText())
@@ -99,6 +100,11 @@ func decodeInfer(body []byte, sig *signature) (*inferInput, error) {
 	size := n * sig.input.Size()
 	if len(in.Data) == 0 || string(in.Data) == "null" {
 		return nil, badRequest("inputs[0].data is missing: want %d numbers for shape %v", size, in.Shape)
+	}
+	// Each value takes at least two bytes, a digit and a separator: refuse
+	// before allocating for them data too short to hold them.
+	if most := len(in.Data)/2 + 1; size > most {
+		return nil, badRequest("inputs[0].data: %d bytes hold at most %d numbers; want an array of the %d of shape %v", len(in.Data), most, size, in.Shape)
 	}
 	x := make([]float32, size)
 	visit := func(i int, tok []byte) (err error) {
@@ -112,7 +118,7 @@ func decodeInfer(body []byte, sig *signature) (*inferInput, error) {
 			return err
 		}
 	}
-	count, err := scanNumbers(in.Data, len(in.Shape), size, visit)
+	count, err := scanNumbers(in.Data, in.Shape, visit)
 	if err != nil {
 		if msg := err.Error(); strings.HasPrefix(msg, "data[") {
 			return nil, badRequest("inputs[0].%s", msg)
@@ -137,6 +143,14 @@ func (s *signature) fits(shape []int64) bool {
 		}
 	}
 	return true
+}
+
+// datatypesText describes the datatypes the input accepts.
+func (s *signature) datatypesText() string {
+	if s.uint8Table == nil {
+		return fmt.Sprintf("%q: the model was trained on a table, and takes the features its saved preprocessing makes of a row (the server does not apply it)", datatypeFP32)
+	}
+	return fmt.Sprintf("%q (scaled values) or %q (raw pixels 0 to 255)", datatypeFP32, datatypeUINT8)
 }
 
 // shapeText describes the accepted shapes: [N, 28, 28] with N from 1 to 256.
@@ -227,7 +241,7 @@ type metadataTensor struct {
 
 // modelMetadata is the protocol's $metadata_model_response, with
 // Tailor's own parameters: the class names, the datatypes the input
-// accepts and how UINT8 pixels are scaled.
+// accepts and, for an image model, how UINT8 pixels are scaled.
 type modelMetadata struct {
 	Name       string           `json:"name"`
 	Versions   []string         `json:"versions"`
@@ -238,10 +252,16 @@ type modelMetadata struct {
 }
 
 type metadataParams struct {
+	// ClassNames names the classes; a single output is the probability
+	// of the second of two.
 	ClassNames     []string `json:"class_names"`
 	InputDatatypes []string `json:"input_datatypes"`
-	UINT8Rescale   float64  `json:"uint8_rescale"`
+	UINT8Rescale   float64  `json:"uint8_rescale,omitempty"`
 	Polarity       string   `json:"polarity,omitempty"`
+	// FeatureNames are a tabular model's inputs: the features its saved
+	// preprocessing makes of a table's row, which the server does not
+	// apply.
+	FeatureNames []string `json:"feature_names,omitempty"`
 }
 
 // variable returns the shape with a leading -1, the protocol's variable

@@ -356,18 +356,21 @@ func checkHeader(p string) error {
 	if fi.Size() > preprocessing.MaxFileBytes {
 		return fmt.Errorf("imagefolder: %s: %d bytes, want at most %d MiB", p, fi.Size(), preprocessing.MaxFileBytes>>20)
 	}
-	return checkConfig(p, f)
+	if err := checkConfig(f); err != nil {
+		return fmt.Errorf("imagefolder: %s: %w", p, err)
+	}
+	return nil
 }
 
-// checkConfig decodes the header of the image r holds (the file at p) and
-// checks its size.
-func checkConfig(p string, r io.Reader) error {
+// checkConfig decodes the header of the image r holds and checks its
+// size.
+func checkConfig(r io.Reader) error {
 	cfg, format, err := image.DecodeConfig(r)
 	if err != nil {
-		return fmt.Errorf("imagefolder: %s: not a readable PNG, JPEG, GIF or BMP image: %w", p, err)
+		return fmt.Errorf("not a readable PNG, JPEG, GIF or BMP image: %w", err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > preprocessing.MaxPixels/cfg.Height {
-		return fmt.Errorf("imagefolder: %s: a %s image of %d×%d pixels, want 1 to %d pixels", p, format, cfg.Width, cfg.Height, preprocessing.MaxPixels)
+		return fmt.Errorf("a %s image of %d×%d pixels, want 1 to %d pixels", format, cfg.Width, cfg.Height, preprocessing.MaxPixels)
 	}
 	return nil
 }
@@ -455,25 +458,45 @@ func ReadImage(path string, height, width, channels int, interp preprocessing.In
 	if err != nil {
 		return nil, fmt.Errorf("imagefolder: %s: %w", path, err)
 	}
-	if len(b) > preprocessing.MaxFileBytes {
-		return nil, fmt.Errorf("imagefolder: %s: larger than %d MiB", path, preprocessing.MaxFileBytes>>20)
+	// prepare checks the header again, for a folder's file: it may have
+	// changed since Load.
+	out, err := prepare(b, height, width, channels, interp, rescale)
+	if err != nil {
+		return nil, fmt.Errorf("imagefolder: %s: %w", path, err)
 	}
-	// Check the header (again, for a folder's file: it may have changed
-	// since Load).
-	if err := checkConfig(path, bytes.NewReader(b)); err != nil {
+	return out, nil
+}
+
+// DecodeImage prepares an image held in memory (a file's bytes) exactly
+// as ReadImage prepares a file, for images that come from elsewhere, such
+// as a prediction server's uploads.
+func DecodeImage(b []byte, height, width, channels int, interp preprocessing.Interpolation, rescale float32) ([]float32, error) {
+	out, err := prepare(b, height, width, channels, interp, rescale)
+	if err != nil {
+		return nil, fmt.Errorf("imagefolder: %w", err)
+	}
+	return out, nil
+}
+
+// prepare is ReadImage and DecodeImage after the bytes are read.
+func prepare(b []byte, height, width, channels int, interp preprocessing.Interpolation, rescale float32) ([]float32, error) {
+	if len(b) > preprocessing.MaxFileBytes {
+		return nil, fmt.Errorf("larger than %d MiB", preprocessing.MaxFileBytes>>20)
+	}
+	if err := checkConfig(bytes.NewReader(b)); err != nil {
 		return nil, err
 	}
 	img, _, err := image.Decode(bytes.NewReader(b))
 	if err != nil {
-		return nil, fmt.Errorf("imagefolder: %s: decoding: %w", path, err)
+		return nil, fmt.Errorf("decoding: %w", err)
 	}
 	out, h, w, err := preprocessing.ImageToArray(img, channels)
 	if err != nil {
-		return nil, fmt.Errorf("imagefolder: %s: %w", path, err)
+		return nil, err
 	}
 	if h != height || w != width { // one of the target size is kept as it is (Resize would copy it)
 		if out, err = preprocessing.Resize(out, h, w, channels, height, width, interp); err != nil {
-			return nil, fmt.Errorf("imagefolder: %s: %w", path, err)
+			return nil, err
 		}
 	}
 	for i := range out {

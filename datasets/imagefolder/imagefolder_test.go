@@ -224,6 +224,14 @@ func TestLoadResizes(t *testing.T) {
 	if _, err := ReadImage(bad, 5, 4, 1, preprocessing.Bilinear, 1); err == nil || !strings.Contains(err.Error(), bad+": not a readable PNG") {
 		t.Errorf("ReadImage of a text file: %v", err)
 	}
+	// DecodeImage prepares the file's bytes from memory the same way.
+	mem, err := DecodeImage(encode(t, img, "png"), 5, 4, 1, preprocessing.Bilinear, 1)
+	if err != nil || !reflect.DeepEqual(mem, x.Data) {
+		t.Errorf("DecodeImage %v, %v; want %v", mem, err, x.Data)
+	}
+	if _, err := DecodeImage([]byte("not a png"), 5, 4, 1, preprocessing.Bilinear, 1); err == nil || !strings.Contains(err.Error(), "imagefolder: not a readable PNG") {
+		t.Errorf("DecodeImage of text: %v", err)
+	}
 }
 
 func TestValidationSplitAndCache(t *testing.T) {

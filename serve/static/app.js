@@ -64,7 +64,7 @@ function show(res, source) {
   const best = res.top[0];
   $('top-name').textContent = best.name;
   $('top-prob').textContent = percent(best.probability);
-  $('source').textContent = `${source}, seen by ${res.model_name} as ${res.input.width}×${res.input.height} gray levels`;
+  $('source').textContent = `${source}, seen by ${res.model_name} as ${res.input.width}×${res.input.height} ${res.input.channels === 3 ? 'RGB pixels' : 'gray levels'}`;
   const bars = $('bars');
   bars.replaceChildren();
   res.probabilities.forEach((p, i) => {
@@ -172,8 +172,9 @@ async function renderCard(model) {
   h.textContent = `${c.name} (version ${c.version})`;
   const acc = document.createElement('p');
   acc.className = 'accuracy';
+  const fixed = (v) => (v === null ? 'not finite' : v.toFixed(4)); // the card writes NaN and ±Inf as null
   acc.textContent = c.test
-    ? `Test accuracy ${c.test.accuracy.toFixed(4)} on ${c.test.examples.toLocaleString('en-US')} ${c.test.split} images (loss ${c.test.loss.toFixed(4)})`
+    ? `Test accuracy ${fixed(c.test.accuracy)} on ${c.test.examples.toLocaleString('en-US')} ${c.test.split} examples (loss ${fixed(c.test.loss)})`
     : 'Test accuracy: not measured (no test set was found when the server started)';
   el.append(h, acc);
   if (c.settings.length > 0 || c.epochs > 0) {
