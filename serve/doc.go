@@ -66,9 +66,9 @@
 // # Batching
 //
 // With Options.MaxBatch above 1, concurrent infer and classify requests for
-// the same model are gathered into one forward pass of up to MaxBatch
-// examples: the first request of a batch waits at most Options.MaxWait for
-// others. Each model has Options.BatchWorkers goroutines forming and
+// the same model are gathered into one batch of up to MaxBatch examples,
+// run in forward passes of at most 256: the first request of a batch
+// waits at most Options.MaxWait for others. Each model has Options.BatchWorkers goroutines forming and
 // running batches, so one batch can be formed while another runs. Without
 // batching each request runs its own forward pass in its own goroutine,
 // which a loaded model allows (see tailor.Model).
