@@ -39,6 +39,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path"
 	"regexp"
 	"runtime"
 	"sort"
@@ -98,7 +99,8 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	if *tailorBin == "" || *model == "" {
 		return errors.New("want --tailor BIN and --model FILE (or --url and --name)")
 	}
-	base := strings.TrimSuffix(lastPath(*model), ".tailor")
+	base := lastPath(*model)
+	base = strings.TrimSuffix(base, path.Ext(base)) // the name tailor serve gives the model
 	setups := []setup{
 		{fmt.Sprintf("batching on (--max-batch %d --max-wait %v)", *maxBatch, *maxWait), []string{"--max-batch", fmt.Sprint(*maxBatch), "--max-wait", maxWait.String()}},
 		{"batching off (--max-batch 1)", []string{"--max-batch", "1"}},
