@@ -212,9 +212,9 @@ func (m *Model) newFitRun(train datasets.Dataset, opts FitOptions) (*fitRun, err
 	if err := m.ensureBuilt(train.ExampleShape()); err != nil {
 		return nil, err
 	}
-	if b := min(opts.BatchSize, train.Len()); 3*4*int64(b)*m.activations > MaxTrainingBytes {
+	if b := min(opts.BatchSize, train.Len()); 3*m.ActivationBytes(b) > MaxTrainingBytes {
 		return nil, fmt.Errorf("tailor: Fit: a batch of %d examples needs %d MiB for training (three times the layers' outputs: the outputs, their gradients and what backward keeps), more than MaxTrainingBytes (%d MiB): use a smaller BatchSize or smaller inputs",
-			b, 3*4*int64(b)*m.activations>>20, MaxTrainingBytes>>20)
+			b, 3*m.ActivationBytes(b)>>20, MaxTrainingBytes>>20)
 	}
 	r := &fitRun{m: m, train: train, n: train.Len(), val: opts.ValidationData, opts: opts}
 	if opts.ValidationSplit != 0 {

@@ -190,10 +190,16 @@ func (m *Model) checkFlip(flip bool) error {
 // file may hold (saving checks it on load).
 const MaxInferenceBytes = 1 << 30
 
+// ActivationBytes is the size of the layers' outputs for a batch of n
+// examples, as float32s: what Predict and Evaluate keep per batch (twice
+// with flip averaging) within MaxInferenceBytes, and Fit, three times
+// over, within MaxTrainingBytes. It is 0 before the model is built.
+func (m *Model) ActivationBytes(n int) int64 { return int64(n) * m.activations * 4 }
+
 // checkBatch refuses a batch of b examples whose activations would exceed
 // MaxInferenceBytes.
 func (m *Model) checkBatch(what string, b int, flip bool) error {
-	need := int64(b) * m.activations * 4
+	need := m.ActivationBytes(b)
 	if flip {
 		need *= 2
 	}

@@ -280,21 +280,17 @@ func (s *Server) prepare(m Model) (*served, error) {
 // checkBudget refuses options under which a forward pass would exceed the
 // model's inference budget, as Predict would at the first such request:
 // a pass is of min(n, saving.DefaultInferenceBatch) examples for a request
-// or batch of n, each needing 4 bytes for every value the layers output,
-// within tailor.MaxInferenceBytes. A model file that loads always fits.
+// or batch of n, whose ActivationBytes must be within
+// tailor.MaxInferenceBytes. A model file that loads always fits.
 func (s *Server) checkBudget(m *tailor.Model) error {
-	var perExample int64 // values the layers output for one example
-	for i := range m.Layers() {
-		perExample += int64(m.LayerOutputShape(i).Size())
-	}
-	most := tailor.MaxInferenceBytes / (4 * max(perExample, 1)) // examples in one pass
+	most := tailor.MaxInferenceBytes / max(m.ActivationBytes(1), 1) // examples in one pass
 	for _, o := range []struct {
 		option, flag string
 		n            int
 	}{{"MaxExamples", "--max-examples", s.opts.MaxExamples}, {"MaxBatch", "--max-batch", s.opts.MaxBatch}} {
 		if n := int64(min(o.n, saving.DefaultInferenceBatch)); n > most {
 			return fmt.Errorf("Options.%s (tailor serve %s) is %d, but a forward pass of %d examples would need %d MiB for the layers' outputs, more than tailor.MaxInferenceBytes (%d MiB): use at most %d",
-				o.option, o.flag, o.n, n, n*4*perExample>>20, tailor.MaxInferenceBytes>>20, most)
+				o.option, o.flag, o.n, n, m.ActivationBytes(int(n))>>20, tailor.MaxInferenceBytes>>20, most)
 		}
 	}
 	return nil
