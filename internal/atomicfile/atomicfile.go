@@ -51,13 +51,11 @@ func Write(path string, write func(io.Writer) error) (err error) {
 	if dir == "" {
 		dir = "."
 	}
-	removeStale(dir, base)
-	f, err := os.CreateTemp(dir, "."+base+tempInfix+"*")
+	f, err := CreateTemp(dir, base)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	tmp := f.Name()
-	hold(f)
 	defer func() {
 		if err != nil {
 			f.Close()
@@ -103,6 +101,22 @@ func Write(path string, write func(io.Writer) error) (err error) {
 		d.Close()
 	}
 	return nil
+}
+
+// CreateTemp creates a temporary file in dir for a file to be named base
+// there, named as Write names its own, after removing those of earlier
+// writes to base that no running process holds (see Write). For callers
+// that write and rename a file themselves (a download whose name depends
+// on its contents): while the file is open no other process removes it,
+// and once this process dies the next CreateTemp or Write for base does.
+func CreateTemp(dir, base string) (*os.File, error) {
+	removeStale(dir, base)
+	f, err := os.CreateTemp(dir, "."+base+tempInfix+"*")
+	if err != nil {
+		return nil, err
+	}
+	hold(f)
+	return f, nil
 }
 
 // Check reports, without writing anything at path, whether Write could

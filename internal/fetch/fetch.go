@@ -1,7 +1,8 @@
 // Package fetch downloads a file over HTTP into a directory the way every
 // dataset loader needs it: bounded in size and time, checked before it
 // counts, and written atomically — into a temporary file that is synced
-// and renamed into place, or removed on any failure.
+// and renamed into place, or removed on any failure (or, if the process
+// is killed, by the next download of the same name).
 package fetch
 
 import (
@@ -12,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/tailor-ml/tailor/internal/atomicfile"
 )
 
 // Request says what to download and where.
@@ -66,7 +69,7 @@ func ToFile(ctx context.Context, r Request) (path string, size int64, err error)
 	if resp.ContentLength > r.Limit {
 		return "", 0, fmt.Errorf("GET %s: response of %d bytes is over the %d-byte limit", r.URL, resp.ContentLength, r.Limit)
 	}
-	tmp, err := os.CreateTemp(r.Dir, "."+r.Name+".*.tmp")
+	tmp, err := atomicfile.CreateTemp(r.Dir, r.Name) // removes what killed downloads left
 	if err != nil {
 		return "", 0, fmt.Errorf("GET %s: %w", r.URL, err)
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tailor-ml/tailor/internal/atomicfile"
 )
 
 // TestToFile downloads from a loopback server: a zero Timeout leaves the
@@ -61,5 +63,36 @@ func TestToFile(t *testing.T) {
 			names = append(names, e.Name())
 		}
 		t.Errorf("the directory holds %q, want only kept.txt", names)
+	}
+}
+
+// A download killed half-way leaves its temporary file; the next download
+// of the same name removes it, but not one that is still being written.
+func TestToFileRemovesKilledDownloads(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "hello, tailor")
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	killed, err := atomicfile.CreateTemp(dir, "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(killed, "hel")
+	killed.Close() // as the kernel closes it when the process dies
+	live, err := atomicfile.CreateTemp(dir, "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	keep := func(*os.File, int64) (string, error) { return "f", nil }
+	if _, _, err := ToFile(context.Background(), Request{URL: srv.URL, Limit: 100, Dir: dir, Name: "f", Check: keep}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(killed.Name()); !os.IsNotExist(err) {
+		t.Errorf("the killed download's %s is still there (%v)", killed.Name(), err)
+	}
+	if _, err := os.Stat(live.Name()); err != nil {
+		t.Errorf("the download under way lost its file: %v", err)
 	}
 }
