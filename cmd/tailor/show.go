@@ -3,24 +3,26 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/tailor-ml/tailor/datasets/fashionmnist"
 	"github.com/tailor-ml/tailor/plots"
 )
 
 func runShow(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "show", "[--index N] [--split train|test] [--scaled] -o out.png")
+	fs := newFlags(e, "show", "[--index N] [--split train|test] [--scaled] -o out.png|out.svg")
 	index := fs.Int("index", 0, "which image to plot")
 	split := fs.String("split", "train", "train or test")
 	scaled := fs.Bool("scaled", false, "plot the pixels divided by 255, as after the tutorial's preprocessing")
-	out := fs.String("o", "", "the PNG file to write (required)")
+	out := fs.String("o", "", "the .png or .svg file to write (required)")
 	dir := fs.String("data", "", "directory holding the Fashion-MNIST IDX files")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *out == "" {
 		return usageError(fs, "-o out.png is required")
+	}
+	if _, err := plots.FormatOf(*out); err != nil {
+		return usageError(fs, "-o: "+err.Error())
 	}
 	if *split != "train" && *split != "test" {
 		return usageError(fs, fmt.Sprintf("--split %q: want train or test", *split))
@@ -50,7 +52,8 @@ func runShow(ctx context.Context, e *env, args []string) error {
 }
 
 // saveImshow writes image i of d with a colour bar, titled with its class,
-// as plt.imshow + plt.colorbar do.
+// as plt.imshow + plt.colorbar do, to path in the format its extension
+// names (.png or .svg).
 func saveImshow(path string, d *fashionmnist.Dataset, i int, scaled bool) error {
 	px := d.Image(i)
 	img := plots.Image{Pixels: make([]float32, len(px)), H: d.Rows, W: d.Cols}
@@ -61,7 +64,9 @@ func saveImshow(path string, d *fashionmnist.Dataset, i int, scaled bool) error 
 	for j, v := range px {
 		img.Pixels[j] = float32(v) * scale
 	}
-	return plots.SavePNG(path, func(w io.Writer) error {
-		return plots.Imshow(w, img, plots.ImshowOptions{Title: fashionmnist.ClassNames()[d.Labels[i]]})
-	})
+	fig, err := plots.ImshowFigure(img, plots.ImshowOptions{Title: fashionmnist.ClassNames()[d.Labels[i]]})
+	if err != nil {
+		return err
+	}
+	return fig.Save(path)
 }
