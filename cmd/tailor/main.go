@@ -38,7 +38,7 @@ func commands() []command {
 	return []command{
 		{"tutorial", "run the TensorFlow Fashion-MNIST tutorial from top to bottom", runTutorial},
 		{"data", "explore the dataset: shapes, dtype, min, max, mean, labels", runData},
-		{"show", "plot one image with a colour bar as a PNG", runShow},
+		{"show", "plot one image with a colour bar as a PNG or SVG", runShow},
 		{"summary", "print a model's Keras-style summary", runSummary},
 		{"train", "train a model, evaluate it and predict", runTrain},
 		{"evaluate", "evaluate a saved model: loss, accuracy, per-class accuracy, confusion matrix", runEvaluate},
