@@ -288,7 +288,9 @@ func luminance(c color.RGBA) float64 {
 // examples predicted right) as a horizontal bar, class 0 at the top, its
 // value in a column on the right, and the overall accuracy, if it is in
 // [0, 1], as a dashed line, named in the title. Pass a negative overall to
-// leave it out. The figure is 640×480.
+// leave it out. An accuracy of NaN marks a class with no examples, whose
+// accuracy is undefined: it gets no bar and "n/a" for its value. The
+// figure is 640×480.
 func PerClassAccuracy(acc []float64, classNames []string, overall float64) (*Figure, error) {
 	n := len(acc)
 	if n == 0 {
@@ -298,8 +300,8 @@ func PerClassAccuracy(acc []float64, classNames []string, overall float64) (*Fig
 		return nil, fmt.Errorf("plots: %d per-class accuracies but %d class names", n, len(classNames))
 	}
 	for i, a := range acc {
-		if !(a >= 0 && a <= 1) {
-			return nil, fmt.Errorf("plots: accuracy of class %d (%s) is %v, want a fraction in [0, 1]", i, classNames[i], a)
+		if !(a >= 0 && a <= 1) && !math.IsNaN(a) {
+			return nil, fmt.Errorf("plots: accuracy of class %d (%s) is %v, want a fraction in [0, 1] (or NaN for a class with no examples)", i, classNames[i], a)
 		}
 	}
 	acc = append([]float64(nil), acc...)
@@ -336,7 +338,8 @@ func PerClassAccuracy(acc []float64, classNames []string, overall float64) (*Fig
 }
 
 // bars is a plot.Plotter of bars 0.8 wide in data units, bar i at i, from
-// 0 to values[i], in colors[i]; horizontal bars run along x.
+// 0 to values[i], in colors[i]; horizontal bars run along x. A NaN value
+// has no bar.
 type bars struct {
 	values     []float64
 	colors     []color.Color
@@ -346,6 +349,9 @@ type bars struct {
 func (b bars) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
 	for i, v := range b.values {
+		if math.IsNaN(v) {
+			continue
+		}
 		lo, hi := float64(i)-0.4, float64(i)+0.4
 		r := vg.Rectangle{Min: vg.Point{X: trX(lo), Y: trY(0)}, Max: vg.Point{X: trX(hi), Y: trY(v)}}
 		if b.horizontal {
@@ -362,14 +368,19 @@ func (b bars) Plot(c draw.Canvas, p *plot.Plot) {
 }
 
 // barValues writes each horizontal bar's value in a column right of
-// x = 1, where neither the bars nor the overall line reach.
+// x = 1, where neither the bars nor the overall line reach; a NaN value
+// (no examples) reads "n/a".
 type barValues struct{ values []float64 }
 
 func (b barValues) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
 	sty := textStyle(tickFontPt-1, draw.XLeft, draw.YCenter)
 	for i, v := range b.values {
-		c.FillText(sty, vg.Point{X: trX(1) + vg.Length(4), Y: trY(float64(i)) + vg.Length(1)}, fmt.Sprintf("%.3f", v))
+		label := "n/a"
+		if !math.IsNaN(v) {
+			label = fmt.Sprintf("%.3f", v)
+		}
+		c.FillText(sty, vg.Point{X: trX(1) + vg.Length(4), Y: trY(float64(i)) + vg.Length(1)}, label)
 	}
 }
 

@@ -263,6 +263,23 @@ func TestPerClassAccuracy(t *testing.T) {
 	}
 }
 
+// A class with no examples (NaN accuracy) gets no bar and "n/a" for its
+// value: it once failed as out of range, and 0 would read as all wrong.
+func TestPerClassAccuracyNoExamples(t *testing.T) {
+	acc := []float64{0.5, math.NaN(), 1}
+	_, svg := encode(t)(PerClassAccuracy(acc, names[:3], 0.75))
+	hasTexts(t, svg, "0.500", "n/a", "1.000")
+	if n := strings.Count(svg, "fill:#1F77B4"); n != 2 {
+		t.Errorf("%d bars, want 2 (none for the class with no examples)", n)
+	}
+	if strings.Contains(svg, "NaN") {
+		t.Error("the SVG holds NaN")
+	}
+	if _, err := PerClassAccuracy([]float64{0.5, math.Inf(1)}, names[:2], -1); err == nil || !strings.Contains(err.Error(), "class 1 (Trouser) is +Inf") {
+		t.Errorf("accuracy +Inf: error %v", err)
+	}
+}
+
 // blob is a 28×28 image of a disc of radius r.
 func blob(r float64) Image {
 	img := Image{H: 28, W: 28, Pixels: make([]float32, 28*28)}
