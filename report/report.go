@@ -75,7 +75,8 @@ type Metrics struct {
 	Examples int
 	// Loss and Accuracy are the model's loss and accuracy on them.
 	Loss, Accuracy float64
-	// PerClassAccuracy is each class's accuracy; nil leaves it out.
+	// PerClassAccuracy is each class's accuracy, NaN for a class with no
+	// examples in the split (shown as "n/a"); nil leaves it out.
 	PerClassAccuracy []float64
 	// Confusion counts examples of true class i predicted as class j in
 	// Confusion[i][j]; nil leaves it out.
@@ -291,7 +292,7 @@ func testViews(v *view, t *Metrics, names []string) error {
 		}
 		v.PerClass = &fig
 		for i, a := range t.PerClassAccuracy {
-			row := []string{fmt.Sprint(i), names[i], fmt.Sprintf("%.4f", a)}
+			row := []string{fmt.Sprint(i), names[i], formatAccuracy(a)}
 			if t.Confusion != nil {
 				total := 0
 				for _, c := range t.Confusion[i] {
@@ -374,6 +375,15 @@ func formatFloat(x float64) string {
 		return fmt.Sprint(x)
 	}
 	return fmt.Sprintf("%.4f", x)
+}
+
+// formatAccuracy writes a per-class accuracy to four places, or "n/a"
+// for NaN, the accuracy of a class with no examples.
+func formatAccuracy(a float64) string {
+	if math.IsNaN(a) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.4f", a)
 }
 
 // groupDigits writes n with thin spaces between groups of three digits:

@@ -183,6 +183,30 @@ func TestWriteWithoutHistory(t *testing.T) {
 	}
 }
 
+// A class with no examples in the split has no accuracy: its row reads
+// "n/a" (it once failed the figure, and 0 would read as all wrong) and its
+// bar is left out.
+func TestWriteClassWithoutExamples(t *testing.T) {
+	r := sampleReport()
+	r.Test.PerClassAccuracy[2] = math.NaN()
+	clear(r.Test.Confusion[2])
+	page := render(t, r)
+	if want := `<tr><td>2</td><td class="text">Pullover</td><td>n/a</td><td>0 of 0</td></tr>`; !strings.Contains(page, want) {
+		t.Errorf("page lacks the row %q", want)
+	}
+	if strings.Contains(page, "NaN") {
+		t.Error("page shows NaN")
+	}
+	svgs, _ := images(t, page)
+	perClass := svgs[len(svgs)-1]
+	if !strings.Contains(perClass, ">n/a<") {
+		t.Error("the per-class figure does not label the class n/a")
+	}
+	if n := strings.Count(perClass, "fill:#1F77B4"); n != len(classNames)-1 {
+		t.Errorf("the per-class figure has %d bars, want %d", n, len(classNames)-1)
+	}
+}
+
 // Everything the caller supplies is text, never markup.
 func TestWriteEscapes(t *testing.T) {
 	r := sampleReport()
