@@ -22,8 +22,8 @@ type evaluateReport struct {
 	Accuracy    float64 `json:"accuracy"`
 	// ClassNames names the classes, indexed as PerClassAccuracy and the
 	// confusion matrix's rows and columns are.
-	ClassNames       []string  `json:"class_names"`
-	PerClassAccuracy []float64 `json:"per_class_accuracy"`
+	ClassNames       []string   `json:"class_names"`
+	PerClassAccuracy accuracies `json:"per_class_accuracy"`
 	// Confusion[i][j] counts examples of class i predicted as j.
 	Confusion [][]int `json:"confusion_matrix"`
 }

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"math"
 
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/tensor"
@@ -14,7 +17,7 @@ type scores struct {
 	probs     *tensor.Tensor // (N, 1) sigmoid outputs or (N, classes) probabilities
 	predicted []int
 	accuracy  float64
-	perClass  []float64
+	perClass  []float64 // NaN for a class with no examples
 	confusion [][]int
 }
 
@@ -50,7 +53,8 @@ func scoreSplit(ctx context.Context, model *tailor.Model, x *tensor.Tensor, labe
 }
 
 // perClassAccuracy returns, for each class, the fraction of its examples
-// predicted correctly (0 for a class with none).
+// predicted correctly: NaN for a class with none, whose accuracy is
+// undefined (0 would read as every example wrong).
 func perClassAccuracy[L classLabel](labels []L, predicted []int, classes int) []float64 {
 	right, total := make([]int, classes), make([]int, classes)
 	for i, l := range labels {
@@ -61,11 +65,39 @@ func perClassAccuracy[L classLabel](labels []L, predicted []int, classes int) []
 	}
 	acc := make([]float64, classes)
 	for c := range acc {
+		acc[c] = math.NaN()
 		if total[c] > 0 {
 			acc[c] = float64(right[c]) / float64(total[c])
 		}
 	}
 	return acc
+}
+
+// formatAccuracy writes a per-class accuracy to four places, or "n/a" for
+// a class with no examples (NaN).
+func formatAccuracy(a float64) string {
+	if math.IsNaN(a) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.4f", a)
+}
+
+// accuracies is the per-class accuracies of a JSON report. JSON has no
+// NaN, so a class with no examples is null there.
+type accuracies []float64
+
+// MarshalJSON writes the accuracies as an array of numbers, null for NaN.
+func (a accuracies) MarshalJSON() ([]byte, error) {
+	if a == nil {
+		return []byte("null"), nil
+	}
+	vals := make([]*float64, len(a))
+	for i := range a {
+		if !math.IsNaN(a[i]) {
+			vals[i] = &a[i]
+		}
+	}
+	return json.Marshal(vals)
 }
 
 // confusion counts (true class, predicted class) pairs; a prediction

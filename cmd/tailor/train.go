@@ -52,9 +52,9 @@ type trainReport struct {
 	TestAccuracy float64  `json:"test_accuracy"`
 	// TestAccuracyFlipAverage is the test accuracy with each image's
 	// prediction averaged with its mirror's, when that was asked for.
-	TestAccuracyFlipAverage *float64  `json:"test_accuracy_flip_average,omitempty"`
-	PerClassAccuracy        []float64 `json:"per_class_accuracy"`
-	TrainSeconds            float64   `json:"train_seconds"`
+	TestAccuracyFlipAverage *float64   `json:"test_accuracy_flip_average,omitempty"`
+	PerClassAccuracy        accuracies `json:"per_class_accuracy"`
+	TrainSeconds            float64    `json:"train_seconds"`
 }
 
 type epochReport struct {
@@ -690,7 +690,7 @@ func last(xs []float64) float64 {
 func printPerClass(w io.Writer, acc []float64, names []string) {
 	fmt.Fprintln(w, "Per-class test accuracy:")
 	for c, a := range acc {
-		fmt.Fprintf(w, "  %d %-12s %.4f\n", c, names[c], a)
+		fmt.Fprintf(w, "  %d %-12s %s\n", c, names[c], formatAccuracy(a))
 	}
 }
 

@@ -118,9 +118,9 @@ type dataReport struct {
 	// PerClassAccuracy and Confusion are on the test split (a table) or
 	// the validation split (images); Confusion[i][j] counts examples of
 	// class i predicted as j.
-	PerClassAccuracy []float64 `json:"per_class_accuracy,omitempty"`
-	Confusion        [][]int   `json:"confusion_matrix,omitempty"`
-	TrainSeconds     float64   `json:"train_seconds"`
+	PerClassAccuracy accuracies `json:"per_class_accuracy,omitempty"`
+	Confusion        [][]int    `json:"confusion_matrix,omitempty"`
+	TrainSeconds     float64    `json:"train_seconds"`
 }
 
 type dataEpochReport struct {
@@ -245,7 +245,7 @@ func printScores(w io.Writer, split string, s *scores, names []string) {
 		width = max(width, len(name))
 	}
 	for c, a := range s.perClass {
-		fmt.Fprintf(w, "  %d %-*s %.4f\n", c, width, names[c], a)
+		fmt.Fprintf(w, "  %d %-*s %s\n", c, width, names[c], formatAccuracy(a))
 	}
 	fmt.Fprintln(w)
 	printConfusion(w, s.confusion, names)

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A class with no examples has no accuracy: NaN, written "n/a" and, in
+// JSON, null. It used to be 0, which reads as every example wrong.
+func TestEvaluatePerClassWithoutExamples(t *testing.T) {
+	acc := perClassAccuracy([]int32{0, 0, 2, 2}, []int{0, 1, 2, 2}, 3)
+	if acc[0] != 0.5 || !math.IsNaN(acc[1]) || acc[2] != 1 {
+		t.Fatalf("perClassAccuracy = %v, want [0.5 NaN 1]", acc)
+	}
+	if got := formatAccuracy(acc[1]); got != "n/a" {
+		t.Errorf("formatAccuracy(NaN) = %q, want n/a", got)
+	}
+	if got := formatAccuracy(acc[0]); got != "0.5000" {
+		t.Errorf("formatAccuracy(0.5) = %q, want 0.5000", got)
+	}
+	b, err := json.Marshal(evaluateReport{PerClassAccuracy: acc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `"per_class_accuracy":[0.5,null,1]`; !strings.Contains(string(b), want) {
+		t.Errorf("JSON %s lacks %s", b, want)
+	}
+	if b, err := json.Marshal(accuracies(nil)); err != nil || string(b) != "null" {
+		t.Errorf("no accuracies: %s, %v; want null", b, err)
+	}
+}
+
+// evaluate --csv on rows of one class only prints "n/a" for the other
+// class and writes null for it in --json; report --csv shows "n/a" too.
+func TestEvaluateCSVClassWithoutExamples(t *testing.T) {
+	dir := t.TempDir()
+	data, model := filepath.Join(dir, "churn.csv"), filepath.Join(dir, "churn.tailor")
+	rows := customers(200, 1)
+	writeCustomers(t, data, rows, false, nil)
+	if code, out, errOut := runCLI(t, "train", "--csv", data, "--target", "Exited", "--drop", "RowNumber,Surname",
+		"--epochs", "2", "--seed", "2", "--quiet", "--out", model); code != 0 {
+		t.Fatalf("train: exit %d: %s\n%s", code, errOut, out)
+	}
+	var stayed []customer
+	for _, c := range rows {
+		if c.exited == 0 {
+			stayed = append(stayed, c)
+		}
+	}
+	testRows, evalJSON := filepath.Join(dir, "stayed.csv"), filepath.Join(dir, "eval.json")
+	writeCustomers(t, testRows, stayed, false, nil)
+	code, out, errOut := runCLI(t, "evaluate", model, "--csv", testRows, "--json", evalJSON)
+	if code != 0 {
+		t.Fatalf("evaluate --csv: exit %d: %s", code, errOut)
+	}
+	if want := "\n  1 1            n/a\n"; !strings.Contains(out, want) {
+		t.Errorf("output lacks %q:\n%s", want, out)
+	}
+	var ev struct {
+		PerClassAccuracy []*float64 `json:"per_class_accuracy"`
+	}
+	readJSONTo(t, evalJSON, &ev)
+	if len(ev.PerClassAccuracy) != 2 || ev.PerClassAccuracy[0] == nil || ev.PerClassAccuracy[1] != nil {
+		t.Errorf("per_class_accuracy %v, want a number for class 0 and null for class 1", ev.PerClassAccuracy)
+	}
+	page := filepath.Join(dir, "report.html")
+	if code, _, errOut := runCLI(t, "report", model, "-o", page, "--csv", testRows); code != 0 {
+		t.Fatalf("report --csv: exit %d: %s", code, errOut)
+	}
+	b, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `<td class="text">1</td><td>n/a</td>`; !strings.Contains(string(b), want) {
+		t.Errorf("report lacks %q", want)
+	}
+}
