@@ -234,13 +234,16 @@ func benchSgemm(ctx context.Context, w io.Writer, rep *benchReport) error {
 	return nil
 }
 
-// batchSizes parses --batch-sizes: positive numbers, comma-separated.
+// batchSizes parses --batch-sizes: positive whole numbers in decimal,
+// comma-separated, spaces around each allowed. Anything else in a field
+// ("32x", "1e3", "0x10") is an error naming it.
 func batchSizes(list string) ([]int, error) {
 	var sizes []int
 	for _, field := range strings.Split(list, ",") {
-		var batch int
-		if _, err := fmt.Sscan(strings.TrimSpace(field), &batch); err != nil || batch <= 0 {
-			return nil, fmt.Errorf("--batch-sizes: %q is not a positive number", field)
+		field = strings.TrimSpace(field)
+		batch, err := strconv.Atoi(field)
+		if err != nil || batch <= 0 {
+			return nil, fmt.Errorf("--batch-sizes: %q is not a positive whole number", field)
 		}
 		sizes = append(sizes, batch)
 	}

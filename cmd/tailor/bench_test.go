@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -75,5 +76,23 @@ func TestBenchPeerFlag(t *testing.T) {
 	code, _, errOut := runCLI(t, "bench", "--pytorch", t.TempDir(), "--skip-train")
 	if code != 1 || !strings.Contains(errOut, "no run.sh") {
 		t.Errorf("bench --pytorch without run.sh: exit %d, %q", code, errOut)
+	}
+}
+
+// --batch-sizes takes positive whole numbers in decimal and nothing else:
+// fmt.Sscan read "32x" as 32, "1e3" as 1 and "0x10" as 16.
+func TestBenchBatchSizes(t *testing.T) {
+	got, err := batchSizes(" 32, 64 ,128")
+	if err != nil || !slices.Equal(got, []int{32, 64, 128}) {
+		t.Errorf("batchSizes(\" 32, 64 ,128\") = %v, %v; want [32 64 128]", got, err)
+	}
+	for _, tc := range []struct{ list, field string }{
+		{"32x", "32x"}, {"1e3", "1e3"}, {"0x10", "0x10"}, {"32,0", "0"}, {"-4", "-4"},
+		{"32,", ""}, {"", ""}, {"3.5", "3.5"}, {"32 64", "32 64"}, {"99999999999999999999", "99999999999999999999"},
+	} {
+		want := `--batch-sizes: "` + tc.field + `" is not a positive whole number`
+		if got, err := batchSizes(tc.list); err == nil || err.Error() != want {
+			t.Errorf("batchSizes(%q) = %v, %v; want the error %q", tc.list, got, err, want)
+		}
 	}
 }

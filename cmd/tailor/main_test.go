@@ -52,7 +52,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"evaluate", "m.tailor", "--split", "val"}, 2, `tailor evaluate: --split "val": want test or train`},
 		{[]string{"show", "--index", "-1", "-o", "x.png"}, 2, "tailor show: --index -1: want an image number from 0"},
 		{[]string{"bench", "--epochs", "0"}, 2, "tailor bench: --epochs 0: want at least 1"},
-		{[]string{"bench", "--batch-sizes", "32,0"}, 2, `tailor bench: --batch-sizes: "0" is not a positive number`},
+		{[]string{"bench", "--batch-sizes", "32,0"}, 2, `tailor bench: --batch-sizes: "0" is not a positive whole number`},
 		{[]string{"summary", "--model", "nope"}, 1, `unknown model "nope"`},
 		{[]string{"show"}, 2, "tailor show: -o out.png is required"},
 		{[]string{"data", "extra"}, 2, "tailor data: unexpected arguments"},
