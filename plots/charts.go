@@ -22,6 +22,9 @@ import (
 // (tailor.History.Epochs); nil means 0, 1, 2, ... Non-finite values (a
 // diverged loss) are left out. The figure is 640×480.
 func LearningCurve(metric string, epochs []int, history map[string][]float64) (*Figure, error) {
+	if metric == "" {
+		return nil, errors.New(`plots: no metric named: want a key of the history, such as "loss"`)
+	}
 	train, ok := history[metric]
 	if !ok {
 		return nil, fmt.Errorf("plots: the history has no %q figures (it has %s)", metric, strings.Join(sortedKeys(history), ", "))

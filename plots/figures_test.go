@@ -157,6 +157,9 @@ func TestLearningCurveErrors(t *testing.T) {
 		{"epochs", "loss", epochs[:3], h, `3 epochs but 5 "loss" values`},
 		{"validation", "loss", nil, map[string][]float64{"loss": {1, 2}, "val_loss": {1}}, `2 "loss" values but 1 "val_loss" values`},
 		{"nothing finite", "loss", nil, map[string][]float64{"loss": {math.NaN()}}, `no finite "loss" values`},
+		// An empty name once panicked drawing the y label.
+		{"no metric name", "", nil, map[string][]float64{"": {1, 2}}, `no metric named: want a key of the history, such as "loss"`},
+		{"no metric name, none in the history", "", epochs, h, "no metric named"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if _, err := LearningCurve(tt.metric, tt.epochs, tt.history); err == nil || !strings.Contains(err.Error(), tt.want) {
