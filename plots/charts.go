@@ -14,13 +14,19 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
+// ErrNoFiniteValues is what LearningCurve's error wraps when the metric
+// has no finite value to draw (a loss that diverged from the first
+// epoch), so that a caller can leave that figure out and keep the rest.
+var ErrNoFiniteValues = errors.New("no finite values to draw")
+
 // LearningCurve draws how a figure of training went, epoch by epoch, as
 // Keras users draw history.history with matplotlib: history[metric] (the
 // training figure, in tab:blue) and history["val_"+metric] (validation,
 // in tab:orange) when Fit had validation data, against the epoch number
 // counted from 1. epochs are Fit's zero-based epoch indices
 // (tailor.History.Epochs); nil means 0, 1, 2, ... Non-finite values (a
-// diverged loss) are left out. The figure is 640×480.
+// diverged loss) are left out; with none left the error wraps
+// ErrNoFiniteValues. The figure is 640×480.
 func LearningCurve(metric string, epochs []int, history map[string][]float64) (*Figure, error) {
 	if metric == "" {
 		return nil, errors.New(`plots: no metric named: want a key of the history, such as "loss"`)
@@ -46,7 +52,7 @@ func LearningCurve(metric string, epochs []int, history map[string][]float64) (*
 	}
 	trainXY, valXY := finitePoints(xs, train), finitePoints(xs, val)
 	if len(trainXY) == 0 {
-		return nil, fmt.Errorf("plots: the history has no finite %q values to draw", metric)
+		return nil, fmt.Errorf("plots: the history's %q: %w", metric, ErrNoFiniteValues)
 	}
 	name := strings.ReplaceAll(metric, "_", " ")
 	title := "Training " + name

@@ -2,6 +2,7 @@ package plots
 
 import (
 	"bytes"
+	"errors"
 	"html"
 	"image"
 	"image/color"
@@ -156,7 +157,7 @@ func TestLearningCurveErrors(t *testing.T) {
 		{"unknown metric", "auc", epochs, h, `no "auc" figures (it has accuracy, loss, val_accuracy, val_loss)`},
 		{"epochs", "loss", epochs[:3], h, `3 epochs but 5 "loss" values`},
 		{"validation", "loss", nil, map[string][]float64{"loss": {1, 2}, "val_loss": {1}}, `2 "loss" values but 1 "val_loss" values`},
-		{"nothing finite", "loss", nil, map[string][]float64{"loss": {math.NaN()}}, `no finite "loss" values`},
+		{"nothing finite", "loss", nil, map[string][]float64{"loss": {math.NaN(), math.Inf(1)}}, `the history's "loss": no finite values to draw`},
 		// An empty name once panicked drawing the y label.
 		{"no metric name", "", nil, map[string][]float64{"": {1, 2}}, `no metric named: want a key of the history, such as "loss"`},
 		{"no metric name, none in the history", "", epochs, h, "no metric named"},
@@ -166,6 +167,13 @@ func TestLearningCurveErrors(t *testing.T) {
 				t.Errorf("error %v, want %q", err, tt.want)
 			}
 		})
+	}
+	// A caller can tell "nothing to draw" from a wrong history.
+	if _, err := LearningCurve("loss", nil, map[string][]float64{"loss": {math.NaN()}}); !errors.Is(err, ErrNoFiniteValues) {
+		t.Errorf("no finite values: error %v does not wrap ErrNoFiniteValues", err)
+	}
+	if _, err := LearningCurve("auc", epochs, h); errors.Is(err, ErrNoFiniteValues) {
+		t.Errorf("unknown metric: error %v wraps ErrNoFiniteValues", err)
 	}
 }
 
