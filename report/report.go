@@ -25,6 +25,7 @@ import (
 	"bytes"
 	_ "embed"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"html/template"
 	"image/png"
@@ -115,6 +116,7 @@ type view struct {
 	TrainingTime   string
 	HasHistory     bool
 	Curves         []figure
+	CurveNotes     []string // why a learning curve is left out
 	HistoryColumns []string
 	HistoryRows    [][]string
 	Test           *testView
@@ -182,7 +184,8 @@ func build(r Report) (*view, error) {
 	return v, nil
 }
 
-// historyView fills the learning curves and the per-epoch table.
+// historyView fills the learning curves and the per-epoch table. A curve
+// with no finite values (a diverged loss) is left out with a note.
 func historyView(v *view, h *tailor.History) error {
 	n := len(h.Epochs)
 	var keys []string
@@ -201,6 +204,12 @@ func historyView(v *view, h *tailor.History) error {
 			continue
 		}
 		f, err := plots.LearningCurve(metric, h.Epochs, h.History)
+		if errors.Is(err, plots.ErrNoFiniteValues) {
+			// A run whose loss diverged at once: the table shows its
+			// values, and the rest of the page is still worth having.
+			v.CurveNotes = append(v.CurveNotes, "The "+metric+" curve is left out: the history has no finite "+metric+" values to draw.")
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("report: %w", err)
 		}

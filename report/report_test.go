@@ -207,6 +207,40 @@ func TestWriteClassWithoutExamples(t *testing.T) {
 	}
 }
 
+// A loss with no finite values (a run that diverged at once) leaves its
+// curve out with a note saying why; the rest of the page is still written
+// (Write used to fail).
+func TestWriteLossWithoutFiniteValues(t *testing.T) {
+	r := sampleReport()
+	loss := r.History.History["loss"]
+	for i := range loss {
+		loss[i] = math.NaN()
+	}
+	loss[2] = math.Inf(1)
+	page := render(t, r)
+	if want := `<p class="note">The loss curve is left out: the history has no finite loss values to draw.</p>`; !strings.Contains(page, want) {
+		t.Errorf("page lacks %q", want)
+	}
+	for _, want := range []string{"Learning curves", "<td>NaN</td>", "Test metrics", "Most confident mistakes"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	svgs, _ := images(t, page)
+	// accuracy, confusion counts, confusion normalised, per class.
+	if len(svgs) != 4 {
+		t.Fatalf("%d SVG figures, want 4", len(svgs))
+	}
+	if !strings.Contains(svgs[0], "Training and validation accuracy") {
+		t.Error("the first figure is not the accuracy curve")
+	}
+	// Other history errors still fail the page.
+	r.History.History["loss"] = loss[:2]
+	if err := Write(new(bytes.Buffer), r); err == nil {
+		t.Error("a short loss column: no error")
+	}
+}
+
 // Everything the caller supplies is text, never markup.
 func TestWriteEscapes(t *testing.T) {
 	r := sampleReport()
