@@ -44,7 +44,8 @@ func newWithClock(w io.Writer, target int, dynamic bool, now func() time.Time) *
 
 // Update reports that current steps are done, with the running values.
 // The bar is drawn when it is dynamic and the last drawing is older than
-// the refresh interval.
+// the refresh interval. A current past the target is shown as it is, with
+// the bar full and an ETA of 0s.
 func (p *Bar) Update(current int, values []Value) {
 	if !p.dynamic {
 		return
@@ -73,7 +74,9 @@ func (p *Bar) draw(current int, values []Value, now time.Time, final bool) {
 	p.b.Reset()
 	p.b.WriteByte('\r')
 	fmt.Fprintf(&p.b, "%*d/%d [", digits(p.target), current, p.target)
-	progWidth := width * current / max(p.target, 1)
+	// A count past the target (or below 0) fills (or empties) the bar and
+	// no more: strings.Repeat panicked on the negative rest.
+	progWidth := min(max(width*current/max(p.target, 1), 0), width)
 	if progWidth > 0 {
 		p.b.WriteString(strings.Repeat("=", progWidth-1))
 		if current < p.target {
@@ -89,7 +92,7 @@ func (p *Bar) draw(current int, values []Value, now time.Time, final bool) {
 	if final {
 		fmt.Fprintf(&p.b, " - %.0fs%s", elapsed, formatPerStep(perStep))
 	} else {
-		fmt.Fprintf(&p.b, " - ETA: %s", formatETA(perStep*float64(p.target-current)))
+		fmt.Fprintf(&p.b, " - ETA: %s", formatETA(perStep*float64(max(p.target-current, 0))))
 	}
 	writeValues(&p.b, values)
 	width2 := p.b.Len() - 1

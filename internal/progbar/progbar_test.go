@@ -56,6 +56,27 @@ func TestBarInProgress(t *testing.T) {
 	}
 }
 
+// TestBarPastTarget checks that a count past the target (a generator
+// that yields more batches than it said) draws a full bar and an ETA of
+// 0s; it panicked on a negative strings.Repeat count. A count below 0
+// draws an empty bar.
+func TestBarPastTarget(t *testing.T) {
+	for _, tt := range []struct {
+		current int
+		want    string
+	}{
+		{5, "5/3 [==============================] - ETA: 0s"},
+		{-1, "-1/3 [..............................] - ETA: 4s"},
+	} {
+		b, w, c := newBar(3, true)
+		c.set(time.Second)
+		b.Update(tt.current, nil)
+		if got := w.String(); got != tt.want {
+			t.Errorf("step %d of 3:\ngot  %q\nwant %q", tt.current, got, tt.want)
+		}
+	}
+}
+
 // TestBarRedraw checks the refresh interval and that a shorter line
 // blanks out the rest of the longer one before it.
 func TestBarRedraw(t *testing.T) {
