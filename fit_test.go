@@ -223,6 +223,28 @@ func TestOtherErrors(t *testing.T) {
 	if _, err := m.TrainOnBatch(x, y.Slice(0, 3)); err == nil || !strings.Contains(err.Error(), "10 examples but targets of shape (3,)") {
 		t.Errorf("TrainOnBatch with 3 targets: %v", err)
 	}
+	// A tensor whose Data does not fill its shape is an error, not a panic,
+	// at every entry point — also one shortened after its dataset was made.
+	short := &tensor.Tensor{Shape: tensor.Shape{10, 4}, Data: make([]float32, 8)}
+	const shortErr = "tensor: shape (10, 4) holds 40 values, Data has 8"
+	if _, err := m.Predict(ctx, short, tailor.PredictOptions{}); err == nil || !strings.Contains(err.Error(), "Predict: "+shortErr) {
+		t.Errorf("Predict of a short tensor: %v", err)
+	}
+	if _, err := m.TrainOnBatch(short, y); err == nil || !strings.Contains(err.Error(), "examples: "+shortErr) {
+		t.Errorf("TrainOnBatch of a short tensor: %v", err)
+	}
+	if _, err := m.TrainOnBatch(x, &tensor.Tensor{Shape: tensor.Shape{10}, Data: make([]float32, 3)}); err == nil || !strings.Contains(err.Error(), "targets: tensor: shape (10,) holds 10 values, Data has 3") {
+		t.Errorf("TrainOnBatch with short targets: %v", err)
+	}
+	shortened := x.Clone()
+	later := ds(t, shortened, y)
+	shortened.Data = shortened.Data[:8]
+	if _, err := m.Fit(ctx, later, tailor.FitOptions{Verbose: tailor.Silent}); err == nil || !strings.Contains(err.Error(), shortErr) {
+		t.Errorf("Fit on a tensor shortened after: %v", err)
+	}
+	if _, _, err := m.Evaluate(ctx, later, tailor.EvaluateOptions{}); err == nil || !strings.Contains(err.Error(), shortErr) {
+		t.Errorf("Evaluate on a tensor shortened after: %v", err)
+	}
 	if err := m.Compile(nil, losses.SparseCategoricalCrossentropy()); err == nil {
 		t.Error("Compile without an optimizer succeeded")
 	}

@@ -81,6 +81,12 @@ func (m *Model) TrainOnBatch(x, y *tensor.Tensor) (float64, error) {
 	if x == nil || y == nil || len(x.Shape) == 0 {
 		return 0, errors.New("tailor: TrainOnBatch needs a batch of examples and its targets")
 	}
+	if err := x.Validate(); err != nil {
+		return 0, fmt.Errorf("tailor: batch: examples: %w", err)
+	}
+	if err := y.Validate(); err != nil {
+		return 0, fmt.Errorf("tailor: batch: targets: %w", err)
+	}
 	if err := m.ensureBuilt(x.ExampleShape()); err != nil {
 		return 0, err
 	}
