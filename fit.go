@@ -59,7 +59,8 @@ func isTerminal(w io.Writer) bool {
 type FitOptions struct {
 	// Epochs is the number of passes over the data (default 1).
 	Epochs int
-	// InitialEpoch is the epoch to start from, for resuming (default 0).
+	// InitialEpoch is the epoch to start from, for resuming (default 0;
+	// it may not be negative).
 	InitialEpoch int
 	// Resume, when not nil, continues a Fit that stopped part-way, from
 	// the Progress the model reported then (see Model.Progress); it
@@ -94,7 +95,8 @@ type FitOptions struct {
 	// standard output).
 	Verbose Verbosity
 	Out     io.Writer
-	// Callbacks are called around epochs and batches.
+	// Callbacks are called around epochs and batches, in order; none may
+	// be nil.
 	Callbacks []Callback
 }
 
@@ -205,6 +207,14 @@ func (m *Model) newFitRun(train datasets.Dataset, opts FitOptions) (*fitRun, err
 	opts.defaults()
 	if opts.BatchSize < 0 || opts.Epochs < 0 {
 		return nil, fmt.Errorf("tailor: Fit: batch size %d and epochs %d must be positive", opts.BatchSize, opts.Epochs)
+	}
+	if opts.InitialEpoch < 0 {
+		return nil, fmt.Errorf("tailor: Fit: initial epoch %d, want ≥ 0", opts.InitialEpoch)
+	}
+	for i, cb := range opts.Callbacks {
+		if cb == nil {
+			return nil, fmt.Errorf("tailor: Fit: callback %d is nil", i)
+		}
 	}
 	if train == nil {
 		return nil, errors.New("tailor: Fit: no training data")

@@ -364,6 +364,8 @@ func TestFitErrors(t *testing.T) {
 		{"nil data", unbuilt, nil, nil, tailor.FitOptions{}, "no training data"},
 		{"scalar examples", unbuilt, tensor.New(1), tensor.New(1), tailor.FitOptions{}, "input shape is unknown"},
 		{"negative batch", built, x, y, tailor.FitOptions{BatchSize: -1}, "batch size -1"},
+		{"negative initial epoch", built, x, y, tailor.FitOptions{InitialEpoch: -3, Epochs: 1}, "initial epoch -3, want ≥ 0"},
+		{"nil callback", built, x, y, tailor.FitOptions{Callbacks: []tailor.Callback{tailor.NopCallback{}, nil}}, "tailor: Fit: callback 1 is nil"},
 		{"split too large", built, x, y, tailor.FitOptions{ValidationSplit: 1}, "validation split 1"},
 		{"split negative", built, x, y, tailor.FitOptions{ValidationSplit: -0.2}, "validation split -0.2"},
 		{"split NaN", built, x, y, tailor.FitOptions{ValidationSplit: math.NaN()}, "validation split NaN"},
