@@ -208,6 +208,11 @@ func (m *Model) newFitRun(train datasets.Dataset, opts FitOptions) (*fitRun, err
 	if opts.BatchSize < 0 || opts.Epochs < 0 {
 		return nil, fmt.Errorf("tailor: Fit: batch size %d and epochs %d must be positive", opts.BatchSize, opts.Epochs)
 	}
+	// A rate set by SetLearningRate, or a schedule's first, is not checked
+	// where it is set: 0 is a rate, NaN, infinities and negatives are not.
+	if lr := m.optimizer.LearningRate(); !(lr >= 0) || math.IsInf(lr, 1) {
+		return nil, fmt.Errorf("tailor: Fit: the optimizer's learning rate is %v, want a finite rate ≥ 0", lr)
+	}
 	if opts.InitialEpoch < 0 {
 		return nil, fmt.Errorf("tailor: Fit: initial epoch %d, want ≥ 0", opts.InitialEpoch)
 	}

@@ -223,6 +223,18 @@ func TestOtherErrors(t *testing.T) {
 	if _, err := m.TrainOnBatch(x, y.Slice(0, 3)); err == nil || !strings.Contains(err.Error(), "10 examples but targets of shape (3,)") {
 		t.Errorf("TrainOnBatch with 3 targets: %v", err)
 	}
+	// A learning rate of 0 is a rate (Fit refuses NaN, ±Inf and negatives).
+	still := newClassifier(t, 1)
+	still.Optimizer().SetLearningRate(0)
+	if err := still.Build(4); err != nil {
+		t.Fatal(err)
+	}
+	before := weights(still)
+	if _, err := still.Fit(ctx, ds(t, x, y), tailor.FitOptions{Verbose: tailor.Silent}); err != nil {
+		t.Errorf("Fit at learning rate 0: %v", err)
+	} else if !sameWeights(before, weights(still)) {
+		t.Error("Fit at learning rate 0 moved the weights")
+	}
 	// A tensor whose Data does not fill its shape is an error, not a panic,
 	// at every entry point — also one shortened after its dataset was made.
 	short := &tensor.Tensor{Shape: tensor.Shape{10, 4}, Data: make([]float32, 8)}
