@@ -402,6 +402,31 @@ func TestCategoricalTargets(t *testing.T) {
 	}
 }
 
+// TestAccuracyOfASigmoid: "accuracy" on a Dense(1, sigmoid) model reports
+// binary accuracy, in training and in evaluation, as Keras's does.
+func TestAccuracyOfASigmoid(t *testing.T) {
+	x, y := blobs(200, 5)
+	for i, v := range y.Data {
+		y.Data[i] = min(v, 1) // class 0 against the rest
+	}
+	m := tailor.Sequential(layers.Dense(1, activations.Sigmoid))
+	m.SetSeed(1)
+	opt, _ := optimizers.AdamWith(0.05, 0.9, 0.999, 1e-7)
+	if err := m.Compile(opt, losses.BinaryCrossentropy(), metrics.Accuracy(), metrics.BinaryAccuracy()); err != nil {
+		t.Fatal(err)
+	}
+	h := fit(t, m, x, y, tailor.FitOptions{Epochs: 20, ValidationSplit: 0.2, Seed: 2})
+	for _, k := range []string{"", "val_"} {
+		acc, bin := h.History[k+"accuracy"], h.History[k+"binary_accuracy"]
+		if !slices.Equal(acc, bin) {
+			t.Errorf("%saccuracy %v, %sbinary_accuracy %v: want them equal", k, acc, k, bin)
+		}
+	}
+	if acc := h.History["accuracy"][19]; acc < 0.9 {
+		t.Errorf("accuracy %v after 20 epochs, want above 0.9", acc)
+	}
+}
+
 // TestFlipAverage checks test-time flip averaging against Predict on the
 // images and on mirrors built here, for grey (H, W) and colour (H, W, C)
 // inputs, and Evaluate's scores against it.
