@@ -88,7 +88,9 @@ type FitOptions struct {
 	// weight of its class (missing classes weigh 1), as Keras's
 	// class_weight does: the batch loss is Σᵢ w(yᵢ)·lᵢ / B, so rare classes
 	// can count as much as common ones. The class of an example is its
-	// label, or for one-hot targets the index of the largest entry.
+	// label — a single target rounded to the nearest integer, halves to
+	// even as numpy rounds, so a soft target 0.9 is class 1 — or for
+	// one-hot targets the index of the largest entry.
 	// Validation figures and metrics are not weighted.
 	ClassWeight map[int]float64
 	// Verbose chooses the progress output; Out is where it goes (default

@@ -181,7 +181,7 @@ func (m *Model) weightExamples(ws *workspace, h, y *tensor.Tensor) float64 {
 	var sum float64
 	for i := 0; i < b; i++ {
 		yi := y.Data[i*yRow : (i+1)*yRow]
-		class := int(yi[0])
+		class := int(math.RoundToEven(float64(yi[0]))) // a soft target 0.9 is class 1, as Keras's np.round has it
 		if yRow > 1 {
 			class = tensor.Argmax(yi)
 		}
