@@ -58,7 +58,7 @@ func (s Shape) Equal(t Shape) bool {
 }
 
 // Tensor is a dense float32 array. Data holds Shape.Size() elements in
-// row-major order.
+// row-major order (Validate checks it of a tensor built by hand).
 type Tensor struct {
 	Shape Shape
 	Data  []float32
