@@ -2,6 +2,7 @@ package tailor_test
 
 import (
 	"context"
+	"math"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/tailor-ml/tailor/losses"
 	"github.com/tailor-ml/tailor/metrics"
 	"github.com/tailor-ml/tailor/optimizers"
+	"github.com/tailor-ml/tailor/tensor"
 )
 
 // sgdClassifier is newClassifier with plain SGD at the given rate.
@@ -85,6 +87,42 @@ func TestClassWeight(t *testing.T) {
 		o.ClassWeight, o.Verbose = tc.cw, tailor.Silent
 		if _, err := sgdClassifier(t, 0.1).Fit(context.Background(), ds(t, x, y), o); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("class weights %v: %v, want an error containing %q", tc.cw, err, tc.want)
+		}
+	}
+}
+
+// TestClassWeightRoundsSoftTargets: the class of a single soft target is
+// the target rounded, halves to even, as Keras's np.round has it — 0.9 is
+// class 1, 0.5 class 0 — not the target truncated.
+func TestClassWeightRoundsSoftTargets(t *testing.T) {
+	x, _ := blobs(4, 1)
+	loss := func(target float32, cw map[int]float64) float64 {
+		m := tailor.Sequential(layers.Dense(1, activations.Sigmoid))
+		if err := m.SetSeed(1); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Compile(optimizers.SGD(), losses.BinaryCrossentropy()); err != nil {
+			t.Fatal(err)
+		}
+		y := tensor.New(4, 1)
+		for i := range y.Data {
+			y.Data[i] = target
+		}
+		// One batch: the epoch's loss is the first step's, before any update.
+		return fit(t, m, x, y, tailor.FitOptions{BatchSize: 4, ClassWeight: cw}).History["loss"][0]
+	}
+	for _, tc := range []struct {
+		target float32
+		cw     map[int]float64
+		times  float64 // the weighted loss over the unweighted
+	}{
+		{0.9, map[int]float64{1: 10}, 10},
+		{0.9, map[int]float64{0: 10}, 1},
+		{0.5, map[int]float64{0: 10}, 10},
+		{0.5, map[int]float64{1: 10}, 1},
+	} {
+		if r := loss(tc.target, tc.cw) / loss(tc.target, nil); math.Abs(r-tc.times) > 1e-4*tc.times {
+			t.Errorf("targets %v, class weights %v: loss %v times the unweighted, want %v", tc.target, tc.cw, r, tc.times)
 		}
 	}
 }

@@ -59,7 +59,8 @@ func isTerminal(w io.Writer) bool {
 type FitOptions struct {
 	// Epochs is the number of passes over the data (default 1).
 	Epochs int
-	// InitialEpoch is the epoch to start from, for resuming (default 0).
+	// InitialEpoch is the epoch to start from, for resuming (default 0;
+	// it may not be negative).
 	InitialEpoch int
 	// Resume, when not nil, continues a Fit that stopped part-way, from
 	// the Progress the model reported then (see Model.Progress); it
@@ -87,14 +88,17 @@ type FitOptions struct {
 	// weight of its class (missing classes weigh 1), as Keras's
 	// class_weight does: the batch loss is Σᵢ w(yᵢ)·lᵢ / B, so rare classes
 	// can count as much as common ones. The class of an example is its
-	// label, or for one-hot targets the index of the largest entry.
+	// label — a single target rounded to the nearest integer, halves to
+	// even as numpy rounds, so a soft target 0.9 is class 1 — or for
+	// one-hot targets the index of the largest entry.
 	// Validation figures and metrics are not weighted.
 	ClassWeight map[int]float64
 	// Verbose chooses the progress output; Out is where it goes (default
 	// standard output).
 	Verbose Verbosity
 	Out     io.Writer
-	// Callbacks are called around epochs and batches.
+	// Callbacks are called around epochs and batches, in order; none may
+	// be nil.
 	Callbacks []Callback
 }
 
@@ -205,6 +209,19 @@ func (m *Model) newFitRun(train datasets.Dataset, opts FitOptions) (*fitRun, err
 	opts.defaults()
 	if opts.BatchSize < 0 || opts.Epochs < 0 {
 		return nil, fmt.Errorf("tailor: Fit: batch size %d and epochs %d must be positive", opts.BatchSize, opts.Epochs)
+	}
+	// A rate set by SetLearningRate, or a schedule's first, is not checked
+	// where it is set: 0 is a rate, NaN, infinities and negatives are not.
+	if lr := m.optimizer.LearningRate(); !(lr >= 0) || math.IsInf(lr, 1) {
+		return nil, fmt.Errorf("tailor: Fit: the optimizer's learning rate is %v, want a finite rate ≥ 0", lr)
+	}
+	if opts.InitialEpoch < 0 {
+		return nil, fmt.Errorf("tailor: Fit: initial epoch %d, want ≥ 0", opts.InitialEpoch)
+	}
+	for i, cb := range opts.Callbacks {
+		if cb == nil {
+			return nil, fmt.Errorf("tailor: Fit: callback %d is nil", i)
+		}
 	}
 	if train == nil {
 		return nil, errors.New("tailor: Fit: no training data")

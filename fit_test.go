@@ -223,6 +223,40 @@ func TestOtherErrors(t *testing.T) {
 	if _, err := m.TrainOnBatch(x, y.Slice(0, 3)); err == nil || !strings.Contains(err.Error(), "10 examples but targets of shape (3,)") {
 		t.Errorf("TrainOnBatch with 3 targets: %v", err)
 	}
+	// A learning rate of 0 is a rate (Fit refuses NaN, ±Inf and negatives).
+	still := newClassifier(t, 1)
+	still.Optimizer().SetLearningRate(0)
+	if err := still.Build(4); err != nil {
+		t.Fatal(err)
+	}
+	before := weights(still)
+	if _, err := still.Fit(ctx, ds(t, x, y), tailor.FitOptions{Verbose: tailor.Silent}); err != nil {
+		t.Errorf("Fit at learning rate 0: %v", err)
+	} else if !sameWeights(before, weights(still)) {
+		t.Error("Fit at learning rate 0 moved the weights")
+	}
+	// A tensor whose Data does not fill its shape is an error, not a panic,
+	// at every entry point — also one shortened after its dataset was made.
+	short := &tensor.Tensor{Shape: tensor.Shape{10, 4}, Data: make([]float32, 8)}
+	const shortErr = "tensor: shape (10, 4) holds 40 values, Data has 8"
+	if _, err := m.Predict(ctx, short, tailor.PredictOptions{}); err == nil || !strings.Contains(err.Error(), "Predict: "+shortErr) {
+		t.Errorf("Predict of a short tensor: %v", err)
+	}
+	if _, err := m.TrainOnBatch(short, y); err == nil || !strings.Contains(err.Error(), "examples: "+shortErr) {
+		t.Errorf("TrainOnBatch of a short tensor: %v", err)
+	}
+	if _, err := m.TrainOnBatch(x, &tensor.Tensor{Shape: tensor.Shape{10}, Data: make([]float32, 3)}); err == nil || !strings.Contains(err.Error(), "targets: tensor: shape (10,) holds 10 values, Data has 3") {
+		t.Errorf("TrainOnBatch with short targets: %v", err)
+	}
+	shortened := x.Clone()
+	later := ds(t, shortened, y)
+	shortened.Data = shortened.Data[:8]
+	if _, err := m.Fit(ctx, later, tailor.FitOptions{Verbose: tailor.Silent}); err == nil || !strings.Contains(err.Error(), shortErr) {
+		t.Errorf("Fit on a tensor shortened after: %v", err)
+	}
+	if _, _, err := m.Evaluate(ctx, later, tailor.EvaluateOptions{}); err == nil || !strings.Contains(err.Error(), shortErr) {
+		t.Errorf("Evaluate on a tensor shortened after: %v", err)
+	}
 	if err := m.Compile(nil, losses.SparseCategoricalCrossentropy()); err == nil {
 		t.Error("Compile without an optimizer succeeded")
 	}
@@ -365,6 +399,31 @@ func TestCategoricalTargets(t *testing.T) {
 	}
 	if _, err := m.Fit(context.Background(), ds(t, x, y), tailor.FitOptions{Verbose: tailor.Silent}); err == nil || !strings.Contains(err.Error(), "one-hot") {
 		t.Errorf("sparse labels for categorical_crossentropy: %v", err)
+	}
+}
+
+// TestAccuracyOfASigmoid: "accuracy" on a Dense(1, sigmoid) model reports
+// binary accuracy, in training and in evaluation, as Keras's does.
+func TestAccuracyOfASigmoid(t *testing.T) {
+	x, y := blobs(200, 5)
+	for i, v := range y.Data {
+		y.Data[i] = min(v, 1) // class 0 against the rest
+	}
+	m := tailor.Sequential(layers.Dense(1, activations.Sigmoid))
+	m.SetSeed(1)
+	opt, _ := optimizers.AdamWith(0.05, 0.9, 0.999, 1e-7)
+	if err := m.Compile(opt, losses.BinaryCrossentropy(), metrics.Accuracy(), metrics.BinaryAccuracy()); err != nil {
+		t.Fatal(err)
+	}
+	h := fit(t, m, x, y, tailor.FitOptions{Epochs: 20, ValidationSplit: 0.2, Seed: 2})
+	for _, k := range []string{"", "val_"} {
+		acc, bin := h.History[k+"accuracy"], h.History[k+"binary_accuracy"]
+		if !slices.Equal(acc, bin) {
+			t.Errorf("%saccuracy %v, %sbinary_accuracy %v: want them equal", k, acc, k, bin)
+		}
+	}
+	if acc := h.History["accuracy"][19]; acc < 0.9 {
+		t.Errorf("accuracy %v after 20 epochs, want above 0.9", acc)
 	}
 }
 

@@ -345,6 +345,13 @@ func TestFitErrors(t *testing.T) {
 		return m
 	}
 	unbuilt := func() *tailor.Model { return newClassifier(t, 1) }
+	withRate := func(lr float64) func() *tailor.Model {
+		return func() *tailor.Model {
+			m := newClassifier(t, 1)
+			m.Optimizer().SetLearningRate(lr)
+			return m
+		}
+	}
 	nanX := x.Clone()
 	nanX.Data[5] = float32(math.NaN())
 	badLabel := y.Clone()
@@ -364,6 +371,11 @@ func TestFitErrors(t *testing.T) {
 		{"nil data", unbuilt, nil, nil, tailor.FitOptions{}, "no training data"},
 		{"scalar examples", unbuilt, tensor.New(1), tensor.New(1), tailor.FitOptions{}, "input shape is unknown"},
 		{"negative batch", built, x, y, tailor.FitOptions{BatchSize: -1}, "batch size -1"},
+		{"negative initial epoch", built, x, y, tailor.FitOptions{InitialEpoch: -3, Epochs: 1}, "initial epoch -3, want ≥ 0"},
+		{"NaN learning rate", withRate(math.NaN()), x, y, tailor.FitOptions{}, "the optimizer's learning rate is NaN, want a finite rate ≥ 0"},
+		{"infinite learning rate", withRate(math.Inf(1)), x, y, tailor.FitOptions{}, "learning rate is +Inf"},
+		{"negative learning rate", withRate(-0.1), x, y, tailor.FitOptions{}, "learning rate is -0.1"},
+		{"nil callback", built, x, y, tailor.FitOptions{Callbacks: []tailor.Callback{tailor.NopCallback{}, nil}}, "tailor: Fit: callback 1 is nil"},
 		{"split too large", built, x, y, tailor.FitOptions{ValidationSplit: 1}, "validation split 1"},
 		{"split negative", built, x, y, tailor.FitOptions{ValidationSplit: -0.2}, "validation split -0.2"},
 		{"split NaN", built, x, y, tailor.FitOptions{ValidationSplit: math.NaN()}, "validation split NaN"},

@@ -240,6 +240,11 @@ func (m *Model) PredictInto(ctx context.Context, out *tensor.Tensor, x datasets.
 	if x == nil {
 		return errors.New("tailor: Predict: no examples")
 	}
+	if t, ok := x.(*tensor.Tensor); ok {
+		if err := t.Validate(); err != nil {
+			return fmt.Errorf("tailor: Predict: %w", err)
+		}
+	}
 	if err := m.ensureBuilt(x.ExampleShape()); err != nil {
 		return err
 	}

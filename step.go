@@ -81,6 +81,12 @@ func (m *Model) TrainOnBatch(x, y *tensor.Tensor) (float64, error) {
 	if x == nil || y == nil || len(x.Shape) == 0 {
 		return 0, errors.New("tailor: TrainOnBatch needs a batch of examples and its targets")
 	}
+	if err := x.Validate(); err != nil {
+		return 0, fmt.Errorf("tailor: batch: examples: %w", err)
+	}
+	if err := y.Validate(); err != nil {
+		return 0, fmt.Errorf("tailor: batch: targets: %w", err)
+	}
 	if err := m.ensureBuilt(x.ExampleShape()); err != nil {
 		return 0, err
 	}
@@ -175,7 +181,7 @@ func (m *Model) weightExamples(ws *workspace, h, y *tensor.Tensor) float64 {
 	var sum float64
 	for i := 0; i < b; i++ {
 		yi := y.Data[i*yRow : (i+1)*yRow]
-		class := int(yi[0])
+		class := int(math.RoundToEven(float64(yi[0]))) // a soft target 0.9 is class 1, as Keras's np.round has it
 		if yRow > 1 {
 			class = tensor.Argmax(yi)
 		}

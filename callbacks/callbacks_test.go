@@ -141,7 +141,7 @@ func TestEarlyStoppingFit(t *testing.T) {
 
 	// A figure that is not there is an error that says what is.
 	_, err = model(t, 3).Fit(context.Background(), ds(x, y), tailor.FitOptions{Verbose: tailor.Silent, Callbacks: []tailor.Callback{EarlyStopping("val_loss", 1)}})
-	if err == nil || !strings.Contains(err.Error(), `"val_loss" is not among the figures [accuracy loss] (validation figures need ValidationSplit or ValidationX)`) {
+	if err == nil || !strings.Contains(err.Error(), `"val_loss" is not among the figures [accuracy loss] (validation figures need ValidationSplit or ValidationData)`) {
 		t.Errorf("error %v", err)
 	}
 }

@@ -76,7 +76,7 @@ func (m monitor) value(who string, logs tailor.Logs) (float64, error) {
 		sort.Strings(have)
 		hint := ""
 		if strings.HasPrefix(m.name, "val_") {
-			hint = " (validation figures need ValidationSplit or ValidationX)"
+			hint = " (validation figures need ValidationSplit or ValidationData)"
 		}
 		return 0, fmt.Errorf("%s: %q is not among the figures %v%s", who, m.name, have, hint)
 	}

@@ -63,11 +63,15 @@ type Labeled struct {
 // WithLabels pairs the examples of x with their class labels, as
 // model.fit(x, y) does with an integer y: WithLabels(trainImages,
 // train.Labels). The labels are copied. It is an error for their number to
-// differ from x.Len() or for a label to be negative or above 2²⁴ (labels
-// travel to the loss as float32, exact only up to there).
+// differ from x.Len(), for a label to be negative or above 2²⁴ (labels
+// travel to the loss as float32, exact only up to there), or for x to be a
+// tensor that fails tensor.Validate.
 func WithLabels[L Label](x Features, labels []L) (*Labeled, error) {
 	if x == nil {
 		return nil, fmt.Errorf("datasets: WithLabels: no features")
+	}
+	if err := validate("features", x); err != nil {
+		return nil, err
 	}
 	if len(labels) != x.Len() {
 		return nil, fmt.Errorf("datasets: %d examples but %d labels", x.Len(), len(labels))
@@ -80,6 +84,17 @@ func WithLabels[L Label](x Features, labels []L) (*Labeled, error) {
 		ls[i] = int32(l)
 	}
 	return &Labeled{x: x, labels: ls}, nil
+}
+
+// validate refuses features that are a tensor whose Data does not match its
+// shape, naming what they are (features or targets).
+func validate(what string, x Features) error {
+	if t, ok := x.(*tensor.Tensor); ok {
+		if err := t.Validate(); err != nil {
+			return fmt.Errorf("datasets: %s: %w", what, err)
+		}
+	}
+	return nil
 }
 
 // Len is the number of examples.
@@ -118,10 +133,17 @@ type Targeted struct {
 
 // WithTargets pairs the examples of x with the rows of y (not copied):
 // float targets for regression, one-hot rows, or class labels as float32
-// values. It is an error for y to have a different number of rows.
+// values. It is an error for y to have a different number of rows, or for
+// x or y to be a tensor that fails tensor.Validate.
 func WithTargets(x Features, y *tensor.Tensor) (*Targeted, error) {
 	if x == nil || y == nil {
 		return nil, fmt.Errorf("datasets: WithTargets needs features and targets")
+	}
+	if err := validate("features", x); err != nil {
+		return nil, err
+	}
+	if err := validate("targets", y); err != nil {
+		return nil, err
 	}
 	if len(y.Shape) == 0 || y.Len() != x.Len() {
 		return nil, fmt.Errorf("datasets: %d examples but targets of shape %v", x.Len(), y.Shape)

@@ -50,6 +50,7 @@ func TestWithLabelsGathers(t *testing.T) {
 
 func TestErrors(t *testing.T) {
 	x := images(t, 3)
+	short := &tensor.Tensor{Shape: tensor.Shape{3, 2, 2}, Data: make([]float32, 5)}
 	for _, c := range []struct {
 		name string
 		err  func() error
@@ -64,6 +65,9 @@ func TestErrors(t *testing.T) {
 			return err
 		}, "slice [2, 4) of 3"},
 		{"gather range", func() error { var d tensor.Tensor; return x.Gather(&d, []int{3}) }, "row 3 out of range [0, 3)"},
+		{"short features", func() error { _, err := datasets.FromTensors(short, tensor.New(3)); return err }, "datasets: features: tensor: shape (3, 2, 2) holds 12 values, Data has 5"},
+		{"short targets", func() error { _, err := datasets.WithTargets(x, &tensor.Tensor{Shape: tensor.Shape{3}}); return err }, "datasets: targets: tensor: shape (3,) holds 3 values, Data has 0"},
+		{"short labeled features", func() error { _, err := datasets.WithLabels(short, []int{0, 1, 2}); return err }, "datasets: features: tensor: shape (3, 2, 2) holds 12 values"},
 	} {
 		err := c.err()
 		if err == nil || !strings.Contains(err.Error(), c.want) {

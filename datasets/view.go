@@ -121,8 +121,8 @@ func Materialize(ds Dataset) (x, y *tensor.Tensor, err error) {
 func View(dst *tensor.Tensor, f Features, lo, hi int) bool {
 	switch d := f.(type) {
 	case *tensor.Tensor:
-		if len(d.Shape) == 0 || lo < 0 || lo > hi || hi > d.Len() {
-			return false
+		if len(d.Shape) == 0 || lo < 0 || lo > hi || hi > d.Len() || len(d.Data) != d.Shape.Size() {
+			return false // Gather reports what is wrong
 		}
 		row := d.Shape[1:].Size()
 		dst.Shape = append(append(dst.Shape[:0], hi-lo), d.Shape[1:]...)

@@ -14,7 +14,8 @@ import (
 type BatchNormOptions struct {
 	// Momentum of the moving statistics, 0.99 when zero.
 	Momentum float64
-	// Epsilon added to the variance, 1e-3 when zero.
+	// Epsilon added to the variance, 1e-3 when zero; Build refuses one
+	// that is negative, NaN or infinite.
 	Epsilon float64
 	// InputShape declares the model's input shape.
 	InputShape []int
@@ -73,13 +74,14 @@ func (n *BatchNormalizationLayer) Type() string { return "BatchNormalization" }
 func (n *BatchNormalizationLayer) InputShape() tensor.Shape { return n.inputShape }
 
 // Build declares γ = 1, β = 0, moving_mean = 0 and moving_variance = 1,
-// one per channel; the output shape is the input shape.
+// one per channel; the output shape is the input shape. It is an error for
+// the momentum to lie outside [0, 1) or ε outside (0, ∞).
 func (n *BatchNormalizationLayer) Build(in tensor.Shape, w *params.Builder) (tensor.Shape, error) {
 	if len(in) == 0 || in.Size() <= 0 {
 		return nil, fmt.Errorf("batch_normalization %q: input shape %v has no channels", n.name, in)
 	}
-	if !(n.momentum >= 0 && n.momentum < 1) || !(n.epsilon > 0) {
-		return nil, fmt.Errorf("batch_normalization %q: want 0 ≤ momentum < 1 and epsilon > 0, got %v and %v", n.name, n.momentum, n.epsilon)
+	if !(n.momentum >= 0 && n.momentum < 1) || !(n.epsilon > 0) || math.IsInf(n.epsilon, 1) {
+		return nil, fmt.Errorf("batch_normalization %q: want 0 ≤ momentum < 1 and a finite epsilon > 0, got %v and %v", n.name, n.momentum, n.epsilon)
 	}
 	c := in[len(in)-1]
 	n.c = c

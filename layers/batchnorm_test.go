@@ -124,7 +124,13 @@ func TestBatchNormParams(t *testing.T) {
 	}
 	bn.SetName("bn")
 	checkConfig(t, bn.Config(), map[string]any{"name": "bn", "axis": -1, "momentum": 0.99, "epsilon": 1e-3, "center": true, "scale": true})
-	for _, bad := range []*BatchNormalizationLayer{BatchNormalization(BatchNormOptions{Momentum: 1}), BatchNormalization(BatchNormOptions{Epsilon: -1})} {
+	for _, bad := range []*BatchNormalizationLayer{
+		BatchNormalization(BatchNormOptions{Momentum: 1}),
+		BatchNormalization(BatchNormOptions{Momentum: math.NaN()}),
+		BatchNormalization(BatchNormOptions{Epsilon: -1}),
+		BatchNormalization(BatchNormOptions{Epsilon: math.NaN()}),
+		BatchNormalization(BatchNormOptions{Epsilon: math.Inf(1)}),
+	} {
 		if _, err := bad.Build(tensor.Shape{4}, params.NewBuilder()); err == nil {
 			t.Errorf("%v: no error", bad.Config())
 		}

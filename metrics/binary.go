@@ -86,16 +86,7 @@ func (a *BinaryAccuracyMetric) Clone() Metric { return &BinaryAccuracyMetric{thr
 // and target differ in size (see CheckTargets).
 func (a *BinaryAccuracyMetric) Update(pred, target *tensor.Tensor) {
 	mustSameSize(a.Name(), pred, target)
-	for i, p := range pred.Data {
-		var c float32
-		if float64(p) > a.threshold {
-			c = 1
-		}
-		if c == target.Data[i] {
-			a.correct++
-		}
-	}
-	a.total += len(pred.Data)
+	a.addThresholded(pred, target, a.threshold)
 }
 
 // SetState restores the counts State returned.

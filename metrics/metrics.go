@@ -34,7 +34,11 @@ type Metric interface {
 
 // AccuracyMetric counts predictions whose most probable class is the
 // target's. Targets are class indices (B,) as with sparse cross-entropy, or
-// one-hot rows (B, C) — the same resolution Keras applies to "accuracy".
+// one-hot rows (B, C). A single output — predictions (B, 1), a
+// Dense(1, sigmoid)'s probability of class 1 — is scored as BinaryAccuracy
+// scores it, 1 if p > 0.5 else 0 against the target. That is the
+// resolution Keras applies to "accuracy": binary when the prediction's
+// last axis is 1, else sparse or categorical by the targets' shape.
 type AccuracyMetric struct{ tally }
 
 // Accuracy returns a new accuracy metric.
@@ -49,10 +53,16 @@ func (a *AccuracyMetric) Clone() Metric { return Accuracy() }
 // Config returns an empty configuration: accuracy has no options.
 func (a *AccuracyMetric) Config() map[string]any { return map[string]any{} }
 
-// Update counts the batch's correct predictions.
+// Update counts the batch's correct predictions. With a single output it
+// panics if pred and target differ in size, as BinaryAccuracy does.
 func (a *AccuracyMetric) Update(pred, target *tensor.Tensor) {
 	b := pred.Len()
 	c := pred.Shape[len(pred.Shape)-1]
+	if c == 1 {
+		mustSameSize(a.Name(), pred, target)
+		a.addThresholded(pred, target, DefaultThreshold)
+		return
+	}
 	sparse := target.Shape.Size() == target.Len()
 	for i := 0; i < b; i++ {
 		p := tensor.Argmax(pred.Data[i*c : i*c+c])

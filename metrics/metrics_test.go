@@ -57,6 +57,36 @@ func TestAccuracy(t *testing.T) {
 	}
 }
 
+// TestAccuracySingleOutput: with predictions (B, 1), a sigmoid's
+// probability of class 1, accuracy is binary accuracy at 0.5, as Keras
+// resolves "accuracy" — not the argmax of one column, always class 0.
+func TestAccuracySingleOutput(t *testing.T) {
+	// Thresholded: 0, 1, 0 (0.5 is not above 0.5), 1, 1.
+	pred := mustTensor(t, []float32{0.2, 0.7, 0.5, 0.9, 0.6}, 5, 1)
+	for _, target := range []*tensor.Tensor{
+		mustTensor(t, []float32{0, 1, 1, 1, 0}, 5),
+		mustTensor(t, []float32{0, 1, 1, 1, 0}, 5, 1),
+	} {
+		a := Accuracy()
+		a.Update(pred, target)
+		if got := a.Result(); got != 0.6 {
+			t.Errorf("targets %v: Result() = %v, want 0.6", target.Shape, got)
+		}
+		b := BinaryAccuracy()
+		b.Update(pred, target)
+		if a.Result() != b.Result() {
+			t.Errorf("targets %v: accuracy %v, binary_accuracy %v", target.Shape, a.Result(), b.Result())
+		}
+	}
+	// The argmax of a single column is always class 0, which scored two
+	// confident positives as wrong.
+	a := Accuracy()
+	a.Update(mustTensor(t, []float32{0.9, 0.8}, 2, 1), mustTensor(t, []float32{1, 1}, 2))
+	if got := a.Result(); got != 1 {
+		t.Errorf("two confident positives: Result() = %v, want 1", got)
+	}
+}
+
 func TestAccuracyAccumulatesAndResets(t *testing.T) {
 	a := Accuracy()
 	a.Update(mustTensor(t, []float32{0.9, 0.1, 0.2, 0.8}, 2, 2), mustTensor(t, []float32{0, 1}, 2))

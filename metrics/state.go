@@ -1,6 +1,10 @@
 package metrics
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/tailor-ml/tailor/tensor"
+)
 
 // Stateful is implemented by metrics whose running state can be saved and
 // restored, so that an epoch interrupted by a checkpoint reports, once
@@ -22,6 +26,21 @@ func (t *tally) Reset() { t.correct, t.total = 0, 0 }
 
 // Result returns the fraction correct, 0 before any update.
 func (t *tally) Result() float64 { return ratio(t.correct, t.total) }
+
+// addThresholded counts the outputs where [p > threshold] = y, the
+// predictions and targets being the same size: binary accuracy.
+func (t *tally) addThresholded(pred, target *tensor.Tensor, threshold float64) {
+	for i, p := range pred.Data {
+		var c float32
+		if float64(p) > threshold {
+			c = 1
+		}
+		if c == target.Data[i] {
+			t.correct++
+		}
+	}
+	t.total += len(pred.Data)
+}
 
 // State returns the counts of correct and of all predictions.
 func (t *tally) State() []float64 { return []float64{float64(t.correct), float64(t.total)} }

@@ -96,8 +96,8 @@ func init() {
 	RegisterSchedule("ExponentialDecay", func(c *config.Reader) (LearningRateSchedule, error) {
 		initial, steps, rate := c.Float("initial_learning_rate", 0), c.Int("decay_steps", 0, 1, math.MaxInt), c.Float("decay_rate", 0)
 		staircase := c.Bool("staircase", false)
-		if !(initial > 0) || !(rate > 0) {
-			return nil, fmt.Errorf("initial_learning_rate %g and decay_rate %g must be positive", initial, rate)
+		if !finitePositive(initial) || !finitePositive(rate) {
+			return nil, fmt.Errorf("initial_learning_rate %g and decay_rate %g must be finite and positive", initial, rate)
 		}
 		return ExponentialDecay(initial, int64(steps), rate, staircase), nil
 	})
@@ -109,7 +109,7 @@ func init() {
 			o.WarmupTarget = c.Float("warmup_target", 0)
 		}
 		o.WarmupSteps = int64(c.Int("warmup_steps", 0, 0, math.MaxInt))
-		if !(initial >= 0) || !(o.Alpha >= 0 && o.Alpha <= 1) || !(o.WarmupTarget >= 0) {
+		if !finiteNonNegative(initial) || !(o.Alpha >= 0 && o.Alpha <= 1) || !finiteNonNegative(o.WarmupTarget) {
 			return nil, fmt.Errorf("initial_learning_rate %g, alpha %g or warmup_target %g out of range", initial, o.Alpha, o.WarmupTarget)
 		}
 		return CosineDecay(initial, int64(steps), o), nil

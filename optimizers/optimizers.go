@@ -28,7 +28,8 @@ type Optimizer interface {
 	// LearningRate is the rate the next step will use.
 	LearningRate() float64
 	// SetLearningRate changes the rate, as callbacks such as
-	// ReduceLROnPlateau do.
+	// ReduceLROnPlateau do. 0 is a rate (the weights stay put); Fit
+	// refuses to start with a rate that is NaN, infinite or negative.
 	SetLearningRate(lr float64)
 	// Config is the optimizer's configuration with Keras's key names.
 	Config() map[string]any
@@ -83,6 +84,14 @@ type AdamOptimizer struct {
 	m, v                  []float32 // one moment per trainable weight of the arena
 }
 
+// finitePositive reports whether x is a real number above 0: what the
+// constructors ask of a learning rate.
+func finitePositive(x float64) bool { return x > 0 && !math.IsInf(x, 1) }
+
+// finiteNonNegative reports whether x is a real number ≥ 0: what they ask
+// of a weight decay.
+func finiteNonNegative(x float64) bool { return x >= 0 && !math.IsInf(x, 1) }
+
 // Adam returns Adam with Keras's defaults: learning rate 0.001, β1 0.9,
 // β2 0.999, ε 1e-7.
 func Adam() *AdamOptimizer {
@@ -90,10 +99,10 @@ func Adam() *AdamOptimizer {
 }
 
 // AdamWith returns Adam with the given hyperparameters. It is an error for
-// them to lie outside lr > 0, 0 ≤ β < 1, ε > 0.
+// them to lie outside 0 < lr < ∞, 0 ≤ β < 1, ε > 0.
 func AdamWith(lr, beta1, beta2, epsilon float64) (*AdamOptimizer, error) {
-	if !(lr > 0) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(epsilon > 0) {
-		return nil, fmt.Errorf("adam: want learning_rate > 0, 0 ≤ beta_1, beta_2 < 1 and epsilon > 0; got %g, %g, %g, %g", lr, beta1, beta2, epsilon)
+	if !finitePositive(lr) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(epsilon > 0) {
+		return nil, fmt.Errorf("adam: want a finite learning_rate > 0, 0 ≤ beta_1, beta_2 < 1 and epsilon > 0; got %g, %g, %g, %g", lr, beta1, beta2, epsilon)
 	}
 	return &AdamOptimizer{rate: rate{lr: lr}, beta1: beta1, beta2: beta2, epsilon: epsilon}, nil
 }
@@ -101,11 +110,11 @@ func AdamWith(lr, beta1, beta2, epsilon float64) (*AdamOptimizer, error) {
 // AdamW returns Adam with decoupled weight decay (Loshchilov & Hutter), as
 // Keras's AdamW: before each Adam step every trainable weight is shrunk,
 // w = w − lr·weightDecay·w. Keras's defaults are lr 0.001 and weight decay
-// 0.004; β1, β2 and ε are Adam's. It is an error for lr ≤ 0 or a negative
-// weight decay.
+// 0.004; β1, β2 and ε are Adam's. It is an error for lr or the weight
+// decay to be NaN or infinite, for lr ≤ 0 or a negative weight decay.
 func AdamW(lr, weightDecay float64) (*AdamOptimizer, error) {
-	if !(lr > 0) || !(weightDecay >= 0) {
-		return nil, fmt.Errorf("adamw: want learning_rate > 0 and weight_decay ≥ 0; got %g, %g", lr, weightDecay)
+	if !finitePositive(lr) || !finiteNonNegative(weightDecay) {
+		return nil, fmt.Errorf("adamw: want a finite learning_rate > 0 and a finite weight_decay ≥ 0; got %g, %g", lr, weightDecay)
 	}
 	return &AdamOptimizer{rate: rate{lr: lr}, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: weightDecay}, nil
 }
@@ -175,11 +184,11 @@ type SGDOptimizer struct {
 func SGD() *SGDOptimizer { return &SGDOptimizer{rate: rate{lr: 0.01}} }
 
 // SGDWith returns SGD with the given learning rate and momentum, Nesterov's
-// variant when nesterov is true. It is an error for lr ≤ 0 or momentum
-// outside [0, 1).
+// variant when nesterov is true. It is an error for lr to be NaN, infinite
+// or ≤ 0, or momentum outside [0, 1).
 func SGDWith(lr, momentum float64, nesterov bool) (*SGDOptimizer, error) {
-	if !(lr > 0) || !(momentum >= 0 && momentum < 1) {
-		return nil, fmt.Errorf("sgd: want learning_rate > 0 and 0 ≤ momentum < 1; got %g, %g", lr, momentum)
+	if !finitePositive(lr) || !(momentum >= 0 && momentum < 1) {
+		return nil, fmt.Errorf("sgd: want a finite learning_rate > 0 and 0 ≤ momentum < 1; got %g, %g", lr, momentum)
 	}
 	return &SGDOptimizer{rate: rate{lr: lr}, momentum: momentum, nesterov: nesterov}, nil
 }
@@ -187,14 +196,14 @@ func SGDWith(lr, momentum float64, nesterov bool) (*SGDOptimizer, error) {
 // SGDW returns SGDWith's optimizer with decoupled weight decay (Loshchilov
 // & Hutter's SGDW), as Keras's SGD(weight_decay=…): before each step every
 // trainable weight is shrunk, w = w − lr·weightDecay·w. It is an error for
-// a negative weight decay.
+// the weight decay to be negative, NaN or infinite.
 func SGDW(lr, momentum float64, nesterov bool, weightDecay float64) (*SGDOptimizer, error) {
 	s, err := SGDWith(lr, momentum, nesterov)
 	if err != nil {
 		return nil, err
 	}
-	if !(weightDecay >= 0) {
-		return nil, fmt.Errorf("sgd: want weight_decay ≥ 0; got %g", weightDecay)
+	if !finiteNonNegative(weightDecay) {
+		return nil, fmt.Errorf("sgd: want a finite weight_decay ≥ 0; got %g", weightDecay)
 	}
 	s.weightDecay = weightDecay
 	return s, nil

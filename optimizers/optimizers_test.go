@@ -215,6 +215,7 @@ func TestValidation(t *testing.T) {
 		{0, 0.9, 0.999, 1e-7},
 		{-0.1, 0.9, 0.999, 1e-7},
 		{nan, 0.9, 0.999, 1e-7},
+		{math.Inf(1), 0.9, 0.999, 1e-7},
 		{0.001, 1, 0.999, 1e-7},
 		{0.001, -0.1, 0.999, 1e-7},
 		{0.001, 0.9, 1, 1e-7},
@@ -232,12 +233,20 @@ func TestValidation(t *testing.T) {
 	if _, err := AdamWith(0.001, 0, 0, 1e-7); err != nil {
 		t.Errorf("AdamWith with β = 0: %v", err)
 	}
-	sgd := []struct{ lr, mu float64 }{{0, 0}, {-1, 0}, {nan, 0}, {0.1, 1}, {0.1, -0.1}, {0.1, nan}}
+	sgd := []struct{ lr, mu float64 }{{0, 0}, {-1, 0}, {nan, 0}, {math.Inf(1), 0}, {0.1, 1}, {0.1, -0.1}, {0.1, nan}}
 	for _, c := range sgd {
 		if s, err := SGDWith(c.lr, c.mu, false); err == nil || s != nil {
 			t.Errorf("SGDWith(%v, %v) = %v, %v; want an error", c.lr, c.mu, s, err)
 		} else if !strings.HasPrefix(err.Error(), "sgd: ") {
 			t.Errorf("SGDWith error %q lacks the sgd: prefix", err)
+		}
+	}
+	for _, c := range []struct{ lr, wd float64 }{{math.Inf(1), 0.004}, {nan, 0.004}, {0.001, math.Inf(1)}, {0.001, nan}} {
+		if _, err := AdamW(c.lr, c.wd); err == nil {
+			t.Errorf("AdamW(%v, %v): no error", c.lr, c.wd)
+		}
+		if _, err := SGDW(c.lr, 0, false, c.wd); err == nil {
+			t.Errorf("SGDW(%v, 0, false, %v): no error", c.lr, c.wd)
 		}
 	}
 }

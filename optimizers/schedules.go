@@ -33,10 +33,10 @@ type ExponentialDecaySchedule struct {
 }
 
 // ExponentialDecay returns Keras's ExponentialDecay schedule. It panics if
-// initial ≤ 0, decaySteps ≤ 0 or decayRate ≤ 0: those are programming
-// errors, not data.
+// initial or decayRate is not finite and positive, or decaySteps ≤ 0: those
+// are programming errors, not data.
 func ExponentialDecay(initial float64, decaySteps int64, decayRate float64, staircase bool) *ExponentialDecaySchedule {
-	if !(initial > 0) || decaySteps <= 0 || !(decayRate > 0) {
+	if !finitePositive(initial) || decaySteps <= 0 || !finitePositive(decayRate) {
 		panic(fmt.Sprintf("optimizers: ExponentialDecay(%g, %d, %g): want a positive rate, steps and decay rate", initial, decaySteps, decayRate))
 	}
 	return &ExponentialDecaySchedule{initial: initial, decaySteps: decaySteps, decayRate: decayRate, staircase: staircase}
@@ -90,14 +90,15 @@ type CosineDecaySchedule struct {
 }
 
 // CosineDecay returns Keras's CosineDecay schedule. It panics if initial
-// < 0, decaySteps ≤ 0, or the options are out of range (alpha outside
-// [0, 1], negative warm-up).
+// is negative or not finite, decaySteps ≤ 0, or the options are out of
+// range (alpha outside [0, 1], a negative warm-up, an infinite or NaN
+// warm-up target).
 func CosineDecay(initial float64, decaySteps int64, opts ...CosineDecayOptions) *CosineDecaySchedule {
 	var o CosineDecayOptions
 	if len(opts) > 0 {
 		o = opts[len(opts)-1]
 	}
-	if !(initial >= 0) || decaySteps <= 0 || !(o.Alpha >= 0 && o.Alpha <= 1) || o.WarmupSteps < 0 || !(o.WarmupTarget >= 0) {
+	if !finiteNonNegative(initial) || decaySteps <= 0 || !(o.Alpha >= 0 && o.Alpha <= 1) || o.WarmupSteps < 0 || !finiteNonNegative(o.WarmupTarget) {
 		panic(fmt.Sprintf("optimizers: CosineDecay(%g, %d, %+v): out of range", initial, decaySteps, o))
 	}
 	return &CosineDecaySchedule{initial: initial, decaySteps: decaySteps, opts: o}

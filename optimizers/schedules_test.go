@@ -36,10 +36,14 @@ func TestSchedules(t *testing.T) {
 
 func TestSchedulePanics(t *testing.T) {
 	for name, f := range map[string]func(){
-		"exponential zero steps": func() { ExponentialDecay(0.1, 0, 0.5, false) },
-		"exponential zero rate":  func() { ExponentialDecay(0, 10, 0.5, false) },
-		"cosine zero steps":      func() { CosineDecay(0.1, 0) },
-		"cosine alpha above 1":   func() { CosineDecay(0.1, 10, CosineDecayOptions{Alpha: 2}) },
+		"exponential zero steps":         func() { ExponentialDecay(0.1, 0, 0.5, false) },
+		"exponential zero rate":          func() { ExponentialDecay(0, 10, 0.5, false) },
+		"cosine zero steps":              func() { CosineDecay(0.1, 0) },
+		"cosine alpha above 1":           func() { CosineDecay(0.1, 10, CosineDecayOptions{Alpha: 2}) },
+		"exponential infinite rate":      func() { ExponentialDecay(math.Inf(1), 10, 0.5, false) },
+		"exponential infinite decay":     func() { ExponentialDecay(0.1, 10, math.Inf(1), false) },
+		"cosine infinite rate":           func() { CosineDecay(math.Inf(1), 10) },
+		"cosine infinite warm-up target": func() { CosineDecay(0.1, 10, CosineDecayOptions{WarmupTarget: math.Inf(1), WarmupSteps: 5}) },
 	} {
 		func() {
 			defer func() {

@@ -58,7 +58,7 @@ func (s Shape) Equal(t Shape) bool {
 }
 
 // Tensor is a dense float32 array. Data holds Shape.Size() elements in
-// row-major order.
+// row-major order (Validate checks it of a tensor built by hand).
 type Tensor struct {
 	Shape Shape
 	Data  []float32
@@ -115,6 +115,26 @@ func FromUint8(data []uint8, scale float32, shape ...int) (*Tensor, error) {
 	return t, nil
 }
 
+// Validate reports whether t keeps its invariant: no negative dimension,
+// and Data holding exactly Shape.Size() values. A tensor built by New,
+// FromSlice or Resize always does; one assembled by hand may not, and
+// Validate is how the entry points that take tensors refuse it with an
+// error instead of indexing past its Data.
+func (t *Tensor) Validate() error {
+	if t == nil {
+		return fmt.Errorf("tensor: nil tensor")
+	}
+	for _, d := range t.Shape {
+		if d < 0 {
+			return fmt.Errorf("tensor: shape %v has a negative dimension", t.Shape)
+		}
+	}
+	if n := t.Shape.Size(); n != len(t.Data) {
+		return fmt.Errorf("tensor: shape %v holds %d values, Data has %d", t.Shape, n, len(t.Data))
+	}
+	return nil
+}
+
 // Len is the size of the first axis (the batch), or 0 for a scalar or a
 // nil tensor.
 func (t *Tensor) Len() int {
@@ -148,10 +168,14 @@ func (t *Tensor) ExampleShape() Shape {
 
 // Gather resizes dst to (len(idx), ExampleShape()...), reusing its storage,
 // and copies row idx[i] of t into row i of dst. It is an error for an index
-// to be out of range or for t to have no batch axis.
+// to be out of range, for t to have no batch axis or for t to fail
+// Validate.
 func (t *Tensor) Gather(dst *Tensor, idx []int) error {
 	if len(t.Shape) == 0 {
 		return fmt.Errorf("tensor: Gather from a scalar")
+	}
+	if err := t.Validate(); err != nil {
+		return err
 	}
 	n, row := t.Shape[0], t.Shape[1:].Size()
 	dst.Shape = append(append(dst.Shape[:0], len(idx)), t.Shape[1:]...)

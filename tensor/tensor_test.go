@@ -284,6 +284,35 @@ func TestSliceRowClone(t *testing.T) {
 	}
 }
 
+func TestValidate(t *testing.T) {
+	for _, tc := range []struct {
+		t    *Tensor
+		want string // "" for a valid tensor
+	}{
+		{New(10, 4), ""},
+		{New(), ""},
+		{New(0, 3), ""},
+		{&Tensor{Shape: Shape{10, 4}, Data: make([]float32, 8)}, "tensor: shape (10, 4) holds 40 values, Data has 8"},
+		{&Tensor{Shape: Shape{2}, Data: make([]float32, 3)}, "tensor: shape (2,) holds 2 values, Data has 3"},
+		{&Tensor{Shape: Shape{-2, -1}, Data: make([]float32, 2)}, "tensor: shape (-2, -1) has a negative dimension"},
+		{nil, "tensor: nil tensor"},
+	} {
+		got := ""
+		if err := tc.t.Validate(); err != nil {
+			got = err.Error()
+		}
+		if got != tc.want {
+			t.Errorf("Validate() of %v = %q, want %q", tc.t, got, tc.want)
+		}
+	}
+	// Gather refuses a malformed tensor rather than reading past its Data.
+	short := &Tensor{Shape: Shape{10, 4}, Data: make([]float32, 8)}
+	var dst Tensor
+	if err := short.Gather(&dst, []int{9}); err == nil || err.Error() != "tensor: shape (10, 4) holds 40 values, Data has 8" {
+		t.Errorf("Gather from a short tensor: %v", err)
+	}
+}
+
 func TestTopK(t *testing.T) {
 	xs := []float32{0.1, 0.5, 0.2, 0.5, -1}
 	for _, tc := range []struct {
