@@ -18,9 +18,32 @@ import (
 // row-major, so its rows are already pairs; B is packed by packPairs into
 // rows of pairs, [k/2][n]. k must be even.
 
-// HasBF16 reports whether this CPU runs bfloat16 products natively. Without
-// it, callers keep to float32 (see Conv.BF16).
+// Two kernels compute these products, to the same bits: VDPBF16PS
+// (AVX512_BF16), where it is fast, and an emulation with AVX-512F FMAs
+// (bgemmEmuKernelAVX512) elsewhere — Intel cores, where VDPBF16PS issues
+// on one port against two for FMAs, and AVX-512 CPUs without AVX512_BF16.
+// VDPBF16PS adds, per lane, the product of a pair's odd elements and then
+// that of its even ones, each add rounded once (the product of two
+// bfloat16 is exact in float32, so an FMA is that add), reading subnormals
+// as zero and flushing subnormal results; the emulation does the same with
+// MXCSR's FTZ and DAZ set. For it A is widened: each pair is the two
+// float32 its bfloat16 stand for, two words (pairWords 2), so that a row's
+// pair is two broadcasts. B keeps its pairs, split in the kernel.
+
+// HasBF16 reports whether this CPU computes mixed-precision products
+// (natively or emulated, to the same bits). Without it, callers keep to
+// float32 (see Conv.BF16).
 func HasBF16() bool { return hasBF16 }
+
+// pairWords is the number of 32-bit words a pair of A takes for the
+// kernel this CPU runs: 1 for VDPBF16PS, 2 (two float32) for the
+// emulation.
+func pairWords() int {
+	if nativeBF16 {
+		return 1
+	}
+	return 2
+}
 
 // roundBF16 rounds f to the nearest bfloat16, ties to even, as
 // VCVTNEPS2BF16 does: values below the normal range become zero (keeping
@@ -46,11 +69,63 @@ func toBF16(dst []uint16, src []float32) {
 	i := 0
 	if hasBF16 && len(src) >= 16 {
 		i = len(src) &^ 15
-		toBF16AVX512(&dst[0], &src[0], i)
+		if nativeBF16 {
+			toBF16AVX512(&dst[0], &src[0], i)
+		} else {
+			roundBF16AVX512(unsafe.Pointer(&dst[0]), &src[0], i, false)
+		}
 	}
 	for ; i < len(src); i++ {
 		dst[i] = roundBF16(src[i])
 	}
+}
+
+// widenBF16 sets dst (of src's length) to src rounded to bfloat16, as the
+// float32 each rounded value stands for: A's values for the emulation.
+func widenBF16(dst, src []float32) {
+	dst = dst[:len(src)]
+	i := 0
+	if hasBF16 && len(src) >= 16 {
+		i = len(src) &^ 15
+		roundBF16AVX512(unsafe.Pointer(&dst[0]), &src[0], i, true)
+	}
+	for ; i < len(src); i++ {
+		dst[i] = bf16Float(roundBF16(src[i]))
+	}
+}
+
+// roundA rounds src into a's words as pairs of A for this CPU's kernel
+// (pairWords words a pair), src holding an even number of values whose
+// neighbours 2q and 2q+1 pair; it returns the words written.
+func roundA(a []uint32, src []float32) []uint32 {
+	if nativeBF16 {
+		toBF16(asHalves(a, len(src)), src)
+		return a[:len(src)/2]
+	}
+	widenBF16(asFloats(a[:len(src)]), src)
+	return a[:len(src)]
+}
+
+// asHalves views the first n bfloat16 of a's words.
+func asHalves(a []uint32, n int) []uint16 {
+	_ = a[(n+1)/2-1]
+	return unsafe.Slice((*uint16)(unsafe.Pointer(&a[0])), n)
+}
+
+// asWords views the float32 of f as words.
+func asWords(f []float32) []uint32 {
+	if len(f) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*uint32)(unsafe.Pointer(&f[0])), len(f))
+}
+
+// asFloats views a's words as float32.
+func asFloats(a []uint32) []float32 {
+	if len(a) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(&a[0])), len(a))
 }
 
 // packPairs rounds the k×n matrix b (k even) into dst as rows of pairs:
@@ -62,13 +137,15 @@ func packPairs(dst []uint32, tmp []uint16, b []float32, k, n int) {
 }
 
 // bgemm sets C (m×n, row stride ldc) to A·B + beta·C (beta 0 overwrites
-// C), a sum over kp pairs: the pair A[i][q] is a[i·rsA + q·csA] and B is
-// kp rows of n pairs (packPairs, pairRows). pad is scratch for a partial
-// last tile of A's rows (bgemmPad(kp) pairs). It runs on the calling
-// goroutine.
+// C), a sum over kp pairs: the pair A[i][q] is the pairWords() words at
+// a[i·rsA + q·csA] (strides in words; see roundA) and B is kp rows of n
+// pairs (packPairs, pairRows). pad is scratch for a partial last tile of
+// A's rows (bgemmPad(kp) words). It runs on the calling goroutine.
 func bgemm(m, n, kp int, a []uint32, rsA, csA int, b []uint32, beta float32, c []float32, ldc int, pad []uint32) {
 	const mr, nr = 8, 32
-	_, _, _ = a[(m-1)*rsA+(kp-1)*csA], b[kp*n-1], c[(m-1)*ldc+n-1]
+	w := pairWords()
+	kern, _ := bf16Kernels()
+	_, _, _ = a[(m-1)*rsA+(kp-1)*csA+w-1], b[kp*n-1], c[(m-1)*ldc+n-1]
 	flags := 0
 	if beta == 0 {
 		flags = flagBeta0
@@ -76,25 +153,33 @@ func bgemm(m, n, kp int, a []uint32, rsA, csA int, b []uint32, beta float32, c [
 	for i := 0; i < m; i += mr {
 		rows := min(mr, m-i)
 		ap, rs, cs := unsafe.Pointer(&a[i*rsA]), rsA, csA
-		if rows < mr || (i+mr-1)*rsA+(kp-1)*csA >= len(a) {
+		if rows < mr || (i+mr-1)*rsA+(kp-1)*csA+w > len(a) {
 			// the kernel reads eight rows: copy the last ones, zero padded
-			pad = pad[:mr*kp]
+			pad = pad[:mr*kp*w]
 			clear(pad)
 			for r := 0; r < rows; r++ {
 				for q := 0; q < kp; q++ {
-					pad[r*kp+q] = a[(i+r)*rsA+q*csA]
+					copy(pad[(r*kp+q)*w:(r*kp+q+1)*w], a[(i+r)*rsA+q*csA:])
 				}
 			}
-			ap, rs, cs = unsafe.Pointer(&pad[0]), kp, 1
+			ap, rs, cs = unsafe.Pointer(&pad[0]), kp*w, w
 		}
 		for j := 0; j < n; j += nr {
-			bgemmKernel(kp, ap, rs, cs, unsafe.Pointer(&b[j]), n, unsafe.Pointer(&c[i*ldc+j]), ldc, 1, beta, flags, rows, min(nr, n-j), 1, 0)
+			kern(kp, ap, rs, cs, unsafe.Pointer(&b[j]), n, unsafe.Pointer(&c[i*ldc+j]), ldc, 1, beta, flags, rows, min(nr, n-j), 1, 0)
 		}
 	}
 }
 
+// bf16Kernels returns this CPU's 8- and 7-row micro-kernels.
+func bf16Kernels() (k8, k7 bkernelFunc) {
+	if nativeBF16 {
+		return bgemmKernel, bgemmKernel7
+	}
+	return bgemmEmuKernel, bgemmEmuKernel7
+}
+
 // bgemmPad is the scratch bgemm needs for sums of kp pairs.
-func bgemmPad(kp int) int { return 8 * kp }
+func bgemmPad(kp int) int { return 8 * kp * 2 }
 
 // asPairs reads the bfloat16 values of s, an even number, as pairs.
 func asPairs(s []uint16) []uint32 {
@@ -139,6 +224,59 @@ func bgemmKernelGeneric(kp int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer
 			} else {
 				*out = alpha*s + beta**out
 			}
+		}
+	}
+}
+
+// bgemmEmuKernelGeneric is bgemmKernelGeneric over A widened to float32
+// (strides in floats, each pair's even element first): the contract of
+// bgemmEmuKernelAVX512, which tests hold to it.
+func bgemmEmuKernelGeneric(kp int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int, c unsafe.Pointer, ldc int, alpha, beta float32, flags, mr, nr, nseg, segStride int) {
+	for i := 0; i < mr; i++ {
+		for j := 0; j < nr; j++ {
+			var s float32
+			for g := 0; g < nseg; g++ {
+				for q := 0; q < kp; q++ {
+					ai := i*rsA + g*segStride + q*csA
+					a0, a1 := *at(a, ai), *at(a, ai+1)
+					v := *(*uint32)(unsafe.Add(b, uintptr((g*kp+q)*ldb+j)*4))
+					s += a1 * bf16Float(uint16(v>>16))
+					s += a0 * bf16Float(uint16(v))
+				}
+			}
+			out := at(c, i*ldc+j)
+			if flags&flagBeta0 != 0 {
+				*out = alpha * s
+			} else {
+				*out = alpha*s + beta**out
+			}
+		}
+	}
+}
+
+// pairRowsF32 is pairRows for float32 A in the emulation's form: rows 2q
+// and 2q+1 of the rows×n matrix a become the pairs of dst's row q, each
+// pair the two floats (a[2q][j], a[2q+1][j]) (a missing last row reads as
+// zeros).
+func pairRowsF32(dst, a []float32, rows, n int) {
+	_ = dst[(rows+1)/2*n*2-1]
+	for q := 0; 2*q < rows; q++ {
+		d := dst[2*q*n : 2*q*n+2*n]
+		r0 := a[2*q*n : 2*q*n+n]
+		if 2*q+1 == rows {
+			for j, v := range r0 {
+				d[2*j], d[2*j+1] = v, 0
+			}
+			continue
+		}
+		r1 := a[(2*q+1)*n : (2*q+1)*n+n]
+		j := 0
+		if hasBF16 && n >= 16 {
+			j = n &^ 15
+			pairRowsF32AVX512(&d[0], &r0[0], &r1[0], j)
+		}
+		for ; j < n; j++ {
+			d[2*j], d[2*j+1] = r0[j], r1[j]
 		}
 	}
 }

@@ -13,8 +13,10 @@
 // sgemmKernelAVX512's prologue and epilogue around a loop over segments
 // (STEPF is STEP with B loaded unmasked, for full-width tiles):
 // AX counts them down and DX = (segStride − kp·csA)·4 bytes takes A from
-// the end of one segment to the start of the next.
-#define BGEMM_BODY(STEP, STEPF) \
+// the end of one segment to the start of the next. PRE runs first and POST
+// after the loop, before the epilogue (NOTHING for neither).
+#define BGEMM_BODY(PRE, STEP, STEPF, POST) \
+	PRE; \
 	MOVQ kp+0(FP), DI; \
 	MOVQ a+8(FP), SI; \
 	MOVQ rsA+16(FP), R8; \
@@ -90,6 +92,7 @@ segend: \
 	DECQ AX; \
 	JNZ  seg; \
 epi: \
+	POST; \
 	VBROADCASTSS alpha+64(FP), Z0; \
 	VBROADCASTSS beta+68(FP), Z1; \
 	MOVQ         c+48(FP), DX; \
@@ -226,8 +229,10 @@ done: \
 	ADDQ R12, SI; \
 	ADDQ R13, BX
 
+#define NOTHING
+
 TEXT ·bgemmKernelAVX512(SB), NOSPLIT, $0-112
-	BGEMM_BODY(STEPBF, STEPBFF)
+	BGEMM_BODY(NOTHING, STEPBF, STEPBFF, NOTHING)
 
 // func bgemmKernel7AVX512(kp int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int,
 //	c unsafe.Pointer, ldc int, alpha, beta float32, flags, mr, nr, nseg, segStride int)
@@ -235,7 +240,232 @@ TEXT ·bgemmKernelAVX512(SB), NOSPLIT, $0-112
 // The same over a 7×32 tile (mr ≤ 7, A read for 7 rows): the convolutions
 // of 28-, 14- and 7-wide images cut their rows into whole tiles.
 TEXT ·bgemmKernel7AVX512(SB), NOSPLIT, $0-112
-	BGEMM_BODY(STEPBF7, STEPBF7F)
+	BGEMM_BODY(NOTHING, STEPBF7, STEPBF7F, NOTHING)
+
+// ---------------------------------------------------------------------------
+// func bgemmEmuKernelAVX512(kp int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int,
+//	c unsafe.Pointer, ldc int, alpha, beta float32, flags, mr, nr, nseg, segStride int)
+//
+// bgemmKernelAVX512's products computed as VDPBF16PS computes them, bit for
+// bit, with AVX-512F FMAs, for CPUs where VDPBF16PS is slow or missing. A
+// holds float32 (bfloat16 values widened), the pair A[i][q] as two floats,
+// its even element first, at a + (i·rsA + s·segStride + q·csA)·4 bytes:
+// the strides count floats. B is the same rows of bfloat16 pairs. Per
+// lane, VDPBF16PS adds the product of the odd elements, then that of the
+// even ones, each rounded once (the product of two bfloat16 is exact in
+// float32, so an FMA is that add), reading subnormals as zero and flushing
+// subnormal results: the loop runs with MXCSR's FTZ and DAZ set (as in
+// optimizer_amd64.s). Per step, B's 32 pairs split into their odd halves
+// (Z0, Z1: the pair with its low half cleared, Z15 = 0xffff0000) and even
+// ones (Z2, Z3: shifted up), and each row's two floats are broadcast.
+
+#define EMU_SPLIT \
+	VPANDD Z15, Z2, Z0; \
+	VPANDD Z15, Z3, Z1; \
+	VPSLLD $16, Z2, Z2; \
+	VPSLLD $16, Z3, Z3
+
+#define EMU_B \
+	VMOVDQU32.Z (BX), K1, Z2; \
+	VMOVDQU32.Z 64(BX), K2, Z3; \
+	EMU_SPLIT
+
+#define EMU_BF \
+	VMOVDQU32 (BX), Z2; \
+	VMOVDQU32 64(BX), Z3; \
+	EMU_SPLIT
+
+#define EROW(lo, hi, bhi, blo, acc0, acc1) \
+	VBROADCASTSS hi, bhi; \
+	VBROADCASTSS lo, blo; \
+	VFMADD231PS  Z0, bhi, acc0; \
+	VFMADD231PS  Z1, bhi, acc1; \
+	VFMADD231PS  Z2, blo, acc0; \
+	VFMADD231PS  Z3, blo, acc1
+
+#define EROWS7(LOADB) \
+	LOADB; \
+	EROW((SI), 4(SI), Z4, Z5, Z16, Z17); \
+	EROW((SI)(R8*1), 4(SI)(R8*1), Z6, Z7, Z18, Z19); \
+	EROW((SI)(R8*2), 4(SI)(R8*2), Z8, Z9, Z20, Z21); \
+	EROW((SI)(R9*1), 4(SI)(R9*1), Z10, Z11, Z22, Z23); \
+	EROW((SI)(R8*4), 4(SI)(R8*4), Z4, Z5, Z24, Z25); \
+	EROW((SI)(R10*1), 4(SI)(R10*1), Z6, Z7, Z26, Z27); \
+	EROW((SI)(R9*2), 4(SI)(R9*2), Z8, Z9, Z28, Z29)
+
+#define ESTEP8(LOADB) \
+	EROWS7(LOADB); \
+	EROW((SI)(R11*1), 4(SI)(R11*1), Z10, Z11, Z30, Z31); \
+	ADDQ R12, SI; \
+	ADDQ R13, BX
+
+#define ESTEP7(LOADB) \
+	EROWS7(LOADB); \
+	ADDQ R12, SI; \
+	ADDQ R13, BX
+
+#define ESTEPBF ESTEP8(EMU_B)
+#define ESTEPBFF ESTEP8(EMU_BF)
+#define ESTEPBF7 ESTEP7(EMU_B)
+#define ESTEPBF7F ESTEP7(EMU_BF)
+
+// EMU_ON saves MXCSR, sets FTZ and DAZ and loads Z15; EMU_OFF restores
+// MXCSR. The kernels have an 8-byte frame. Clobbers AX.
+#define EMU_ON \
+	STMXCSR      saved-4(SP); \
+	MOVL         saved-4(SP), AX; \
+	ORL          $0x8040, AX; \
+	MOVL         AX, ftz-8(SP); \
+	LDMXCSR      ftz-8(SP); \
+	MOVL         $0xffff0000, AX; \
+	VPBROADCASTD AX, Z15
+
+#define EMU_OFF \
+	LDMXCSR saved-4(SP)
+
+TEXT ·bgemmEmuKernelAVX512(SB), NOSPLIT, $8-112
+	BGEMM_BODY(EMU_ON, ESTEPBF, ESTEPBFF, EMU_OFF)
+
+// func bgemmEmuKernel7AVX512(kp int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int,
+//	c unsafe.Pointer, ldc int, alpha, beta float32, flags, mr, nr, nseg, segStride int)
+//
+// bgemmEmuKernelAVX512 over a 7×32 tile.
+TEXT ·bgemmEmuKernel7AVX512(SB), NOSPLIT, $8-112
+	BGEMM_BODY(EMU_ON, ESTEPBF7, ESTEPBF7F, EMU_OFF)
+
+// ---------------------------------------------------------------------------
+// func roundBF16AVX512(dst unsafe.Pointer, src *float32, n int, widen bool)
+//
+// Rounds n float32 (a multiple of 16) to bfloat16 as roundBF16 does, with
+// AVX-512F integer operations (VCVTNEPS2BF16 needs AVX512_BF16): to
+// bfloat16 in dst when widen is false, else to the float32 each stands
+// for. Per lane b: b + 0x7fff + (b>>16 & 1), the top half kept; a zero
+// exponent gives the signed zero; a NaN gets its quiet bit (0x400000).
+TEXT ·roundBF16AVX512(SB), NOSPLIT, $0-25
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         n+16(FP), CX
+	MOVBLZX      widen+24(FP), DX
+	MOVL         $1, AX
+	VPBROADCASTD AX, Z8
+	MOVL         $0x7fff, AX
+	VPBROADCASTD AX, Z9
+	MOVL         $0x7f800000, AX
+	VPBROADCASTD AX, Z10 // exponent; also infinity
+	MOVL         $0x80000000, AX
+	VPBROADCASTD AX, Z11
+	MOVL         $0x7fffffff, AX
+	VPBROADCASTD AX, Z12
+	MOVL         $0x400000, AX
+	VPBROADCASTD AX, Z13
+	MOVL         $0xffff0000, AX
+	VPBROADCASTD AX, Z14
+	SHRQ         $4, CX
+	JZ           rnddone
+
+rndloop:
+	VMOVDQU32  (SI), Z0
+	VPSRLD     $16, Z0, Z1
+	VPANDD     Z8, Z1, Z1
+	VPADDD     Z9, Z1, Z1
+	VPADDD     Z0, Z1, Z1       // rounded
+	VPANDD     Z11, Z0, Z2      // the signed zero
+	VPTESTMD   Z10, Z0, K1      // a nonzero exponent
+	VMOVDQA32  Z1, K1, Z2
+	VPANDD     Z12, Z0, Z3
+	VPCMPUD    $6, Z10, Z3, K2  // |b| > infinity: a NaN
+	VPORD      Z13, Z0, Z4
+	VMOVDQA32  Z4, K2, Z2
+	TESTQ      DX, DX
+	JNZ        rndwide
+	VPSRLD     $16, Z2, Z2
+	VPMOVDW    Z2, (DI)
+	ADDQ       $32, DI
+	JMP        rndnext
+
+rndwide:
+	VPANDD     Z14, Z2, Z2
+	VMOVDQU32  Z2, (DI)
+	ADDQ       $64, DI
+
+rndnext:
+	ADDQ $64, SI
+	DECQ CX
+	JNZ  rndloop
+
+rnddone:
+	VZEROUPPER
+	RET
+
+// ---------------------------------------------------------------------------
+// func pairRowsF32AVX512(dst, r0, r1 *float32, n int)
+//
+// Interleaves two rows of n float32 (a multiple of 16): dst[2j] = r0[j],
+// dst[2j+1] = r1[j].
+TEXT ·pairRowsF32AVX512(SB), NOSPLIT, $0-32
+	MOVQ      dst+0(FP), DI
+	MOVQ      r0+8(FP), SI
+	MOVQ      r1+16(FP), DX
+	MOVQ      n+24(FP), CX
+	VMOVDQU32 ilvidx<>+0(SB), Z4
+	VMOVDQU32 ilvidx<>+64(SB), Z5
+	SHRQ      $4, CX
+	JZ        pfdone
+
+pfloop:
+	VMOVUPS   (SI), Z0
+	VMOVUPS   (DX), Z1
+	VMOVDQA32 Z4, Z2
+	VMOVDQA32 Z5, Z3
+	VPERMI2PS Z1, Z0, Z2
+	VPERMI2PS Z1, Z0, Z3
+	VMOVUPS   Z2, (DI)
+	VMOVUPS   Z3, 64(DI)
+	ADDQ      $64, SI
+	ADDQ      $64, DX
+	ADDQ      $128, DI
+	DECQ      CX
+	JNZ       pfloop
+
+pfdone:
+	VZEROUPPER
+	RET
+
+// ilvidx: the lanes of r0 (0-15) and r1 (16-31) that make dst's two
+// vectors: 0, 16, 1, 17, ..., 7, 23, then 8, 24, ..., 15, 31.
+DATA ilvidx<>+0(SB)/4, $0
+DATA ilvidx<>+4(SB)/4, $16
+DATA ilvidx<>+8(SB)/4, $1
+DATA ilvidx<>+12(SB)/4, $17
+DATA ilvidx<>+16(SB)/4, $2
+DATA ilvidx<>+20(SB)/4, $18
+DATA ilvidx<>+24(SB)/4, $3
+DATA ilvidx<>+28(SB)/4, $19
+DATA ilvidx<>+32(SB)/4, $4
+DATA ilvidx<>+36(SB)/4, $20
+DATA ilvidx<>+40(SB)/4, $5
+DATA ilvidx<>+44(SB)/4, $21
+DATA ilvidx<>+48(SB)/4, $6
+DATA ilvidx<>+52(SB)/4, $22
+DATA ilvidx<>+56(SB)/4, $7
+DATA ilvidx<>+60(SB)/4, $23
+DATA ilvidx<>+64(SB)/4, $8
+DATA ilvidx<>+68(SB)/4, $24
+DATA ilvidx<>+72(SB)/4, $9
+DATA ilvidx<>+76(SB)/4, $25
+DATA ilvidx<>+80(SB)/4, $10
+DATA ilvidx<>+84(SB)/4, $26
+DATA ilvidx<>+88(SB)/4, $11
+DATA ilvidx<>+92(SB)/4, $27
+DATA ilvidx<>+96(SB)/4, $12
+DATA ilvidx<>+100(SB)/4, $28
+DATA ilvidx<>+104(SB)/4, $13
+DATA ilvidx<>+108(SB)/4, $29
+DATA ilvidx<>+112(SB)/4, $14
+DATA ilvidx<>+116(SB)/4, $30
+DATA ilvidx<>+120(SB)/4, $15
+DATA ilvidx<>+124(SB)/4, $31
+GLOBL ilvidx<>(SB), RODATA|NOPTR, $128
 
 // ---------------------------------------------------------------------------
 // func toBF16AVX512(dst *uint16, src *float32, n int)

@@ -111,11 +111,14 @@ func TestBgemm(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, s := range []struct{ m, n, k int }{{1, 1, 2}, {8, 32, 2}, {13, 10, 18}, {50, 64, 288}, {98, 33, 576}} {
 		t.Run(fmt.Sprintf("%dx%dx%d", s.m, s.n, s.k), func(t *testing.T) {
-			lda := s.k + 4
+			lda, w := s.k+4, pairWords()
 			a := make([]uint16, s.m*lda)
+			af := make([]float32, s.m*lda)
 			for i := range a {
 				a[i] = roundBF16(rng.Float32()*2 - 1)
+				af[i] = bf16Float(a[i])
 			}
+			aw := roundA(make([]uint32, len(af)), af) // A as this CPU's kernel reads it
 			bf := make([]float32, s.k*s.n)
 			for i := range bf {
 				bf[i] = rng.Float32()*2 - 1
@@ -124,7 +127,7 @@ func TestBgemm(t *testing.T) {
 			packPairs(b, make([]uint16, s.k*s.n), bf, s.k, s.n)
 			c := make([]float32, s.m*s.n)
 			pad := make([]uint32, bgemmPad(s.k/2))
-			bgemm(s.m, s.n, s.k/2, asPairs(a), lda/2, 1, b, 0, c, s.n, pad)
+			bgemm(s.m, s.n, s.k/2, aw, lda/2*w, w, b, 0, c, s.n, pad)
 			check := func(how string, times float64) {
 				for i := 0; i < s.m; i++ {
 					for j := 0; j < s.n; j++ {
@@ -142,13 +145,13 @@ func TestBgemm(t *testing.T) {
 			check("A by rows", 1)
 			// the same A as pairs down its columns (pairRows of Aᵀ's
 			// layout), added to C
-			aT := make([]uint32, s.k/2*s.m)
+			aT := make([]uint32, s.k/2*s.m*w)
 			for q := 0; q < s.k/2; q++ {
 				for i := 0; i < s.m; i++ {
-					aT[q*s.m+i] = asPairs(a[i*lda : i*lda+s.k])[q]
+					copy(aT[(q*s.m+i)*w:(q*s.m+i+1)*w], aw[(i*lda/2+q)*w:])
 				}
 			}
-			bgemm(s.m, s.n, s.k/2, aT, 1, s.m, b, 1, c, s.n, pad)
+			bgemm(s.m, s.n, s.k/2, aT, w, s.m*w, b, 1, c, s.n, pad)
 			check("A by columns, beta 1", 2)
 		})
 	}
@@ -174,14 +177,14 @@ func BenchmarkBgemm(b *testing.B) {
 		if !hasBF16 {
 			continue
 		}
-		ab := make([]uint16, len(a))
-		toBF16(ab, a)
+		wd := pairWords()
+		ab := roundA(make([]uint32, len(a)), a)
 		wp := make([]uint32, s.k/2*s.n)
 		packPairs(wp, make([]uint16, s.k*s.n), w, s.k, s.n)
 		pad := make([]uint32, bgemmPad(s.k/2))
 		b.Run(fmt.Sprintf("bf16/%dx%dx%d", s.m, s.n, s.k), func(b *testing.B) {
 			for b.Loop() {
-				bgemm(s.m, s.n, s.k/2, asPairs(ab), s.k/2, 1, wp, 0, c, s.n, pad)
+				bgemm(s.m, s.n, s.k/2, ab, s.k/2*wd, wd, wp, 0, c, s.n, pad)
 			}
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})

@@ -43,14 +43,17 @@ type Conv struct {
 // bfBufs is one chunk's working space in the bfloat16 passes; each buffer
 // grows when a pass first needs it.
 type bfBufs struct {
-	img      []uint16 // one image, rounded and padded (padBF16)
-	imgPairs []uint32 // KernelGrad: img paired with itself SW columns on
-	x        []uint16 // a block's images (or dz), rounded
-	cols     []uint16 // and unfolded
-	colPairs []uint32 // KernelGrad: cols paired along its rows
-	dz       []uint16 // KernelGrad: dz, rounded
-	dzPairs  []uint32 // and paired along its rows
-	pad      []uint32 // bgemm's scratch
+	img      []uint16  // one image, rounded and padded (padBF16)
+	imgPairs []uint32  // KernelGrad: img paired with itself SW columns on
+	imgA     []uint32  // one image as A, rounded and padded (padA)
+	x        []uint16  // a block's images (or dz), rounded
+	cols     []uint16  // and unfolded
+	xf       []float32 // a block's images, rounded and widened (the emulation's A)
+	colsF    []float32 // and unfolded
+	colPairs []uint32  // KernelGrad: cols paired along its rows
+	dz       []float32 // KernelGrad: dz, rounded (and widened for the emulation)
+	dzPairs  []uint32  // and paired along its rows, as A
+	pad      []uint32  // bgemm's scratch
 }
 
 // NewConv returns the driver of a convolution with geometry g and f
@@ -253,6 +256,7 @@ func (t *convTask) runBF16(chunk, lo, hi int) {
 	}
 	p, k, in := g.Pixels(), g.PatchSize(), g.InSize()
 	b := &c.bfs[chunk]
+	w := pairWords()
 	// unfoldBlock rounds and unfolds images [i0, i1) into b.cols.
 	unfoldBlock := func(i0, i1 int) (rows int, cols []uint16) {
 		b.x = growTo(b.x, (i1-i0)*in)
@@ -275,31 +279,57 @@ func (t *convTask) runBF16(chunk, lo, hi int) {
 				pairRows(b.colPairs, cols, rows, k)
 			}
 			kp := (rows + 1) / 2
+			b.dzPairs = growTo(b.dzPairs, kp*f*w)
 			b.dz = growTo(b.dz, rows*f)
-			toBF16(b.dz, t.y[i0*p*f:i1*p*f])
-			b.dzPairs = growTo(b.dzPairs, kp*f)
-			pairRows(b.dzPairs, b.dz, rows, f)
+			if dz := t.y[i0*p*f : i1*p*f]; nativeBF16 {
+				h := asHalves(asWords(b.dz), rows*f)
+				toBF16(h, dz)
+				pairRows(b.dzPairs, h, rows, f)
+			} else {
+				widenBF16(b.dz, dz)
+				pairRowsF32(asFloats(b.dzPairs), b.dz, rows, f)
+			}
 			beta := float32(1)
 			if blk == lo {
 				beta = 0
 			}
 			// dKᵀ = dzᵀ·cols, summed over pairs of rows
-			bgemm(f, k, kp, b.dzPairs, 1, f, b.colPairs, beta, c.dw[chunk*k*f:(chunk+1)*k*f], k, b.pad)
+			bgemm(f, k, kp, b.dzPairs, w, f*w, b.colPairs, beta, c.dw[chunk*k*f:(chunk+1)*k*f], k, b.pad)
 			continue
 		}
 		out := t.out[i0*p*f : i1*p*f]
 		if g.C%2 == 0 {
-			b.img = growTo(b.img, paddedSize(g))
+			b.imgA = growTo(b.imgA, paddedSize(g))
 			for i := i0; i < i1; i++ {
-				padBF16(b.img, t.x[i*in:(i+1)*in], g)
-				convBF16(out[(i-i0)*p*f:(i-i0+1)*p*f], b.img, g, c.wp, f)
+				padA(b.imgA, t.x[i*in:(i+1)*in], g)
+				convBF16(out[(i-i0)*p*f:(i-i0+1)*p*f], b.imgA, g, c.wp, f)
 			}
 		} else {
-			rows, cols := unfoldBlock(i0, i1)
-			bgemm(rows, f, k/2, asPairs(cols), k/2, 1, c.wp, 0, out, f, b.pad)
+			rows, a := t.unfoldA(b, g, i0, i1)
+			bgemm(rows, f, k/2, a, k/2*w, w, c.wp, 0, out, f, b.pad)
 		}
 		t.addBias(out, (i1-i0)*p, f)
 	}
+}
+
+// unfoldA rounds and unfolds images [i0, i1) as A for this CPU's kernel
+// (rows of PatchSize/2 pairs, pairWords words each) and returns the rows.
+func (t *convTask) unfoldA(b *bfBufs, g *ConvGeom, i0, i1 int) (rows int, a []uint32) {
+	in, k := g.InSize(), g.PatchSize()
+	rows = (i1 - i0) * g.Pixels()
+	b.pad = growTo(b.pad, bgemmPad(k/2))
+	if nativeBF16 {
+		b.x = growTo(b.x, (i1-i0)*in)
+		toBF16(b.x, t.x[i0*in:i1*in])
+		b.cols = growTo(b.cols, rows*k)
+		_, cols := unfold(b.cols, b.x, 0, i1-i0, g)
+		return rows, asPairs(cols)
+	}
+	b.xf = growTo(b.xf, (i1-i0)*in)
+	widenBF16(b.xf, t.x[i0*in:i1*in])
+	b.colsF = growTo(b.colsF, rows*k)
+	_, cols := unfold(b.colsF, b.xf, 0, i1-i0, g)
+	return rows, asWords(cols)
 }
 
 // unfoldPaired rounds, unfolds and pairs the images [i0, i1) into
@@ -373,29 +403,42 @@ func padBF16(xp []uint16, x []float32, g *ConvGeom) {
 	padImage(xp, x, g, toBF16)
 }
 
+// padA is padBF16 into a (paddedSize(g) words) as A for this CPU's kernel:
+// bfloat16 pairs, or, for the emulation, the rounded values widened.
+func padA(a []uint32, x []float32, g *ConvGeom) {
+	if nativeBF16 {
+		padBF16(asHalves(a, paddedSize(g)), x, g)
+		return
+	}
+	hp, wp := paddedDims(g)
+	xp := asFloats(a[:paddedSize(g)])
+	clear(xp[hp*wp*g.C:])
+	padImage(xp, x, g, widenBF16)
+}
+
 // convBF16 sets out (OH×OW×f) to the convolution of the padded, rounded
-// image xp (padBF16) with the kernel in pairs wp ((KH·KW·C)/2 × f), for an
+// image a (padA) with the kernel in pairs wp ((KH·KW·C)/2 × f), for an
 // even channel count C: the windows of neighbouring outputs in a row start
-// C·SW values apart in xp and run on for KW·C values in each of KH rows, so
+// C·SW values apart in a and run on for KW·C values in each of KH rows, so
 // the micro-kernel reads them in place, one segment per kernel row. Rows
 // are cut into tiles of 8 outputs, or of 7 where that wastes less (28-,
 // 14- and 7-wide images).
-func convBF16(out []float32, xp []uint16, g *ConvGeom, wp []uint32, f int) {
+func convBF16(out []float32, a []uint32, g *ConvGeom, wp []uint32, f int) {
 	const nr = 32
-	mr, kern := 8, bgemmKernel
+	k8, k7 := bf16Kernels()
+	mr, kern := 8, k8
 	if ceilDiv(g.OW, 7)*7 < ceilDiv(g.OW, 8)*8 {
-		mr, kern = 7, bgemmKernel7
+		mr, kern = 7, k7
 	}
-	_, w := paddedDims(g)
-	ch := g.C
-	a := asPairs(xp)
-	kp, rsA, seg := g.KW*ch/2, g.SW*ch/2, w*ch/2
+	_, wpad := paddedDims(g)
+	ch, w := g.C, pairWords()
+	kp, rsA, seg := g.KW*ch/2, g.SW*ch/2*w, wpad*ch/2*w // strides in words
 	_, _ = out[g.Pixels()*f-1], wp[g.KH*kp*f-1]
 	for y := 0; y < g.OH; y++ {
 		for x := 0; x < g.OW; x += mr {
 			ap := unsafe.Pointer(&a[y*g.SH*seg+x*rsA])
 			for j := 0; j < f; j += nr {
-				kern(kp, ap, rsA, 1, unsafe.Pointer(&wp[j]), f, unsafe.Pointer(&out[(y*g.OW+x)*f+j]), f, 1, 0, flagBeta0, min(mr, g.OW-x), min(nr, f-j), g.KH, seg)
+				kern(kp, ap, rsA, w, unsafe.Pointer(&wp[j]), f, unsafe.Pointer(&out[(y*g.OW+x)*f+j]), f, 1, 0, flagBeta0, min(mr, g.OW-x), min(nr, f-j), g.KH, seg)
 			}
 		}
 	}

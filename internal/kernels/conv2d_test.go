@@ -154,13 +154,12 @@ func TestConvDriverBF16(t *testing.T) {
 		if k%2 == 0 {
 			// reading windows from the padded image sums exactly as
 			// multiplying the unfolded windows does
-			xb, cols := make([]uint16, len(x)), make([]uint16, n*p*k)
-			toBF16(xb, x)
-			im2col(cols, xb, n, &g)
+			cols, wd := make([]float32, n*p*k), pairWords()
+			im2col(cols, xr, n, &g)
 			wp := make([]uint32, k/2*f)
 			packPairs(wp, make([]uint16, k*f), w, k, f)
 			yUnfolded := make([]float32, n*p*f)
-			bgemm(n*p, f, k/2, asPairs(cols), k/2, 1, wp, 0, yUnfolded, f, make([]uint32, bgemmPad(k/2)))
+			bgemm(n*p, f, k/2, roundA(make([]uint32, len(cols)), cols), k/2*wd, wd, wp, 0, yUnfolded, f, make([]uint32, bgemmPad(k/2)))
 			biasRelu(yUnfolded, n*p, f, bias)
 			same(t, "forward from the padded image", yu, yUnfolded)
 		}

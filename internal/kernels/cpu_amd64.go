@@ -18,22 +18,25 @@ var (
 	hasAVX2   = cpu.X86.HasAVX2
 )
 
-// TAILOR_KERNELS=avx2 keeps the kernels to their AVX2 loops (as on a CPU
-// without AVX-512), and TAILOR_KERNELS=generic to the portable ones (as
-// under -tags purego): float32 results are the same bits on every path, and
-// this lets a test or a user check it on one machine. It is read once, at
-// start-up.
+// TAILOR_KERNELS=avx512 keeps the bfloat16 products to their emulation
+// with FMAs (as on Intel, or a CPU without AVX512_BF16), avx2 keeps the
+// kernels to their AVX2 loops (as on a CPU without AVX-512), and generic
+// to the portable ones (as under -tags purego): results are the same bits
+// on every path where the products are computed at all, and this lets a
+// test or a user check it on one machine. It is read once, at start-up.
 func init() {
 	switch os.Getenv("TAILOR_KERNELS") {
+	case "avx512":
+		nativeBF16 = false
 	case "avx2":
-		hasAVX512, hasBF16 = false, false
+		hasAVX512, hasBF16, nativeBF16 = false, false, false
 		if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 			gemmKern = &avx2Kernel
 		} else {
 			hasAVX2, gemmKern = false, &genericKernel
 		}
 	case "generic":
-		hasAVX512, hasAVX2, hasBF16 = false, false, false
+		hasAVX512, hasAVX2, hasBF16, nativeBF16 = false, false, false, false
 		gemmKern = &genericKernel
 	}
 }
