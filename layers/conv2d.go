@@ -45,8 +45,11 @@ const (
 	// MixedBFloat16 keeps the weights and outputs in float32 but rounds the
 	// operands of the layer's large products to bfloat16 and sums them in
 	// float32, as Keras's "mixed_bfloat16" policy does. On CPUs with
-	// AVX512_BF16 those products run natively; elsewhere the layer
-	// computes in float32.
+	// AVX-512 those products run in bfloat16, to the same bits everywhere:
+	// with VDPBF16PS where it is fast (AMD with AVX512_BF16), elsewhere
+	// (Intel, AVX-512 without AVX512_BF16) with an emulation of it by
+	// FMAs (kernels.BF16Method). Without AVX-512 the layer computes in
+	// float32.
 	MixedBFloat16 DType = "mixed_bfloat16"
 	// Auto is MixedBFloat16 where it is the faster policy and Float32
 	// elsewhere, as ResolveAuto decides for this CPU. A layer resolves it

@@ -52,10 +52,13 @@ type dtypeReport struct {
 	Policy string `json:"policy"` // "mixed_bfloat16" or "float32"
 	Reason string `json:"reason"`
 	// BF16GFLOPS and F32GFLOPS are kernels.MeasureBF16's timing of one
-	// convolution block, on one thread (BF16GFLOPS 0 where bfloat16 does
-	// not run natively).
+	// convolution block, on one thread (BF16GFLOPS 0 where bfloat16
+	// products do not run).
 	BF16GFLOPS float64 `json:"bf16_gflops"`
 	F32GFLOPS  float64 `json:"f32_gflops"`
+	// Method is how mixed-precision products are computed here
+	// (kernels.BF16Method).
+	Method string `json:"bf16_method"`
 }
 
 // subnormals says how the kernels treat subnormal floats.
@@ -178,7 +181,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	rep := benchReport{CPU: c.Model, Vendor: c.Vendor, Family: c.Family, ModelID: c.ModelID, Microarch: c.Microarch, Features: c.Features,
 		Cores: runtime.NumCPU(), SIMD: kernels.SIMD(), BF16: kernels.HasBF16(), Go: runtime.Version()}
 	prefer, why := kernels.PreferBF16()
-	rep.DType = dtypeReport{Policy: "float32", Reason: why}
+	rep.DType = dtypeReport{Policy: "float32", Reason: why, Method: kernels.BF16Method()}
 	if prefer {
 		rep.DType.Policy = "mixed_bfloat16"
 	}
@@ -188,8 +191,8 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(w, "cpu: %s, %d cores, SIMD: %s, %s\n", c, rep.Cores, rep.SIMD, rep.Go)
 	fmt.Fprintf(w, "dtype auto: %s (%s)\n", rep.DType.Policy, rep.DType.Reason)
 	if rep.BF16 {
-		fmt.Fprintf(w, "  measured at a convolution block, 1 thread: bfloat16 %.0f GFLOP/s, float32 %.0f (%.2f×)\n",
-			rep.DType.BF16GFLOPS, rep.DType.F32GFLOPS, rep.DType.BF16GFLOPS/rep.DType.F32GFLOPS)
+		fmt.Fprintf(w, "  measured at a convolution block, 1 thread: bfloat16 (%s) %.0f GFLOP/s, float32 %.0f (%.2f×)\n",
+			rep.DType.Method, rep.DType.BF16GFLOPS, rep.DType.F32GFLOPS, rep.DType.BF16GFLOPS/rep.DType.F32GFLOPS)
 	}
 	fmt.Fprintf(w, "subnormals: flushed (%s)\n\n", rep.Subnormal.Rule)
 
@@ -441,7 +444,8 @@ func compiledAs(name string, seed uint64, steps int64, dtype layers.DType) (m *t
 
 // precision describes the convolutions' precision of a built model:
 // "float32", "mixed_bfloat16", or both named when they differ; and, when
-// the model asked for Auto, why it resolved so.
+// the model asked for Auto, why it resolved so, and when it computes in
+// mixed precision, how (kernels.BF16Method).
 func precision(m *tailor.Model, asked layers.DType) (policy, why string) {
 	seen := map[layers.DType]bool{}
 	var names []string
@@ -454,10 +458,15 @@ func precision(m *tailor.Model, asked layers.DType) (policy, why string) {
 	if len(names) == 0 {
 		return string(layers.Float32), ""
 	}
+	var notes []string
 	if asked == layers.Auto {
-		_, why = layers.ResolveAuto()
+		_, resolved := layers.ResolveAuto()
+		notes = append(notes, "auto: "+resolved)
 	}
-	return strings.Join(names, " and "), why
+	if seen[layers.MixedBFloat16] {
+		notes = append(notes, "products: "+kernels.BF16Method())
+	}
+	return strings.Join(names, " and "), strings.Join(notes, "; ")
 }
 
 // runPeer runs the PyTorch reference in dir on the work bench just timed

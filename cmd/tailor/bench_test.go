@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tailor-ml/tailor/internal/kernels"
+	"github.com/tailor-ml/tailor/layers"
 )
 
 func TestLastJSONLine(t *testing.T) {
@@ -93,6 +96,34 @@ func TestBenchBatchSizes(t *testing.T) {
 		want := `--batch-sizes: "` + tc.field + `" is not a positive whole number`
 		if got, err := batchSizes(tc.list); err == nil || err.Error() != want {
 			t.Errorf("batchSizes(%q) = %v, %v; want the error %q", tc.list, got, err, want)
+		}
+	}
+}
+
+// TestPrecision: the precision line names the convolutions' policy, why
+// auto resolved as it did, and how mixed-precision products are computed
+// on this CPU.
+func TestPrecision(t *testing.T) {
+	for _, tc := range []struct {
+		dtype     layers.DType
+		policy    string
+		auto, how bool
+	}{
+		{layers.Float32, "float32", false, false},
+		{layers.MixedBFloat16, "mixed_bfloat16", false, true},
+		{layers.Auto, "", true, false},
+	} {
+		m, asked, err := compiledAs("best", 1, 10, tc.dtype)
+		if err != nil {
+			t.Fatal(err)
+		}
+		policy, why := precision(m, asked)
+		if tc.policy != "" && policy != tc.policy {
+			t.Errorf("--dtype %s: policy %q, want %q", tc.dtype, policy, tc.policy)
+		}
+		mixed := policy == string(layers.MixedBFloat16)
+		if strings.Contains(why, "auto: ") != tc.auto || strings.Contains(why, "products: "+kernels.BF16Method()) != (tc.how || mixed) {
+			t.Errorf("--dtype %s: %s (%s)", tc.dtype, policy, why)
 		}
 	}
 }

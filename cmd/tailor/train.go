@@ -524,7 +524,7 @@ func (r *trainRun) results(ctx context.Context, hist *tailor.History, seconds fl
 func (r *trainRun) precision() string {
 	policy, why := precision(r.model, r.askedDType)
 	if why != "" {
-		return policy + " (auto: " + why + ")"
+		return policy + " (" + why + ")"
 	}
 	return policy
 }

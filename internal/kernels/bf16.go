@@ -35,6 +35,19 @@ import (
 // float32 (see Conv.BF16).
 func HasBF16() bool { return hasBF16 }
 
+// BF16Method says how this CPU computes mixed-precision products: with
+// VDPBF16PS, with its emulation (the same bits), or not at all (a
+// mixed_bfloat16 convolution computes in float32 here).
+func BF16Method() string {
+	switch {
+	case nativeBF16:
+		return "VDPBF16PS"
+	case hasBF16:
+		return "VDPBF16PS emulated bit for bit with AVX-512 FMAs"
+	}
+	return "float32: no AVX-512 here to compute bfloat16 products"
+}
+
 // pairWords is the number of 32-bit words a pair of A takes for the
 // kernel this CPU runs: 1 for VDPBF16PS, 2 (two float32) for the
 // emulation.

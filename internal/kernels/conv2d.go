@@ -26,8 +26,9 @@ type Conv struct {
 	wT   []float32 // the rotated kernel for InputGrad
 
 	// BF16 runs the three products in mixed precision (see bgemm: operands
-	// rounded to bfloat16, sums in float32) where the CPU has AVX512_BF16
-	// and the window size KH·KW·C is even (for the input gradient: the
+	// rounded to bfloat16, sums in float32) where the CPU has AVX-512
+	// (VDPBF16PS or its emulation, the same bits) and the window size
+	// KH·KW·C is even (for the input gradient: the
 	// stride is 1 and KH·KW·F is even); elsewhere the Conv computes in
 	// float32.
 	BF16 bool
