@@ -5,6 +5,7 @@
 
 #include "textflag.h"
 #include "gemm_amd64.h"
+#include "ftz_amd64.h"
 
 // BGEMM_BODY is the body of the bfloat16 kernels (bgemmKernelAVX512 and
 // bgemmKernel7AVX512, near the end of this file), which differ only in their
@@ -309,19 +310,14 @@ TEXT ·bgemmKernel7AVX512(SB), NOSPLIT, $0-112
 #define ESTEPBF7 ESTEP7(EMU_B)
 #define ESTEPBF7F ESTEP7(EMU_BF)
 
-// EMU_ON saves MXCSR, sets FTZ and DAZ and loads Z15; EMU_OFF restores
+// EMU_ON sets FTZ and DAZ (ftz_amd64.h) and loads Z15; EMU_OFF restores
 // MXCSR. The kernels have an 8-byte frame. Clobbers AX.
 #define EMU_ON \
-	STMXCSR      saved-4(SP); \
-	MOVL         saved-4(SP), AX; \
-	ORL          $0x8040, AX; \
-	MOVL         AX, ftz-8(SP); \
-	LDMXCSR      ftz-8(SP); \
+	FTZ_ON; \
 	MOVL         $0xffff0000, AX; \
 	VPBROADCASTD AX, Z15
 
-#define EMU_OFF \
-	LDMXCSR saved-4(SP)
+#define EMU_OFF FTZ_OFF
 
 TEXT ·bgemmEmuKernelAVX512(SB), NOSPLIT, $8-112
 	BGEMM_BODY(EMU_ON, ESTEPBF, ESTEPBFF, EMU_OFF)

@@ -14,18 +14,7 @@
 
 #include "textflag.h"
 #include "tailmask_amd64.h"
-
-// FTZ_ON saves MXCSR in saved-4(SP) and sets FTZ and DAZ; FTZ_OFF restores
-// it. The functions that use them have an 8-byte frame. Clobbers AX.
-#define FTZ_ON \
-	STMXCSR saved-4(SP); \
-	MOVL    saved-4(SP), AX; \
-	ORL     $0x8040, AX; \
-	MOVL    AX, ftz-8(SP); \
-	LDMXCSR ftz-8(SP)
-
-#define FTZ_OFF \
-	LDMXCSR saved-4(SP)
+#include "ftz_amd64.h"
 
 // FLUSHT512(r) zeroes the lanes of r below FlushBelow = 2^-95: those whose
 // biased exponent has none of bits 5-7 set (the mask 0x70000000, in Z9),
