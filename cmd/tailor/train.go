@@ -147,7 +147,7 @@ func parseTrainFlags(e *env, args []string) (*trainFlags, error) {
 	fs.StringVar(&f.resume, "resume", "", "resume the unfinished run whose checkpoint is in this directory, writing the results where it was asked to")
 	fs.StringVar(&f.dir, "data", "", "directory holding the Fashion-MNIST IDX files")
 	fs.BoolVar(&f.quiet, "quiet", false, "print no progress, only the results")
-	fs.StringVar(&f.dtype, "dtype", "", "the convolutions' precision: float32, mixed_bfloat16, or auto (mixed_bfloat16 where this CPU makes it faster); default: the model's (auto for best)")
+	fs.StringVar(&f.dtype, "dtype", "", "the convolutions' precision: float32, mixed_bfloat16, or auto (mixed_bfloat16 where this CPU makes it faster); default: the model's (mixed_bfloat16 for best)")
 	fs.BoolVar(&f.flip, "flip-average", false, "also report the test accuracy with each image's prediction averaged with its mirror's (default: the model's recipe; on for best)")
 	if err := parse(fs, args); err != nil {
 		return nil, err
