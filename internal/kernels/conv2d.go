@@ -258,15 +258,6 @@ func (t *convTask) runBF16(chunk, lo, hi int) {
 	p, k, in := g.Pixels(), g.PatchSize(), g.InSize()
 	b := &c.bfs[chunk]
 	w := pairWords()
-	// unfoldBlock rounds and unfolds images [i0, i1) into b.cols.
-	unfoldBlock := func(i0, i1 int) (rows int, cols []uint16) {
-		b.x = growTo(b.x, (i1-i0)*in)
-		toBF16(b.x, t.x[i0*in:i1*in])
-		b.cols = growTo(b.cols, (i1-i0)*p*k)
-		rows, cols = unfold(b.cols, b.x, 0, i1-i0, g)
-		b.pad = growTo(b.pad, bgemmPad(max(k/2, (rows+1)/2)))
-		return rows, cols
-	}
 	for blk := lo; blk < hi; blk++ {
 		i0, i1 := blk*t.block, min((blk+1)*t.block, t.n)
 		if t.pass == convKernelGrad {
@@ -275,11 +266,12 @@ func (t *convTask) runBF16(chunk, lo, hi int) {
 				rows = t.unfoldPaired(b, i0, i1)
 			} else {
 				var cols []uint16
-				rows, cols = unfoldBlock(i0, i1)
+				rows, cols = t.unfoldBF16(b, g, i0, i1)
 				b.colPairs = growTo(b.colPairs, (rows+1)/2*k)
 				pairRows(b.colPairs, cols, rows, k)
 			}
 			kp := (rows + 1) / 2
+			b.pad = growTo(b.pad, bgemmPad(kp))
 			b.dzPairs = growTo(b.dzPairs, kp*f*w)
 			b.dz = growTo(b.dz, rows*f)
 			if dz := t.y[i0*p*f : i1*p*f]; nativeBF16 {
@@ -313,19 +305,26 @@ func (t *convTask) runBF16(chunk, lo, hi int) {
 	}
 }
 
+// unfoldBF16 rounds and unfolds images [i0, i1) into b.cols and returns
+// the rows.
+func (t *convTask) unfoldBF16(b *bfBufs, g *ConvGeom, i0, i1 int) (rows int, cols []uint16) {
+	in := g.InSize()
+	b.x = growTo(b.x, (i1-i0)*in)
+	toBF16(b.x, t.x[i0*in:i1*in])
+	b.cols = growTo(b.cols, (i1-i0)*g.Pixels()*g.PatchSize())
+	return unfold(b.cols, b.x, 0, i1-i0, g)
+}
+
 // unfoldA rounds and unfolds images [i0, i1) as A for this CPU's kernel
 // (rows of PatchSize/2 pairs, pairWords words each) and returns the rows.
 func (t *convTask) unfoldA(b *bfBufs, g *ConvGeom, i0, i1 int) (rows int, a []uint32) {
 	in, k := g.InSize(), g.PatchSize()
-	rows = (i1 - i0) * g.Pixels()
 	b.pad = growTo(b.pad, bgemmPad(k/2))
 	if nativeBF16 {
-		b.x = growTo(b.x, (i1-i0)*in)
-		toBF16(b.x, t.x[i0*in:i1*in])
-		b.cols = growTo(b.cols, rows*k)
-		_, cols := unfold(b.cols, b.x, 0, i1-i0, g)
+		rows, cols := t.unfoldBF16(b, g, i0, i1)
 		return rows, asPairs(cols)
 	}
+	rows = (i1 - i0) * g.Pixels()
 	b.xf = growTo(b.xf, (i1-i0)*in)
 	widenBF16(b.xf, t.x[i0*in:i1*in])
 	b.colsF = growTo(b.colsF, rows*k)
