@@ -21,9 +21,6 @@ func runShow(ctx context.Context, e *env, args []string) error {
 	if *out == "" {
 		return usageError(fs, "-o out.png is required")
 	}
-	if _, err := plots.FormatOf(*out); err != nil {
-		return usageError(fs, "-o: "+err.Error())
-	}
 	if *split != "train" && *split != "test" {
 		return usageError(fs, fmt.Sprintf("--split %q: want train or test", *split))
 	}
@@ -32,6 +29,9 @@ func runShow(ctx context.Context, e *env, args []string) error {
 	}
 	if err := checkOutput("-o", *out); err != nil {
 		return err
+	}
+	if _, err := plots.FormatOf(*out); err != nil {
+		return usageError(fs, "-o: "+err.Error())
 	}
 	train, test, err := loadData(ctx, e, *dir)
 	if err != nil {

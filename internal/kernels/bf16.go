@@ -15,8 +15,9 @@ import (
 //
 // The formats: a bfloat16 is a uint16; a pair is two of them along the sum
 // (k) axis, read as one uint32 with element 2q in its low half. A is
-// row-major, so its rows are already pairs; B is packed by packPairs into
-// rows of pairs, [k/2][n]. k must be even.
+// row-major, so its rows are already pairs (for the emulation, pairs of
+// the float32 they stand for: see pairWords); B is packed by packPairs
+// into rows of pairs, [k/2][n]. k must be even.
 
 // Two kernels compute these products, to the same bits: VDPBF16PS
 // (AVX512_BF16), where it is fast, and an emulation with AVX-512F FMAs
@@ -211,6 +212,8 @@ func asPairs(s []uint16) []uint32 {
 // (i·rsA + s·segStride + q·csA)·4 bytes and B[r][j] at b + (r·ldb + j)·4:
 // segments let a convolution read its windows, row by row, straight from a
 // padded image. A must be readable for 8 rows; B and C are masked to nr.
+// (The emulation's kernels read A as two float32 a pair, the strides
+// counting floats.)
 type bkernelFunc func(kp int, a unsafe.Pointer, rsA, csA int, b unsafe.Pointer, ldb int, c unsafe.Pointer, ldc int, alpha, beta float32, flags, mr, nr, nseg, segStride int)
 
 // bgemmKernelGeneric is bkernelFunc in Go: each pair adds its odd product,

@@ -1,15 +1,16 @@
 //go:build !purego
 
-// The bfloat16 micro-kernels and conversions, for CPUs with AVX512_BF16;
-// see bf16.go for the contract and bf16_amd64.go for the Go declarations.
+// The bfloat16 micro-kernels and conversions: VDPBF16PS's, for CPUs with
+// AVX512_BF16, and its emulation with AVX-512F FMAs; see bf16.go for the
+// contract and bf16_amd64.go for the Go declarations.
 
 #include "textflag.h"
 #include "gemm_amd64.h"
 #include "ftz_amd64.h"
 
-// BGEMM_BODY is the body of the bfloat16 kernels (bgemmKernelAVX512 and
-// bgemmKernel7AVX512, near the end of this file), which differ only in their
-// step. It stands here, before any TEXT, because it names their arguments
+// BGEMM_BODY is the body of the bfloat16 kernels (bgemmKernelAVX512,
+// bgemmKernel7AVX512 and their emulations, below), which differ only in
+// their step and what runs before and after the loop. It stands here, before any TEXT, because it names their arguments
 // (go vet checks such names against the function they appear in). It is
 // sgemmKernelAVX512's prologue and epilogue around a loop over segments
 // (STEPF is STEP with B loaded unmasked, for full-width tiles):

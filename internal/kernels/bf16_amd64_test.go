@@ -18,9 +18,12 @@ func withNative(native bool, f func()) {
 }
 
 // TestBgemmEmuKernel holds the emulation's micro-kernels to VDPBF16PS bit
-// for bit where the CPU has it, and to their portable contract everywhere:
-// random pairs, sums of up to 2·3·300 products, subnormal products (which
-// both flush) and every tile shape.
+// for bit where the CPU has it (whether or not its kernels use it: on an
+// Intel with AVX512_BF16 this compares Intel's VDPBF16PS), and to their
+// portable contract everywhere: random pairs, sums of up to 2·3·300
+// products, every tile shape, and tiny operands whose products and sums
+// straddle float32's normal range, which both flush (on Zen 4, 37% of
+// those results differ from unflushed arithmetic).
 func TestBgemmEmuKernel(t *testing.T) {
 	if !hasBF16 {
 		t.Skip("this CPU lacks AVX-512")
@@ -28,8 +31,8 @@ func TestBgemmEmuKernel(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	value := func(tiny bool) uint16 {
 		v := float32(rng.NormFloat64())
-		if tiny {
-			v *= 1e-20 // products near 1e-40: subnormal in float32
+		if tiny { // 2^-70 to 2^-54: products from about 2^-140 to 2^-108
+			v = float32(math.Copysign(math.Ldexp(1+rng.Float64(), -70+rng.IntN(16)), float64(v)))
 		}
 		return roundBF16(v)
 	}
@@ -59,7 +62,7 @@ func TestBgemmEmuKernel(t *testing.T) {
 							}
 							b := make([]uint32, nseg*kp*ldb)
 							for i := range b {
-								b[i] = uint32(value(false)) | uint32(value(false))<<16
+								b[i] = uint32(value(tiny)) | uint32(value(tiny))<<16
 							}
 							c0 := make([]float32, 8*ldc)
 							for i := range c0 {
@@ -82,6 +85,55 @@ func TestBgemmEmuKernel(t *testing.T) {
 						}
 					}
 				}
+			}
+		}
+	}
+}
+
+// TestBgemmEmuKernelUnderflow pins VDPBF16PS's flushing at the edge of
+// the normal range, where FTZ's tininess is decided after rounding (as
+// if the exponent were unbounded): 2^-126 − 2^-151 rounds up to 2^-126
+// and stays; 2^-126 − 2^-150 is exact there, so tiny, and flushed. The
+// emulation gives those values, and so does VDPBF16PS where the CPU has
+// it (checked on Zen 4).
+func TestBgemmEmuKernelUnderflow(t *testing.T) {
+	if !hasBF16 {
+		t.Skip("this CPU lacks AVX-512")
+	}
+	pow := func(e int) uint16 { return roundBF16(float32(math.Ldexp(1, e))) }
+	neg := func(h uint16) uint16 { return h | 0x8000 }
+	for _, tc := range []struct {
+		name               string
+		aLo, aHi, bLo, bHi uint16 // the pair's odd product aHi·bHi is added first
+		want               float32
+	}{
+		{"2^-126 - 2^-151", neg(pow(-75)), pow(-63), pow(-76), pow(-63), float32(math.Ldexp(1, -126))},
+		{"2^-126 - 2^-150", neg(pow(-75)), pow(-63), pow(-75), pow(-63), 0},
+		{"-2^-126 + 2^-151", pow(-75), neg(pow(-63)), pow(-76), pow(-63), float32(-math.Ldexp(1, -126))},
+		{"2^-151 alone", pow(-75), 0, pow(-76), 0, 0},
+	} {
+		a, b := make([]uint32, 8), make([]uint32, 32)
+		for i := range a {
+			a[i] = uint32(tc.aLo) | uint32(tc.aHi)<<16
+		}
+		for i := range b {
+			b[i] = uint32(tc.bLo) | uint32(tc.bHi)<<16
+		}
+		wide := make([]float32, 16)
+		for i, v := range a {
+			wide[2*i], wide[2*i+1] = bf16Float(uint16(v)), bf16Float(uint16(v>>16))
+		}
+		run := func(fn bkernelFunc, a unsafe.Pointer, unit int) float32 {
+			c := make([]float32, 8*32)
+			fn(1, a, unit, unit, unsafe.Pointer(&b[0]), 32, unsafe.Pointer(&c[0]), 32, 1, 0, flagBeta0, 8, 32, 1, 0)
+			return c[0]
+		}
+		if got := run(bgemmEmuKernel, unsafe.Pointer(&wide[0]), 2); math.Float32bits(got) != math.Float32bits(tc.want) {
+			t.Errorf("%s: the emulation gives %g, want %g", tc.name, got, tc.want)
+		}
+		if hasVDPBF16PS {
+			if got := run(bgemmKernel, unsafe.Pointer(&a[0]), 1); math.Float32bits(got) != math.Float32bits(tc.want) {
+				t.Errorf("%s: VDPBF16PS gives %g, want %g", tc.name, got, tc.want)
 			}
 		}
 	}

@@ -156,12 +156,18 @@ var (
 // made once per process; a dtype policy "auto" resolves to mixed_bfloat16
 // exactly when it is true.
 func PreferBF16() (bool, string) {
-	bf16Once.Do(func() { bf16Prefer, bf16Reason = preferBF16(CPU(), hasVDPBF16PS, MeasureBF16) })
+	bf16Once.Do(func() {
+		bf16Prefer, bf16Reason = preferBF16(CPU(), hasVDPBF16PS, MeasureBF16)
+		if bf16Prefer && !nativeBF16 {
+			bf16Prefer, bf16Reason = false, "VDPBF16PS turned off (TAILOR_KERNELS=avx512), and its emulation is no faster than float32: float32"
+		}
+	})
 	return bf16Prefer, bf16Reason
 }
 
 // preferBF16 is PreferBF16's table for the CPU c, with native telling
-// whether the bfloat16 kernels run and measure timing them.
+// whether it has AVX512_BF16 and measure timing the bfloat16 products
+// against float32's.
 func preferBF16(c CPUInfo, native bool, measure func() (bf16, f32 float64)) (bool, string) {
 	if !native {
 		return false, "no native bfloat16 products (AVX512_BF16) here: float32"

@@ -29,14 +29,14 @@ func init() {
 	case "avx512":
 		nativeBF16 = false
 	case "avx2":
-		hasAVX512, hasBF16, nativeBF16 = false, false, false
+		hasAVX512, hasBF16, hasVDPBF16PS, nativeBF16 = false, false, false, false
 		if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 			gemmKern = &avx2Kernel
 		} else {
 			hasAVX2, gemmKern = false, &genericKernel
 		}
 	case "generic":
-		hasAVX512, hasAVX2, hasBF16, nativeBF16 = false, false, false, false
+		hasAVX512, hasAVX2, hasBF16, hasVDPBF16PS, nativeBF16 = false, false, false, false, false
 		gemmKern = &genericKernel
 	}
 }

@@ -38,8 +38,8 @@ func TestCPU(t *testing.T) {
 	if hasAVX512 && !slices.Contains(c.Features, "avx512f") {
 		t.Errorf("AVX-512 loops run but CPU() lists %v", c.Features)
 	}
-	if hasBF16 && !slices.Contains(c.Features, "avx512_bf16") {
-		t.Errorf("bfloat16 kernels run but CPU() lists %v", c.Features)
+	if hasVDPBF16PS && !slices.Contains(c.Features, "avx512_bf16") {
+		t.Errorf("VDPBF16PS runs but CPU() lists %v", c.Features)
 	}
 	if c.Vendor == "AuthenticAMD" && c.Family >= 0x19 && c.Microarch == "" {
 		t.Errorf("AMD family %#x model %#x has no Zen name", c.Family, c.ModelID)
@@ -87,17 +87,17 @@ func TestPreferBF16(t *testing.T) {
 	if p1 != p2 || r1 != r2 {
 		t.Errorf("PreferBF16 = %v %q, then %v %q", p1, r1, p2, r2)
 	}
-	if v := CPU().Vendor; !hasBF16 || v == "AuthenticAMD" || v == "GenuineIntel" {
-		want, _ := preferBF16(CPU(), hasBF16, func() (float64, float64) {
+	if v := CPU().Vendor; !hasVDPBF16PS || v == "AuthenticAMD" || v == "GenuineIntel" {
+		want, _ := preferBF16(CPU(), hasVDPBF16PS, func() (float64, float64) {
 			t.Error("the table timed a CPU it knows")
 			return 0, 0
 		})
-		if p1 != want {
-			t.Errorf("PreferBF16 = %v, the table says %v", p1, want)
+		if p1 != (want && nativeBF16) {
+			t.Errorf("PreferBF16 = %v, the table says %v (VDPBF16PS used: %v)", p1, want, nativeBF16)
 		}
 	}
-	if p1 && !hasBF16 {
-		t.Errorf("PreferBF16 prefers bfloat16 where it does not run natively")
+	if p1 && !nativeBF16 {
+		t.Errorf("PreferBF16 prefers bfloat16 where VDPBF16PS is not used")
 	}
 	t.Logf("PreferBF16: %v, %s", p1, r1)
 }
