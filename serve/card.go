@@ -3,6 +3,7 @@ package serve
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -119,6 +120,9 @@ func newCard(m *served, meta saving.Meta, src *report.Report) (*card, error) {
 				continue
 			}
 			f, err := plots.LearningCurve(metric, h.Epochs, h.History)
+			if errors.Is(err, plots.ErrNoFiniteValues) {
+				continue // nothing to draw; the card's figures leave it out
+			}
 			if err := add(metric+".svg", "Training "+metric+" per epoch", f, err); err != nil {
 				return nil, err
 			}

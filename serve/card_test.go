@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/report"
 )
 
@@ -103,11 +104,16 @@ func TestCardNotMeasured(t *testing.T) {
 // and the report page still renders.
 func TestCardNonFinite(t *testing.T) {
 	m := untrained(t)
-	m.Card = &report.Report{TrainingSeconds: math.NaN(), Test: &report.Metrics{Split: "test", Examples: 3, Loss: math.NaN(), Accuracy: math.Inf(1)}}
+	m.Card = &report.Report{TrainingSeconds: math.NaN(), Test: &report.Metrics{Split: "test", Examples: 3, Loss: math.NaN(), Accuracy: math.Inf(1)},
+		History: &tailor.History{Epochs: []int{0, 1}, History: map[string][]float64{"loss": {math.NaN(), math.NaN()}, "accuracy": {0.5, 0.75}}}}
 	_, ts := newServer(t, []Model{m}, Options{})
 	code, b := do(t, "GET", ts.URL+"/v1/models/mlp/card", "", nil)
 	if code != 200 || !strings.Contains(string(b), `"test":{"split":"test","examples":3,"loss":null,"accuracy":null}`) || !strings.Contains(string(b), `"training_seconds":null`) {
 		t.Errorf("card: %d %s, want the loss, accuracy and training time null", code, b)
+	}
+	// a history whose loss has no finite value: the card draws accuracy only
+	if s := string(b); strings.Contains(s, "loss.svg") || !strings.Contains(s, "accuracy.svg") {
+		t.Errorf("card: %s, want the accuracy curve and no loss curve", b)
 	}
 	if code, b := do(t, "GET", ts.URL+"/models/mlp/report", "", nil); code != 200 || !strings.Contains(string(b), "<html") {
 		t.Errorf("report: %d", code)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -51,6 +52,10 @@ func trainingFigures(w io.Writer, dir string, hist *tailor.History) error {
 			continue
 		}
 		fig, err := plots.LearningCurve(metric, hist.Epochs, hist.History)
+		if errors.Is(err, plots.ErrNoFiniteValues) {
+			fmt.Fprintf(w, "no %s curve: the history has no finite %s values to draw\n", metric, metric)
+			continue
+		}
 		if err := saveFigure(w, dir, metric, fig, err); err != nil {
 			return err
 		}

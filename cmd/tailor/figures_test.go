@@ -2,10 +2,13 @@ package main
 
 import (
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tailor-ml/tailor"
 )
 
 // pngSize decodes the PNG at path and returns its size.
@@ -121,5 +124,25 @@ func TestFiguresAndReport(t *testing.T) {
 		if code != tc.code || !strings.Contains(out+errOut, tc.want) {
 			t.Errorf("tailor %v: exit %d, %q; want exit %d and %q", tc.args, code, out+errOut, tc.code, tc.want)
 		}
+	}
+}
+
+// A history whose loss has no finite value gets its accuracy curve only,
+// and a line saying why.
+func TestTrainingFiguresWithoutFiniteLoss(t *testing.T) {
+	dir := t.TempDir()
+	hist := &tailor.History{Epochs: []int{0, 1}, History: map[string][]float64{"loss": {math.NaN(), math.Inf(1)}, "accuracy": {0.5, 0.75}}}
+	var out strings.Builder
+	if err := trainingFigures(&out, dir, hist); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "no loss curve: the history has no finite loss values to draw") {
+		t.Errorf("output %q", out.String())
+	}
+	if w, _ := pngSize(t, filepath.Join(dir, "accuracy.png")); w == 0 {
+		t.Error("no accuracy curve")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "loss.png")); !os.IsNotExist(err) {
+		t.Errorf("a loss curve was written (%v)", err)
 	}
 }
