@@ -52,7 +52,8 @@ type bfBufs struct {
 	xf       []float32 // a block's images, rounded and widened (the emulation's A)
 	colsF    []float32 // and unfolded
 	colPairs []uint32  // KernelGrad: cols paired along its rows
-	dz       []float32 // KernelGrad: dz, rounded (and widened for the emulation)
+	dz       []uint16  // KernelGrad: dz, rounded
+	dzF      []float32 // or, for the emulation, rounded and widened
 	dzPairs  []uint32  // and paired along its rows, as A
 	pad      []uint32  // bgemm's scratch
 }
@@ -273,14 +274,14 @@ func (t *convTask) runBF16(chunk, lo, hi int) {
 			kp := (rows + 1) / 2
 			b.pad = growTo(b.pad, bgemmPad(kp))
 			b.dzPairs = growTo(b.dzPairs, kp*f*w)
-			b.dz = growTo(b.dz, rows*f)
 			if dz := t.y[i0*p*f : i1*p*f]; nativeBF16 {
-				h := asHalves(asWords(b.dz), rows*f)
-				toBF16(h, dz)
-				pairRows(b.dzPairs, h, rows, f)
+				b.dz = growTo(b.dz, rows*f)
+				toBF16(b.dz, dz)
+				pairRows(b.dzPairs, b.dz, rows, f)
 			} else {
-				widenBF16(b.dz, dz)
-				pairRowsF32(asFloats(b.dzPairs), b.dz, rows, f)
+				b.dzF = growTo(b.dzF, rows*f)
+				widenBF16(b.dzF, dz)
+				pairRowsF32(asFloats(b.dzPairs), b.dzF, rows, f)
 			}
 			beta := float32(1)
 			if blk == lo {
