@@ -58,7 +58,7 @@ func toBF16AVX512(dst *uint16, src *float32, n int)
 var (
 	hasBF16      = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW
 	hasVDPBF16PS = hasBF16 && cpu.X86.HasAVX512BF16
-	nativeBF16   = hasVDPBF16PS && identify().Vendor != "GenuineIntel"
+	nativeBF16   = hasVDPBF16PS && CPU().Vendor != "GenuineIntel"
 )
 
 // bgemmKernel and bgemmKernel7 are the VDPBF16PS micro-kernels, 8 and 7
