@@ -39,6 +39,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"train", "--batch-size", "0"}, 2, "tailor train: --batch-size 0: want at least 1"},
 		{[]string{"train", "--epochs", "0"}, 2, "tailor train: --epochs 0: want at least 1"},
 		{[]string{"train", "--train-limit", "-5"}, 2, "must not be negative"},
+		{[]string{"train", "--train-limit", "60001"}, 1, "tailor train: --train-limit 60001: the training set has only 60000 images"},
 		{[]string{"train", "--validation-split", "1"}, 2, "--validation-split 1: want a fraction in [0, 1)"},
 		{[]string{"train", "--overwrite"}, 2, "--overwrite applies to a new run's --checkpoint-dir DIR"},
 		{[]string{"train", "--checkpoint-every", "5"}, 2, "--checkpoint-every applies with --checkpoint-dir DIR or --resume DIR"},

@@ -350,7 +350,10 @@ func (r *trainRun) load(ctx context.Context) error {
 		}
 		return err
 	}
-	if l := r.settings.TrainLimit; l > 0 && l < r.train.Len() {
+	switch l, n := r.settings.TrainLimit, r.train.Len(); {
+	case l > n:
+		return fmt.Errorf("--train-limit %d: the training set has only %d images", l, n)
+	case l > 0:
 		if r.train, err = datasets.Slice(r.train, 0, l); err != nil {
 			return err
 		}
