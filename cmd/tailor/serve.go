@@ -110,11 +110,7 @@ func loadServed(ctx context.Context, e *env, paths []string, dir string) ([]serv
 	tested := false
 	var out []serve.Model
 	for _, path := range paths {
-		sum, err := fileSum(path)
-		if err != nil {
-			return nil, err
-		}
-		model, meta, err := saving.Load(path)
+		model, meta, sum, err := loadVersioned(path)
 		if err != nil {
 			return nil, err
 		}
@@ -179,18 +175,32 @@ func testSplit(ctx context.Context, dir string) (*fashionmnist.Dataset, error) {
 	return test, err
 }
 
-// fileSum is the hex SHA-256 of a file: the model's version.
-func fileSum(path string) (string, error) {
+// loadVersioned loads the model file at path, as saving.Load does, and
+// returns its version: the hex SHA-256 of the bytes loaded. Both read one
+// open file, so a model file replaced meanwhile (as Tailor's atomic writes
+// replace one: a rename) cannot pair one model with another's version.
+func loadVersioned(path string) (*tailor.Model, saving.Meta, string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "", err
+		return nil, saving.Meta{}, "", fmt.Errorf("loading: %w", err)
 	}
 	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("%s: %w", path, err)
+	st, err := f.Stat()
+	if err != nil {
+		return nil, saving.Meta{}, "", fmt.Errorf("loading: %w", err)
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	if !st.Mode().IsRegular() {
+		return nil, saving.Meta{}, "", fmt.Errorf("loading %s: not a regular file", path)
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(f, 0, st.Size())); err != nil {
+		return nil, saving.Meta{}, "", fmt.Errorf("loading %s: %w", path, err)
+	}
+	model, meta, err := saving.LoadFrom(f, st.Size())
+	if err != nil {
+		return nil, saving.Meta{}, "", fmt.Errorf("%w (%s)", err, path)
+	}
+	return model, meta, hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // parseBytes reads a size: 1048576, 512KiB or 8MiB.

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/png"
 	"io"
@@ -322,5 +324,37 @@ func TestServeCommandLine(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "test accuracy 0.") {
 		t.Errorf("scored without a test set: %s", out)
+	}
+}
+
+// TestLoadVersioned: a served model's version is the SHA-256 of the very
+// file it was loaded from, a directory or a damaged file is refused naming
+// its path.
+func TestLoadVersioned(t *testing.T) {
+	dir := t.TempDir()
+	path := untrainedMLP(t, dir, "mlp")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, meta, version, err := loadVersioned(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("%x", sha256.Sum256(b)); version != want {
+		t.Errorf("version %s, want the file's SHA-256 %s", version, want)
+	}
+	if trainable, _ := m.CountParams(); trainable != 101770 || len(meta.ClassNames) != 10 {
+		t.Errorf("loaded %d parameters and %d class names, want the MLP's 101770 and 10", trainable, len(meta.ClassNames))
+	}
+	if _, _, _, err := loadVersioned(dir); err == nil || !strings.Contains(err.Error(), dir+": not a regular file") {
+		t.Errorf("a directory: %v, want it refused as not a regular file", err)
+	}
+	bad := filepath.Join(dir, "bad.tailor")
+	if err := os.WriteFile(bad, b[:len(b)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := loadVersioned(bad); err == nil || !strings.Contains(err.Error(), bad) {
+		t.Errorf("half a model file: %v, want an error naming %s", err, bad)
 	}
 }
