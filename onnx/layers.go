@@ -101,7 +101,8 @@ func (b *builder) flatten(scope string, in value) (value, error) {
 	return value{name: b.node(scope, "Flatten", []string{in.name}, attrInt("axis", 1)), shape: []int{n}}, nil
 }
 
-// reshape gives each example target_shape, one −1 inferred.
+// reshape gives each example target_shape, one −1 inferred; () makes
+// (N, 1) an (N,).
 func (b *builder) reshape(scope string, c *config, in value) (value, error) {
 	target := c.ints("target_shape", nil)
 	if c.err != nil {
@@ -123,7 +124,8 @@ func (b *builder) reshape(scope string, c *config, in value) (value, error) {
 	if unknown >= 0 && known > 0 && n%known == 0 {
 		out[unknown] = n / known
 	}
-	if size(out) != n || len(out) == 0 {
+	// an empty target is one value per example, as the layer allows.
+	if size(out) != n {
 		return in, fmt.Errorf("cannot reshape %v to %v", in.shape, target)
 	}
 	in = b.natural(scope, in)

@@ -40,7 +40,8 @@ func conv(filters int, size [2]int, o layers.Conv2DOptions) layers.Layer {
 // of shape (H, W), batch normalisation over images, features and other
 // ranks, softmax over images and over a flattened channels-first tensor,
 // Dense after Flatten with and without element-wise layers between, and the
-// layers that vanish at inference.
+// layers that vanish at inference, and a Reshape to one value per example
+// (target shape ()).
 var layerCases = []layerCase{
 	{"dense", []int{4, 5}, func(t *testing.T) *tailor.Model {
 		return tailor.Sequential(
@@ -124,6 +125,10 @@ var layerCases = []layerCase{
 	}},
 	{"dropout-only", []int{3}, func(t *testing.T) *tailor.Model {
 		return tailor.Sequential(layers.Dropout(0.5))
+	}},
+	{"reshape-to-scalar", []int{4}, func(t *testing.T) *tailor.Model {
+		// one output per example, (N,) rather than (N, 1), as a regressor's.
+		return tailor.Sequential(layers.Dense(1, activations.Linear), layers.Reshape())
 	}},
 }
 
