@@ -51,7 +51,9 @@
 // The graph has one input, named "input" (InputName), float32, shaped like
 // the model's input with a dynamic batch: ["N", 28, 28] for the
 // Fashion-MNIST models; and one output, "probabilities" (OutputName),
-// ["N", 10] for them. The default operator set is 17 (Options.Opset; 13 to
+// ["N", 10] for them, which holds what Predict returns: the logits, under
+// that name, for a model whose last layer is linear (trained with a
+// FromLogits loss). The default operator set is 17 (Options.Opset; 13 to
 // 21 are accepted, each with the lowest IR version that carries it), the
 // producer is "tailor" with the module's version, and
 // Options.Metadata becomes the model's metadata_props (saving.ExportONNX
