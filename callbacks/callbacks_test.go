@@ -98,6 +98,9 @@ func TestEarlyStoppingScripted(t *testing.T) {
 		{"min delta", &EarlyStoppingCallback{Monitor: "val_loss", Patience: 1, MinDelta: 0.5}, []float64{3, 2.7, 2.6}, 1, 0},
 		{"accuracy is maximised", EarlyStopping("val_accuracy", 1), []float64{0.5, 0.6, 0.55, 0.7}, 2, 1},
 		{"mode min on accuracy", &EarlyStoppingCallback{Monitor: "val_accuracy", Patience: 1, Mode: "min"}, []float64{0.5, 0.6}, 1, 0},
+		// Keras's Precision and Recall improve upwards: "auto" maximises them.
+		{"precision is maximised", EarlyStopping("val_precision", 1), []float64{0.5, 0.6, 0.55, 0.7}, 2, 1},
+		{"recall is maximised", EarlyStopping("recall", 1), []float64{0.5, 0.6, 0.55, 0.7}, 2, 1},
 		{"never stops", EarlyStopping("val_loss", 1), []float64{5, 4, 3, 2}, -1, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

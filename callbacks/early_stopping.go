@@ -20,8 +20,8 @@ type EarlyStoppingCallback struct {
 	// Patience is the number of epochs without improvement after which
 	// training stops.
 	Patience int
-	// Mode is "min", "max", or "auto" (the default): accuracies are
-	// maximised, the rest minimised.
+	// Mode is "min", "max", or "auto" (the default): accuracies,
+	// precision and recall are maximised, the rest minimised.
 	Mode string
 	// RestoreBestWeights, when stopping, puts back the weights of the best
 	// epoch.
