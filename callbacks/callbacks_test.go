@@ -272,12 +272,14 @@ func TestModelCheckpoint(t *testing.T) {
 }
 
 func TestFormatPath(t *testing.T) {
-	logs := tailor.Logs{"val_loss": 0.123456, "accuracy": 0.5}
+	logs := tailor.Logs{"val_loss": 0.123456, "accuracy": 0.5, "lr": 0.0123456789}
 	for _, tc := range []struct{ path, want string }{
 		{"m.tailor", "m.tailor"},
 		{"m-{epoch}.tailor", "m-3.tailor"},
 		{"m-{epoch:03d}-{val_loss:.3f}.tailor", "m-003-0.123.tailor"},
 		{"m-{accuracy}.tailor", "m-0.5.tailor"},
+		// Python's g, e and f default to six digits of precision.
+		{"m-{lr:g}-{lr:e}-{lr:f}-{lr:10g}.tailor", "m-0.0123457-1.234568e-02-0.012346- 0.0123457.tailor"},
 	} {
 		got, err := formatPath(tc.path, 2, logs)
 		if err != nil || got != tc.want {
