@@ -228,9 +228,27 @@ func TestLearningRateScheduler(t *testing.T) {
 	if !reflect.DeepEqual(lrs, []float64{0.001, 0.0005, 0.00025}) {
 		t.Errorf("rates %v", lrs)
 	}
-	bad := LearningRateScheduler(func(int, float64) float64 { return math.NaN() })
-	if _, err := m.Fit(context.Background(), ds(x, y), tailor.FitOptions{Verbose: tailor.Silent, Callbacks: []tailor.Callback{bad}}); err == nil {
-		t.Error("a NaN rate was accepted")
+	for _, v := range []float64{math.NaN(), -1e-3, math.Inf(1)} {
+		bad := LearningRateScheduler(func(int, float64) float64 { return v })
+		if _, err := m.Fit(context.Background(), ds(x, y), tailor.FitOptions{Verbose: tailor.Silent, Callbacks: []tailor.Callback{bad}}); err == nil {
+			t.Errorf("a rate of %v was accepted", v)
+		}
+	}
+	// A warm-up from 0, as Keras allows: the first epoch leaves the
+	// weights where they were.
+	before := weights(m)
+	warm := LearningRateScheduler(func(epoch int, _ float64) float64 { return 1e-3 * float64(epoch) })
+	stay := &Lambda{EpochEnd: func(m *tailor.Model, epoch int, _ tailor.Logs) error {
+		if epoch == 0 {
+			sameWeights(t, before, m)
+		}
+		return nil
+	}}
+	if _, err := m.Fit(context.Background(), ds(x, y), tailor.FitOptions{Epochs: 2, BatchSize: 16, Verbose: tailor.Silent, Callbacks: []tailor.Callback{warm, stay}}); err != nil {
+		t.Errorf("a schedule starting from 0: %v", err)
+	}
+	if lr := m.Optimizer().LearningRate(); lr != 1e-3 {
+		t.Errorf("rate %v after the warm-up's second epoch, want 0.001", lr)
 	}
 }
 

@@ -154,8 +154,9 @@ func (s *LearningRateSchedulerCallback) OnEpochBegin(m *tailor.Model, epoch int)
 		return fmt.Errorf("learning rate scheduler: no optimizer or no schedule")
 	}
 	lr := s.Schedule(epoch, opt.LearningRate())
-	if !(lr > 0) || math.IsInf(lr, 0) {
-		return fmt.Errorf("learning rate scheduler: the schedule gave %v for epoch %d, want a positive rate", lr, epoch+1)
+	// 0 is a rate, as for SetLearningRate: a warm-up may start from it.
+	if !(lr >= 0) || math.IsInf(lr, 0) {
+		return fmt.Errorf("learning rate scheduler: the schedule gave %v for epoch %d, want a finite rate ≥ 0", lr, epoch+1)
 	}
 	opt.SetLearningRate(lr)
 	if s.Log != nil {
