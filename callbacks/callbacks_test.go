@@ -149,6 +149,42 @@ func TestEarlyStoppingFit(t *testing.T) {
 	}
 }
 
+// TestEarlyStoppingRestoresAfterEMA: with an optimizer that keeps a moving
+// average of the weights, Fit hands the average over when training ends;
+// early stopping's best weights, asked for with RestoreBestWeights, are
+// restored after that, as Keras 3 restores them in on_train_end, instead
+// of being overwritten by the average.
+func TestEarlyStoppingRestoresAfterEMA(t *testing.T) {
+	x, y := data(64, 1)
+	m := tailor.Sequential(layers.Flatten(4, 4), layers.Dense(8, activations.ReLU), layers.Dense(2, activations.Softmax))
+	m.SetSeed(2)
+	opt := optimizers.Adam()
+	if err := opt.UseEMA(0.9, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(opt, losses.SparseCategoricalCrossentropy()); err != nil {
+		t.Fatal(err)
+	}
+	stop := EarlyStopping("loss", 0)
+	stop.MinDelta = 100 // nothing after the first epoch improves
+	stop.RestoreBestWeights = true
+	var afterFirst []floats
+	keep := &Lambda{EpochEnd: func(m *tailor.Model, epoch int, _ tailor.Logs) error {
+		if epoch == 0 {
+			afterFirst = weights(m)
+		}
+		return nil
+	}}
+	h, err := m.Fit(context.Background(), ds(x, y), tailor.FitOptions{Epochs: 10, BatchSize: 16, Verbose: tailor.Silent, Callbacks: []tailor.Callback{keep, stop}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(h.Epochs, []int{0, 1}) || stop.StoppedEpoch() != 1 {
+		t.Fatalf("ran epochs %v, stopped at %d", h.Epochs, stop.StoppedEpoch())
+	}
+	sameWeights(t, afterFirst, m)
+}
+
 func TestReduceLROnPlateau(t *testing.T) {
 	m := model(t, 1)
 	r := ReduceLROnPlateau("val_loss", 0.5, 2)
