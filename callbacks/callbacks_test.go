@@ -185,6 +185,34 @@ func TestEarlyStoppingRestoresAfterEMA(t *testing.T) {
 	sameWeights(t, afterFirst, m)
 }
 
+// TestRateCallbacksRefuseASchedule: ReduceLROnPlateau and
+// LearningRateScheduler set a fixed rate, which would silently replace an
+// optimizer's CosineDecay; as Keras refuses to set the rate of an
+// optimizer built with a schedule, Fit fails before training, naming it.
+func TestRateCallbacksRefuseASchedule(t *testing.T) {
+	x, y := data(32, 3)
+	for _, cb := range []tailor.Callback{
+		ReduceLROnPlateau("loss", 0.5, 0),
+		LearningRateScheduler(func(_ int, lr float64) float64 { return lr / 2 }),
+	} {
+		m := tailor.Sequential(layers.Flatten(4, 4), layers.Dense(2, activations.Softmax))
+		opt := optimizers.Adam()
+		opt.SetSchedule(optimizers.CosineDecay(1e-3, 100))
+		if err := m.Compile(opt, losses.SparseCategoricalCrossentropy()); err != nil {
+			t.Fatal(err)
+		}
+		before := weights(m)
+		_, err := m.Fit(context.Background(), ds(x, y), tailor.FitOptions{Epochs: 3, BatchSize: 16, Verbose: tailor.Silent, Callbacks: []tailor.Callback{cb}})
+		if err == nil || !strings.Contains(err.Error(), "CosineDecay schedule") {
+			t.Errorf("%T: Fit error %v, want one naming the schedule", cb, err)
+		}
+		if opt.Schedule() == nil {
+			t.Errorf("%T replaced the schedule", cb)
+		}
+		sameWeights(t, before, m)
+	}
+}
+
 func TestReduceLROnPlateau(t *testing.T) {
 	m := model(t, 1)
 	r := ReduceLROnPlateau("val_loss", 0.5, 2)
