@@ -434,7 +434,8 @@ func (r *fitRun) end(ctx context.Context) (logs Logs, shown []progbar.Value, err
 	if r.val == nil {
 		return logs, shown, nil
 	}
-	vl, vm, err := m.evaluate(ctx, r.val, 256, false)
+	// Batches of DefaultBatchSize keep validation within MaxInferenceBytes.
+	vl, vm, err := m.evaluate(ctx, r.val, m.DefaultBatchSize(false), false)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -16,9 +16,11 @@ import (
 
 // EvaluateOptions are Evaluate's arguments beyond the data.
 type EvaluateOptions struct {
-	// BatchSize is the number of examples per forward pass (default 256).
-	// The accuracy does not depend on it; the loss, a float64 sum of
-	// per-batch sums, only in its last bits.
+	// BatchSize is the number of examples per forward pass (default 256,
+	// or for a model whose batch of 256 would exceed MaxInferenceBytes
+	// the largest batch within it; see DefaultBatchSize). The accuracy
+	// does not depend on it; the loss, a float64 sum of per-batch sums,
+	// only in its last bits.
 	BatchSize int
 	// FlipAverage scores the mean of the outputs for each image and its
 	// left-right mirror, as PredictOptions.FlipAverage.
@@ -48,7 +50,7 @@ func (m *Model) Evaluate(ctx context.Context, ds datasets.Dataset, opts Evaluate
 		return 0, nil, err
 	}
 	if opts.BatchSize <= 0 {
-		opts.BatchSize = 256
+		opts.BatchSize = m.DefaultBatchSize(opts.FlipAverage)
 	}
 	if err := m.checkBatch("Evaluate", min(opts.BatchSize, ds.Len()), opts.FlipAverage); err != nil {
 		return 0, nil, err
@@ -186,9 +188,26 @@ func (m *Model) checkFlip(flip bool) error {
 // MaxInferenceBytes bounds what one Predict or Evaluate call's buffers may
 // grow to: the outputs of every layer for one batch, as float32s, doubled
 // with flip averaging. A batch size that would need more is an error (pass
-// a smaller BatchSize); the default batch of 256 fits any model a model
-// file may hold (saving checks it on load).
+// a smaller BatchSize); the default batch (DefaultBatchSize) fits it for
+// any model whose single example does.
 const MaxInferenceBytes = 1 << 30
+
+// DefaultBatchSize is the batch Predict and Evaluate use when their
+// options give none, and Fit's validation pass: 256 examples, or, for a
+// model whose batch of 256 would need more than MaxInferenceBytes (a CNN
+// on 256×256 images, say), the largest batch that fits, at least 1. The
+// outputs do not depend on the batch size. It is 256 before the model is
+// built.
+func (m *Model) DefaultBatchSize(flip bool) int {
+	per := m.ActivationBytes(1)
+	if flip {
+		per *= 2
+	}
+	if per <= 0 {
+		return 256
+	}
+	return int(max(1, min(256, MaxInferenceBytes/per)))
+}
 
 // ActivationBytes is the size of the layers' outputs for a batch of n
 // examples, as float32s: what Predict and Evaluate keep per batch (twice
@@ -211,8 +230,9 @@ func (m *Model) checkBatch(what string, b int, flip bool) error {
 
 // PredictOptions are Predict's arguments beyond the data.
 type PredictOptions struct {
-	// BatchSize is the number of examples per forward pass (default 256;
-	// the output does not depend on it).
+	// BatchSize is the number of examples per forward pass (default
+	// DefaultBatchSize: 256, or fewer for a model whose batch of 256 would
+	// exceed MaxInferenceBytes; the output does not depend on it).
 	BatchSize int
 	// FlipAverage returns, for each image, the mean of the model's outputs
 	// for the image and for its left-right mirror: test-time augmentation
@@ -255,7 +275,7 @@ func (m *Model) PredictInto(ctx context.Context, out *tensor.Tensor, x datasets.
 		return err
 	}
 	if opts.BatchSize <= 0 {
-		opts.BatchSize = 256
+		opts.BatchSize = m.DefaultBatchSize(opts.FlipAverage)
 	}
 	if err := m.checkBatch("Predict", min(opts.BatchSize, x.Len()), opts.FlipAverage); err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/tailor-ml/tailor/datasets"
 	"github.com/tailor-ml/tailor/layers"
@@ -34,11 +35,38 @@ func (m *Model) checkData(what string, ds datasets.Dataset, n int) error {
 			return fmt.Errorf("tailor: %s: %w", what, err)
 		}
 		pred := append(tensor.Shape{hi - lo}, m.OutputShape()...)
-		if err := m.loss.CheckTargets(&y, pred); err != nil {
+		if err := m.checkTargets(&y, pred); err != nil {
 			if n > chunk {
 				return fmt.Errorf("tailor: %s, examples %d to %d: %w", what, lo, hi-1, err)
 			}
 			return fmt.Errorf("tailor: %s: %w", what, err)
+		}
+	}
+	return nil
+}
+
+// targetChecker is a metric that can say whether it can read targets for
+// predictions of a shape (batch axis included), as a loss does.
+type targetChecker interface {
+	CheckTargets(y *tensor.Tensor, pred tensor.Shape) error
+}
+
+// checkTargets checks y against predictions of shape pred for the loss,
+// then for every compiled metric that checks its targets: a metric that
+// reads them otherwise than the loss (precision after a softmax over
+// classes, one-hot top-k against class indices) is an error here, not a
+// panic in its Update.
+func (m *Model) checkTargets(y *tensor.Tensor, pred tensor.Shape) error {
+	if err := m.loss.CheckTargets(y, pred); err != nil {
+		return err
+	}
+	for _, mt := range m.metrics {
+		if c, ok := mt.(targetChecker); ok {
+			if err := c.CheckTargets(y, pred); err != nil && strings.HasPrefix(err.Error(), mt.Name()) {
+				return fmt.Errorf("metric %w", err)
+			} else if err != nil {
+				return fmt.Errorf("metric %s: %w", mt.Name(), err)
+			}
 		}
 	}
 	return nil
@@ -100,7 +128,7 @@ func (m *Model) TrainOnBatch(x, y *tensor.Tensor) (float64, error) {
 	}
 	ws := m.train
 	ws.predShape = append(append(ws.predShape[:0], x.Len()), m.OutputShape()...)
-	if err := m.loss.CheckTargets(y, ws.predShape); err != nil {
+	if err := m.checkTargets(y, ws.predShape); err != nil {
 		return 0, fmt.Errorf("tailor: batch: %w", err)
 	}
 	return m.trainStep(ws, x, y) / float64(x.Len()), nil

@@ -98,6 +98,9 @@ func TestEarlyStoppingScripted(t *testing.T) {
 		{"min delta", &EarlyStoppingCallback{Monitor: "val_loss", Patience: 1, MinDelta: 0.5}, []float64{3, 2.7, 2.6}, 1, 0},
 		{"accuracy is maximised", EarlyStopping("val_accuracy", 1), []float64{0.5, 0.6, 0.55, 0.7}, 2, 1},
 		{"mode min on accuracy", &EarlyStoppingCallback{Monitor: "val_accuracy", Patience: 1, Mode: "min"}, []float64{0.5, 0.6}, 1, 0},
+		// Keras's Precision and Recall improve upwards: "auto" maximises them.
+		{"precision is maximised", EarlyStopping("val_precision", 1), []float64{0.5, 0.6, 0.55, 0.7}, 2, 1},
+		{"recall is maximised", EarlyStopping("recall", 1), []float64{0.5, 0.6, 0.55, 0.7}, 2, 1},
 		{"never stops", EarlyStopping("val_loss", 1), []float64{5, 4, 3, 2}, -1, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -143,6 +146,70 @@ func TestEarlyStoppingFit(t *testing.T) {
 	_, err = model(t, 3).Fit(context.Background(), ds(x, y), tailor.FitOptions{Verbose: tailor.Silent, Callbacks: []tailor.Callback{EarlyStopping("val_loss", 1)}})
 	if err == nil || !strings.Contains(err.Error(), `"val_loss" is not among the figures [accuracy loss] (validation figures need ValidationSplit or ValidationData)`) {
 		t.Errorf("error %v", err)
+	}
+}
+
+// TestEarlyStoppingRestoresAfterEMA: with an optimizer that keeps a moving
+// average of the weights, Fit hands the average over when training ends;
+// early stopping's best weights, asked for with RestoreBestWeights, are
+// restored after that, as Keras 3 restores them in on_train_end, instead
+// of being overwritten by the average.
+func TestEarlyStoppingRestoresAfterEMA(t *testing.T) {
+	x, y := data(64, 1)
+	m := tailor.Sequential(layers.Flatten(4, 4), layers.Dense(8, activations.ReLU), layers.Dense(2, activations.Softmax))
+	m.SetSeed(2)
+	opt := optimizers.Adam()
+	if err := opt.UseEMA(0.9, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(opt, losses.SparseCategoricalCrossentropy()); err != nil {
+		t.Fatal(err)
+	}
+	stop := EarlyStopping("loss", 0)
+	stop.MinDelta = 100 // nothing after the first epoch improves
+	stop.RestoreBestWeights = true
+	var afterFirst []floats
+	keep := &Lambda{EpochEnd: func(m *tailor.Model, epoch int, _ tailor.Logs) error {
+		if epoch == 0 {
+			afterFirst = weights(m)
+		}
+		return nil
+	}}
+	h, err := m.Fit(context.Background(), ds(x, y), tailor.FitOptions{Epochs: 10, BatchSize: 16, Verbose: tailor.Silent, Callbacks: []tailor.Callback{keep, stop}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(h.Epochs, []int{0, 1}) || stop.StoppedEpoch() != 1 {
+		t.Fatalf("ran epochs %v, stopped at %d", h.Epochs, stop.StoppedEpoch())
+	}
+	sameWeights(t, afterFirst, m)
+}
+
+// TestRateCallbacksRefuseASchedule: ReduceLROnPlateau and
+// LearningRateScheduler set a fixed rate, which would silently replace an
+// optimizer's CosineDecay; as Keras refuses to set the rate of an
+// optimizer built with a schedule, Fit fails before training, naming it.
+func TestRateCallbacksRefuseASchedule(t *testing.T) {
+	x, y := data(32, 3)
+	for _, cb := range []tailor.Callback{
+		ReduceLROnPlateau("loss", 0.5, 0),
+		LearningRateScheduler(func(_ int, lr float64) float64 { return lr / 2 }),
+	} {
+		m := tailor.Sequential(layers.Flatten(4, 4), layers.Dense(2, activations.Softmax))
+		opt := optimizers.Adam()
+		opt.SetSchedule(optimizers.CosineDecay(1e-3, 100))
+		if err := m.Compile(opt, losses.SparseCategoricalCrossentropy()); err != nil {
+			t.Fatal(err)
+		}
+		before := weights(m)
+		_, err := m.Fit(context.Background(), ds(x, y), tailor.FitOptions{Epochs: 3, BatchSize: 16, Verbose: tailor.Silent, Callbacks: []tailor.Callback{cb}})
+		if err == nil || !strings.Contains(err.Error(), "CosineDecay schedule") {
+			t.Errorf("%T: Fit error %v, want one naming the schedule", cb, err)
+		}
+		if opt.Schedule() == nil {
+			t.Errorf("%T replaced the schedule", cb)
+		}
+		sameWeights(t, before, m)
 	}
 }
 
@@ -225,9 +292,27 @@ func TestLearningRateScheduler(t *testing.T) {
 	if !reflect.DeepEqual(lrs, []float64{0.001, 0.0005, 0.00025}) {
 		t.Errorf("rates %v", lrs)
 	}
-	bad := LearningRateScheduler(func(int, float64) float64 { return math.NaN() })
-	if _, err := m.Fit(context.Background(), ds(x, y), tailor.FitOptions{Verbose: tailor.Silent, Callbacks: []tailor.Callback{bad}}); err == nil {
-		t.Error("a NaN rate was accepted")
+	for _, v := range []float64{math.NaN(), -1e-3, math.Inf(1)} {
+		bad := LearningRateScheduler(func(int, float64) float64 { return v })
+		if _, err := m.Fit(context.Background(), ds(x, y), tailor.FitOptions{Verbose: tailor.Silent, Callbacks: []tailor.Callback{bad}}); err == nil {
+			t.Errorf("a rate of %v was accepted", v)
+		}
+	}
+	// A warm-up from 0, as Keras allows: the first epoch leaves the
+	// weights where they were.
+	before := weights(m)
+	warm := LearningRateScheduler(func(epoch int, _ float64) float64 { return 1e-3 * float64(epoch) })
+	stay := &Lambda{EpochEnd: func(m *tailor.Model, epoch int, _ tailor.Logs) error {
+		if epoch == 0 {
+			sameWeights(t, before, m)
+		}
+		return nil
+	}}
+	if _, err := m.Fit(context.Background(), ds(x, y), tailor.FitOptions{Epochs: 2, BatchSize: 16, Verbose: tailor.Silent, Callbacks: []tailor.Callback{warm, stay}}); err != nil {
+		t.Errorf("a schedule starting from 0: %v", err)
+	}
+	if lr := m.Optimizer().LearningRate(); lr != 1e-3 {
+		t.Errorf("rate %v after the warm-up's second epoch, want 0.001", lr)
 	}
 }
 
@@ -269,12 +354,14 @@ func TestModelCheckpoint(t *testing.T) {
 }
 
 func TestFormatPath(t *testing.T) {
-	logs := tailor.Logs{"val_loss": 0.123456, "accuracy": 0.5}
+	logs := tailor.Logs{"val_loss": 0.123456, "accuracy": 0.5, "lr": 0.0123456789}
 	for _, tc := range []struct{ path, want string }{
 		{"m.tailor", "m.tailor"},
 		{"m-{epoch}.tailor", "m-3.tailor"},
 		{"m-{epoch:03d}-{val_loss:.3f}.tailor", "m-003-0.123.tailor"},
 		{"m-{accuracy}.tailor", "m-0.5.tailor"},
+		// Python's g, e and f default to six digits of precision.
+		{"m-{lr:g}-{lr:e}-{lr:f}-{lr:10g}.tailor", "m-0.0123457-1.234568e-02-0.012346- 0.0123457.tailor"},
 	} {
 		got, err := formatPath(tc.path, 2, logs)
 		if err != nil || got != tc.want {

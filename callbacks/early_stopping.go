@@ -20,11 +20,11 @@ type EarlyStoppingCallback struct {
 	// Patience is the number of epochs without improvement after which
 	// training stops.
 	Patience int
-	// Mode is "min", "max", or "auto" (the default): accuracies are
-	// maximised, the rest minimised.
+	// Mode is "min", "max", or "auto" (the default): accuracies,
+	// precision and recall are maximised, the rest minimised.
 	Mode string
-	// RestoreBestWeights, when stopping, puts back the weights of the best
-	// epoch.
+	// RestoreBestWeights, when training was stopped, puts back the weights
+	// of the best epoch once it ends (OnTrainEnd).
 	RestoreBestWeights bool
 	// Log, when not nil, receives a line when training stops.
 	Log io.Writer
@@ -106,20 +106,26 @@ func (e *EarlyStoppingCallback) OnEpochEnd(m *tailor.Model, epoch int, logs tail
 		if e.Log != nil {
 			fmt.Fprintf(e.Log, "Epoch %d: early stopping\n", epoch+1)
 		}
-		if e.RestoreBestWeights && e.st.BestWeights != nil {
-			if e.Log != nil {
-				fmt.Fprintf(e.Log, "Restoring model weights from the end of the best epoch: %d.\n", e.st.BestEpoch+1)
-			}
-			if err := setWeights(m, e.st.BestWeights); err != nil {
-				return fmt.Errorf("early stopping: restoring the best weights: %w", err)
-			}
-		}
 	}
 	return nil
 }
 
-// OnTrainEnd does nothing.
-func (e *EarlyStoppingCallback) OnTrainEnd(*tailor.Model, tailor.Logs) error { return nil }
+// OnTrainEnd puts back the best epoch's weights when training was stopped
+// and RestoreBestWeights is set. It runs, as Keras 3's on_train_end does,
+// after Fit has handed over an optimizer's moving average of the weights
+// (UseEMA), which would otherwise replace the weights restored.
+func (e *EarlyStoppingCallback) OnTrainEnd(m *tailor.Model, _ tailor.Logs) error {
+	if e.st.StoppedEpoch == 0 || !e.RestoreBestWeights || e.st.BestWeights == nil {
+		return nil
+	}
+	if e.Log != nil {
+		fmt.Fprintf(e.Log, "Restoring model weights from the end of the best epoch: %d.\n", e.st.BestEpoch+1)
+	}
+	if err := setWeights(m, e.st.BestWeights); err != nil {
+		return fmt.Errorf("early stopping: restoring the best weights: %w", err)
+	}
+	return nil
+}
 
 // State returns the counters, the best figure and, with
 // RestoreBestWeights, the best weights.

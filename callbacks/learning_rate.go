@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/optimizers"
 )
 
 // ReduceLROnPlateauCallback lowers the learning rate when a figure has
@@ -63,6 +64,9 @@ func (r *ReduceLROnPlateauCallback) OnTrainBegin(m *tailor.Model) error {
 	}
 	if m.Optimizer() == nil {
 		return fmt.Errorf("reduce lr on plateau: the model has no optimizer")
+	}
+	if err := checkFixedRate("reduce lr on plateau", m.Optimizer()); err != nil {
+		return err
 	}
 	if r.restored {
 		r.restored = false
@@ -129,6 +133,20 @@ func (r *ReduceLROnPlateauCallback) SetState(b json.RawMessage) error {
 	return nil
 }
 
+// checkFixedRate refuses an optimizer whose rate follows a
+// LearningRateSchedule: setting a rate would silently replace the
+// schedule (Optimizer.SetLearningRate), where Keras refuses to set the
+// rate of an optimizer built with one.
+func checkFixedRate(who string, opt optimizers.Optimizer) error {
+	s, ok := opt.(interface {
+		Schedule() optimizers.LearningRateSchedule
+	})
+	if ok && s.Schedule() != nil {
+		return fmt.Errorf("%s: the optimizer's learning rate follows a %s schedule, which setting a rate would replace: give the optimizer a fixed rate, or let the schedule alone set it", who, s.Schedule().Name())
+	}
+	return nil
+}
+
 // LearningRateSchedulerCallback sets the learning rate at the start of
 // every epoch from a schedule, as Keras's LearningRateScheduler does.
 type LearningRateSchedulerCallback struct {
@@ -153,9 +171,13 @@ func (s *LearningRateSchedulerCallback) OnEpochBegin(m *tailor.Model, epoch int)
 	if opt == nil || s.Schedule == nil {
 		return fmt.Errorf("learning rate scheduler: no optimizer or no schedule")
 	}
+	if err := checkFixedRate("learning rate scheduler", opt); err != nil {
+		return err
+	}
 	lr := s.Schedule(epoch, opt.LearningRate())
-	if !(lr > 0) || math.IsInf(lr, 0) {
-		return fmt.Errorf("learning rate scheduler: the schedule gave %v for epoch %d, want a positive rate", lr, epoch+1)
+	// 0 is a rate, as for SetLearningRate: a warm-up may start from it.
+	if !(lr >= 0) || math.IsInf(lr, 0) {
+		return fmt.Errorf("learning rate scheduler: the schedule gave %v for epoch %d, want a finite rate ≥ 0", lr, epoch+1)
 	}
 	opt.SetLearningRate(lr)
 	if s.Log != nil {

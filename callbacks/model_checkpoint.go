@@ -158,11 +158,14 @@ func formatPath(path string, epoch int, logs tailor.Logs) (string, error) {
 		if spec == "" {
 			return pyFloat(v)
 		}
-		verb := parts[3]
-		if verb == "" {
+		verb, precision := parts[3], parts[2]
+		switch {
+		case verb == "":
 			verb = "g"
+		case precision == "":
+			precision = ".6" // Python's default for e, f and g; Go's %g has none
 		}
-		return fmt.Sprintf("%"+parts[1]+parts[2]+verb, v)
+		return fmt.Sprintf("%"+parts[1]+precision+verb, v)
 	})
 	if err != nil {
 		return "", err

@@ -30,12 +30,14 @@ type monitor struct {
 }
 
 // newMonitor resolves mode "auto" as Keras does: figures whose name holds
-// "acc" (accuracy) improve upwards, the rest (losses) downwards.
+// "acc" (the accuracies) and precision and recall, whose Keras metrics
+// say they improve upwards, are maximised; the rest (losses) minimised.
 func newMonitor(name, mode string, minDelta float64) (monitor, error) {
 	m := monitor{name: name, minDelta: math.Abs(minDelta)}
 	switch mode {
 	case "", "auto":
-		m.max = strings.Contains(strings.TrimPrefix(name, "val_"), "acc")
+		base := strings.TrimPrefix(name, "val_")
+		m.max = strings.Contains(base, "acc") || base == "precision" || base == "recall"
 	case "min":
 	case "max":
 		m.max = true

@@ -129,8 +129,21 @@ func SparseCategoricalCrossentropyWithSmoothing(epsilon float64) (SparseCategori
 // Name returns "sparse_categorical_crossentropy".
 func (SparseCategoricalCrossentropyLoss) Name() string { return "sparse_categorical_crossentropy" }
 
-// CheckTargets requires one integer label in [0, C) per example.
-func (SparseCategoricalCrossentropyLoss) CheckTargets(y *tensor.Tensor, pred tensor.Shape) error {
+// checkRows requires predictions (batch, classes): the categorical
+// cross-entropies score one row of classes per example.
+func checkRows(name string, pred tensor.Shape) error {
+	if len(pred) != 2 {
+		return fmt.Errorf("%s: predictions of shape %v, want (batch, classes): the loss scores one row of classes per example: end the model with a Flatten (or GlobalAveragePooling2D) and a Dense of one unit per class", name, pred)
+	}
+	return nil
+}
+
+// CheckTargets requires predictions (B, C) and one integer label in
+// [0, C) per example.
+func (l SparseCategoricalCrossentropyLoss) CheckTargets(y *tensor.Tensor, pred tensor.Shape) error {
+	if err := checkRows(l.Name(), pred); err != nil {
+		return err
+	}
 	if y.Shape.Size() != y.Len() || y.Len() != pred[0] {
 		return fmt.Errorf("sparse_categorical_crossentropy: targets of shape %v, want (%d,) class indices", y.Shape, pred[0])
 	}
@@ -215,9 +228,12 @@ func CategoricalCrossentropy() CategoricalCrossentropyLoss { return CategoricalC
 // Name returns "categorical_crossentropy".
 func (CategoricalCrossentropyLoss) Name() string { return "categorical_crossentropy" }
 
-// CheckTargets requires targets of the predictions' shape with
-// non-negative entries.
-func (CategoricalCrossentropyLoss) CheckTargets(y *tensor.Tensor, pred tensor.Shape) error {
+// CheckTargets requires predictions (B, C) and targets of their shape
+// with non-negative entries.
+func (l CategoricalCrossentropyLoss) CheckTargets(y *tensor.Tensor, pred tensor.Shape) error {
+	if err := checkRows(l.Name(), pred); err != nil {
+		return err
+	}
 	if !y.Shape.Equal(pred) {
 		return fmt.Errorf("categorical_crossentropy: targets of shape %v, want %v (one-hot)", y.Shape, pred)
 	}

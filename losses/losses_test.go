@@ -338,3 +338,35 @@ func TestLabelSmoothingConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestCrossEntropyNeedsBatchByClasses: the categorical cross-entropies
+// read predictions as (batch, classes) rows. Predictions with more axes —
+// a (B, 4, 3) softmax over the last axis — would have had only their first
+// B rows scored and differentiated, whatever the targets; CheckTargets
+// refuses them, naming the shape and what to do.
+func TestCrossEntropyNeedsBatchByClasses(t *testing.T) {
+	pred := tensor.Shape{2, 4, 3}
+	for _, tc := range []struct {
+		name string
+		loss Loss
+		y    *tensor.Tensor
+	}{
+		{"sparse, a label per example", SparseCategoricalCrossentropy(), mustTensor(t, []float32{0, 2}, 2)},
+		{"sparse, a label per position", SparseCategoricalCrossentropy(), tensor.New(2, 4)},
+		{"sparse from logits", SparseCategoricalCrossentropyLoss{FromLogits: true}, mustTensor(t, []float32{0, 2}, 2)},
+		{"categorical", CategoricalCrossentropy(), tensor.New(2, 4, 3)},
+		{"categorical from logits", CategoricalCrossentropyLoss{FromLogits: true}, tensor.New(2, 4, 3)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.loss.CheckTargets(tc.y, pred)
+			if err == nil {
+				t.Fatal("predictions (2, 4, 3) accepted")
+			}
+			for _, want := range []string{tc.loss.Name(), "(2, 4, 3)", "(batch, classes)", "Flatten"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q lacks %q", err, want)
+				}
+			}
+		})
+	}
+}

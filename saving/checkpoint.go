@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -28,12 +29,16 @@ type FitConfig struct {
 	Seed            uint64  `json:"seed"`
 	NoShuffle       bool    `json:"no_shuffle,omitempty"`
 	ValidationSplit float64 `json:"validation_split,omitempty"`
+	// ClassWeight is FitOptions.ClassWeight: it weighs every step's
+	// gradient, so a resumed run needs it to end where an uninterrupted
+	// one would.
+	ClassWeight map[int]float64 `json:"class_weight,omitempty"`
 }
 
 // FitConfigOf returns the options' FitConfig, with Fit's defaults for
 // zero values.
 func FitConfigOf(o tailor.FitOptions) FitConfig {
-	c := FitConfig{Epochs: o.Epochs, BatchSize: o.BatchSize, Seed: o.Seed, NoShuffle: o.NoShuffle, ValidationSplit: o.ValidationSplit}
+	c := FitConfig{Epochs: o.Epochs, BatchSize: o.BatchSize, Seed: o.Seed, NoShuffle: o.NoShuffle, ValidationSplit: o.ValidationSplit, ClassWeight: maps.Clone(o.ClassWeight)}
 	if c.Epochs == 0 {
 		c.Epochs = 1
 	}
@@ -46,6 +51,7 @@ func FitConfigOf(o tailor.FitOptions) FitConfig {
 // Apply sets the options' fields that c holds.
 func (c FitConfig) Apply(o *tailor.FitOptions) {
 	o.Epochs, o.BatchSize, o.Seed, o.NoShuffle, o.ValidationSplit = c.Epochs, c.BatchSize, c.Seed, c.NoShuffle, c.ValidationSplit
+	o.ClassWeight = maps.Clone(c.ClassWeight)
 }
 
 // Checkpoint is everything training needs to go on exactly where it
@@ -301,6 +307,11 @@ func parseTraining(b []byte) (*trainingJSON, error) {
 	}
 	if err := h.check(); err != nil {
 		return nil, fmt.Errorf("loading training.json: %w", err)
+	}
+	for c, w := range f.ClassWeight {
+		if c < 0 || !(w >= 0) || math.IsInf(w, 0) {
+			return nil, fmt.Errorf("loading training.json: fit options: class_weight %v for class %d, want a class ≥ 0 and a finite weight ≥ 0", w, c)
+		}
 	}
 	for _, s := range p.Metrics {
 		if len(s) > 64 {

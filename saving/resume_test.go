@@ -235,3 +235,43 @@ func TestResumeChecksTheData(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// TestResumeClassWeights: a run with class weights, interrupted and
+// resumed from its checkpoint with the options LoadCheckpoint gives back,
+// ends with the weights of the uninterrupted run: the class weights are
+// part of the checkpoint's fit options, as they change every step.
+func TestResumeClassWeights(t *testing.T) {
+	x, y := resumeData()
+	opts := resumeOptions()
+	opts.ClassWeight = map[int]float64{0: 0.25, 2: 3.5}
+	want := smallMLP(1)
+	compileAdam(t, want)
+	if _, err := want.Fit(context.Background(), ds(x, y), opts); err != nil {
+		t.Fatal(err)
+	}
+	m := smallMLP(1)
+	compileAdam(t, m)
+	ctx, cancel := context.WithCancel(context.Background())
+	run := opts
+	run.Callbacks = []tailor.Callback{&interrupter{Epoch: 1, Batch: 1, cancel: cancel}}
+	if _, err := m.Fit(ctx, ds(x, y), run); !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := SaveCheckpoint(dir, &Checkpoint{Model: m, Fit: FitConfigOf(opts), Progress: m.Progress()}); err != nil {
+		t.Fatal(err)
+	}
+	ck, err := LoadCheckpoint(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := ck.FitOptions()
+	if !reflect.DeepEqual(o.ClassWeight, opts.ClassWeight) {
+		t.Errorf("resumed with class weights %v, want %v", o.ClassWeight, opts.ClassWeight)
+	}
+	o.Verbose = tailor.Silent
+	if _, err := ck.Model.Fit(context.Background(), ds(x, y), o); err != nil {
+		t.Fatal(err)
+	}
+	sameBits(t, want, ck.Model)
+}
