@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/tailor-ml/tailor/datasets"
 	"github.com/tailor-ml/tailor/datasets/tabular"
@@ -520,6 +521,26 @@ func (p *Pipeline) Targets(t *tabular.Table) ([]float32, error) {
 	for i, cl := range p.Target.Classes {
 		index[cl] = i
 	}
+	// A class that is a number is also found by its value: a target read
+	// as categorical text when fitting ("01", "1.0", as a declared
+	// categorical column keeps them) and as numbers now (which the text
+	// of a number, 1, does not match), or the other way round. A value
+	// that two classes share ("1" and "1.0") matches neither.
+	var byValue map[float64]int
+	for i, cl := range p.Target.Classes {
+		v, err := strconv.ParseFloat(strings.TrimSpace(cl), 64)
+		if err != nil || math.IsNaN(v) {
+			continue
+		}
+		if byValue == nil {
+			byValue = make(map[float64]int)
+		}
+		if _, dup := byValue[v]; dup {
+			byValue[v] = -1
+		} else {
+			byValue[v] = i
+		}
+	}
 	for i := range y {
 		if c.IsMissing(i) {
 			return nil, cellError(t, i, ci, "missing value in the target column")
@@ -532,6 +553,12 @@ func (p *Pipeline) Targets(t *tabular.Table) ([]float32, error) {
 			continue
 		}
 		k, ok := index[c.Text(i)]
+		if !ok && byValue != nil {
+			if v, err := strconv.ParseFloat(c.Text(i), 64); err == nil {
+				k, ok = byValue[v]
+				ok = ok && k >= 0
+			}
+		}
 		if !ok {
 			return nil, cellError(t, i, ci, "unknown class %q (the classes are %s)", c.Text(i), listSome(p.Target.Classes))
 		}

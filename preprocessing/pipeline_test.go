@@ -319,3 +319,43 @@ func TestParsePipelineHostile(t *testing.T) {
 		t.Errorf("65 MiB: %v", err)
 	}
 }
+
+// TestPipelineTargetsByValue: a target fitted as categorical codes ("01",
+// "02", declared Categorical) is found by its value when new rows are
+// read with CSVOptions, which infers the target column as numbers, and a
+// numeric target's classes are found from text such as "1.0"; a value two
+// classes share, or none has, is an unknown class.
+func TestPipelineTargetsByValue(t *testing.T) {
+	const fit = "x,y\n1,01\n2,02\n3,01\n4,02\n"
+	tab := readTable(t, "fit.csv", fit, tabular.Options{Kinds: map[string]tabular.Kind{"y": tabular.Categorical}})
+	p, err := FitPipeline(tab, PipelineOptions{Target: "y"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(p.ClassNames(), []string{"01", "02"}) {
+		t.Fatalf("classes %q", p.ClassNames())
+	}
+	again := readTable(t, "new.csv", "x,y\n5,2\n6,1\n7,2.0\n", p.CSVOptions())
+	y, err := p.Targets(again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(y, []float32{1, 0, 1}) {
+		t.Errorf("targets %v, want [1 0 1]", y)
+	}
+	// Classes "1" and "1.0" both mean 1: the number matches neither.
+	amb := readTable(t, "amb.csv", "x,y\n1,1\n2,1.0\n3,2\n", tabular.Options{Kinds: map[string]tabular.Kind{"y": tabular.Categorical}})
+	pa, err := FitPipeline(amb, PipelineOptions{Target: "y"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y, err := pa.Targets(readTable(t, "new.csv", "x,y\n1,1.0\n2,2\n", tabular.Options{Kinds: map[string]tabular.Kind{"y": tabular.Categorical}})); err != nil || !reflect.DeepEqual(y, []float32{1, 2}) {
+		t.Errorf("categorical 1.0 and 2: %v, %v; want [1 2]", y, err)
+	}
+	if _, err := pa.Targets(readTable(t, "new.csv", "x,y\n1,01\n", tabular.Options{Kinds: map[string]tabular.Kind{"y": tabular.Categorical}})); err == nil || !strings.Contains(err.Error(), `unknown class "01"`) {
+		t.Errorf("01 among classes 1 and 1.0: %v, want an unknown class", err)
+	}
+	if _, err := p.Targets(readTable(t, "new.csv", "x,y\n1,3\n", p.CSVOptions())); err == nil || !strings.Contains(err.Error(), `new.csv:2: column 2 "y": unknown class "3"`) {
+		t.Errorf("class 3: %v", err)
+	}
+}
