@@ -6,9 +6,10 @@
 //	  roses/     ...
 //	  tulips/    ...
 //
-// Each subdirectory of the root is a class; the classes are named after
-// the subdirectories, sorted (label 0 is the first name), unless
-// Options.ClassNames lists them. A root with fewer than two class
+// Each subdirectory of the root is a class, except hidden ones (a name
+// starting with ".", such as .git or .ipynb_checkpoints), which Keras
+// leaves out too; the classes are named after the subdirectories, sorted
+// (label 0 is the first name), unless Options.ClassNames lists them. A root with fewer than two class
 // folders is an error unless Options.ClassNames names the classes. The
 // images of a class are the files, anywhere below its subdirectory, whose
 // names end (in any case) in .png, .jpg, .jpeg, .gif or .bmp — Keras's
@@ -103,8 +104,9 @@ type Options struct {
 	// Rescale multiplies the 0–255 pixel values; 1/255 when zero.
 	Rescale float32
 	// ClassNames, if set, are the subdirectories to use, in label order;
-	// by default every subdirectory, sorted, of which there must be at
-	// least two. Naming a single class here loads it alone.
+	// by default every subdirectory but hidden ones, sorted, of which
+	// there must be at least two. Naming a single class here loads it
+	// alone.
 	ClassNames []string
 	// ValidationSplit, in [0, 1), is the fraction of examples held out.
 	ValidationSplit float64
@@ -265,9 +267,13 @@ func classDirs(dir string, named []string) (classes []string, skipped int, err e
 				isDir = fi.IsDir()
 			}
 		}
-		if isDir {
+		switch {
+		case isDir && strings.HasPrefix(e.Name(), "."):
+			// A hidden directory (.git, .ipynb_checkpoints) is no class,
+			// as Keras's index_directory leaves it out.
+		case isDir:
 			classes = append(classes, e.Name())
-		} else {
+		default:
 			skipped++
 		}
 	}

@@ -404,3 +404,26 @@ func TestConcurrentGather(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadSkipsHiddenFolders: a hidden subdirectory of the root (a
+// notebook's .ipynb_checkpoints, a .git) is not a class, as Keras's
+// index_directory leaves out names starting with ".".
+func TestLoadSkipsHiddenFolders(t *testing.T) {
+	root := tree(t)
+	write(t, filepath.Join(root, ".ipynb_checkpoints", "a-checkpoint.png"), encode(t, solid(2, 2, red), "png"))
+	write(t, filepath.Join(root, ".git", "HEAD"), []byte("ref: refs/heads/main\n"))
+	train, _, err := Load(root, Options{Height: 4, Width: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(train.ClassNames, []string{"cats", "dogs"}) || train.Len() != 5 || train.Skipped != 2 {
+		t.Errorf("classes %q, %d images, %d skipped; want cats and dogs, 5 and 2", train.ClassNames, train.Len(), train.Skipped)
+	}
+	// One class folder beside a hidden one is still one class.
+	one := t.TempDir()
+	write(t, filepath.Join(one, "only", "a.png"), encode(t, solid(2, 2, red), "png"))
+	write(t, filepath.Join(one, ".cache", "b.png"), encode(t, solid(2, 2, red), "png"))
+	if _, _, err := Load(one, Options{}); err == nil || !strings.Contains(err.Error(), `has 1 class folder ["only"]`) {
+		t.Errorf("a class folder and a hidden one: %v, want the one-class error", err)
+	}
+}
