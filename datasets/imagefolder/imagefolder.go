@@ -452,8 +452,8 @@ func (d *Dataset) decode(p string) ([]float32, error) {
 // ReadImage prepares the image file at path as Load prepares a folder's:
 // decoded (PNG, JPEG, GIF or BMP, within preprocessing.MaxFileBytes and
 // MaxPixels), converted to channels (1 grayscale, 3 RGB), resized to
-// height×width with interp, and each value scaled by rescale. It returns
-// the height·width·channels values, channels last.
+// height×width with interp a row at a time, and each value scaled by
+// rescale. It returns the height·width·channels values, channels last.
 func ReadImage(path string, height, width, channels int, interp preprocessing.Interpolation, rescale float32) ([]float32, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -496,14 +496,11 @@ func prepare(b []byte, height, width, channels int, interp preprocessing.Interpo
 	if err != nil {
 		return nil, fmt.Errorf("decoding: %w", err)
 	}
-	out, h, w, err := preprocessing.ImageToArray(img, channels)
+	// Converted and resized a row at a time: a photograph's float32
+	// pixels (288 MB for 24 megapixels in RGB) are never held.
+	out, err := preprocessing.ResizeImage(img, channels, height, width, interp)
 	if err != nil {
 		return nil, err
-	}
-	if h != height || w != width { // one of the target size is kept as it is (Resize would copy it)
-		if out, err = preprocessing.Resize(out, h, w, channels, height, width, interp); err != nil {
-			return nil, err
-		}
 	}
 	for i := range out {
 		out[i] *= rescale

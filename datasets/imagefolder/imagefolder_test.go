@@ -427,3 +427,34 @@ func TestLoadSkipsHiddenFolders(t *testing.T) {
 		t.Errorf("a class folder and a hidden one: %v, want the one-class error", err)
 	}
 }
+
+// TestLoadLargePhoto: a photograph of 4100×4100 pixels (16.8 megapixels,
+// 202 MB as RGB float32, over what ImageToArray holds) passes Load's check
+// and is prepared when gathered, converted and resized a row at a time;
+// a solid gray one stays that gray.
+func TestLoadLargePhoto(t *testing.T) {
+	const side = 4100
+	g := image.NewGray(image.Rect(0, 0, side, side))
+	for i := range g.Pix {
+		g.Pix[i] = 77
+	}
+	root := t.TempDir()
+	write(t, filepath.Join(root, "big", "photo.png"), encode(t, g, "png"))
+	write(t, filepath.Join(root, "small", "a.png"), encode(t, solid(3, 3, red), "png"))
+	for _, interp := range []preprocessing.Interpolation{preprocessing.Bilinear, preprocessing.Area} {
+		train, _, err := Load(root, Options{Height: 8, Width: 8, NoShuffle: true, Interpolation: interp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := &tensor.Tensor{}
+		if err := train.Gather(x, []int{0}); err != nil {
+			t.Fatalf("%s: %v", interp, err)
+		}
+		want := float32(77) * (1.0 / 255)
+		for i, v := range x.Data {
+			if v != want {
+				t.Fatalf("%s: value %d is %v, want %v", interp, i, v, want)
+			}
+		}
+	}
+}
