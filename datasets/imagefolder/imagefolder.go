@@ -49,6 +49,7 @@
 package imagefolder
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"image"
@@ -83,7 +84,8 @@ const (
 var formats = []string{".bmp", ".gif", ".jpeg", ".jpg", ".png"}
 
 // Limits. One image is bounded as preprocessing's LoadImage bounds it,
-// by preprocessing.MaxFileBytes and MaxPixels.
+// by preprocessing.MaxFileBytes, MaxPixels and MaxDecodedBytes (what the
+// decoder would allocate, estimated from the header).
 const (
 	// DefaultMaxFiles bounds the images of one Load.
 	DefaultMaxFiles = 1_000_000
@@ -362,21 +364,26 @@ func checkHeader(p string) error {
 	if fi.Size() > preprocessing.MaxFileBytes {
 		return fmt.Errorf("imagefolder: %s: %d bytes, want at most %d MiB", p, fi.Size(), preprocessing.MaxFileBytes>>20)
 	}
-	if err := checkConfig(f); err != nil {
+	if err := checkConfig(func() io.Reader { return io.NewSectionReader(f, 0, fi.Size()) }); err != nil {
 		return fmt.Errorf("imagefolder: %s: %w", p, err)
 	}
 	return nil
 }
 
-// checkConfig decodes the header of the image r holds and checks its
-// size.
-func checkConfig(r io.Reader) error {
-	cfg, format, err := image.DecodeConfig(r)
+// checkConfig decodes the header of the image that open gives from its
+// start and checks its size and the memory its decoding would take
+// against preprocessing's MaxPixels and MaxDecodedBytes.
+func checkConfig(open func() io.Reader) error {
+	cfg, format, err := image.DecodeConfig(bufio.NewReader(open()))
 	if err != nil {
 		return fmt.Errorf("not a readable PNG, JPEG, GIF or BMP image: %w", err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > preprocessing.MaxPixels/cfg.Height {
 		return fmt.Errorf("a %s image of %d×%d pixels, want 1 to %d pixels", format, cfg.Width, cfg.Height, preprocessing.MaxPixels)
+	}
+	if need := preprocessing.DecodedBytes(format, cfg, open); need > preprocessing.MaxDecodedBytes {
+		return fmt.Errorf("decoding this %d×%d %s image would take about %d MiB, more than the limit of %d MiB",
+			cfg.Width, cfg.Height, format, need>>20, preprocessing.MaxDecodedBytes>>20)
 	}
 	return nil
 }
@@ -450,10 +457,11 @@ func (d *Dataset) decode(p string) ([]float32, error) {
 }
 
 // ReadImage prepares the image file at path as Load prepares a folder's:
-// decoded (PNG, JPEG, GIF or BMP, within preprocessing.MaxFileBytes and
-// MaxPixels), converted to channels (1 grayscale, 3 RGB), resized to
-// height×width with interp a row at a time, and each value scaled by
-// rescale. It returns the height·width·channels values, channels last.
+// decoded (PNG, JPEG, GIF or BMP, within preprocessing.MaxFileBytes,
+// MaxPixels and MaxDecodedBytes), converted to channels (1 grayscale, 3
+// RGB), resized to height×width with interp a row at a time, and each
+// value scaled by rescale. It returns the height·width·channels values,
+// channels last.
 func ReadImage(path string, height, width, channels int, interp preprocessing.Interpolation, rescale float32) ([]float32, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -489,7 +497,7 @@ func prepare(b []byte, height, width, channels int, interp preprocessing.Interpo
 	if len(b) > preprocessing.MaxFileBytes {
 		return nil, fmt.Errorf("larger than %d MiB", preprocessing.MaxFileBytes>>20)
 	}
-	if err := checkConfig(bytes.NewReader(b)); err != nil {
+	if err := checkConfig(func() io.Reader { return bytes.NewReader(b) }); err != nil {
 		return nil, err
 	}
 	img, _, err := image.Decode(bytes.NewReader(b))

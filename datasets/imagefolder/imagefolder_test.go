@@ -458,3 +458,23 @@ func TestLoadLargePhoto(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadRefusesDecodingBomb: a PNG whose header asks for 7000×7000
+// 16-bit RGBA pixels (392 MB decoded, within MaxPixels) is refused by
+// Load from its header, as preprocessing.LoadImage refuses it, and so is
+// its upload to DecodeImage: it used to pass and be decoded when
+// gathered or served.
+func TestLoadRefusesDecodingBomb(t *testing.T) {
+	bomb := bigPNG(7000, 7000)
+	bomb[16+8], bomb[16+9] = 16, 6 // 16-bit RGBA
+	binary.BigEndian.PutUint32(bomb[29:], crc32.ChecksumIEEE(bomb[12:29]))
+	root := tree(t)
+	write(t, filepath.Join(root, "dogs", "bomb.png"), bomb)
+	want := "bomb.png: decoding this 7000×7000 png image would take about 373 MiB, more than the limit of 192 MiB"
+	if _, _, err := Load(root, Options{}); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Load: %v, want an error containing %q", err, want)
+	}
+	if _, err := DecodeImage(bomb, 8, 8, 3, preprocessing.Bilinear, 1); err == nil || !strings.Contains(err.Error(), "more than the limit of 192 MiB") {
+		t.Errorf("DecodeImage: %v, want the decoded-size limit", err)
+	}
+}
