@@ -3,6 +3,7 @@ package preprocessing
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -146,7 +147,8 @@ const (
 // It is an error for a named column to be absent, for a feature to have a
 // missing value without opts.Impute (the error names its line), or for the
 // target to be missing, to have fewer than two classes, or to be
-// categorical in a regression.
+// categorical in a regression, or for the encoded rows to exceed
+// MaxEncodedValues.
 func FitPipeline(t *tabular.Table, opts PipelineOptions) (*Pipeline, error) {
 	if t == nil || t.Rows() == 0 {
 		return nil, fmt.Errorf("pipeline: no rows to fit on")
@@ -372,6 +374,17 @@ func fitTarget(t *tabular.Table, opts PipelineOptions) (*Target, error) {
 	return tg, nil
 }
 
+// widest returns the feature that gives the most encoded features.
+func (p *Pipeline) widest() *Feature {
+	var best *Feature
+	for i := range p.Features {
+		if f := &p.Features[i]; best == nil || f.width() > best.width() {
+			best = f
+		}
+	}
+	return best
+}
+
 // width returns the number of encoded features.
 func (p *Pipeline) width() int {
 	w := 0
@@ -427,7 +440,8 @@ func (p *Pipeline) CSVOptions() tabular.Options {
 // found by name, in any order, and others are ignored. It is an error, naming
 // the file, line and column, for a feature column to be absent or of the
 // other kind, for a value to be missing when the pipeline does not impute,
-// or for a category to be unknown when HandleUnknown is UnknownError.
+// for a category to be unknown when HandleUnknown is UnknownError, or for
+// the result to exceed MaxEncodedValues.
 func (p *Pipeline) Transform(t *tabular.Table) (*tensor.Tensor, error) {
 	x, err := p.encode(t)
 	if err != nil {
@@ -439,11 +453,24 @@ func (p *Pipeline) Transform(t *tabular.Table) (*tensor.Tensor, error) {
 	return x, nil
 }
 
+// MaxEncodedValues bounds the rows × encoded features that FitPipeline
+// and Transform make of a table: 2²⁸ float32 values, 1 GiB. A column
+// that identifies rows (an e-mail address, a name), left among the
+// features, one-hot encodes to a feature per row, and N rows to N² values.
+const MaxEncodedValues = 1 << 28
+
 // encode fills and encodes, without standardising.
 func (p *Pipeline) encode(t *tabular.Table) (*tensor.Tensor, error) {
 	n, w := t.Rows(), p.width()
 	if n == 0 {
 		return nil, fmt.Errorf("pipeline: %s: no rows", t.Name)
+	}
+	if w > MaxEncodedValues/n {
+		msg := fmt.Sprintf("pipeline: %s: %d rows of %d encoded features are %d values, more than the limit of %d (1 GiB of float32)", t.Name, n, w, int64(n)*int64(w), MaxEncodedValues)
+		if f := p.widest(); f != nil && f.width() > 1 {
+			msg += fmt.Sprintf(": column %q alone gives %d one-hot features, one per distinct value: leave it out (PipelineOptions.Drop) if it identifies rows, or label-encode it (PipelineOptions.Encodings)", f.Name, f.width())
+		}
+		return nil, errors.New(msg)
 	}
 	x := tensor.New(n, w)
 	j := 0

@@ -501,3 +501,22 @@ func TestEvaluateCSVCategoricalTarget(t *testing.T) {
 		t.Errorf("confusion %v (%d rows), want 2 classes and %d rows; output:\n%s", rep.Confusion, total, len(rows), out)
 	}
 }
+
+// TestTrainCSVIdentifierColumn: an e-mail column left among the features
+// of 25,000 rows would one-hot encode the 20,000 training rows to 20,000
+// features (1.6 GB); train refuses it, naming the column and --drop.
+func TestTrainCSVIdentifierColumn(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "users.csv")
+	var b strings.Builder
+	b.WriteString("email,age,y\n")
+	for i := range 25_000 {
+		fmt.Fprintf(&b, "user%d@example.com,%d,%d\n", i, 20+i%50, i%2)
+	}
+	if err := os.WriteFile(data, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "train", "--csv", data, "--target", "y", "--epochs", "1", "--quiet")
+	if want := `column "email" alone gives 20000 one-hot features`; code != 1 || !strings.Contains(errOut, want) || !strings.Contains(errOut, "on the command line, --drop the column") {
+		t.Errorf("exit %d, %q %q; want exit 1 naming the column and --drop", code, out, errOut)
+	}
+}
