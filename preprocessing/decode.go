@@ -9,10 +9,20 @@ import (
 	"io"
 )
 
-// decodedBytes estimates, from the header, the memory the standard
-// decoders allocate for the image (see MaxDecodedBytes). open gives the
-// file from its start. Where the header cannot be read as expected the
-// estimate is the worst case for the format, so that the limit still holds.
+// DecodedBytes estimates, from its header, the memory the standard
+// decoder allocates for an image of the format image.DecodeConfig named
+// ("png", "jpeg", "gif", "bmp") and the config it read: what LoadImage
+// checks against MaxDecodedBytes before decoding (see MaxDecodedBytes),
+// for loaders of other images to check the same way. open gives the file
+// from its start. Where the header cannot be read as expected the
+// estimate is the worst case for the format, so that the limit still
+// holds.
+func DecodedBytes(format string, cfg image.Config, open func() io.Reader) int64 {
+	return decodedBytes(format, cfg, open)
+}
+
+// decodedBytes is DecodedBytes: bytes per pixel of the colour model the
+// decoder returns (twice that for an interlaced PNG), or a JPEG's planes.
 func decodedBytes(format string, cfg image.Config, open func() io.Reader) int64 {
 	w, h := int64(cfg.Width), int64(cfg.Height)
 	if format == "jpeg" {
@@ -33,7 +43,7 @@ func decodedBytes(format string, cfg image.Config, open func() io.Reader) int64 
 		}
 	}
 	n := w * h * bpp
-	if pngInterlaced(open()) {
+	if format == "png" && pngInterlaced(open()) {
 		n *= 2 // each pass's image, then the whole
 	}
 	return n + 2*(w*bpp+1) // the current and previous rows

@@ -3,10 +3,12 @@ package preprocessing
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/tailor-ml/tailor/datasets"
 	"github.com/tailor-ml/tailor/datasets/tabular"
@@ -145,7 +147,8 @@ const (
 // It is an error for a named column to be absent, for a feature to have a
 // missing value without opts.Impute (the error names its line), or for the
 // target to be missing, to have fewer than two classes, or to be
-// categorical in a regression.
+// categorical in a regression, or for the encoded rows to exceed
+// MaxEncodedValues.
 func FitPipeline(t *tabular.Table, opts PipelineOptions) (*Pipeline, error) {
 	if t == nil || t.Rows() == 0 {
 		return nil, fmt.Errorf("pipeline: no rows to fit on")
@@ -371,6 +374,17 @@ func fitTarget(t *tabular.Table, opts PipelineOptions) (*Target, error) {
 	return tg, nil
 }
 
+// widest returns the feature that gives the most encoded features.
+func (p *Pipeline) widest() *Feature {
+	var best *Feature
+	for i := range p.Features {
+		if f := &p.Features[i]; best == nil || f.width() > best.width() {
+			best = f
+		}
+	}
+	return best
+}
+
 // width returns the number of encoded features.
 func (p *Pipeline) width() int {
 	w := 0
@@ -426,7 +440,8 @@ func (p *Pipeline) CSVOptions() tabular.Options {
 // found by name, in any order, and others are ignored. It is an error, naming
 // the file, line and column, for a feature column to be absent or of the
 // other kind, for a value to be missing when the pipeline does not impute,
-// or for a category to be unknown when HandleUnknown is UnknownError.
+// for a category to be unknown when HandleUnknown is UnknownError, or for
+// the result to exceed MaxEncodedValues.
 func (p *Pipeline) Transform(t *tabular.Table) (*tensor.Tensor, error) {
 	x, err := p.encode(t)
 	if err != nil {
@@ -438,11 +453,24 @@ func (p *Pipeline) Transform(t *tabular.Table) (*tensor.Tensor, error) {
 	return x, nil
 }
 
+// MaxEncodedValues bounds the rows × encoded features that FitPipeline
+// and Transform make of a table: 2²⁸ float32 values, 1 GiB. A column
+// that identifies rows (an e-mail address, a name), left among the
+// features, one-hot encodes to a feature per row, and N rows to N² values.
+const MaxEncodedValues = 1 << 28
+
 // encode fills and encodes, without standardising.
 func (p *Pipeline) encode(t *tabular.Table) (*tensor.Tensor, error) {
 	n, w := t.Rows(), p.width()
 	if n == 0 {
 		return nil, fmt.Errorf("pipeline: %s: no rows", t.Name)
+	}
+	if w > MaxEncodedValues/n {
+		msg := fmt.Sprintf("pipeline: %s: %d rows of %d encoded features are %d values, more than the limit of %d (1 GiB of float32)", t.Name, n, w, int64(n)*int64(w), MaxEncodedValues)
+		if f := p.widest(); f != nil && f.width() > 1 {
+			msg += fmt.Sprintf(": column %q alone gives %d one-hot features, one per distinct value: leave it out (PipelineOptions.Drop) if it identifies rows, or label-encode it (PipelineOptions.Encodings)", f.Name, f.width())
+		}
+		return nil, errors.New(msg)
 	}
 	x := tensor.New(n, w)
 	j := 0
@@ -520,6 +548,26 @@ func (p *Pipeline) Targets(t *tabular.Table) ([]float32, error) {
 	for i, cl := range p.Target.Classes {
 		index[cl] = i
 	}
+	// A class that is a number is also found by its value: a target read
+	// as categorical text when fitting ("01", "1.0", as a declared
+	// categorical column keeps them) and as numbers now (which the text
+	// of a number, 1, does not match), or the other way round. A value
+	// that two classes share ("1" and "1.0") matches neither.
+	var byValue map[float64]int
+	for i, cl := range p.Target.Classes {
+		v, err := strconv.ParseFloat(strings.TrimSpace(cl), 64)
+		if err != nil || math.IsNaN(v) {
+			continue
+		}
+		if byValue == nil {
+			byValue = make(map[float64]int)
+		}
+		if _, dup := byValue[v]; dup {
+			byValue[v] = -1
+		} else {
+			byValue[v] = i
+		}
+	}
 	for i := range y {
 		if c.IsMissing(i) {
 			return nil, cellError(t, i, ci, "missing value in the target column")
@@ -532,6 +580,12 @@ func (p *Pipeline) Targets(t *tabular.Table) ([]float32, error) {
 			continue
 		}
 		k, ok := index[c.Text(i)]
+		if !ok && byValue != nil {
+			if v, err := strconv.ParseFloat(c.Text(i), 64); err == nil {
+				k, ok = byValue[v]
+				ok = ok && k >= 0
+			}
+		}
 		if !ok {
 			return nil, cellError(t, i, ci, "unknown class %q (the classes are %s)", c.Text(i), listSome(p.Target.Classes))
 		}

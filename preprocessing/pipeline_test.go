@@ -3,8 +3,11 @@ package preprocessing
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"reflect"
+	"runtime"
+	"sort"
 	"strings"
 	"testing"
 
@@ -317,5 +320,96 @@ func TestParsePipelineHostile(t *testing.T) {
 	}
 	if _, err := ParsePipeline(make([]byte, 65<<20)); err == nil || !strings.Contains(err.Error(), "want at most") {
 		t.Errorf("65 MiB: %v", err)
+	}
+}
+
+// TestPipelineTargetsByValue: a target fitted as categorical codes ("01",
+// "02", declared Categorical) is found by its value when new rows are
+// read with CSVOptions, which infers the target column as numbers, and a
+// numeric target's classes are found from text such as "1.0"; a value two
+// classes share, or none has, is an unknown class.
+func TestPipelineTargetsByValue(t *testing.T) {
+	const fit = "x,y\n1,01\n2,02\n3,01\n4,02\n"
+	tab := readTable(t, "fit.csv", fit, tabular.Options{Kinds: map[string]tabular.Kind{"y": tabular.Categorical}})
+	p, err := FitPipeline(tab, PipelineOptions{Target: "y"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(p.ClassNames(), []string{"01", "02"}) {
+		t.Fatalf("classes %q", p.ClassNames())
+	}
+	again := readTable(t, "new.csv", "x,y\n5,2\n6,1\n7,2.0\n", p.CSVOptions())
+	y, err := p.Targets(again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(y, []float32{1, 0, 1}) {
+		t.Errorf("targets %v, want [1 0 1]", y)
+	}
+	// Classes "1" and "1.0" both mean 1: the number matches neither.
+	amb := readTable(t, "amb.csv", "x,y\n1,1\n2,1.0\n3,2\n", tabular.Options{Kinds: map[string]tabular.Kind{"y": tabular.Categorical}})
+	pa, err := FitPipeline(amb, PipelineOptions{Target: "y"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y, err := pa.Targets(readTable(t, "new.csv", "x,y\n1,1.0\n2,2\n", tabular.Options{Kinds: map[string]tabular.Kind{"y": tabular.Categorical}})); err != nil || !reflect.DeepEqual(y, []float32{1, 2}) {
+		t.Errorf("categorical 1.0 and 2: %v, %v; want [1 2]", y, err)
+	}
+	if _, err := pa.Targets(readTable(t, "new.csv", "x,y\n1,01\n", tabular.Options{Kinds: map[string]tabular.Kind{"y": tabular.Categorical}})); err == nil || !strings.Contains(err.Error(), `unknown class "01"`) {
+		t.Errorf("01 among classes 1 and 1.0: %v, want an unknown class", err)
+	}
+	if _, err := p.Targets(readTable(t, "new.csv", "x,y\n1,3\n", p.CSVOptions())); err == nil || !strings.Contains(err.Error(), `new.csv:2: column 2 "y": unknown class "3"`) {
+		t.Errorf("class 3: %v", err)
+	}
+}
+
+// TestPipelineEncodedLimit: an identifier column left among the features
+// (an e-mail address a row, 20,000 rows) one-hot encodes to 20,000
+// features, a 20,000 × 20,000 matrix of 1.6 GB; FitPipeline and Transform
+// refuse it before allocating, naming the file, the sizes and the column,
+// where they used to allocate it (or die trying, for larger tables).
+func TestPipelineEncodedLimit(t *testing.T) {
+	const n = 20_000
+	var b strings.Builder
+	b.WriteString("email,age,y\n")
+	for i := range n {
+		fmt.Fprintf(&b, "user%d@example.com,%d,%d\n", i, 20+i%50, i%2)
+	}
+	tab := readTable(t, "users.csv", b.String(), tabular.Options{})
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := FitPipeline(tab, PipelineOptions{Target: "y"})
+	runtime.ReadMemStats(&after)
+	want := `pipeline: users.csv: 20000 rows of 20001 encoded features are 400020000 values, more than the limit of 268435456 (1 GiB of float32): column "email" alone gives 20000 one-hot features, one per distinct value`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("FitPipeline: %v, want an error containing %q", err, want)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+		t.Errorf("FitPipeline allocated %d MB before refusing", grew>>20)
+	}
+	// A pipeline of that width (as a file may hold) refuses to transform
+	// as many rows.
+	email, _ := tab.Column("email")
+	p := &Pipeline{
+		Features: []Feature{{Name: "email", Kind: kindCategorical, Encoding: OneHot, Categories: sortedUnique(email.Levels), HandleUnknown: UnknownError}},
+		Scale:    ScaleNone,
+		Scaler:   StandardScaler{Mean: make([]float64, n), Scale: make([]float64, n)},
+	}
+	for j := range p.Scaler.Scale {
+		p.Scaler.Scale[j] = 1
+	}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Transform(tab); err == nil || !strings.Contains(err.Error(), "20000 rows of 20000 encoded features are 400000000 values, more than the limit") {
+		t.Errorf("Transform: %v, want the limit", err)
+	}
+	if x, err := p.Transform(readTable(t, "one.csv", "email\nuser7@example.com\n", p.CSVOptions())); err != nil || x.Data[sort.SearchStrings(p.Features[0].Categories, "user7@example.com")] != 1 {
+		t.Errorf("Transform of one row: %v", err)
+	}
+	// Dropping the column fits.
+	if _, err := FitPipeline(tab, PipelineOptions{Target: "y", Drop: []string{"email"}}); err != nil {
+		t.Errorf("without the e-mail column: %v", err)
 	}
 }

@@ -45,8 +45,20 @@ func ImageToArray(img image.Image, channels int) (pix []float32, height, width i
 		return nil, 0, 0, fmt.Errorf("image to array: a %d×%d image of %d channels needs %d bytes as float32, over the %d-byte limit", width, height, channels, need, int64(MaxDecodedBytes))
 	}
 	pix = make([]float32, width*height*channels)
-	put := func(i int, r, g, bl, a uint8) {
-		p := pix[i*channels : i*channels+channels]
+	row := width * channels
+	for y := range height {
+		arrayRow(img, y, channels, pix[y*row:(y+1)*row])
+	}
+	return pix, height, width, nil
+}
+
+// arrayRow fills dst, width·channels values, with row y of img (relative
+// to its origin) as ImageToArray converts it.
+func arrayRow(img image.Image, y, channels int, dst []float32) {
+	b := img.Bounds()
+	width := b.Dx()
+	put := func(x int, r, g, bl, a uint8) {
+		p := dst[x*channels : x*channels+channels]
 		switch channels {
 		case 1:
 			p[0] = float32(0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl))
@@ -58,39 +70,30 @@ func ImageToArray(img image.Image, channels int) (pix []float32, height, width i
 	}
 	switch m := img.(type) {
 	case *image.Gray:
-		for y := range height {
-			for x, v := range m.Pix[y*m.Stride : y*m.Stride+width] {
-				put(y*width+x, v, v, v, 255)
-			}
+		for x, v := range m.Pix[y*m.Stride : y*m.Stride+width] {
+			put(x, v, v, v, 255)
 		}
 	case *image.YCbCr:
-		for y := range height {
-			for x := range width {
-				yi, ci := m.YOffset(b.Min.X+x, b.Min.Y+y), m.COffset(b.Min.X+x, b.Min.Y+y)
-				if channels == 1 {
-					pix[y*width+x] = float32(m.Y[yi])
-					continue
-				}
-				r, g, bl := color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
-				put(y*width+x, r, g, bl, 255)
+		for x := range width {
+			yi, ci := m.YOffset(b.Min.X+x, b.Min.Y+y), m.COffset(b.Min.X+x, b.Min.Y+y)
+			if channels == 1 {
+				dst[x] = float32(m.Y[yi])
+				continue
 			}
+			r, g, bl := color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
+			put(x, r, g, bl, 255)
 		}
 	case *image.NRGBA:
-		for y := range height {
-			row := m.Pix[y*m.Stride : y*m.Stride+4*width]
-			for x := range width {
-				put(y*width+x, row[4*x], row[4*x+1], row[4*x+2], row[4*x+3])
-			}
+		row := m.Pix[y*m.Stride : y*m.Stride+4*width]
+		for x := range width {
+			put(x, row[4*x], row[4*x+1], row[4*x+2], row[4*x+3])
 		}
 	default:
-		for y := range height {
-			for x := range width {
-				c := color.NRGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA)
-				put(y*width+x, c.R, c.G, c.B, c.A)
-			}
+		for x := range width {
+			c := color.NRGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA)
+			put(x, c.R, c.G, c.B, c.A)
 		}
 	}
-	return pix, height, width, nil
 }
 
 // Resize returns the h×w image src of c channels (channels-last) resized
@@ -118,6 +121,133 @@ func Resize(src []float32, h, w, c, nh, nw int, interp Interpolation) ([]float32
 		return area(src, h, w, c, nh, nw), nil
 	}
 	return nil, fmt.Errorf("resize: interpolation %q, want %q, %q or %q", interp, Bilinear, Nearest, Area)
+}
+
+// ResizeImage returns img as ImageToArray converts it, resized to nh×nw
+// as Resize resizes it — the same values — but converts the image a row
+// at a time, as the interpolation needs the rows, so that it never holds
+// the image as float32 values: its memory is the output's and a few rows'
+// (for Area, the output's sums in float64), whatever the image's size
+// within MaxPixels. It is for loaders of image files, where a 24-megapixel
+// photograph (288 MB as RGB float32) is an ordinary input.
+func ResizeImage(img image.Image, channels, nh, nw int, interp Interpolation) ([]float32, error) {
+	if channels != 1 && channels != 3 && channels != 4 {
+		return nil, fmt.Errorf("resize image: %d channels, want 1, 3 or 4", channels)
+	}
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if w <= 0 || h <= 0 || w > MaxPixels/h {
+		return nil, fmt.Errorf("resize image: an image of %d×%d pixels, want 1 to %d pixels", w, h, MaxPixels)
+	}
+	if nh <= 0 || nw <= 0 || nw > MaxPixels/nh {
+		return nil, fmt.Errorf("resize image: target size %d×%d, want 1 to %d pixels", nh, nw, MaxPixels)
+	}
+	c := channels
+	out := make([]float32, nh*nw*c)
+	if nh == h && nw == w {
+		for y := range h {
+			arrayRow(img, y, c, out[y*w*c:(y+1)*w*c])
+		}
+		return out, nil
+	}
+	rows := newRowCache(img, c)
+	switch interp {
+	case Bilinear, "":
+		ylo, yhi, yf := lerpWeights(h, nh)
+		xlo, xhi, xf := lerpWeights(w, nw)
+		for y := range nh {
+			top := rows.get(ylo[y], yhi[y])
+			bot := rows.get(yhi[y], ylo[y])
+			for x := range nw {
+				o := out[(y*nw+x)*c:]
+				for k := range c {
+					tl, tr := top[xlo[x]*c+k], top[xhi[x]*c+k]
+					bl, br := bot[xlo[x]*c+k], bot[xhi[x]*c+k]
+					t := tl + (tr-tl)*xf[x]
+					b := bl + (br-bl)*xf[x]
+					o[k] = t + (b-t)*yf[y]
+				}
+			}
+		}
+	case Nearest:
+		idx := func(n, m, i int) int { return min(int(math.Floor((float64(i)+0.5)*float64(n)/float64(m))), n-1) }
+		for y := range nh {
+			row := rows.get(idx(h, nh, y), -1)
+			for x := range nw {
+				sx := idx(w, nw, x)
+				copy(out[(y*nw+x)*c:(y*nw+x)*c+c], row[sx*c:sx*c+c])
+			}
+		}
+	case Area:
+		// resize's two passes, with the second (along the columns)
+		// accumulated as the rows arrive, in the same order, as
+		// resizePadded accumulates: the same sums.
+		wx, wy := areaWeights(w, nw), areaWeights(h, nh)
+		sums := make([]float64, nh*nw*c) // channel-major, as area's planes
+		plane := make([]float64, w)
+		tmp := make([]float64, nw)
+		lo := 0
+		for y := range h {
+			row := rows.get(y, -1)
+			for k := range c {
+				for x := range plane {
+					plane[x] = float64(row[x*c+k])
+				}
+				apply(tmp, plane, wx)
+				s := sums[k*nh*nw:]
+				for i := lo; i < nh && wy[i].first <= y; i++ {
+					if j := y - wy[i].first; j < len(wy[i].weights) {
+						wt := wy[i].weights[j]
+						o := s[i*nw : (i+1)*nw]
+						for x, v := range tmp {
+							o[x] += wt * v
+						}
+					}
+				}
+			}
+			for lo < nh && wy[lo].first+len(wy[lo].weights) <= y+1 {
+				lo++
+			}
+		}
+		for k := range c {
+			for i, v := range sums[k*nh*nw : (k+1)*nh*nw] {
+				out[i*c+k] = float32(v)
+			}
+		}
+	default:
+		return nil, fmt.Errorf("resize image: interpolation %q, want %q, %q or %q", interp, Bilinear, Nearest, Area)
+	}
+	return out, nil
+}
+
+// rowCache holds the last two rows of an image that arrayRow converted.
+type rowCache struct {
+	img  image.Image
+	c    int
+	at   [2]int
+	rows [2][]float32
+}
+
+func newRowCache(img image.Image, c int) *rowCache {
+	w := img.Bounds().Dx()
+	return &rowCache{img: img, c: c, at: [2]int{-1, -1}, rows: [2][]float32{make([]float32, w*c), make([]float32, w*c)}}
+}
+
+// get returns row y, converting it into the slot that does not hold row
+// keep if it is not held.
+func (r *rowCache) get(y, keep int) []float32 {
+	for i := range r.at {
+		if r.at[i] == y {
+			return r.rows[i]
+		}
+	}
+	i := 0
+	if r.at[0] == keep {
+		i = 1
+	}
+	arrayRow(r.img, y, r.c, r.rows[i])
+	r.at[i] = y
+	return r.rows[i]
 }
 
 // lerpWeights returns, for each of m outputs along an axis of n inputs,

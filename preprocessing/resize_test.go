@@ -112,3 +112,67 @@ func TestImageToArray(t *testing.T) {
 		t.Error("an empty image accepted")
 	}
 }
+
+// TestResizeImageMatchesResize: ResizeImage, which converts an image a
+// row at a time, gives exactly the values of ImageToArray followed by
+// Resize, for every interpolation, shrinking and enlarging, for the image
+// types the decoders return (sub-images too, whose origin is not 0, 0).
+func TestResizeImageMatchesResize(t *testing.T) {
+	const w, h = 37, 23
+	gray := image.NewGray(image.Rect(0, 0, w, h))
+	nrgba := image.NewNRGBA(image.Rect(0, 0, w, h))
+	ycc := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
+	pal := image.NewPaletted(image.Rect(0, 0, w, h), color.Palette{color.Black, color.NRGBA{200, 30, 90, 255}, color.NRGBA{10, 250, 120, 128}})
+	for y := range h {
+		for x := range w {
+			v := uint8((x*37 + y*101 + x*y) % 256)
+			gray.Pix[gray.PixOffset(x, y)] = v
+			nrgba.SetNRGBA(x, y, color.NRGBA{v, 255 - v, uint8(x * 7), uint8(128 + y)})
+			ycc.Y[ycc.YOffset(x, y)] = v
+			ycc.Cb[ycc.COffset(x, y)] = uint8(x * 5)
+			ycc.Cr[ycc.COffset(x, y)] = uint8(255 - y*9)
+			pal.SetColorIndex(x, y, v%3)
+		}
+	}
+	imgs := map[string]image.Image{
+		"gray": gray, "nrgba": nrgba, "ycbcr": ycc, "paletted": pal,
+		"gray sub-image":  gray.SubImage(image.Rect(3, 2, 30, 21)),
+		"ycbcr sub-image": ycc.SubImage(image.Rect(5, 1, 36, 20)),
+	}
+	for name, img := range imgs {
+		for _, c := range []int{1, 3, 4} {
+			pix, ih, iw, err := ImageToArray(img, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, interp := range []Interpolation{Bilinear, Nearest, Area} {
+				for _, size := range [][2]int{{8, 11}, {ih, iw}, {50, 61}, {ih, 5}, {1, 1}} {
+					want, err := Resize(pix, ih, iw, c, size[0], size[1], interp)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got, err := ResizeImage(img, c, size[0], size[1], interp)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if len(got) != len(want) {
+						t.Fatalf("%s, %d channels, %s to %v: %d values, want %d", name, c, interp, size, len(got), len(want))
+					}
+					for i := range want {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("%s, %d channels, %s to %v: value %d is %v, want %v", name, c, interp, size, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	}
+	for _, bad := range []struct {
+		c, nh, nw int
+		interp    Interpolation
+	}{{2, 4, 4, Bilinear}, {3, 0, 4, Bilinear}, {3, 4, 4, "bicubic"}} {
+		if _, err := ResizeImage(gray, bad.c, bad.nh, bad.nw, bad.interp); err == nil {
+			t.Errorf("ResizeImage(%d channels, %d×%d, %q) gave no error", bad.c, bad.nh, bad.nw, bad.interp)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/tailor-ml/tailor"
@@ -81,16 +82,26 @@ func tableModel(path string) (*tailor.Model, saving.Meta, error) {
 }
 
 // readRows reads the CSV file of rows for model's pipeline: the feature
-// columns as the pipeline declares them, the others (the target, columns
-// it dropped) as they come.
+// columns as the pipeline declares them, the target as categories when
+// its classes were, the others (columns it dropped) as they come.
 func readRows(path string, p *preprocessing.Pipeline) (*tabular.Table, error) {
 	features := map[string]bool{}
 	for _, f := range p.Features {
 		features[f.Name] = true
 	}
 	opts := p.CSVOptions()
+	// A target whose classes are not all numbers as numbers print ("01",
+	// "1.0", "yes") was read as categories when training: read it so
+	// again, or "01" would become the number 1.
+	if tg := p.Target; tg != nil && !tg.Regression && slices.ContainsFunc(tg.Classes, func(c string) bool {
+		v, err := strconv.ParseFloat(c, 64)
+		return err != nil || strconv.FormatFloat(v, 'g', -1, 64) != c
+	}) {
+		opts.Kinds[tg.Name] = tabular.Categorical
+	}
 	// A feature column the file lacks is left to Transform, whose error
-	// names it among the model's features.
+	// names it among the model's features; a target column it lacks is
+	// no error until the target is asked for.
 	if header, err := csvHeader(path, opts); err == nil {
 		for name := range opts.Kinds {
 			if !slices.Contains(header, name) {

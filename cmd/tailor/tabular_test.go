@@ -471,3 +471,52 @@ func TestHostilePipelineRefused(t *testing.T) {
 		t.Errorf("exit %d, %q", code, errOut)
 	}
 }
+
+// TestEvaluateCSVCategoricalTarget: a target of codes declared
+// --categorical ("01", "02") is read as those codes again by evaluate
+// --csv, which read it as the numbers 1 and 2 and refused every row as
+// an unknown class "1"; evaluating the training file scores all of it.
+func TestEvaluateCSVCategoricalTarget(t *testing.T) {
+	dir := t.TempDir()
+	data, model, jsonPath := filepath.Join(dir, "codes.csv"), filepath.Join(dir, "codes.tailor"), filepath.Join(dir, "eval.json")
+	rows := customers(120, 5)
+	writeCustomers(t, data, rows, false, func(i int, f map[string]string) { f["Exited"] = "0" + strconv.Itoa(rows[i].exited+1) })
+	code, _, errOut := runCLI(t, "train", "--csv", data, "--target", "Exited", "--categorical", "Exited", "--drop", "RowNumber,Surname", "--epochs", "2", "--quiet", "--out", model)
+	if code != 0 {
+		t.Fatalf("train: exit %d: %s", code, errOut)
+	}
+	code, out, errOut := runCLI(t, "evaluate", model, "--csv", data, "--json", jsonPath)
+	if code != 0 {
+		t.Fatalf("evaluate: exit %d: %s", code, errOut)
+	}
+	var rep evaluateReport
+	readJSONTo(t, jsonPath, &rep)
+	total := 0
+	for _, r := range rep.Confusion {
+		for _, n := range r {
+			total += n
+		}
+	}
+	if len(rep.Confusion) != 2 || total != len(rows) || !strings.Contains(out, "(120 rows)") {
+		t.Errorf("confusion %v (%d rows), want 2 classes and %d rows; output:\n%s", rep.Confusion, total, len(rows), out)
+	}
+}
+
+// TestTrainCSVIdentifierColumn: an e-mail column left among the features
+// of 25,000 rows would one-hot encode the 20,000 training rows to 20,000
+// features (1.6 GB); train refuses it, naming the column and --drop.
+func TestTrainCSVIdentifierColumn(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "users.csv")
+	var b strings.Builder
+	b.WriteString("email,age,y\n")
+	for i := range 25_000 {
+		fmt.Fprintf(&b, "user%d@example.com,%d,%d\n", i, 20+i%50, i%2)
+	}
+	if err := os.WriteFile(data, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "train", "--csv", data, "--target", "y", "--epochs", "1", "--quiet")
+	if want := `column "email" alone gives 20000 one-hot features`; code != 1 || !strings.Contains(errOut, want) || !strings.Contains(errOut, "on the command line, --drop the column") {
+		t.Errorf("exit %d, %q %q; want exit 1 naming the column and --drop", code, out, errOut)
+	}
+}

@@ -278,6 +278,9 @@ func prepareTable(f *tableFlags) (*preparedTable, error) {
 		return nil, err
 	}
 	if d.p, err = preprocessing.FitPipeline(trainRows, opts); err != nil {
+		if strings.Contains(err.Error(), "(PipelineOptions.Drop)") {
+			err = fmt.Errorf("%w; on the command line, --drop the column", err)
+		}
 		return nil, err
 	}
 	if d.xTrain, d.yTrain, err = tableExamples(d.p, trainRows); err != nil {

@@ -6,9 +6,10 @@
 //	  roses/     ...
 //	  tulips/    ...
 //
-// Each subdirectory of the root is a class; the classes are named after
-// the subdirectories, sorted (label 0 is the first name), unless
-// Options.ClassNames lists them. A root with fewer than two class
+// Each subdirectory of the root is a class, except hidden ones (a name
+// starting with ".", such as .git or .ipynb_checkpoints), which Keras
+// leaves out too; the classes are named after the subdirectories, sorted
+// (label 0 is the first name), unless Options.ClassNames lists them. A root with fewer than two class
 // folders is an error unless Options.ClassNames names the classes. The
 // images of a class are the files, anywhere below its subdirectory, whose
 // names end (in any case) in .png, .jpg, .jpeg, .gif or .bmp — Keras's
@@ -48,6 +49,7 @@
 package imagefolder
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"image"
@@ -82,7 +84,8 @@ const (
 var formats = []string{".bmp", ".gif", ".jpeg", ".jpg", ".png"}
 
 // Limits. One image is bounded as preprocessing's LoadImage bounds it,
-// by preprocessing.MaxFileBytes and MaxPixels.
+// by preprocessing.MaxFileBytes, MaxPixels and MaxDecodedBytes (what the
+// decoder would allocate, estimated from the header).
 const (
 	// DefaultMaxFiles bounds the images of one Load.
 	DefaultMaxFiles = 1_000_000
@@ -103,8 +106,9 @@ type Options struct {
 	// Rescale multiplies the 0–255 pixel values; 1/255 when zero.
 	Rescale float32
 	// ClassNames, if set, are the subdirectories to use, in label order;
-	// by default every subdirectory, sorted, of which there must be at
-	// least two. Naming a single class here loads it alone.
+	// by default every subdirectory but hidden ones, sorted, of which
+	// there must be at least two. Naming a single class here loads it
+	// alone.
 	ClassNames []string
 	// ValidationSplit, in [0, 1), is the fraction of examples held out.
 	ValidationSplit float64
@@ -265,9 +269,13 @@ func classDirs(dir string, named []string) (classes []string, skipped int, err e
 				isDir = fi.IsDir()
 			}
 		}
-		if isDir {
+		switch {
+		case isDir && strings.HasPrefix(e.Name(), "."):
+			// A hidden directory (.git, .ipynb_checkpoints) is no class,
+			// as Keras's index_directory leaves it out.
+		case isDir:
 			classes = append(classes, e.Name())
-		} else {
+		default:
 			skipped++
 		}
 	}
@@ -356,21 +364,26 @@ func checkHeader(p string) error {
 	if fi.Size() > preprocessing.MaxFileBytes {
 		return fmt.Errorf("imagefolder: %s: %d bytes, want at most %d MiB", p, fi.Size(), preprocessing.MaxFileBytes>>20)
 	}
-	if err := checkConfig(f); err != nil {
+	if err := checkConfig(func() io.Reader { return io.NewSectionReader(f, 0, fi.Size()) }); err != nil {
 		return fmt.Errorf("imagefolder: %s: %w", p, err)
 	}
 	return nil
 }
 
-// checkConfig decodes the header of the image r holds and checks its
-// size.
-func checkConfig(r io.Reader) error {
-	cfg, format, err := image.DecodeConfig(r)
+// checkConfig decodes the header of the image that open gives from its
+// start and checks its size and the memory its decoding would take
+// against preprocessing's MaxPixels and MaxDecodedBytes.
+func checkConfig(open func() io.Reader) error {
+	cfg, format, err := image.DecodeConfig(bufio.NewReader(open()))
 	if err != nil {
 		return fmt.Errorf("not a readable PNG, JPEG, GIF or BMP image: %w", err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > preprocessing.MaxPixels/cfg.Height {
 		return fmt.Errorf("a %s image of %d×%d pixels, want 1 to %d pixels", format, cfg.Width, cfg.Height, preprocessing.MaxPixels)
+	}
+	if need := preprocessing.DecodedBytes(format, cfg, open); need > preprocessing.MaxDecodedBytes {
+		return fmt.Errorf("decoding this %d×%d %s image would take about %d MiB, more than the limit of %d MiB",
+			cfg.Width, cfg.Height, format, need>>20, preprocessing.MaxDecodedBytes>>20)
 	}
 	return nil
 }
@@ -444,10 +457,11 @@ func (d *Dataset) decode(p string) ([]float32, error) {
 }
 
 // ReadImage prepares the image file at path as Load prepares a folder's:
-// decoded (PNG, JPEG, GIF or BMP, within preprocessing.MaxFileBytes and
-// MaxPixels), converted to channels (1 grayscale, 3 RGB), resized to
-// height×width with interp, and each value scaled by rescale. It returns
-// the height·width·channels values, channels last.
+// decoded (PNG, JPEG, GIF or BMP, within preprocessing.MaxFileBytes,
+// MaxPixels and MaxDecodedBytes), converted to channels (1 grayscale, 3
+// RGB), resized to height×width with interp a row at a time, and each
+// value scaled by rescale. It returns the height·width·channels values,
+// channels last.
 func ReadImage(path string, height, width, channels int, interp preprocessing.Interpolation, rescale float32) ([]float32, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -483,21 +497,18 @@ func prepare(b []byte, height, width, channels int, interp preprocessing.Interpo
 	if len(b) > preprocessing.MaxFileBytes {
 		return nil, fmt.Errorf("larger than %d MiB", preprocessing.MaxFileBytes>>20)
 	}
-	if err := checkConfig(bytes.NewReader(b)); err != nil {
+	if err := checkConfig(func() io.Reader { return bytes.NewReader(b) }); err != nil {
 		return nil, err
 	}
 	img, _, err := image.Decode(bytes.NewReader(b))
 	if err != nil {
 		return nil, fmt.Errorf("decoding: %w", err)
 	}
-	out, h, w, err := preprocessing.ImageToArray(img, channels)
+	// Converted and resized a row at a time: a photograph's float32
+	// pixels (288 MB for 24 megapixels in RGB) are never held.
+	out, err := preprocessing.ResizeImage(img, channels, height, width, interp)
 	if err != nil {
 		return nil, err
-	}
-	if h != height || w != width { // one of the target size is kept as it is (Resize would copy it)
-		if out, err = preprocessing.Resize(out, h, w, channels, height, width, interp); err != nil {
-			return nil, err
-		}
 	}
 	for i := range out {
 		out[i] *= rescale

@@ -404,3 +404,77 @@ func TestConcurrentGather(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadSkipsHiddenFolders: a hidden subdirectory of the root (a
+// notebook's .ipynb_checkpoints, a .git) is not a class, as Keras's
+// index_directory leaves out names starting with ".".
+func TestLoadSkipsHiddenFolders(t *testing.T) {
+	root := tree(t)
+	write(t, filepath.Join(root, ".ipynb_checkpoints", "a-checkpoint.png"), encode(t, solid(2, 2, red), "png"))
+	write(t, filepath.Join(root, ".git", "HEAD"), []byte("ref: refs/heads/main\n"))
+	train, _, err := Load(root, Options{Height: 4, Width: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(train.ClassNames, []string{"cats", "dogs"}) || train.Len() != 5 || train.Skipped != 2 {
+		t.Errorf("classes %q, %d images, %d skipped; want cats and dogs, 5 and 2", train.ClassNames, train.Len(), train.Skipped)
+	}
+	// One class folder beside a hidden one is still one class.
+	one := t.TempDir()
+	write(t, filepath.Join(one, "only", "a.png"), encode(t, solid(2, 2, red), "png"))
+	write(t, filepath.Join(one, ".cache", "b.png"), encode(t, solid(2, 2, red), "png"))
+	if _, _, err := Load(one, Options{}); err == nil || !strings.Contains(err.Error(), `has 1 class folder ["only"]`) {
+		t.Errorf("a class folder and a hidden one: %v, want the one-class error", err)
+	}
+}
+
+// TestLoadLargePhoto: a photograph of 4100×4100 pixels (16.8 megapixels,
+// 202 MB as RGB float32, over what ImageToArray holds) passes Load's check
+// and is prepared when gathered, converted and resized a row at a time;
+// a solid gray one stays that gray.
+func TestLoadLargePhoto(t *testing.T) {
+	const side = 4100
+	g := image.NewGray(image.Rect(0, 0, side, side))
+	for i := range g.Pix {
+		g.Pix[i] = 77
+	}
+	root := t.TempDir()
+	write(t, filepath.Join(root, "big", "photo.png"), encode(t, g, "png"))
+	write(t, filepath.Join(root, "small", "a.png"), encode(t, solid(3, 3, red), "png"))
+	for _, interp := range []preprocessing.Interpolation{preprocessing.Bilinear, preprocessing.Area} {
+		train, _, err := Load(root, Options{Height: 8, Width: 8, NoShuffle: true, Interpolation: interp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := &tensor.Tensor{}
+		if err := train.Gather(x, []int{0}); err != nil {
+			t.Fatalf("%s: %v", interp, err)
+		}
+		want := float32(77) * (1.0 / 255)
+		for i, v := range x.Data {
+			if v != want {
+				t.Fatalf("%s: value %d is %v, want %v", interp, i, v, want)
+			}
+		}
+	}
+}
+
+// TestLoadRefusesDecodingBomb: a PNG whose header asks for 7000×7000
+// 16-bit RGBA pixels (392 MB decoded, within MaxPixels) is refused by
+// Load from its header, as preprocessing.LoadImage refuses it, and so is
+// its upload to DecodeImage: it used to pass and be decoded when
+// gathered or served.
+func TestLoadRefusesDecodingBomb(t *testing.T) {
+	bomb := bigPNG(7000, 7000)
+	bomb[16+8], bomb[16+9] = 16, 6 // 16-bit RGBA
+	binary.BigEndian.PutUint32(bomb[29:], crc32.ChecksumIEEE(bomb[12:29]))
+	root := tree(t)
+	write(t, filepath.Join(root, "dogs", "bomb.png"), bomb)
+	want := "bomb.png: decoding this 7000×7000 png image would take about 373 MiB, more than the limit of 192 MiB"
+	if _, _, err := Load(root, Options{}); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Load: %v, want an error containing %q", err, want)
+	}
+	if _, err := DecodeImage(bomb, 8, 8, 3, preprocessing.Bilinear, 1); err == nil || !strings.Contains(err.Error(), "more than the limit of 192 MiB") {
+		t.Errorf("DecodeImage: %v, want the decoded-size limit", err)
+	}
+}

@@ -1,7 +1,10 @@
 // Package tabular reads tables of examples from CSV files, as
 // pandas.read_csv does for the companion tutorial's customer table: a
 // header line naming the columns, then one example per line, each column
-// numeric or categorical (strings such as "France" or "Male").
+// numeric or categorical (strings such as "France" or "Male"). Fields
+// follow RFC 4180 (double quotes around a field holding the delimiter, a
+// quote or a line break; "" for a quote inside them); lines end in \n,
+// \r\n or, as classic Mac OS and Excel's "CSV (Macintosh)" end them, \r.
 //
 // ReadCSVFile (or ReadCSV on any io.Reader) returns a Table: its columns in
 // file order, each with its name, its Kind and its values — float64 for a

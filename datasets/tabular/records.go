@@ -8,8 +8,10 @@ import (
 
 // records splits CSV text (RFC 4180: fields separated by a delimiter,
 // optionally in double quotes, "" for a quote inside quotes, line breaks
-// inside quotes, \n or \r\n line ends) into records, never holding more
-// than maxBytes bytes of one record or maxFields fields.
+// inside quotes, \n or \r\n line ends, or \r alone as classic Mac OS and
+// Excel's "CSV (Macintosh)" end lines, which pandas reads too) into
+// records, never holding more than maxBytes bytes of one record or
+// maxFields fields.
 type records struct {
 	br        *bufio.Reader
 	comma     byte
@@ -54,9 +56,10 @@ func (r *records) next() (fields []string, line int, err error) {
 			continue
 		}
 		if b == '\r' {
-			if nb, err := r.br.Peek(1); err == nil && nb[0] == '\n' {
-				continue
+			if !r.followedBy('\n') { // else the \n ends the line
+				r.line++ // a line ended by \r alone
 			}
+			continue
 		}
 		r.br.UnreadByte()
 		break
@@ -109,7 +112,7 @@ func (r *records) next() (fields []string, line int, err error) {
 					}
 					continue
 				}
-				if b == '\n' {
+				if b == '\n' || b == '\r' && !r.followedBy('\n') {
 					r.line++
 				}
 				r.buf = append(r.buf, b)
@@ -124,9 +127,12 @@ func (r *records) next() (fields []string, line int, err error) {
 				break
 			}
 			if b == '\r' {
-				if nb, err := r.br.Peek(1); err == nil && nb[0] == '\n' {
+				if r.followedBy('\n') {
 					continue // the \n ends the record
 				}
+				r.line++ // \r alone ends it
+				endOfRecord = true
+				break
 			}
 			r.buf = append(r.buf, b)
 		}
@@ -143,4 +149,10 @@ func (r *records) next() (fields []string, line int, err error) {
 		prev = e
 	}
 	return r.fields, start, nil
+}
+
+// followedBy reports whether the next byte is c.
+func (r *records) followedBy(c byte) bool {
+	nb, err := r.br.Peek(1)
+	return err == nil && nb[0] == c
 }

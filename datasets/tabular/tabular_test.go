@@ -309,3 +309,26 @@ func TestReadHeader(t *testing.T) {
 		}
 	}
 }
+
+// TestReadCSVCarriageReturns: lines ended by \r alone (classic Mac OS,
+// Excel's "CSV (Macintosh)") are lines, as pandas reads them, with their
+// line numbers; a \r inside quotes is kept. They used to run together
+// into one header of values and "no data rows after the header".
+func TestReadCSVCarriageReturns(t *testing.T) {
+	tab := read(t, "Age,City\r42,Paris\r\r\"7\",\"Le\rMans\"\r39,Lyon", Options{})
+	if tab.Rows() != 3 || !reflect.DeepEqual(tab.Names(), []string{"Age", "City"}) {
+		t.Fatalf("%d rows, columns %q; want 3 rows of Age and City", tab.Rows(), tab.Names())
+	}
+	age, _ := tab.Column("Age")
+	city, _ := tab.Column("City")
+	if !reflect.DeepEqual(age.Numbers, []float64{42, 7, 39}) || !reflect.DeepEqual([]string{city.Text(0), city.Text(1), city.Text(2)}, []string{"Paris", "Le\rMans", "Lyon"}) {
+		t.Errorf("Age %v, City %q %q %q", age.Numbers, city.Text(0), city.Text(1), city.Text(2))
+	}
+	if got := []int{tab.Line(0), tab.Line(1), tab.Line(2)}; !reflect.DeepEqual(got, []int{2, 4, 6}) {
+		t.Errorf("lines %v, want [2 4 6]", got)
+	}
+	_, err := ReadCSV(strings.NewReader("a,b\r1,2\r3\r"), "mac.csv", Options{})
+	if err == nil || err.Error() != "mac.csv:3: 1 fields, want 2 as in the header (a ragged row)" {
+		t.Errorf("ragged row: %v", err)
+	}
+}
