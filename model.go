@@ -134,23 +134,18 @@ func (m *Model) Add(l layers.Layer) {
 		panic("tailor: Add after the model was built")
 	}
 	if l.Name() == "" {
+		taken := make(map[string]bool, len(m.layers))
+		for _, l := range m.layers {
+			taken[l.Name()] = true
+		}
 		base := snakeCase(l.Type())
 		name := base
-		for i := 1; m.hasLayer(name); i++ {
+		for i := 1; taken[name]; i++ {
 			name = fmt.Sprintf("%s_%d", base, i)
 		}
 		l.SetName(name)
 	}
 	m.layers = append(m.layers, l)
-}
-
-func (m *Model) hasLayer(name string) bool {
-	for _, l := range m.layers {
-		if l.Name() == name {
-			return true
-		}
-	}
-	return false
 }
 
 // snakeCase turns a Keras class name into its default layer name as

@@ -69,8 +69,8 @@
 // error that names what is wrong, never a panic. Memory stays bounded by
 // the file: entries must be stored (a deflated one, which Tailor never
 // writes, is refused unread), headers are capped, a layer may not ask for
-// many more weights than the file holds, the layers' outputs for a batch
-// of DefaultInferenceBatch must fit MaxActivationBytes, and training.json
+// many more weights than the file holds, the layers' outputs for one
+// example must fit MaxActivationBytes, and training.json
 // is read only by LoadCheckpoint, capped. docs/limits.md lists every
 // limit.
 //

@@ -57,14 +57,14 @@ func writeZip(t *testing.T, path string, entries ...hostile.Entry) {
 
 // wideConv is a model of under 200,000 weights whose 1×1 convolution
 // outputs 16,384 channels at every one of 28×28 positions: 12.8 million
-// values per example, 13 GB for a batch of 256.
-func wideConv(t *testing.T) *tailor.Model {
-	m := tailor.Sequential(
-		layers.Reshape(28, 28, 1),
-		layers.Conv2D(16384, [2]int{1, 1}),
-		layers.GlobalAveragePooling2D(),
-		layers.Dense(10, activations.Softmax),
-	)
+// values per example (51 MB), and as many again for each of the reshapes
+// after it.
+func wideConv(t *testing.T, reshapes int) *tailor.Model {
+	ls := []layers.Layer{layers.Reshape(28, 28, 1), layers.Conv2D(16384, [2]int{1, 1})}
+	for range reshapes {
+		ls = append(ls, layers.Reshape(28, 28, 16384))
+	}
+	m := tailor.Sequential(append(ls, layers.GlobalAveragePooling2D(), layers.Dense(10, activations.Softmax))...)
 	if err := m.Build(28, 28); err != nil {
 		t.Fatal(err)
 	}
@@ -152,10 +152,13 @@ func TestHostileModelFiles(t *testing.T) {
 }
 
 // TestActivationBudget: a model file of under a megabyte whose layers
-// would output 13 GB for a batch of 256 is refused at load.
+// would output more than a GiB for one example (the convolution and 20
+// reshapes of its output) is refused at load; with no reshapes, 51 MB an
+// example, it loads, and Predict's default batch is the 20 examples that
+// fit (13 GB for a batch of 256 would not).
 func TestActivationBudget(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "wide.tailor")
-	if err := Save(path, wideConv(t), Meta{}); err != nil {
+	if err := Save(path, wideConv(t, 20), Meta{}); err != nil {
 		t.Fatal(err)
 	}
 	st, _ := os.Stat(path)
@@ -164,11 +167,22 @@ func TestActivationBudget(t *testing.T) {
 	}
 	var err error
 	a := allocated(func() { _, _, err = Load(path) })
-	if err == nil || !strings.Contains(err.Error(), "the layers up to conv2d output 12845840 values per example: a batch of 256 would take 12.3 GiB of activations, more than the limit of 1 GiB") || !strings.Contains(err.Error(), path) {
+	if err == nil || !strings.Contains(err.Error(), "the layers up to reshape_20 output 269746960 values per example: one example would take 1029 MiB of activations, more than the limit of 1024 MiB") || !strings.Contains(err.Error(), path) {
 		t.Fatalf("Load: %v", err)
 	}
 	if a > 16<<20 {
 		t.Errorf("refusing it allocated %d bytes", a)
+	}
+
+	if err := Save(path, wideConv(t, 0), Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := Load(path)
+	if err != nil {
+		t.Fatalf("Load of 51 MB an example: %v", err)
+	}
+	if b := m.DefaultBatchSize(false); b != 20 {
+		t.Errorf("default batch %d examples of %d bytes, want the 20 within %d", b, m.ActivationBytes(1), MaxActivationBytes)
 	}
 	// models of the shapes Tailor ships load: see TestModelsFitTheBudgets.
 }

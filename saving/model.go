@@ -55,14 +55,19 @@ const (
 	// MaxReaderBytes caps what LoadReader reads into memory; write larger
 	// model files to disk and Load them.
 	MaxReaderBytes = 1 << 30
-	// DefaultInferenceBatch is the batch size Predict and Evaluate use by
-	// default (256), for which the activation budget is checked.
+	// DefaultInferenceBatch is the most examples Predict and Evaluate take
+	// at once by default (256): tailor.Model.DefaultBatchSize, fewer for a
+	// model whose batch of 256 would exceed MaxActivationBytes.
 	DefaultInferenceBatch = 256
-	// MaxActivationBytes caps the activations of one inference batch of
-	// DefaultInferenceBatch examples: the sum over the layers of each
-	// layer's output per example (every layer keeps its output), times the
-	// batch, times 4 bytes. Load refuses a model over it before the first
-	// batch runs; models.Best takes 200 MB.
+	// MaxActivationBytes caps the activations of one inference batch: the
+	// sum over the layers of each layer's output per example (every layer
+	// keeps its output), times the batch, times 4 bytes. Load refuses,
+	// before the first batch runs, a model one example of which would
+	// exceed it; Predict's and Evaluate's default batch is the most
+	// examples, up to DefaultInferenceBatch, within it (models.Best takes
+	// 200 MB for 256 examples; tailor train --images' CNN on 256×256
+	// images 10 MB an image, 2.4 GiB for 256, and so runs in batches of
+	// 106).
 	MaxActivationBytes = tailor.MaxInferenceBytes
 	// MaxTrainingActivationBytes caps the activations of one training
 	// batch of a checkpoint's batch size, counted at three times the
@@ -746,9 +751,9 @@ func buildModel(fc *fileConfig, weights, opt *safetensors.File, activations *int
 // kernel_size (exactly that for Dense and Conv2D, without the bias);
 // summed over the layers, that may exceed the weights in the file only by
 // a wide margin for the layers' bookkeeping. Each layer's output, known
-// once it is built, adds to the activations of an example: their sum
-// times DefaultInferenceBatch examples of 4 bytes must fit
-// MaxActivationBytes. Building the layers one by one to learn each one's
+// once it is built, adds to the activations of an example: their sum, for
+// one example of 4-byte values, must fit MaxActivationBytes (Predict then
+// runs in batches that fit: tailor.Model.DefaultBatchSize). Building the layers one by one to learn each one's
 // input shape costs one extra build of a model that passes. It returns the
 // activations per example.
 func checkBudget(ls []layers.Layer, in []int, weights *safetensors.File) (int64, error) {
@@ -757,7 +762,7 @@ func checkBudget(ls []layers.Layer, in []int, weights *safetensors.File) (int64,
 		held += int64(len(t.Data))
 	}
 	budget := max(16*held, minParamBudget)
-	const maxPerExample = MaxActivationBytes / (4 * DefaultInferenceBatch)
+	const maxPerExample = MaxActivationBytes / 4
 	var asked, activations int64
 	shape := append([]int(nil), in...)
 	wb := params.NewBuilder() // declares the weights without allocating them
@@ -788,8 +793,8 @@ func checkBudget(ls []layers.Layer, in []int, weights *safetensors.File) (int64,
 			size = min(size*int64(max(d, 0)), 1<<40)
 		}
 		if activations += size; activations > maxPerExample {
-			return 0, fmt.Errorf("loading: the layers up to %s output %d values per example: a batch of %d would take %.1f GiB of activations, more than the limit of %d GiB (saving.MaxActivationBytes)",
-				l.Name(), activations, DefaultInferenceBatch, float64(activations)*4*DefaultInferenceBatch/(1<<30), MaxActivationBytes>>30)
+			return 0, fmt.Errorf("loading: the layers up to %s output %d values per example: one example would take %d MiB of activations, more than the limit of %d MiB (saving.MaxActivationBytes)",
+				l.Name(), activations, activations*4>>20, MaxActivationBytes>>20)
 		}
 		shape = out
 	}

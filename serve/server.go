@@ -50,10 +50,11 @@ type Model struct {
 type Options struct {
 	// MaxBatch is the most examples in one batch of gathered requests
 	// (default 32); 1 turns batching off, so that each request runs its
-	// own forward pass. Forward passes are of at most 256 examples
-	// (saving.DefaultInferenceBatch), a batch or request of more running
-	// in several; New refuses a MaxBatch or MaxExamples whose pass would
-	// exceed the model's tailor.MaxInferenceBytes.
+	// own forward pass. Forward passes are of Predict's default batch (at
+	// most 256 examples, saving.DefaultInferenceBatch, and fewer for a
+	// model whose 256 would exceed tailor.MaxInferenceBytes:
+	// tailor.Model.DefaultBatchSize), a batch or request of more running
+	// in several.
 	MaxBatch int
 	// MaxWait is how long the first request of a batch waits for others
 	// (default 2 ms); negative means not at all: a batch is what is
@@ -277,21 +278,13 @@ func (s *Server) prepare(m Model) (*served, error) {
 	return sm, nil
 }
 
-// checkBudget refuses options under which a forward pass would exceed the
-// model's inference budget, as Predict would at the first such request:
-// a pass is of min(n, saving.DefaultInferenceBatch) examples for a request
-// or batch of n, whose ActivationBytes must be within
-// tailor.MaxInferenceBytes. A model file that loads always fits.
+// checkBudget refuses a model one example of which needs more than
+// tailor.MaxInferenceBytes for its layers' outputs, which Predict would
+// refuse at every request (a model file that loads always fits).
+// Forward passes are of Predict's default batch, which fits the budget.
 func (s *Server) checkBudget(m *tailor.Model) error {
-	most := tailor.MaxInferenceBytes / max(m.ActivationBytes(1), 1) // examples in one pass
-	for _, o := range []struct {
-		option, flag string
-		n            int
-	}{{"MaxExamples", "--max-examples", s.opts.MaxExamples}, {"MaxBatch", "--max-batch", s.opts.MaxBatch}} {
-		if n := int64(min(o.n, saving.DefaultInferenceBatch)); n > most {
-			return fmt.Errorf("Options.%s (tailor serve %s) is %d, but a forward pass of %d examples would need %d MiB for the layers' outputs, more than tailor.MaxInferenceBytes (%d MiB): use at most %d",
-				o.option, o.flag, o.n, n, m.ActivationBytes(int(n))>>20, tailor.MaxInferenceBytes>>20, most)
-		}
+	if need := m.ActivationBytes(1); need > tailor.MaxInferenceBytes {
+		return fmt.Errorf("one example needs %d MiB for the layers' outputs, more than tailor.MaxInferenceBytes (%d MiB)", need>>20, tailor.MaxInferenceBytes>>20)
 	}
 	return nil
 }
@@ -477,9 +470,9 @@ func notFinite(x []float32) int {
 }
 
 // forwardOptions are the server's forward passes' options: Predict's
-// default batch, which a loaded model always fits (the outputs do not
-// depend on it).
-var forwardOptions = tailor.PredictOptions{BatchSize: saving.DefaultInferenceBatch}
+// default batch, which fits the model's inference budget (the outputs do
+// not depend on it).
+var forwardOptions = tailor.PredictOptions{}
 
 func (s *Server) forward(ctx context.Context, m *served, x []float32, n int) ([]float32, error) {
 	if m.batcher != nil && n <= s.opts.MaxBatch {

@@ -561,31 +561,65 @@ func TestForwardBatches(t *testing.T) {
 	}
 }
 
-// TestBudgetOptions checks that New refuses limits whose forward pass a
-// model's inference budget cannot hold (256 examples of 1.1 million
-// activations need 1074 MiB), naming the option and its flag.
-func TestBudgetOptions(t *testing.T) {
-	m := tailor.Sequential(layers.Dense(1_100_000, activations.Linear), layers.Dense(1, activations.Sigmoid))
-	if err := m.Build(1); err != nil {
+// reshapes returns a model of n reshapes of width values (they keep no
+// outputs of their own, so cost nothing to run, but count towards the
+// inference budget as every layer does) before a Dense(1, sigmoid).
+func reshapes(t *testing.T, n, width int) *tailor.Model {
+	t.Helper()
+	ls := make([]layers.Layer, 0, n+1)
+	for range n {
+		ls = append(ls, layers.Reshape(width))
+	}
+	m := tailor.Sequential(append(ls, layers.Dense(1, activations.Sigmoid))...)
+	if err := m.SetSeed(2); err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct {
-		opts Options
-		says string
-	}{
-		{Options{}, "Options.MaxExamples (tailor serve --max-examples) is 256, but a forward pass of 256 examples would need 1074 MiB"},
-		{Options{MaxExamples: 200, MaxBatch: 250}, "Options.MaxBatch (tailor serve --max-batch) is 250"},
-	} {
-		_, err := New([]Model{{Name: "huge", Model: m}}, tc.opts)
-		if err == nil || !strings.Contains(err.Error(), tc.says) || !strings.Contains(err.Error(), "use at most 244") {
-			t.Errorf("New with %+v: %v, want an error saying %q and the most that fit", tc.opts, err, tc.says)
+	if err := m.Build(width); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestBudgetOptions: a model whose forward pass of 256 examples would
+// exceed tailor.MaxInferenceBytes (1100 reshapes of 1024 values: 1.1 GiB)
+// is served with the default limits, in passes of Predict's default batch
+// (238 examples), with and without batching, each output Predict's for
+// the example alone; one that cannot hold even one example (4100 reshapes
+// of 65,536 values: 1 GiB and 1 MiB) is refused by New.
+func TestBudgetOptions(t *testing.T) {
+	m := reshapes(t, 1100, 1024)
+	if b := m.DefaultBatchSize(false); b >= 256 {
+		t.Fatalf("the model's default batch is %d, want it under 256", b)
+	}
+	const n = 256
+	x := tensor.New(n, 1024)
+	for i := range x.Data {
+		x.Data[i] = float32(i%89)/44 - 1
+	}
+	want, err := m.Predict(context.Background(), x, tailor.PredictOptions{BatchSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := json.Marshal(map[string]any{"inputs": []map[string]any{{"name": "input", "shape": []int{n, 1024}, "datatype": "FP32", "data": x.Data}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, opts := range []Options{{}, {MaxBatch: 1}, {MaxBatch: n}} {
+		_, ts := newServer(t, []Model{{Name: "tall", Model: m}}, opts)
+		code, b := do(t, "POST", ts.URL+"/v2/models/tall/infer", "application/json", body)
+		var res inferResponse
+		if err := json.Unmarshal(b, &res); err != nil || code != 200 || len(res.Outputs) != 1 {
+			t.Fatalf("%+v: status %d: %s", opts, code, truncate(b))
+		}
+		if !slices.Equal(res.Outputs[0].Data, want.Data) {
+			t.Errorf("%+v: outputs differ from Predict's one example at a time", opts)
 		}
 	}
-	s, err := New([]Model{{Name: "huge", Model: m}}, Options{MaxExamples: 200, MaxBatch: 200})
-	if err != nil {
-		t.Fatalf("New with limits that fit: %v", err)
+
+	_, err = New([]Model{{Name: "huge", Model: reshapes(t, 4100, 65536)}}, Options{})
+	if err == nil || !strings.Contains(err.Error(), `serve: model "huge": one example needs 1025 MiB for the layers' outputs, more than tailor.MaxInferenceBytes (1024 MiB)`) {
+		t.Errorf("New with a model of 1025 MiB an example: %v", err)
 	}
-	s.Close()
 }
 
 // TestNestedData sends two examples flat, as one array per example and

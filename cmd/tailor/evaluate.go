@@ -71,11 +71,11 @@ func runEvaluate(ctx context.Context, e *env, args []string) error {
 	}
 	x, y := images(d, 1.0/255)
 	// Loading checked the model's activations for batches of this size.
-	loss, scores, err := model.Evaluate(ctx, dataset(x, y), tailor.EvaluateOptions{FlipAverage: *flip, BatchSize: saving.DefaultInferenceBatch})
+	loss, scores, err := model.Evaluate(ctx, dataset(x, y), tailor.EvaluateOptions{FlipAverage: *flip})
 	if err != nil {
 		return err
 	}
-	classes, err := model.PredictClasses(ctx, x, tailor.PredictOptions{FlipAverage: *flip, BatchSize: saving.DefaultInferenceBatch})
+	classes, err := model.PredictClasses(ctx, x, tailor.PredictOptions{FlipAverage: *flip})
 	if err != nil {
 		return err
 	}
@@ -229,7 +229,7 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	probs, err := model.Predict(ctx, x, tailor.PredictOptions{FlipAverage: *flip, BatchSize: saving.DefaultInferenceBatch})
+	probs, err := model.Predict(ctx, x, tailor.PredictOptions{FlipAverage: *flip})
 	if err != nil {
 		return err
 	}

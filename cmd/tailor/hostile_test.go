@@ -184,7 +184,13 @@ func TestHostileModelFilesCLI(t *testing.T) {
 	spacesStored := write("stored.tailor", append(slices.Clone(entries), hostile.Entry{Name: "training.json", Method: zip.Store, Write: hostile.Repeat(nil, ' ', 64<<20)})...)
 
 	widePath := filepath.Join(dir, "wide.tailor")
-	wide := tailor.Sequential(layers.Reshape(28, 28, 1), layers.Conv2D(16384, [2]int{1, 1}), layers.GlobalAveragePooling2D(), layers.Dense(10, activations.Softmax))
+	// 16,384 1×1 filters and 20 reshapes of their output: 1029 MiB of
+	// activations an example, in a file of under 1 MiB.
+	ls := []layers.Layer{layers.Reshape(28, 28, 1), layers.Conv2D(16384, [2]int{1, 1})}
+	for range 20 {
+		ls = append(ls, layers.Reshape(28, 28, 16384))
+	}
+	wide := tailor.Sequential(append(ls, layers.GlobalAveragePooling2D(), layers.Dense(10, activations.Softmax))...)
 	if err := wide.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy(), metrics.Accuracy()); err != nil {
 		t.Fatal(err)
 	}
@@ -208,8 +214,8 @@ func TestHostileModelFilesCLI(t *testing.T) {
 		{[]string{"evaluate", bombWeights}, 1, "model.safetensors is compressed", 4 << 20},
 		{[]string{"predict", spacesDeflated, img}, 1, "training.json is compressed", 4 << 20},
 		{[]string{"predict", spacesStored, img}, 0, img + ":", 16 << 20},
-		{[]string{"evaluate", widePath}, 1, "a batch of 256 would take 12.3 GiB of activations, more than the limit of 1 GiB", 8 << 20},
-		{[]string{"predict", widePath, img}, 1, "a batch of 256 would take 12.3 GiB of activations", 8 << 20},
+		{[]string{"evaluate", widePath}, 1, "one example would take 1029 MiB of activations, more than the limit of 1024 MiB", 8 << 20},
+		{[]string{"predict", widePath, img}, 1, "one example would take 1029 MiB of activations", 8 << 20},
 	} {
 		code, out, errOut, a := measured(t, tc.args...)
 		st, _ := os.Stat(tc.args[1])

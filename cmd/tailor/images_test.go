@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/datasets/imagefolder"
 	"github.com/tailor-ml/tailor/saving"
 	"github.com/tailor-ml/tailor/tensor"
@@ -138,6 +139,33 @@ func TestTrainImages(t *testing.T) {
 	plot := filepath.Join(dir, "plot.png")
 	if code, _, errOut := runCLI(t, "predict", model, file, "--plot", plot); code != 0 {
 		t.Errorf("predict --plot: exit %d, %q", code, errOut)
+	}
+}
+
+// TestTrainImagesDefaultSize: a model trained at the default image size,
+// 256×256 (its CNN outputs 10 MB a picture, 2.4 GiB for a batch of 256),
+// loads and predicts, in batches that fit the inference budget: the
+// README's tailor train --images photos/ then tailor predict photos.tailor.
+func TestTrainImagesDefaultSize(t *testing.T) {
+	dir := t.TempDir()
+	folder := filepath.Join(dir, "stripes")
+	writeStripes(t, folder, 4, 2)
+	model := filepath.Join(dir, "stripes.tailor")
+	if code, out, errOut := runCLI(t, "train", "--images", folder, "--epochs", "1", "--batch-size", "4", "--seed", "1", "--quiet", "--out", model); code != 0 {
+		t.Fatalf("train: exit %d: %s\n%s", code, errOut, out)
+	}
+	m, _, err := saving.Load(model)
+	if err != nil {
+		t.Fatalf("loading the model trained at 256×256: %v", err)
+	}
+	if b := m.DefaultBatchSize(false); !m.InputShape().Equal(tensor.Shape{256, 256, 3}) || b >= 256 || m.ActivationBytes(b) > tailor.MaxInferenceBytes {
+		t.Fatalf("input %v, default batch %d of %d bytes an image", m.InputShape(), b, m.ActivationBytes(1))
+	}
+	t.Logf("default batch %d, %d bytes an image, %d for 256", m.DefaultBatchSize(false), m.ActivationBytes(1), m.ActivationBytes(256))
+	files := []string{filepath.Join(folder, "vertical", "001.png"), filepath.Join(folder, "horizontal", "002.png")}
+	code, out, errOut := runCLI(t, append([]string{"predict", model, "--top", "2"}, files...)...)
+	if code != 0 || !strings.Contains(out, "001.png:\n") || !strings.Contains(out, "002.png:\n") || !strings.Contains(out, "horizontal") || !strings.Contains(out, "vertical") {
+		t.Errorf("predict: exit %d, %q\n%s", code, errOut, out)
 	}
 }
 
