@@ -1,6 +1,7 @@
 package tailor_test
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -89,5 +90,30 @@ func TestCompileChecksOutputAndLoss(t *testing.T) {
 func TestCompileEmptyModel(t *testing.T) {
 	if err := tailor.Sequential().Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCompileChecksLossOptions: a cross-entropy built as a struct literal
+// with label smoothing outside [0, 1) is refused by Compile, naming the
+// loss and the range, as its constructor and a config would refuse it;
+// it trained against negative or NaN targets until Save refused it.
+func TestCompileChecksLossOptions(t *testing.T) {
+	for _, tc := range []struct {
+		loss losses.Loss
+		last activations.Activation
+		want string
+	}{
+		{losses.SparseCategoricalCrossentropyLoss{LabelSmoothing: 1.5}, activations.Softmax, "sparse_categorical_crossentropy: label_smoothing is 1.5, want a value in [0, 1)"},
+		{losses.CategoricalCrossentropyLoss{LabelSmoothing: -0.1, FromLogits: true}, activations.Linear, "categorical_crossentropy: label_smoothing is -0.1"},
+		{losses.BinaryCrossentropyLoss{LabelSmoothing: math.NaN()}, activations.Sigmoid, "binary_crossentropy: label_smoothing is NaN"},
+	} {
+		m := tailor.Sequential(layers.Dense(3, tc.last))
+		if err := m.Compile(optimizers.Adam(), tc.loss); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Compile with %+v: %v, want an error saying %q", tc.loss, err, tc.want)
+		}
+	}
+	m := tailor.Sequential(layers.Dense(3, activations.Softmax))
+	if err := m.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropyLoss{LabelSmoothing: 0.2}); err != nil {
+		t.Errorf("Compile with label smoothing 0.2: %v", err)
 	}
 }

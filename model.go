@@ -312,6 +312,11 @@ func (m *Model) Compile(optimizer optimizers.Optimizer, loss losses.Loss, ms ...
 			return fmt.Errorf("tailor: Compile: metric %d is nil", i)
 		}
 	}
+	if v, ok := loss.(losses.Validator); ok {
+		if err := v.Validate(); err != nil {
+			return fmt.Errorf("tailor: Compile: %w", err)
+		}
+	}
 	if err := checkOutputLoss(m.layers, loss); err != nil {
 		return err
 	}

@@ -40,6 +40,26 @@ func checkSmoothing(name string, epsilon float64) error {
 	return nil
 }
 
+// Validator is implemented by the losses that have options: Validate
+// reports options out of range, which a loss built as a struct literal may
+// hold (tailor's Compile calls it).
+type Validator interface {
+	Validate() error
+}
+
+// Validate returns an error unless 0 ≤ LabelSmoothing < 1.
+func (l SparseCategoricalCrossentropyLoss) Validate() error {
+	return checkSmoothing(l.Name(), l.LabelSmoothing)
+}
+
+// Validate returns an error unless 0 ≤ LabelSmoothing < 1.
+func (l CategoricalCrossentropyLoss) Validate() error {
+	return checkSmoothing(l.Name(), l.LabelSmoothing)
+}
+
+// Validate returns an error unless 0 ≤ LabelSmoothing < 1.
+func (l BinaryCrossentropyLoss) Validate() error { return checkSmoothing(l.Name(), l.LabelSmoothing) }
+
 // Config returns the loss's configuration as Keras's get_config would
 // describe it: {"label_smoothing": ε} and {"from_logits": true} for the
 // options that are set.
@@ -57,11 +77,11 @@ func sparseFromConfig(c *config.Reader) (Loss, error) {
 // categoricalFromConfig reads CategoricalCrossentropy's options.
 func categoricalFromConfig(c *config.Reader) (Loss, error) {
 	l := CategoricalCrossentropyLoss{LabelSmoothing: c.Float("label_smoothing", 0), FromLogits: c.Bool("from_logits", false)}
-	return l, checkSmoothing(l.Name(), l.LabelSmoothing)
+	return l, l.Validate()
 }
 
 // binaryFromConfig reads BinaryCrossentropy's options.
 func binaryFromConfig(c *config.Reader) (Loss, error) {
 	l := BinaryCrossentropyLoss{LabelSmoothing: c.Float("label_smoothing", 0), FromLogits: c.Bool("from_logits", false)}
-	return l, checkSmoothing(l.Name(), l.LabelSmoothing)
+	return l, l.Validate()
 }
