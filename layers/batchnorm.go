@@ -12,7 +12,8 @@ import (
 // BatchNormOptions are BatchNormalization's keyword arguments; the zero
 // value is Keras's default.
 type BatchNormOptions struct {
-	// Momentum of the moving statistics, 0.99 when zero.
+	// Momentum of the moving statistics, 0.99 when zero (a config read
+	// by FromConfig may give 0 itself).
 	Momentum float64
 	// Epsilon added to the variance, 1e-3 when zero; Build refuses one
 	// that is negative, NaN or infinite.

@@ -3,6 +3,7 @@ package layers
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/tailor-ml/tailor/activations"
@@ -182,5 +183,32 @@ func TestBatchNormAfterReluFused(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestBatchNormConfigMomentumZero: a Keras config with momentum 0 — the
+// moving statistics become the last training batch's — loads as momentum
+// 0 (BatchNormOptions' zero means 0.99), writes 0 back, and one training
+// step sets the moving mean to the batch's mean; a config's epsilon 0 is
+// refused by Build rather than turned into 1e-3.
+func TestBatchNormConfigMomentumZero(t *testing.T) {
+	l, err := FromConfig("BatchNormalization", map[string]any{"name": "bn", "momentum": 0.0, "epsilon": 1e-3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bn := l.(*BatchNormalizationLayer)
+	checkConfig(t, bn.Config(), map[string]any{"name": "bn", "axis": -1, "momentum": 0.0, "epsilon": 1e-3, "center": true, "scale": true})
+	buildForTest(t, bn, tensor.Shape{2})
+	x := &tensor.Tensor{Shape: tensor.Shape{4, 2}, Data: []float32{1, 10, 2, 20, 3, 30, 6, 40}}
+	bn.Forward(st(bn), x, true)
+	if mm := bn.movingMean.Value.Data; mm[0] != 3 || mm[1] != 25 {
+		t.Errorf("moving mean after one step with momentum 0: %v, want the batch's [3 25]", mm)
+	}
+	l, err = FromConfig("BatchNormalization", map[string]any{"name": "bn", "epsilon": 0.0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Build(tensor.Shape{2}, params.NewBuilder()); err == nil || !strings.Contains(err.Error(), "finite epsilon > 0") {
+		t.Errorf("epsilon 0 from a config: %v, want Build to refuse it", err)
 	}
 }

@@ -118,11 +118,12 @@ func init() {
 		if !c.Bool("center", true) || !c.Bool("scale", true) {
 			return nil, fmt.Errorf("center and scale must be true")
 		}
-		return BatchNormalization(BatchNormOptions{
-			Momentum:   c.Float("momentum", 0.99),
-			Epsilon:    c.Float("epsilon", 1e-3),
-			InputShape: inputShape(c),
-		}), nil
+		// set apart from BatchNormOptions, whose zeros mean the defaults:
+		// a config's momentum 0 (the moving statistics are the last
+		// batch's) is kept, its epsilon 0 refused by Build.
+		l := BatchNormalization(BatchNormOptions{InputShape: inputShape(c)})
+		l.momentum, l.epsilon = c.Float("momentum", 0.99), c.Float("epsilon", 1e-3)
+		return l, nil
 	})
 	Register("Reshape", func(c *config.Reader) (Layer, error) {
 		target := c.Ints("target_shape", nil, 0, -1, maxDim)
