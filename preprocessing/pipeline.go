@@ -359,6 +359,9 @@ func fitTarget(t *tabular.Table, opts PipelineOptions) (*Target, error) {
 		values := slices.Clone(c.Numbers)
 		slices.Sort(values)
 		for _, v := range slices.Compact(values) {
+			if v == 0 {
+				v = 0 // -0 too: the class "0"
+			}
 			tg.Classes = append(tg.Classes, strconv.FormatFloat(v, 'g', -1, 64))
 		}
 	} else {

@@ -361,6 +361,15 @@ func TestPipelineTargetsByValue(t *testing.T) {
 	if _, err := p.Targets(readTable(t, "new.csv", "x,y\n1,3\n", p.CSVOptions())); err == nil || !strings.Contains(err.Error(), `new.csv:2: column 2 "y": unknown class "3"`) {
 		t.Errorf("class 3: %v", err)
 	}
+	// A numeric target holding -0 and 0 has the one class "0".
+	zeros := readTable(t, "zeros.csv", "x,y\n1,-0\n2,0\n3,1\n", tabular.Options{})
+	pz, err := FitPipeline(zeros, PipelineOptions{Target: "y"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y, err := pz.Targets(zeros); !reflect.DeepEqual(pz.ClassNames(), []string{"0", "1"}) || err != nil || !reflect.DeepEqual(y, []float32{0, 0, 1}) {
+		t.Errorf("-0, 0 and 1: classes %q, targets %v, %v; want [0 1] and [0 0 1]", pz.ClassNames(), y, err)
+	}
 }
 
 // TestPipelineEncodedLimit: an identifier column left among the features

@@ -502,6 +502,31 @@ func TestEvaluateCSVCategoricalTarget(t *testing.T) {
 	}
 }
 
+// TestTrainCSVNumberSpellings: a numeric target whose classes are written
+// several ways ("0", "-0", "0.0"; "1", "1.0", "1e0", as files exported by
+// different tools mix them) has the two classes 0 and 1, by value, in
+// training (they were refused: class "0" is not among ["-0" "1"]) and in
+// evaluate --csv.
+func TestTrainCSVNumberSpellings(t *testing.T) {
+	dir := t.TempDir()
+	data, model, jsonPath := filepath.Join(dir, "spellings.csv"), filepath.Join(dir, "s.tailor"), filepath.Join(dir, "run.json")
+	rows := customers(120, 6)
+	spell := [][]string{{"0", "-0", "0.0"}, {"1", "1.0", "1e0"}}
+	writeCustomers(t, data, rows, false, func(i int, f map[string]string) { f["Exited"] = spell[rows[i].exited][i%3] })
+	code, out, errOut := runCLI(t, "train", "--csv", data, "--target", "Exited", "--drop", "RowNumber,Surname", "--epochs", "2", "--quiet", "--out", model, "--json", jsonPath)
+	if code != 0 {
+		t.Fatalf("train: exit %d: %s", code, errOut)
+	}
+	var rep dataReport
+	readJSONTo(t, jsonPath, &rep)
+	if !slices.Equal(rep.ClassNames, []string{"0", "1"}) || !strings.Contains(out, "2 classes") {
+		t.Errorf("classes %q, want [0 1]; output:\n%s", rep.ClassNames, out)
+	}
+	if code, out, errOut := runCLI(t, "evaluate", model, "--csv", data); code != 0 || !strings.Contains(out, "(120 rows)") {
+		t.Errorf("evaluate --csv: exit %d, %s\n%s", code, errOut, out)
+	}
+}
+
 // TestTrainCSVIdentifierColumn: an e-mail column left among the features
 // of 25,000 rows would one-hot encode the 20,000 training rows to 20,000
 // features (1.6 GB); train refuses it, naming the column and --drop.

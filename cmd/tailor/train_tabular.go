@@ -423,7 +423,7 @@ func targetClasses(c *tabular.Column, rows int) []string {
 		slices.Sort(values)
 		var out []string
 		for _, v := range slices.Compact(values) {
-			out = append(out, strconv.FormatFloat(v, 'g', -1, 64))
+			out = append(out, numberClass(v))
 		}
 		return out
 	}
@@ -437,6 +437,15 @@ func targetClasses(c *tabular.Column, rows int) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// numberClass names the class of a numeric target's value: its shortest
+// text, 0 for -0, so that "1.0", "1e0" and "1" are the one class "1".
+func numberClass(v float64) string {
+	if v == 0 {
+		v = 0 // -0 too
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
 // sklearnTable loads one of scikit-learn's datasets as a table: a column
@@ -485,7 +494,11 @@ func classLabels(t *tabular.Table, target string, classes []string) ([]int, erro
 		if c.IsMissing(i) {
 			return nil, &tabular.Error{File: t.Name, Line: t.Line(i), Column: ci + 1, Name: c.Name, Err: errors.New("missing value in the target column: drop the row or give it a class")}
 		}
-		k, ok := index[c.Text(i)]
+		class := c.Text(i)
+		if c.Kind == tabular.Numeric {
+			class = numberClass(c.Numbers[i])
+		}
+		k, ok := index[class]
 		if !ok {
 			return nil, &tabular.Error{File: t.Name, Line: t.Line(i), Column: ci + 1, Name: c.Name, Err: fmt.Errorf("class %q is not among %q", c.Text(i), classes)}
 		}
