@@ -28,10 +28,12 @@ func runExport(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("--opset %d: want %d to %d", *opset, onnx.MinOpset, onnx.MaxOpset)
 	}
 	in := pos[0]
+	flag := "-o"
 	if *out == "" {
 		*out = strings.TrimSuffix(in, filepath.Ext(in)) + ".onnx"
+		flag = "the ONNX file (-o, by default beside the model)"
 	}
-	if err := checkOutput("-o", *out, in); err != nil {
+	if err := checkOutput(flag, *out, in); err != nil {
 		return err
 	}
 	model, meta, err := saving.Load(in)

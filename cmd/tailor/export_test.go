@@ -107,6 +107,10 @@ func TestExportErrors(t *testing.T) {
 	if err := os.Symlink(filepath.Base(model), link); err != nil {
 		t.Fatal(err)
 	}
+	// the default output, beside the model, is a directory here
+	if err := os.Mkdir(strings.TrimSuffix(model, filepath.Ext(model))+".onnx", 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args     []string
 		code     int
@@ -118,6 +122,7 @@ func TestExportErrors(t *testing.T) {
 		{[]string{"export", model, "-o", link}, 1, "link.onnx: it is " + model + ", which this command reads"},
 		{[]string{"export", missing, "-o", filepath.Join(dir, "x.onnx")}, 1, "missing.tailor"},
 		{[]string{"export", "--help"}, 0, "--opset"},
+		{[]string{"export", model}, 1, "tailor export: the ONNX file (-o, by default beside the model): cannot write " + strings.TrimSuffix(model, filepath.Ext(model)) + ".onnx"},
 	} {
 		code, out, errOut := runCLI(t, tc.args...)
 		if code != tc.code || !strings.Contains(out+errOut, tc.contains) {
