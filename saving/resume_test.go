@@ -88,7 +88,7 @@ func TestResumeIsExact(t *testing.T) {
 		t.Run(fmt.Sprint(stops), func(t *testing.T) {
 			m := smallMLP(1)
 			compileAdam(t, m)
-			m, all := interruptAndResume(t, m, ds(x, y), stops)
+			m, all := interruptAndResume(t, m, ds(x, y), resumeOptions(), stops)
 			sameBits(t, want, m)
 			if !reflect.DeepEqual(all.Epochs, wantHist.Epochs) || !reflect.DeepEqual(all.History, wantHist.History) {
 				t.Errorf("history\n%v %v\nwant\n%v %v", all.Epochs, all.History, wantHist.Epochs, wantHist.History)
@@ -97,14 +97,13 @@ func TestResumeIsExact(t *testing.T) {
 	}
 }
 
-// interruptAndResume trains m with resumeOptions, stopping it at each of
-// stops in turn; after each stop it saves a checkpoint, loads it into a
-// new model and resumes from there. It returns the model that finished
-// and the whole run's history.
-func interruptAndResume(t *testing.T, m *tailor.Model, data datasets.Dataset, stops []interrupter) (*tailor.Model, *tailor.History) {
+// interruptAndResume trains m with opts, stopping it at each of stops in
+// turn; after each stop it saves a checkpoint, loads it into a new model
+// and resumes from there with the options the checkpoint gives back. It
+// returns the model that finished and the whole run's history.
+func interruptAndResume(t *testing.T, m *tailor.Model, data datasets.Dataset, opts tailor.FitOptions, stops []interrupter) (*tailor.Model, *tailor.History) {
 	t.Helper()
 	dir := t.TempDir()
-	opts := resumeOptions()
 	all := &tailor.History{History: map[string][]float64{}}
 	for i := 0; ; i++ {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -178,7 +177,7 @@ func TestResumeWithEMA(t *testing.T) {
 
 	m := smallMLP(1)
 	compileEMA(m)
-	m, _ = interruptAndResume(t, m, ds(x, y), []interrupter{{Epoch: 1, Batch: 2}, {Epoch: 2, Batch: -1}})
+	m, _ = interruptAndResume(t, m, ds(x, y), resumeOptions(), []interrupter{{Epoch: 1, Batch: 2}, {Epoch: 2, Batch: -1}})
 	if on, momentum, _ := m.Optimizer().(interface{ EMA() (bool, float64, int64) }).EMA(); !on || momentum != 0.9 {
 		t.Fatalf("the checkpoint's optimizer keeps no average (%v, %v)", on, momentum)
 	}
@@ -197,26 +196,8 @@ func TestResumeCNN(t *testing.T) {
 	}
 	m := smallCNN(2)
 	compileAdam(t, m)
-	ctx, cancel := context.WithCancel(context.Background())
-	run := opts
-	run.Callbacks = []tailor.Callback{&interrupter{Epoch: 0, Batch: 2, cancel: cancel}}
-	if _, err := m.Fit(ctx, ds(x, y), run); !errors.Is(err, context.Canceled) {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := SaveCheckpoint(dir, &Checkpoint{Model: m, Fit: FitConfigOf(opts), Progress: m.Progress()}); err != nil {
-		t.Fatal(err)
-	}
-	ck, err := LoadCheckpoint(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := ck.FitOptions()
-	o.Verbose = tailor.Silent
-	if _, err := ck.Model.Fit(context.Background(), ds(x, y), o); err != nil {
-		t.Fatal(err)
-	}
-	sameBits(t, want, ck.Model)
+	m, _ = interruptAndResume(t, m, ds(x, y), opts, []interrupter{{Epoch: 0, Batch: 2}})
+	sameBits(t, want, m)
 }
 
 func TestResumeChecksTheData(t *testing.T) {
@@ -251,27 +232,6 @@ func TestResumeClassWeights(t *testing.T) {
 	}
 	m := smallMLP(1)
 	compileAdam(t, m)
-	ctx, cancel := context.WithCancel(context.Background())
-	run := opts
-	run.Callbacks = []tailor.Callback{&interrupter{Epoch: 1, Batch: 1, cancel: cancel}}
-	if _, err := m.Fit(ctx, ds(x, y), run); !errors.Is(err, context.Canceled) {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := SaveCheckpoint(dir, &Checkpoint{Model: m, Fit: FitConfigOf(opts), Progress: m.Progress()}); err != nil {
-		t.Fatal(err)
-	}
-	ck, err := LoadCheckpoint(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := ck.FitOptions()
-	if !reflect.DeepEqual(o.ClassWeight, opts.ClassWeight) {
-		t.Errorf("resumed with class weights %v, want %v", o.ClassWeight, opts.ClassWeight)
-	}
-	o.Verbose = tailor.Silent
-	if _, err := ck.Model.Fit(context.Background(), ds(x, y), o); err != nil {
-		t.Fatal(err)
-	}
-	sameBits(t, want, ck.Model)
+	m, _ = interruptAndResume(t, m, ds(x, y), opts, []interrupter{{Epoch: 1, Batch: 1}})
+	sameBits(t, want, m)
 }
