@@ -112,15 +112,11 @@ func Resize(src []float32, h, w, c, nh, nw int, interp Interpolation) ([]float32
 	if nh == h && nw == w {
 		return append([]float32(nil), src...), nil
 	}
-	switch interp {
-	case Bilinear, "":
-		return bilinear(src, h, w, c, nh, nw), nil
-	case Nearest:
-		return nearest(src, h, w, c, nh, nw), nil
-	case Area:
-		return area(src, h, w, c, nh, nw), nil
+	out, err := resizeRows(func(y, _ int) []float32 { return src[y*w*c : (y+1)*w*c] }, h, w, c, nh, nw, interp)
+	if err != nil {
+		return nil, fmt.Errorf("resize: %w", err)
 	}
-	return nil, fmt.Errorf("resize: interpolation %q, want %q, %q or %q", interp, Bilinear, Nearest, Area)
+	return out, nil
 }
 
 // ResizeImage returns img as ImageToArray converts it, resized to nh×nw
@@ -150,14 +146,26 @@ func ResizeImage(img image.Image, channels, nh, nw int, interp Interpolation) ([
 		}
 		return out, nil
 	}
-	rows := newRowCache(img, c)
+	out, err := resizeRows(newRowCache(img, c).get, h, w, c, nh, nw, interp)
+	if err != nil {
+		return nil, fmt.Errorf("resize image: %w", err)
+	}
+	return out, nil
+}
+
+// resizeRows resizes the h×w image of c channels whose rows row gives
+// (keep: a row the caller still holds, which it may not overwrite) to
+// nh×nw, asking for each row as the interpolation needs it: Resize's
+// values, in Resize's order of operations.
+func resizeRows(row func(y, keep int) []float32, h, w, c, nh, nw int, interp Interpolation) ([]float32, error) {
+	out := make([]float32, nh*nw*c)
 	switch interp {
 	case Bilinear, "":
 		ylo, yhi, yf := lerpWeights(h, nh)
 		xlo, xhi, xf := lerpWeights(w, nw)
 		for y := range nh {
-			top := rows.get(ylo[y], yhi[y])
-			bot := rows.get(yhi[y], ylo[y])
+			top := row(ylo[y], yhi[y])
+			bot := row(yhi[y], ylo[y])
 			for x := range nw {
 				o := out[(y*nw+x)*c:]
 				for k := range c {
@@ -172,7 +180,7 @@ func ResizeImage(img image.Image, channels, nh, nw int, interp Interpolation) ([
 	case Nearest:
 		idx := func(n, m, i int) int { return min(int(math.Floor((float64(i)+0.5)*float64(n)/float64(m))), n-1) }
 		for y := range nh {
-			row := rows.get(idx(h, nh, y), -1)
+			row := row(idx(h, nh, y), -1)
 			for x := range nw {
 				sx := idx(w, nw, x)
 				copy(out[(y*nw+x)*c:(y*nw+x)*c+c], row[sx*c:sx*c+c])
@@ -188,7 +196,7 @@ func ResizeImage(img image.Image, channels, nh, nw int, interp Interpolation) ([
 		tmp := make([]float64, nw)
 		lo := 0
 		for y := range h {
-			row := rows.get(y, -1)
+			row := row(y, -1)
 			for k := range c {
 				for x := range plane {
 					plane[x] = float64(row[x*c+k])
@@ -215,7 +223,7 @@ func ResizeImage(img image.Image, channels, nh, nw int, interp Interpolation) ([
 			}
 		}
 	default:
-		return nil, fmt.Errorf("resize image: interpolation %q, want %q, %q or %q", interp, Bilinear, Nearest, Area)
+		return nil, fmt.Errorf("interpolation %q, want %q, %q or %q", interp, Bilinear, Nearest, Area)
 	}
 	return out, nil
 }
@@ -264,52 +272,4 @@ func lerpWeights(n, m int) (lo, hi []int, frac []float32) {
 		frac[i] = float32(in - f)
 	}
 	return lo, hi, frac
-}
-
-func bilinear(src []float32, h, w, c, nh, nw int) []float32 {
-	ylo, yhi, yf := lerpWeights(h, nh)
-	xlo, xhi, xf := lerpWeights(w, nw)
-	out := make([]float32, nh*nw*c)
-	for y := range nh {
-		top, bot := src[ylo[y]*w*c:], src[yhi[y]*w*c:]
-		for x := range nw {
-			o := out[(y*nw+x)*c:]
-			for k := range c {
-				tl, tr := top[xlo[x]*c+k], top[xhi[x]*c+k]
-				bl, br := bot[xlo[x]*c+k], bot[xhi[x]*c+k]
-				t := tl + (tr-tl)*xf[x]
-				b := bl + (br-bl)*xf[x]
-				o[k] = t + (b-t)*yf[y]
-			}
-		}
-	}
-	return out
-}
-
-func nearest(src []float32, h, w, c, nh, nw int) []float32 {
-	idx := func(n, m, i int) int { return min(int(math.Floor((float64(i)+0.5)*float64(n)/float64(m))), n-1) }
-	out := make([]float32, nh*nw*c)
-	for y := range nh {
-		sy := idx(h, nh, y)
-		for x := range nw {
-			sx := idx(w, nw, x)
-			copy(out[(y*nw+x)*c:(y*nw+x)*c+c], src[(sy*w+sx)*c:(sy*w+sx)*c+c])
-		}
-	}
-	return out
-}
-
-// area resizes each channel with the box filter of image.go.
-func area(src []float32, h, w, c, nh, nw int) []float32 {
-	out := make([]float32, nh*nw*c)
-	plane := make([]float64, h*w)
-	for k := range c {
-		for i := range plane {
-			plane[i] = float64(src[i*c+k])
-		}
-		for i, v := range resize(plane, w, h, nw, nh) {
-			out[i*c+k] = float32(v)
-		}
-	}
-	return out
 }

@@ -114,9 +114,10 @@ func TestImageToArray(t *testing.T) {
 }
 
 // TestResizeImageMatchesResize: ResizeImage, which converts an image a
-// row at a time, gives exactly the values of ImageToArray followed by
-// Resize, for every interpolation, shrinking and enlarging, for the image
-// types the decoders return (sub-images too, whose origin is not 0, 0).
+// row at a time, and Resize, of ImageToArray's array, both give exactly
+// the values of resizeRef (each interpolation over the whole array), for
+// every interpolation, shrinking and enlarging, for the image types the
+// decoders return (sub-images too, whose origin is not 0, 0).
 func TestResizeImageMatchesResize(t *testing.T) {
 	const w, h = 37, 23
 	gray := image.NewGray(image.Rect(0, 0, w, h))
@@ -147,20 +148,26 @@ func TestResizeImageMatchesResize(t *testing.T) {
 			}
 			for _, interp := range []Interpolation{Bilinear, Nearest, Area} {
 				for _, size := range [][2]int{{8, 11}, {ih, iw}, {50, 61}, {ih, 5}, {1, 1}} {
-					want, err := Resize(pix, ih, iw, c, size[0], size[1], interp)
+					want := pix
+					if size != [2]int{ih, iw} {
+						want = resizeRef(pix, ih, iw, c, size[0], size[1], interp)
+					}
+					fromArray, err := Resize(pix, ih, iw, c, size[0], size[1], interp)
 					if err != nil {
 						t.Fatal(err)
 					}
-					got, err := ResizeImage(img, c, size[0], size[1], interp)
+					fromImage, err := ResizeImage(img, c, size[0], size[1], interp)
 					if err != nil {
 						t.Fatal(err)
 					}
-					if len(got) != len(want) {
-						t.Fatalf("%s, %d channels, %s to %v: %d values, want %d", name, c, interp, size, len(got), len(want))
-					}
-					for i := range want {
-						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-							t.Fatalf("%s, %d channels, %s to %v: value %d is %v, want %v", name, c, interp, size, i, got[i], want[i])
+					for what, got := range map[string][]float32{"Resize": fromArray, "ResizeImage": fromImage} {
+						if len(got) != len(want) {
+							t.Fatalf("%s of %s, %d channels, %s to %v: %d values, want %d", what, name, c, interp, size, len(got), len(want))
+						}
+						for i := range want {
+							if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+								t.Fatalf("%s of %s, %d channels, %s to %v: value %d is %v, want %v", what, name, c, interp, size, i, got[i], want[i])
+							}
 						}
 					}
 				}
@@ -175,4 +182,67 @@ func TestResizeImageMatchesResize(t *testing.T) {
 			t.Errorf("ResizeImage(%d channels, %d×%d, %q) gave no error", bad.c, bad.nh, bad.nw, bad.interp)
 		}
 	}
+}
+
+// resizeRef is Resize's oracle: each interpolation over the whole array,
+// as it was written before Resize and ResizeImage shared resizeRows.
+func resizeRef(src []float32, h, w, c, nh, nw int, interp Interpolation) []float32 {
+	switch interp {
+	case Nearest:
+		return nearestRef(src, h, w, c, nh, nw)
+	case Area:
+		return areaRef(src, h, w, c, nh, nw)
+	}
+	return bilinearRef(src, h, w, c, nh, nw)
+}
+
+// bilinearRef is Bilinear over the whole array.
+func bilinearRef(src []float32, h, w, c, nh, nw int) []float32 {
+	ylo, yhi, yf := lerpWeights(h, nh)
+	xlo, xhi, xf := lerpWeights(w, nw)
+	out := make([]float32, nh*nw*c)
+	for y := range nh {
+		top, bot := src[ylo[y]*w*c:], src[yhi[y]*w*c:]
+		for x := range nw {
+			o := out[(y*nw+x)*c:]
+			for k := range c {
+				tl, tr := top[xlo[x]*c+k], top[xhi[x]*c+k]
+				bl, br := bot[xlo[x]*c+k], bot[xhi[x]*c+k]
+				t := tl + (tr-tl)*xf[x]
+				b := bl + (br-bl)*xf[x]
+				o[k] = t + (b-t)*yf[y]
+			}
+		}
+	}
+	return out
+}
+
+// nearestRef is Nearest over the whole array.
+func nearestRef(src []float32, h, w, c, nh, nw int) []float32 {
+	idx := func(n, m, i int) int { return min(int(math.Floor((float64(i)+0.5)*float64(n)/float64(m))), n-1) }
+	out := make([]float32, nh*nw*c)
+	for y := range nh {
+		sy := idx(h, nh, y)
+		for x := range nw {
+			sx := idx(w, nw, x)
+			copy(out[(y*nw+x)*c:(y*nw+x)*c+c], src[(sy*w+sx)*c:(sy*w+sx)*c+c])
+		}
+	}
+	return out
+}
+
+// areaRef resizes each channel with the box filter of image.go, whole
+// planes at a time.
+func areaRef(src []float32, h, w, c, nh, nw int) []float32 {
+	out := make([]float32, nh*nw*c)
+	plane := make([]float64, h*w)
+	for k := range c {
+		for i := range plane {
+			plane[i] = float64(src[i*c+k])
+		}
+		for i, v := range resize(plane, w, h, nw, nh) {
+			out[i*c+k] = float32(v)
+		}
+	}
+	return out
 }
