@@ -652,3 +652,26 @@ func TestSVGIsWellFormedXML(t *testing.T) {
 		}
 	}
 }
+
+// TestLearningCurveFlatLoss: the loss of a model that learns nothing stays
+// at ln 2 to the seventh decimal; its y axis labels each tick with a
+// different number (every one read "0.693147").
+func TestLearningCurveFlatLoss(t *testing.T) {
+	_, svg := encode(t)(LearningCurve("loss", nil, map[string][]float64{"loss": {0.6931472, 0.69314712, 0.69314705, 0.6931470}}))
+	var ys []string
+	for _, s := range texts(svg) {
+		if strings.HasPrefix(s, "0.69314") {
+			ys = append(ys, s)
+		}
+	}
+	seen := map[string]bool{}
+	for _, s := range ys {
+		if seen[s] {
+			t.Errorf("y tick label %q appears twice in %q", s, ys)
+		}
+		seen[s] = true
+	}
+	if len(ys) < 3 {
+		t.Errorf("y tick labels %q, want at least 3", ys)
+	}
+}
