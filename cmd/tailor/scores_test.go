@@ -115,3 +115,25 @@ func TestEvaluateCSVJSONClassNames(t *testing.T) {
 		}
 	}
 }
+
+// evaluate --split train names the split it scored in the per-class
+// accuracies' heading (it printed "Per-class test accuracy" whatever the
+// split), and each class's line sums the confusion matrix's row.
+func TestEvaluateTrainSplitPerClassHeading(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the real dataset")
+	}
+	model := filepath.Join(t.TempDir(), "m.tailor")
+	untrained(t, model)
+	code, out, errOut := runCLI(t, "evaluate", model, "--split", "train")
+	if code != 0 {
+		t.Fatalf("evaluate --split train: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "on the train split (60000 images)") || !strings.Contains(out, "\nPer-class train accuracy:\n") || strings.Contains(out, "test") {
+		t.Errorf("evaluate --split train output:\n%s", out)
+	}
+	code, out, errOut = runCLI(t, "evaluate", model)
+	if code != 0 || !strings.Contains(out, "\nPer-class test accuracy:\n") {
+		t.Errorf("evaluate: exit %d, %s\n%s", code, errOut, out)
+	}
+}
