@@ -8,6 +8,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"git.sr.ht/~sbinet/gg"
 	xdraw "golang.org/x/image/draw"
@@ -135,13 +136,37 @@ func (f *Figure) draw(c vg.CanvasSizer) (err error) {
 // fixSVG makes gonum's SVG text more portable: a font list that falls back
 // to metric-compatible fonts and sans-serif where Liberation Sans is not
 // installed (a browser would otherwise pick its serif default), the right
-// media type for embedded PNGs, and pixelated scaling for them.
+// media type for embedded PNGs, pixelated scaling for them, and U+FFFD for
+// every character XML does not allow (see xmlChar).
 func fixSVG(b []byte) []byte {
+	b = bytes.Map(func(r rune) rune {
+		if xmlChar(r) {
+			return r
+		}
+		return utf8.RuneError
+	}, b)
 	b = bytes.ReplaceAll(b, []byte("font-family:Liberation Sans;"),
 		[]byte("font-family:'Liberation Sans',Arimo,Arial,Helvetica,sans-serif;"))
 	b = bytes.ReplaceAll(b, []byte("data:image/jpg;base64,"), []byte("data:image/png;base64,"))
 	b = bytes.ReplaceAll(b, []byte("<image "), []byte(`<image style="image-rendering:pixelated" `))
 	return b
+}
+
+// xmlChar reports whether XML 1.0 allows r in a document. gonum escapes
+// markup in text but writes the rest as it is, so a class name with a
+// control character (a form feed or NUL out of a CSV column) or bytes that
+// are not UTF-8 (a folder's name) made an SVG no reader would parse: a
+// browser drew no figure at all. bytes.Map reads such bytes as U+FFFD.
+func xmlChar(r rune) bool {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r':
+		return true
+	case r < 0x20:
+		return false
+	case r >= 0xD800 && r <= 0xDFFF, r == 0xFFFE, r == 0xFFFF:
+		return false
+	}
+	return r <= utf8.MaxRune
 }
 
 // Save writes the figure to the file at path, atomically, in the format

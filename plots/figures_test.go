@@ -2,11 +2,13 @@ package plots
 
 import (
 	"bytes"
+	"encoding/xml"
 	"errors"
 	"html"
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -607,5 +609,69 @@ func TestFigureIsIndependent(t *testing.T) {
 		if !bytes.Equal(o, first.Bytes()) {
 			t.Errorf("drawing %d differs from the first", i)
 		}
+	}
+}
+
+// TestSVGIsWellFormedXML: class names, titles and captions with what XML
+// 1.0 does not allow in a document (a form feed or NUL out of a CSV
+// column, bytes that are not UTF-8 from a folder's name) are written as
+// U+FFFD: gonum wrote them as they were, and a browser showed no figure
+// at all (an SVG that is not well-formed XML is not drawn). Markup
+// characters stay escaped.
+func TestSVGIsWellFormedXML(t *testing.T) {
+	odd := []string{"set\x0cosa", "nul\x00", "\xffbytes", "<b>&amp;\"'", "esc\x1b[0m", "ok\tname"}
+	m := [][]int{{2, 0, 0, 0, 0, 0}, {0, 1, 1, 0, 0, 0}, {0, 0, 3, 0, 0, 0}, {0, 0, 0, 1, 0, 0}, {0, 0, 0, 0, 4, 0}, {1, 0, 0, 0, 0, 1}}
+	p := Prediction{Image: halves(0, 1), Probabilities: []float32{0.5, 0.1, 0.1, 0.1, 0.1, 0.1}, Label: 1}
+	figs := map[string]func() (*Figure, error){
+		"confusion": func() (*Figure, error) { return ConfusionMatrix(m, odd, ConfusionOptions{Title: "title\x01"}) },
+		"per class": func() (*Figure, error) { return PerClassAccuracy([]float64{1, 0.5, 1, 1, 1, 0.5}, odd, 0.8) },
+		"value":     func() (*Figure, error) { return ValueArray(p, odd) },
+		"mistakes":  func() (*Figure, error) { return Mistakes([]Prediction{p}, odd, 1) },
+		"grid":      func() (*Figure, error) { return GridFigure([]Image{halves(0, 1)}, odd[:1], 1) },
+		"imshow":    func() (*Figure, error) { return ImshowFigure(halves(0, 1), ImshowOptions{Title: odd[0]}) },
+	}
+	for name, fig := range figs {
+		f, err := fig()
+		_, svg := encoded(t, f, err)
+		d := xml.NewDecoder(strings.NewReader(svg))
+		for {
+			_, err := d.Token()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Errorf("%s: the SVG is not well-formed XML: %v", name, err)
+				break
+			}
+		}
+		if !slices.ContainsFunc(texts(svg), func(s string) bool { return strings.HasPrefix(s, "set\uFFFDosa") }) {
+			t.Errorf("%s: no text %q in %q", name, "set\uFFFDosa", texts(svg))
+		}
+		if name == "confusion" {
+			hasTexts(t, svg, "nul\uFFFD", "\uFFFDbytes", "<b>&amp;\"'", "esc\uFFFD[0m", "ok\tname", "title\uFFFD")
+		}
+	}
+}
+
+// TestLearningCurveFlatLoss: the loss of a model that learns nothing stays
+// at ln 2 to the seventh decimal; its y axis labels each tick with a
+// different number (every one read "0.693147").
+func TestLearningCurveFlatLoss(t *testing.T) {
+	_, svg := encode(t)(LearningCurve("loss", nil, map[string][]float64{"loss": {0.6931472, 0.69314712, 0.69314705, 0.6931470}}))
+	var ys []string
+	for _, s := range texts(svg) {
+		if strings.HasPrefix(s, "0.69314") {
+			ys = append(ys, s)
+		}
+	}
+	seen := map[string]bool{}
+	for _, s := range ys {
+		if seen[s] {
+			t.Errorf("y tick label %q appears twice in %q", s, ys)
+		}
+		seen[s] = true
+	}
+	if len(ys) < 3 {
+		t.Errorf("y tick labels %q, want at least 3", ys)
 	}
 }

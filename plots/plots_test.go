@@ -236,6 +236,13 @@ func TestAutoTicks(t *testing.T) {
 		{"negative", -10, 10, 370, true, []string{"\u221210.0", "\u22127.5", "\u22125.0", "\u22122.5", "0.0", "2.5", "5.0", "7.5", "10.0"}},
 		{"short axis", 0, 100, 40, false, []string{"0", "100"}},
 		{"empty range", 1, 1, 370, true, nil},
+		// The decimals follow the ticks' spacing, as ScalarFormatter's do
+		// (with its offset or 1e-n folded into the labels): labels capped
+		// at six decimals, or rounded to whole numbers around a million,
+		// repeated the same number at different ticks.
+		{"flat loss", 0.693147, 0.6931472, 370, true, []string{"0.693147000", "0.693147025", "0.693147050", "0.693147075", "0.693147100", "0.693147125", "0.693147150", "0.693147175", "0.693147200"}},
+		{"tiny values", 1e-8, 3e-8, 370, true, []string{"0.0000000100", "0.0000000125", "0.0000000150", "0.0000000175", "0.0000000200", "0.0000000225", "0.0000000250", "0.0000000275", "0.0000000300"}},
+		{"around a million", 1e6, 1e6 + 3, 370, true, []string{"1000000.0", "1000000.5", "1000001.0", "1000001.5", "1000002.0", "1000002.5", "1000003.0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -210,24 +210,42 @@ func autoTicks(lo, hi, lengthPx float64, vertical bool) []float64 {
 	return ticks
 }
 
-// tickLabels formats ticks like matplotlib's ScalarFormatter: the fewest
-// decimals that show every tick exactly, the same for all, and a true
-// minus sign.
+// tickLabels formats ticks like matplotlib's ScalarFormatter (without its
+// offset and scientific notation, which the axes have no place for): the
+// same number of decimals for every tick, the fewest that keep each label
+// within a thousandth of the ticks' range of its tick, and a true minus
+// sign. The decimals follow the range, not a fixed limit, so ticks a
+// millionth apart (a loss that stays at ln 2) or a half apart around a
+// million still read as different numbers.
 func tickLabels(ticks []float64) []string {
-	decimals := 0
-	for ; decimals < 6; decimals++ {
-		ok := true
+	if len(ticks) == 0 {
+		return nil
+	}
+	lo, hi, big := math.Inf(1), math.Inf(-1), 0.0
+	for _, t := range ticks {
+		lo, hi, big = math.Min(lo, t), math.Max(hi, t), math.Max(big, math.Abs(t))
+	}
+	span := hi - lo
+	if span == 0 {
+		span = big
+	}
+	if span == 0 {
+		span = 1
+	}
+	oom := math.Floor(math.Log10(span))
+	thresh := 1e-3 * math.Pow(10, oom)
+	decimals := int(math.Max(0, 3-oom))
+	for ; decimals >= 0; decimals-- {
 		p := math.Pow(10, float64(decimals))
+		worst := 0.0
 		for _, t := range ticks {
-			if math.Abs(t*p-math.Round(t*p)) > 1e-6*math.Max(1, math.Abs(t*p)) {
-				ok = false
-				break
-			}
+			worst = math.Max(worst, math.Abs(t-math.RoundToEven(t*p)/p))
 		}
-		if ok {
+		if worst >= thresh {
 			break
 		}
 	}
+	decimals++
 	out := make([]string, len(ticks))
 	for i, t := range ticks {
 		s := strconv.FormatFloat(t, 'f', decimals, 64)

@@ -88,7 +88,7 @@ func runEvaluate(ctx context.Context, e *env, args []string) error {
 		how = ", each averaged with its mirror"
 	}
 	fmt.Fprintf(w, "%s on the %s split (%d images%s): loss %.4f, accuracy %.4f\n\n", pos[0], *split, d.N, how, loss, rep.Accuracy)
-	printPerClass(w, rep.PerClassAccuracy, names)
+	printPerClass(w, *split, rep.PerClassAccuracy, names)
 	fmt.Fprintln(w)
 	printConfusion(w, rep.Confusion, names)
 	if *plotsDir != "" {

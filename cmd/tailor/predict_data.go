@@ -226,7 +226,7 @@ func runEvaluateTable(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if *jsonPath != "" {
-		return writeJSON(*jsonPath, evaluateReport{Model: pos[0], Split: *csvPath, Loss: s.loss, Accuracy: s.accuracy, PerClassAccuracy: s.perClass, Confusion: s.confusion})
+		return writeJSON(*jsonPath, evaluateReport{Model: pos[0], Split: *csvPath, Loss: s.loss, Accuracy: s.accuracy, ClassNames: names, PerClassAccuracy: s.perClass, Confusion: s.confusion})
 	}
 	return nil
 }

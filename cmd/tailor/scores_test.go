@@ -79,3 +79,61 @@ func TestEvaluateCSVClassWithoutExamples(t *testing.T) {
 		t.Errorf("report lacks %q", want)
 	}
 }
+
+// evaluate --csv --json names the classes its per-class accuracies and
+// confusion matrix are indexed by (class_names was null, so a reader
+// could not tell which row was which class: a text target's classes are
+// sorted, not in the order of the file), and each row of the matrix
+// counts that class's rows.
+func TestEvaluateCSVJSONClassNames(t *testing.T) {
+	dir := t.TempDir()
+	data, model, evalJSON := filepath.Join(dir, "churn.csv"), filepath.Join(dir, "churn.tailor"), filepath.Join(dir, "eval.json")
+	rows := customers(120, 3)
+	label := []string{"stayed", "left"}
+	writeCustomers(t, data, rows, false, func(i int, f map[string]string) { f["Exited"] = label[rows[i].exited] })
+	if code, out, errOut := runCLI(t, "train", "--csv", data, "--target", "Exited", "--drop", "RowNumber,Surname",
+		"--epochs", "1", "--quiet", "--out", model); code != 0 {
+		t.Fatalf("train: exit %d: %s\n%s", code, errOut, out)
+	}
+	if code, _, errOut := runCLI(t, "evaluate", model, "--csv", data, "--json", evalJSON); code != 0 {
+		t.Fatalf("evaluate --csv: exit %d: %s", code, errOut)
+	}
+	var rep evaluateReport
+	readJSONTo(t, evalJSON, &rep)
+	if len(rep.ClassNames) != 2 || rep.ClassNames[0] != "left" || rep.ClassNames[1] != "stayed" {
+		t.Fatalf("class_names %q, want [left stayed]", rep.ClassNames)
+	}
+	for i, name := range rep.ClassNames {
+		want, got := 0, rep.Confusion[i][0]+rep.Confusion[i][1]
+		for _, c := range rows {
+			if label[c.exited] == name {
+				want++
+			}
+		}
+		if got != want {
+			t.Errorf("confusion row %d (%s) counts %d rows, want %d", i, name, got, want)
+		}
+	}
+}
+
+// evaluate --split train names the split it scored in the per-class
+// accuracies' heading (it printed "Per-class test accuracy" whatever the
+// split), and each class's line sums the confusion matrix's row.
+func TestEvaluateTrainSplitPerClassHeading(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the real dataset")
+	}
+	model := filepath.Join(t.TempDir(), "m.tailor")
+	untrained(t, model)
+	code, out, errOut := runCLI(t, "evaluate", model, "--split", "train")
+	if code != 0 {
+		t.Fatalf("evaluate --split train: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "on the train split (60000 images)") || !strings.Contains(out, "\nPer-class train accuracy:\n") || strings.Contains(out, "test") {
+		t.Errorf("evaluate --split train output:\n%s", out)
+	}
+	code, out, errOut = runCLI(t, "evaluate", model)
+	if code != 0 || !strings.Contains(out, "\nPer-class test accuracy:\n") {
+		t.Errorf("evaluate: exit %d, %s\n%s", code, errOut, out)
+	}
+}

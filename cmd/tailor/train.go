@@ -588,7 +588,7 @@ func (r *trainRun) test(ctx context.Context) (*testScores, error) {
 	fmt.Fprintf(out, "accuracy_score(test_labels, predicted classes): %.4f\n", score)
 	names := r.meta.ClassNames
 	t.perClass = perClassAccuracy(r.testLabels, classes, len(names))
-	printPerClass(out, t.perClass, names)
+	printPerClass(out, "test", t.perClass, names)
 	for _, i := range []int{0, 1} {
 		printPrediction(out, probs, r.testLabels, names, i)
 	}
@@ -690,8 +690,10 @@ func last(xs []float64) float64 {
 	return xs[len(xs)-1]
 }
 
-func printPerClass(w io.Writer, acc []float64, names []string) {
-	fmt.Fprintln(w, "Per-class test accuracy:")
+// printPerClass prints each class's accuracy on the split named split
+// ("test" or "train").
+func printPerClass(w io.Writer, split string, acc []float64, names []string) {
+	fmt.Fprintf(w, "Per-class %s accuracy:\n", split)
 	for c, a := range acc {
 		fmt.Fprintf(w, "  %d %-12s %s\n", c, names[c], formatAccuracy(a))
 	}
