@@ -372,6 +372,8 @@ func formatSeconds(s float64) string {
 	case s < 3600:
 		m := int(s) / 60
 		return fmt.Sprintf("%d min %02d s (%.0f s)", m, int(s)%60, s)
+	case !(s < 1e12): // a file's figure beyond hours (or infinite) overflows int
+		return fmt.Sprintf("%.3g s", s)
 	}
 	h := int(s) / 3600
 	return fmt.Sprintf("%d h %02d min (%.0f s)", h, int(s)%3600/60, s)

@@ -291,7 +291,7 @@ func TestFormat(t *testing.T) {
 	for _, tt := range []struct {
 		s    float64
 		want string
-	}{{41.25, "41.2 s"}, {725, "12 min 05 s (725 s)"}, {3725, "1 h 02 min (3725 s)"}} {
+	}{{41.25, "41.2 s"}, {725, "12 min 05 s (725 s)"}, {3725, "1 h 02 min (3725 s)"}, {1e300, "1e+300 s"}, {math.Inf(1), "+Inf s"}} {
 		if got := formatSeconds(tt.s); got != tt.want {
 			t.Errorf("formatSeconds(%v) = %q, want %q", tt.s, got, tt.want)
 		}
