@@ -183,6 +183,18 @@ func TestWriteWithoutHistory(t *testing.T) {
 	}
 }
 
+// TestWriteOtherSplit: metrics of a split other than the test set (an
+// image folder's validation images, a CSV file) are headed by its name,
+// not as test metrics.
+func TestWriteOtherSplit(t *testing.T) {
+	r := sampleReport()
+	r.Test.Split = "validation"
+	page := render(t, r)
+	if !strings.Contains(page, "<h2>Metrics (validation)</h2>") || strings.Contains(page, "Test metrics") {
+		t.Errorf("a validation split's metrics are not headed as such")
+	}
+}
+
 // A class with no examples in the split has no accuracy: its row reads
 // "n/a" (it once failed the figure, and 0 would read as all wrong) and its
 // bar is left out.

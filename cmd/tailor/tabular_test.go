@@ -271,8 +271,8 @@ func TestTrainCSVBinary(t *testing.T) {
 	page := filepath.Join(dir, "report.html")
 	if code, out, errOut := runCLI(t, "report", model, "-o", page, "--csv", testRows); code != 0 || !strings.Contains(out, "wrote "+page) {
 		t.Errorf("report --csv: exit %d: %s %s", code, out, errOut)
-	} else if b, _ := os.ReadFile(page); !bytes.Contains(b, []byte("Test metrics")) || !bytes.Contains(b, []byte("Geography (3)")) {
-		t.Errorf("the report lacks the test metrics or the preprocessing")
+	} else if b, _ := os.ReadFile(page); !bytes.Contains(b, []byte("Metrics ("+filepath.Base(testRows)+")")) || !bytes.Contains(b, []byte("Geography (3)")) {
+		t.Errorf("the report lacks the metrics of %s or the preprocessing", testRows)
 	}
 	for _, args := range [][]string{{"predict", model, "x.png"}, {"evaluate", model}, {"report", model, "-o", page}} {
 		if code, _, errOut := runCLI(t, args...); code != 1 || !strings.Contains(errOut, "was trained on a table: give the rows to") {
