@@ -301,3 +301,54 @@ func TestFashionMNISTCommandsCheckTheModel(t *testing.T) {
 		}
 	}
 }
+
+// TestResumeKeepsTheAskedPrecision: a run started with --dtype auto and
+// resumed reports its precision as the uninterrupted run does — the
+// policy auto resolved to and why — in --json and in the model file's
+// settings (the resumed run reported only the policy, as if it had been
+// asked for by name).
+func TestResumeKeepsTheAskedPrecision(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the real dataset")
+	}
+	m, asked, err := compiledAs("cnn", 3, 10, layers.Auto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy, why := precision(m, asked)
+	want := policy + " (" + why + ")"
+	if !strings.Contains(want, "(auto: ") {
+		t.Fatalf("an uninterrupted run's precision is %q, want it to say why auto resolved so", want)
+	}
+
+	dir := t.TempDir()
+	ck, out, report := filepath.Join(dir, "ck"), filepath.Join(dir, "m.tailor"), filepath.Join(dir, "m.json")
+	ctx := &stopAfter{Context: context.Background()}
+	ctx.n.Store(9) // the data loading's checks, then a few batches
+	code, _, errOut := runCtx(ctx, "train", "--model", "cnn", "--dtype", "auto", "--epochs", "1", "--train-limit", "320", "--seed", "3", "--quiet",
+		"--checkpoint-dir", ck, "--out", out, "--json", report)
+	if code != 130 {
+		t.Fatalf("interrupted run: exit %d, %q", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, "train", "--resume", ck, "--quiet"); code != 0 {
+		t.Fatalf("resume: exit %d, %s", code, errOut)
+	}
+	var rep trainReport
+	readJSONFile(t, report, &rep)
+	if rep.Precision != want {
+		t.Errorf("--json: precision %q after resuming, want %q", rep.Precision, want)
+	}
+	_, meta, err := saving.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ""
+	for _, s := range meta.Training.Settings {
+		if s.Name == "precision" {
+			got = s.Value
+		}
+	}
+	if got != want {
+		t.Errorf("the model file: precision %q after resuming, want %q", got, want)
+	}
+}

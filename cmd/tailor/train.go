@@ -82,6 +82,10 @@ type runSettings struct {
 	Plots       string `json:"plots,omitempty"`
 	FlipAverage bool   `json:"flip_average,omitempty"`
 	Data        string `json:"data,omitempty"`
+	// DType is "auto" when the convolutions asked for it (--dtype auto),
+	// so that a resumed run says, as the uninterrupted one does, why it
+	// resolved as it did: the checkpoint's layers hold only the outcome.
+	DType layers.DType `json:"dtype,omitempty"`
 }
 
 const settingsFile = "train-settings.json"
@@ -331,7 +335,10 @@ func (r *trainRun) settle() error {
 	if flagSet(f.fs, "flip-average") {
 		rec.FlipAverage = s.FlipAverage
 	}
-	r.settings = rec
+	if rec.DType != "" && rec.DType != layers.Auto {
+		return fmt.Errorf("--resume %s: %s: dtype %q, want \"auto\" or none", f.resume, filepath.Join(f.resume, settingsFile), rec.DType)
+	}
+	r.settings, r.askedDType = rec, rec.DType
 	return nil
 }
 
@@ -366,6 +373,7 @@ func (r *trainRun) load(ctx context.Context) error {
 		if r.model, r.askedDType, err = compiledAs(r.settings.Model, f.seed, models.Steps(f.epochs, trainN, f.batch), layers.DType(f.dtype)); err != nil {
 			return err
 		}
+		r.settings.DType = r.askedDType
 		if r.backup != nil {
 			if err := writeJSON(filepath.Join(f.ckptDir, settingsFile), r.settings); err != nil {
 				return err
