@@ -352,3 +352,39 @@ func TestResumeKeepsTheAskedPrecision(t *testing.T) {
 		t.Errorf("the model file: precision %q after resuming, want %q", got, want)
 	}
 }
+
+// TestResumeForeignCheckpoint: a checkpoint directory whose
+// train-settings.json names another model than its checkpoint holds (a
+// checkpoint copied from another run), or a negative --train-limit, is
+// refused naming the file, before any data is read: the run trained the
+// checkpoint's MLP and reported it as a cnn, with the cnn's recipe.
+func TestResumeForeignCheckpoint(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the real dataset")
+	}
+	dir := t.TempDir()
+	ck := filepath.Join(dir, "ck")
+	ctx := &stopAfter{Context: context.Background()}
+	ctx.n.Store(9) // the data loading's checks, then a few batches
+	if code, _, errOut := runCtx(ctx, "train", "--epochs", "1", "--train-limit", "320", "--quiet", "--checkpoint-dir", ck); code != 130 {
+		t.Fatalf("interrupted run: exit %d, %q", code, errOut)
+	}
+	settings := filepath.Join(ck, settingsFile)
+	for _, tc := range []struct {
+		settings runSettings
+		want     string
+	}{
+		{runSettings{Model: "cnn"}, "holds a model of layers Flatten, Dense, Dense, not the cnn " + settings + " names"},
+		{runSettings{Model: "mlp-dropout"}, "not the mlp-dropout " + settings + " names"},
+		{runSettings{Model: "mlp", TrainLimit: -5}, settings + ": train_limit -5, want 0 (all) or more"},
+	} {
+		if err := writeJSON(settings, tc.settings); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, errOut := runCLI(t, "train", "--resume", ck, "--quiet")
+		if code != 1 || !strings.Contains(errOut, tc.want) || strings.Contains(errOut, "loading from") {
+			t.Errorf("%+v: exit %d, %q %q; want exit 1 and %q before the data is read", tc.settings, code, stdout, errOut, tc.want)
+		}
+		mustExist(t, filepath.Join(ck, saving.CheckpointFile), true)
+	}
+}

@@ -264,6 +264,10 @@ func newTrainRun(e *env, f *trainFlags) (*trainRun, error) {
 		}
 		return nil, fmt.Errorf("--resume %s: %w", f.resume, err)
 	}
+	if err := sameModel(model, r.settings.Model); err != nil {
+		return nil, fmt.Errorf("--resume %s: %s holds a model of layers %v, not the %s %s names: the checkpoint is another run's (%v); start afresh with --checkpoint-dir %s --overwrite",
+			f.resume, filepath.Join(f.resume, saving.CheckpointFile), layerTypes(model), r.settings.Model, filepath.Join(f.resume, settingsFile), err, f.resume)
+	}
 	restored.Out, restored.Verbose = r.opts.Out, r.opts.Verbose
 	if flagSet(f.fs, "epochs") && f.epochs != restored.Epochs { // train longer (or shorter) than first asked
 		if err := resumedEpochs(model, restored, f.epochs); err != nil {
@@ -273,6 +277,40 @@ func newTrainRun(e *env, f *trainFlags) (*trainRun, error) {
 	}
 	r.model, r.opts = model, restored
 	return r, nil
+}
+
+// sameModel checks that model, restored from a checkpoint, is the model
+// called name: the same layers, of the same output shapes and weights.
+func sameModel(model *tailor.Model, name string) error {
+	want, err := models.New(name)
+	if err != nil {
+		return err
+	}
+	if err := want.Build(model.InputShape()...); err != nil {
+		return err
+	}
+	got, wanted := model.Layers(), want.Layers()
+	if len(got) != len(wanted) {
+		return fmt.Errorf("%d layers, want %d", len(got), len(wanted))
+	}
+	for i, l := range got {
+		if l.Type() != wanted[i].Type() || !model.LayerOutputShape(i).Equal(want.LayerOutputShape(i)) {
+			return fmt.Errorf("layer %d is a %s of output %v, want a %s of output %v", i, l.Type(), model.LayerOutputShape(i), wanted[i].Type(), want.LayerOutputShape(i))
+		}
+	}
+	if g, w := len(model.Weights().Values()), len(want.Weights().Values()); g != w {
+		return fmt.Errorf("%d weights, want %d", g, w)
+	}
+	return nil
+}
+
+// layerTypes lists a model's layers by type, for messages.
+func layerTypes(model *tailor.Model) string {
+	types := make([]string, len(model.Layers()))
+	for i, l := range model.Layers() {
+		types[i] = l.Type()
+	}
+	return strings.Join(types, ", ")
 }
 
 // resumedEpochs checks that a resumed run can train for epochs instead of
@@ -334,6 +372,9 @@ func (r *trainRun) settle() error {
 	}
 	if flagSet(f.fs, "flip-average") {
 		rec.FlipAverage = s.FlipAverage
+	}
+	if rec.TrainLimit < 0 {
+		return fmt.Errorf("--resume %s: %s: train_limit %d, want 0 (all) or more", f.resume, filepath.Join(f.resume, settingsFile), rec.TrainLimit)
 	}
 	if rec.DType != "" && rec.DType != layers.Auto {
 		return fmt.Errorf("--resume %s: %s: dtype %q, want \"auto\" or none", f.resume, filepath.Join(f.resume, settingsFile), rec.DType)
