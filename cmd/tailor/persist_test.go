@@ -388,3 +388,37 @@ func TestResumeForeignCheckpoint(t *testing.T) {
 		mustExist(t, filepath.Join(ck, saving.CheckpointFile), true)
 	}
 }
+
+// TestPredictPlotCheckedFirst: predict --plot is checked before any work
+// as the other outputs are: an input image given as --plot was
+// overwritten by the figure, and a path that could not be written failed
+// only after predicting.
+func TestPredictPlotCheckedFirst(t *testing.T) {
+	dir := t.TempDir()
+	model, img := filepath.Join(dir, "m.tailor"), filepath.Join(dir, "shirt.png")
+	untrained(t, model)
+	writePNG(t, img, 28, 28, 0, func(y int, row []byte) {
+		for x := range row {
+			row[x] = byte(9 * (x + y))
+		}
+	})
+	before, _ := os.ReadFile(img)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{img, "--plot", img}, "--plot: "},
+		{[]string{img, "--plot", model}, "--plot: "},
+		{[]string{img, "--plot", filepath.Join(dir, "p.png"), "--json", filepath.Join(dir, "p.png")}, "--json and --plot are both "},
+		{[]string{img, "--plot", filepath.Join(dir, "p.txt")}, "--plot: plots: " + filepath.Join(dir, "p.txt") + `: unknown image format ".txt", want .png or .svg`},
+		{[]string{img, "--plot", filepath.Join(dir, "none", "p.png")}, "--plot: "},
+	} {
+		code, out, errOut := runCLI(t, append([]string{"predict", model}, tc.args...)...)
+		if code == 0 || !strings.Contains(errOut, tc.want) || strings.Contains(out, "shirt.png:") {
+			t.Errorf("predict %v: exit %d, %q %q; want an error %q before predicting", tc.args, code, out, errOut, tc.want)
+		}
+	}
+	if after, _ := os.ReadFile(img); !bytes.Equal(before, after) {
+		t.Error("predict --plot overwrote its input image")
+	}
+}
