@@ -422,3 +422,32 @@ func TestPredictPlotCheckedFirst(t *testing.T) {
 		t.Error("predict --plot overwrote its input image")
 	}
 }
+
+// TestFlipAverageFlag: --flip-average defaults to the model's recipe (on
+// for best), and --flip-average=false turns it off, as --help says; the
+// recipe's flip averaging could not be turned off.
+func TestFlipAverageFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"--model", "mlp"}, false},
+		{[]string{"--model", "mlp", "--flip-average"}, true},
+		{[]string{"--model", "best"}, true},
+		{[]string{"--model", "best", "--flip-average=false"}, false},
+	} {
+		var out bytes.Buffer
+		e := &env{stdout: &out, stderr: &out}
+		f, err := parseTrainFlags(e, tc.args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := newTrainRun(e, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.flipAverage(); got != tc.want {
+			t.Errorf("tailor train %v: flip averaging %v, want %v", tc.args, got, tc.want)
+		}
+	}
+}

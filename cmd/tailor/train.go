@@ -240,6 +240,9 @@ func newTrainRun(e *env, f *trainFlags) (*trainRun, error) {
 	if !flagSet(f.fs, "batch-size") {
 		f.batch = r.recipe.BatchSize
 	}
+	if f.resume == "" && !flagSet(f.fs, "flip-average") {
+		r.settings.FlipAverage = r.recipe.FlipAverage
+	}
 	r.opts = tailor.FitOptions{Epochs: f.epochs, BatchSize: f.batch, Seed: f.seed, ValidationSplit: f.valSplit, Out: e.stdout}
 	if f.quiet {
 		r.opts.Verbose = tailor.Silent
@@ -616,7 +619,7 @@ func (r *trainRun) test(ctx context.Context) (*testScores, error) {
 	}
 	t := &testScores{loss: loss, accuracy: scores["accuracy"]}
 	fmt.Fprintf(out, "\nTest accuracy: %.4f\n", t.accuracy)
-	if r.settings.FlipAverage || r.recipe.FlipAverage {
+	if r.flipAverage() {
 		_, flipScores, err := model.Evaluate(ctx, test, tailor.EvaluateOptions{FlipAverage: true})
 		if err != nil {
 			return nil, err
@@ -643,6 +646,10 @@ func (r *trainRun) test(ctx context.Context) (*testScores, error) {
 	}
 	return t, nil
 }
+
+// flipAverage reports whether the test accuracy is also scored with flip
+// averaging: --flip-average, or the model's recipe when it is not given.
+func (r *trainRun) flipAverage() bool { return r.settings.FlipAverage }
 
 // report is what --json writes.
 func (r *trainRun) report(hist *tailor.History, seconds float64, t *testScores) trainReport {
