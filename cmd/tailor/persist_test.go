@@ -451,3 +451,20 @@ func TestFlipAverageFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestOutputsAreNotTheCheckpoint: --out or --json naming the checkpoint
+// directory's own files is refused before any work: the run saved the
+// model (or the figures) there, then removed it with the checkpoint, and
+// exited 0 having kept nothing.
+func TestOutputsAreNotTheCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	ck := filepath.Join(dir, "ck")
+	for _, tc := range []struct{ flag, file string }{{"--out", saving.CheckpointFile}, {"--json", settingsFile}} {
+		path := filepath.Join(ck, tc.file)
+		code, stdout, errOut := runCLI(t, "train", "--epochs", "1", "--train-limit", "320", "--quiet", "--checkpoint-dir", ck, tc.flag, path)
+		want := "tailor train: " + tc.flag + " " + path + ": a file of --checkpoint-dir " + ck + ", which the run replaces and removes once it is complete: write it elsewhere"
+		if code != 1 || !strings.Contains(errOut, want) || strings.Contains(stdout, "Epoch") || strings.Contains(errOut, "loading from") {
+			t.Errorf("%s %s: exit %d, %q %q; want %q before any work", tc.flag, path, code, stdout, errOut, want)
+		}
+	}
+}

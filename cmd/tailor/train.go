@@ -696,24 +696,32 @@ func unfinishedRun(dir string) string {
 
 // checkOutputs checks, before any work, that the run's results can be
 // written: --out's and --json's directories exist and accept files, the
-// paths are not devices or directories, and the checkpoint directory can
-// be created and written.
+// paths are not devices or directories nor the checkpoint's own files,
+// and the checkpoint directory can be created and written.
 func checkOutputs(s runSettings, ckptDir string) error {
-	if err := checkRunOutputs(s.Plots, nil, output{"--out", s.Out}, output{"--json", s.JSON}, output{"--report", s.Report}); err != nil {
-		return err
-	}
-	if ckptDir == "" {
-		return nil
-	}
-	if err := os.MkdirAll(ckptDir, 0o755); err != nil {
-		return fmt.Errorf("--checkpoint-dir %s: %w", ckptDir, err)
-	}
-	for _, f := range []string{saving.CheckpointFile, settingsFile} {
-		if err := atomicfile.Check(filepath.Join(ckptDir, f)); err != nil {
-			return fmt.Errorf("--checkpoint-dir: %w", err)
+	outs := []output{{"--out", s.Out}, {"--json", s.JSON}, {"--report", s.Report}}
+	if ckptDir != "" {
+		if err := os.MkdirAll(ckptDir, 0o755); err != nil {
+			return fmt.Errorf("--checkpoint-dir %s: %w", ckptDir, err)
+		}
+		abs, err := filepath.Abs(ckptDir)
+		if err != nil {
+			return fmt.Errorf("--checkpoint-dir %s: %w", ckptDir, err)
+		}
+		for _, o := range outs {
+			for _, f := range []string{saving.CheckpointFile, settingsFile} {
+				if o.path != "" && filepath.Clean(o.path) == filepath.Join(abs, f) {
+					return fmt.Errorf("%s %s: a file of --checkpoint-dir %s, which the run replaces and removes once it is complete: write it elsewhere", o.flag, o.path, ckptDir)
+				}
+			}
+		}
+		for _, f := range []string{saving.CheckpointFile, settingsFile} {
+			if err := atomicfile.Check(filepath.Join(ckptDir, f)); err != nil {
+				return fmt.Errorf("--checkpoint-dir: %w", err)
+			}
 		}
 	}
-	return nil
+	return checkRunOutputs(s.Plots, nil, outs...)
 }
 
 // readJSON decodes the JSON file at path into v, refusing unknown fields.
