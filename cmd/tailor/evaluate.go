@@ -188,7 +188,7 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	}
 	if *plotPath != "" {
 		if _, err := plots.FormatOf(*plotPath); err != nil {
-			return usageError(fs, "--plot: "+err.Error())
+			return fmt.Errorf("--plot: %w", err)
 		}
 	}
 	model, meta, err := saving.Load(pos[0])
