@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -148,7 +149,7 @@ var peerModels = map[string]string{"mlp": "mlp", "ref-cnn": "cnn"}
 func runBench(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "bench", "[--json FILE] [--model mlp] [--epochs 1] [--batch-sizes 32,128] [--skip-train] [--skip-sgemm] [--pytorch DIR] [--data DIR]")
 	jsonPath := fs.String("json", "", "write the figures as JSON to this file")
-	name := fs.String("model", "mlp", "the model whose training and prediction are timed: one of "+joinNames())
+	name := fs.String("model", "mlp", "the model whose training and prediction are timed: one of "+strings.Join(benchModels(), ", "))
 	epochs := fs.Int("epochs", 1, "epochs timed per training setting (the fastest counts)")
 	batches := fs.String("batch-sizes", "32,128", "comma-separated batch sizes to time training at")
 	skipTrain := fs.Bool("skip-train", false, "time the kernels only")
@@ -160,6 +161,9 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	}
 	if err := positive(fs, "epochs"); err != nil {
 		return err
+	}
+	if err := benchModel(*name); err != nil {
+		return usageError(fs, err.Error())
 	}
 	sizes, err := batchSizes(*batches)
 	if err != nil {
@@ -202,7 +206,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if !*skipTrain {
-		if err := benchModel(ctx, e, &rep, *name, sizes, *epochs, *dir); err != nil {
+		if err := benchTraining(ctx, e, &rep, *name, sizes, *epochs, *dir); err != nil {
 			return err
 		}
 	}
@@ -306,9 +310,33 @@ func timeGemm(c gemmCase, threads int) float64 {
 	return best
 }
 
-// benchModel times training epochs, prediction over the test set and the
-// allocations of one training step on the real data.
-func benchModel(ctx context.Context, e *env, rep *benchReport, name string, sizes []int, epochs int, dir string) error {
+// benchModels lists the models bench can time: those trained on
+// Fashion-MNIST, which it reads.
+func benchModels() []string {
+	var names []string
+	for _, name := range models.Names() {
+		if r, err := models.TrainingRecipe(name); err == nil && r.Dataset == models.FashionMNIST {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// benchModel checks --model, before any timing.
+func benchModel(name string) error {
+	names := benchModels()
+	if slices.Contains(names, name) {
+		return nil
+	}
+	if r, err := models.TrainingRecipe(name); err == nil {
+		return fmt.Errorf("--model %s trains on %s: bench times the Fashion-MNIST models, one of %s", name, strings.ToUpper(r.Dataset), strings.Join(names, ", "))
+	}
+	return fmt.Errorf("--model %q: want one of %s", name, strings.Join(names, ", "))
+}
+
+// benchTraining times training epochs, prediction over the test set and
+// the allocations of one training step on the real data.
+func benchTraining(ctx context.Context, e *env, rep *benchReport, name string, sizes []int, epochs int, dir string) error {
 	train, test, err := loadData(ctx, e, dir)
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -125,5 +126,26 @@ func TestPrecision(t *testing.T) {
 		if strings.Contains(why, "auto: ") != tc.auto || strings.Contains(why, "products: "+kernels.BF16Method()) != (tc.how || mixed) {
 			t.Errorf("--dtype %s: %s (%s)", tc.dtype, policy, why)
 		}
+	}
+}
+
+// TestBenchModelCheckedFirst: --model is checked before any timing. An
+// unknown name failed only after SGEMM had been timed, and cifar-cnn,
+// which --help offered, once SGEMM had been timed and Fashion-MNIST
+// loaded, with a shape error from Fit.
+func TestBenchModelCheckedFirst(t *testing.T) {
+	for _, tc := range []struct{ model, want string }{
+		{"nope", `--model "nope": want one of best, cnn, mlp, mlp-dropout, mlp-dropout2, ref-cnn`},
+		{"cifar-cnn", "--model cifar-cnn trains on CIFAR-10: bench times the Fashion-MNIST models, one of best, cnn, "},
+	} {
+		code, out, errOut := runCLI(t, "bench", "--model", tc.model)
+		if code != 2 || !strings.Contains(errOut, tc.want) || strings.Contains(out, "cpu:") {
+			t.Errorf("bench --model %s: exit %d, %q %q; want a usage error %q before any timing", tc.model, code, out, errOut, tc.want)
+		}
+	}
+	var usage bytes.Buffer
+	run(context.Background(), &env{stdout: &usage, stderr: &usage}, []string{"bench", "--help"})
+	if strings.Contains(usage.String(), "cifar-cnn") {
+		t.Errorf("bench --help offers cifar-cnn:\n%s", usage.String())
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/datasets/fashionmnist"
+	"github.com/tailor-ml/tailor/plots"
 	"github.com/tailor-ml/tailor/preprocessing"
 	"github.com/tailor-ml/tailor/saving"
 	"github.com/tailor-ml/tailor/tensor"
@@ -182,8 +183,13 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	default:
 		return usageError(fs, fmt.Sprintf("--invert %q: want auto, never or always", *invert))
 	}
-	if err := checkOutput("--json", *jsonPath, pos...); err != nil {
+	if err := checkRunOutputs("", pos, output{"--json", *jsonPath}, output{"--plot", *plotPath}); err != nil {
 		return err
+	}
+	if *plotPath != "" {
+		if _, err := plots.FormatOf(*plotPath); err != nil {
+			return fmt.Errorf("--plot: %w", err)
+		}
 	}
 	model, meta, err := saving.Load(pos[0])
 	if err != nil {

@@ -301,3 +301,170 @@ func TestFashionMNISTCommandsCheckTheModel(t *testing.T) {
 		}
 	}
 }
+
+// TestResumeKeepsTheAskedPrecision: a run started with --dtype auto and
+// resumed reports its precision as the uninterrupted run does — the
+// policy auto resolved to and why — in --json and in the model file's
+// settings (the resumed run reported only the policy, as if it had been
+// asked for by name).
+func TestResumeKeepsTheAskedPrecision(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the real dataset")
+	}
+	m, asked, err := compiledAs("cnn", 3, 10, layers.Auto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy, why := precision(m, asked)
+	want := policy + " (" + why + ")"
+	if !strings.Contains(want, "(auto: ") {
+		t.Fatalf("an uninterrupted run's precision is %q, want it to say why auto resolved so", want)
+	}
+
+	dir := t.TempDir()
+	ck, out, report := filepath.Join(dir, "ck"), filepath.Join(dir, "m.tailor"), filepath.Join(dir, "m.json")
+	ctx := &stopAfter{Context: context.Background()}
+	ctx.n.Store(9) // the data loading's checks, then a few batches
+	code, _, errOut := runCtx(ctx, "train", "--model", "cnn", "--dtype", "auto", "--epochs", "1", "--train-limit", "320", "--seed", "3", "--quiet",
+		"--checkpoint-dir", ck, "--out", out, "--json", report)
+	if code != 130 {
+		t.Fatalf("interrupted run: exit %d, %q", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, "train", "--resume", ck, "--quiet"); code != 0 {
+		t.Fatalf("resume: exit %d, %s", code, errOut)
+	}
+	var rep trainReport
+	readJSONFile(t, report, &rep)
+	if rep.Precision != want {
+		t.Errorf("--json: precision %q after resuming, want %q", rep.Precision, want)
+	}
+	_, meta, err := saving.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ""
+	for _, s := range meta.Training.Settings {
+		if s.Name == "precision" {
+			got = s.Value
+		}
+	}
+	if got != want {
+		t.Errorf("the model file: precision %q after resuming, want %q", got, want)
+	}
+}
+
+// TestResumeForeignCheckpoint: a checkpoint directory whose
+// train-settings.json names another model than its checkpoint holds (a
+// checkpoint copied from another run), or a negative --train-limit, is
+// refused naming the file, before any data is read: the run trained the
+// checkpoint's MLP and reported it as a cnn, with the cnn's recipe.
+func TestResumeForeignCheckpoint(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the real dataset")
+	}
+	dir := t.TempDir()
+	ck := filepath.Join(dir, "ck")
+	ctx := &stopAfter{Context: context.Background()}
+	ctx.n.Store(9) // the data loading's checks, then a few batches
+	if code, _, errOut := runCtx(ctx, "train", "--epochs", "1", "--train-limit", "320", "--quiet", "--checkpoint-dir", ck); code != 130 {
+		t.Fatalf("interrupted run: exit %d, %q", code, errOut)
+	}
+	settings := filepath.Join(ck, settingsFile)
+	for _, tc := range []struct {
+		settings runSettings
+		want     string
+	}{
+		{runSettings{Model: "cnn"}, "holds a model of layers Flatten, Dense, Dense, not the cnn " + settings + " names"},
+		{runSettings{Model: "mlp-dropout"}, "not the mlp-dropout " + settings + " names"},
+		{runSettings{Model: "mlp", TrainLimit: -5}, settings + ": train_limit -5, want 0 (all) or more"},
+	} {
+		if err := writeJSON(settings, tc.settings); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, errOut := runCLI(t, "train", "--resume", ck, "--quiet")
+		if code != 1 || !strings.Contains(errOut, tc.want) || strings.Contains(errOut, "loading from") {
+			t.Errorf("%+v: exit %d, %q %q; want exit 1 and %q before the data is read", tc.settings, code, stdout, errOut, tc.want)
+		}
+		mustExist(t, filepath.Join(ck, saving.CheckpointFile), true)
+	}
+}
+
+// TestPredictPlotCheckedFirst: predict --plot is checked before any work
+// as the other outputs are: an input image given as --plot was
+// overwritten by the figure, and a path that could not be written failed
+// only after predicting.
+func TestPredictPlotCheckedFirst(t *testing.T) {
+	dir := t.TempDir()
+	model, img := filepath.Join(dir, "m.tailor"), filepath.Join(dir, "shirt.png")
+	untrained(t, model)
+	writePNG(t, img, 28, 28, 0, func(y int, row []byte) {
+		for x := range row {
+			row[x] = byte(9 * (x + y))
+		}
+	})
+	before, _ := os.ReadFile(img)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{img, "--plot", img}, "--plot: "},
+		{[]string{img, "--plot", model}, "--plot: "},
+		{[]string{img, "--plot", filepath.Join(dir, "p.png"), "--json", filepath.Join(dir, "p.png")}, "--json and --plot are both "},
+		{[]string{img, "--plot", filepath.Join(dir, "p.txt")}, "--plot: plots: " + filepath.Join(dir, "p.txt") + `: unknown image format ".txt", want .png or .svg`},
+		{[]string{img, "--plot", filepath.Join(dir, "none", "p.png")}, "--plot: "},
+	} {
+		code, out, errOut := runCLI(t, append([]string{"predict", model}, tc.args...)...)
+		if code == 0 || !strings.Contains(errOut, tc.want) || strings.Contains(out, "shirt.png:") {
+			t.Errorf("predict %v: exit %d, %q %q; want an error %q before predicting", tc.args, code, out, errOut, tc.want)
+		}
+	}
+	if after, _ := os.ReadFile(img); !bytes.Equal(before, after) {
+		t.Error("predict --plot overwrote its input image")
+	}
+}
+
+// TestFlipAverageFlag: --flip-average defaults to the model's recipe (on
+// for best), and --flip-average=false turns it off, as --help says; the
+// recipe's flip averaging could not be turned off.
+func TestFlipAverageFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"--model", "mlp"}, false},
+		{[]string{"--model", "mlp", "--flip-average"}, true},
+		{[]string{"--model", "best"}, true},
+		{[]string{"--model", "best", "--flip-average=false"}, false},
+	} {
+		var out bytes.Buffer
+		e := &env{stdout: &out, stderr: &out}
+		f, err := parseTrainFlags(e, tc.args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := newTrainRun(e, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.flipAverage(); got != tc.want {
+			t.Errorf("tailor train %v: flip averaging %v, want %v", tc.args, got, tc.want)
+		}
+	}
+}
+
+// TestOutputsAreNotTheCheckpoint: --out or --json naming the checkpoint
+// directory's own files is refused before any work: the run saved the
+// model (or the figures) there, then removed it with the checkpoint, and
+// exited 0 having kept nothing.
+func TestOutputsAreNotTheCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	ck := filepath.Join(dir, "ck")
+	for _, tc := range []struct{ flag, file string }{{"--out", saving.CheckpointFile}, {"--json", settingsFile}} {
+		path := filepath.Join(ck, tc.file)
+		code, stdout, errOut := runCLI(t, "train", "--epochs", "1", "--train-limit", "320", "--quiet", "--checkpoint-dir", ck, tc.flag, path)
+		want := "tailor train: " + tc.flag + " " + path + ": a file of --checkpoint-dir " + ck + ", which the run replaces and removes once it is complete: write it elsewhere"
+		if code != 1 || !strings.Contains(errOut, want) || strings.Contains(stdout, "Epoch") || strings.Contains(errOut, "loading from") {
+			t.Errorf("%s %s: exit %d, %q %q; want %q before any work", tc.flag, path, code, stdout, errOut, want)
+		}
+	}
+}

@@ -82,6 +82,10 @@ type runSettings struct {
 	Plots       string `json:"plots,omitempty"`
 	FlipAverage bool   `json:"flip_average,omitempty"`
 	Data        string `json:"data,omitempty"`
+	// DType is "auto" when the convolutions asked for it (--dtype auto),
+	// so that a resumed run says, as the uninterrupted one does, why it
+	// resolved as it did: the checkpoint's layers hold only the outcome.
+	DType layers.DType `json:"dtype,omitempty"`
 }
 
 const settingsFile = "train-settings.json"
@@ -236,6 +240,9 @@ func newTrainRun(e *env, f *trainFlags) (*trainRun, error) {
 	if !flagSet(f.fs, "batch-size") {
 		f.batch = r.recipe.BatchSize
 	}
+	if f.resume == "" && !flagSet(f.fs, "flip-average") {
+		r.settings.FlipAverage = r.recipe.FlipAverage
+	}
 	r.opts = tailor.FitOptions{Epochs: f.epochs, BatchSize: f.batch, Seed: f.seed, ValidationSplit: f.valSplit, Out: e.stdout}
 	if f.quiet {
 		r.opts.Verbose = tailor.Silent
@@ -260,6 +267,10 @@ func newTrainRun(e *env, f *trainFlags) (*trainRun, error) {
 		}
 		return nil, fmt.Errorf("--resume %s: %w", f.resume, err)
 	}
+	if err := sameModel(model, r.settings.Model); err != nil {
+		return nil, fmt.Errorf("--resume %s: %s holds a model of layers %v, not the %s %s names: the checkpoint is another run's (%v); start afresh with --checkpoint-dir %s --overwrite",
+			f.resume, filepath.Join(f.resume, saving.CheckpointFile), layerTypes(model), r.settings.Model, filepath.Join(f.resume, settingsFile), err, f.resume)
+	}
 	restored.Out, restored.Verbose = r.opts.Out, r.opts.Verbose
 	if flagSet(f.fs, "epochs") && f.epochs != restored.Epochs { // train longer (or shorter) than first asked
 		if err := resumedEpochs(model, restored, f.epochs); err != nil {
@@ -269,6 +280,40 @@ func newTrainRun(e *env, f *trainFlags) (*trainRun, error) {
 	}
 	r.model, r.opts = model, restored
 	return r, nil
+}
+
+// sameModel checks that model, restored from a checkpoint, is the model
+// called name: the same layers, of the same output shapes and weights.
+func sameModel(model *tailor.Model, name string) error {
+	want, err := models.New(name)
+	if err != nil {
+		return err
+	}
+	if err := want.Build(model.InputShape()...); err != nil {
+		return err
+	}
+	got, wanted := model.Layers(), want.Layers()
+	if len(got) != len(wanted) {
+		return fmt.Errorf("%d layers, want %d", len(got), len(wanted))
+	}
+	for i, l := range got {
+		if l.Type() != wanted[i].Type() || !model.LayerOutputShape(i).Equal(want.LayerOutputShape(i)) {
+			return fmt.Errorf("layer %d is a %s of output %v, want a %s of output %v", i, l.Type(), model.LayerOutputShape(i), wanted[i].Type(), want.LayerOutputShape(i))
+		}
+	}
+	if g, w := len(model.Weights().Values()), len(want.Weights().Values()); g != w {
+		return fmt.Errorf("%d weights, want %d", g, w)
+	}
+	return nil
+}
+
+// layerTypes lists a model's layers by type, for messages.
+func layerTypes(model *tailor.Model) string {
+	types := make([]string, len(model.Layers()))
+	for i, l := range model.Layers() {
+		types[i] = l.Type()
+	}
+	return strings.Join(types, ", ")
 }
 
 // resumedEpochs checks that a resumed run can train for epochs instead of
@@ -331,7 +376,13 @@ func (r *trainRun) settle() error {
 	if flagSet(f.fs, "flip-average") {
 		rec.FlipAverage = s.FlipAverage
 	}
-	r.settings = rec
+	if rec.TrainLimit < 0 {
+		return fmt.Errorf("--resume %s: %s: train_limit %d, want 0 (all) or more", f.resume, filepath.Join(f.resume, settingsFile), rec.TrainLimit)
+	}
+	if rec.DType != "" && rec.DType != layers.Auto {
+		return fmt.Errorf("--resume %s: %s: dtype %q, want \"auto\" or none", f.resume, filepath.Join(f.resume, settingsFile), rec.DType)
+	}
+	r.settings, r.askedDType = rec, rec.DType
 	return nil
 }
 
@@ -366,6 +417,7 @@ func (r *trainRun) load(ctx context.Context) error {
 		if r.model, r.askedDType, err = compiledAs(r.settings.Model, f.seed, models.Steps(f.epochs, trainN, f.batch), layers.DType(f.dtype)); err != nil {
 			return err
 		}
+		r.settings.DType = r.askedDType
 		if r.backup != nil {
 			if err := writeJSON(filepath.Join(f.ckptDir, settingsFile), r.settings); err != nil {
 				return err
@@ -567,7 +619,7 @@ func (r *trainRun) test(ctx context.Context) (*testScores, error) {
 	}
 	t := &testScores{loss: loss, accuracy: scores["accuracy"]}
 	fmt.Fprintf(out, "\nTest accuracy: %.4f\n", t.accuracy)
-	if r.settings.FlipAverage || r.recipe.FlipAverage {
+	if r.flipAverage() {
 		_, flipScores, err := model.Evaluate(ctx, test, tailor.EvaluateOptions{FlipAverage: true})
 		if err != nil {
 			return nil, err
@@ -594,6 +646,10 @@ func (r *trainRun) test(ctx context.Context) (*testScores, error) {
 	}
 	return t, nil
 }
+
+// flipAverage reports whether the test accuracy is also scored with flip
+// averaging: --flip-average, or the model's recipe when it is not given.
+func (r *trainRun) flipAverage() bool { return r.settings.FlipAverage }
 
 // report is what --json writes.
 func (r *trainRun) report(hist *tailor.History, seconds float64, t *testScores) trainReport {
@@ -640,24 +696,32 @@ func unfinishedRun(dir string) string {
 
 // checkOutputs checks, before any work, that the run's results can be
 // written: --out's and --json's directories exist and accept files, the
-// paths are not devices or directories, and the checkpoint directory can
-// be created and written.
+// paths are not devices or directories nor the checkpoint's own files,
+// and the checkpoint directory can be created and written.
 func checkOutputs(s runSettings, ckptDir string) error {
-	if err := checkRunOutputs(s.Plots, nil, output{"--out", s.Out}, output{"--json", s.JSON}, output{"--report", s.Report}); err != nil {
-		return err
-	}
-	if ckptDir == "" {
-		return nil
-	}
-	if err := os.MkdirAll(ckptDir, 0o755); err != nil {
-		return fmt.Errorf("--checkpoint-dir %s: %w", ckptDir, err)
-	}
-	for _, f := range []string{saving.CheckpointFile, settingsFile} {
-		if err := atomicfile.Check(filepath.Join(ckptDir, f)); err != nil {
-			return fmt.Errorf("--checkpoint-dir: %w", err)
+	outs := []output{{"--out", s.Out}, {"--json", s.JSON}, {"--report", s.Report}}
+	if ckptDir != "" {
+		if err := os.MkdirAll(ckptDir, 0o755); err != nil {
+			return fmt.Errorf("--checkpoint-dir %s: %w", ckptDir, err)
+		}
+		abs, err := filepath.Abs(ckptDir)
+		if err != nil {
+			return fmt.Errorf("--checkpoint-dir %s: %w", ckptDir, err)
+		}
+		for _, o := range outs {
+			for _, f := range []string{saving.CheckpointFile, settingsFile} {
+				if o.path != "" && filepath.Clean(o.path) == filepath.Join(abs, f) {
+					return fmt.Errorf("%s %s: a file of --checkpoint-dir %s, which the run replaces and removes once it is complete: write it elsewhere", o.flag, o.path, ckptDir)
+				}
+			}
+		}
+		for _, f := range []string{saving.CheckpointFile, settingsFile} {
+			if err := atomicfile.Check(filepath.Join(ckptDir, f)); err != nil {
+				return fmt.Errorf("--checkpoint-dir: %w", err)
+			}
 		}
 	}
-	return nil
+	return checkRunOutputs(s.Plots, nil, outs...)
 }
 
 // readJSON decodes the JSON file at path into v, refusing unknown fields.
