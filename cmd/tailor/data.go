@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -16,17 +18,32 @@ import (
 
 // loadData finds (or downloads) Fashion-MNIST, saying where on stderr.
 func loadData(ctx context.Context, e *env, dir string) (train, test *fashionmnist.Dataset, err error) {
-	if dir != "" {
-		// An explicit --data that does not exist is a mistake, not a cue
-		// to look elsewhere.
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			return nil, nil, fmt.Errorf("--data %s: not a directory", dir)
-		}
+	if err := checkDataDir(dir); err != nil {
+		return nil, nil, err
 	}
 	return fashionmnist.LoadData(ctx, fashionmnist.Options{
 		Dir:  dir,
 		Logf: func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) },
 	})
+}
+
+// checkDataDir refuses a --data that is not a directory: an explicit
+// --data that does not exist is a mistake, not a cue to look elsewhere.
+// An empty dir (no --data) passes.
+func checkDataDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("--data %s: no such directory", dir)
+	case err != nil:
+		return fmt.Errorf("--data: %w", err)
+	case !st.IsDir():
+		return fmt.Errorf("--data %s: not a directory", dir)
+	}
+	return nil
 }
 
 // checkOutput checks, before any work, that the file path names can be

@@ -57,7 +57,8 @@ func TestUsage(t *testing.T) {
 		{[]string{"summary", "--model", "nope"}, 1, `unknown model "nope"`},
 		{[]string{"show"}, 2, "tailor show: -o out.png is required"},
 		{[]string{"data", "extra"}, 2, "tailor data: unexpected arguments"},
-		{[]string{"data", "--data", "/nonexistent"}, 1, "--data /nonexistent: not a directory"},
+		{[]string{"data", "--data", "/nonexistent"}, 1, "--data /nonexistent: no such directory"},
+		{[]string{"data", "--data", "/etc/passwd"}, 1, "--data /etc/passwd: not a directory"},
 	}
 	for _, tc := range tests {
 		code, out, errOut := runCLI(t, tc.args...)

@@ -166,10 +166,8 @@ func unscoredCard(run modelRun) *report.Report {
 // testSplit finds Fashion-MNIST's test split where LoadData looks, without
 // downloading: a server starts at once or not at all.
 func testSplit(ctx context.Context, dir string) (*fashionmnist.Dataset, error) {
-	if dir != "" {
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			return nil, fmt.Errorf("--data %s: not a directory", dir)
-		}
+	if err := checkDataDir(dir); err != nil {
+		return nil, err
 	}
 	_, test, err := fashionmnist.LoadData(ctx, fashionmnist.Options{Dir: dir, NoDownload: true})
 	return test, err
