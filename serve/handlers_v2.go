@@ -77,8 +77,12 @@ func (s *Server) handleInfer(w http.ResponseWriter, r *http.Request) error {
 	if r.Header.Get("Inference-Header-Content-Length") != "" {
 		return badRequest("the binary tensor data extension (Inference-Header-Content-Length) is not supported: send the tensor in \"data\" as JSON")
 	}
-	if err := wantContentType(r, "application/json"); err != nil {
-		return err
+	// A request without a Content-Type is read as JSON: tritonclient.http
+	// sends its JSON requests without one, and the protocol names none.
+	if r.Header.Get("Content-Type") != "" {
+		if err := wantContentType(r, "application/json"); err != nil {
+			return err
+		}
 	}
 	body, err := s.readBody(w, r)
 	if err != nil {
