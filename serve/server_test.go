@@ -738,3 +738,69 @@ func TestInferAsTritonClientSends(t *testing.T) {
 		t.Errorf("text/plain: status %d, want 415: %s", code, b)
 	}
 }
+
+// TestClassifyMultipartPrefersImage sends forms whose "image" part comes
+// after other file parts (a JSON file of notes, a thumbnail): classify
+// reads the part named "image", and the first file part only when no part
+// is named so.
+func TestClassifyMultipartPrefersImage(t *testing.T) {
+	m := untrained(t)
+	_, ts := newServer(t, []Model{m}, Options{MaxBatch: 1})
+	px := make([]uint8, 784)
+	for i := range px {
+		if r, c := i/28, i%28; r > 4 && r < 24 && c > 8 && c < 20 {
+			px[i] = uint8(100 + r*5)
+		}
+	}
+	img, blank := pngOf(px, 28, 28), pngOf(make([]uint8, 784), 28, 28)
+	x, _ := tensor.FromUint8(px, 1.0/255, 1, 28, 28)
+	want, err := m.Model.Predict(context.Background(), x, tailor.PredictOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type part struct {
+		name, file, contentType string
+		body                    []byte
+	}
+	form := func(parts ...part) (string, []byte) {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		for _, p := range parts {
+			hdr := textproto.MIMEHeader{}
+			disp := fmt.Sprintf("form-data; name=%q", p.name)
+			if p.file != "" {
+				disp += fmt.Sprintf("; filename=%q", p.file)
+			}
+			hdr.Set("Content-Disposition", disp)
+			if p.contentType != "" {
+				hdr.Set("Content-Type", p.contentType)
+			}
+			pw, _ := mw.CreatePart(hdr)
+			pw.Write(p.body)
+		}
+		mw.Close()
+		return mw.FormDataContentType(), buf.Bytes()
+	}
+	for _, tc := range []struct {
+		name  string
+		parts []part
+	}{
+		{"a JSON file first", []part{{"notes", "notes.json", "application/json", []byte(`{"a":1}`)}, {"image", "shirt.png", "image/png", img}}},
+		{"a thumbnail first", []part{{"thumbnail", "small.png", "image/png", blank}, {"image", "shirt.png", "image/png", img}}},
+		{"no part named image", []part{{"label", "", "", []byte("shirt")}, {"file", "shirt.png", "image/png", img}, {"other", "blank.png", "image/png", blank}}},
+	} {
+		ct, body := form(tc.parts...)
+		code, b := do(t, "POST", ts.URL+"/v1/models/mlp:classify", ct, body)
+		if code != 200 {
+			t.Errorf("%s: status %d: %s", tc.name, code, b)
+			continue
+		}
+		var res classifyResponse
+		if err := json.Unmarshal(b, &res); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(res.Probabilities, want.Data) {
+			t.Errorf("%s: probabilities %v, want the image's %v", tc.name, res.Probabilities, want.Data)
+		}
+	}
+}
