@@ -166,6 +166,9 @@ func (s *Server) readImage(w http.ResponseWriter, r *http.Request) ([]byte, erro
 	if boundary == "" {
 		return nil, badRequest("Content-Type %q: multipart/form-data needs a boundary", ct)
 	}
+	if err := identityEncoding(r); err != nil {
+		return nil, err
+	}
 	if r.ContentLength > s.opts.MaxBodyBytes {
 		return nil, tooLarge(r.ContentLength, s.opts.MaxBodyBytes)
 	}

@@ -59,7 +59,8 @@
 // Every request the server cannot serve gets a JSON body {"error": "..."}
 // naming what was expected: 400 for malformed JSON, shapes, datatypes and
 // values; 404 for unknown models and paths; 405 for a wrong method; 413 for
-// a body or image over the limits; 415 for a wrong content type; 422 when
+// a body or image over the limits; 415 for a wrong content type or a
+// compressed body (a Content-Encoding other than identity); 422 when
 // a request's values, valid but too large for the model, make its output
 // overflow to NaN or ±Inf; 429 when Options.MaxInFlight inference
 // requests are already being served. A 5xx means the server itself

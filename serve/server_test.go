@@ -2,12 +2,14 @@ package serve
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
 	"image/gif"
+	"io"
 	"log"
 	"math"
 	"mime/multipart"
@@ -802,5 +804,56 @@ func TestClassifyMultipartPrefersImage(t *testing.T) {
 		if !slices.Equal(res.Probabilities, want.Data) {
 			t.Errorf("%s: probabilities %v, want the image's %v", tc.name, res.Probabilities, want.Data)
 		}
+	}
+}
+
+// TestContentEncodingRefused sends compressed bodies, as tritonclient.http
+// does with request_compression_algorithm="gzip": the server does not
+// decompress them, so it must say so (415 naming Content-Encoding) rather
+// than call the gzip bytes malformed JSON or an unknown image format.
+func TestContentEncodingRefused(t *testing.T) {
+	_, ts := newServer(t, []Model{untrained(t)}, Options{MaxBatch: 1})
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(inferBody(t, "UINT8", 1, make([]int, 784)))
+	zw.Close()
+	img := pngOf(make([]uint8, 784), 28, 28)
+	formCT, form := multipartImage(t, "image", "image/png", img)
+	for _, tc := range []struct {
+		name, path, contentType, encoding string
+		body                              []byte
+	}{
+		{"infer gzip", "/v2/models/mlp/infer", "application/json", "gzip", gz.Bytes()},
+		{"infer deflate", "/v2/models/mlp/infer", "", "deflate", gz.Bytes()},
+		{"classify gzip", "/v1/models/mlp:classify", "image/png", "gzip", img},
+		{"classify multipart br", "/v1/models/mlp:classify", formCT, "br", form},
+	} {
+		req, _ := http.NewRequest("POST", ts.URL+tc.path, bytes.NewReader(tc.body))
+		if tc.contentType != "" {
+			req.Header.Set("Content-Type", tc.contentType)
+		}
+		req.Header.Set("Content-Encoding", tc.encoding)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusUnsupportedMediaType {
+			t.Errorf("%s: status %d, want 415: %s", tc.name, res.StatusCode, b)
+		}
+		wantJSONError(t, tc.name, b, fmt.Sprintf("Content-Encoding %q", tc.encoding))
+	}
+	// identity is no encoding.
+	req, _ := http.NewRequest("POST", ts.URL+"/v1/models/mlp:classify", bytes.NewReader(img))
+	req.Header.Set("Content-Type", "image/png")
+	req.Header.Set("Content-Encoding", "identity")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Errorf("identity: status %d, want 200", res.StatusCode)
 	}
 }
