@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,7 +14,11 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/activations"
+	"github.com/tailor-ml/tailor/datasets/tabular"
 	"github.com/tailor-ml/tailor/internal/browsertest"
+	"github.com/tailor-ml/tailor/preprocessing"
+	"github.com/tailor-ml/tailor/saving"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -281,4 +286,50 @@ func stroke(t *testing.T, tab context.Context, points [][2]float64, touch bool) 
 	if err != nil {
 		t.Fatalf("drawing: %v", err)
 	}
+}
+
+// TestPageOffersOnlyModelsItClassifies serves a model trained on a table
+// first and an image model second: the page's model picker must offer the
+// image model, selected, and not the table's (classify refuses it), so
+// that a drawing is classified at once, without an error.
+func TestPageOffersOnlyModelsItClassifies(t *testing.T) {
+	const rows = "age,colour,y\n30,red,yes\n40,blue,no\n50,red,no\n60,green,yes\n"
+	tb, err := tabular.ReadCSV(strings.NewReader(rows), "t.csv", tabular.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := preprocessing.FitPipeline(tb, preprocessing.PipelineOptions{Target: "y", Scale: preprocessing.ScaleNumeric})
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := Model{Name: "table", Model: kindModel(t, []int{len(p.FeatureNames())}, 1, activations.Sigmoid), Meta: saving.Table(p)}
+	_, ts := newServer(t, []Model{table, untrained(t)}, Options{})
+
+	ctx, stop := browsertest.Start(t, "the page", 60*time.Second)
+	defer stop()
+	tab, closeTab := chromedp.NewContext(ctx)
+	defer closeTab()
+	checkConsole := browsertest.Console(t, tab)
+	if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+"/")); err != nil {
+		t.Fatalf("open %s: %v", ts.URL, err)
+	}
+	poll(t, tab, "the page to be ready", `document.body.dataset.ready === "true"`)
+	if got := evalJS[string](t, tab, `document.getElementById("model").value`); got != "mlp" {
+		t.Errorf("the picker selects %q, want mlp", got)
+	}
+	offered := evalJS[[]string](t, tab, `Array.from(document.getElementById("model").options).filter(o => !o.disabled).map(o => o.value)`)
+	if !slices.Equal(offered, []string{"mlp"}) {
+		t.Errorf("the picker offers %q, want only mlp", offered)
+	}
+	if n := evalJS[int](t, tab, `document.querySelectorAll("#cards article").length`); n != 2 {
+		t.Errorf("%d model cards, want both models'", n)
+	}
+	if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS("#classify-drawing"))); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, tab, "the drawing's answer", `["done", "error"].includes(document.body.dataset.state)`)
+	if msg := evalJS[string](t, tab, `document.getElementById("error").hidden ? "" : document.getElementById("error").textContent`); msg != "" {
+		t.Errorf("the page shows an error: %s", msg)
+	}
+	checkConsole()
 }

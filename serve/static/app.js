@@ -233,12 +233,21 @@ async function init() {
   setupDrop();
   try {
     const list = await getJSON('/v1/models');
+    // Models that classify does not take (those trained on a table) are
+    // listed but cannot be picked: they answer POST /v2/.../infer only.
     const select = $('model');
     for (const m of list.models) {
       const o = document.createElement('option');
       o.value = m.name;
-      o.textContent = m.name;
+      o.textContent = m.classify ? m.name : `${m.name} (no images: /v2 infer only)`;
+      o.disabled = !m.classify;
       select.appendChild(o);
+    }
+    const first = list.models.find((m) => m.classify);
+    if (first) {
+      select.value = first.name;
+    } else {
+      showError(new Error('None of these models takes images: send their inputs to POST /v2/models/{name}/infer.'));
     }
     const cards = await Promise.all(list.models.map(renderCard));
     $('cards').replaceChildren(...cards);
