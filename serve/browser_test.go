@@ -2,11 +2,15 @@ package serve
 
 import (
 	"context"
+	"log"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -332,4 +336,71 @@ func TestPageOffersOnlyModelsItClassifies(t *testing.T) {
 		t.Errorf("the page shows an error: %s", msg)
 	}
 	checkConsole()
+}
+
+// TestPageShowsTheLatestAnswer picks two images in turn while the server
+// holds back the answer to the first until the second is shown: the page
+// must keep showing the second image's answer, not the first's, which
+// arrives last.
+func TestPageShowsTheLatestAnswer(t *testing.T) {
+	s, err := New([]Model{untrained(t)}, Options{ErrorLog: log.New(testWriter{t}, "", 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var held atomic.Bool
+	release, answered := make(chan struct{}), make(chan struct{})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, ":classify") && held.CompareAndSwap(false, true) {
+			<-release // the first classify request waits
+			defer close(answered)
+		}
+		s.ServeHTTP(w, r)
+	}))
+	defer func() {
+		ts.Close()
+		s.Close()
+	}()
+	dir := t.TempDir()
+	first, second := filepath.Join(dir, "first.png"), filepath.Join(dir, "second.png")
+	px := make([]uint8, 784)
+	if err := os.WriteFile(first, pngOf(px, 28, 28), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i := range px {
+		px[i] = uint8(i % 200)
+	}
+	if err := os.WriteFile(second, pngOf(px, 28, 28), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, stop := browsertest.Start(t, "the page", 60*time.Second)
+	defer stop()
+	tab, closeTab := chromedp.NewContext(ctx)
+	defer closeTab()
+	if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+"/")); err != nil {
+		t.Fatalf("open %s: %v", ts.URL, err)
+	}
+	poll(t, tab, "the page to be ready", `document.body.dataset.ready === "true"`)
+	if err := chromedp.Do(tab, chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{first})); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, tab, "the first request to be held", `document.body.dataset.state === "classifying"`)
+	if err := chromedp.Do(tab, chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{second})); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, tab, "the second image's answer", `document.getElementById("source").textContent.startsWith("second.png")`)
+	close(release)
+	<-answered
+	// The first answer has been sent: wait until the page has received it
+	// too, then give its script time to (wrongly) show it.
+	poll(t, tab, "the first answer to arrive", `performance.getEntriesByType("resource").filter((e) => e.name.includes(":classify") && e.responseEnd > 0).length === 2`)
+	if _, err := chromedp.Run(tab, chromedp.Evaluate[bool](`new Promise((resolve) => setTimeout(() => resolve(true), 500))`, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatal(err)
+	}
+	if got := evalJS[string](t, tab, `document.getElementById("source").textContent`); !strings.HasPrefix(got, "second.png") {
+		t.Errorf("the page shows %q after the first image's late answer, want the second image's", got)
+	}
+	if got := evalJS[string](t, tab, `document.body.dataset.state`); got != "done" {
+		t.Errorf("state %q, want done", got)
+	}
 }
