@@ -33,7 +33,9 @@
 // the shape, or hold all the values of the dimensions below). The
 // response's output "probabilities" is FP32 [N, 10], in JSON: the binary
 // tensor data extension is refused, and an output's "binary_data"
-// parameter is answered in JSON, which Triton's clients read. The body is
+// parameter is answered in JSON, which Triton's clients read; its
+// classification extension (an output's "classification" parameter) is a
+// 400. The body is
 // JSON: its Content-Type application/json, or none, as tritonclient.http
 // sends it.
 //

@@ -231,6 +231,9 @@ func TestMalformedRequests(t *testing.T) {
 		return map[string]any{"name": name, "datatype": datatype, "shape": shape, "data": data}
 	}
 	fp32 := func(data any) []byte { return one(in("input", "FP32", []int{1, 28, 28}, data)) }
+	fp32Outputs := func(outputs string) []byte {
+		return []byte(`{"inputs":[{"name":"input","datatype":"FP32","shape":[1,28,28],"data":[` + strings.Repeat("0,", 783) + `0]}],"outputs":` + outputs + `}`)
+	}
 	img := pngOf(make([]uint8, 28*28), 28, 28)
 	bomb := pngOf(make([]uint8, 5000*5000), 5000, 5000)
 	noFileCT, noFile := func() (string, []byte) {
@@ -285,6 +288,8 @@ func TestMalformedRequests(t *testing.T) {
 		{"data an object", "POST", infer, json, one(in("input", "FP32", []int{1, 28, 28}, map[string]int{"a": 1})), 400, "want an array of"},
 		{"nested too deep", "POST", infer, json, fp32([]any{[][][]int{{{1}}}, zeros(784)}), 400, "arrays nested 4 deep"},
 		{"wrong output", "POST", infer, json, []byte(`{"inputs":[{"name":"input","datatype":"FP32","shape":[1,28,28],"data":[]}],"outputs":[{"name":"logits"}]}`), 400, `outputs[0].name "logits"`},
+		{"classification extension", "POST", infer, json, fp32Outputs(`[{"name":"probabilities","parameters":{"classification":3}}]`), 400, `outputs[0].parameters.classification: the classification extension is not supported`},
+		{"output parameters not an object", "POST", infer, json, fp32Outputs(`[{"name":"probabilities","parameters":[1]}]`), 400, `outputs.parameters is a JSON array; want an object`},
 		{"binary extension", "POST", infer, json, nil, 400, "binary tensor data extension"},
 		{"oversized body", "POST", infer, json, bytes.Repeat([]byte(" "), 65<<10), 413, "the limit is 64 KiB"},
 		{"classify unknown model", "POST", "/v1/models/nope:classify", "image/png", img, 404, `no model "nope"`},
