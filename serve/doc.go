@@ -31,13 +31,12 @@
 // 28] for the Fashion-MNIST models, its data a flat or nested row-major
 // array (nested arrays must each have the length of their dimension of
 // the shape, or hold all the values of the dimensions below). The
-// response's output "probabilities" is FP32 [N, 10], in JSON: the binary
-// tensor data extension is refused, and an output's "binary_data"
-// parameter is answered in JSON, which Triton's clients read; its
-// classification extension (an output's "classification" parameter) is a
-// 400. The body is
-// JSON: its Content-Type application/json, or none, as tritonclient.http
-// sends it.
+// response's output "probabilities" is FP32 [N, 10], in JSON. Of Triton's
+// extensions, binary tensor data is refused, an output's "binary_data"
+// parameter is answered in JSON (which Triton's clients read), and an
+// output's "classification" parameter is a 400. The request body is JSON:
+// its Content-Type application/json, or none, as tritonclient.http sends
+// it.
 //
 // A model trained on a table (Meta.Tabular set) takes FP32 [N, F] only:
 // the F features its saved preprocessing makes of a row (encoded and
