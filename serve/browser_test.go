@@ -2,10 +2,15 @@ package serve
 
 import (
 	"context"
+	"log"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,7 +18,11 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/activations"
+	"github.com/tailor-ml/tailor/datasets/tabular"
 	"github.com/tailor-ml/tailor/internal/browsertest"
+	"github.com/tailor-ml/tailor/preprocessing"
+	"github.com/tailor-ml/tailor/saving"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -280,5 +289,118 @@ func stroke(t *testing.T, tab context.Context, points [][2]float64, touch bool) 
 	}
 	if err != nil {
 		t.Fatalf("drawing: %v", err)
+	}
+}
+
+// TestPageOffersOnlyModelsItClassifies serves a model trained on a table
+// first and an image model second: the page's model picker must offer the
+// image model, selected, and not the table's (classify refuses it), so
+// that a drawing is classified at once, without an error.
+func TestPageOffersOnlyModelsItClassifies(t *testing.T) {
+	const rows = "age,colour,y\n30,red,yes\n40,blue,no\n50,red,no\n60,green,yes\n"
+	tb, err := tabular.ReadCSV(strings.NewReader(rows), "t.csv", tabular.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := preprocessing.FitPipeline(tb, preprocessing.PipelineOptions{Target: "y", Scale: preprocessing.ScaleNumeric})
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := Model{Name: "table", Model: kindModel(t, []int{len(p.FeatureNames())}, 1, activations.Sigmoid), Meta: saving.Table(p)}
+	_, ts := newServer(t, []Model{table, untrained(t)}, Options{})
+
+	ctx, stop := browsertest.Start(t, "the page", 60*time.Second)
+	defer stop()
+	tab, closeTab := chromedp.NewContext(ctx)
+	defer closeTab()
+	checkConsole := browsertest.Console(t, tab)
+	if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+"/")); err != nil {
+		t.Fatalf("open %s: %v", ts.URL, err)
+	}
+	poll(t, tab, "the page to be ready", `document.body.dataset.ready === "true"`)
+	if got := evalJS[string](t, tab, `document.getElementById("model").value`); got != "mlp" {
+		t.Errorf("the picker selects %q, want mlp", got)
+	}
+	offered := evalJS[[]string](t, tab, `Array.from(document.getElementById("model").options).filter(o => !o.disabled).map(o => o.value)`)
+	if !slices.Equal(offered, []string{"mlp"}) {
+		t.Errorf("the picker offers %q, want only mlp", offered)
+	}
+	if n := evalJS[int](t, tab, `document.querySelectorAll("#cards article").length`); n != 2 {
+		t.Errorf("%d model cards, want both models'", n)
+	}
+	if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS("#classify-drawing"))); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, tab, "the drawing's answer", `["done", "error"].includes(document.body.dataset.state)`)
+	if msg := evalJS[string](t, tab, `document.getElementById("error").hidden ? "" : document.getElementById("error").textContent`); msg != "" {
+		t.Errorf("the page shows an error: %s", msg)
+	}
+	checkConsole()
+}
+
+// TestPageShowsTheLatestAnswer picks two images in turn while the server
+// holds back the answer to the first until the second is shown: the page
+// must keep showing the second image's answer, not the first's, which
+// arrives last.
+func TestPageShowsTheLatestAnswer(t *testing.T) {
+	s, err := New([]Model{untrained(t)}, Options{ErrorLog: log.New(testWriter{t}, "", 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var held atomic.Bool
+	release, answered := make(chan struct{}), make(chan struct{})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, ":classify") && held.CompareAndSwap(false, true) {
+			<-release // the first classify request waits
+			defer close(answered)
+		}
+		s.ServeHTTP(w, r)
+	}))
+	defer func() {
+		ts.Close()
+		s.Close()
+	}()
+	dir := t.TempDir()
+	first, second := filepath.Join(dir, "first.png"), filepath.Join(dir, "second.png")
+	px := make([]uint8, 784)
+	if err := os.WriteFile(first, pngOf(px, 28, 28), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i := range px {
+		px[i] = uint8(i % 200)
+	}
+	if err := os.WriteFile(second, pngOf(px, 28, 28), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, stop := browsertest.Start(t, "the page", 60*time.Second)
+	defer stop()
+	tab, closeTab := chromedp.NewContext(ctx)
+	defer closeTab()
+	if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+"/")); err != nil {
+		t.Fatalf("open %s: %v", ts.URL, err)
+	}
+	poll(t, tab, "the page to be ready", `document.body.dataset.ready === "true"`)
+	if err := chromedp.Do(tab, chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{first})); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, tab, "the first request to be held", `document.body.dataset.state === "classifying"`)
+	if err := chromedp.Do(tab, chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{second})); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, tab, "the second image's answer", `document.getElementById("source").textContent.startsWith("second.png")`)
+	close(release)
+	<-answered
+	// The first answer has been sent: wait until the page has received it
+	// too, then give its script time to (wrongly) show it.
+	poll(t, tab, "the first answer to arrive", `performance.getEntriesByType("resource").filter((e) => e.name.includes(":classify") && e.responseEnd > 0).length === 2`)
+	if _, err := chromedp.Run(tab, chromedp.Evaluate[bool](`new Promise((resolve) => setTimeout(() => resolve(true), 500))`, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatal(err)
+	}
+	if got := evalJS[string](t, tab, `document.getElementById("source").textContent`); !strings.HasPrefix(got, "second.png") {
+		t.Errorf("the page shows %q after the first image's late answer, want the second image's", got)
+	}
+	if got := evalJS[string](t, tab, `document.body.dataset.state`); got != "done" {
+		t.Errorf("state %q, want done", got)
 	}
 }

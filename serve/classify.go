@@ -61,7 +61,7 @@ type inputImage struct {
 }
 
 // handleClassify answers POST /v1/models/{name}:classify: a PNG or JPEG,
-// as a raw body or a multipart part named "image" (or any file part),
+// as a raw body or a multipart part named "image" (else the first file part),
 // prepared as tailor predict prepares image files.
 //
 // Query parameters: top=k (default 3) and invert=auto|never|always as
@@ -151,7 +151,8 @@ func classifyParams(q url.Values, m *served) (int, preprocessing.Invert, error) 
 
 // readImage returns the uploaded image's bytes: the body itself for
 // image/png, image/jpeg and application/octet-stream, or the part named
-// "image" (else the first file part) of multipart/form-data.
+// "image" (else the first file part) of multipart/form-data, wherever it
+// is among the parts.
 func (s *Server) readImage(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	ct := r.Header.Get("Content-Type")
 	mt, params, err := mime.ParseMediaType(ct)
@@ -165,35 +166,56 @@ func (s *Server) readImage(w http.ResponseWriter, r *http.Request) ([]byte, erro
 	if boundary == "" {
 		return nil, badRequest("Content-Type %q: multipart/form-data needs a boundary", ct)
 	}
+	if err := identityEncoding(r); err != nil {
+		return nil, err
+	}
 	if r.ContentLength > s.opts.MaxBodyBytes {
 		return nil, tooLarge(r.ContentLength, s.opts.MaxBodyBytes)
 	}
 	mr := multipart.NewReader(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes), boundary)
+	// The first file part not named "image", kept (within the body's
+	// limit) until a part named so is found or the body ends; firstErr is
+	// why it cannot be the image (its Content-Type).
+	var first []byte
+	var firstErr error
+	found := false
 	for {
 		p, err := mr.NextPart()
 		if err == io.EOF {
-			return nil, badRequest("the multipart body has no file: want a part named \"image\" holding a PNG or JPEG")
+			if !found {
+				return nil, badRequest("the multipart body has no file: want a part named \"image\" holding a PNG or JPEG")
+			}
+			return first, firstErr
 		}
 		if err != nil {
 			return nil, multipartProblem(err, s.opts.MaxBodyBytes)
 		}
-		if p.FormName() != "image" && p.FileName() == "" {
-			if _, err := io.Copy(io.Discard, p); err != nil {
-				return nil, multipartProblem(err, s.opts.MaxBodyBytes)
-			}
-			continue
-		}
+		named := p.FormName() == "image"
+		var ctErr error
 		if pct := p.Header.Get("Content-Type"); pct != "" {
 			pmt, _, err := mime.ParseMediaType(pct)
 			if err != nil || !slices.Contains(imageTypes, pmt) {
-				return nil, statusError(http.StatusUnsupportedMediaType, "multipart part %q has Content-Type %q: want %s", p.FormName(), pct, orList(imageTypes))
+				ctErr = statusError(http.StatusUnsupportedMediaType, "multipart part %q has Content-Type %q: want %s", p.FormName(), pct, orList(imageTypes))
 			}
 		}
-		b, err := io.ReadAll(p)
+		if named && ctErr != nil {
+			return nil, ctErr
+		}
+		var b []byte
+		if keep := named || p.FileName() != "" && !found && ctErr == nil; keep {
+			b, err = io.ReadAll(p)
+		} else {
+			_, err = io.Copy(io.Discard, p)
+		}
 		if err != nil {
 			return nil, multipartProblem(err, s.opts.MaxBodyBytes)
 		}
-		return b, nil
+		switch {
+		case named:
+			return b, nil
+		case p.FileName() != "" && !found:
+			first, firstErr, found = b, ctErr, true
+		}
 	}
 }
 

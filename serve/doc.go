@@ -31,7 +31,12 @@
 // 28] for the Fashion-MNIST models, its data a flat or nested row-major
 // array (nested arrays must each have the length of their dimension of
 // the shape, or hold all the values of the dimensions below). The
-// response's output "probabilities" is FP32 [N, 10].
+// response's output "probabilities" is FP32 [N, 10], in JSON. Of Triton's
+// extensions, binary tensor data is refused, an output's "binary_data"
+// parameter is answered in JSON (which Triton's clients read), and an
+// output's "classification" parameter is a 400. The request body is JSON:
+// its Content-Type application/json, or none, as tritonclient.http sends
+// it.
 //
 // A model trained on a table (Meta.Tabular set) takes FP32 [N, F] only:
 // the F features its saved preprocessing makes of a row (encoded and
@@ -55,7 +60,8 @@
 // Every request the server cannot serve gets a JSON body {"error": "..."}
 // naming what was expected: 400 for malformed JSON, shapes, datatypes and
 // values; 404 for unknown models and paths; 405 for a wrong method; 413 for
-// a body or image over the limits; 415 for a wrong content type; 422 when
+// a body or image over the limits; 415 for a wrong content type or a
+// compressed body (a Content-Encoding other than identity); 422 when
 // a request's values, valid but too large for the model, make its output
 // overflow to NaN or ±Inf; 429 when Options.MaxInFlight inference
 // requests are already being served. A 5xx means the server itself

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"runtime/debug"
+	"strings"
 )
 
 // handleServerMetadata answers GET /v2: the protocol's
@@ -77,8 +78,12 @@ func (s *Server) handleInfer(w http.ResponseWriter, r *http.Request) error {
 	if r.Header.Get("Inference-Header-Content-Length") != "" {
 		return badRequest("the binary tensor data extension (Inference-Header-Content-Length) is not supported: send the tensor in \"data\" as JSON")
 	}
-	if err := wantContentType(r, "application/json"); err != nil {
-		return err
+	// A request without a Content-Type is read as JSON: tritonclient.http
+	// sends its JSON requests without one, and the protocol names none.
+	if r.Header.Get("Content-Type") != "" {
+		if err := wantContentType(r, "application/json"); err != nil {
+			return err
+		}
 	}
 	body, err := s.readBody(w, r)
 	if err != nil {
@@ -125,8 +130,23 @@ func orList(names []string) string {
 	return out + " or " + names[len(names)-1]
 }
 
+// identityEncoding refuses a body with a Content-Encoding (gzip, as
+// tritonclient.http sends with request_compression_algorithm): the server
+// reads bodies as they are.
+func identityEncoding(r *http.Request) error {
+	for _, e := range r.Header.Values("Content-Encoding") {
+		if e = strings.TrimSpace(e); e != "" && !strings.EqualFold(e, "identity") {
+			return statusError(http.StatusUnsupportedMediaType, "Content-Encoding %q: the server reads request bodies uncompressed; send the body without it", e)
+		}
+	}
+	return nil
+}
+
 // readBody reads the whole request body, at most Options.MaxBodyBytes.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if err := identityEncoding(r); err != nil {
+		return nil, err
+	}
 	limit := s.opts.MaxBodyBytes
 	if r.ContentLength > limit {
 		return nil, tooLarge(r.ContentLength, limit)

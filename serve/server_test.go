@@ -2,12 +2,14 @@ package serve
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
 	"image/gif"
+	"io"
 	"log"
 	"math"
 	"mime/multipart"
@@ -229,6 +231,9 @@ func TestMalformedRequests(t *testing.T) {
 		return map[string]any{"name": name, "datatype": datatype, "shape": shape, "data": data}
 	}
 	fp32 := func(data any) []byte { return one(in("input", "FP32", []int{1, 28, 28}, data)) }
+	fp32Outputs := func(outputs string) []byte {
+		return []byte(`{"inputs":[{"name":"input","datatype":"FP32","shape":[1,28,28],"data":[` + strings.Repeat("0,", 783) + `0]}],"outputs":` + outputs + `}`)
+	}
 	img := pngOf(make([]uint8, 28*28), 28, 28)
 	bomb := pngOf(make([]uint8, 5000*5000), 5000, 5000)
 	noFileCT, noFile := func() (string, []byte) {
@@ -254,7 +259,6 @@ func TestMalformedRequests(t *testing.T) {
 		{"unknown version", "GET", "/v2/models/mlp/versions/9/ready", "", nil, 404, `no version "9"`},
 		{"wrong method", "GET", infer, "", nil, 405, "allowed: POST"},
 		{"wrong content type", "POST", infer, "text/plain", fp32(zeros(784)), 415, "want application/json"},
-		{"no content type", "POST", infer, "", fp32(zeros(784)), 415, "want application/json"},
 		{"empty body", "POST", infer, json, nil, 400, "request body is empty"},
 		{"bad JSON", "POST", infer, json, []byte(`{"inputs": [`), 400, "not valid JSON"},
 		{"not an object", "POST", infer, json, []byte(`[1, 2, 3]`), 400, "want an object"},
@@ -284,6 +288,8 @@ func TestMalformedRequests(t *testing.T) {
 		{"data an object", "POST", infer, json, one(in("input", "FP32", []int{1, 28, 28}, map[string]int{"a": 1})), 400, "want an array of"},
 		{"nested too deep", "POST", infer, json, fp32([]any{[][][]int{{{1}}}, zeros(784)}), 400, "arrays nested 4 deep"},
 		{"wrong output", "POST", infer, json, []byte(`{"inputs":[{"name":"input","datatype":"FP32","shape":[1,28,28],"data":[]}],"outputs":[{"name":"logits"}]}`), 400, `outputs[0].name "logits"`},
+		{"classification extension", "POST", infer, json, fp32Outputs(`[{"name":"probabilities","parameters":{"classification":3}}]`), 400, `outputs[0].parameters.classification: the classification extension is not supported`},
+		{"output parameters not an object", "POST", infer, json, fp32Outputs(`[{"name":"probabilities","parameters":[1]}]`), 400, `outputs.parameters is a JSON array; want an object`},
 		{"binary extension", "POST", infer, json, nil, 400, "binary tensor data extension"},
 		{"oversized body", "POST", infer, json, bytes.Repeat([]byte(" "), 65<<10), 413, "the limit is 64 KiB"},
 		{"classify unknown model", "POST", "/v1/models/nope:classify", "image/png", img, 404, `no model "nope"`},
@@ -696,5 +702,163 @@ func TestOverflow(t *testing.T) {
 	broken.Model.Params()[0].Value.Data[0] = float32(math.NaN())
 	if _, err := New([]Model{broken}, Options{}); err == nil || !strings.Contains(err.Error(), "are its weights finite?") {
 		t.Errorf("New of a model with a NaN weight: %v", err)
+	}
+}
+
+// TestInferAsTritonClientSends sends an infer request the way
+// tritonclient.http sends one with JSON tensors: no Content-Type header
+// (geventhttpclient sets none), the output requested with
+// "binary_data": true (InferRequestedOutput's default) and the request's
+// parameters. The server must answer it with Predict's probabilities in
+// JSON, which that client reads when the response has no binary part.
+func TestInferAsTritonClientSends(t *testing.T) {
+	m := untrained(t)
+	_, ts := newServer(t, []Model{m}, Options{MaxBatch: 1})
+	px := make([]uint8, 2*784)
+	for i := range px {
+		px[i] = uint8(i * 7)
+	}
+	x, _ := tensor.FromUint8(px, 1.0/255, 2, 28, 28)
+	want, err := m.Model.Predict(context.Background(), x, tailor.PredictOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]any{
+		"inputs":     []any{map[string]any{"name": "input", "shape": []int{2, 28, 28}, "datatype": "FP32", "data": x.Data}},
+		"outputs":    []any{map[string]any{"name": "probabilities", "parameters": map[string]any{"binary_data": true}}},
+		"parameters": map[string]any{"binary_data_output": false},
+	})
+	code, b := do(t, "POST", ts.URL+"/v2/models/mlp/infer", "", body)
+	if code != 200 {
+		t.Fatalf("status %d: %s", code, b)
+	}
+	var res inferResponse
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Outputs) != 1 || !slices.Equal(res.Outputs[0].Data, want.Data) {
+		t.Errorf("probabilities differ from Predict's: %s", truncate(b))
+	}
+	// A Content-Type that says the body is something else is still refused.
+	code, b = do(t, "POST", ts.URL+"/v2/models/mlp/infer", "text/plain", body)
+	if code != http.StatusUnsupportedMediaType {
+		t.Errorf("text/plain: status %d, want 415: %s", code, b)
+	}
+}
+
+// TestClassifyMultipartPrefersImage sends forms whose "image" part comes
+// after other file parts (a JSON file of notes, a thumbnail): classify
+// reads the part named "image", and the first file part only when no part
+// is named so.
+func TestClassifyMultipartPrefersImage(t *testing.T) {
+	m := untrained(t)
+	_, ts := newServer(t, []Model{m}, Options{MaxBatch: 1})
+	px := make([]uint8, 784)
+	for i := range px {
+		if r, c := i/28, i%28; r > 4 && r < 24 && c > 8 && c < 20 {
+			px[i] = uint8(100 + r*5)
+		}
+	}
+	img, blank := pngOf(px, 28, 28), pngOf(make([]uint8, 784), 28, 28)
+	x, _ := tensor.FromUint8(px, 1.0/255, 1, 28, 28)
+	want, err := m.Model.Predict(context.Background(), x, tailor.PredictOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type part struct {
+		name, file, contentType string
+		body                    []byte
+	}
+	form := func(parts ...part) (string, []byte) {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		for _, p := range parts {
+			hdr := textproto.MIMEHeader{}
+			disp := fmt.Sprintf("form-data; name=%q", p.name)
+			if p.file != "" {
+				disp += fmt.Sprintf("; filename=%q", p.file)
+			}
+			hdr.Set("Content-Disposition", disp)
+			if p.contentType != "" {
+				hdr.Set("Content-Type", p.contentType)
+			}
+			pw, _ := mw.CreatePart(hdr)
+			pw.Write(p.body)
+		}
+		mw.Close()
+		return mw.FormDataContentType(), buf.Bytes()
+	}
+	for _, tc := range []struct {
+		name  string
+		parts []part
+	}{
+		{"a JSON file first", []part{{"notes", "notes.json", "application/json", []byte(`{"a":1}`)}, {"image", "shirt.png", "image/png", img}}},
+		{"a thumbnail first", []part{{"thumbnail", "small.png", "image/png", blank}, {"image", "shirt.png", "image/png", img}}},
+		{"no part named image", []part{{"label", "", "", []byte("shirt")}, {"file", "shirt.png", "image/png", img}, {"other", "blank.png", "image/png", blank}}},
+	} {
+		ct, body := form(tc.parts...)
+		code, b := do(t, "POST", ts.URL+"/v1/models/mlp:classify", ct, body)
+		if code != 200 {
+			t.Errorf("%s: status %d: %s", tc.name, code, b)
+			continue
+		}
+		var res classifyResponse
+		if err := json.Unmarshal(b, &res); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(res.Probabilities, want.Data) {
+			t.Errorf("%s: probabilities %v, want the image's %v", tc.name, res.Probabilities, want.Data)
+		}
+	}
+}
+
+// TestContentEncodingRefused sends compressed bodies, as tritonclient.http
+// does with request_compression_algorithm="gzip": the server does not
+// decompress them, so it must say so (415 naming Content-Encoding) rather
+// than call the gzip bytes malformed JSON or an unknown image format.
+func TestContentEncodingRefused(t *testing.T) {
+	_, ts := newServer(t, []Model{untrained(t)}, Options{MaxBatch: 1})
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(inferBody(t, "UINT8", 1, make([]int, 784)))
+	zw.Close()
+	img := pngOf(make([]uint8, 784), 28, 28)
+	formCT, form := multipartImage(t, "image", "image/png", img)
+	for _, tc := range []struct {
+		name, path, contentType, encoding string
+		body                              []byte
+	}{
+		{"infer gzip", "/v2/models/mlp/infer", "application/json", "gzip", gz.Bytes()},
+		{"infer deflate", "/v2/models/mlp/infer", "", "deflate", gz.Bytes()},
+		{"classify gzip", "/v1/models/mlp:classify", "image/png", "gzip", img},
+		{"classify multipart br", "/v1/models/mlp:classify", formCT, "br", form},
+	} {
+		req, _ := http.NewRequest("POST", ts.URL+tc.path, bytes.NewReader(tc.body))
+		if tc.contentType != "" {
+			req.Header.Set("Content-Type", tc.contentType)
+		}
+		req.Header.Set("Content-Encoding", tc.encoding)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusUnsupportedMediaType {
+			t.Errorf("%s: status %d, want 415: %s", tc.name, res.StatusCode, b)
+		}
+		wantJSONError(t, tc.name, b, fmt.Sprintf("Content-Encoding %q", tc.encoding))
+	}
+	// identity is no encoding.
+	req, _ := http.NewRequest("POST", ts.URL+"/v1/models/mlp:classify", bytes.NewReader(img))
+	req.Header.Set("Content-Type", "image/png")
+	req.Header.Set("Content-Encoding", "identity")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Errorf("identity: status %d, want 200", res.StatusCode)
 	}
 }

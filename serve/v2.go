@@ -44,8 +44,8 @@ type v2Input struct {
 
 // v2Output is the protocol's $request_output.
 type v2Output struct {
-	Name       string          `json:"name"`
-	Parameters json.RawMessage `json:"parameters"`
+	Name       string                     `json:"name"`
+	Parameters map[string]json.RawMessage `json:"parameters"`
 }
 
 // signature is what a model accepts: its examples' shape (without the
@@ -84,6 +84,14 @@ func decodeInfer(body []byte, sig *signature) (*inferInput, error) {
 	for i, o := range req.Outputs {
 		if o.Name != OutputName {
 			return nil, badRequest("outputs[%d].name %q: the model has one output, %q", i, o.Name, OutputName)
+		}
+		// Triton's classification extension would answer BYTES
+		// "score:index:label" strings; answering the probabilities instead
+		// would hand the client the wrong kind of tensor. (binary_data,
+		// which Triton's clients send by default, is answered in JSON,
+		// which they read.)
+		if _, ok := o.Parameters["classification"]; ok {
+			return nil, badRequest("outputs[%d].parameters.classification: the classification extension is not supported (GET /v2 lists none): leave it out and take the top classes of %q, or POST an image to /v1/models/{name}:classify", i, OutputName)
 		}
 	}
 	in := &req.Inputs[0]

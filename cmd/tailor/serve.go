@@ -56,6 +56,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("%s %d: want at least 1", c.name, c.v)
 		}
 	}
+	// serve.Options reads a zero or negative timeout as its default: refuse
+	// one rather than wait 30 s where the flag said otherwise.
+	for _, c := range []struct {
+		name string
+		v    time.Duration
+	}{{"--read-timeout", *readTimeout}, {"--write-timeout", *writeTimeout}, {"--shutdown-timeout", *shutdownTimeout}} {
+		if c.v <= 0 {
+			return fmt.Errorf("%s %v: want a positive duration", c.name, c.v)
+		}
+	}
 	if *maxWait < 0 || *workers < 0 {
 		return errors.New("--max-wait and --batch-workers must not be negative")
 	}

@@ -32,9 +32,15 @@ function percent(p) {
   return (100 * p).toFixed(p >= 0.995 || p < 0.001 ? 0 : 1) + '%';
 }
 
+// latest numbers the classify requests sent, so that an answer that
+// arrives after a later request's is dropped, not shown over it.
+let latest = 0;
+
 // classify sends an image — a File (as multipart) or a Blob (as a raw
-// image/png body) — to the selected model and shows the answer.
+// image/png body) — to the selected model and shows the answer, unless
+// another image has been sent since.
 async function classify(image, source) {
+  const seq = ++latest;
   const name = $('model').value;
   const url = `/v1/models/${encodeURIComponent(name)}:classify?top=3`;
   let options;
@@ -48,10 +54,12 @@ async function classify(image, source) {
   document.body.dataset.state = 'classifying';
   try {
     const res = await getJSON(url, options);
+    if (seq !== latest) return;
     showError(null);
     show(res, source);
     document.body.dataset.state = 'done';
   } catch (err) {
+    if (seq !== latest) return;
     showError(err);
     document.body.dataset.state = 'error';
   }
@@ -233,12 +241,21 @@ async function init() {
   setupDrop();
   try {
     const list = await getJSON('/v1/models');
+    // Models that classify does not take (those trained on a table) are
+    // listed but cannot be picked: they answer POST /v2/.../infer only.
     const select = $('model');
     for (const m of list.models) {
       const o = document.createElement('option');
       o.value = m.name;
-      o.textContent = m.name;
+      o.textContent = m.classify ? m.name : `${m.name} (no images: /v2 infer only)`;
+      o.disabled = !m.classify;
       select.appendChild(o);
+    }
+    const first = list.models.find((m) => m.classify);
+    if (first) {
+      select.value = first.name;
+    } else {
+      showError(new Error('None of these models takes images: send their inputs to POST /v2/models/{name}/infer.'));
     }
     const cards = await Promise.all(list.models.map(renderCard));
     $('cards').replaceChildren(...cards);
