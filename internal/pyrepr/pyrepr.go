@@ -6,6 +6,7 @@ package pyrepr
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -19,26 +20,31 @@ const (
 )
 
 // Float is repr(x) of a Python float: the shortest decimal that reads
-// back as x, with ".0" for whole numbers, as Python 3 prints it.
+// back as x, with ".0" for whole numbers, in scientific notation only below
+// 1e-4 or from 1e16 on, as Python 3 prints it: 1234567.0, 1e+16, 1e-05,
+// nan, inf.
 func Float(x float64) string {
-	s := strconv.FormatFloat(x, 'g', -1, 64)
-	if strings.ContainsAny(s, "e") {
-		mant, exp, _ := strings.Cut(s, "e")
-		if exp[0] == '+' {
-			exp = exp[1:]
-		}
-		if len(exp) == 2 && exp[0] == '-' {
-			exp = "-0" + exp[1:] // Python writes at least two exponent digits: 1e-05
-		} else if len(exp) == 1 {
-			exp = "0" + exp
-		}
-		sign := "+"
-		if exp[0] == '-' {
-			sign, exp = "-", exp[1:]
-		}
-		return mant + "e" + sign + exp
+	switch {
+	case math.IsNaN(x):
+		return "nan"
+	case math.IsInf(x, 1):
+		return "inf"
+	case math.IsInf(x, -1):
+		return "-inf"
 	}
-	if !strings.ContainsAny(s, ".") && !strings.ContainsAny(s, "nI") {
+	// Python switches to scientific notation by the decimal exponent of
+	// the shortest digits, not at Go's %g bound of 1e21 (1e6 for 'g', -1).
+	mant, exp, _ := strings.Cut(strconv.FormatFloat(x, 'e', -1, 64), "e")
+	e, _ := strconv.Atoi(exp)
+	if x != 0 && (e < -4 || e >= 16) {
+		sign := "+"
+		if e < 0 {
+			sign, e = "-", -e
+		}
+		return fmt.Sprintf("%se%s%02d", mant, sign, e) // Python writes at least two exponent digits: 1e-05
+	}
+	s := strconv.FormatFloat(x, 'f', -1, 64)
+	if !strings.Contains(s, ".") {
 		s += ".0"
 	}
 	return s
@@ -71,17 +77,23 @@ func Int[T ~uint8 | ~int | ~int32 | ~int64](xs []T, dtype string) string {
 }
 
 // Float32 is a float32 array's repr as numpy (1.x) prints model outputs
-// such as predictions[0]. Numpy finds the most fraction digits any value's
-// shortest round-tripping decimal needs, at most eight; in scientific
-// notation — used when the values span more than three orders of magnitude
-// or one is below 1e-4 — it rounds every value to that many digits, and in
-// fixed notation it prints each value's shortest decimal padded with
-// spaces to that width. Lines wrap at 75 columns; ", dtype=float32" ends
-// the repr.
+// such as predictions[0]. Numpy finds the most fraction digits any finite
+// value's shortest round-tripping decimal needs, at most eight; in
+// scientific notation — used when the finite values span more than three
+// orders of magnitude or one is below 1e-4 — it rounds every value to that
+// many digits, and in fixed notation it prints each value's shortest
+// decimal padded with spaces to that width. Every value is padded on the
+// left to the widest integer part (a sign counts), nan, inf and -inf to
+// the whole width. Lines wrap at 75 columns; ", dtype=float32" ends the
+// repr.
 func Float32(xs []float32) string {
+	finite := func(x float32) bool { return !math.IsNaN(float64(x)) && !math.IsInf(float64(x), 0) }
 	var lo, hi float64
 	for _, x := range xs {
 		a := abs(float64(x))
+		if !finite(x) {
+			continue
+		}
 		if a != 0 && (lo == 0 || a < lo) {
 			lo = a
 		}
@@ -95,27 +107,67 @@ func Float32(xs []float32) string {
 	items := make([]string, len(xs))
 	frac := 0
 	for i, x := range xs {
+		if !finite(x) {
+			continue
+		}
 		items[i] = strconv.FormatFloat(float64(x), f, -1, 32)
 		if digits(items[i]) > most {
 			items[i] = strconv.FormatFloat(float64(x), f, most, 32)
 		}
 		frac = max(frac, digits(items[i]))
 	}
+	// Numpy's pad_left (the widest integer part) and pad_right (the
+	// fraction digits, and in scientific notation the exponent).
+	padLeft, padRight := 0, frac
+	if sci {
+		padRight = frac + 4 // e+05
+	}
+	nonFinite, negInf := false, false
 	for i, x := range xs {
+		if !finite(x) {
+			nonFinite = true
+			negInf = negInf || math.IsInf(float64(x), -1)
+			continue
+		}
 		if sci {
 			mant, exp, _ := strings.Cut(strconv.FormatFloat(float64(x), 'e', frac, 32), "e")
 			if frac == 0 {
 				mant += "."
 			}
 			items[i] = mant + "e" + exp
+		} else {
+			s := items[i]
+			n := frac - digits(s)
+			if !strings.Contains(s, ".") {
+				s += "."
+			}
+			items[i] = s + strings.Repeat(" ", n)
+		}
+		whole, _, _ := strings.Cut(items[i], ".")
+		padLeft = max(padLeft, len(whole))
+	}
+	if nonFinite {
+		infLen := len("inf")
+		if negInf {
+			infLen++
+		}
+		padLeft = max(padLeft, len("nan")-(padRight+1), infLen-(padRight+1))
+	}
+	for i, x := range xs {
+		s := items[i]
+		switch {
+		case math.IsNaN(float64(x)):
+			s = "nan"
+		case math.IsInf(float64(x), 1):
+			s = "inf"
+		case math.IsInf(float64(x), -1):
+			s = "-inf"
+		default:
+			whole, _, _ := strings.Cut(s, ".")
+			items[i] = strings.Repeat(" ", padLeft-len(whole)) + s
 			continue
 		}
-		s := items[i]
-		n := frac - digits(s)
-		if !strings.Contains(s, ".") {
-			s += "."
-		}
-		items[i] = s + strings.Repeat(" ", n)
+		items[i] = strings.Repeat(" ", max(padLeft+padRight+1-len(s), 0)) + s
 	}
 	return wrap(items, ", dtype=float32")
 }

@@ -1,6 +1,9 @@
 package pyrepr
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 func TestRepr(t *testing.T) {
 	labels := make([]uint8, 60000)
@@ -20,6 +23,14 @@ func TestRepr(t *testing.T) {
 		{Float(0.8841), "0.8841"},
 		{Float(1e-05), "1e-05"},
 		{Float(1.5e20), "1.5e+20"},
+		// Python's repr, not Go's %g: scientific only from 1e16 on.
+		{Float(1234567), "1234567.0"},
+		{Float(1e15), "1000000000000000.0"},
+		{Float(1e16), "1e+16"},
+		{Float(0.0001), "0.0001"},
+		{Float(math.Copysign(0, -1)), "-0.0"},
+		{Float(math.NaN()), "nan"},
+		{Float(math.Inf(-1)), "-inf"},
 		{Strings([]string{"T-shirt/top", "Trouser", "it's"}), `['T-shirt/top', 'Trouser', 'it\'s']`},
 		// What numpy 1.24 prints for these float32 arrays.
 		{Float32([]float32{1.0232168e-07, 3.2094574e-09, 1.1669734e-08, 4.4385074e-09, 6.3627214e-08, 2.5637373e-03, 1.5051398e-07, 2.8541302e-02, 4.3219565e-06, 9.6889055e-01}),
@@ -27,6 +38,14 @@ func TestRepr(t *testing.T) {
 		{Float32([]float32{0.25, 0.5, 0.125}), "array([0.25 , 0.5  , 0.125], dtype=float32)"},
 		{Float32([]float32{1e-5, 0.5, 1}), "array([1.e-05, 5.e-01, 1.e+00], dtype=float32)"},
 		{Float32([]float32{0.1, 0.2, 1}), "array([0.1, 0.2, 1. ], dtype=float32)"},
+		// Left padding to the widest integer part, and nan and inf.
+		{Float32([]float32{-1, 0.5}), "array([-1. ,  0.5], dtype=float32)"},
+		{Float32([]float32{-12.5, 3.25, 100}), "array([-12.5 ,   3.25, 100.  ], dtype=float32)"},
+		{Float32([]float32{-0.5, 1e-5}), "array([-5.e-01,  1.e-05], dtype=float32)"},
+		{Float32([]float32{float32(math.NaN()), 1, 0.5}), "array([nan, 1. , 0.5], dtype=float32)"},
+		{Float32([]float32{float32(math.Inf(1)), float32(math.Inf(-1)), 0.5}), "array([ inf, -inf,  0.5], dtype=float32)"},
+		{Float32([]float32{float32(math.Inf(-1)), 1e-5}), "array([  -inf, 1.e-05], dtype=float32)"},
+		{Float32([]float32{float32(math.NaN())}), "array([nan], dtype=float32)"},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("got\n%s\nwant\n%s", tc.got, tc.want)
