@@ -111,12 +111,17 @@ func Write(path string, write func(io.Writer) error) (err error) {
 // and once this process dies the next CreateTemp or Write for base does.
 func CreateTemp(dir, base string) (*os.File, error) {
 	removeStale(dir, base)
-	f, err := os.CreateTemp(dir, "."+base+tempInfix+"*")
-	if err != nil {
-		return nil, err
+	for {
+		f, err := os.CreateTemp(dir, "."+base+tempInfix+"*")
+		if err != nil {
+			return nil, err
+		}
+		if hold(f) {
+			return f, nil
+		}
+		// A concurrent writer's clean-up took it before it was held.
+		f.Close()
 	}
-	hold(f)
-	return f, nil
 }
 
 // Check reports, without writing anything at path, whether Write could
@@ -228,7 +233,7 @@ func isTemp(name, base string) bool {
 }
 
 // removeStale removes the temporary files for base in dir that no process
-// is writing (see stale). Errors are ignored: cleaning up is a courtesy, and
+// is writing (see removeIfStale). Errors are ignored: cleaning up is a courtesy, and
 // the write itself reports what matters.
 func removeStale(dir, base string) {
 	entries, err := os.ReadDir(dir)
@@ -239,10 +244,7 @@ func removeStale(dir, base string) {
 		if !e.Type().IsRegular() || !isTemp(e.Name(), base) {
 			continue
 		}
-		p := filepath.Join(dir, e.Name())
-		if stale(p) {
-			os.Remove(p)
-		}
+		removeIfStale(filepath.Join(dir, e.Name()))
 	}
 }
 

@@ -4,10 +4,12 @@ package atomicfile
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 )
@@ -189,5 +191,51 @@ func TestWriteRemovesStaleTemporaries(t *testing.T) {
 	}
 	if err := Remove(path); err != nil {
 		t.Errorf("Remove of a missing file: %v", err)
+	}
+}
+
+// Writers of one path at the same time (goroutines saving the same
+// checkpoint) all succeed, the file ends as one whole write, and no
+// temporary file is left: a writer's clean-up once removed another's
+// temporary file between its creation and its lock, and that write then
+// failed at the rename.
+func TestConcurrentWritersOfOnePath(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "model.tailor")
+	const writers, writes = 8, 200
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*writes)
+	for g := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range writes {
+				if err := writeString(path, fmt.Sprintf("writer %d, write %d", g, i)); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	n := 0
+	for err := range errs {
+		if n++; n <= 3 {
+			t.Error(err)
+		}
+	}
+	if n > 0 {
+		t.Errorf("%d of %d writes failed", n, writers*writes)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g, i int
+	if k, err := fmt.Sscanf(string(b), "writer %d, write %d", &g, &i); k != 2 || err != nil || i != writes-1 {
+		t.Errorf("the file holds %q, want some writer's last write", b)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("%d files in the directory, want only the target", len(ents))
 	}
 }

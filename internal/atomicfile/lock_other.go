@@ -14,11 +14,12 @@ const renameOpen = false
 // where there are no advisory locks to ask.
 const staleAge = time.Hour
 
-func hold(*os.File) {}
+func hold(*os.File) bool { return true }
 
-// stale reports whether the temporary file at p was last written more
-// than staleAge ago.
-func stale(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && time.Since(st.ModTime()) > staleAge
+// removeIfStale removes the temporary file at p if it was last written
+// more than staleAge ago.
+func removeIfStale(p string) {
+	if st, err := os.Stat(p); err == nil && time.Since(st.ModTime()) > staleAge {
+		os.Remove(p)
+	}
 }

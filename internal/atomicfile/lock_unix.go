@@ -13,18 +13,32 @@ const renameOpen = true
 
 // hold takes an exclusive advisory lock on the temporary file for as long
 // as it is being written: a lock the kernel drops when the process dies,
-// which is how stale tells a killed write's file from one being written.
-func hold(f *os.File) {
-	syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-}
-
-// stale reports whether no process holds the temporary file at p: its lock
-// can be taken at once.
-func stale(p string) bool {
-	f, err := os.Open(p)
+// which is how removeIfStale tells a killed write's file from one being
+// written. Between creating the file and locking it another writer's
+// clean-up may have found it unlocked and removed it; hold waits for that
+// writer's lock and reports whether the file still has its name.
+func hold(f *os.File) bool {
+	if syscall.Flock(int(f.Fd()), syscall.LOCK_EX) != nil {
+		return true // no locks here: nothing to race with
+	}
+	st, err := f.Stat()
 	if err != nil {
 		return false
 	}
+	named, err := os.Lstat(f.Name())
+	return err == nil && os.SameFile(st, named)
+}
+
+// removeIfStale removes the temporary file at p if no process holds it:
+// its lock can be taken at once. The lock is held until the file is gone,
+// so that a writer that has just created it (see hold) sees it removed.
+func removeIfStale(p string) {
+	f, err := os.Open(p)
+	if err != nil {
+		return
+	}
 	defer f.Close()
-	return syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil
+	if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+		os.Remove(p)
+	}
 }
