@@ -182,7 +182,10 @@ func resolve(path string) (string, fs.FileInfo, error) {
 				return "", nil, err
 			}
 			if !filepath.IsAbs(link) {
-				link = filepath.Join(filepath.Dir(p), link)
+				// Relative to the link's directory as the kernel
+				// resolves it: not cleaned, for "dirlink/../x"
+				// is not "x" when dirlink is itself a link.
+				link = filepath.Dir(p) + string(filepath.Separator) + link
 			}
 			p = link
 		case m.IsRegular():

@@ -239,3 +239,37 @@ func TestConcurrentWritersOfOnePath(t *testing.T) {
 		t.Errorf("%d files in the directory, want only the target", len(ents))
 	}
 }
+
+// A relative link's ".." is resolved by the kernel from the directory the
+// link really is in, not lexically: through dirlink -> x/y/z, the link
+// model -> ../other names x/y/other, and Write replaced a new ./other in
+// the working directory instead.
+func TestWriteThroughRelativeLinkInLinkedDirectory(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "x", "y", "z"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "x", "y", "other")
+	if err := os.WriteFile(other, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "x", "y", "z"), filepath.Join(dir, "dirlink")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../other", filepath.Join(dir, "x", "y", "z", "model")); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	if err := writeString(filepath.Join("dirlink", "model"), "new"); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(other); err != nil || string(b) != "new" {
+		t.Errorf("x/y/other holds %q, %v; want the new content", b, err)
+	}
+	if st, err := os.Stat(other); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("x/y/other: %v, %v; want its mode 0600 kept", st.Mode(), err)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "other")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Write created %s: %v", filepath.Join(dir, "other"), err)
+	}
+}
