@@ -80,20 +80,8 @@ func Write(path string, write func(io.Writer) error) (err error) {
 	if st, err := os.Lstat(target); err == nil && !st.Mode().IsRegular() {
 		return fmt.Errorf("%s became %s while it was written: refusing to replace it", target, kind(st.Mode()))
 	}
-	if !renameOpen {
-		if err = f.Close(); err != nil {
-			return err
-		}
-	}
-	if err = os.Rename(tmp, target); err != nil {
+	if err = rename(f, target); err != nil {
 		return err
-	}
-	if renameOpen {
-		// Closing releases the lock that tells other writers the
-		// temporary file is in use; the rename is done by now.
-		if err = f.Close(); err != nil {
-			return err
-		}
 	}
 	// Make the rename itself durable where the system can sync a directory.
 	if d, derr := os.Open(dir); derr == nil {
@@ -122,6 +110,32 @@ func CreateTemp(dir, base string) (*os.File, error) {
 		// A concurrent writer's clean-up took it before it was held.
 		f.Close()
 	}
+}
+
+// Rename renames f, a file CreateTemp made, to path and closes it, in the
+// order that keeps other writers' clean-up off it: where the lock is held
+// while the file is open, the file is renamed before it is closed (closed
+// first, a concurrent CreateTemp for the same base would take it as left
+// behind and remove it). The caller syncs f first. f is closed, and on an
+// error left at its temporary name, for the caller to remove.
+func Rename(f *os.File, path string) error {
+	return rename(f, path)
+}
+
+func rename(f *os.File, path string) error {
+	if !renameOpen {
+		if err := f.Close(); err != nil {
+			return err
+		}
+		return os.Rename(f.Name(), path)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		f.Close()
+		return err
+	}
+	// Closing releases the lock that tells other writers the temporary
+	// file is in use; the rename is done by now.
+	return f.Close()
 }
 
 // Check reports, without writing anything at path, whether Write could

@@ -100,10 +100,10 @@ func ToFile(ctx context.Context, r Request) (path string, size int64, err error)
 	if err := tmp.Sync(); err != nil {
 		return "", 0, fmt.Errorf("saving %s: %w", path, err)
 	}
-	if err := tmp.Close(); err != nil {
-		return "", 0, fmt.Errorf("saving %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	// Renamed before it is closed (where locks allow), so that a
+	// concurrent download of the same name does not take it for one that
+	// was killed and remove it.
+	if err := atomicfile.Rename(tmp, path); err != nil {
 		return "", 0, fmt.Errorf("saving %s: %w", path, err)
 	}
 	if d, err := os.Open(r.Dir); err == nil {

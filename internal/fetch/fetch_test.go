@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -94,5 +96,50 @@ func TestToFileRemovesKilledDownloads(t *testing.T) {
 	}
 	if _, err := os.Stat(live.Name()); err != nil {
 		t.Errorf("the download under way lost its file: %v", err)
+	}
+}
+
+// Downloads of the same name at once (two loaders fetching one dataset)
+// all succeed and leave one file: the temporary file used to be closed,
+// which released its lock, before it was renamed, and a concurrent
+// download's clean-up removed it in between ("rename ...: no such file").
+func TestConcurrentDownloadsOfOneName(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "hello, tailor")
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	keep := func(f *os.File, size int64) (string, error) { return "kept.txt", nil }
+	const downloaders, downloads = 8, 50
+	var wg sync.WaitGroup
+	errs := make(chan error, downloaders*downloads)
+	for range downloaders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range downloads {
+				if _, _, err := ToFile(context.Background(), Request{URL: srv.URL, Limit: 100, Dir: dir, Name: "f", Check: keep}); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	n := 0
+	for err := range errs {
+		if n++; n <= 3 {
+			t.Error(err)
+		}
+	}
+	if n > 0 {
+		t.Errorf("%d of %d downloads failed", n, downloaders*downloads)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || entries[0].Name() != "kept.txt" {
+		t.Errorf("the directory holds %d entries, want only kept.txt", len(entries))
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "kept.txt")); err != nil || string(b) != "hello, tailor" {
+		t.Errorf("kept.txt holds %q, %v", b, err)
 	}
 }
