@@ -204,7 +204,9 @@ func (r *Reader) Err() error {
 
 func (r *Reader) toInt(key string, v any, lo, hi int) int {
 	f, ok := number(v)
-	if !ok || f != math.Trunc(f) || f < float64(lo) || f > float64(hi) {
+	// float64(math.MaxInt) rounds up to 2⁶³, which int(f) does not hold:
+	// the bounds are checked on the int64, once f is known to fit one.
+	if !ok || f != math.Trunc(f) || f < -0x1p63 || f >= 0x1p63 || int64(f) < int64(lo) || int64(f) > int64(hi) {
 		r.Fail(fmt.Errorf("%s is %v, want an integer in [%d, %d]", key, v, lo, hi))
 		return lo
 	}
