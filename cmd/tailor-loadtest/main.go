@@ -84,6 +84,26 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	switch {
+	case fs.NArg() > 0:
+		return fmt.Errorf("unexpected argument %q: every input is a flag (--model FILE)", fs.Arg(0))
+	case *duration <= 0:
+		// A run without a duration and without a request count never
+		// ends.
+		return fmt.Errorf("--duration %v: want a positive duration", *duration)
+	case *warmup < 0:
+		return fmt.Errorf("--warmup %v: want 0 or a positive duration", *warmup)
+	case *clients < 1:
+		return fmt.Errorf("--clients %d: want at least 1", *clients)
+	case !(*malformed >= 0 && *malformed <= 1):
+		return fmt.Errorf("--malformed %v: want a share from 0 to 1", *malformed)
+	case *maxBatch < 1:
+		return fmt.Errorf("--max-batch %d: want at least 1", *maxBatch)
+	case *maxWait < 0:
+		return fmt.Errorf("--max-wait %v: want 0 or a positive duration", *maxWait)
+	case *maxBody < 1:
+		return fmt.Errorf("--max-body %d: want a positive number of bytes", *maxBody)
+	}
 	images := testImages()
 	if *url != "" {
 		if *name == "" {
@@ -127,6 +147,12 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 		reports = append(reports, r)
 	}
 	printTable(w, setups, reports, *clients)
+	return checkReports(reports)
+}
+
+// checkReports fails a run in which any request got a 5xx or a wrong
+// answer, against a server started here or one already running.
+func checkReports(reports []*report) error {
 	for _, r := range reports {
 		if r.stats.server5xx > 0 || len(r.stats.wrong) > 0 {
 			return errors.New("some requests were answered wrongly (above)")
