@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -34,5 +36,19 @@ func TestRunRefusesBadFlags(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: %v, want an error containing %q", tc.args, err, tc.want)
 		}
+	}
+}
+
+// Against a server already running (--url), 5xx answers fail the run as
+// they do against one it starts: the run used to print them and succeed.
+func TestRunURLFailsOn5xx(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"error":"broken"}`, http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	var out strings.Builder
+	err := run(context.Background(), []string{"--url", srv.URL, "--name", "mlp", "--duration", "100ms", "--warmup", "0", "--clients", "2"}, &out)
+	if err == nil || !strings.Contains(err.Error(), "answered wrongly") {
+		t.Errorf("a server answering 500: %v, want the run to fail\n%s", err, out.String())
 	}
 }

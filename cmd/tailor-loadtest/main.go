@@ -114,7 +114,7 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 			return err
 		}
 		printTable(w, []setup{{label: *url}}, []*report{r}, *clients)
-		return nil
+		return checkReports([]*report{r})
 	}
 	if *tailorBin == "" || *model == "" {
 		return errors.New("want --tailor BIN and --model FILE (or --url and --name)")
