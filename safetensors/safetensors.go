@@ -11,7 +11,7 @@
 //
 // The header maps each tensor's name to its dtype, shape and data_offsets
 // [begin, end), offsets into the byte buffer (not the file); the optional
-// key "__metadata__" maps strings to strings:
+// key "__metadata__" maps strings to strings (null is read as none):
 //
 //	{"__metadata__":{"format":"tailor"},"dense/kernel":{"dtype":"F32","shape":[784,128],"data_offsets":[0,401408]}, ...}
 //
@@ -437,10 +437,18 @@ func parseHeader(h []byte) ([]entry, map[string]string, error) {
 	return entries, meta, nil
 }
 
-// parseMetadata decodes a JSON object of strings.
+// parseMetadata decodes a JSON object of strings, or null (no metadata),
+// which the reference implementation reads as none.
 func parseMetadata(dec *json.Decoder) (map[string]string, error) {
-	if err := expectDelim(dec, '{'); err != nil {
+	tok, err := dec.Token()
+	if err != nil {
 		return nil, err
+	}
+	if tok == nil {
+		return nil, nil
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, fmt.Errorf("found %v where an object of strings was expected", tok)
 	}
 	meta := map[string]string{}
 	for dec.More() {
@@ -465,7 +473,7 @@ func parseMetadata(dec *json.Decoder) (map[string]string, error) {
 		}
 		meta[k] = v
 	}
-	_, err := dec.Token()
+	_, err = dec.Token()
 	return meta, err
 }
 

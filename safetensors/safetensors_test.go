@@ -181,6 +181,7 @@ func TestReadRejects(t *testing.T) {
 		{"metadata not strings", file(`{"__metadata__":{"a":1}}`, nil), "not a string"},
 		{"metadata nested", file(`{"__metadata__":{"a":{"b":"c"}}}`, nil), "not a string"},
 		{"entry not object", file(`{"a":[1]}`, nil), "where \"{\" was expected"},
+		{"metadata a list", file(`{"__metadata__":["a"]}`, nil), "an object of strings"},
 	} {
 		_, err := Read(bytes.NewReader(tc.file), Limits{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -272,5 +273,19 @@ func TestReadMemory(t *testing.T) {
 			t.Errorf("%s: reading allocated %.2f times the tensor, want at most %.1f", tc.name, a, tc.bound)
 		}
 		t.Logf("%s: %.2f times the tensor", tc.name, a)
+	}
+}
+
+// A header whose "__metadata__" is null, as a writer that dumps a None
+// metadata writes it, has no metadata: the reference implementation reads
+// it as none, and Read refused the file.
+func TestReadNullMetadata(t *testing.T) {
+	header := `{"__metadata__":null,"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`
+	f, err := Read(bytes.NewReader(file(header, []byte{0, 0, 0x80, 0x3f})), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Metadata != nil || len(f.Tensors) != 1 || f.Tensors[0].Name != "a" || f.Tensors[0].Data[0] != 1 {
+		t.Errorf("read %+v, want tensor a = [1] and no metadata", f)
 	}
 }
