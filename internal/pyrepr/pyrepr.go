@@ -9,6 +9,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Numpy's defaults: arrays longer than threshold are summarised by their
@@ -221,9 +222,44 @@ func wrap(items []string, suffix string) string {
 func Strings(xs []string) string {
 	q := make([]string, len(xs))
 	for i, x := range xs {
-		q[i] = "'" + strings.ReplaceAll(strings.ReplaceAll(x, `\`, `\\`), "'", `\'`) + "'"
+		q[i] = str(x)
 	}
 	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// str is a Python string's repr: in single quotes, or in double quotes
+// when it holds a single quote and no double one ("it's"), with
+// backslashes, the quote, \t, \n, \r and what is not printable escaped.
+func str(s string) string {
+	quote := byte('\'')
+	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
+		quote = '"'
+	}
+	var b strings.Builder
+	b.WriteByte(quote)
+	for _, r := range s {
+		switch {
+		case r == rune(quote) || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == ' ' || unicode.IsPrint(r):
+			b.WriteRune(r)
+		case r < 0x100:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r < 0x10000:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		}
+	}
+	b.WriteByte(quote)
+	return b.String()
 }
 
 // Tuple is a tuple's repr, its items already printed: (a, b), and (a,)

@@ -31,7 +31,11 @@ func TestRepr(t *testing.T) {
 		{Float(math.Copysign(0, -1)), "-0.0"},
 		{Float(math.NaN()), "nan"},
 		{Float(math.Inf(-1)), "-inf"},
-		{Strings([]string{"T-shirt/top", "Trouser", "it's"}), `['T-shirt/top', 'Trouser', 'it\'s']`},
+		// What Python prints: double quotes for a string with a single
+		// quote and no double one, escapes for what is not printable.
+		{Strings([]string{"T-shirt/top", "Trouser", "it's"}), `['T-shirt/top', 'Trouser', "it's"]`},
+		{Strings([]string{`say "hi"`, `both ' "`, `back\slash`, "tab\tnl\n", "é ü", "\x00\x7f\u00a0", "\u2028", "\U0001F600", "\U000E0001"}),
+			`['say "hi"', 'both \' "', 'back\\slash', 'tab\tnl\n', 'é ü', '\x00\x7f\xa0', '\u2028', '😀', '\U000e0001']`},
 		// What numpy 1.24 prints for these float32 arrays.
 		{Float32([]float32{1.0232168e-07, 3.2094574e-09, 1.1669734e-08, 4.4385074e-09, 6.3627214e-08, 2.5637373e-03, 1.5051398e-07, 2.8541302e-02, 4.3219565e-06, 9.6889055e-01}),
 			"array([1.0232168e-07, 3.2094574e-09, 1.1669734e-08, 4.4385073e-09,\n       6.3627212e-08, 2.5637373e-03, 1.5051398e-07, 2.8541302e-02,\n       4.3219566e-06, 9.6889055e-01], dtype=float32)"},
