@@ -108,9 +108,16 @@ func (p *Bar) draw(current int, values []Value, now time.Time, final bool) {
 
 func writeValues(b *strings.Builder, values []Value) {
 	for _, v := range values {
-		if math.Abs(v.Value) > 1e-3 {
+		switch {
+		case math.IsNaN(v.Value): // as Python's % prints them, not Go's NaN and +Inf
+			fmt.Fprintf(b, " - %s: nan", v.Name)
+		case math.IsInf(v.Value, 1):
+			fmt.Fprintf(b, " - %s: inf", v.Name)
+		case math.IsInf(v.Value, -1):
+			fmt.Fprintf(b, " - %s: -inf", v.Name)
+		case math.Abs(v.Value) > 1e-3:
 			fmt.Fprintf(b, " - %s: %.4f", v.Name, v.Value)
-		} else {
+		default:
 			fmt.Fprintf(b, " - %s: %.4e", v.Name, v.Value)
 		}
 	}

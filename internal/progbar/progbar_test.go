@@ -1,6 +1,7 @@
 package progbar
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -147,6 +148,10 @@ func TestValueFormat(t *testing.T) {
 		{-0.5, " - x: -0.5000"},
 		{-1e-4, " - x: -1.0000e-04"},
 		{1234.56789, " - x: 1234.5679"},
+		// A diverged loss prints as Keras prints it, not as Go's NaN and +Inf.
+		{math.NaN(), " - x: nan"},
+		{math.Inf(1), " - x: inf"},
+		{math.Inf(-1), " - x: -inf"},
 	}
 	for _, tt := range tests {
 		var b strings.Builder
