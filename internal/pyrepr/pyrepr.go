@@ -53,7 +53,7 @@ func Float(x float64) string {
 
 // Int is an integer array's repr: array([9, 2, 1, ..., 8, 1, 5]) for
 // numpy's default int64, with ", dtype=..." for any other dtype (dtype ""
-// or "int64" prints none).
+// or "int64" prints none), the numbers right-aligned: array([ 7, 10]).
 func Int[T ~uint8 | ~int | ~int32 | ~int64](xs []T, dtype string) string {
 	items := make([]string, 0, min(len(xs), 2*edgeItems+1))
 	each := func(x T) { items = append(items, strconv.FormatInt(int64(x), 10)) }
@@ -70,11 +70,22 @@ func Int[T ~uint8 | ~int | ~int32 | ~int64](xs []T, dtype string) string {
 			each(x)
 		}
 	}
-	suffix := ""
-	if dtype != "" && dtype != "int64" {
-		suffix = ", dtype=" + dtype
+	// Numpy right-aligns the numbers it shows to the widest of them.
+	width := 0
+	for _, it := range items {
+		if it != "..." {
+			width = max(width, len(it))
+		}
 	}
-	return wrap(items, suffix)
+	for i, it := range items {
+		if it != "..." {
+			items[i] = strings.Repeat(" ", width-len(it)) + it
+		}
+	}
+	if dtype == "int64" {
+		dtype = ""
+	}
+	return wrap(items, dtype)
 }
 
 // Float32 is a float32 array's repr as numpy (1.x) prints model outputs
@@ -101,9 +112,9 @@ func Float32(xs []float32) string {
 		hi = max(hi, a)
 	}
 	sci := lo != 0 && (lo < 1e-4 || hi/lo > 1e3 || hi >= 1e8)
-	f, most := byte('f'), 8
+	f, most := byte('f'), 8 // numpy's precision: eight fraction digits in either notation
 	if sci {
-		f, most = 'e', 7 // eight significant digits
+		f = 'e'
 	}
 	items := make([]string, len(xs))
 	frac := 0
@@ -113,7 +124,9 @@ func Float32(xs []float32) string {
 		}
 		items[i] = strconv.FormatFloat(float64(x), f, -1, 32)
 		if digits(items[i]) > most {
-			items[i] = strconv.FormatFloat(float64(x), f, most, 32)
+			// Rounded to most digits, less the zeros that leaves at
+			// the end: 0.053930703 prints as 0.0539307.
+			items[i] = trimZeros(strconv.FormatFloat(float64(x), f, most, 32))
 		}
 		frac = max(frac, digits(items[i]))
 	}
@@ -170,7 +183,22 @@ func Float32(xs []float32) string {
 		}
 		items[i] = strings.Repeat(" ", max(padLeft+padRight+1-len(s), 0)) + s
 	}
-	return wrap(items, ", dtype=float32")
+	return wrap(items, "float32")
+}
+
+// trimZeros removes the zeros that end a formatted number's fraction
+// (before any exponent), keeping the point: 0.05393070 is 0.0539307, 2.00
+// is 2.
+func trimZeros(s string) string {
+	mant, exp, hasExp := strings.Cut(s, "e")
+	if !strings.Contains(mant, ".") {
+		return s
+	}
+	mant = strings.TrimRight(mant, "0")
+	if hasExp {
+		return mant + "e" + exp
+	}
+	return mant
 }
 
 // digits counts the fraction digits of a formatted number: those after
@@ -191,31 +219,40 @@ func abs(x float64) float64 {
 	return x
 }
 
-// wrap joins items as array([...]) lines of at most lineWidth columns,
-// continuation lines indented under the first item, as numpy does.
-func wrap(items []string, suffix string) string {
-	const open, indent = "array([", "       "
+// wrap joins items as numpy's array repr does: array([...]) in lines of
+// at most lineWidth columns, continuation lines indented under the first
+// item, and ", dtype=..." (dtype "" for none) after the bracket, on a line
+// of its own when it would make the last line too long. It follows
+// numpy's _formatArray: a word is wrapped when the line so far (its
+// separator included) and the word exceed the width less one for the
+// suffix and one for the bracket.
+func wrap(items []string, dtype string) string {
+	const indent = "       " // under "array(["
+	const elemWidth = lineWidth - 1 - 1
 	var b strings.Builder
-	b.WriteString(open)
-	col := len(open)
+	line := indent
 	for i, it := range items {
-		sep := ""
-		if i > 0 {
-			sep = " "
-			if col+len(sep)+len(it)+1 > lineWidth { // +1 for the comma
-				b.WriteString("\n" + indent)
-				col, sep = len(indent), ""
-			}
+		if len(line)+len(it) > elemWidth && len(line) > len(indent) {
+			b.WriteString(strings.TrimRight(line, " ") + "\n")
+			line = indent
 		}
-		b.WriteString(sep + it)
-		col += len(sep) + len(it)
+		line += it
 		if i < len(items)-1 {
-			b.WriteByte(',')
-			col++
+			line += ", "
 		}
 	}
-	b.WriteString("]" + suffix + ")")
-	return b.String()
+	b.WriteString(line)
+	body := "array([" + b.String()[len(indent):] + "]"
+	if dtype == "" {
+		return body + ")"
+	}
+	body += ","
+	last := len(body) - (strings.LastIndexByte(body, '\n') + 1)
+	dt := "dtype=" + dtype + ")"
+	if last+len(dt)+1 > lineWidth {
+		return body + "\n      " + dt // under "array("
+	}
+	return body + " " + dt
 }
 
 // Strings is a list of strings' repr: ['T-shirt/top', 'Trouser'].
