@@ -40,8 +40,9 @@ import (
 )
 
 // DefaultMaxHeader is the default cap on the header's length, the one the
-// reference implementation applies.
-const DefaultMaxHeader = 100 << 20
+// reference implementation applies (its MAX_HEADER_SIZE, 100,000,000
+// bytes: not 100 MiB), so that Read takes no header Python refuses.
+const DefaultMaxHeader = 100_000_000
 
 // Tensor is one named array. Data holds Shape's product of elements in
 // row-major order.

@@ -158,6 +158,9 @@ func TestReadRejects(t *testing.T) {
 		{"empty", nil, "truncated"},
 		{"short length", []byte{1, 0, 0}, "truncated"},
 		{"huge header length", append(huge, '{', '}'), "more than the limit"},
+		// The reference's cap is 100,000,000 bytes, not 100 MiB: a
+		// header one byte longer is refused before it is read.
+		{"header over the reference's cap", binary.LittleEndian.AppendUint64(nil, 100_000_001), "100000001 bytes long, more than the limit of 100000000"},
 		{"header past the end", file(`{}`, nil)[:9], "truncated"},
 		{"not an object", file(`[1]`, nil), "does not start with '{'"},
 		{"bad json", file(`{"a":`, nil), "invalid header"},
