@@ -1,7 +1,9 @@
 package kernels
 
 // MaxPool2D sets y (n, OH, OW, C) to the maximum of x (n, H, W, C) over
-// each window, ignoring the padding.
+// each window, ignoring the padding. A window holding a NaN gives NaN (its
+// first, in row-major order), as PyTorch's max_pool2d does, and of equal
+// maxima (+0 and −0) the first is kept, the same bits on every path.
 func MaxPool2D(y, x []float32, n int, g *ConvGeom) {
 	if n == 0 {
 		return
@@ -67,7 +69,7 @@ func maxPool2D(y, x []float32, n int, g *ConvGeom) {
 					for ix := x0; ix < x1; ix++ {
 						off := base + (iy*g.W+ix)*c
 						for j, v := range x[off : off+c] {
-							if v > yr[j] {
+							if v > yr[j] || v != v && yr[j] == yr[j] {
 								yr[j] = v
 							}
 						}
