@@ -177,6 +177,9 @@ func maxPool2DBackward(dx, dy, x, y []float32, n int, g *ConvGeom, relu bool) {
 // AvgPool2D sets y (n, OH, OW, C) to the mean of x (n, H, W, C) over each
 // window, counting only the elements inside the image, as Keras does.
 func AvgPool2D(y, x []float32, n int, g *ConvGeom) {
+	if n == 0 {
+		return
+	}
 	c := g.C
 	_ = y[n*g.Pixels()*c-1]
 	_ = x[n*g.InSize()-1]

@@ -262,3 +262,16 @@ func TestMaxPoolNaNAndSignedZero(t *testing.T) {
 		}
 	})
 }
+
+// TestPoolEmptyBatch: every pooling pass of an empty batch does nothing,
+// as MaxPool2D always did; AvgPool2D indexed y[-1].
+func TestPoolEmptyBatch(t *testing.T) {
+	g, _ := NewConvGeom(4, 4, 3, 2, 2, 2, 2, false)
+	MaxPool2D(nil, nil, 0, &g)
+	AvgPool2D(nil, nil, 0, &g)
+	MaxPool2DBackward(nil, nil, nil, nil, 0, &g)
+	MaxPool2DReluBackward(nil, nil, nil, nil, 0, &g)
+	AvgPool2DBackward(nil, nil, 0, &g)
+	GlobalAvgPool(nil, nil, 0, 16, 3)
+	GlobalAvgPoolBackward(nil, nil, 0, 16, 3)
+}
