@@ -18,13 +18,40 @@ import (
 // Shape is the size of each axis, outermost first, like numpy's shape.
 type Shape []int
 
-// Size is the number of elements a tensor of this shape holds.
+// Size is the number of elements a tensor of this shape holds. For a shape
+// with a negative dimension, or whose product does not fit in an int, it is
+// meaningless (the product as int arithmetic wraps it); New, FromSlice,
+// FromUint8, Resize and Validate refuse such shapes.
 func (s Shape) Size() int {
 	n := 1
 	for _, d := range s {
 		n *= d
 	}
 	return n
+}
+
+// check returns an error when s has a negative dimension or more elements
+// than an int counts (a product that would wrap around to a small Size).
+// The error holds a copy of s, so that s does not escape.
+func (s Shape) check() error {
+	zero := false
+	for _, d := range s {
+		if d < 0 {
+			return fmt.Errorf("tensor: shape %v has a negative dimension", append(Shape(nil), s...))
+		}
+		zero = zero || d == 0
+	}
+	if zero {
+		return nil
+	}
+	n := 1
+	for _, d := range s {
+		if n > math.MaxInt/d {
+			return fmt.Errorf("tensor: shape %v has more elements than an int can count", append(Shape(nil), s...))
+		}
+		n *= d
+	}
+	return nil
 }
 
 // String prints the shape as numpy does: (60000, 28, 28), (10,) and ().
@@ -67,18 +94,20 @@ type Tensor struct {
 // New returns a zero tensor of the given shape.
 func New(shape ...int) *Tensor {
 	s := Shape(append([]int(nil), shape...))
-	for _, d := range s {
-		if d < 0 {
-			panic(fmt.Sprintf("tensor: negative dimension in %v", s))
-		}
+	if err := s.check(); err != nil {
+		panic(err.Error())
 	}
 	return &Tensor{Shape: s, Data: make([]float32, s.Size())}
 }
 
 // FromSlice wraps data (not copied) in a tensor of the given shape. It
-// returns an error when the sizes disagree.
+// returns an error when the sizes disagree, or the shape has a negative
+// dimension or more elements than an int counts.
 func FromSlice(data []float32, shape ...int) (*Tensor, error) {
 	s := Shape(append([]int(nil), shape...))
+	if err := s.check(); err != nil {
+		return nil, err
+	}
 	if s.Size() != len(data) {
 		return nil, fmt.Errorf("tensor: %d values do not fill shape %v", len(data), s)
 	}
@@ -92,9 +121,14 @@ func FromSlice(data []float32, shape ...int) (*Tensor, error) {
 // numpy divides by 255.0 in float64 and rounds once to float32, whereas
 // multiplying by float32(1.0/255) rounds twice and misses by one ulp for
 // about half the byte values. So when scale is the float32 reciprocal of
-// an integer k, each byte is divided by k in float64 instead.
+// an integer k, each byte is divided by k in float64 instead. Like
+// FromSlice, it returns an error when the sizes disagree or the shape is
+// not one a tensor can have.
 func FromUint8(data []uint8, scale float32, shape ...int) (*Tensor, error) {
 	s := Shape(append([]int(nil), shape...))
+	if err := s.check(); err != nil {
+		return nil, err
+	}
 	if s.Size() != len(data) {
 		return nil, fmt.Errorf("tensor: %d values do not fill shape %v", len(data), s)
 	}
@@ -116,7 +150,8 @@ func FromUint8(data []uint8, scale float32, shape ...int) (*Tensor, error) {
 }
 
 // Validate reports whether t keeps its invariant: no negative dimension,
-// and Data holding exactly Shape.Size() values. A tensor built by New,
+// no more elements than an int counts, and Data holding exactly
+// Shape.Size() values. A tensor built by New,
 // FromSlice or Resize always does; one assembled by hand may not, and
 // Validate is how the entry points that take tensors refuse it with an
 // error instead of indexing past its Data.
@@ -124,10 +159,8 @@ func (t *Tensor) Validate() error {
 	if t == nil {
 		return fmt.Errorf("tensor: nil tensor")
 	}
-	for _, d := range t.Shape {
-		if d < 0 {
-			return fmt.Errorf("tensor: shape %v has a negative dimension", t.Shape)
-		}
+	if err := t.Shape.check(); err != nil {
+		return err
 	}
 	if n := t.Shape.Size(); n != len(t.Data) {
 		return fmt.Errorf("tensor: shape %v holds %d values, Data has %d", t.Shape, n, len(t.Data))
@@ -317,11 +350,13 @@ func TopK[T Number](xs []T, k int) []int {
 // Resize gives t the shape, reusing the storage of Data when it is large
 // enough, so that a layer's buffers are allocated once, on the first (or
 // largest) batch, and never again. The contents are unspecified afterwards.
+// It panics, as New does, on a negative dimension or a shape with more
+// elements than an int counts.
 func (t *Tensor) Resize(shape ...int) {
-	n := 1
-	for _, d := range shape {
-		n *= d
+	if err := Shape(shape).check(); err != nil {
+		panic(err.Error())
 	}
+	n := Shape(shape).Size()
 	t.Shape = append(t.Shape[:0], shape...)
 	if cap(t.Data) < n {
 		t.Data = make([]float32, n)

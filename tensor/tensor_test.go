@@ -324,3 +324,60 @@ func TestTopK(t *testing.T) {
 		}
 	}
 }
+
+// TestShapesThatCannotBe: a negative dimension, or a product of dimensions
+// that overflows int (and would wrap to a small Size, such as 2 for
+// (3, 6148914691236517206) or 0 for (2^32, 2^32)), is refused by every
+// constructor and by Validate, with an error naming the shape, instead of
+// giving a tensor whose rows lie past its Data.
+func TestShapesThatCannotBe(t *testing.T) {
+	const big = 6148914691236517206 // 3·big = 2^64 + 2
+	for _, tc := range []struct {
+		shape Shape
+		data  int // values that the wrapped Size asks for
+		want  string
+	}{
+		{Shape{-1, -1}, 1, "tensor: shape (-1, -1) has a negative dimension"},
+		{Shape{2, 0, -3}, 0, "tensor: shape (2, 0, -3) has a negative dimension"},
+		{Shape{3, big}, 2, "tensor: shape (3, 6148914691236517206) has more elements than an int can count"},
+		{Shape{1 << 32, 1 << 32}, 0, "tensor: shape (4294967296, 4294967296) has more elements than an int can count"},
+		{Shape{1 << 40, 1 << 40, 1}, 0, "tensor: shape (1099511627776, 1099511627776, 1) has more elements than an int can count"},
+	} {
+		if got := tc.shape.Size(); got != tc.data {
+			t.Fatalf("%v.Size() = %d, want the wrapped %d the case is about", tc.shape, got, tc.data)
+		}
+		errText := func(err error) string {
+			if err == nil {
+				return "no error"
+			}
+			return err.Error()
+		}
+		if _, err := FromSlice(make([]float32, tc.data), tc.shape...); errText(err) != tc.want {
+			t.Errorf("FromSlice(%d values, %v): %s, want %q", tc.data, tc.shape, errText(err), tc.want)
+		}
+		if _, err := FromUint8(make([]uint8, tc.data), 1, tc.shape...); errText(err) != tc.want {
+			t.Errorf("FromUint8(%d values, %v): %s, want %q", tc.data, tc.shape, errText(err), tc.want)
+		}
+		x := &Tensor{Shape: tc.shape, Data: make([]float32, tc.data)}
+		if err := x.Validate(); errText(err) != tc.want {
+			t.Errorf("Validate of %v with %d values: %s, want %q", tc.shape, tc.data, errText(err), tc.want)
+		}
+		for name, f := range map[string]func(){
+			"New":    func() { New(tc.shape...) },
+			"Resize": func() { new(Tensor).Resize(tc.shape...) },
+		} {
+			func() {
+				defer func() {
+					if r := recover(); r != tc.want {
+						t.Errorf("%s(%v) panicked with %v, want %q", name, tc.shape, r, tc.want)
+					}
+				}()
+				f()
+			}()
+		}
+	}
+	// A zero axis makes the product 0 whatever the others are.
+	if _, err := FromSlice(nil, 1<<40, 1<<40, 0); err != nil {
+		t.Errorf("FromSlice(nil, 2^40, 2^40, 0): %v", err)
+	}
+}
