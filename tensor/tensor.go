@@ -232,10 +232,12 @@ func (t *Tensor) Clone() *Tensor {
 	return &Tensor{Shape: append(Shape(nil), t.Shape...), Data: append([]float32(nil), t.Data...)}
 }
 
-// Max returns the largest element (0 for an empty tensor).
+// Max returns the largest element (0 for an empty tensor, NaN if one is
+// NaN, as numpy's max).
 func (t *Tensor) Max() float32 { return Max(t.Data) }
 
-// Min returns the smallest element (0 for an empty tensor).
+// Min returns the smallest element (0 for an empty tensor, NaN if one is
+// NaN, as numpy's min).
 func (t *Tensor) Min() float32 { return Min(t.Data) }
 
 // Mean returns the arithmetic mean in float64, summed exactly enough that
@@ -243,7 +245,8 @@ func (t *Tensor) Min() float32 { return Min(t.Data) }
 func (t *Tensor) Mean() float64 { return Mean(t.Data) }
 
 // Argmax returns, for each row along the last axis, the index of its
-// largest element (the first one on ties), like numpy's argmax(axis=-1).
+// largest element (the first one on ties, or its first NaN), like numpy's
+// argmax(axis=-1).
 func (t *Tensor) Argmax() []int {
 	if len(t.Shape) == 0 {
 		return []int{0}
@@ -264,14 +267,18 @@ type Number interface {
 	~uint8 | ~int | ~int32 | ~int64 | ~float32 | ~float64
 }
 
-// Max returns the largest element of xs.
+// Max returns the largest element of xs (zero for none), or its first NaN
+// if it has one, as numpy's max propagates NaN.
 func Max[T Number](xs []T) T {
 	if len(xs) == 0 {
 		var z T
 		return z
 	}
 	m := xs[0]
-	for _, v := range xs[1:] {
+	for _, v := range xs {
+		if v != v {
+			return v
+		}
 		if v > m {
 			m = v
 		}
@@ -279,14 +286,18 @@ func Max[T Number](xs []T) T {
 	return m
 }
 
-// Min returns the smallest element of xs.
+// Min returns the smallest element of xs (zero for none), or its first
+// NaN if it has one, as numpy's min propagates NaN.
 func Min[T Number](xs []T) T {
 	if len(xs) == 0 {
 		var z T
 		return z
 	}
 	m := xs[0]
-	for _, v := range xs[1:] {
+	for _, v := range xs {
+		if v != v {
+			return v
+		}
 		if v < m {
 			m = v
 		}
@@ -316,10 +327,14 @@ func pairwiseSum[T Number](xs []T) float64 {
 	return pairwiseSum(xs[:h]) + pairwiseSum(xs[h:])
 }
 
-// Argmax returns the index of the largest element of xs (the first on ties).
+// Argmax returns the index of the largest element of xs (the first on
+// ties), or of its first NaN if it has one, as numpy's argmax does.
 func Argmax[T Number](xs []T) int {
 	best := 0
 	for i, v := range xs {
+		if v != v {
+			return i
+		}
 		if v > xs[best] {
 			best = i
 		}

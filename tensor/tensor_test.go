@@ -381,3 +381,36 @@ func TestShapesThatCannotBe(t *testing.T) {
 		t.Errorf("FromSlice(nil, 2^40, 2^40, 0): %v", err)
 	}
 }
+
+// TestNaNLikeNumpy: numpy's max, min and argmax propagate a NaN wherever it
+// stands (np.argmax([1, nan, 3]) is 1, np.max([1, nan]) is nan); these
+// once gave 2, and 1 for [1, NaN] against NaN for [NaN, 1].
+func TestNaNLikeNumpy(t *testing.T) {
+	nan := float32(math.NaN())
+	for _, xs := range [][]float32{{1, nan, 3}, {nan, 5}, {5, nan}, {-1, 2, 7, nan}, {nan, nan, 1}} {
+		first := -1
+		for i, v := range xs {
+			if v != v {
+				first = i
+				break
+			}
+		}
+		if got := Argmax(xs); got != first {
+			t.Errorf("Argmax(%v) = %d, want %d (the first NaN)", xs, got, first)
+		}
+		if got := Max(xs); got == got {
+			t.Errorf("Max(%v) = %v, want NaN", xs, got)
+		}
+		if got := Min(xs); got == got {
+			t.Errorf("Min(%v) = %v, want NaN", xs, got)
+		}
+	}
+	x, _ := FromSlice([]float32{1, nan, 3, 4, 2, 0}, 2, 3)
+	if got := x.Argmax(); got[0] != 1 || got[1] != 0 {
+		t.Errorf("Argmax of rows [1 NaN 3], [4 2 0] = %v, want [1 0]", got)
+	}
+	// Without a NaN nothing changes: the first of equal maxima.
+	if got, m := Argmax([]float32{2, 7, 7, -1}), Max([]float32{2, 7, 7, -1}); got != 1 || m != 7 {
+		t.Errorf("Argmax, Max of [2 7 7 -1] = %d, %v", got, m)
+	}
+}
