@@ -256,10 +256,11 @@ func GlobalAvgPoolBackward(dx, dy []float32, n, p, c int) {
 	}
 }
 
-// axpy sets y[i] += a·x[i].
+// axpy sets y[i] += a·x[i], the product rounded before the sum (no fused
+// multiply-add, which Go on arm64 would otherwise make of it).
 func axpy(y []float32, a float32, x []float32) {
 	x = x[:len(y)]
 	for i, v := range x {
-		y[i] += a * v
+		y[i] += float32(a * v)
 	}
 }
