@@ -202,7 +202,7 @@ func (t *Tensor) ExampleShape() Shape {
 // Gather resizes dst to (len(idx), ExampleShape()...), reusing its storage,
 // and copies row idx[i] of t into row i of dst. It is an error for an index
 // to be out of range, for t to have no batch axis or for t to fail
-// Validate.
+// Validate; dst is then left as it was.
 func (t *Tensor) Gather(dst *Tensor, idx []int) error {
 	if len(t.Shape) == 0 {
 		return fmt.Errorf("tensor: Gather from a scalar")
@@ -211,16 +211,16 @@ func (t *Tensor) Gather(dst *Tensor, idx []int) error {
 		return err
 	}
 	n, row := t.Shape[0], t.Shape[1:].Size()
-	dst.Shape = append(append(dst.Shape[:0], len(idx)), t.Shape[1:]...)
-	if cap(dst.Data) < len(idx)*row {
-		dst.Data = make([]float32, len(idx)*row)
-	}
-	dst.Data = dst.Data[:len(idx)*row]
 	for _, j := range idx {
 		if j < 0 || j >= n {
 			return fmt.Errorf("tensor: Gather: row %d out of range [0, %d)", j, n)
 		}
 	}
+	dst.Shape = append(append(dst.Shape[:0], len(idx)), t.Shape[1:]...)
+	if cap(dst.Data) < len(idx)*row {
+		dst.Data = make([]float32, len(idx)*row)
+	}
+	dst.Data = dst.Data[:len(idx)*row]
 	if len(idx) > 0 && row > 0 {
 		kernels.GatherRows(dst.Data, t.Data, row, idx) // prefetched, shared by the cores when large
 	}

@@ -414,3 +414,21 @@ func TestNaNLikeNumpy(t *testing.T) {
 		t.Errorf("Argmax, Max of [2 7 7 -1] = %d, %v", got, m)
 	}
 }
+
+// TestGatherErrorLeavesDst: a Gather refused for an index out of range
+// leaves dst's shape and values as they were (it once resized dst first,
+// to the batch it then did not gather).
+func TestGatherErrorLeavesDst(t *testing.T) {
+	src, _ := FromSlice([]float32{1, 2, 3, 4, 5, 6}, 3, 2)
+	dst, _ := FromSlice([]float32{9, 8}, 1, 2)
+	err := src.Gather(dst, []int{0, 1, 3})
+	if err == nil || err.Error() != "tensor: Gather: row 3 out of range [0, 3)" {
+		t.Fatalf("Gather of row 3 of 3: %v", err)
+	}
+	if !dst.Shape.Equal(Shape{1, 2}) || len(dst.Data) != 2 || dst.Data[0] != 9 || dst.Data[1] != 8 {
+		t.Errorf("after the refused Gather dst is %v %v, want (1, 2) [9 8]", dst.Shape, dst.Data)
+	}
+	if err := src.Gather(dst, []int{2, 0}); err != nil || !dst.Shape.Equal(Shape{2, 2}) || dst.Data[0] != 5 || dst.Data[3] != 2 {
+		t.Errorf("Gather of rows 2, 0: %v, %v %v", err, dst.Shape, dst.Data)
+	}
+}
