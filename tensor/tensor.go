@@ -18,13 +18,40 @@ import (
 // Shape is the size of each axis, outermost first, like numpy's shape.
 type Shape []int
 
-// Size is the number of elements a tensor of this shape holds.
+// Size is the number of elements a tensor of this shape holds. For a shape
+// with a negative dimension, or whose product does not fit in an int, it is
+// meaningless (the product as int arithmetic wraps it); New, FromSlice,
+// FromUint8, Resize and Validate refuse such shapes.
 func (s Shape) Size() int {
 	n := 1
 	for _, d := range s {
 		n *= d
 	}
 	return n
+}
+
+// check returns an error when s has a negative dimension or more elements
+// than an int counts (a product that would wrap around to a small Size).
+// The error holds a copy of s, so that s does not escape.
+func (s Shape) check() error {
+	zero := false
+	for _, d := range s {
+		if d < 0 {
+			return fmt.Errorf("tensor: shape %v has a negative dimension", append(Shape(nil), s...))
+		}
+		zero = zero || d == 0
+	}
+	if zero {
+		return nil
+	}
+	n := 1
+	for _, d := range s {
+		if n > math.MaxInt/d {
+			return fmt.Errorf("tensor: shape %v has more elements than an int can count", append(Shape(nil), s...))
+		}
+		n *= d
+	}
+	return nil
 }
 
 // String prints the shape as numpy does: (60000, 28, 28), (10,) and ().
@@ -67,18 +94,20 @@ type Tensor struct {
 // New returns a zero tensor of the given shape.
 func New(shape ...int) *Tensor {
 	s := Shape(append([]int(nil), shape...))
-	for _, d := range s {
-		if d < 0 {
-			panic(fmt.Sprintf("tensor: negative dimension in %v", s))
-		}
+	if err := s.check(); err != nil {
+		panic(err.Error())
 	}
 	return &Tensor{Shape: s, Data: make([]float32, s.Size())}
 }
 
 // FromSlice wraps data (not copied) in a tensor of the given shape. It
-// returns an error when the sizes disagree.
+// returns an error when the sizes disagree, or the shape has a negative
+// dimension or more elements than an int counts.
 func FromSlice(data []float32, shape ...int) (*Tensor, error) {
 	s := Shape(append([]int(nil), shape...))
+	if err := s.check(); err != nil {
+		return nil, err
+	}
 	if s.Size() != len(data) {
 		return nil, fmt.Errorf("tensor: %d values do not fill shape %v", len(data), s)
 	}
@@ -92,9 +121,14 @@ func FromSlice(data []float32, shape ...int) (*Tensor, error) {
 // numpy divides by 255.0 in float64 and rounds once to float32, whereas
 // multiplying by float32(1.0/255) rounds twice and misses by one ulp for
 // about half the byte values. So when scale is the float32 reciprocal of
-// an integer k, each byte is divided by k in float64 instead.
+// an integer k, each byte is divided by k in float64 instead. Like
+// FromSlice, it returns an error when the sizes disagree or the shape is
+// not one a tensor can have.
 func FromUint8(data []uint8, scale float32, shape ...int) (*Tensor, error) {
 	s := Shape(append([]int(nil), shape...))
+	if err := s.check(); err != nil {
+		return nil, err
+	}
 	if s.Size() != len(data) {
 		return nil, fmt.Errorf("tensor: %d values do not fill shape %v", len(data), s)
 	}
@@ -116,7 +150,8 @@ func FromUint8(data []uint8, scale float32, shape ...int) (*Tensor, error) {
 }
 
 // Validate reports whether t keeps its invariant: no negative dimension,
-// and Data holding exactly Shape.Size() values. A tensor built by New,
+// no more elements than an int counts, and Data holding exactly
+// Shape.Size() values. A tensor built by New,
 // FromSlice or Resize always does; one assembled by hand may not, and
 // Validate is how the entry points that take tensors refuse it with an
 // error instead of indexing past its Data.
@@ -124,10 +159,8 @@ func (t *Tensor) Validate() error {
 	if t == nil {
 		return fmt.Errorf("tensor: nil tensor")
 	}
-	for _, d := range t.Shape {
-		if d < 0 {
-			return fmt.Errorf("tensor: shape %v has a negative dimension", t.Shape)
-		}
+	if err := t.Shape.check(); err != nil {
+		return err
 	}
 	if n := t.Shape.Size(); n != len(t.Data) {
 		return fmt.Errorf("tensor: shape %v holds %d values, Data has %d", t.Shape, n, len(t.Data))
@@ -169,7 +202,7 @@ func (t *Tensor) ExampleShape() Shape {
 // Gather resizes dst to (len(idx), ExampleShape()...), reusing its storage,
 // and copies row idx[i] of t into row i of dst. It is an error for an index
 // to be out of range, for t to have no batch axis or for t to fail
-// Validate.
+// Validate; dst is then left as it was.
 func (t *Tensor) Gather(dst *Tensor, idx []int) error {
 	if len(t.Shape) == 0 {
 		return fmt.Errorf("tensor: Gather from a scalar")
@@ -178,16 +211,16 @@ func (t *Tensor) Gather(dst *Tensor, idx []int) error {
 		return err
 	}
 	n, row := t.Shape[0], t.Shape[1:].Size()
-	dst.Shape = append(append(dst.Shape[:0], len(idx)), t.Shape[1:]...)
-	if cap(dst.Data) < len(idx)*row {
-		dst.Data = make([]float32, len(idx)*row)
-	}
-	dst.Data = dst.Data[:len(idx)*row]
 	for _, j := range idx {
 		if j < 0 || j >= n {
 			return fmt.Errorf("tensor: Gather: row %d out of range [0, %d)", j, n)
 		}
 	}
+	dst.Shape = append(append(dst.Shape[:0], len(idx)), t.Shape[1:]...)
+	if cap(dst.Data) < len(idx)*row {
+		dst.Data = make([]float32, len(idx)*row)
+	}
+	dst.Data = dst.Data[:len(idx)*row]
 	if len(idx) > 0 && row > 0 {
 		kernels.GatherRows(dst.Data, t.Data, row, idx) // prefetched, shared by the cores when large
 	}
@@ -199,10 +232,12 @@ func (t *Tensor) Clone() *Tensor {
 	return &Tensor{Shape: append(Shape(nil), t.Shape...), Data: append([]float32(nil), t.Data...)}
 }
 
-// Max returns the largest element (0 for an empty tensor).
+// Max returns the largest element (0 for an empty tensor, NaN if one is
+// NaN, as numpy's max).
 func (t *Tensor) Max() float32 { return Max(t.Data) }
 
-// Min returns the smallest element (0 for an empty tensor).
+// Min returns the smallest element (0 for an empty tensor, NaN if one is
+// NaN, as numpy's min).
 func (t *Tensor) Min() float32 { return Min(t.Data) }
 
 // Mean returns the arithmetic mean in float64, summed exactly enough that
@@ -210,7 +245,8 @@ func (t *Tensor) Min() float32 { return Min(t.Data) }
 func (t *Tensor) Mean() float64 { return Mean(t.Data) }
 
 // Argmax returns, for each row along the last axis, the index of its
-// largest element (the first one on ties), like numpy's argmax(axis=-1).
+// largest element (the first one on ties, or its first NaN), like numpy's
+// argmax(axis=-1).
 func (t *Tensor) Argmax() []int {
 	if len(t.Shape) == 0 {
 		return []int{0}
@@ -231,14 +267,18 @@ type Number interface {
 	~uint8 | ~int | ~int32 | ~int64 | ~float32 | ~float64
 }
 
-// Max returns the largest element of xs.
+// Max returns the largest element of xs (zero for none), or its first NaN
+// if it has one, as numpy's max propagates NaN.
 func Max[T Number](xs []T) T {
 	if len(xs) == 0 {
 		var z T
 		return z
 	}
 	m := xs[0]
-	for _, v := range xs[1:] {
+	for _, v := range xs {
+		if v != v {
+			return v
+		}
 		if v > m {
 			m = v
 		}
@@ -246,14 +286,18 @@ func Max[T Number](xs []T) T {
 	return m
 }
 
-// Min returns the smallest element of xs.
+// Min returns the smallest element of xs (zero for none), or its first
+// NaN if it has one, as numpy's min propagates NaN.
 func Min[T Number](xs []T) T {
 	if len(xs) == 0 {
 		var z T
 		return z
 	}
 	m := xs[0]
-	for _, v := range xs[1:] {
+	for _, v := range xs {
+		if v != v {
+			return v
+		}
 		if v < m {
 			m = v
 		}
@@ -283,10 +327,14 @@ func pairwiseSum[T Number](xs []T) float64 {
 	return pairwiseSum(xs[:h]) + pairwiseSum(xs[h:])
 }
 
-// Argmax returns the index of the largest element of xs (the first on ties).
+// Argmax returns the index of the largest element of xs (the first on
+// ties), or of its first NaN if it has one, as numpy's argmax does.
 func Argmax[T Number](xs []T) int {
 	best := 0
 	for i, v := range xs {
+		if v != v {
+			return i
+		}
 		if v > xs[best] {
 			best = i
 		}
@@ -317,11 +365,13 @@ func TopK[T Number](xs []T, k int) []int {
 // Resize gives t the shape, reusing the storage of Data when it is large
 // enough, so that a layer's buffers are allocated once, on the first (or
 // largest) batch, and never again. The contents are unspecified afterwards.
+// It panics, as New does, on a negative dimension or a shape with more
+// elements than an int counts.
 func (t *Tensor) Resize(shape ...int) {
-	n := 1
-	for _, d := range shape {
-		n *= d
+	if err := Shape(shape).check(); err != nil {
+		panic(err.Error())
 	}
+	n := Shape(shape).Size()
 	t.Shape = append(t.Shape[:0], shape...)
 	if cap(t.Data) < n {
 		t.Data = make([]float32, n)

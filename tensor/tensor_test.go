@@ -324,3 +324,111 @@ func TestTopK(t *testing.T) {
 		}
 	}
 }
+
+// TestShapesThatCannotBe: a negative dimension, or a product of dimensions
+// that overflows int (and would wrap to a small Size, such as 2 for
+// (3, 6148914691236517206) or 0 for (2^32, 2^32)), is refused by every
+// constructor and by Validate, with an error naming the shape, instead of
+// giving a tensor whose rows lie past its Data.
+func TestShapesThatCannotBe(t *testing.T) {
+	const big = 6148914691236517206 // 3·big = 2^64 + 2
+	for _, tc := range []struct {
+		shape Shape
+		data  int // values that the wrapped Size asks for
+		want  string
+	}{
+		{Shape{-1, -1}, 1, "tensor: shape (-1, -1) has a negative dimension"},
+		{Shape{2, 0, -3}, 0, "tensor: shape (2, 0, -3) has a negative dimension"},
+		{Shape{3, big}, 2, "tensor: shape (3, 6148914691236517206) has more elements than an int can count"},
+		{Shape{1 << 32, 1 << 32}, 0, "tensor: shape (4294967296, 4294967296) has more elements than an int can count"},
+		{Shape{1 << 40, 1 << 40, 1}, 0, "tensor: shape (1099511627776, 1099511627776, 1) has more elements than an int can count"},
+	} {
+		if got := tc.shape.Size(); got != tc.data {
+			t.Fatalf("%v.Size() = %d, want the wrapped %d the case is about", tc.shape, got, tc.data)
+		}
+		errText := func(err error) string {
+			if err == nil {
+				return "no error"
+			}
+			return err.Error()
+		}
+		if _, err := FromSlice(make([]float32, tc.data), tc.shape...); errText(err) != tc.want {
+			t.Errorf("FromSlice(%d values, %v): %s, want %q", tc.data, tc.shape, errText(err), tc.want)
+		}
+		if _, err := FromUint8(make([]uint8, tc.data), 1, tc.shape...); errText(err) != tc.want {
+			t.Errorf("FromUint8(%d values, %v): %s, want %q", tc.data, tc.shape, errText(err), tc.want)
+		}
+		x := &Tensor{Shape: tc.shape, Data: make([]float32, tc.data)}
+		if err := x.Validate(); errText(err) != tc.want {
+			t.Errorf("Validate of %v with %d values: %s, want %q", tc.shape, tc.data, errText(err), tc.want)
+		}
+		for name, f := range map[string]func(){
+			"New":    func() { New(tc.shape...) },
+			"Resize": func() { new(Tensor).Resize(tc.shape...) },
+		} {
+			func() {
+				defer func() {
+					if r := recover(); r != tc.want {
+						t.Errorf("%s(%v) panicked with %v, want %q", name, tc.shape, r, tc.want)
+					}
+				}()
+				f()
+			}()
+		}
+	}
+	// A zero axis makes the product 0 whatever the others are.
+	if _, err := FromSlice(nil, 1<<40, 1<<40, 0); err != nil {
+		t.Errorf("FromSlice(nil, 2^40, 2^40, 0): %v", err)
+	}
+}
+
+// TestNaNLikeNumpy: numpy's max, min and argmax propagate a NaN wherever it
+// stands (np.argmax([1, nan, 3]) is 1, np.max([1, nan]) is nan); these
+// once gave 2, and 1 for [1, NaN] against NaN for [NaN, 1].
+func TestNaNLikeNumpy(t *testing.T) {
+	nan := float32(math.NaN())
+	for _, xs := range [][]float32{{1, nan, 3}, {nan, 5}, {5, nan}, {-1, 2, 7, nan}, {nan, nan, 1}} {
+		first := -1
+		for i, v := range xs {
+			if v != v {
+				first = i
+				break
+			}
+		}
+		if got := Argmax(xs); got != first {
+			t.Errorf("Argmax(%v) = %d, want %d (the first NaN)", xs, got, first)
+		}
+		if got := Max(xs); got == got {
+			t.Errorf("Max(%v) = %v, want NaN", xs, got)
+		}
+		if got := Min(xs); got == got {
+			t.Errorf("Min(%v) = %v, want NaN", xs, got)
+		}
+	}
+	x, _ := FromSlice([]float32{1, nan, 3, 4, 2, 0}, 2, 3)
+	if got := x.Argmax(); got[0] != 1 || got[1] != 0 {
+		t.Errorf("Argmax of rows [1 NaN 3], [4 2 0] = %v, want [1 0]", got)
+	}
+	// Without a NaN nothing changes: the first of equal maxima.
+	if got, m := Argmax([]float32{2, 7, 7, -1}), Max([]float32{2, 7, 7, -1}); got != 1 || m != 7 {
+		t.Errorf("Argmax, Max of [2 7 7 -1] = %d, %v", got, m)
+	}
+}
+
+// TestGatherErrorLeavesDst: a Gather refused for an index out of range
+// leaves dst's shape and values as they were (it once resized dst first,
+// to the batch it then did not gather).
+func TestGatherErrorLeavesDst(t *testing.T) {
+	src, _ := FromSlice([]float32{1, 2, 3, 4, 5, 6}, 3, 2)
+	dst, _ := FromSlice([]float32{9, 8}, 1, 2)
+	err := src.Gather(dst, []int{0, 1, 3})
+	if err == nil || err.Error() != "tensor: Gather: row 3 out of range [0, 3)" {
+		t.Fatalf("Gather of row 3 of 3: %v", err)
+	}
+	if !dst.Shape.Equal(Shape{1, 2}) || len(dst.Data) != 2 || dst.Data[0] != 9 || dst.Data[1] != 8 {
+		t.Errorf("after the refused Gather dst is %v %v, want (1, 2) [9 8]", dst.Shape, dst.Data)
+	}
+	if err := src.Gather(dst, []int{2, 0}); err != nil || !dst.Shape.Equal(Shape{2, 2}) || dst.Data[0] != 5 || dst.Data[3] != 2 {
+		t.Errorf("Gather of rows 2, 0: %v, %v %v", err, dst.Shape, dst.Data)
+	}
+}

@@ -447,8 +447,11 @@ func convBF16(out []float32, a []uint32, g *ConvGeom, wp []uint32, f int) {
 
 // Forward sets out (n, OH, OW, F) to the convolution of the n images x
 // (n, H, W, C) with the kernel w ((KH·KW·C) × F), plus bias (nil for none),
-// then ReLU when relu is set.
+// then ReLU when relu is set. An empty batch (n = 0) has nothing to set.
 func (c *Conv) Forward(out, x, w, bias []float32, n int, relu bool) {
+	if n == 0 {
+		return
+	}
 	g := &c.g
 	p, k := g.Pixels(), g.PatchSize()
 	_, _ = out[n*p*c.f-1], x[n*g.InSize()-1]
@@ -471,10 +474,15 @@ func (c *Conv) Forward(out, x, w, bias []float32, n int, relu bool) {
 // KernelGrad sets dw ((KH·KW·C) × F) to colsᵀ·dz summed over the n images:
 // the kernel gradient, for the images x and the gradient dz (n, OH, OW, F)
 // with respect to the convolution's output. Each chunk of blocks sums its
-// own part; the parts are added in order.
+// own part; the parts are added in order. Over no images (n = 0) the sum
+// is zero.
 func (c *Conv) KernelGrad(dw, x, dz []float32, n int) {
 	g := &c.g
 	p, k, f := g.Pixels(), g.PatchSize(), c.f
+	if n == 0 {
+		clear(dw[:k*f])
+		return
+	}
 	_, _, _ = dw[k*f-1], x[n*g.InSize()-1], dz[n*p*f-1]
 	bf := c.bf16For(k, f, nil)
 	read := unfolded
@@ -510,8 +518,11 @@ func (c *Conv) KernelGrad(dw, x, dz []float32, n int) {
 // images, given dz and the kernel w. For stride 1 it is the convolution of
 // dz with w rotated by 180°, unfolded and multiplied like Forward (a deep
 // product, no scattered sums); for larger strides dz·wᵀ is folded back onto
-// the images (col2im).
+// the images (col2im). An empty batch (n = 0) has nothing to set.
 func (c *Conv) InputGrad(dx, dz, w []float32, n int) {
+	if n == 0 {
+		return
+	}
 	g := &c.g
 	_, _ = dx[n*g.InSize()-1], dz[n*g.Pixels()*c.f-1]
 	var t convTask

@@ -203,3 +203,36 @@ func BenchmarkConvKernelGradBF16(b *testing.B) {
 		}
 	}
 }
+
+// TestConvEmptyBatch: every pass over no images does what Sgemm and the
+// pools do with an empty batch (nothing, and a zero kernel gradient, the
+// sum over no images) instead of indexing out[-1].
+func TestConvEmptyBatch(t *testing.T) {
+	for _, tc := range []struct {
+		h, w, c, k, s int
+		f             int
+	}{
+		{28, 28, 1, 3, 1, 32}, // the first layer's in-place loop
+		{14, 14, 32, 3, 1, 64},
+		{12, 12, 4, 3, 2, 6}, // strided: col2im
+	} {
+		g, err := NewConvGeom(tc.h, tc.w, tc.c, tc.k, tc.k, tc.s, tc.s, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cv := NewConv(g, tc.f)
+		w := make([]float32, g.PatchSize()*tc.f)
+		cv.Forward(nil, nil, w, nil, 0, true)
+		cv.InputGrad(nil, nil, w, 0)
+		dw := make([]float32, len(w))
+		for i := range dw {
+			dw[i] = 3
+		}
+		cv.KernelGrad(dw, nil, nil, 0)
+		for i, v := range dw {
+			if v != 0 {
+				t.Fatalf("%+v: kernel gradient over no images has %v at %d, want 0", tc, v, i)
+			}
+		}
+	}
+}

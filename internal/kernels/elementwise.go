@@ -274,13 +274,15 @@ func scaleRow(row []float32, s float32) {
 
 // SoftmaxBackward computes, row by row, dx = y ⊙ (dy − ⟨dy, y⟩), the
 // product of the softmax Jacobian with dy; y is the softmax output. dx may
-// alias dy.
+// alias dy. Each product is rounded before it is summed (no fused
+// multiply-add, which Go on arm64 would otherwise make of it), so the bits
+// are the same on every CPU.
 func SoftmaxBackward(dx, dy, y []float32, m, n int) {
 	for i := 0; i < m; i++ {
 		yr, dyr, dxr := y[i*n:i*n+n], dy[i*n:i*n+n], dx[i*n:i*n+n]
 		var dot float32
 		for j := range yr {
-			dot += dyr[j] * yr[j]
+			dot += float32(dyr[j] * yr[j])
 		}
 		for j := range yr {
 			dxr[j] = yr[j] * (dyr[j] - dot)

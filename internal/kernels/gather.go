@@ -90,7 +90,7 @@ type gatherU8Task struct {
 	src    []uint8
 	rowLen int
 	idx    []int
-	k      float32
+	k      float64
 	divide bool
 }
 
@@ -101,8 +101,10 @@ func (t *gatherU8Task) run(lo, hi int) {
 }
 
 // gatherU8 is GatherU8 over rows idx, its scale resolved by u8Scale and
-// its bounds checked.
-func gatherU8(dst []float32, src []uint8, rowLen int, idx []int, k float32, divide bool) {
+// its bounds checked. The vector loop divides by k in float32, which is
+// exact only for a k below 2^24; a larger one (a scale below 2^-24) takes
+// the table, computed in float64 as FromUint8 computes it.
+func gatherU8(dst []float32, src []uint8, rowLen int, idx []int, k float64, divide bool) {
 	n := len(idx)
 	if n == 0 || rowLen == 0 {
 		return
@@ -112,20 +114,20 @@ func gatherU8(dst []float32, src []uint8, rowLen int, idx []int, k float32, divi
 		// latencies overlap.
 		prefetchRows(unsafe.Pointer(&src[0]), rowLen, &idx[0], n)
 	}
-	if hasAVX512 {
+	if hasAVX512 && (!divide || k < 1<<24) {
 		d := 0
 		if divide {
 			d = 1
 		}
-		gatherU8AVX512(&dst[0], &src[0], rowLen, &idx[0], n, k, d)
+		gatherU8AVX512(&dst[0], &src[0], rowLen, &idx[0], n, float32(k), d)
 		return
 	}
 	var table [256]float32
 	for v := range table {
 		if divide {
-			table[v] = float32(v) / k
+			table[v] = float32(float64(v) / k)
 		} else {
-			table[v] = float32(v) * k
+			table[v] = float32(float64(v) * k) // exact, then rounded once
 		}
 	}
 	for i, r := range idx {
@@ -138,11 +140,11 @@ func gatherU8(dst []float32, src []uint8, rowLen int, idx []int, k float32, divi
 
 // u8Scale is how tensor.FromUint8 scales a byte: by dividing by k when
 // scale is float32(1/k) for a whole k (returned as k, true), else by
-// multiplying by scale.
-func u8Scale(scale float32) (float32, bool) {
+// multiplying by scale (returned, false).
+func u8Scale(scale float32) (float64, bool) {
 	k := math.Round(1 / float64(scale))
-	if k >= 1 && float32(1/k) == scale && k < 1<<24 {
-		return float32(k), true
+	if k >= 1 && float32(1/k) == scale {
+		return k, true
 	}
-	return scale, false
+	return float64(scale), false
 }

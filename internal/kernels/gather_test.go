@@ -94,7 +94,10 @@ func TestGatherU8(t *testing.T) {
 }
 
 func gatherU8Cases(t *testing.T, src []uint8, rowLen int, idx []int) {
-	for _, scale := range []float32{1.0 / 255, 1.0 / 256, 0.5, 0.1, 3, 1.0 / 3} {
+	// 1/3e7, 1/123456789 and 1e-9 are 1/k for a k of 2^24 or more, which
+	// float32 cannot hold: those once multiplied by scale where FromUint8
+	// divides by k.
+	for _, scale := range []float32{1.0 / 255, 1.0 / 256, 0.5, 0.1, 3, 1.0 / 3, 1.0 / 3e7, 1.0 / 123456789, 1e-9, 0} {
 		want := fromUint8(src, scale)
 		withLoops(t, "", func(t *testing.T, path string) {
 			dst := make([]float32, len(idx)*rowLen)

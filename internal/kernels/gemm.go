@@ -44,13 +44,21 @@ func checkGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float
 		panic("kernels: negative dimension")
 	case lda < max(ac, 1) || ldb < max(bc, 1) || ldc < max(n, 1):
 		panic("kernels: leading dimension too small")
-	case ar > 0 && len(a) < (ar-1)*lda+ac:
+	case !fits(len(a), ar, ac, lda):
 		panic("kernels: A too short")
-	case br > 0 && len(b) < (br-1)*ldb+bc:
+	case !fits(len(b), br, bc, ldb):
 		panic("kernels: B too short")
-	case len(c) < (m-1)*ldc+n:
+	case !fits(len(c), m, n, ldc):
 		panic("kernels: C too short")
 	}
+}
+
+// fits reports whether a slice of length size holds a rows×cols matrix
+// with row stride ld ≥ cols: (rows−1)·ld + cols values, a count compared
+// without forming it, which a huge ld would overflow (and the kernels'
+// addresses with it).
+func fits(size, rows, cols, ld int) bool {
+	return rows == 0 || size >= cols && (rows == 1 || (size-cols)/(rows-1) >= ld)
 }
 
 // sgemmRef is the naive reference that tests compare the fast paths against.

@@ -594,3 +594,32 @@ func TestSgemmSameBitsEveryKernel(t *testing.T) {
 		}
 	}
 }
+
+// TestSgemmHugeStrides: a leading dimension so large that (rows−1)·ld
+// overflows int once passed the length checks and let the micro-kernels
+// read and write far outside the slices (a fault, or silent corruption);
+// every such call now panics with the operand that is too short.
+func TestSgemmHugeStrides(t *testing.T) {
+	const huge = 1 << 62 // 2·huge and 3·huge wrap around to ≤ 0
+	a, b, c := make([]float32, 16), make([]float32, 16), make([]float32, 16)
+	for _, tc := range []struct {
+		want string
+		f    func()
+	}{
+		{"kernels: A too short", func() { Sgemm(false, false, 3, 1, 1, 1, a, huge, b, 1, 0, c, 1) }},
+		{"kernels: A too short", func() { Sgemm(true, false, 1, 1, 3, 1, a, huge, b, 1, 0, c, 1) }},
+		{"kernels: B too short", func() { Sgemm(false, false, 1, 1, 3, 1, a, 3, b, huge, 0, c, 1) }},
+		{"kernels: B too short", func() { Sgemm(false, true, 1, 3, 1, 1, a, 1, b, huge, 0, c, 3) }},
+		{"kernels: C too short", func() { Sgemm(false, false, 3, 1, 1, 1, a, 1, b, 1, 0, c, huge) }},
+		{"kernels: C too short", func() { Sgemm(false, false, 5, 1, 1, 1, a, 1, b, 1, 1, c, huge) }},
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r != tc.want {
+					t.Errorf("panic %v, want %q", r, tc.want)
+				}
+			}()
+			tc.f()
+		}()
+	}
+}

@@ -7,6 +7,11 @@ package kernels
 // and the portable loops sum in this order, so they agree bit for bit.
 const normBlock = 256
 
+// The portable loops below round every product to float32 before adding
+// it (the explicit conversions), as the vector loops do: the Go spec lets a
+// compiler fuse x*y + z into one multiply-add, and Go on arm64 does, which
+// would change the bits there.
+
 // ColumnMoments sets mean[j] and variance[j] to the mean and the biased
 // variance (divided by m) of column j of the m×n matrix x, over two passes
 // (the second sums squared deviations from the mean, which loses nothing to
@@ -126,7 +131,7 @@ func colSumSqDev(out, x, mean []float32, m, w, stride int) {
 	for i := 0; i < m; i++ {
 		for k, v := range x[i*stride : i*stride+w] {
 			d := v - mean[k]
-			out[k] += d * d
+			out[k] += float32(d * d)
 		}
 	}
 }
@@ -147,7 +152,7 @@ func colSumDot(sum, dot, x, y, mean []float32, m, w, stride int) {
 		xr, yr := x[i*stride:i*stride+w], y[i*stride:i*stride+w]
 		for k, v := range xr {
 			sum[k] += v
-			dot[k] += v * (yr[k] - mean[k])
+			dot[k] += float32(v * (yr[k] - mean[k]))
 		}
 	}
 }
@@ -188,7 +193,7 @@ func scaleShiftColumns(y, x []float32, m, n int, scale, shift []float32) {
 	for i := 0; i < m; i++ {
 		xr, yr := x[i*n:i*n+n], y[i*n:i*n+n]
 		for j, v := range xr {
-			yr[j] = v*scale[j] + shift[j]
+			yr[j] = float32(v*scale[j]) + shift[j]
 		}
 	}
 }
@@ -261,7 +266,7 @@ func batchNormDx(dx, dy, x []float32, m, n int, mean, invStd, gamma, dgamma, dbe
 				continue
 			}
 			xhat := (xr[j] - mean[j]) * invStd[j]
-			out[j] = gamma[j] * invStd[j] * (d - inv*(dbeta[j]+xhat*dgamma[j]))
+			out[j] = gamma[j] * invStd[j] * (d - float32(inv*(dbeta[j]+float32(xhat*dgamma[j]))))
 		}
 	}
 }

@@ -146,3 +146,94 @@ func TestMul(t *testing.T) {
 		})
 	}
 }
+
+// TestPortableLoopsRoundProducts holds the portable loops of batch
+// normalisation, average pooling's gradient and softmax's gradient to the
+// vector loops' arithmetic: every product rounded to float32 before it is
+// added. The Go spec lets a compiler fuse x*y + z, and Go on arm64 did
+// (FMADDS), which changed the bits there; the explicit conversions below,
+// which the spec says round, are the arithmetic every path must give.
+func TestPortableLoopsRoundProducts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const m, n = 37, 5 // n not a multiple of 16: the portable loops on any CPU
+	x, y, dy := randSlice(rng, m*n), randSlice(rng, m*n), randSlice(rng, m*n)
+	mean, scale, shift := randSlice(rng, n), randSlice(rng, n), randSlice(rng, n)
+	invStd, gamma, dgamma, dbeta := randSlice(rng, n), randSlice(rng, n), randSlice(rng, n), randSlice(rng, n)
+	check := func(what string, got, want []float32) {
+		t.Helper()
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%s: element %d is %v, with every product rounded %v", what, i, got[i], want[i])
+			}
+		}
+	}
+
+	sq, sum, dot := make([]float32, n), make([]float32, n), make([]float32, n)
+	colSumSqDev(sq, x, mean, m, n, n)
+	colSumDot(sum, dot, x, y, mean, m, n, n)
+	wantSq, wantSum, wantDot := make([]float32, n), make([]float32, n), make([]float32, n)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			d := x[i*n+j] - mean[j]
+			wantSq[j] += float32(d * d)
+			wantSum[j] += x[i*n+j]
+			wantDot[j] += float32(x[i*n+j] * (y[i*n+j] - mean[j]))
+		}
+	}
+	check("colSumSqDev", sq, wantSq)
+	check("colSumDot sums", sum, wantSum)
+	check("colSumDot dots", dot, wantDot)
+
+	ss, bn := make([]float32, m*n), make([]float32, m*n)
+	ScaleShiftColumns(ss, x, m, n, scale, shift)
+	const inv = 1.0 / m
+	batchNormDx(bn, dy, x, m, n, mean, invStd, gamma, dgamma, dbeta, inv, false)
+	wantSS, wantBN := make([]float32, m*n), make([]float32, m*n)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			k := i*n + j
+			wantSS[k] = float32(x[k]*scale[j]) + shift[j]
+			xhat := (x[k] - mean[j]) * invStd[j]
+			wantBN[k] = gamma[j] * invStd[j] * (dy[k] - float32(inv*(dbeta[j]+float32(xhat*dgamma[j]))))
+		}
+	}
+	check("ScaleShiftColumns", ss, wantSS)
+	check("batchNormDx", bn, wantBN)
+
+	g, _ := NewConvGeom(4, 4, n, 3, 3, 1, 1, true)
+	pdy := randSlice(rng, g.Pixels()*n)
+	pdx := make([]float32, g.InSize())
+	AvgPool2DBackward(pdx, pdy, 1, &g)
+	wantP := make([]float32, g.InSize())
+	for oy := 0; oy < g.OH; oy++ {
+		for ox := 0; ox < g.OW; ox++ {
+			y0, y1 := max(oy-g.PadTop, 0), min(oy-g.PadTop+3, g.H)
+			x0, x1 := max(ox-g.PadLeft, 0), min(ox-g.PadLeft+3, g.W)
+			s := 1 / float32((y1-y0)*(x1-x0))
+			for iy := y0; iy < y1; iy++ {
+				for ix := x0; ix < x1; ix++ {
+					for c := 0; c < n; c++ {
+						wantP[(iy*g.W+ix)*n+c] += float32(s * pdy[(oy*g.OW+ox)*n+c])
+					}
+				}
+			}
+		}
+	}
+	check("AvgPool2DBackward", pdx, wantP)
+
+	sy := append([]float32(nil), y...)
+	Softmax(sy, m, n)
+	sdx := make([]float32, m*n)
+	SoftmaxBackward(sdx, dy, sy, m, n)
+	wantS := make([]float32, m*n)
+	for i := 0; i < m; i++ {
+		var d float32
+		for j := 0; j < n; j++ {
+			d += float32(dy[i*n+j] * sy[i*n+j])
+		}
+		for j := 0; j < n; j++ {
+			wantS[i*n+j] = sy[i*n+j] * (dy[i*n+j] - d)
+		}
+	}
+	check("SoftmaxBackward", sdx, wantS)
+}

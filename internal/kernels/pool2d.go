@@ -1,7 +1,9 @@
 package kernels
 
 // MaxPool2D sets y (n, OH, OW, C) to the maximum of x (n, H, W, C) over
-// each window, ignoring the padding.
+// each window, ignoring the padding. A window holding a NaN gives NaN (its
+// first, in row-major order), as PyTorch's max_pool2d does, and of equal
+// maxima (+0 and −0) the first is kept, the same bits on every path.
 func MaxPool2D(y, x []float32, n int, g *ConvGeom) {
 	if n == 0 {
 		return
@@ -67,7 +69,7 @@ func maxPool2D(y, x []float32, n int, g *ConvGeom) {
 					for ix := x0; ix < x1; ix++ {
 						off := base + (iy*g.W+ix)*c
 						for j, v := range x[off : off+c] {
-							if v > yr[j] {
+							if v > yr[j] || v != v && yr[j] == yr[j] {
 								yr[j] = v
 							}
 						}
@@ -175,6 +177,9 @@ func maxPool2DBackward(dx, dy, x, y []float32, n int, g *ConvGeom, relu bool) {
 // AvgPool2D sets y (n, OH, OW, C) to the mean of x (n, H, W, C) over each
 // window, counting only the elements inside the image, as Keras does.
 func AvgPool2D(y, x []float32, n int, g *ConvGeom) {
+	if n == 0 {
+		return
+	}
 	c := g.C
 	_ = y[n*g.Pixels()*c-1]
 	_ = x[n*g.InSize()-1]
@@ -251,10 +256,11 @@ func GlobalAvgPoolBackward(dx, dy []float32, n, p, c int) {
 	}
 }
 
-// axpy sets y[i] += a·x[i].
+// axpy sets y[i] += a·x[i], the product rounded before the sum (no fused
+// multiply-add, which Go on arm64 would otherwise make of it).
 func axpy(y []float32, a float32, x []float32) {
 	x = x[:len(y)]
 	for i, v := range x {
-		y[i] += a * v
+		y[i] += float32(a * v)
 	}
 }

@@ -7,12 +7,25 @@
 
 #include "textflag.h"
 
+// MAXFIRST(b, a, t) sets t to the maximum of a and b as the portable loop
+// takes it, a first: a if a is NaN, else b if b is NaN, else b if b > a,
+// else a (so a tie, such as +0 and −0, keeps a). VMAXPS alone returns its
+// second operand on a tie or when either is NaN: here t = b > a ? b : a,
+// which is a when either is NaN, and then b where K2 says a is not NaN
+// (ORD_Q, into K1) and b is (UNORD_Q, under K1).
+#define MAXFIRST(b, a, t) \
+	VMAXPS  a, b, t; \
+	VCMPPS  $7, a, a, K1; \
+	VCMPPS  $3, b, b, K1, K2; \
+	VMOVAPS b, K2, t
+
 // func maxPool2RowAVX512(y, x0, x1 *float32, ow, c int)
 // One output row of a 2×2, stride-2 max pool: for every ox < ow and
 // channel j, y[ox][j] = max of x0[2ox][j], x0[2ox+1][j], x1[2ox][j],
 // x1[2ox+1][j], where x0 and x1 are two consecutive input rows of c
 // channels; c % 16 == 0. The right-hand column of a window is c floats
-// (R8 bytes) after the left-hand one.
+// (R8 bytes) after the left-hand one. The maximum is the portable loop's,
+// taken in window order (MAXFIRST), NaN and ties included.
 TEXT ·maxPool2RowAVX512(SB), NOSPLIT, $0-40
 	MOVQ  y+0(FP), DI
 	MOVQ  x0+8(FP), SI
@@ -28,10 +41,12 @@ mppix:
 
 mpch:
 	VMOVUPS (SI), Z1
-	VMAXPS  (SI)(R8*1), Z1, Z1
-	VMOVUPS (DX), Z2
-	VMAXPS  (DX)(R8*1), Z2, Z2
-	VMAXPS  Z2, Z1, Z1
+	VMOVUPS (SI)(R8*1), Z2
+	VMOVUPS (DX), Z3
+	VMOVUPS (DX)(R8*1), Z4
+	MAXFIRST(Z2, Z1, Z5)
+	MAXFIRST(Z4, Z3, Z6)
+	MAXFIRST(Z6, Z5, Z1)
 	VMOVUPS Z1, (DI)
 	ADDQ    $64, SI
 	ADDQ    $64, DX

@@ -197,3 +197,81 @@ func TestMaxPoolReluBackward(t *testing.T) {
 		}
 	})
 }
+
+// TestMaxPoolNaNAndSignedZero: a window holding a NaN pools to NaN (its
+// first NaN, in row-major order), as PyTorch's max_pool2d and numpy's max
+// give, and of equal maxima (+0 and −0) the first is kept, bit for bit on
+// every path: the 2×2 vector loop once returned the other operand of
+// VMAXPS, dropping a NaN in a window's first position, keeping one in its
+// last and losing the maximum of the rest, and −0 for a window of +0, −0.
+func TestMaxPoolNaNAndSignedZero(t *testing.T) {
+	negZero := float32(math.Copysign(0, -1))
+	nanA := math.Float32frombits(0x7fc00001) // two NaNs told apart by their bits
+	nanB := math.Float32frombits(0xffc00002)
+	forEachPath(t, func(t *testing.T) {
+		for _, tc := range []struct{ h, w, c, k, s int }{
+			{2, 2, 16, 2, 2}, // the 2×2 vector loop
+			{4, 6, 32, 2, 2},
+			{3, 3, 3, 3, 1}, // the general loop
+			{2, 2, 5, 2, 2},
+		} {
+			g, err := NewConvGeom(tc.h, tc.w, tc.c, tc.k, tc.k, tc.s, tc.s, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			win := tc.k * tc.k
+			// window positions, in row-major order, of output (0, 0)
+			at := func(p, ch int) int { return ((p/tc.k)*g.W+p%tc.k)*g.C + ch }
+			for _, vals := range [][]float32{
+				{nanA, 5, 1, 2},
+				{5, nanA, 1, 2},
+				{5, 1, nanA, 2},
+				{5, 1, 2, nanA},
+				{1, nanA, 9, nanB},
+				{1, nanB, nanA, 9},
+				{0, negZero, -1, -2},
+				{negZero, 0, -1, -2},
+				{-3, negZero, -1, 0},
+			} {
+				x := make([]float32, g.InSize())
+				for i := range x {
+					x[i] = -7
+				}
+				for p, v := range vals {
+					if p < win {
+						for ch := 0; ch < g.C; ch++ {
+							x[at(p, ch)] = v
+						}
+					}
+				}
+				want := vals[0]
+				for _, v := range vals[1:min(win, len(vals))] {
+					if v > want || v != v && want == want {
+						want = v
+					}
+				}
+				y := make([]float32, g.Pixels()*g.C)
+				MaxPool2D(y, x, 1, &g)
+				for ch := 0; ch < g.C; ch++ {
+					if got := y[ch]; math.Float32bits(got) != math.Float32bits(want) {
+						t.Fatalf("%+v, window %v: channel %d pools to %v (%#x), want %v (%#x)",
+							tc, vals, ch, got, math.Float32bits(got), want, math.Float32bits(want))
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestPoolEmptyBatch: every pooling pass of an empty batch does nothing,
+// as MaxPool2D always did; AvgPool2D indexed y[-1].
+func TestPoolEmptyBatch(t *testing.T) {
+	g, _ := NewConvGeom(4, 4, 3, 2, 2, 2, 2, false)
+	MaxPool2D(nil, nil, 0, &g)
+	AvgPool2D(nil, nil, 0, &g)
+	MaxPool2DBackward(nil, nil, nil, nil, 0, &g)
+	MaxPool2DReluBackward(nil, nil, nil, nil, 0, &g)
+	AvgPool2DBackward(nil, nil, 0, &g)
+	GlobalAvgPool(nil, nil, 0, 16, 3)
+	GlobalAvgPoolBackward(nil, nil, 0, 16, 3)
+}
