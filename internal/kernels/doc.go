@@ -18,5 +18,7 @@
 // with FMA, or portable Go; -tags purego forces the portable ones); float32
 // results are the same bits on every path. The environment variable
 // TAILOR_KERNELS=avx2 or TAILOR_KERNELS=generic restricts the choice, to
-// check that on one machine.
+// check that on one machine, and TAILOR_KERNELS=avx512 keeps AVX-512 but
+// computes bfloat16 products by their emulation (bgemmEmuKernelAVX512),
+// as Intel CPUs do; other values are ignored.
 package kernels
