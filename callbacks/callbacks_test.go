@@ -15,6 +15,7 @@ import (
 
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/activations"
+	"github.com/tailor-ml/tailor/internal/pyrepr"
 	"github.com/tailor-ml/tailor/layers"
 	"github.com/tailor-ml/tailor/losses"
 	"github.com/tailor-ml/tailor/metrics"
@@ -389,7 +390,7 @@ func TestCSVLogger(t *testing.T) {
 	if len(lines) != 3 || lines[0] != "epoch,accuracy,loss,val_accuracy,val_loss" {
 		t.Fatalf("csv\n%s", b)
 	}
-	if want := "1," + pyFloat(h.History["accuracy"][1]) + "," + pyFloat(h.History["loss"][1]); !strings.HasPrefix(lines[2], want) {
+	if want := "1," + pyrepr.Float(h.History["accuracy"][1]) + "," + pyrepr.Float(h.History["loss"][1]); !strings.HasPrefix(lines[2], want) {
 		t.Errorf("row %q, want it to start %q", lines[2], want)
 	}
 	// Appending continues the file without a second header; not
@@ -416,8 +417,8 @@ func TestPyFloat(t *testing.T) {
 		1e-5: "1e-05", 0.0001: "0.0001", 1.5e16: "1.5e+16", 1e100: "1e+100", -2.5e-7: "-2.5e-07",
 		math.Inf(1): "inf", math.Inf(-1): "-inf",
 	} {
-		if got := pyFloat(v); got != want {
-			t.Errorf("pyFloat(%v) = %q, want %q", v, got, want)
+		if got := pyrepr.Float(v); got != want {
+			t.Errorf("pyrepr.Float(%v) = %q, want %q", v, got, want)
 		}
 	}
 }

@@ -3,13 +3,13 @@ package callbacks
 import (
 	"bufio"
 	"fmt"
-	"math"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/internal/pyrepr"
 )
 
 // CSVLoggerCallback writes every epoch's figures to a CSV file, as Keras's
@@ -76,7 +76,7 @@ func (c *CSVLoggerCallback) OnEpochEnd(_ *tailor.Model, epoch int, logs tailor.L
 	row := []string{strconv.Itoa(epoch)}
 	for _, k := range c.keys {
 		if v, ok := logs[k]; ok {
-			row = append(row, pyFloat(v))
+			row = append(row, pyrepr.Float(v))
 		} else {
 			row = append(row, "NA")
 		}
@@ -90,38 +90,4 @@ func (c *CSVLoggerCallback) OnEpochEnd(_ *tailor.Model, epoch int, logs tailor.L
 		return fmt.Errorf("csv logger: %w", err)
 	}
 	return nil
-}
-
-// pyFloat formats v as Python's repr(float) does: the shortest digits that
-// read back to v, with a ".0" on whole numbers and an exponent outside
-// 1e-4 ≤ |v| < 1e16.
-func pyFloat(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "nan"
-	case math.IsInf(v, 1):
-		return "inf"
-	case math.IsInf(v, -1):
-		return "-inf"
-	case v == 0:
-		if math.Signbit(v) {
-			return "-0.0"
-		}
-		return "0.0"
-	}
-	if a := math.Abs(v); a >= 1e-4 && a < 1e16 {
-		s := strconv.FormatFloat(v, 'f', -1, 64)
-		if !strings.Contains(s, ".") {
-			s += ".0"
-		}
-		return s
-	}
-	s := strconv.FormatFloat(v, 'e', -1, 64) // 1e-05, 1.5e+16
-	mant, exp, _ := strings.Cut(s, "e")
-	sign := exp[:1]
-	exp = strings.TrimLeft(exp[1:], "0")
-	if len(exp) < 2 {
-		exp = strings.Repeat("0", 2-len(exp)) + exp
-	}
-	return mant + "e" + sign + exp
 }

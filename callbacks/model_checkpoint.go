@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tailor-ml/tailor"
+	"github.com/tailor-ml/tailor/internal/pyrepr"
 	"github.com/tailor-ml/tailor/saving"
 )
 
@@ -156,7 +157,7 @@ func formatPath(path string, epoch int, logs tailor.Logs) (string, error) {
 			return f
 		}
 		if spec == "" {
-			return pyFloat(v)
+			return pyrepr.Float(v)
 		}
 		verb, precision := parts[3], parts[2]
 		switch {
