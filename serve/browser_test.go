@@ -19,9 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/activations"
-	"github.com/tailor-ml/tailor/datasets/tabular"
 	"github.com/tailor-ml/tailor/internal/browsertest"
-	"github.com/tailor-ml/tailor/preprocessing"
 	"github.com/tailor-ml/tailor/saving"
 	"github.com/tailor-ml/tailor/tensor"
 )
@@ -297,15 +295,7 @@ func stroke(t *testing.T, tab context.Context, points [][2]float64, touch bool) 
 // image model, selected, and not the table's (classify refuses it), so
 // that a drawing is classified at once, without an error.
 func TestPageOffersOnlyModelsItClassifies(t *testing.T) {
-	const rows = "age,colour,y\n30,red,yes\n40,blue,no\n50,red,no\n60,green,yes\n"
-	tb, err := tabular.ReadCSV(strings.NewReader(rows), "t.csv", tabular.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := preprocessing.FitPipeline(tb, preprocessing.PipelineOptions{Target: "y", Scale: preprocessing.ScaleNumeric})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := tablePipeline(t)
 	table := Model{Name: "table", Model: kindModel(t, []int{len(p.FeatureNames())}, 1, activations.Sigmoid), Meta: saving.Table(p)}
 	_, ts := newServer(t, []Model{table, untrained(t)}, Options{})
 

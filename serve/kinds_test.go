@@ -137,11 +137,10 @@ func TestBinaryModelKeepsClassNames(t *testing.T) {
 	}
 }
 
-// TestTabularModel serves a model trained on a table: its metadata names
-// its features and offers FP32 only, without the image parameters; UINT8
-// and classify are 400s saying what the model takes; FP32 features get
-// Predict's output.
-func TestTabularModel(t *testing.T) {
+// tablePipeline is the preprocessing fitted to a four-row table of a
+// number, a category and a yes/no target.
+func tablePipeline(t *testing.T) *preprocessing.Pipeline {
+	t.Helper()
 	const rows = "age,colour,y\n30,red,yes\n40,blue,no\n50,red,no\n60,green,yes\n"
 	tb, err := tabular.ReadCSV(strings.NewReader(rows), "t.csv", tabular.Options{})
 	if err != nil {
@@ -151,6 +150,15 @@ func TestTabularModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return p
+}
+
+// TestTabularModel serves a model trained on a table: its metadata names
+// its features and offers FP32 only, without the image parameters; UINT8
+// and classify are 400s saying what the model takes; FP32 features get
+// Predict's output.
+func TestTabularModel(t *testing.T) {
+	p := tablePipeline(t)
 	features := p.FeatureNames()
 	m := kindModel(t, []int{len(features)}, 1, activations.Sigmoid)
 	_, ts := newServer(t, []Model{{Name: "table", Model: m, Meta: saving.Table(p)}}, Options{})
