@@ -204,10 +204,13 @@ func (m *Model) DefaultBatchSize(flip bool) int {
 		per *= 2
 	}
 	if per <= 0 {
-		return 256
+		return DefaultInferenceBatch
 	}
-	return int(max(1, min(256, MaxInferenceBytes/per)))
+	return int(max(1, min(DefaultInferenceBatch, MaxInferenceBytes/per)))
 }
+
+// DefaultInferenceBatch is the most examples DefaultBatchSize gives: 256.
+const DefaultInferenceBatch = 256
 
 // ActivationBytes is the size of the layers' outputs for a batch of n
 // examples, as float32s: what Predict and Evaluate keep per batch (twice

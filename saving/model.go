@@ -58,7 +58,7 @@ const (
 	// DefaultInferenceBatch is the most examples Predict and Evaluate take
 	// at once by default (256): tailor.Model.DefaultBatchSize, fewer for a
 	// model whose batch of 256 would exceed MaxActivationBytes.
-	DefaultInferenceBatch = 256
+	DefaultInferenceBatch = tailor.DefaultInferenceBatch
 	// MaxActivationBytes caps the activations of one inference batch: the
 	// sum over the layers of each layer's output per example (every layer
 	// keeps its output), times the batch, times 4 bytes. Load refuses,
