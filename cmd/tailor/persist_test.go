@@ -446,7 +446,7 @@ func TestFlipAverageFlag(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := r.flipAverage(); got != tc.want {
+		if got := r.settings.FlipAverage; got != tc.want {
 			t.Errorf("tailor train %v: flip averaging %v, want %v", tc.args, got, tc.want)
 		}
 	}
@@ -466,5 +466,12 @@ func TestOutputsAreNotTheCheckpoint(t *testing.T) {
 		if code != 1 || !strings.Contains(errOut, want) || strings.Contains(stdout, "Epoch") || strings.Contains(errOut, "loading from") {
 			t.Errorf("%s %s: exit %d, %q %q; want %q before any work", tc.flag, path, code, stdout, errOut, want)
 		}
+	}
+	// the same paths given relative to the working directory (the outputs
+	// are made absolute before they are checked)
+	t.Chdir(dir)
+	code, _, errOut := runCLI(t, "train", "--epochs", "1", "--train-limit", "320", "--quiet", "--checkpoint-dir", "ck", "--out", "ck/"+saving.CheckpointFile)
+	if want := saving.CheckpointFile + ": a file of --checkpoint-dir ck,"; code != 1 || !strings.Contains(errOut, want) {
+		t.Errorf("relative paths: exit %d, %q; want %q", code, errOut, want)
 	}
 }

@@ -619,7 +619,7 @@ func (r *trainRun) test(ctx context.Context) (*testScores, error) {
 	}
 	t := &testScores{loss: loss, accuracy: scores["accuracy"]}
 	fmt.Fprintf(out, "\nTest accuracy: %.4f\n", t.accuracy)
-	if r.flipAverage() {
+	if r.settings.FlipAverage {
 		_, flipScores, err := model.Evaluate(ctx, test, tailor.EvaluateOptions{FlipAverage: true})
 		if err != nil {
 			return nil, err
@@ -646,10 +646,6 @@ func (r *trainRun) test(ctx context.Context) (*testScores, error) {
 	}
 	return t, nil
 }
-
-// flipAverage reports whether the test accuracy is also scored with flip
-// averaging: --flip-average, or the model's recipe when it is not given.
-func (r *trainRun) flipAverage() bool { return r.settings.FlipAverage }
 
 // report is what --json writes.
 func (r *trainRun) report(hist *tailor.History, seconds float64, t *testScores) trainReport {
