@@ -13,8 +13,9 @@
 // later checks (an unknown category at predict time) can name it.
 //
 // A column's kind is declared in Options.Kinds or inferred: numeric when
-// every value that is present parses as a finite number, categorical when
-// none does. A column where some values are numbers and others are not is
+// every value that is present is a finite decimal number (an optional
+// sign, digits with an optional point, an optional exponent: "-1.5e3",
+// ".5"; not "inf", "NaN", "0x10" or "2023_01"), categorical when none is. A column where some values are numbers and others are not is
 // an error naming the first value that disagrees, its line and column, and
 // the line of a value of the other kind: declare the column's kind, or
 // list the odd value among the missing-value markers. A number in a

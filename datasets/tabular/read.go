@@ -299,7 +299,7 @@ func (b *builder) cell(c *colState, i int, v string, line int) error {
 		}
 		return nil
 	}
-	num, err := strconv.ParseFloat(v, 64)
+	num, err := parseDecimal(v)
 	isNum := err == nil && !math.IsInf(num, 0) && !math.IsNaN(num)
 	// A number too large for float32 (1e39, or 1e999 beyond even
 	// float64) is still a number, for the kind, but an error in a numeric
@@ -367,4 +367,50 @@ func (b *builder) finish() (*Table, error) {
 		b.t.Columns = append(b.t.Columns, c.Column)
 	}
 	return &b.t, nil
+}
+
+// errNotDecimal is parseDecimal's error for text that is not a decimal
+// number.
+var errNotDecimal = errors.New("not a decimal number")
+
+// parseDecimal parses v as a decimal number, as pandas.read_csv reads
+// one: an optional sign, digits with an optional decimal point (at least
+// one digit) and an optional exponent. strconv.ParseFloat alone would
+// also take Go's literal syntax — digit separators ("2023_01" is 202301)
+// and hexadecimal mantissas ("0x1p3" is 8) — and names ("inf", "NaN"),
+// which are text here. Errors are strconv's (ErrRange for a number
+// beyond float64) or errNotDecimal.
+func parseDecimal(v string) (float64, error) {
+	i := 0
+	if i < len(v) && (v[i] == '+' || v[i] == '-') {
+		i++
+	}
+	digits := 0
+	for ; i < len(v) && v[i] >= '0' && v[i] <= '9'; i++ {
+		digits++
+	}
+	if i < len(v) && v[i] == '.' {
+		for i++; i < len(v) && v[i] >= '0' && v[i] <= '9'; i++ {
+			digits++
+		}
+	}
+	if digits == 0 {
+		return 0, errNotDecimal
+	}
+	if i < len(v) && (v[i] == 'e' || v[i] == 'E') {
+		i++
+		if i < len(v) && (v[i] == '+' || v[i] == '-') {
+			i++
+		}
+		exp := i
+		for ; i < len(v) && v[i] >= '0' && v[i] <= '9'; i++ {
+		}
+		if i == exp {
+			return 0, errNotDecimal
+		}
+	}
+	if i != len(v) {
+		return 0, errNotDecimal
+	}
+	return strconv.ParseFloat(v, 64)
 }

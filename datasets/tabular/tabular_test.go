@@ -332,3 +332,27 @@ func TestReadCSVCarriageReturns(t *testing.T) {
 		t.Errorf("ragged row: %v", err)
 	}
 }
+
+// TestReadCSVDecimalNumbers: a number is decimal text, as pandas.read_csv
+// parses it; Go's literal syntax (digit separators, hexadecimal
+// mantissas) is text, so that codes such as "2023_01" keep their
+// meaning rather than becoming 202301.
+func TestReadCSVDecimalNumbers(t *testing.T) {
+	tab := read(t, "month,hex,x\n2023_01,0x1p3,+1.5e2\n2023_02,0x10,-.5\n2023_01,0X1P-2,7.\n", Options{})
+	for _, name := range []string{"month", "hex"} {
+		if c, _ := tab.Column(name); c.Kind != Categorical {
+			t.Errorf("column %s is %v (%v), want categorical", name, c.Kind, c.Numbers)
+		}
+	}
+	month, _ := tab.Column("month")
+	if !reflect.DeepEqual(month.Levels, []string{"2023_01", "2023_02"}) || !reflect.DeepEqual(month.Codes, []int32{0, 1, 0}) {
+		t.Errorf("month levels %q codes %v", month.Levels, month.Codes)
+	}
+	if x, _ := tab.Column("x"); x.Kind != Numeric || !reflect.DeepEqual(x.Numbers, []float64{150, -0.5, 7}) {
+		t.Errorf("x %+v, want the numbers 150, -0.5, 7", x)
+	}
+	_, err := ReadCSV(strings.NewReader("n\n5\n1_000\n"), "t.csv", Options{})
+	if err == nil || !strings.Contains(err.Error(), `t.csv:3: column 1 "n": "1_000" is not a number, but "5" on line 2 is`) {
+		t.Errorf("a digit separator in a numeric column: %v", err)
+	}
+}
