@@ -210,6 +210,14 @@ func loadFile(ctx context.Context, opts *Options, p string) (train, test *Datase
 		return nil, nil, fmt.Errorf("cifar10: %w", err)
 	}
 	defer f.Close()
+	// A file of another size cannot be the archive: say so from its size,
+	// before Read allocates the images and decompresses it, rather than
+	// with whatever its parse stumbles on first.
+	if _, size, _ := opts.expected(); size > 0 {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() != size {
+			return nil, nil, fmt.Errorf("cifar10: %s: %d bytes, want the published %d: the archive is damaged or is not CIFAR-10's; delete it and download it again", p, fi.Size(), size)
+		}
+	}
 	train, test, err = Read(ctx, f, opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cifar10: %s: %w", p, err)

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -177,7 +178,7 @@ func TestSearchOrder(t *testing.T) {
 	// an error naming it, with no fallback.
 	opts.Dir = ""
 	_, _, err := LoadData(context.Background(), opts)
-	if err == nil || !strings.Contains(err.Error(), filepath.Join(env, ArchiveName)+": not a gzip stream") {
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(env, ArchiveName)+": 14 bytes, want the published") {
 		t.Errorf("$TAILOR_DATA second: %v", err)
 	}
 	// Nothing anywhere and no download: ErrNotFound listing the places.
@@ -345,5 +346,38 @@ func TestExplicitDirIsFinal(t *testing.T) {
 	_, _, err := LoadData(context.Background(), Options{Dir: dir, URL: srv.URL + "/" + ArchiveName, CacheDir: t.TempDir()})
 	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), ArchiveName) {
 		t.Errorf("LoadData from a directory without the archive: %v", err)
+	}
+}
+
+// TestWrongSizeRefusedUnread: an archive on disk whose size is not the
+// published one (an interrupted copy, another file under the name) is
+// refused from its size, before the 184 MB of images are allocated or
+// anything is decompressed, with an error naming the file and what to
+// do.
+func TestWrongSizeRefusedUnread(t *testing.T) {
+	good := archive(t, goodMembers())
+	dir := t.TempDir()
+	p := filepath.Join(dir, ArchiveName)
+	if err := os.WriteFile(p, good[:len(good)*2/3], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, _, err := LoadData(context.Background(), Options{Dir: dir})
+	runtime.ReadMemStats(&after)
+	want := fmt.Sprintf("cifar10: %s: %d bytes, want the published %d: the archive is damaged or is not CIFAR-10's; delete it and download it again", p, len(good)*2/3, archiveSize)
+	if err == nil || err.Error() != want {
+		t.Errorf("error %v\nwant %s", err, want)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+		t.Errorf("allocated %d bytes to refuse a file of %d bytes", alloc, len(good)*2/3)
+	}
+	// The test hooks' archive of its own size still loads.
+	os.WriteFile(p, good, 0o644)
+	if train, test, err := LoadData(context.Background(), testOptions(good, Options{Dir: dir})); err != nil {
+		t.Fatal(err)
+	} else {
+		checkData(t, train, test)
 	}
 }

@@ -23,7 +23,8 @@
 // c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd, the
 // checksum TensorFlow Datasets pins for this URL
 // (tensorflow_datasets/url_checksums/cifar10.txt); the dataset page
-// publishes the MD5, c32a1d4ab5d03f1284b67883e8d87530.
+// publishes the MD5, c32a1d4ab5d03f1284b67883e8d87530. A file found of
+// another size (an interrupted copy) is refused from its size, unread.
 //
 // The archive is streamed — hashed, decompressed and untarred in one pass —
 // so that LoadData holds the 184 MB of images it returns and little else.
