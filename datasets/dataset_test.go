@@ -204,3 +204,33 @@ func TestSubsetConcurrentReaders(t *testing.T) {
 		t.Errorf("a warm Gather allocates %v times", allocs)
 	}
 }
+
+// TestFromBytesRefusesBadShapes: a shape with a negative axis, or one
+// whose product wraps around an int to the data's size, is an error, as
+// in tensor.FromUint8, not a dataset of −1 examples or one whose Gather
+// indexes past its bytes.
+func TestFromBytesRefusesBadShapes(t *testing.T) {
+	for _, c := range []struct {
+		n     int
+		shape []int
+	}{
+		{4, []int{-1, -4}},
+		{0, []int{-1, 0}},
+		{0, []int{1 << 62, 4}},
+		{0, []int{1 << 32, 1 << 32, 7}},
+		{35, []int{35, 2}},
+		{35, []int{5, 8}},
+	} {
+		b, err := datasets.FromBytes(make([]uint8, c.n), 1, c.shape...)
+		if err == nil {
+			var d tensor.Tensor
+			gerr := b.Gather(&d, []int{1})
+			t.Errorf("FromBytes(%d bytes, %v) = %d examples of %v (Gather: %v), want an error", c.n, c.shape, b.Len(), b.ExampleShape(), gerr)
+		} else if !strings.HasPrefix(err.Error(), "datasets: shape") {
+			t.Errorf("FromBytes(%d bytes, %v): %v", c.n, c.shape, err)
+		}
+	}
+	if b, err := datasets.FromBytes(nil, 1, 0, 28, 28); err != nil || b.Len() != 0 {
+		t.Errorf("no examples: %v", err)
+	}
+}
