@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"slices"
@@ -90,8 +91,8 @@ func (o *Options) defaults() error {
 			*l.v = l.def
 		}
 	}
-	for name, k := range o.Kinds {
-		if k < Auto || k > Categorical {
+	for _, name := range slices.Sorted(maps.Keys(o.Kinds)) { // the same error every run
+		if k := o.Kinds[name]; k < Auto || k > Categorical {
 			return fmt.Errorf("Options.Kinds[%q] is %v, want Auto, Numeric or Categorical", name, k)
 		}
 	}
@@ -212,7 +213,8 @@ func (b *builder) fail(line, col int, format string, args ...any) error {
 // header, at line, named them) and sets up the missing-value markers.
 func (b *builder) declare(line int) error {
 	names := b.names()
-	for name, k := range b.opts.Kinds {
+	for _, name := range slices.Sorted(maps.Keys(b.opts.Kinds)) { // the same error every run
+		k := b.opts.Kinds[name]
 		i := slices.Index(names, name)
 		if i < 0 {
 			return &Error{File: b.name, Line: line, Err: fmt.Errorf("Options.Kinds names column %q, which the header lacks (it has %q)", name, names)}

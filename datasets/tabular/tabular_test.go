@@ -356,3 +356,23 @@ func TestReadCSVDecimalNumbers(t *testing.T) {
 		t.Errorf("a digit separator in a numeric column: %v", err)
 	}
 }
+
+// TestReadCSVKindsErrorsRepeat: with several bad entries in Options.Kinds
+// the error is the same on every run, about the first name in sorted
+// order, not whichever the map's iteration met first.
+func TestReadCSVKindsErrorsRepeat(t *testing.T) {
+	for _, c := range []struct {
+		kinds map[string]Kind
+		want  string
+	}{
+		{map[string]Kind{"zz": Numeric, "b": Numeric, "y": Numeric, "q": Numeric}, `t.csv:1: Options.Kinds names column "b", which the header lacks`},
+		{map[string]Kind{"a": 7, "x": 9, "m": 8}, `t.csv: Options.Kinds["a"] is Kind(7)`},
+	} {
+		for range 32 {
+			_, err := ReadCSV(strings.NewReader("a,c\n1,2\n"), "t.csv", Options{Kinds: c.kinds})
+			if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+				t.Fatalf("error %v, want one starting %q", err, c.want)
+			}
+		}
+	}
+}
