@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -175,7 +176,7 @@ func FitPipeline(t *tabular.Table, opts PipelineOptions) (*Pipeline, error) {
 		}
 		p.Features = append(p.Features, f)
 	}
-	for name := range opts.Encodings {
+	for _, name := range slices.Sorted(maps.Keys(opts.Encodings)) { // the same error every run
 		i := slices.IndexFunc(p.Features, func(f Feature) bool { return f.Name == name })
 		if i < 0 || p.Features[i].Kind != kindCategorical {
 			return nil, fmt.Errorf("pipeline: PipelineOptions.Encodings names %q, which is not a categorical feature column", name)

@@ -422,3 +422,20 @@ func TestPipelineEncodedLimit(t *testing.T) {
 		t.Errorf("without the e-mail column: %v", err)
 	}
 }
+
+// TestFitPipelineEncodingsErrorRepeats: with several columns in
+// PipelineOptions.Encodings that are not categorical features, the error
+// names the first in sorted order, the same on every run.
+func TestFitPipelineEncodingsErrorRepeats(t *testing.T) {
+	tab, err := tabular.ReadCSV(strings.NewReader("a,b,c,d\nx,1,2,3\ny,4,5,6\n"), "t.csv", tabular.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := map[string]Encoding{"zz": Label, "b": Label, "nope": Label, "c": Label}
+	for range 32 {
+		_, err := FitPipeline(tab, PipelineOptions{Encodings: enc, Features: []string{"a"}})
+		if err == nil || !strings.Contains(err.Error(), `PipelineOptions.Encodings names "b", which is not a categorical feature column`) {
+			t.Fatalf("error %v, want one naming \"b\"", err)
+		}
+	}
+}
