@@ -337,7 +337,7 @@ func (b *builder) cell(c *colState, i int, v string, line int) error {
 		c.Numbers = append(c.Numbers, num)
 	case Categorical:
 		if isNum && c.declared == Auto {
-			return b.fail(line, i, "%q is a number, but %q on line %d is not: declare the column Categorical (or Numeric) in Options.Kinds", v, c.firstText, c.firstLine)
+			return b.fail(line, i, "%q is a number, but %q on line %d is not: declare the column Categorical in Options.Kinds, or list %q in Options.MissingValues", v, c.firstText, c.firstLine, c.firstText)
 		}
 		code, ok := c.levels[v]
 		if !ok {

@@ -161,6 +161,7 @@ func TestReadCSVErrors(t *testing.T) {
 		{"number in an inferred categorical column", "Size\nS\nM\n10\n", Options{}, 4, 1, `t.csv:4: column 1 "Size": "10" is a number, but "S" on line 2 is not`},
 		{"infinity", "x\n1\ninf\n", Options{}, 3, 1, `column 1 "x": "inf" is not a number`},
 		{"NaN", "x1,y\n0,a\nNaN,b\n", Options{}, 3, 1, `t.csv:3: column 1 "x1": "NaN" is not a number, but "0" on line 2 is`},
+		{"NaN first", "x1,y\n nan ,a\n0,b\n", Options{}, 3, 1, `t.csv:3: column 1 "x1": "0" is a number, but "nan" on line 2 is not: declare the column Categorical in Options.Kinds, or list "nan" in Options.MissingValues`},
 		{"beyond float32", "x\n1\n1e39\n", Options{}, 3, 1, `t.csv:3: column 1 "x": "1e39" is outside float32's range (±3.4028235e+38)`},
 		{"beyond float64", "y,x\na,1e999\nb,2\n", Options{}, 2, 2, `t.csv:2: column 2 "x": "1e999" is outside float32's range`},
 		{"beyond float32, declared", "x\n-3.5e38\n", Options{Kinds: map[string]Kind{"x": Numeric}}, 2, 1, `"-3.5e38" is outside float32's range`},
