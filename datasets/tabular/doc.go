@@ -33,7 +33,8 @@
 // by number and name, as "customers.csv:12: column 7 "Age": ...", and is a
 // *Error for callers that want the parts. Malformed input — ragged rows, an
 // unterminated quote, invalid UTF-8, an empty file, a header without data —
-// is an error, never a panic, and memory is bounded by the limits in
+// is an error, never a panic (a gzip file, an Excel workbook or UTF-16
+// text is named as such, with what to do), and memory is bounded by the limits in
 // Options: a record longer than MaxLineBytes (1 MiB by default), more than
 // MaxColumns columns (10,000), MaxRows rows (10 million), MaxCells cells
 // (25 million) or MaxCategories distinct values in one categorical column

@@ -1,6 +1,8 @@
 package tabular
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -157,6 +159,9 @@ func readHeader(r io.Reader, name string, opts *Options) (*builder, *records, in
 	}
 	b := &builder{opts: opts, name: name}
 	recs := newRecords(r, byte(opts.Comma), opts.MaxLineBytes, opts.MaxColumns)
+	if err := notText(recs.br); err != nil {
+		return nil, nil, 0, &Error{File: name, Err: err}
+	}
 	header, line, err := recs.next()
 	if err == io.EOF {
 		return nil, nil, 0, &Error{File: name, Err: errors.New("empty file, want a header line naming the columns")}
@@ -415,4 +420,24 @@ func parseDecimal(v string) (float64, error) {
 		return 0, errNotDecimal
 	}
 	return strconv.ParseFloat(v, 64)
+}
+
+// notText recognises, from their first bytes, the files people mistake
+// for CSV text — compressed, a spreadsheet workbook, UTF-16 — and says
+// what they are and what to do, where the header would otherwise be
+// "not valid UTF-8".
+func notText(br *bufio.Reader) error {
+	b, _ := br.Peek(8)
+	has := func(prefix string) bool { return bytes.HasPrefix(b, []byte(prefix)) }
+	switch {
+	case has("\x1f\x8b"):
+		return errors.New("gzip-compressed data, want CSV text: decompress it first (gunzip)")
+	case has("PK\x03\x04"):
+		return errors.New("a ZIP archive (an Excel workbook, .xlsx?), want CSV text: save the sheet as CSV UTF-8")
+	case has("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+		return errors.New("an OLE2 compound file (an Excel 97-2003 workbook, .xls?), want CSV text: save the sheet as CSV UTF-8")
+	case has("\xff\xfe"), has("\xfe\xff"):
+		return fmt.Errorf("UTF-16 text (it starts with the byte-order mark % x), want UTF-8: save it as CSV UTF-8", b[:2])
+	}
+	return nil
 }

@@ -1,6 +1,8 @@
 package tabular
 
 import (
+	"bytes"
+	"compress/gzip"
 	"errors"
 	"io"
 	"math"
@@ -373,6 +375,41 @@ func TestReadCSVKindsErrorsRepeat(t *testing.T) {
 			_, err := ReadCSV(strings.NewReader("a,c\n1,2\n"), "t.csv", Options{Kinds: c.kinds})
 			if err == nil || !strings.HasPrefix(err.Error(), c.want) {
 				t.Fatalf("error %v, want one starting %q", err, c.want)
+			}
+		}
+	}
+}
+
+// TestReadCSVNotText: files that are not CSV text at all — compressed,
+// an Excel workbook, UTF-16 — are errors saying what they are and what
+// to do, not "the header's name is not valid UTF-8".
+func TestReadCSVNotText(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("a,b\n1,2\n"))
+	zw.Close()
+	utf16 := []byte{0xff, 0xfe, 'a', 0, ',', 0, 'b', 0, '\r', 0, '\n', 0, '1', 0, ',', 0, '2', 0}
+	for _, c := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"gzip", gz.Bytes(), "t.csv: gzip-compressed data, want CSV text: decompress it first (gunzip)"},
+		{"xlsx", []byte("PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00b\xee\x9dh^\x01"), "t.csv: a ZIP archive (an Excel workbook, .xlsx?), want CSV text: save the sheet as CSV UTF-8"},
+		{"xls", []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00"), "t.csv: an OLE2 compound file (an Excel 97-2003 workbook, .xls?), want CSV text: save the sheet as CSV UTF-8"},
+		{"UTF-16 LE", utf16, "t.csv: UTF-16 text (it starts with the byte-order mark ff fe), want UTF-8: save it as CSV UTF-8"},
+		{"UTF-16 BE", []byte{0xfe, 0xff, 0, 'a', 0, '\n'}, "t.csv: UTF-16 text (it starts with the byte-order mark fe ff), want UTF-8"},
+	} {
+		for _, header := range []bool{false, true} {
+			var err error
+			if header {
+				_, err = ReadHeader(bytes.NewReader(c.data), "t.csv", Options{})
+			} else {
+				_, err = ReadCSV(bytes.NewReader(c.data), "t.csv", Options{})
+			}
+			var e *Error
+			if err == nil || !strings.HasPrefix(err.Error(), c.want) || !errors.As(err, &e) || e.File != "t.csv" {
+				t.Errorf("%s (ReadHeader %v): %v, want an error starting %q", c.name, header, err, c.want)
 			}
 		}
 	}
