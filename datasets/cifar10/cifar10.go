@@ -242,8 +242,11 @@ func Read(ctx context.Context, r io.Reader, opts *Options) (train, test *Dataset
 		return nil, nil, fmt.Errorf("not a gzip stream: %w", err)
 	}
 	zr.Multistream(false)
-	train = &Dataset{N: 5 * perBatch, Images: make([]uint8, 5*perBatch*imageBytes), Labels: make([]uint8, 5*perBatch)}
-	test = &Dataset{N: perBatch, Images: make([]uint8, perBatch*imageBytes), Labels: make([]uint8, perBatch)}
+	// The images are allocated by readBatch, once a batch of the
+	// expected size arrives: a stream that is not the archive costs
+	// nothing like their 184 MB.
+	train = &Dataset{N: 5 * perBatch}
+	test = &Dataset{N: perBatch}
 	if err := untar(zr, perBatch, train, test); err != nil {
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
@@ -354,6 +357,9 @@ func untar(r io.Reader, perBatch int, train, test *Dataset) error {
 func readBatch(r io.Reader, hdr *tar.Header, perBatch int, d *Dataset, first int) error {
 	if want := int64(perBatch) * recordBytes; hdr.Size != want {
 		return fmt.Errorf("%s: %d bytes, want %d (%d records of %d bytes)", hdr.Name, hdr.Size, want, perBatch, recordBytes)
+	}
+	if d.Images == nil {
+		d.Images, d.Labels = make([]uint8, d.N*imageBytes), make([]uint8, d.N)
 	}
 	rec := make([]byte, recordBytes)
 	for k := 0; k < perBatch; k++ {

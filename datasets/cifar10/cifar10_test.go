@@ -381,3 +381,22 @@ func TestWrongSizeRefusedUnread(t *testing.T) {
 		checkData(t, train, test)
 	}
 }
+
+// TestReadAllocatesForBatchesOnly: a stream that is gzip but not the
+// archive (here a tar of one stray member) is refused having allocated
+// nothing like the 184 MB of images the published archive fills: they
+// are allocated once a batch of the expected size arrives.
+func TestReadAllocatesForBatchesOnly(t *testing.T) {
+	body := archive(t, []member{{"notes.txt", []byte("not CIFAR-10")}})
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, _, err := Read(context.Background(), bytes.NewReader(body), nil)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "the archive lacks data_batch_1.bin") {
+		t.Errorf("error %v, want one saying data_batch_1.bin is missing", err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+		t.Errorf("allocated %d bytes to refuse a stream of %d bytes", alloc, len(body))
+	}
+}
