@@ -15,7 +15,7 @@
 // Read treats its input as untrusted: it validates every header field, refuses
 // payloads over MaxPayload (or the caller's lower cap, ReadLimit) before
 // allocating anything for them, grows its buffer only as data actually
-// arrives (so a lying header costs nothing), and rejects truncated payloads
+// arrives (so a lying header costs at most five times the bytes that came), and rejects truncated payloads
 // and trailing bytes. ReadFile also checks the header against the file's
 // size before reading on: a plain file must hold exactly the payload its
 // header implies, a gzip file at most 1032 times its size. Every error names

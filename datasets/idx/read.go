@@ -168,8 +168,9 @@ func decode(r io.Reader, name string, lim limits) (*File, error) {
 // It does not trust size: it reads into chunks, allocated as data arrives,
 // until a quarter of size has come in, and only then allocates the whole
 // buffer. A stream that delivers less than the header claims thus costs at
-// most four times the bytes it delivered, and a genuine payload is copied
-// only a quarter of the way.
+// most five times the bytes it delivered (the chunks, then a buffer of at
+// most four times them), and a genuine payload is copied only a quarter of
+// the way.
 func readPayload(r io.Reader, size int) (data []byte, n int, err error) {
 	var chunks [][]byte
 	got := 0
