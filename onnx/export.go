@@ -46,8 +46,9 @@ func irVersion(opset int) int64 {
 }
 
 // maxProtoBytes is protobuf's limit on one message, which an ONNX file
-// without external data must fit in.
-const maxProtoBytes = 1<<31 - 1
+// without external data must fit in: the whole encoded model, weights,
+// names, graph and metadata. A variable so that a test can lower it.
+var maxProtoBytes = 1<<31 - 1
 
 // Options are Export's settings; the zero value writes opset 17 with no
 // metadata.
@@ -129,14 +130,6 @@ func build(m *tailor.Model, opts Options) (*onnxpb.ModelProto, error) {
 	}
 	b.nodes[len(b.nodes)-1].Output[0] = OutputName
 
-	total := 0
-	for _, t := range b.inits {
-		total += len(t.RawData) + 8*len(t.Int64Data)
-	}
-	if total > maxProtoBytes {
-		return nil, fmt.Errorf("onnx: the weights take %d bytes, more than the 2 GiB an ONNX file without external data can hold", total)
-	}
-
 	producer := opts.ProducerVersion
 	if producer == "" {
 		producer = moduleVersion()
@@ -146,7 +139,7 @@ func build(m *tailor.Model, opts Options) (*onnxpb.ModelProto, error) {
 		props = append(props, &onnxpb.StringStringEntryProto{Key: proto.String(k), Value: proto.String(opts.Metadata[k])})
 	}
 	trainable, frozen := m.CountParams()
-	return &onnxpb.ModelProto{
+	mp := &onnxpb.ModelProto{
 		IrVersion:       proto.Int64(irVersion(opset)),
 		OpsetImport:     []*onnxpb.OperatorSetIdProto{{Domain: proto.String(""), Version: proto.Int64(int64(opset))}},
 		ProducerName:    proto.String("tailor"),
@@ -161,7 +154,17 @@ func build(m *tailor.Model, opts Options) (*onnxpb.ModelProto, error) {
 			Output:      []*onnxpb.ValueInfoProto{valueInfo(OutputName, v.shape)},
 		},
 		MetadataProps: props,
-	}, nil
+	}
+	// the file is the encoded message, larger than the weights by the
+	// names, the graph and the metadata: it is what must fit.
+	if n := (proto.MarshalOptions{Deterministic: true}).Size(mp); n > maxProtoBytes {
+		weights := 0
+		for _, t := range b.inits {
+			weights += len(t.RawData)
+		}
+		return nil, fmt.Errorf("onnx: the model would take %d bytes (%d of them float32 weights), more than the %d (2 GiB) an ONNX file without external data can hold", n, weights, maxProtoBytes)
+	}
+	return mp, nil
 }
 
 // moduleVersion is the Tailor module's version in this binary's build

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -270,5 +271,42 @@ func TestBadConfigsAreNamed(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), `layer "dense" (type `+tc.typ+`)`) || !strings.Contains(err.Error(), tc.contains) {
 			t.Errorf("%s %v: error %v, want one naming the layer and saying %q", tc.typ, tc.cfg, err, tc.contains)
 		}
+	}
+}
+
+// TestSizeLimitCountsTheFile checks that the 2 GiB limit applies to the
+// encoded model, not to its weights alone: with the limit lowered to
+// between the weights' bytes and the file's (a long metadata value, the
+// names and the graph making the difference), the export is refused, and
+// at exactly the file's size it is written.
+func TestSizeLimitCountsTheFile(t *testing.T) {
+	m := built(t, models.MLP())
+	opts := Options{Metadata: map[string]string{"class_names": strings.Repeat("x", 1<<20)}}
+	var buf bytes.Buffer
+	if err := Export(&buf, m, opts); err != nil {
+		t.Fatal(err)
+	}
+	file := buf.Len()
+	trainable, frozen := m.CountParams()
+	weights := 4 * (trainable + frozen)
+	if file <= weights+1<<20 {
+		t.Fatalf("the file takes %d bytes, the weights %d: want the metadata's MiB on top", file, weights)
+	}
+	defer func(limit int) { maxProtoBytes = limit }(maxProtoBytes)
+	for _, limit := range []int{weights + 1000, file - 1} {
+		maxProtoBytes = limit
+		buf.Reset()
+		err := Export(&buf, m, opts)
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("would take %d bytes", file)) {
+			t.Errorf("limit %d, weights %d bytes, file %d: error %v, want one giving the file's size", limit, weights, file, err)
+		}
+		if buf.Len() != 0 {
+			t.Errorf("limit %d: %d bytes written, want none", limit, buf.Len())
+		}
+	}
+	maxProtoBytes = file
+	buf.Reset()
+	if err := Export(&buf, m, opts); err != nil || buf.Len() != file {
+		t.Errorf("limit %d, the file's size: error %v, %d bytes written, want the file", file, err, buf.Len())
 	}
 }
