@@ -1,6 +1,7 @@
 package onnx
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -47,8 +48,8 @@ func irVersion(opset int) int64 {
 
 // maxProtoBytes is protobuf's limit on one message, which an ONNX file
 // without external data must fit in: the whole encoded model, weights,
-// names, graph and metadata. A variable so that a test can lower it.
-var maxProtoBytes = 1<<31 - 1
+// names, graph and metadata.
+const maxProtoBytes = 1<<31 - 1
 
 // Options are Export's settings; the zero value writes opset 17 with no
 // metadata.
@@ -61,6 +62,10 @@ type Options struct {
 	// empty, the Tailor module's version from the build information
 	// ("(devel)" in a source build).
 	ProducerVersion string
+
+	// maxBytes is the most the file may take, maxProtoBytes when zero
+	// (tests lower it).
+	maxBytes int
 }
 
 // ErrUnsupportedLayer is wrapped by the error Export returns for a layer
@@ -157,12 +162,13 @@ func build(m *tailor.Model, opts Options) (*onnxpb.ModelProto, error) {
 	}
 	// the file is the encoded message, larger than the weights by the
 	// names, the graph and the metadata: it is what must fit.
-	if n := (proto.MarshalOptions{Deterministic: true}).Size(mp); n > maxProtoBytes {
+	limit := cmp.Or(opts.maxBytes, maxProtoBytes)
+	if n := (proto.MarshalOptions{Deterministic: true}).Size(mp); n > limit {
 		weights := 0
 		for _, t := range b.inits {
 			weights += len(t.RawData)
 		}
-		return nil, fmt.Errorf("onnx: the model would take %d bytes (%d of them float32 weights), more than the %d (2 GiB) an ONNX file without external data can hold", n, weights, maxProtoBytes)
+		return nil, fmt.Errorf("onnx: the model would take %d bytes (%d of them float32 weights), more than the %d bytes (2 GiB) an ONNX file without external data can hold", n, weights, limit)
 	}
 	return mp, nil
 }

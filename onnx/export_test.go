@@ -292,9 +292,8 @@ func TestSizeLimitCountsTheFile(t *testing.T) {
 	if file <= weights+1<<20 {
 		t.Fatalf("the file takes %d bytes, the weights %d: want the metadata's MiB on top", file, weights)
 	}
-	defer func(limit int) { maxProtoBytes = limit }(maxProtoBytes)
 	for _, limit := range []int{weights + 1000, file - 1} {
-		maxProtoBytes = limit
+		opts.maxBytes = limit
 		buf.Reset()
 		err := Export(&buf, m, opts)
 		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("would take %d bytes", file)) {
@@ -304,7 +303,7 @@ func TestSizeLimitCountsTheFile(t *testing.T) {
 			t.Errorf("limit %d: %d bytes written, want none", limit, buf.Len())
 		}
 	}
-	maxProtoBytes = file
+	opts.maxBytes = file
 	buf.Reset()
 	if err := Export(&buf, m, opts); err != nil || buf.Len() != file {
 		t.Errorf("limit %d, the file's size: error %v, %d bytes written, want the file", file, err, buf.Len())
