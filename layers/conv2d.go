@@ -43,8 +43,11 @@ const (
 	// Float32 computes in float32, the default.
 	Float32 DType = "float32"
 	// MixedBFloat16 keeps the weights and outputs in float32 but rounds the
-	// operands of the layer's large products to bfloat16 and sums them in
-	// float32, as Keras's "mixed_bfloat16" policy does. On CPUs with
+	// operands of the convolution's products to bfloat16 and sums them in
+	// float32, as Keras's "mixed_bfloat16" policy does, where a product's
+	// sums run over an even number of values (the window KH·KW·C; for the
+	// input gradient, stride 1 and an even KH·KW·F): an odd window, such as
+	// a first 3×3 convolution of one channel, computes in float32. On CPUs with
 	// AVX-512 those products run in bfloat16, to the same bits everywhere:
 	// with VDPBF16PS where it is fast (AMD with AVX512_BF16), elsewhere
 	// (Intel, AVX-512 without AVX512_BF16) with an emulation of it by
