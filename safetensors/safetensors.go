@@ -478,7 +478,8 @@ func parseMetadata(dec *json.Decoder) (map[string]string, error) {
 	return meta, err
 }
 
-// parseEntry decodes {"dtype": ..., "shape": [...], "data_offsets": [b, e]}.
+// parseEntry decodes {"dtype": ..., "shape": [...], "data_offsets": [b, e]},
+// ignoring any other key as the reference implementation does.
 func parseEntry(dec *json.Decoder) (entry, error) {
 	var e entry
 	if err := expectDelim(dec, '{'); err != nil {
@@ -539,7 +540,12 @@ func parseEntry(dec *json.Decoder) (entry, error) {
 			}
 			e.begin, e.end = offs[0], offs[1]
 		default:
-			return e, fmt.Errorf("unknown key %q", k)
+			// The reference implementation ignores keys it does not
+			// know, so Python loads such a file: skip the value.
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return e, fmt.Errorf("%q: %v", k, err)
+			}
 		}
 	}
 	if _, err := dec.Token(); err != nil {
