@@ -89,12 +89,15 @@ type Limits struct {
 // maxOffset bounds data_offsets so that sizes fit an int64.
 const maxOffset = 1 << 62
 
-// dtypeSizes are the element sizes of the dtypes the format defines.
-var dtypeSizes = map[string]uint64{
-	"BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1,
-	"I16": 2, "U16": 2, "F16": 2, "BF16": 2,
-	"I32": 4, "U32": 4, "F32": 4,
-	"I64": 8, "U64": 8, "F64": 8,
+// dtypeBits are the element sizes, in bits, of the dtypes the reference
+// implementation defines (its Dtype::bitsize), so that a file of any of
+// them is told apart from a corrupt one.
+var dtypeBits = map[string]uint64{
+	"F4": 4, "F6_E2M3": 6, "F6_E3M2": 6,
+	"BOOL": 8, "U8": 8, "I8": 8, "F8_E5M2": 8, "F8_E4M3": 8, "F8_E8M0": 8, "F8_E4M3FNUZ": 8, "F8_E5M2FNUZ": 8,
+	"I16": 16, "U16": 16, "F16": 16, "BF16": 16,
+	"I32": 32, "U32": 32, "F32": 32,
+	"I64": 64, "U64": 64, "F64": 64, "C64": 64,
 }
 
 // Write writes the tensors, in the order given, and the metadata (nil for
@@ -429,8 +432,14 @@ func parseHeader(h []byte) ([]entry, map[string]string, error) {
 			}
 			elems = lo
 		}
-		hi, want := bits.Mul64(elems, dtypeSizes[e.dtype])
-		if hi != 0 || e.end-e.begin != want {
+		hi, nbits := bits.Mul64(elems, dtypeBits[e.dtype])
+		if hi != 0 {
+			return nil, nil, fmt.Errorf("safetensors: tensor %q: shape %v is too large", e.name, e.shape)
+		}
+		if nbits%8 != 0 {
+			return nil, nil, fmt.Errorf("safetensors: tensor %q: %d elements of %s do not fill whole bytes", e.name, elems, e.dtype)
+		}
+		if want := nbits / 8; e.end-e.begin != want {
 			return nil, nil, fmt.Errorf("safetensors: tensor %q: %s of shape %v takes %d bytes but data_offsets [%d, %d] give %d", e.name, e.dtype, e.shape, want, e.begin, e.end, e.end-e.begin)
 		}
 		at = e.end
@@ -506,7 +515,7 @@ func parseEntry(dec *json.Decoder) (entry, error) {
 				return e, err
 			}
 			s, ok := tok.(string)
-			if _, known := dtypeSizes[s]; !ok || !known {
+			if _, known := dtypeBits[s]; !ok || !known {
 				return e, fmt.Errorf("unknown dtype %v", tok)
 			}
 			e.dtype = s
