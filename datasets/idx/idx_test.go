@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -294,6 +295,19 @@ func TestReadFileMissing(t *testing.T) {
 	_, err := ReadFile(path)
 	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), path) {
 		t.Errorf("ReadFile error = %v, want ErrNotExist naming %s", err, path)
+	}
+	// As ReadFile's doc says: an open error is os.Open's, not a format
+	// error; a file that opens but is not IDX gives a *FormatError.
+	var pe *fs.PathError
+	var fe *FormatError
+	if !errors.As(err, &pe) || errors.As(err, &fe) {
+		t.Errorf("ReadFile error = %v (%T), want an *fs.PathError and no *FormatError", err, err)
+	}
+	if err := os.WriteFile(path, []byte("not idx"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadFile(path); !errors.As(err, &fe) || fe.Name != path || fe.Field != "magic" {
+		t.Errorf("ReadFile error = %v (%T), want a *FormatError on the magic of %s", err, err, path)
 	}
 }
 
