@@ -100,6 +100,22 @@ func TestHostileModelFiles(t *testing.T) {
 	}
 	zw.Close()
 
+	// A central directory of 200,000 entries after the real ones (11 MB):
+	// zip.NewReader reads every header that follows, whatever the end
+	// record counts, and allocated 2.4 times the file for them.
+	var crowded bytes.Buffer
+	zw = zip.NewWriter(&crowded)
+	for i := range 200_002 {
+		fw, _ := zw.CreateHeader(&zip.FileHeader{Name: [...]string{configEntry, weightsEntry}[min(i, 1)], Method: zip.Store})
+		switch i {
+		case 0:
+			fw.Write(cfg)
+		case 1:
+			fw.Write(w)
+		}
+	}
+	zw.Close()
+
 	for _, tc := range []struct {
 		name    string
 		entries []hostile.Entry
@@ -119,6 +135,7 @@ func TestHostileModelFiles(t *testing.T) {
 			{Name: trainingEntry, Method: zip.Deflate, Write: hostile.Repeat(nil, ' ', big)},
 		}, want: "training.json is compressed", limit: 1 << 20},
 		{name: "stored sizes claiming a terabyte", raw: lying.Bytes(), want: "claims 1099511627776 bytes", limit: 1 << 20},
+		{name: "200,000 entries", raw: crowded.Bytes(), want: "more than a model file's 4 entries take", limit: 8 << 20},
 		{name: "stored training.json of 64 MiB, not read", entries: []hostile.Entry{
 			stored(configEntry, cfg), stored(weightsEntry, w), stored(optimizerEntry, opt),
 			{Name: trainingEntry, Method: zip.Store, Write: hostile.Repeat(nil, ' ', 64<<20)},
