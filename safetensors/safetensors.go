@@ -6,6 +6,7 @@
 //
 //	8 bytes     N, the header's length, a little-endian uint64
 //	N bytes     the header: a UTF-8 JSON object, padded with spaces
+//	            (readers take any JSON whitespace, before it too)
 //	the rest    the byte buffer: every tensor's elements, little-endian,
 //	            row-major, packed one after another
 //
@@ -349,14 +350,19 @@ func truncated(err error) error {
 	return err
 }
 
+// jsonSpace is JSON's whitespace, which may pad the header's object.
+const jsonSpace = " \t\n\r"
+
 // parseHeader decodes and checks the JSON header, returning the tensors
 // sorted by offset.
 func parseHeader(h []byte) ([]entry, map[string]string, error) {
 	if !utf8.Valid(h) {
 		return nil, nil, errors.New("safetensors: the header is not valid UTF-8")
 	}
-	if len(h) == 0 || h[0] != '{' {
-		return nil, nil, errors.New("safetensors: the header does not start with '{'")
+	// JSON whitespace may pad the object on either side: the reference
+	// implementation reads it (a writer may pad to align the data).
+	if start := bytes.TrimLeft(h, jsonSpace); len(start) == 0 || start[0] != '{' {
+		return nil, nil, errors.New("safetensors: the header does not start with '{' (after any JSON whitespace)")
 	}
 	dec := json.NewDecoder(bytes.NewReader(h))
 	dec.UseNumber()
@@ -402,10 +408,8 @@ func parseHeader(h []byte) ([]entry, map[string]string, error) {
 		return nil, nil, bad("%v", err)
 	}
 	// Only spaces (the padding) and other JSON whitespace may follow.
-	for _, c := range h[dec.InputOffset():] {
-		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
-			return nil, nil, fmt.Errorf("safetensors: invalid header: %q after the JSON object", c)
-		}
+	if rest := bytes.TrimLeft(h[dec.InputOffset():], jsonSpace); len(rest) > 0 {
+		return nil, nil, fmt.Errorf("safetensors: invalid header: %q after the JSON object", rest[0])
 	}
 	// The tensors must tile the buffer: sorted by offset, each begins
 	// where the last ended, and each is exactly as long as its shape and

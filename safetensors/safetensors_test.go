@@ -317,3 +317,24 @@ func TestReadIgnoresUnknownEntryKeys(t *testing.T) {
 		t.Errorf("error %v, want one naming tensor \"a\"", err)
 	}
 }
+
+// The reference implementation reads a header padded with JSON whitespace
+// before its '{' as well as after it (its test_whitespace_leading_padded_header:
+// writers may pad there to align the data), and Read refused it.
+func TestReadLeadingWhitespace(t *testing.T) {
+	f, err := Read(bytes.NewReader([]byte("\x06\x00\x00\x00\x00\x00\x00\x00\x09\x0A{}\x0D\x20")), Limits{})
+	if err != nil || len(f.Tensors) != 0 {
+		t.Fatalf("read %+v, %v; want an empty file", f, err)
+	}
+	header := "      \n\t\r " + `{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`
+	f, err = Read(bytes.NewReader(file(header, []byte{0, 0, 0x80, 0x3f})), Limits{})
+	if err != nil || len(f.Tensors) != 1 || f.Tensors[0].Data[0] != 1 {
+		t.Fatalf("read %+v, %v; want a = [1]", f, err)
+	}
+	// Anything else before the object is still refused.
+	for _, h := range []string{"\x00{}", "\v{}", "  [1]", "   "} {
+		if _, err := Read(bytes.NewReader(file(h, nil)), Limits{}); err == nil || !strings.Contains(err.Error(), "does not start with '{'") {
+			t.Errorf("header %q: error %v, want one saying it does not start with '{'", h, err)
+		}
+	}
+}
