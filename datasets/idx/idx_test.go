@@ -283,6 +283,18 @@ func TestWriteFileReplacesAtomically(t *testing.T) {
 	if fi, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm() != 0o644 {
 		t.Errorf("mode %v, want 0644", fi.Mode().Perm())
 	}
+	// A file replaced keeps its permissions, as WriteFile's doc says.
+	if runtime.GOOS != "windows" {
+		if err := os.Chmod(path, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteFile(path, &File{DType: Uint8, Dims: []int{1}, Data: []byte{9}}, false); err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("replaced file: mode %v, %v; want its 0600 kept", fi.Mode().Perm(), err)
+		}
+	}
 
 	err = WriteFile(filepath.Join(dir, "missing", "x"), &File{DType: Uint8, Dims: []int{1}, Data: []byte{1}}, false)
 	if err == nil || !strings.Contains(err.Error(), "missing") {
