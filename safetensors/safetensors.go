@@ -87,6 +87,10 @@ type Limits struct {
 	MaxData int64
 }
 
+// maxAxes bounds a shape's axes (and the entries of any list in the
+// header).
+const maxAxes = 64
+
 // maxOffset bounds data_offsets so that sizes fit an int64.
 const maxOffset = 1 << 62
 
@@ -105,7 +109,8 @@ var dtypeBits = map[string]uint64{
 // none) as a safetensors file. The header is padded with spaces so that the
 // buffer starts at a multiple of 8 bytes, as the reference implementation
 // pads it. Names must be unique and not empty; every tensor must be F32 and
-// hold as many elements as its shape says.
+// hold as many elements as its shape says, a shape Read takes (at most 64
+// axes, each under 2³¹).
 func Write(w io.Writer, tensors []Tensor, metadata map[string]string) error {
 	header, err := encodeHeader(tensors, metadata)
 	if err != nil {
@@ -186,14 +191,26 @@ func encodeHeader(tensors []Tensor, metadata map[string]string) ([]byte, error) 
 			return nil, fmt.Errorf("safetensors: tensor name %q is not UTF-8", t.Name)
 		}
 		seen[t.Name] = true
-		size := 1
+		// The shape must be one Read takes: at most maxAxes axes, each
+		// under 2³¹, their product not overflowing on the way.
+		if len(t.Shape) > maxAxes {
+			return nil, fmt.Errorf("safetensors: tensor %q has %d axes, more than %d", t.Name, len(t.Shape), maxAxes)
+		}
+		size := uint64(1)
 		for _, d := range t.Shape {
 			if d < 0 {
 				return nil, fmt.Errorf("safetensors: tensor %q has shape %v", t.Name, t.Shape)
 			}
-			size *= d
+			if d > math.MaxInt32 {
+				return nil, fmt.Errorf("safetensors: tensor %q: dimension %d of shape %v is more than %d", t.Name, d, t.Shape, math.MaxInt32)
+			}
+			hi, lo := bits.Mul64(size, uint64(d))
+			if hi != 0 || lo > math.MaxInt64/4 {
+				return nil, fmt.Errorf("safetensors: tensor %q: shape %v is too large", t.Name, t.Shape)
+			}
+			size = lo
 		}
-		if size != len(t.Data) {
+		if size != uint64(len(t.Data)) {
 			return nil, fmt.Errorf("safetensors: tensor %q: shape %v holds %d elements but %d were given", t.Name, t.Shape, size, len(t.Data))
 		}
 		if b.Len() > 1 {
@@ -570,15 +587,16 @@ func parseEntry(dec *json.Decoder) (entry, error) {
 	return e, nil
 }
 
-// uintArray decodes a JSON array of non-negative integers (at most 64).
+// uintArray decodes a JSON array of non-negative integers (at most
+// maxAxes).
 func uintArray(dec *json.Decoder, what string) ([]uint64, error) {
 	if err := expectDelim(dec, '['); err != nil {
 		return nil, fmt.Errorf("%s: %v", what, err)
 	}
 	var xs []uint64
 	for dec.More() {
-		if len(xs) == 64 {
-			return nil, fmt.Errorf("%s has more than 64 entries", what)
+		if len(xs) == maxAxes {
+			return nil, fmt.Errorf("%s has more than %d entries", what, maxAxes)
 		}
 		tok, err := dec.Token()
 		if err != nil {

@@ -130,6 +130,12 @@ func TestWriteErrors(t *testing.T) {
 		{"size", []Tensor{{Name: "a", Shape: []int{2}, Data: []float32{1}}}, "holds 2 elements but 1"},
 		{"dtype", []Tensor{{Name: "a", DType: "F16", Shape: []int{1}, Data: []float32{1}}}, "only F32"},
 		{"negative", []Tensor{{Name: "a", Shape: []int{-1}, Data: nil}}, "shape"},
+		// Shapes Read refuses, which Write wrote: a product that wraps
+		// around to the data's length, a dimension of 2³¹ or more, more
+		// than 64 axes.
+		{"overflowing shape", []Tensor{{Name: "a", Shape: []int{1 << 32, 1 << 32}, Data: nil}}, "dimension 4294967296 of shape [4294967296 4294967296] is more than 2147483647"},
+		{"huge empty", []Tensor{{Name: "a", Shape: []int{0, 1 << 31}, Data: nil}}, "dimension 2147483648"},
+		{"65 axes", []Tensor{{Name: "a", Shape: make([]int, 65), Data: nil}}, "65 axes, more than 64"},
 	} {
 		err := Write(new(bytes.Buffer), tc.tensors, nil)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
