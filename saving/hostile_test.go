@@ -376,8 +376,8 @@ func TestConfigNumbers(t *testing.T) {
 	if a > 64<<20 {
 		t.Errorf("refusing it allocated %d bytes", a)
 	}
-	if n := countNumbers([]byte(`{"a":[1,-2.5e3,"7 8",true,null,{"b":"\"9"}],"c":0.1}`)); n != 3 {
-		t.Errorf("countNumbers = %d, want 3", n)
+	if n, _ := countValues([]byte(`{"a":[1,-2.5e3,"7 8",true,null,{"b":"\"9"}],"c":0.1}`)); n != 3 {
+		t.Errorf("countValues = %d numbers, want 3", n)
 	}
 }
 
@@ -395,4 +395,85 @@ func TestLoadWeightsCap(t *testing.T) {
 	if a > 1<<20 {
 		t.Errorf("refusing it allocated %d bytes", a)
 	}
+}
+
+// TestConfigValues: config.json of 16 MiB of empty objects, lists or
+// strings — three bytes in the file, a hundred or more decoded — cost 600
+// to 860 MB to decode, where only its numbers were counted; they are now
+// counted too, and refused before decoding, as is training.json of them.
+func TestConfigValues(t *testing.T) {
+	m := trained(t)
+	good := saved(t, m, Meta{})
+	_, e := entries(t, good)
+	head := bytes.TrimSuffix(bytes.TrimSpace(e[configEntry]), []byte("}"))
+	for _, filler := range []string{"{},", "[],", `"",`, "null,"} {
+		cfg := append(bytes.Clone(head), `,"x":[`...)
+		cfg = append(cfg, bytes.Repeat([]byte(filler), (maxJSON-len(cfg)-2)/len(filler))...)
+		cfg = append(cfg, "0]}"...)
+		var err error
+		a := allocated(func() { _, _, err = loadBytes(archive(configEntry, cfg, weightsEntry, e[weightsEntry])) })
+		if err == nil || !strings.Contains(err.Error(), "loading config.json:") || !strings.Contains(err.Error(), "strings, lists, objects and literals") || !strings.Contains(err.Error(), "more than the limit of 2097152") {
+			t.Errorf("%q: load: %v", filler, err)
+		}
+		if a > 64<<20 {
+			t.Errorf("%q: refusing it allocated %d MiB", filler, a>>20)
+		}
+	}
+	// Just under the limit, in a layer's config (decoded as any), decoding
+	// costs a few hundred megabytes at most.
+	for _, filler := range []string{"{},", `"",`} {
+		weight := 1
+		if filler[0] == '{' {
+			weight = 4
+		}
+		n := (maxJSONValues - countOthers(t, e[configEntry]) - 2*4) / weight
+		cfg := bytes.Replace(e[configEntry], []byte(`"units"`), []byte(`"bomb":[`+strings.Repeat(filler, n)+`0],"units"`), 1)
+		var err error
+		a := allocated(func() { _, _, err = loadBytes(archive(configEntry, cfg, weightsEntry, e[weightsEntry])) })
+		if err == nil || !strings.Contains(err.Error(), `unknown configuration keys ["bomb"]`) {
+			t.Errorf("%q just under the limit: %v", filler, err)
+		}
+		if a > 300<<20 {
+			t.Errorf("%q: decoding config.json just under the limit allocated %d MiB", filler, a>>20)
+		}
+		t.Logf("%q just under the limit: %d-byte config.json, %d MiB allocated", filler, len(cfg), a>>20)
+	}
+
+	ck := &Checkpoint{Model: m, Fit: FitConfigOf(tailor.FitOptions{Epochs: 2, BatchSize: 16})}
+	dir := t.TempDir()
+	if err := SaveCheckpoint(dir, ck); err != nil {
+		t.Fatal(err)
+	}
+	_, e = entries(t, mustRead(t, filepath.Join(dir, CheckpointFile)))
+	tj := bytes.TrimSuffix(bytes.TrimSpace(e[trainingEntry]), []byte("}"))
+	tj = append(tj, `,"callbacks":{"x":[`...)
+	tj = append(tj, bytes.Repeat([]byte("{},"), 3<<20)...)
+	tj = append(tj, "0]}}"...)
+	os.WriteFile(filepath.Join(dir, CheckpointFile), archive(configEntry, e[configEntry], weightsEntry, e[weightsEntry], optimizerEntry, e[optimizerEntry], trainingEntry, tj), 0o644)
+	var err error
+	a := allocated(func() { _, err = LoadCheckpoint(dir) })
+	if err == nil || !strings.Contains(err.Error(), "loading training.json:") || !strings.Contains(err.Error(), "more than the limit of 2097152") {
+		t.Errorf("training.json: %v", err)
+	}
+	if a > 64<<20 {
+		t.Errorf("refusing training.json allocated %d MiB", a>>20)
+	}
+
+	if n, o := countValues([]byte(`{"a":[1,-2.5e3,"7 8",true,null,{"b":"\"9"}],"c":0.1, "d":false}`)); n != 3 || o != 4+1+4+1+1+1+4+1+1+1+1+1 {
+		t.Errorf("countValues = %d numbers, %d others; want 3 and 21", n, o)
+	}
+}
+
+func countOthers(t *testing.T, b []byte) int {
+	_, o := countValues(b)
+	return o
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
