@@ -85,6 +85,13 @@ type Limits struct {
 	// rather than growing it as bytes arrive, which halves the memory a
 	// large tensor takes on the way.
 	MaxData int64
+	// MaxTensors and MaxMetadata cap the tensors and the metadata's
+	// entries (default: no cap but the header's length, as the reference
+	// implementation has). Set them when the input's use bounds them: an
+	// entry costs a few hundred bytes parsed, so that a header of the
+	// default length can hold millions, for gigabytes and most of a
+	// minute; with a cap, Read refuses the first entry past it.
+	MaxTensors, MaxMetadata int
 }
 
 // maxAxes bounds a shape's axes (and the entries of any list in the
@@ -270,7 +277,7 @@ func Read(r io.Reader, lim Limits) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: reading the %d-byte header: %w", hlen, err)
 	}
-	entries, meta, err := parseHeader(header)
+	entries, meta, err := parseHeader(header, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -372,7 +379,7 @@ const jsonSpace = " \t\n\r"
 
 // parseHeader decodes and checks the JSON header, returning the tensors
 // sorted by offset.
-func parseHeader(h []byte) ([]entry, map[string]string, error) {
+func parseHeader(h []byte, lim Limits) ([]entry, map[string]string, error) {
 	if !utf8.Valid(h) {
 		return nil, nil, errors.New("safetensors: the header is not valid UTF-8")
 	}
@@ -406,13 +413,16 @@ func parseHeader(h []byte) ([]entry, map[string]string, error) {
 		}
 		seen[name] = true
 		if name == "__metadata__" {
-			if meta, err = parseMetadata(dec); err != nil {
+			if meta, err = parseMetadata(dec, lim.MaxMetadata); err != nil {
 				return nil, nil, bad("__metadata__: %v", err)
 			}
 			continue
 		}
 		if name == "" {
 			return nil, nil, bad("a tensor has an empty name")
+		}
+		if lim.MaxTensors > 0 && len(entries) == lim.MaxTensors {
+			return nil, nil, bad("tensor %q: more than %d tensors", name, lim.MaxTensors)
 		}
 		e, err := parseEntry(dec)
 		if err != nil {
@@ -469,8 +479,9 @@ func parseHeader(h []byte) ([]entry, map[string]string, error) {
 }
 
 // parseMetadata decodes a JSON object of strings, or null (no metadata),
-// which the reference implementation reads as none.
-func parseMetadata(dec *json.Decoder) (map[string]string, error) {
+// which the reference implementation reads as none; of at most
+// maxEntries entries when maxEntries > 0.
+func parseMetadata(dec *json.Decoder, maxEntries int) (map[string]string, error) {
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, err
@@ -493,6 +504,9 @@ func parseMetadata(dec *json.Decoder) (map[string]string, error) {
 		}
 		if _, dup := meta[k]; dup {
 			return nil, fmt.Errorf("the key %q appears twice", k)
+		}
+		if maxEntries > 0 && len(meta) == maxEntries {
+			return nil, fmt.Errorf("%q: more than %d entries", k, maxEntries)
 		}
 		tok, err = dec.Token()
 		if err != nil {

@@ -344,3 +344,41 @@ func TestReadLeadingWhitespace(t *testing.T) {
 		}
 	}
 }
+
+// A header of a million zero-size tensors, or of metadata entries, is a few
+// tens of megabytes that cost gigabytes and most of a minute to parse;
+// MaxTensors and MaxMetadata refuse it at the first entry past them.
+func TestMaxTensorsAndMetadata(t *testing.T) {
+	three := file(`{"__metadata__":{"a":"1","b":"2","c":"3"},"x":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},"y":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},"z":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}}`, nil)
+	if f, err := Read(bytes.NewReader(three), Limits{MaxTensors: 3, MaxMetadata: 3}); err != nil || len(f.Tensors) != 3 || len(f.Metadata) != 3 {
+		t.Fatalf("at the limits: %+v, %v", f, err)
+	}
+	if _, err := Read(bytes.NewReader(three), Limits{MaxTensors: 2}); err == nil || !strings.Contains(err.Error(), `tensor "z": more than 2 tensors`) {
+		t.Errorf("MaxTensors 2: error %v", err)
+	}
+	if _, err := Read(bytes.NewReader(three), Limits{MaxMetadata: 2}); err == nil || !strings.Contains(err.Error(), `__metadata__: "c": more than 2 entries`) {
+		t.Errorf("MaxMetadata 2: error %v", err)
+	}
+
+	var h strings.Builder
+	h.WriteString(`{"__metadata__":{`)
+	for i := range 1 << 20 {
+		if i > 0 {
+			h.WriteByte(',')
+		}
+		fmt.Fprintf(&h, `"%x":""`, i)
+	}
+	h.WriteString(`}}`)
+	b := file(h.String(), nil)
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := Read(bytes.NewReader(b), Limits{MaxMetadata: 16})
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "more than 16 entries") {
+		t.Fatalf("a million metadata entries: error %v", err)
+	}
+	if a := after.TotalAlloc - before.TotalAlloc; a > 2*uint64(len(b))+1<<20 {
+		t.Errorf("refusing a %d-byte header allocated %d bytes", len(b), a)
+	}
+}
