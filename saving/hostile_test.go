@@ -477,3 +477,53 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// manyTensors returns a safetensors file of n zero-size tensors.
+func manyTensors(n int) []byte {
+	var h strings.Builder
+	h.WriteString("{")
+	for i := range n {
+		if i > 0 {
+			h.WriteByte(',')
+		}
+		fmt.Fprintf(&h, `"t%d":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}`, i)
+	}
+	h.WriteString("}")
+	b := binary.LittleEndian.AppendUint64(nil, uint64(h.Len()))
+	return append(b, h.String()...)
+}
+
+// TestManyTensors: a weights file or entry of 300,000 zero-size tensors
+// (17 MB) took seconds and hundreds of megabytes to parse before the
+// first was found not to be a weight; the header is now refused at the
+// first tensor past what the model can hold.
+func TestManyTensors(t *testing.T) {
+	b := manyTensors(300_000)
+	good := saved(t, trained(t), Meta{})
+	_, e := entries(t, good)
+	lim := 3*uint64(len(b)) + 8<<20 // the header read, and what parsing 256 tensors costs
+	var err error
+	file := archive(configEntry, e[configEntry], weightsEntry, b)
+	a := allocated(func() { _, _, err = loadBytes(file) })
+	if err == nil || !strings.Contains(err.Error(), `loading model.safetensors: safetensors: invalid header at byte`) || !strings.Contains(err.Error(), `tensor "t256": more than 256 tensors`) {
+		t.Errorf("model file: %v", err)
+	}
+	if a > lim {
+		t.Errorf("model file: refusing a %d-byte entry allocated %d bytes, want at most %d", len(b), a, lim)
+	}
+	file = archive(configEntry, e[configEntry], weightsEntry, e[weightsEntry], optimizerEntry, b)
+	a = allocated(func() { _, _, err = loadBytes(file) })
+	if err == nil || !strings.Contains(err.Error(), `loading optimizer.safetensors:`) || !strings.Contains(err.Error(), `more than 2048 tensors`) {
+		t.Errorf("optimizer state: %v", err)
+	}
+	if a > lim {
+		t.Errorf("optimizer state: refusing a %d-byte entry allocated %d bytes, want at most %d", len(b), a, lim)
+	}
+	a = allocated(func() { err = LoadWeightsFrom(bytes.NewReader(b), smallMLP(1)) })
+	if err == nil || !strings.Contains(err.Error(), `tensor "t4": more than 4 tensors`) {
+		t.Errorf("LoadWeightsFrom: %v", err)
+	}
+	if a > lim {
+		t.Errorf("LoadWeightsFrom: refusing a %d-byte file allocated %d bytes, want at most %d", len(b), a, lim)
+	}
+}

@@ -568,13 +568,14 @@ func read(r io.ReaderAt, size int64, withTraining bool) (*contents, error) {
 	if err != nil {
 		return nil, err
 	}
-	weights, err := readTensors(files[weightsEntry])
+	maxWeights := tensorsPerLayer * len(fc.Model.Config.Layers)
+	weights, err := readTensors(files[weightsEntry], maxWeights)
 	if err != nil {
 		return nil, err
 	}
 	var opt *safetensors.File
 	if f := files[optimizerEntry]; f != nil {
-		if opt, err = readTensors(f); err != nil {
+		if opt, err = readTensors(f, slotsPerWeight*maxWeights); err != nil {
 			return nil, err
 		}
 	}
@@ -615,17 +616,28 @@ func readEntry(f *zip.File, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-// readTensors reads a safetensors entry, checking its checksum. The entry
-// is stored (read checks), so it is at most as large as the file, and its
-// tensors at most as large as the entry.
-func readTensors(f *zip.File) (*safetensors.File, error) {
+// Bounds on a model file's safetensors entries, whose every entry costs a
+// few hundred bytes parsed: a header of the reference's length could hold
+// millions. A layer has a few weights (BatchNormalization four), a weight
+// one buffer per slot of its optimizer (Adam's m and v, a moving
+// average's), and Tailor writes one or two metadata entries.
+const (
+	tensorsPerLayer = 64
+	slotsPerWeight  = 8
+	maxEntryMeta    = 64
+)
+
+// readTensors reads a safetensors entry of at most maxTensors tensors,
+// checking its checksum. The entry is stored (read checks), so it is at
+// most as large as the file, and its tensors at most as large as the entry.
+func readTensors(f *zip.File, maxTensors int) (*safetensors.File, error) {
 	rc, err := f.Open()
 	if err != nil {
 		return nil, fmt.Errorf("loading %s: %w", f.Name, err)
 	}
 	defer rc.Close()
 	n := int64(f.UncompressedSize64)
-	t, err := safetensors.Read(rc, safetensors.Limits{MaxHeader: min(safetensors.DefaultMaxHeader, n), MaxData: max(n, 1)})
+	t, err := safetensors.Read(rc, safetensors.Limits{MaxHeader: min(safetensors.DefaultMaxHeader, n), MaxData: max(n, 1), MaxTensors: maxTensors, MaxMetadata: maxEntryMeta})
 	if err != nil {
 		return nil, fmt.Errorf("loading %s: %w", f.Name, err)
 	}

@@ -72,7 +72,9 @@ func LoadWeightsFrom(r io.Reader, m *tailor.Model) error {
 	for _, t := range want {
 		size += 4 * int64(len(t.Data))
 	}
-	f, err := safetensors.Read(r, safetensors.Limits{MaxData: max(4*size, 1<<20)})
+	// Nor may it hold more tensors than the model has weights (each
+	// costs a few hundred bytes parsed), nor much metadata.
+	f, err := safetensors.Read(r, safetensors.Limits{MaxData: max(4*size, 1<<20), MaxTensors: max(len(want), 1), MaxMetadata: 1024})
 	if err != nil {
 		return fmt.Errorf("loading weights: %w", err)
 	}
