@@ -70,9 +70,13 @@ func (r *Reader) Int(key string, def, lo, hi int) int {
 	return r.toInt(key, v, lo, hi)
 }
 
+// maxInts bounds the lists Ints reads.
+const maxInts = 16
+
 // Ints returns the list of integers under key, each in [lo, hi], or def
 // when it is absent. With n > 0 the list must have n entries; a single
 // integer stands for n copies of itself, as Keras reads kernel_size=3.
+// Otherwise it may have up to 16.
 func (r *Reader) Ints(key string, def []int, n, lo, hi int) []int {
 	r.used[key] = true
 	v, ok := r.cfg[key]
@@ -92,8 +96,12 @@ func (r *Reader) Ints(key string, def []int, n, lo, hi int) []int {
 		r.Fail(fmt.Errorf("%s is %v, want a list of integers", key, v))
 		return def
 	}
-	if (n > 0 && len(list) != n) || len(list) > 16 {
+	if n > 0 && len(list) != n {
 		r.Fail(fmt.Errorf("%s has %d entries, want %d", key, len(list), n))
+		return def
+	}
+	if len(list) > maxInts {
+		r.Fail(fmt.Errorf("%s has %d entries, want at most %d", key, len(list), maxInts))
 		return def
 	}
 	out := make([]int, len(list))

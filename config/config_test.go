@@ -31,3 +31,22 @@ func TestIntRefusesValuesPastMaxInt(t *testing.T) {
 		t.Errorf("decay_steps %d read as %d, %v", half, got, r.Err())
 	}
 }
+
+// A list of any length (n = 0) holds at most 16 integers; one longer was
+// refused with "want 0", which no list of shape or target_shape wants.
+func TestIntsTooLongSaysTheLimit(t *testing.T) {
+	long := make([]any, 17)
+	for i := range long {
+		long[i] = 1.0
+	}
+	r := config.New(map[string]any{"target_shape": long})
+	r.Ints("target_shape", nil, 0, 1, 100)
+	if err := r.Err(); err == nil || err.Error() != "target_shape has 17 entries, want at most 16" {
+		t.Errorf("error %v, want \"target_shape has 17 entries, want at most 16\"", err)
+	}
+	r = config.New(map[string]any{"kernel_size": []any{1.0, 2.0, 3.0}})
+	r.Ints("kernel_size", nil, 2, 1, 100)
+	if err := r.Err(); err == nil || err.Error() != "kernel_size has 3 entries, want 2" {
+		t.Errorf("error %v, want \"kernel_size has 3 entries, want 2\"", err)
+	}
+}

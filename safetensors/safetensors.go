@@ -6,6 +6,7 @@
 //
 //	8 bytes     N, the header's length, a little-endian uint64
 //	N bytes     the header: a UTF-8 JSON object, padded with spaces
+//	            (readers take any JSON whitespace, before it too)
 //	the rest    the byte buffer: every tensor's elements, little-endian,
 //	            row-major, packed one after another
 //
@@ -84,24 +85,39 @@ type Limits struct {
 	// rather than growing it as bytes arrive, which halves the memory a
 	// large tensor takes on the way.
 	MaxData int64
+	// MaxTensors and MaxMetadata cap the tensors and the metadata's
+	// entries (default: no cap but the header's length, as the reference
+	// implementation has). Set them when the input's use bounds them: an
+	// entry costs a few hundred bytes parsed, so that a header of the
+	// default length can hold millions, for gigabytes and most of a
+	// minute; with a cap, Read refuses the first entry past it.
+	MaxTensors, MaxMetadata int
 }
+
+// maxAxes bounds a shape's axes (and the entries of any list in the
+// header).
+const maxAxes = 64
 
 // maxOffset bounds data_offsets so that sizes fit an int64.
 const maxOffset = 1 << 62
 
-// dtypeSizes are the element sizes of the dtypes the format defines.
-var dtypeSizes = map[string]uint64{
-	"BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1,
-	"I16": 2, "U16": 2, "F16": 2, "BF16": 2,
-	"I32": 4, "U32": 4, "F32": 4,
-	"I64": 8, "U64": 8, "F64": 8,
+// dtypeBits are the element sizes, in bits, of the dtypes the reference
+// implementation defines (its Dtype::bitsize), so that a file of any of
+// them is told apart from a corrupt one.
+var dtypeBits = map[string]uint64{
+	"F4": 4, "F6_E2M3": 6, "F6_E3M2": 6,
+	"BOOL": 8, "U8": 8, "I8": 8, "F8_E5M2": 8, "F8_E4M3": 8, "F8_E8M0": 8, "F8_E4M3FNUZ": 8, "F8_E5M2FNUZ": 8,
+	"I16": 16, "U16": 16, "F16": 16, "BF16": 16,
+	"I32": 32, "U32": 32, "F32": 32,
+	"I64": 64, "U64": 64, "F64": 64, "C64": 64,
 }
 
 // Write writes the tensors, in the order given, and the metadata (nil for
 // none) as a safetensors file. The header is padded with spaces so that the
 // buffer starts at a multiple of 8 bytes, as the reference implementation
 // pads it. Names must be unique and not empty; every tensor must be F32 and
-// hold as many elements as its shape says.
+// hold as many elements as its shape says, a shape Read takes (at most 64
+// axes, each under 2³¹).
 func Write(w io.Writer, tensors []Tensor, metadata map[string]string) error {
 	header, err := encodeHeader(tensors, metadata)
 	if err != nil {
@@ -182,14 +198,26 @@ func encodeHeader(tensors []Tensor, metadata map[string]string) ([]byte, error) 
 			return nil, fmt.Errorf("safetensors: tensor name %q is not UTF-8", t.Name)
 		}
 		seen[t.Name] = true
-		size := 1
+		// The shape must be one Read takes: at most maxAxes axes, each
+		// under 2³¹, their product not overflowing on the way.
+		if len(t.Shape) > maxAxes {
+			return nil, fmt.Errorf("safetensors: tensor %q has %d axes, more than %d", t.Name, len(t.Shape), maxAxes)
+		}
+		size := uint64(1)
 		for _, d := range t.Shape {
 			if d < 0 {
 				return nil, fmt.Errorf("safetensors: tensor %q has shape %v", t.Name, t.Shape)
 			}
-			size *= d
+			if d > math.MaxInt32 {
+				return nil, fmt.Errorf("safetensors: tensor %q: dimension %d of shape %v is more than %d", t.Name, d, t.Shape, math.MaxInt32)
+			}
+			hi, lo := bits.Mul64(size, uint64(d))
+			if hi != 0 || lo > math.MaxInt64/4 {
+				return nil, fmt.Errorf("safetensors: tensor %q: shape %v is too large", t.Name, t.Shape)
+			}
+			size = lo
 		}
-		if size != len(t.Data) {
+		if size != uint64(len(t.Data)) {
 			return nil, fmt.Errorf("safetensors: tensor %q: shape %v holds %d elements but %d were given", t.Name, t.Shape, size, len(t.Data))
 		}
 		if b.Len() > 1 {
@@ -249,7 +277,7 @@ func Read(r io.Reader, lim Limits) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: reading the %d-byte header: %w", hlen, err)
 	}
-	entries, meta, err := parseHeader(header)
+	entries, meta, err := parseHeader(header, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -346,14 +374,19 @@ func truncated(err error) error {
 	return err
 }
 
+// jsonSpace is JSON's whitespace, which may pad the header's object.
+const jsonSpace = " \t\n\r"
+
 // parseHeader decodes and checks the JSON header, returning the tensors
 // sorted by offset.
-func parseHeader(h []byte) ([]entry, map[string]string, error) {
+func parseHeader(h []byte, lim Limits) ([]entry, map[string]string, error) {
 	if !utf8.Valid(h) {
 		return nil, nil, errors.New("safetensors: the header is not valid UTF-8")
 	}
-	if len(h) == 0 || h[0] != '{' {
-		return nil, nil, errors.New("safetensors: the header does not start with '{'")
+	// JSON whitespace may pad the object on either side: the reference
+	// implementation reads it (a writer may pad to align the data).
+	if start := bytes.TrimLeft(h, jsonSpace); len(start) == 0 || start[0] != '{' {
+		return nil, nil, errors.New("safetensors: the header does not start with '{' (after any JSON whitespace)")
 	}
 	dec := json.NewDecoder(bytes.NewReader(h))
 	dec.UseNumber()
@@ -380,13 +413,16 @@ func parseHeader(h []byte) ([]entry, map[string]string, error) {
 		}
 		seen[name] = true
 		if name == "__metadata__" {
-			if meta, err = parseMetadata(dec); err != nil {
+			if meta, err = parseMetadata(dec, lim.MaxMetadata); err != nil {
 				return nil, nil, bad("__metadata__: %v", err)
 			}
 			continue
 		}
 		if name == "" {
 			return nil, nil, bad("a tensor has an empty name")
+		}
+		if lim.MaxTensors > 0 && len(entries) == lim.MaxTensors {
+			return nil, nil, bad("tensor %q: more than %d tensors", name, lim.MaxTensors)
 		}
 		e, err := parseEntry(dec)
 		if err != nil {
@@ -399,10 +435,8 @@ func parseHeader(h []byte) ([]entry, map[string]string, error) {
 		return nil, nil, bad("%v", err)
 	}
 	// Only spaces (the padding) and other JSON whitespace may follow.
-	for _, c := range h[dec.InputOffset():] {
-		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
-			return nil, nil, fmt.Errorf("safetensors: invalid header: %q after the JSON object", c)
-		}
+	if rest := bytes.TrimLeft(h[dec.InputOffset():], jsonSpace); len(rest) > 0 {
+		return nil, nil, fmt.Errorf("safetensors: invalid header: %q after the JSON object", rest[0])
 	}
 	// The tensors must tile the buffer: sorted by offset, each begins
 	// where the last ended, and each is exactly as long as its shape and
@@ -429,8 +463,14 @@ func parseHeader(h []byte) ([]entry, map[string]string, error) {
 			}
 			elems = lo
 		}
-		hi, want := bits.Mul64(elems, dtypeSizes[e.dtype])
-		if hi != 0 || e.end-e.begin != want {
+		hi, nbits := bits.Mul64(elems, dtypeBits[e.dtype])
+		if hi != 0 {
+			return nil, nil, fmt.Errorf("safetensors: tensor %q: shape %v is too large", e.name, e.shape)
+		}
+		if nbits%8 != 0 {
+			return nil, nil, fmt.Errorf("safetensors: tensor %q: %d elements of %s do not fill whole bytes", e.name, elems, e.dtype)
+		}
+		if want := nbits / 8; e.end-e.begin != want {
 			return nil, nil, fmt.Errorf("safetensors: tensor %q: %s of shape %v takes %d bytes but data_offsets [%d, %d] give %d", e.name, e.dtype, e.shape, want, e.begin, e.end, e.end-e.begin)
 		}
 		at = e.end
@@ -439,8 +479,9 @@ func parseHeader(h []byte) ([]entry, map[string]string, error) {
 }
 
 // parseMetadata decodes a JSON object of strings, or null (no metadata),
-// which the reference implementation reads as none.
-func parseMetadata(dec *json.Decoder) (map[string]string, error) {
+// which the reference implementation reads as none; of at most
+// maxEntries entries when maxEntries > 0.
+func parseMetadata(dec *json.Decoder, maxEntries int) (map[string]string, error) {
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, err
@@ -464,6 +505,9 @@ func parseMetadata(dec *json.Decoder) (map[string]string, error) {
 		if _, dup := meta[k]; dup {
 			return nil, fmt.Errorf("the key %q appears twice", k)
 		}
+		if maxEntries > 0 && len(meta) == maxEntries {
+			return nil, fmt.Errorf("%q: more than %d entries", k, maxEntries)
+		}
 		tok, err = dec.Token()
 		if err != nil {
 			return nil, err
@@ -478,7 +522,8 @@ func parseMetadata(dec *json.Decoder) (map[string]string, error) {
 	return meta, err
 }
 
-// parseEntry decodes {"dtype": ..., "shape": [...], "data_offsets": [b, e]}.
+// parseEntry decodes {"dtype": ..., "shape": [...], "data_offsets": [b, e]},
+// ignoring any other key as the reference implementation does.
 func parseEntry(dec *json.Decoder) (entry, error) {
 	var e entry
 	if err := expectDelim(dec, '{'); err != nil {
@@ -505,7 +550,7 @@ func parseEntry(dec *json.Decoder) (entry, error) {
 				return e, err
 			}
 			s, ok := tok.(string)
-			if _, known := dtypeSizes[s]; !ok || !known {
+			if _, known := dtypeBits[s]; !ok || !known {
 				return e, fmt.Errorf("unknown dtype %v", tok)
 			}
 			e.dtype = s
@@ -539,7 +584,12 @@ func parseEntry(dec *json.Decoder) (entry, error) {
 			}
 			e.begin, e.end = offs[0], offs[1]
 		default:
-			return e, fmt.Errorf("unknown key %q", k)
+			// The reference implementation ignores keys it does not
+			// know, so Python loads such a file: skip the value.
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return e, fmt.Errorf("%q: %v", k, err)
+			}
 		}
 	}
 	if _, err := dec.Token(); err != nil {
@@ -551,15 +601,16 @@ func parseEntry(dec *json.Decoder) (entry, error) {
 	return e, nil
 }
 
-// uintArray decodes a JSON array of non-negative integers (at most 64).
+// uintArray decodes a JSON array of non-negative integers (at most
+// maxAxes).
 func uintArray(dec *json.Decoder, what string) ([]uint64, error) {
 	if err := expectDelim(dec, '['); err != nil {
 		return nil, fmt.Errorf("%s: %v", what, err)
 	}
 	var xs []uint64
 	for dec.More() {
-		if len(xs) == 64 {
-			return nil, fmt.Errorf("%s has more than 64 entries", what)
+		if len(xs) == maxAxes {
+			return nil, fmt.Errorf("%s has more than %d entries", what, maxAxes)
 		}
 		tok, err := dec.Token()
 		if err != nil {

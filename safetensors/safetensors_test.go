@@ -130,6 +130,12 @@ func TestWriteErrors(t *testing.T) {
 		{"size", []Tensor{{Name: "a", Shape: []int{2}, Data: []float32{1}}}, "holds 2 elements but 1"},
 		{"dtype", []Tensor{{Name: "a", DType: "F16", Shape: []int{1}, Data: []float32{1}}}, "only F32"},
 		{"negative", []Tensor{{Name: "a", Shape: []int{-1}, Data: nil}}, "shape"},
+		// Shapes Read refuses, which Write wrote: a product that wraps
+		// around to the data's length, a dimension of 2³¹ or more, more
+		// than 64 axes.
+		{"overflowing shape", []Tensor{{Name: "a", Shape: []int{1 << 32, 1 << 32}, Data: nil}}, "dimension 4294967296 of shape [4294967296 4294967296] is more than 2147483647"},
+		{"huge empty", []Tensor{{Name: "a", Shape: []int{0, 1 << 31}, Data: nil}}, "dimension 2147483648"},
+		{"65 axes", []Tensor{{Name: "a", Shape: make([]int, 65), Data: nil}}, "65 axes, more than 64"},
 	} {
 		err := Write(new(bytes.Buffer), tc.tensors, nil)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -172,7 +178,10 @@ func TestReadRejects(t *testing.T) {
 		{"negative dim", file(`{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}`, four), "non-negative integers"},
 		{"fractional dim", file(`{"a":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}}`, four), "non-negative integers"},
 		{"missing key", file(`{"a":{"dtype":"F32","shape":[1]}}`, four), `want "dtype", "shape" and "data_offsets"`},
-		{"unknown key", file(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"x":1}}`, four), `unknown key "x"`},
+		{"duplicate key", file(`{"a":{"dtype":"F32","shape":[1],"shape":[1],"data_offsets":[0,4]}}`, four), `"shape" appears twice`},
+		{"dtype of 4 bits", file(`{"a":{"dtype":"F4","shape":[3],"data_offsets":[0,2]}}`, []byte{0, 0}), "3 elements of F4 do not fill whole bytes"},
+		{"newer dtype", file(`{"a":{"dtype":"F8_E8M0","shape":[4],"data_offsets":[0,4]}}`, four), "has dtype F8_E8M0; Tailor reads only F32"},
+		{"complex dtype", file(`{"a":{"dtype":"C64","shape":[1],"data_offsets":[0,4]}}`, four), "C64 of shape [1] takes 8 bytes"},
 		{"size mismatch", file(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}`, four), "takes 8 bytes"},
 		{"reversed offsets", file(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}}`, four), "begin ≤ end"},
 		{"hole", file(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, eight), "hole"},
@@ -290,5 +299,86 @@ func TestReadNullMetadata(t *testing.T) {
 	}
 	if f.Metadata != nil || len(f.Tensors) != 1 || f.Tensors[0].Name != "a" || f.Tensors[0].Data[0] != 1 {
 		t.Errorf("read %+v, want tensor a = [1] and no metadata", f)
+	}
+}
+
+// A tensor's entry may hold keys besides dtype, shape and data_offsets:
+// the reference implementation (TensorInfo, a serde struct that does not
+// deny unknown fields) ignores them, so Python loads such a file, and Read
+// refused it ("unknown key").
+func TestReadIgnoresUnknownEntryKeys(t *testing.T) {
+	header := `{"a":{"x":1,"dtype":"F32","extra":{"nested":[1,{"k":null}],"s":"v"},"shape":[2],"data_offsets":[0,8],"y":[]},` +
+		`"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12],"dtype_hint":"F16"}}`
+	data := []byte{0, 0, 0x80, 0x3f, 0, 0, 0, 0xc0, 0, 0, 0, 0x3f} // 1, -2, 0.5
+	f, err := Read(bytes.NewReader(file(header, data)), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Tensors) != 2 || !reflect.DeepEqual(f.Tensor("a").Data, []float32{1, -2}) || !reflect.DeepEqual(f.Tensor("b").Data, []float32{0.5}) {
+		t.Fatalf("read %+v, want a = [1 -2], b = [0.5]", f.Tensors)
+	}
+	// A malformed value under an unknown key is still malformed JSON.
+	bad := `{"a":{"x":[1,,2],"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`
+	if _, err := Read(bytes.NewReader(file(bad, data[:4])), Limits{}); err == nil || !strings.Contains(err.Error(), `tensor "a"`) {
+		t.Errorf("error %v, want one naming tensor \"a\"", err)
+	}
+}
+
+// The reference implementation reads a header padded with JSON whitespace
+// before its '{' as well as after it (its test_whitespace_leading_padded_header:
+// writers may pad there to align the data), and Read refused it.
+func TestReadLeadingWhitespace(t *testing.T) {
+	f, err := Read(bytes.NewReader([]byte("\x06\x00\x00\x00\x00\x00\x00\x00\x09\x0A{}\x0D\x20")), Limits{})
+	if err != nil || len(f.Tensors) != 0 {
+		t.Fatalf("read %+v, %v; want an empty file", f, err)
+	}
+	header := "      \n\t\r " + `{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`
+	f, err = Read(bytes.NewReader(file(header, []byte{0, 0, 0x80, 0x3f})), Limits{})
+	if err != nil || len(f.Tensors) != 1 || f.Tensors[0].Data[0] != 1 {
+		t.Fatalf("read %+v, %v; want a = [1]", f, err)
+	}
+	// Anything else before the object is still refused.
+	for _, h := range []string{"\x00{}", "\v{}", "  [1]", "   "} {
+		if _, err := Read(bytes.NewReader(file(h, nil)), Limits{}); err == nil || !strings.Contains(err.Error(), "does not start with '{'") {
+			t.Errorf("header %q: error %v, want one saying it does not start with '{'", h, err)
+		}
+	}
+}
+
+// A header of a million zero-size tensors, or of metadata entries, is a few
+// tens of megabytes that cost gigabytes and most of a minute to parse;
+// MaxTensors and MaxMetadata refuse it at the first entry past them.
+func TestMaxTensorsAndMetadata(t *testing.T) {
+	three := file(`{"__metadata__":{"a":"1","b":"2","c":"3"},"x":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},"y":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},"z":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}}`, nil)
+	if f, err := Read(bytes.NewReader(three), Limits{MaxTensors: 3, MaxMetadata: 3}); err != nil || len(f.Tensors) != 3 || len(f.Metadata) != 3 {
+		t.Fatalf("at the limits: %+v, %v", f, err)
+	}
+	if _, err := Read(bytes.NewReader(three), Limits{MaxTensors: 2}); err == nil || !strings.Contains(err.Error(), `tensor "z": more than 2 tensors`) {
+		t.Errorf("MaxTensors 2: error %v", err)
+	}
+	if _, err := Read(bytes.NewReader(three), Limits{MaxMetadata: 2}); err == nil || !strings.Contains(err.Error(), `__metadata__: "c": more than 2 entries`) {
+		t.Errorf("MaxMetadata 2: error %v", err)
+	}
+
+	var h strings.Builder
+	h.WriteString(`{"__metadata__":{`)
+	for i := range 1 << 20 {
+		if i > 0 {
+			h.WriteByte(',')
+		}
+		fmt.Fprintf(&h, `"%x":""`, i)
+	}
+	h.WriteString(`}}`)
+	b := file(h.String(), nil)
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := Read(bytes.NewReader(b), Limits{MaxMetadata: 16})
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "more than 16 entries") {
+		t.Fatalf("a million metadata entries: error %v", err)
+	}
+	if a := after.TotalAlloc - before.TotalAlloc; a > 2*uint64(len(b))+1<<20 {
+		t.Errorf("refusing a %d-byte header allocated %d bytes", len(b), a)
 	}
 }

@@ -237,16 +237,24 @@ const (
 
 // maxTrainingNumbers caps the numbers training.json (and config.json) may
 // hold, counted before it is decoded: each costs a float64 and more once
-// decoded, where the rest of the file (strings such as a callback's base64
-// weights) costs about its size. A run's history takes a few numbers per
-// epoch.
+// decoded. A run's history takes a few numbers per epoch.
 const maxTrainingNumbers = 1 << 20
 
-// countNumbers counts the JSON numbers in b outside strings: runs that
-// start with a digit or a minus sign.
-func countNumbers(b []byte) int {
-	n := 0
-	inString, escaped, inNumber := false, false, false
+// maxJSONValues caps the other values training.json and config.json may
+// hold, counted before decoding too, an array or an object as four (it
+// costs about four times what a string does): three bytes such as "" or {}
+// cost 100 to 150 bytes decoded, so 16 MiB of them would take 860 MB. The
+// rest of the file (the strings' contents, such as a callback's base64
+// weights) costs about its size. A model's config takes a few values per
+// layer and per column of a table, a category name each.
+const maxJSONValues = 1 << 21
+
+// countValues counts the JSON values in b: numbers (runs outside strings
+// that start with a digit or a minus sign), and the others: strings
+// (object keys included), true, false and null one each, arrays and
+// objects four each.
+func countValues(b []byte) (numbers, others int) {
+	inString, escaped, inWord := false, false, false
 	for _, c := range b {
 		switch {
 		case inString:
@@ -258,25 +266,43 @@ func countNumbers(b []byte) int {
 			case c == '"':
 				inString = false
 			}
+			continue
+		case inWord:
+			// The rest of a number or a literal.
+			if c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c == '.' || c == 'E' || c == '+' || c == '-' {
+				continue
+			}
+			inWord = false
+		}
+		switch {
 		case c == '"':
-			inString, inNumber = true, false
-		case inNumber:
-			inNumber = c >= '0' && c <= '9' || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-'
+			inString = true
+			others++
+		case c == '{' || c == '[':
+			others += 4
 		case c >= '0' && c <= '9' || c == '-':
-			inNumber = true
-			n++
+			inWord = true
+			numbers++
+		case c >= 'a' && c <= 'z': // true, false, null
+			inWord = true
+			others++
 		}
 	}
-	return n
+	return numbers, others
 }
 
 // decodeEntry decodes the JSON entry name, b, into v: at most
-// maxTrainingNumbers numbers (counted first: they cost far more decoded
-// than their bytes do), no unknown fields, nothing after the object; with
-// useNumber, numbers in untyped values as json.Number.
+// maxTrainingNumbers numbers and maxJSONValues other values (counted
+// first: they cost far more decoded than their bytes do), no unknown
+// fields, nothing after the object; with useNumber, numbers in untyped
+// values as json.Number.
 func decodeEntry(name string, b []byte, v any, useNumber bool) error {
-	if n := countNumbers(b); n > maxTrainingNumbers {
-		return fmt.Errorf("loading %s: %d numbers, more than the limit of %d", name, n, maxTrainingNumbers)
+	numbers, others := countValues(b)
+	if numbers > maxTrainingNumbers {
+		return fmt.Errorf("loading %s: %d numbers, more than the limit of %d", name, numbers, maxTrainingNumbers)
+	}
+	if others > maxJSONValues {
+		return fmt.Errorf("loading %s: %d strings, lists, objects and literals (a list or an object counting as 4), more than the limit of %d", name, others, maxJSONValues)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if useNumber {

@@ -138,6 +138,10 @@ func TestCorruptFiles(t *testing.T) {
 			f.Tensors[0].Shape, f.Tensors[0].Data = []int{2}, []float32{0, 0}
 		})), "m/dense/kernel has shape (2,)"},
 		{"optimizer iterations", archive(configEntry, cfg, weightsEntry, w, optimizerEntry, editTensors(t, opt, func(f *safetensors.File) { f.Metadata["iterations"] = "-4" })), `iterations "-4"`},
+		// A step count that the next step overflows: Adam's bias correction
+		// then turns every weight into NaN, and Fit reported no error.
+		{"optimizer iterations at the int64 limit", archive(configEntry, cfg, weightsEntry, w, optimizerEntry, editTensors(t, opt, func(f *safetensors.File) { f.Metadata["iterations"] = "9223372036854775807" })),
+			`iterations "9223372036854775807", want a count of at most 9007199254740992`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var before, after runtime.MemStats

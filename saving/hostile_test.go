@@ -100,6 +100,22 @@ func TestHostileModelFiles(t *testing.T) {
 	}
 	zw.Close()
 
+	// A central directory of 200,000 entries after the real ones (11 MB):
+	// zip.NewReader reads every header that follows, whatever the end
+	// record counts, and allocated 2.4 times the file for them.
+	var crowded bytes.Buffer
+	zw = zip.NewWriter(&crowded)
+	for i := range 200_002 {
+		fw, _ := zw.CreateHeader(&zip.FileHeader{Name: [...]string{configEntry, weightsEntry}[min(i, 1)], Method: zip.Store})
+		switch i {
+		case 0:
+			fw.Write(cfg)
+		case 1:
+			fw.Write(w)
+		}
+	}
+	zw.Close()
+
 	for _, tc := range []struct {
 		name    string
 		entries []hostile.Entry
@@ -119,6 +135,7 @@ func TestHostileModelFiles(t *testing.T) {
 			{Name: trainingEntry, Method: zip.Deflate, Write: hostile.Repeat(nil, ' ', big)},
 		}, want: "training.json is compressed", limit: 1 << 20},
 		{name: "stored sizes claiming a terabyte", raw: lying.Bytes(), want: "claims 1099511627776 bytes", limit: 1 << 20},
+		{name: "200,000 entries", raw: crowded.Bytes(), want: "more than a model file's 4 entries take", limit: 8 << 20},
 		{name: "stored training.json of 64 MiB, not read", entries: []hostile.Entry{
 			stored(configEntry, cfg), stored(weightsEntry, w), stored(optimizerEntry, opt),
 			{Name: trainingEntry, Method: zip.Store, Write: hostile.Repeat(nil, ' ', 64<<20)},
@@ -359,8 +376,8 @@ func TestConfigNumbers(t *testing.T) {
 	if a > 64<<20 {
 		t.Errorf("refusing it allocated %d bytes", a)
 	}
-	if n := countNumbers([]byte(`{"a":[1,-2.5e3,"7 8",true,null,{"b":"\"9"}],"c":0.1}`)); n != 3 {
-		t.Errorf("countNumbers = %d, want 3", n)
+	if n, _ := countValues([]byte(`{"a":[1,-2.5e3,"7 8",true,null,{"b":"\"9"}],"c":0.1}`)); n != 3 {
+		t.Errorf("countValues = %d numbers, want 3", n)
 	}
 }
 
@@ -377,5 +394,136 @@ func TestLoadWeightsCap(t *testing.T) {
 	}
 	if a > 1<<20 {
 		t.Errorf("refusing it allocated %d bytes", a)
+	}
+}
+
+// TestConfigValues: config.json of 16 MiB of empty objects, lists or
+// strings — three bytes in the file, a hundred or more decoded — cost 600
+// to 860 MB to decode, where only its numbers were counted; they are now
+// counted too, and refused before decoding, as is training.json of them.
+func TestConfigValues(t *testing.T) {
+	m := trained(t)
+	good := saved(t, m, Meta{})
+	_, e := entries(t, good)
+	head := bytes.TrimSuffix(bytes.TrimSpace(e[configEntry]), []byte("}"))
+	for _, filler := range []string{"{},", "[],", `"",`, "null,"} {
+		cfg := append(bytes.Clone(head), `,"x":[`...)
+		cfg = append(cfg, bytes.Repeat([]byte(filler), (maxJSON-len(cfg)-2)/len(filler))...)
+		cfg = append(cfg, "0]}"...)
+		var err error
+		a := allocated(func() { _, _, err = loadBytes(archive(configEntry, cfg, weightsEntry, e[weightsEntry])) })
+		if err == nil || !strings.Contains(err.Error(), "loading config.json:") || !strings.Contains(err.Error(), "strings, lists, objects and literals") || !strings.Contains(err.Error(), "more than the limit of 2097152") {
+			t.Errorf("%q: load: %v", filler, err)
+		}
+		if a > 64<<20 {
+			t.Errorf("%q: refusing it allocated %d MiB", filler, a>>20)
+		}
+	}
+	// Just under the limit, in a layer's config (decoded as any), decoding
+	// costs a few hundred megabytes at most.
+	for _, filler := range []string{"{},", `"",`} {
+		weight := 1
+		if filler[0] == '{' {
+			weight = 4
+		}
+		n := (maxJSONValues - countOthers(t, e[configEntry]) - 2*4) / weight
+		cfg := bytes.Replace(e[configEntry], []byte(`"units"`), []byte(`"bomb":[`+strings.Repeat(filler, n)+`0],"units"`), 1)
+		var err error
+		a := allocated(func() { _, _, err = loadBytes(archive(configEntry, cfg, weightsEntry, e[weightsEntry])) })
+		if err == nil || !strings.Contains(err.Error(), `unknown configuration keys ["bomb"]`) {
+			t.Errorf("%q just under the limit: %v", filler, err)
+		}
+		if a > 300<<20 {
+			t.Errorf("%q: decoding config.json just under the limit allocated %d MiB", filler, a>>20)
+		}
+		t.Logf("%q just under the limit: %d-byte config.json, %d MiB allocated", filler, len(cfg), a>>20)
+	}
+
+	ck := &Checkpoint{Model: m, Fit: FitConfigOf(tailor.FitOptions{Epochs: 2, BatchSize: 16})}
+	dir := t.TempDir()
+	if err := SaveCheckpoint(dir, ck); err != nil {
+		t.Fatal(err)
+	}
+	_, e = entries(t, mustRead(t, filepath.Join(dir, CheckpointFile)))
+	tj := bytes.TrimSuffix(bytes.TrimSpace(e[trainingEntry]), []byte("}"))
+	tj = append(tj, `,"callbacks":{"x":[`...)
+	tj = append(tj, bytes.Repeat([]byte("{},"), 3<<20)...)
+	tj = append(tj, "0]}}"...)
+	os.WriteFile(filepath.Join(dir, CheckpointFile), archive(configEntry, e[configEntry], weightsEntry, e[weightsEntry], optimizerEntry, e[optimizerEntry], trainingEntry, tj), 0o644)
+	var err error
+	a := allocated(func() { _, err = LoadCheckpoint(dir) })
+	if err == nil || !strings.Contains(err.Error(), "loading training.json:") || !strings.Contains(err.Error(), "more than the limit of 2097152") {
+		t.Errorf("training.json: %v", err)
+	}
+	if a > 64<<20 {
+		t.Errorf("refusing training.json allocated %d MiB", a>>20)
+	}
+
+	if n, o := countValues([]byte(`{"a":[1,-2.5e3,"7 8",true,null,{"b":"\"9"}],"c":0.1, "d":false}`)); n != 3 || o != 4+1+4+1+1+1+4+1+1+1+1+1 {
+		t.Errorf("countValues = %d numbers, %d others; want 3 and 21", n, o)
+	}
+}
+
+func countOthers(t *testing.T, b []byte) int {
+	_, o := countValues(b)
+	return o
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// manyTensors returns a safetensors file of n zero-size tensors.
+func manyTensors(n int) []byte {
+	var h strings.Builder
+	h.WriteString("{")
+	for i := range n {
+		if i > 0 {
+			h.WriteByte(',')
+		}
+		fmt.Fprintf(&h, `"t%d":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}`, i)
+	}
+	h.WriteString("}")
+	b := binary.LittleEndian.AppendUint64(nil, uint64(h.Len()))
+	return append(b, h.String()...)
+}
+
+// TestManyTensors: a weights file or entry of 300,000 zero-size tensors
+// (17 MB) took seconds and hundreds of megabytes to parse before the
+// first was found not to be a weight; the header is now refused at the
+// first tensor past what the model can hold.
+func TestManyTensors(t *testing.T) {
+	b := manyTensors(300_000)
+	good := saved(t, trained(t), Meta{})
+	_, e := entries(t, good)
+	lim := 3*uint64(len(b)) + 8<<20 // the header read, and what parsing 256 tensors costs
+	var err error
+	file := archive(configEntry, e[configEntry], weightsEntry, b)
+	a := allocated(func() { _, _, err = loadBytes(file) })
+	if err == nil || !strings.Contains(err.Error(), `loading model.safetensors: safetensors: invalid header at byte`) || !strings.Contains(err.Error(), `tensor "t256": more than 256 tensors`) {
+		t.Errorf("model file: %v", err)
+	}
+	if a > lim {
+		t.Errorf("model file: refusing a %d-byte entry allocated %d bytes, want at most %d", len(b), a, lim)
+	}
+	file = archive(configEntry, e[configEntry], weightsEntry, e[weightsEntry], optimizerEntry, b)
+	a = allocated(func() { _, _, err = loadBytes(file) })
+	if err == nil || !strings.Contains(err.Error(), `loading optimizer.safetensors:`) || !strings.Contains(err.Error(), `more than 2048 tensors`) {
+		t.Errorf("optimizer state: %v", err)
+	}
+	if a > lim {
+		t.Errorf("optimizer state: refusing a %d-byte entry allocated %d bytes, want at most %d", len(b), a, lim)
+	}
+	a = allocated(func() { err = LoadWeightsFrom(bytes.NewReader(b), smallMLP(1)) })
+	if err == nil || !strings.Contains(err.Error(), `tensor "t4": more than 4 tensors`) {
+		t.Errorf("LoadWeightsFrom: %v", err)
+	}
+	if a > lim {
+		t.Errorf("LoadWeightsFrom: refusing a %d-byte file allocated %d bytes, want at most %d", len(b), a, lim)
 	}
 }

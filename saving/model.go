@@ -458,6 +458,39 @@ func loadReader(r io.Reader, limit int64) (*tailor.Model, Meta, error) {
 	return LoadFrom(bytes.NewReader(b), int64(len(b)))
 }
 
+// entryNames are the entries a model file may hold, each at most once.
+var entryNames = []string{configEntry, weightsEntry, optimizerEntry, trainingEntry}
+
+// maxDirectoryRead bounds what zip.NewReader may read of an archive: the
+// end record (at most 65,557 bytes with its comment, and zip64's) and a
+// central directory of entryNames' four entries, 786,604 bytes even with
+// the longest names, extra fields and comments. zip.NewReader reads every
+// header that follows the directory's start, whatever the end record
+// counts, allocating for each: a file of millions of empty entries would
+// cost several times its size before the first of them is checked.
+const maxDirectoryRead = 1 << 20
+
+var errDirectoryTooLarge = errors.New("central directory too large")
+
+// directoryReader reads through r, failing once left bytes have been
+// read; left < 0 is no bound.
+type directoryReader struct {
+	r    io.ReaderAt
+	left int64
+}
+
+func (d *directoryReader) ReadAt(p []byte, off int64) (int, error) {
+	if d.left < 0 {
+		return d.r.ReadAt(p, off)
+	}
+	if int64(len(p)) > d.left {
+		return 0, errDirectoryTooLarge
+	}
+	n, err := d.r.ReadAt(p, off)
+	d.left -= int64(n)
+	return n, err
+}
+
 // contents is a model file, read and checked.
 type contents struct {
 	model    *tailor.Model
@@ -493,15 +526,18 @@ func readFile(path string, withTraining bool) (*contents, error) {
 // training.json when withTraining is set (only resuming needs it; a model
 // file may carry one, unread).
 func read(r io.ReaderAt, size int64, withTraining bool) (*contents, error) {
-	zr, err := zip.NewReader(r, size)
+	dr := &directoryReader{r: r, left: maxDirectoryRead}
+	zr, err := zip.NewReader(dr, size)
+	dr.left = -1 // the entries are read through dr too, unbounded
+	if errors.Is(err, errDirectoryTooLarge) {
+		return nil, fmt.Errorf("loading: the zip archive's central directory is more than %d KiB, more than a model file's %d entries take: not a Tailor model file", maxDirectoryRead>>10, len(entryNames))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("loading: not a Tailor model file (a zip archive): %w", err)
 	}
 	files := map[string]*zip.File{}
 	for _, f := range zr.File {
-		switch f.Name {
-		case configEntry, weightsEntry, optimizerEntry, trainingEntry:
-		default:
+		if !slices.Contains(entryNames, f.Name) {
 			return nil, fmt.Errorf("loading: unexpected entry %q in the model file", f.Name)
 		}
 		if files[f.Name] != nil {
@@ -532,13 +568,14 @@ func read(r io.ReaderAt, size int64, withTraining bool) (*contents, error) {
 	if err != nil {
 		return nil, err
 	}
-	weights, err := readTensors(files[weightsEntry])
+	maxWeights := tensorsPerLayer * len(fc.Model.Config.Layers)
+	weights, err := readTensors(files[weightsEntry], maxWeights)
 	if err != nil {
 		return nil, err
 	}
 	var opt *safetensors.File
 	if f := files[optimizerEntry]; f != nil {
-		if opt, err = readTensors(f); err != nil {
+		if opt, err = readTensors(f, slotsPerWeight*maxWeights); err != nil {
 			return nil, err
 		}
 	}
@@ -579,17 +616,28 @@ func readEntry(f *zip.File, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-// readTensors reads a safetensors entry, checking its checksum. The entry
-// is stored (read checks), so it is at most as large as the file, and its
-// tensors at most as large as the entry.
-func readTensors(f *zip.File) (*safetensors.File, error) {
+// Bounds on a model file's safetensors entries, whose every entry costs a
+// few hundred bytes parsed: a header of the reference's length could hold
+// millions. A layer has a few weights (BatchNormalization four), a weight
+// one buffer per slot of its optimizer (Adam's m and v, a moving
+// average's), and Tailor writes one or two metadata entries.
+const (
+	tensorsPerLayer = 64
+	slotsPerWeight  = 8
+	maxEntryMeta    = 64
+)
+
+// readTensors reads a safetensors entry of at most maxTensors tensors,
+// checking its checksum. The entry is stored (read checks), so it is at
+// most as large as the file, and its tensors at most as large as the entry.
+func readTensors(f *zip.File, maxTensors int) (*safetensors.File, error) {
 	rc, err := f.Open()
 	if err != nil {
 		return nil, fmt.Errorf("loading %s: %w", f.Name, err)
 	}
 	defer rc.Close()
 	n := int64(f.UncompressedSize64)
-	t, err := safetensors.Read(rc, safetensors.Limits{MaxHeader: min(safetensors.DefaultMaxHeader, n), MaxData: max(n, 1)})
+	t, err := safetensors.Read(rc, safetensors.Limits{MaxHeader: min(safetensors.DefaultMaxHeader, n), MaxData: max(n, 1), MaxTensors: maxTensors, MaxMetadata: maxEntryMeta})
 	if err != nil {
 		return nil, fmt.Errorf("loading %s: %w", f.Name, err)
 	}

@@ -72,7 +72,9 @@ func LoadWeightsFrom(r io.Reader, m *tailor.Model) error {
 	for _, t := range want {
 		size += 4 * int64(len(t.Data))
 	}
-	f, err := safetensors.Read(r, safetensors.Limits{MaxData: max(4*size, 1<<20)})
+	// Nor may it hold more tensors than the model has weights (each
+	// costs a few hundred bytes parsed), nor much metadata.
+	f, err := safetensors.Read(r, safetensors.Limits{MaxData: max(4*size, 1<<20), MaxTensors: max(len(want), 1), MaxMetadata: 1024})
 	if err != nil {
 		return fmt.Errorf("loading weights: %w", err)
 	}
@@ -162,6 +164,13 @@ func optimizerTensors(m *tailor.Model, opt optimizers.Stateful) ([]safetensors.T
 	return ts, meta
 }
 
+// maxIterations bounds the optimizer's step count read from a file: 2⁵³,
+// the last count a float64 (Adam's t) holds exactly, and far more steps
+// than any training takes. A count near the int64 limit would overflow at
+// the next step, and Adam's bias correction would then turn every weight
+// into NaN.
+const maxIterations = 1 << 53
+
 // setOptimizerState gives the compiled optimizer the state in f, whose
 // tensors are named slot/layer/parameter.
 func setOptimizerState(m *tailor.Model, f *safetensors.File) error {
@@ -173,8 +182,8 @@ func setOptimizerState(m *tailor.Model, f *safetensors.File) error {
 		return fmt.Errorf("the state is for optimizer %q, the model compiles %s", name, opt.Name())
 	}
 	iters, err := strconv.ParseInt(f.Metadata["iterations"], 10, 64)
-	if err != nil || iters < 0 {
-		return fmt.Errorf("iterations %q, want a count", f.Metadata["iterations"])
+	if err != nil || iters < 0 || iters > maxIterations {
+		return fmt.Errorf("iterations %q, want a count of at most %d", f.Metadata["iterations"], int64(maxIterations))
 	}
 	if len(f.Metadata) != 2 {
 		return fmt.Errorf("metadata %v, want optimizer and iterations", f.Metadata)

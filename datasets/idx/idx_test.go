@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -282,6 +283,18 @@ func TestWriteFileReplacesAtomically(t *testing.T) {
 	if fi, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm() != 0o644 {
 		t.Errorf("mode %v, want 0644", fi.Mode().Perm())
 	}
+	// A file replaced keeps its permissions, as WriteFile's doc says.
+	if runtime.GOOS != "windows" {
+		if err := os.Chmod(path, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteFile(path, &File{DType: Uint8, Dims: []int{1}, Data: []byte{9}}, false); err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("replaced file: mode %v, %v; want its 0600 kept", fi.Mode().Perm(), err)
+		}
+	}
 
 	err = WriteFile(filepath.Join(dir, "missing", "x"), &File{DType: Uint8, Dims: []int{1}, Data: []byte{1}}, false)
 	if err == nil || !strings.Contains(err.Error(), "missing") {
@@ -294,6 +307,19 @@ func TestReadFileMissing(t *testing.T) {
 	_, err := ReadFile(path)
 	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), path) {
 		t.Errorf("ReadFile error = %v, want ErrNotExist naming %s", err, path)
+	}
+	// As ReadFile's doc says: an open error is os.Open's, not a format
+	// error; a file that opens but is not IDX gives a *FormatError.
+	var pe *fs.PathError
+	var fe *FormatError
+	if !errors.As(err, &pe) || errors.As(err, &fe) {
+		t.Errorf("ReadFile error = %v (%T), want an *fs.PathError and no *FormatError", err, err)
+	}
+	if err := os.WriteFile(path, []byte("not idx"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadFile(path); !errors.As(err, &fe) || fe.Name != path || fe.Field != "magic" {
+		t.Errorf("ReadFile error = %v (%T), want a *FormatError on the magic of %s", err, err, path)
 	}
 }
 

@@ -38,6 +38,10 @@ func ReadLimit(r io.Reader, name string, maxPayload int) (*File, error) {
 // does. The file's size bounds the payload its header may claim before
 // anything is read: a plain file must hold exactly the payload its header
 // implies, and a gzip file at most maxInflation times its size.
+//
+// A file that cannot be opened gives os.Open's *fs.PathError (wrapped), so
+// that errors.Is(err, fs.ErrNotExist) tells a missing file; every other
+// error is a *FormatError, as Read's are.
 func ReadFile(path string) (*File, error) {
 	return ReadFileLimit(path, MaxPayload)
 }

@@ -77,7 +77,8 @@ func (f *File) header(name string) ([]byte, error) {
 // WriteFile writes f to path, gzip-compressed if compress is set. It writes
 // atomically: the data goes to a temporary file in the same directory, which
 // is synced to disk and then renamed over path, so readers see either the
-// old file or the complete new one. The new file has mode 0644.
+// old file or the complete new one. A file created has mode 0644; a file
+// replaced keeps its permissions.
 func WriteFile(path string, f *File, compress bool) error {
 	if _, err := f.header(path); err != nil {
 		return err

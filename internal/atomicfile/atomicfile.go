@@ -11,11 +11,13 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 )
 
 // maxLinks bounds the symbolic links Write follows, as the kernel's
@@ -24,8 +26,39 @@ const maxLinks = 40
 
 // tempInfix makes Write's temporary file names: the target
 // ".model.tailor" is written as ".model.tailor.tmp-123456789" beside it.
-// Only names of exactly that form are ever cleaned up.
+// Only names of exactly that form are ever cleaned up. A target whose
+// name leaves no room for that within nameMax has a shortened one (see
+// tempPrefix).
 const tempInfix = ".tmp-"
+
+// nameMax is the longest file name, in bytes, that the file systems Tailor
+// runs on take (NAME_MAX on Linux and the BSDs, macOS's 255).
+const nameMax = 255
+
+// tempDigits is the most digits os.CreateTemp puts in for its "*": a
+// uint32 in decimal.
+const tempDigits = 10
+
+// tempPrefix returns the start of the temporary files' names for the
+// target base: "." + base + ".tmp-", or, where that and the digits would
+// be longer than a file name may be, the start of base cut to fit and a
+// hash of the whole of it, "." + base[:k] + "~" + 8 hex digits + ".tmp-",
+// so that a target of any name the file system takes can be written, and
+// its temporaries are told from those of other names that begin alike.
+func tempPrefix(base string) string {
+	p := "." + base + tempInfix
+	if len(p)+tempDigits <= nameMax {
+		return p
+	}
+	h := fnv.New32a()
+	h.Write([]byte(base))
+	tail := fmt.Sprintf("~%08x%s", h.Sum32(), tempInfix)
+	k := nameMax - tempDigits - len(tail) - 1
+	for k > 0 && !utf8.RuneStart(base[k]) {
+		k-- // keep the name valid UTF-8 where base is
+	}
+	return "." + base[:k] + tail
+}
 
 // Write creates or replaces the file at path with what write produces: it
 // writes a temporary file in the same directory as the target, syncs it,
@@ -100,7 +133,7 @@ func Write(path string, write func(io.Writer) error) (err error) {
 func CreateTemp(dir, base string) (*os.File, error) {
 	removeStale(dir, base)
 	for {
-		f, err := os.CreateTemp(dir, "."+base+tempInfix+"*")
+		f, err := os.CreateTemp(dir, tempPrefix(base)+"*")
 		if err != nil {
 			return nil, err
 		}
@@ -161,7 +194,7 @@ func Check(path string, inputs ...string) error {
 	if dir == "" {
 		dir = "."
 	}
-	f, err := os.CreateTemp(dir, "."+base+tempInfix+"*")
+	f, err := os.CreateTemp(dir, tempPrefix(base)+"*")
 	if err != nil {
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
@@ -235,9 +268,9 @@ func kind(m fs.FileMode) string {
 }
 
 // isTemp reports whether name (a base name) is one of Write's temporary
-// files for the target base: "." + base + ".tmp-" + digits.
+// files for the target base: tempPrefix(base) + digits.
 func isTemp(name, base string) bool {
-	rest, ok := strings.CutPrefix(name, "."+base+tempInfix)
+	rest, ok := strings.CutPrefix(name, tempPrefix(base))
 	if !ok || rest == "" {
 		return false
 	}

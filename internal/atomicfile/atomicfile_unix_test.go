@@ -273,3 +273,51 @@ func TestWriteThroughRelativeLinkInLinkedDirectory(t *testing.T) {
 		t.Errorf("Write created %s: %v", filepath.Join(dir, "other"), err)
 	}
 }
+
+// A name the file system accepts (up to NAME_MAX, 255 bytes) is written,
+// checked and cleaned up like any other, though ".NAME.tmp-DIGITS" would
+// be too long: the temporary name is shortened, and still Write's own.
+func TestWriteLongNames(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []int{238, 239, 240, 250, 255} {
+		for _, c := range []string{"a", "é"} {
+			base := strings.Repeat(c, n/len(c))
+			base += strings.Repeat("b", n-len(base))
+			path := filepath.Join(dir, base)
+			if err := os.WriteFile(path, []byte("probe"), 0o644); err != nil {
+				t.Skipf("the file system takes no %d-byte name: %v", n, err)
+			}
+			os.Remove(path)
+			if err := Check(path); err != nil {
+				t.Errorf("Check(%d-byte name): %v", n, err)
+			}
+			for _, s := range []string{"one", "two"} {
+				if err := writeString(path, s); err != nil {
+					t.Fatalf("Write(%d-byte name): %v", n, err)
+				}
+			}
+			if got, err := os.ReadFile(path); err != nil || string(got) != "two" {
+				t.Fatalf("%d-byte name: read %q, %v; want \"two\"", n, got, err)
+			}
+			// A killed write's temporary file is Write's own, and the next
+			// write removes it.
+			f, err := CreateTemp(dir, base)
+			if err != nil {
+				t.Fatalf("CreateTemp(%d-byte name): %v", n, err)
+			}
+			f.Close() // the lock goes, as when the process dies
+			if err := writeString(path, "three"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(f.Name()); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("%d-byte name: the left-behind %s survived the next write (%v)", n, filepath.Base(f.Name()), err)
+			}
+			if err := Remove(path); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("left behind: %v", entries)
+	}
+}
