@@ -18,6 +18,9 @@ import (
 	"github.com/tailor-ml/tailor/layers"
 	"github.com/tailor-ml/tailor/metrics"
 	"github.com/tailor-ml/tailor/models"
+	"github.com/tailor-ml/tailor/params"
+	"github.com/tailor-ml/tailor/safetensors"
+	"github.com/tailor-ml/tailor/tensor"
 )
 
 // allocated returns the bytes f allocates, a bound on the memory it holds
@@ -525,5 +528,25 @@ func TestManyTensors(t *testing.T) {
 	}
 	if a > lim {
 		t.Errorf("LoadWeightsFrom: refusing a %d-byte file allocated %d bytes, want at most %d", len(b), a, lim)
+	}
+}
+
+// hugeOutput is a layer (of a user's registry) whose output shape is
+// three dimensions of 2³¹: 2⁹³ values, whose product overflows int64.
+type hugeOutput struct{ layers.Layer }
+
+func (hugeOutput) Name() string           { return "huge" }
+func (hugeOutput) Config() map[string]any { return nil }
+func (hugeOutput) Build(tensor.Shape, *params.Builder) (tensor.Shape, error) {
+	return tensor.Shape{1 << 31, 1 << 31, 1 << 31}, nil
+}
+
+// TestCheckBudgetHugeOutput checks that an output shape whose size
+// overflows int64 is refused for its activations, not wrapped to a small
+// (or negative) count that passes.
+func TestCheckBudgetHugeOutput(t *testing.T) {
+	_, err := checkBudget([]layers.Layer{hugeOutput{}}, []int{4}, &safetensors.File{})
+	if err == nil || !strings.Contains(err.Error(), "the layers up to huge output") {
+		t.Fatalf("err = %v, want the activations refused", err)
 	}
 }

@@ -838,7 +838,11 @@ func checkBudget(ls []layers.Layer, in []int, weights *safetensors.File) (int64,
 		}
 		size := int64(1) // saturating at 2⁴⁰, far above the limit
 		for _, d := range out {
-			size = min(size*int64(max(d, 0)), 1<<40)
+			if d := int64(max(d, 0)); d != 0 && size > (1<<40)/d {
+				size = 1 << 40
+			} else {
+				size *= d
+			}
 		}
 		if activations += size; activations > maxPerExample {
 			return 0, fmt.Errorf("loading: the layers up to %s output %d values per example: one example would take %d MiB of activations, more than the limit of %d MiB (saving.MaxActivationBytes)",
