@@ -90,7 +90,9 @@ func (g *ConvGeom) pool2x2() bool {
 // MaxPool2DBackward overwrites dx (n, H, W, C) with the gradient of
 // MaxPool2D, given its input x and output y: each dy flows back to the
 // first element of its window (in row-major order) that equals the
-// maximum, and every other element gets zero.
+// maximum, or to its first NaN when the maximum is NaN (the element
+// MaxPool2D returned; PyTorch routes it to the NaN it returns, the last of
+// several), and every other element gets zero.
 func MaxPool2DBackward(dx, dy, x, y []float32, n int, g *ConvGeom) {
 	maxPoolGradient(dx, dy, x, y, n, g, false)
 }
@@ -161,7 +163,10 @@ func maxPool2DBackward(dx, dy, x, y []float32, n int, g *ConvGeom, relu bool) {
 				find:
 					for iy := y0; iy < y1; iy++ {
 						for ix := x0; ix < x1; ix++ {
-							if off := base + (iy*g.W+ix)*c + j; x[off] == m {
+							// a NaN maximum is the window's first NaN (no
+							// input equals it); a window without one has no
+							// NaN input.
+							if off := base + (iy*g.W+ix)*c + j; x[off] == m || x[off] != x[off] {
 								dx[off] += dy[o+j]
 								break find
 							}
