@@ -77,10 +77,12 @@ func CPU() CPUInfo {
 				cpuInfo.Features = append(cpuInfo.Features, f.name)
 			}
 		}
-		cpuInfo.SIMD = SIMD()
 	})
 	c := cpuInfo
 	c.Features = append([]string(nil), c.Features...)
+	// read now, not once: a package variable calls CPU before
+	// TAILOR_KERNELS chooses the loops (cpu_amd64.go).
+	c.SIMD = SIMD()
 	return c
 }
 

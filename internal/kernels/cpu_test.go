@@ -53,6 +53,23 @@ func TestCPU(t *testing.T) {
 	t.Logf("%s", c)
 }
 
+// TestCPUUnderKernelsEnv runs TestCPU in a process of its own for each
+// TAILOR_KERNELS path: CPU().SIMD once said "avx512" under
+// TAILOR_KERNELS=avx2, since a package variable read CPU() before the
+// variable was applied.
+func TestCPUUnderKernelsEnv(t *testing.T) {
+	if os.Getenv("TAILOR_KERNELS_CHILD") != "" {
+		return
+	}
+	for _, v := range kernelPaths {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestCPU$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "TAILOR_KERNELS_CHILD=1", "TAILOR_KERNELS="+v)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("TAILOR_KERNELS=%s: %v\n%s", v, err, out)
+		}
+	}
+}
+
 // TestPreferBF16 checks the decision table, and that PreferBF16 decides
 // once and follows it on this machine.
 func TestPreferBF16(t *testing.T) {
