@@ -103,11 +103,14 @@ func (n *BatchNormalizationLayer) NewState() State {
 }
 
 // Forward normalises x with the batch's statistics in training, updating
-// the moving ones, and with the moving statistics at inference.
+// the moving ones, and with the moving statistics at inference. An empty
+// batch has no statistics and leaves the moving ones as they were, as in
+// PyTorch (their update would make them NaN).
 func (n *BatchNormalizationLayer) Forward(s State, x *tensor.Tensor, training bool) *tensor.Tensor {
 	st := stateOf[batchNormState](s, "BatchNormalization")
 	c := n.c
 	m := len(x.Data) / c
+	training = training && m > 0
 	st.training, st.x = training, x
 	st.out.Resize(x.Shape...)
 	mm, mv := n.movingMean.Value.Data, n.movingVar.Value.Data
