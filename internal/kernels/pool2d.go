@@ -81,10 +81,12 @@ func maxPool2D(y, x []float32, n int, g *ConvGeom) {
 }
 
 // pool2x2 reports whether the AVX-512 loops for 2×2 windows with stride 2
-// and no padding apply.
+// and no padding apply. Same padding of an odd height or width pads below
+// or to the right only (PadTop and PadLeft stay 0): the last windows then
+// hang over the image, which those loops would read past.
 func (g *ConvGeom) pool2x2() bool {
 	return hasAVX512 && g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 &&
-		g.PadTop == 0 && g.PadLeft == 0 && g.C%16 == 0
+		g.PadTop == 0 && g.PadLeft == 0 && 2*g.OH <= g.H && 2*g.OW <= g.W && g.C%16 == 0
 }
 
 // MaxPool2DBackward overwrites dx (n, H, W, C) with the gradient of
