@@ -78,6 +78,9 @@ func (n *BatchNormalizationLayer) InputShape() tensor.Shape { return n.inputShap
 // one per channel; the output shape is the input shape. It is an error for
 // the momentum to lie outside [0, 1) or ε outside (0, ∞).
 func (n *BatchNormalizationLayer) Build(in tensor.Shape, w *params.Builder) (tensor.Shape, error) {
+	if err := checkShape("batch_normalization", n.name, "input", in); err != nil {
+		return nil, err
+	}
 	if len(in) == 0 || in.Size() <= 0 {
 		return nil, fmt.Errorf("batch_normalization %q: input shape %v has no channels", n.name, in)
 	}

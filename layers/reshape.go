@@ -29,6 +29,9 @@ func (r *ReshapeLayer) Type() string { return "Reshape" }
 
 // Build resolves a −1 in the target shape and checks that the sizes agree.
 func (r *ReshapeLayer) Build(in tensor.Shape, _ *params.Builder) (tensor.Shape, error) {
+	if err := checkShape("reshape", r.name, "input", in); err != nil {
+		return nil, err
+	}
 	size := in.Size()
 	if len(in) == 0 || size <= 0 {
 		return nil, fmt.Errorf("reshape %q: input shape %v has no elements", r.name, in)

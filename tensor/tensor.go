@@ -30,9 +30,14 @@ func (s Shape) Size() int {
 	return n
 }
 
-// check returns an error when s has a negative dimension or more elements
-// than an int counts (a product that would wrap around to a small Size).
-// The error holds a copy of s, so that s does not escape.
+// Validate returns an error when s is no shape a tensor can have: one with
+// a negative dimension or more elements than an int counts (a product that
+// would wrap around to a small Size). A layer's Build refuses such an input
+// shape with it.
+func (s Shape) Validate() error { return s.check() }
+
+// check is Validate. The error holds a copy of s, so that s does not
+// escape.
 func (s Shape) check() error {
 	zero := false
 	for _, d := range s {
