@@ -12,10 +12,10 @@ import (
 
 // TestBuildRefusesImpossibleShapes: every layer's Build refuses an input
 // shape no tensor can have — a negative dimension (two of them, whose
-// product is positive), or more values than an int counts — and a
-// convolution refuses an output or kernel of more values than an int
-// counts, with an error naming the layer. They were accepted, and gave
-// output shapes whose Size had wrapped around (negative, or small).
+// product is positive), or more values than an int counts — and Conv2D
+// and Dense refuse an output or kernel of more values than an int counts,
+// with an error naming the layer. They were accepted, and gave output
+// shapes (or weights) whose Size had wrapped around (negative, or small).
 func TestBuildRefusesImpossibleShapes(t *testing.T) {
 	big := math.MaxInt / 4
 	negative := tensor.Shape{-2, -3, 4}
@@ -25,6 +25,7 @@ func TestBuildRefusesImpossibleShapes(t *testing.T) {
 		layer Layer
 		in    tensor.Shape
 	}{
+		{Dense(1<<40, activations.ReLU), tensor.Shape{1 << 30}},
 		{Activation(activations.ReLU), negative},
 		{Activation(activations.ReLU), wraps},
 		{Activation(activations.Softmax), tensor.Shape{2, -2}},
