@@ -44,6 +44,10 @@ func (r *ReshapeLayer) Build(in tensor.Shape, _ *params.Builder) (tensor.Shape, 
 			unknown = i
 		case d <= 0:
 			return nil, fmt.Errorf("reshape %q: target shape %v: dimensions must be positive, with at most one −1", r.name, r.target)
+		case known > size/d:
+			// more values than the input has (and, unchecked, the
+			// product could wrap around, to 0)
+			return nil, fmt.Errorf("reshape %q: cannot reshape %v (%d values) to %v", r.name, in, size, r.target)
 		default:
 			known *= d
 		}
