@@ -42,6 +42,9 @@ func (a *ActivationLayer) Build(in tensor.Shape, _ *params.Builder) (tensor.Shap
 	if len(in) == 0 {
 		return nil, fmt.Errorf("activation %q: input shape is empty, want at least one axis", a.name)
 	}
+	if err := checkShape("activation", a.name, "input", in); err != nil {
+		return nil, err
+	}
 	return append(tensor.Shape(nil), in...), nil
 }
 

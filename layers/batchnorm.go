@@ -78,6 +78,9 @@ func (n *BatchNormalizationLayer) InputShape() tensor.Shape { return n.inputShap
 // one per channel; the output shape is the input shape. It is an error for
 // the momentum to lie outside [0, 1) or ε outside (0, ∞).
 func (n *BatchNormalizationLayer) Build(in tensor.Shape, w *params.Builder) (tensor.Shape, error) {
+	if err := checkShape("batch_normalization", n.name, "input", in); err != nil {
+		return nil, err
+	}
 	if len(in) == 0 || in.Size() <= 0 {
 		return nil, fmt.Errorf("batch_normalization %q: input shape %v has no channels", n.name, in)
 	}
@@ -103,11 +106,14 @@ func (n *BatchNormalizationLayer) NewState() State {
 }
 
 // Forward normalises x with the batch's statistics in training, updating
-// the moving ones, and with the moving statistics at inference.
+// the moving ones, and with the moving statistics at inference. An empty
+// batch has no statistics and leaves the moving ones as they were, as in
+// PyTorch (their update would make them NaN).
 func (n *BatchNormalizationLayer) Forward(s State, x *tensor.Tensor, training bool) *tensor.Tensor {
 	st := stateOf[batchNormState](s, "BatchNormalization")
 	c := n.c
 	m := len(x.Data) / c
+	training = training && m > 0
 	st.training, st.x = training, x
 	st.out.Resize(x.Shape...)
 	mm, mv := n.movingMean.Value.Data, n.movingVar.Value.Data

@@ -212,3 +212,37 @@ func TestBatchNormConfigMomentumZero(t *testing.T) {
 		t.Errorf("epsilon 0 from a config: %v, want Build to refuse it", err)
 	}
 }
+
+// TestBatchNormEmptyBatch: training on an empty batch gives an empty
+// output and gradient and leaves the moving statistics and the gradients
+// finite (as PyTorch does, the statistics untouched); it panicked in the
+// kernels, and then made them NaN, the mean of no rows.
+func TestBatchNormEmptyBatch(t *testing.T) {
+	for _, in := range []tensor.Shape{{5}, {3, 3, 16}} {
+		bn := BatchNormalization()
+		buildForTest(t, bn, in)
+		x := randomTensor(rand.New(rand.NewPCG(1, 2)), append(tensor.Shape{6}, in...)...)
+		bn.Forward(st(bn), x, true) // moving statistics away from 0 and 1
+		mm := append([]float32(nil), bn.movingMean.Value.Data...)
+		mv := append([]float32(nil), bn.movingVar.Value.Data...)
+		empty := tensor.New(append(tensor.Shape{0}, in...)...)
+		y := bn.Forward(st(bn), empty, true)
+		if !y.Shape.Equal(empty.Shape) {
+			t.Fatalf("%v: output shape %v, want %v", in, y.Shape, empty.Shape)
+		}
+		for j := range mm {
+			if bn.movingMean.Value.Data[j] != mm[j] || bn.movingVar.Value.Data[j] != mv[j] {
+				t.Fatalf("%v: moving statistics (%v, %v) became (%v, %v)", in, mm[j], mv[j], bn.movingMean.Value.Data[j], bn.movingVar.Value.Data[j])
+			}
+		}
+		dx := bn.Backward(st(bn), tensor.New(empty.Shape...), true)
+		if !dx.Shape.Equal(empty.Shape) {
+			t.Fatalf("%v: input gradient shape %v, want %v", in, dx.Shape, empty.Shape)
+		}
+		for j := range mm {
+			if g, b := bn.gamma.Grad.Data[j], bn.beta.Grad.Data[j]; g != 0 || b != 0 {
+				t.Fatalf("%v: dγ %v, dβ %v of no rows, want 0", in, g, b)
+			}
+		}
+	}
+}

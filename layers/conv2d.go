@@ -220,13 +220,20 @@ func (c *Conv2DLayer) Build(in tensor.Shape, weights *params.Builder) (tensor.Sh
 	if err != nil {
 		return nil, fmt.Errorf("conv2d %q: %w", c.name, err)
 	}
+	out := tensor.Shape{c.g.OH, c.g.OW, c.filters}
+	if err := checkShape("conv2d", c.name, "output", out); err != nil {
+		return nil, err
+	}
+	if err := checkShape("conv2d", c.name, "kernel", tensor.Shape{kh, kw, ch, c.filters}); err != nil {
+		return nil, err
+	}
 	c.direct = kh == 1 && kw == 1 && c.strides == [2]int{1, 1}
 	c.kernel = weights.Add("kernel", params.GlorotUniform, true, kh, kw, ch, c.filters)
 	c.bias = nil
 	if c.useBias {
 		c.bias = weights.Add("bias", params.Zeros, true, c.filters)
 	}
-	return tensor.Shape{c.g.OH, c.g.OW, c.filters}, nil
+	return out, nil
 }
 
 // NewState returns an empty state for the built geometry.
@@ -236,8 +243,12 @@ func (c *Conv2DLayer) NewState() State {
 	return &convState{conv: conv}
 }
 
-// imageShape reads (H, W, C), or (H, W) as one channel.
+// imageShape reads (H, W, C), or (H, W) as one channel, of positive sizes
+// and at most as many values as an int counts.
 func imageShape(in tensor.Shape) (h, w, c int, err error) {
+	if err := in.Validate(); err != nil {
+		return 0, 0, 0, fmt.Errorf("input shape: %w", err)
+	}
 	switch {
 	case len(in) == 2 && in[0] > 0 && in[1] > 0:
 		return in[0], in[1], 1, nil

@@ -57,6 +57,9 @@ func (d *DenseLayer) Build(in tensor.Shape, w *params.Builder) (tensor.Shape, er
 	if len(in) != 1 || in[0] <= 0 {
 		return nil, fmt.Errorf("dense %q: input shape %v, want (features,); add a Flatten layer before it", d.name, in)
 	}
+	if err := checkShape("dense", d.name, "kernel", tensor.Shape{in[0], d.units}); err != nil {
+		return nil, err
+	}
 	d.in = in[0]
 	d.kernel = w.Add("kernel", params.GlorotUniform, true, d.in, d.units)
 	d.bias = nil

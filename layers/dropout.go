@@ -46,6 +46,9 @@ func (d *DropoutLayer) Build(in tensor.Shape, _ *params.Builder) (tensor.Shape, 
 	if !(d.rate >= 0 && d.rate < 1) {
 		return nil, fmt.Errorf("dropout %q: rate %v, want 0 ≤ rate < 1", d.name, d.rate)
 	}
+	if err := checkShape("dropout", d.name, "input", in); err != nil {
+		return nil, err
+	}
 	return append(tensor.Shape(nil), in...), nil
 }
 

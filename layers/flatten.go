@@ -35,6 +35,9 @@ func (f *FlattenLayer) InputShape() tensor.Shape { return f.inputShape }
 
 // Build checks the input shape and returns (product,).
 func (f *FlattenLayer) Build(in tensor.Shape, _ *params.Builder) (tensor.Shape, error) {
+	if err := checkShape("flatten", f.name, "input", in); err != nil {
+		return nil, err
+	}
 	if len(in) == 0 || in.Size() <= 0 {
 		return nil, fmt.Errorf("flatten %q: input shape %v has no elements", f.name, in)
 	}

@@ -19,6 +19,8 @@
 package layers
 
 import (
+	"fmt"
+
 	"github.com/tailor-ml/tailor/params"
 	"github.com/tailor-ml/tailor/tensor"
 )
@@ -109,6 +111,17 @@ type noParams struct{}
 
 // Params returns nil: the layer has no weights.
 func (noParams) Params() []*params.Param { return nil }
+
+// checkShape returns an error naming the layer (kind and name) when s, an
+// input or output shape of its Build, is no shape a tensor can have: a
+// negative dimension, or more values than an int counts, whose Size would
+// wrap around (tensor.Shape.Validate).
+func checkShape(kind, name, what string, s tensor.Shape) error {
+	if err := s.Validate(); err != nil {
+		return fmt.Errorf("%s %q: %s shape: %w", kind, name, what, err)
+	}
+	return nil
+}
 
 // stateOf returns s as the layer's own state type, panicking with a clear
 // message when it was made by another layer (a programming error).

@@ -203,6 +203,9 @@ func (p *GlobalAveragePooling2DLayer) Type() string { return "GlobalAveragePooli
 
 // Build checks the input shape (H, W, C) and returns (C,).
 func (p *GlobalAveragePooling2DLayer) Build(in tensor.Shape, _ *params.Builder) (tensor.Shape, error) {
+	if err := checkShape("global_average_pooling2d", p.name, "input", in); err != nil {
+		return nil, err
+	}
 	if len(in) != 3 || in.Size() <= 0 {
 		return nil, fmt.Errorf("global_average_pooling2d %q: input shape %v, want (height, width, channels)", p.name, in)
 	}

@@ -18,6 +18,7 @@ func TestPoolingGradients(t *testing.T) {
 		{"max 2x2", func() Layer { return MaxPooling2D([2]int{2, 2}) }, tensor.Shape{4, 6, 3}, tensor.Shape{2, 3, 3}},
 		{"max odd valid", func() Layer { return MaxPooling2D([2]int{2, 2}) }, tensor.Shape{5, 5, 2}, tensor.Shape{2, 2, 2}},
 		{"max same", func() Layer { return MaxPooling2D([2]int{2, 2}, PoolOptions{Padding: Same}) }, tensor.Shape{5, 5, 2}, tensor.Shape{3, 3, 2}},
+		{"max same, 16 channels", func() Layer { return MaxPooling2D([2]int{2, 2}, PoolOptions{Padding: Same}) }, tensor.Shape{3, 5, 16}, tensor.Shape{2, 3, 16}},
 		{"max overlapping", func() Layer { return MaxPooling2D([2]int{3, 3}, PoolOptions{Strides: [2]int{2, 1}}) }, tensor.Shape{5, 5, 2}, tensor.Shape{2, 3, 2}},
 		{"max one channel", func() Layer { return MaxPooling2D([2]int{2, 2}) }, tensor.Shape{4, 4}, tensor.Shape{2, 2}},
 		{"average 2x2", func() Layer { return AveragePooling2D([2]int{2, 2}) }, tensor.Shape{4, 6, 3}, tensor.Shape{2, 3, 3}},

@@ -29,6 +29,9 @@ func (r *ReshapeLayer) Type() string { return "Reshape" }
 
 // Build resolves a −1 in the target shape and checks that the sizes agree.
 func (r *ReshapeLayer) Build(in tensor.Shape, _ *params.Builder) (tensor.Shape, error) {
+	if err := checkShape("reshape", r.name, "input", in); err != nil {
+		return nil, err
+	}
 	size := in.Size()
 	if len(in) == 0 || size <= 0 {
 		return nil, fmt.Errorf("reshape %q: input shape %v has no elements", r.name, in)
@@ -41,6 +44,10 @@ func (r *ReshapeLayer) Build(in tensor.Shape, _ *params.Builder) (tensor.Shape, 
 			unknown = i
 		case d <= 0:
 			return nil, fmt.Errorf("reshape %q: target shape %v: dimensions must be positive, with at most one −1", r.name, r.target)
+		case known > size/d:
+			// more values than the input has (and, unchecked, the
+			// product could wrap around, to 0)
+			return nil, fmt.Errorf("reshape %q: cannot reshape %v (%d values) to %v", r.name, in, size, r.target)
 		default:
 			known *= d
 		}

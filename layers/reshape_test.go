@@ -2,6 +2,7 @@ package layers
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/tailor-ml/tailor/params"
@@ -37,6 +38,9 @@ func TestReshape(t *testing.T) {
 		{tensor.Shape{-1, 4}, tensor.Shape{2, 3}},
 		{tensor.Shape{-1, -1}, tensor.Shape{2, 3}},
 		{tensor.Shape{0, 6}, tensor.Shape{2, 3}},
+		// products that wrap around: to 0 (a division by zero), and to 4
+		{tensor.Shape{1 << 40, 1 << 40, -1}, tensor.Shape{4}},
+		{tensor.Shape{1 << 32, 1 << 32, 4}, tensor.Shape{4}},
 	} {
 		if _, err := Reshape(bad.target...).Build(bad.in, params.NewBuilder()); err == nil {
 			t.Errorf("Reshape%v on %v: no error", bad.target, bad.in)
@@ -46,4 +50,17 @@ func TestReshape(t *testing.T) {
 	r.SetName("r")
 	checkConfig(t, r.Config(), map[string]any{"name": "r", "target_shape": []int{-1, 1}})
 	checkNoAllocs(t, Reshape(28, 28, 1), tensor.Shape{28, 28}, 2, true)
+}
+
+// TestReshapeConfigWraps: a model file's Reshape whose target axes (each
+// within the 2²⁰ FromConfig allows) multiply past an int is refused with
+// an error; Build divided by the wrapped product, 0, and panicked.
+func TestReshapeConfigWraps(t *testing.T) {
+	l, err := FromConfig("Reshape", map[string]any{"name": "r", "target_shape": []any{1 << 20, 1 << 20, 1 << 20, 1 << 20, -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Build(tensor.Shape{4}, params.NewBuilder()); err == nil || !strings.Contains(err.Error(), `reshape "r": cannot reshape (4,)`) {
+		t.Errorf("Build: %v", err)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/tailor-ml/tailor/internal/kernels"
 )
@@ -30,9 +31,14 @@ func (s Shape) Size() int {
 	return n
 }
 
-// check returns an error when s has a negative dimension or more elements
-// than an int counts (a product that would wrap around to a small Size).
-// The error holds a copy of s, so that s does not escape.
+// Validate returns an error when s is no shape a tensor can have: one with
+// a negative dimension or more elements than an int counts (a product that
+// would wrap around to a small Size). A layer's Build refuses such an input
+// shape with it.
+func (s Shape) Validate() error { return s.check() }
+
+// check is Validate. The error holds a copy of s, so that s does not
+// escape.
 func (s Shape) check() error {
 	zero := false
 	for _, d := range s {
@@ -200,9 +206,11 @@ func (t *Tensor) ExampleShape() Shape {
 }
 
 // Gather resizes dst to (len(idx), ExampleShape()...), reusing its storage,
-// and copies row idx[i] of t into row i of dst. It is an error for an index
-// to be out of range, for t to have no batch axis or for t to fail
-// Validate; dst is then left as it was.
+// and copies row idx[i] of t into row i of dst. dst may be t itself, or
+// share its storage: it then gets new storage, as numpy's x[idx] is a
+// copy, rather than rows overwritten before they are read. It is an error
+// for an index to be out of range, for t to have no batch axis or for t
+// to fail Validate; dst is then left as it was.
 func (t *Tensor) Gather(dst *Tensor, idx []int) error {
 	if len(t.Shape) == 0 {
 		return fmt.Errorf("tensor: Gather from a scalar")
@@ -216,15 +224,25 @@ func (t *Tensor) Gather(dst *Tensor, idx []int) error {
 			return fmt.Errorf("tensor: Gather: row %d out of range [0, %d)", j, n)
 		}
 	}
+	src := t.Data // t may be dst
 	dst.Shape = append(append(dst.Shape[:0], len(idx)), t.Shape[1:]...)
-	if cap(dst.Data) < len(idx)*row {
+	if cap(dst.Data) < len(idx)*row || overlaps(dst.Data[:cap(dst.Data)], src) {
 		dst.Data = make([]float32, len(idx)*row)
 	}
 	dst.Data = dst.Data[:len(idx)*row]
 	if len(idx) > 0 && row > 0 {
-		kernels.GatherRows(dst.Data, t.Data, row, idx) // prefetched, shared by the cores when large
+		kernels.GatherRows(dst.Data, src, row, idx) // prefetched, shared by the cores when large
 	}
 	return nil
+}
+
+// overlaps reports whether a and b share any element of memory.
+func overlaps(a, b []float32) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	a0, b0 := uintptr(unsafe.Pointer(unsafe.SliceData(a))), uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	return a0 < b0+uintptr(len(b))*4 && b0 < a0+uintptr(len(a))*4
 }
 
 // Clone returns a deep copy.

@@ -432,3 +432,30 @@ func TestGatherErrorLeavesDst(t *testing.T) {
 		t.Errorf("Gather of rows 2, 0: %v, %v %v", err, dst.Shape, dst.Data)
 	}
 }
+
+// TestGatherIntoItself: gathering a tensor's rows into itself, or into a
+// tensor sharing its storage, gives numpy's x[idx], a copy; the rows were
+// overwritten before they were read ([4 5 2 3 4 5] for rows 2, 1, 0).
+func TestGatherIntoItself(t *testing.T) {
+	x, _ := FromSlice([]float32{0, 1, 2, 3, 4, 5}, 3, 2)
+	if err := x.Gather(x, []int{2, 1, 0}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []float32{4, 5, 2, 3, 0, 1}; !x.Shape.Equal(Shape{3, 2}) || !slices.Equal(x.Data, want) {
+		t.Errorf("x.Gather(x, [2 1 0]) = %v %v, want (3, 2) %v", x.Shape, x.Data, want)
+	}
+	y, _ := FromSlice([]float32{0, 1, 2, 3, 4, 5}, 3, 2)
+	view := &Tensor{Data: y.Data[2:2]} // capacity over rows 1 and 2 of y
+	if err := y.Gather(view, []int{0, 1}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []float32{0, 1, 2, 3}; !slices.Equal(view.Data, want) || !slices.Equal(y.Data, []float32{0, 1, 2, 3, 4, 5}) {
+		t.Errorf("gather into a view of y: %v, y now %v; want %v and y unchanged", view.Data, y.Data, want)
+	}
+	// a dst of its own keeps its storage
+	z := New(2, 2)
+	before := &z.Data[0]
+	if err := y.Gather(z, []int{2, 0}); err != nil || &z.Data[0] != before || !slices.Equal(z.Data, []float32{4, 5, 0, 1}) {
+		t.Errorf("gather into z: %v, %v, same storage %v", err, z.Data, &z.Data[0] == before)
+	}
+}

@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -76,11 +77,37 @@ func CPU() CPUInfo {
 				cpuInfo.Features = append(cpuInfo.Features, f.name)
 			}
 		}
-		cpuInfo.SIMD = SIMD()
 	})
 	c := cpuInfo
 	c.Features = append([]string(nil), c.Features...)
+	// read now, not once: a package variable calls CPU before
+	// TAILOR_KERNELS chooses the loops (cpu_amd64.go).
+	c.SIMD = SIMD()
 	return c
+}
+
+// kernelPaths are the values TAILOR_KERNELS may take besides "" (this
+// CPU's best loops); see the package documentation.
+var kernelPaths = []string{"avx512", "avx2", "generic"}
+
+// kernelsEnv returns TAILOR_KERNELS, read once at start-up. Any other
+// value than kernelPaths' or "" stops the program with a message naming
+// it: a typo would otherwise run this CPU's best loops where its user
+// means to check another path, and the check would pass for nothing.
+func kernelsEnv() string {
+	v, err := kernelPath(os.Getenv("TAILOR_KERNELS"))
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// kernelPath checks a TAILOR_KERNELS value.
+func kernelPath(v string) (string, error) {
+	if v != "" && !slices.Contains(kernelPaths, v) {
+		return "", fmt.Errorf("kernels: TAILOR_KERNELS=%q is not a kernel path: want %s, or unset for this CPU's best", v, strings.Join(kernelPaths, ", "))
+	}
+	return v, nil
 }
 
 // zen names the Zen generation of an AMD display family and model.

@@ -4,7 +4,6 @@ package kernels
 
 import (
 	"encoding/binary"
-	"os"
 	"strings"
 
 	"golang.org/x/sys/cpu"
@@ -23,9 +22,10 @@ var (
 // kernels to their AVX2 loops (as on a CPU without AVX-512), and generic
 // to the portable ones (as under -tags purego): results are the same bits
 // on every path where the products are computed at all, and this lets a
-// test or a user check it on one machine. It is read once, at start-up.
+// test or a user check it on one machine. It is read once, at start-up,
+// and any other value stops the program (kernelsEnv).
 func init() {
-	switch os.Getenv("TAILOR_KERNELS") {
+	switch kernelsEnv() {
 	case "avx512":
 		nativeBF16 = false
 	case "avx2":

@@ -12,6 +12,11 @@ import (
 // hasAVX512 and hasAVX2 are false: the portable loops run instead.
 var hasAVX512, hasAVX2 = false, false
 
+// TAILOR_KERNELS changes nothing in this build, whose loops are all the
+// portable ones, but a value that names no path stops the program here
+// too (kernelsEnv).
+func init() { kernelsEnv() }
+
 // simdLoops lists no vector loops: this build has none.
 func simdLoops() []string { return nil }
 

@@ -1,6 +1,9 @@
 package kernels
 
 import (
+	"fmt"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -48,6 +51,23 @@ func TestCPU(t *testing.T) {
 		t.Errorf("String() = %q", s)
 	}
 	t.Logf("%s", c)
+}
+
+// TestCPUUnderKernelsEnv runs TestCPU in a process of its own for each
+// TAILOR_KERNELS path: CPU().SIMD once said "avx512" under
+// TAILOR_KERNELS=avx2, since a package variable read CPU() before the
+// variable was applied.
+func TestCPUUnderKernelsEnv(t *testing.T) {
+	if os.Getenv("TAILOR_KERNELS_CHILD") != "" {
+		return
+	}
+	for _, v := range kernelPaths {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestCPU$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "TAILOR_KERNELS_CHILD=1", "TAILOR_KERNELS="+v)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("TAILOR_KERNELS=%s: %v\n%s", v, err, out)
+		}
+	}
 }
 
 // TestPreferBF16 checks the decision table, and that PreferBF16 decides
@@ -100,4 +120,36 @@ func TestPreferBF16(t *testing.T) {
 		t.Errorf("PreferBF16 prefers bfloat16 where VDPBF16PS is not used")
 	}
 	t.Logf("PreferBF16: %v, %s", p1, r1)
+}
+
+// TestKernelsEnvTypo: a TAILOR_KERNELS value that names no kernel path
+// stops the program at start-up with a message naming it and the paths
+// there are, where it was once ignored and the default loops ran while a
+// check believed it ran another path; the paths themselves, and the empty
+// value, start as before.
+func TestKernelsEnvTypo(t *testing.T) {
+	if os.Getenv("TAILOR_KERNELS_CHILD") != "" {
+		return // in the child: started, so the value was accepted
+	}
+	run := func(v string) (string, error) {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestKernelsEnvTypo$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "TAILOR_KERNELS_CHILD=1", "TAILOR_KERNELS="+v)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	for _, v := range []string{"avx-2", "AVX2", "generic ", "purego"} {
+		out, err := run(v)
+		if err == nil {
+			t.Errorf("TAILOR_KERNELS=%q: the program started:\n%s", v, out)
+			continue
+		}
+		if want := fmt.Sprintf("TAILOR_KERNELS=%q is not a kernel path: want avx512, avx2, generic", v); !strings.Contains(out, want) {
+			t.Errorf("TAILOR_KERNELS=%q: output %q does not say %q", v, out, want)
+		}
+	}
+	for _, v := range []string{"", "avx512", "avx2", "generic"} {
+		if out, err := run(v); err != nil {
+			t.Errorf("TAILOR_KERNELS=%q: %v\n%s", v, err, out)
+		}
+	}
 }

@@ -20,5 +20,7 @@
 // TAILOR_KERNELS=avx2 or TAILOR_KERNELS=generic restricts the choice, to
 // check that on one machine, and TAILOR_KERNELS=avx512 keeps AVX-512 but
 // computes bfloat16 products by their emulation (bgemmEmuKernelAVX512),
-// as Intel CPUs do; other values are ignored.
+// as Intel CPUs do. Any other value (a typo, "AVX2") stops the program at
+// start-up with a message naming it, rather than run the default loops
+// while a check believes it runs another path.
 package kernels

@@ -10,9 +10,13 @@ import (
 // shuffled examples is gathered from a dataset; a batch of the tutorial
 // MLP (32 rows of 784 floats from 188 MB) costs about as much as a
 // quarter of its products, mostly waiting for memory, so large gathers are
-// split across the worker pool, whose cores wait in parallel.
+// split across the worker pool, whose cores wait in parallel. No rows, or
+// rows of no values, write nothing.
 func GatherRows(dst, src []float32, rowLen int, idx []int) {
 	n := len(idx)
+	if n == 0 || rowLen == 0 {
+		return
+	}
 	_ = dst[n*rowLen-1]
 	if !worthGathering(n, 4*n*rowLen) {
 		gatherRows(dst, src, rowLen, idx)
@@ -68,7 +72,7 @@ func gatherRows(dst, src []float32, rowLen int, idx []int) {
 // conversion costs less than the reading it saves.
 func GatherU8(dst []float32, src []uint8, rowLen int, idx []int, scale float32) {
 	n := len(idx)
-	if n == 0 {
+	if n == 0 || rowLen == 0 {
 		return
 	}
 	_ = dst[n*rowLen-1]

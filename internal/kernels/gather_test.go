@@ -127,3 +127,17 @@ func BenchmarkGatherU8(b *testing.B) {
 		pos += batch
 	}
 }
+
+// TestGatherEmpty: gathering no rows, or rows of no values, writes
+// nothing, where GatherRows indexed dst[−1] and panicked.
+func TestGatherEmpty(t *testing.T) {
+	forEachPath(t, func(t *testing.T) {
+		src := randSlice(rand.New(rand.NewPCG(1, 2)), 12)
+		GatherRows(nil, src, 4, nil)
+		GatherRows(nil, src, 4, []int{})
+		GatherRows(nil, nil, 0, []int{0, 3, 1})
+		GatherRows([]float32{}, src, 0, []int{2, 0})
+		GatherU8(nil, []uint8{1, 2, 3}, 3, nil, 1.0/255)
+		GatherU8(nil, nil, 0, []int{0, 2}, 1.0/255)
+	})
+}

@@ -34,6 +34,8 @@ var convGeoms = []struct {
 	{6, 8, 1, 2, 3, 3, 1, false},
 	{6, 6, 16, 2, 2, 2, 2, false}, // the AVX-512 max-pool loops
 	{5, 7, 32, 2, 2, 2, 2, false},
+	{5, 7, 16, 2, 2, 2, 2, true}, // padded below and to the right: not the AVX-512 max-pool loops
+	{1, 1, 16, 2, 2, 2, 2, true},
 }
 
 func TestNewConvGeomKeras(t *testing.T) {

@@ -15,11 +15,14 @@ const normBlock = 256
 // ColumnMoments sets mean[j] and variance[j] to the mean and the biased
 // variance (divided by m) of column j of the m×n matrix x, over two passes
 // (the second sums squared deviations from the mean, which loses nothing to
-// cancellation). acc is scratch of length n.
+// cancellation). acc is scratch of length n. Of no rows (m = 0) both are
+// NaN, 0/0, as numpy's mean and var give.
 func ColumnMoments(mean, variance []float32, acc []float64, x []float32, m, n int) {
 	acc = acc[:n]
 	mean, variance = mean[:n], variance[:n]
-	_ = x[m*n-1]
+	if m > 0 && n > 0 {
+		_ = x[m*n-1]
+	}
 	reduceBlocks(acc, nil, colReduceTask{x: x, m: m, n: n}, m, n)
 	for j := range acc {
 		mean[j] = float32(acc[j] / float64(m))
@@ -161,7 +164,7 @@ func colSumDot(sum, dot, x, y, mean []float32, m, w, stride int) {
 // matrices x and y (which may alias).
 func ScaleShiftColumns(y, x []float32, m, n int, scale, shift []float32) {
 	scale, shift = scale[:n], shift[:n]
-	if m == 0 {
+	if m == 0 || n == 0 {
 		return
 	}
 	_, _ = x[m*n-1], y[m*n-1]
@@ -210,17 +213,20 @@ func scaleShiftColumns(y, x []float32, m, n int, scale, shift []float32) {
 // may alias dy). x̂ is recomputed from x rather than stored. acc is
 // scratch of length 2n. With reluInput, x is a ReLU's output and dx is
 // taken on through the ReLU too: 0 where x ≤ 0, the bits ReluBackward(dx,
-// dx, x) would give, without that pass over dx.
+// dx, x) would give, without that pass over dx. Of no rows (m = 0), dβ and
+// dγ are empty sums, 0.
 func BatchNormBackward(dx, dy, x []float32, m, n int, mean, invStd, gamma, dgamma, dbeta []float32, acc []float64, reluInput bool) {
 	sb, sg := acc[:n], acc[n:2*n]
-	_, _ = dy[m*n-1], x[m*n-1]
+	if m > 0 && n > 0 {
+		_, _ = dy[m*n-1], x[m*n-1]
+	}
 	mean, invStd, gamma, dgamma, dbeta = mean[:n], invStd[:n], gamma[:n], dgamma[:n], dbeta[:n]
 	reduceBlocks(sb, sg, colReduceTask{x: dy, y: x, mean: mean, m: m, n: n}, m, n)
 	for j := 0; j < n; j++ {
 		// Σ dy·x̂ = invStd·Σ dy·(x − mean)
 		dbeta[j], dgamma[j] = float32(sb[j]), float32(sg[j]*float64(invStd[j]))
 	}
-	if dx == nil {
+	if dx == nil || m == 0 || n == 0 {
 		return
 	}
 	_ = dx[m*n-1]

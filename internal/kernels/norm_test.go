@@ -237,3 +237,39 @@ func TestPortableLoopsRoundProducts(t *testing.T) {
 	}
 	check("SoftmaxBackward", sdx, wantS)
 }
+
+// TestNormEmpty: the batch-normalisation kernels hold their contracts on
+// an empty batch (m = 0) and on no columns (n = 0), where they indexed
+// x[m·n−1] and panicked: the moments of no rows are NaN, 0/0 as numpy's
+// mean gives, the gradients of γ and β are empty sums, 0, and there is
+// nothing to write.
+func TestNormEmpty(t *testing.T) {
+	forEachPath(t, func(t *testing.T) {
+		const n = 32
+		mean, variance := make([]float32, n), make([]float32, n)
+		acc := make([]float64, 2*n)
+		ColumnMoments(mean, variance, acc, nil, 0, n)
+		for j := range n {
+			if mean[j] == mean[j] || variance[j] == variance[j] {
+				t.Fatalf("the moments of no rows: mean %v, variance %v, want NaN", mean[j], variance[j])
+			}
+		}
+		ones := make([]float32, n)
+		for j := range ones {
+			ones[j] = 1
+		}
+		dgamma, dbeta := randSlice(rand.New(rand.NewPCG(1, 2)), n), randSlice(rand.New(rand.NewPCG(3, 4)), n)
+		BatchNormBackward([]float32{}, nil, nil, 0, n, ones, ones, ones, dgamma, dbeta, acc, false)
+		BatchNormBackward(nil, nil, nil, 0, n, ones, ones, ones, dgamma, dbeta, acc, true)
+		for j := range n {
+			if dgamma[j] != 0 || dbeta[j] != 0 {
+				t.Fatalf("gradients of no rows: dγ %v, dβ %v, want 0", dgamma[j], dbeta[j])
+			}
+		}
+		ScaleShiftColumns(nil, nil, 0, n, ones, ones)
+		x := randSlice(rand.New(rand.NewPCG(5, 6)), 300)
+		ColumnMoments(nil, nil, nil, x, 300, 0)
+		ScaleShiftColumns(nil, x, 300, 0, nil, nil)
+		BatchNormBackward(nil, x, x, 300, 0, nil, nil, nil, nil, nil, nil, false)
+	})
+}

@@ -81,16 +81,20 @@ func maxPool2D(y, x []float32, n int, g *ConvGeom) {
 }
 
 // pool2x2 reports whether the AVX-512 loops for 2×2 windows with stride 2
-// and no padding apply.
+// and no padding apply. Same padding of an odd height or width pads below
+// or to the right only (PadTop and PadLeft stay 0): the last windows then
+// hang over the image, which those loops would read past.
 func (g *ConvGeom) pool2x2() bool {
 	return hasAVX512 && g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 &&
-		g.PadTop == 0 && g.PadLeft == 0 && g.C%16 == 0
+		g.PadTop == 0 && g.PadLeft == 0 && 2*g.OH <= g.H && 2*g.OW <= g.W && g.C%16 == 0
 }
 
 // MaxPool2DBackward overwrites dx (n, H, W, C) with the gradient of
 // MaxPool2D, given its input x and output y: each dy flows back to the
 // first element of its window (in row-major order) that equals the
-// maximum, and every other element gets zero.
+// maximum, or to its first NaN when the maximum is NaN (the element
+// MaxPool2D returned; PyTorch routes it to the NaN it returns, the last of
+// several), and every other element gets zero.
 func MaxPool2DBackward(dx, dy, x, y []float32, n int, g *ConvGeom) {
 	maxPoolGradient(dx, dy, x, y, n, g, false)
 }
@@ -161,7 +165,10 @@ func maxPool2DBackward(dx, dy, x, y []float32, n int, g *ConvGeom, relu bool) {
 				find:
 					for iy := y0; iy < y1; iy++ {
 						for ix := x0; ix < x1; ix++ {
-							if off := base + (iy*g.W+ix)*c + j; x[off] == m {
+							// a NaN maximum is the window's first NaN (no
+							// input equals it); a window without one has no
+							// NaN input.
+							if off := base + (iy*g.W+ix)*c + j; x[off] == m || x[off] != x[off] {
 								dx[off] += dy[o+j]
 								break find
 							}

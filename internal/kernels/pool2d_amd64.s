@@ -66,7 +66,9 @@ mpdone:
 // func maxPool2RowBackwardAVX512(dx0, dx1, dy, x0, x1, y *float32, ow, c int, relu bool)
 // The gradient of maxPool2RowAVX512: each dy goes to the first of the four
 // window positions (top-left, top-right, bottom-left, bottom-right) whose
-// input equals the pooled maximum y, and every other position gets 0. dx0
+// input equals the pooled maximum y or is NaN (UNORD_Q against Z31 = 0:
+// only a window whose y is NaN holds one, and y is its first NaN), and
+// every other position gets 0. dx0
 // and dx1 are the two input rows' gradients, written in full. With relu,
 // a dy whose y is not positive counts as 0 (MaxPool2DReluBackward).
 TEXT ·maxPool2RowBackwardAVX512(SB), NOSPLIT, $0-65
@@ -97,19 +99,27 @@ mbch:
 
 mbroute:
 	VCMPPS    $0, (SI), Z0, K1
+	VCMPPS    $3, (SI), Z31, K4
+	KORW      K4, K1, K1
 	VMOVUPS.Z Z1, K1, Z2
 	VMOVUPS   Z2, (DI)
 	VCMPPS    $0, (SI)(R8*1), Z0, K2
+	VCMPPS    $3, (SI)(R8*1), Z31, K4
+	KORW      K4, K2, K2
 	KANDNW    K2, K1, K2
 	KORW      K1, K2, K1
 	VMOVUPS.Z Z1, K2, Z2
 	VMOVUPS   Z2, (DI)(R8*1)
 	VCMPPS    $0, (DX), Z0, K2
+	VCMPPS    $3, (DX), Z31, K4
+	KORW      K4, K2, K2
 	KANDNW    K2, K1, K2
 	KORW      K1, K2, K1
 	VMOVUPS.Z Z1, K2, Z2
 	VMOVUPS   Z2, (R11)
 	VCMPPS    $0, (DX)(R8*1), Z0, K2
+	VCMPPS    $3, (DX)(R8*1), Z31, K4
+	KORW      K4, K2, K2
 	KANDNW    K2, K1, K2
 	VMOVUPS.Z Z1, K2, Z2
 	VMOVUPS   Z2, (R11)(R8*1)

@@ -275,3 +275,83 @@ func TestPoolEmptyBatch(t *testing.T) {
 	GlobalAvgPool(nil, nil, 0, 16, 3)
 	GlobalAvgPoolBackward(nil, nil, 0, 16, 3)
 }
+
+// TestMaxPoolNaNGradient: the gradient of a window that pools to NaN goes
+// to that NaN (the first of the window's NaNs, in row-major order, whose
+// value the pooling returned), as PyTorch's max_pool2d routes it to the
+// NaN it returned, on every path; it once went nowhere, since no input
+// equals a NaN maximum. Through a ReLU (MaxPool2DReluBackward) it stays
+// ReluBackward's 0, which a NaN input also gets.
+func TestMaxPoolNaNGradient(t *testing.T) {
+	nan := float32(math.NaN())
+	forEachPath(t, func(t *testing.T) {
+		for _, tc := range []struct{ h, w, c, k, s int }{
+			{2, 2, 16, 2, 2}, // the 2×2 vector loop
+			{3, 5, 32, 2, 2},
+			{3, 3, 3, 3, 1}, // the general loop
+			{2, 2, 5, 2, 2},
+		} {
+			g, err := NewConvGeom(tc.h, tc.w, tc.c, tc.k, tc.k, tc.s, tc.s, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			win := tc.k * tc.k
+			at := func(p, ch int) int { return ((p/tc.k)*g.W+p%tc.k)*g.C + ch }
+			for _, vals := range [][]float32{
+				{nan, 5, 1, 2},
+				{5, nan, 1, 2},
+				{5, 1, nan, 2},
+				{5, 1, 2, nan},
+				{1, nan, 9, nan},
+				{9, 1, nan, nan},
+			} {
+				first := -1 // the window position that gets the gradient
+				for p, v := range vals[:min(win, len(vals))] {
+					if v != v {
+						first = p
+						break
+					}
+				}
+				if first < 0 {
+					continue // the NaN lies outside this geometry's window
+				}
+				x := make([]float32, g.InSize())
+				for i := range x {
+					x[i] = -7
+				}
+				for p, v := range vals[:min(win, len(vals))] {
+					for ch := 0; ch < g.C; ch++ {
+						x[at(p, ch)] = v
+					}
+				}
+				y := make([]float32, g.Pixels()*g.C)
+				MaxPool2D(y, x, 1, &g)
+				dy := make([]float32, len(y))
+				for i := range dy {
+					dy[i] = float32(i%7) + 1
+				}
+				dx := randSlice(rand.New(rand.NewPCG(3, 4)), len(x))
+				MaxPool2DBackward(dx, dy, x, y, 1, &g)
+				for ch := 0; ch < g.C; ch++ {
+					for p := 0; p < win; p++ {
+						want := float32(0)
+						if p == first {
+							want = dy[ch]
+						}
+						if got := dx[at(p, ch)]; got != want {
+							t.Fatalf("%+v, window %v: dx at window position %d, channel %d = %v, want %v", tc, vals, p, ch, got, want)
+						}
+					}
+				}
+				MaxPool2DReluBackward(dx, dy, x, y, 1, &g)
+				for ch := 0; ch < g.C; ch++ {
+					for p := 0; p < win; p++ {
+						if got := dx[at(p, ch)]; got != 0 {
+							t.Fatalf("%+v, window %v, through a ReLU: dx at window position %d, channel %d = %v, want 0", tc, vals, p, ch, got)
+						}
+					}
+				}
+			}
+		}
+	})
+}
