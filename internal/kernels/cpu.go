@@ -91,13 +91,15 @@ func CPU() CPUInfo {
 var kernelPaths = []string{"avx512", "avx2", "generic"}
 
 // kernelsEnv returns TAILOR_KERNELS, read once at start-up. Any other
-// value than kernelPaths' or "" stops the program with a message naming
-// it: a typo would otherwise run this CPU's best loops where its user
-// means to check another path, and the check would pass for nothing.
+// value than kernelPaths' or "" stops the program (exit status 2) with a
+// message naming it: a typo would otherwise run this CPU's best loops
+// where its user means to check another path, and the check would pass
+// for nothing.
 func kernelsEnv() string {
 	v, err := kernelPath(os.Getenv("TAILOR_KERNELS"))
 	if err != nil {
-		panic(err)
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
 	}
 	return v
 }

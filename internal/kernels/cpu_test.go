@@ -146,6 +146,9 @@ func TestKernelsEnvTypo(t *testing.T) {
 		if want := fmt.Sprintf("TAILOR_KERNELS=%q is not a kernel path: want avx512, avx2, generic", v); !strings.Contains(out, want) {
 			t.Errorf("TAILOR_KERNELS=%q: output %q does not say %q", v, out, want)
 		}
+		if strings.Contains(out, "goroutine") {
+			t.Errorf("TAILOR_KERNELS=%q: a panic's trace, want the message alone:\n%s", v, out)
+		}
 	}
 	for _, v := range []string{"", "avx512", "avx2", "generic"} {
 		if out, err := run(v); err != nil {
