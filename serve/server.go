@@ -64,7 +64,9 @@ type Options struct {
 	// running batches (default GOMAXPROCS).
 	BatchWorkers int
 	// MaxInFlight bounds the inference requests (infer and classify)
-	// served at once (default 64); more get 429 Too Many Requests.
+	// served at once (default 64), each counted from when its body has
+	// been read, so that slow uploads do not hold places; more get 429
+	// Too Many Requests.
 	MaxInFlight int
 	// MaxBodyBytes bounds a request body (default 8 MiB); larger bodies get
 	// 413.
@@ -154,11 +156,9 @@ type served struct {
 	card          *card
 }
 
-// route is a registered pattern: its name in metrics, and whether it
-// counts against Options.MaxInFlight.
+// route is a registered pattern: its name in metrics.
 type route struct {
-	endpoint  string
-	inference bool
+	endpoint string
 }
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
@@ -321,38 +321,39 @@ func (s *Server) observeForward(model string, n int, seconds float64) {
 
 // register adds every route to the mux.
 func (s *Server) register() {
-	add := func(pattern, endpoint string, inference bool, h func(http.ResponseWriter, *http.Request) error) {
-		s.routes[pattern] = route{endpoint: endpoint, inference: inference}
+	add := func(pattern, endpoint string, h func(http.ResponseWriter, *http.Request) error) {
+		s.routes[pattern] = route{endpoint: endpoint}
 		s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 			if err := h(w, r); err != nil {
 				s.fail(w, r, err)
 			}
 		})
 	}
-	add("GET /{$}", "page", false, s.handlePage)
-	add("GET /static/{file}", "static", false, s.handleStatic)
-	add("GET /v2", "server_metadata", false, s.handleServerMetadata)
-	add("GET /v2/health/live", "health_live", false, s.handleLive)
-	add("GET /v2/health/ready", "health_ready", false, s.handleReady)
-	add("GET /v2/models/{name}", "model_metadata", false, s.handleModelMetadata)
-	add("GET /v2/models/{name}/versions/{version}", "model_metadata", false, s.handleModelMetadata)
-	add("GET /v2/models/{name}/ready", "model_ready", false, s.handleModelReady)
-	add("GET /v2/models/{name}/versions/{version}/ready", "model_ready", false, s.handleModelReady)
-	add("POST /v2/models/{name}/infer", "infer", true, s.handleInfer)
-	add("POST /v2/models/{name}/versions/{version}/infer", "infer", true, s.handleInfer)
-	add("POST /v1/models/{action}", "classify", true, s.handleClassify)
-	add("GET /v1/models", "models", false, s.handleModels)
-	add("GET /v1/models/{name}/card", "card", false, s.handleCard)
-	add("GET /v1/models/{name}/figures/{figure}", "figure", false, s.handleFigure)
-	add("GET /models/{name}/report", "report", false, s.handleReport)
+	add("GET /{$}", "page", s.handlePage)
+	add("GET /static/{file}", "static", s.handleStatic)
+	add("GET /v2", "server_metadata", s.handleServerMetadata)
+	add("GET /v2/health/live", "health_live", s.handleLive)
+	add("GET /v2/health/ready", "health_ready", s.handleReady)
+	add("GET /v2/models/{name}", "model_metadata", s.handleModelMetadata)
+	add("GET /v2/models/{name}/versions/{version}", "model_metadata", s.handleModelMetadata)
+	add("GET /v2/models/{name}/ready", "model_ready", s.handleModelReady)
+	add("GET /v2/models/{name}/versions/{version}/ready", "model_ready", s.handleModelReady)
+	add("POST /v2/models/{name}/infer", "infer", s.handleInfer)
+	add("POST /v2/models/{name}/versions/{version}/infer", "infer", s.handleInfer)
+	add("POST /v1/models/{action}", "classify", s.handleClassify)
+	add("GET /v1/models", "models", s.handleModels)
+	add("GET /v1/models/{name}/card", "card", s.handleCard)
+	add("GET /v1/models/{name}/figures/{figure}", "figure", s.handleFigure)
+	add("GET /models/{name}/report", "report", s.handleReport)
 	metrics := promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{ErrorLog: s.opts.ErrorLog})
 	s.routes["GET /metrics"] = route{endpoint: "metrics"}
 	s.mux.Handle("GET /metrics", metrics)
 }
 
-// ServeHTTP answers one request: it routes it, bounds the inference
-// requests in flight, turns the router's own 404 and 405 into JSON errors,
-// recovers from panics and records the request's metrics.
+// ServeHTTP answers one request: it routes it, turns the router's own 404
+// and 405 into JSON errors, recovers from panics and records the request's
+// metrics. (The infer and classify handlers take an in-flight token, see
+// admit, once they have read the request's body.)
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w}
@@ -391,16 +392,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, cw.status, msg)
 		return
 	}
-	if rt.inference {
-		select {
-		case s.inFlight <- struct{}{}:
-			defer func() { <-s.inFlight }()
-		default:
-			writeError(rec, http.StatusTooManyRequests, fmt.Sprintf("%d inference requests are being served, the most at once: retry later", s.opts.MaxInFlight))
-			return
-		}
-	}
 	s.mux.ServeHTTP(rec, r)
+}
+
+// admit takes one of the Options.MaxInFlight tokens for an inference
+// request, or answers 429 when none is left; release gives it back. The
+// handlers call it once the request's body is read, so that a client
+// slow to send its body holds no token meanwhile (Options.ReadTimeout
+// bounds how long it may take) and cannot keep others' requests out.
+func (s *Server) admit() (release func(), err error) {
+	select {
+	case s.inFlight <- struct{}{}:
+		return func() { <-s.inFlight }, nil
+	default:
+		return nil, statusError(http.StatusTooManyRequests, "%d inference requests are being served, the most at once: retry later", s.opts.MaxInFlight)
+	}
 }
 
 // fail writes err as a JSON error; failures of the server itself are

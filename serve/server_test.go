@@ -14,12 +14,14 @@ import (
 	"math"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/textproto"
 	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -860,5 +862,126 @@ func TestContentEncodingRefused(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 200 {
 		t.Errorf("identity: status %d, want 200", res.StatusCode)
+	}
+}
+
+// readSignal is a request body that tells when the handler first reads
+// it.
+type readSignal struct {
+	io.ReadCloser
+	once    sync.Once
+	reading chan struct{}
+}
+
+func (b *readSignal) Read(p []byte) (int, error) {
+	b.once.Do(func() { close(b.reading) })
+	return b.ReadCloser.Read(p)
+}
+
+// TestSlowUploadHoldsNoToken sends, with MaxInFlight 1, an infer and a
+// classify request whose bodies arrive slowly: while the server reads them
+// they must hold no in-flight token, so that another client's infer
+// request is served (not refused with 429), and they are served once
+// their bodies are whole.
+func TestSlowUploadHoldsNoToken(t *testing.T) {
+	m := untrained(t)
+	s, err := New([]Model{m}, Options{MaxInFlight: 1, MaxBatch: 1, ErrorLog: log.New(testWriter{t}, "", 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reading := make(chan struct{})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Slow") != "" {
+			r.Body = &readSignal{ReadCloser: r.Body, reading: reading}
+		}
+		s.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() {
+		ts.Close()
+		s.Close()
+	})
+	infer := inferBody(t, "UINT8", 1, make([]int, 784))
+	for _, slow := range []struct {
+		name, path, contentType string
+		body                    []byte
+	}{
+		{"infer", "/v2/models/mlp/infer", "application/json", infer},
+		{"classify", "/v1/models/mlp:classify", "image/png", pngOf(make([]uint8, 784), 28, 28)},
+	} {
+		t.Run(slow.name, func(t *testing.T) {
+			reading = make(chan struct{})
+			pr, pw := io.Pipe()
+			req, err := http.NewRequest("POST", ts.URL+slow.path, pr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.ContentLength = int64(len(slow.body))
+			req.Header.Set("Content-Type", slow.contentType)
+			req.Header.Set("X-Slow", "1")
+			answer := make(chan int, 1)
+			go func() {
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Error(err)
+					answer <- 0
+					return
+				}
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				answer <- res.StatusCode
+			}()
+			if _, err := pw.Write(slow.body[:10]); err != nil {
+				t.Fatal(err)
+			}
+			<-reading // the slow request's handler is reading its body
+			code, b := do(t, "POST", ts.URL+"/v2/models/mlp/infer", "application/json", infer)
+			if code != http.StatusOK {
+				t.Errorf("a request while another's body is on its way: %d %s, want 200", code, b)
+			}
+			if _, err := pw.Write(slow.body[10:]); err != nil {
+				t.Fatal(err)
+			}
+			pw.Close()
+			if code := <-answer; code != http.StatusOK {
+				t.Errorf("the slow request: %d, want 200", code)
+			}
+		})
+	}
+}
+
+// trickle is a body that sends a few bytes and then fails, as a client
+// that goes away does.
+type trickle struct{ sent bool }
+
+func (b *trickle) Read(p []byte) (int, error) {
+	if b.sent {
+		return 0, io.ErrUnexpectedEOF
+	}
+	b.sent = true
+	return copy(p, `{"inputs":`), nil
+}
+
+// TestDeclaredLengthAllocatesLittle reads a body that declares 8 MiB
+// and sends 10 bytes: memory must follow the bytes received, not the
+// Content-Length, or clients that only declare large bodies (holding no
+// in-flight token while they send them) could make the server allocate
+// without bound.
+func TestDeclaredLengthAllocatesLittle(t *testing.T) {
+	s, err := New([]Model{untrained(t)}, Options{MaxBatch: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r := httptest.NewRequest("POST", "/v2/models/mlp/infer", &trickle{})
+	r.ContentLength = 8 << 20
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err = s.readBody(httptest.NewRecorder(), r)
+	runtime.ReadMemStats(&after)
+	if statusOf(err) != 400 || !strings.Contains(err.Error(), "reading the request body") {
+		t.Errorf("readBody: %v, want a 400 for the body that did not arrive", err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 256<<10 {
+		t.Errorf("readBody allocated %d bytes for the 10 received", n)
 	}
 }
