@@ -67,7 +67,9 @@
 // requests are already being served. A 5xx means the server itself
 // failed, never the request: New refuses a model whose output for a blank
 // example is not finite, so that a request's output that is not is the
-// request's doing.
+// request's doing. A path that is not clean (//v2/..., a "." or ".."
+// element) is redirected, 307 with a JSON body naming the endpoint, when
+// its clean path is one; otherwise it gets the clean path's 404 or 405.
 //
 // # Batching
 //

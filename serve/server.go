@@ -7,6 +7,8 @@ import (
 	"log"
 	"math"
 	"net/http"
+	"net/url"
+	"path"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -351,13 +353,27 @@ func (s *Server) register() {
 }
 
 // ServeHTTP answers one request: it routes it, turns the router's own 404
-// and 405 into JSON errors, recovers from panics and records the request's
-// metrics. (The infer and classify handlers take an in-flight token, see
-// admit, once they have read the request's body.)
+// and 405 into JSON errors, redirects a path that is not clean (//v2/...)
+// to its endpoint with a JSON body, recovers from panics and records the
+// request's metrics. (The infer and classify handlers take an in-flight
+// token, see admit, once they have read the request's body.)
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w}
-	h, pattern := s.mux.Handler(r)
+	// Route the clean path, which the router would redirect to, so that
+	// a path cleaning to no endpoint is a 404 (or 405) at once.
+	routed, clean := r, cleanPath(r.URL.EscapedPath())
+	if r.Method != http.MethodConnect && clean != r.URL.EscapedPath() {
+		u := *r.URL
+		u.RawPath = clean
+		if u.Path, _ = url.PathUnescape(clean); u.Path == clean {
+			u.RawPath = ""
+		}
+		rr := *r
+		rr.URL = &u
+		routed = &rr
+	}
+	h, pattern := s.mux.Handler(routed)
 	rt, ok := s.routes[pattern]
 	if !ok {
 		rt.endpoint = "other"
@@ -392,7 +408,32 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, cw.status, msg)
 		return
 	}
+	if routed != r {
+		// The router's redirect (307: the method and body are resent), with
+		// a JSON body saying where.
+		target := &url.URL{Path: routed.URL.Path, RawPath: routed.URL.RawPath, RawQuery: r.URL.RawQuery}
+		rec.Header().Set("Location", target.String())
+		writeError(rec, http.StatusTemporaryRedirect, fmt.Sprintf("%s %s: the path is not clean; the endpoint is %s %s, where this request is redirected", r.Method, r.URL.Path, r.Method, routed.URL.Path))
+		return
+	}
 	s.mux.ServeHTTP(rec, r)
+}
+
+// cleanPath is the path the router redirects p to, as net/http's
+// ServeMux cleans it: with no "." or ".." elements, no doubled slashes,
+// and its trailing slash kept.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if p[len(p)-1] == '/' && np != "/" {
+		np += "/"
+	}
+	return np
 }
 
 // admit takes one of the Options.MaxInFlight tokens for an inference

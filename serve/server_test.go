@@ -985,3 +985,66 @@ func TestDeclaredLengthAllocatesLittle(t *testing.T) {
 		t.Errorf("readBody allocated %d bytes for the 10 received", n)
 	}
 }
+
+// TestUncleanPaths sends requests whose paths are not clean (a doubled
+// slash, a "..", as a client joining a base URL ending in '/' sends
+// them): a path that cleans to an endpoint is redirected there with a
+// JSON error naming it, which a client following redirects resends; one
+// that cleans to no endpoint, or to one without the method, gets the 404
+// or 405 at once, never a redirect to it.
+func TestUncleanPaths(t *testing.T) {
+	_, ts := newServer(t, []Model{untrained(t)}, Options{MaxBatch: 1})
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	infer := inferBody(t, "UINT8", 1, make([]int, 784))
+	for _, tc := range []struct {
+		method, path string
+		code         int
+		location     string
+		says         string
+	}{
+		{"POST", "//v2/models/mlp/infer", 307, "/v2/models/mlp/infer", "POST /v2/models/mlp/infer"},
+		{"POST", "/v2/models/mlp/../mlp/infer?x=1", 307, "/v2/models/mlp/infer?x=1", "POST /v2/models/mlp/infer"},
+		{"GET", "//v2/models/mlp", 307, "/v2/models/mlp", "GET /v2/models/mlp"},
+		{"GET", "//v2/models/mlp/infer", 405, "", "method not allowed; allowed: POST"},
+		{"POST", "//v2/models/mlp", 405, "", "method not allowed; allowed: GET, HEAD"},
+		{"POST", "//nowhere", 404, "", "no endpoint //nowhere"},
+		{"GET", "/v2/./nowhere/", 404, "", "no endpoint /v2/./nowhere/"},
+	} {
+		req, err := http.NewRequest(tc.method, ts.URL, bytes.NewReader(infer))
+		if err != nil {
+			t.Fatal(err)
+		}
+		path, query, _ := strings.Cut(tc.path, "?")
+		req.URL.Path, req.URL.RawQuery = path, query
+		req.Header.Set("Content-Type", "application/json")
+		res, err := noFollow.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		what := tc.method + " " + tc.path
+		if res.StatusCode != tc.code || res.Header.Get("Location") != tc.location {
+			t.Errorf("%s: %d Location %q, want %d Location %q", what, res.StatusCode, res.Header.Get("Location"), tc.code, tc.location)
+		}
+		if ct := res.Header.Get("Content-Type"); ct != "application/json" {
+			t.Errorf("%s: Content-Type %q, want application/json", what, ct)
+		}
+		wantJSONError(t, what, b, tc.says)
+	}
+	// Go's client follows the 307 with the body.
+	req, err := http.NewRequest("POST", ts.URL, bytes.NewReader(infer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.URL.Path = "//v2/models/mlp/infer"
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(b), `"name":"probabilities"`) {
+		t.Errorf("POST //v2/models/mlp/infer, following the redirect: %d %s", res.StatusCode, b)
+	}
+}
