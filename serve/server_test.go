@@ -1048,3 +1048,19 @@ func TestUncleanPaths(t *testing.T) {
 		t.Errorf("POST //v2/models/mlp/infer, following the redirect: %d %s", res.StatusCode, b)
 	}
 }
+
+// TestVersionInJSON serves models whose versions hold characters Go
+// quotes differently from JSON (DEL, a non-printable rune outside the
+// BMP): the infer response must stay valid JSON and carry the version.
+func TestVersionInJSON(t *testing.T) {
+	for _, version := range []string{"v1\x7f", "build\U000E0001"} {
+		m := untrained(t)
+		m.Version = version
+		_, ts := newServer(t, []Model{m}, Options{MaxBatch: 1})
+		code, b := do(t, "POST", ts.URL+"/v2/models/mlp/infer", "application/json", inferBody(t, "UINT8", 1, make([]int, 784)))
+		var r inferResponse
+		if err := json.Unmarshal(b, &r); code != 200 || err != nil || r.ModelVersion != version {
+			t.Errorf("version %q: %d %s (%v), want 200 and model_version %q", version, code, truncate(b), err, version)
+		}
+	}
+}

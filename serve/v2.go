@@ -215,14 +215,15 @@ func kindName(t reflect.Type) string {
 // appendInferResponse appends the protocol's $inference_response for n
 // examples whose outputs (of shape out each) are probs.
 func appendInferResponse(b []byte, model, version string, id *string, n int, out tensor.Shape, probs []float32) []byte {
-	b = append(b, `{"model_name":`...)
-	b = strconv.AppendQuote(b, model)
-	b = append(b, `,"model_version":`...)
-	b = strconv.AppendQuote(b, version)
+	// Strings in JSON's quoting, not Go's (strconv.Quote writes \x7f).
+	str := func(b []byte, s string) []byte {
+		q, _ := json.Marshal(s) // a string always marshals
+		return append(b, q...)
+	}
+	b = str(append(b, `{"model_name":`...), model)
+	b = str(append(b, `,"model_version":`...), version)
 	if id != nil {
-		b = append(b, `,"id":`...)
-		q, _ := json.Marshal(*id) // a string always marshals
-		b = append(b, q...)
+		b = str(append(b, `,"id":`...), *id)
 	}
 	b = append(b, `,"outputs":[{"name":"`+OutputName+`","datatype":"FP32","shape":[`...)
 	b = strconv.AppendInt(b, int64(n), 10)
