@@ -105,6 +105,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "serving %s on http://%s/ (batching %s)\n", strings.Join(names, ", "), ln.Addr(), batching)
 	if err := srv.Serve(ctx, ln); err != nil {
+		if ctx.Err() != nil {
+			// Interrupted, but not every request was answered: say so,
+			// rather than run's "nothing was written".
+			return &interruptedError{kept: strings.TrimPrefix(err.Error(), "serve: ")}
+		}
 		return err
 	}
 	fmt.Fprintln(e.stdout, "shut down: every request in flight was answered")
