@@ -29,6 +29,7 @@ import (
 	"github.com/tailor-ml/tailor/activations"
 	"github.com/tailor-ml/tailor/layers"
 	"github.com/tailor-ml/tailor/preprocessing"
+	"github.com/tailor-ml/tailor/saving"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -503,6 +504,16 @@ func TestOptionsAndNames(t *testing.T) {
 	bad := m
 	bad.Name = "a:b"
 	unbuilt := Model{Name: "x", Model: tailor.Sequential()}
+	// Preprocessing a model file could not hold (saving.Load refuses it),
+	// which would otherwise turn every UINT8 pixel into 0, or read a
+	// polarity or interpolation the server does not know as another.
+	prep := func(p saving.Preprocessing) Model {
+		c := m
+		c.Meta.Preprocessing = &p
+		return c
+	}
+	rgb := Model{Name: "rgb", Model: kindModel(t, []int{8, 8, 3}, 2, activations.Softmax)}
+	rgb.Meta = saving.ImageFolder([]string{"a", "b"}, saving.ColorRGB, "cubic", 1.0/255)
 	for _, tc := range []struct {
 		models []Model
 		says   string
@@ -511,6 +522,11 @@ func TestOptionsAndNames(t *testing.T) {
 		{[]Model{bad}, `model name "a:b"`},
 		{[]Model{m, m}, `two models named "mlp"`},
 		{[]Model{unbuilt}, `model "x" is not built`},
+		{[]Model{prep(saving.Preprocessing{Polarity: saving.PolarityDarkOnLight})}, `model "mlp": Meta.Preprocessing.Rescale 0: want a positive scale`},
+		{[]Model{prep(saving.Preprocessing{Rescale: math.NaN()})}, `Meta.Preprocessing.Rescale NaN`},
+		{[]Model{prep(saving.Preprocessing{Rescale: 1.0 / 255, Polarity: "dark-on-light"})}, `Meta.Preprocessing.Polarity "dark-on-light": want "light_on_dark" or "dark_on_light"`},
+		{[]Model{rgb}, `model "rgb": Meta.Preprocessing.Interpolation "cubic": want "bilinear", "nearest" or "area"`},
+		{[]Model{prep(saving.Preprocessing{Rescale: 1.0 / 255, ColorMode: "gray"})}, `Meta.Preprocessing.ColorMode "gray": want "rgb" or "grayscale"`},
 	} {
 		_, err := New(tc.models, Options{})
 		if err == nil || !strings.Contains(err.Error(), tc.says) {
