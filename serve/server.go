@@ -167,6 +167,13 @@ type route struct {
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
+// NameRule says what a model's name may hold.
+const NameRule = "letters, digits, '.', '_' or '-', starting with a letter or digit"
+
+// ValidName reports whether name can be a model's name in URLs (see
+// Model.Name and NameRule).
+func ValidName(name string) bool { return validName.MatchString(name) }
+
 // New prepares models for serving: it checks their names and shapes,
 // renders their cards and starts their batchers. The models must be built.
 func New(models []Model, opts Options) (*Server, error) {
@@ -199,8 +206,8 @@ func New(models []Model, opts Options) (*Server, error) {
 
 // prepare checks one model and precomputes what its requests need.
 func (s *Server) prepare(m Model) (*served, error) {
-	if !validName.MatchString(m.Name) {
-		return nil, fmt.Errorf("serve: model name %q: want letters, digits, '.', '_' or '-', starting with a letter or digit", m.Name)
+	if !ValidName(m.Name) {
+		return nil, fmt.Errorf("serve: model name %q: want %s", m.Name, NameRule)
 	}
 	if _, dup := s.models[m.Name]; dup {
 		return nil, fmt.Errorf("serve: two models named %q", m.Name)

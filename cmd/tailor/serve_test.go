@@ -273,6 +273,7 @@ func TestServeCommandLine(t *testing.T) {
 	other := filepath.Join(dir, "other")
 	os.Mkdir(other, 0o755)
 	twin := untrainedMLP(t, other, "a")
+	spaced := untrainedMLP(t, dir, "my model")
 	for _, tc := range []struct {
 		args     []string
 		code     int
@@ -286,6 +287,8 @@ func TestServeCommandLine(t *testing.T) {
 		{[]string{"serve", a, "--shutdown-timeout", "0s"}, 1, "--shutdown-timeout 0s: want a positive duration"},
 		{[]string{"serve", filepath.Join(dir, "missing.tailor")}, 1, "missing.tailor"},
 		{[]string{"serve", a, twin, "--data", dir}, 1, `two models named "a"`},
+		{[]string{"serve", a, twin, "--data", dir}, 1, a + " and " + twin + `: two models named "a" (a model's name is its file's without the extension): rename one`},
+		{[]string{"serve", spaced, "--data", dir}, 1, "tailor serve: " + spaced + `: model name "my model" (the file's name without its extension): want letters, digits`},
 		{[]string{"serve", a, "--addr", "256.1.1.1:99999", "--data", dir}, 1, "256.1.1.1"},
 		{[]string{"serve", "--help"}, 0, "--max-inflight"},
 	} {
