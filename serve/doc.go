@@ -34,7 +34,8 @@
 // response's output "probabilities" is FP32 [N, 10], in JSON. Of Triton's
 // extensions, binary tensor data is refused, an output's "binary_data"
 // parameter is answered in JSON (which Triton's clients read), and an
-// output's "classification" parameter is a 400. The request body is JSON:
+// output's "classification" parameter is a 400; "outputs", when given,
+// lists "probabilities" once. The request body is JSON:
 // its Content-Type application/json, or none, as tritonclient.http sends
 // it.
 //

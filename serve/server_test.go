@@ -1080,3 +1080,32 @@ func TestVersionInJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestManyElementsAllocateLittle decodes bodies of 1 MiB holding hundreds
+// of thousands of inputs, outputs or shape dimensions: each must be
+// refused without allocating more than a few times the body (a struct
+// per "{}" of three bytes would be a hundred times it, and MaxInFlight
+// such requests at once, gigabytes).
+func TestManyElementsAllocateLittle(t *testing.T) {
+	sig := &signature{input: tensor.Shape{28, 28}, output: tensor.Shape{10}, maxExamples: 256}
+	const size = 1 << 20
+	valid := `{"name":"input","shape":[1,28,28],"datatype":"FP32","data":[0]}`
+	for _, tc := range []struct {
+		name, body, says string
+	}{
+		{"inputs", `{"inputs":[` + strings.Repeat(`{},`, size/3) + `{}]}`, fmt.Sprintf("inputs: %d tensors; want one", size/3+1)},
+		{"outputs", `{"inputs":[` + valid + `],"outputs":[` + strings.Repeat(`{"name":"probabilities"},`, size/25) + `{}]}`, fmt.Sprintf("outputs: %d tensors; the model has one output", size/25+1)},
+		{"shape", `{"inputs":[{"name":"input","shape":[` + strings.Repeat(`1,`, size/2) + `1],"datatype":"FP32","data":[0]}]}`, fmt.Sprintf("inputs[0].shape: %d dimensions; want [N, 28, 28]", size/2+1)},
+	} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := decodeInfer([]byte(tc.body), sig)
+		runtime.ReadMemStats(&after)
+		if statusOf(err) != 400 || !strings.Contains(err.Error(), tc.says) || len(err.Error()) > 200 {
+			t.Errorf("%s: %.300v; want a short 400 saying %q", tc.name, err, tc.says)
+		}
+		if n := after.TotalAlloc - before.TotalAlloc; n > 4*size {
+			t.Errorf("%s: decodeInfer allocated %d MiB for a body of %d MiB", tc.name, n>>20, len(tc.body)>>20)
+		}
+	}
+}
