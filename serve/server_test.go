@@ -1096,16 +1096,27 @@ func TestManyElementsAllocateLittle(t *testing.T) {
 		{"inputs", `{"inputs":[` + strings.Repeat(`{},`, size/3) + `{}]}`, fmt.Sprintf("inputs: %d tensors; want one", size/3+1)},
 		{"outputs", `{"inputs":[` + valid + `],"outputs":[` + strings.Repeat(`{"name":"probabilities"},`, size/25) + `{}]}`, fmt.Sprintf("outputs: %d tensors; the model has one output", size/25+1)},
 		{"shape", `{"inputs":[{"name":"input","shape":[` + strings.Repeat(`1,`, size/2) + `1],"datatype":"FP32","data":[0]}]}`, fmt.Sprintf("inputs[0].shape: %d dimensions; want [N, 28, 28]", size/2+1)},
+		{"output parameters", `{"inputs":[` + valid + `],"outputs":[{"name":"probabilities","parameters":{` + manyKeys(size/10) + `"classification":1}}]}`, "outputs[0].parameters.classification: the classification extension is not supported"},
 	} {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		_, err := decodeInfer([]byte(tc.body), sig)
 		runtime.ReadMemStats(&after)
-		if statusOf(err) != 400 || !strings.Contains(err.Error(), tc.says) || len(err.Error()) > 200 {
+		if statusOf(err) != 400 || !strings.Contains(err.Error(), tc.says) || len(err.Error()) > 400 {
 			t.Errorf("%s: %.300v; want a short 400 saying %q", tc.name, err, tc.says)
 		}
 		if n := after.TotalAlloc - before.TotalAlloc; n > 4*size {
 			t.Errorf("%s: decodeInfer allocated %d MiB for a body of %d MiB", tc.name, n>>20, len(tc.body)>>20)
 		}
 	}
+}
+
+// manyKeys is n JSON object members, "k0":0,"k1":0,..., each followed by
+// a comma.
+func manyKeys(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, `"k%d":0,`, i)
+	}
+	return b.String()
 }

@@ -139,10 +139,14 @@ func eachElement(b []byte, visit func(i int, elem []byte)) int {
 	return n
 }
 
-// v2Output is the protocol's $request_output.
+// v2Output is the protocol's $request_output. Of its parameters only
+// Triton's "classification" matters (binary_data is answered in JSON):
+// the others are not kept, so that a request of many costs nothing.
 type v2Output struct {
-	Name       string                     `json:"name"`
-	Parameters map[string]json.RawMessage `json:"parameters"`
+	Name       string `json:"name"`
+	Parameters *struct {
+		Classification json.RawMessage `json:"classification"`
+	} `json:"parameters"`
 }
 
 // signature is what a model accepts: its examples' shape (without the
@@ -191,7 +195,7 @@ func decodeInfer(body []byte, sig *signature) (*inferInput, error) {
 		// would hand the client the wrong kind of tensor. (binary_data,
 		// which Triton's clients send by default, is answered in JSON,
 		// which they read.)
-		if _, ok := o.Parameters["classification"]; ok {
+		if o.Parameters != nil && o.Parameters.Classification != nil {
 			return nil, badRequest("outputs[%d].parameters.classification: the classification extension is not supported (GET /v2 lists none): leave it out and take the top classes of %q, or POST an image to /v1/models/{name}:classify", i, OutputName)
 		}
 	}
