@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"fmt"
 	"log"
 	"net/http"
 	"net/http/httptest"
@@ -393,4 +394,75 @@ func TestPageShowsTheLatestAnswer(t *testing.T) {
 	if got := evalJS[string](t, tab, `document.body.dataset.state`); got != "done" {
 		t.Errorf("state %q, want done", got)
 	}
+}
+
+// TestPadDrawsOnlyWithThePrimaryButton right-clicks the drawing pad (as a
+// person opening the context menu does, whose menu then swallows the
+// release on Linux and macOS): that must not draw, nor send the pad to
+// the model; nor may the mouse, moved over the pad afterwards with no
+// button down, draw.
+func TestPadDrawsOnlyWithThePrimaryButton(t *testing.T) {
+	_, ts := newServer(t, []Model{untrained(t)}, Options{})
+	ctx, stop := browsertest.Start(t, "the page", 60*time.Second)
+	defer stop()
+	tab, closeTab := chromedp.NewContext(ctx)
+	defer closeTab()
+	checkConsole := browsertest.Console(t, tab)
+	if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+"/")); err != nil {
+		t.Fatalf("open %s: %v", ts.URL, err)
+	}
+	poll(t, tab, "the page to be ready", `document.body.dataset.ready === "true"`)
+	if err := chromedp.Do(tab, chromedp.ScrollIntoView(chromedp.CSS("#pad"))); err != nil {
+		t.Fatal(err)
+	}
+	type rect struct{ X, Y, W, H float64 }
+	r := evalJS[rect](t, tab, `(() => { const r = document.getElementById("pad").getBoundingClientRect(); return {X: r.left, Y: r.top, W: r.width, H: r.height}; })()`)
+	x, y := r.X+r.W/2, r.Y+r.H/2
+	// A right press with no release, then moves with no button down.
+	err := chromedp.Do(tab, chromedp.MouseEvent(chromedp.MousePressed, x, y, chromedp.ButtonRight, chromedp.ClickCount(1)))
+	for k := 1; k <= 10 && err == nil; k++ {
+		err = chromedp.Do(tab, chromedp.MouseEvent(chromedp.MouseMoved, x+float64(k)*r.W/30, y+float64(k)*r.H/30))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	// lit counts the pad's lit pixels in a square, read through a copy
+	// (reading the pad itself twice makes Chromium warn).
+	lit := func(x0, y0, side int) int {
+		return evalJS[int](t, tab, fmt.Sprintf(`(() => {
+			const c = document.createElement("canvas");
+			c.width = c.height = %d;
+			const g = c.getContext("2d");
+			g.drawImage(document.getElementById("pad"), %d, %d, c.width, c.height, 0, 0, c.width, c.height);
+			const d = g.getImageData(0, 0, c.width, c.height).data;
+			let n = 0;
+			for (let i = 0; i < d.length; i += 4) if (d[i] > 0) n++;
+			return n;
+		})()`, side, x0, y0))
+	}
+	if lit := lit(0, 0, 280); lit != 0 {
+		t.Errorf("a right press and buttonless moves lit %d pixels of the pad, want none", lit)
+	}
+	if state := evalJS[string](t, tab, `document.body.dataset.state || ""`); state != "" {
+		t.Errorf("the page's state is %q: the pad was sent to the model", state)
+	}
+	// A left press whose release is missed: the first move with no
+	// button down ends the stroke, a dot, and sends it.
+	err = chromedp.Do(tab, chromedp.MouseEvent(chromedp.MousePressed, x, y, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	for k := 1; k <= 10 && err == nil; k++ {
+		err = chromedp.Do(tab, chromedp.MouseEvent(chromedp.MouseMoved, x+float64(k)*r.W/30, y+float64(k)*r.H/30))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	poll(t, tab, "the dot's prediction", `document.body.dataset.state === "done"`)
+	// The pad is 280 pixels wide: the dot is at 140, the moves went to
+	// 233.
+	if n := lit(130, 130, 20); n == 0 {
+		t.Error("the left press drew no dot")
+	}
+	if n := lit(190, 190, 20); n != 0 {
+		t.Errorf("%d pixels are lit where the mouse went with no button down", n)
+	}
+	checkConsole()
 }

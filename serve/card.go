@@ -2,6 +2,8 @@ package serve
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -110,7 +112,12 @@ func newCard(m *served, meta saving.Meta, src *report.Report) (*card, error) {
 			return fmt.Errorf("card figure %s: %w", file, err)
 		}
 		c.figures[file] = buf.Bytes()
-		v.Figures = append(v.Figures, figureJSON{Title: title, URL: "/v1/models/" + m.Name + "/figures/" + file, Width: f.Width, Height: f.Height})
+		// The URL names the figure's content, which browsers cache for an
+		// hour (handleFigure): a model retrained and served again under
+		// the same name and version gets new URLs for its new figures.
+		sum := sha256.Sum256(buf.Bytes())
+		url := "/v1/models/" + m.Name + "/figures/" + file + "?v=" + hex.EncodeToString(sum[:6])
+		v.Figures = append(v.Figures, figureJSON{Title: title, URL: url, Width: f.Width, Height: f.Height})
 		return nil
 	}
 	if h := r.History; h != nil && len(h.Epochs) > 0 {
@@ -170,7 +177,9 @@ func (s *Server) handleCard(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// handleFigure answers GET /v1/models/{name}/figures/{figure}.
+// handleFigure answers GET /v1/models/{name}/figures/{figure}, cacheable
+// for an hour: the card's URLs for it end in ?v= and a hash of its
+// content.
 func (s *Server) handleFigure(w http.ResponseWriter, r *http.Request) error {
 	m, err := s.model(r)
 	if err != nil {

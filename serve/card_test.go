@@ -38,7 +38,8 @@ func TestCardOfTrainedModel(t *testing.T) {
 	}
 	var names []string
 	for _, fig := range c.Figures {
-		names = append(names, fig.URL[strings.LastIndex(fig.URL, "/")+1:])
+		path, _, _ := strings.Cut(fig.URL, "?")
+		names = append(names, path[strings.LastIndex(path, "/")+1:])
 		res, _ := get(t, ts.URL+fig.URL)
 		if res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/svg+xml" {
 			t.Errorf("%s: %d %s", fig.URL, res.StatusCode, res.Header.Get("Content-Type"))
@@ -133,4 +134,39 @@ func get(t testing.TB, url string) (*http.Response, []byte) {
 		t.Fatal(err)
 	}
 	return res, b
+}
+
+// TestFigureCaching serves two models of the same name and version with
+// different histories, as tailor serve does a model retrained between two
+// starts (library users' versions default to "1"): a browser that cached
+// the first server's learning curve must not show it for the second's
+// card, so either the figure's URL differs or its answer may not be
+// reused without asking.
+func TestFigureCaching(t *testing.T) {
+	var bodies [2][]byte
+	var cache [2]string
+	var url [2]string
+	for i, losses := range [][]float64{{2, 1}, {0.5, 0.25}} {
+		m := untrained(t)
+		m.Version = ""
+		m.Meta.History = &tailor.History{Epochs: []int{0, 1}, History: map[string][]float64{"loss": losses}}
+		_, ts := newServer(t, []Model{m}, Options{})
+		code, b := do(t, "GET", ts.URL+"/v1/models/mlp/card", "", nil)
+		var c cardJSON
+		if err := json.Unmarshal(b, &c); code != 200 || err != nil || len(c.Figures) != 1 {
+			t.Fatalf("card: %d %s", code, b)
+		}
+		url[i] = c.Figures[0].URL
+		res, fig := get(t, ts.URL+url[i])
+		if res.StatusCode != 200 || !strings.Contains(string(fig), "<svg") {
+			t.Fatalf("GET %s: %d", url[i], res.StatusCode)
+		}
+		bodies[i], cache[i] = fig, res.Header.Get("Cache-Control")
+	}
+	if string(bodies[0]) == string(bodies[1]) {
+		t.Fatal("the two learning curves are the same SVG")
+	}
+	if url[0] == url[1] && !strings.Contains(cache[0], "no-cache") && !strings.Contains(cache[0], "no-store") {
+		t.Errorf("both servers' curves are at %s, which the first allows caching (Cache-Control %q): a browser shows the first model's curve for the second", url[0], cache[0])
+	}
 }

@@ -89,6 +89,11 @@ func (s *Server) handleClassify(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	release, err := s.admit()
+	if err != nil {
+		return err
+	}
+	defer release()
 	x, err := s.decodeImage(r.Context(), img, m, invert)
 	if err != nil {
 		return err

@@ -34,7 +34,8 @@
 // response's output "probabilities" is FP32 [N, 10], in JSON. Of Triton's
 // extensions, binary tensor data is refused, an output's "binary_data"
 // parameter is answered in JSON (which Triton's clients read), and an
-// output's "classification" parameter is a 400. The request body is JSON:
+// output's "classification" parameter is a 400; "outputs", when given,
+// lists "probabilities" once. The request body is JSON:
 // its Content-Type application/json, or none, as tritonclient.http sends
 // it.
 //
@@ -67,7 +68,9 @@
 // requests are already being served. A 5xx means the server itself
 // failed, never the request: New refuses a model whose output for a blank
 // example is not finite, so that a request's output that is not is the
-// request's doing.
+// request's doing. A path that is not clean (//v2/..., a "." or ".."
+// element) is redirected, 307 with a JSON body naming the endpoint, when
+// its clean path is one; otherwise it gets the clean path's 404 or 405.
 //
 // # Batching
 //

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strings"
 )
 
@@ -89,6 +90,11 @@ func (s *Server) handleInfer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	release, err := s.admit()
+	if err != nil {
+		return err
+	}
+	defer release()
 	in, err := decodeInfer(body, &m.sig)
 	if err != nil {
 		return err
@@ -143,6 +149,8 @@ func identityEncoding(r *http.Request) error {
 }
 
 // readBody reads the whole request body, at most Options.MaxBodyBytes.
+// Its buffer grows with the bytes received, up to the Content-Length, so
+// that a body declared large but not sent costs nothing.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if err := identityEncoding(r); err != nil {
 		return nil, err
@@ -152,11 +160,16 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 		return nil, tooLarge(r.ContentLength, limit)
 	}
 	body := http.MaxBytesReader(w, r.Body, limit)
-	size := 512
+	// want is the size the whole body needs: +1 so that the read seeing
+	// EOF finds room without growing.
+	want := int64(-1)
 	if r.ContentLength > 0 {
-		size = int(r.ContentLength) + 1 // +1: ReadAll then sees EOF without growing
+		want = r.ContentLength + 1
 	}
-	b := make([]byte, 0, size)
+	b := make([]byte, 0, 512)
+	if want > 0 {
+		b = make([]byte, 0, min(want, 64<<10))
+	}
 	for {
 		n, err := body.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
@@ -171,7 +184,11 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 			return nil, badRequest("reading the request body: %v", err)
 		}
 		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
+			grow := cap(b) // double, but not past the declared length
+			if want > 0 && int64(len(b)+grow) > want {
+				grow = max(int(want)-len(b), 512)
+			}
+			b = slices.Grow(b, grow)
 		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"log"
 	"math"
 	"net/http"
+	"net/url"
+	"path"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -36,7 +38,9 @@ type Model struct {
 	// Summary), from many goroutines at once.
 	Model *tailor.Model
 	// Meta is what the model file records besides the model: class names,
-	// preprocessing, training history.
+	// preprocessing, training history. New refuses preprocessing that
+	// saving.Load would refuse (a rescale that is not positive, an
+	// unknown polarity, colour mode or interpolation).
 	Meta saving.Meta
 	// Card is what the model card and the model's report page show (the
 	// input of report.Write): summary, settings, history, test metrics,
@@ -64,7 +68,9 @@ type Options struct {
 	// running batches (default GOMAXPROCS).
 	BatchWorkers int
 	// MaxInFlight bounds the inference requests (infer and classify)
-	// served at once (default 64); more get 429 Too Many Requests.
+	// served at once (default 64), each counted from when its body has
+	// been read, so that slow uploads do not hold places; more get 429
+	// Too Many Requests.
 	MaxInFlight int
 	// MaxBodyBytes bounds a request body (default 8 MiB); larger bodies get
 	// 413.
@@ -154,14 +160,19 @@ type served struct {
 	card          *card
 }
 
-// route is a registered pattern: its name in metrics, and whether it
-// counts against Options.MaxInFlight.
+// route is a registered pattern: its name in metrics.
 type route struct {
-	endpoint  string
-	inference bool
+	endpoint string
 }
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// NameRule says what a model's name may hold.
+const NameRule = "letters, digits, '.', '_' or '-', starting with a letter or digit"
+
+// ValidName reports whether name can be a model's name in URLs (see
+// Model.Name and NameRule).
+func ValidName(name string) bool { return validName.MatchString(name) }
 
 // New prepares models for serving: it checks their names and shapes,
 // renders their cards and starts their batchers. The models must be built.
@@ -195,8 +206,8 @@ func New(models []Model, opts Options) (*Server, error) {
 
 // prepare checks one model and precomputes what its requests need.
 func (s *Server) prepare(m Model) (*served, error) {
-	if !validName.MatchString(m.Name) {
-		return nil, fmt.Errorf("serve: model name %q: want letters, digits, '.', '_' or '-', starting with a letter or digit", m.Name)
+	if !ValidName(m.Name) {
+		return nil, fmt.Errorf("serve: model name %q: want %s", m.Name, NameRule)
 	}
 	if _, dup := s.models[m.Name]; dup {
 		return nil, fmt.Errorf("serve: two models named %q", m.Name)
@@ -213,6 +224,9 @@ func (s *Server) prepare(m Model) (*served, error) {
 	}
 	sm := &served{Name: m.Name, Version: m.Version, model: m.Model, rescale: 1.0 / 255, polarity: saving.PolarityLightOnDark}
 	if p := m.Meta.Preprocessing; p != nil {
+		if err := checkPreprocessing(p); err != nil {
+			return nil, fmt.Errorf("serve: model %q: %w", m.Name, err)
+		}
 		sm.rescale = p.Rescale
 		if p.Polarity != "" {
 			sm.polarity = p.Polarity
@@ -278,6 +292,33 @@ func (s *Server) prepare(m Model) (*served, error) {
 	return sm, nil
 }
 
+// checkPreprocessing refuses the preprocessing a model file cannot hold
+// (saving.Load refuses it): a rescale that is not positive and finite
+// would make every pixel of a UINT8 or classify request 0 or NaN, and an
+// unknown polarity or colour mode would be read as another.
+func checkPreprocessing(p *saving.Preprocessing) error {
+	if !(p.Rescale > 0) || p.Rescale > 1e6 {
+		return fmt.Errorf("Meta.Preprocessing.Rescale %v: want a positive scale of the pixels 0–255 (1/255 maps them to [0, 1]), at most 1e6", p.Rescale)
+	}
+	switch p.Polarity {
+	case "", saving.PolarityLightOnDark, saving.PolarityDarkOnLight:
+	default:
+		return fmt.Errorf("Meta.Preprocessing.Polarity %q: want %q or %q", p.Polarity, saving.PolarityLightOnDark, saving.PolarityDarkOnLight)
+	}
+	switch p.ColorMode {
+	case "":
+	case saving.ColorRGB, saving.ColorGrayscale:
+		switch preprocessing.Interpolation(p.Interpolation) {
+		case preprocessing.Bilinear, preprocessing.Nearest, preprocessing.Area:
+		default:
+			return fmt.Errorf("Meta.Preprocessing.Interpolation %q: want %q, %q or %q", p.Interpolation, preprocessing.Bilinear, preprocessing.Nearest, preprocessing.Area)
+		}
+	default:
+		return fmt.Errorf("Meta.Preprocessing.ColorMode %q: want %q or %q", p.ColorMode, saving.ColorRGB, saving.ColorGrayscale)
+	}
+	return nil
+}
+
 // checkBudget refuses a model one example of which needs more than
 // tailor.MaxInferenceBytes for its layers' outputs, which Predict would
 // refuse at every request (a model file that loads always fits).
@@ -321,42 +362,57 @@ func (s *Server) observeForward(model string, n int, seconds float64) {
 
 // register adds every route to the mux.
 func (s *Server) register() {
-	add := func(pattern, endpoint string, inference bool, h func(http.ResponseWriter, *http.Request) error) {
-		s.routes[pattern] = route{endpoint: endpoint, inference: inference}
+	add := func(pattern, endpoint string, h func(http.ResponseWriter, *http.Request) error) {
+		s.routes[pattern] = route{endpoint: endpoint}
 		s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 			if err := h(w, r); err != nil {
 				s.fail(w, r, err)
 			}
 		})
 	}
-	add("GET /{$}", "page", false, s.handlePage)
-	add("GET /static/{file}", "static", false, s.handleStatic)
-	add("GET /v2", "server_metadata", false, s.handleServerMetadata)
-	add("GET /v2/health/live", "health_live", false, s.handleLive)
-	add("GET /v2/health/ready", "health_ready", false, s.handleReady)
-	add("GET /v2/models/{name}", "model_metadata", false, s.handleModelMetadata)
-	add("GET /v2/models/{name}/versions/{version}", "model_metadata", false, s.handleModelMetadata)
-	add("GET /v2/models/{name}/ready", "model_ready", false, s.handleModelReady)
-	add("GET /v2/models/{name}/versions/{version}/ready", "model_ready", false, s.handleModelReady)
-	add("POST /v2/models/{name}/infer", "infer", true, s.handleInfer)
-	add("POST /v2/models/{name}/versions/{version}/infer", "infer", true, s.handleInfer)
-	add("POST /v1/models/{action}", "classify", true, s.handleClassify)
-	add("GET /v1/models", "models", false, s.handleModels)
-	add("GET /v1/models/{name}/card", "card", false, s.handleCard)
-	add("GET /v1/models/{name}/figures/{figure}", "figure", false, s.handleFigure)
-	add("GET /models/{name}/report", "report", false, s.handleReport)
+	add("GET /{$}", "page", s.handlePage)
+	add("GET /static/{file}", "static", s.handleStatic)
+	add("GET /v2", "server_metadata", s.handleServerMetadata)
+	add("GET /v2/health/live", "health_live", s.handleLive)
+	add("GET /v2/health/ready", "health_ready", s.handleReady)
+	add("GET /v2/models/{name}", "model_metadata", s.handleModelMetadata)
+	add("GET /v2/models/{name}/versions/{version}", "model_metadata", s.handleModelMetadata)
+	add("GET /v2/models/{name}/ready", "model_ready", s.handleModelReady)
+	add("GET /v2/models/{name}/versions/{version}/ready", "model_ready", s.handleModelReady)
+	add("POST /v2/models/{name}/infer", "infer", s.handleInfer)
+	add("POST /v2/models/{name}/versions/{version}/infer", "infer", s.handleInfer)
+	add("POST /v1/models/{action}", "classify", s.handleClassify)
+	add("GET /v1/models", "models", s.handleModels)
+	add("GET /v1/models/{name}/card", "card", s.handleCard)
+	add("GET /v1/models/{name}/figures/{figure}", "figure", s.handleFigure)
+	add("GET /models/{name}/report", "report", s.handleReport)
 	metrics := promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{ErrorLog: s.opts.ErrorLog})
 	s.routes["GET /metrics"] = route{endpoint: "metrics"}
 	s.mux.Handle("GET /metrics", metrics)
 }
 
-// ServeHTTP answers one request: it routes it, bounds the inference
-// requests in flight, turns the router's own 404 and 405 into JSON errors,
-// recovers from panics and records the request's metrics.
+// ServeHTTP answers one request: it routes it, turns the router's own 404
+// and 405 into JSON errors, redirects a path that is not clean (//v2/...)
+// to its endpoint with a JSON body, recovers from panics and records the
+// request's metrics. (The infer and classify handlers take an in-flight
+// token, see admit, once they have read the request's body.)
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w}
-	h, pattern := s.mux.Handler(r)
+	// Route the clean path, which the router would redirect to, so that
+	// a path cleaning to no endpoint is a 404 (or 405) at once.
+	routed, clean := r, cleanPath(r.URL.EscapedPath())
+	if r.Method != http.MethodConnect && clean != r.URL.EscapedPath() {
+		u := *r.URL
+		u.RawPath = clean
+		if u.Path, _ = url.PathUnescape(clean); u.Path == clean {
+			u.RawPath = ""
+		}
+		rr := *r
+		rr.URL = &u
+		routed = &rr
+	}
+	h, pattern := s.mux.Handler(routed)
 	rt, ok := s.routes[pattern]
 	if !ok {
 		rt.endpoint = "other"
@@ -391,16 +447,46 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, cw.status, msg)
 		return
 	}
-	if rt.inference {
-		select {
-		case s.inFlight <- struct{}{}:
-			defer func() { <-s.inFlight }()
-		default:
-			writeError(rec, http.StatusTooManyRequests, fmt.Sprintf("%d inference requests are being served, the most at once: retry later", s.opts.MaxInFlight))
-			return
-		}
+	if routed != r {
+		// The router's redirect (307: the method and body are resent), with
+		// a JSON body saying where.
+		target := &url.URL{Path: routed.URL.Path, RawPath: routed.URL.RawPath, RawQuery: r.URL.RawQuery}
+		rec.Header().Set("Location", target.String())
+		writeError(rec, http.StatusTemporaryRedirect, fmt.Sprintf("%s %s: the path is not clean; the endpoint is %s %s, where this request is redirected", r.Method, r.URL.Path, r.Method, routed.URL.Path))
+		return
 	}
 	s.mux.ServeHTTP(rec, r)
+}
+
+// cleanPath is the path the router redirects p to, as net/http's
+// ServeMux cleans it: with no "." or ".." elements, no doubled slashes,
+// and its trailing slash kept.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if p[len(p)-1] == '/' && np != "/" {
+		np += "/"
+	}
+	return np
+}
+
+// admit takes one of the Options.MaxInFlight tokens for an inference
+// request, or answers 429 when none is left; release gives it back. The
+// handlers call it once the request's body is read, so that a client
+// slow to send its body holds no token meanwhile (Options.ReadTimeout
+// bounds how long it may take) and cannot keep others' requests out.
+func (s *Server) admit() (release func(), err error) {
+	select {
+	case s.inFlight <- struct{}{}:
+		return func() { <-s.inFlight }, nil
+	default:
+		return nil, statusError(http.StatusTooManyRequests, "%d inference requests are being served, the most at once: retry later", s.opts.MaxInFlight)
+	}
 }
 
 // fail writes err as a JSON error; failures of the server itself are

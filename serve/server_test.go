@@ -14,12 +14,14 @@ import (
 	"math"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/textproto"
 	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,6 +29,7 @@ import (
 	"github.com/tailor-ml/tailor/activations"
 	"github.com/tailor-ml/tailor/layers"
 	"github.com/tailor-ml/tailor/preprocessing"
+	"github.com/tailor-ml/tailor/saving"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -501,6 +504,16 @@ func TestOptionsAndNames(t *testing.T) {
 	bad := m
 	bad.Name = "a:b"
 	unbuilt := Model{Name: "x", Model: tailor.Sequential()}
+	// Preprocessing a model file could not hold (saving.Load refuses it),
+	// which would otherwise turn every UINT8 pixel into 0, or read a
+	// polarity or interpolation the server does not know as another.
+	prep := func(p saving.Preprocessing) Model {
+		c := m
+		c.Meta.Preprocessing = &p
+		return c
+	}
+	rgb := Model{Name: "rgb", Model: kindModel(t, []int{8, 8, 3}, 2, activations.Softmax)}
+	rgb.Meta = saving.ImageFolder([]string{"a", "b"}, saving.ColorRGB, "cubic", 1.0/255)
 	for _, tc := range []struct {
 		models []Model
 		says   string
@@ -509,6 +522,11 @@ func TestOptionsAndNames(t *testing.T) {
 		{[]Model{bad}, `model name "a:b"`},
 		{[]Model{m, m}, `two models named "mlp"`},
 		{[]Model{unbuilt}, `model "x" is not built`},
+		{[]Model{prep(saving.Preprocessing{Polarity: saving.PolarityDarkOnLight})}, `model "mlp": Meta.Preprocessing.Rescale 0: want a positive scale`},
+		{[]Model{prep(saving.Preprocessing{Rescale: math.NaN()})}, `Meta.Preprocessing.Rescale NaN`},
+		{[]Model{prep(saving.Preprocessing{Rescale: 1.0 / 255, Polarity: "dark-on-light"})}, `Meta.Preprocessing.Polarity "dark-on-light": want "light_on_dark" or "dark_on_light"`},
+		{[]Model{rgb}, `model "rgb": Meta.Preprocessing.Interpolation "cubic": want "bilinear", "nearest" or "area"`},
+		{[]Model{prep(saving.Preprocessing{Rescale: 1.0 / 255, ColorMode: "gray"})}, `Meta.Preprocessing.ColorMode "gray": want "rgb" or "grayscale"`},
 	} {
 		_, err := New(tc.models, Options{})
 		if err == nil || !strings.Contains(err.Error(), tc.says) {
@@ -861,4 +879,244 @@ func TestContentEncodingRefused(t *testing.T) {
 	if res.StatusCode != 200 {
 		t.Errorf("identity: status %d, want 200", res.StatusCode)
 	}
+}
+
+// readSignal is a request body that tells when the handler first reads
+// it.
+type readSignal struct {
+	io.ReadCloser
+	once    sync.Once
+	reading chan struct{}
+}
+
+func (b *readSignal) Read(p []byte) (int, error) {
+	b.once.Do(func() { close(b.reading) })
+	return b.ReadCloser.Read(p)
+}
+
+// TestSlowUploadHoldsNoToken sends, with MaxInFlight 1, an infer and a
+// classify request whose bodies arrive slowly: while the server reads them
+// they must hold no in-flight token, so that another client's infer
+// request is served (not refused with 429), and they are served once
+// their bodies are whole.
+func TestSlowUploadHoldsNoToken(t *testing.T) {
+	m := untrained(t)
+	s, err := New([]Model{m}, Options{MaxInFlight: 1, MaxBatch: 1, ErrorLog: log.New(testWriter{t}, "", 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reading := make(chan struct{})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Slow") != "" {
+			r.Body = &readSignal{ReadCloser: r.Body, reading: reading}
+		}
+		s.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() {
+		ts.Close()
+		s.Close()
+	})
+	infer := inferBody(t, "UINT8", 1, make([]int, 784))
+	for _, slow := range []struct {
+		name, path, contentType string
+		body                    []byte
+	}{
+		{"infer", "/v2/models/mlp/infer", "application/json", infer},
+		{"classify", "/v1/models/mlp:classify", "image/png", pngOf(make([]uint8, 784), 28, 28)},
+	} {
+		t.Run(slow.name, func(t *testing.T) {
+			reading = make(chan struct{})
+			pr, pw := io.Pipe()
+			req, err := http.NewRequest("POST", ts.URL+slow.path, pr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.ContentLength = int64(len(slow.body))
+			req.Header.Set("Content-Type", slow.contentType)
+			req.Header.Set("X-Slow", "1")
+			answer := make(chan int, 1)
+			go func() {
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Error(err)
+					answer <- 0
+					return
+				}
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				answer <- res.StatusCode
+			}()
+			if _, err := pw.Write(slow.body[:10]); err != nil {
+				t.Fatal(err)
+			}
+			<-reading // the slow request's handler is reading its body
+			code, b := do(t, "POST", ts.URL+"/v2/models/mlp/infer", "application/json", infer)
+			if code != http.StatusOK {
+				t.Errorf("a request while another's body is on its way: %d %s, want 200", code, b)
+			}
+			if _, err := pw.Write(slow.body[10:]); err != nil {
+				t.Fatal(err)
+			}
+			pw.Close()
+			if code := <-answer; code != http.StatusOK {
+				t.Errorf("the slow request: %d, want 200", code)
+			}
+		})
+	}
+}
+
+// trickle is a body that sends a few bytes and then fails, as a client
+// that goes away does.
+type trickle struct{ sent bool }
+
+func (b *trickle) Read(p []byte) (int, error) {
+	if b.sent {
+		return 0, io.ErrUnexpectedEOF
+	}
+	b.sent = true
+	return copy(p, `{"inputs":`), nil
+}
+
+// TestDeclaredLengthAllocatesLittle reads a body that declares 8 MiB
+// and sends 10 bytes: memory must follow the bytes received, not the
+// Content-Length, or clients that only declare large bodies (holding no
+// in-flight token while they send them) could make the server allocate
+// without bound.
+func TestDeclaredLengthAllocatesLittle(t *testing.T) {
+	s, err := New([]Model{untrained(t)}, Options{MaxBatch: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r := httptest.NewRequest("POST", "/v2/models/mlp/infer", &trickle{})
+	r.ContentLength = 8 << 20
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err = s.readBody(httptest.NewRecorder(), r)
+	runtime.ReadMemStats(&after)
+	if statusOf(err) != 400 || !strings.Contains(err.Error(), "reading the request body") {
+		t.Errorf("readBody: %v, want a 400 for the body that did not arrive", err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 256<<10 {
+		t.Errorf("readBody allocated %d bytes for the 10 received", n)
+	}
+}
+
+// TestUncleanPaths sends requests whose paths are not clean (a doubled
+// slash, a "..", as a client joining a base URL ending in '/' sends
+// them): a path that cleans to an endpoint is redirected there with a
+// JSON error naming it, which a client following redirects resends; one
+// that cleans to no endpoint, or to one without the method, gets the 404
+// or 405 at once, never a redirect to it.
+func TestUncleanPaths(t *testing.T) {
+	_, ts := newServer(t, []Model{untrained(t)}, Options{MaxBatch: 1})
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	infer := inferBody(t, "UINT8", 1, make([]int, 784))
+	for _, tc := range []struct {
+		method, path string
+		code         int
+		location     string
+		says         string
+	}{
+		{"POST", "//v2/models/mlp/infer", 307, "/v2/models/mlp/infer", "POST /v2/models/mlp/infer"},
+		{"POST", "/v2/models/mlp/../mlp/infer?x=1", 307, "/v2/models/mlp/infer?x=1", "POST /v2/models/mlp/infer"},
+		{"GET", "//v2/models/mlp", 307, "/v2/models/mlp", "GET /v2/models/mlp"},
+		{"GET", "//v2/models/mlp/infer", 405, "", "method not allowed; allowed: POST"},
+		{"POST", "//v2/models/mlp", 405, "", "method not allowed; allowed: GET, HEAD"},
+		{"POST", "//nowhere", 404, "", "no endpoint //nowhere"},
+		{"GET", "/v2/./nowhere/", 404, "", "no endpoint /v2/./nowhere/"},
+	} {
+		req, err := http.NewRequest(tc.method, ts.URL, bytes.NewReader(infer))
+		if err != nil {
+			t.Fatal(err)
+		}
+		path, query, _ := strings.Cut(tc.path, "?")
+		req.URL.Path, req.URL.RawQuery = path, query
+		req.Header.Set("Content-Type", "application/json")
+		res, err := noFollow.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		what := tc.method + " " + tc.path
+		if res.StatusCode != tc.code || res.Header.Get("Location") != tc.location {
+			t.Errorf("%s: %d Location %q, want %d Location %q", what, res.StatusCode, res.Header.Get("Location"), tc.code, tc.location)
+		}
+		if ct := res.Header.Get("Content-Type"); ct != "application/json" {
+			t.Errorf("%s: Content-Type %q, want application/json", what, ct)
+		}
+		wantJSONError(t, what, b, tc.says)
+	}
+	// Go's client follows the 307 with the body.
+	req, err := http.NewRequest("POST", ts.URL, bytes.NewReader(infer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.URL.Path = "//v2/models/mlp/infer"
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(b), `"name":"probabilities"`) {
+		t.Errorf("POST //v2/models/mlp/infer, following the redirect: %d %s", res.StatusCode, b)
+	}
+}
+
+// TestVersionInJSON serves models whose versions hold characters Go
+// quotes differently from JSON (DEL, a non-printable rune outside the
+// BMP): the infer response must stay valid JSON and carry the version.
+func TestVersionInJSON(t *testing.T) {
+	for _, version := range []string{"v1\x7f", "build\U000E0001"} {
+		m := untrained(t)
+		m.Version = version
+		_, ts := newServer(t, []Model{m}, Options{MaxBatch: 1})
+		code, b := do(t, "POST", ts.URL+"/v2/models/mlp/infer", "application/json", inferBody(t, "UINT8", 1, make([]int, 784)))
+		var r inferResponse
+		if err := json.Unmarshal(b, &r); code != 200 || err != nil || r.ModelVersion != version {
+			t.Errorf("version %q: %d %s (%v), want 200 and model_version %q", version, code, truncate(b), err, version)
+		}
+	}
+}
+
+// TestManyElementsAllocateLittle decodes bodies of 1 MiB holding hundreds
+// of thousands of inputs, outputs or shape dimensions: each must be
+// refused without allocating more than a few times the body (a struct
+// per "{}" of three bytes would be a hundred times it, and MaxInFlight
+// such requests at once, gigabytes).
+func TestManyElementsAllocateLittle(t *testing.T) {
+	sig := &signature{input: tensor.Shape{28, 28}, output: tensor.Shape{10}, maxExamples: 256}
+	const size = 1 << 20
+	valid := `{"name":"input","shape":[1,28,28],"datatype":"FP32","data":[0]}`
+	for _, tc := range []struct {
+		name, body, says string
+	}{
+		{"inputs", `{"inputs":[` + strings.Repeat(`{},`, size/3) + `{}]}`, fmt.Sprintf("inputs: %d tensors; want one", size/3+1)},
+		{"outputs", `{"inputs":[` + valid + `],"outputs":[` + strings.Repeat(`{"name":"probabilities"},`, size/25) + `{}]}`, fmt.Sprintf("outputs: %d tensors; the model has one output", size/25+1)},
+		{"shape", `{"inputs":[{"name":"input","shape":[` + strings.Repeat(`1,`, size/2) + `1],"datatype":"FP32","data":[0]}]}`, fmt.Sprintf("inputs[0].shape: %d dimensions; want [N, 28, 28]", size/2+1)},
+		{"output parameters", `{"inputs":[` + valid + `],"outputs":[{"name":"probabilities","parameters":{` + manyKeys(size/10) + `"classification":1}}]}`, "outputs[0].parameters.classification: the classification extension is not supported"},
+	} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := decodeInfer([]byte(tc.body), sig)
+		runtime.ReadMemStats(&after)
+		if statusOf(err) != 400 || !strings.Contains(err.Error(), tc.says) || len(err.Error()) > 400 {
+			t.Errorf("%s: %.300v; want a short 400 saying %q", tc.name, err, tc.says)
+		}
+		if n := after.TotalAlloc - before.TotalAlloc; n > 4*size {
+			t.Errorf("%s: decodeInfer allocated %d MiB for a body of %d MiB", tc.name, n>>20, len(tc.body)>>20)
+		}
+	}
+}
+
+// manyKeys is n JSON object members, "k0":0,"k1":0,..., each followed by
+// a comma.
+func manyKeys(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, `"k%d":0,`, i)
+	}
+	return b.String()
 }

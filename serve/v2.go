@@ -27,25 +27,126 @@ const (
 
 // v2Request is the protocol's $inference_request.
 type v2Request struct {
-	ID         *string         `json:"id"`
-	Parameters json.RawMessage `json:"parameters"`
-	Inputs     []v2Input       `json:"inputs"`
-	Outputs    []v2Output      `json:"outputs"`
+	ID         *string           `json:"id"`
+	Parameters json.RawMessage   `json:"parameters"`
+	Inputs     firstOf[v2Input]  `json:"inputs"`
+	Outputs    firstOf[v2Output] `json:"outputs"`
 }
 
 // v2Input is the protocol's $request_input.
 type v2Input struct {
 	Name       string          `json:"name"`
-	Shape      []int64         `json:"shape"`
+	Shape      shapeDims       `json:"shape"`
 	Datatype   string          `json:"datatype"`
 	Parameters json.RawMessage `json:"parameters"`
 	Data       json.RawMessage `json:"data"`
 }
 
-// v2Output is the protocol's $request_output.
+// firstOf is a JSON array of which only the first element is decoded,
+// and the others counted: a model has one input and one output, and a
+// body of "{}"s, three bytes each, would otherwise cost a struct of a
+// hundred bytes each.
+type firstOf[T any] struct {
+	first T
+	n     int
+}
+
+func (l *firstOf[T]) UnmarshalJSON(b []byte) error {
+	if !isArray(b) {
+		var all []T // null, or a JSON type error naming the field
+		return json.Unmarshal(b, &all)
+	}
+	var err error
+	l.n = eachElement(b, func(i int, elem []byte) {
+		if i == 0 {
+			err = json.Unmarshal(elem, &l.first)
+		}
+	})
+	return err
+}
+
+// maxShapeDims is the most dimensions an input's shape is decoded with:
+// a model's inputs have at most 8 axes (saving.Load), and the batch one.
+const maxShapeDims = 16
+
+// shapeDims is an input's shape: its dimensions (nil beyond
+// maxShapeDims of them) and their count.
+type shapeDims struct {
+	dims []int64
+	n    int
+}
+
+func (s *shapeDims) UnmarshalJSON(b []byte) error {
+	if isArray(b) {
+		if s.n = eachElement(b, func(int, []byte) {}); s.n > maxShapeDims {
+			return nil
+		}
+	}
+	return json.Unmarshal(b, &s.dims)
+}
+
+// isArray reports whether the JSON value b is an array.
+func isArray(b []byte) bool {
+	p := skipSpace(b, 0)
+	return p < len(b) && b[p] == '['
+}
+
+// eachElement calls visit with each element of the JSON array b, which
+// encoding/json has checked is valid, and returns their count.
+func eachElement(b []byte, visit func(i int, elem []byte)) int {
+	p := skipSpace(b, 0) + 1 // past '['
+	n, depth, start := 0, 0, -1
+	end := func(at int) {
+		if start >= 0 {
+			visit(n, bytes.TrimSpace(b[start:at]))
+			n++
+		}
+		start = -1
+	}
+	for ; p < len(b); p++ {
+		switch c := b[p]; c {
+		case ' ', '\t', '\n', '\r':
+		case '"':
+			if start < 0 {
+				start = p
+			}
+			for p++; p < len(b) && b[p] != '"'; p++ {
+				if b[p] == '\\' {
+					p++
+				}
+			}
+		case '[', '{':
+			if start < 0 {
+				start = p
+			}
+			depth++
+		case ']', '}':
+			if depth == 0 {
+				end(p)
+				return n
+			}
+			depth--
+		case ',':
+			if depth == 0 {
+				end(p)
+			}
+		default:
+			if start < 0 {
+				start = p
+			}
+		}
+	}
+	return n
+}
+
+// v2Output is the protocol's $request_output. Of its parameters only
+// Triton's "classification" matters (binary_data is answered in JSON):
+// the others are not kept, so that a request of many costs nothing.
 type v2Output struct {
-	Name       string                     `json:"name"`
-	Parameters map[string]json.RawMessage `json:"parameters"`
+	Name       string `json:"name"`
+	Parameters *struct {
+		Classification json.RawMessage `json:"classification"`
+	} `json:"parameters"`
 }
 
 // signature is what a model accepts: its examples' shape (without the
@@ -78,10 +179,14 @@ func decodeInfer(body []byte, sig *signature) (*inferInput, error) {
 	if err := json.Unmarshal(body, &req); err != nil {
 		return nil, badRequest("%s", jsonProblem(err))
 	}
-	if len(req.Inputs) != 1 {
-		return nil, badRequest("inputs: %d tensors; want one, named %q, of shape %s", len(req.Inputs), InputName, sig.shapeText())
+	if req.Inputs.n != 1 {
+		return nil, badRequest("inputs: %d tensors; want one, named %q, of shape %s", req.Inputs.n, InputName, sig.shapeText())
 	}
-	for i, o := range req.Outputs {
+	if req.Outputs.n > 1 {
+		return nil, badRequest("outputs: %d tensors; the model has one output, %q: list it once, or leave outputs out", req.Outputs.n, OutputName)
+	}
+	if req.Outputs.n == 1 {
+		i, o := 0, &req.Outputs.first
 		if o.Name != OutputName {
 			return nil, badRequest("outputs[%d].name %q: the model has one output, %q", i, o.Name, OutputName)
 		}
@@ -90,29 +195,33 @@ func decodeInfer(body []byte, sig *signature) (*inferInput, error) {
 		// would hand the client the wrong kind of tensor. (binary_data,
 		// which Triton's clients send by default, is answered in JSON,
 		// which they read.)
-		if _, ok := o.Parameters["classification"]; ok {
+		if o.Parameters != nil && o.Parameters.Classification != nil {
 			return nil, badRequest("outputs[%d].parameters.classification: the classification extension is not supported (GET /v2 lists none): leave it out and take the top classes of %q, or POST an image to /v1/models/{name}:classify", i, OutputName)
 		}
 	}
-	in := &req.Inputs[0]
+	in := &req.Inputs.first
 	if in.Name != InputName {
 		return nil, badRequest("inputs[0].name %q: want %q", in.Name, InputName)
 	}
 	if in.Datatype != datatypeFP32 && (in.Datatype != datatypeUINT8 || sig.uint8Table == nil) {
 		return nil, badRequest("inputs[0].datatype %q: want %s", in.Datatype, sig.datatypesText())
 	}
-	if !sig.fits(in.Shape) {
-		return nil, badRequest("inputs[0].shape %v: want %s", in.Shape, sig.shapeText())
+	if in.Shape.n > maxShapeDims {
+		return nil, badRequest("inputs[0].shape: %d dimensions; want %s", in.Shape.n, sig.shapeText())
 	}
-	n := int(in.Shape[0])
+	shape := in.Shape.dims
+	if !sig.fits(shape) {
+		return nil, badRequest("inputs[0].shape %v: want %s", shape, sig.shapeText())
+	}
+	n := int(shape[0])
 	size := n * sig.input.Size()
 	if len(in.Data) == 0 || string(in.Data) == "null" {
-		return nil, badRequest("inputs[0].data is missing: want %d numbers for shape %v", size, in.Shape)
+		return nil, badRequest("inputs[0].data is missing: want %d numbers for shape %v", size, shape)
 	}
 	// Each value takes at least two bytes, a digit and a separator: refuse
 	// before allocating for them data too short to hold them.
 	if most := len(in.Data)/2 + 1; size > most {
-		return nil, badRequest("inputs[0].data: %d bytes hold at most %d numbers; want an array of the %d of shape %v", len(in.Data), most, size, in.Shape)
+		return nil, badRequest("inputs[0].data: %d bytes hold at most %d numbers; want an array of the %d of shape %v", len(in.Data), most, size, shape)
 	}
 	x := make([]float32, size)
 	visit := func(i int, tok []byte) (err error) {
@@ -126,7 +235,7 @@ func decodeInfer(body []byte, sig *signature) (*inferInput, error) {
 			return err
 		}
 	}
-	count, err := scanNumbers(in.Data, in.Shape, visit)
+	count, err := scanNumbers(in.Data, shape, visit)
 	if err != nil {
 		if msg := err.Error(); strings.HasPrefix(msg, "data[") {
 			return nil, badRequest("inputs[0].%s", msg)
@@ -134,7 +243,7 @@ func decodeInfer(body []byte, sig *signature) (*inferInput, error) {
 		return nil, badRequest("inputs[0].data: %v", err)
 	}
 	if count != size {
-		return nil, badRequest("inputs[0].data: %d values; shape %v holds %d", count, in.Shape, size)
+		return nil, badRequest("inputs[0].data: %d values; shape %v holds %d", count, shape, size)
 	}
 	return &inferInput{id: req.ID, n: n, x: x}, nil
 }
@@ -215,14 +324,15 @@ func kindName(t reflect.Type) string {
 // appendInferResponse appends the protocol's $inference_response for n
 // examples whose outputs (of shape out each) are probs.
 func appendInferResponse(b []byte, model, version string, id *string, n int, out tensor.Shape, probs []float32) []byte {
-	b = append(b, `{"model_name":`...)
-	b = strconv.AppendQuote(b, model)
-	b = append(b, `,"model_version":`...)
-	b = strconv.AppendQuote(b, version)
+	// Strings in JSON's quoting, not Go's (strconv.Quote writes \x7f).
+	str := func(b []byte, s string) []byte {
+		q, _ := json.Marshal(s) // a string always marshals
+		return append(b, q...)
+	}
+	b = str(append(b, `{"model_name":`...), model)
+	b = str(append(b, `,"model_version":`...), version)
 	if id != nil {
-		b = append(b, `,"id":`...)
-		q, _ := json.Marshal(*id) // a string always marshals
-		b = append(b, q...)
+		b = str(append(b, `,"id":`...), *id)
 	}
 	b = append(b, `,"outputs":[{"name":"`+OutputName+`","datatype":"FP32","shape":[`...)
 	b = strconv.AppendInt(b, int64(n), 10)

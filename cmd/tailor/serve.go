@@ -73,6 +73,19 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if wait == 0 {
 		wait = -1 // serve.Options: no waiting
 	}
+	// The names come from the files: refuse bad ones, naming the files,
+	// before loading and scoring the models.
+	byName := map[string]string{}
+	for _, path := range paths {
+		name := servedName(path)
+		if !serve.ValidName(name) {
+			return fmt.Errorf("%s: model name %q (the file's name without its extension): want %s: rename the file", path, name, serve.NameRule)
+		}
+		if first, dup := byName[name]; dup {
+			return fmt.Errorf("%s and %s: two models named %q (a model's name is its file's without the extension): rename one", first, path, name)
+		}
+		byName[name] = path
+	}
 	models, err := loadServed(ctx, e, paths, *dir)
 	if err != nil {
 		return err
@@ -105,6 +118,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "serving %s on http://%s/ (batching %s)\n", strings.Join(names, ", "), ln.Addr(), batching)
 	if err := srv.Serve(ctx, ln); err != nil {
+		if ctx.Err() != nil {
+			// Interrupted, but not every request was answered: say so,
+			// rather than run's "nothing was written".
+			return &interruptedError{kept: strings.TrimPrefix(err.Error(), "serve: ")}
+		}
 		return err
 	}
 	fmt.Fprintln(e.stdout, "shut down: every request in flight was answered")
@@ -124,7 +142,7 @@ func loadServed(ctx context.Context, e *env, paths []string, dir string) ([]serv
 		if err != nil {
 			return nil, err
 		}
-		name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+		name := servedName(path)
 		run := modelRun{path: path, model: model, meta: meta,
 			history: savedHistory(meta), trainingSeconds: savedTrainingSeconds(meta), settings: savedRecipe(meta)}
 		card := &report.Report{}
@@ -157,6 +175,12 @@ func loadServed(ctx context.Context, e *env, paths []string, dir string) ([]serv
 		out = append(out, serve.Model{Name: name, Version: sum[:12], Model: model, Meta: meta, Card: card})
 	}
 	return out, nil
+}
+
+// servedName is the name in URLs of the model in the file at path: the
+// file's name without its extension.
+func servedName(path string) string {
+	return strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 }
 
 // unscoredCard is a model's card without test metrics.

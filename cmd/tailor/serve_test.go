@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -272,6 +273,7 @@ func TestServeCommandLine(t *testing.T) {
 	other := filepath.Join(dir, "other")
 	os.Mkdir(other, 0o755)
 	twin := untrainedMLP(t, other, "a")
+	spaced := untrainedMLP(t, dir, "my model")
 	for _, tc := range []struct {
 		args     []string
 		code     int
@@ -285,6 +287,8 @@ func TestServeCommandLine(t *testing.T) {
 		{[]string{"serve", a, "--shutdown-timeout", "0s"}, 1, "--shutdown-timeout 0s: want a positive duration"},
 		{[]string{"serve", filepath.Join(dir, "missing.tailor")}, 1, "missing.tailor"},
 		{[]string{"serve", a, twin, "--data", dir}, 1, `two models named "a"`},
+		{[]string{"serve", a, twin, "--data", dir}, 1, a + " and " + twin + `: two models named "a" (a model's name is its file's without the extension): rename one`},
+		{[]string{"serve", spaced, "--data", dir}, 1, "tailor serve: " + spaced + `: model name "my model" (the file's name without its extension): want letters, digits`},
 		{[]string{"serve", a, "--addr", "256.1.1.1:99999", "--data", dir}, 1, "256.1.1.1"},
 		{[]string{"serve", "--help"}, 0, "--max-inflight"},
 	} {
@@ -359,5 +363,61 @@ func TestLoadVersioned(t *testing.T) {
 	}
 	if _, _, _, err := loadVersioned(bad); err == nil || !strings.Contains(err.Error(), bad) {
 		t.Errorf("half a model file: %v, want an error naming %s", err, bad)
+	}
+}
+
+// TestServeShutdownTimeout interrupts tailor serve while a client is
+// still sending a request's body: after --shutdown-timeout the server
+// closes the connection, and says so, rather than that nothing was
+// written.
+func TestServeShutdownTimeout(t *testing.T) {
+	model := untrainedMLP(t, t.TempDir(), "mlp")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &lines{ch: make(chan string, 16)}
+	var errOut bytes.Buffer
+	var mu sync.Mutex
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, &env{stdout: out, stderr: &lockedWriter{w: &errOut, mu: &mu}},
+			[]string{"serve", model, "--addr", "127.0.0.1:0", "--shutdown-timeout", "100ms", "--data", t.TempDir()})
+	}()
+	var addr string
+	for addr == "" {
+		select {
+		case line := <-out.ch:
+			if m := servingLine.FindStringSubmatch(line); m != nil {
+				addr = strings.TrimPrefix(m[1], "http://")
+			}
+		case code := <-done:
+			t.Fatalf("tailor serve exited %d: %s", code, out)
+		}
+	}
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// A request whose body never arrives in full.
+	if _, err := fmt.Fprintf(conn, "POST /v2/models/mlp/infer HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"inputs\":", addr); err != nil {
+		t.Fatal(err)
+	}
+	// The server has the request once it answers another on the same
+	// server; then interrupt it.
+	res, err := http.Get("http://" + addr + "/v2/health/live")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	cancel()
+	code := <-done
+	mu.Lock()
+	stderr := errOut.String()
+	mu.Unlock()
+	if code != 130 || !strings.Contains(stderr, "tailor serve: interrupted; requests still in flight after 100ms; their connections were closed") {
+		t.Errorf("exit %d, stderr %q; want 130 and that the requests in flight were cut", code, stderr)
+	}
+	if strings.Contains(out.String(), "every request in flight was answered") {
+		t.Errorf("stdout says every request was answered: %s", out)
 	}
 }

@@ -116,7 +116,17 @@ function setupPad() {
     const r = pad.getBoundingClientRect();
     return [(e.clientX - r.left) * pad.width / r.width, (e.clientY - r.top) * pad.height / r.height];
   };
+  const end = () => {
+    if (!drawing) return;
+    drawing = false;
+    pad.dataset.strokes = String(Number(pad.dataset.strokes) + 1);
+    sendDrawing();
+  };
+  // Only the primary button (a finger, a pen's tip, the left mouse
+  // button) draws: a right click opens the context menu, which may
+  // swallow its release.
   pad.addEventListener('pointerdown', (e) => {
+    if (e.button !== 0) return;
     drawing = true;
     pad.setPointerCapture(e.pointerId);
     const [x, y] = at(e);
@@ -128,17 +138,15 @@ function setupPad() {
   });
   pad.addEventListener('pointermove', (e) => {
     if (!drawing) return;
+    if (e.buttons === 0) { // the release was missed: the stroke has ended
+      end();
+      return;
+    }
     const [x, y] = at(e);
     ctx.lineTo(x, y);
     ctx.stroke();
     e.preventDefault();
   });
-  const end = () => {
-    if (!drawing) return;
-    drawing = false;
-    pad.dataset.strokes = String(Number(pad.dataset.strokes) + 1);
-    sendDrawing();
-  };
   pad.addEventListener('pointerup', end);
   pad.addEventListener('pointercancel', end);
   $('clear').addEventListener('click', () => { clear(); $('result').hidden = true; });
