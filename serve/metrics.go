@@ -36,12 +36,12 @@ func newTelemetry(inFlight func() float64) *telemetry {
 		}, []string{"endpoint"}),
 		batchSize: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "tailor_inference_batch_size",
-			Help:    "Examples per forward pass, by model.",
+			Help:    "Examples per call of the model (one batch of the batcher, or one request's; a call beyond the model's default batch runs as several passes), by model.",
 			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512},
 		}, []string{"model"}),
 		forward: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "tailor_inference_duration_seconds",
-			Help:    "Time of one forward pass, by model.",
+			Help:    "Time of one call of the model (see tailor_inference_batch_size), by model.",
 			Buckets: []float64{0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1},
 		}, []string{"model"}),
 		info: prometheus.NewGaugeVec(prometheus.GaugeOpts{
