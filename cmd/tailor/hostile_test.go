@@ -507,6 +507,39 @@ func TestOutputsCheckedFirst(t *testing.T) {
 	}
 }
 
+// TestNothingCreatedOnBadArguments: a command that fails on its
+// arguments leaves no --plots or --checkpoint-dir directory behind; they
+// were made while the outputs were checked, before the model name, the
+// image size or the scaling was, and stayed there empty. A --plots under
+// a file is refused naming the file.
+func TestNothingCreatedOnBadArguments(t *testing.T) {
+	dir := t.TempDir()
+	plots, ck := filepath.Join(dir, "plots", "run1"), filepath.Join(dir, "ck")
+	for _, args := range [][]string{
+		{"train", "--model", "nope", "--plots", plots, "--checkpoint-dir", ck},
+		{"train", "--images", dir, "--image-size", "x", "--plots", plots},
+		{"train", "--dataset", "iris", "--scale", "bogus", "--plots", plots},
+		{"evaluate", filepath.Join(dir, "missing.tailor"), "--plots", plots},
+	} {
+		code, _, errOut := runCLI(t, args...)
+		if code == 0 {
+			t.Errorf("tailor %v: exit 0, %q; want an error", args, errOut)
+		}
+		for _, d := range []string{filepath.Dir(plots), ck} {
+			if _, err := os.Lstat(d); err == nil {
+				t.Errorf("tailor %v (%s) created %s", args, errOut, d)
+				os.RemoveAll(d)
+			}
+		}
+	}
+	file := filepath.Join(dir, "file")
+	os.WriteFile(file, nil, 0o644)
+	code, out, errOut := runCLI(t, "train", "--plots", filepath.Join(file, "sub"))
+	if want := "tailor train: --plots " + filepath.Join(file, "sub") + ": " + file + " is not a directory"; code != 1 || out != "" || !strings.Contains(errOut, want) {
+		t.Errorf("--plots under a file: exit %d, %q %q; want %q", code, out, errOut, want)
+	}
+}
+
 // TestExplicitDataDir: row "--data DIR that exists but lacks a file".
 func TestExplicitDataDir(t *testing.T) {
 	dir := t.TempDir()

@@ -419,6 +419,9 @@ func (r *trainRun) load(ctx context.Context) error {
 		}
 		r.settings.DType = r.askedDType
 		if r.backup != nil {
+			if err := os.MkdirAll(f.ckptDir, 0o755); err != nil {
+				return fmt.Errorf("--checkpoint-dir %s: %w", f.ckptDir, err)
+			}
 			if err := writeJSON(filepath.Join(f.ckptDir, settingsFile), r.settings); err != nil {
 				return err
 			}
@@ -693,11 +696,12 @@ func unfinishedRun(dir string) string {
 // checkOutputs checks, before any work, that the run's results can be
 // written: --out's and --json's directories exist and accept files, the
 // paths are not devices or directories nor the checkpoint's own files,
-// and the checkpoint directory can be created and written.
+// and the checkpoint directory can be created and written. It creates
+// nothing: the checkpoint directory is made once the data is read.
 func checkOutputs(s runSettings, ckptDir string) error {
 	outs := []output{{"--out", s.Out}, {"--json", s.JSON}, {"--report", s.Report}}
 	if ckptDir != "" {
-		if err := os.MkdirAll(ckptDir, 0o755); err != nil {
+		if err := checkDir(ckptDir); err != nil {
 			return fmt.Errorf("--checkpoint-dir %s: %w", ckptDir, err)
 		}
 		abs, err := filepath.Abs(ckptDir)
@@ -711,9 +715,11 @@ func checkOutputs(s runSettings, ckptDir string) error {
 				}
 			}
 		}
-		for _, f := range []string{saving.CheckpointFile, settingsFile} {
-			if err := atomicfile.Check(filepath.Join(ckptDir, f)); err != nil {
-				return fmt.Errorf("--checkpoint-dir: %w", err)
+		if st, err := os.Stat(ckptDir); err == nil && st.IsDir() { // else made once the data is read (load)
+			for _, f := range []string{saving.CheckpointFile, settingsFile} {
+				if err := atomicfile.Check(filepath.Join(ckptDir, f)); err != nil {
+					return fmt.Errorf("--checkpoint-dir: %w", err)
+				}
 			}
 		}
 	}

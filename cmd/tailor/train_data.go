@@ -6,11 +6,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/datasets"
@@ -54,12 +57,13 @@ func trainOn(e *env, args []string) func(ctx context.Context, e *env, args []str
 type output struct{ flag, path string }
 
 // checkRunOutputs checks, before any work, that a run's results can be
-// written: each file in outs, and a file in the figures' directory plots
-// (created), none the same as another or as one of inputs, the files the
-// run reads.
+// written: each file in outs, and the figures' directory plots (see
+// checkDir; a file in it when it exists), none the same as another or as
+// one of inputs, the files the run reads. It creates nothing: a command
+// that fails later on its arguments leaves no empty directory behind.
 func checkRunOutputs(plots string, inputs []string, outs ...output) error {
 	if plots != "" {
-		if err := os.MkdirAll(plots, 0o755); err != nil {
+		if err := checkDir(plots); err != nil {
 			return fmt.Errorf("--plots %s: %w", plots, err)
 		}
 	}
@@ -81,12 +85,48 @@ func checkRunOutputs(plots string, inputs []string, outs ...output) error {
 }
 
 // plotCheckPath is a file --plots will write, for checking that the
-// directory accepts files; "" for no --plots.
+// directory accepts it; "" for no --plots, or a directory not yet made.
 func plotCheckPath(dir string) string {
 	if dir == "" {
 		return ""
 	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return ""
+	}
 	return filepath.Join(dir, "loss.png")
+}
+
+// checkDir checks that dir is a directory that accepts new files, or,
+// when it does not exist yet, that it can be created where the results
+// are written: its nearest existing ancestor is a directory that accepts
+// new entries. It leaves nothing behind.
+func checkDir(dir string) error {
+	for p := dir; ; {
+		st, err := os.Stat(p)
+		if err == nil {
+			if !st.IsDir() {
+				return fmt.Errorf("%s is not a directory", p)
+			}
+			f, err := os.CreateTemp(p, ".tailor-check-*")
+			if err != nil {
+				return err
+			}
+			name := f.Name()
+			f.Close()
+			return os.Remove(name)
+		}
+		if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) { // ENOTDIR: an ancestor is a file, said below
+			return err
+		}
+		if _, err := os.Lstat(p); err == nil {
+			return fmt.Errorf("%s is a symbolic link to nothing", p)
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return err
+		}
+		p = parent
+	}
 }
 
 // dataReport is what --json writes for a model trained on a table or an
