@@ -510,7 +510,8 @@ func TestOutputsCheckedFirst(t *testing.T) {
 // TestNothingCreatedOnBadArguments: a command that fails on its
 // arguments leaves no --plots or --checkpoint-dir directory behind; they
 // were made while the outputs were checked, before the model name, the
-// image size or the scaling was, and stayed there empty. A --plots under
+// image size or the scaling was, and stayed there empty. An unknown
+// --model is a usage error naming the flag, as bench's is; a --plots under
 // a file is refused naming the file.
 func TestNothingCreatedOnBadArguments(t *testing.T) {
 	dir := t.TempDir()
@@ -532,9 +533,13 @@ func TestNothingCreatedOnBadArguments(t *testing.T) {
 			}
 		}
 	}
+	code, out, errOut := runCLI(t, "train", "--model", "nope")
+	if want := `tailor train: --model "nope": want one of ` + joinNames(); code != 2 || out != "" || !strings.Contains(errOut, want) {
+		t.Errorf("train --model nope: exit %d, %q %q; want the usage error %q", code, out, errOut, want)
+	}
 	file := filepath.Join(dir, "file")
 	os.WriteFile(file, nil, 0o644)
-	code, out, errOut := runCLI(t, "train", "--plots", filepath.Join(file, "sub"))
+	code, out, errOut = runCLI(t, "train", "--plots", filepath.Join(file, "sub"))
 	if want := "tailor train: --plots " + filepath.Join(file, "sub") + ": " + file + " is not a directory"; code != 1 || out != "" || !strings.Contains(errOut, want) {
 		t.Errorf("--plots under a file: exit %d, %q %q; want %q", code, out, errOut, want)
 	}

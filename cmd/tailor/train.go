@@ -171,6 +171,9 @@ func parseTrainFlags(e *env, args []string) (*trainFlags, error) {
 	case f.every > 0 && f.ckptDir == "" && f.resume == "":
 		return nil, usageError(fs, "--checkpoint-every applies with --checkpoint-dir DIR or --resume DIR")
 	}
+	if _, err := models.TrainingRecipe(f.name); err != nil && f.resume == "" {
+		return nil, usageError(fs, fmt.Sprintf("--model %q: want one of %s", f.name, joinNames()))
+	}
 	switch layers.DType(f.dtype) {
 	case "", layers.Float32, layers.MixedBFloat16, layers.Auto:
 	default:
