@@ -49,7 +49,7 @@ func runEvaluate(ctx context.Context, e *env, args []string) error {
 	if *split != "test" && *split != "train" {
 		return usageError(fs, fmt.Sprintf("--split %q: want test or train", *split))
 	}
-	if err := checkRunOutputs(*plotsDir, pos, output{"--json", *jsonPath}); err != nil {
+	if err := checkRunOutputs(*plotsDir, append(pos, fashionFiles(*dir)...), output{"--json", *jsonPath}); err != nil {
 		return err
 	}
 	model, meta, err := saving.Load(pos[0])
@@ -183,7 +183,11 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	default:
 		return usageError(fs, fmt.Sprintf("--invert %q: want auto, never or always", *invert))
 	}
-	if err := checkRunOutputs("", pos, output{"--json", *jsonPath}, output{"--plot", *plotPath}); err != nil {
+	reads := pos
+	if *index >= 0 {
+		reads = append(reads, fashionFiles(*dir)...)
+	}
+	if err := checkRunOutputs("", reads, output{"--json", *jsonPath}, output{"--plot", *plotPath}); err != nil {
 		return err
 	}
 	if *plotPath != "" {

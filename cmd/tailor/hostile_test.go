@@ -19,6 +19,7 @@ import (
 
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/activations"
+	"github.com/tailor-ml/tailor/datasets/cifar10"
 	"github.com/tailor-ml/tailor/datasets/fashionmnist"
 	"github.com/tailor-ml/tailor/internal/hostile"
 	"github.com/tailor-ml/tailor/layers"
@@ -542,6 +543,49 @@ func TestNothingCreatedOnBadArguments(t *testing.T) {
 	code, out, errOut = runCLI(t, "train", "--plots", filepath.Join(file, "sub"))
 	if want := "tailor train: --plots " + filepath.Join(file, "sub") + ": " + file + " is not a directory"; code != 1 || out != "" || !strings.Contains(errOut, want) {
 		t.Errorf("--plots under a file: exit %d, %q %q; want %q", code, out, errOut, want)
+	}
+}
+
+// TestOutputsAreNotTheData: an output naming a Fashion-MNIST file the
+// command reads — from --data or, without it, from the search path — is
+// refused before any work, as predict --plot naming its input image is;
+// train --out replaced the training labels with the model.
+func TestOutputsAreNotTheData(t *testing.T) {
+	data, env := t.TempDir(), t.TempDir()
+	for _, d := range []string{data, env} {
+		for _, f := range []string{"train-images-idx3-ubyte", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte"} {
+			os.WriteFile(filepath.Join(d, f), []byte(f), 0o644)
+		}
+	}
+	t.Setenv(fashionmnist.EnvVar, env)
+	model := filepath.Join(t.TempDir(), "m.tailor")
+	untrained(t, model)
+	labels, images := filepath.Join(data, "train-labels-idx1-ubyte.gz"), filepath.Join(env, "t10k-images-idx3-ubyte.gz")
+	cifar := filepath.Join(data, cifar10.ArchiveName)
+	os.WriteFile(cifar, []byte(cifar10.ArchiveName), 0o644)
+	for _, tc := range []struct {
+		args []string
+		flag string
+	}{
+		{[]string{"train", "--data", data, "--out", labels}, "--out"},
+		{[]string{"train", "--data", data, "--json", labels}, "--json"},
+		{[]string{"train", "--report", images}, "--report"},
+		{[]string{"train", "--model", "cifar-cnn", "--data", data, "--out", cifar}, "--out"},
+		{[]string{"evaluate", model, "--data", data, "--json", labels}, "--json"},
+		{[]string{"evaluate", model, "--json", images}, "--json"},
+		{[]string{"predict", model, "--index", "0", "--data", data, "--json", labels}, "--json"},
+		{[]string{"report", model, "-o", images}, "-o"},
+		{[]string{"bench", "--data", data, "--json", labels}, "--json"},
+	} {
+		path := tc.args[len(tc.args)-1]
+		code, out, errOut := runCLI(t, tc.args...)
+		want := "tailor " + tc.args[0] + ": " + tc.flag + ": cannot write " + path + ": it is "
+		if code != 1 || out != "" || !strings.Contains(errOut, want) || !strings.Contains(errOut, "which this command reads") {
+			t.Errorf("tailor %v: exit %d, %q %q; want %q before any work", tc.args, code, out, errOut, want)
+		}
+		if b, _ := os.ReadFile(path); string(b) != filepath.Base(path) {
+			t.Errorf("tailor %v replaced the data file %s", tc.args, path)
+		}
 	}
 }
 

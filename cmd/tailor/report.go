@@ -39,7 +39,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if *mistakes < 0 {
 		return fmt.Errorf("--mistakes %d must not be negative", *mistakes)
 	}
-	if err := checkOutput("-o", *out, pos[0]); err != nil {
+	if err := checkOutput("-o", *out, append(pos, fashionFiles(*dir)...)...); err != nil {
 		return err
 	}
 	model, meta, err := saving.Load(pos[0])

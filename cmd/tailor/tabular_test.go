@@ -389,6 +389,28 @@ func TestTrainCSVErrors(t *testing.T) {
 
 // TestTrainDatasetIris trains on scikit-learn's iris table, quickly, and
 // checks the model file names sklearn's features and classes.
+// TestTrainDatasetOutputIsNotItsFile: an output naming the CSV file
+// --dataset reads (from --sklearn-data) is refused before training, as
+// one naming the --csv file is; it replaced the table with the model.
+func TestTrainDatasetOutputIsNotItsFile(t *testing.T) {
+	orig, err := os.ReadFile(filepath.Join(sklearn.DefaultDir, "iris.csv"))
+	if err != nil {
+		testenv.Missing(t, "python3-sklearn is not installed (%v): apt-get install python3-sklearn (.ci/run installs it)", err)
+	}
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "iris.csv")
+	os.WriteFile(csv, orig, 0o644)
+	for _, flag := range []string{"--out", "--json", "--save-split"} {
+		code, out, errOut := runCLI(t, "train", "--dataset", "iris", "--sklearn-data", dir, "--epochs", "1", "--quiet", flag, csv)
+		if want := "tailor train: " + flag + ": cannot write " + csv + ": it is " + csv + ", which this command reads"; code != 1 || !strings.Contains(errOut, want) || strings.Contains(out, "Test accuracy") {
+			t.Errorf("%s %s: exit %d, %q %q; want %q before training", flag, csv, code, out, errOut, want)
+		}
+		if b, _ := os.ReadFile(csv); !bytes.Equal(b, orig) {
+			t.Fatalf("%s replaced %s", flag, csv)
+		}
+	}
+}
+
 func TestTrainDatasetIris(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(sklearn.DefaultDir, "iris.csv")); err != nil {
 		testenv.Missing(t, "python3-sklearn is not installed (%v): apt-get install python3-sklearn (.ci/run installs it)", err)

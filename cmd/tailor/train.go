@@ -220,7 +220,11 @@ func newTrainRun(e *env, f *trainFlags) (*trainRun, error) {
 	if err := r.settle(); err != nil {
 		return nil, err
 	}
-	if err := checkOutputs(r.settings, f.ckptDir); err != nil {
+	var err error
+	if r.recipe, err = models.TrainingRecipe(r.settings.Model); err != nil {
+		return nil, err
+	}
+	if err := checkOutputs(r.settings, f.ckptDir, r.dataFiles()); err != nil {
 		return nil, err
 	}
 	if f.overwrite { // only once the new run's outputs are known to be writable
@@ -232,10 +236,6 @@ func newTrainRun(e *env, f *trainFlags) (*trainRun, error) {
 	}
 	if f.resume != "" {
 		r.kept = fmt.Sprintf("the checkpoint in %s is unchanged: continue with tailor train --resume %s", f.resume, f.resume)
-	}
-	var err error
-	if r.recipe, err = models.TrainingRecipe(r.settings.Model); err != nil {
-		return nil, err
 	}
 	if !flagSet(f.fs, "epochs") {
 		f.epochs = r.recipe.Epochs
@@ -698,10 +698,10 @@ func unfinishedRun(dir string) string {
 
 // checkOutputs checks, before any work, that the run's results can be
 // written: --out's and --json's directories exist and accept files, the
-// paths are not devices or directories nor the checkpoint's own files,
-// and the checkpoint directory can be created and written. It creates
+// paths are not devices or directories nor the checkpoint's own files nor
+// any of inputs, the data files the run reads, and the checkpoint directory can be created and written. It creates
 // nothing: the checkpoint directory is made once the data is read.
-func checkOutputs(s runSettings, ckptDir string) error {
+func checkOutputs(s runSettings, ckptDir string, inputs []string) error {
 	outs := []output{{"--out", s.Out}, {"--json", s.JSON}, {"--report", s.Report}}
 	if ckptDir != "" {
 		if err := checkDir(ckptDir); err != nil {
@@ -726,7 +726,27 @@ func checkOutputs(s runSettings, ckptDir string) error {
 			}
 		}
 	}
-	return checkRunOutputs(s.Plots, nil, outs...)
+	return checkRunOutputs(s.Plots, inputs, outs...)
+}
+
+// dataFiles lists the files the run may read its data from (see
+// fashionFiles), which its outputs must not replace.
+func (r *trainRun) dataFiles() []string {
+	if r.recipe.Dataset != models.CIFAR10 {
+		return fashionFiles(r.settings.Data)
+	}
+	dirs := []string{r.settings.Data}
+	if r.settings.Data == "" { // as cifar10.LoadData searches
+		cache, _ := cifar10.DefaultCacheDir()
+		dirs = []string{os.Getenv(cifar10.EnvVar), cache}
+	}
+	var files []string
+	for _, d := range dirs {
+		if d != "" {
+			files = append(files, filepath.Join(d, cifar10.ArchiveName))
+		}
+	}
+	return files
 }
 
 // readJSON decodes the JSON file at path into v, refusing unknown fields.

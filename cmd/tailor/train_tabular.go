@@ -64,8 +64,9 @@ type tableSource struct {
 	// classes are the target's classes in label order.
 	classes []string
 	// name is the CSV file or the dataset, for messages and --json;
-	// dataset is the sklearn dataset's name, empty for a CSV file.
-	name, dataset string
+	// dataset is the sklearn dataset's name, empty for a CSV file; file
+	// is the file read.
+	name, dataset, file string
 }
 
 // splitRecord is what --save-split writes: the rows (0-based, in file
@@ -200,8 +201,7 @@ func parseTableFlags(e *env, args []string) (*tableFlags, error) {
 	if f.csvPath != "" {
 		inputs = []string{f.csvPath}
 	}
-	if err := checkRunOutputs(f.plotsDir, inputs, output{"--out", f.outPath}, output{"--json", f.jsonPath}, output{"--report", f.reportPath},
-		output{"--save-split", f.splitPath}, output{"--initial-weights", f.initPath}); err != nil {
+	if err := f.checkOutputs(inputs...); err != nil {
 		return nil, err
 	}
 	f.categorical = parseList(*categorical)
@@ -219,6 +219,13 @@ func parseTableFlags(e *env, args []string) (*tableFlags, error) {
 		return nil, fmt.Errorf("--handle-unknown %q: want error or ignore", *unknown)
 	}
 	return f, nil
+}
+
+// checkOutputs checks the run's outputs (checkRunOutputs), none of which
+// may be one of inputs, the files it reads.
+func (f *tableFlags) checkOutputs(inputs ...string) error {
+	return checkRunOutputs(f.plotsDir, inputs, output{"--out", f.outPath}, output{"--json", f.jsonPath}, output{"--report", f.reportPath},
+		output{"--save-split", f.splitPath}, output{"--initial-weights", f.initPath})
 }
 
 // preparedTable is a table split into training and test rows, with the
@@ -244,6 +251,11 @@ func prepareTable(f *tableFlags) (*preparedTable, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if f.dataset != "" { // its file is known once found
+		if err := f.checkOutputs(src.file); err != nil {
+			return nil, err
+		}
 	}
 	opts := f.opts
 	opts.Target, opts.Classes = src.target, src.classes
@@ -389,7 +401,7 @@ func csvTable(path, target string, drop, categorical []string) (*tableSource, er
 	if n := len(classes); c.Kind == tabular.Numeric && (n > maxNumericClasses || n > 10 && 2*n > t.Rows()) {
 		return nil, fmt.Errorf("--target %q: %s: %d distinct numbers, which look like a quantity to predict rather than classes: tailor train classifies (declare the column --categorical if they are classes)", target, path, len(classes))
 	}
-	return &tableSource{table: t, target: target, classes: classes, name: path}, nil
+	return &tableSource{table: t, target: target, classes: classes, name: path, file: path}, nil
 }
 
 // readTable reads the CSV file at path. When a column that spare
@@ -478,7 +490,7 @@ func sklearnTable(name, dir string) (*tableSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &tableSource{table: t, target: target, classes: d.ClassNames, name: d.Name, dataset: d.Name}, nil
+	return &tableSource{table: t, target: target, classes: d.ClassNames, name: d.Name, dataset: d.Name, file: d.File}, nil
 }
 
 // classLabels returns each row's class index among classes.
