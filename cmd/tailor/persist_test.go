@@ -389,6 +389,46 @@ func TestResumeForeignCheckpoint(t *testing.T) {
 	}
 }
 
+// TestResumeOnOtherTrainingSet: a run's train-settings.json edited to
+// another --train-limit of as many steps an epoch (64 and 60 images make
+// 2 batches of 32) resumed from its checkpoint onto other data; the
+// number of images the run trains on is recorded, and checked on resume.
+func TestResumeOnOtherTrainingSet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the real dataset")
+	}
+	ck := filepath.Join(t.TempDir(), "ck")
+	ctx := &stopAfter{Context: context.Background()}
+	ctx.n.Store(8) // the data loading's checks, then an epoch and a batch
+	code, _, errOut := runCtx(ctx, "train", "--epochs", "3", "--train-limit", "64", "--quiet", "--checkpoint-dir", ck)
+	if code != 130 || !strings.Contains(errOut, "at epoch 2, step 1") {
+		t.Fatalf("interrupted run: exit %d, %q; want 130 at epoch 2, step 1", code, errOut)
+	}
+	settings := filepath.Join(ck, settingsFile)
+	var rec runSettings
+	readJSONFile(t, settings, &rec)
+	if rec.TrainLimit != 64 || rec.TrainExamples != 64 {
+		t.Fatalf("%s: %+v, want train_limit and train_examples 64", settings, rec)
+	}
+	rec.TrainLimit = 60
+	if err := writeJSON(settings, rec); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, errOut := runCLI(t, "train", "--resume", ck, "--quiet")
+	want := settings + ": the run trains on 64 images (train_examples), but train_limit 60 of the training set gives 60: the data is not the run's"
+	if code != 1 || !strings.Contains(errOut, want) || strings.Contains(stdout, "Resuming") {
+		t.Errorf("train_limit edited to 60: exit %d, %q %q; want %q", code, stdout, errOut, want)
+	}
+	mustExist(t, filepath.Join(ck, saving.CheckpointFile), true)
+	rec.TrainLimit = 64
+	if err := writeJSON(settings, rec); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, errOut := runCLI(t, "train", "--resume", ck, "--quiet"); code != 0 || !strings.Contains(stdout, "Resuming mlp") {
+		t.Errorf("train_limit back to 64: exit %d, %q %q", code, stdout, errOut)
+	}
+}
+
 // TestPredictPlotCheckedFirst: predict --plot is checked before any work
 // as the other outputs are: an input image given as --plot was
 // overwritten by the figure, and a path that could not be written failed

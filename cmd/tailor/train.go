@@ -74,14 +74,19 @@ func joinNames() string { return strings.Join(models.Names(), ", ") }
 // unless --out, --json, --data or --flip-average are given again. Paths
 // are absolute, so that a run resumes from any directory.
 type runSettings struct {
-	Model       string `json:"model"`
-	TrainLimit  int    `json:"train_limit"`
-	Out         string `json:"out,omitempty"`
-	JSON        string `json:"json,omitempty"`
-	Report      string `json:"report,omitempty"`
-	Plots       string `json:"plots,omitempty"`
-	FlipAverage bool   `json:"flip_average,omitempty"`
-	Data        string `json:"data,omitempty"`
+	Model      string `json:"model"`
+	TrainLimit int    `json:"train_limit"`
+	// TrainExamples counts the images the run trains on (before
+	// --validation-split), which a resumed run must find again: a
+	// checkpoint taken between epochs would go on over any number of
+	// them. 0 in settings from before it was recorded.
+	TrainExamples int    `json:"train_examples,omitempty"`
+	Out           string `json:"out,omitempty"`
+	JSON          string `json:"json,omitempty"`
+	Report        string `json:"report,omitempty"`
+	Plots         string `json:"plots,omitempty"`
+	FlipAverage   bool   `json:"flip_average,omitempty"`
+	Data          string `json:"data,omitempty"`
 	// DType is "auto" when the convolutions asked for it (--dtype auto),
 	// so that a resumed run says, as the uninterrupted one does, why it
 	// resolved as it did: the checkpoint's layers hold only the outcome.
@@ -413,6 +418,10 @@ func (r *trainRun) load(ctx context.Context) error {
 		}
 	}
 	f := r.f
+	if n := r.settings.TrainExamples; f.resume != "" && n != 0 && n != r.train.Len() {
+		return fmt.Errorf("--resume %s: %s: the run trains on %d images (train_examples), but train_limit %d of the training set gives %d: the data is not the run's; start afresh with --checkpoint-dir %s --overwrite",
+			f.resume, filepath.Join(f.resume, settingsFile), n, r.settings.TrainLimit, r.train.Len(), f.resume)
+	}
 	if f.resume != "" {
 		fmt.Fprintf(r.e.stdout, "Resuming %s from %s at epoch %d, step %d\n", r.settings.Model, f.resume, r.opts.Resume.Epoch+1, r.opts.Resume.Step)
 	} else {
@@ -420,7 +429,7 @@ func (r *trainRun) load(ctx context.Context) error {
 		if r.model, r.askedDType, err = compiledAs(r.settings.Model, f.seed, models.Steps(f.epochs, trainN, f.batch), layers.DType(f.dtype)); err != nil {
 			return err
 		}
-		r.settings.DType = r.askedDType
+		r.settings.DType, r.settings.TrainExamples = r.askedDType, r.train.Len()
 		if r.backup != nil {
 			if err := os.MkdirAll(f.ckptDir, 0o755); err != nil {
 				return fmt.Errorf("--checkpoint-dir %s: %w", f.ckptDir, err)
