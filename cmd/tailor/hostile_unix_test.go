@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/tailor-ml/tailor/internal/hostile"
+	"github.com/tailor-ml/tailor/saving"
 )
 
 // TestOutputsAreRegularFiles: row "--out or --json naming a symlink / a
@@ -56,5 +57,31 @@ func TestOutputsAreRegularFiles(t *testing.T) {
 	}
 	if st, _ := os.Lstat(fifo); st.Mode()&os.ModeNamedPipe == 0 {
 		t.Error("the pipe was replaced")
+	}
+}
+
+// TestOutputsAreNotTheCheckpointThroughLinks: --out or --json naming a
+// file of the checkpoint directory by another path — the directory
+// reached through a symbolic link, or a link to the file — is refused
+// before any work as the plain path is: the model was saved there, then
+// removed with the checkpoint, and the run exited 0 having kept nothing.
+func TestOutputsAreNotTheCheckpointThroughLinks(t *testing.T) {
+	dir := t.TempDir()
+	real, ck := filepath.Join(dir, "real"), filepath.Join(dir, "ck")
+	os.Mkdir(real, 0o755)
+	os.Symlink("real", ck)
+	link := filepath.Join(dir, "m.tailor")
+	os.Symlink("real/"+saving.CheckpointFile, link)
+	for _, tc := range []struct{ ckpt, flag, path string }{
+		{ck, "--out", filepath.Join(real, saving.CheckpointFile)},
+		{real, "--out", filepath.Join(ck, saving.CheckpointFile)},
+		{ck, "--json", filepath.Join(real, settingsFile)},
+		{ck, "--out", link},
+	} {
+		code, stdout, errOut := runCLI(t, "train", "--epochs", "1", "--train-limit", "64", "--quiet", "--checkpoint-dir", tc.ckpt, tc.flag, tc.path)
+		want := "tailor train: " + tc.flag + " " + tc.path + ": a file of --checkpoint-dir " + tc.ckpt + ", which the run replaces and removes"
+		if code != 1 || !strings.Contains(errOut, want) || strings.Contains(stdout, "Epoch") || strings.Contains(errOut, "loading from") {
+			t.Errorf("--checkpoint-dir %s %s %s: exit %d, %q %q; want %q before any work", tc.ckpt, tc.flag, tc.path, code, stdout, errOut, want)
+		}
 	}
 }
