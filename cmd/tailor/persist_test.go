@@ -389,6 +389,19 @@ func TestResumeForeignCheckpoint(t *testing.T) {
 	}
 }
 
+// TestResumeAndCheckpointDirSpelledApart: --resume ck with
+// --checkpoint-dir ./ck/ name one directory, and are not refused as two.
+func TestResumeAndCheckpointDirSpelledApart(t *testing.T) {
+	var out bytes.Buffer
+	e := &env{stdout: &out, stderr: &out}
+	if _, err := parseTrainFlags(e, []string{"--resume", "ck", "--checkpoint-dir", "./ck/"}); err != nil {
+		t.Errorf("--resume ck --checkpoint-dir ./ck/: %v: %s", err, out.String())
+	}
+	if _, err := parseTrainFlags(e, []string{"--resume", "ck", "--checkpoint-dir", "other"}); err == nil {
+		t.Error("--resume ck --checkpoint-dir other: no error")
+	}
+}
+
 // TestResumeOnOtherTrainingSet: a run's train-settings.json edited to
 // another --train-limit of as many steps an epoch (64 and 60 images make
 // 2 batches of 32) resumed from its checkpoint onto other data; the

@@ -169,7 +169,7 @@ func parseTrainFlags(e *env, args []string) (*trainFlags, error) {
 		return nil, usageError(fs, fmt.Sprintf("--train-limit %d and --checkpoint-every %d must not be negative", f.limit, f.every))
 	case !(f.valSplit >= 0 && f.valSplit < 1):
 		return nil, usageError(fs, fmt.Sprintf("--validation-split %v: want a fraction in [0, 1)", f.valSplit))
-	case f.resume != "" && f.ckptDir != "" && f.resume != f.ckptDir:
+	case f.resume != "" && f.ckptDir != "" && filepath.Clean(f.resume) != filepath.Clean(f.ckptDir):
 		return nil, usageError(fs, fmt.Sprintf("--resume %s and --checkpoint-dir %s: a resumed run keeps its checkpoint where it was", f.resume, f.ckptDir))
 	case f.overwrite && (f.ckptDir == "" || f.resume != ""):
 		return nil, usageError(fs, "--overwrite applies to a new run's --checkpoint-dir DIR")
