@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -219,5 +220,33 @@ func TestCNNBlocks(t *testing.T) {
 		if out := m.OutputShape(); !out.Equal(tensor.Shape{2}) {
 			t.Errorf("%d×%d: output %v", tc.h, tc.w, out)
 		}
+	}
+}
+
+// TestTrainImagesInterruptSaysWhatWasKept: SIGINT after the model is
+// saved, while the validation images are scored, exits 130 naming the
+// model file; it said "nothing was written".
+func TestTrainImagesInterruptSaysWhatWasKept(t *testing.T) {
+	dir := t.TempDir()
+	folder := filepath.Join(dir, "stripes")
+	writeStripes(t, folder, 6, 2)
+	model := filepath.Join(dir, "m.tailor")
+	modelKept := false
+	for n := int64(0); n < 40; n++ {
+		os.Remove(model)
+		ctx := &stopAfter{Context: context.Background()}
+		ctx.n.Store(n)
+		code, _, errOut := runCtx(ctx, "train", "--images", folder, "--image-size", "8", "--epochs", "1", "--batch-size", "4", "--quiet", "--out", model)
+		if code == 0 {
+			break
+		}
+		_, err := os.Stat(model)
+		if named := strings.Contains(errOut, "--out "+model); code != 130 || named != (err == nil) {
+			t.Errorf("stopped after %d checks: exit %d, %q; model written: %v", n, code, errOut, err == nil)
+		}
+		modelKept = modelKept || err == nil
+	}
+	if !modelKept {
+		t.Error("no interrupt came after the model was saved")
 	}
 }

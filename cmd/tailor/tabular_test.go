@@ -3,6 +3,7 @@ package main
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -384,6 +385,49 @@ func TestTrainCSVErrors(t *testing.T) {
 	}
 	if code, _, errOut := runCLI(t, "train", "--csv", "x", "--help"); code != 0 || !strings.Contains(errOut, "--handle-unknown") {
 		t.Errorf("train --csv --help: exit %d, %q", code, errOut)
+	}
+}
+
+// TestTrainCSVInterruptSaysWhatWasKept: SIGINT at any point of a table's
+// run exits 130 with a line naming every file written so far; it said
+// "nothing was saved" with --save-split and --initial-weights written,
+// and "nothing was written" with the model saved.
+func TestTrainCSVInterruptSaysWhatWasKept(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "churn.csv")
+	writeCustomers(t, data, customers(60, 4), false, nil)
+	outs := []struct{ flag, path string }{
+		{"--save-split", filepath.Join(dir, "split.json")}, {"--initial-weights", filepath.Join(dir, "init.safetensors")},
+		{"--out", filepath.Join(dir, "m.tailor")}, {"--json", filepath.Join(dir, "run.json")},
+	}
+	modelKept := false
+	for n := int64(0); n < 40; n++ {
+		for _, o := range outs {
+			os.Remove(o.path)
+		}
+		args := []string{"train", "--csv", data, "--target", "Exited", "--drop", "Surname", "--epochs", "2", "--quiet"}
+		for _, o := range outs {
+			args = append(args, o.flag, o.path)
+		}
+		ctx := &stopAfter{Context: context.Background()}
+		ctx.n.Store(n)
+		code, _, errOut := runCtx(ctx, args...)
+		if code == 0 {
+			break
+		}
+		if code != 130 {
+			t.Fatalf("stopped after %d checks: exit %d, %q", n, code, errOut)
+		}
+		for _, o := range outs {
+			_, err := os.Stat(o.path)
+			if named := strings.Contains(errOut, o.flag+" "+o.path); named != (err == nil) {
+				t.Errorf("stopped after %d checks: %s written: %v, but the message %q names it: %v", n, o.flag, err == nil, errOut, named)
+			}
+		}
+		modelKept = modelKept || strings.Contains(errOut, "--out ")
+	}
+	if !modelKept {
+		t.Error("no interrupt came after the model was saved")
 	}
 }
 

@@ -56,6 +56,25 @@ func trainOn(e *env, args []string) func(ctx context.Context, e *env, args []str
 // output is a file a command writes, with the flag that names it.
 type output struct{ flag, path string }
 
+// written lists the outputs a run has written so far, for the line an
+// interrupt prints (SIGINT exits saying what was kept).
+type written []output
+
+// add records that the file of flag, at path, is written.
+func (w *written) add(flag, path string) { *w = append(*w, output{flag, path}) }
+
+// kept says what an interrupt keeps.
+func (w written) kept() string {
+	if len(w) == 0 {
+		return "nothing was written"
+	}
+	names := make([]string, len(w))
+	for i, o := range w {
+		names[i] = o.flag + " " + o.path
+	}
+	return "written so far: " + strings.Join(names, ", ")
+}
+
 // checkRunOutputs checks, before any work, that a run's results can be
 // written: each file in outs, and the figures' directory plots (see
 // checkDir; a file in it when it exists), none the same as another or as

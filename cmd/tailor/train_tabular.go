@@ -83,12 +83,18 @@ type splitRecord struct {
 	Test       []int   `json:"test"`
 }
 
-func runTrainTable(ctx context.Context, e *env, args []string) error {
+func runTrainTable(ctx context.Context, e *env, args []string) (err error) {
+	var w written
+	defer func() {
+		if err != nil && ctx.Err() != nil {
+			err = interrupted(w.kept())
+		}
+	}()
 	f, err := parseTableFlags(e, args)
 	if err != nil {
 		return err
 	}
-	d, err := prepareTable(f)
+	d, err := prepareTable(f, &w)
 	if err != nil {
 		return err
 	}
@@ -111,6 +117,7 @@ func runTrainTable(ctx context.Context, e *env, args []string) error {
 		if err := saving.SaveWeights(f.initPath, model); err != nil {
 			return err
 		}
+		w.add("--initial-weights", f.initPath)
 	}
 	fmt.Fprintln(out)
 	if err := model.Summary(out); err != nil {
@@ -126,13 +133,10 @@ func runTrainTable(ctx context.Context, e *env, args []string) error {
 	}
 	start := time.Now()
 	hist, err := model.Fit(ctx, trainDS, fit)
-	if errors.Is(err, context.Canceled) {
-		return interrupted("nothing was saved")
-	}
 	if err != nil {
 		return err
 	}
-	return tableResults(ctx, e, f, d, model, fit, accuracyHistory(hist), time.Since(start).Seconds())
+	return tableResults(ctx, e, f, d, &w, model, fit, accuracyHistory(hist), time.Since(start).Seconds())
 }
 
 // tableFlags are tailor train's flags for a table.
@@ -241,7 +245,7 @@ type preparedTable struct {
 
 // prepareTable reads the table, splits its rows, fits the preprocessing
 // on the training rows alone and transforms both sets.
-func prepareTable(f *tableFlags) (*preparedTable, error) {
+func prepareTable(f *tableFlags, w *written) (*preparedTable, error) {
 	var src *tableSource
 	var err error
 	if f.dataset != "" {
@@ -311,6 +315,7 @@ func prepareTable(f *tableFlags) (*preparedTable, error) {
 		if err := writeJSON(f.splitPath, d.split); err != nil {
 			return nil, err
 		}
+		w.add("--save-split", f.splitPath)
 	}
 	return d, nil
 }
@@ -318,7 +323,7 @@ func prepareTable(f *tableFlags) (*preparedTable, error) {
 // tableResults saves the trained table model with its preprocessing,
 // scores it on the test rows and writes the figures, report and JSON
 // asked for.
-func tableResults(ctx context.Context, e *env, f *tableFlags, d *preparedTable, model *tailor.Model, fit tailor.FitOptions, hist *tailor.History, seconds float64) error {
+func tableResults(ctx context.Context, e *env, f *tableFlags, d *preparedTable, w *written, model *tailor.Model, fit tailor.FitOptions, hist *tailor.History, seconds float64) error {
 	out, names := e.stdout, d.p.ClassNames()
 	rep := dataReport{
 		Model: tabularModelName, Data: d.src.name, Target: d.src.target, Seed: f.seed, BatchSize: f.batch, LearningRate: f.lr,
@@ -339,6 +344,7 @@ func tableResults(ctx context.Context, e *env, f *tableFlags, d *preparedTable, 
 		if err := saving.Save(f.outPath, model, meta); err != nil {
 			return err
 		}
+		w.add("--out", f.outPath)
 		fmt.Fprintf(out, "Saved the model and its preprocessing to %s\n", f.outPath)
 	}
 	var s *scores
@@ -362,12 +368,14 @@ func tableResults(ctx context.Context, e *env, f *tableFlags, d *preparedTable, 
 				return err
 			}
 		}
+		w.add("--plots", f.plotsDir)
 	}
 	if f.reportPath != "" {
 		run := modelRun{path: f.outPath, model: model, meta: meta, history: hist, trainingSeconds: seconds, settings: settings}
 		if err := writeTableReport(out, f.reportPath, run, "test", s); err != nil {
 			return err
 		}
+		w.add("--report", f.reportPath)
 	}
 	if f.jsonPath != "" {
 		return writeJSON(f.jsonPath, rep)
