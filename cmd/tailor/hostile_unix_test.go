@@ -85,3 +85,24 @@ func TestOutputsAreNotTheCheckpointThroughLinks(t *testing.T) {
 		}
 	}
 }
+
+// TestOutputsSpelledApart: two outputs naming one file, one relative and
+// one absolute or one through a symbolic link, are refused as the same
+// spelling is; train --csv wrote --save-split, then --json over it.
+func TestOutputsSpelledApart(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "churn.csv")
+	writeCustomers(t, data, customers(60, 4), false, nil)
+	os.Mkdir(filepath.Join(dir, "real"), 0o755)
+	os.Symlink("real", filepath.Join(dir, "link"))
+	t.Chdir(dir)
+	for _, tc := range []struct{ json, split string }{
+		{"r.json", filepath.Join(dir, "r.json")},
+		{"real/r.json", "link/r.json"},
+	} {
+		code, _, errOut := runCLI(t, "train", "--csv", data, "--target", "Exited", "--drop", "Surname", "--epochs", "1", "--quiet", "--json", tc.json, "--save-split", tc.split)
+		if want := "tailor train: --json " + tc.json + " and --save-split " + tc.split + " are one file"; code != 1 || !strings.Contains(errOut, want) {
+			t.Errorf("--json %s --save-split %s: exit %d, %q; want %q", tc.json, tc.split, code, errOut, want)
+		}
+	}
+}

@@ -722,7 +722,7 @@ func checkOutputs(s runSettings, ckptDir string, inputs []string) error {
 		}
 		for _, o := range outs {
 			for _, f := range []string{saving.CheckpointFile, settingsFile} {
-				if o.path != "" && inDir(o.path, abs, f) {
+				if o.path != "" && samePath(o.path, filepath.Join(abs, f)) {
 					return fmt.Errorf("%s %s: a file of --checkpoint-dir %s, which the run replaces and removes once it is complete: write it elsewhere", o.flag, o.path, ckptDir)
 				}
 			}
@@ -756,35 +756,6 @@ func (r *trainRun) dataFiles() []string {
 		}
 	}
 	return files
-}
-
-// inDir reports whether path names the file base of dir (absolute):
-// by the same path, or through symbolic links to path itself or to a
-// directory on the way, which the write follows.
-func inDir(path, dir, base string) bool {
-	if filepath.Clean(path) == filepath.Join(dir, base) {
-		return true
-	}
-	for range 40 { // the write's target, as atomicfile follows links
-		st, err := os.Lstat(path)
-		if err != nil || st.Mode()&os.ModeSymlink == 0 {
-			break
-		}
-		link, err := os.Readlink(path)
-		if err != nil {
-			break
-		}
-		if !filepath.IsAbs(link) { // not cleaned, as atomicfile resolves it
-			link = filepath.Dir(path) + string(filepath.Separator) + link
-		}
-		path = link
-	}
-	if filepath.Base(path) != base {
-		return false
-	}
-	pst, err1 := os.Stat(filepath.Dir(path))
-	dst, err2 := os.Stat(dir)
-	return err1 == nil && err2 == nil && os.SameFile(pst, dst)
 }
 
 // readJSON decodes the JSON file at path into v, refusing unknown fields.

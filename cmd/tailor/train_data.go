@@ -92,8 +92,12 @@ func checkRunOutputs(plots string, inputs []string, outs ...output) error {
 			continue
 		}
 		for _, prev := range outs[:i] {
-			if prev.path != "" && filepath.Clean(prev.path) == filepath.Clean(o.path) {
+			switch {
+			case prev.path == "" || !samePath(prev.path, o.path):
+			case filepath.Clean(prev.path) == filepath.Clean(o.path):
 				return fmt.Errorf("%s and %s are both %s", prev.flag, o.flag, o.path)
+			default:
+				return fmt.Errorf("%s %s and %s %s are one file", prev.flag, prev.path, o.flag, o.path)
 			}
 		}
 		if err := checkOutput(o.flag, o.path, inputs...); err != nil {
@@ -101,6 +105,45 @@ func checkRunOutputs(plots string, inputs []string, outs ...output) error {
 		}
 	}
 	return nil
+}
+
+// samePath reports whether writing a and b would write one file: the
+// same path, relative or absolute, or one reached through symbolic links
+// to the file or to a directory on the way, which a write follows.
+func samePath(a, b string) bool {
+	a, b = linkTarget(a), linkTarget(b)
+	absA, err1 := filepath.Abs(a)
+	absB, err2 := filepath.Abs(b)
+	if err1 == nil && err2 == nil && absA == absB {
+		return true
+	}
+	if filepath.Base(a) != filepath.Base(b) {
+		return false
+	}
+	da, err1 := os.Stat(filepath.Dir(a))
+	db, err2 := os.Stat(filepath.Dir(b))
+	return err1 == nil && err2 == nil && os.SameFile(da, db)
+}
+
+// linkTarget follows symbolic links from path to the file a write
+// replaces, as atomicfile does; the links need not lead to a file that
+// exists.
+func linkTarget(path string) string {
+	for range 40 {
+		st, err := os.Lstat(path)
+		if err != nil || st.Mode()&os.ModeSymlink == 0 {
+			return path
+		}
+		link, err := os.Readlink(path)
+		if err != nil {
+			return path
+		}
+		if !filepath.IsAbs(link) { // not cleaned, as atomicfile resolves it
+			link = filepath.Dir(path) + string(filepath.Separator) + link
+		}
+		path = link
+	}
+	return path
 }
 
 // plotCheckPath is a file --plots will write, for checking that the
