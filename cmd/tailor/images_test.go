@@ -193,15 +193,17 @@ func TestTrainImagesGrayscale(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		args []string
+		code int // 2: bad usage, as the Fashion-MNIST models' flags are
 		want string
 	}{
-		{[]string{"--images", filepath.Join(dir, "nope")}, "nope"},
-		{[]string{"--images", folder, "--image-size", "2,2"}, "--image-size \"2,2\": want height,width, each from 4 to 4096"},
-		{[]string{"--images", folder, "--color-mode", "cmyk"}, `--color-mode "cmyk"`},
-		{[]string{"--images", folder, "--validation-split", "1"}, "--validation-split 1"},
+		{[]string{"--images", filepath.Join(dir, "nope")}, 1, "nope"},
+		{[]string{"--images", folder, "--image-size", "2,2"}, 2, "--image-size \"2,2\": want height,width, each from 4 to 4096"},
+		{[]string{"--images", folder, "--color-mode", "cmyk"}, 2, `--color-mode "cmyk"`},
+		{[]string{"--images", folder, "--validation-split", "1"}, 2, "--validation-split 1"},
+		{[]string{"--images", folder, "--epochs", "0"}, 2, "--epochs 0"},
 	} {
-		if code, _, errOut := runCLI(t, append([]string{"train", "--quiet"}, tc.args...)...); code != 1 || !strings.Contains(errOut, tc.want) {
-			t.Errorf("tailor train %v: exit %d, %q; want %q", tc.args, code, errOut, tc.want)
+		if code, _, errOut := runCLI(t, append([]string{"train", "--quiet"}, tc.args...)...); code != tc.code || !strings.Contains(errOut, tc.want) {
+			t.Errorf("tailor train %v: exit %d, %q; want exit %d and %q", tc.args, code, errOut, tc.code, tc.want)
 		}
 	}
 }

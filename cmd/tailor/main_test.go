@@ -55,6 +55,12 @@ func TestUsage(t *testing.T) {
 		{[]string{"bench", "--epochs", "0"}, 2, "tailor bench: --epochs 0: want at least 1"},
 		{[]string{"bench", "--batch-sizes", "32,0"}, 2, `tailor bench: --batch-sizes: "0" is not a positive whole number`},
 		{[]string{"summary", "--model", "nope"}, 1, `unknown model "nope"`},
+		// bad flag values of the other modes are bad usage too, as above
+		{[]string{"train", "--dataset", "iris", "--epochs", "0"}, 2, "tailor train: --epochs 0 and --batch-size 32 must be positive"},
+		{[]string{"train", "--dataset", "iris", "--validation-split", "1"}, 2, "tailor train: --validation-split 1: want a fraction in [0, 1)"},
+		{[]string{"train", "--images", "d", "--learning-rate", "0"}, 2, "tailor train: --learning-rate 0 must be positive"},
+		{[]string{"report", "m.tailor", "-o", "r.html", "--mistakes", "-1"}, 2, "tailor report: --mistakes -1 must not be negative"},
+		{[]string{"export", "m.tailor", "--opset", "99"}, 2, "tailor export: --opset 99: want 13 to 21"},
 		{[]string{"show"}, 2, "tailor show: -o out.png is required"},
 		{[]string{"data", "extra"}, 2, "tailor data: unexpected arguments"},
 		{[]string{"data", "--data", "/nonexistent"}, 1, "--data /nonexistent: no such directory"},

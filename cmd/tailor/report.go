@@ -37,7 +37,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		return usageError(fs, "-o report.html is required")
 	}
 	if *mistakes < 0 {
-		return fmt.Errorf("--mistakes %d must not be negative", *mistakes)
+		return usageError(fs, fmt.Sprintf("--mistakes %d must not be negative", *mistakes))
 	}
 	if err := checkOutput("-o", *out, append(pos, fashionFiles(*dir)...)...); err != nil {
 		return err

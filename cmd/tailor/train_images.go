@@ -62,26 +62,26 @@ func runTrainImages(ctx context.Context, e *env, args []string) (err error) {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := checkRunOutputs(*plotsDir, nil, output{"--out", *outPath}, output{"--json", *jsonPath}, output{"--report", *reportPath}); err != nil {
-		return err
-	}
 	h, w, err := parseSize(*size)
 	if err != nil {
-		return fmt.Errorf("--image-size %q: %w", *size, err)
+		return usageError(fs, fmt.Sprintf("--image-size %q: %v", *size, err))
 	}
 	mode := imagefolder.ColorMode(*colorMode)
 	if mode != imagefolder.RGB && mode != imagefolder.Grayscale {
-		return fmt.Errorf("--color-mode %q: want rgb or grayscale", *colorMode)
+		return usageError(fs, fmt.Sprintf("--color-mode %q: want rgb or grayscale", *colorMode))
 	}
 	switch {
 	case *dir == "":
 		return usageError(fs, "--images DIR is required")
 	case *epochs <= 0 || *batch <= 0:
-		return fmt.Errorf("--epochs %d and --batch-size %d must be positive", *epochs, *batch)
+		return usageError(fs, fmt.Sprintf("--epochs %d and --batch-size %d must be positive", *epochs, *batch))
 	case !(*lr > 0) || math.IsInf(*lr, 0):
-		return fmt.Errorf("--learning-rate %v must be positive", *lr)
+		return usageError(fs, fmt.Sprintf("--learning-rate %v must be positive", *lr))
 	case !(*valSplit >= 0 && *valSplit < 1):
-		return fmt.Errorf("--validation-split %v: want a fraction in [0, 1)", *valSplit)
+		return usageError(fs, fmt.Sprintf("--validation-split %v: want a fraction in [0, 1)", *valSplit))
+	}
+	if err := checkRunOutputs(*plotsDir, nil, output{"--out", *outPath}, output{"--json", *jsonPath}, output{"--report", *reportPath}); err != nil {
+		return err
 	}
 	opts := imagefolder.Options{Height: h, Width: w, ColorMode: mode, ValidationSplit: *valSplit, Seed: *seed}
 	train, val, err := imagefolder.Load(*dir, opts)

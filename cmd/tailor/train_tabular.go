@@ -191,22 +191,15 @@ func parseTableFlags(e *env, args []string) (*tableFlags, error) {
 	case f.dataset != "" && (f.target != "" || *drop != "" || *categorical != ""):
 		return nil, usageError(fs, "--target, --drop and --categorical are for --csv; --dataset predicts the dataset's target from all its features")
 	case f.epochs <= 0 || f.batch <= 0:
-		return nil, fmt.Errorf("--epochs %d and --batch-size %d must be positive", f.epochs, f.batch)
+		return nil, usageError(fs, fmt.Sprintf("--epochs %d and --batch-size %d must be positive", f.epochs, f.batch))
 	case !(f.lr > 0) || math.IsInf(f.lr, 0):
-		return nil, fmt.Errorf("--learning-rate %v must be positive", f.lr)
+		return nil, usageError(fs, fmt.Sprintf("--learning-rate %v must be positive", f.lr))
 	case !(f.testSplit >= 0) || math.IsInf(f.testSplit, 0):
-		return nil, fmt.Errorf("--test-split %v: want a fraction in [0, 1) or a number of rows", f.testSplit)
+		return nil, usageError(fs, fmt.Sprintf("--test-split %v: want a fraction in [0, 1) or a number of rows", f.testSplit))
 	case f.testSplit == 0 && f.stratify:
-		return nil, errors.New("--stratify needs a test split (--test-split > 0)")
+		return nil, usageError(fs, "--stratify needs a test split (--test-split > 0)")
 	case !(f.valSplit >= 0 && f.valSplit < 1):
-		return nil, fmt.Errorf("--validation-split %v: want a fraction in [0, 1)", f.valSplit)
-	}
-	var inputs []string
-	if f.csvPath != "" {
-		inputs = []string{f.csvPath}
-	}
-	if err := f.checkOutputs(inputs...); err != nil {
-		return nil, err
+		return nil, usageError(fs, fmt.Sprintf("--validation-split %v: want a fraction in [0, 1)", f.valSplit))
 	}
 	f.categorical = parseList(*categorical)
 	f.opts = preprocessing.PipelineOptions{Drop: parseList(*drop), Impute: *impute}
@@ -214,13 +207,20 @@ func parseTableFlags(e *env, args []string) (*tableFlags, error) {
 	case preprocessing.ScaleNumeric, preprocessing.ScaleAll, preprocessing.ScaleNone:
 		f.opts.Scale = preprocessing.ScaleMode(*scale)
 	default:
-		return nil, fmt.Errorf("--scale %q: want numeric, all or none", *scale)
+		return nil, usageError(fs, fmt.Sprintf("--scale %q: want numeric, all or none", *scale))
 	}
 	switch preprocessing.HandleUnknown(*unknown) {
 	case preprocessing.UnknownError, preprocessing.UnknownIgnore:
 		f.opts.HandleUnknown = preprocessing.HandleUnknown(*unknown)
 	default:
-		return nil, fmt.Errorf("--handle-unknown %q: want error or ignore", *unknown)
+		return nil, usageError(fs, fmt.Sprintf("--handle-unknown %q: want error or ignore", *unknown))
+	}
+	var inputs []string
+	if f.csvPath != "" {
+		inputs = []string{f.csvPath}
+	}
+	if err := f.checkOutputs(inputs...); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
