@@ -54,7 +54,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"show", "--index", "-1", "-o", "x.png"}, 2, "tailor show: --index -1: want an image number from 0"},
 		{[]string{"bench", "--epochs", "0"}, 2, "tailor bench: --epochs 0: want at least 1"},
 		{[]string{"bench", "--batch-sizes", "32,0"}, 2, `tailor bench: --batch-sizes: "0" is not a positive whole number`},
-		{[]string{"summary", "--model", "nope"}, 1, `unknown model "nope"`},
+		{[]string{"summary", "--model", "nope"}, 2, `tailor summary: --model "nope": want one of best, cifar-cnn, cnn, mlp`},
 		// bad flag values of the other modes are bad usage too, as above
 		{[]string{"train", "--dataset", "iris", "--epochs", "0"}, 2, "tailor train: --epochs 0 and --batch-size 32 must be positive"},
 		{[]string{"train", "--dataset", "iris", "--validation-split", "1"}, 2, "tailor train: --validation-split 1: want a fraction in [0, 1)"},
