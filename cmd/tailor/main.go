@@ -61,6 +61,9 @@ func main() {
 // for an error, 2 for bad usage, 130 when interrupted (SIGINT, SIGTERM).
 // Every error line starts "tailor <command>: ".
 func run(ctx context.Context, e *env, args []string) int {
+	if len(args) == 2 && args[0] == "help" { // tailor help train, as go help build
+		return run(ctx, e, []string{args[1], "--help"})
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(e.stdout)
 		if len(args) == 0 {

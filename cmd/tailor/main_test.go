@@ -30,6 +30,8 @@ func TestUsage(t *testing.T) {
 	}{
 		{nil, 2, "Commands:"},
 		{[]string{"help"}, 0, "tutorial"},
+		{[]string{"help", "export"}, 0, "Usage: tailor export MODEL.tailor -o MODEL.onnx"},
+		{[]string{"help", "frobnicate"}, 2, `unknown command "frobnicate"`},
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{[]string{"train", "--help"}, 0, "--batch-size"},
 		{[]string{"train", "--epochs", "x"}, 2, "tailor train: invalid value \"x\" for flag -epochs"},
