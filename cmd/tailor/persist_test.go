@@ -265,6 +265,37 @@ func TestResumeEpochs(t *testing.T) {
 	}
 }
 
+// TestResumeEpochsAtAnEpochsEnd: a run of 3 epochs stopped as its third
+// began (2 finished) can end with --epochs 2; it was refused, "want
+// --epochs 3 or more", though one stopped a step earlier, in the same
+// state, was not.
+func TestResumeEpochsAtAnEpochsEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the real dataset")
+	}
+	dir := t.TempDir()
+	ck, model := filepath.Join(dir, "ck"), filepath.Join(dir, "m.tailor")
+	ctx := &stopAfter{Context: context.Background()}
+	ctx.n.Store(10) // the data loading's checks, then two epochs of 2 batches
+	code, _, errOut := runCtx(ctx, "train", "--epochs", "3", "--train-limit", "64", "--quiet", "--checkpoint-dir", ck)
+	if code != 130 || !strings.Contains(errOut, "at epoch 3, step 0") {
+		t.Fatalf("interrupted run: exit %d, %q; want 130 at epoch 3, step 0", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, "train", "--resume", ck, "--epochs", "1", "--quiet"); code != 2 || !strings.Contains(errOut, "want --epochs 2 or more") {
+		t.Errorf("--resume --epochs 1 after 2 epochs: exit %d, %q; want a usage error saying 2 or more", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, "train", "--resume", ck, "--epochs", "2", "--quiet", "--out", model); code != 0 {
+		t.Fatalf("--resume --epochs 2 after 2 epochs: exit %d, %q", code, errOut)
+	}
+	_, meta, err := saving.Load(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := meta.History.Epochs; !slices.Equal(got, []int{0, 1}) {
+		t.Errorf("the model's history has epochs %v, want [0 1]", got)
+	}
+}
+
 // The commands that give a model Fashion-MNIST's images refuse, naming the
 // file, a model that reads other inputs or scores other classes.
 func TestFashionMNISTCommandsCheckTheModel(t *testing.T) {

@@ -325,13 +325,20 @@ func layerTypes(model *tailor.Model) string {
 }
 
 // resumedEpochs checks that a resumed run can train for epochs instead of
-// the opts.Epochs it started with: no fewer than it has begun, and only
+// the opts.Epochs it started with: no fewer than it has finished or
+// begun (as many as it has finished ends it there), and only
 // with a constant learning rate, since a schedule was built over the
 // steps of the epochs first asked for (cosine decay would reach 0 there
 // and train the extra epochs at a rate of 0).
 func resumedEpochs(model *tailor.Model, opts tailor.FitOptions, epochs int) error {
-	if p := opts.Resume; p != nil && epochs <= p.Epoch {
-		return fmt.Errorf("the checkpoint is at epoch %d, step %d: want --epochs %d or more", p.Epoch+1, p.Step, p.Epoch+1)
+	if p := opts.Resume; p != nil {
+		done := p.Epoch // the epochs finished, and the one under way
+		if p.Step > 0 {
+			done++
+		}
+		if epochs < done {
+			return fmt.Errorf("the checkpoint is at epoch %d, step %d: want --epochs %d or more", p.Epoch+1, p.Step, max(done, 1))
+		}
 	}
 	if s, ok := model.Optimizer().(interface {
 		Schedule() optimizers.LearningRateSchedule
