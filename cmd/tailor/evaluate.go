@@ -33,7 +33,7 @@ func runEvaluate(ctx context.Context, e *env, args []string) error {
 	if withCSV(args) {
 		return runEvaluateTable(ctx, e, args)
 	}
-	fs := newFlags(e, "evaluate", "MODEL.tailor [--split test|train] [--flip-average] [--json FILE] [--plots DIR] [--data DIR]")
+	fs := newFlags(e, "evaluate", "MODEL.tailor [--split test|train] [--flip-average] [--json FILE] [--plots DIR] [--data DIR]\n       tailor evaluate MODEL.tailor --csv ROWS.csv [--json FILE] [--plots DIR]   a table's model, on labelled rows")
 	split := fs.String("split", "test", "the split to evaluate on: test or train")
 	flip := fs.Bool("flip-average", false, "average each image's prediction with its mirror's (test-time augmentation)")
 	jsonPath := fs.String("json", "", "write the figures as JSON to this file")
@@ -145,7 +145,7 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	if withCSV(args) {
 		return runPredictTable(ctx, e, args)
 	}
-	fs := newFlags(e, "predict", "MODEL.tailor (--index N [--split test|train] | IMAGE.png|jpg ...) [--invert auto|never|always] [--flip-average] [--top 3] [--json FILE] [--plot FILE]")
+	fs := newFlags(e, "predict", "MODEL.tailor (--index N [--split test|train] | IMAGE.png|jpg ...) [--invert auto|never|always] [--flip-average] [--top 3] [--json FILE] [--plot FILE] [--data DIR]\n       tailor predict MODEL.tailor --csv ROWS.csv [--json FILE]   a table's model, on rows")
 	flip := fs.Bool("flip-average", false, "average each image's prediction with its mirror's (test-time augmentation)")
 	index := fs.Int("index", -1, "predict dataset image N instead of image files")
 	split := fs.String("split", "test", "the split --index reads: test or train")

@@ -31,6 +31,10 @@ func TestUsage(t *testing.T) {
 		{nil, 2, "Commands:"},
 		{[]string{"help"}, 0, "tutorial"},
 		{[]string{"help", "export"}, 0, "Usage: tailor export MODEL.tailor -o MODEL.onnx"},
+		// the table modes of evaluate, predict and report are in their --help
+		{[]string{"evaluate", "--help"}, 0, "tailor evaluate MODEL.tailor --csv ROWS.csv"},
+		{[]string{"predict", "--help"}, 0, "tailor predict MODEL.tailor --csv ROWS.csv"},
+		{[]string{"report", "--help"}, 0, "tailor report MODEL.tailor -o report.html --csv ROWS.csv"},
 		{[]string{"help", "frobnicate"}, 2, `unknown command "frobnicate"`},
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{[]string{"train", "--help"}, 0, "--batch-size"},

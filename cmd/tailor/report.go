@@ -21,7 +21,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if withCSV(args) {
 		return runReportTable(ctx, e, args)
 	}
-	fs := newFlags(e, "report", "MODEL.tailor -o report.html [--mistakes 20] [--flip-average] [--data DIR]")
+	fs := newFlags(e, "report", "MODEL.tailor -o report.html [--mistakes 20] [--flip-average] [--data DIR]\n       tailor report MODEL.tailor -o report.html --csv ROWS.csv   a table's model, scored on labelled rows")
 	out := fs.String("o", "", "the HTML file to write (required)")
 	mistakes := fs.Int("mistakes", galleryMistakes, "how many of the most confident mistakes to show")
 	flip := fs.Bool("flip-average", false, "score each test image with its prediction averaged with its mirror's")
