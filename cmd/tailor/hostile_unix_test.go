@@ -4,10 +4,12 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/tailor-ml/tailor/internal/hostile"
 	"github.com/tailor-ml/tailor/saving"
@@ -104,5 +106,53 @@ func TestOutputsSpelledApart(t *testing.T) {
 		if want := "tailor train: --json " + tc.json + " and --save-split " + tc.split + " are one file"; code != 1 || !strings.Contains(errOut, want) {
 			t.Errorf("--json %s --save-split %s: exit %d, %q; want %q", tc.json, tc.split, code, errOut, want)
 		}
+	}
+}
+
+// TestSecondInterruptEndsTheProcess: a second SIGINT ends tailor at once
+// when the command does not heed the first (here a --csv that is a pipe
+// no one writes to); the second was caught and ignored like the first,
+// and only the end of the read let the process exit.
+func TestSecondInterruptEndsTheProcess(t *testing.T) {
+	if args := os.Getenv("TAILOR_TEST_MAIN"); args != "" { // the child
+		os.Args = append([]string{"tailor"}, strings.Split(args, "\n")...)
+		main()
+		return
+	}
+	fifo := filepath.Join(t.TempDir(), "rows.csv")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSecondInterruptEndsTheProcess$")
+	cmd.Env = append(os.Environ(), "TAILOR_TEST_MAIN="+strings.Join([]string{"train", "--csv", fifo, "--target", "y", "--quiet"}, "\n"))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	w, err := os.OpenFile(fifo, os.O_WRONLY, 0) // returns once the child reads the pipe: its signals are caught by then
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exited error
+	ended := false
+	for range 100 { // interrupt until it ends, at most 100 times
+		cmd.Process.Signal(os.Interrupt)
+		select {
+		case exited = <-done:
+			ended = true
+		case <-time.After(20 * time.Millisecond):
+		}
+		if ended {
+			break
+		}
+	}
+	w.Close() // the read ends: a process that ignored the signals goes on
+	if !ended {
+		exited = <-done
+	}
+	ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	if !ok || !ws.Signaled() || ws.Signal() != syscall.SIGINT {
+		t.Errorf("interrupted again and again while reading a pipe: %v (%v); want the process ended by SIGINT", cmd.ProcessState, exited)
 	}
 }

@@ -53,7 +53,15 @@ func commands() []command {
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	go func() {
+		// The first signal asks the command to stop where it can (the
+		// batch under way, the checkpoint); a second ends the process at
+		// once, as for any program, when a step does not heed the first
+		// (a read from a pipe or a slow disk). Writes are atomic, so it
+		// leaves no part-written file.
+		<-ctx.Done()
+		stop()
+	}()
 	os.Exit(run(ctx, &env{stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:]))
 }
 
