@@ -715,8 +715,9 @@ func unfinishedRun(dir string) string {
 // checkOutputs checks, before any work, that the run's results can be
 // written: --out's and --json's directories exist and accept files, the
 // paths are not devices or directories nor the checkpoint's own files nor
-// any of inputs, the data files the run reads, and the checkpoint directory can be created and written. It creates
-// nothing: the checkpoint directory is made once the data is read.
+// any of inputs, the data files the run reads, and the checkpoint
+// directory can be created and written. It creates nothing: the
+// checkpoint directory is made once the data is read.
 func checkOutputs(s runSettings, ckptDir string, inputs []string) error {
 	outs := []output{{"--out", s.Out}, {"--json", s.JSON}, {"--report", s.Report}}
 	if ckptDir != "" {
