@@ -173,6 +173,12 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	if *split != "test" && *split != "train" {
 		return usageError(fs, fmt.Sprintf("--split %q: want test or train", *split))
 	}
+	switch {
+	case flagSet(fs, "split") && *index < 0:
+		return usageError(fs, "--split applies with --index N, not to image files")
+	case flagSet(fs, "invert") && *index >= 0:
+		return usageError(fs, "--invert applies to image files, not to --index N")
+	}
 	opts := preprocessing.ImageOptions{}
 	switch *invert {
 	case "auto":
@@ -205,6 +211,9 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	folder := meta.Preprocessing != nil && meta.Preprocessing.ColorMode != "" // trained on an image folder
 	if folder && *index >= 0 {
 		return fmt.Errorf("%s was trained on an image folder: give it image files, not --index", pos[0])
+	}
+	if folder && flagSet(fs, "invert") {
+		return fmt.Errorf("--invert: %s was trained on an image folder, whose images are read as they are, in its colour mode", pos[0])
 	}
 	var x *tensor.Tensor
 	var inputs []string

@@ -137,6 +137,11 @@ func TestTrainImages(t *testing.T) {
 	if code, _, errOut := runCLI(t, "evaluate", model); code != 1 || !strings.Contains(errOut, "was trained on an image folder") {
 		t.Errorf("evaluate: exit %d, %q", code, errOut)
 	}
+	// --invert, which makes Fashion-MNIST-style inputs, was ignored for
+	// an image folder's model
+	if code, out, errOut := runCLI(t, "predict", model, file, "--invert", "always"); code != 1 || !strings.Contains(errOut, "--invert: "+model+" was trained on an image folder") || out != "" {
+		t.Errorf("predict --invert always: exit %d, %q %q; want an error", code, out, errOut)
+	}
 	plot := filepath.Join(dir, "plot.png")
 	if code, _, errOut := runCLI(t, "predict", model, file, "--plot", plot); code != 0 {
 		t.Errorf("predict --plot: exit %d, %q", code, errOut)

@@ -57,6 +57,9 @@ func TestUsage(t *testing.T) {
 		{[]string{"predict", "m.tailor"}, 2, "tailor predict: want either --index N or image files"},
 		{[]string{"predict", "m.tailor", "--split", "val", "a.png"}, 2, `tailor predict: --split "val": want test or train`},
 		{[]string{"evaluate", "m.tailor", "--split", "val"}, 2, `tailor evaluate: --split "val": want test or train`},
+		// flags that do nothing in the mode given
+		{[]string{"predict", "m.tailor", "a.png", "--split", "train"}, 2, "tailor predict: --split applies with --index N, not to image files"},
+		{[]string{"predict", "m.tailor", "--index", "0", "--invert", "never"}, 2, "tailor predict: --invert applies to image files, not to --index N"},
 		{[]string{"show", "--index", "-1", "-o", "x.png"}, 2, "tailor show: --index -1: want an image number from 0"},
 		{[]string{"bench", "--epochs", "0"}, 2, "tailor bench: --epochs 0: want at least 1"},
 		{[]string{"bench", "--batch-sizes", "32,0"}, 2, `tailor bench: --batch-sizes: "0" is not a positive whole number`},
