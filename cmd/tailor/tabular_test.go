@@ -344,6 +344,7 @@ func TestTrainCSVErrors(t *testing.T) {
 			f["Balance"] = ""
 		}
 	})
+	os.Mkdir(filepath.Join(dir, "figs"), 0o755)
 	tests := []struct {
 		args []string
 		code int
@@ -365,6 +366,9 @@ func TestTrainCSVErrors(t *testing.T) {
 		{[]string{"--csv", data, "--target", "Exited", "--validation-split", "-0.5"}, 2, "--validation-split -0.5"},
 		{[]string{"--csv", data, "--target", "Exited", "--out", data}, 1, "--out: cannot write " + data + ": it is " + data + ", which this command reads"},
 		{[]string{"--csv", data, "--target", "Exited", "--json", filepath.Join(dir, "r.json"), "--save-split", filepath.Join(dir, "r.json")}, 1, "--json and --save-split are both"},
+		// the model was saved, then replaced by the figure
+		{[]string{"--csv", data, "--target", "Exited", "--plots", filepath.Join(dir, "figs"), "--out", filepath.Join(dir, "figs", "per_class_accuracy.png")}, 1,
+			"--out " + filepath.Join(dir, "figs", "per_class_accuracy.png") + ": a figure --plots " + filepath.Join(dir, "figs") + " writes"},
 	}
 	for _, tc := range tests {
 		code, out, errOut := runCLI(t, append([]string{"train", "--epochs", "1", "--quiet"}, tc.args...)...)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/datasets"
+	"github.com/tailor-ml/tailor/plots"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -103,9 +104,26 @@ func checkRunOutputs(plots string, inputs []string, outs ...output) error {
 		if err := checkOutput(o.flag, o.path, inputs...); err != nil {
 			return err
 		}
+		for _, fig := range plotFigures {
+			if p := filepath.Join(plots, fig); plots != "" && o.flag != "--plots" && samePath(o.path, p) {
+				return fmt.Errorf("%s %s: a figure --plots %s writes, which would replace it: write it elsewhere", o.flag, o.path, plots)
+			}
+		}
 	}
 	return nil
 }
+
+// plotFigures are the files --plots writes (figures.go), which no other
+// output may be.
+var plotFigures = func() []string {
+	var files []string
+	for _, name := range []string{"loss", "accuracy", "confusion_matrix", "confusion_matrix_normalized", "per_class_accuracy", "predictions_grid", "mistakes"} {
+		for _, f := range plots.Formats() {
+			files = append(files, name+"."+string(f))
+		}
+	}
+	return files
+}()
 
 // samePath reports whether writing a and b would write one file: the
 // same path, relative or absolute, or one reached through symbolic links
