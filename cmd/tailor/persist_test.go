@@ -433,6 +433,43 @@ func TestResumeAndCheckpointDirSpelledApart(t *testing.T) {
 	}
 }
 
+// TestResumeKeepsCheckpointEvery: a resumed run checkpoints as often as
+// the run it continues asked (--checkpoint-every), unless given again; it
+// went back to once an epoch.
+func TestResumeKeepsCheckpointEvery(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the real dataset")
+	}
+	ck := filepath.Join(t.TempDir(), "ck")
+	ctx := &stopAfter{Context: context.Background()}
+	ctx.n.Store(7)
+	if code, _, errOut := runCtx(ctx, "train", "--epochs", "2", "--train-limit", "64", "--quiet", "--checkpoint-dir", ck, "--checkpoint-every", "1"); code != 130 {
+		t.Fatalf("interrupted run: exit %d, %q", code, errOut)
+	}
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"--resume", ck}, 1},
+		{[]string{"--resume", ck, "--checkpoint-every", "5"}, 5},
+		{[]string{"--resume", ck, "--checkpoint-every", "0"}, 0},
+	} {
+		var out bytes.Buffer
+		e := &env{stdout: &out, stderr: &out}
+		f, err := parseTrainFlags(e, tc.args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := newTrainRun(e, f)
+		if err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		if got := r.backup.SaveEvery; got != tc.want {
+			t.Errorf("tailor train %v: checkpoints every %d batches, want %d", tc.args, got, tc.want)
+		}
+	}
+}
+
 // TestResumeOnOtherTrainingSet: a run's train-settings.json edited to
 // another --train-limit of as many steps an epoch (64 and 60 images make
 // 2 batches of 32) resumed from its checkpoint onto other data; the

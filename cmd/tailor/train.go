@@ -71,8 +71,9 @@ func joinNames() string { return strings.Join(models.Names(), ", ") }
 // runSettings are what a run records beside its checkpoint
 // (--checkpoint-dir): the train flags a resumed run must share with the
 // run it continues, and where the run's results go, which --resume uses
-// unless --out, --json, --data or --flip-average are given again. Paths
-// are absolute, so that a run resumes from any directory.
+// unless --out, --json, --report, --plots, --data, --flip-average or
+// --checkpoint-every are given again. Paths are absolute, so that a run
+// resumes from any directory.
 type runSettings struct {
 	Model      string `json:"model"`
 	TrainLimit int    `json:"train_limit"`
@@ -87,6 +88,9 @@ type runSettings struct {
 	Plots         string `json:"plots,omitempty"`
 	FlipAverage   bool   `json:"flip_average,omitempty"`
 	Data          string `json:"data,omitempty"`
+	// CheckpointEvery is --checkpoint-every, which a resumed run keeps
+	// unless it is given again.
+	CheckpointEvery int `json:"checkpoint_every,omitempty"`
 	// DType is "auto" when the convolutions asked for it (--dtype auto),
 	// so that a resumed run says, as the uninterrupted one does, why it
 	// resolved as it did: the checkpoint's layers hold only the outcome.
@@ -263,7 +267,7 @@ func newTrainRun(e *env, f *trainFlags) (*trainRun, error) {
 		return r, nil
 	}
 	r.backup = callbacks.BackupAndRestore(f.ckptDir, r.opts, r.meta)
-	r.backup.SaveEvery = f.every
+	r.backup.SaveEvery = r.settings.CheckpointEvery
 	r.backup.Keep = true // the checkpoint goes only once the results are written
 	if f.resume == "" {
 		return r, nil
@@ -354,7 +358,7 @@ func resumedEpochs(model *tailor.Model, opts tailor.FitOptions, epochs int) erro
 // --overwrite says to discard it.
 func (r *trainRun) settle() error {
 	f := r.f
-	s := runSettings{Model: f.name, TrainLimit: f.limit, FlipAverage: f.flip}
+	s := runSettings{Model: f.name, TrainLimit: f.limit, FlipAverage: f.flip, CheckpointEvery: f.every}
 	for _, p := range []struct {
 		to   *string
 		flag string
@@ -390,6 +394,12 @@ func (r *trainRun) settle() error {
 	}
 	if flagSet(f.fs, "flip-average") {
 		rec.FlipAverage = s.FlipAverage
+	}
+	if flagSet(f.fs, "checkpoint-every") {
+		rec.CheckpointEvery = s.CheckpointEvery
+	}
+	if rec.CheckpointEvery < 0 {
+		return fmt.Errorf("--resume %s: %s: checkpoint_every %d, want 0 (per epoch) or more", f.resume, filepath.Join(f.resume, settingsFile), rec.CheckpointEvery)
 	}
 	if rec.TrainLimit < 0 {
 		return fmt.Errorf("--resume %s: %s: train_limit %d, want 0 (all) or more", f.resume, filepath.Join(f.resume, settingsFile), rec.TrainLimit)
