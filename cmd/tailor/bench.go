@@ -169,7 +169,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageError(fs, err.Error())
 	}
-	if err := checkOutput("--json", *jsonPath); err != nil {
+	if err := checkOutput("--json", *jsonPath, fashionFiles(*dir)...); err != nil {
 		return err
 	}
 	if *peer != "" {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -25,6 +26,20 @@ func loadData(ctx context.Context, e *env, dir string) (train, test *fashionmnis
 		Dir:  dir,
 		Logf: func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) },
 	})
+}
+
+// fashionFiles lists the Fashion-MNIST files a command given --data dir
+// ("" for none) may read: the four IDX files, plain or gzipped, in each
+// directory loadData searches. An output must be none of them: --out or
+// --json naming one replaced the data with the results.
+func fashionFiles(dir string) []string {
+	var files []string
+	for _, d := range (fashionmnist.Options{Dir: dir}).SearchPath() {
+		for _, name := range []string{"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"} {
+			files = append(files, filepath.Join(d, name), filepath.Join(d, name+".gz"))
+		}
+	}
+	return files
 }
 
 // checkDataDir refuses a --data that is not a directory: an explicit

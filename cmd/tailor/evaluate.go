@@ -33,7 +33,7 @@ func runEvaluate(ctx context.Context, e *env, args []string) error {
 	if withCSV(args) {
 		return runEvaluateTable(ctx, e, args)
 	}
-	fs := newFlags(e, "evaluate", "MODEL.tailor [--split test|train] [--flip-average] [--json FILE] [--plots DIR] [--data DIR]")
+	fs := newFlags(e, "evaluate", "MODEL.tailor [--split test|train] [--flip-average] [--json FILE] [--plots DIR] [--data DIR]\n       tailor evaluate MODEL.tailor --csv ROWS.csv [--json FILE] [--plots DIR]   a table's model, on labelled rows")
 	split := fs.String("split", "test", "the split to evaluate on: test or train")
 	flip := fs.Bool("flip-average", false, "average each image's prediction with its mirror's (test-time augmentation)")
 	jsonPath := fs.String("json", "", "write the figures as JSON to this file")
@@ -49,7 +49,7 @@ func runEvaluate(ctx context.Context, e *env, args []string) error {
 	if *split != "test" && *split != "train" {
 		return usageError(fs, fmt.Sprintf("--split %q: want test or train", *split))
 	}
-	if err := checkRunOutputs(*plotsDir, pos, output{"--json", *jsonPath}); err != nil {
+	if err := checkRunOutputs(*plotsDir, append(pos, fashionFiles(*dir)...), output{"--json", *jsonPath}); err != nil {
 		return err
 	}
 	model, meta, err := saving.Load(pos[0])
@@ -145,7 +145,7 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	if withCSV(args) {
 		return runPredictTable(ctx, e, args)
 	}
-	fs := newFlags(e, "predict", "MODEL.tailor (--index N [--split test|train] | IMAGE.png|jpg ...) [--invert auto|never|always] [--flip-average] [--top 3] [--json FILE] [--plot FILE]")
+	fs := newFlags(e, "predict", "MODEL.tailor (--index N [--split test|train] | IMAGE.png|jpg ...) [--invert auto|never|always] [--flip-average] [--top 3] [--json FILE] [--plot FILE] [--data DIR]\n       tailor predict MODEL.tailor --csv ROWS.csv [--json FILE]   a table's model, on rows")
 	flip := fs.Bool("flip-average", false, "average each image's prediction with its mirror's (test-time augmentation)")
 	index := fs.Int("index", -1, "predict dataset image N instead of image files")
 	split := fs.String("split", "test", "the split --index reads: test or train")
@@ -173,6 +173,12 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	if *split != "test" && *split != "train" {
 		return usageError(fs, fmt.Sprintf("--split %q: want test or train", *split))
 	}
+	switch {
+	case flagSet(fs, "split") && *index < 0:
+		return usageError(fs, "--split applies with --index N, not to image files")
+	case flagSet(fs, "invert") && *index >= 0:
+		return usageError(fs, "--invert applies to image files, not to --index N")
+	}
 	opts := preprocessing.ImageOptions{}
 	switch *invert {
 	case "auto":
@@ -183,7 +189,11 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	default:
 		return usageError(fs, fmt.Sprintf("--invert %q: want auto, never or always", *invert))
 	}
-	if err := checkRunOutputs("", pos, output{"--json", *jsonPath}, output{"--plot", *plotPath}); err != nil {
+	reads := pos
+	if *index >= 0 {
+		reads = append(reads, fashionFiles(*dir)...)
+	}
+	if err := checkRunOutputs("", reads, output{"--json", *jsonPath}, output{"--plot", *plotPath}); err != nil {
 		return err
 	}
 	if *plotPath != "" {
@@ -201,6 +211,9 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	folder := meta.Preprocessing != nil && meta.Preprocessing.ColorMode != "" // trained on an image folder
 	if folder && *index >= 0 {
 		return fmt.Errorf("%s was trained on an image folder: give it image files, not --index", pos[0])
+	}
+	if folder && flagSet(fs, "invert") {
+		return fmt.Errorf("--invert: %s was trained on an image folder, whose images are read as they are, in its colour mode", pos[0])
 	}
 	var x *tensor.Tensor
 	var inputs []string

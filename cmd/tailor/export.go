@@ -25,7 +25,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 		return usageError(fs, "want exactly one model file")
 	}
 	if *opset < onnx.MinOpset || *opset > onnx.MaxOpset {
-		return fmt.Errorf("--opset %d: want %d to %d", *opset, onnx.MinOpset, onnx.MaxOpset)
+		return usageError(fs, fmt.Sprintf("--opset %d: want %d to %d", *opset, onnx.MinOpset, onnx.MaxOpset))
 	}
 	in := pos[0]
 	flag := "-o"

@@ -117,7 +117,7 @@ func TestExportErrors(t *testing.T) {
 		contains string
 	}{
 		{[]string{"export"}, 2, "want exactly one model file"},
-		{[]string{"export", model, "--opset", "12"}, 1, "--opset 12: want 13 to 21"},
+		{[]string{"export", model, "--opset", "12"}, 2, "--opset 12: want 13 to 21"},
 		{[]string{"export", model, "-o", model}, 1, "which this command reads"},
 		{[]string{"export", model, "-o", link}, 1, "link.onnx: it is " + model + ", which this command reads"},
 		{[]string{"export", missing, "-o", filepath.Join(dir, "x.onnx")}, 1, "missing.tailor"},

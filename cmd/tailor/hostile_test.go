@@ -19,6 +19,7 @@ import (
 
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/activations"
+	"github.com/tailor-ml/tailor/datasets/cifar10"
 	"github.com/tailor-ml/tailor/datasets/fashionmnist"
 	"github.com/tailor-ml/tailor/internal/hostile"
 	"github.com/tailor-ml/tailor/layers"
@@ -504,6 +505,87 @@ func TestOutputsCheckedFirst(t *testing.T) {
 	}
 	for _, f := range []string{"train_image_1.png", "train_image_1_scaled.png", "train_images_25.png"} {
 		mustExist(t, filepath.Join(newDir, f), true)
+	}
+}
+
+// TestNothingCreatedOnBadArguments: a command that fails on its
+// arguments leaves no --plots or --checkpoint-dir directory behind; they
+// were made while the outputs were checked, before the model name, the
+// image size or the scaling was, and stayed there empty. An unknown
+// --model is a usage error naming the flag, as bench's is; a --plots under
+// a file is refused naming the file.
+func TestNothingCreatedOnBadArguments(t *testing.T) {
+	dir := t.TempDir()
+	plots, ck := filepath.Join(dir, "plots", "run1"), filepath.Join(dir, "ck")
+	for _, args := range [][]string{
+		{"train", "--model", "nope", "--plots", plots, "--checkpoint-dir", ck},
+		{"train", "--images", dir, "--image-size", "x", "--plots", plots},
+		{"train", "--dataset", "iris", "--scale", "bogus", "--plots", plots},
+		{"evaluate", filepath.Join(dir, "missing.tailor"), "--plots", plots},
+	} {
+		code, _, errOut := runCLI(t, args...)
+		if code == 0 {
+			t.Errorf("tailor %v: exit 0, %q; want an error", args, errOut)
+		}
+		for _, d := range []string{filepath.Dir(plots), ck} {
+			if _, err := os.Lstat(d); err == nil {
+				t.Errorf("tailor %v (%s) created %s", args, errOut, d)
+				os.RemoveAll(d)
+			}
+		}
+	}
+	code, out, errOut := runCLI(t, "train", "--model", "nope")
+	if want := `tailor train: --model "nope": want one of ` + joinNames(); code != 2 || out != "" || !strings.Contains(errOut, want) {
+		t.Errorf("train --model nope: exit %d, %q %q; want the usage error %q", code, out, errOut, want)
+	}
+	file := filepath.Join(dir, "file")
+	os.WriteFile(file, nil, 0o644)
+	code, out, errOut = runCLI(t, "train", "--plots", filepath.Join(file, "sub"))
+	if want := "tailor train: --plots " + filepath.Join(file, "sub") + ": " + file + " is not a directory"; code != 1 || out != "" || !strings.Contains(errOut, want) {
+		t.Errorf("--plots under a file: exit %d, %q %q; want %q", code, out, errOut, want)
+	}
+}
+
+// TestOutputsAreNotTheData: an output naming a Fashion-MNIST file the
+// command reads — from --data or, without it, from the search path — is
+// refused before any work, as predict --plot naming its input image is;
+// train --out replaced the training labels with the model.
+func TestOutputsAreNotTheData(t *testing.T) {
+	data, env := t.TempDir(), t.TempDir()
+	for _, d := range []string{data, env} {
+		for _, f := range []string{"train-images-idx3-ubyte", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte"} {
+			os.WriteFile(filepath.Join(d, f), []byte(f), 0o644)
+		}
+	}
+	t.Setenv(fashionmnist.EnvVar, env)
+	model := filepath.Join(t.TempDir(), "m.tailor")
+	untrained(t, model)
+	labels, images := filepath.Join(data, "train-labels-idx1-ubyte.gz"), filepath.Join(env, "t10k-images-idx3-ubyte.gz")
+	cifar := filepath.Join(data, cifar10.ArchiveName)
+	os.WriteFile(cifar, []byte(cifar10.ArchiveName), 0o644)
+	for _, tc := range []struct {
+		args []string
+		flag string
+	}{
+		{[]string{"train", "--data", data, "--out", labels}, "--out"},
+		{[]string{"train", "--data", data, "--json", labels}, "--json"},
+		{[]string{"train", "--report", images}, "--report"},
+		{[]string{"train", "--model", "cifar-cnn", "--data", data, "--out", cifar}, "--out"},
+		{[]string{"evaluate", model, "--data", data, "--json", labels}, "--json"},
+		{[]string{"evaluate", model, "--json", images}, "--json"},
+		{[]string{"predict", model, "--index", "0", "--data", data, "--json", labels}, "--json"},
+		{[]string{"report", model, "-o", images}, "-o"},
+		{[]string{"bench", "--data", data, "--json", labels}, "--json"},
+	} {
+		path := tc.args[len(tc.args)-1]
+		code, out, errOut := runCLI(t, tc.args...)
+		want := "tailor " + tc.args[0] + ": " + tc.flag + ": cannot write " + path + ": it is "
+		if code != 1 || out != "" || !strings.Contains(errOut, want) || !strings.Contains(errOut, "which this command reads") {
+			t.Errorf("tailor %v: exit %d, %q %q; want %q before any work", tc.args, code, out, errOut, want)
+		}
+		if b, _ := os.ReadFile(path); string(b) != filepath.Base(path) {
+			t.Errorf("tailor %v replaced the data file %s", tc.args, path)
+		}
 	}
 }
 

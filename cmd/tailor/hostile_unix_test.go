@@ -4,12 +4,15 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/tailor-ml/tailor/internal/hostile"
+	"github.com/tailor-ml/tailor/saving"
 )
 
 // TestOutputsAreRegularFiles: row "--out or --json naming a symlink / a
@@ -56,5 +59,100 @@ func TestOutputsAreRegularFiles(t *testing.T) {
 	}
 	if st, _ := os.Lstat(fifo); st.Mode()&os.ModeNamedPipe == 0 {
 		t.Error("the pipe was replaced")
+	}
+}
+
+// TestOutputsAreNotTheCheckpointThroughLinks: --out or --json naming a
+// file of the checkpoint directory by another path — the directory
+// reached through a symbolic link, or a link to the file — is refused
+// before any work as the plain path is: the model was saved there, then
+// removed with the checkpoint, and the run exited 0 having kept nothing.
+func TestOutputsAreNotTheCheckpointThroughLinks(t *testing.T) {
+	dir := t.TempDir()
+	real, ck := filepath.Join(dir, "real"), filepath.Join(dir, "ck")
+	os.Mkdir(real, 0o755)
+	os.Symlink("real", ck)
+	link := filepath.Join(dir, "m.tailor")
+	os.Symlink("real/"+saving.CheckpointFile, link)
+	for _, tc := range []struct{ ckpt, flag, path string }{
+		{ck, "--out", filepath.Join(real, saving.CheckpointFile)},
+		{real, "--out", filepath.Join(ck, saving.CheckpointFile)},
+		{ck, "--json", filepath.Join(real, settingsFile)},
+		{ck, "--out", link},
+	} {
+		code, stdout, errOut := runCLI(t, "train", "--epochs", "1", "--train-limit", "64", "--quiet", "--checkpoint-dir", tc.ckpt, tc.flag, tc.path)
+		want := "tailor train: " + tc.flag + " " + tc.path + ": a file of --checkpoint-dir " + tc.ckpt + ", which the run replaces and removes"
+		if code != 1 || !strings.Contains(errOut, want) || strings.Contains(stdout, "Epoch") || strings.Contains(errOut, "loading from") {
+			t.Errorf("--checkpoint-dir %s %s %s: exit %d, %q %q; want %q before any work", tc.ckpt, tc.flag, tc.path, code, stdout, errOut, want)
+		}
+	}
+}
+
+// TestOutputsSpelledApart: two outputs naming one file, one relative and
+// one absolute or one through a symbolic link, are refused as the same
+// spelling is; train --csv wrote --save-split, then --json over it.
+func TestOutputsSpelledApart(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "churn.csv")
+	writeCustomers(t, data, customers(60, 4), false, nil)
+	os.Mkdir(filepath.Join(dir, "real"), 0o755)
+	os.Symlink("real", filepath.Join(dir, "link"))
+	t.Chdir(dir)
+	for _, tc := range []struct{ json, split string }{
+		{"r.json", filepath.Join(dir, "r.json")},
+		{"real/r.json", "link/r.json"},
+	} {
+		code, _, errOut := runCLI(t, "train", "--csv", data, "--target", "Exited", "--drop", "Surname", "--epochs", "1", "--quiet", "--json", tc.json, "--save-split", tc.split)
+		if want := "tailor train: --json " + tc.json + " and --save-split " + tc.split + " are one file"; code != 1 || !strings.Contains(errOut, want) {
+			t.Errorf("--json %s --save-split %s: exit %d, %q; want %q", tc.json, tc.split, code, errOut, want)
+		}
+	}
+}
+
+// TestSecondInterruptEndsTheProcess: a second SIGINT ends tailor at once
+// when the command does not heed the first (here a --csv that is a pipe
+// no one writes to); the second was caught and ignored like the first,
+// and only the end of the read let the process exit.
+func TestSecondInterruptEndsTheProcess(t *testing.T) {
+	if args := os.Getenv("TAILOR_TEST_MAIN"); args != "" { // the child
+		os.Args = append([]string{"tailor"}, strings.Split(args, "\n")...)
+		main()
+		return
+	}
+	fifo := filepath.Join(t.TempDir(), "rows.csv")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSecondInterruptEndsTheProcess$")
+	cmd.Env = append(os.Environ(), "TAILOR_TEST_MAIN="+strings.Join([]string{"train", "--csv", fifo, "--target", "y", "--quiet"}, "\n"))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	w, err := os.OpenFile(fifo, os.O_WRONLY, 0) // returns once the child reads the pipe: its signals are caught by then
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exited error
+	ended := false
+	for range 100 { // interrupt until it ends, at most 100 times
+		cmd.Process.Signal(os.Interrupt)
+		select {
+		case exited = <-done:
+			ended = true
+		case <-time.After(20 * time.Millisecond):
+		}
+		if ended {
+			break
+		}
+	}
+	w.Close() // the read ends: a process that ignored the signals goes on
+	if !ended {
+		exited = <-done
+	}
+	ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	if !ok || !ws.Signaled() || ws.Signal() != syscall.SIGINT {
+		t.Errorf("interrupted again and again while reading a pipe: %v (%v); want the process ended by SIGINT", cmd.ProcessState, exited)
 	}
 }

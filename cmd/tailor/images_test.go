@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -136,6 +137,11 @@ func TestTrainImages(t *testing.T) {
 	if code, _, errOut := runCLI(t, "evaluate", model); code != 1 || !strings.Contains(errOut, "was trained on an image folder") {
 		t.Errorf("evaluate: exit %d, %q", code, errOut)
 	}
+	// --invert, which makes Fashion-MNIST-style inputs, was ignored for
+	// an image folder's model
+	if code, out, errOut := runCLI(t, "predict", model, file, "--invert", "always"); code != 1 || !strings.Contains(errOut, "--invert: "+model+" was trained on an image folder") || out != "" {
+		t.Errorf("predict --invert always: exit %d, %q %q; want an error", code, out, errOut)
+	}
 	plot := filepath.Join(dir, "plot.png")
 	if code, _, errOut := runCLI(t, "predict", model, file, "--plot", plot); code != 0 {
 		t.Errorf("predict --plot: exit %d, %q", code, errOut)
@@ -192,15 +198,17 @@ func TestTrainImagesGrayscale(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		args []string
+		code int // 2: bad usage, as the Fashion-MNIST models' flags are
 		want string
 	}{
-		{[]string{"--images", filepath.Join(dir, "nope")}, "nope"},
-		{[]string{"--images", folder, "--image-size", "2,2"}, "--image-size \"2,2\": want height,width, each from 4 to 4096"},
-		{[]string{"--images", folder, "--color-mode", "cmyk"}, `--color-mode "cmyk"`},
-		{[]string{"--images", folder, "--validation-split", "1"}, "--validation-split 1"},
+		{[]string{"--images", filepath.Join(dir, "nope")}, 1, "nope"},
+		{[]string{"--images", folder, "--image-size", "2,2"}, 2, "--image-size \"2,2\": want height,width, each from 4 to 4096"},
+		{[]string{"--images", folder, "--color-mode", "cmyk"}, 2, `--color-mode "cmyk"`},
+		{[]string{"--images", folder, "--validation-split", "1"}, 2, "--validation-split 1"},
+		{[]string{"--images", folder, "--epochs", "0"}, 2, "--epochs 0"},
 	} {
-		if code, _, errOut := runCLI(t, append([]string{"train", "--quiet"}, tc.args...)...); code != 1 || !strings.Contains(errOut, tc.want) {
-			t.Errorf("tailor train %v: exit %d, %q; want %q", tc.args, code, errOut, tc.want)
+		if code, _, errOut := runCLI(t, append([]string{"train", "--quiet"}, tc.args...)...); code != tc.code || !strings.Contains(errOut, tc.want) {
+			t.Errorf("tailor train %v: exit %d, %q; want exit %d and %q", tc.args, code, errOut, tc.code, tc.want)
 		}
 	}
 }
@@ -219,5 +227,33 @@ func TestCNNBlocks(t *testing.T) {
 		if out := m.OutputShape(); !out.Equal(tensor.Shape{2}) {
 			t.Errorf("%d×%d: output %v", tc.h, tc.w, out)
 		}
+	}
+}
+
+// TestTrainImagesInterruptSaysWhatWasKept: SIGINT after the model is
+// saved, while the validation images are scored, exits 130 naming the
+// model file; it said "nothing was written".
+func TestTrainImagesInterruptSaysWhatWasKept(t *testing.T) {
+	dir := t.TempDir()
+	folder := filepath.Join(dir, "stripes")
+	writeStripes(t, folder, 6, 2)
+	model := filepath.Join(dir, "m.tailor")
+	modelKept := false
+	for n := int64(0); n < 40; n++ {
+		os.Remove(model)
+		ctx := &stopAfter{Context: context.Background()}
+		ctx.n.Store(n)
+		code, _, errOut := runCtx(ctx, "train", "--images", folder, "--image-size", "8", "--epochs", "1", "--batch-size", "4", "--quiet", "--out", model)
+		if code == 0 {
+			break
+		}
+		_, err := os.Stat(model)
+		if named := strings.Contains(errOut, "--out "+model); code != 130 || named != (err == nil) {
+			t.Errorf("stopped after %d checks: exit %d, %q; model written: %v", n, code, errOut, err == nil)
+		}
+		modelKept = modelKept || err == nil
+	}
+	if !modelKept {
+		t.Error("no interrupt came after the model was saved")
 	}
 }

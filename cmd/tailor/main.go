@@ -53,7 +53,15 @@ func commands() []command {
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	go func() {
+		// The first signal asks the command to stop where it can (the
+		// batch under way, the checkpoint); a second ends the process at
+		// once, as for any program, when a step does not heed the first
+		// (a read from a pipe or a slow disk). Writes are atomic, so it
+		// leaves no part-written file.
+		<-ctx.Done()
+		stop()
+	}()
 	os.Exit(run(ctx, &env{stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:]))
 }
 
@@ -61,6 +69,9 @@ func main() {
 // for an error, 2 for bad usage, 130 when interrupted (SIGINT, SIGTERM).
 // Every error line starts "tailor <command>: ".
 func run(ctx context.Context, e *env, args []string) int {
+	if len(args) == 2 && args[0] == "help" { // tailor help train, as go help build
+		return run(ctx, e, []string{args[1], "--help"})
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(e.stdout)
 		if len(args) == 0 {

@@ -30,6 +30,12 @@ func TestUsage(t *testing.T) {
 	}{
 		{nil, 2, "Commands:"},
 		{[]string{"help"}, 0, "tutorial"},
+		{[]string{"help", "export"}, 0, "Usage: tailor export MODEL.tailor -o MODEL.onnx"},
+		// the table modes of evaluate, predict and report are in their --help
+		{[]string{"evaluate", "--help"}, 0, "tailor evaluate MODEL.tailor --csv ROWS.csv"},
+		{[]string{"predict", "--help"}, 0, "tailor predict MODEL.tailor --csv ROWS.csv"},
+		{[]string{"report", "--help"}, 0, "tailor report MODEL.tailor -o report.html --csv ROWS.csv"},
+		{[]string{"help", "frobnicate"}, 2, `unknown command "frobnicate"`},
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{[]string{"train", "--help"}, 0, "--batch-size"},
 		{[]string{"train", "--epochs", "x"}, 2, "tailor train: invalid value \"x\" for flag -epochs"},
@@ -51,10 +57,19 @@ func TestUsage(t *testing.T) {
 		{[]string{"predict", "m.tailor"}, 2, "tailor predict: want either --index N or image files"},
 		{[]string{"predict", "m.tailor", "--split", "val", "a.png"}, 2, `tailor predict: --split "val": want test or train`},
 		{[]string{"evaluate", "m.tailor", "--split", "val"}, 2, `tailor evaluate: --split "val": want test or train`},
+		// flags that do nothing in the mode given
+		{[]string{"predict", "m.tailor", "a.png", "--split", "train"}, 2, "tailor predict: --split applies with --index N, not to image files"},
+		{[]string{"predict", "m.tailor", "--index", "0", "--invert", "never"}, 2, "tailor predict: --invert applies to image files, not to --index N"},
 		{[]string{"show", "--index", "-1", "-o", "x.png"}, 2, "tailor show: --index -1: want an image number from 0"},
 		{[]string{"bench", "--epochs", "0"}, 2, "tailor bench: --epochs 0: want at least 1"},
 		{[]string{"bench", "--batch-sizes", "32,0"}, 2, `tailor bench: --batch-sizes: "0" is not a positive whole number`},
-		{[]string{"summary", "--model", "nope"}, 1, `unknown model "nope"`},
+		{[]string{"summary", "--model", "nope"}, 2, `tailor summary: --model "nope": want one of best, cifar-cnn, cnn, mlp`},
+		// bad flag values of the other modes are bad usage too, as above
+		{[]string{"train", "--dataset", "iris", "--epochs", "0"}, 2, "tailor train: --epochs 0 and --batch-size 32 must be positive"},
+		{[]string{"train", "--dataset", "iris", "--validation-split", "1"}, 2, "tailor train: --validation-split 1: want a fraction in [0, 1)"},
+		{[]string{"train", "--images", "d", "--learning-rate", "0"}, 2, "tailor train: --learning-rate 0 must be positive"},
+		{[]string{"report", "m.tailor", "-o", "r.html", "--mistakes", "-1"}, 2, "tailor report: --mistakes -1 must not be negative"},
+		{[]string{"export", "m.tailor", "--opset", "99"}, 2, "tailor export: --opset 99: want 13 to 21"},
 		{[]string{"show"}, 2, "tailor show: -o out.png is required"},
 		{[]string{"data", "extra"}, 2, "tailor data: unexpected arguments"},
 		{[]string{"data", "--data", "/nonexistent"}, 1, "--data /nonexistent: no such directory"},

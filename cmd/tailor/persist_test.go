@@ -265,6 +265,37 @@ func TestResumeEpochs(t *testing.T) {
 	}
 }
 
+// TestResumeEpochsAtAnEpochsEnd: a run of 3 epochs stopped as its third
+// began (2 finished) can end with --epochs 2; it was refused, "want
+// --epochs 3 or more", though one stopped a step earlier, in the same
+// state, was not.
+func TestResumeEpochsAtAnEpochsEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the real dataset")
+	}
+	dir := t.TempDir()
+	ck, model := filepath.Join(dir, "ck"), filepath.Join(dir, "m.tailor")
+	ctx := &stopAfter{Context: context.Background()}
+	ctx.n.Store(10) // the data loading's checks, then two epochs of 2 batches
+	code, _, errOut := runCtx(ctx, "train", "--epochs", "3", "--train-limit", "64", "--quiet", "--checkpoint-dir", ck)
+	if code != 130 || !strings.Contains(errOut, "at epoch 3, step 0") {
+		t.Fatalf("interrupted run: exit %d, %q; want 130 at epoch 3, step 0", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, "train", "--resume", ck, "--epochs", "1", "--quiet"); code != 2 || !strings.Contains(errOut, "want --epochs 2 or more") {
+		t.Errorf("--resume --epochs 1 after 2 epochs: exit %d, %q; want a usage error saying 2 or more", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, "train", "--resume", ck, "--epochs", "2", "--quiet", "--out", model); code != 0 {
+		t.Fatalf("--resume --epochs 2 after 2 epochs: exit %d, %q", code, errOut)
+	}
+	_, meta, err := saving.Load(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := meta.History.Epochs; !slices.Equal(got, []int{0, 1}) {
+		t.Errorf("the model's history has epochs %v, want [0 1]", got)
+	}
+}
+
 // The commands that give a model Fashion-MNIST's images refuse, naming the
 // file, a model that reads other inputs or scores other classes.
 func TestFashionMNISTCommandsCheckTheModel(t *testing.T) {
@@ -386,6 +417,96 @@ func TestResumeForeignCheckpoint(t *testing.T) {
 			t.Errorf("%+v: exit %d, %q %q; want exit 1 and %q before the data is read", tc.settings, code, stdout, errOut, tc.want)
 		}
 		mustExist(t, filepath.Join(ck, saving.CheckpointFile), true)
+	}
+}
+
+// TestResumeAndCheckpointDirSpelledApart: --resume ck with
+// --checkpoint-dir ./ck/ name one directory, and are not refused as two.
+func TestResumeAndCheckpointDirSpelledApart(t *testing.T) {
+	var out bytes.Buffer
+	e := &env{stdout: &out, stderr: &out}
+	if _, err := parseTrainFlags(e, []string{"--resume", "ck", "--checkpoint-dir", "./ck/"}); err != nil {
+		t.Errorf("--resume ck --checkpoint-dir ./ck/: %v: %s", err, out.String())
+	}
+	if _, err := parseTrainFlags(e, []string{"--resume", "ck", "--checkpoint-dir", "other"}); err == nil {
+		t.Error("--resume ck --checkpoint-dir other: no error")
+	}
+}
+
+// TestResumeKeepsCheckpointEvery: a resumed run checkpoints as often as
+// the run it continues asked (--checkpoint-every), unless given again; it
+// went back to once an epoch.
+func TestResumeKeepsCheckpointEvery(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the real dataset")
+	}
+	ck := filepath.Join(t.TempDir(), "ck")
+	ctx := &stopAfter{Context: context.Background()}
+	ctx.n.Store(7)
+	if code, _, errOut := runCtx(ctx, "train", "--epochs", "2", "--train-limit", "64", "--quiet", "--checkpoint-dir", ck, "--checkpoint-every", "1"); code != 130 {
+		t.Fatalf("interrupted run: exit %d, %q", code, errOut)
+	}
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"--resume", ck}, 1},
+		{[]string{"--resume", ck, "--checkpoint-every", "5"}, 5},
+		{[]string{"--resume", ck, "--checkpoint-every", "0"}, 0},
+	} {
+		var out bytes.Buffer
+		e := &env{stdout: &out, stderr: &out}
+		f, err := parseTrainFlags(e, tc.args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := newTrainRun(e, f)
+		if err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		if got := r.backup.SaveEvery; got != tc.want {
+			t.Errorf("tailor train %v: checkpoints every %d batches, want %d", tc.args, got, tc.want)
+		}
+	}
+}
+
+// TestResumeOnOtherTrainingSet: a run's train-settings.json edited to
+// another --train-limit of as many steps an epoch (64 and 60 images make
+// 2 batches of 32) resumed from its checkpoint onto other data; the
+// number of images the run trains on is recorded, and checked on resume.
+func TestResumeOnOtherTrainingSet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the real dataset")
+	}
+	ck := filepath.Join(t.TempDir(), "ck")
+	ctx := &stopAfter{Context: context.Background()}
+	ctx.n.Store(8) // the data loading's checks, then an epoch and a batch
+	code, _, errOut := runCtx(ctx, "train", "--epochs", "3", "--train-limit", "64", "--quiet", "--checkpoint-dir", ck)
+	if code != 130 || !strings.Contains(errOut, "at epoch 2, step 1") {
+		t.Fatalf("interrupted run: exit %d, %q; want 130 at epoch 2, step 1", code, errOut)
+	}
+	settings := filepath.Join(ck, settingsFile)
+	var rec runSettings
+	readJSONFile(t, settings, &rec)
+	if rec.TrainLimit != 64 || rec.TrainExamples != 64 {
+		t.Fatalf("%s: %+v, want train_limit and train_examples 64", settings, rec)
+	}
+	rec.TrainLimit = 60
+	if err := writeJSON(settings, rec); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, errOut := runCLI(t, "train", "--resume", ck, "--quiet")
+	want := settings + ": the run trains on 64 images (train_examples), but train_limit 60 of the training set gives 60: the data is not the run's"
+	if code != 1 || !strings.Contains(errOut, want) || strings.Contains(stdout, "Resuming") {
+		t.Errorf("train_limit edited to 60: exit %d, %q %q; want %q", code, stdout, errOut, want)
+	}
+	mustExist(t, filepath.Join(ck, saving.CheckpointFile), true)
+	rec.TrainLimit = 64
+	if err := writeJSON(settings, rec); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, errOut := runCLI(t, "train", "--resume", ck, "--quiet"); code != 0 || !strings.Contains(stdout, "Resuming mlp") {
+		t.Errorf("train_limit back to 64: exit %d, %q %q", code, stdout, errOut)
 	}
 }
 

@@ -21,7 +21,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if withCSV(args) {
 		return runReportTable(ctx, e, args)
 	}
-	fs := newFlags(e, "report", "MODEL.tailor -o report.html [--mistakes 20] [--flip-average] [--data DIR]")
+	fs := newFlags(e, "report", "MODEL.tailor -o report.html [--mistakes 20] [--flip-average] [--data DIR]\n       tailor report MODEL.tailor -o report.html --csv ROWS.csv   a table's model, scored on labelled rows")
 	out := fs.String("o", "", "the HTML file to write (required)")
 	mistakes := fs.Int("mistakes", galleryMistakes, "how many of the most confident mistakes to show")
 	flip := fs.Bool("flip-average", false, "score each test image with its prediction averaged with its mirror's")
@@ -37,9 +37,9 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		return usageError(fs, "-o report.html is required")
 	}
 	if *mistakes < 0 {
-		return fmt.Errorf("--mistakes %d must not be negative", *mistakes)
+		return usageError(fs, fmt.Sprintf("--mistakes %d must not be negative", *mistakes))
 	}
-	if err := checkOutput("-o", *out, pos[0]); err != nil {
+	if err := checkOutput("-o", *out, append(pos, fashionFiles(*dir)...)...); err != nil {
 		return err
 	}
 	model, meta, err := saving.Load(pos[0])

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/tailor-ml/tailor/models"
 )
@@ -14,7 +15,7 @@ func runSummary(ctx context.Context, e *env, args []string) error {
 	}
 	m, err := models.New(*name)
 	if err != nil {
-		return err
+		return usageError(fs, fmt.Sprintf("--model %q: want one of %s", *name, joinNames()))
 	}
 	return m.Summary(e.stdout)
 }

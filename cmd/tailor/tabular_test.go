@@ -3,6 +3,7 @@ package main
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -343,6 +344,7 @@ func TestTrainCSVErrors(t *testing.T) {
 			f["Balance"] = ""
 		}
 	})
+	os.Mkdir(filepath.Join(dir, "figs"), 0o755)
 	tests := []struct {
 		args []string
 		code int
@@ -354,16 +356,19 @@ func TestTrainCSVErrors(t *testing.T) {
 		{[]string{"--csv", data, "--target", "Exited", "--drop", "Surname"}, 1, `churn.csv:8: column 7 "Balance": missing value (1 in the column): train with --impute`},
 		{[]string{"--csv", data, "--target", "Balance", "--drop", "Surname"}, 1, "look like a quantity to predict"},
 		{[]string{"--csv", data, "--target", "Exited", "--drop", "Nope"}, 1, `no column "Nope"`},
-		{[]string{"--csv", data, "--target", "Exited", "--scale", "some"}, 1, `--scale "some"`},
+		{[]string{"--csv", data, "--target", "Exited", "--scale", "some"}, 2, `--scale "some"`},
 		{[]string{"--csv", data, "--target", "Exited", "--test-split", "2.5"}, 1, "--test-split 2.5"},
 		{[]string{"--csv", filepath.Join(dir, "absent.csv"), "--target", "x"}, 1, "absent.csv"},
 		{[]string{"--dataset", "digits"}, 1, `unknown dataset "digits"`},
 		{[]string{"--dataset", "iris", "--target", "species"}, 2, "--target, --drop and --categorical are for --csv"},
 		{[]string{"--csv", data, "--model", "cnn"}, 2, "flag provided but not defined: -model"},
-		{[]string{"--csv", data, "--target", "Exited", "--validation-split", "1.5", "--save-split", filepath.Join(dir, "split.json")}, 1, "--validation-split 1.5: want a fraction in [0, 1)"},
-		{[]string{"--csv", data, "--target", "Exited", "--validation-split", "-0.5"}, 1, "--validation-split -0.5"},
+		{[]string{"--csv", data, "--target", "Exited", "--validation-split", "1.5", "--save-split", filepath.Join(dir, "split.json")}, 2, "--validation-split 1.5: want a fraction in [0, 1)"},
+		{[]string{"--csv", data, "--target", "Exited", "--validation-split", "-0.5"}, 2, "--validation-split -0.5"},
 		{[]string{"--csv", data, "--target", "Exited", "--out", data}, 1, "--out: cannot write " + data + ": it is " + data + ", which this command reads"},
 		{[]string{"--csv", data, "--target", "Exited", "--json", filepath.Join(dir, "r.json"), "--save-split", filepath.Join(dir, "r.json")}, 1, "--json and --save-split are both"},
+		// the model was saved, then replaced by the figure
+		{[]string{"--csv", data, "--target", "Exited", "--plots", filepath.Join(dir, "figs"), "--out", filepath.Join(dir, "figs", "per_class_accuracy.png")}, 1,
+			"--out " + filepath.Join(dir, "figs", "per_class_accuracy.png") + ": a figure --plots " + filepath.Join(dir, "figs") + " writes"},
 	}
 	for _, tc := range tests {
 		code, out, errOut := runCLI(t, append([]string{"train", "--epochs", "1", "--quiet"}, tc.args...)...)
@@ -387,8 +392,73 @@ func TestTrainCSVErrors(t *testing.T) {
 	}
 }
 
+// TestTrainCSVInterruptSaysWhatWasKept: SIGINT at any point of a table's
+// run exits 130 with a line naming every file written so far; it said
+// "nothing was saved" with --save-split and --initial-weights written,
+// and "nothing was written" with the model saved.
+func TestTrainCSVInterruptSaysWhatWasKept(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "churn.csv")
+	writeCustomers(t, data, customers(60, 4), false, nil)
+	outs := []struct{ flag, path string }{
+		{"--save-split", filepath.Join(dir, "split.json")}, {"--initial-weights", filepath.Join(dir, "init.safetensors")},
+		{"--out", filepath.Join(dir, "m.tailor")}, {"--json", filepath.Join(dir, "run.json")},
+	}
+	modelKept := false
+	for n := int64(0); n < 40; n++ {
+		for _, o := range outs {
+			os.Remove(o.path)
+		}
+		args := []string{"train", "--csv", data, "--target", "Exited", "--drop", "Surname", "--epochs", "2", "--quiet"}
+		for _, o := range outs {
+			args = append(args, o.flag, o.path)
+		}
+		ctx := &stopAfter{Context: context.Background()}
+		ctx.n.Store(n)
+		code, _, errOut := runCtx(ctx, args...)
+		if code == 0 {
+			break
+		}
+		if code != 130 {
+			t.Fatalf("stopped after %d checks: exit %d, %q", n, code, errOut)
+		}
+		for _, o := range outs {
+			_, err := os.Stat(o.path)
+			if named := strings.Contains(errOut, o.flag+" "+o.path); named != (err == nil) {
+				t.Errorf("stopped after %d checks: %s written: %v, but the message %q names it: %v", n, o.flag, err == nil, errOut, named)
+			}
+		}
+		modelKept = modelKept || strings.Contains(errOut, "--out ")
+	}
+	if !modelKept {
+		t.Error("no interrupt came after the model was saved")
+	}
+}
+
 // TestTrainDatasetIris trains on scikit-learn's iris table, quickly, and
 // checks the model file names sklearn's features and classes.
+// TestTrainDatasetOutputIsNotItsFile: an output naming the CSV file
+// --dataset reads (from --sklearn-data) is refused before training, as
+// one naming the --csv file is; it replaced the table with the model.
+func TestTrainDatasetOutputIsNotItsFile(t *testing.T) {
+	orig, err := os.ReadFile(filepath.Join(sklearn.DefaultDir, "iris.csv"))
+	if err != nil {
+		testenv.Missing(t, "python3-sklearn is not installed (%v): apt-get install python3-sklearn (.ci/run installs it)", err)
+	}
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "iris.csv")
+	os.WriteFile(csv, orig, 0o644)
+	for _, flag := range []string{"--out", "--json", "--save-split"} {
+		code, out, errOut := runCLI(t, "train", "--dataset", "iris", "--sklearn-data", dir, "--epochs", "1", "--quiet", flag, csv)
+		if want := "tailor train: " + flag + ": cannot write " + csv + ": it is " + csv + ", which this command reads"; code != 1 || !strings.Contains(errOut, want) || strings.Contains(out, "Test accuracy") {
+			t.Errorf("%s %s: exit %d, %q %q; want %q before training", flag, csv, code, out, errOut, want)
+		}
+		if b, _ := os.ReadFile(csv); !bytes.Equal(b, orig) {
+			t.Fatalf("%s replaced %s", flag, csv)
+		}
+	}
+}
+
 func TestTrainDatasetIris(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(sklearn.DefaultDir, "iris.csv")); err != nil {
 		testenv.Missing(t, "python3-sklearn is not installed (%v): apt-get install python3-sklearn (.ci/run installs it)", err)

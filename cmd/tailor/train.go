@@ -71,17 +71,26 @@ func joinNames() string { return strings.Join(models.Names(), ", ") }
 // runSettings are what a run records beside its checkpoint
 // (--checkpoint-dir): the train flags a resumed run must share with the
 // run it continues, and where the run's results go, which --resume uses
-// unless --out, --json, --data or --flip-average are given again. Paths
-// are absolute, so that a run resumes from any directory.
+// unless --out, --json, --report, --plots, --data, --flip-average or
+// --checkpoint-every are given again. Paths are absolute, so that a run
+// resumes from any directory.
 type runSettings struct {
-	Model       string `json:"model"`
-	TrainLimit  int    `json:"train_limit"`
-	Out         string `json:"out,omitempty"`
-	JSON        string `json:"json,omitempty"`
-	Report      string `json:"report,omitempty"`
-	Plots       string `json:"plots,omitempty"`
-	FlipAverage bool   `json:"flip_average,omitempty"`
-	Data        string `json:"data,omitempty"`
+	Model      string `json:"model"`
+	TrainLimit int    `json:"train_limit"`
+	// TrainExamples counts the images the run trains on (before
+	// --validation-split), which a resumed run must find again: a
+	// checkpoint taken between epochs would go on over any number of
+	// them. 0 in settings from before it was recorded.
+	TrainExamples int    `json:"train_examples,omitempty"`
+	Out           string `json:"out,omitempty"`
+	JSON          string `json:"json,omitempty"`
+	Report        string `json:"report,omitempty"`
+	Plots         string `json:"plots,omitempty"`
+	FlipAverage   bool   `json:"flip_average,omitempty"`
+	Data          string `json:"data,omitempty"`
+	// CheckpointEvery is --checkpoint-every, which a resumed run keeps
+	// unless it is given again.
+	CheckpointEvery int `json:"checkpoint_every,omitempty"`
 	// DType is "auto" when the convolutions asked for it (--dtype auto),
 	// so that a resumed run says, as the uninterrupted one does, why it
 	// resolved as it did: the checkpoint's layers hold only the outcome.
@@ -164,12 +173,15 @@ func parseTrainFlags(e *env, args []string) (*trainFlags, error) {
 		return nil, usageError(fs, fmt.Sprintf("--train-limit %d and --checkpoint-every %d must not be negative", f.limit, f.every))
 	case !(f.valSplit >= 0 && f.valSplit < 1):
 		return nil, usageError(fs, fmt.Sprintf("--validation-split %v: want a fraction in [0, 1)", f.valSplit))
-	case f.resume != "" && f.ckptDir != "" && f.resume != f.ckptDir:
+	case f.resume != "" && f.ckptDir != "" && filepath.Clean(f.resume) != filepath.Clean(f.ckptDir):
 		return nil, usageError(fs, fmt.Sprintf("--resume %s and --checkpoint-dir %s: a resumed run keeps its checkpoint where it was", f.resume, f.ckptDir))
 	case f.overwrite && (f.ckptDir == "" || f.resume != ""):
 		return nil, usageError(fs, "--overwrite applies to a new run's --checkpoint-dir DIR")
 	case f.every > 0 && f.ckptDir == "" && f.resume == "":
 		return nil, usageError(fs, "--checkpoint-every applies with --checkpoint-dir DIR or --resume DIR")
+	}
+	if _, err := models.TrainingRecipe(f.name); err != nil && f.resume == "" {
+		return nil, usageError(fs, fmt.Sprintf("--model %q: want one of %s", f.name, joinNames()))
 	}
 	switch layers.DType(f.dtype) {
 	case "", layers.Float32, layers.MixedBFloat16, layers.Auto:
@@ -217,7 +229,11 @@ func newTrainRun(e *env, f *trainFlags) (*trainRun, error) {
 	if err := r.settle(); err != nil {
 		return nil, err
 	}
-	if err := checkOutputs(r.settings, f.ckptDir); err != nil {
+	var err error
+	if r.recipe, err = models.TrainingRecipe(r.settings.Model); err != nil {
+		return nil, err
+	}
+	if err := checkOutputs(r.settings, f.ckptDir, r.dataFiles()); err != nil {
 		return nil, err
 	}
 	if f.overwrite { // only once the new run's outputs are known to be writable
@@ -229,10 +245,6 @@ func newTrainRun(e *env, f *trainFlags) (*trainRun, error) {
 	}
 	if f.resume != "" {
 		r.kept = fmt.Sprintf("the checkpoint in %s is unchanged: continue with tailor train --resume %s", f.resume, f.resume)
-	}
-	var err error
-	if r.recipe, err = models.TrainingRecipe(r.settings.Model); err != nil {
-		return nil, err
 	}
 	if !flagSet(f.fs, "epochs") {
 		f.epochs = r.recipe.Epochs
@@ -255,7 +267,7 @@ func newTrainRun(e *env, f *trainFlags) (*trainRun, error) {
 		return r, nil
 	}
 	r.backup = callbacks.BackupAndRestore(f.ckptDir, r.opts, r.meta)
-	r.backup.SaveEvery = f.every
+	r.backup.SaveEvery = r.settings.CheckpointEvery
 	r.backup.Keep = true // the checkpoint goes only once the results are written
 	if f.resume == "" {
 		return r, nil
@@ -317,13 +329,20 @@ func layerTypes(model *tailor.Model) string {
 }
 
 // resumedEpochs checks that a resumed run can train for epochs instead of
-// the opts.Epochs it started with: no fewer than it has begun, and only
+// the opts.Epochs it started with: no fewer than it has finished or
+// begun (as many as it has finished ends it there), and only
 // with a constant learning rate, since a schedule was built over the
 // steps of the epochs first asked for (cosine decay would reach 0 there
 // and train the extra epochs at a rate of 0).
 func resumedEpochs(model *tailor.Model, opts tailor.FitOptions, epochs int) error {
-	if p := opts.Resume; p != nil && epochs <= p.Epoch {
-		return fmt.Errorf("the checkpoint is at epoch %d, step %d: want --epochs %d or more", p.Epoch+1, p.Step, p.Epoch+1)
+	if p := opts.Resume; p != nil {
+		done := p.Epoch // the epochs finished, and the one under way
+		if p.Step > 0 {
+			done++
+		}
+		if epochs < done {
+			return fmt.Errorf("the checkpoint is at epoch %d, step %d: want --epochs %d or more", p.Epoch+1, p.Step, max(done, 1))
+		}
 	}
 	if s, ok := model.Optimizer().(interface {
 		Schedule() optimizers.LearningRateSchedule
@@ -339,7 +358,7 @@ func resumedEpochs(model *tailor.Model, opts tailor.FitOptions, epochs int) erro
 // --overwrite says to discard it.
 func (r *trainRun) settle() error {
 	f := r.f
-	s := runSettings{Model: f.name, TrainLimit: f.limit, FlipAverage: f.flip}
+	s := runSettings{Model: f.name, TrainLimit: f.limit, FlipAverage: f.flip, CheckpointEvery: f.every}
 	for _, p := range []struct {
 		to   *string
 		flag string
@@ -376,6 +395,12 @@ func (r *trainRun) settle() error {
 	if flagSet(f.fs, "flip-average") {
 		rec.FlipAverage = s.FlipAverage
 	}
+	if flagSet(f.fs, "checkpoint-every") {
+		rec.CheckpointEvery = s.CheckpointEvery
+	}
+	if rec.CheckpointEvery < 0 {
+		return fmt.Errorf("--resume %s: %s: checkpoint_every %d, want 0 (per epoch) or more", f.resume, filepath.Join(f.resume, settingsFile), rec.CheckpointEvery)
+	}
 	if rec.TrainLimit < 0 {
 		return fmt.Errorf("--resume %s: %s: train_limit %d, want 0 (all) or more", f.resume, filepath.Join(f.resume, settingsFile), rec.TrainLimit)
 	}
@@ -410,6 +435,10 @@ func (r *trainRun) load(ctx context.Context) error {
 		}
 	}
 	f := r.f
+	if n := r.settings.TrainExamples; f.resume != "" && n != 0 && n != r.train.Len() {
+		return fmt.Errorf("--resume %s: %s: the run trains on %d images (train_examples), but train_limit %d of the training set gives %d: the data is not the run's; start afresh with --checkpoint-dir %s --overwrite",
+			f.resume, filepath.Join(f.resume, settingsFile), n, r.settings.TrainLimit, r.train.Len(), f.resume)
+	}
 	if f.resume != "" {
 		fmt.Fprintf(r.e.stdout, "Resuming %s from %s at epoch %d, step %d\n", r.settings.Model, f.resume, r.opts.Resume.Epoch+1, r.opts.Resume.Step)
 	} else {
@@ -417,8 +446,11 @@ func (r *trainRun) load(ctx context.Context) error {
 		if r.model, r.askedDType, err = compiledAs(r.settings.Model, f.seed, models.Steps(f.epochs, trainN, f.batch), layers.DType(f.dtype)); err != nil {
 			return err
 		}
-		r.settings.DType = r.askedDType
+		r.settings.DType, r.settings.TrainExamples = r.askedDType, r.train.Len()
 		if r.backup != nil {
+			if err := os.MkdirAll(f.ckptDir, 0o755); err != nil {
+				return fmt.Errorf("--checkpoint-dir %s: %w", f.ckptDir, err)
+			}
 			if err := writeJSON(filepath.Join(f.ckptDir, settingsFile), r.settings); err != nil {
 				return err
 			}
@@ -692,12 +724,14 @@ func unfinishedRun(dir string) string {
 
 // checkOutputs checks, before any work, that the run's results can be
 // written: --out's and --json's directories exist and accept files, the
-// paths are not devices or directories nor the checkpoint's own files,
-// and the checkpoint directory can be created and written.
-func checkOutputs(s runSettings, ckptDir string) error {
+// paths are not devices or directories nor the checkpoint's own files nor
+// any of inputs, the data files the run reads, and the checkpoint
+// directory can be created and written. It creates nothing: the
+// checkpoint directory is made once the data is read.
+func checkOutputs(s runSettings, ckptDir string, inputs []string) error {
 	outs := []output{{"--out", s.Out}, {"--json", s.JSON}, {"--report", s.Report}}
 	if ckptDir != "" {
-		if err := os.MkdirAll(ckptDir, 0o755); err != nil {
+		if err := checkDir(ckptDir); err != nil {
 			return fmt.Errorf("--checkpoint-dir %s: %w", ckptDir, err)
 		}
 		abs, err := filepath.Abs(ckptDir)
@@ -706,18 +740,40 @@ func checkOutputs(s runSettings, ckptDir string) error {
 		}
 		for _, o := range outs {
 			for _, f := range []string{saving.CheckpointFile, settingsFile} {
-				if o.path != "" && filepath.Clean(o.path) == filepath.Join(abs, f) {
+				if o.path != "" && samePath(o.path, filepath.Join(abs, f)) {
 					return fmt.Errorf("%s %s: a file of --checkpoint-dir %s, which the run replaces and removes once it is complete: write it elsewhere", o.flag, o.path, ckptDir)
 				}
 			}
 		}
-		for _, f := range []string{saving.CheckpointFile, settingsFile} {
-			if err := atomicfile.Check(filepath.Join(ckptDir, f)); err != nil {
-				return fmt.Errorf("--checkpoint-dir: %w", err)
+		if st, err := os.Stat(ckptDir); err == nil && st.IsDir() { // else made once the data is read (load)
+			for _, f := range []string{saving.CheckpointFile, settingsFile} {
+				if err := atomicfile.Check(filepath.Join(ckptDir, f)); err != nil {
+					return fmt.Errorf("--checkpoint-dir: %w", err)
+				}
 			}
 		}
 	}
-	return checkRunOutputs(s.Plots, nil, outs...)
+	return checkRunOutputs(s.Plots, inputs, outs...)
+}
+
+// dataFiles lists the files the run may read its data from (see
+// fashionFiles), which its outputs must not replace.
+func (r *trainRun) dataFiles() []string {
+	if r.recipe.Dataset != models.CIFAR10 {
+		return fashionFiles(r.settings.Data)
+	}
+	dirs := []string{r.settings.Data}
+	if r.settings.Data == "" { // as cifar10.LoadData searches
+		cache, _ := cifar10.DefaultCacheDir()
+		dirs = []string{os.Getenv(cifar10.EnvVar), cache}
+	}
+	var files []string
+	for _, d := range dirs {
+		if d != "" {
+			files = append(files, filepath.Join(d, cifar10.ArchiveName))
+		}
+	}
+	return files
 }
 
 // readJSON decodes the JSON file at path into v, refusing unknown fields.

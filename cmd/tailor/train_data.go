@@ -6,14 +6,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/datasets"
+	"github.com/tailor-ml/tailor/plots"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -53,13 +57,33 @@ func trainOn(e *env, args []string) func(ctx context.Context, e *env, args []str
 // output is a file a command writes, with the flag that names it.
 type output struct{ flag, path string }
 
+// written lists the outputs a run has written so far, for the line an
+// interrupt prints (SIGINT exits saying what was kept).
+type written []output
+
+// add records that the file of flag, at path, is written.
+func (w *written) add(flag, path string) { *w = append(*w, output{flag, path}) }
+
+// kept says what an interrupt keeps.
+func (w written) kept() string {
+	if len(w) == 0 {
+		return "nothing was written"
+	}
+	names := make([]string, len(w))
+	for i, o := range w {
+		names[i] = o.flag + " " + o.path
+	}
+	return "written so far: " + strings.Join(names, ", ")
+}
+
 // checkRunOutputs checks, before any work, that a run's results can be
-// written: each file in outs, and a file in the figures' directory plots
-// (created), none the same as another or as one of inputs, the files the
-// run reads.
+// written: each file in outs, and the figures' directory plots (see
+// checkDir; a file in it when it exists), none the same as another or as
+// one of inputs, the files the run reads. It creates nothing: a command
+// that fails later on its arguments leaves no empty directory behind.
 func checkRunOutputs(plots string, inputs []string, outs ...output) error {
 	if plots != "" {
-		if err := os.MkdirAll(plots, 0o755); err != nil {
+		if err := checkDir(plots); err != nil {
 			return fmt.Errorf("--plots %s: %w", plots, err)
 		}
 	}
@@ -69,24 +93,120 @@ func checkRunOutputs(plots string, inputs []string, outs ...output) error {
 			continue
 		}
 		for _, prev := range outs[:i] {
-			if prev.path != "" && filepath.Clean(prev.path) == filepath.Clean(o.path) {
+			switch {
+			case prev.path == "" || !samePath(prev.path, o.path):
+			case filepath.Clean(prev.path) == filepath.Clean(o.path):
 				return fmt.Errorf("%s and %s are both %s", prev.flag, o.flag, o.path)
+			default:
+				return fmt.Errorf("%s %s and %s %s are one file", prev.flag, prev.path, o.flag, o.path)
 			}
 		}
 		if err := checkOutput(o.flag, o.path, inputs...); err != nil {
 			return err
 		}
+		for _, fig := range plotFigures {
+			if p := filepath.Join(plots, fig); plots != "" && o.flag != "--plots" && samePath(o.path, p) {
+				return fmt.Errorf("%s %s: a figure --plots %s writes, which would replace it: write it elsewhere", o.flag, o.path, plots)
+			}
+		}
 	}
 	return nil
 }
 
+// plotFigures are the files --plots writes (figures.go), which no other
+// output may be.
+var plotFigures = func() []string {
+	var files []string
+	for _, name := range []string{"loss", "accuracy", "confusion_matrix", "confusion_matrix_normalized", "per_class_accuracy", "predictions_grid", "mistakes"} {
+		for _, f := range plots.Formats() {
+			files = append(files, name+"."+string(f))
+		}
+	}
+	return files
+}()
+
+// samePath reports whether writing a and b would write one file: the
+// same path, relative or absolute, or one reached through symbolic links
+// to the file or to a directory on the way, which a write follows.
+func samePath(a, b string) bool {
+	a, b = linkTarget(a), linkTarget(b)
+	absA, err1 := filepath.Abs(a)
+	absB, err2 := filepath.Abs(b)
+	if err1 == nil && err2 == nil && absA == absB {
+		return true
+	}
+	if filepath.Base(a) != filepath.Base(b) {
+		return false
+	}
+	da, err1 := os.Stat(filepath.Dir(a))
+	db, err2 := os.Stat(filepath.Dir(b))
+	return err1 == nil && err2 == nil && os.SameFile(da, db)
+}
+
+// linkTarget follows symbolic links from path to the file a write
+// replaces, as atomicfile does; the links need not lead to a file that
+// exists.
+func linkTarget(path string) string {
+	for range 40 {
+		st, err := os.Lstat(path)
+		if err != nil || st.Mode()&os.ModeSymlink == 0 {
+			return path
+		}
+		link, err := os.Readlink(path)
+		if err != nil {
+			return path
+		}
+		if !filepath.IsAbs(link) { // not cleaned, as atomicfile resolves it
+			link = filepath.Dir(path) + string(filepath.Separator) + link
+		}
+		path = link
+	}
+	return path
+}
+
 // plotCheckPath is a file --plots will write, for checking that the
-// directory accepts files; "" for no --plots.
+// directory accepts it; "" for no --plots, or a directory not yet made.
 func plotCheckPath(dir string) string {
 	if dir == "" {
 		return ""
 	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return ""
+	}
 	return filepath.Join(dir, "loss.png")
+}
+
+// checkDir checks that dir is a directory that accepts new files, or,
+// when it does not exist yet, that it can be created where the results
+// are written: its nearest existing ancestor is a directory that accepts
+// new entries. It leaves nothing behind.
+func checkDir(dir string) error {
+	for p := dir; ; {
+		st, err := os.Stat(p)
+		if err == nil {
+			if !st.IsDir() {
+				return fmt.Errorf("%s is not a directory", p)
+			}
+			f, err := os.CreateTemp(p, ".tailor-check-*")
+			if err != nil {
+				return err
+			}
+			name := f.Name()
+			f.Close()
+			return os.Remove(name)
+		}
+		if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) { // ENOTDIR: an ancestor is a file, said below
+			return err
+		}
+		if _, err := os.Lstat(p); err == nil {
+			return fmt.Errorf("%s is a symbolic link to nothing", p)
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return err
+		}
+		p = parent
+	}
 }
 
 // dataReport is what --json writes for a model trained on a table or an

@@ -38,7 +38,13 @@ const (
 	cacheBytes = 2 << 30
 )
 
-func runTrainImages(ctx context.Context, e *env, args []string) error {
+func runTrainImages(ctx context.Context, e *env, args []string) (err error) {
+	var kept written
+	defer func() {
+		if err != nil && ctx.Err() != nil {
+			err = interrupted(kept.kept())
+		}
+	}()
 	fs := newFlags(e, "train", "--images DIR [--image-size 256,256] [--color-mode rgb|grayscale] [--validation-split 0.2] [--epochs 10] [--batch-size 32] [--learning-rate 0.001] [--seed 1] [--out model.tailor] [--json FILE] [--plots DIR] [--report FILE] [--quiet]")
 	dir := fs.String("images", "", "the folder of images: one subfolder per class (cats/, dogs/, ...), PNG, JPEG, GIF or BMP files in each")
 	size := fs.String("image-size", "256,256", "height,width the images are resized to (bilinear), as Keras's image_size")
@@ -56,26 +62,26 @@ func runTrainImages(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := checkRunOutputs(*plotsDir, nil, output{"--out", *outPath}, output{"--json", *jsonPath}, output{"--report", *reportPath}); err != nil {
-		return err
-	}
 	h, w, err := parseSize(*size)
 	if err != nil {
-		return fmt.Errorf("--image-size %q: %w", *size, err)
+		return usageError(fs, fmt.Sprintf("--image-size %q: %v", *size, err))
 	}
 	mode := imagefolder.ColorMode(*colorMode)
 	if mode != imagefolder.RGB && mode != imagefolder.Grayscale {
-		return fmt.Errorf("--color-mode %q: want rgb or grayscale", *colorMode)
+		return usageError(fs, fmt.Sprintf("--color-mode %q: want rgb or grayscale", *colorMode))
 	}
 	switch {
 	case *dir == "":
 		return usageError(fs, "--images DIR is required")
 	case *epochs <= 0 || *batch <= 0:
-		return fmt.Errorf("--epochs %d and --batch-size %d must be positive", *epochs, *batch)
+		return usageError(fs, fmt.Sprintf("--epochs %d and --batch-size %d must be positive", *epochs, *batch))
 	case !(*lr > 0) || math.IsInf(*lr, 0):
-		return fmt.Errorf("--learning-rate %v must be positive", *lr)
+		return usageError(fs, fmt.Sprintf("--learning-rate %v must be positive", *lr))
 	case !(*valSplit >= 0 && *valSplit < 1):
-		return fmt.Errorf("--validation-split %v: want a fraction in [0, 1)", *valSplit)
+		return usageError(fs, fmt.Sprintf("--validation-split %v: want a fraction in [0, 1)", *valSplit))
+	}
+	if err := checkRunOutputs(*plotsDir, nil, output{"--out", *outPath}, output{"--json", *jsonPath}, output{"--report", *reportPath}); err != nil {
+		return err
 	}
 	opts := imagefolder.Options{Height: h, Width: w, ColorMode: mode, ValidationSplit: *valSplit, Seed: *seed}
 	train, val, err := imagefolder.Load(*dir, opts)
@@ -111,9 +117,6 @@ func runTrainImages(ctx context.Context, e *env, args []string) error {
 	}
 	start := time.Now()
 	hist, err := model.Fit(ctx, train, fit)
-	if errors.Is(err, context.Canceled) {
-		return interrupted("nothing was saved")
-	}
 	if err != nil {
 		return err
 	}
@@ -139,6 +142,7 @@ func runTrainImages(ctx context.Context, e *env, args []string) error {
 		if err := saving.Save(*outPath, model, meta); err != nil {
 			return err
 		}
+		kept.add("--out", *outPath)
 		fmt.Fprintf(out, "Saved the model to %s\n", *outPath)
 	}
 
@@ -167,12 +171,14 @@ func runTrainImages(ctx context.Context, e *env, args []string) error {
 				return err
 			}
 		}
+		kept.add("--plots", *plotsDir)
 	}
 	if *reportPath != "" {
 		run := modelRun{path: *outPath, model: model, meta: meta, history: hist, trainingSeconds: seconds, settings: settings}
 		if err := writeTableReport(out, *reportPath, run, "validation", s); err != nil {
 			return err
 		}
+		kept.add("--report", *reportPath)
 	}
 	if *jsonPath != "" {
 		return writeJSON(*jsonPath, rep)

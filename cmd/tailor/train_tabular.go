@@ -64,8 +64,9 @@ type tableSource struct {
 	// classes are the target's classes in label order.
 	classes []string
 	// name is the CSV file or the dataset, for messages and --json;
-	// dataset is the sklearn dataset's name, empty for a CSV file.
-	name, dataset string
+	// dataset is the sklearn dataset's name, empty for a CSV file; file
+	// is the file read.
+	name, dataset, file string
 }
 
 // splitRecord is what --save-split writes: the rows (0-based, in file
@@ -82,12 +83,18 @@ type splitRecord struct {
 	Test       []int   `json:"test"`
 }
 
-func runTrainTable(ctx context.Context, e *env, args []string) error {
+func runTrainTable(ctx context.Context, e *env, args []string) (err error) {
+	var w written
+	defer func() {
+		if err != nil && ctx.Err() != nil {
+			err = interrupted(w.kept())
+		}
+	}()
 	f, err := parseTableFlags(e, args)
 	if err != nil {
 		return err
 	}
-	d, err := prepareTable(f)
+	d, err := prepareTable(f, &w)
 	if err != nil {
 		return err
 	}
@@ -110,6 +117,7 @@ func runTrainTable(ctx context.Context, e *env, args []string) error {
 		if err := saving.SaveWeights(f.initPath, model); err != nil {
 			return err
 		}
+		w.add("--initial-weights", f.initPath)
 	}
 	fmt.Fprintln(out)
 	if err := model.Summary(out); err != nil {
@@ -125,13 +133,10 @@ func runTrainTable(ctx context.Context, e *env, args []string) error {
 	}
 	start := time.Now()
 	hist, err := model.Fit(ctx, trainDS, fit)
-	if errors.Is(err, context.Canceled) {
-		return interrupted("nothing was saved")
-	}
 	if err != nil {
 		return err
 	}
-	return tableResults(ctx, e, f, d, model, fit, accuracyHistory(hist), time.Since(start).Seconds())
+	return tableResults(ctx, e, f, d, &w, model, fit, accuracyHistory(hist), time.Since(start).Seconds())
 }
 
 // tableFlags are tailor train's flags for a table.
@@ -186,23 +191,15 @@ func parseTableFlags(e *env, args []string) (*tableFlags, error) {
 	case f.dataset != "" && (f.target != "" || *drop != "" || *categorical != ""):
 		return nil, usageError(fs, "--target, --drop and --categorical are for --csv; --dataset predicts the dataset's target from all its features")
 	case f.epochs <= 0 || f.batch <= 0:
-		return nil, fmt.Errorf("--epochs %d and --batch-size %d must be positive", f.epochs, f.batch)
+		return nil, usageError(fs, fmt.Sprintf("--epochs %d and --batch-size %d must be positive", f.epochs, f.batch))
 	case !(f.lr > 0) || math.IsInf(f.lr, 0):
-		return nil, fmt.Errorf("--learning-rate %v must be positive", f.lr)
+		return nil, usageError(fs, fmt.Sprintf("--learning-rate %v must be positive", f.lr))
 	case !(f.testSplit >= 0) || math.IsInf(f.testSplit, 0):
-		return nil, fmt.Errorf("--test-split %v: want a fraction in [0, 1) or a number of rows", f.testSplit)
+		return nil, usageError(fs, fmt.Sprintf("--test-split %v: want a fraction in [0, 1) or a number of rows", f.testSplit))
 	case f.testSplit == 0 && f.stratify:
-		return nil, errors.New("--stratify needs a test split (--test-split > 0)")
+		return nil, usageError(fs, "--stratify needs a test split (--test-split > 0)")
 	case !(f.valSplit >= 0 && f.valSplit < 1):
-		return nil, fmt.Errorf("--validation-split %v: want a fraction in [0, 1)", f.valSplit)
-	}
-	var inputs []string
-	if f.csvPath != "" {
-		inputs = []string{f.csvPath}
-	}
-	if err := checkRunOutputs(f.plotsDir, inputs, output{"--out", f.outPath}, output{"--json", f.jsonPath}, output{"--report", f.reportPath},
-		output{"--save-split", f.splitPath}, output{"--initial-weights", f.initPath}); err != nil {
-		return nil, err
+		return nil, usageError(fs, fmt.Sprintf("--validation-split %v: want a fraction in [0, 1)", f.valSplit))
 	}
 	f.categorical = parseList(*categorical)
 	f.opts = preprocessing.PipelineOptions{Drop: parseList(*drop), Impute: *impute}
@@ -210,15 +207,29 @@ func parseTableFlags(e *env, args []string) (*tableFlags, error) {
 	case preprocessing.ScaleNumeric, preprocessing.ScaleAll, preprocessing.ScaleNone:
 		f.opts.Scale = preprocessing.ScaleMode(*scale)
 	default:
-		return nil, fmt.Errorf("--scale %q: want numeric, all or none", *scale)
+		return nil, usageError(fs, fmt.Sprintf("--scale %q: want numeric, all or none", *scale))
 	}
 	switch preprocessing.HandleUnknown(*unknown) {
 	case preprocessing.UnknownError, preprocessing.UnknownIgnore:
 		f.opts.HandleUnknown = preprocessing.HandleUnknown(*unknown)
 	default:
-		return nil, fmt.Errorf("--handle-unknown %q: want error or ignore", *unknown)
+		return nil, usageError(fs, fmt.Sprintf("--handle-unknown %q: want error or ignore", *unknown))
+	}
+	var inputs []string
+	if f.csvPath != "" {
+		inputs = []string{f.csvPath}
+	}
+	if err := f.checkOutputs(inputs...); err != nil {
+		return nil, err
 	}
 	return f, nil
+}
+
+// checkOutputs checks the run's outputs (checkRunOutputs), none of which
+// may be one of inputs, the files it reads.
+func (f *tableFlags) checkOutputs(inputs ...string) error {
+	return checkRunOutputs(f.plotsDir, inputs, output{"--out", f.outPath}, output{"--json", f.jsonPath}, output{"--report", f.reportPath},
+		output{"--save-split", f.splitPath}, output{"--initial-weights", f.initPath})
 }
 
 // preparedTable is a table split into training and test rows, with the
@@ -234,7 +245,7 @@ type preparedTable struct {
 
 // prepareTable reads the table, splits its rows, fits the preprocessing
 // on the training rows alone and transforms both sets.
-func prepareTable(f *tableFlags) (*preparedTable, error) {
+func prepareTable(f *tableFlags, w *written) (*preparedTable, error) {
 	var src *tableSource
 	var err error
 	if f.dataset != "" {
@@ -244,6 +255,11 @@ func prepareTable(f *tableFlags) (*preparedTable, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if f.dataset != "" { // its file is known once found
+		if err := f.checkOutputs(src.file); err != nil {
+			return nil, err
+		}
 	}
 	opts := f.opts
 	opts.Target, opts.Classes = src.target, src.classes
@@ -299,6 +315,7 @@ func prepareTable(f *tableFlags) (*preparedTable, error) {
 		if err := writeJSON(f.splitPath, d.split); err != nil {
 			return nil, err
 		}
+		w.add("--save-split", f.splitPath)
 	}
 	return d, nil
 }
@@ -306,7 +323,7 @@ func prepareTable(f *tableFlags) (*preparedTable, error) {
 // tableResults saves the trained table model with its preprocessing,
 // scores it on the test rows and writes the figures, report and JSON
 // asked for.
-func tableResults(ctx context.Context, e *env, f *tableFlags, d *preparedTable, model *tailor.Model, fit tailor.FitOptions, hist *tailor.History, seconds float64) error {
+func tableResults(ctx context.Context, e *env, f *tableFlags, d *preparedTable, w *written, model *tailor.Model, fit tailor.FitOptions, hist *tailor.History, seconds float64) error {
 	out, names := e.stdout, d.p.ClassNames()
 	rep := dataReport{
 		Model: tabularModelName, Data: d.src.name, Target: d.src.target, Seed: f.seed, BatchSize: f.batch, LearningRate: f.lr,
@@ -327,6 +344,7 @@ func tableResults(ctx context.Context, e *env, f *tableFlags, d *preparedTable, 
 		if err := saving.Save(f.outPath, model, meta); err != nil {
 			return err
 		}
+		w.add("--out", f.outPath)
 		fmt.Fprintf(out, "Saved the model and its preprocessing to %s\n", f.outPath)
 	}
 	var s *scores
@@ -350,12 +368,14 @@ func tableResults(ctx context.Context, e *env, f *tableFlags, d *preparedTable, 
 				return err
 			}
 		}
+		w.add("--plots", f.plotsDir)
 	}
 	if f.reportPath != "" {
 		run := modelRun{path: f.outPath, model: model, meta: meta, history: hist, trainingSeconds: seconds, settings: settings}
 		if err := writeTableReport(out, f.reportPath, run, "test", s); err != nil {
 			return err
 		}
+		w.add("--report", f.reportPath)
 	}
 	if f.jsonPath != "" {
 		return writeJSON(f.jsonPath, rep)
@@ -389,7 +409,7 @@ func csvTable(path, target string, drop, categorical []string) (*tableSource, er
 	if n := len(classes); c.Kind == tabular.Numeric && (n > maxNumericClasses || n > 10 && 2*n > t.Rows()) {
 		return nil, fmt.Errorf("--target %q: %s: %d distinct numbers, which look like a quantity to predict rather than classes: tailor train classifies (declare the column --categorical if they are classes)", target, path, len(classes))
 	}
-	return &tableSource{table: t, target: target, classes: classes, name: path}, nil
+	return &tableSource{table: t, target: target, classes: classes, name: path, file: path}, nil
 }
 
 // readTable reads the CSV file at path. When a column that spare
@@ -478,7 +498,7 @@ func sklearnTable(name, dir string) (*tableSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &tableSource{table: t, target: target, classes: d.ClassNames, name: d.Name, dataset: d.Name}, nil
+	return &tableSource{table: t, target: target, classes: d.ClassNames, name: d.Name, dataset: d.Name, file: d.File}, nil
 }
 
 // classLabels returns each row's class index among classes.
