@@ -155,7 +155,8 @@ type ConfusionOptions struct {
 // a heat map in viridis with the count (or, normalised, the fraction) in
 // every cell, in white on dark cells and black on light ones, true classes
 // down the left, predicted classes along the bottom, both named by
-// classNames, and a colour bar. The figure is 800×700.
+// classNames (a name wider than 150 pixels cut with an ellipsis), and a
+// colour bar. The figure is 800×700.
 func ConfusionMatrix(m [][]int, classNames []string, opts ConfusionOptions) (*Figure, error) {
 	n := len(m)
 	if n == 0 {
@@ -298,8 +299,9 @@ func luminance(c color.RGBA) float64 {
 // value in a column on the right, and the overall accuracy, if it is in
 // [0, 1], as a dashed line, named in the title. Pass a negative overall to
 // leave it out. An accuracy of NaN marks a class with no examples, whose
-// accuracy is undefined: it gets no bar and "n/a" for its value. The
-// figure is 640×480.
+// accuracy is undefined: it gets no bar and "n/a" for its value. Class
+// names wider than 150 pixels are cut with an ellipsis. The figure is
+// 640×480.
 func PerClassAccuracy(acc []float64, classNames []string, overall float64) (*Figure, error) {
 	n := len(acc)
 	if n == 0 {

@@ -675,3 +675,44 @@ func TestLearningCurveFlatLoss(t *testing.T) {
 		t.Errorf("y tick labels %q, want at least 3", ys)
 	}
 }
+
+// A long class name (a CSV's category, a folder's name) is cut with an
+// ellipsis on the axes: drawn whole, it squeezed the confusion matrix to a
+// few pixels and the per-class bars to a sliver.
+func TestLongClassNames(t *testing.T) {
+	long := strings.Repeat("x", 80)
+	ns := []string{long, "b", "c"}
+	m, svg := encode(t)(ConfusionMatrix([][]int{{9, 0, 0}, {0, 9, 0}, {0, 0, 9}}, ns, ConfusionOptions{}))
+	// The three yellow cells of the diagonal, each about 180 pixels square
+	// with the short names, stay large.
+	if n := count(m, m.Bounds(), viridisHi, 12); n < 3*100*100 {
+		t.Errorf("%d yellow pixels, want three cells of at least 100×100", n)
+	}
+	checkElided(t, svg, long)
+	m, svg = encode(t)(PerClassAccuracy([]float64{1, 1, 1}, ns, -1))
+	if n := count(m, m.Bounds(), TabBlue, 4); n < 3*80*300 {
+		t.Errorf("%d bar pixels, want three bars of at least 300×80", n)
+	}
+	checkElided(t, svg, long)
+	p := Prediction{Image: blob(8), Probabilities: []float32{0.8, 0.1, 0.1}, Label: 0}
+	_, svg = encode(t)(ValueArray(p, ns))
+	checkElided(t, svg, long)
+}
+
+// checkElided checks that svg labels long by a shorter prefix and an
+// ellipsis, and never whole.
+func checkElided(t *testing.T, svg, long string) {
+	t.Helper()
+	n := 0
+	for _, s := range texts(svg) {
+		if s == long {
+			t.Errorf("the long name is drawn whole")
+		}
+		if cut, ok := strings.CutSuffix(s, "…"); ok && len(cut) >= 8 && strings.HasPrefix(long, cut) {
+			n++
+		}
+	}
+	if n == 0 {
+		t.Errorf("no label is the long name cut with an ellipsis (texts: %q)", texts(svg))
+	}
+}

@@ -3,9 +3,11 @@ package plots
 import (
 	"image/color"
 	"math"
+	"sort"
 	"strconv"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
@@ -108,13 +110,33 @@ func integerTicker(maxTicks int) plot.Ticker {
 	})
 }
 
-// namedTicks ticks 0, 1, ... with the given labels.
+// namedTicks ticks 0, 1, ... with the given labels, each cut to at most
+// maxTickLabelPx pixels of tick font (see elide).
 func namedTicks(names []string) plot.Ticker {
+	sty := textStyle(tickFontPt, draw.XLeft, draw.YCenter)
 	ts := make(plot.ConstantTicks, len(names))
 	for i, n := range names {
-		ts[i] = plot.Tick{Value: float64(i), Label: n}
+		ts[i] = plot.Tick{Value: float64(i), Label: elide(n, sty, maxTickLabelPx)}
 	}
 	return ts
+}
+
+// maxTickLabelPx is the widest a class name is drawn on an axis: gonum
+// makes room for the widest tick label, so a long name (a CSV's category,
+// a folder's name) would squeeze the chart beside it to nothing.
+const maxTickLabelPx = 150
+
+// elide returns s if it is at most maxPx pixels wide in sty, else its
+// longest prefix that fits with an ellipsis after it.
+func elide(s string, sty text.Style, maxPx float64) string {
+	fits := func(t string) bool { return sty.Width(t) <= px(maxPx) }
+	if fits(s) {
+		return s
+	}
+	runes := []rune(s)
+	// The longest prefix of k runes that fits: fits is monotone in k.
+	k := sort.Search(len(runes)+1, func(k int) bool { return !fits(string(runes[:k]) + "…") }) - 1
+	return string(runes[:max(k, 0)]) + "…"
 }
 
 // padded appends a space to every label of t: gonum sets tick labels
