@@ -716,3 +716,27 @@ func checkElided(t *testing.T, svg, long string) {
 		t.Errorf("no label is the long name cut with an ellipsis (texts: %q)", texts(svg))
 	}
 }
+
+// The epoch axis of a long run keeps at most ten ticks: 20,000 epochs got
+// 21 overlapping labels, and a history whose epochs span 10¹⁵ (a model
+// file's, which nothing bounds) looped over every integer between them.
+func TestEpochTicksOfLongRuns(t *testing.T) {
+	for _, tt := range []struct {
+		lo, hi float64
+		want   []string
+	}{
+		{0.95, 5.05, []string{"1", "2", "3", "4", "5"}},
+		{-999, 21000, []string{"0", "2500", "5000", "7500", "10000", "12500", "15000", "17500", "20000"}},
+		{0, 1e15, []string{"0", "200000000000000", "400000000000000", "600000000000000", "800000000000000", "1000000000000000"}},
+	} {
+		var got []string
+		for _, tk := range integerTicker(10).Ticks(tt.lo, tt.hi) {
+			got = append(got, tk.Label)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("ticks over [%g, %g]: %q, want %q", tt.lo, tt.hi, got, tt.want)
+		}
+	}
+	_, svg := encode(t)(LearningCurve("loss", []int{0, 1e15}, map[string][]float64{"loss": {1, 0.5}}))
+	hasTexts(t, svg, "1000000000000000")
+}

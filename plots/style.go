@@ -88,23 +88,33 @@ func autoTicker(lengthPx float64, vertical bool) plot.Ticker {
 	})
 }
 
-// integerTicker ticks whole numbers from lo to hi, every 1, 2, 5, 10, ...
-// so that there are at most maxTicks of them.
+// integerTicker ticks whole numbers from lo to hi, every 1, 2, 5, 10, 20,
+// 25, 50, 100, ... so that there are at most maxTicks of them.
 func integerTicker(maxTicks int) plot.Ticker {
 	return plot.TickerFunc(func(lo, hi float64) []plot.Tick {
-		first, last := int(math.Ceil(lo-1e-9)), int(math.Floor(hi+1e-9))
-		step := 1
-		for _, s := range []int{1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000} {
-			step = s
-			if (last-first)/s+1 <= maxTicks {
-				break
+		first, last := math.Ceil(lo-1e-9), math.Floor(hi+1e-9)
+		if !(first <= last) || maxTicks < 1 {
+			return nil
+		}
+		count := func(step float64) float64 { return math.Floor(last/step) - math.Ceil(first/step) + 1 }
+		step := 1.0
+	search:
+		for _, s := range []float64{1, 2, 5} {
+			if step = s; count(s) <= float64(maxTicks) {
+				break search
+			}
+		}
+		for mag := 10.0; count(step) > float64(maxTicks) && !math.IsInf(mag, 0); mag *= 10 {
+			for _, m := range []float64{1, 2, 2.5, 5} {
+				if step = m * mag; count(step) <= float64(maxTicks) {
+					break
+				}
 			}
 		}
 		var out []plot.Tick
-		for v := first; v <= last; v++ {
-			if v%step == 0 {
-				out = append(out, plot.Tick{Value: float64(v), Label: strconv.Itoa(v)})
-			}
+		for k := math.Ceil(first / step); k*step <= last && len(out) < maxTicks; k++ {
+			v := k*step + 0 // no "-0" from a negative lo
+			out = append(out, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
 		}
 		return out
 	})
