@@ -263,7 +263,9 @@ func (p colormapPalette) Colors() []color.Color {
 }
 
 // cellLabels writes each cell's value at its centre, white on dark cells
-// and black on light ones.
+// and black on light ones, where it fits in the cell: the cells of many
+// classes are too small for any, and would make the figure grow with the
+// square of the classes.
 type cellLabels struct {
 	z         [][]float64
 	normalize bool
@@ -273,13 +275,23 @@ type cellLabels struct {
 func (l cellLabels) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
 	norm := normalizer(l.lo, l.hi)
+	sty := textStyle(tickFontPt, draw.XCenter, draw.YCenter)
+	cellW, cellH := trX(1)-trX(0), trY(1)-trY(0)
+	if cellH < 0 {
+		cellH = -cellH
+	}
+	if sty.Height("0") > cellH || sty.Width("0") > cellW {
+		return
+	}
 	for r, row := range l.z {
 		for k, v := range row {
 			s := fmt.Sprintf("%.0f", v)
 			if l.normalize {
 				s = fmt.Sprintf("%.2f", v)
 			}
-			sty := textStyle(tickFontPt, draw.XCenter, draw.YCenter)
+			if sty.Width(s) > cellW {
+				continue
+			}
 			sty.Color = color.White
 			if luminance(Viridis.At(norm(v))) > 0.5 {
 				sty.Color = color.Black

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"html"
 	"image"
 	"image/color"
@@ -739,4 +740,32 @@ func TestEpochTicksOfLongRuns(t *testing.T) {
 	}
 	_, svg := encode(t)(LearningCurve("loss", []int{0, 1e15}, map[string][]float64{"loss": {1, 0.5}}))
 	hasTexts(t, svg, "1000000000000000")
+}
+
+// A confusion matrix of many classes (a table's target with hundreds of
+// values) writes a cell's count only where it fits in the cell: every
+// count was written, 10,000 unreadable labels for 100 classes, and an SVG
+// that grew with the square of the classes (about 220 MB at 1,000).
+func TestConfusionMatrixManyClasses(t *testing.T) {
+	const n = 100
+	m := make([][]int, n)
+	ns := make([]string, n)
+	for i := range m {
+		m[i] = make([]int, n)
+		m[i][i] = 1001 + i
+		ns[i] = fmt.Sprint("class ", i)
+	}
+	_, svg := encode(t)(ConfusionMatrix(m, ns, ConfusionOptions{}))
+	got := texts(svg)
+	for _, s := range got {
+		if s == "1001" || s == "1057" {
+			t.Errorf("the count %s is written in a cell %d classes wide", s, n)
+		}
+	}
+	if len(got) > 2*n+20 {
+		t.Errorf("%d texts, want the titles, %d tick labels and the colour bar's", len(got), 2*n)
+	}
+	// Three classes keep their counts.
+	_, svg = encode(t)(ConfusionMatrix([][]int{{1000, 1, 0}, {2, 1099, 1}, {0, 0, 9}}, ns[:3], ConfusionOptions{}))
+	hasTexts(t, svg, "1000", "1099", "9", "0")
 }
