@@ -7,6 +7,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -60,7 +62,8 @@ func LearningCurve(metric string, epochs []int, history map[string][]float64) (*
 		title = "Training and validation " + name
 	}
 	build := func() (*plot.Plot, error) {
-		p := newPlot(title, "Epoch", strings.ToUpper(name[:1])+name[1:])
+		first, size := utf8.DecodeRuneInString(name)
+		p := newPlot(title, "Epoch", string(unicode.ToUpper(first))+name[size:])
 		p.X.Tick.Marker = integerTicker(10)
 		p.Y.Tick.Marker = padded(autoTicker(370, true))
 		lo, hi := math.Inf(1), math.Inf(-1)

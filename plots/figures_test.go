@@ -769,3 +769,11 @@ func TestConfusionMatrixManyClasses(t *testing.T) {
 	_, svg = encode(t)(ConfusionMatrix([][]int{{1000, 1, 0}, {2, 1099, 1}, {0, 0, 9}}, ns[:3], ConfusionOptions{}))
 	hasTexts(t, svg, "1000", "1099", "9", "0")
 }
+
+// A metric whose name starts with a letter outside ASCII is capitalised
+// whole: its first byte alone made the axis label invalid UTF-8, drawn as
+// U+FFFD.
+func TestLearningCurveNonASCIIMetric(t *testing.T) {
+	_, svg := encode(t)(LearningCurve("équité", nil, map[string][]float64{"équité": {0.5, 0.6}}))
+	hasTexts(t, svg, "Équité", "Training équité")
+}
