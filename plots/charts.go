@@ -156,7 +156,8 @@ type ConfusionOptions struct {
 // ConfusionMatrix draws m, with m[i][j] the number of examples of true
 // class i predicted as class j, as sklearn's ConfusionMatrixDisplay does:
 // a heat map in viridis with the count (or, normalised, the fraction) in
-// every cell, in white on dark cells and black on light ones, true classes
+// every cell wide enough for it (with a hundred classes, none is), in
+// white on dark cells and black on light ones, true classes
 // down the left, predicted classes along the bottom, both named by
 // classNames (a name wider than 150 pixels cut with an ellipsis), and a
 // colour bar. The figure is 800×700.
