@@ -19,6 +19,8 @@ import (
 	"sync"
 	"testing"
 
+	"gonum.org/v1/plot/vg/draw"
+
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -776,4 +778,38 @@ func TestConfusionMatrixManyClasses(t *testing.T) {
 func TestLearningCurveNonASCIIMetric(t *testing.T) {
 	_, svg := encode(t)(LearningCurve("équité", nil, map[string][]float64{"équité": {0.5, 0.6}}))
 	hasTexts(t, svg, "Équité", "Training équité")
+}
+
+// Captions under pictures cut long class names so that they stay within
+// their own cell: drawn whole, a 60-character name ran across its
+// neighbours' captions, hiding every probability and true class.
+func TestLongClassNamesInCaptions(t *testing.T) {
+	long := strings.Repeat("Long name ", 6)
+	ns := []string{long, "Short", "Mid"}
+	var ps []Prediction
+	for i := 0; i < 3; i++ {
+		ps = append(ps, Prediction{Image: blob(8), Probabilities: []float32{0.7, 0.2, 0.1}, Label: 1 + i%2})
+	}
+	// checkCaption finds a caption that cuts the long name and then reads
+	// rest, no wider than maxPx in a font of fontPt.
+	checkCaption := func(svg, rest string, maxPx, fontPt float64) {
+		t.Helper()
+		sty := textStyle(fontPt, draw.XCenter, draw.YTop)
+		for _, s := range texts(svg) {
+			if head, ok := strings.CutSuffix(s, "…"+rest); ok && len(head) >= 3 && strings.HasPrefix(long, head) {
+				if w := pt(float64(sty.Width(s))); w > maxPx {
+					t.Errorf("caption %q is %.0f px wide, want at most %.0f", s, w, maxPx)
+				}
+				return
+			}
+		}
+		t.Errorf("no caption cuts the long name and ends %q (texts: %q)", rest, texts(svg))
+	}
+	_, svg := encode(t)(Mistakes(ps, ns, 3))
+	checkCaption(svg, " 70.0%", 190, labelFontPt)
+	hasTexts(t, svg, "true: Short", "true: Mid")
+	_, svg = encode(t)(PredictionGrid(ps, ns, 3))
+	checkCaption(svg, " 70% (Short)", 200, labelFontPt-1)
+	_, svg = encode(t)(GridFigure([]Image{blob(8), blob(8)}, []string{long, "Short"}, 2))
+	checkCaption(svg, "", 170, labelFontPt)
 }

@@ -136,6 +136,49 @@ func namedTicks(names []string) plot.Ticker {
 // a folder's name) would squeeze the chart beside it to nothing.
 const maxTickLabelPx = 150
 
+// fitCaption returns the caption format makes of names, where it would be
+// wider than maxPx pixels of sty with the longer names cut (see elide) to
+// share what the rest of the caption and the shorter names leave.
+func fitCaption(sty text.Style, maxPx float64, format func(names ...string) string, names ...string) string {
+	s := format(names...)
+	if sty.Width(s) <= px(maxPx) {
+		return s
+	}
+	width := func(s string) float64 { return pt(float64(sty.Width(s))) }
+	left := maxPx - width(format(make([]string, len(names))...))
+	long := make([]bool, len(names))
+	for i := range long {
+		long[i] = true
+	}
+	// Names narrower than an equal share stay whole; the others share what
+	// they leave.
+	for n := len(names); n > 0; {
+		kept := 0
+		for i, name := range names {
+			if long[i] && width(name) <= left/float64(n) {
+				long[i], left, kept = false, left-width(name), kept+1
+			}
+		}
+		if kept == 0 {
+			break
+		}
+		n -= kept
+	}
+	cut := append([]string(nil), names...)
+	n := 0
+	for _, l := range long {
+		if l {
+			n++
+		}
+	}
+	for i, l := range long {
+		if l {
+			cut[i] = elide(names[i], sty, left/float64(n))
+		}
+	}
+	return format(cut...)
+}
+
 // elide returns s if it is at most maxPx pixels wide in sty, else its
 // longest prefix that fits with an ellipsis after it.
 func elide(s string, sty text.Style, maxPx float64) string {
