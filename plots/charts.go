@@ -7,6 +7,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -60,7 +62,8 @@ func LearningCurve(metric string, epochs []int, history map[string][]float64) (*
 		title = "Training and validation " + name
 	}
 	build := func() (*plot.Plot, error) {
-		p := newPlot(title, "Epoch", strings.ToUpper(name[:1])+name[1:])
+		first, size := utf8.DecodeRuneInString(name)
+		p := newPlot(title, "Epoch", string(unicode.ToUpper(first))+name[size:])
 		p.X.Tick.Marker = integerTicker(10)
 		p.Y.Tick.Marker = padded(autoTicker(370, true))
 		lo, hi := math.Inf(1), math.Inf(-1)
@@ -153,9 +156,11 @@ type ConfusionOptions struct {
 // ConfusionMatrix draws m, with m[i][j] the number of examples of true
 // class i predicted as class j, as sklearn's ConfusionMatrixDisplay does:
 // a heat map in viridis with the count (or, normalised, the fraction) in
-// every cell, in white on dark cells and black on light ones, true classes
+// every cell wide enough for it (with a hundred classes, none is), in
+// white on dark cells and black on light ones, true classes
 // down the left, predicted classes along the bottom, both named by
-// classNames, and a colour bar. The figure is 800×700.
+// classNames (a name wider than 150 pixels cut with an ellipsis), and a
+// colour bar. The figure is 800×700.
 func ConfusionMatrix(m [][]int, classNames []string, opts ConfusionOptions) (*Figure, error) {
 	n := len(m)
 	if n == 0 {
@@ -262,7 +267,9 @@ func (p colormapPalette) Colors() []color.Color {
 }
 
 // cellLabels writes each cell's value at its centre, white on dark cells
-// and black on light ones.
+// and black on light ones, where it fits in the cell: the cells of many
+// classes are too small for any, and would make the figure grow with the
+// square of the classes.
 type cellLabels struct {
 	z         [][]float64
 	normalize bool
@@ -272,13 +279,23 @@ type cellLabels struct {
 func (l cellLabels) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
 	norm := normalizer(l.lo, l.hi)
+	sty := textStyle(tickFontPt, draw.XCenter, draw.YCenter)
+	cellW, cellH := trX(1)-trX(0), trY(1)-trY(0)
+	if cellH < 0 {
+		cellH = -cellH
+	}
+	if sty.Height("0") > cellH || sty.Width("0") > cellW {
+		return
+	}
 	for r, row := range l.z {
 		for k, v := range row {
 			s := fmt.Sprintf("%.0f", v)
 			if l.normalize {
 				s = fmt.Sprintf("%.2f", v)
 			}
-			sty := textStyle(tickFontPt, draw.XCenter, draw.YCenter)
+			if sty.Width(s) > cellW {
+				continue
+			}
 			sty.Color = color.White
 			if luminance(Viridis.At(norm(v))) > 0.5 {
 				sty.Color = color.Black
@@ -298,8 +315,9 @@ func luminance(c color.RGBA) float64 {
 // value in a column on the right, and the overall accuracy, if it is in
 // [0, 1], as a dashed line, named in the title. Pass a negative overall to
 // leave it out. An accuracy of NaN marks a class with no examples, whose
-// accuracy is undefined: it gets no bar and "n/a" for its value. The
-// figure is 640×480.
+// accuracy is undefined: it gets no bar and "n/a" for its value. Class
+// names wider than 150 pixels are cut with an ellipsis. The figure is
+// 640×480.
 func PerClassAccuracy(acc []float64, classNames []string, overall float64) (*Figure, error) {
 	n := len(acc)
 	if n == 0 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"html"
 	"image"
 	"image/color"
@@ -17,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/tailor-ml/tailor/tensor"
 )
@@ -674,4 +677,139 @@ func TestLearningCurveFlatLoss(t *testing.T) {
 	if len(ys) < 3 {
 		t.Errorf("y tick labels %q, want at least 3", ys)
 	}
+}
+
+// A long class name (a CSV's category, a folder's name) is cut with an
+// ellipsis on the axes: drawn whole, it squeezed the confusion matrix to a
+// few pixels and the per-class bars to a sliver.
+func TestLongClassNames(t *testing.T) {
+	long := strings.Repeat("x", 80)
+	ns := []string{long, "b", "c"}
+	m, svg := encode(t)(ConfusionMatrix([][]int{{9, 0, 0}, {0, 9, 0}, {0, 0, 9}}, ns, ConfusionOptions{}))
+	// The three yellow cells of the diagonal, each about 180 pixels square
+	// with the short names, stay large.
+	if n := count(m, m.Bounds(), viridisHi, 12); n < 3*100*100 {
+		t.Errorf("%d yellow pixels, want three cells of at least 100×100", n)
+	}
+	checkElided(t, svg, long)
+	m, svg = encode(t)(PerClassAccuracy([]float64{1, 1, 1}, ns, -1))
+	if n := count(m, m.Bounds(), TabBlue, 4); n < 3*80*300 {
+		t.Errorf("%d bar pixels, want three bars of at least 300×80", n)
+	}
+	checkElided(t, svg, long)
+	p := Prediction{Image: blob(8), Probabilities: []float32{0.8, 0.1, 0.1}, Label: 0}
+	_, svg = encode(t)(ValueArray(p, ns))
+	checkElided(t, svg, long)
+}
+
+// checkElided checks that svg labels long by a shorter prefix and an
+// ellipsis, and never whole.
+func checkElided(t *testing.T, svg, long string) {
+	t.Helper()
+	n := 0
+	for _, s := range texts(svg) {
+		if s == long {
+			t.Errorf("the long name is drawn whole")
+		}
+		if cut, ok := strings.CutSuffix(s, "…"); ok && len(cut) >= 8 && strings.HasPrefix(long, cut) {
+			n++
+		}
+	}
+	if n == 0 {
+		t.Errorf("no label is the long name cut with an ellipsis (texts: %q)", texts(svg))
+	}
+}
+
+// The epoch axis of a long run keeps at most ten ticks: 20,000 epochs got
+// 21 overlapping labels, and a history whose epochs span 10¹⁵ (a model
+// file's, which nothing bounds) looped over every integer between them.
+func TestEpochTicksOfLongRuns(t *testing.T) {
+	for _, tt := range []struct {
+		lo, hi float64
+		want   []string
+	}{
+		{0.95, 5.05, []string{"1", "2", "3", "4", "5"}},
+		{-999, 21000, []string{"0", "2500", "5000", "7500", "10000", "12500", "15000", "17500", "20000"}},
+		{0, 1e15, []string{"0", "200000000000000", "400000000000000", "600000000000000", "800000000000000", "1000000000000000"}},
+	} {
+		var got []string
+		for _, tk := range integerTicker(10).Ticks(tt.lo, tt.hi) {
+			got = append(got, tk.Label)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("ticks over [%g, %g]: %q, want %q", tt.lo, tt.hi, got, tt.want)
+		}
+	}
+	_, svg := encode(t)(LearningCurve("loss", []int{0, 1e15}, map[string][]float64{"loss": {1, 0.5}}))
+	hasTexts(t, svg, "1000000000000000")
+}
+
+// A confusion matrix of many classes (a table's target with hundreds of
+// values) writes a cell's count only where it fits in the cell: every
+// count was written, 10,000 unreadable labels for 100 classes, and an SVG
+// that grew with the square of the classes (about 220 MB at 1,000).
+func TestConfusionMatrixManyClasses(t *testing.T) {
+	const n = 100
+	m := make([][]int, n)
+	ns := make([]string, n)
+	for i := range m {
+		m[i] = make([]int, n)
+		m[i][i] = 1001 + i
+		ns[i] = fmt.Sprint("class ", i)
+	}
+	_, svg := encode(t)(ConfusionMatrix(m, ns, ConfusionOptions{}))
+	got := texts(svg)
+	for _, s := range got {
+		if s == "1001" || s == "1057" {
+			t.Errorf("the count %s is written in a cell %d classes wide", s, n)
+		}
+	}
+	if len(got) > 2*n+20 {
+		t.Errorf("%d texts, want the titles, %d tick labels and the colour bar's", len(got), 2*n)
+	}
+	// Three classes keep their counts.
+	_, svg = encode(t)(ConfusionMatrix([][]int{{1000, 1, 0}, {2, 1099, 1}, {0, 0, 9}}, ns[:3], ConfusionOptions{}))
+	hasTexts(t, svg, "1000", "1099", "9", "0")
+}
+
+// A metric whose name starts with a letter outside ASCII is capitalised
+// whole: its first byte alone made the axis label invalid UTF-8, drawn as
+// U+FFFD.
+func TestLearningCurveNonASCIIMetric(t *testing.T) {
+	_, svg := encode(t)(LearningCurve("équité", nil, map[string][]float64{"équité": {0.5, 0.6}}))
+	hasTexts(t, svg, "Équité", "Training équité")
+}
+
+// Captions under pictures cut long class names so that they stay within
+// their own cell: drawn whole, a 60-character name ran across its
+// neighbours' captions, hiding every probability and true class.
+func TestLongClassNamesInCaptions(t *testing.T) {
+	long := strings.Repeat("Long name ", 6)
+	ns := []string{long, "Short", "Mid"}
+	var ps []Prediction
+	for i := 0; i < 3; i++ {
+		ps = append(ps, Prediction{Image: blob(8), Probabilities: []float32{0.7, 0.2, 0.1}, Label: 1 + i%2})
+	}
+	// checkCaption finds a caption that cuts the long name and then reads
+	// rest, no wider than maxPx in a font of fontPt.
+	checkCaption := func(svg, rest string, maxPx, fontPt float64) {
+		t.Helper()
+		sty := textStyle(fontPt, draw.XCenter, draw.YTop)
+		for _, s := range texts(svg) {
+			if head, ok := strings.CutSuffix(s, "…"+rest); ok && len(head) >= 3 && strings.HasPrefix(long, head) {
+				if w := pt(float64(sty.Width(s))); w > maxPx {
+					t.Errorf("caption %q is %.0f px wide, want at most %.0f", s, w, maxPx)
+				}
+				return
+			}
+		}
+		t.Errorf("no caption cuts the long name and ends %q (texts: %q)", rest, texts(svg))
+	}
+	_, svg := encode(t)(Mistakes(ps, ns, 3))
+	checkCaption(svg, " 70.0%", 190, labelFontPt)
+	hasTexts(t, svg, "true: Short", "true: Mid")
+	_, svg = encode(t)(PredictionGrid(ps, ns, 3))
+	checkCaption(svg, " 70% (Short)", 200, labelFontPt-1)
+	_, svg = encode(t)(GridFigure([]Image{blob(8), blob(8)}, []string{long, "Short"}, 2))
+	checkCaption(svg, "", 170, labelFontPt)
 }

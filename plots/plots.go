@@ -204,8 +204,9 @@ func ImshowFigure(img Image, opts ImshowOptions) (*Figure, error) {
 // need, like the tutorial's plt.subplot(5, 5, i+1) loop: each image in the
 // Binary colormap scaled to its own min and max (white to black), framed,
 // without ticks, and with labels[i], if labels is not nil, centred below
-// it. Each grid cell gets 200×200 pixels of figure, so 25 images in 5
-// columns make matplotlib's figsize=(10, 10) at 100 dpi: 1000×1000.
+// it (cut with an ellipsis where it would reach the next image). Each
+// grid cell gets 200×200 pixels of figure, so 25 images in 5 columns make
+// matplotlib's figsize=(10, 10) at 100 dpi: 1000×1000.
 // GridFigure makes the same figure for any format.
 func Grid(w io.Writer, imgs []Image, labels []string, cols int) error {
 	f, err := GridFigure(imgs, labels, cols)
@@ -226,6 +227,15 @@ func GridFigure(imgs []Image, labels []string, cols int) (*Figure, error) {
 	if labels != nil && len(labels) != len(imgs) {
 		return nil, fmt.Errorf("plots: grid has %d images but %d labels", len(imgs), len(labels))
 	}
+	rows := (len(imgs) + cols - 1) / cols
+	fw, fh := 200*cols, 200*rows
+	// matplotlib's GridSpec: cells of equal size with wspace and hspace
+	// (fractions of a cell) between them inside the subplot margins.
+	totW := (subplotRight - subplotLeft) * float64(fw)
+	totH := (subplotTop - subplotBottom) * float64(fh)
+	cellW := totW / (float64(cols) + subplotWSpace*float64(cols-1))
+	cellH := totH / (float64(rows) + subplotHSpace*float64(rows-1))
+	sty := textStyle(labelFontPt, draw.XCenter, draw.YTop) // pixels.cell's
 	cells := make([]cell, len(imgs))
 	for i, img := range imgs {
 		if err := img.Validate(); err != nil {
@@ -233,18 +243,11 @@ func GridFigure(imgs []Image, labels []string, cols int) (*Figure, error) {
 		}
 		cells[i].picture = binaryPicture(img)
 		if labels != nil && labels[i] != "" {
-			cells[i].caption = []captionLine{{labels[i], color.Black}}
+			// A label may reach into the gap between cells, not past it.
+			cells[i].caption = []captionLine{{elide(labels[i], sty, cellW*(1+subplotWSpace)), color.Black}}
 		}
 	}
-	rows := (len(imgs) + cols - 1) / cols
-	fw, fh := 200*cols, 200*rows
 	return newFigure(fw, fh, func(dc draw.Canvas) {
-		// matplotlib's GridSpec: cells of equal size with wspace and hspace
-		// (fractions of a cell) between them inside the subplot margins.
-		totW := (subplotRight - subplotLeft) * float64(fw)
-		totH := (subplotTop - subplotBottom) * float64(fh)
-		cellW := totW / (float64(cols) + subplotWSpace*float64(cols-1))
-		cellH := totH / (float64(rows) + subplotHSpace*float64(rows-1))
 		c := pixels{dc}
 		for i, cl := range cells {
 			r, k := i/cols, i%cols

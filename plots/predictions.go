@@ -9,6 +9,7 @@ import (
 	"sort"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/tailor-ml/tailor/tensor"
@@ -54,17 +55,19 @@ func (p Prediction) validate(classes int) error {
 // the predicted class, its probability and the true class in brackets,
 // blue when the prediction is right and red when it is wrong (black
 // without a true class).
-func (p Prediction) caption(names []string) captionLine {
+// Long class names are cut so that the caption fits in maxPx pixels of
+// sty (see fitCaption).
+func (p Prediction) caption(names []string, sty text.Style, maxPx float64) captionLine {
 	k := p.Predicted()
-	s := fmt.Sprintf("%s %2.0f%%", names[k], 100*p.Probabilities[k])
-	col := color.Color(color.Black)
-	if p.Label >= 0 {
-		s += fmt.Sprintf(" (%s)", names[p.Label])
-		col = Wrong
-		if p.Right() {
-			col = Right
-		}
+	pct := fmt.Sprintf(" %2.0f%%", 100*p.Probabilities[k])
+	if p.Label < 0 {
+		return captionLine{fitCaption(sty, maxPx, func(n ...string) string { return n[0] + pct }, names[k]), color.Black}
 	}
+	col := Wrong
+	if p.Right() {
+		col = Right
+	}
+	s := fitCaption(sty, maxPx, func(n ...string) string { return n[0] + pct + " (" + n[1] + ")" }, names[k], names[p.Label])
 	return captionLine{s, col}
 }
 
@@ -166,8 +169,8 @@ func drawPrediction(c draw.Canvas, p Prediction, pic *image.RGBA, names []string
 	ix1, iy1 := ix0+math.Round(side), iy0+math.Round(side)
 	pc.picture(pic, ix0, iy0, ix1, iy1)
 	pc.frame(ix0, iy0, ix1, iy1, color.Black)
-	capLine := p.caption(names)
 	sty := textStyle(fontPt, draw.XCenter, draw.YTop)
+	capLine := p.caption(names, sty, w/2)
 	sty.Color = capLine.color
 	pc.text(sty, capLine.text, (ix0+ix1)/2, iy1+1+pt(labelPadPt))
 
@@ -220,7 +223,8 @@ func valueArrayPlot(p Prediction, names []string, classTicks bool) *plot.Plot {
 // blue ("true: T-shirt/top"), under a one-line title that says so. Give it
 // the most confident mistakes (MostConfidentMistakes) to see what the model
 // gets wrong with the most conviction. Each cell is 200×230 pixels, the
-// title 40 high.
+// title 40 high; class names too long for a cell are cut with an ellipsis,
+// as in every caption.
 func Mistakes(ps []Prediction, classNames []string, cols int) (*Figure, error) {
 	if cols <= 0 {
 		return nil, fmt.Errorf("plots: mistakes gallery needs at least one column, got %d", cols)
@@ -228,6 +232,8 @@ func Mistakes(ps []Prediction, classNames []string, cols int) (*Figure, error) {
 	if err := checkPredictions(ps, classNames); err != nil {
 		return nil, err
 	}
+	const cw, ch, titleH = 200, 230, 40
+	sty := textStyle(labelFontPt, draw.XCenter, draw.YTop) // pixels.cell's
 	cells := make([]cell, len(ps))
 	for i, p := range ps {
 		if p.Label < 0 {
@@ -238,13 +244,13 @@ func Mistakes(ps []Prediction, classNames []string, cols int) (*Figure, error) {
 		if p.Right() {
 			predCol = Right
 		}
+		pct := " " + Percent(p.Probabilities[k])
 		cells[i] = cell{picture: binaryPicture(p.Image), caption: []captionLine{
-			{fmt.Sprintf("%s %s", classNames[k], Percent(p.Probabilities[k])), predCol},
-			{"true: " + classNames[p.Label], Right},
+			{fitCaption(sty, cw-10, func(n ...string) string { return n[0] + pct }, classNames[k]), predCol},
+			{fitCaption(sty, cw-10, func(n ...string) string { return "true: " + n[0] }, classNames[p.Label]), Right},
 		}}
 	}
 	rows := (len(ps) + cols - 1) / cols
-	const cw, ch, titleH = 200, 230, 40
 	fw, fh := cw*cols, titleH+ch*rows
 	return newFigure(fw, fh, func(c draw.Canvas) {
 		pc := pixels{c}

@@ -3,9 +3,11 @@ package plots
 import (
 	"image/color"
 	"math"
+	"sort"
 	"strconv"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
@@ -86,35 +88,108 @@ func autoTicker(lengthPx float64, vertical bool) plot.Ticker {
 	})
 }
 
-// integerTicker ticks whole numbers from lo to hi, every 1, 2, 5, 10, ...
-// so that there are at most maxTicks of them.
+// integerTicker ticks whole numbers from lo to hi, every 1, 2, 5, 10, 20,
+// 25, 50, 100, ... so that there are at most maxTicks of them.
 func integerTicker(maxTicks int) plot.Ticker {
 	return plot.TickerFunc(func(lo, hi float64) []plot.Tick {
-		first, last := int(math.Ceil(lo-1e-9)), int(math.Floor(hi+1e-9))
-		step := 1
-		for _, s := range []int{1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000} {
-			step = s
-			if (last-first)/s+1 <= maxTicks {
-				break
+		first, last := math.Ceil(lo-1e-9), math.Floor(hi+1e-9)
+		if !(first <= last) || maxTicks < 1 {
+			return nil
+		}
+		count := func(step float64) float64 { return math.Floor(last/step) - math.Ceil(first/step) + 1 }
+		step := 1.0
+	search:
+		for _, s := range []float64{1, 2, 5} {
+			if step = s; count(s) <= float64(maxTicks) {
+				break search
+			}
+		}
+		for mag := 10.0; count(step) > float64(maxTicks) && !math.IsInf(mag, 0); mag *= 10 {
+			for _, m := range []float64{1, 2, 2.5, 5} {
+				if step = m * mag; count(step) <= float64(maxTicks) {
+					break
+				}
 			}
 		}
 		var out []plot.Tick
-		for v := first; v <= last; v++ {
-			if v%step == 0 {
-				out = append(out, plot.Tick{Value: float64(v), Label: strconv.Itoa(v)})
-			}
+		for k := math.Ceil(first / step); k*step <= last && len(out) < maxTicks; k++ {
+			v := k*step + 0 // no "-0" from a negative lo
+			out = append(out, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
 		}
 		return out
 	})
 }
 
-// namedTicks ticks 0, 1, ... with the given labels.
+// namedTicks ticks 0, 1, ... with the given labels, each cut to at most
+// maxTickLabelPx pixels of tick font (see elide).
 func namedTicks(names []string) plot.Ticker {
+	sty := textStyle(tickFontPt, draw.XLeft, draw.YCenter)
 	ts := make(plot.ConstantTicks, len(names))
 	for i, n := range names {
-		ts[i] = plot.Tick{Value: float64(i), Label: n}
+		ts[i] = plot.Tick{Value: float64(i), Label: elide(n, sty, maxTickLabelPx)}
 	}
 	return ts
+}
+
+// maxTickLabelPx is the widest a class name is drawn on an axis: gonum
+// makes room for the widest tick label, so a long name (a CSV's category,
+// a folder's name) would squeeze the chart beside it to nothing.
+const maxTickLabelPx = 150
+
+// fitCaption returns the caption format makes of names, where it would be
+// wider than maxPx pixels of sty with the longer names cut (see elide) to
+// share what the rest of the caption and the shorter names leave.
+func fitCaption(sty text.Style, maxPx float64, format func(names ...string) string, names ...string) string {
+	s := format(names...)
+	if sty.Width(s) <= px(maxPx) {
+		return s
+	}
+	width := func(s string) float64 { return pt(float64(sty.Width(s))) }
+	left := maxPx - width(format(make([]string, len(names))...))
+	long := make([]bool, len(names))
+	for i := range long {
+		long[i] = true
+	}
+	// Names narrower than an equal share stay whole; the others share what
+	// they leave.
+	for n := len(names); n > 0; {
+		kept := 0
+		for i, name := range names {
+			if long[i] && width(name) <= left/float64(n) {
+				long[i], left, kept = false, left-width(name), kept+1
+			}
+		}
+		if kept == 0 {
+			break
+		}
+		n -= kept
+	}
+	cut := append([]string(nil), names...)
+	n := 0
+	for _, l := range long {
+		if l {
+			n++
+		}
+	}
+	for i, l := range long {
+		if l {
+			cut[i] = elide(names[i], sty, left/float64(n))
+		}
+	}
+	return format(cut...)
+}
+
+// elide returns s if it is at most maxPx pixels wide in sty, else its
+// longest prefix that fits with an ellipsis after it.
+func elide(s string, sty text.Style, maxPx float64) string {
+	fits := func(t string) bool { return sty.Width(t) <= px(maxPx) }
+	if fits(s) {
+		return s
+	}
+	runes := []rune(s)
+	// The longest prefix of k runes that fits: fits is monotone in k.
+	k := sort.Search(len(runes)+1, func(k int) bool { return !fits(string(runes[:k]) + "…") }) - 1
+	return string(runes[:max(k, 0)]) + "…"
 }
 
 // padded appends a space to every label of t: gonum sets tick labels
