@@ -294,6 +294,15 @@ func TestResumeEpochsAtAnEpochsEnd(t *testing.T) {
 	if got := meta.History.Epochs; !slices.Equal(got, []int{0, 1}) {
 		t.Errorf("the model's history has epochs %v, want [0 1]", got)
 	}
+	// the training time counts the epochs before the resume (it once
+	// counted the resumed run's alone, here none)
+	var epochs float64
+	for _, s := range meta.History.Seconds {
+		epochs += s
+	}
+	if meta.Training == nil || meta.Training.Seconds < epochs || epochs == 0 {
+		t.Errorf("training time %+v, epochs' times %v: want at least their sum", meta.Training, meta.History.Seconds)
+	}
 }
 
 // The commands that give a model Fashion-MNIST's images refuse, naming the

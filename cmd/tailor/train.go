@@ -513,12 +513,18 @@ func (r *trainRun) loadCIFAR10(ctx context.Context) error {
 
 // fit trains the model, keeping a checkpoint on an interrupt, and returns
 // the whole run's history (the epochs before a resume too) and the
-// training time.
+// training time (a resumed run's counting the epochs finished before).
 func (r *trainRun) fit(ctx context.Context) (*tailor.History, float64, error) {
 	if err := r.model.Summary(r.e.stdout); err != nil {
 		return nil, 0, err
 	}
 	fmt.Fprintf(r.e.stdout, "Precision: %s\n", r.precision())
+	before := 0.0
+	if r.backup != nil {
+		for _, s := range r.backup.History().Seconds {
+			before += s
+		}
+	}
 	start := time.Now()
 	hist, err := r.model.Fit(ctx, r.train, r.opts)
 	if errors.Is(err, context.Canceled) {
@@ -534,7 +540,7 @@ func (r *trainRun) fit(ctx context.Context) (*tailor.History, float64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	seconds := time.Since(start).Seconds()
+	seconds := before + time.Since(start).Seconds()
 	if r.backup != nil {
 		hist = r.backup.History()
 	}
