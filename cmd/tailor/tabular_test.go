@@ -356,6 +356,7 @@ func TestTrainCSVErrors(t *testing.T) {
 		{[]string{"--csv", data, "--target", "Exited", "--drop", "Surname"}, 1, `churn.csv:8: column 7 "Balance": missing value (1 in the column): train with --impute`},
 		{[]string{"--csv", data, "--target", "Balance", "--drop", "Surname"}, 1, "look like a quantity to predict"},
 		{[]string{"--csv", data, "--target", "Exited", "--drop", "Nope"}, 1, `no column "Nope"`},
+		{[]string{"--csv", data, "--target", "Exited", "--drop", "Surname,Exited"}, 2, `--drop names "Exited", the --target column`},
 		{[]string{"--csv", data, "--target", "Exited", "--scale", "some"}, 2, `--scale "some"`},
 		{[]string{"--csv", data, "--target", "Exited", "--test-split", "2.5"}, 1, "--test-split 2.5"},
 		{[]string{"--csv", filepath.Join(dir, "absent.csv"), "--target", "x"}, 1, "absent.csv"},

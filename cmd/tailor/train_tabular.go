@@ -203,6 +203,9 @@ func parseTableFlags(e *env, args []string) (*tableFlags, error) {
 	}
 	f.categorical = parseList(*categorical)
 	f.opts = preprocessing.PipelineOptions{Drop: parseList(*drop), Impute: *impute}
+	if slices.Contains(f.opts.Drop, f.target) {
+		return nil, usageError(fs, fmt.Sprintf("--drop names %q, the --target column: the target is never a feature; drop only columns not to use as features", f.target))
+	}
 	switch preprocessing.ScaleMode(*scale) {
 	case preprocessing.ScaleNumeric, preprocessing.ScaleAll, preprocessing.ScaleNone:
 		f.opts.Scale = preprocessing.ScaleMode(*scale)
