@@ -1,8 +1,10 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -208,10 +210,45 @@ func TestMaxPoolNaNAndSignedZero(t *testing.T) {
 	negZero := float32(math.Copysign(0, -1))
 	nanA := math.Float32frombits(0x7fc00001) // two NaNs told apart by their bits
 	nanB := math.Float32frombits(0xffc00002)
+	forEachWindow(t, [][]float32{
+		{nanA, 5, 1, 2},
+		{5, nanA, 1, 2},
+		{5, 1, nanA, 2},
+		{5, 1, 2, nanA},
+		{1, nanA, 9, nanB},
+		{1, nanB, nanA, 9},
+		{0, negZero, -1, -2},
+		{negZero, 0, -1, -2},
+		{-3, negZero, -1, 0},
+	}, func(t *testing.T, g *ConvGeom, x, vals []float32, at func(p, ch int) int) {
+		want := vals[0]
+		for _, v := range vals[1:] {
+			if v > want || v != v && want == want {
+				want = v
+			}
+		}
+		y := make([]float32, g.Pixels()*g.C)
+		MaxPool2D(y, x, 1, g)
+		for ch := 0; ch < g.C; ch++ {
+			if got := y[ch]; math.Float32bits(got) != math.Float32bits(want) {
+				t.Fatalf("channel %d pools to %v (%#x), want %v (%#x)", ch, got, math.Float32bits(got), want, math.Float32bits(want))
+			}
+		}
+	})
+}
+
+// forEachWindow runs check on every kernel path for each of a few pooling
+// geometries (the 2×2 vector loop's and the general loop's) and each
+// window of vals: x is one image of −7 but for output (0, 0)'s window,
+// whose row-major position p holds vals[p] in every channel (vals is cut
+// to the window's size) and at(p, ch) is the index in x of position p,
+// channel ch.
+func forEachWindow(t *testing.T, windows [][]float32, check func(t *testing.T, g *ConvGeom, x, vals []float32, at func(p, ch int) int)) {
 	forEachPath(t, func(t *testing.T) {
 		for _, tc := range []struct{ h, w, c, k, s int }{
 			{2, 2, 16, 2, 2}, // the 2×2 vector loop
 			{4, 6, 32, 2, 2},
+			{3, 5, 32, 2, 2},
 			{3, 3, 3, 3, 1}, // the general loop
 			{2, 2, 5, 2, 2},
 		} {
@@ -219,45 +256,19 @@ func TestMaxPoolNaNAndSignedZero(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			win := tc.k * tc.k
-			// window positions, in row-major order, of output (0, 0)
 			at := func(p, ch int) int { return ((p/tc.k)*g.W+p%tc.k)*g.C + ch }
-			for _, vals := range [][]float32{
-				{nanA, 5, 1, 2},
-				{5, nanA, 1, 2},
-				{5, 1, nanA, 2},
-				{5, 1, 2, nanA},
-				{1, nanA, 9, nanB},
-				{1, nanB, nanA, 9},
-				{0, negZero, -1, -2},
-				{negZero, 0, -1, -2},
-				{-3, negZero, -1, 0},
-			} {
+			for _, vals := range windows {
+				vals = vals[:min(tc.k*tc.k, len(vals))]
 				x := make([]float32, g.InSize())
 				for i := range x {
 					x[i] = -7
 				}
 				for p, v := range vals {
-					if p < win {
-						for ch := 0; ch < g.C; ch++ {
-							x[at(p, ch)] = v
-						}
+					for ch := 0; ch < g.C; ch++ {
+						x[at(p, ch)] = v
 					}
 				}
-				want := vals[0]
-				for _, v := range vals[1:min(win, len(vals))] {
-					if v > want || v != v && want == want {
-						want = v
-					}
-				}
-				y := make([]float32, g.Pixels()*g.C)
-				MaxPool2D(y, x, 1, &g)
-				for ch := 0; ch < g.C; ch++ {
-					if got := y[ch]; math.Float32bits(got) != math.Float32bits(want) {
-						t.Fatalf("%+v, window %v: channel %d pools to %v (%#x), want %v (%#x)",
-							tc, vals, ch, got, math.Float32bits(got), want, math.Float32bits(want))
-					}
-				}
+				t.Run(fmt.Sprintf("%+v/%v", tc, vals), func(t *testing.T) { check(t, &g, x, vals, at) })
 			}
 		}
 	})
@@ -284,72 +295,42 @@ func TestPoolEmptyBatch(t *testing.T) {
 // ReluBackward's 0, which a NaN input also gets.
 func TestMaxPoolNaNGradient(t *testing.T) {
 	nan := float32(math.NaN())
-	forEachPath(t, func(t *testing.T) {
-		for _, tc := range []struct{ h, w, c, k, s int }{
-			{2, 2, 16, 2, 2}, // the 2×2 vector loop
-			{3, 5, 32, 2, 2},
-			{3, 3, 3, 3, 1}, // the general loop
-			{2, 2, 5, 2, 2},
-		} {
-			g, err := NewConvGeom(tc.h, tc.w, tc.c, tc.k, tc.k, tc.s, tc.s, false)
-			if err != nil {
-				t.Fatal(err)
+	forEachWindow(t, [][]float32{
+		{nan, 5, 1, 2},
+		{5, nan, 1, 2},
+		{5, 1, nan, 2},
+		{5, 1, 2, nan},
+		{1, nan, 9, nan},
+		{9, 1, nan, nan},
+	}, func(t *testing.T, g *ConvGeom, x, vals []float32, at func(p, ch int) int) {
+		first := slices.IndexFunc(vals, func(v float32) bool { return v != v }) // the position that gets the gradient
+		if first < 0 {
+			return // the NaN lies outside this geometry's window
+		}
+		y := make([]float32, g.Pixels()*g.C)
+		MaxPool2D(y, x, 1, g)
+		dy := make([]float32, len(y))
+		for i := range dy {
+			dy[i] = float32(i%7) + 1
+		}
+		dx := randSlice(rand.New(rand.NewPCG(3, 4)), len(x))
+		MaxPool2DBackward(dx, dy, x, y, 1, g)
+		for ch := 0; ch < g.C; ch++ {
+			for p := range vals {
+				want := float32(0)
+				if p == first {
+					want = dy[ch]
+				}
+				if got := dx[at(p, ch)]; got != want {
+					t.Fatalf("dx at window position %d, channel %d = %v, want %v", p, ch, got, want)
+				}
 			}
-			win := tc.k * tc.k
-			at := func(p, ch int) int { return ((p/tc.k)*g.W+p%tc.k)*g.C + ch }
-			for _, vals := range [][]float32{
-				{nan, 5, 1, 2},
-				{5, nan, 1, 2},
-				{5, 1, nan, 2},
-				{5, 1, 2, nan},
-				{1, nan, 9, nan},
-				{9, 1, nan, nan},
-			} {
-				first := -1 // the window position that gets the gradient
-				for p, v := range vals[:min(win, len(vals))] {
-					if v != v {
-						first = p
-						break
-					}
-				}
-				if first < 0 {
-					continue // the NaN lies outside this geometry's window
-				}
-				x := make([]float32, g.InSize())
-				for i := range x {
-					x[i] = -7
-				}
-				for p, v := range vals[:min(win, len(vals))] {
-					for ch := 0; ch < g.C; ch++ {
-						x[at(p, ch)] = v
-					}
-				}
-				y := make([]float32, g.Pixels()*g.C)
-				MaxPool2D(y, x, 1, &g)
-				dy := make([]float32, len(y))
-				for i := range dy {
-					dy[i] = float32(i%7) + 1
-				}
-				dx := randSlice(rand.New(rand.NewPCG(3, 4)), len(x))
-				MaxPool2DBackward(dx, dy, x, y, 1, &g)
-				for ch := 0; ch < g.C; ch++ {
-					for p := 0; p < win; p++ {
-						want := float32(0)
-						if p == first {
-							want = dy[ch]
-						}
-						if got := dx[at(p, ch)]; got != want {
-							t.Fatalf("%+v, window %v: dx at window position %d, channel %d = %v, want %v", tc, vals, p, ch, got, want)
-						}
-					}
-				}
-				MaxPool2DReluBackward(dx, dy, x, y, 1, &g)
-				for ch := 0; ch < g.C; ch++ {
-					for p := 0; p < win; p++ {
-						if got := dx[at(p, ch)]; got != 0 {
-							t.Fatalf("%+v, window %v, through a ReLU: dx at window position %d, channel %d = %v, want 0", tc, vals, p, ch, got)
-						}
-					}
+		}
+		MaxPool2DReluBackward(dx, dy, x, y, 1, g)
+		for ch := 0; ch < g.C; ch++ {
+			for p := range vals {
+				if got := dx[at(p, ch)]; got != 0 {
+					t.Fatalf("through a ReLU: dx at window position %d, channel %d = %v, want 0", p, ch, got)
 				}
 			}
 		}
