@@ -300,15 +300,7 @@ func TestPageOffersOnlyModelsItClassifies(t *testing.T) {
 	table := Model{Name: "table", Model: kindModel(t, []int{len(p.FeatureNames())}, 1, activations.Sigmoid), Meta: saving.Table(p)}
 	_, ts := newServer(t, []Model{table, untrained(t)}, Options{})
 
-	ctx, stop := browsertest.Start(t, "the page", 60*time.Second)
-	defer stop()
-	tab, closeTab := chromedp.NewContext(ctx)
-	defer closeTab()
-	checkConsole := browsertest.Console(t, tab)
-	if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+"/")); err != nil {
-		t.Fatalf("open %s: %v", ts.URL, err)
-	}
-	poll(t, tab, "the page to be ready", `document.body.dataset.ready === "true"`)
+	tab, checkConsole := openPage(t, ts.URL)
 	if got := evalJS[string](t, tab, `document.getElementById("model").value`); got != "mlp" {
 		t.Errorf("the picker selects %q, want mlp", got)
 	}
@@ -364,14 +356,7 @@ func TestPageShowsTheLatestAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx, stop := browsertest.Start(t, "the page", 60*time.Second)
-	defer stop()
-	tab, closeTab := chromedp.NewContext(ctx)
-	defer closeTab()
-	if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+"/")); err != nil {
-		t.Fatalf("open %s: %v", ts.URL, err)
-	}
-	poll(t, tab, "the page to be ready", `document.body.dataset.ready === "true"`)
+	tab, _ := openPage(t, ts.URL)
 	if err := chromedp.Do(tab, chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{first})); err != nil {
 		t.Fatal(err)
 	}
@@ -403,15 +388,7 @@ func TestPageShowsTheLatestAnswer(t *testing.T) {
 // button down, draw.
 func TestPadDrawsOnlyWithThePrimaryButton(t *testing.T) {
 	_, ts := newServer(t, []Model{untrained(t)}, Options{})
-	ctx, stop := browsertest.Start(t, "the page", 60*time.Second)
-	defer stop()
-	tab, closeTab := chromedp.NewContext(ctx)
-	defer closeTab()
-	checkConsole := browsertest.Console(t, tab)
-	if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+"/")); err != nil {
-		t.Fatalf("open %s: %v", ts.URL, err)
-	}
-	poll(t, tab, "the page to be ready", `document.body.dataset.ready === "true"`)
+	tab, checkConsole := openPage(t, ts.URL)
 	if err := chromedp.Do(tab, chromedp.ScrollIntoView(chromedp.CSS("#pad"))); err != nil {
 		t.Fatal(err)
 	}
@@ -465,4 +442,22 @@ func TestPadDrawsOnlyWithThePrimaryButton(t *testing.T) {
 		t.Errorf("%d pixels are lit where the mouse went with no button down", n)
 	}
 	checkConsole()
+}
+
+// openPage opens the server's page at url in a tab of a headless Chromium
+// and waits until it is ready; checkConsole fails the test on the errors
+// the page's console has logged so far. Browser and tab end with the
+// test.
+func openPage(t *testing.T, url string) (tab context.Context, checkConsole func()) {
+	t.Helper()
+	ctx, stop := browsertest.Start(t, "the page", 60*time.Second)
+	t.Cleanup(stop)
+	tab, closeTab := chromedp.NewContext(ctx)
+	t.Cleanup(closeTab)
+	checkConsole = browsertest.Console(t, tab)
+	if err := chromedp.Do(tab, chromedp.Navigate(url+"/")); err != nil {
+		t.Fatalf("open %s: %v", url, err)
+	}
+	poll(t, tab, "the page to be ready", `document.body.dataset.ready === "true"`)
+	return tab, checkConsole
 }
