@@ -463,17 +463,7 @@ func TestResumeKeepsCheckpointEvery(t *testing.T) {
 		{[]string{"--resume", ck, "--checkpoint-every", "5"}, 5},
 		{[]string{"--resume", ck, "--checkpoint-every", "0"}, 0},
 	} {
-		var out bytes.Buffer
-		e := &env{stdout: &out, stderr: &out}
-		f, err := parseTrainFlags(e, tc.args)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := newTrainRun(e, f)
-		if err != nil {
-			t.Fatalf("%v: %v", tc.args, err)
-		}
-		if got := r.backup.SaveEvery; got != tc.want {
+		if got := newTrainRunOf(t, tc.args...).backup.SaveEvery; got != tc.want {
 			t.Errorf("tailor train %v: checkpoints every %d batches, want %d", tc.args, got, tc.want)
 		}
 	}
@@ -566,17 +556,7 @@ func TestFlipAverageFlag(t *testing.T) {
 		{[]string{"--model", "best"}, true},
 		{[]string{"--model", "best", "--flip-average=false"}, false},
 	} {
-		var out bytes.Buffer
-		e := &env{stdout: &out, stderr: &out}
-		f, err := parseTrainFlags(e, tc.args)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := newTrainRun(e, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := r.settings.FlipAverage; got != tc.want {
+		if got := newTrainRunOf(t, tc.args...).settings.FlipAverage; got != tc.want {
 			t.Errorf("tailor train %v: flip averaging %v, want %v", tc.args, got, tc.want)
 		}
 	}
@@ -604,4 +584,21 @@ func TestOutputsAreNotTheCheckpoint(t *testing.T) {
 	if want := saving.CheckpointFile + ": a file of --checkpoint-dir ck,"; code != 1 || !strings.Contains(errOut, want) {
 		t.Errorf("relative paths: exit %d, %q; want %q", code, errOut, want)
 	}
+}
+
+// newTrainRunOf is the run tailor train sets up for args, before any
+// training.
+func newTrainRunOf(t *testing.T, args ...string) *trainRun {
+	t.Helper()
+	var out bytes.Buffer
+	e := &env{stdout: &out, stderr: &out}
+	f, err := parseTrainFlags(e, args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := newTrainRun(e, f)
+	if err != nil {
+		t.Fatalf("tailor train %v: %v", args, err)
+	}
+	return r
 }
