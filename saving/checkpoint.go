@@ -133,10 +133,22 @@ func (hj historyJSON) history() *tailor.History {
 	return h
 }
 
-// check requires one value of every figure, and one time, per epoch.
+// check requires epochs numbered from 0 up, in order (Fit's, a resumed
+// run's going on from the checkpoint's), one value of every figure, and
+// one time, of no less than 0 seconds, per epoch.
 func (hj historyJSON) check() error {
+	for i, e := range hj.Epochs {
+		if e < 0 || i > 0 && e <= hj.Epochs[i-1] {
+			return fmt.Errorf("history's epoch %d is numbered %d: want numbers from 0 up, in increasing order", i+1, e)
+		}
+	}
 	if len(hj.Seconds) != 0 && len(hj.Seconds) != len(hj.Epochs) {
 		return fmt.Errorf("history of %d epochs has %d times", len(hj.Epochs), len(hj.Seconds))
+	}
+	for i, sec := range hj.Seconds {
+		if !(sec >= 0) || math.IsInf(float64(sec), 0) {
+			return fmt.Errorf("history's epoch %d took %v seconds: want a finite time of no less than 0", i+1, float64(sec))
+		}
 	}
 	for k, vs := range hj.History {
 		if len(vs) != len(hj.Epochs) {

@@ -327,4 +327,23 @@ func TestHistoryAndTrainingRoundTrip(t *testing.T) {
 	if err := SaveTo(&bytes.Buffer{}, m, meta); err == nil || !strings.Contains(err.Error(), "history of 2 epochs has 1 values of accuracy") {
 		t.Errorf("saving an inconsistent history: %v", err)
 	}
+	delete(meta.History.History, "accuracy")
+	for _, tc := range []struct {
+		epochs  []int
+		seconds []float64
+		want    string
+	}{
+		{[]int{0, 1e15}, []float64{1, 1}, ""}, // numbers need not be consecutive
+		{[]int{-1, 0}, []float64{1, 1}, "epoch 1 is numbered -1"},
+		{[]int{1, 1}, []float64{1, 1}, "epoch 2 is numbered 1: want numbers from 0 up, in increasing order"},
+		{[]int{3, 2}, []float64{1, 1}, "epoch 2 is numbered 2"},
+		{[]int{0, 1}, []float64{1, -2}, "epoch 2 took -2 seconds"},
+		{[]int{0, 1}, []float64{math.Inf(1), 1}, "epoch 1 took +Inf seconds"},
+	} {
+		meta.History.Epochs, meta.History.Seconds = tc.epochs, tc.seconds
+		err := SaveTo(&bytes.Buffer{}, m, meta)
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("history of epochs %v, seconds %v: %v, want %q", tc.epochs, tc.seconds, err, tc.want)
+		}
+	}
 }
