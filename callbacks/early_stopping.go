@@ -23,8 +23,10 @@ type EarlyStoppingCallback struct {
 	// Mode is "min", "max", or "auto" (the default): accuracies,
 	// precision and recall are maximised, the rest minimised.
 	Mode string
-	// RestoreBestWeights, when training was stopped, puts back the weights
-	// of the best epoch once it ends (OnTrainEnd).
+	// RestoreBestWeights puts back the weights of the best epoch when
+	// training ends (OnTrainEnd), whether this callback stopped it or it
+	// ran all its epochs, as Keras 3 does (tf.keras 2 restored them only
+	// when it stopped training).
 	RestoreBestWeights bool
 	// Log, when not nil, receives a line when training stops.
 	Log io.Writer
@@ -110,12 +112,12 @@ func (e *EarlyStoppingCallback) OnEpochEnd(m *tailor.Model, epoch int, logs tail
 	return nil
 }
 
-// OnTrainEnd puts back the best epoch's weights when training was stopped
-// and RestoreBestWeights is set. It runs, as Keras 3's on_train_end does,
+// OnTrainEnd puts back the best epoch's weights when RestoreBestWeights
+// is set, whether training was stopped early or not. It runs, as Keras 3's on_train_end does,
 // after Fit has handed over an optimizer's moving average of the weights
 // (UseEMA), which would otherwise replace the weights restored.
 func (e *EarlyStoppingCallback) OnTrainEnd(m *tailor.Model, _ tailor.Logs) error {
-	if e.st.StoppedEpoch == 0 || !e.RestoreBestWeights || e.st.BestWeights == nil {
+	if !e.RestoreBestWeights || e.st.BestWeights == nil {
 		return nil
 	}
 	if e.Log != nil {
