@@ -187,6 +187,36 @@ func TestTrainOnBatchMatchesFit(t *testing.T) {
 	}
 }
 
+// TestTrainOnBatchResetsMetrics: as Keras's train_on_batch resets the
+// metrics before its step, the compiled metrics hold the figures of the
+// batch just trained on — what Evaluate gives on it before the step —
+// not a running total over every call (or over the Fit before them).
+func TestTrainOnBatchResetsMetrics(t *testing.T) {
+	x, y := blobs(48, 2)
+	m := newClassifier(t, 6)
+	ctx := context.Background()
+	fit(t, m, x, y, tailor.FitOptions{Epochs: 1, BatchSize: 16})
+	var seen []float64
+	for lo := 0; lo < 48; lo += 12 {
+		xb, yb := x.Slice(lo, lo+12), y.Slice(lo, lo+12)
+		_, before, err := m.Evaluate(ctx, ds(t, xb, yb), tailor.EvaluateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.TrainOnBatch(xb, yb); err != nil {
+			t.Fatal(err)
+		}
+		got := m.Metrics()[0].Result()
+		if got != before["accuracy"] {
+			t.Errorf("batch at %d: accuracy after TrainOnBatch %v, Evaluate on the batch before the step %v", lo, got, before["accuracy"])
+		}
+		seen = append(seen, got)
+	}
+	if slices.Min(seen) == slices.Max(seen) {
+		t.Fatalf("every batch has accuracy %v: the check cannot tell a running total from the batch's", seen[0])
+	}
+}
+
 func TestOtherErrors(t *testing.T) {
 	ctx := context.Background()
 	x, y := blobs(10, 1)

@@ -100,8 +100,11 @@ func (m *Model) trainBatch(ds datasets.Dataset, idx []int, seed, step uint64) (f
 }
 
 // TrainOnBatch runs one optimisation step on the batch (x, y) and returns
-// its mean loss, as Keras's train_on_batch does. Stochastic layers draw
-// from the state their last step left them in.
+// its mean loss, as Keras's train_on_batch does. Like Keras's, it resets
+// the compiled metrics first, so that afterwards each one's Result (see
+// Metrics) is its figure on this batch — what Keras returns beside the
+// loss — not a running total over calls. Stochastic layers draw from the
+// state their last step left them in.
 func (m *Model) TrainOnBatch(x, y *tensor.Tensor) (float64, error) {
 	if m.loss == nil {
 		return 0, errors.New("tailor: TrainOnBatch before Compile")
@@ -130,6 +133,9 @@ func (m *Model) TrainOnBatch(x, y *tensor.Tensor) (float64, error) {
 	ws.predShape = append(append(ws.predShape[:0], x.Len()), m.OutputShape()...)
 	if err := m.checkTargets(y, ws.predShape); err != nil {
 		return 0, fmt.Errorf("tailor: batch: %w", err)
+	}
+	for _, mt := range m.metrics {
+		mt.Reset()
 	}
 	return m.trainStep(ws, x, y) / float64(x.Len()), nil
 }
