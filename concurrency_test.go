@@ -11,6 +11,7 @@ import (
 
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/activations"
+	"github.com/tailor-ml/tailor/callbacks"
 	"github.com/tailor-ml/tailor/datasets"
 	"github.com/tailor-ml/tailor/layers"
 	"github.com/tailor-ml/tailor/losses"
@@ -178,5 +179,91 @@ func TestPredictIntoAllocs(t *testing.T) {
 		if !slices.Equal(out.Data, want.Data) || !out.Shape.Equal(want.Shape) {
 			t.Errorf("flip %v: PredictInto and Predict disagree", flip)
 		}
+	}
+}
+
+// TestPredictWhileFitting has goroutines predict and evaluate while Fit
+// trains the same model — batch normalisation, a moving average of the
+// weights handed over at the end, early stopping putting back its best
+// weights — and requires each call to compute all its batches with the
+// same weights: the input is one set of images twice, predicted a half per
+// batch, so the two halves must be the same bits. Run it with -race (make
+// test does) to check that training steps and inference calls share no
+// unguarded state.
+func TestPredictWhileFitting(t *testing.T) {
+	ctx := context.Background()
+	x, labels := stripes(64, 3)
+	train, err := datasets.WithLabels(x, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := smallCNN(layers.Float32)
+	opt := optimizers.Adam()
+	if err := opt.UseEMA(0.9, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(opt, losses.SparseCategoricalCrossentropy(), metrics.Accuracy()); err != nil {
+		t.Fatal(err)
+	}
+	half := 16
+	twice := tensor.New(2*half, 12, 12)
+	copy(twice.Data, x.Data[:half*144])
+	copy(twice.Data[half*144:], x.Data[:half*144])
+	test, err := datasets.WithLabels(twice, append(slices.Clone(labels[:half]), labels[:half]...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Predict(ctx, twice, tailor.PredictOptions{}); err != nil { // builds the model
+		t.Fatal(err)
+	}
+
+	stop := callbacks.EarlyStopping("loss", 10)
+	stop.RestoreBestWeights = true
+	done := make(chan error, 1)
+	go func() {
+		_, err := m.Fit(ctx, train, tailor.FitOptions{Epochs: 4, BatchSize: 2, Seed: 1, Verbose: tailor.Silent, Callbacks: []tailor.Callback{stop}})
+		done <- err
+	}()
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	var fitErr error
+	finished := make(chan struct{})
+	go func() { fitErr = <-done; close(finished) }()
+	for g := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for calls := 0; ; calls++ {
+				select {
+				case <-finished:
+					if calls == 0 {
+						errs <- fmt.Errorf("goroutine %d: Fit ended before any call", g)
+					}
+					return
+				default:
+				}
+				p, err := m.Predict(ctx, twice, tailor.PredictOptions{BatchSize: half, FlipAverage: g == 1})
+				if err != nil {
+					errs <- err
+					return
+				}
+				if n := half * 4; !slices.Equal(p.Data[:n], p.Data[n:]) {
+					errs <- fmt.Errorf("goroutine %d, call %d: the two batches of the same images differ: the weights changed within a call", g, calls)
+					return
+				}
+				if _, _, err := m.Evaluate(ctx, test, tailor.EvaluateOptions{BatchSize: half}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if fitErr != nil {
+		t.Fatal(fitErr)
+	}
+	for err := range errs {
+		t.Error(err)
 	}
 }

@@ -316,7 +316,9 @@ func (r *fitRun) run(ctx context.Context) (*History, error) {
 	// hands it over now, as Keras's fit does, before the callbacks see
 	// the end.
 	if f, ok := m.optimizer.(optimizers.Finalizer); ok {
+		m.weightsMu.Lock()
 		f.FinalizeVariableValues(m.weights)
+		m.weightsMu.Unlock()
 	}
 	return r.hist, r.cbs.trainEnd(m, logs)
 }

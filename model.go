@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -30,10 +31,16 @@ import (
 //
 // Concurrency: once built, a model may serve Predict, PredictInto,
 // PredictClasses and Evaluate from any number of goroutines at once; each
-// call gives the same result as it would alone. Everything that changes
-// the model — Build, Compile, Fit, TrainOnBatch, SetSeed, Add, loading
-// weights into it, a callback's changes — must not run concurrently with
-// any other call on the same model.
+// call gives the same result as it would alone. They may also run while
+// Fit or TrainOnBatch trains the model on another goroutine: training
+// steps (and Fit's hand-over of a moving average of the weights) wait for
+// the inference calls under way, and a call that starts during a step
+// waits for it to end, so every call computes all its batches with the
+// weights between two whole steps. Everything else that changes the
+// model — Build, Compile, SetSeed, Add, loading weights into it, a
+// callback's changes to the weights other than through SetWeights — must
+// not run concurrently with any other call on the same model, nor may
+// two calls that train it.
 type Model struct {
 	name   string
 	layers []layers.Layer
@@ -43,6 +50,7 @@ type Model struct {
 	inputShape   tensor.Shape   // without the batch axis
 	outputShapes []tensor.Shape // one per layer, without the batch axis
 	weights      *params.Arena  // nil until the model is built
+	weightsMu    sync.RWMutex   // held by training steps to write the weights, by inference calls to read them
 	needDx       []bool         // whether layer i must return its input gradient
 	activations  int64          // values the layers output per example, summed
 
@@ -271,6 +279,50 @@ func (m *Model) Params() []*params.Param {
 		return nil
 	}
 	return m.weights.Params()
+}
+
+// GetWeights returns a copy of the values of every weight, in the order of
+// Params, as Keras's get_weights does. It is safe to call while another
+// goroutine trains the model: it copies the weights between two steps.
+// Before Build it returns nil.
+func (m *Model) GetWeights() [][]float32 {
+	if !m.Built() {
+		return nil
+	}
+	m.weightsMu.RLock()
+	defer m.weightsMu.RUnlock()
+	ps := m.weights.Params()
+	ws := make([][]float32, len(ps))
+	for i, p := range ps {
+		ws[i] = slices.Clone(p.Value.Data)
+	}
+	return ws
+}
+
+// SetWeights copies values into the weights, in the order of Params, as
+// Keras's set_weights does: one slice per weight, each of the weight's
+// size, or an error that changes nothing. It waits for the inference calls
+// under way on other goroutines, which see the weights before or after,
+// never part-way.
+func (m *Model) SetWeights(values [][]float32) error {
+	if !m.Built() {
+		return errors.New("tailor: SetWeights before the model was built")
+	}
+	ps := m.weights.Params()
+	if len(values) != len(ps) {
+		return fmt.Errorf("tailor: SetWeights: %d arrays for the model's %d weights", len(values), len(ps))
+	}
+	for i, p := range ps {
+		if len(values[i]) != len(p.Value.Data) {
+			return fmt.Errorf("tailor: SetWeights: array %d has %d values, weight %s has %d (shape %v)", i, len(values[i]), p.Path(), len(p.Value.Data), p.Value.Shape)
+		}
+	}
+	m.weightsMu.Lock()
+	defer m.weightsMu.Unlock()
+	for i, p := range ps {
+		copy(p.Value.Data, values[i])
+	}
+	return nil
 }
 
 // CountParams returns the number of trainable and non-trainable weights.

@@ -56,7 +56,9 @@ func (m *Model) Evaluate(ctx context.Context, ds datasets.Dataset, opts Evaluate
 		return 0, nil, err
 	}
 	start := time.Now()
+	m.weightsMu.RLock() // every batch scored with the same weights, between training steps
 	loss, scores, err = m.evaluate(ctx, ds, opts.BatchSize, opts.FlipAverage)
+	m.weightsMu.RUnlock()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -292,6 +294,8 @@ func (m *Model) PredictInto(ctx context.Context, out *tensor.Tensor, x datasets.
 	out.Data = out.Data[:n*row]
 	ws := m.getWorkspace()
 	defer m.putWorkspace(ws)
+	m.weightsMu.RLock() // every batch predicted with the same weights, between training steps
+	defer m.weightsMu.RUnlock()
 	for lo := 0; lo < n; lo += opts.BatchSize {
 		if err := ctx.Err(); err != nil {
 			return err

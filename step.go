@@ -146,6 +146,10 @@ func (m *Model) TrainOnBatch(x, y *tensor.Tensor) (float64, error) {
 // returns the batch's summed loss and allocates nothing once the
 // workspace's buffers have grown to the batch size.
 func (m *Model) trainStep(ws *workspace, x, y *tensor.Tensor) float64 {
+	// The step writes the weights (and batch normalisation's moving
+	// statistics), which concurrent inference calls read.
+	m.weightsMu.Lock()
+	defer m.weightsMu.Unlock()
 	h := x
 	for i, l := range m.layers {
 		h = l.Forward(ws.states[i], h, true)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 
 	"github.com/tailor-ml/tailor"
 )
@@ -147,26 +146,21 @@ func (e *EarlyStoppingCallback) SetState(b json.RawMessage) error {
 
 // weightsOf copies every weight of the model.
 func weightsOf(m *tailor.Model) []floats {
-	ws := make([]floats, len(m.Params()))
-	for i, p := range m.Params() {
-		ws[i] = slices.Clone(p.Value.Data)
+	ws := m.GetWeights()
+	out := make([]floats, len(ws))
+	for i, w := range ws {
+		out[i] = w
 	}
-	return ws
+	return out
 }
 
-// setWeights copies ws back into the model's weights, if they fit.
+// setWeights copies ws back into the model's weights, if they fit,
+// through SetWeights, so that inference calls on other goroutines see the
+// weights before or after, never part-way.
 func setWeights(m *tailor.Model, ws []floats) error {
-	ps := m.Params()
-	if len(ps) != len(ws) {
-		return fmt.Errorf("%d saved weights for %d parameters", len(ws), len(ps))
+	vs := make([][]float32, len(ws))
+	for i, w := range ws {
+		vs[i] = w
 	}
-	for i, p := range ps {
-		if len(ws[i]) != len(p.Value.Data) {
-			return fmt.Errorf("saved weight %d has %d values for %d", i, len(ws[i]), len(p.Value.Data))
-		}
-	}
-	for i, p := range ps {
-		copy(p.Value.Data, ws[i])
-	}
-	return nil
+	return m.SetWeights(vs)
 }
