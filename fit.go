@@ -437,7 +437,9 @@ func (r *fitRun) end(ctx context.Context) (logs Logs, shown []progbar.Value, err
 		return logs, shown, nil
 	}
 	// Batches of DefaultBatchSize keep validation within MaxInferenceBytes.
+	m.weightsMu.RLock() // against SetWeights on another goroutine
 	vl, vm, err := m.evaluate(ctx, r.val, m.DefaultBatchSize(false), false)
+	m.weightsMu.RUnlock()
 	if err != nil {
 		return nil, nil, err
 	}

@@ -302,8 +302,8 @@ func (m *Model) GetWeights() [][]float32 {
 // SetWeights copies values into the weights, in the order of Params, as
 // Keras's set_weights does: one slice per weight, each of the weight's
 // size, or an error that changes nothing. It waits for the inference calls
-// under way on other goroutines, which see the weights before or after,
-// never part-way.
+// and the training step under way on other goroutines, which see the
+// weights before or after, never part-way.
 func (m *Model) SetWeights(values [][]float32) error {
 	if !m.Built() {
 		return errors.New("tailor: SetWeights before the model was built")
