@@ -414,3 +414,51 @@ func TestFitErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestGetSetWeights: GetWeights copies the weights in Params order and
+// SetWeights puts them back, as Keras's get_weights and set_weights do;
+// arrays of the wrong number or size are an error that changes nothing.
+func TestGetSetWeights(t *testing.T) {
+	m := newClassifier(t, 1)
+	if m.GetWeights() != nil {
+		t.Error("GetWeights before Build is not nil")
+	}
+	if err := m.SetWeights(nil); err == nil || !strings.Contains(err.Error(), "before the model was built") {
+		t.Errorf("SetWeights before Build: %v", err)
+	}
+	if err := m.Build(4); err != nil {
+		t.Fatal(err)
+	}
+	saved := m.GetWeights()
+	if len(saved) != len(m.Params()) || len(saved[0]) != 4*16 {
+		t.Fatalf("GetWeights gave %d arrays, the first of %d values", len(saved), len(saved[0]))
+	}
+	saved[0][0]++ // a copy, not the weights
+	if m.Params()[0].Value.Data[0] == saved[0][0] {
+		t.Error("GetWeights returned the weights themselves")
+	}
+	if err := m.SetWeights(saved); err != nil {
+		t.Fatal(err)
+	}
+	if m.Params()[0].Value.Data[0] != saved[0][0] {
+		t.Error("SetWeights did not set the weights")
+	}
+	before := m.GetWeights()
+	short := append([][]float32(nil), saved...)
+	short[3] = short[3][:1]
+	for _, tc := range []struct {
+		values [][]float32
+		want   string
+	}{
+		{saved[:3], "3 arrays for the model's 4 weights"},
+		{short, "array 3 has 1 values, weight dense_1/bias has 3 (shape (3,))"},
+	} {
+		tc.values[0] = make([]float32, len(saved[0])) // would zero the kernel
+		if err := m.SetWeights(tc.values); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("SetWeights: %v, want an error containing %q", err, tc.want)
+		}
+		if !sameWeights(before, m.GetWeights()) {
+			t.Error("a refused SetWeights changed the weights")
+		}
+	}
+}
