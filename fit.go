@@ -345,6 +345,11 @@ func (r *fitRun) epoch(ctx context.Context, epoch int) (Logs, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		// StopTraining from a batch's callback ends the epoch here, as in
+		// Keras; it still ends as usual, over the batches run.
+		if r.m.stopTraining {
+			break
+		}
 	}
 	logs, shown, err := r.end(ctx)
 	if err != nil {
@@ -425,9 +430,9 @@ func (r *fitRun) end(ctx context.Context) (logs Logs, shown []progbar.Value, err
 	m := r.m
 	// Validation shares no state with training, but the progress keeps the
 	// metrics' training state for a checkpoint taken at epoch end.
-	lossSum := m.progress.LossSum
+	lossSum, seen := m.progress.LossSum, m.progress.Seen
 	m.progress = m.Progress()
-	logs = Logs{"loss": lossSum / float64(r.n)}
+	logs = Logs{"loss": lossSum / float64(seen)} // seen is r.n unless StopTraining cut the epoch short
 	for _, mt := range m.metrics {
 		logs[mt.Name()] = mt.Result()
 	}

@@ -403,6 +403,42 @@ func TestCallbacks(t *testing.T) {
 	}
 }
 
+// batchStopper calls StopTraining at the end of batch at of the first
+// epoch, recording every batch's mean loss and size.
+type batchStopper struct {
+	tailor.NopCallback
+	at     int
+	losses []float64
+}
+
+func (s *batchStopper) OnBatchEnd(m *tailor.Model, epoch, batch int, loss float64) error {
+	s.losses = append(s.losses, loss)
+	if epoch == 0 && batch == s.at {
+		m.StopTraining()
+	}
+	return nil
+}
+
+// TestStopTrainingMidEpoch: as in Keras's fit, StopTraining called at the
+// end of a batch stops the epoch there; the epoch still ends — validation,
+// OnEpochEnd, the history — with its loss and metrics over the batches
+// that ran, and no other epoch begins.
+func TestStopTrainingMidEpoch(t *testing.T) {
+	x, y := blobs(50, 3)
+	m := newClassifier(t, 2)
+	s := &batchStopper{at: 1}
+	h := fit(t, m, x, y, tailor.FitOptions{Epochs: 3, BatchSize: 8, ValidationSplit: 0.2, Callbacks: []tailor.Callback{s}})
+	if !slices.Equal(h.Epochs, []int{0}) || len(s.losses) != 2 {
+		t.Fatalf("epochs %v and %d batches after StopTraining at the second batch, want [0] and 2", h.Epochs, len(s.losses))
+	}
+	if want := (s.losses[0] + s.losses[1]) / 2; math.Abs(h.History["loss"][0]-want) > 1e-12 {
+		t.Errorf("epoch loss %v, want the mean of its two batches' %v", h.History["loss"][0], want)
+	}
+	if _, ok := h.History["val_loss"]; !ok {
+		t.Error("no validation after stopping mid-epoch")
+	}
+}
+
 type failing struct {
 	tailor.NopCallback
 	err error

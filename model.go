@@ -456,6 +456,9 @@ func (m *Model) Loss() losses.Loss { return m.loss }
 // Metrics returns the compiled metrics.
 func (m *Model) Metrics() []metrics.Metric { return m.metrics }
 
-// StopTraining asks Fit to stop at the end of the current epoch, as
-// setting model.stop_training does in Keras. Callbacks call it.
+// StopTraining asks Fit to stop, as setting model.stop_training does in
+// Keras: called from OnEpochEnd (as EarlyStopping does), no further epoch
+// begins; called from OnBatchEnd, the epoch ends after that batch, its
+// loss and metrics over the batches run, and is validated and reported as
+// usual. Callbacks call it.
 func (m *Model) StopTraining() { m.stopTraining = true }
