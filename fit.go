@@ -90,7 +90,9 @@ type FitOptions struct {
 	// can count as much as common ones. The class of an example is its
 	// label — a single target rounded to the nearest integer, halves to
 	// even as numpy rounds, so a soft target 0.9 is class 1 — or for
-	// one-hot targets the index of the largest entry.
+	// one-hot targets the index of the largest entry. A target that is no
+	// class of the model's (a regression target of 3 for a single output,
+	// whose classes are 0 and 1) weighs 1, as in Keras.
 	// Validation figures and metrics are not weighted.
 	ClassWeight map[int]float64
 	// Verbose chooses the progress output; Out is where it goes (default

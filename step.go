@@ -223,7 +223,10 @@ func (m *Model) weightExamples(ws *workspace, h, y *tensor.Tensor) float64 {
 		if yRow > 1 {
 			class = tensor.Argmax(yi)
 		}
-		w := m.classWeight[min(max(class, 0), len(m.classWeight)-1)]
+		w := float32(1) // a target that is no class of the model's weighs 1, as in Keras
+		if class >= 0 && class < len(m.classWeight) {
+			w = m.classWeight[class]
+		}
 		ws.rowPred.Shape = append(append(ws.rowPred.Shape[:0], 1), h.Shape[1:]...)
 		ws.rowPred.Data = h.Data[i*outRow : (i+1)*outRow]
 		ws.rowTarget.Shape = append(append(ws.rowTarget.Shape[:0], 1), y.Shape[1:]...)
