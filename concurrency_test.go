@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -265,5 +266,59 @@ func TestPredictWhileFitting(t *testing.T) {
 	}
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// TestTrainingRefusesToOverlap: two calls that train one model would share
+// its training workspace and optimizer state; while Fit runs, TrainOnBatch
+// and Fit — from another goroutine or from one of its own callbacks — are
+// refused with an error saying why, and the model trains again once Fit
+// has returned.
+func TestTrainingRefusesToOverlap(t *testing.T) {
+	ctx := context.Background()
+	x, labels := stripes(32, 4)
+	train, err := datasets.WithLabels(x, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := tensor.New(32)
+	for i, l := range labels {
+		y.Data[i] = float32(l)
+	}
+	m := tailor.Sequential(layers.Flatten(12, 12), layers.Dense(4, activations.Softmax))
+	if err := m.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy()); err != nil {
+		t.Fatal(err)
+	}
+	const want = "the model is training already"
+	started, release := make(chan struct{}), make(chan struct{})
+	var inside error
+	cb := &callbacks.Lambda{
+		TrainBegin: func(*tailor.Model) error { close(started); <-release; return nil },
+		EpochBegin: func(m *tailor.Model, _ int) error {
+			_, inside = m.TrainOnBatch(x, y)
+			return nil
+		},
+	}
+	done := make(chan error)
+	go func() {
+		_, err := m.Fit(ctx, train, tailor.FitOptions{Verbose: tailor.Silent, Callbacks: []tailor.Callback{cb}})
+		done <- err
+	}()
+	<-started
+	if _, err := m.TrainOnBatch(x, y); err == nil || !strings.Contains(err.Error(), "TrainOnBatch: "+want) {
+		t.Errorf("TrainOnBatch during Fit: %v, want an error containing %q", err, want)
+	}
+	if _, err := m.Fit(ctx, train, tailor.FitOptions{Verbose: tailor.Silent}); err == nil || !strings.Contains(err.Error(), "Fit: "+want) {
+		t.Errorf("Fit during Fit: %v, want an error containing %q", err, want)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if inside == nil || !strings.Contains(inside.Error(), want) {
+		t.Errorf("TrainOnBatch in a callback of Fit: %v, want an error containing %q", inside, want)
+	}
+	if _, err := m.TrainOnBatch(x, y); err != nil {
+		t.Errorf("TrainOnBatch after Fit: %v", err)
 	}
 }

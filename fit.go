@@ -174,6 +174,10 @@ func (m *Model) Progress() Progress {
 // Cancelling ctx stops training after the current batch; Fit then returns
 // the history so far and ctx's error.
 func (m *Model) Fit(ctx context.Context, train datasets.Dataset, opts FitOptions) (*History, error) {
+	if err := m.beginTraining("Fit"); err != nil {
+		return nil, err
+	}
+	defer m.training.Store(false)
 	defer func() { m.classWeight = nil }() // they weigh this Fit only
 	r, err := m.newFitRun(train, opts)
 	if err != nil {

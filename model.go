@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tailor-ml/tailor/activations"
 	"github.com/tailor-ml/tailor/layers"
@@ -36,11 +37,12 @@ import (
 // steps (and Fit's hand-over of a moving average of the weights) wait for
 // the inference calls under way, and a call that starts during a step
 // waits for it to end, so every call computes all its batches with the
-// weights between two whole steps. Everything else that changes the
-// model — Build, Compile, SetSeed, Add, loading weights into it, a
+// weights between two whole steps. Two calls that train the model (Fit or
+// TrainOnBatch, on two goroutines or one inside the other's callback) may
+// not overlap: the second returns an error. Everything else that changes
+// the model — Build, Compile, SetSeed, Add, loading weights into it, a
 // callback's changes to the weights other than through SetWeights — must
-// not run concurrently with any other call on the same model, nor may
-// two calls that train it.
+// not run concurrently with any other call on the same model.
 type Model struct {
 	name   string
 	layers []layers.Layer
@@ -51,6 +53,7 @@ type Model struct {
 	outputShapes []tensor.Shape // one per layer, without the batch axis
 	weights      *params.Arena  // nil until the model is built
 	weightsMu    sync.RWMutex   // held by training steps to write the weights, by inference calls to read them
+	training     atomic.Bool    // set while Fit or TrainOnBatch runs, which refuse to overlap
 	needDx       []bool         // whether layer i must return its input gradient
 	activations  int64          // values the layers output per example, summed
 
@@ -455,6 +458,19 @@ func (m *Model) Loss() losses.Loss { return m.loss }
 
 // Metrics returns the compiled metrics.
 func (m *Model) Metrics() []metrics.Metric { return m.metrics }
+
+// errTraining is what Fit and TrainOnBatch return while the model trains
+// already.
+var errTraining = errors.New("the model is training already (Fit or TrainOnBatch on another goroutine, or in a callback of Fit): one model trains one batch at a time")
+
+// beginTraining marks the model as training, or returns an error naming
+// the call when it is already.
+func (m *Model) beginTraining(call string) error {
+	if !m.training.CompareAndSwap(false, true) {
+		return fmt.Errorf("tailor: %s: %w", call, errTraining)
+	}
+	return nil
+}
 
 // StopTraining asks Fit to stop, as setting model.stop_training does in
 // Keras: called from OnEpochEnd (as EarlyStopping does), no further epoch

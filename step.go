@@ -118,6 +118,10 @@ func (m *Model) TrainOnBatch(x, y *tensor.Tensor) (float64, error) {
 	if err := y.Validate(); err != nil {
 		return 0, fmt.Errorf("tailor: batch: targets: %w", err)
 	}
+	if err := m.beginTraining("TrainOnBatch"); err != nil {
+		return 0, err
+	}
+	defer m.training.Store(false)
 	if err := m.ensureBuilt(x.ExampleShape()); err != nil {
 		return 0, err
 	}
