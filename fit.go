@@ -76,7 +76,13 @@ type FitOptions struct {
 	// NoShuffle keeps the examples in order; by default they are shuffled
 	// before every epoch.
 	NoShuffle bool
-	// Seed seeds the shuffling; the same seed gives the same order.
+	// Seed seeds the shuffling and the stochastic layers (Dropout,
+	// augmentation); the same seed gives the same order. Each epoch's
+	// order and masks depend on the seed and the epoch's number alone (so
+	// that a run resumes exactly), so a Fit called again with the same
+	// seed and epochs repeats them: to train on where an earlier Fit
+	// ended, as Keras users call fit once an epoch, pass InitialEpoch (the
+	// number of epochs done, Keras's initial_epoch) or another seed.
 	Seed uint64
 	// ValidationSplit holds out the last fraction of the training data,
 	// taken before shuffling as Keras does, and evaluates on it after

@@ -587,3 +587,31 @@ func TestBatchMemoryLimit(t *testing.T) {
 		t.Errorf("a large BatchSize over few examples: %v", err)
 	}
 }
+
+// TestFitOnceAnEpoch: Fit once an epoch, each call given InitialEpoch,
+// trains to the same bits as one Fit over all the epochs — shuffling and
+// Dropout follow the epoch's number — while the same call repeated
+// without it repeats the first epoch's order, as FitOptions.Seed says.
+func TestFitOnceAnEpoch(t *testing.T) {
+	x, y := blobs(60, 4)
+	newModel := func() *tailor.Model {
+		m := tailor.Sequential(layers.Dense(16, activations.ReLU), layers.Dropout(0.3), layers.Dense(3, activations.Softmax))
+		if err := m.Compile(optimizers.SGD(), losses.SparseCategoricalCrossentropy()); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	whole := newModel()
+	fit(t, whole, x, y, tailor.FitOptions{Epochs: 3, BatchSize: 8, Seed: 5})
+	byEpoch, repeated := newModel(), newModel()
+	for e := range 3 {
+		fit(t, byEpoch, x, y, tailor.FitOptions{InitialEpoch: e, Epochs: e + 1, BatchSize: 8, Seed: 5})
+		fit(t, repeated, x, y, tailor.FitOptions{Epochs: 1, BatchSize: 8, Seed: 5})
+	}
+	if !sameWeights(weights(whole), weights(byEpoch)) {
+		t.Error("Fit once an epoch with InitialEpoch differs from one Fit of 3 epochs")
+	}
+	if sameWeights(weights(whole), weights(repeated)) {
+		t.Error("Fit repeated without InitialEpoch trained as one Fit of 3 epochs: the doc says it repeats epoch 0")
+	}
+}
