@@ -322,3 +322,33 @@ func TestTrainingRefusesToOverlap(t *testing.T) {
 		t.Errorf("TrainOnBatch after Fit: %v", err)
 	}
 }
+
+// TestStopTrainingFromAnotherGoroutine: StopTraining may come from outside
+// Fit's callbacks — a timer, a signal handler — and stops Fit after the
+// batch under way. Run it with -race.
+func TestStopTrainingFromAnotherGoroutine(t *testing.T) {
+	x, labels := stripes(64, 5)
+	train, err := datasets.WithLabels(x, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := tailor.Sequential(layers.Flatten(12, 12), layers.Dense(4, activations.Softmax))
+	if err := m.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy()); err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan struct{})
+	var once sync.Once
+	cb := &callbacks.Lambda{BatchEnd: func(*tailor.Model, int, int, float64) error {
+		once.Do(func() { close(first) })
+		return nil
+	}}
+	go func() { <-first; m.StopTraining() }()
+	const epochs = 10000
+	h, err := m.Fit(context.Background(), train, tailor.FitOptions{Epochs: epochs, BatchSize: 1, Verbose: tailor.Silent, Callbacks: []tailor.Callback{cb}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Epochs) == epochs {
+		t.Errorf("Fit ran all %d epochs after StopTraining", epochs)
+	}
+}

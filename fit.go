@@ -309,13 +309,13 @@ func (r *fitRun) run(ctx context.Context) (*History, error) {
 	if opts.Resume != nil {
 		startEpoch = opts.Resume.Epoch
 	}
-	m.stopTraining = false
+	m.stopTraining.Store(false)
 	m.progress = Progress{Epoch: startEpoch}
 	if err := r.cbs.trainBegin(m); err != nil {
 		return r.hist, err
 	}
 	var logs Logs
-	for epoch := startEpoch; epoch < opts.Epochs && !m.stopTraining; epoch++ {
+	for epoch := startEpoch; epoch < opts.Epochs && !m.stopTraining.Load(); epoch++ {
 		if err := ctx.Err(); err != nil {
 			return r.hist, err
 		}
@@ -359,7 +359,7 @@ func (r *fitRun) epoch(ctx context.Context, epoch int) (Logs, error) {
 		}
 		// StopTraining from a batch's callback ends the epoch here, as in
 		// Keras; it still ends as usual, over the batches run.
-		if r.m.stopTraining {
+		if r.m.stopTraining.Load() {
 			break
 		}
 	}

@@ -67,7 +67,7 @@ type Model struct {
 
 	train        *workspace // the training step's
 	pool         workspacePool
-	stopTraining bool
+	stopTraining atomic.Bool
 	progress     Progress // how far Fit has got
 }
 
@@ -476,5 +476,6 @@ func (m *Model) beginTraining(call string) error {
 // Keras: called from OnEpochEnd (as EarlyStopping does), no further epoch
 // begins; called from OnBatchEnd, the epoch ends after that batch, its
 // loss and metrics over the batches run, and is validated and reported as
-// usual. Callbacks call it.
-func (m *Model) StopTraining() { m.stopTraining = true }
+// usual. Callbacks call it; so may any other goroutine, to stop a Fit
+// under way after its current batch.
+func (m *Model) StopTraining() { m.stopTraining.Store(true) }
