@@ -11,6 +11,7 @@ import (
 
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/activations"
+	"github.com/tailor-ml/tailor/datasets"
 	"github.com/tailor-ml/tailor/layers"
 	"github.com/tailor-ml/tailor/losses"
 	"github.com/tailor-ml/tailor/metrics"
@@ -150,6 +151,51 @@ func TestPredictBatchSize(t *testing.T) {
 	if !slices.Equal(part.Data, want.Slice(13, 20).Data) {
 		t.Error("predicting examples 13..19 alone changes them")
 	}
+}
+
+// TestPredictIntoItsInput: an output that shares storage with the
+// examples — the input tensor itself, a slice of it, a dataset over it —
+// would be overwritten batch by batch while it is read (and reshaped
+// under the reader, which panicked); PredictInto refuses it, and predicts
+// into a tensor of its own as usual.
+func TestPredictIntoItsInput(t *testing.T) {
+	ctx := context.Background()
+	x, y := blobs(600, 1)
+	m := tailor.Sequential(layers.Dense(2, activations.Softmax))
+	if err := m.Build(4); err != nil {
+		t.Fatal(err)
+	}
+	opts := tailor.PredictOptions{BatchSize: 100}
+	want, err := m.Predict(ctx, x, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep := x.Clone()
+	labeled, err := datasets.WithLabels(x, make([]uint8, 600))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct {
+		out *tensor.Tensor
+		in  datasets.Features
+	}{
+		"the input":           {x, x},
+		"a slice of it":       {x.Slice(300, 600), x},
+		"a dataset over it":   {x.Slice(0, 10), labeled},
+		"its first rows only": {&tensor.Tensor{Shape: tensor.Shape{1, 4}, Data: x.Data[:4]}, x},
+	} {
+		if err := m.PredictInto(ctx, c.out, c.in, opts); err == nil || !strings.Contains(err.Error(), "shares its storage with the examples") {
+			t.Errorf("%s: PredictInto gave %v, want an error saying the output shares the examples' storage", name, err)
+		}
+		if !slices.Equal(x.Data, keep.Data) || !x.Shape.Equal(keep.Shape) {
+			t.Fatalf("%s: the refused PredictInto changed its input", name)
+		}
+	}
+	out := &tensor.Tensor{}
+	if err := m.PredictInto(ctx, out, x, opts); err != nil || !slices.Equal(out.Data, want.Data) {
+		t.Errorf("PredictInto a tensor of its own: %v", err)
+	}
+	_ = y
 }
 
 // TestTrainOnBatchMatchesFit checks Fit without shuffling against the same
