@@ -488,7 +488,7 @@ type epochOrder struct {
 }
 
 func newEpochOrder(n, batchSize int, seed uint64, shuffle bool) epochOrder {
-	return epochOrder{n: n, batchSize: batchSize, steps: (n + batchSize - 1) / batchSize,
+	return epochOrder{n: n, batchSize: batchSize, steps: ceilDiv(n, batchSize),
 		seed: seed, shuffle: shuffle, perm: make([]int, n)}
 }
 
@@ -506,4 +506,13 @@ func (o *epochOrder) begin(epoch int) {
 // batch returns the examples of a step of the epoch begun last.
 func (o *epochOrder) batch(step int) []int {
 	return o.perm[step*o.batchSize : min((step+1)*o.batchSize, o.n)]
+}
+
+// ceilDiv returns the number of batches of b that n examples make, ⌈n/b⌉,
+// without overflowing for a b near the largest int.
+func ceilDiv(n, b int) int {
+	if n <= 0 {
+		return 0
+	}
+	return (n-1)/b + 1
 }

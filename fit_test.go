@@ -661,3 +661,24 @@ func TestFitOnceAnEpoch(t *testing.T) {
 		t.Error("Fit repeated without InitialEpoch trained as one Fit of 3 epochs: the doc says it repeats epoch 0")
 	}
 }
+
+// TestHugeBatchSize: a batch size above the number of examples is one
+// batch of them all, up to the largest int, where counting the steps as
+// (n + b − 1)/b overflowed to none: Fit trained nothing and reported a
+// loss of 0 (or NaN).
+func TestHugeBatchSize(t *testing.T) {
+	x, y := blobs(10, 1)
+	want, got := newClassifier(t, 1), newClassifier(t, 1)
+	hw := fit(t, want, x, y, tailor.FitOptions{BatchSize: 10, Epochs: 2})
+	hg := fit(t, got, x, y, tailor.FitOptions{BatchSize: math.MaxInt, Epochs: 2})
+	if !sameWeights(weights(want), weights(got)) || !slices.Equal(hw.History["loss"], hg.History["loss"]) {
+		t.Errorf("batch size MaxInt: losses %v, batch size 10: %v; the weights differ", hg.History["loss"], hw.History["loss"])
+	}
+	var b strings.Builder
+	if _, _, err := got.Evaluate(context.Background(), ds(t, x, y), tailor.EvaluateOptions{BatchSize: math.MaxInt, Verbose: tailor.OneLinePerEpoch, Out: &b}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(b.String(), "1/1 ") {
+		t.Errorf("Evaluate with batch size MaxInt printed %q, want 1/1 steps", b.String())
+	}
+}

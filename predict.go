@@ -68,7 +68,7 @@ func (m *Model) Evaluate(ctx context.Context, ds datasets.Dataset, opts Evaluate
 		if out == nil {
 			out = os.Stdout
 		}
-		steps := (ds.Len() + opts.BatchSize - 1) / opts.BatchSize
+		steps := ceilDiv(ds.Len(), opts.BatchSize)
 		values := []progbar.Value{{Name: "loss", Value: loss}}
 		for _, mt := range m.metrics {
 			values = append(values, progbar.Value{Name: mt.Name(), Value: scores[mt.Name()]})
