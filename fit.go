@@ -241,6 +241,9 @@ func (m *Model) newFitRun(train datasets.Dataset, opts FitOptions) (*fitRun, err
 	if err := m.ensureBuilt(train.ExampleShape()); err != nil {
 		return nil, err
 	}
+	if err := m.bindOptimizer(); err != nil {
+		return nil, fmt.Errorf("tailor: Fit: %w", err)
+	}
 	if b := min(opts.BatchSize, train.Len()); 3*m.ActivationBytes(b) > MaxTrainingBytes {
 		return nil, fmt.Errorf("tailor: Fit: a batch of %d examples needs %d MiB for training (three times the layers' outputs: the outputs, their gradients and what backward keeps), more than MaxTrainingBytes (%d MiB): use a smaller BatchSize or smaller inputs",
 			b, 3*m.ActivationBytes(b)>>20, MaxTrainingBytes>>20)

@@ -682,3 +682,35 @@ func TestHugeBatchSize(t *testing.T) {
 		t.Errorf("Evaluate with batch size MaxInt printed %q, want 1/1 steps", b.String())
 	}
 }
+
+// TestSharedOptimizer: an optimizer keeps moments for the weights of the
+// model it trains; compiled into a second model as well, it mixed their
+// moments silently (models of one architecture) or panicked (another).
+// The second model's Fit and TrainOnBatch now refuse it, naming the fix,
+// and the first model trains on.
+func TestSharedOptimizer(t *testing.T) {
+	x, y := blobs(40, 1)
+	opt := optimizers.Adam()
+	newModel := func(ls ...layers.Layer) *tailor.Model {
+		m := tailor.Sequential(ls...)
+		if err := m.Compile(opt, losses.SparseCategoricalCrossentropy()); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	a := newModel(layers.Dense(3, activations.Softmax))
+	fit(t, a, x, y, tailor.FitOptions{})
+	const want = "the optimizer updates another model's weights already"
+	for name, m := range map[string]*tailor.Model{
+		"same architecture":    newModel(layers.Dense(3, activations.Softmax)),
+		"another architecture": newModel(layers.Dense(4, activations.ReLU), layers.Dense(3, activations.Softmax)),
+	} {
+		if _, err := m.Fit(context.Background(), ds(t, x, y), tailor.FitOptions{Verbose: tailor.Silent}); err == nil || !strings.Contains(err.Error(), "Fit: "+want) {
+			t.Errorf("%s: Fit with another model's optimizer: %v, want an error containing %q", name, err, want)
+		}
+		if _, err := m.TrainOnBatch(x, y); err == nil || !strings.Contains(err.Error(), "TrainOnBatch: "+want) {
+			t.Errorf("%s: TrainOnBatch with another model's optimizer: %v, want an error containing %q", name, err, want)
+		}
+	}
+	fit(t, a, x, y, tailor.FitOptions{})
+}

@@ -357,7 +357,9 @@ func (m *Model) ensureBuilt(example tensor.Shape) error {
 }
 
 // Compile sets the optimizer, the loss and the metrics that Fit and
-// Evaluate use, and builds the model if its input shape is declared.
+// Evaluate use, and builds the model if its input shape is declared. The
+// optimizer keeps its state for this model's weights: Fit and TrainOnBatch
+// refuse one that has trained another model (see optimizers.Binder).
 func (m *Model) Compile(optimizer optimizers.Optimizer, loss losses.Loss, ms ...metrics.Metric) error {
 	if optimizer == nil || loss == nil {
 		return errors.New("tailor: Compile needs an optimizer and a loss")
@@ -448,6 +450,16 @@ func (m *Model) setSoftmax() {
 	if ok && fuses && l.EndsInSoftmax() {
 		m.logits, m.softmax = l, sl
 	}
+}
+
+// bindOptimizer ties the compiled optimizer to the model's weights when it
+// keeps state for each (optimizers.Binder), refusing one that serves
+// another model already.
+func (m *Model) bindOptimizer() error {
+	if b, ok := m.optimizer.(optimizers.Binder); ok {
+		return b.Bind(m.weights)
+	}
+	return nil
 }
 
 // Optimizer returns the compiled optimizer.

@@ -133,6 +133,9 @@ func (m *Model) TrainOnBatch(x, y *tensor.Tensor) (float64, error) {
 	case len(y.Shape) == 0 || y.Len() != x.Len():
 		return 0, fmt.Errorf("tailor: batch: %d examples but targets of shape %v", x.Len(), y.Shape)
 	}
+	if err := m.bindOptimizer(); err != nil {
+		return 0, fmt.Errorf("tailor: TrainOnBatch: %w", err)
+	}
 	ws := m.train
 	ws.predShape = append(append(ws.predShape[:0], x.Len()), m.OutputShape()...)
 	if err := m.checkTargets(y, ws.predShape); err != nil {
