@@ -220,6 +220,16 @@ func (m *Model) build(inputShape tensor.Shape) error {
 	if len(m.layers) == 0 {
 		return errors.New("tailor: the model has no layers")
 	}
+	// A layer's weights live in the arena of the model that built it: built
+	// again here it would take new ones, and the other model's forward pass
+	// would silently read them while its optimizer trained the old.
+	for _, l := range m.layers {
+		for _, p := range l.Params() {
+			if p != nil && p.Value != nil && p.Value.Data != nil {
+				return fmt.Errorf("tailor: layer %s (%s) has been built in another model, whose weights it holds: give each model layers of its own", l.Name(), l.Type())
+			}
+		}
+	}
 	m.inputShape = append(tensor.Shape(nil), in...)
 	m.outputShapes = m.outputShapes[:0]
 	m.activations = 0

@@ -462,3 +462,33 @@ func TestGetSetWeights(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedLayer: a layer's weights live in the arena of the model that
+// built it. Put in a second model, it was built again with new weights,
+// which the first model's forward pass then read while its optimizer
+// trained the old ones, silently; the second model's build now refuses
+// it. A build that failed part-way leaves its layers free to build again.
+func TestSharedLayer(t *testing.T) {
+	d := layers.Dense(3, activations.Softmax)
+	a := tailor.Sequential(d)
+	if err := a.Build(4); err != nil {
+		t.Fatal(err)
+	}
+	before := weights(a)
+	b := tailor.Sequential(layers.Dense(5, activations.ReLU), d)
+	if err := b.Build(4); err == nil || !strings.Contains(err.Error(), "layer dense (Dense) has been built in another model") {
+		t.Errorf("building a second model with the first's layer: %v", err)
+	}
+	if !sameWeights(before, weights(a)) || &d.Params()[0].Value.Data[0] != &a.Params()[0].Value.Data[0] {
+		t.Error("the refused build changed the first model's layer")
+	}
+
+	first := layers.Dense(4, activations.ReLU)
+	c := tailor.Sequential(first, layers.MaxPooling2D([2]int{2, 2}), layers.Dense(2, activations.Softmax))
+	if err := c.Build(3); err == nil {
+		t.Fatal("a MaxPooling2D after 4 units built")
+	}
+	if err := tailor.Sequential(first, layers.Dense(2, activations.Softmax)).Build(3); err != nil {
+		t.Errorf("building a layer again after a failed build: %v", err)
+	}
+}
