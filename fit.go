@@ -99,7 +99,8 @@ type FitOptions struct {
 	// one-hot targets the index of the largest entry. A target that is no
 	// class of the model's (a regression target of 3 for a single output,
 	// whose classes are 0 and 1) weighs 1, as in Keras.
-	// Validation figures and metrics are not weighted.
+	// Only the training loss is weighted: the metrics are not (Keras
+	// weights the training metrics too), nor are the validation figures.
 	ClassWeight map[int]float64
 	// Verbose chooses the progress output; Out is where it goes (default
 	// standard output).
