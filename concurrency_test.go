@@ -352,3 +352,57 @@ func TestStopTrainingFromAnotherGoroutine(t *testing.T) {
 		t.Errorf("Fit ran all %d epochs after StopTraining", epochs)
 	}
 }
+
+// TestProgressWhileFitting: Progress may be polled from another goroutine
+// — a status page — while Fit runs, and ends at the epoch Fit ended at.
+// Run it with -race.
+func TestProgressWhileFitting(t *testing.T) {
+	x, labels := stripes(64, 6)
+	train, err := datasets.WithLabels(x, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := tailor.Sequential(layers.Flatten(12, 12), layers.Dense(4, activations.Softmax))
+	if err := m.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy(), metrics.Accuracy()); err != nil {
+		t.Fatal(err)
+	}
+	done, polled, bad := make(chan struct{}), make(chan struct{}), make(chan tailor.Progress, 1)
+	go func() {
+		for n := 0; ; n++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if p := m.Progress(); p.Step > 0 && len(p.Metrics) != 1 {
+				select {
+				case bad <- p:
+				default:
+				}
+			}
+			if n == 0 {
+				close(polled)
+			}
+		}
+	}()
+	// The first batch waits for a poll, so that polls overlap training.
+	wait := &callbacks.Lambda{BatchEnd: func(_ *tailor.Model, epoch, batch int, _ float64) error {
+		if epoch == 0 && batch == 0 {
+			<-polled
+		}
+		return nil
+	}}
+	_, err = m.Fit(context.Background(), train, tailor.FitOptions{Epochs: 3, BatchSize: 2, Verbose: tailor.Silent, Callbacks: []tailor.Callback{wait}})
+	close(done)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case p := <-bad:
+		t.Errorf("Progress mid-epoch %+v has no metric state", p)
+	default:
+	}
+	if p := m.Progress(); p.Epoch != 3 || p.Step != 0 {
+		t.Errorf("Progress after Fit %+v, want epoch 3, step 0", p)
+	}
+}

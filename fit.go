@@ -156,9 +156,14 @@ type Progress struct {
 	Metrics [][]float64 `json:"metrics,omitempty"`
 }
 
-// Progress returns how far the running or last Fit got. After Fit returns
-// because ctx was cancelled, it is the position to resume from.
+// Progress returns how far the running or last Fit got; it may be called
+// from any goroutine while Fit runs. After Fit returns because ctx was
+// cancelled, it is the position to resume from.
 func (m *Model) Progress() Progress {
+	m.progressMu.Lock()
+	defer m.progressMu.Unlock()
+	m.weightsMu.RLock() // the metrics' state, which training steps update
+	defer m.weightsMu.RUnlock()
 	p := m.progress
 	if p.Step == 0 {
 		p.Metrics = nil
@@ -314,7 +319,7 @@ func (r *fitRun) run(ctx context.Context) (*History, error) {
 		startEpoch = opts.Resume.Epoch
 	}
 	m.stopTraining.Store(false)
-	m.progress = Progress{Epoch: startEpoch}
+	m.setProgress(Progress{Epoch: startEpoch})
 	if err := r.cbs.trainBegin(m); err != nil {
 		return r.hist, err
 	}
@@ -380,7 +385,7 @@ func (r *fitRun) epoch(ctx context.Context, epoch int) (Logs, error) {
 	for k, v := range logs {
 		r.hist.History[k] = append(r.hist.History[k], v)
 	}
-	r.m.progress = Progress{Epoch: epoch + 1}
+	r.m.setProgress(Progress{Epoch: epoch + 1})
 	return logs, r.cbs.epochEnd(r.m, epoch, logs)
 }
 
@@ -398,23 +403,39 @@ func (r *fitRun) begin(epoch int) (first int, err error) {
 		}
 	}
 	r.order.begin(epoch)
+	if err := m.startMetrics(first, resume); err != nil {
+		return 0, err
+	}
+	if first == 0 {
+		m.setProgress(Progress{Epoch: epoch})
+		return 0, nil
+	}
+	m.setProgress(Progress{Epoch: epoch, Step: first, Seen: resume.Seen, LossSum: resume.LossSum})
+	return first, nil
+}
+
+// startMetrics resets the metrics for an epoch, or for one resumed at step
+// first > 0 restores the state they had. It holds the weights' lock, under
+// which training steps update the metrics and Progress reads them (with
+// progressMu taken first: never take it under this lock).
+func (m *Model) startMetrics(first int, resume *Progress) error {
+	m.weightsMu.Lock()
+	defer m.weightsMu.Unlock()
 	for _, mt := range m.metrics {
 		mt.Reset()
 	}
-	m.progress = Progress{Epoch: epoch, Step: first}
 	if first == 0 {
-		return 0, nil
+		return nil
 	}
-	m.progress.Seen, m.progress.LossSum = resume.Seen, resume.LossSum
 	for i, mt := range m.metrics {
 		s, ok := mt.(metrics.Stateful)
 		if ok && resume.Metrics != nil && resume.Metrics[i] != nil {
 			if err := s.SetState(resume.Metrics[i]); err != nil {
-				return 0, fmt.Errorf("tailor: resuming: %w", err)
+				return fmt.Errorf("tailor: resuming: %w", err)
 			}
 		}
 	}
-	return first, nil
+	return nil
 }
 
 // step trains one batch of the epoch and reports it.
@@ -428,8 +449,10 @@ func (r *fitRun) step(epoch, step int, bar *progbar.Bar) error {
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		return fmt.Errorf("tailor: the loss became %v at epoch %d, step %d: lower the learning rate or check the data", loss, epoch+1, step+1)
 	}
+	m.progressMu.Lock()
 	p := &m.progress
 	p.Step, p.Seen, p.LossSum = step+1, p.Seen+len(idx), p.LossSum+loss
+	m.progressMu.Unlock()
 	if err := r.cbs.batchEnd(m, epoch, step, loss/float64(len(idx))); err != nil {
 		return err
 	}
@@ -447,7 +470,7 @@ func (r *fitRun) end(ctx context.Context) (logs Logs, shown []progbar.Value, err
 	// Validation shares no state with training, but the progress keeps the
 	// metrics' training state for a checkpoint taken at epoch end.
 	lossSum, seen := m.progress.LossSum, m.progress.Seen
-	m.progress = m.Progress()
+	m.setProgress(m.Progress())
 	logs = Logs{"loss": lossSum / float64(seen)} // seen is r.n unless StopTraining cut the epoch short
 	for _, mt := range m.metrics {
 		logs[mt.Name()] = mt.Result()
@@ -519,4 +542,12 @@ func ceilDiv(n, b int) int {
 		return 0
 	}
 	return (n-1)/b + 1
+}
+
+// setProgress records how far Fit has got, for Progress on other
+// goroutines.
+func (m *Model) setProgress(p Progress) {
+	m.progressMu.Lock()
+	m.progress = p
+	m.progressMu.Unlock()
 }

@@ -68,7 +68,8 @@ type Model struct {
 	train        *workspace // the training step's
 	pool         workspacePool
 	stopTraining atomic.Bool
-	progress     Progress // how far Fit has got
+	progressMu   sync.Mutex // guards progress, which Progress reads from any goroutine
+	progress     Progress   // how far Fit has got
 }
 
 // workspace is everything one call needs besides the weights: every
