@@ -2,6 +2,11 @@ package tailor
 
 // Callback is notified as Fit progresses. Embed NopCallback to implement
 // only the methods you need. An error stops training and is returned by Fit.
+// Epochs and batches count from 0. OnBatchEnd's loss is that batch's mean
+// loss (Keras's on_train_batch_end logs hold the epoch's running mean
+// instead, which Model.Progress gives as LossSum/Seen); OnEpochEnd's and
+// OnTrainEnd's logs are the epoch's figures, validation's included (nil
+// for OnTrainEnd when no epoch ran).
 type Callback interface {
 	OnTrainBegin(m *Model) error
 	OnEpochBegin(m *Model, epoch int) error

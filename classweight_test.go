@@ -126,3 +126,34 @@ func TestClassWeightRoundsSoftTargets(t *testing.T) {
 		}
 	}
 }
+
+// TestClassWeightOutsideTheClasses: a target that rounds to no class of
+// the model's — a regression target of 3 or −1 for a single output, whose
+// classes are 0 and 1 — weighs 1, as Keras's class_weight.get(class, 1)
+// has it, not the weight of the nearest class.
+func TestClassWeightOutsideTheClasses(t *testing.T) {
+	x, _ := blobs(4, 1)
+	loss := func(target float32, cw map[int]float64) float64 {
+		m := tailor.Sequential(layers.Dense(1, activations.Linear))
+		if err := m.SetSeed(1); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Compile(optimizers.SGD(), losses.MeanSquaredError()); err != nil {
+			t.Fatal(err)
+		}
+		y := tensor.New(4, 1)
+		for i := range y.Data {
+			y.Data[i] = target
+		}
+		return fit(t, m, x, y, tailor.FitOptions{BatchSize: 4, ClassWeight: cw}).History["loss"][0]
+	}
+	cw := map[int]float64{0: 10, 1: 10}
+	for _, target := range []float32{3, -1} {
+		if w, u := loss(target, cw), loss(target, nil); w != u {
+			t.Errorf("targets %v, outside classes 0 and 1: weighted loss %v, unweighted %v", target, w, u)
+		}
+	}
+	if w, u := loss(1, cw), loss(1, nil); math.Abs(w/u-10) > 1e-4 {
+		t.Errorf("targets 1: weighted loss %v is %v times the unweighted, want 10", w, w/u)
+	}
+}

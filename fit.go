@@ -76,7 +76,13 @@ type FitOptions struct {
 	// NoShuffle keeps the examples in order; by default they are shuffled
 	// before every epoch.
 	NoShuffle bool
-	// Seed seeds the shuffling; the same seed gives the same order.
+	// Seed seeds the shuffling and the stochastic layers (Dropout,
+	// augmentation); the same seed gives the same order. Each epoch's
+	// order and masks depend on the seed and the epoch's number alone (so
+	// that a run resumes exactly), so a Fit called again with the same
+	// seed and epochs repeats them: to train on where an earlier Fit
+	// ended, as Keras users call fit once an epoch, pass InitialEpoch (the
+	// number of epochs done, Keras's initial_epoch) or another seed.
 	Seed uint64
 	// ValidationSplit holds out the last fraction of the training data,
 	// taken before shuffling as Keras does, and evaluates on it after
@@ -90,8 +96,11 @@ type FitOptions struct {
 	// can count as much as common ones. The class of an example is its
 	// label — a single target rounded to the nearest integer, halves to
 	// even as numpy rounds, so a soft target 0.9 is class 1 — or for
-	// one-hot targets the index of the largest entry.
-	// Validation figures and metrics are not weighted.
+	// one-hot targets the index of the largest entry. A target that is no
+	// class of the model's (a regression target of 3 for a single output,
+	// whose classes are 0 and 1) weighs 1, as in Keras.
+	// Only the training loss is weighted: the metrics are not (Keras
+	// weights the training metrics too), nor are the validation figures.
 	ClassWeight map[int]float64
 	// Verbose chooses the progress output; Out is where it goes (default
 	// standard output).
@@ -147,9 +156,14 @@ type Progress struct {
 	Metrics [][]float64 `json:"metrics,omitempty"`
 }
 
-// Progress returns how far the running or last Fit got. After Fit returns
-// because ctx was cancelled, it is the position to resume from.
+// Progress returns how far the running or last Fit got; it may be called
+// from any goroutine while Fit runs. After Fit returns because ctx was
+// cancelled, it is the position to resume from.
 func (m *Model) Progress() Progress {
+	m.progressMu.Lock()
+	defer m.progressMu.Unlock()
+	m.weightsMu.RLock() // the metrics' state, which training steps update
+	defer m.weightsMu.RUnlock()
 	p := m.progress
 	if p.Step == 0 {
 		p.Metrics = nil
@@ -172,6 +186,10 @@ func (m *Model) Progress() Progress {
 // Cancelling ctx stops training after the current batch; Fit then returns
 // the history so far and ctx's error.
 func (m *Model) Fit(ctx context.Context, train datasets.Dataset, opts FitOptions) (*History, error) {
+	if err := m.beginTraining("Fit"); err != nil {
+		return nil, err
+	}
+	defer m.training.Store(false)
 	defer func() { m.classWeight = nil }() // they weigh this Fit only
 	r, err := m.newFitRun(train, opts)
 	if err != nil {
@@ -228,6 +246,9 @@ func (m *Model) newFitRun(train datasets.Dataset, opts FitOptions) (*fitRun, err
 	}
 	if err := m.ensureBuilt(train.ExampleShape()); err != nil {
 		return nil, err
+	}
+	if err := m.bindOptimizer(); err != nil {
+		return nil, fmt.Errorf("tailor: Fit: %w", err)
 	}
 	if b := min(opts.BatchSize, train.Len()); 3*m.ActivationBytes(b) > MaxTrainingBytes {
 		return nil, fmt.Errorf("tailor: Fit: a batch of %d examples needs %d MiB for training (three times the layers' outputs: the outputs, their gradients and what backward keeps), more than MaxTrainingBytes (%d MiB): use a smaller BatchSize or smaller inputs",
@@ -297,13 +318,13 @@ func (r *fitRun) run(ctx context.Context) (*History, error) {
 	if opts.Resume != nil {
 		startEpoch = opts.Resume.Epoch
 	}
-	m.stopTraining = false
-	m.progress = Progress{Epoch: startEpoch}
+	m.stopTraining.Store(false)
+	m.setProgress(Progress{Epoch: startEpoch})
 	if err := r.cbs.trainBegin(m); err != nil {
 		return r.hist, err
 	}
 	var logs Logs
-	for epoch := startEpoch; epoch < opts.Epochs && !m.stopTraining; epoch++ {
+	for epoch := startEpoch; epoch < opts.Epochs && !m.stopTraining.Load(); epoch++ {
 		if err := ctx.Err(); err != nil {
 			return r.hist, err
 		}
@@ -316,7 +337,9 @@ func (r *fitRun) run(ctx context.Context) (*History, error) {
 	// hands it over now, as Keras's fit does, before the callbacks see
 	// the end.
 	if f, ok := m.optimizer.(optimizers.Finalizer); ok {
+		m.weightsMu.Lock()
 		f.FinalizeVariableValues(m.weights)
+		m.weightsMu.Unlock()
 	}
 	return r.hist, r.cbs.trainEnd(m, logs)
 }
@@ -343,6 +366,11 @@ func (r *fitRun) epoch(ctx context.Context, epoch int) (Logs, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		// StopTraining from a batch's callback ends the epoch here, as in
+		// Keras; it still ends as usual, over the batches run.
+		if r.m.stopTraining.Load() {
+			break
+		}
 	}
 	logs, shown, err := r.end(ctx)
 	if err != nil {
@@ -357,7 +385,7 @@ func (r *fitRun) epoch(ctx context.Context, epoch int) (Logs, error) {
 	for k, v := range logs {
 		r.hist.History[k] = append(r.hist.History[k], v)
 	}
-	r.m.progress = Progress{Epoch: epoch + 1}
+	r.m.setProgress(Progress{Epoch: epoch + 1})
 	return logs, r.cbs.epochEnd(r.m, epoch, logs)
 }
 
@@ -375,23 +403,39 @@ func (r *fitRun) begin(epoch int) (first int, err error) {
 		}
 	}
 	r.order.begin(epoch)
+	if err := m.startMetrics(first, resume); err != nil {
+		return 0, err
+	}
+	if first == 0 {
+		m.setProgress(Progress{Epoch: epoch})
+		return 0, nil
+	}
+	m.setProgress(Progress{Epoch: epoch, Step: first, Seen: resume.Seen, LossSum: resume.LossSum})
+	return first, nil
+}
+
+// startMetrics resets the metrics for an epoch, or for one resumed at step
+// first > 0 restores the state they had. It holds the weights' lock, under
+// which training steps update the metrics and Progress reads them (with
+// progressMu taken first: never take it under this lock).
+func (m *Model) startMetrics(first int, resume *Progress) error {
+	m.weightsMu.Lock()
+	defer m.weightsMu.Unlock()
 	for _, mt := range m.metrics {
 		mt.Reset()
 	}
-	m.progress = Progress{Epoch: epoch, Step: first}
 	if first == 0 {
-		return 0, nil
+		return nil
 	}
-	m.progress.Seen, m.progress.LossSum = resume.Seen, resume.LossSum
 	for i, mt := range m.metrics {
 		s, ok := mt.(metrics.Stateful)
 		if ok && resume.Metrics != nil && resume.Metrics[i] != nil {
 			if err := s.SetState(resume.Metrics[i]); err != nil {
-				return 0, fmt.Errorf("tailor: resuming: %w", err)
+				return fmt.Errorf("tailor: resuming: %w", err)
 			}
 		}
 	}
-	return first, nil
+	return nil
 }
 
 // step trains one batch of the epoch and reports it.
@@ -405,8 +449,10 @@ func (r *fitRun) step(epoch, step int, bar *progbar.Bar) error {
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		return fmt.Errorf("tailor: the loss became %v at epoch %d, step %d: lower the learning rate or check the data", loss, epoch+1, step+1)
 	}
+	m.progressMu.Lock()
 	p := &m.progress
 	p.Step, p.Seen, p.LossSum = step+1, p.Seen+len(idx), p.LossSum+loss
+	m.progressMu.Unlock()
 	if err := r.cbs.batchEnd(m, epoch, step, loss/float64(len(idx))); err != nil {
 		return err
 	}
@@ -423,9 +469,9 @@ func (r *fitRun) end(ctx context.Context) (logs Logs, shown []progbar.Value, err
 	m := r.m
 	// Validation shares no state with training, but the progress keeps the
 	// metrics' training state for a checkpoint taken at epoch end.
-	lossSum := m.progress.LossSum
-	m.progress = m.Progress()
-	logs = Logs{"loss": lossSum / float64(r.n)}
+	lossSum, seen := m.progress.LossSum, m.progress.Seen
+	m.setProgress(m.Progress())
+	logs = Logs{"loss": lossSum / float64(seen)} // seen is r.n unless StopTraining cut the epoch short
 	for _, mt := range m.metrics {
 		logs[mt.Name()] = mt.Result()
 	}
@@ -435,7 +481,9 @@ func (r *fitRun) end(ctx context.Context) (logs Logs, shown []progbar.Value, err
 		return logs, shown, nil
 	}
 	// Batches of DefaultBatchSize keep validation within MaxInferenceBytes.
+	m.weightsMu.RLock() // against SetWeights on another goroutine
 	vl, vm, err := m.evaluate(ctx, r.val, m.DefaultBatchSize(false), false)
+	m.weightsMu.RUnlock()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -467,7 +515,7 @@ type epochOrder struct {
 }
 
 func newEpochOrder(n, batchSize int, seed uint64, shuffle bool) epochOrder {
-	return epochOrder{n: n, batchSize: batchSize, steps: (n + batchSize - 1) / batchSize,
+	return epochOrder{n: n, batchSize: batchSize, steps: ceilDiv(n, batchSize),
 		seed: seed, shuffle: shuffle, perm: make([]int, n)}
 }
 
@@ -485,4 +533,21 @@ func (o *epochOrder) begin(epoch int) {
 // batch returns the examples of a step of the epoch begun last.
 func (o *epochOrder) batch(step int) []int {
 	return o.perm[step*o.batchSize : min((step+1)*o.batchSize, o.n)]
+}
+
+// ceilDiv returns the number of batches of b that n examples make, ⌈n/b⌉,
+// without overflowing for a b near the largest int.
+func ceilDiv(n, b int) int {
+	if n <= 0 {
+		return 0
+	}
+	return (n-1)/b + 1
+}
+
+// setProgress records how far Fit has got, for Progress on other
+// goroutines.
+func (m *Model) setProgress(p Progress) {
+	m.progressMu.Lock()
+	m.progress = p
+	m.progressMu.Unlock()
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/activations"
+	"github.com/tailor-ml/tailor/datasets"
 	"github.com/tailor-ml/tailor/layers"
 	"github.com/tailor-ml/tailor/losses"
 	"github.com/tailor-ml/tailor/metrics"
@@ -152,6 +153,51 @@ func TestPredictBatchSize(t *testing.T) {
 	}
 }
 
+// TestPredictIntoItsInput: an output that shares storage with the
+// examples — the input tensor itself, a slice of it, a dataset over it —
+// would be overwritten batch by batch while it is read (and reshaped
+// under the reader, which panicked); PredictInto refuses it, and predicts
+// into a tensor of its own as usual.
+func TestPredictIntoItsInput(t *testing.T) {
+	ctx := context.Background()
+	x, y := blobs(600, 1)
+	m := tailor.Sequential(layers.Dense(2, activations.Softmax))
+	if err := m.Build(4); err != nil {
+		t.Fatal(err)
+	}
+	opts := tailor.PredictOptions{BatchSize: 100}
+	want, err := m.Predict(ctx, x, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep := x.Clone()
+	labeled, err := datasets.WithLabels(x, make([]uint8, 600))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct {
+		out *tensor.Tensor
+		in  datasets.Features
+	}{
+		"the input":           {x, x},
+		"a slice of it":       {x.Slice(300, 600), x},
+		"a dataset over it":   {x.Slice(0, 10), labeled},
+		"its first rows only": {&tensor.Tensor{Shape: tensor.Shape{1, 4}, Data: x.Data[:4]}, x},
+	} {
+		if err := m.PredictInto(ctx, c.out, c.in, opts); err == nil || !strings.Contains(err.Error(), "shares its storage with the examples") {
+			t.Errorf("%s: PredictInto gave %v, want an error saying the output shares the examples' storage", name, err)
+		}
+		if !slices.Equal(x.Data, keep.Data) || !x.Shape.Equal(keep.Shape) {
+			t.Fatalf("%s: the refused PredictInto changed its input", name)
+		}
+	}
+	out := &tensor.Tensor{}
+	if err := m.PredictInto(ctx, out, x, opts); err != nil || !slices.Equal(out.Data, want.Data) {
+		t.Errorf("PredictInto a tensor of its own: %v", err)
+	}
+	_ = y
+}
+
 // TestTrainOnBatchMatchesFit checks Fit without shuffling against the same
 // batches fed by hand, bit for bit, and TrainOnBatch's loss against
 // Evaluate's on the batch before the step.
@@ -184,6 +230,36 @@ func TestTrainOnBatchMatchesFit(t *testing.T) {
 	}
 	if !sameWeights(weights(a), weights(b)) {
 		t.Error("Fit without shuffling and TrainOnBatch over the same batches disagree")
+	}
+}
+
+// TestTrainOnBatchResetsMetrics: as Keras's train_on_batch resets the
+// metrics before its step, the compiled metrics hold the figures of the
+// batch just trained on — what Evaluate gives on it before the step —
+// not a running total over every call (or over the Fit before them).
+func TestTrainOnBatchResetsMetrics(t *testing.T) {
+	x, y := blobs(48, 2)
+	m := newClassifier(t, 6)
+	ctx := context.Background()
+	fit(t, m, x, y, tailor.FitOptions{Epochs: 1, BatchSize: 16})
+	var seen []float64
+	for lo := 0; lo < 48; lo += 12 {
+		xb, yb := x.Slice(lo, lo+12), y.Slice(lo, lo+12)
+		_, before, err := m.Evaluate(ctx, ds(t, xb, yb), tailor.EvaluateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.TrainOnBatch(xb, yb); err != nil {
+			t.Fatal(err)
+		}
+		got := m.Metrics()[0].Result()
+		if got != before["accuracy"] {
+			t.Errorf("batch at %d: accuracy after TrainOnBatch %v, Evaluate on the batch before the step %v", lo, got, before["accuracy"])
+		}
+		seen = append(seen, got)
+	}
+	if slices.Min(seen) == slices.Max(seen) {
+		t.Fatalf("every batch has accuracy %v: the check cannot tell a running total from the batch's", seen[0])
 	}
 }
 
@@ -373,6 +449,42 @@ func TestCallbacks(t *testing.T) {
 	}
 }
 
+// batchStopper calls StopTraining at the end of batch at of the first
+// epoch, recording every batch's mean loss and size.
+type batchStopper struct {
+	tailor.NopCallback
+	at     int
+	losses []float64
+}
+
+func (s *batchStopper) OnBatchEnd(m *tailor.Model, epoch, batch int, loss float64) error {
+	s.losses = append(s.losses, loss)
+	if epoch == 0 && batch == s.at {
+		m.StopTraining()
+	}
+	return nil
+}
+
+// TestStopTrainingMidEpoch: as in Keras's fit, StopTraining called at the
+// end of a batch stops the epoch there; the epoch still ends — validation,
+// OnEpochEnd, the history — with its loss and metrics over the batches
+// that ran, and no other epoch begins.
+func TestStopTrainingMidEpoch(t *testing.T) {
+	x, y := blobs(50, 3)
+	m := newClassifier(t, 2)
+	s := &batchStopper{at: 1}
+	h := fit(t, m, x, y, tailor.FitOptions{Epochs: 3, BatchSize: 8, ValidationSplit: 0.2, Callbacks: []tailor.Callback{s}})
+	if !slices.Equal(h.Epochs, []int{0}) || len(s.losses) != 2 {
+		t.Fatalf("epochs %v and %d batches after StopTraining at the second batch, want [0] and 2", h.Epochs, len(s.losses))
+	}
+	if want := (s.losses[0] + s.losses[1]) / 2; math.Abs(h.History["loss"][0]-want) > 1e-12 {
+		t.Errorf("epoch loss %v, want the mean of its two batches' %v", h.History["loss"][0], want)
+	}
+	if _, ok := h.History["val_loss"]; !ok {
+		t.Error("no validation after stopping mid-epoch")
+	}
+}
+
 type failing struct {
 	tailor.NopCallback
 	err error
@@ -520,4 +632,85 @@ func TestBatchMemoryLimit(t *testing.T) {
 	if p, err := m.Predict(ctx, x.Slice(0, 8), tailor.PredictOptions{BatchSize: 1 << 13}); err != nil || p.Len() != 8 {
 		t.Errorf("a large BatchSize over few examples: %v", err)
 	}
+}
+
+// TestFitOnceAnEpoch: Fit once an epoch, each call given InitialEpoch,
+// trains to the same bits as one Fit over all the epochs — shuffling and
+// Dropout follow the epoch's number — while the same call repeated
+// without it repeats the first epoch's order, as FitOptions.Seed says.
+func TestFitOnceAnEpoch(t *testing.T) {
+	x, y := blobs(60, 4)
+	newModel := func() *tailor.Model {
+		m := tailor.Sequential(layers.Dense(16, activations.ReLU), layers.Dropout(0.3), layers.Dense(3, activations.Softmax))
+		if err := m.Compile(optimizers.SGD(), losses.SparseCategoricalCrossentropy()); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	whole := newModel()
+	fit(t, whole, x, y, tailor.FitOptions{Epochs: 3, BatchSize: 8, Seed: 5})
+	byEpoch, repeated := newModel(), newModel()
+	for e := range 3 {
+		fit(t, byEpoch, x, y, tailor.FitOptions{InitialEpoch: e, Epochs: e + 1, BatchSize: 8, Seed: 5})
+		fit(t, repeated, x, y, tailor.FitOptions{Epochs: 1, BatchSize: 8, Seed: 5})
+	}
+	if !sameWeights(weights(whole), weights(byEpoch)) {
+		t.Error("Fit once an epoch with InitialEpoch differs from one Fit of 3 epochs")
+	}
+	if sameWeights(weights(whole), weights(repeated)) {
+		t.Error("Fit repeated without InitialEpoch trained as one Fit of 3 epochs: the doc says it repeats epoch 0")
+	}
+}
+
+// TestHugeBatchSize: a batch size above the number of examples is one
+// batch of them all, up to the largest int, where counting the steps as
+// (n + b − 1)/b overflowed to none: Fit trained nothing and reported a
+// loss of 0 (or NaN).
+func TestHugeBatchSize(t *testing.T) {
+	x, y := blobs(10, 1)
+	want, got := newClassifier(t, 1), newClassifier(t, 1)
+	hw := fit(t, want, x, y, tailor.FitOptions{BatchSize: 10, Epochs: 2})
+	hg := fit(t, got, x, y, tailor.FitOptions{BatchSize: math.MaxInt, Epochs: 2})
+	if !sameWeights(weights(want), weights(got)) || !slices.Equal(hw.History["loss"], hg.History["loss"]) {
+		t.Errorf("batch size MaxInt: losses %v, batch size 10: %v; the weights differ", hg.History["loss"], hw.History["loss"])
+	}
+	var b strings.Builder
+	if _, _, err := got.Evaluate(context.Background(), ds(t, x, y), tailor.EvaluateOptions{BatchSize: math.MaxInt, Verbose: tailor.OneLinePerEpoch, Out: &b}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(b.String(), "1/1 ") {
+		t.Errorf("Evaluate with batch size MaxInt printed %q, want 1/1 steps", b.String())
+	}
+}
+
+// TestSharedOptimizer: an optimizer keeps moments for the weights of the
+// model it trains; compiled into a second model as well, it mixed their
+// moments silently (models of one architecture) or panicked (another).
+// The second model's Fit and TrainOnBatch now refuse it, naming the fix,
+// and the first model trains on.
+func TestSharedOptimizer(t *testing.T) {
+	x, y := blobs(40, 1)
+	opt := optimizers.Adam()
+	newModel := func(ls ...layers.Layer) *tailor.Model {
+		m := tailor.Sequential(ls...)
+		if err := m.Compile(opt, losses.SparseCategoricalCrossentropy()); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	a := newModel(layers.Dense(3, activations.Softmax))
+	fit(t, a, x, y, tailor.FitOptions{})
+	const want = "the optimizer updates another model's weights already"
+	for name, m := range map[string]*tailor.Model{
+		"same architecture":    newModel(layers.Dense(3, activations.Softmax)),
+		"another architecture": newModel(layers.Dense(4, activations.ReLU), layers.Dense(3, activations.Softmax)),
+	} {
+		if _, err := m.Fit(context.Background(), ds(t, x, y), tailor.FitOptions{Verbose: tailor.Silent}); err == nil || !strings.Contains(err.Error(), "Fit: "+want) {
+			t.Errorf("%s: Fit with another model's optimizer: %v, want an error containing %q", name, err, want)
+		}
+		if _, err := m.TrainOnBatch(x, y); err == nil || !strings.Contains(err.Error(), "TrainOnBatch: "+want) {
+			t.Errorf("%s: TrainOnBatch with another model's optimizer: %v, want an error containing %q", name, err, want)
+		}
+	}
+	fit(t, a, x, y, tailor.FitOptions{})
 }

@@ -6,8 +6,10 @@ import (
 	"math/rand/v2"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tailor-ml/tailor/activations"
 	"github.com/tailor-ml/tailor/layers"
@@ -30,10 +32,17 @@ import (
 //
 // Concurrency: once built, a model may serve Predict, PredictInto,
 // PredictClasses and Evaluate from any number of goroutines at once; each
-// call gives the same result as it would alone. Everything that changes
-// the model — Build, Compile, Fit, TrainOnBatch, SetSeed, Add, loading
-// weights into it, a callback's changes — must not run concurrently with
-// any other call on the same model.
+// call gives the same result as it would alone. They may also run while
+// Fit or TrainOnBatch trains the model on another goroutine: training
+// steps (and Fit's hand-over of a moving average of the weights) wait for
+// the inference calls under way, and a call that starts during a step
+// waits for it to end, so every call computes all its batches with the
+// weights between two whole steps. Two calls that train the model (Fit or
+// TrainOnBatch, on two goroutines or one inside the other's callback) may
+// not overlap: the second returns an error. Everything else that changes
+// the model — Build, Compile, SetSeed, Add, loading weights into it, a
+// callback's changes to the weights other than through SetWeights — must
+// not run concurrently with any other call on the same model.
 type Model struct {
 	name   string
 	layers []layers.Layer
@@ -43,6 +52,8 @@ type Model struct {
 	inputShape   tensor.Shape   // without the batch axis
 	outputShapes []tensor.Shape // one per layer, without the batch axis
 	weights      *params.Arena  // nil until the model is built
+	weightsMu    sync.RWMutex   // held by training steps to write the weights, by inference calls to read them
+	training     atomic.Bool    // set while Fit or TrainOnBatch runs, which refuse to overlap
 	needDx       []bool         // whether layer i must return its input gradient
 	activations  int64          // values the layers output per example, summed
 
@@ -56,8 +67,9 @@ type Model struct {
 
 	train        *workspace // the training step's
 	pool         workspacePool
-	stopTraining bool
-	progress     Progress // how far Fit has got
+	stopTraining atomic.Bool
+	progressMu   sync.Mutex // guards progress, which Progress reads from any goroutine
+	progress     Progress   // how far Fit has got
 }
 
 // workspace is everything one call needs besides the weights: every
@@ -209,6 +221,16 @@ func (m *Model) build(inputShape tensor.Shape) error {
 	if len(m.layers) == 0 {
 		return errors.New("tailor: the model has no layers")
 	}
+	// A layer's weights live in the arena of the model that built it: built
+	// again here it would take new ones, and the other model's forward pass
+	// would silently read them while its optimizer trained the old.
+	for _, l := range m.layers {
+		for _, p := range l.Params() {
+			if p != nil && p.Value != nil && p.Value.Data != nil {
+				return fmt.Errorf("tailor: layer %s (%s) has been built in another model, whose weights it holds: give each model layers of its own", l.Name(), l.Type())
+			}
+		}
+	}
 	m.inputShape = append(tensor.Shape(nil), in...)
 	m.outputShapes = m.outputShapes[:0]
 	m.activations = 0
@@ -273,6 +295,50 @@ func (m *Model) Params() []*params.Param {
 	return m.weights.Params()
 }
 
+// GetWeights returns a copy of the values of every weight, in the order of
+// Params, as Keras's get_weights does. It is safe to call while another
+// goroutine trains the model: it copies the weights between two steps.
+// Before Build it returns nil.
+func (m *Model) GetWeights() [][]float32 {
+	if !m.Built() {
+		return nil
+	}
+	m.weightsMu.RLock()
+	defer m.weightsMu.RUnlock()
+	ps := m.weights.Params()
+	ws := make([][]float32, len(ps))
+	for i, p := range ps {
+		ws[i] = slices.Clone(p.Value.Data)
+	}
+	return ws
+}
+
+// SetWeights copies values into the weights, in the order of Params, as
+// Keras's set_weights does: one slice per weight, each of the weight's
+// size, or an error that changes nothing. It waits for the inference calls
+// and the training step under way on other goroutines, which see the
+// weights before or after, never part-way.
+func (m *Model) SetWeights(values [][]float32) error {
+	if !m.Built() {
+		return errors.New("tailor: SetWeights before the model was built")
+	}
+	ps := m.weights.Params()
+	if len(values) != len(ps) {
+		return fmt.Errorf("tailor: SetWeights: %d arrays for the model's %d weights", len(values), len(ps))
+	}
+	for i, p := range ps {
+		if len(values[i]) != len(p.Value.Data) {
+			return fmt.Errorf("tailor: SetWeights: array %d has %d values, weight %s has %d (shape %v)", i, len(values[i]), p.Path(), len(p.Value.Data), p.Value.Shape)
+		}
+	}
+	m.weightsMu.Lock()
+	defer m.weightsMu.Unlock()
+	for i, p := range ps {
+		copy(p.Value.Data, values[i])
+	}
+	return nil
+}
+
 // CountParams returns the number of trainable and non-trainable weights.
 func (m *Model) CountParams() (trainable, nonTrainable int) {
 	if m.weights == nil {
@@ -302,7 +368,9 @@ func (m *Model) ensureBuilt(example tensor.Shape) error {
 }
 
 // Compile sets the optimizer, the loss and the metrics that Fit and
-// Evaluate use, and builds the model if its input shape is declared.
+// Evaluate use, and builds the model if its input shape is declared. The
+// optimizer keeps its state for this model's weights: Fit and TrainOnBatch
+// refuse one that has trained another model (see optimizers.Binder).
 func (m *Model) Compile(optimizer optimizers.Optimizer, loss losses.Loss, ms ...metrics.Metric) error {
 	if optimizer == nil || loss == nil {
 		return errors.New("tailor: Compile needs an optimizer and a loss")
@@ -395,6 +463,16 @@ func (m *Model) setSoftmax() {
 	}
 }
 
+// bindOptimizer ties the compiled optimizer to the model's weights when it
+// keeps state for each (optimizers.Binder), refusing one that serves
+// another model already.
+func (m *Model) bindOptimizer() error {
+	if b, ok := m.optimizer.(optimizers.Binder); ok {
+		return b.Bind(m.weights)
+	}
+	return nil
+}
+
 // Optimizer returns the compiled optimizer.
 func (m *Model) Optimizer() optimizers.Optimizer { return m.optimizer }
 
@@ -404,6 +482,23 @@ func (m *Model) Loss() losses.Loss { return m.loss }
 // Metrics returns the compiled metrics.
 func (m *Model) Metrics() []metrics.Metric { return m.metrics }
 
-// StopTraining asks Fit to stop at the end of the current epoch, as
-// setting model.stop_training does in Keras. Callbacks call it.
-func (m *Model) StopTraining() { m.stopTraining = true }
+// errTraining is what Fit and TrainOnBatch return while the model trains
+// already.
+var errTraining = errors.New("the model is training already (Fit or TrainOnBatch on another goroutine, or in a callback of Fit): one model trains one batch at a time")
+
+// beginTraining marks the model as training, or returns an error naming
+// the call when it is already.
+func (m *Model) beginTraining(call string) error {
+	if !m.training.CompareAndSwap(false, true) {
+		return fmt.Errorf("tailor: %s: %w", call, errTraining)
+	}
+	return nil
+}
+
+// StopTraining asks Fit to stop, as setting model.stop_training does in
+// Keras: called from OnEpochEnd (as EarlyStopping does), no further epoch
+// begins; called from OnBatchEnd, the epoch ends after that batch, its
+// loss and metrics over the batches run, and is validated and reported as
+// usual. Callbacks call it; so may any other goroutine, to stop a Fit
+// under way after its current batch.
+func (m *Model) StopTraining() { m.stopTraining.Store(true) }

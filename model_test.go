@@ -414,3 +414,81 @@ func TestFitErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestGetSetWeights: GetWeights copies the weights in Params order and
+// SetWeights puts them back, as Keras's get_weights and set_weights do;
+// arrays of the wrong number or size are an error that changes nothing.
+func TestGetSetWeights(t *testing.T) {
+	m := newClassifier(t, 1)
+	if m.GetWeights() != nil {
+		t.Error("GetWeights before Build is not nil")
+	}
+	if err := m.SetWeights(nil); err == nil || !strings.Contains(err.Error(), "before the model was built") {
+		t.Errorf("SetWeights before Build: %v", err)
+	}
+	if err := m.Build(4); err != nil {
+		t.Fatal(err)
+	}
+	saved := m.GetWeights()
+	if len(saved) != len(m.Params()) || len(saved[0]) != 4*16 {
+		t.Fatalf("GetWeights gave %d arrays, the first of %d values", len(saved), len(saved[0]))
+	}
+	saved[0][0]++ // a copy, not the weights
+	if m.Params()[0].Value.Data[0] == saved[0][0] {
+		t.Error("GetWeights returned the weights themselves")
+	}
+	if err := m.SetWeights(saved); err != nil {
+		t.Fatal(err)
+	}
+	if m.Params()[0].Value.Data[0] != saved[0][0] {
+		t.Error("SetWeights did not set the weights")
+	}
+	before := m.GetWeights()
+	short := append([][]float32(nil), saved...)
+	short[3] = short[3][:1]
+	for _, tc := range []struct {
+		values [][]float32
+		want   string
+	}{
+		{saved[:3], "3 arrays for the model's 4 weights"},
+		{short, "array 3 has 1 values, weight dense_1/bias has 3 (shape (3,))"},
+	} {
+		tc.values[0] = make([]float32, len(saved[0])) // would zero the kernel
+		if err := m.SetWeights(tc.values); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("SetWeights: %v, want an error containing %q", err, tc.want)
+		}
+		if !sameWeights(before, m.GetWeights()) {
+			t.Error("a refused SetWeights changed the weights")
+		}
+	}
+}
+
+// TestSharedLayer: a layer's weights live in the arena of the model that
+// built it. Put in a second model, it was built again with new weights,
+// which the first model's forward pass then read while its optimizer
+// trained the old ones, silently; the second model's build now refuses
+// it. A build that failed part-way leaves its layers free to build again.
+func TestSharedLayer(t *testing.T) {
+	d := layers.Dense(3, activations.Softmax)
+	a := tailor.Sequential(d)
+	if err := a.Build(4); err != nil {
+		t.Fatal(err)
+	}
+	before := weights(a)
+	b := tailor.Sequential(layers.Dense(5, activations.ReLU), d)
+	if err := b.Build(4); err == nil || !strings.Contains(err.Error(), "layer dense (Dense) has been built in another model") {
+		t.Errorf("building a second model with the first's layer: %v", err)
+	}
+	if !sameWeights(before, weights(a)) || &d.Params()[0].Value.Data[0] != &a.Params()[0].Value.Data[0] {
+		t.Error("the refused build changed the first model's layer")
+	}
+
+	first := layers.Dense(4, activations.ReLU)
+	c := tailor.Sequential(first, layers.MaxPooling2D([2]int{2, 2}), layers.Dense(2, activations.Softmax))
+	if err := c.Build(3); err == nil {
+		t.Fatal("a MaxPooling2D after 4 units built")
+	}
+	if err := tailor.Sequential(first, layers.Dense(2, activations.Softmax)).Build(3); err != nil {
+		t.Errorf("building a layer again after a failed build: %v", err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"time"
+	"unsafe"
 
 	"github.com/tailor-ml/tailor/datasets"
 	"github.com/tailor-ml/tailor/internal/progbar"
@@ -56,7 +57,9 @@ func (m *Model) Evaluate(ctx context.Context, ds datasets.Dataset, opts Evaluate
 		return 0, nil, err
 	}
 	start := time.Now()
+	m.weightsMu.RLock() // every batch scored with the same weights, between training steps
 	loss, scores, err = m.evaluate(ctx, ds, opts.BatchSize, opts.FlipAverage)
+	m.weightsMu.RUnlock()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -65,7 +68,7 @@ func (m *Model) Evaluate(ctx context.Context, ds datasets.Dataset, opts Evaluate
 		if out == nil {
 			out = os.Stdout
 		}
-		steps := (ds.Len() + opts.BatchSize - 1) / opts.BatchSize
+		steps := ceilDiv(ds.Len(), opts.BatchSize)
 		values := []progbar.Value{{Name: "loss", Value: loss}}
 		for _, mt := range m.metrics {
 			values = append(values, progbar.Value{Name: mt.Name(), Value: scores[mt.Name()]})
@@ -284,14 +287,21 @@ func (m *Model) PredictInto(ctx context.Context, out *tensor.Tensor, x datasets.
 		return err
 	}
 	n, outShape := x.Len(), m.OutputShape()
+	ws := m.getWorkspace()
+	defer m.putWorkspace(ws)
+	// Writing into the examples' own storage would overwrite (and reshape)
+	// them while they are read.
+	if t, ok := x.(*tensor.Tensor); (ok && t == out) || (datasets.View(&ws.view, x, 0, n) && sharesStorage(out.Data, ws.view.Data)) {
+		return errors.New("tailor: Predict: the output tensor shares its storage with the examples: predict into a tensor of its own")
+	}
 	row := outShape.Size()
 	out.Shape = append(append(out.Shape[:0], n), outShape...)
 	if cap(out.Data) < n*row {
 		out.Data = make([]float32, n*row)
 	}
 	out.Data = out.Data[:n*row]
-	ws := m.getWorkspace()
-	defer m.putWorkspace(ws)
+	m.weightsMu.RLock() // every batch predicted with the same weights, between training steps
+	defer m.weightsMu.RUnlock()
 	for lo := 0; lo < n; lo += opts.BatchSize {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -315,4 +325,16 @@ func (m *Model) PredictClasses(ctx context.Context, x datasets.Features, opts Pr
 		return nil, err
 	}
 	return p.Argmax(), nil
+}
+
+// sharesStorage reports whether a and b, over their whole capacities, have
+// an element in common.
+func sharesStorage(a, b []float32) bool {
+	a, b = a[:cap(a)], b[:cap(b)]
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	const size = unsafe.Sizeof(float32(0))
+	pa, pb := uintptr(unsafe.Pointer(unsafe.SliceData(a))), uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	return pa < pb+uintptr(len(b))*size && pb < pa+uintptr(len(a))*size
 }

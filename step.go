@@ -100,8 +100,11 @@ func (m *Model) trainBatch(ds datasets.Dataset, idx []int, seed, step uint64) (f
 }
 
 // TrainOnBatch runs one optimisation step on the batch (x, y) and returns
-// its mean loss, as Keras's train_on_batch does. Stochastic layers draw
-// from the state their last step left them in.
+// its mean loss, as Keras's train_on_batch does. Like Keras's, it resets
+// the compiled metrics first, so that afterwards each one's Result (see
+// Metrics) is its figure on this batch — what Keras returns beside the
+// loss — not a running total over calls. Stochastic layers draw from the
+// state their last step left them in.
 func (m *Model) TrainOnBatch(x, y *tensor.Tensor) (float64, error) {
 	if m.loss == nil {
 		return 0, errors.New("tailor: TrainOnBatch before Compile")
@@ -115,6 +118,10 @@ func (m *Model) TrainOnBatch(x, y *tensor.Tensor) (float64, error) {
 	if err := y.Validate(); err != nil {
 		return 0, fmt.Errorf("tailor: batch: targets: %w", err)
 	}
+	if err := m.beginTraining("TrainOnBatch"); err != nil {
+		return 0, err
+	}
+	defer m.training.Store(false)
 	if err := m.ensureBuilt(x.ExampleShape()); err != nil {
 		return 0, err
 	}
@@ -126,10 +133,16 @@ func (m *Model) TrainOnBatch(x, y *tensor.Tensor) (float64, error) {
 	case len(y.Shape) == 0 || y.Len() != x.Len():
 		return 0, fmt.Errorf("tailor: batch: %d examples but targets of shape %v", x.Len(), y.Shape)
 	}
+	if err := m.bindOptimizer(); err != nil {
+		return 0, fmt.Errorf("tailor: TrainOnBatch: %w", err)
+	}
 	ws := m.train
 	ws.predShape = append(append(ws.predShape[:0], x.Len()), m.OutputShape()...)
 	if err := m.checkTargets(y, ws.predShape); err != nil {
 		return 0, fmt.Errorf("tailor: batch: %w", err)
+	}
+	for _, mt := range m.metrics {
+		mt.Reset()
 	}
 	return m.trainStep(ws, x, y) / float64(x.Len()), nil
 }
@@ -140,6 +153,10 @@ func (m *Model) TrainOnBatch(x, y *tensor.Tensor) (float64, error) {
 // returns the batch's summed loss and allocates nothing once the
 // workspace's buffers have grown to the batch size.
 func (m *Model) trainStep(ws *workspace, x, y *tensor.Tensor) float64 {
+	// The step writes the weights (and batch normalisation's moving
+	// statistics), which concurrent inference calls read.
+	m.weightsMu.Lock()
+	defer m.weightsMu.Unlock()
 	h := x
 	for i, l := range m.layers {
 		h = l.Forward(ws.states[i], h, true)
@@ -213,7 +230,10 @@ func (m *Model) weightExamples(ws *workspace, h, y *tensor.Tensor) float64 {
 		if yRow > 1 {
 			class = tensor.Argmax(yi)
 		}
-		w := m.classWeight[min(max(class, 0), len(m.classWeight)-1)]
+		w := float32(1) // a target that is no class of the model's weighs 1, as in Keras
+		if class >= 0 && class < len(m.classWeight) {
+			w = m.classWeight[class]
+		}
 		ws.rowPred.Shape = append(append(ws.rowPred.Shape[:0], 1), h.Shape[1:]...)
 		ws.rowPred.Data = h.Data[i*outRow : (i+1)*outRow]
 		ws.rowTarget.Shape = append(append(ws.rowTarget.Shape[:0], 1), y.Shape[1:]...)

@@ -29,10 +29,15 @@ func (m *Model) Summary(w io.Writer) error {
 	// is cut to its column, less two spaces of separation before the next
 	// one, and what did not fit continues on the following lines, so that
 	// "max_pooling2d (MaxPooling2D)" prints its ")" on a line of its own.
+	// Widths count characters, as Python's str does, not bytes: a layer
+	// named "décodeur" is cut between characters, and its row aligned.
 	row := func(fields ...string) {
-		left := append([]string(nil), fields...)
-		for slices.ContainsFunc(left, func(f string) bool { return f != "" }) {
-			line, start := " ", 0
+		left := make([][]rune, len(fields))
+		for i, f := range fields {
+			left[i] = []rune(f)
+		}
+		for slices.ContainsFunc(left, func(f []rune) bool { return len(f) > 0 }) {
+			line, start := []rune{' '}, 0
 			for i, f := range left {
 				space := 2
 				if i == len(cols)-1 {
@@ -40,16 +45,19 @@ func (m *Model) Summary(w io.Writer) error {
 				}
 				cutoff := min(cols[i]-start-space, len(f))
 				for _, end := range []string{"),", "},", "],", "',"} { // Keras breaks after these
-					if k := strings.Index(f[:cutoff], end); k >= 0 {
+					if k := runeIndex(f[:cutoff], []rune(end)); k >= 0 {
 						cutoff = min(cutoff, k+len(end))
 					}
 				}
-				line += f[:cutoff] + strings.Repeat(" ", space)
-				line += strings.Repeat(" ", max(cols[i]-len(line), 0))
+				line = append(line, f[:cutoff]...)
+				for len(line) < cols[i] || space > 0 {
+					line = append(line, ' ')
+					space--
+				}
 				left[i] = f[cutoff:]
 				start = cols[i]
 			}
-			b.WriteString(line)
+			b.WriteString(string(line))
 			b.WriteByte('\n')
 		}
 	}
@@ -90,4 +98,14 @@ func commas(n int) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// runeIndex returns the index of the first sub in s, or -1.
+func runeIndex(s, sub []rune) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if slices.Equal(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
 }

@@ -187,3 +187,25 @@ func ExampleModel_Summary() {
 	// Non-trainable params: 0
 	// _________________________________________________________________
 }
+
+// TestSummaryUnicodeName: column widths count characters, as Keras's
+// print_row counts them in a Python str: a layer name with accents is cut
+// between characters (it was cut inside one, leaving invalid UTF-8) and its
+// row stays aligned. The lines are print_row's for this row.
+func TestSummaryUnicodeName(t *testing.T) {
+	d := layers.Dense(3, activations.Softmax)
+	d.SetName("décodeur_très_élégant_ünï")
+	m := tailor.Sequential(d)
+	if err := m.Build(4); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := m.Summary(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := " décodeur_très_élégant_ünï (  (None, 3)                15        \n" +
+		" Dense)                                                          \n"
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("Summary:\n%s\nwant the rows:\n%s", b.String(), want)
+	}
+}

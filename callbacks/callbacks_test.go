@@ -150,6 +150,38 @@ func TestEarlyStoppingFit(t *testing.T) {
 	}
 }
 
+// TestEarlyStoppingRestoresWithoutStopping: as Keras 3's on_train_end
+// does, RestoreBestWeights puts back the best epoch's weights when
+// training ends, whether early stopping stopped it or it ran all its
+// epochs (tf.keras 2 restored only on stopping).
+func TestEarlyStoppingRestoresWithoutStopping(t *testing.T) {
+	x, y := data(64, 1)
+	m := model(t, 3)
+	stop := EarlyStopping("loss", 10) // more patience than epochs
+	stop.MinDelta = 100               // nothing after the first epoch improves
+	stop.RestoreBestWeights = true
+	var log bytes.Buffer
+	stop.Log = &log
+	var afterFirst []floats
+	keep := &Lambda{EpochEnd: func(m *tailor.Model, epoch int, _ tailor.Logs) error {
+		if epoch == 0 {
+			afterFirst = weights(m)
+		}
+		return nil
+	}}
+	h, err := m.Fit(context.Background(), ds(x, y), tailor.FitOptions{Epochs: 3, BatchSize: 16, Verbose: tailor.Silent, Callbacks: []tailor.Callback{keep, stop}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(h.Epochs, []int{0, 1, 2}) || stop.StoppedEpoch() != 0 {
+		t.Fatalf("ran epochs %v, stopped at %d", h.Epochs, stop.StoppedEpoch())
+	}
+	sameWeights(t, afterFirst, m)
+	if want := "Restoring model weights from the end of the best epoch: 1.\n"; log.String() != want {
+		t.Errorf("log %q, want %q", log.String(), want)
+	}
+}
+
 // TestEarlyStoppingRestoresAfterEMA: with an optimizer that keeps a moving
 // average of the weights, Fit hands the average over when training ends;
 // early stopping's best weights, asked for with RestoreBestWeights, are

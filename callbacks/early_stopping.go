@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 
 	"github.com/tailor-ml/tailor"
 )
@@ -23,8 +22,10 @@ type EarlyStoppingCallback struct {
 	// Mode is "min", "max", or "auto" (the default): accuracies,
 	// precision and recall are maximised, the rest minimised.
 	Mode string
-	// RestoreBestWeights, when training was stopped, puts back the weights
-	// of the best epoch once it ends (OnTrainEnd).
+	// RestoreBestWeights puts back the weights of the best epoch when
+	// training ends (OnTrainEnd), whether this callback stopped it or it
+	// ran all its epochs, as Keras 3 does (tf.keras 2 restored them only
+	// when it stopped training).
 	RestoreBestWeights bool
 	// Log, when not nil, receives a line when training stops.
 	Log io.Writer
@@ -110,12 +111,12 @@ func (e *EarlyStoppingCallback) OnEpochEnd(m *tailor.Model, epoch int, logs tail
 	return nil
 }
 
-// OnTrainEnd puts back the best epoch's weights when training was stopped
-// and RestoreBestWeights is set. It runs, as Keras 3's on_train_end does,
+// OnTrainEnd puts back the best epoch's weights when RestoreBestWeights
+// is set, whether training was stopped early or not. It runs, as Keras 3's on_train_end does,
 // after Fit has handed over an optimizer's moving average of the weights
 // (UseEMA), which would otherwise replace the weights restored.
 func (e *EarlyStoppingCallback) OnTrainEnd(m *tailor.Model, _ tailor.Logs) error {
-	if e.st.StoppedEpoch == 0 || !e.RestoreBestWeights || e.st.BestWeights == nil {
+	if !e.RestoreBestWeights || e.st.BestWeights == nil {
 		return nil
 	}
 	if e.Log != nil {
@@ -145,26 +146,21 @@ func (e *EarlyStoppingCallback) SetState(b json.RawMessage) error {
 
 // weightsOf copies every weight of the model.
 func weightsOf(m *tailor.Model) []floats {
-	ws := make([]floats, len(m.Params()))
-	for i, p := range m.Params() {
-		ws[i] = slices.Clone(p.Value.Data)
+	ws := m.GetWeights()
+	out := make([]floats, len(ws))
+	for i, w := range ws {
+		out[i] = w
 	}
-	return ws
+	return out
 }
 
-// setWeights copies ws back into the model's weights, if they fit.
+// setWeights copies ws back into the model's weights, if they fit,
+// through SetWeights, so that inference calls on other goroutines see the
+// weights before or after, never part-way.
 func setWeights(m *tailor.Model, ws []floats) error {
-	ps := m.Params()
-	if len(ps) != len(ws) {
-		return fmt.Errorf("%d saved weights for %d parameters", len(ws), len(ps))
+	vs := make([][]float32, len(ws))
+	for i, w := range ws {
+		vs[i] = w
 	}
-	for i, p := range ps {
-		if len(ws[i]) != len(p.Value.Data) {
-			return fmt.Errorf("saved weight %d has %d values for %d", i, len(ws[i]), len(p.Value.Data))
-		}
-	}
-	for i, p := range ps {
-		copy(p.Value.Data, ws[i])
-	}
-	return nil
+	return m.SetWeights(vs)
 }

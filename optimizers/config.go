@@ -182,7 +182,7 @@ func (a *AdamOptimizer) SetState(s State, w *params.Arena) error {
 		return fmt.Errorf("adam: %d iterations", s.Iterations)
 	}
 	if len(s.Slots) == 0 {
-		a.iterations, a.m, a.v, a.average = s.Iterations, nil, nil, nil
+		a.iterations, a.m, a.v, a.average, a.arena = s.Iterations, nil, nil, nil, w
 		return nil
 	}
 	if err := checkSlots("adam", s, w, a.ema.slots("m", "v")...); err != nil {
@@ -190,6 +190,7 @@ func (a *AdamOptimizer) SetState(s State, w *params.Arena) error {
 	}
 	a.iterations, a.m, a.v = s.Iterations, flatten(s.Slots["m"], w, kernels.StreamMoment1), flatten(s.Slots["v"], w, kernels.StreamMoment2)
 	a.ema.setState(s, w)
+	a.arena = w // the state restored is w's
 	return nil
 }
 
@@ -218,7 +219,7 @@ func (s *SGDOptimizer) SetState(st State, w *params.Arena) error {
 	}
 	// Before the first step there are no buffers; plain SGD keeps none.
 	if len(st.Slots) == 0 && (st.Iterations == 0 || len(names) == 0) {
-		s.iterations, s.velocity, s.average = st.Iterations, nil, nil
+		s.iterations, s.velocity, s.average, s.arena = st.Iterations, nil, nil, w
 		return nil
 	}
 	if err := checkSlots("sgd", st, w, names...); err != nil {
@@ -229,6 +230,7 @@ func (s *SGDOptimizer) SetState(st State, w *params.Arena) error {
 		s.velocity = flatten(st.Slots["velocity"], w, kernels.StreamMoment1)
 	}
 	s.ema.setState(st, w)
+	s.arena = w // the state restored is w's
 	return nil
 }
 

@@ -11,6 +11,7 @@
 package optimizers
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -74,11 +75,34 @@ func (r *rate) rateConfig() any {
 	return r.lr
 }
 
+// Binder is implemented by the optimizers that keep state for each weight
+// (Adam, SGD): Bind ties the optimizer to the arena of the model it
+// updates, and is an error once it is tied to another, since an optimizer
+// serves one model — as in Keras, where an optimizer refuses variables it
+// was not built for. Fit and TrainOnBatch call it before training.
+type Binder interface {
+	Bind(w *params.Arena) error
+}
+
+// binding is the arena an optimizer updates, nil until it is bound.
+type binding struct{ arena *params.Arena }
+
+// Bind ties the optimizer to w, or returns an error when it updates
+// another model's weights already.
+func (b *binding) Bind(w *params.Arena) error {
+	if b.arena != nil && b.arena != w {
+		return errors.New("the optimizer updates another model's weights already: give each model an optimizer of its own")
+	}
+	b.arena = w
+	return nil
+}
+
 // AdamOptimizer implements Adam (Kingma & Ba) as Keras does, with ε added
 // to √v outside the bias correction.
 type AdamOptimizer struct {
 	rate
 	ema
+	binding
 	beta1, beta2, epsilon float64
 	weightDecay           float64   // AdamW's decoupled weight decay; 0 for Adam
 	m, v                  []float32 // one moment per trainable weight of the arena
@@ -174,6 +198,7 @@ func (a *AdamOptimizer) Config() map[string]any {
 type SGDOptimizer struct {
 	rate
 	ema
+	binding
 	momentum, weightDecay float64
 	nesterov              bool
 	velocity              []float32 // one per trainable weight, with momentum only

@@ -266,3 +266,29 @@ func TestConfig(t *testing.T) {
 		t.Errorf("default learning rates %v and %v, want 0.01 and 0.001", SGD().LearningRate(), Adam().LearningRate())
 	}
 }
+
+// TestBind: an optimizer serves the arena it is first bound to; binding
+// another is an error, until SetState gives it another arena's state.
+func TestBind(t *testing.T) {
+	for _, opt := range []interface {
+		Binder
+		Stateful
+	}{Adam(), SGD()} {
+		a, b := pack(t, param(1, 2)), pack(t, param(3, 4))
+		if err := opt.Bind(a); err != nil {
+			t.Fatal(err)
+		}
+		if err := opt.Bind(a); err != nil {
+			t.Errorf("%s: binding the same arena again: %v", opt.Name(), err)
+		}
+		if err := opt.Bind(b); err == nil || !strings.Contains(err.Error(), "another model's weights") {
+			t.Errorf("%s: binding another arena: %v", opt.Name(), err)
+		}
+		if err := opt.SetState(opt.State(b), b); err != nil {
+			t.Fatal(err)
+		}
+		if err := opt.Bind(b); err != nil {
+			t.Errorf("%s: binding the arena whose state it was given: %v", opt.Name(), err)
+		}
+	}
+}
