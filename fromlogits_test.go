@@ -129,3 +129,53 @@ func takeRows(t *testing.T, d *sklearn.Dataset, idx []int) (x, y *tensor.Tensor)
 	}
 	return x, y
 }
+
+// TestSigmoidConfidentMistakeLearns: a Dense(1, sigmoid) output that is
+// confidently wrong (z = 20, p rounds to 1, target 0) must still get the
+// gradient p − t through the sigmoid, as Keras computes binary
+// cross-entropy from a sigmoid's logits; through Keras's clip of p and
+// σ'(z) separately it was 0, and the weights never moved. Through a
+// separate Activation(sigmoid) layer too, and a softmax output stays
+// fused as before.
+func TestSigmoidConfidentMistakeLearns(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		layers []layers.Layer
+	}{
+		{"Dense(1, sigmoid)", []layers.Layer{layers.Dense(1, activations.Sigmoid)}},
+		{"Dense(1) → Activation(sigmoid)", []layers.Layer{layers.Dense(1, activations.Linear), layers.Activation(activations.Sigmoid)}},
+	} {
+		m := tailor.Sequential(tc.layers...)
+		sgd, err := optimizers.SGDWith(0.1, 0, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Compile(sgd, losses.BinaryCrossentropy()); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Build(2); err != nil {
+			t.Fatal(err)
+		}
+		// kernel [10, 10], bias 0: z = 20 for the input (1, 1)
+		if err := m.SetWeights([][]float32{{10, 10}, {0}}); err != nil {
+			t.Fatal(err)
+		}
+		x := tensor.New(1, 2)
+		x.Data[0], x.Data[1] = 1, 1
+		y := tensor.New(1)
+		before, err := m.TrainOnBatch(x, y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := m.GetWeights()
+		// dL/dz = σ(20) − 0 ≈ 1: each kernel weight moves by 0.1·1·x = 0.1,
+		// the bias by 0.1.
+		p := 1 / (1 + math.Exp(-20))
+		for i, want := range []float64{10 - 0.1*p, 10 - 0.1*p, -0.1 * p} {
+			got := float64(w[i/2][i%2])
+			if math.Abs(got-want) > 1e-5 {
+				t.Errorf("%s: weight %d after one step is %v, want %v (the loss was %v)", tc.name, i, got, want, before)
+			}
+		}
+	}
+}

@@ -60,8 +60,14 @@ type Model struct {
 	optimizer optimizers.Optimizer
 	loss      losses.Loss // nil until the model is compiled
 	metrics   []metrics.Metric
-	softmax   losses.SoftmaxLoss   // the loss when it fuses with the last layer's softmax, or nil
-	logits    layers.SoftmaxOutput // that last layer, or nil
+	// fusedLoss computes the loss and its gradient with respect to the
+	// last layer's pre-activation when the loss differentiates straight
+	// through that layer's softmax or sigmoid, nil otherwise; logits is
+	// that layer.
+	fusedLoss func(probs, target, dlogits *tensor.Tensor) float64
+	logits    interface {
+		BackwardLogits(s layers.State, dz *tensor.Tensor, needInputGrad bool) *tensor.Tensor
+	}
 
 	classWeight []float32 // Fit's class weights, by class, or nil
 
@@ -389,7 +395,7 @@ func (m *Model) Compile(optimizer optimizers.Optimizer, loss losses.Loss, ms ...
 		return err
 	}
 	m.optimizer, m.loss, m.metrics = optimizer, loss, ms
-	m.setSoftmax()
+	m.setFusedLoss()
 	if len(m.layers) == 0 {
 		return nil
 	}
@@ -449,17 +455,24 @@ func checkOutputLoss(ls []layers.Layer, loss losses.Loss) error {
 	return nil
 }
 
-// setSoftmax decides whether the loss differentiates straight through the
-// last layer's softmax (see layers.SoftmaxOutput).
-func (m *Model) setSoftmax() {
-	m.logits, m.softmax = nil, nil
+// setFusedLoss decides whether the loss differentiates straight through
+// the last layer's softmax or sigmoid (see layers.SoftmaxOutput and
+// layers.SigmoidOutput).
+func (m *Model) setFusedLoss() {
+	m.logits, m.fusedLoss = nil, nil
 	if len(m.layers) == 0 {
 		return
 	}
-	l, ok := m.layers[len(m.layers)-1].(layers.SoftmaxOutput)
-	sl, fuses := m.loss.(losses.SoftmaxLoss)
-	if ok && fuses && l.EndsInSoftmax() {
-		m.logits, m.softmax = l, sl
+	last := m.layers[len(m.layers)-1]
+	if l, ok := last.(layers.SoftmaxOutput); ok && l.EndsInSoftmax() {
+		if sl, ok := m.loss.(losses.SoftmaxLoss); ok {
+			m.logits, m.fusedLoss = l, sl.ComputeSoftmax
+		}
+	}
+	if l, ok := last.(layers.SigmoidOutput); ok && l.EndsInSigmoid() {
+		if sl, ok := m.loss.(losses.SigmoidLoss); ok {
+			m.logits, m.fusedLoss = l, sl.ComputeSigmoid
+		}
 	}
 }
 

@@ -165,8 +165,9 @@ func (m *Model) trainStep(ws *workspace, x, y *tensor.Tensor) float64 {
 	last := len(m.layers) - 1
 	var loss float64
 	if m.logits != nil {
-		// the loss writes dL/dz for the softmax's pre-activation z.
-		loss = m.softmax.ComputeSoftmax(h, y, &ws.grad)
+		// the loss writes dL/dz for the softmax's or sigmoid's
+		// pre-activation z.
+		loss = m.fusedLoss(h, y, &ws.grad)
 	} else {
 		loss = m.loss.Compute(h, y, &ws.grad)
 	}

@@ -85,8 +85,12 @@ func (a *ActivationLayer) Backward(s State, dy *tensor.Tensor, needInputGrad boo
 // SoftmaxOutput).
 func (a *ActivationLayer) EndsInSoftmax() bool { return a.activation == activations.Softmax }
 
-// BackwardLogits returns dz itself: the layer's input is the softmax's
-// pre-activation (see SoftmaxOutput).
+// EndsInSigmoid reports whether the activation is sigmoid (see
+// SigmoidOutput).
+func (a *ActivationLayer) EndsInSigmoid() bool { return a.activation == activations.Sigmoid }
+
+// BackwardLogits returns dz itself: the layer's input is the softmax's or
+// sigmoid's pre-activation (see SoftmaxOutput).
 func (a *ActivationLayer) BackwardLogits(_ State, dz *tensor.Tensor, needInputGrad bool) *tensor.Tensor {
 	if !needInputGrad {
 		return nil

@@ -105,6 +105,10 @@ func (d *DenseLayer) Backward(s State, dy *tensor.Tensor, needInputGrad bool) *t
 // SoftmaxOutput).
 func (d *DenseLayer) EndsInSoftmax() bool { return d.activation == activations.Softmax }
 
+// EndsInSigmoid reports whether the activation is sigmoid (see
+// SigmoidOutput).
+func (d *DenseLayer) EndsInSigmoid() bool { return d.activation == activations.Sigmoid }
+
 // BackwardLogits is Backward for a gradient dz taken with respect to the
 // pre-activation z = x·W + b rather than the output (see SoftmaxOutput).
 func (d *DenseLayer) BackwardLogits(s State, dz *tensor.Tensor, needInputGrad bool) *tensor.Tensor {

@@ -97,6 +97,22 @@ type SoftmaxOutput interface {
 	BackwardLogits(s State, dz *tensor.Tensor, needInputGrad bool) *tensor.Tensor
 }
 
+// SigmoidOutput is SoftmaxOutput's counterpart for a final sigmoid,
+// implemented by the same layers: when EndsInSigmoid is true and the
+// compiled loss is a losses.SigmoidLoss, the model computes the loss with
+// ComputeSigmoid, which writes the gradient with respect to z — (p − t)/
+// (B·D) for binary cross-entropy, where the product of the two separate
+// gradients is 0 once p is clipped (a confident mistake would never be
+// corrected) — and passes it to BackwardLogits. Keras does the same: its
+// binary cross-entropy of a sigmoid's output is computed from the logits.
+type SigmoidOutput interface {
+	Layer
+	// EndsInSigmoid reports whether the layer's output is a sigmoid.
+	EndsInSigmoid() bool
+	// BackwardLogits is SoftmaxOutput's.
+	BackwardLogits(s State, dz *tensor.Tensor, needInputGrad bool) *tensor.Tensor
+}
+
 // named holds a layer's instance name; layers embed it.
 type named struct{ name string }
 

@@ -44,6 +44,15 @@ type SoftmaxLoss interface {
 	ComputeSoftmax(probs, target, dlogits *tensor.Tensor) float64
 }
 
+// SigmoidLoss is SoftmaxLoss's counterpart for a last layer that ends in
+// a sigmoid (see layers.SigmoidOutput): BinaryCrossentropy.
+type SigmoidLoss interface {
+	Loss
+	// ComputeSigmoid is Compute for probabilities probs produced by a
+	// sigmoid, writing the gradient with respect to the sigmoid's input.
+	ComputeSigmoid(probs, target, dlogits *tensor.Tensor) float64
+}
+
 // crossEntropy returns −log(q_y/Σq) for one row of probabilities p and its
 // target distribution (or class), where q = clip(p, ε, 1−ε). This is what
 // Keras computes for from_logits=False, and its gradient is
