@@ -235,7 +235,11 @@ func (l *namedConfig) UnmarshalJSON(b []byte) error {
 }
 
 // Save writes the model, its optimizer's state and meta to a model file at
-// path, atomically. The model must be built.
+// path, atomically. The model must be built. Save reads the weights and
+// the optimizer's state as they stand: call it between training steps (a
+// callback of Fit, as callbacks.ModelCheckpoint does, or after Fit), not
+// while another goroutine trains the model (Model.GetWeights copies the
+// weights safely then).
 func Save(path string, m *tailor.Model, meta Meta) error {
 	return atomicfile.Write(path, func(w io.Writer) error { return SaveTo(w, m, meta) })
 }
