@@ -282,6 +282,38 @@ func TestReduceLROnPlateau(t *testing.T) {
 	}
 }
 
+// TestMonitorAutoNeedsADirection: mode "auto" minimises losses and
+// maximises accuracies, precision and recall, as Keras 3 does, and refuses
+// a figure whose direction it cannot tell (a custom "val_f1" was once
+// minimised, the wrong way for a score), which "min" or "max" settles.
+func TestMonitorAutoNeedsADirection(t *testing.T) {
+	for _, tc := range []struct {
+		name, mode string
+		max        bool
+		err        string
+	}{
+		{"val_loss", "auto", false, ""},
+		{"val_sparse_categorical_crossentropy_loss", "", false, ""},
+		{"val_accuracy", "auto", true, ""},
+		{"top_5_accuracy", "auto", true, ""},
+		{"val_precision", "", true, ""},
+		{"val_f1", "auto", false, `mode auto cannot tell whether "val_f1" improves upwards or downwards`},
+		{"mean_absolute_error", "", false, `"mean_absolute_error" improves upwards or downwards`},
+		{"val_f1", "max", true, ""},
+		{"mean_absolute_error", "min", false, ""},
+	} {
+		m, err := newMonitor(tc.name, tc.mode, 0)
+		switch {
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("%s, mode %q: error %v, want %q", tc.name, tc.mode, err, tc.err)
+		case tc.err == "" && err != nil:
+			t.Errorf("%s, mode %q: %v", tc.name, tc.mode, err)
+		case tc.err == "" && m.max != tc.max:
+			t.Errorf("%s, mode %q: maximised %v, want %v", tc.name, tc.mode, m.max, tc.max)
+		}
+	}
+}
+
 func TestReduceLROnPlateauFit(t *testing.T) {
 	x, y := data(64, 2)
 	m := model(t, 1)

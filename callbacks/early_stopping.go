@@ -19,8 +19,9 @@ type EarlyStoppingCallback struct {
 	// Patience is the number of epochs without improvement after which
 	// training stops.
 	Patience int
-	// Mode is "min", "max", or "auto" (the default): accuracies,
-	// precision and recall are maximised, the rest minimised.
+	// Mode is "min", "max", or "auto" (the default): losses are
+	// minimised and accuracies, precision and recall maximised, as in
+	// Keras 3; any other figure needs "min" or "max".
 	Mode string
 	// RestoreBestWeights puts back the weights of the best epoch when
 	// training ends (OnTrainEnd), whether this callback stopped it or it

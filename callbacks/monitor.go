@@ -29,23 +29,32 @@ type monitor struct {
 	max      bool // whether larger is better
 }
 
-// newMonitor resolves mode "auto" as Keras does: figures whose name holds
-// "acc" (the accuracies) and precision and recall, whose Keras metrics
-// say they improve upwards, are maximised; the rest (losses) minimised.
+// newMonitor resolves mode "auto" as Keras 3 does: a figure whose name
+// ends in "loss" is minimised; those of metrics that improve upwards —
+// names holding "acc" (the accuracies), precision and recall — maximised;
+// any other name is an error asking for "min" or "max", which Keras
+// would read from the metric's own direction (tf.keras 2 minimised it,
+// silently the wrong way for a score).
 func newMonitor(name, mode string, minDelta float64) (monitor, error) {
 	m := monitor{name: name, minDelta: math.Abs(minDelta)}
+	if name == "" {
+		return m, fmt.Errorf("no figure to monitor")
+	}
 	switch mode {
 	case "", "auto":
 		base := strings.TrimPrefix(name, "val_")
-		m.max = strings.Contains(base, "acc") || base == "precision" || base == "recall"
+		switch {
+		case strings.HasSuffix(name, "loss"):
+		case strings.Contains(base, "acc") || base == "precision" || base == "recall":
+			m.max = true
+		default:
+			return m, fmt.Errorf("mode auto cannot tell whether %q improves upwards or downwards (it knows losses, accuracies, precision and recall): set Mode to \"min\" or \"max\"", name)
+		}
 	case "min":
 	case "max":
 		m.max = true
 	default:
 		return m, fmt.Errorf("mode %q, want auto, min or max", mode)
-	}
-	if name == "" {
-		return m, fmt.Errorf("no figure to monitor")
 	}
 	return m, nil
 }
