@@ -99,8 +99,9 @@ type FitOptions struct {
 	// one-hot targets the index of the largest entry. A target that is no
 	// class of the model's (a regression target of 3 for a single output,
 	// whose classes are 0 and 1) weighs 1, as in Keras.
-	// Only the training loss is weighted: the metrics are not (Keras
-	// weights the training metrics too), nor are the validation figures.
+	// Only the training loss is weighted: the metrics are not, as Keras's
+	// metrics are not (its weighted_metrics, which Tailor lacks, are), nor
+	// are the validation figures.
 	ClassWeight map[int]float64
 	// Verbose chooses the progress output; Out is where it goes (default
 	// standard output).
