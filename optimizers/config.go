@@ -182,7 +182,12 @@ func (a *AdamOptimizer) SetState(s State, w *params.Arena) error {
 		return fmt.Errorf("adam: %d iterations", s.Iterations)
 	}
 	if len(s.Slots) == 0 {
-		a.iterations, a.m, a.v, a.average, a.arena = s.Iterations, nil, nil, nil, w
+		if s.Iterations > 0 {
+			// the moments would start again from 0 under a bias correction
+			// for step t: steps far larger than the learning rate
+			return fmt.Errorf("adam: state of %d steps but no moments (m, v): want both, or 0 steps", s.Iterations)
+		}
+		a.iterations, a.m, a.v, a.average, a.arena = 0, nil, nil, nil, w
 		return nil
 	}
 	if err := checkSlots("adam", s, w, a.ema.slots("m", "v")...); err != nil {

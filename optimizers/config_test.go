@@ -113,6 +113,7 @@ func TestSetStateChecks(t *testing.T) {
 		{"missing weight", func(s *State) { s.Slots["m"] = slot() }, "no buffer for weight dense/kernel"},
 		{"unknown weight", func(s *State) { s.Slots["m"] = slot("dense/kernel", 4, "dense_9/bias", 3) }, "dense_9/bias, which the model has no weight for"},
 		{"iterations", func(s *State) { s.Iterations = -1 }, "-1 iterations"},
+		{"steps without moments", func(s *State) { s.Slots = nil; s.Iterations = 7 }, "7 steps but no moments"},
 	} {
 		s := State{Iterations: good.Iterations, Slots: map[string]map[string][]float32{"m": good.Slots["m"], "v": good.Slots["v"]}}
 		tc.edit(&s)
