@@ -138,6 +138,41 @@ type Preprocessing struct {
 	Interpolation string `json:"interpolation,omitempty"`
 }
 
+// Validate returns an error naming the field (by its key in config.json)
+// and what it may hold when p is no preprocessing Load takes: a rescale
+// that is not positive and at most 1e6 (0 or NaN would make every pixel
+// of a request 0 or NaN), an unknown polarity, colour mode or
+// interpolation (each would be read as another), an interpolation without
+// a colour mode, or a polarity with one.
+func (p *Preprocessing) Validate() error {
+	if !(p.Rescale > 0) || p.Rescale > 1e6 {
+		return fmt.Errorf("rescale %v: want a positive scale of the pixels 0–255 (1/255 maps them to [0, 1]), at most 1e6", p.Rescale)
+	}
+	switch p.Polarity {
+	case "", PolarityLightOnDark, PolarityDarkOnLight:
+	default:
+		return fmt.Errorf("polarity %q, want %q or %q", p.Polarity, PolarityLightOnDark, PolarityDarkOnLight)
+	}
+	switch p.ColorMode {
+	case "":
+		if p.Interpolation != "" {
+			return fmt.Errorf("interpolation %q without a color_mode", p.Interpolation)
+		}
+	case ColorRGB, ColorGrayscale:
+		switch preprocessing.Interpolation(p.Interpolation) {
+		case preprocessing.Bilinear, preprocessing.Nearest, preprocessing.Area:
+		default:
+			return fmt.Errorf("interpolation %q, want %q, %q or %q", p.Interpolation, preprocessing.Bilinear, preprocessing.Nearest, preprocessing.Area)
+		}
+		if p.Polarity != "" {
+			return fmt.Errorf("polarity %q with color_mode %q: an image folder's images are not inverted", p.Polarity, p.ColorMode)
+		}
+	default:
+		return fmt.Errorf("color_mode %q, want %q or %q", p.ColorMode, ColorRGB, ColorGrayscale)
+	}
+	return nil
+}
+
 // The colour modes Preprocessing names, as Keras's color_mode.
 const (
 	ColorRGB       = "rgb"
@@ -690,30 +725,8 @@ func parseConfig(b []byte) (*fileConfig, error) {
 		return nil, fmt.Errorf("loading config.json: training %+v: want seconds ≥ 0 and at most 256 settings", *t)
 	}
 	if p := fc.Preprocessing; p != nil {
-		if !(p.Rescale > 0) || p.Rescale > 1e6 {
-			return nil, fmt.Errorf("loading config.json: preprocessing rescale %v", p.Rescale)
-		}
-		switch p.Polarity {
-		case "", PolarityLightOnDark, PolarityDarkOnLight:
-		default:
-			return nil, fmt.Errorf("loading config.json: preprocessing polarity %q, want %q or %q", p.Polarity, PolarityLightOnDark, PolarityDarkOnLight)
-		}
-		switch p.ColorMode {
-		case "":
-			if p.Interpolation != "" {
-				return nil, fmt.Errorf("loading config.json: preprocessing interpolation %q without a color_mode", p.Interpolation)
-			}
-		case ColorRGB, ColorGrayscale:
-			switch preprocessing.Interpolation(p.Interpolation) {
-			case preprocessing.Bilinear, preprocessing.Nearest, preprocessing.Area:
-			default:
-				return nil, fmt.Errorf("loading config.json: preprocessing interpolation %q, want %q, %q or %q", p.Interpolation, preprocessing.Bilinear, preprocessing.Nearest, preprocessing.Area)
-			}
-			if p.Polarity != "" {
-				return nil, fmt.Errorf("loading config.json: preprocessing polarity %q with color_mode %q: an image folder's images are not inverted", p.Polarity, p.ColorMode)
-			}
-		default:
-			return nil, fmt.Errorf("loading config.json: preprocessing color_mode %q, want %q or %q", p.ColorMode, ColorRGB, ColorGrayscale)
+		if err := p.Validate(); err != nil {
+			return nil, fmt.Errorf("loading config.json: preprocessing %w", err)
 		}
 	}
 	if len(fc.Tabular) > 0 {

@@ -39,8 +39,7 @@ type Model struct {
 	Model *tailor.Model
 	// Meta is what the model file records besides the model: class names,
 	// preprocessing, training history. New refuses preprocessing that
-	// saving.Load would refuse (a rescale that is not positive, an
-	// unknown polarity, colour mode or interpolation).
+	// saving.Load would refuse (saving.Preprocessing.Validate).
 	Meta saving.Meta
 	// Card is what the model card and the model's report page show (the
 	// input of report.Write): summary, settings, history, test metrics,
@@ -224,8 +223,8 @@ func (s *Server) prepare(m Model) (*served, error) {
 	}
 	sm := &served{Name: m.Name, Version: m.Version, model: m.Model, rescale: 1.0 / 255, polarity: saving.PolarityLightOnDark}
 	if p := m.Meta.Preprocessing; p != nil {
-		if err := checkPreprocessing(p); err != nil {
-			return nil, fmt.Errorf("serve: model %q: %w", m.Name, err)
+		if err := p.Validate(); err != nil {
+			return nil, fmt.Errorf("serve: model %q: Meta.Preprocessing: %w", m.Name, err)
 		}
 		sm.rescale = p.Rescale
 		if p.Polarity != "" {
@@ -290,33 +289,6 @@ func (s *Server) prepare(m Model) (*served, error) {
 	s.metrics.info.WithLabelValues(m.Name, m.Version, shapeLabel(in), shapeLabel(out), strconv.Itoa(out[0])).Set(1)
 	s.metrics.params.WithLabelValues(m.Name).Set(float64(trainable + frozen))
 	return sm, nil
-}
-
-// checkPreprocessing refuses the preprocessing a model file cannot hold
-// (saving.Load refuses it): a rescale that is not positive and finite
-// would make every pixel of a UINT8 or classify request 0 or NaN, and an
-// unknown polarity or colour mode would be read as another.
-func checkPreprocessing(p *saving.Preprocessing) error {
-	if !(p.Rescale > 0) || p.Rescale > 1e6 {
-		return fmt.Errorf("Meta.Preprocessing.Rescale %v: want a positive scale of the pixels 0–255 (1/255 maps them to [0, 1]), at most 1e6", p.Rescale)
-	}
-	switch p.Polarity {
-	case "", saving.PolarityLightOnDark, saving.PolarityDarkOnLight:
-	default:
-		return fmt.Errorf("Meta.Preprocessing.Polarity %q: want %q or %q", p.Polarity, saving.PolarityLightOnDark, saving.PolarityDarkOnLight)
-	}
-	switch p.ColorMode {
-	case "":
-	case saving.ColorRGB, saving.ColorGrayscale:
-		switch preprocessing.Interpolation(p.Interpolation) {
-		case preprocessing.Bilinear, preprocessing.Nearest, preprocessing.Area:
-		default:
-			return fmt.Errorf("Meta.Preprocessing.Interpolation %q: want %q, %q or %q", p.Interpolation, preprocessing.Bilinear, preprocessing.Nearest, preprocessing.Area)
-		}
-	default:
-		return fmt.Errorf("Meta.Preprocessing.ColorMode %q: want %q or %q", p.ColorMode, saving.ColorRGB, saving.ColorGrayscale)
-	}
-	return nil
 }
 
 // checkBudget refuses a model one example of which needs more than

@@ -522,11 +522,12 @@ func TestOptionsAndNames(t *testing.T) {
 		{[]Model{bad}, `model name "a:b"`},
 		{[]Model{m, m}, `two models named "mlp"`},
 		{[]Model{unbuilt}, `model "x" is not built`},
-		{[]Model{prep(saving.Preprocessing{Polarity: saving.PolarityDarkOnLight})}, `model "mlp": Meta.Preprocessing.Rescale 0: want a positive scale`},
-		{[]Model{prep(saving.Preprocessing{Rescale: math.NaN()})}, `Meta.Preprocessing.Rescale NaN`},
-		{[]Model{prep(saving.Preprocessing{Rescale: 1.0 / 255, Polarity: "dark-on-light"})}, `Meta.Preprocessing.Polarity "dark-on-light": want "light_on_dark" or "dark_on_light"`},
-		{[]Model{rgb}, `model "rgb": Meta.Preprocessing.Interpolation "cubic": want "bilinear", "nearest" or "area"`},
-		{[]Model{prep(saving.Preprocessing{Rescale: 1.0 / 255, ColorMode: "gray"})}, `Meta.Preprocessing.ColorMode "gray": want "rgb" or "grayscale"`},
+		{[]Model{prep(saving.Preprocessing{Polarity: saving.PolarityDarkOnLight})}, `model "mlp": Meta.Preprocessing: rescale 0: want a positive scale`},
+		{[]Model{prep(saving.Preprocessing{Rescale: math.NaN()})}, `Meta.Preprocessing: rescale NaN`},
+		{[]Model{prep(saving.Preprocessing{Rescale: 1.0 / 255, Polarity: "dark-on-light"})}, `Meta.Preprocessing: polarity "dark-on-light", want "light_on_dark" or "dark_on_light"`},
+		{[]Model{rgb}, `model "rgb": Meta.Preprocessing: interpolation "cubic", want "bilinear", "nearest" or "area"`},
+		{[]Model{prep(saving.Preprocessing{Rescale: 1.0 / 255, ColorMode: "gray"})}, `Meta.Preprocessing: color_mode "gray", want "rgb" or "grayscale"`},
+		{[]Model{prep(saving.Preprocessing{Rescale: 1.0 / 255, Interpolation: "area"})}, `Meta.Preprocessing: interpolation "area" without a color_mode`},
 	} {
 		_, err := New(tc.models, Options{})
 		if err == nil || !strings.Contains(err.Error(), tc.says) {
