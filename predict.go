@@ -7,9 +7,9 @@ import (
 	"io"
 	"os"
 	"time"
-	"unsafe"
 
 	"github.com/tailor-ml/tailor/datasets"
+	"github.com/tailor-ml/tailor/internal/kernels"
 	"github.com/tailor-ml/tailor/internal/progbar"
 	"github.com/tailor-ml/tailor/metrics"
 	"github.com/tailor-ml/tailor/tensor"
@@ -291,7 +291,7 @@ func (m *Model) PredictInto(ctx context.Context, out *tensor.Tensor, x datasets.
 	defer m.putWorkspace(ws)
 	// Writing into the examples' own storage would overwrite (and reshape)
 	// them while they are read.
-	if t, ok := x.(*tensor.Tensor); (ok && t == out) || (datasets.View(&ws.view, x, 0, n) && sharesStorage(out.Data, ws.view.Data)) {
+	if t, ok := x.(*tensor.Tensor); (ok && t == out) || (datasets.View(&ws.view, x, 0, n) && kernels.Overlap(out.Data[:cap(out.Data)], ws.view.Data[:cap(ws.view.Data)])) {
 		return errors.New("tailor: Predict: the output tensor shares its storage with the examples: predict into a tensor of its own")
 	}
 	row := outShape.Size()
@@ -325,16 +325,4 @@ func (m *Model) PredictClasses(ctx context.Context, x datasets.Features, opts Pr
 		return nil, err
 	}
 	return p.Argmax(), nil
-}
-
-// sharesStorage reports whether a and b, over their whole capacities, have
-// an element in common.
-func sharesStorage(a, b []float32) bool {
-	a, b = a[:cap(a)], b[:cap(b)]
-	if len(a) == 0 || len(b) == 0 {
-		return false
-	}
-	const size = unsafe.Sizeof(float32(0))
-	pa, pb := uintptr(unsafe.Pointer(unsafe.SliceData(a))), uintptr(unsafe.Pointer(unsafe.SliceData(b)))
-	return pa < pb+uintptr(len(b))*size && pb < pa+uintptr(len(a))*size
 }

@@ -11,7 +11,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unsafe"
 
 	"github.com/tailor-ml/tailor/internal/kernels"
 )
@@ -226,7 +225,7 @@ func (t *Tensor) Gather(dst *Tensor, idx []int) error {
 	}
 	src := t.Data // t may be dst
 	dst.Shape = append(append(dst.Shape[:0], len(idx)), t.Shape[1:]...)
-	if cap(dst.Data) < len(idx)*row || overlaps(dst.Data[:cap(dst.Data)], src) {
+	if cap(dst.Data) < len(idx)*row || kernels.Overlap(dst.Data[:cap(dst.Data)], src) {
 		dst.Data = make([]float32, len(idx)*row)
 	}
 	dst.Data = dst.Data[:len(idx)*row]
@@ -234,15 +233,6 @@ func (t *Tensor) Gather(dst *Tensor, idx []int) error {
 		kernels.GatherRows(dst.Data, src, row, idx) // prefetched, shared by the cores when large
 	}
 	return nil
-}
-
-// overlaps reports whether a and b share any element of memory.
-func overlaps(a, b []float32) bool {
-	if len(a) == 0 || len(b) == 0 {
-		return false
-	}
-	a0, b0 := uintptr(unsafe.Pointer(unsafe.SliceData(a))), uintptr(unsafe.Pointer(unsafe.SliceData(b)))
-	return a0 < b0+uintptr(len(b))*4 && b0 < a0+uintptr(len(a))*4
 }
 
 // Clone returns a deep copy.

@@ -5,6 +5,18 @@ import (
 	"unsafe"
 )
 
+// Overlap reports whether a and b share any element of memory. Pass
+// x[:cap(x)] to count what appending to x would overwrite. GatherRows
+// needs a dst that does not overlap src.
+func Overlap(a, b []float32) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	const size = unsafe.Sizeof(float32(0))
+	pa, pb := uintptr(unsafe.Pointer(unsafe.SliceData(a))), uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	return pa < pb+uintptr(len(b))*size && pb < pa+uintptr(len(a))*size
+}
+
 // GatherRows copies rows idx of the matrix src (rows of rowLen floats) into
 // consecutive rows of dst: dst row i = src row idx[i]. It is how a batch of
 // shuffled examples is gathered from a dataset; a batch of the tutorial

@@ -141,3 +141,27 @@ func TestGatherEmpty(t *testing.T) {
 		GatherU8(nil, nil, 0, []int{0, 2}, 1.0/255)
 	})
 }
+
+// TestOverlap checks Overlap on slices of one array and of two.
+func TestOverlap(t *testing.T) {
+	a, b := make([]float32, 8), make([]float32, 8)
+	for _, tc := range []struct {
+		name string
+		x, y []float32
+		want bool
+	}{
+		{"same", a, a, true},
+		{"inside", a, a[2:4], true},
+		{"touching", a[:4], a[4:], false},
+		{"one shared", a[:5], a[4:], true},
+		{"empty", a[:0], a, false},
+		{"other arrays", a, b, false},
+	} {
+		if got := Overlap(tc.x, tc.y); got != tc.want {
+			t.Errorf("%s: Overlap = %v, want %v", tc.name, got, tc.want)
+		}
+		if got := Overlap(tc.y, tc.x); got != tc.want {
+			t.Errorf("%s, swapped: Overlap = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
