@@ -25,29 +25,10 @@ type Bytes struct {
 // an error for the sizes to disagree.
 func FromBytes(data []uint8, scale float32, shape ...int) (*Bytes, error) {
 	s := tensor.Shape(shape)
-	// Each axis must be non-negative and their product must not wrap
-	// around an int (1<<62 × 4 would be 0, the size of no data), as
-	// tensor.FromUint8 checks.
-	size := 1
-	for _, d := range s {
-		if d < 0 {
-			return nil, fmt.Errorf("datasets: shape %v has a negative axis", s)
-		}
-		if d == 0 {
-			size = 0
-		}
-	}
-	for _, d := range s {
-		if size == 0 {
-			break
-		}
-		if d > len(data)/size {
-			size = -1 // more than the data holds
-			break
-		}
-		size *= d
-	}
-	if len(s) == 0 || size != len(data) {
+	// Validate refuses a negative axis and a product that wraps around an
+	// int (1<<62 × 4 would be 0, the size of no data), as tensor.FromUint8
+	// does.
+	if err := s.Validate(); err != nil || len(s) == 0 || s.Size() != len(data) {
 		return nil, fmt.Errorf("datasets: shape %v, want one that %d bytes fill", s, len(data))
 	}
 	return &Bytes{data: data, scale: scale, shape: append(tensor.Shape(nil), s[1:]...), n: s[0]}, nil
