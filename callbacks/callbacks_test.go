@@ -116,69 +116,53 @@ func TestEarlyStoppingScripted(t *testing.T) {
 	}
 }
 
+// TestEarlyStoppingFit: with RestoreBestWeights, the best epoch's weights
+// are put back when training ends, whether early stopping stopped it or
+// it ran all its epochs, as Keras 3's on_train_end does (tf.keras 2
+// restored only on stopping).
 func TestEarlyStoppingFit(t *testing.T) {
 	x, y := data(64, 1)
-	m := model(t, 3)
-	stop := EarlyStopping("loss", 2)
-	stop.MinDelta = 100 // nothing after the first epoch improves
-	stop.RestoreBestWeights = true
-	var log bytes.Buffer
-	stop.Log = &log
-	var afterFirst []floats
-	keep := &Lambda{EpochEnd: func(m *tailor.Model, epoch int, _ tailor.Logs) error {
-		if epoch == 0 {
-			afterFirst = weights(m)
-		}
-		return nil
-	}}
-	h, err := m.Fit(context.Background(), ds(x, y), tailor.FitOptions{Epochs: 10, BatchSize: 16, Verbose: tailor.Silent, Callbacks: []tailor.Callback{keep, stop}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(h.Epochs, []int{0, 1, 2}) || stop.StoppedEpoch() != 2 {
-		t.Fatalf("ran epochs %v, stopped at %d", h.Epochs, stop.StoppedEpoch())
-	}
-	sameWeights(t, afterFirst, m)
-	if want := "Epoch 3: early stopping\nRestoring model weights from the end of the best epoch: 1.\n"; log.String() != want {
-		t.Errorf("log %q, want %q", log.String(), want)
+	for _, tc := range []struct {
+		name             string
+		patience, epochs int
+		stoppedEpoch     int
+		log              string
+	}{
+		{"stopped", 2, 10, 2, "Epoch 3: early stopping\nRestoring model weights from the end of the best epoch: 1.\n"},
+		{"ran every epoch", 10, 3, 0, "Restoring model weights from the end of the best epoch: 1.\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := model(t, 3)
+			stop := EarlyStopping("loss", tc.patience)
+			stop.MinDelta = 100 // nothing after the first epoch improves
+			stop.RestoreBestWeights = true
+			var log bytes.Buffer
+			stop.Log = &log
+			var afterFirst []floats
+			keep := &Lambda{EpochEnd: func(m *tailor.Model, epoch int, _ tailor.Logs) error {
+				if epoch == 0 {
+					afterFirst = weights(m)
+				}
+				return nil
+			}}
+			h, err := m.Fit(context.Background(), ds(x, y), tailor.FitOptions{Epochs: tc.epochs, BatchSize: 16, Verbose: tailor.Silent, Callbacks: []tailor.Callback{keep, stop}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(h.Epochs, []int{0, 1, 2}) || stop.StoppedEpoch() != tc.stoppedEpoch {
+				t.Fatalf("ran epochs %v, stopped at %d", h.Epochs, stop.StoppedEpoch())
+			}
+			sameWeights(t, afterFirst, m)
+			if log.String() != tc.log {
+				t.Errorf("log %q, want %q", log.String(), tc.log)
+			}
+		})
 	}
 
 	// A figure that is not there is an error that says what is.
-	_, err = model(t, 3).Fit(context.Background(), ds(x, y), tailor.FitOptions{Verbose: tailor.Silent, Callbacks: []tailor.Callback{EarlyStopping("val_loss", 1)}})
+	_, err := model(t, 3).Fit(context.Background(), ds(x, y), tailor.FitOptions{Verbose: tailor.Silent, Callbacks: []tailor.Callback{EarlyStopping("val_loss", 1)}})
 	if err == nil || !strings.Contains(err.Error(), `"val_loss" is not among the figures [accuracy loss] (validation figures need ValidationSplit or ValidationData)`) {
 		t.Errorf("error %v", err)
-	}
-}
-
-// TestEarlyStoppingRestoresWithoutStopping: as Keras 3's on_train_end
-// does, RestoreBestWeights puts back the best epoch's weights when
-// training ends, whether early stopping stopped it or it ran all its
-// epochs (tf.keras 2 restored only on stopping).
-func TestEarlyStoppingRestoresWithoutStopping(t *testing.T) {
-	x, y := data(64, 1)
-	m := model(t, 3)
-	stop := EarlyStopping("loss", 10) // more patience than epochs
-	stop.MinDelta = 100               // nothing after the first epoch improves
-	stop.RestoreBestWeights = true
-	var log bytes.Buffer
-	stop.Log = &log
-	var afterFirst []floats
-	keep := &Lambda{EpochEnd: func(m *tailor.Model, epoch int, _ tailor.Logs) error {
-		if epoch == 0 {
-			afterFirst = weights(m)
-		}
-		return nil
-	}}
-	h, err := m.Fit(context.Background(), ds(x, y), tailor.FitOptions{Epochs: 3, BatchSize: 16, Verbose: tailor.Silent, Callbacks: []tailor.Callback{keep, stop}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(h.Epochs, []int{0, 1, 2}) || stop.StoppedEpoch() != 0 {
-		t.Fatalf("ran epochs %v, stopped at %d", h.Epochs, stop.StoppedEpoch())
-	}
-	sameWeights(t, afterFirst, m)
-	if want := "Restoring model weights from the end of the best epoch: 1.\n"; log.String() != want {
-		t.Errorf("log %q, want %q", log.String(), want)
 	}
 }
 
