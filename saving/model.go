@@ -509,6 +509,7 @@ var entryNames = []string{configEntry, weightsEntry, optimizerEntry, trainingEnt
 // cost several times its size before the first of them is checked.
 const maxDirectoryRead = 1 << 20
 
+// errDirectoryTooLarge is directoryReader's error past its bound.
 var errDirectoryTooLarge = errors.New("central directory too large")
 
 // directoryReader reads through r, failing once left bytes have been
@@ -518,6 +519,8 @@ type directoryReader struct {
 	left int64
 }
 
+// ReadAt reads from d.r, or returns errDirectoryTooLarge, reading
+// nothing, when p is longer than what is left.
 func (d *directoryReader) ReadAt(p []byte, off int64) (int, error) {
 	if d.left < 0 {
 		return d.r.ReadAt(p, off)

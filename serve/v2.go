@@ -51,6 +51,9 @@ type firstOf[T any] struct {
 	n     int
 }
 
+// UnmarshalJSON decodes the first element of the array b into l.first
+// and counts them all into l.n; any other value decodes as into a []T
+// (null to nothing, the rest a type error).
 func (l *firstOf[T]) UnmarshalJSON(b []byte) error {
 	if !isArray(b) {
 		var all []T // null, or a JSON type error naming the field
@@ -76,6 +79,8 @@ type shapeDims struct {
 	n    int
 }
 
+// UnmarshalJSON counts the dimensions of the array b into s.n and decodes
+// them into s.dims unless there are more than maxShapeDims.
 func (s *shapeDims) UnmarshalJSON(b []byte) error {
 	if isArray(b) {
 		if s.n = eachElement(b, func(int, []byte) {}); s.n > maxShapeDims {
