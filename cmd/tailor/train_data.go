@@ -64,6 +64,15 @@ type written []output
 // add records that the file of flag, at path, is written.
 func (w *written) add(flag, path string) { *w = append(*w, output{flag, path}) }
 
+// explain, deferred by a run that returns *err, replaces an error that
+// comes of an interrupt (ctx done) with the interrupt's, which says what
+// was written.
+func (w *written) explain(ctx context.Context, err *error) {
+	if *err != nil && ctx.Err() != nil {
+		*err = interrupted(w.kept())
+	}
+}
+
 // kept says what an interrupt keeps.
 func (w written) kept() string {
 	if len(w) == 0 {

@@ -40,11 +40,7 @@ const (
 
 func runTrainImages(ctx context.Context, e *env, args []string) (err error) {
 	var kept written
-	defer func() {
-		if err != nil && ctx.Err() != nil {
-			err = interrupted(kept.kept())
-		}
-	}()
+	defer kept.explain(ctx, &err)
 	fs := newFlags(e, "train", "--images DIR [--image-size 256,256] [--color-mode rgb|grayscale] [--validation-split 0.2] [--epochs 10] [--batch-size 32] [--learning-rate 0.001] [--seed 1] [--out model.tailor] [--json FILE] [--plots DIR] [--report FILE] [--quiet]")
 	dir := fs.String("images", "", "the folder of images: one subfolder per class (cats/, dogs/, ...), PNG, JPEG, GIF or BMP files in each")
 	size := fs.String("image-size", "256,256", "height,width the images are resized to (bilinear), as Keras's image_size")

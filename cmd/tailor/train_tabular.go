@@ -85,11 +85,7 @@ type splitRecord struct {
 
 func runTrainTable(ctx context.Context, e *env, args []string) (err error) {
 	var w written
-	defer func() {
-		if err != nil && ctx.Err() != nil {
-			err = interrupted(w.kept())
-		}
-	}()
+	defer w.explain(ctx, &err)
 	f, err := parseTableFlags(e, args)
 	if err != nil {
 		return err
