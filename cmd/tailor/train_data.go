@@ -17,6 +17,7 @@ import (
 
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/datasets"
+	"github.com/tailor-ml/tailor/internal/atomicfile"
 	"github.com/tailor-ml/tailor/plots"
 	"github.com/tailor-ml/tailor/tensor"
 )
@@ -138,7 +139,7 @@ var plotFigures = func() []string {
 // same path, relative or absolute, or one reached through symbolic links
 // to the file or to a directory on the way, which a write follows.
 func samePath(a, b string) bool {
-	a, b = linkTarget(a), linkTarget(b)
+	a, b = atomicfile.Target(a), atomicfile.Target(b)
 	absA, err1 := filepath.Abs(a)
 	absB, err2 := filepath.Abs(b)
 	if err1 == nil && err2 == nil && absA == absB {
@@ -150,27 +151,6 @@ func samePath(a, b string) bool {
 	da, err1 := os.Stat(filepath.Dir(a))
 	db, err2 := os.Stat(filepath.Dir(b))
 	return err1 == nil && err2 == nil && os.SameFile(da, db)
-}
-
-// linkTarget follows symbolic links from path to the file a write
-// replaces, as atomicfile does; the links need not lead to a file that
-// exists.
-func linkTarget(path string) string {
-	for range 40 {
-		st, err := os.Lstat(path)
-		if err != nil || st.Mode()&os.ModeSymlink == 0 {
-			return path
-		}
-		link, err := os.Readlink(path)
-		if err != nil {
-			return path
-		}
-		if !filepath.IsAbs(link) { // not cleaned, as atomicfile resolves it
-			link = filepath.Dir(path) + string(filepath.Separator) + link
-		}
-		path = link
-	}
-	return path
 }
 
 // plotCheckPath is a file --plots will write, for checking that the

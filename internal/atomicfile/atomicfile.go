@@ -208,44 +208,65 @@ func Check(path string, inputs ...string) error {
 // returns that file's path and, if it exists, its FileInfo; a target that
 // exists but is not a regular file is an error.
 func resolve(path string) (string, fs.FileInfo, error) {
+	p, err := follow(path)
+	if err != nil {
+		return "", nil, err
+	}
+	st, err := os.Lstat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		if dst, derr := os.Stat(filepath.Dir(p)); derr != nil {
+			return "", nil, fmt.Errorf("directory %s: %w", filepath.Dir(p), derr)
+		} else if !dst.IsDir() {
+			return "", nil, fmt.Errorf("%s is not a directory", filepath.Dir(p))
+		}
+		return p, nil, nil
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	if m := st.Mode(); !m.IsRegular() {
+		where := p
+		if p != path {
+			where = fmt.Sprintf("%s (the target of %s)", p, path)
+		}
+		return "", nil, fmt.Errorf("%s is %s, not a regular file: refusing to replace it", where, kind(m))
+	}
+	return p, st, nil
+}
+
+// Target returns the path of the file Write(path) would replace: path
+// with its symbolic links followed as Write follows them, whether or not
+// they lead to a file that exists; path itself when they cannot be
+// followed. Two paths with one Target name one file.
+func Target(path string) string {
+	if p, err := follow(path); err == nil {
+		return p
+	}
+	return path
+}
+
+// follow follows symbolic links from path, at most maxLinks of them, to
+// a path that is not one (or does not exist).
+func follow(path string) (string, error) {
 	p := path
 	for range maxLinks {
 		st, err := os.Lstat(p)
-		if errors.Is(err, fs.ErrNotExist) {
-			if dst, derr := os.Stat(filepath.Dir(p)); derr != nil {
-				return "", nil, fmt.Errorf("directory %s: %w", filepath.Dir(p), derr)
-			} else if !dst.IsDir() {
-				return "", nil, fmt.Errorf("%s is not a directory", filepath.Dir(p))
-			}
-			return p, nil, nil
+		if err != nil || st.Mode()&fs.ModeSymlink == 0 {
+			return p, nil
 		}
+		link, err := os.Readlink(p)
 		if err != nil {
-			return "", nil, err
+			return "", err
 		}
-		switch m := st.Mode(); {
-		case m&fs.ModeSymlink != 0:
-			link, err := os.Readlink(p)
-			if err != nil {
-				return "", nil, err
-			}
-			if !filepath.IsAbs(link) {
-				// Relative to the link's directory as the kernel
-				// resolves it: not cleaned, for "dirlink/../x"
-				// is not "x" when dirlink is itself a link.
-				link = filepath.Dir(p) + string(filepath.Separator) + link
-			}
-			p = link
-		case m.IsRegular():
-			return p, st, nil
-		default:
-			where := p
-			if p != path {
-				where = fmt.Sprintf("%s (the target of %s)", p, path)
-			}
-			return "", nil, fmt.Errorf("%s is %s, not a regular file: refusing to replace it", where, kind(m))
+		if !filepath.IsAbs(link) {
+			// Relative to the link's directory as the kernel resolves
+			// it: not cleaned, for "dirlink/../x" is not "x" when
+			// dirlink is itself a link.
+			link = filepath.Dir(p) + string(filepath.Separator) + link
 		}
+		p = link
 	}
-	return "", nil, fmt.Errorf("more than %d symbolic links", maxLinks)
+	return "", fmt.Errorf("more than %d symbolic links", maxLinks)
 }
 
 // kind names a file mode for messages.

@@ -321,3 +321,34 @@ func TestWriteLongNames(t *testing.T) {
 		t.Errorf("left behind: %v", entries)
 	}
 }
+
+// TestTarget: Target follows links as Write does, to a file that need not
+// exist, and gives a path without links back unchanged.
+func TestTarget(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real")
+	if err := os.Mkdir(real, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real", filepath.Join(dir, "dirlink")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("dirlink/new.json", filepath.Join(dir, "filelink")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ path, want string }{
+		{filepath.Join(dir, "plain"), filepath.Join(dir, "plain")},
+		{filepath.Join(dir, "filelink"), filepath.Join(dir, "dirlink/new.json")},
+	} {
+		if got := Target(tc.path); got != tc.want {
+			t.Errorf("Target(%s) = %s, want %s", tc.path, got, tc.want)
+		}
+	}
+	// The target the write replaces is the same file whichever way it is named.
+	if err := writeString(filepath.Join(dir, "filelink"), "x"); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(real, "new.json")); err != nil || string(b) != "x" {
+		t.Errorf("written through the links: %q, %v", b, err)
+	}
+}
