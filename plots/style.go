@@ -98,10 +98,9 @@ func integerTicker(maxTicks int) plot.Ticker {
 		}
 		count := func(step float64) float64 { return math.Floor(last/step) - math.Ceil(first/step) + 1 }
 		step := 1.0
-	search:
 		for _, s := range []float64{1, 2, 5} {
 			if step = s; count(s) <= float64(maxTicks) {
-				break search
+				break
 			}
 		}
 		for mag := 10.0; count(step) > float64(maxTicks) && !math.IsInf(mag, 0); mag *= 10 {
