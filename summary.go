@@ -50,10 +50,7 @@ func (m *Model) Summary(w io.Writer) error {
 					}
 				}
 				line = append(line, f[:cutoff]...)
-				for len(line) < cols[i] || space > 0 {
-					line = append(line, ' ')
-					space--
-				}
+				line = append(line, slices.Repeat([]rune{' '}, max(space, cols[i]-len(line)))...)
 				left[i] = f[cutoff:]
 				start = cols[i]
 			}
