@@ -160,7 +160,7 @@ func TestPredictBatchSize(t *testing.T) {
 // into a tensor of its own as usual.
 func TestPredictIntoItsInput(t *testing.T) {
 	ctx := context.Background()
-	x, y := blobs(600, 1)
+	x, _ := blobs(600, 1)
 	m := tailor.Sequential(layers.Dense(2, activations.Softmax))
 	if err := m.Build(4); err != nil {
 		t.Fatal(err)
@@ -195,7 +195,6 @@ func TestPredictIntoItsInput(t *testing.T) {
 	if err := m.PredictInto(ctx, out, x, opts); err != nil || !slices.Equal(out.Data, want.Data) {
 		t.Errorf("PredictInto a tensor of its own: %v", err)
 	}
-	_ = y
 }
 
 // TestTrainOnBatchMatchesFit checks Fit without shuffling against the same
