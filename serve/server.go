@@ -139,7 +139,7 @@ type Server struct {
 	models   map[string]*served
 	order    []*served
 	mux      *http.ServeMux
-	routes   map[string]route // by pattern
+	routes   map[string]string // endpoint names in metrics, by pattern
 	metrics  *telemetry
 	inFlight chan struct{} // a token per inference request being served
 	decoding chan struct{} // a token per image being decoded
@@ -157,11 +157,6 @@ type served struct {
 	tabular       *preprocessing.Pipeline // a tabular model's saved preprocessing; nil for image models
 	batcher       *batcher                // nil when batching is off
 	card          *card
-}
-
-// route is a registered pattern: its name in metrics.
-type route struct {
-	endpoint string
 }
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
@@ -185,7 +180,7 @@ func New(models []Model, opts Options) (*Server, error) {
 		opts:     opts,
 		models:   map[string]*served{},
 		mux:      http.NewServeMux(),
-		routes:   map[string]route{},
+		routes:   map[string]string{},
 		metrics:  newTelemetry(func() float64 { return float64(len(inFlight)) }),
 		inFlight: inFlight,
 		decoding: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
@@ -335,7 +330,7 @@ func (s *Server) observeForward(model string, n int, seconds float64) {
 // register adds every route to the mux.
 func (s *Server) register() {
 	add := func(pattern, endpoint string, h func(http.ResponseWriter, *http.Request) error) {
-		s.routes[pattern] = route{endpoint: endpoint}
+		s.routes[pattern] = endpoint
 		s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 			if err := h(w, r); err != nil {
 				s.fail(w, r, err)
@@ -359,7 +354,7 @@ func (s *Server) register() {
 	add("GET /v1/models/{name}/figures/{figure}", "figure", s.handleFigure)
 	add("GET /models/{name}/report", "report", s.handleReport)
 	metrics := promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{ErrorLog: s.opts.ErrorLog})
-	s.routes["GET /metrics"] = route{endpoint: "metrics"}
+	s.routes["GET /metrics"] = "metrics"
 	s.mux.Handle("GET /metrics", metrics)
 }
 
@@ -385,9 +380,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		routed = &rr
 	}
 	h, pattern := s.mux.Handler(routed)
-	rt, ok := s.routes[pattern]
+	endpoint, ok := s.routes[pattern]
 	if !ok {
-		rt.endpoint = "other"
+		endpoint = "other"
 	}
 	defer func() {
 		if v := recover(); v != nil {
@@ -405,8 +400,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if code == 0 {
 			code = http.StatusOK
 		}
-		s.metrics.requests.WithLabelValues(strconv.Itoa(code), rt.endpoint).Inc()
-		s.metrics.duration.WithLabelValues(rt.endpoint).Observe(time.Since(start).Seconds())
+		s.metrics.requests.WithLabelValues(strconv.Itoa(code), endpoint).Inc()
+		s.metrics.duration.WithLabelValues(endpoint).Observe(time.Since(start).Seconds())
 	}()
 	if !ok && pattern == "" {
 		// The router's 404 or 405 (with its Allow header), as JSON.
