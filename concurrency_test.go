@@ -44,6 +44,29 @@ func stripes(n int, seed uint64) (*tensor.Tensor, []uint8) {
 	return x, labels
 }
 
+// stripesSet returns stripes(n, seed) and the dataset of those images
+// with their labels.
+func stripesSet(t *testing.T, n int, seed uint64) (*tensor.Tensor, []uint8, *datasets.Labeled) {
+	t.Helper()
+	x, labels := stripes(n, seed)
+	ds, err := datasets.WithLabels(x, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x, labels, ds
+}
+
+// softmaxOnStripes returns Flatten → Dense(4, softmax) for stripes'
+// images, compiled with Adam, the sparse cross-entropy and ms.
+func softmaxOnStripes(t *testing.T, ms ...metrics.Metric) *tailor.Model {
+	t.Helper()
+	m := tailor.Sequential(layers.Flatten(12, 12), layers.Dense(4, activations.Softmax))
+	if err := m.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy(), ms...); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 // smallCNN has one layer of every kind that keeps per-call state; its
 // second convolution computes in dtype.
 func smallCNN(dtype layers.DType) *tailor.Model {
@@ -64,11 +87,7 @@ func smallCNN(dtype layers.DType) *tailor.Model {
 // as a server would load a model file.
 func trainedAndLoaded(t *testing.T) (*tailor.Model, datasets.Dataset, *tensor.Tensor) {
 	t.Helper()
-	x, labels := stripes(600, 1)
-	train, err := datasets.WithLabels(x, labels)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, train := stripesSet(t, 600, 1)
 	m := smallCNN(layers.MixedBFloat16)
 	if err := m.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy(), metrics.Accuracy()); err != nil {
 		t.Fatal(err)
@@ -84,11 +103,7 @@ func trainedAndLoaded(t *testing.T) (*tailor.Model, datasets.Dataset, *tensor.Te
 	if err != nil {
 		t.Fatal(err)
 	}
-	tx, tlabels := stripes(300, 2)
-	test, err := datasets.WithLabels(tx, tlabels)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tx, _, test := stripesSet(t, 300, 2)
 	return loaded, test, tx
 }
 
@@ -193,11 +208,7 @@ func TestPredictIntoAllocs(t *testing.T) {
 // unguarded state.
 func TestPredictWhileFitting(t *testing.T) {
 	ctx := context.Background()
-	x, labels := stripes(64, 3)
-	train, err := datasets.WithLabels(x, labels)
-	if err != nil {
-		t.Fatal(err)
-	}
+	x, labels, train := stripesSet(t, 64, 3)
 	m := smallCNN(layers.Float32)
 	opt := optimizers.Adam()
 	if err := opt.UseEMA(0.9, 0); err != nil {
@@ -276,19 +287,12 @@ func TestPredictWhileFitting(t *testing.T) {
 // has returned.
 func TestTrainingRefusesToOverlap(t *testing.T) {
 	ctx := context.Background()
-	x, labels := stripes(32, 4)
-	train, err := datasets.WithLabels(x, labels)
-	if err != nil {
-		t.Fatal(err)
-	}
+	x, labels, train := stripesSet(t, 32, 4)
 	y := tensor.New(32)
 	for i, l := range labels {
 		y.Data[i] = float32(l)
 	}
-	m := tailor.Sequential(layers.Flatten(12, 12), layers.Dense(4, activations.Softmax))
-	if err := m.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy()); err != nil {
-		t.Fatal(err)
-	}
+	m := softmaxOnStripes(t)
 	const want = "the model is training already"
 	started, release := make(chan struct{}), make(chan struct{})
 	var inside error
@@ -327,15 +331,8 @@ func TestTrainingRefusesToOverlap(t *testing.T) {
 // Fit's callbacks — a timer, a signal handler — and stops Fit after the
 // batch under way. Run it with -race.
 func TestStopTrainingFromAnotherGoroutine(t *testing.T) {
-	x, labels := stripes(64, 5)
-	train, err := datasets.WithLabels(x, labels)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := tailor.Sequential(layers.Flatten(12, 12), layers.Dense(4, activations.Softmax))
-	if err := m.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy()); err != nil {
-		t.Fatal(err)
-	}
+	_, _, train := stripesSet(t, 64, 5)
+	m := softmaxOnStripes(t)
 	first := make(chan struct{})
 	var once sync.Once
 	cb := &callbacks.Lambda{BatchEnd: func(*tailor.Model, int, int, float64) error {
@@ -357,15 +354,8 @@ func TestStopTrainingFromAnotherGoroutine(t *testing.T) {
 // — a status page — while Fit runs, and ends at the epoch Fit ended at.
 // Run it with -race.
 func TestProgressWhileFitting(t *testing.T) {
-	x, labels := stripes(64, 6)
-	train, err := datasets.WithLabels(x, labels)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := tailor.Sequential(layers.Flatten(12, 12), layers.Dense(4, activations.Softmax))
-	if err := m.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy(), metrics.Accuracy()); err != nil {
-		t.Fatal(err)
-	}
+	_, _, train := stripesSet(t, 64, 6)
+	m := softmaxOnStripes(t, metrics.Accuracy())
 	done, polled, bad := make(chan struct{}), make(chan struct{}), make(chan tailor.Progress, 1)
 	go func() {
 		for n := 0; ; n++ {
@@ -392,7 +382,7 @@ func TestProgressWhileFitting(t *testing.T) {
 		}
 		return nil
 	}}
-	_, err = m.Fit(context.Background(), train, tailor.FitOptions{Epochs: 3, BatchSize: 2, Verbose: tailor.Silent, Callbacks: []tailor.Callback{wait}})
+	_, err := m.Fit(context.Background(), train, tailor.FitOptions{Epochs: 3, BatchSize: 2, Verbose: tailor.Silent, Callbacks: []tailor.Callback{wait}})
 	close(done)
 	if err != nil {
 		t.Fatal(err)
