@@ -33,12 +33,8 @@ func (s Shape) Size() int {
 // Validate returns an error when s is no shape a tensor can have: one with
 // a negative dimension or more elements than an int counts (a product that
 // would wrap around to a small Size). A layer's Build refuses such an input
-// shape with it.
-func (s Shape) Validate() error { return s.check() }
-
-// check is Validate. The error holds a copy of s, so that s does not
-// escape.
-func (s Shape) check() error {
+// shape with it. The error holds a copy of s, so that s does not escape.
+func (s Shape) Validate() error {
 	zero := false
 	for _, d := range s {
 		if d < 0 {
@@ -99,7 +95,7 @@ type Tensor struct {
 // New returns a zero tensor of the given shape.
 func New(shape ...int) *Tensor {
 	s := Shape(append([]int(nil), shape...))
-	if err := s.check(); err != nil {
+	if err := s.Validate(); err != nil {
 		panic(err.Error())
 	}
 	return &Tensor{Shape: s, Data: make([]float32, s.Size())}
@@ -110,7 +106,7 @@ func New(shape ...int) *Tensor {
 // dimension or more elements than an int counts.
 func FromSlice(data []float32, shape ...int) (*Tensor, error) {
 	s := Shape(append([]int(nil), shape...))
-	if err := s.check(); err != nil {
+	if err := s.Validate(); err != nil {
 		return nil, err
 	}
 	if s.Size() != len(data) {
@@ -131,7 +127,7 @@ func FromSlice(data []float32, shape ...int) (*Tensor, error) {
 // not one a tensor can have.
 func FromUint8(data []uint8, scale float32, shape ...int) (*Tensor, error) {
 	s := Shape(append([]int(nil), shape...))
-	if err := s.check(); err != nil {
+	if err := s.Validate(); err != nil {
 		return nil, err
 	}
 	if s.Size() != len(data) {
@@ -164,7 +160,7 @@ func (t *Tensor) Validate() error {
 	if t == nil {
 		return fmt.Errorf("tensor: nil tensor")
 	}
-	if err := t.Shape.check(); err != nil {
+	if err := t.Shape.Validate(); err != nil {
 		return err
 	}
 	if n := t.Shape.Size(); n != len(t.Data) {
@@ -376,7 +372,7 @@ func TopK[T Number](xs []T, k int) []int {
 // It panics, as New does, on a negative dimension or a shape with more
 // elements than an int counts.
 func (t *Tensor) Resize(shape ...int) {
-	if err := Shape(shape).check(); err != nil {
+	if err := Shape(shape).Validate(); err != nil {
 		panic(err.Error())
 	}
 	n := Shape(shape).Size()
