@@ -474,10 +474,10 @@ func (c *Conv) Forward(out, x, w, bias []float32, n int, relu bool) {
 // KernelGrad sets dw ((KH·KW·C) × F) to colsᵀ·dz summed over the n images:
 // the kernel gradient, for the images x and the gradient dz (n, OH, OW, F)
 // with respect to the convolution's output. Each chunk of blocks sums its
-// own part; the parts are added in order. There are max(4, Threads())
-// chunks (plan), so the result is the same bits on one to four threads,
-// and on more it may differ in its last bits from one thread count to
-// another. Over no images (n = 0) the sum is zero.
+// own part; the parts are added in order. There are min(blocks,
+// max(4, Threads())) chunks (plan), so the result is the same bits on one
+// to four threads, and on more it may differ in its last bits from one
+// thread count to another. Over no images (n = 0) the sum is zero.
 func (c *Conv) KernelGrad(dw, x, dz []float32, n int) {
 	g := &c.g
 	p, k, f := g.Pixels(), g.PatchSize(), c.f
