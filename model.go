@@ -230,11 +230,16 @@ func (m *Model) build(inputShape tensor.Shape) error {
 	// A layer's weights live in the arena of the model that built it: built
 	// again here it would take new ones, and the other model's forward pass
 	// would silently read them while its optimizer trained the old.
-	for _, l := range m.layers {
+	// Nor may one layer stand twice in this model: its second Build would
+	// replace the weights of its first place.
+	for i, l := range m.layers {
 		for _, p := range l.Params() {
 			if p != nil && p.Value != nil && p.Value.Data != nil {
 				return fmt.Errorf("tailor: layer %s (%s) has been built in another model, whose weights it holds: give each model layers of its own", l.Name(), l.Type())
 			}
+		}
+		if j := slices.IndexFunc(m.layers[:i], func(o layers.Layer) bool { return o == l }); j >= 0 {
+			return fmt.Errorf("tailor: layer %s (%s) is both layer %d and layer %d of the model: give each place a layer of its own (Keras would share its weights; Tailor does not)", l.Name(), l.Type(), j+1, i+1)
 		}
 	}
 	m.inputShape = append(tensor.Shape(nil), in...)

@@ -491,4 +491,11 @@ func TestSharedLayer(t *testing.T) {
 	if err := tailor.Sequential(first, layers.Dense(2, activations.Softmax)).Build(3); err != nil {
 		t.Errorf("building a layer again after a failed build: %v", err)
 	}
+
+	// one layer in two places of one model: its second Build replaced the
+	// weights its first place had taken
+	twice := layers.Dense(4, activations.ReLU)
+	if err := tailor.Sequential(twice, twice, layers.Dense(2, activations.Softmax)).Build(4); err == nil || !strings.Contains(err.Error(), "is both layer 1 and layer 2 of the model") {
+		t.Errorf("building a model holding one layer twice: %v", err)
+	}
 }
