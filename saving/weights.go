@@ -18,6 +18,11 @@ import (
 	"github.com/tailor-ml/tailor/tensor"
 )
 
+// maxWeightsMeta bounds the metadata entries of a weights file LoadWeights
+// reads: more than a model file's (maxEntryMeta), as a file another tool
+// wrote may carry its own, but not the millions a header could hold.
+const maxWeightsMeta = 1024
+
 // SaveWeights writes the model's weights alone to a safetensors file at
 // path, atomically, named layer/parameter ("dense/kernel"), as Keras's
 // save_weights does. The model must be built.
@@ -74,7 +79,7 @@ func LoadWeightsFrom(r io.Reader, m *tailor.Model) error {
 	}
 	// Nor may it hold more tensors than the model has weights (each
 	// costs a few hundred bytes parsed), nor much metadata.
-	f, err := safetensors.Read(r, safetensors.Limits{MaxData: max(4*size, 1<<20), MaxTensors: max(len(want), 1), MaxMetadata: 1024})
+	f, err := safetensors.Read(r, safetensors.Limits{MaxData: max(4*size, 1<<20), MaxTensors: max(len(want), 1), MaxMetadata: maxWeightsMeta})
 	if err != nil {
 		return fmt.Errorf("loading weights: %w", err)
 	}

@@ -62,12 +62,20 @@ func TestCPUUnderKernelsEnv(t *testing.T) {
 		return
 	}
 	for _, v := range kernelPaths {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestCPU$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "TAILOR_KERNELS_CHILD=1", "TAILOR_KERNELS="+v)
-		if out, err := cmd.CombinedOutput(); err != nil {
+		if out, err := runUnderKernels("TestCPU", v); err != nil {
 			t.Errorf("TAILOR_KERNELS=%s: %v\n%s", v, err, out)
 		}
 	}
+}
+
+// runUnderKernels runs the test named test in a process of its own (this
+// test binary) with TAILOR_KERNELS=v, and TAILOR_KERNELS_CHILD set for the
+// test to know it is the child; it returns the child's output.
+func runUnderKernels(test, v string) (string, error) {
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "TAILOR_KERNELS_CHILD=1", "TAILOR_KERNELS="+v)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
 }
 
 // TestPreferBF16 checks the decision table, and that PreferBF16 decides
@@ -131,12 +139,7 @@ func TestKernelsEnvTypo(t *testing.T) {
 	if os.Getenv("TAILOR_KERNELS_CHILD") != "" {
 		return // in the child: started, so the value was accepted
 	}
-	run := func(v string) (string, error) {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestKernelsEnvTypo$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "TAILOR_KERNELS_CHILD=1", "TAILOR_KERNELS="+v)
-		out, err := cmd.CombinedOutput()
-		return string(out), err
-	}
+	run := func(v string) (string, error) { return runUnderKernels("TestKernelsEnvTypo", v) }
 	for _, v := range []string{"avx-2", "AVX2", "generic ", "purego"} {
 		out, err := run(v)
 		if err == nil {
