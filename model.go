@@ -203,7 +203,8 @@ func (m *Model) Seed() uint64 { return m.seed }
 // axis excluded): the layers declare them in order, the model lays them
 // out in one arena and draws their initial values from its seed. With no
 // shape, the first layer's declared input shape is used, as for
-// Flatten(28, 28). Building twice is an error.
+// Flatten(28, 28). Building twice is an error, as is a model two of whose
+// layers share a name (Keras's rule: weights are addressed by it).
 func (m *Model) Build(inputShape ...int) error {
 	m.buildMu.Lock()
 	defer m.buildMu.Unlock()
@@ -236,6 +237,16 @@ func (m *Model) build(inputShape tensor.Shape) error {
 				return fmt.Errorf("tailor: layer %s (%s) has been built in another model, whose weights it holds: give each model layers of its own", l.Name(), l.Type())
 			}
 		}
+	}
+	// Weights and optimizer state are addressed by the layer's name
+	// (dense/kernel), and a stochastic layer's masks are seeded by it: two
+	// layers of one name would share them, as Keras refuses.
+	first := make(map[string]int, len(m.layers))
+	for i, l := range m.layers {
+		if j, ok := first[l.Name()]; ok {
+			return fmt.Errorf("tailor: layers %d and %d are both named %q: give each layer of a model a name of its own (SetName), as Keras requires", j+1, i+1, l.Name())
+		}
+		first[l.Name()] = i
 	}
 	m.inputShape = append(tensor.Shape(nil), in...)
 	m.outputShapes = m.outputShapes[:0]
