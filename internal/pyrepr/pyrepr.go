@@ -121,7 +121,9 @@ func float32Items(xs []float32) []string {
 		}
 		hi = max(hi, a)
 	}
-	sci := lo != 0 && (lo < 1e-4 || hi/lo > 1e3 || hi >= 1e8)
+	// Numpy divides the largest by the smallest in float32: 6369.98 over
+	// 6.36998 is 1000.00002 in float64 but 1000 in float32, positional.
+	sci := lo != 0 && (lo < 1e-4 || float32(float32(hi)/float32(lo)) > 1e3 || hi >= 1e8)
 	f, most := byte('f'), 8 // numpy's precision: eight fraction digits in either notation
 	if sci {
 		f = 'e'
