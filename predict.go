@@ -26,7 +26,9 @@ type EvaluateOptions struct {
 	// FlipAverage scores the mean of the outputs for each image and its
 	// left-right mirror, as PredictOptions.FlipAverage.
 	FlipAverage bool
-	// Verbose and Out are as for Fit; the default prints nothing.
+	// Verbose and Out are as for Fit — ProgressBar draws the bar as the
+	// batches go (Keras's verbose=1), OneLinePerEpoch prints one line at
+	// the end (verbose=2) — but the default prints nothing.
 	Verbose Verbosity
 	Out     io.Writer
 }
