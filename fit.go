@@ -483,7 +483,7 @@ func (r *fitRun) end(ctx context.Context) (logs Logs, shown []progbar.Value, err
 	}
 	// Batches of DefaultBatchSize keep validation within MaxInferenceBytes.
 	m.weightsMu.RLock() // against SetWeights on another goroutine
-	vl, vm, err := m.evaluate(ctx, r.val, m.DefaultBatchSize(false), false)
+	vl, vm, err := m.evaluate(ctx, r.val, m.DefaultBatchSize(false), false, nil)
 	m.weightsMu.RUnlock()
 	if err != nil {
 		return nil, nil, err

@@ -3,6 +3,7 @@ package tailor_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"regexp"
 	"slices"
@@ -395,6 +396,19 @@ func TestFitOutput(t *testing.T) {
 	}
 	if want := `^1/1 - \d+s - loss: \d\.\d{4} - accuracy: \d\.\d{4} - \d+(s|ms|us)/epoch - \d+(s|ms|us)/step\n$`; !regexp.MustCompile(want).MatchString(b.String()) {
 		t.Errorf("Evaluate output %q", b.String())
+	}
+
+	// ProgressBar is Keras's verbose=1, for Evaluate as for Fit: the bar,
+	// drawn as the batches go, ending as Keras's evaluate ends it. It
+	// printed verbose=2's line instead.
+	b.Reset()
+	loss, scores, err := m.Evaluate(context.Background(), ds(t, x, y), tailor.EvaluateOptions{BatchSize: 32, Verbose: tailor.ProgressBar, Out: &b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := fmt.Sprintf(`\r4/4 \[==============================\] - \d+s \d+(s|ms|us)/step - loss: %.4f - accuracy: %.4f\n$`, loss, scores["accuracy"])
+	if want := `^\r1/4 \[======>\.{23}\] - ETA: \d+s - loss: \d\.\d{4} - accuracy: \d\.\d{4}(\r[23]/4 [^\r]*)*` + final; !regexp.MustCompile(want).MatchString(b.String()) {
+		t.Errorf("Evaluate's progress bar %q does not match %s", b.String(), want)
 	}
 }
 

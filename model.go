@@ -203,7 +203,8 @@ func (m *Model) Seed() uint64 { return m.seed }
 // axis excluded): the layers declare them in order, the model lays them
 // out in one arena and draws their initial values from its seed. With no
 // shape, the first layer's declared input shape is used, as for
-// Flatten(28, 28). Building twice is an error.
+// Flatten(28, 28). Building twice is an error, as is a model two of whose
+// layers share a name (Keras's rule: weights are addressed by it).
 func (m *Model) Build(inputShape ...int) error {
 	m.buildMu.Lock()
 	defer m.buildMu.Unlock()
@@ -241,6 +242,16 @@ func (m *Model) build(inputShape tensor.Shape) error {
 		if j := slices.IndexFunc(m.layers[:i], func(o layers.Layer) bool { return o == l }); j >= 0 {
 			return fmt.Errorf("tailor: layer %s (%s) is both layer %d and layer %d of the model: give each place a layer of its own (Keras would share its weights; Tailor does not)", l.Name(), l.Type(), j+1, i+1)
 		}
+	}
+	// Weights and optimizer state are addressed by the layer's name
+	// (dense/kernel), and a stochastic layer's masks are seeded by it: two
+	// layers of one name would share them, as Keras refuses.
+	first := make(map[string]int, len(m.layers))
+	for i, l := range m.layers {
+		if j, ok := first[l.Name()]; ok {
+			return fmt.Errorf("tailor: layers %d and %d are both named %q: give each layer of a model a name of its own (SetName), as Keras requires", j+1, i+1, l.Name())
+		}
+		first[l.Name()] = i
 	}
 	m.inputShape = append(tensor.Shape(nil), in...)
 	m.outputShapes = m.outputShapes[:0]

@@ -499,3 +499,38 @@ func TestSharedLayer(t *testing.T) {
 		t.Errorf("building a model holding one layer twice: %v", err)
 	}
 }
+
+// TestDuplicateLayerNames: Keras refuses a Sequential model two of whose
+// layers share a name. Tailor built and trained one — its weights' paths
+// (dense/kernel) colliding, two Dropouts of one name drawing the same
+// masks — and only saving.Save refused it, after training. Build, and
+// Compile building a declared input, now refuse it, naming the layers.
+func TestDuplicateLayerNames(t *testing.T) {
+	named := func(l layers.Layer, name string) layers.Layer { l.SetName(name); return l }
+	for _, tt := range []struct {
+		name   string
+		layers []layers.Layer
+		want   string
+	}{
+		{"two dense", []layers.Layer{layers.Flatten(2, 2), named(layers.Dense(4, activations.ReLU), "dense"), named(layers.Dense(3, activations.Softmax), "dense")},
+			`tailor: layers 2 and 3 are both named "dense"`},
+		{"a name given after another took it", []layers.Layer{layers.Flatten(2, 2), layers.Dense(4, activations.ReLU), named(layers.Dropout(0.3), "dense")},
+			`tailor: layers 2 and 3 are both named "dense"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := tailor.Sequential(tt.layers...)
+			err := m.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy(), metrics.Accuracy())
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Fatalf("Compile: %v, want an error starting %q", err, tt.want)
+			}
+			if m.Built() {
+				t.Error("the model was built")
+			}
+		})
+	}
+	// The names that Sequential gives are unique, and build.
+	m := tailor.Sequential(layers.Flatten(2, 2), layers.Dense(4, activations.ReLU), layers.Dropout(0.3), layers.Dense(3, activations.Softmax))
+	if err := m.Compile(optimizers.Adam(), losses.SparseCategoricalCrossentropy(), metrics.Accuracy()); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -26,7 +26,9 @@ type EvaluateOptions struct {
 	// FlipAverage scores the mean of the outputs for each image and its
 	// left-right mirror, as PredictOptions.FlipAverage.
 	FlipAverage bool
-	// Verbose and Out are as for Fit; the default prints nothing.
+	// Verbose and Out are as for Fit — ProgressBar draws the bar as the
+	// batches go (Keras's verbose=1), OneLinePerEpoch prints one line at
+	// the end (verbose=2) — but the default prints nothing.
 	Verbose Verbosity
 	Out     io.Writer
 }
@@ -56,31 +58,40 @@ func (m *Model) Evaluate(ctx context.Context, ds datasets.Dataset, opts Evaluate
 	if err := m.checkBatch("Evaluate", min(opts.BatchSize, ds.Len()), opts.FlipAverage); err != nil {
 		return 0, nil, err
 	}
+	out := opts.Out
+	if out == nil {
+		out = os.Stdout
+	}
+	steps := ceilDiv(ds.Len(), opts.BatchSize)
+	var bar *progbar.Bar
+	if opts.Verbose == ProgressBar {
+		bar = progbar.New(out, steps, true)
+	}
 	start := time.Now()
 	m.weightsMu.RLock() // every batch scored with the same weights, between training steps
-	loss, scores, err = m.evaluate(ctx, ds, opts.BatchSize, opts.FlipAverage)
+	loss, scores, err = m.evaluate(ctx, ds, opts.BatchSize, opts.FlipAverage, bar)
 	m.weightsMu.RUnlock()
 	if err != nil {
 		return 0, nil, err
 	}
 	if opts.Verbose != VerboseAuto && opts.Verbose != Silent {
-		out := opts.Out
-		if out == nil {
-			out = os.Stdout
-		}
-		steps := ceilDiv(ds.Len(), opts.BatchSize)
 		values := []progbar.Value{{Name: "loss", Value: loss}}
 		for _, mt := range m.metrics {
 			values = append(values, progbar.Value{Name: mt.Name(), Value: scores[mt.Name()]})
 		}
-		progbar.Line(out, steps, time.Since(start), values)
+		if bar != nil {
+			bar.Finish(values)
+		} else {
+			progbar.Line(out, steps, time.Since(start), values)
+		}
 	}
 	return loss, scores, nil
 }
 
 // evaluate scores ds in batches with a workspace of its own and its own
-// copies of the metrics, so that concurrent calls share nothing.
-func (m *Model) evaluate(ctx context.Context, ds datasets.Dataset, batch int, flip bool) (float64, Logs, error) {
+// copies of the metrics, so that concurrent calls share nothing. A bar,
+// if not nil, is updated after every batch with the running figures.
+func (m *Model) evaluate(ctx context.Context, ds datasets.Dataset, batch int, flip bool, bar *progbar.Bar) (float64, Logs, error) {
 	ws := m.getWorkspace()
 	defer m.putWorkspace(ws)
 	ms := make([]metrics.Metric, len(m.metrics))
@@ -105,6 +116,13 @@ func (m *Model) evaluate(ctx context.Context, ds datasets.Dataset, batch int, fl
 		lossSum += m.loss.Compute(h, &ws.y, nil)
 		for _, mt := range ms {
 			mt.Update(h, &ws.y)
+		}
+		if bar != nil {
+			values := []progbar.Value{{Name: "loss", Value: lossSum / float64(hi)}}
+			for _, mt := range ms {
+				values = append(values, progbar.Value{Name: mt.Name(), Value: mt.Result()})
+			}
+			bar.Update(ceilDiv(hi, batch), values)
 		}
 	}
 	scores := Logs{}

@@ -20,6 +20,7 @@ import (
 	"github.com/tailor-ml/tailor/datasets/cifar10"
 	"github.com/tailor-ml/tailor/datasets/fashionmnist"
 	"github.com/tailor-ml/tailor/internal/atomicfile"
+	"github.com/tailor-ml/tailor/internal/pyrepr"
 	"github.com/tailor-ml/tailor/layers"
 	"github.com/tailor-ml/tailor/metrics"
 	"github.com/tailor-ml/tailor/models"
@@ -826,18 +827,9 @@ func printPerClass(w io.Writer, split string, acc []float64, names []string) {
 func printPrediction(w io.Writer, probs *tensor.Tensor, labels []uint8, names []string, i int) {
 	p := probs.Row(i)
 	best := tensor.Argmax(p)
-	fmt.Fprintf(w, "\npredictions[%d]: %s\n", i, formatFloats(p))
+	fmt.Fprintf(w, "\npredictions[%d]: %s\n", i, pyrepr.Float32Str(p)) // print("predictions[0]:", predictions[0])
 	fmt.Fprintf(w, "np.argmax(predictions[%d]): %d (%s)\n", i, best, names[best])
 	fmt.Fprintf(w, "test_labels[%d]: %d (%s)\n", i, labels[i], names[labels[i]])
-}
-
-// formatFloats prints probabilities as numpy does in scientific mode.
-func formatFloats(xs []float32) string {
-	parts := make([]string, len(xs))
-	for i, v := range xs {
-		parts[i] = fmt.Sprintf("%.8e", v)
-	}
-	return "[" + strings.Join(parts, " ") + "]"
 }
 
 // writeJSON writes v as indented JSON to path, atomically.

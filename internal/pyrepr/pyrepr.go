@@ -94,11 +94,21 @@ func Int[T ~uint8 | ~int | ~int32 | ~int64](xs []T, dtype string) string {
 // scientific notation — used when the finite values span more than three
 // orders of magnitude or one is below 1e-4 — it rounds every value to that
 // many digits, and in fixed notation it prints each value's shortest
-// decimal padded with spaces to that width. Every value is padded on the
-// left to the widest integer part (a sign counts), nan, inf and -inf to
-// the whole width. Lines wrap at 75 columns; ", dtype=float32" ends the
-// repr.
-func Float32(xs []float32) string {
+// decimal padded with spaces to that width, its integer part always in
+// full (94616992., where repr of the float32 alone is 94616990.0). Every
+// value is padded on the left to the widest integer part (a sign counts),
+// nan, inf and -inf to the whole width. Lines wrap at 75 columns;
+// ", dtype=float32" ends the repr.
+func Float32(xs []float32) string { return wrap(float32Items(xs), "float32") }
+
+// Float32Str is what numpy's print (str) writes for a float32 array: the
+// values of Float32, separated by spaces in brackets, lines wrapped at 75
+// columns under the first value: [3.5748989e-04 7.9700426e-04 ...].
+func Float32Str(xs []float32) string { return wrapStr(float32Items(xs)) }
+
+// float32Items formats each value of xs as numpy's array printing does
+// (see Float32).
+func float32Items(xs []float32) []string {
 	finite := func(x float32) bool { return !math.IsNaN(float64(x)) && !math.IsInf(float64(x), 0) }
 	var lo, hi float64
 	for _, x := range xs {
@@ -111,7 +121,9 @@ func Float32(xs []float32) string {
 		}
 		hi = max(hi, a)
 	}
-	sci := lo != 0 && (lo < 1e-4 || hi/lo > 1e3 || hi >= 1e8)
+	// Numpy divides the largest by the smallest in float32: 6369.98 over
+	// 6.36998 is 1000.00002 in float64 but 1000 in float32, positional.
+	sci := lo != 0 && (lo < 1e-4 || float32(float32(hi)/float32(lo)) > 1e3 || hi >= 1e8)
 	f, most := byte('f'), 8 // numpy's precision: eight fraction digits in either notation
 	if sci {
 		f = 'e'
@@ -123,6 +135,12 @@ func Float32(xs []float32) string {
 			continue
 		}
 		items[i] = strconv.FormatFloat(float64(x), f, -1, 32)
+		if !sci && abs(float64(x)) >= 1<<24 {
+			// A whole number past float32's last odd integer: the shortest
+			// decimal ends in zeros (94616990), but numpy's positional
+			// mode prints every digit down to the units (94616992).
+			items[i] = strconv.FormatFloat(float64(x), 'f', 0, 32)
+		}
 		if digits(items[i]) > most {
 			// Rounded to most digits, less the zeros that leaves at
 			// the end: 0.053930703 prints as 0.0539307.
@@ -183,7 +201,7 @@ func Float32(xs []float32) string {
 		}
 		items[i] = strings.Repeat(" ", max(padLeft+padRight+1-len(s), 0)) + s
 	}
-	return wrap(items, "float32")
+	return items
 }
 
 // trimZeros removes the zeros that end a formatted number's fraction
@@ -253,6 +271,30 @@ func wrap(items []string, dtype string) string {
 		return body + "\n      " + dt // under "array("
 	}
 	return body + " " + dt
+}
+
+// wrapStr joins items as numpy's str of an array does: [...] with the
+// items separated by spaces, in lines of at most lineWidth columns,
+// continuation lines indented by one under the first item. As in wrap, a
+// word is wrapped when the line so far and the word exceed the width less
+// one for the bracket.
+func wrapStr(items []string) string {
+	const indent = " " // under "["
+	const elemWidth = lineWidth - 1
+	var b strings.Builder
+	line := indent
+	for i, it := range items {
+		if len(line)+len(it) > elemWidth && len(line) > len(indent) {
+			b.WriteString(strings.TrimRight(line, " ") + "\n")
+			line = indent
+		}
+		line += it
+		if i < len(items)-1 {
+			line += " "
+		}
+	}
+	b.WriteString(line)
+	return "[" + b.String()[len(indent):] + "]"
 }
 
 // Strings is a list of strings' repr: ['T-shirt/top', 'Trouser'].
