@@ -28,12 +28,22 @@ func decodedBytes(format string, cfg image.Config, open func() io.Reader) int64 
 	if format == "jpeg" {
 		return jpegBytes(w, h, open())
 	}
+	interlaced, transparent := true, true
+	if format == "png" {
+		interlaced, transparent = pngHeader(open())
+	}
 	var bpp int64
 	switch cfg.ColorModel {
 	case color.GrayModel:
 		bpp = 1
+		if format == "png" && transparent {
+			bpp = 4 // a transparent gray level: image/png returns NRGBA
+		}
 	case color.Gray16Model:
 		bpp = 2
+		if format == "png" && transparent {
+			bpp = 8 // NRGBA64
+		}
 	case color.RGBAModel, color.NRGBAModel:
 		bpp = 4
 	default: // 16-bit colour; also anything unexpected
@@ -43,20 +53,40 @@ func decodedBytes(format string, cfg image.Config, open func() io.Reader) int64 
 		}
 	}
 	n := w * h * bpp
-	if format == "png" && pngInterlaced(open()) {
+	if format == "png" && interlaced {
 		n *= 2 // each pass's image, then the whole
 	}
 	return n + 2*(w*bpp+1) // the current and previous rows
 }
 
-// pngInterlaced reports whether the PNG's header (IHDR, which the format
-// puts first) asks for Adam7 interlacing; true when it cannot be read.
-func pngInterlaced(r io.Reader) bool {
-	var b [29]byte
+// pngHeader reports whether the PNG's header (IHDR, which the format puts
+// first) asks for Adam7 interlacing, and whether a tRNS chunk precedes its
+// image data, with which image/png returns a grayscale image as NRGBA (4
+// bytes a pixel, 8 at 16 bits) rather than Gray; each true when the
+// chunks cannot be read.
+func pngHeader(r io.Reader) (interlaced, transparent bool) {
+	var b [33]byte // the signature, and IHDR with its length, type and CRC
 	if _, err := io.ReadFull(r, b[:]); err != nil || string(b[12:16]) != "IHDR" {
-		return true
+		return true, true
 	}
-	return b[28] != 0
+	interlaced = b[28] != 0
+	for {
+		var c [8]byte
+		if _, err := io.ReadFull(r, c[:]); err != nil {
+			return interlaced, true
+		}
+		switch string(c[4:]) {
+		case "tRNS":
+			return interlaced, true
+		case "IDAT", "IEND":
+			return interlaced, false
+		}
+		// Another chunk (PLTE, gAMA, text): its data and CRC.
+		n := int64(binary.BigEndian.Uint32(c[:4])) + 4
+		if k, err := io.CopyN(io.Discard, r, n); k != n || err != nil {
+			return interlaced, true
+		}
+	}
 }
 
 // jpegBytes estimates what image/jpeg allocates for a w×h image: each

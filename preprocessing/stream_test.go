@@ -2,6 +2,8 @@ package preprocessing
 
 import (
 	"bytes"
+	"encoding/binary"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/color/palette"
@@ -12,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -309,6 +312,10 @@ func TestDecodedBytes(t *testing.T) {
 		{"nrgba png", func() []byte { return encodePNG(t, randomImage("nrgba", 301, 203, rng)) }},
 		{"16-bit png", func() []byte { return encodePNG(t, randomImage("nrgba64", 301, 203, rng)) }},
 		{"paletted png", func() []byte { return encodePNG(t, randomImage("paletted", 301, 203, rng)) }},
+		// Go's decoder returns a grayscale PNG with a tRNS chunk (a
+		// transparent gray level) as NRGBA, or NRGBA64 at 16 bits.
+		{"gray png with tRNS", func() []byte { return grayPNGWithTRNS(t, 301, 203, 8, false, gradient) }},
+		{"16-bit gray png with tRNS", func() []byte { return grayPNGWithTRNS(t, 301, 203, 16, false, gradient) }},
 		{"gray jpeg", func() []byte {
 			var b bytes.Buffer
 			jpeg.Encode(&b, randomImage("gray", 301, 203, rng), nil)
@@ -334,5 +341,52 @@ func TestDecodedBytes(t *testing.T) {
 			t.Errorf("%s: estimated %d bytes, the decoder allocated %d", tc.name, est, a)
 		}
 		t.Logf("%s: estimated %d, allocated %d", tc.name, est, a)
+	}
+}
+
+// grayPNGWithTRNS returns a w×h grayscale PNG of the bit depth whose
+// tRNS chunk, after IHDR, makes gray level 0 transparent.
+func grayPNGWithTRNS(t *testing.T, w, h int, depth byte, interlaced bool, row func(int, []byte)) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := hostile.PNG(&b, w, h, hostile.Gray, depth, interlaced, row); err != nil {
+		t.Fatal(err)
+	}
+	png := b.Bytes()
+	const afterIHDR = 8 + 4 + 4 + 13 + 4
+	trns := []byte{0, 0, 0, 2, 't', 'R', 'N', 'S', 0, 0}
+	trns = binary.BigEndian.AppendUint32(trns, crc32.ChecksumIEEE(trns[4:]))
+	return slices.Concat(png[:afterIHDR], trns, png[afterIHDR:])
+}
+
+// TestTransparentGrayPNG: a grayscale PNG with a tRNS chunk decodes to 4
+// bytes a pixel (8 at 16 bits), not the 1 (2) its colour type says, so
+// that a 30-megapixel 1-bit interlaced one, 120 MB and its passes, is
+// refused before decoding, as MaxDecodedBytes says, and a 7000×7000 8-bit
+// one within the limit loads within twice its 196 MB.
+func TestTransparentGrayPNG(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes and decodes a 49-megapixel image")
+	}
+	dir := t.TempDir()
+	big := filepath.Join(dir, "interlaced.png")
+	os.WriteFile(big, grayPNGWithTRNS(t, 6000, 5000, 1, true, nil), 0o644)
+	var err error
+	a := allocated(func() { _, err = LoadImageFile(big, ImageOptions{}) })
+	if err == nil || !strings.Contains(err.Error(), "more than the limit of 192 MiB") || !strings.Contains(err.Error(), big) {
+		t.Errorf("error %v, want one naming %s and the limit of 192 MiB", err, big)
+	}
+	if a > 1<<20 {
+		t.Errorf("refusing the image allocated %d bytes, want under 1 MiB", a)
+	}
+	ok := filepath.Join(dir, "ok.png")
+	os.WriteFile(ok, grayPNGWithTRNS(t, 7000, 7000, 8, false, gradient), 0o644)
+	a = allocated(func() { _, err = LoadImageFile(ok, ImageOptions{}) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	const decoded = 4 * 7000 * 7000
+	if a > 2*decoded+16<<20 {
+		t.Errorf("allocated %d bytes for a %d-byte decoded image", a, decoded)
 	}
 }
