@@ -316,6 +316,13 @@ func TestDecodedBytes(t *testing.T) {
 		// transparent gray level) as NRGBA, or NRGBA64 at 16 bits.
 		{"gray png with tRNS", func() []byte { return grayPNGWithTRNS(t, 301, 203, 8, false, gradient) }},
 		{"16-bit gray png with tRNS", func() []byte { return grayPNGWithTRNS(t, 301, 203, 16, false, gradient) }},
+		// An Adobe APP14 segment of transform 0 makes image/jpeg take
+		// three components for RGB and convert them to RGBA.
+		{"rgb jpeg", func() []byte {
+			var b bytes.Buffer
+			jpeg.Encode(&b, randomImage("ycbcr420", 301, 203, rng), nil)
+			return slices.Concat(b.Bytes()[:2], adobeRGB, b.Bytes()[2:])
+		}},
 		{"gray jpeg", func() []byte {
 			var b bytes.Buffer
 			jpeg.Encode(&b, randomImage("gray", 301, 203, rng), nil)
@@ -388,5 +395,49 @@ func TestTransparentGrayPNG(t *testing.T) {
 	const decoded = 4 * 7000 * 7000
 	if a > 2*decoded+16<<20 {
 		t.Errorf("allocated %d bytes for a %d-byte decoded image", a, decoded)
+	}
+}
+
+// adobeRGB is an APP14 segment saying, with transform 0, that a JPEG's
+// three components are RGB.
+var adobeRGB = []byte{0xff, 0xee, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, 0}
+
+// TestRGBJPEG: image/jpeg converts a JPEG it takes for RGB to an RGBA
+// image on top of its planes, 5.5 bytes a pixel at 4:2:0 rather than 1.5,
+// so that a 42-megapixel one, 231 MB decoded, is refused before decoding,
+// as MaxDecodedBytes says, even with the segment that says so after the
+// image data, where the decoder still reads it.
+func TestRGBJPEG(t *testing.T) {
+	if testing.Short() {
+		t.Skip("encodes a 42-megapixel JPEG")
+	}
+	img := image.NewYCbCr(image.Rect(0, 0, 7000, 6000), image.YCbCrSubsampleRatio420)
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	plain := b.Bytes()
+	end := len(plain) - 2 // EOI
+	dir := t.TempDir()
+	for name, file := range map[string][]byte{
+		"header": slices.Concat(plain[:2], adobeRGB, plain[2:]),
+		"tail":   slices.Concat(plain[:end], adobeRGB, plain[end:]),
+	} {
+		path := filepath.Join(dir, name+".jpg")
+		os.WriteFile(path, file, 0o644)
+		var err error
+		a := allocated(func() { _, err = LoadImageFile(path, ImageOptions{}) })
+		if err == nil || !strings.Contains(err.Error(), "more than the limit of 192 MiB") || !strings.Contains(err.Error(), path) {
+			t.Errorf("%s: error %v, want one naming %s and the limit of 192 MiB", name, err, path)
+		}
+		if limit := uint64(4*len(file) + 1<<20); a > limit {
+			t.Errorf("%s: refusing the image allocated %d bytes, want under %d (the %d-byte file, read)", name, a, limit, len(file))
+		}
+	}
+	// As YCbCr, its 63 MB of planes load.
+	path := filepath.Join(dir, "ycbcr.jpg")
+	os.WriteFile(path, plain, 0o644)
+	if _, err := LoadImageFile(path, ImageOptions{}); err != nil {
+		t.Fatal(err)
 	}
 }
