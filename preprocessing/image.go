@@ -57,10 +57,12 @@ const (
 	MaxSide = 65_535
 	// MaxDecodedBytes caps the memory the decoder would take for the
 	// image, estimated from its header: bytes per pixel of the colour
-	// model the decoder produces, twice that for interlaced PNGs (the
-	// passes and the whole), and for JPEGs each component's plane at its
-	// sampling, the CMYK result of four-component files, and the 32-bit
-	// coefficients progressive files keep. A 12000×4000 RGB PNG (183 MiB)
+	// model the decoder produces (NRGBA for a grayscale PNG with a tRNS
+	// chunk), twice that for interlaced PNGs (the passes and the whole),
+	// and for JPEGs each component's plane at its sampling, the CMYK
+	// result of four-component files, the RGBA result of three-component
+	// files the decoder takes for RGB, and the 32-bit coefficients
+	// progressive files keep. A 12000×4000 RGB PNG (183 MiB)
 	// or a 10000×5000 baseline JPEG passes; a 16-bit RGBA PNG of that
 	// size does not. Preprocessing itself then uses memory proportional
 	// to the longer side, not to the pixels.

@@ -720,9 +720,20 @@ func (p *Pipeline) Validate() error {
 // pipelineJSON is Pipeline without its methods, for decoding.
 type pipelineJSON Pipeline
 
+// maxContainers bounds the objects and arrays of a pipeline's JSON:
+// two a feature (the feature and its categories), and the pipeline,
+// its features, its scaler with its means and scales, and its target
+// with its classes.
+const maxContainers = 2*maxFeatures + 7
+
 // UnmarshalJSON decodes a pipeline and validates it; unknown fields are
-// errors.
+// errors. Its objects and arrays are counted first: "{}" decodes to a
+// feature of 120 bytes, so that 64 MiB of them would cost gigabytes
+// before Validate counted the features.
 func (p *Pipeline) UnmarshalJSON(b []byte) error {
+	if n := containers(b); n > maxContainers {
+		return fmt.Errorf("pipeline: %d objects and arrays, more than a pipeline of at most %d features holds (%d)", n, maxFeatures, maxContainers)
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	var q pipelineJSON
@@ -736,11 +747,41 @@ func (p *Pipeline) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// containers counts the objects and arrays in the JSON b, outside
+// strings.
+func containers(b []byte) int {
+	n := 0
+	inString, escaped := false, false
+	for _, c := range b {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			n++
+		}
+	}
+	return n
+}
+
 // maxPipelineBytes bounds the JSON ParsePipeline reads.
 const maxPipelineBytes = 64 << 20
 
 // ParsePipeline reads a pipeline from its JSON form (as json.Marshal
-// writes it), validated. It is an error for b to exceed 64 MiB.
+// writes it), validated. It is an error for b to exceed 64 MiB, or to hold
+// more objects and arrays than a pipeline of 10,000 features (two each,
+// and seven more): they are counted before decoding. The strings and
+// numbers cost up to about 20 times their bytes while they are decoded
+// (a value of two or three bytes becomes one of 8 or 16 in a list grown by
+// doubling).
 func ParsePipeline(b []byte) (*Pipeline, error) {
 	if len(b) > maxPipelineBytes {
 		return nil, fmt.Errorf("pipeline: %d bytes of JSON, want at most %d", len(b), maxPipelineBytes)

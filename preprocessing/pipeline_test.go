@@ -1,6 +1,7 @@
 package preprocessing
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -437,5 +438,64 @@ func TestFitPipelineEncodingsErrorRepeats(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), `PipelineOptions.Encodings names "b", which is not a categorical feature column`) {
 			t.Fatalf("error %v, want one naming \"b\"", err)
 		}
+	}
+}
+
+// TestParsePipelineContainersBounded: the objects and arrays of a
+// pipeline's JSON are counted before it is decoded. A feature decodes to
+// a struct of 120 bytes, so 2 MiB of "{}," would cost 80 MB (64 MiB, the
+// most ParsePipeline reads, over 2 GB) before Validate refused their
+// number; a pipeline of 10,000 features holds two each at most (the
+// feature and its categories) and a few more. A pipeline of that many
+// features still parses.
+func TestParsePipelineContainersBounded(t *testing.T) {
+	hostile := func(prefix, elem, suffix string) []byte {
+		var b bytes.Buffer
+		b.WriteString(prefix)
+		b.WriteString(elem)
+		for b.Len() < 2<<20 {
+			b.WriteString("," + elem)
+		}
+		b.WriteString(suffix)
+		return b.Bytes()
+	}
+	for _, tt := range []struct {
+		name string
+		json []byte
+	}{
+		{"features", hostile(`{"features":[`, `{}`, `]}`)},
+		{"lists in a category list", hostile(`{"features":[{"name":"a","kind":"categorical","categories":[`, `[]`, `]}]}`)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			_, err := ParsePipeline(tt.json)
+			runtime.ReadMemStats(&after)
+			if err == nil || !strings.Contains(err.Error(), "objects and arrays, more than") {
+				t.Errorf("error %.300v, want one counting the objects and arrays", err)
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+				t.Errorf("allocated %d bytes to refuse %d bytes of JSON", alloc, len(tt.json))
+			}
+		})
+	}
+	// The most features a pipeline has, each categorical, parse.
+	p := &Pipeline{Scale: ScaleNone}
+	for i := range maxFeatures {
+		p.Features = append(p.Features, Feature{Name: fmt.Sprint("c", i), Kind: kindCategorical, Encoding: Label, Categories: []string{"a", "b"}, HandleUnknown: UnknownIgnore})
+		p.Scaler.Mean, p.Scaler.Scale = append(p.Scaler.Mean, 0), append(p.Scaler.Scale, 1)
+	}
+	p.Target = &Target{Name: "y", Classes: []string{"0", "1"}}
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := ParsePipeline(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(q.Features) != maxFeatures || q.Features[maxFeatures-1].Name != "c9999" {
+		t.Errorf("parsed %d features", len(q.Features))
 	}
 }

@@ -2,6 +2,8 @@ package preprocessing
 
 import (
 	"bytes"
+	"encoding/binary"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/color/palette"
@@ -12,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -309,6 +312,17 @@ func TestDecodedBytes(t *testing.T) {
 		{"nrgba png", func() []byte { return encodePNG(t, randomImage("nrgba", 301, 203, rng)) }},
 		{"16-bit png", func() []byte { return encodePNG(t, randomImage("nrgba64", 301, 203, rng)) }},
 		{"paletted png", func() []byte { return encodePNG(t, randomImage("paletted", 301, 203, rng)) }},
+		// Go's decoder returns a grayscale PNG with a tRNS chunk (a
+		// transparent gray level) as NRGBA, or NRGBA64 at 16 bits.
+		{"gray png with tRNS", func() []byte { return grayPNGWithTRNS(t, 301, 203, 8, false, gradient) }},
+		{"16-bit gray png with tRNS", func() []byte { return grayPNGWithTRNS(t, 301, 203, 16, false, gradient) }},
+		// An Adobe APP14 segment of transform 0 makes image/jpeg take
+		// three components for RGB and convert them to RGBA.
+		{"rgb jpeg", func() []byte {
+			var b bytes.Buffer
+			jpeg.Encode(&b, randomImage("ycbcr420", 301, 203, rng), nil)
+			return slices.Concat(b.Bytes()[:2], adobeRGB, b.Bytes()[2:])
+		}},
 		{"gray jpeg", func() []byte {
 			var b bytes.Buffer
 			jpeg.Encode(&b, randomImage("gray", 301, 203, rng), nil)
@@ -334,5 +348,96 @@ func TestDecodedBytes(t *testing.T) {
 			t.Errorf("%s: estimated %d bytes, the decoder allocated %d", tc.name, est, a)
 		}
 		t.Logf("%s: estimated %d, allocated %d", tc.name, est, a)
+	}
+}
+
+// grayPNGWithTRNS returns a w×h grayscale PNG of the bit depth whose
+// tRNS chunk, after IHDR, makes gray level 0 transparent.
+func grayPNGWithTRNS(t *testing.T, w, h int, depth byte, interlaced bool, row func(int, []byte)) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := hostile.PNG(&b, w, h, hostile.Gray, depth, interlaced, row); err != nil {
+		t.Fatal(err)
+	}
+	png := b.Bytes()
+	const afterIHDR = 8 + 4 + 4 + 13 + 4
+	trns := []byte{0, 0, 0, 2, 't', 'R', 'N', 'S', 0, 0}
+	trns = binary.BigEndian.AppendUint32(trns, crc32.ChecksumIEEE(trns[4:]))
+	return slices.Concat(png[:afterIHDR], trns, png[afterIHDR:])
+}
+
+// TestTransparentGrayPNG: a grayscale PNG with a tRNS chunk decodes to 4
+// bytes a pixel (8 at 16 bits), not the 1 (2) its colour type says, so
+// that a 30-megapixel 1-bit interlaced one, 120 MB and its passes, is
+// refused before decoding, as MaxDecodedBytes says, and a 7000×7000 8-bit
+// one within the limit loads within twice its 196 MB.
+func TestTransparentGrayPNG(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes and decodes a 49-megapixel image")
+	}
+	dir := t.TempDir()
+	big := filepath.Join(dir, "interlaced.png")
+	os.WriteFile(big, grayPNGWithTRNS(t, 6000, 5000, 1, true, nil), 0o644)
+	var err error
+	a := allocated(func() { _, err = LoadImageFile(big, ImageOptions{}) })
+	if err == nil || !strings.Contains(err.Error(), "more than the limit of 192 MiB") || !strings.Contains(err.Error(), big) {
+		t.Errorf("error %v, want one naming %s and the limit of 192 MiB", err, big)
+	}
+	if a > 1<<20 {
+		t.Errorf("refusing the image allocated %d bytes, want under 1 MiB", a)
+	}
+	ok := filepath.Join(dir, "ok.png")
+	os.WriteFile(ok, grayPNGWithTRNS(t, 7000, 7000, 8, false, gradient), 0o644)
+	a = allocated(func() { _, err = LoadImageFile(ok, ImageOptions{}) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	const decoded = 4 * 7000 * 7000
+	if a > 2*decoded+16<<20 {
+		t.Errorf("allocated %d bytes for a %d-byte decoded image", a, decoded)
+	}
+}
+
+// adobeRGB is an APP14 segment saying, with transform 0, that a JPEG's
+// three components are RGB.
+var adobeRGB = []byte{0xff, 0xee, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, 0}
+
+// TestRGBJPEG: image/jpeg converts a JPEG it takes for RGB to an RGBA
+// image on top of its planes, 5.5 bytes a pixel at 4:2:0 rather than 1.5,
+// so that a 42-megapixel one, 231 MB decoded, is refused before decoding,
+// as MaxDecodedBytes says, even with the segment that says so after the
+// image data, where the decoder still reads it.
+func TestRGBJPEG(t *testing.T) {
+	if testing.Short() {
+		t.Skip("encodes a 42-megapixel JPEG")
+	}
+	img := image.NewYCbCr(image.Rect(0, 0, 7000, 6000), image.YCbCrSubsampleRatio420)
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	plain := b.Bytes()
+	end := len(plain) - 2 // EOI
+	dir := t.TempDir()
+	for name, file := range map[string][]byte{
+		"header": slices.Concat(plain[:2], adobeRGB, plain[2:]),
+		"tail":   slices.Concat(plain[:end], adobeRGB, plain[end:]),
+	} {
+		path := filepath.Join(dir, name+".jpg")
+		os.WriteFile(path, file, 0o644)
+		var err error
+		a := allocated(func() { _, err = LoadImageFile(path, ImageOptions{}) })
+		if err == nil || !strings.Contains(err.Error(), "more than the limit of 192 MiB") || !strings.Contains(err.Error(), path) {
+			t.Errorf("%s: error %v, want one naming %s and the limit of 192 MiB", name, err, path)
+		}
+		if limit := uint64(4*len(file) + 1<<20); a > limit {
+			t.Errorf("%s: refusing the image allocated %d bytes, want under %d (the %d-byte file, read)", name, a, limit, len(file))
+		}
+	}
+	// As YCbCr, its 63 MB of planes load.
+	path := filepath.Join(dir, "ycbcr.jpg")
+	os.WriteFile(path, plain, 0o644)
+	if _, err := LoadImageFile(path, ImageOptions{}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -550,3 +550,41 @@ func TestCheckBudgetHugeOutput(t *testing.T) {
 		t.Fatalf("err = %v, want the activations refused", err)
 	}
 }
+
+// TestLoadReaderRefusesWhatIsNotAZip: a model file begins with a zip
+// entry's local header, so LoadReader refuses a stream that does not
+// (a PNG, a CSV, /dev/zero piped in) from its first bytes, rather than
+// read up to MaxReaderBytes of it into memory first.
+func TestLoadReaderRefusesWhatIsNotAZip(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		start []byte
+	}{
+		{"zeros", nil},
+		{"a PNG", []byte("\x89PNG\r\n\x1a\n")},
+		{"an empty zip's end record", []byte("PK\x05\x06")},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &countingReader{r: io.MultiReader(bytes.NewReader(tt.start), bytes.NewReader(make([]byte, 64<<20)))}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			_, _, err := LoadReader(r)
+			runtime.ReadMemStats(&after)
+			if err == nil || !strings.Contains(err.Error(), "not a Tailor model file") {
+				t.Errorf("error %v, want one saying it is not a model file", err)
+			}
+			if r.n > 1<<20 {
+				t.Errorf("read %d bytes of a stream that is not a zip archive", r.n)
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+				t.Errorf("allocated %d bytes to refuse it", alloc)
+			}
+		})
+	}
+	// A model file still loads from a stream.
+	good := saved(t, trained(t), Meta{})
+	if _, _, err := LoadReader(bytes.NewReader(good)); err != nil {
+		t.Fatal(err)
+	}
+}

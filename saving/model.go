@@ -480,14 +480,22 @@ func LoadFrom(r io.ReaderAt, size int64) (*tailor.Model, Meta, error) {
 
 // LoadReader reads a whole model file from r, which need not seek (a pipe,
 // an HTTP body), into memory and loads it as Load does. It reads at most
-// MaxReaderBytes.
+// MaxReaderBytes, and refuses a stream that does not begin as a model
+// file does (a zip entry's header) from its first four bytes.
 func LoadReader(r io.Reader) (*tailor.Model, Meta, error) {
 	return loadReader(r, MaxReaderBytes)
 }
 
 // loadReader is LoadReader with a cap of limit bytes.
 func loadReader(r io.Reader, limit int64) (*tailor.Model, Meta, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	// A stream that does not begin as a model file does is refused from
+	// its first bytes, not after up to limit of it are in memory.
+	var head [len(zipLocalHeader)]byte
+	n, err := io.ReadFull(r, head[:])
+	if err := checkZipStart(head[:n], err); err != nil {
+		return nil, Meta{}, err
+	}
+	b, err := io.ReadAll(io.MultiReader(bytes.NewReader(head[:]), io.LimitReader(r, limit+1-int64(n))))
 	if err != nil {
 		return nil, Meta{}, fmt.Errorf("loading: %w", err)
 	}
@@ -495,6 +503,23 @@ func loadReader(r io.Reader, limit int64) (*tailor.Model, Meta, error) {
 		return nil, Meta{}, fmt.Errorf("loading: the model file is larger than LoadReader's limit of %d MiB; save it to a file and use Load", limit>>20)
 	}
 	return LoadFrom(bytes.NewReader(b), int64(len(b)))
+}
+
+// zipLocalHeader is the signature a model file begins with: that of its
+// first entry's local header (Tailor writes no prefix, and a zip of no
+// entries holds no config.json).
+const zipLocalHeader = "PK\x03\x04"
+
+// checkZipStart checks the first bytes of a model file, head, read with
+// err.
+func checkZipStart(head []byte, err error) error {
+	if string(head) == zipLocalHeader {
+		return nil
+	}
+	if len(head) < len(zipLocalHeader) && err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return fmt.Errorf("loading: %w", err)
+	}
+	return fmt.Errorf("loading: not a Tailor model file (a zip archive): it begins with %q, not a zip entry's header %q", head, zipLocalHeader)
 }
 
 // entryNames are the entries a model file may hold, each at most once.
@@ -568,6 +593,11 @@ func readFile(path string, withTraining bool) (*contents, error) {
 // training.json when withTraining is set (only resuming needs it; a model
 // file may carry one, unread).
 func read(r io.ReaderAt, size int64, withTraining bool) (*contents, error) {
+	var head [len(zipLocalHeader)]byte
+	n, err := r.ReadAt(head[:], 0)
+	if err := checkZipStart(head[:n], err); err != nil {
+		return nil, err
+	}
 	dr := &directoryReader{r: r, left: maxDirectoryRead}
 	zr, err := zip.NewReader(dr, size)
 	dr.left = -1 // the entries are read through dr too, unbounded

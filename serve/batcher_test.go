@@ -48,7 +48,7 @@ func examples(t *testing.T, m *tailor.Model, n int, seed float32) ([]float32, []
 // fit opens the next batch, and every request gets its own rows.
 func TestBatcherGathers(t *testing.T) {
 	m := untrained(t)
-	sig := &signature{input: tensor.Shape{28, 28}, output: tensor.Shape{10}, maxExamples: 256}
+	sig := &signature{input: tensor.Shape{28, 28}, output: tensor.Shape{10}, maxExamples: 256, maxOutputs: 4 << 20}
 	var rec batchRecorder
 	b := newBatcher(m.Model, sig, 4, time.Minute, 0, 16, rec.observe)
 	sizes := []int{1, 2, 1, 3, 1}
@@ -96,7 +96,7 @@ func TestBatcherGathers(t *testing.T) {
 // batch.
 func TestBatcherWaits(t *testing.T) {
 	m := untrained(t)
-	sig := &signature{input: tensor.Shape{28, 28}, output: tensor.Shape{10}, maxExamples: 256}
+	sig := &signature{input: tensor.Shape{28, 28}, output: tensor.Shape{10}, maxExamples: 256, maxOutputs: 4 << 20}
 	var rec batchRecorder
 	b := newBatcher(m.Model, sig, 32, 50*time.Millisecond, 1, 16, rec.observe)
 	defer b.close()

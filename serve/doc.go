@@ -61,7 +61,9 @@
 // Every request the server cannot serve gets a JSON body {"error": "..."}
 // naming what was expected: 400 for malformed JSON, shapes, datatypes and
 // values; 404 for unknown models and paths; 405 for a wrong method; 413 for
-// a body or image over the limits; 415 for a wrong content type or a
+// a body or image over the limits, or an infer request whose answer would
+// hold more values than half of Options.MaxBodyBytes (a model whose outputs
+// outnumber its inputs); 415 for a wrong content type or a
 // compressed body (a Content-Encoding other than identity); 422 when
 // a request's values, valid but too large for the model, make its output
 // overflow to NaN or ±Inf; 429 when Options.MaxInFlight inference

@@ -41,8 +41,8 @@ func FuzzDecodeInfer(f *testing.F) {
 		f.Fatal(err)
 	}
 	sigs := []*signature{
-		{input: tensor.Shape{2, 2}, output: tensor.Shape{10}, maxExamples: 3, uint8Table: table},
-		{input: tensor.Shape{28, 28}, output: tensor.Shape{10}, maxExamples: 256, uint8Table: table},
+		{input: tensor.Shape{2, 2}, output: tensor.Shape{10}, maxExamples: 3, maxOutputs: 4 << 20, uint8Table: table},
+		{input: tensor.Shape{28, 28}, output: tensor.Shape{10}, maxExamples: 256, maxOutputs: 4 << 20, uint8Table: table},
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, sig := range sigs {

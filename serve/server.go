@@ -72,7 +72,9 @@ type Options struct {
 	// Too Many Requests.
 	MaxInFlight int
 	// MaxBodyBytes bounds a request body (default 8 MiB); larger bodies get
-	// 413.
+	// 413. Half of it bounds the values of an infer request's answer: as
+	// many numbers as a body of the limit can send, so that a model whose
+	// outputs outnumber its inputs answers no more than it could be sent.
 	MaxBodyBytes int64
 	// MaxExamples bounds the examples of one infer request (default 256).
 	MaxExamples int
@@ -246,7 +248,7 @@ func (s *Server) prepare(m Model) (*served, error) {
 			sm.classNames[i] = strconv.Itoa(i)
 		}
 	}
-	sm.sig = signature{input: in, output: out, maxExamples: s.opts.MaxExamples}
+	sm.sig = signature{input: in, output: out, maxExamples: s.opts.MaxExamples, maxOutputs: int(min(s.opts.MaxBodyBytes/2, math.MaxInt32))}
 	if sm.tabular == nil {
 		table, err := uint8Table(float32(sm.rescale))
 		if err != nil {

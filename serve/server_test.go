@@ -681,7 +681,7 @@ func TestNestedData(t *testing.T) {
 // 64×64×3 with one value: it must be refused before memory for the
 // 3 million values is allocated.
 func TestShortDataAllocatesLittle(t *testing.T) {
-	sig := &signature{input: tensor.Shape{64, 64, 3}, output: tensor.Shape{10}, maxExamples: 256}
+	sig := &signature{input: tensor.Shape{64, 64, 3}, output: tensor.Shape{10}, maxExamples: 256, maxOutputs: 4 << 20}
 	body := []byte(`{"inputs":[{"name":"input","shape":[256,64,64,3],"datatype":"FP32","data":[0]}]}`)
 	var err error
 	var before, after runtime.MemStats
@@ -1088,7 +1088,7 @@ func TestVersionInJSON(t *testing.T) {
 // per "{}" of three bytes would be a hundred times it, and MaxInFlight
 // such requests at once, gigabytes).
 func TestManyElementsAllocateLittle(t *testing.T) {
-	sig := &signature{input: tensor.Shape{28, 28}, output: tensor.Shape{10}, maxExamples: 256}
+	sig := &signature{input: tensor.Shape{28, 28}, output: tensor.Shape{10}, maxExamples: 256, maxOutputs: 4 << 20}
 	const size = 1 << 20
 	valid := `{"name":"input","shape":[1,28,28],"datatype":"FP32","data":[0]}`
 	for _, tc := range []struct {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"reflect"
 	"strconv"
 	"strings"
@@ -162,7 +163,10 @@ type signature struct {
 	input       tensor.Shape
 	output      tensor.Shape
 	maxExamples int
-	uint8Table  *[256]float32
+	// maxOutputs bounds the values an answer holds: as many as a body
+	// of Options.MaxBodyBytes can send, two bytes each.
+	maxOutputs int
+	uint8Table *[256]float32
 }
 
 // inferInput is a decoded infer request: n examples, their features in one
@@ -219,6 +223,15 @@ func decodeInfer(body []byte, sig *signature) (*inferInput, error) {
 		return nil, badRequest("inputs[0].shape %v: want %s", shape, sig.shapeText())
 	}
 	n := int(shape[0])
+	// A model's outputs may outnumber its inputs many times (a
+	// decoder): the answer, not only the request, is bounded.
+	if out := n * sig.output.Size(); out > sig.maxOutputs {
+		fits := sig.maxOutputs / sig.output.Size()
+		if fits == 0 {
+			return nil, statusError(http.StatusRequestEntityTooLarge, "inputs[0].shape %v: one example's %d outputs are more than the %d values an answer may hold (half of Options.MaxBodyBytes, --max-body)", shape, sig.output.Size(), sig.maxOutputs)
+		}
+		return nil, statusError(http.StatusRequestEntityTooLarge, "inputs[0].shape %v: %d examples of %d outputs make %d values, more than the %d an answer may hold (half of Options.MaxBodyBytes): send at most %d", shape, n, sig.output.Size(), out, sig.maxOutputs, fits)
+	}
 	size := n * sig.input.Size()
 	if len(in.Data) == 0 || string(in.Data) == "null" {
 		return nil, badRequest("inputs[0].data is missing: want %d numbers for shape %v", size, shape)

@@ -30,7 +30,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	maxWait := fs.Duration("max-wait", 2*time.Millisecond, "how long the first request of a batch waits for others; 0 takes only those already waiting")
 	workers := fs.Int("batch-workers", 0, "goroutines per model forming and running batches (default: the number of CPUs Go uses)")
 	maxInFlight := fs.Int("max-inflight", 64, "the most inference requests served at once; more get 429 Too Many Requests")
-	maxBody := fs.String("max-body", "8MiB", "the largest request body (bytes, or with KiB or MiB); larger get 413")
+	maxBody := fs.String("max-body", "8MiB", "the largest request body (bytes, or with KiB or MiB); larger get 413, as do infer requests whose answer would hold more than half as many values")
 	maxExamples := fs.Int("max-examples", 256, "the most examples in one infer request")
 	maxPixels := fs.Int("max-image-pixels", 16<<20, "the largest uploaded image, width × height; larger get 413")
 	readTimeout := fs.Duration("read-timeout", 30*time.Second, "how long a client may take to send a request")

@@ -247,7 +247,14 @@ func Read(ctx context.Context, r io.Reader, opts *Options) (train, test *Dataset
 	// nothing like their 184 MB.
 	train = &Dataset{N: 5 * perBatch}
 	test = &Dataset{N: perBatch}
-	if err := untar(zr, perBatch, train, test); err != nil {
+	// What the stream decompresses to is bounded as well: the batches,
+	// batches.meta.txt, the members skipped, what may follow the tar, and
+	// room for the tar's headers and padding. Without it a stream of tar
+	// headers alone (directories, whose data is none) could make Read
+	// inflate 1032 × what arrived.
+	limit := 6*int64(perBatch)*recordBytes + maxMetaBytes + 2*maxOtherBytes + maxTarOverhead
+	zlr := &inflateLimit{r: zr, left: limit, limit: limit}
+	if err := untar(zlr, perBatch, train, test); err != nil {
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
 		}
@@ -256,7 +263,7 @@ func Read(ctx context.Context, r io.Reader, opts *Options) (train, test *Dataset
 	// Read the tar's end padding and the gzip trailer, which checks the
 	// decompressed data's CRC, then hash whatever follows the gzip member:
 	// the checksum covers the whole file.
-	if n, err := io.Copy(io.Discard, io.LimitReader(zr, maxOtherBytes+1)); err != nil {
+	if n, err := io.Copy(io.Discard, io.LimitReader(zlr, maxOtherBytes+1)); err != nil {
 		return nil, nil, fmt.Errorf("after the tar archive: %w", err)
 	} else if n > maxOtherBytes {
 		return nil, nil, fmt.Errorf("more than %d bytes after the tar archive", maxOtherBytes)
@@ -271,6 +278,25 @@ func Read(ctx context.Context, r io.Reader, opts *Options) (train, test *Dataset
 		return nil, nil, fmt.Errorf("SHA-256 %s, want %s: the archive is damaged or is not CIFAR-10's; delete it and download it again", got, sum)
 	}
 	return train, test, nil
+}
+
+// inflateLimit reads at most limit bytes from r, the decompressed
+// stream, and fails past them.
+type inflateLimit struct {
+	r           io.Reader
+	left, limit int64
+}
+
+func (l *inflateLimit) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		return 0, fmt.Errorf("more than %d bytes decompressed, the most the archive's members, headers and padding take: the stream is not CIFAR-10's archive", l.limit)
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
 }
 
 // countReader counts the bytes read and stops when ctx is done.
@@ -295,6 +321,10 @@ const (
 	// maxOtherBytes bounds the members LoadData skips (readme.html).
 	maxOtherBytes = 1 << 20
 	maxMetaBytes  = 4 << 10
+	// maxTarOverhead bounds the tar's headers (PAX and GNU long-name
+	// records included) and padding in the decompressed stream: the
+	// published archive's take under 20 KB.
+	maxTarOverhead = 1 << 20
 )
 
 // untar reads the tar stream's members into train and test.
@@ -311,17 +341,22 @@ func untar(r io.Reader, perBatch int, train, test *Dataset) error {
 		if err != nil {
 			return fmt.Errorf("reading the tar archive: %w", err)
 		}
-		if hdr.Typeflag != tar.TypeReg {
-			continue // directories
-		}
 		name := path.Base(hdr.Name)
 		i := slices.Index(want, name)
-		if i < 0 {
-			if other += hdr.Size; other > maxOtherBytes {
+		if hdr.Typeflag != tar.TypeReg || i < 0 {
+			// Directories, readme.html, and members of any other type:
+			// what they hold counts against maxOtherBytes whatever
+			// their header says (archive/tar reads data after the
+			// header of a type it does not know).
+			if hdr.Typeflag == tar.TypeReg && other+hdr.Size > maxOtherBytes {
 				return fmt.Errorf("%s: more than %d bytes of members other than the batches", hdr.Name, maxOtherBytes)
 			}
-			if _, err := io.Copy(io.Discard, tr); err != nil {
+			n, err := io.Copy(io.Discard, io.LimitReader(tr, maxOtherBytes-other+1))
+			if err != nil {
 				return fmt.Errorf("%s: %w", hdr.Name, err)
+			}
+			if other += n; other > maxOtherBytes {
+				return fmt.Errorf("%s: more than %d bytes of members other than the batches", hdr.Name, maxOtherBytes)
 			}
 			continue
 		}

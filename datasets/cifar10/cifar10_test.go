@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -398,5 +399,76 @@ func TestReadAllocatesForBatchesOnly(t *testing.T) {
 	}
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
 		t.Errorf("allocated %d bytes to refuse a stream of %d bytes", alloc, len(body))
+	}
+}
+
+// countingReader counts the bytes read from r.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// TestSkippedMembersBounded: the members Read skips are bounded by what
+// they decompress to, whatever their tar type — a member of a type the
+// reader does not know (here 'Z', carrying data) is no way around the
+// 1 MiB of members other than the batches — and the decompressed stream
+// as a whole by the batches and that 1 MiB, so a stream of headers alone
+// (directories, whose data is none) cannot make Read inflate deflate's
+// 1032 × what arrived. Either is refused having read a small part of a
+// stream that would inflate to 256 or 64 MiB.
+func TestSkippedMembersBounded(t *testing.T) {
+	odd := func() []byte {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+		tw := tar.NewWriter(zw)
+		if err := tw.WriteHeader(&tar.Header{Name: "cifar-10-batches-bin/blob", Typeflag: 'Z', Mode: 0o644, Size: 256 << 20}); err != nil {
+			t.Fatal(err)
+		}
+		zeros := make([]byte, 1<<20)
+		for range 256 {
+			tw.Write(zeros)
+		}
+		tw.Close()
+		zw.Close()
+		return buf.Bytes()
+	}()
+	dirs := func() []byte {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+		tw := tar.NewWriter(zw)
+		for range (64 << 20) / 512 {
+			if err := tw.WriteHeader(&tar.Header{Name: "d/", Typeflag: tar.TypeDir, Mode: 0o755}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tw.Close()
+		zw.Close()
+		return buf.Bytes()
+	}()
+	for _, tt := range []struct {
+		name string
+		body []byte
+		want string
+	}{
+		{"odd type", odd, "cifar-10-batches-bin/blob: more than 1048576 bytes of members other than the batches"},
+		{"headers alone", dirs, "bytes decompressed"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := testOptions(tt.body, Options{})
+			r := &countingReader{r: bytes.NewReader(tt.body)}
+			_, _, err := Read(context.Background(), r, &opts)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one containing %q", err, tt.want)
+			}
+			if r.n > len(tt.body)/2 {
+				t.Errorf("read %d of the stream's %d bytes before refusing it", r.n, len(tt.body))
+			}
+		})
 	}
 }
