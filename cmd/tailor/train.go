@@ -119,6 +119,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	defer r.close()
 	if err := r.load(ctx); err != nil {
 		return err
 	}
@@ -212,6 +213,7 @@ type trainRun struct {
 	model    *tailor.Model
 	backup   *callbacks.BackupAndRestoreCallback
 	kept     string // what an interrupt keeps, for its message
+	unlock   func() // releases the checkpoint directory (lockCheckpointDir)
 
 	askedDType layers.DType // layers.Auto when the convolutions asked for it
 
@@ -223,13 +225,23 @@ type trainRun struct {
 // newTrainRun settles the run's settings — those recorded beside a
 // checkpoint when resuming, less what the flags give again — checks that
 // its outputs can be written, and prepares the Fit options and the
-// checkpoint; when resuming it reads the checkpoint, before any data.
-func newTrainRun(e *env, f *trainFlags) (*trainRun, error) {
+// checkpoint; when resuming it reads the checkpoint, before any data. A
+// checkpoint directory that exists is locked first, until close.
+func newTrainRun(e *env, f *trainFlags) (_ *trainRun, err error) {
 	r := &trainRun{e: e, f: f, kept: "nothing was written"}
+	defer func() {
+		if err != nil {
+			r.close()
+		}
+	}()
+	if st, err := os.Stat(f.ckptDir); f.ckptDir != "" && err == nil && st.IsDir() { // else locked once made (load)
+		if err := r.lockCheckpointDir(); err != nil {
+			return nil, err
+		}
+	}
 	if err := r.settle(); err != nil {
 		return nil, err
 	}
-	var err error
 	if r.recipe, err = models.TrainingRecipe(r.settings.Model); err != nil {
 		return nil, err
 	}
@@ -292,6 +304,33 @@ func newTrainRun(e *env, f *trainFlags) (*trainRun, error) {
 	}
 	r.model, r.opts = model, restored
 	return r, nil
+}
+
+// lockCheckpointDir takes the checkpoint directory for this run alone:
+// two runs writing one checkpoint would each replace the other's, and
+// each say it was kept.
+func (r *trainRun) lockCheckpointDir() error {
+	flag := "--checkpoint-dir"
+	if r.f.resume != "" {
+		flag = "--resume"
+	}
+	unlock, err := atomicfile.LockDir(r.f.ckptDir)
+	if errors.Is(err, atomicfile.ErrLocked) {
+		return fmt.Errorf("%s %s is in use by another process (a tailor train running there): wait for it to end, or use another directory", flag, r.f.ckptDir)
+	}
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", flag, r.f.ckptDir, err)
+	}
+	r.unlock = unlock
+	return nil
+}
+
+// close releases the checkpoint directory.
+func (r *trainRun) close() {
+	if r.unlock != nil {
+		r.unlock()
+		r.unlock = nil
+	}
 }
 
 // sameModel checks that model, restored from a checkpoint, is the model
@@ -450,6 +489,14 @@ func (r *trainRun) load(ctx context.Context) error {
 		if r.backup != nil {
 			if err := os.MkdirAll(f.ckptDir, 0o755); err != nil {
 				return fmt.Errorf("--checkpoint-dir %s: %w", f.ckptDir, err)
+			}
+			if r.unlock == nil { // made by this run, or by another since settle looked
+				if err := r.lockCheckpointDir(); err != nil {
+					return err
+				}
+				if what := unfinishedRun(f.ckptDir); what != "" {
+					return fmt.Errorf("--checkpoint-dir %s holds an unfinished run (%s), started while this one loaded its data: continue it with tailor train --resume %s, or discard it and start afresh with --overwrite", f.ckptDir, what, f.ckptDir)
+				}
 			}
 			if err := writeJSON(filepath.Join(f.ckptDir, settingsFile), r.settings); err != nil {
 				return err
