@@ -579,12 +579,15 @@ func (r *trainRun) fit(ctx context.Context) (*tailor.History, float64, error) {
 			return nil, 0, interrupted("nothing was saved (use --checkpoint-dir DIR to keep a checkpoint)")
 		}
 		if err := r.backup.Save(r.model); err != nil {
-			return nil, 0, fmt.Errorf("interrupted, and the checkpoint could not be written: %w", err)
+			return nil, 0, fmt.Errorf("interrupted, and the checkpoint could not be written: %w; %s", err, r.checkpointKept())
 		}
 		p := r.model.Progress()
 		return nil, 0, interrupted(fmt.Sprintf("at epoch %d, step %d: the checkpoint is written to %s; continue with tailor train --resume %s", p.Epoch+1, p.Step, r.f.ckptDir, r.f.ckptDir))
 	}
 	if err != nil {
+		if r.backup != nil { // a checkpoint that could not be written, say
+			return nil, 0, fmt.Errorf("%w; %s", err, r.checkpointKept())
+		}
 		return nil, 0, err
 	}
 	seconds := before + time.Since(start).Seconds()
@@ -592,6 +595,17 @@ func (r *trainRun) fit(ctx context.Context) (*tailor.History, float64, error) {
 		hist = r.backup.History()
 	}
 	return hist, seconds, nil
+}
+
+// checkpointKept says, for a run whose training failed, what its
+// checkpoint directory keeps: the checkpoint last written (atomically, so
+// whole), or none.
+func (r *trainRun) checkpointKept() string {
+	dir := r.f.ckptDir
+	if _, err := os.Lstat(filepath.Join(dir, saving.CheckpointFile)); err == nil {
+		return fmt.Sprintf("the last checkpoint written to %s is kept: continue with tailor train --resume %s", dir, dir)
+	}
+	return fmt.Sprintf("no checkpoint was written to %s: start afresh with tailor train --checkpoint-dir %s --overwrite", dir, dir)
 }
 
 // results writes what the run was asked for — the model, the test
