@@ -623,3 +623,48 @@ func fitFor(m *tailor.Model, x, y *tensor.Tensor, o tailor.FitOptions) error {
 	_, err := m.Fit(context.Background(), ds(x, y), o)
 	return err
 }
+
+// A CSV logger tracked by BackupAndRestore resumes its file where the
+// checkpoint was taken: a run stopped after the logger wrote an epoch's
+// row but before that epoch's checkpoint (killed or failing in between)
+// trains that epoch again, and its row is written once, the file then
+// the uninterrupted run's.
+func TestCSVLoggerResumesWithCheckpoint(t *testing.T) {
+	x, y := data(40, 5)
+	opts := tailor.FitOptions{Epochs: 3, BatchSize: 16, Seed: 2, ValidationSplit: 0.2, Verbose: tailor.Silent}
+	dir := t.TempDir()
+	wantPath, path := filepath.Join(dir, "want.csv"), filepath.Join(dir, "log.csv")
+	o := opts
+	o.Callbacks = []tailor.Callback{CSVLogger(wantPath)}
+	if _, err := model(t, 3).Fit(context.Background(), ds(x, y), o); err != nil {
+		t.Fatal(err)
+	}
+	csv := CSVLogger(path)
+	backup := BackupAndRestore(filepath.Join(dir, "ck"), opts, saving.Meta{}, csv)
+	failed := errors.New("the checkpoint could not be written")
+	o.Callbacks = []tailor.Callback{csv, &Lambda{EpochEnd: func(_ *tailor.Model, epoch int, _ tailor.Logs) error {
+		if epoch == 1 {
+			return failed // after epoch 1's row, before its checkpoint
+		}
+		return nil
+	}}, backup}
+	if _, err := model(t, 3).Fit(context.Background(), ds(x, y), o); !errors.Is(err, failed) {
+		t.Fatalf("Fit: %v, want the failure", err)
+	}
+	csv = CSVLogger(path)
+	backup = BackupAndRestore(filepath.Join(dir, "ck"), opts, saving.Meta{}, csv)
+	m, ro, err := backup.Restore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro.Verbose = tailor.Silent
+	ro.Callbacks = []tailor.Callback{csv, backup}
+	if _, err := m.Fit(context.Background(), ds(x, y), ro); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(path)
+	want, _ := os.ReadFile(wantPath)
+	if string(got) != string(want) || len(want) == 0 {
+		t.Errorf("resumed csv\n%s\nwant the uninterrupted run's\n%s", got, want)
+	}
+}

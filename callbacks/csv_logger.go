@@ -2,6 +2,7 @@ package callbacks
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"os"
 	"sort"
@@ -16,6 +17,11 @@ import (
 // CSVLogger does: a header "epoch,accuracy,loss,val_accuracy,val_loss"
 // (the figures sorted by name), then one row per epoch, the epoch counted
 // from 0, numbers as Python prints them.
+//
+// Tracked by BackupAndRestore, it resumes the file where the checkpoint
+// was taken: the rows written after it (an epoch logged before a run was
+// killed or failed on the way to its checkpoint, which the resumed run
+// trains again) are cut off, so that each epoch has one row.
 type CSVLoggerCallback struct {
 	tailor.NopCallback
 	// Path is the file written.
@@ -26,7 +32,13 @@ type CSVLoggerCallback struct {
 	// resuming; the header is written only into an empty file.
 	Append bool
 
-	keys []string
+	keys     []string
+	size     int64 // the file's size after the last row written
+	restored bool  // SetState has just restored size
+}
+
+type csvLoggerState struct {
+	Size int64 `json:"size"`
 }
 
 // CSVLogger returns a callback that logs every epoch to the CSV file at
@@ -35,15 +47,53 @@ func CSVLogger(path string) *CSVLoggerCallback {
 	return &CSVLoggerCallback{Path: path, Separator: ","}
 }
 
-// OnTrainBegin empties the file, unless Append is set.
+// OnTrainBegin empties the file, unless Append is set; after SetState it
+// cuts the file back to the size it had when the state was taken.
 func (c *CSVLoggerCallback) OnTrainBegin(*tailor.Model) error {
 	c.keys = nil
-	if c.Append {
+	if c.restored {
+		c.restored = false
+		st, err := os.Stat(c.Path)
+		if err != nil {
+			return fmt.Errorf("csv logger: resuming: %w", err)
+		}
+		if st.Size() < c.size {
+			return fmt.Errorf("csv logger: resuming: %s holds %d bytes, fewer than the %d it had at the checkpoint", c.Path, st.Size(), c.size)
+		}
+		if err := os.Truncate(c.Path, c.size); err != nil {
+			return fmt.Errorf("csv logger: resuming: %w", err)
+		}
 		return nil
 	}
+	if c.Append {
+		if st, err := os.Stat(c.Path); err == nil {
+			c.size = st.Size()
+		}
+		return nil
+	}
+	c.size = 0
 	if err := os.WriteFile(c.Path, nil, 0o644); err != nil {
 		return fmt.Errorf("csv logger: %w", err)
 	}
+	return nil
+}
+
+// State returns the file's size after the last row written.
+func (c *CSVLoggerCallback) State() (json.RawMessage, error) {
+	return json.Marshal(csvLoggerState{Size: c.size})
+}
+
+// SetState restores a state State returned: the next Fit continues the
+// file from there.
+func (c *CSVLoggerCallback) SetState(b json.RawMessage) error {
+	var st csvLoggerState
+	if err := decodeState("csv logger", b, &st); err != nil {
+		return err
+	}
+	if st.Size < 0 {
+		return fmt.Errorf("csv logger: restoring the state: size %d, want 0 or more", st.Size)
+	}
+	c.size, c.restored = st.Size, true
 	return nil
 }
 
@@ -70,8 +120,10 @@ func (c *CSVLoggerCallback) OnEpochEnd(_ *tailor.Model, epoch int, logs tailor.L
 		sort.Strings(c.keys)
 	}
 	w := bufio.NewWriter(f)
-	if st.Size() == 0 {
-		w.WriteString(strings.Join(append([]string{"epoch"}, c.keys...), sep) + "\n")
+	size := st.Size()
+	if size == 0 {
+		n, _ := w.WriteString(strings.Join(append([]string{"epoch"}, c.keys...), sep) + "\n")
+		size += int64(n)
 	}
 	row := []string{strconv.Itoa(epoch)}
 	for _, k := range c.keys {
@@ -81,7 +133,7 @@ func (c *CSVLoggerCallback) OnEpochEnd(_ *tailor.Model, epoch int, logs tailor.L
 			row = append(row, "NA")
 		}
 	}
-	w.WriteString(strings.Join(row, sep) + "\n")
+	n, _ := w.WriteString(strings.Join(row, sep) + "\n")
 	if err := w.Flush(); err != nil {
 		f.Close()
 		return fmt.Errorf("csv logger: %w", err)
@@ -89,5 +141,6 @@ func (c *CSVLoggerCallback) OnEpochEnd(_ *tailor.Model, epoch int, logs tailor.L
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("csv logger: %w", err)
 	}
+	c.size = size + int64(n)
 	return nil
 }

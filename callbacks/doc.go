@@ -20,5 +20,6 @@
 // Callbacks that decide from what they have seen (EarlyStopping,
 // ReduceLROnPlateau, ModelCheckpoint with SaveBestOnly) implement Stateful,
 // so that BackupAndRestore can save their state with a checkpoint and an
-// interrupted run resumes exactly as it would have gone on.
+// interrupted run resumes exactly as it would have gone on; so does
+// CSVLogger, whose file resumes where the checkpoint was taken.
 package callbacks

@@ -3,6 +3,8 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -154,5 +156,82 @@ func TestSecondInterruptEndsTheProcess(t *testing.T) {
 	ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
 	if !ok || !ws.Signaled() || ws.Signal() != syscall.SIGINT {
 		t.Errorf("interrupted again and again while reading a pipe: %v (%v); want the process ended by SIGINT", cmd.ProcessState, exited)
+	}
+}
+
+// fullDiskAfter is a context that, at its n-th Err (Fit asks once a
+// batch), caps the size of the files this process writes to 64 KiB, as a
+// full disk would stop them: a checkpoint written then fails (EFBIG; Go
+// ignores SIGXFSZ), the files already written stay whole.
+type fullDiskAfter struct {
+	context.Context
+	calls, n int
+	t        *testing.T
+	was      *syscall.Rlimit // the limit before, once capped
+}
+
+func (c *fullDiskAfter) Err() error {
+	if c.calls++; c.calls == c.n {
+		var was syscall.Rlimit
+		if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &was); err != nil {
+			c.t.Fatal(err)
+		}
+		c.was = &was
+		c.t.Cleanup(c.restore)
+		small := syscall.Rlimit{Cur: 64 << 10, Max: was.Max}
+		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &small); err != nil {
+			c.t.Fatal(err)
+		}
+	}
+	return nil
+}
+
+// restore lifts the cap.
+func (c *fullDiskAfter) restore() {
+	if c.was != nil {
+		syscall.Setrlimit(syscall.RLIMIT_FSIZE, c.was)
+	}
+}
+
+// A checkpoint that cannot be written (a full disk) ends the run with an
+// error that names the file and says what the directory keeps: the last
+// checkpoint, whole, from which the run resumes, or none.
+func TestCheckpointWriteFailsMidRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the real dataset")
+	}
+	for _, tc := range []struct {
+		n    int // the Err call at which the disk fills
+		want string
+	}{
+		{6, "; the last checkpoint written to %[1]s is kept: continue with tailor train --resume %[1]s"},
+		{1, "; no checkpoint was written to %[1]s: start afresh with tailor train --checkpoint-dir %[1]s --overwrite"},
+	} {
+		ck := filepath.Join(t.TempDir(), "ck")
+		ctx := &fullDiskAfter{Context: context.Background(), n: tc.n, t: t}
+		code, _, errOut := runCtx(ctx, "train", "--epochs", "2", "--train-limit", "320", "--quiet", "--checkpoint-dir", ck, "--checkpoint-every", "1")
+		ctx.restore()
+		if ctx.was == nil {
+			t.Fatalf("disk full at Err call %d: the run asked only %d times", tc.n, ctx.calls)
+		}
+		want := fmt.Sprintf(tc.want, ck)
+		if code != 1 || !strings.Contains(errOut, filepath.Join(ck, saving.CheckpointFile)) || !strings.HasSuffix(strings.TrimSpace(errOut), want) {
+			t.Errorf("disk full at Err call %d: exit %d, %q; want exit 1, the checkpoint's name and %q", tc.n, code, errOut, want)
+		}
+		entries, _ := os.ReadDir(ck)
+		for _, e := range entries {
+			if strings.Contains(e.Name(), ".tmp-") {
+				t.Errorf("disk full at Err call %d: a temporary file is left: %s", tc.n, e.Name())
+			}
+		}
+		if tc.n == 1 {
+			continue
+		}
+		if _, err := saving.LoadCheckpoint(ck); err != nil {
+			t.Errorf("the last checkpoint: %v", err)
+		}
+		if code, _, errOut := runCLI(t, "train", "--resume", ck, "--quiet"); code != 0 {
+			t.Errorf("--resume once there is room: exit %d: %s", code, errOut)
+		}
 	}
 }

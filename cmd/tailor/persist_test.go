@@ -19,6 +19,7 @@ import (
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/activations"
 	"github.com/tailor-ml/tailor/datasets/fashionmnist"
+	"github.com/tailor-ml/tailor/internal/atomicfile"
 	"github.com/tailor-ml/tailor/layers"
 	"github.com/tailor-ml/tailor/losses"
 	"github.com/tailor-ml/tailor/metrics"
@@ -463,7 +464,9 @@ func TestResumeKeepsCheckpointEvery(t *testing.T) {
 		{[]string{"--resume", ck, "--checkpoint-every", "5"}, 5},
 		{[]string{"--resume", ck, "--checkpoint-every", "0"}, 0},
 	} {
-		if got := newTrainRunOf(t, tc.args...).backup.SaveEvery; got != tc.want {
+		r := newTrainRunOf(t, tc.args...)
+		r.close() // for the next
+		if got := r.backup.SaveEvery; got != tc.want {
 			t.Errorf("tailor train %v: checkpoints every %d batches, want %d", tc.args, got, tc.want)
 		}
 	}
@@ -600,5 +603,48 @@ func newTrainRunOf(t *testing.T, args ...string) *trainRun {
 	if err != nil {
 		t.Fatalf("tailor train %v: %v", args, err)
 	}
+	t.Cleanup(r.close)
 	return r
+}
+
+// A checkpoint directory that another run holds is refused, whether by a
+// new run (with --overwrite too, which must not delete the other's
+// checkpoint), or a resumed one: two runs writing one checkpoint would
+// each overwrite the other's, and each say it was kept.
+func TestCheckpointDirInUse(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the real dataset")
+	}
+	dir := t.TempDir()
+	ck := filepath.Join(dir, "ck")
+	args := []string{"train", "--epochs", "1", "--train-limit", "320", "--quiet"}
+	ctx := &stopAfter{Context: context.Background()}
+	ctx.n.Store(5)
+	var out, errOut bytes.Buffer
+	if code := run(ctx, &env{stdout: &out, stderr: &errOut}, append(args, "--checkpoint-dir", ck)); code != 130 {
+		t.Fatalf("interrupted run: exit %d: %s", code, errOut.String())
+	}
+	ckpt := filepath.Join(ck, saving.CheckpointFile)
+	before, err := os.ReadFile(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := atomicfile.LockDir(ck) // as a live run holds it
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ck + " is in use by another process (a tailor train running there): wait for it to end, or use another directory"
+	for _, extra := range [][]string{append(args, "--checkpoint-dir", ck, "--overwrite"), {"train", "--resume", ck, "--quiet"}} {
+		code, stdout, errOut := runCLI(t, extra...)
+		if code != 1 || !strings.Contains(errOut, want) || strings.Contains(stdout, "Epoch") {
+			t.Errorf("%v while another run holds it: exit %d, %q %q; want %q", extra, code, stdout, errOut, want)
+		}
+		if after, err := os.ReadFile(ckpt); err != nil || !bytes.Equal(after, before) {
+			t.Errorf("%v: the other run's checkpoint changed (%v)", extra, err)
+		}
+	}
+	unlock()
+	if code, _, errOut := runCLI(t, "train", "--resume", ck, "--quiet"); code != 0 {
+		t.Errorf("--resume once the other run ended: exit %d: %s", code, errOut)
+	}
 }

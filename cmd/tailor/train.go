@@ -120,6 +120,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	defer r.close()
 	if err := r.load(ctx); err != nil {
 		return err
 	}
@@ -213,6 +214,7 @@ type trainRun struct {
 	model    *tailor.Model
 	backup   *callbacks.BackupAndRestoreCallback
 	kept     string // what an interrupt keeps, for its message
+	unlock   func() // releases the checkpoint directory (lockCheckpointDir)
 
 	askedDType layers.DType // layers.Auto when the convolutions asked for it
 
@@ -224,13 +226,23 @@ type trainRun struct {
 // newTrainRun settles the run's settings — those recorded beside a
 // checkpoint when resuming, less what the flags give again — checks that
 // its outputs can be written, and prepares the Fit options and the
-// checkpoint; when resuming it reads the checkpoint, before any data.
-func newTrainRun(e *env, f *trainFlags) (*trainRun, error) {
+// checkpoint; when resuming it reads the checkpoint, before any data. A
+// checkpoint directory that exists is locked first, until close.
+func newTrainRun(e *env, f *trainFlags) (_ *trainRun, err error) {
 	r := &trainRun{e: e, f: f, kept: "nothing was written"}
+	defer func() {
+		if err != nil {
+			r.close()
+		}
+	}()
+	if st, err := os.Stat(f.ckptDir); f.ckptDir != "" && err == nil && st.IsDir() { // else locked once made (load)
+		if err := r.lockCheckpointDir(); err != nil {
+			return nil, err
+		}
+	}
 	if err := r.settle(); err != nil {
 		return nil, err
 	}
-	var err error
 	if r.recipe, err = models.TrainingRecipe(r.settings.Model); err != nil {
 		return nil, err
 	}
@@ -293,6 +305,33 @@ func newTrainRun(e *env, f *trainFlags) (*trainRun, error) {
 	}
 	r.model, r.opts = model, restored
 	return r, nil
+}
+
+// lockCheckpointDir takes the checkpoint directory for this run alone:
+// two runs writing one checkpoint would each replace the other's, and
+// each say it was kept.
+func (r *trainRun) lockCheckpointDir() error {
+	flag := "--checkpoint-dir"
+	if r.f.resume != "" {
+		flag = "--resume"
+	}
+	unlock, err := atomicfile.LockDir(r.f.ckptDir)
+	if errors.Is(err, atomicfile.ErrLocked) {
+		return fmt.Errorf("%s %s is in use by another process (a tailor train running there): wait for it to end, or use another directory", flag, r.f.ckptDir)
+	}
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", flag, r.f.ckptDir, err)
+	}
+	r.unlock = unlock
+	return nil
+}
+
+// close releases the checkpoint directory.
+func (r *trainRun) close() {
+	if r.unlock != nil {
+		r.unlock()
+		r.unlock = nil
+	}
 }
 
 // sameModel checks that model, restored from a checkpoint, is the model
@@ -452,6 +491,14 @@ func (r *trainRun) load(ctx context.Context) error {
 			if err := os.MkdirAll(f.ckptDir, 0o755); err != nil {
 				return fmt.Errorf("--checkpoint-dir %s: %w", f.ckptDir, err)
 			}
+			if r.unlock == nil { // made by this run, or by another since settle looked
+				if err := r.lockCheckpointDir(); err != nil {
+					return err
+				}
+				if what := unfinishedRun(f.ckptDir); what != "" {
+					return fmt.Errorf("--checkpoint-dir %s holds an unfinished run (%s), started while this one loaded its data: continue it with tailor train --resume %s, or discard it and start afresh with --overwrite", f.ckptDir, what, f.ckptDir)
+				}
+			}
 			if err := writeJSON(filepath.Join(f.ckptDir, settingsFile), r.settings); err != nil {
 				return err
 			}
@@ -533,12 +580,15 @@ func (r *trainRun) fit(ctx context.Context) (*tailor.History, float64, error) {
 			return nil, 0, interrupted("nothing was saved (use --checkpoint-dir DIR to keep a checkpoint)")
 		}
 		if err := r.backup.Save(r.model); err != nil {
-			return nil, 0, fmt.Errorf("interrupted, and the checkpoint could not be written: %w", err)
+			return nil, 0, fmt.Errorf("interrupted, and the checkpoint could not be written: %w; %s", err, r.checkpointKept())
 		}
 		p := r.model.Progress()
 		return nil, 0, interrupted(fmt.Sprintf("at epoch %d, step %d: the checkpoint is written to %s; continue with tailor train --resume %s", p.Epoch+1, p.Step, r.f.ckptDir, r.f.ckptDir))
 	}
 	if err != nil {
+		if r.backup != nil { // a checkpoint that could not be written, say
+			return nil, 0, fmt.Errorf("%w; %s", err, r.checkpointKept())
+		}
 		return nil, 0, err
 	}
 	seconds := before + time.Since(start).Seconds()
@@ -546,6 +596,17 @@ func (r *trainRun) fit(ctx context.Context) (*tailor.History, float64, error) {
 		hist = r.backup.History()
 	}
 	return hist, seconds, nil
+}
+
+// checkpointKept says, for a run whose training failed, what its
+// checkpoint directory keeps: the checkpoint last written (atomically, so
+// whole), or none.
+func (r *trainRun) checkpointKept() string {
+	dir := r.f.ckptDir
+	if _, err := os.Lstat(filepath.Join(dir, saving.CheckpointFile)); err == nil {
+		return fmt.Sprintf("the last checkpoint written to %s is kept: continue with tailor train --resume %s", dir, dir)
+	}
+	return fmt.Sprintf("no checkpoint was written to %s: start afresh with tailor train --checkpoint-dir %s --overwrite", dir, dir)
 }
 
 // results writes what the run was asked for — the model, the test

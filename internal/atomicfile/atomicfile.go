@@ -20,6 +20,9 @@ import (
 	"unicode/utf8"
 )
 
+// ErrLocked reports a directory that another writer holds (see LockDir).
+var ErrLocked = errors.New("in use by another process")
+
 // maxLinks bounds the symbolic links Write follows, as the kernel's
 // ELOOP does.
 const maxLinks = 40

@@ -352,3 +352,24 @@ func TestTarget(t *testing.T) {
 		t.Errorf("written through the links: %q, %v", b, err)
 	}
 }
+
+// LockDir lets one writer at a time hold a directory, until it unlocks.
+func TestLockDir(t *testing.T) {
+	dir := t.TempDir()
+	unlock, err := LockDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LockDir(dir); !errors.Is(err, ErrLocked) {
+		t.Fatalf("a second LockDir while held: %v, want ErrLocked", err)
+	}
+	unlock()
+	again, err := LockDir(dir)
+	if err != nil {
+		t.Fatalf("LockDir after unlock: %v", err)
+	}
+	again()
+	if _, err := LockDir(filepath.Join(dir, "missing")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("LockDir of a missing directory: %v, want ErrNotExist", err)
+	}
+}

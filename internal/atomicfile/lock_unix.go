@@ -42,3 +42,22 @@ func removeIfStale(p string) {
 		os.Remove(p)
 	}
 }
+
+// LockDir takes an exclusive advisory lock on the directory dir for a
+// process that is to be its only writer (a training run and its
+// checkpoint), or fails at once with ErrLocked when another process (or
+// another LockDir in this one) holds it. unlock releases it, as the
+// process's end does.
+func LockDir(dir string) (unlock func(), err error) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	switch err := syscall.Flock(int(d.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); {
+	case err == syscall.EWOULDBLOCK:
+		d.Close()
+		return nil, ErrLocked
+	case err != nil: // no locks here: nothing to exclude
+	}
+	return func() { d.Close() }, nil
+}
