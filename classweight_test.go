@@ -157,3 +157,18 @@ func TestClassWeightOutsideTheClasses(t *testing.T) {
 		t.Errorf("targets 1: weighted loss %v is %v times the unweighted, want 10", w, w/u)
 	}
 }
+
+// TestClassWeightErrorIsStable: of several bad class weights, Fit names
+// the same one every run (the lowest class), not the one Go's map order
+// happens to visit first.
+func TestClassWeightErrorIsStable(t *testing.T) {
+	x, y := blobs(24, 6)
+	cw := map[int]float64{7: 1, -2: 1, 1: -1, 5: 1, 9: 1}
+	o := tailor.FitOptions{BatchSize: 8, ClassWeight: cw, Verbose: tailor.Silent}
+	for range 20 {
+		_, err := sgdClassifier(t, 0.1).Fit(context.Background(), ds(t, x, y), o)
+		if want := "tailor: class weight for class -2, but the model's outputs have classes 0 to 2"; err == nil || err.Error() != want {
+			t.Fatalf("class weights %v: %v, want %q", cw, err, want)
+		}
+	}
+}

@@ -3,7 +3,9 @@ package tailor
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/tailor-ml/tailor/datasets"
@@ -205,7 +207,8 @@ func (m *Model) setClassWeights(cw map[int]float64) error {
 	for c := range w {
 		w[c] = 1
 	}
-	for c, v := range cw {
+	for _, c := range slices.Sorted(maps.Keys(cw)) { // the same error every run
+		v := cw[c]
 		if c < 0 || c >= classes {
 			return fmt.Errorf("tailor: class weight for class %d, but the model's outputs have classes 0 to %d", c, classes-1)
 		}

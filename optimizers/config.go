@@ -294,7 +294,7 @@ func checkSlots(opt string, s State, w *params.Arena, names ...string) error {
 			n++
 		}
 		if len(slot) != n {
-			for path := range slot {
+			for _, path := range slices.Sorted(maps.Keys(slot)) { // the same error every run
 				if p, _ := w.Lookup(path); p == nil {
 					return fmt.Errorf("%s: state %q has a buffer for %s, which the model has no weight for", opt, name, path)
 				}

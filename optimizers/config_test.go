@@ -174,3 +174,20 @@ func TestFromConfigSchedulesAndAdamW(t *testing.T) {
 		}
 	}
 }
+
+// TestSetStateErrorIsStable: a state with buffers for several weights the
+// model lacks is refused naming the first of them by path, every time, not
+// whichever Go's map order visits first.
+func TestSetStateErrorIsStable(t *testing.T) {
+	p := weights(t)
+	m := map[string][]float32{"dense/kernel": make([]float32, 4)}
+	for _, path := range []string{"zz/a", "dense_9/bias", "mm/b", "dense_2/kernel", "qq/c"} {
+		m[path] = make([]float32, 3)
+	}
+	s := State{Iterations: 1, Slots: map[string]map[string][]float32{"m": m, "v": {"dense/kernel": make([]float32, 4)}}}
+	for range 20 {
+		if err, want := Adam().SetState(s, p), `adam: state "m" has a buffer for dense_2/kernel, which the model has no weight for`; err == nil || err.Error() != want {
+			t.Fatalf("error %v, want %q", err, want)
+		}
+	}
+}

@@ -30,6 +30,7 @@ import (
 	"html/template"
 	"image/png"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -189,8 +190,8 @@ func build(r Report) (*view, error) {
 func historyView(v *view, h *tailor.History) error {
 	n := len(h.Epochs)
 	var keys []string
-	for k, vals := range h.History {
-		if len(vals) != n {
+	for _, k := range slices.Sorted(maps.Keys(h.History)) { // the same error every run
+		if vals := h.History[k]; len(vals) != n {
 			return fmt.Errorf("report: history has %d epochs but %d %q values", n, len(vals), k)
 		}
 		keys = append(keys, k)

@@ -317,3 +317,18 @@ func TestFormat(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteErrorIsStable: a history with several columns of the wrong
+// length is refused naming the first by name, every time, not whichever
+// Go's map order visits first.
+func TestWriteErrorIsStable(t *testing.T) {
+	r := sampleReport()
+	for _, k := range []string{"loss", "accuracy", "val_loss", "val_accuracy"} {
+		r.History.History[k] = []float64{0.5}
+	}
+	for range 20 {
+		if err, want := Write(&bytes.Buffer{}, r), `report: history has 6 epochs but 1 "accuracy" values`; err == nil || err.Error() != want {
+			t.Fatalf("error %v, want %q", err, want)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"github.com/tailor-ml/tailor"
@@ -150,8 +151,8 @@ func (hj historyJSON) check() error {
 			return fmt.Errorf("history's epoch %d took %v seconds: want a finite time of no less than 0", i+1, float64(sec))
 		}
 	}
-	for k, vs := range hj.History {
-		if len(vs) != len(hj.Epochs) {
+	for _, k := range sortedKeys(hj.History) { // the same error every run
+		if vs := hj.History[k]; len(vs) != len(hj.Epochs) {
 			return fmt.Errorf("history of %d epochs has %d values of %s", len(hj.Epochs), len(vs), k)
 		}
 	}
@@ -346,7 +347,8 @@ func parseTraining(b []byte) (*trainingJSON, error) {
 	if err := h.check(); err != nil {
 		return nil, fmt.Errorf("loading training.json: %w", err)
 	}
-	for c, w := range f.ClassWeight {
+	for _, c := range slices.Sorted(maps.Keys(f.ClassWeight)) { // the same error every run
+		w := f.ClassWeight[c]
 		if c < 0 || !(w >= 0) || math.IsInf(w, 0) {
 			return nil, fmt.Errorf("loading training.json: fit options: class_weight %v for class %d, want a class ≥ 0 and a finite weight ≥ 0", w, c)
 		}

@@ -134,8 +134,8 @@ func setWeights(m *tailor.Model, f *safetensors.File) error {
 			pairs = append(pairs, pair{p.Value.Data, t})
 		}
 	}
-	for name := range byName {
-		return fmt.Errorf("the file holds %s, which the model has no weight for", name)
+	if len(byName) > 0 { // the same error every run
+		return fmt.Errorf("the file holds %s, which the model has no weight for", sortedKeys(byName)[0])
 	}
 	for _, p := range pairs {
 		copy(p.dst, p.src.Data)
