@@ -13,6 +13,7 @@ import (
 
 	"github.com/tailor-ml/tailor/datasets"
 	"github.com/tailor-ml/tailor/datasets/tabular"
+	"github.com/tailor-ml/tailor/internal/jsoncount"
 	"github.com/tailor-ml/tailor/tensor"
 )
 
@@ -731,7 +732,7 @@ const maxContainers = 2*maxFeatures + 7
 // feature of 120 bytes, so that 64 MiB of them would cost gigabytes
 // before Validate counted the features.
 func (p *Pipeline) UnmarshalJSON(b []byte) error {
-	if n := containers(b); n > maxContainers {
+	if n := jsoncount.Count(b).Containers; n > maxContainers {
 		return fmt.Errorf("pipeline: %d objects and arrays, more than a pipeline of at most %d features holds (%d)", n, maxFeatures, maxContainers)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -745,31 +746,6 @@ func (p *Pipeline) UnmarshalJSON(b []byte) error {
 	}
 	*p = Pipeline(q)
 	return nil
-}
-
-// containers counts the objects and arrays in the JSON b, outside
-// strings.
-func containers(b []byte) int {
-	n := 0
-	inString, escaped := false, false
-	for _, c := range b {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			n++
-		}
-	}
-	return n
 }
 
 // maxPipelineBytes bounds the JSON ParsePipeline reads.

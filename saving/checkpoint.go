@@ -15,6 +15,7 @@ import (
 
 	"github.com/tailor-ml/tailor"
 	"github.com/tailor-ml/tailor/internal/atomicfile"
+	"github.com/tailor-ml/tailor/internal/jsoncount"
 )
 
 // CheckpointFile is the name of the checkpoint inside a checkpoint
@@ -262,46 +263,12 @@ const maxTrainingNumbers = 1 << 20
 // layer and per column of a table, a category name each.
 const maxJSONValues = 1 << 21
 
-// countValues counts the JSON values in b: numbers (runs outside strings
-// that start with a digit or a minus sign), and the others: strings
-// (object keys included), true, false and null one each, arrays and
+// countValues counts the JSON values in b: numbers, and the others:
+// strings (object keys included), true, false and null one each, arrays and
 // objects four each.
 func countValues(b []byte) (numbers, others int) {
-	inString, escaped, inWord := false, false, false
-	for _, c := range b {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			continue
-		case inWord:
-			// The rest of a number or a literal.
-			if c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c == '.' || c == 'E' || c == '+' || c == '-' {
-				continue
-			}
-			inWord = false
-		}
-		switch {
-		case c == '"':
-			inString = true
-			others++
-		case c == '{' || c == '[':
-			others += 4
-		case c >= '0' && c <= '9' || c == '-':
-			inWord = true
-			numbers++
-		case c >= 'a' && c <= 'z': // true, false, null
-			inWord = true
-			others++
-		}
-	}
-	return numbers, others
+	c := jsoncount.Count(b)
+	return c.Numbers, c.Strings + c.Literals + 4*c.Containers
 }
 
 // decodeEntry decodes the JSON entry name, b, into v: at most
