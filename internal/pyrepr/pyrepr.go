@@ -245,22 +245,7 @@ func abs(x float64) float64 {
 // separator included) and the word exceed the width less one for the
 // suffix and one for the bracket.
 func wrap(items []string, dtype string) string {
-	const indent = "       " // under "array(["
-	const elemWidth = lineWidth - 1 - 1
-	var b strings.Builder
-	line := indent
-	for i, it := range items {
-		if len(line)+len(it) > elemWidth && len(line) > len(indent) {
-			b.WriteString(strings.TrimRight(line, " ") + "\n")
-			line = indent
-		}
-		line += it
-		if i < len(items)-1 {
-			line += ", "
-		}
-	}
-	b.WriteString(line)
-	body := "array([" + b.String()[len(indent):] + "]"
+	body := "array([" + lines(items, "       ", ", ", lineWidth-1-1) + "]" // indented under "array(["
 	if dtype == "" {
 		return body + ")"
 	}
@@ -279,22 +264,28 @@ func wrap(items []string, dtype string) string {
 // word is wrapped when the line so far and the word exceed the width less
 // one for the bracket.
 func wrapStr(items []string) string {
-	const indent = " " // under "["
-	const elemWidth = lineWidth - 1
+	return "[" + lines(items, " ", " ", lineWidth-1) + "]" // indented under "["
+}
+
+// lines joins items with sep into lines: a new line, indented by indent,
+// starts where the line so far and the next item would exceed width. The
+// first line is returned without its indent, which the caller's opening
+// text stands in for.
+func lines(items []string, indent, sep string, width int) string {
 	var b strings.Builder
 	line := indent
 	for i, it := range items {
-		if len(line)+len(it) > elemWidth && len(line) > len(indent) {
+		if len(line)+len(it) > width && len(line) > len(indent) {
 			b.WriteString(strings.TrimRight(line, " ") + "\n")
 			line = indent
 		}
 		line += it
 		if i < len(items)-1 {
-			line += " "
+			line += sep
 		}
 	}
 	b.WriteString(line)
-	return "[" + b.String()[len(indent):] + "]"
+	return b.String()[len(indent):]
 }
 
 // Strings is a list of strings' repr: ['T-shirt/top', 'Trouser'].
