@@ -161,7 +161,7 @@ func parseTrainFlags(e *env, args []string) (*trainFlags, error) {
 	fs.IntVar(&f.every, "checkpoint-every", 0, "also checkpoint every N batches (0: per epoch and on interrupt only)")
 	fs.StringVar(&f.resume, "resume", "", "resume the unfinished run whose checkpoint is in this directory, writing the results where it was asked to")
 	fs.StringVar(&f.dir, "data", "", "directory holding the Fashion-MNIST IDX files")
-	fs.BoolVar(&f.quiet, "quiet", false, "print no progress, only the results")
+	fs.BoolVar(&f.quiet, "quiet", false, "print no progress bar or epoch lines: the model's summary and the results only")
 	fs.StringVar(&f.dtype, "dtype", "", "the convolutions' precision: float32, mixed_bfloat16, or auto (mixed_bfloat16 where this CPU makes it faster); default: the model's (mixed_bfloat16 for best)")
 	fs.BoolVar(&f.flip, "flip-average", false, "also report the test accuracy with each image's prediction averaged with its mirror's (default: the model's recipe; on for best)")
 	if err := parse(fs, args); err != nil {

@@ -175,7 +175,7 @@ func parseTableFlags(e *env, args []string) (*tableFlags, error) {
 	fs.StringVar(&f.initPath, "initial-weights", "", "write the weights the model starts from, before training, to this safetensors file")
 	fs.StringVar(&f.plotsDir, "plots", "", "write the learning curves, the confusion matrix and per-class accuracy as PNG and SVG into this directory")
 	fs.StringVar(&f.reportPath, "report", "", "write an HTML report of the run to this file")
-	fs.BoolVar(&f.quiet, "quiet", false, "print no progress, only the results")
+	fs.BoolVar(&f.quiet, "quiet", false, "print no progress bar or epoch lines: the model's summary and the results only")
 	if err := parse(fs, args); err != nil {
 		return nil, err
 	}
