@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -162,35 +163,56 @@ func TestSecondInterruptEndsTheProcess(t *testing.T) {
 // fullDiskAfter is a context that, at its n-th Err (Fit asks once a
 // batch), caps the size of the files this process writes to 64 KiB, as a
 // full disk would stop them: a checkpoint written then fails (EFBIG; Go
-// ignores SIGXFSZ), the files already written stay whole.
+// ignores SIGXFSZ), the files already written stay whole. The cap holds
+// for the whole process, so it runs in a child (fullDiskChild), never in
+// the test binary that writes the test's own logs.
 type fullDiskAfter struct {
 	context.Context
 	calls, n int
-	t        *testing.T
-	was      *syscall.Rlimit // the limit before, once capped
 }
 
 func (c *fullDiskAfter) Err() error {
 	if c.calls++; c.calls == c.n {
 		var was syscall.Rlimit
 		if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &was); err != nil {
-			c.t.Fatal(err)
+			panic(err)
 		}
-		c.was = &was
-		c.t.Cleanup(c.restore)
 		small := syscall.Rlimit{Cur: 64 << 10, Max: was.Max}
 		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &small); err != nil {
-			c.t.Fatal(err)
+			panic(err)
 		}
 	}
 	return nil
 }
 
-// restore lifts the cap.
-func (c *fullDiskAfter) restore() {
-	if c.was != nil {
-		syscall.Setrlimit(syscall.RLIMIT_FSIZE, c.was)
+// fullDiskChild runs, in a process of its own (this test binary, test
+// TestCheckpointWriteFailsMidRun with TAILOR_FULL_DISK_AT=n), a training
+// with checkpoints in ck whose disk fills at the n-th Err, and returns its
+// exit code and standard error.
+func fullDiskChild(t *testing.T, n int, ck string) (int, string) {
+	t.Helper()
+	result := filepath.Join(t.TempDir(), "result.json")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCheckpointWriteFailsMidRun$", "-test.count=1")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("TAILOR_FULL_DISK_AT=%d", n), "TAILOR_FULL_DISK_CK="+ck, "TAILOR_FULL_DISK_RESULT="+result)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("the child run: %v\n%s", err, out)
 	}
+	b, err := os.ReadFile(result)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Code   int
+		Stderr string
+		Calls  int
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Calls < n {
+		t.Fatalf("disk full at Err call %d: the run asked only %d times", n, r.Calls)
+	}
+	return r.Code, r.Stderr
 }
 
 // A checkpoint that cannot be written (a full disk) ends the run with an
@@ -200,6 +222,20 @@ func TestCheckpointWriteFailsMidRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs the real dataset")
 	}
+	if at := os.Getenv("TAILOR_FULL_DISK_AT"); at != "" { // the child
+		ctx := &fullDiskAfter{Context: context.Background()}
+		fmt.Sscan(at, &ctx.n)
+		code, _, errOut := runCtx(ctx, "train", "--epochs", "2", "--train-limit", "320", "--quiet", "--checkpoint-dir", os.Getenv("TAILOR_FULL_DISK_CK"), "--checkpoint-every", "1")
+		b, _ := json.Marshal(map[string]any{"Code": code, "Stderr": errOut, "Calls": ctx.calls})
+		var unlimited syscall.Rlimit // lift the cap to write the result
+		syscall.Getrlimit(syscall.RLIMIT_FSIZE, &unlimited)
+		unlimited.Cur = unlimited.Max
+		syscall.Setrlimit(syscall.RLIMIT_FSIZE, &unlimited)
+		if err := os.WriteFile(os.Getenv("TAILOR_FULL_DISK_RESULT"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
 	for _, tc := range []struct {
 		n    int // the Err call at which the disk fills
 		want string
@@ -208,12 +244,7 @@ func TestCheckpointWriteFailsMidRun(t *testing.T) {
 		{1, "; no checkpoint was written to %[1]s: start afresh with tailor train --checkpoint-dir %[1]s --overwrite"},
 	} {
 		ck := filepath.Join(t.TempDir(), "ck")
-		ctx := &fullDiskAfter{Context: context.Background(), n: tc.n, t: t}
-		code, _, errOut := runCtx(ctx, "train", "--epochs", "2", "--train-limit", "320", "--quiet", "--checkpoint-dir", ck, "--checkpoint-every", "1")
-		ctx.restore()
-		if ctx.was == nil {
-			t.Fatalf("disk full at Err call %d: the run asked only %d times", tc.n, ctx.calls)
-		}
+		code, errOut := fullDiskChild(t, tc.n, ck)
 		want := fmt.Sprintf(tc.want, ck)
 		if code != 1 || !strings.Contains(errOut, filepath.Join(ck, saving.CheckpointFile)) || !strings.HasSuffix(strings.TrimSpace(errOut), want) {
 			t.Errorf("disk full at Err call %d: exit %d, %q; want exit 1, the checkpoint's name and %q", tc.n, code, errOut, want)
