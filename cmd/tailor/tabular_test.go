@@ -363,6 +363,8 @@ func TestTrainCSVErrors(t *testing.T) {
 		{[]string{"--dataset", "digits"}, 1, `unknown dataset "digits"`},
 		{[]string{"--dataset", "iris", "--target", "species"}, 2, "--target, --drop and --categorical are for --csv"},
 		{[]string{"--csv", data, "--model", "cnn"}, 2, "flag provided but not defined: -model"},
+		{[]string{"--csv", data, "--target", "Exited", "--checkpoint-dir", filepath.Join(dir, "ck")}, 2, "--checkpoint-dir is for tailor train --model (Fashion-MNIST, CIFAR-10): a table's or an image folder's training keeps no checkpoint"},
+		{[]string{"--dataset", "iris", "--resume=" + filepath.Join(dir, "ck")}, 2, "--resume is for tailor train --model"},
 		{[]string{"--csv", data, "--target", "Exited", "--validation-split", "1.5", "--save-split", filepath.Join(dir, "split.json")}, 2, "--validation-split 1.5: want a fraction in [0, 1)"},
 		{[]string{"--csv", data, "--target", "Exited", "--validation-split", "-0.5"}, 2, "--validation-split -0.5"},
 		{[]string{"--csv", data, "--target", "Exited", "--out", data}, 1, "--out: cannot write " + data + ": it is " + data + ", which this command reads"},

@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -53,6 +54,24 @@ func trainOn(e *env, args []string) func(ctx context.Context, e *env, args []str
 		fmt.Fprintln(e.stderr)
 	}
 	return nil
+}
+
+// parseOwnData parses the flags of a training on one's own table or
+// images, which the Fashion-MNIST models' checkpoint flags are not: named
+// here, they are a usage error that says so, where the flag package would
+// only say they are not defined.
+func parseOwnData(fs *flag.FlagSet, args []string) error {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		switch name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "="); {
+		case !strings.HasPrefix(a, "-"):
+		case name == "checkpoint-dir" || name == "resume" || name == "checkpoint-every":
+			return usageError(fs, fmt.Sprintf("--%s is for tailor train --model (Fashion-MNIST, CIFAR-10): a table's or an image folder's training keeps no checkpoint; run it again to start over", name))
+		}
+	}
+	return parse(fs, args)
 }
 
 // output is a file a command writes, with the flag that names it.

@@ -55,7 +55,7 @@ func runTrainImages(ctx context.Context, e *env, args []string) (err error) {
 	plotsDir := fs.String("plots", "", "write the learning curves, the validation confusion matrix and per-class accuracy as PNG and SVG into this directory")
 	reportPath := fs.String("report", "", "write an HTML report of the run to this file")
 	quiet := fs.Bool("quiet", false, "print no progress bar or epoch lines: the model's summary and the results only")
-	if err := parse(fs, args); err != nil {
+	if err := parseOwnData(fs, args); err != nil {
 		return err
 	}
 	h, w, err := parseSize(*size)

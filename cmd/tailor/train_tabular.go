@@ -176,7 +176,7 @@ func parseTableFlags(e *env, args []string) (*tableFlags, error) {
 	fs.StringVar(&f.plotsDir, "plots", "", "write the learning curves, the confusion matrix and per-class accuracy as PNG and SVG into this directory")
 	fs.StringVar(&f.reportPath, "report", "", "write an HTML report of the run to this file")
 	fs.BoolVar(&f.quiet, "quiet", false, "print no progress bar or epoch lines: the model's summary and the results only")
-	if err := parse(fs, args); err != nil {
+	if err := parseOwnData(fs, args); err != nil {
 		return nil, err
 	}
 	switch {
