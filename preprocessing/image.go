@@ -350,20 +350,31 @@ func resizePadded(g grayPixels, w, h, nw, nh int) []float64 {
 			apply(tmp, row, wx)
 			t = tmp
 		}
-		for i := lo; i < nh && wy[i].first <= y; i++ {
-			if k := y - wy[i].first; k < len(wy[i].weights) {
-				wt := wy[i].weights[k]
-				o := out[i*nw : (i+1)*nw]
-				for j, v := range t {
-					o[j] += wt * v
-				}
-			}
-		}
-		for lo < nh && wy[lo].first+len(wy[lo].weights) <= y+1 {
-			lo++
-		}
+		lo = addRow(out, t, y, lo, wy)
 	}
 	return out
+}
+
+// addRow adds t, row y of the first (along x) pass, into the output rows
+// (out, len(t) values each) whose spans wy cover y, each by its weight,
+// from lo, the first output row whose span had not ended; it returns the
+// first whose span has not ended after y. Rows arrive in order, so each
+// output row sums its inputs in order.
+func addRow(out, t []float64, y, lo int, wy []span) int {
+	nw := len(t)
+	for i := lo; i < len(wy) && wy[i].first <= y; i++ {
+		if k := y - wy[i].first; k < len(wy[i].weights) {
+			wt := wy[i].weights[k]
+			o := out[i*nw : (i+1)*nw]
+			for j, v := range t {
+				o[j] += wt * v
+			}
+		}
+	}
+	for lo < len(wy) && wy[lo].first+len(wy[lo].weights) <= y+1 {
+		lo++
+	}
+	return lo
 }
 
 // resize scales a w×h image held in memory to nw×nh by area averaging,

@@ -196,26 +196,15 @@ func resizeRows(row func(y, keep int) []float32, h, w, c, nh, nw int, interp Int
 		tmp := make([]float64, nw)
 		lo := 0
 		for y := range h {
-			row := row(y, -1)
+			row, next := row(y, -1), lo
 			for k := range c {
 				for x := range plane {
 					plane[x] = float64(row[x*c+k])
 				}
 				apply(tmp, plane, wx)
-				s := sums[k*nh*nw:]
-				for i := lo; i < nh && wy[i].first <= y; i++ {
-					if j := y - wy[i].first; j < len(wy[i].weights) {
-						wt := wy[i].weights[j]
-						o := s[i*nw : (i+1)*nw]
-						for x, v := range tmp {
-							o[x] += wt * v
-						}
-					}
-				}
+				next = addRow(sums[k*nh*nw:(k+1)*nh*nw], tmp, y, lo, wy)
 			}
-			for lo < nh && wy[lo].first+len(wy[lo].weights) <= y+1 {
-				lo++
-			}
+			lo = next
 		}
 		for k := range c {
 			for i, v := range sums[k*nh*nw : (k+1)*nh*nw] {
