@@ -65,9 +65,7 @@ type Model struct {
 	// through that layer's softmax or sigmoid, nil otherwise; logits is
 	// that layer.
 	fusedLoss func(probs, target, dlogits *tensor.Tensor) float64
-	logits    interface {
-		BackwardLogits(s layers.State, dz *tensor.Tensor, needInputGrad bool) *tensor.Tensor
-	}
+	logits    layers.LogitsBackward
 
 	classWeight []float32 // Fit's class weights, by class, or nil
 

@@ -92,6 +92,13 @@ type SoftmaxOutput interface {
 	// EndsInSoftmax reports whether the layer's output is a softmax along
 	// its last axis.
 	EndsInSoftmax() bool
+	LogitsBackward
+}
+
+// LogitsBackward is implemented by the layers that end in an activation
+// a loss can differentiate straight through (see SoftmaxOutput and
+// SigmoidOutput).
+type LogitsBackward interface {
 	// BackwardLogits is Backward for dz, the gradient with respect to the
 	// pre-activation z rather than the output.
 	BackwardLogits(s State, dz *tensor.Tensor, needInputGrad bool) *tensor.Tensor
@@ -109,8 +116,7 @@ type SigmoidOutput interface {
 	Layer
 	// EndsInSigmoid reports whether the layer's output is a sigmoid.
 	EndsInSigmoid() bool
-	// BackwardLogits is SoftmaxOutput's.
-	BackwardLogits(s State, dz *tensor.Tensor, needInputGrad bool) *tensor.Tensor
+	LogitsBackward
 }
 
 // named holds a layer's instance name; layers embed it.
